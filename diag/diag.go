@@ -1,0 +1,197 @@
+// Package diag holds the diagnostics that govscore reports to a person:
+// positioned errors (file:line:col) collected into sorted, capped lists, and
+// warnings, which are values attached to a result rather than failures.
+//
+// The error list follows go/scanner.ErrorList: callers Add every problem they
+// find, then return List.Err(), which sorts the problems by position and
+// yields nil when there are none.
+package diag
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// MaxErrors is the number of errors List.Error prints before summarising
+// the rest as "and N more errors".
+const MaxErrors = 50
+
+// Pos is a position in an input file. Line and Col are 1-based; a zero Line
+// means the position names only the file, a zero Col only file and line.
+type Pos struct {
+	File string
+	Line int
+	Col  int
+}
+
+// String formats the position as file:line:col, leaving out the parts that
+// are zero.
+func (p Pos) String() string {
+	switch {
+	case p.File == "" && p.Line == 0:
+		return ""
+	case p.Line == 0:
+		return p.File
+	case p.Col == 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// Less orders positions by file, line and column.
+func (p Pos) Less(q Pos) bool {
+	if p.File != q.File {
+		return p.File < q.File
+	}
+	if p.Line != q.Line {
+		return p.Line < q.Line
+	}
+	return p.Col < q.Col
+}
+
+// Error is one problem in the input at a position. Msg says what is wrong
+// and, where possible, how to fix it; it may span several lines (a source
+// snippet with a caret, for instance).
+type Error struct {
+	Pos Pos
+	Msg string
+}
+
+// Error formats the problem as "file:line:col: message".
+func (e *Error) Error() string {
+	if s := e.Pos.String(); s != "" {
+		return s + ": " + e.Msg
+	}
+	return e.Msg
+}
+
+// List collects errors. The zero value is an empty list ready to use.
+type List []*Error
+
+// Add appends an error at pos.
+func (l *List) Add(pos Pos, format string, args ...any) {
+	*l = append(*l, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+// Append appends every error of err: a List, an *Error or any other error
+// (recorded without position).
+func (l *List) Append(err error) {
+	switch e := err.(type) {
+	case nil:
+	case List:
+		*l = append(*l, e...)
+	case *Error:
+		*l = append(*l, e)
+	default:
+		*l = append(*l, &Error{Msg: err.Error()})
+	}
+}
+
+// Len reports the number of errors.
+func (l List) Len() int { return len(l) }
+
+// Sort orders the errors by position (stable, so errors at one position keep
+// the order they were found in) and removes exact duplicates.
+func (l *List) Sort() {
+	s := *l
+	sort.SliceStable(s, func(i, j int) bool { return s[i].Pos.Less(s[j].Pos) })
+	out := s[:0]
+	for i, e := range s {
+		if i > 0 && e.Pos == s[i-1].Pos && e.Msg == s[i-1].Msg {
+			continue
+		}
+		out = append(out, e)
+	}
+	*l = out
+}
+
+// Err sorts the list and returns it as an error, or nil when it is empty.
+func (l List) Err() error {
+	if len(l) == 0 {
+		return nil
+	}
+	l.Sort()
+	return l
+}
+
+// Error prints one error per line, at most MaxErrors of them.
+func (l List) Error() string {
+	var b strings.Builder
+	for i, e := range l {
+		if i == MaxErrors {
+			fmt.Fprintf(&b, "\n(and %d more errors)", len(l)-MaxErrors)
+			break
+		}
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Warning is a non-fatal finding attached to a batch: a division by zero in
+// one subject's expression, an uninformative indicator in a peer group, a
+// GB18030 file. Warnings never stop a batch.
+type Warning struct {
+	Pos     Pos    // where in the input, when known
+	Group   string // peer group label, when it concerns one
+	Subject string // subject id, when it concerns one
+	Node    string // indicator, node or adjustment id, when it concerns one
+	Msg     string
+}
+
+// String formats the warning for a terminal.
+func (w Warning) String() string {
+	var b strings.Builder
+	if s := w.Pos.String(); s != "" {
+		b.WriteString(s)
+		b.WriteString(": ")
+	}
+	var ctx []string
+	if w.Group != "" {
+		ctx = append(ctx, "group "+w.Group)
+	}
+	if w.Subject != "" {
+		ctx = append(ctx, "subject "+w.Subject)
+	}
+	if w.Node != "" {
+		ctx = append(ctx, w.Node)
+	}
+	if len(ctx) > 0 {
+		b.WriteString(strings.Join(ctx, ", "))
+		b.WriteString(": ")
+	}
+	b.WriteString(w.Msg)
+	return b.String()
+}
+
+// SortWarnings orders warnings deterministically (position, group, subject,
+// node, message) and drops exact duplicates.
+func SortWarnings(ws []Warning) []Warning {
+	sort.SliceStable(ws, func(i, j int) bool {
+		a, b := ws[i], ws[j]
+		if a.Pos != b.Pos {
+			return a.Pos.Less(b.Pos)
+		}
+		if a.Group != b.Group {
+			return a.Group < b.Group
+		}
+		if a.Subject != b.Subject {
+			return a.Subject < b.Subject
+		}
+		if a.Node != b.Node {
+			return a.Node < b.Node
+		}
+		return a.Msg < b.Msg
+	})
+	out := ws[:0]
+	for i, w := range ws {
+		if i > 0 && w == ws[i-1] {
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
