@@ -1,0 +1,174 @@
+package mcda
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Entropy returns the entropy weights (熵权法, SPEC §6) of the columns of x
+// over its complete cases (rows without NaN; at least MinCases of them).
+// With n complete rows, each column j is rescaled to [0, 1] and weighted by
+// its divergence from a uniform distribution:
+//
+//	xᵢⱼ = (vᵢⱼ − minᵢ vᵢⱼ) / (maxᵢ vᵢⱼ − minᵢ vᵢⱼ)
+//	pᵢⱼ = xᵢⱼ / Σᵢ xᵢⱼ
+//	eⱼ  = −(1/ln n) Σᵢ pᵢⱼ ln pᵢⱼ      (0 ln 0 = 0)
+//	dⱼ  = 1 − eⱼ                        (dⱼ = 0 for a constant column)
+//	wⱼ  = dⱼ / Σₖ dₖ                    (all d = 0: wⱼ = 1/m)
+//
+// The weights sum to 1. Entropy returns an error wrapping ErrShape for a
+// ragged matrix or one without columns, ErrNotFinite for a ±Inf value, and a
+// *CasesError for fewer than MinCases complete cases.
+func Entropy(x [][]float64) ([]float64, error) {
+	rows, m, err := completeCases("entropy", x)
+	if err != nil {
+		return nil, err
+	}
+	n := len(rows)
+	lnN := math.Log(float64(n))
+	d := make([]float64, m)
+	for j := range m {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, r := range rows {
+			lo = min(lo, r[j])
+			hi = max(hi, r[j])
+		}
+		if hi == lo {
+			continue
+		}
+		span := hi - lo
+		var s float64
+		for _, r := range rows {
+			s += (r[j] - lo) / span
+		}
+		var h float64
+		for _, r := range rows {
+			if p := (r[j] - lo) / span / s; p > 0 {
+				h += p * math.Log(p)
+			}
+		}
+		d[j] = 1 + h/lnN
+	}
+	return normalise(d), nil
+}
+
+// CRITIC returns the CRITIC weights (Criteria Importance Through
+// Intercriteria Correlation, SPEC §6) of the columns of x over its complete
+// cases (rows without NaN; at least MinCases of them):
+//
+//	Cⱼ = σⱼ Σₖ (1 − rⱼₖ),   wⱼ = Cⱼ / Σₖ Cₖ
+//
+// where σⱼ is the sample standard deviation (n−1) of column j and rⱼₖ the
+// Pearson correlation of columns j and k (rⱼⱼ = 1). The correlation between
+// a constant column and any other is taken as 0; a constant column has
+// σ = 0 and so weight 0. A correlation within 1e-12 of 1 counts as 1. When
+// every Cⱼ is 0 the weights are equal. Errors are those of Entropy.
+func CRITIC(x [][]float64) ([]float64, error) {
+	rows, m, err := completeCases("critic", x)
+	if err != nil {
+		return nil, err
+	}
+	cols := make([][]float64, m)
+	sd := make([]float64, m)
+	for j := range m {
+		cols[j] = column(rows, j)
+		if !isConstant(cols[j]) {
+			sd[j] = math.Sqrt(sampleVar(cols[j]))
+		}
+	}
+	c := make([]float64, m)
+	for j := range m {
+		if sd[j] == 0 {
+			continue
+		}
+		var conflict float64
+		for k := range m {
+			if k == j {
+				continue
+			}
+			r := 0.0
+			if sd[k] != 0 {
+				r, _ = pearsonComplete(cols[j], cols[k])
+				if 1-r < 1e-12 {
+					r = 1
+				}
+			}
+			conflict += 1 - r
+		}
+		c[j] = sd[j] * conflict
+	}
+	return normalise(c), nil
+}
+
+// PCA returns principal-component weights (SPEC §6) of the columns of x over
+// its complete cases (rows without NaN; at least MinCases of them):
+//
+//	wⱼ = uⱼ²
+//
+// where u is the unit eigenvector of the largest eigenvalue of the columns'
+// Pearson correlation matrix R (a constant column has correlation 0 with the
+// others and 1 on the diagonal). The weights sum to 1 and do not depend on
+// the sign of u. When the largest eigenvalue is repeated (k eigenvalues
+// within a relative 1e-10 of it) u is not unique and PCA returns
+// wⱼ = (1/k) Σₗ uⱼₗ² over an orthonormal basis u₁…uₖ of that eigenspace,
+// which is basis-independent (for R = I it gives equal weights). The
+// decomposition is gonum's mat.EigenSym. Errors are those of Entropy, plus
+// ErrEigen if the decomposition fails.
+func PCA(x [][]float64) ([]float64, error) {
+	rows, m, err := completeCases("pca", x)
+	if err != nil {
+		return nil, err
+	}
+	cols := make([][]float64, m)
+	for j := range m {
+		cols[j] = column(rows, j)
+	}
+	corr := mat.NewSymDense(m, nil)
+	for j := range m {
+		corr.SetSym(j, j, 1)
+		for k := j + 1; k < m; k++ {
+			r, _ := pearsonComplete(cols[j], cols[k]) // 0 when either is constant
+			corr.SetSym(j, k, r)
+		}
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(corr, true) {
+		return nil, fmt.Errorf("mcda: pca: %w", ErrEigen)
+	}
+	vals := eig.Values(nil) // ascending
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	top := vals[m-1]
+	tol := 1e-10 * max(1, math.Abs(top))
+	w := make([]float64, m)
+	k := 0
+	for l := m - 1; l >= 0 && top-vals[l] <= tol; l-- {
+		k++
+		for j := range m {
+			u := vecs.At(j, l)
+			w[j] += u * u
+		}
+	}
+	for j := range w {
+		w[j] /= float64(k)
+	}
+	return normalise(w), nil
+}
+
+// Combine returns the combination w = α·â + (1−α)·b̂ of two weight vectors,
+// where â = a/Σa and b̂ = b/Σb (SPEC §6 `combine`). A vector summing to 0 is
+// replaced by equal weights before combining. The result sums to 1 when
+// α ∈ [0, 1]. Combine panics if len(a) != len(b).
+func Combine(a, b []float64, alpha float64) []float64 {
+	if len(a) != len(b) {
+		panic("mcda: Combine of weight vectors of different lengths")
+	}
+	na, nb := normalise(a), normalise(b)
+	w := make([]float64, len(a))
+	for j := range w {
+		w[j] = alpha*na[j] + (1-alpha)*nb[j]
+	}
+	return w
+}
