@@ -1,0 +1,234 @@
+package scoring
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/govscore/govscore/diag"
+	"github.com/govscore/govscore/indicators"
+)
+
+// nodeApplies reports whether node row k (nn = root) applies to subject i.
+func (s *scorer) nodeApplies(k, i int) bool {
+	return k == s.nn || s.applies[s.kindOf[i]][k]
+}
+
+// nodeID names node row k in warnings and errors ("score" for the root).
+func (s *scorer) nodeID(k int) string {
+	if k == s.nn {
+		return "score"
+	}
+	return s.set.Nodes[k].ID
+}
+
+// nodeAt returns the node of row k.
+func (s *scorer) nodeAt(k int) *indicators.Node {
+	if k == s.nn {
+		return s.set.Root
+	}
+	return s.set.Nodes[k]
+}
+
+// aggregate computes every composite, bottom-up (reverse tree order, so all
+// of a node's children — imputed ones included — are final before it), and
+// then the root (SPEC §4.5).
+func (s *scorer) aggregate() {
+	for k := s.nn - 1; k >= 0; k-- {
+		if !s.set.Nodes[k].IsLeaf() {
+			s.aggregateNode(k)
+		}
+	}
+	s.aggregateNode(s.nn)
+}
+
+// aggregateNode computes composite row k for every rated subject it applies
+// to, then fills the missing ones by the node's missing policy group-wide.
+//
+// The children that take part for a subject are those that apply, have a
+// value and have weight > 0; their normalised weights are wᵢ/Σw over them.
+// arithmetic: Σ wᵢvᵢ; geometric: exp(Σ wᵢ ln vᵢ), missing (with a warning)
+// when some vᵢ ≤ 0. No participating child → missing.
+func (s *scorer) aggregateNode(k int) {
+	node := s.nodeAt(k)
+	kids := make([]int, len(node.Children))
+	for j, ch := range node.Children {
+		kids[j] = ch.Index
+	}
+	geo := node.Aggregate == indicators.Geometric
+	vals := s.val[k]
+	for i := 0; i < s.n; i++ {
+		if !s.rated[i] || !s.nodeApplies(k, i) {
+			continue
+		}
+		var sumw float64
+		for j, c := range kids {
+			if w := node.Children[j].Weight; w > 0 && !math.IsNaN(s.val[c][i]) {
+				sumw += w
+			}
+		}
+		if sumw == 0 {
+			continue
+		}
+		var acc float64
+		bad := -1
+		for j, c := range kids {
+			w, v := node.Children[j].Weight, s.val[c][i]
+			if !(w > 0) || math.IsNaN(v) {
+				continue
+			}
+			wn := w / sumw
+			s.wt[c][i] = wn
+			if !geo {
+				acc += wn * v
+			} else if v <= 0 {
+				bad = j
+			} else {
+				acc += wn * math.Log(v)
+			}
+		}
+		if bad >= 0 {
+			for _, c := range kids {
+				s.wt[c][i] = 0
+			}
+			ch := node.Children[bad]
+			s.warns = append(s.warns, diag.Warning{Pos: node.Pos, Group: s.res.Groups[s.groupOf[i]].Label,
+				Subject: s.in.Subjects[i].ID, Node: s.nodeID(k),
+				Msg: fmt.Sprintf("geometric aggregate over %q = %v ≤ 0; the node is missing", ch.ID, s.val[ch.Index][i])})
+			continue
+		}
+		if geo {
+			acc = math.Exp(acc)
+		}
+		if node.Round >= 0 {
+			acc = Round(acc, node.Round)
+		}
+		vals[i] = acc
+	}
+	if pol := node.Missing.Policy; pol == indicators.Zero || node.Missing.Imputes() {
+		for g := range s.res.Groups {
+			s.imputeNode(k, g)
+		}
+	}
+}
+
+// imputeNode fills the missing values of composite row k in group g by its
+// missing policy: zero → scale lo; mean | median | min of the present,
+// non-imputed values of the group's rated subjects the node applies to
+// (those sharing the subject's `by` attribute when set). An empty pool
+// leaves the value missing.
+func (s *scorer) imputeNode(k, g int) {
+	node := s.nodeAt(k)
+	pol, by := node.Missing.Policy, node.Missing.By
+	members := s.res.Groups[g].Members
+	vals := s.val[k]
+	pools := map[string][]float64{}
+	if pol != indicators.Zero {
+		for _, i := range members {
+			if s.rated[i] && s.nodeApplies(k, i) && !math.IsNaN(vals[i]) && !s.imp[k][i] {
+				a := ""
+				if by != "" {
+					a = attrOf(&s.in.Subjects[i], by)
+				}
+				pools[a] = append(pools[a], vals[i])
+			}
+		}
+	}
+	fills := make(map[string]float64, len(pools))
+	for a, p := range pools {
+		slices.Sort(p)
+		fills[a] = poolValue(pol, p)
+	}
+	for _, i := range members {
+		if !s.rated[i] || !s.nodeApplies(k, i) || !math.IsNaN(vals[i]) {
+			continue
+		}
+		v := s.lo
+		if pol != indicators.Zero {
+			a := ""
+			if by != "" {
+				a = attrOf(&s.in.Subjects[i], by)
+			}
+			var ok bool
+			if v, ok = fills[a]; !ok {
+				continue
+			}
+		}
+		if node.Round >= 0 {
+			v = Round(v, node.Round)
+		}
+		vals[i] = v
+		s.imp[k][i] = true
+	}
+}
+
+// checkNodeFail returns a *MissingError for the first composite (tree
+// order, root last) with `missing: fail` that has no value for a rated
+// subject it applies to.
+func (s *scorer) checkNodeFail() error {
+	for k := 0; k <= s.nn; k++ {
+		node := s.nodeAt(k)
+		if node.IsLeaf() || node.Missing.Policy != indicators.Fail {
+			continue
+		}
+		var ids []string
+		for i := 0; i < s.n; i++ {
+			if s.rated[i] && s.nodeApplies(k, i) && math.IsNaN(s.val[k][i]) {
+				ids = append(ids, s.in.Subjects[i].ID)
+			}
+		}
+		if ids != nil {
+			slices.Sort(ids)
+			return &MissingError{Node: s.nodeID(k), Pos: node.Pos, Subjects: ids}
+		}
+	}
+	return nil
+}
+
+// finishSubjects marks subjects whose final aggregate is missing unrated,
+// copies the node columns into the subject results and computes effective
+// weights: the product of the normalised weights from the root down, 0 when
+// the node or an ancestor took no part.
+func (s *scorer) finishSubjects() {
+	root := s.val[s.nn]
+	for i := 0; i < s.n; i++ {
+		r := &s.res.Subjects[i]
+		if s.rated[i] && math.IsNaN(root[i]) {
+			s.rated[i] = false
+			s.warns = append(s.warns, diag.Warning{Group: r.Group, Subject: s.in.Subjects[i].ID,
+				Msg: "the final aggregate is missing (no indicator took part); the subject is unrated"})
+			for l, leaf := range s.set.Leaves {
+				if c := &s.res.Cells[l][i]; c.Applies {
+					c.Status = StatusUnrated
+					s.imp[leaf.Index][i] = false
+				}
+			}
+		}
+		r.Rated = s.rated[i]
+		for k := 0; k < s.nn; k++ {
+			r.Nodes[k] = s.val[k][i]
+			r.NodeImputed[k] = s.imp[k][i]
+		}
+		if !r.Rated {
+			continue
+		}
+		s.res.Groups[s.groupOf[i]].NRated++
+		r.RootValue = root[i]
+		for k, node := range s.set.Nodes {
+			w := s.wt[k][i]
+			r.NodeWeights[k] = w
+			if p := node.Parent; p != nil && p.Index >= 0 {
+				w *= r.Effective[p.Index]
+			}
+			r.Effective[k] = w
+		}
+	}
+	for l, leaf := range s.set.Leaves {
+		cells := s.res.Cells[l]
+		for i := range cells {
+			if s.rated[i] {
+				cells[i].Weight = s.res.Subjects[i].Effective[leaf.Index]
+			}
+		}
+	}
+}

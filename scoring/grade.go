@@ -1,0 +1,239 @@
+package scoring
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/govscore/govscore/diag"
+	"github.com/govscore/govscore/indicators"
+)
+
+// quotaEps guards ⌊max_share · n⌋ against binary noise (0.2·10 must be 2,
+// 0.7·10 = 6.999999999999999 must be 7).
+const quotaEps = 1e-9
+
+// gradeIndex returns the index of the grade called name, or −1.
+func gradeIndex(grades []*indicators.Grade, name string) int {
+	for i, g := range grades {
+		if g.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// fmtNum formats a number as the shortest decimal that round-trips.
+func fmtNum(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+
+// adjust applies the adjustments (SPEC §4.8) to every rated subject:
+// score = root value + Σ points, each points value clamped to [min, max];
+// a missing points value counts 0 and a missing condition false, both with
+// a warning; clamp_total clamps the score to the scale.
+func (s *scorer) adjust() {
+	for i := 0; i < s.n; i++ {
+		if !s.rated[i] {
+			continue
+		}
+		r := &s.res.Subjects[i]
+		sub := &s.in.Subjects[i]
+		total := 0.0
+		for a, adj := range s.set.Adjustments {
+			ar := &r.Adjustments[a]
+			if ar.Applies = adj.Applies(sub.Kind); !ar.Applies {
+				continue
+			}
+			ar.Held = true
+			if s.in.When != nil && s.in.When[a] != nil {
+				switch v := s.in.When[a][i]; {
+				case math.IsNaN(v):
+					ar.Held = false
+					s.warns = append(s.warns, diag.Warning{Pos: adj.Pos, Group: r.Group, Subject: sub.ID, Node: adj.ID,
+						Msg: "the condition is missing and counts as false"})
+				default:
+					ar.Held = v != 0
+				}
+			}
+			if !ar.Held {
+				continue
+			}
+			if adj.CapGrade != "" {
+				r.Vetoed = true
+			}
+			if s.in.Points == nil || s.in.Points[a] == nil {
+				continue
+			}
+			p := s.in.Points[a][i]
+			if math.IsNaN(p) {
+				s.warns = append(s.warns, diag.Warning{Pos: adj.Pos, Group: r.Group, Subject: sub.ID, Node: adj.ID,
+					Msg: "the points value is missing and counts 0"})
+				continue
+			}
+			if adj.Min != nil {
+				p = max(p, *adj.Min)
+			}
+			if adj.Max != nil {
+				p = min(p, *adj.Max)
+			}
+			ar.Points = p
+			total += p
+		}
+		r.Score = r.RootValue + total
+		if s.set.ClampTotal {
+			r.Score = min(max(r.Score, s.lo), s.hi)
+		}
+	}
+}
+
+// ratedByScore returns the rated members of group g sorted best first by
+// their score rounded to Ranking.Digits (ties by subject id), and the
+// rounded scores indexed by subject.
+func (s *scorer) ratedByScore(g int) (idx []int, rounded []float64) {
+	if s.rounded == nil {
+		s.rounded = make([]float64, s.n)
+		for i := range s.rounded {
+			s.rounded[i] = Round(s.res.Subjects[i].Score, s.set.Ranking.Digits)
+		}
+	}
+	rounded = s.rounded
+	for _, i := range s.res.Groups[g].Members {
+		if s.rated[i] {
+			idx = append(idx, i)
+		}
+	}
+	desc := s.set.Ranking.Desc
+	slices.SortStableFunc(idx, func(a, b int) int {
+		ra, rb := rounded[a], rounded[b]
+		switch {
+		case ra == rb:
+			return strings.Compare(s.in.Subjects[a].ID, s.in.Subjects[b].ID)
+		case (ra > rb) == desc:
+			return -1
+		}
+		return 1
+	})
+	return idx, rounded
+}
+
+// grade assigns grades per peer group (SPEC §4.9): by rounded score, then
+// cap_grade vetoes (the worst cap wins), then quotas best grade first.
+func (s *scorer) grade() {
+	grades := s.set.Grades
+	if len(grades) == 0 {
+		return
+	}
+	gi := make([]int, s.n)
+	reasons := make([][]string, s.n)
+	for g := range s.res.Groups {
+		idx, rounded := s.ratedByScore(g)
+		for _, i := range idx {
+			r := &s.res.Subjects[i]
+			sc := rounded[i]
+			j := 0
+			for j < len(grades)-1 && !(grades[j].Min != nil && *grades[j].Min <= sc) {
+				j++
+			}
+			if grades[j].Min != nil && *grades[j].Min > sc {
+				// Only possible when the last grade has a min: keep it, say so.
+				reasons[i] = append(reasons[i], fmt.Sprintf("score %s < %s but %s is the lowest grade", fmtNum(sc), fmtNum(*grades[j].Min), grades[j].Name))
+			} else {
+				reasons[i] = append(reasons[i], gradeStep(grades, j, sc))
+			}
+			r.GradeByScore = grades[j].Name
+			// Caps: the worst held cap wins when it is worse than the grade.
+			worst := -1
+			for a, adj := range s.set.Adjustments {
+				if ar := r.Adjustments[a]; ar.Held && adj.CapGrade != "" {
+					worst = max(worst, gradeIndex(grades, adj.CapGrade))
+				}
+			}
+			if worst > j {
+				var ids []string
+				for a, adj := range s.set.Adjustments {
+					if ar := &r.Adjustments[a]; ar.Held && adj.CapGrade != "" && gradeIndex(grades, adj.CapGrade) == worst {
+						ar.Capped = true
+						ids = append(ids, adj.ID)
+					}
+				}
+				j = worst
+				reasons[i] = append(reasons[i], fmt.Sprintf("veto %s caps at %s", strings.Join(ids, ", "), grades[j].Name))
+			}
+			gi[i] = j
+		}
+		// Quotas, best grade first; idx is sorted best first.
+		nRated := len(idx)
+		for q, gr := range grades {
+			if gr.MaxShare == nil || q == len(grades)-1 {
+				continue
+			}
+			var holders []int
+			for _, i := range idx {
+				if gi[i] == q {
+					holders = append(holders, i)
+				}
+			}
+			x := *gr.MaxShare * float64(nRated)
+			limit := int(math.Floor(x + quotaEps*max(1, math.Abs(x))))
+			if len(holders) <= limit {
+				continue
+			}
+			cut := limit
+			if cut > 0 && rounded[holders[cut]] == rounded[holders[cut-1]] {
+				for cut > 0 && rounded[holders[cut-1]] == rounded[holders[limit]] {
+					cut--
+				}
+			}
+			msg := fmt.Sprintf("quota %s%% of %d = %d exceeded → %s", fmtNum(*gr.MaxShare*100), nRated, limit, grades[q+1].Name)
+			for _, i := range holders[cut:] {
+				gi[i] = q + 1
+				reasons[i] = append(reasons[i], msg)
+			}
+		}
+		for _, i := range idx {
+			r := &s.res.Subjects[i]
+			r.Grade = grades[gi[i]].Name
+			r.GradeReason = strings.Join(reasons[i], "; ")
+		}
+	}
+}
+
+// gradeStep explains the grade j earned by the rounded score sc.
+func gradeStep(grades []*indicators.Grade, j int, sc float64) string {
+	if m := grades[j].Min; m != nil {
+		return fmt.Sprintf("score %s ≥ %s → %s", fmtNum(sc), fmtNum(*m), grades[j].Name)
+	}
+	if j > 0 && grades[j-1].Min != nil {
+		return fmt.Sprintf("score %s < %s → %s", fmtNum(sc), fmtNum(*grades[j-1].Min), grades[j].Name)
+	}
+	return fmt.Sprintf("score %s → %s", fmtNum(sc), grades[j].Name)
+}
+
+// rank ranks the rated subjects of each peer group (SPEC §4.10) and fills
+// Result.Order: groups by label, rated subjects by rank then id, then the
+// unrated ones by id.
+func (s *scorer) rank() {
+	s.res.Order = make([]int, 0, s.n)
+	ordinal := s.set.Ranking.Method == indicators.Ordinal
+	for g := range s.res.Groups {
+		idx, rounded := s.ratedByScore(g)
+		for p, i := range idx {
+			r := &s.res.Subjects[i]
+			switch {
+			case ordinal || p == 0:
+				r.Rank = p + 1
+			case rounded[i] == rounded[idx[p-1]]:
+				r.Rank = s.res.Subjects[idx[p-1]].Rank
+			default:
+				r.Rank = p + 1
+			}
+		}
+		s.res.Order = append(s.res.Order, idx...)
+		for _, i := range s.res.Groups[g].Members {
+			if !s.rated[i] {
+				s.res.Order = append(s.res.Order, i)
+			}
+		}
+	}
+}

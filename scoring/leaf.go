@@ -1,0 +1,222 @@
+package scoring
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/govscore/govscore/diag"
+	"github.com/govscore/govscore/indicators"
+)
+
+// leafGroup runs the leaf pipeline (SPEC §4.4) of leaf l over the members of
+// group g: raw → impute → transform → winsorise → normalise → round. It
+// fills the cells of the group's members, the leaf's node-value column and
+// the group's LeafStats, and returns its warnings.
+func (s *scorer) leafGroup(g, l int) []diag.Warning {
+	leaf := s.set.Leaves[l]
+	k := leaf.Index
+	grp := &s.res.Groups[g]
+	st := &grp.Leaves[l]
+	raw := s.in.Raw[l]
+	cells := s.res.Cells[l]
+	vals := s.val[k]
+	imps := s.imp[k]
+	nan := math.NaN()
+
+	// Rated applicable members; every member's cell starts empty.
+	idx := make([]int, 0, len(grp.Members))
+	for _, i := range grp.Members {
+		c := &cells[i]
+		*c = Cell{Applies: s.applies[s.kindOf[i]][k], Raw: raw[i], Imputed: nan, Treated: nan, Value: nan}
+		switch {
+		case !c.Applies:
+		case !s.rated[i]:
+			c.Status = StatusUnrated
+		default:
+			idx = append(idx, i)
+		}
+	}
+
+	// Raw statistics over the present raw values.
+	buf := make([]float64, 0, len(idx))
+	for _, i := range idx {
+		if !math.IsNaN(raw[i]) {
+			buf = append(buf, raw[i])
+		}
+	}
+	st.N, st.Missing = len(buf), len(idx)-len(buf)
+	st.Min, st.Max, st.Mean, st.SD = describe(buf) // sorts buf
+
+	// Impute: the pool value for the whole group, or per `by` value.
+	pol := leaf.Missing.Policy
+	fill := func(int) float64 { return nan }
+	if leaf.Missing.Imputes() {
+		if leaf.Missing.By == "" {
+			v := poolValue(pol, buf)
+			fill = func(int) float64 { return v }
+		} else {
+			pools := map[string][]float64{}
+			for _, i := range idx {
+				if !math.IsNaN(raw[i]) {
+					a := attrOf(&s.in.Subjects[i], leaf.Missing.By)
+					pools[a] = append(pools[a], raw[i])
+				}
+			}
+			byVal := make(map[string]float64, len(pools))
+			for a, p := range pools {
+				slices.Sort(p)
+				byVal[a] = poolValue(pol, p)
+			}
+			fill = func(i int) float64 {
+				if v, ok := byVal[attrOf(&s.in.Subjects[i], leaf.Missing.By)]; ok {
+					return v
+				}
+				return nan
+			}
+		}
+	}
+
+	// Impute and transform; collect the present treated values.
+	buf = buf[:0]
+	for _, i := range idx {
+		c := &cells[i]
+		x := raw[i]
+		if math.IsNaN(x) {
+			switch {
+			case pol == indicators.Zero:
+				c.Status = StatusImputed
+				continue
+			case leaf.Missing.Imputes():
+				x = fill(i)
+				if !math.IsNaN(x) {
+					c.Status = StatusImputed
+				}
+			}
+		}
+		c.Imputed = x
+		c.Treated = transform(leaf.Transform, x)
+		if !math.IsNaN(c.Treated) {
+			buf = append(buf, c.Treated)
+		}
+	}
+	slices.Sort(buf)
+
+	// Winsorise: clamp to the R type 7 quantiles of the present values.
+	st.WinsorLow, st.WinsorHigh = nan, nan
+	if w := leaf.Winsorize; w != nil && len(buf) > 0 {
+		qlo, qhi := Quantile(buf, w.Lower), Quantile(buf, w.Upper)
+		st.WinsorLow, st.WinsorHigh = qlo, qhi
+		for _, i := range idx {
+			if t := cells[i].Treated; !math.IsNaN(t) {
+				cells[i].Treated = min(max(t, qlo), qhi)
+			}
+		}
+		for j, t := range buf {
+			buf[j] = min(max(t, qlo), qhi)
+		}
+	}
+
+	// Normalisation statistics.
+	nrm := len(buf)
+	st.NormN = nrm
+	st.NormMean, st.NormSD = meanSD(buf)
+	st.NormMin, st.NormMax = nan, nan
+	if nrm > 0 {
+		st.NormMin, st.NormMax = buf[0], buf[nrm-1]
+	}
+
+	var warns []diag.Warning
+	method := leaf.Normalize.Method
+	if method == "" {
+		method = indicators.MinMax
+	}
+	gl, gh := leaf.Normalize.Low, leaf.Normalize.High
+	if method == indicators.Goalpost {
+		gl, gh = transform(leaf.Transform, gl), transform(leaf.Transform, gh)
+	}
+	if len(idx) > 0 {
+		switch {
+		case method == indicators.Goalpost && (math.IsNaN(gl) || math.IsNaN(gh) || !(gl < gh)):
+			st.Uninformative = true
+			warns = append(warns, diag.Warning{Pos: leaf.Pos, Group: grp.Label, Node: leaf.ID,
+				Msg: fmt.Sprintf("goalposts [%v, %v] are outside the domain of transform %s; the indicator is uninformative",
+					leaf.Normalize.Low, leaf.Normalize.High, leaf.Transform)})
+		case method.Relative() && (nrm < 2 || st.NormMin == st.NormMax || !(st.NormSD > 0)):
+			st.Uninformative = true
+			warns = append(warns, diag.Warning{Pos: leaf.Pos, Group: grp.Label, Node: leaf.ID,
+				Msg: fmt.Sprintf("%s normalisation is uninformative (%d distinct-valued subjects needed, %d values, min %v, max %v); the indicator is left out of the group's aggregation",
+					method, 2, nrm, st.NormMin, st.NormMax)})
+		}
+	}
+
+	lo, hi := s.lo, s.hi
+	span := hi - lo
+	zm, zs := leaf.Normalize.Mean, leaf.Normalize.SD
+	if zm == 0 && zs == 0 {
+		zm, zs = 50, 10
+	}
+	lower := leaf.Direction == indicators.Lower
+	for _, i := range idx {
+		c := &cells[i]
+		if st.Uninformative {
+			c.Status = StatusUninformative
+			continue
+		}
+		var v float64
+		x := c.Treated
+		switch {
+		case pol == indicators.Zero && math.IsNaN(c.Raw):
+			v = lo
+		case math.IsNaN(x):
+			v = nan
+		case method == indicators.MinMax:
+			if lower {
+				v = lo + span*(st.NormMax-x)/(st.NormMax-st.NormMin)
+			} else {
+				v = lo + span*(x-st.NormMin)/(st.NormMax-st.NormMin)
+			}
+		case method == indicators.ZScore:
+			z := (x - st.NormMean) / st.NormSD
+			if lower {
+				v = zm - zs*z
+			} else {
+				v = zm + zs*z
+			}
+		case method == indicators.Goalpost:
+			var f float64
+			if lower {
+				f = (gh - x) / (gh - gl)
+			} else {
+				f = (x - gl) / (gh - gl)
+			}
+			v = lo + span*min(max(f, 0), 1)
+		case method == indicators.Rank:
+			r := fractionalRank(buf, x)
+			if lower {
+				v = lo + span*(float64(nrm)-r)/float64(nrm-1)
+			} else {
+				v = lo + span*(r-1)/float64(nrm-1)
+			}
+		default: // none
+			v = x
+			if leaf.Normalize.Clip {
+				v = min(max(v, lo), hi)
+			}
+		}
+		if leaf.Round >= 0 {
+			v = Round(v, leaf.Round)
+		}
+		c.Value = v
+		vals[i] = v
+		switch {
+		case c.Status == StatusImputed:
+			imps[i] = true
+		case math.IsNaN(v):
+			c.Status = StatusMissing
+		default:
+			c.Status = StatusOK
+		}
+	}
+	return warns
+}

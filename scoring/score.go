@@ -1,0 +1,355 @@
+package scoring
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/govscore/govscore/dataset"
+	"github.com/govscore/govscore/diag"
+	"github.com/govscore/govscore/indicators"
+)
+
+// scorer holds the working state of one Score call.
+type scorer struct {
+	in     Input
+	set    *indicators.Set
+	n      int // subjects
+	nn     int // nodes; index nn is the root in the node-major columns
+	lo, hi float64
+
+	kindOf  []int    // subject → index into applies
+	applies [][]bool // [kind][node index]
+	groupOf []int    // subject → group index
+	rated   []bool
+
+	// Node-major working columns, [node][subject]; row nn is the root.
+	val [][]float64 // node value (rounded where the node rounds), NaN = none
+	wt  [][]float64 // normalised weight at the parent, 0 = took no part
+	imp [][]bool    // value filled by the missing policy
+
+	rounded []float64 // scores rounded to Ranking.Digits, by subject
+
+	res   *Result
+	warns []diag.Warning
+}
+
+// Score treats, normalises, weights, aggregates, adjusts, grades and ranks
+// the subjects of in (SPEC §4.4–§4.10). It returns a *MissingError when a
+// `missing: fail` node lacks a value for a rated subject, and a plain error
+// when in is inconsistent (columns of the wrong length, unknown methods,
+// a cap_grade that names no grade). Score does no I/O and does not modify
+// in. It uses up to GOMAXPROCS goroutines; the result does not depend on
+// their number.
+func Score(in Input) (*Result, error) {
+	if err := validate(in); err != nil {
+		return nil, err
+	}
+	s := newScorer(in)
+	s.coverage()
+	if err := s.checkLeafFail(); err != nil {
+		return nil, err
+	}
+	s.leaves()
+	s.aggregate()
+	if err := s.checkNodeFail(); err != nil {
+		return nil, err
+	}
+	s.finishSubjects()
+	s.adjust()
+	s.grade()
+	s.rank()
+	s.res.Warnings = diag.SortWarnings(s.warns)
+	return s.res, nil
+}
+
+// validate checks that in is complete and consistent.
+func validate(in Input) error {
+	set := in.Set
+	if set == nil || set.Root == nil {
+		return errors.New("scoring: input has no indicator set (or its root is nil)")
+	}
+	n := len(in.Subjects)
+	if !(set.Scale[0] < set.Scale[1]) {
+		return fmt.Errorf("scoring: scale [%v, %v] must have lo < hi", set.Scale[0], set.Scale[1])
+	}
+	for i, nd := range set.Nodes {
+		if nd == nil || nd.Index != i {
+			return fmt.Errorf("scoring: Set.Nodes[%d] is nil or has Index != %d", i, i)
+		}
+		if err := validateNode(nd); err != nil {
+			return err
+		}
+	}
+	if err := validateNode(set.Root); err != nil {
+		return err
+	}
+	for i, l := range set.Leaves {
+		if l == nil || l.LeafIndex != i || !l.IsLeaf() {
+			return fmt.Errorf("scoring: Set.Leaves[%d] is nil, not a leaf, or has LeafIndex != %d", i, i)
+		}
+	}
+	if len(in.Raw) != len(set.Leaves) {
+		return fmt.Errorf("scoring: %d raw columns for %d leaves", len(in.Raw), len(set.Leaves))
+	}
+	for i, c := range in.Raw {
+		if len(c) != n {
+			return fmt.Errorf("scoring: raw column of leaf %q has %d values for %d subjects", set.Leaves[i].ID, len(c), n)
+		}
+	}
+	for _, cols := range []struct {
+		name string
+		c    [][]float64
+	}{{"points", in.Points}, {"when", in.When}} {
+		if cols.c == nil {
+			continue
+		}
+		if len(cols.c) != len(set.Adjustments) {
+			return fmt.Errorf("scoring: %d %s columns for %d adjustments", len(cols.c), cols.name, len(set.Adjustments))
+		}
+		for i, c := range cols.c {
+			if c != nil && len(c) != n {
+				return fmt.Errorf("scoring: %s column of adjustment %q has %d values for %d subjects", cols.name, set.Adjustments[i].ID, len(c), n)
+			}
+		}
+	}
+	for _, a := range set.Adjustments {
+		if a.CapGrade != "" && gradeIndex(set.Grades, a.CapGrade) < 0 {
+			return fmt.Errorf("scoring: adjustment %q: cap_grade %q is not a grade", a.ID, a.CapGrade)
+		}
+	}
+	for i, g := range set.Grades {
+		if g.Min == nil && i != len(set.Grades)-1 {
+			return fmt.Errorf("scoring: grade %q has no min but is not the last grade", g.Name)
+		}
+	}
+	switch set.Ranking.Method {
+	case "", indicators.Competition, indicators.Ordinal:
+	default:
+		return fmt.Errorf("scoring: unknown ranking method %q", set.Ranking.Method)
+	}
+	return nil
+}
+
+// validateNode rejects methods and policies Score does not know.
+func validateNode(nd *indicators.Node) error {
+	switch nd.Missing.Policy {
+	case "", indicators.Exclude, indicators.Zero, indicators.ImputeMean,
+		indicators.ImputeMedian, indicators.ImputeMin, indicators.Fail:
+	default:
+		return fmt.Errorf("scoring: node %q: unknown missing policy %q", nd.ID, nd.Missing.Policy)
+	}
+	if !nd.IsLeaf() {
+		switch nd.Aggregate {
+		case "", indicators.Arithmetic, indicators.Geometric:
+		default:
+			return fmt.Errorf("scoring: node %q: unknown aggregate %q", nd.ID, nd.Aggregate)
+		}
+		return nil
+	}
+	switch nd.Normalize.Method {
+	case "", indicators.MinMax, indicators.ZScore, indicators.Rank, indicators.NormNone:
+	case indicators.Goalpost:
+		if !(nd.Normalize.Low < nd.Normalize.High) {
+			return fmt.Errorf("scoring: indicator %q: goalpost low %v must be below high %v", nd.ID, nd.Normalize.Low, nd.Normalize.High)
+		}
+	default:
+		return fmt.Errorf("scoring: indicator %q: unknown normalisation %q", nd.ID, nd.Normalize.Method)
+	}
+	switch nd.Transform {
+	case indicators.TransformNone, indicators.TransformLog, indicators.TransformLog1p, indicators.TransformSqrt:
+	default:
+		return fmt.Errorf("scoring: indicator %q: unknown transform %q", nd.ID, nd.Transform)
+	}
+	if w := nd.Winsorize; w != nil && !(0 <= w.Lower && w.Lower <= w.Upper && w.Upper <= 1) {
+		return fmt.Errorf("scoring: indicator %q: winsorize bounds [%v, %v] must satisfy 0 ≤ lower ≤ upper ≤ 1", nd.ID, w.Lower, w.Upper)
+	}
+	return nil
+}
+
+// newScorer allocates the result and sets up kinds and peer groups.
+func newScorer(in Input) *scorer {
+	set := in.Set
+	n, nn := len(in.Subjects), len(set.Nodes)
+	s := &scorer{in: in, set: set, n: n, nn: nn, lo: set.Scale[0], hi: set.Scale[1]}
+
+	// Applicability per distinct kind.
+	kinds := map[string]int{}
+	s.kindOf = make([]int, n)
+	for i := range in.Subjects {
+		k := in.Subjects[i].Kind
+		ki, ok := kinds[k]
+		if !ok {
+			ki = len(s.applies)
+			kinds[k] = ki
+			row := make([]bool, nn)
+			for j, nd := range set.Nodes {
+				row[j] = nd.Applies(k)
+			}
+			s.applies = append(s.applies, row)
+		}
+		s.kindOf[i] = ki
+	}
+
+	// Peer groups: label = attribute values joined by "/".
+	byLabel := map[string]int{}
+	var labels []string
+	labelOf := make([]string, n)
+	parts := make([]string, len(set.PeerGroups))
+	for i := range in.Subjects {
+		label := "all"
+		if len(set.PeerGroups) > 0 {
+			for j, a := range set.PeerGroups {
+				parts[j], _ = in.Subjects[i].Attr(a)
+			}
+			label = strings.Join(parts, "/")
+		}
+		labelOf[i] = label
+		if _, ok := byLabel[label]; !ok {
+			byLabel[label] = 0
+			labels = append(labels, label)
+		}
+	}
+	slices.Sort(labels)
+	groups := make([]Group, len(labels))
+	for g, l := range labels {
+		byLabel[l] = g
+		groups[g].Label = l
+	}
+	s.groupOf = make([]int, n)
+	for i, l := range labelOf {
+		g := byLabel[l]
+		s.groupOf[i] = g
+		groups[g].Members = append(groups[g].Members, i)
+	}
+	for g := range groups {
+		m := groups[g].Members
+		slices.SortStableFunc(m, func(a, b int) int { return strings.Compare(in.Subjects[a].ID, in.Subjects[b].ID) })
+		groups[g].Leaves = make([]LeafStats, len(set.Leaves))
+	}
+
+	s.rated = make([]bool, n)
+	s.val = make([][]float64, nn+1)
+	s.wt = make([][]float64, nn+1)
+	s.imp = make([][]bool, nn+1)
+	fback := make([]float64, 2*(nn+1)*n)
+	bback := make([]bool, (nn+1)*n)
+	for k := 0; k <= nn; k++ {
+		s.val[k], fback = fback[:n:n], fback[n:]
+		s.wt[k], fback = fback[:n:n], fback[n:]
+		s.imp[k], bback = bback[:n:n], bback[n:]
+		nanFill(s.val[k])
+	}
+
+	res := &Result{Groups: groups, Subjects: make([]SubjectResult, n), Cells: make([][]Cell, len(set.Leaves))}
+	cells := make([]Cell, len(set.Leaves)*n)
+	for l := range res.Cells {
+		res.Cells[l], cells = cells[:n:n], cells[n:]
+	}
+	na := len(set.Adjustments)
+	nodeBack := make([]float64, 3*nn*n)
+	impBack := make([]bool, nn*n)
+	adjBack := make([]AdjustmentResult, na*n)
+	for i := range res.Subjects {
+		r := &res.Subjects[i]
+		r.Group = labelOf[i]
+		r.Nodes, nodeBack = nodeBack[:nn:nn], nodeBack[nn:]
+		r.NodeWeights, nodeBack = nodeBack[:nn:nn], nodeBack[nn:]
+		r.Effective, nodeBack = nodeBack[:nn:nn], nodeBack[nn:]
+		r.NodeImputed, impBack = impBack[:nn:nn], impBack[nn:]
+		r.Adjustments, adjBack = adjBack[:na:na], adjBack[na:]
+		r.RootValue, r.Score = math.NaN(), math.NaN()
+	}
+	s.res = res
+	return s
+}
+
+// nanFill sets every element of x to NaN.
+func nanFill(x []float64) {
+	nan := math.NaN()
+	for i := range x {
+		x[i] = nan
+	}
+}
+
+// coverage computes each subject's coverage and whether it is rated
+// (SPEC §4.7): coverage = present raw values / applicable leaves; no
+// applicable leaf or coverage < MinCoverage → unrated.
+func (s *scorer) coverage() {
+	for i := 0; i < s.n; i++ {
+		ap := s.applies[s.kindOf[i]]
+		var nApp, nPresent int
+		for l, leaf := range s.set.Leaves {
+			if !ap[leaf.Index] {
+				continue
+			}
+			nApp++
+			if !math.IsNaN(s.in.Raw[l][i]) {
+				nPresent++
+			}
+		}
+		r := &s.res.Subjects[i]
+		if nApp == 0 {
+			r.Coverage = 0
+			continue
+		}
+		r.Coverage = float64(nPresent) / float64(nApp)
+		s.rated[i] = r.Coverage >= s.set.MinCoverage
+	}
+}
+
+// checkLeafFail returns a *MissingError for the first leaf (tree order)
+// with `missing: fail` and a missing raw value for some rated subject.
+func (s *scorer) checkLeafFail() error {
+	for l, leaf := range s.set.Leaves {
+		if leaf.Missing.Policy != indicators.Fail {
+			continue
+		}
+		var ids []string
+		for i := 0; i < s.n; i++ {
+			if s.rated[i] && s.applies[s.kindOf[i]][leaf.Index] && math.IsNaN(s.in.Raw[l][i]) {
+				ids = append(ids, s.in.Subjects[i].ID)
+			}
+		}
+		if ids != nil {
+			slices.Sort(ids)
+			return &MissingError{Node: leaf.ID, Pos: leaf.Pos, Subjects: ids}
+		}
+	}
+	return nil
+}
+
+// leaves runs the leaf pipeline for every (peer group, leaf) pair, in
+// parallel; each task writes only its own cells and warnings.
+func (s *scorer) leaves() {
+	nl := len(s.set.Leaves)
+	ng := len(s.res.Groups)
+	nt := ng * nl
+	taskWarns := make([][]diag.Warning, nt)
+	// A bounded pool of workers takes tasks by index. (errgroup would do,
+	// but golang.org/x/sync is only an indirect requirement in go.mod.)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := min(runtime.GOMAXPROCS(0), nt); w > 0; w-- {
+		wg.Go(func() {
+			for t := int(next.Add(1) - 1); t < nt; t = int(next.Add(1) - 1) {
+				taskWarns[t] = s.leafGroup(t/nl, t%nl)
+			}
+		})
+	}
+	wg.Wait()
+	for _, w := range taskWarns {
+		s.warns = append(s.warns, w...)
+	}
+}
+
+// attrOf returns a subject attribute, "" when absent.
+func attrOf(sub *dataset.Subject, name string) string {
+	v, _ := sub.Attr(name)
+	return v
+}

@@ -1,0 +1,128 @@
+package scoring
+
+import (
+	"math"
+	"slices"
+	"sort"
+
+	"github.com/govscore/govscore/indicators"
+)
+
+// Quantile returns the q-quantile of the ascending-sorted values x by
+// R's type 7 definition (SPEC §4.4 step 4):
+//
+//	h = (n−1)q, Q = x[⌊h⌋] + (h−⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋])
+//
+// q is clamped to [0, 1]; Quantile of an empty slice is NaN.
+func Quantile(sorted []float64, q float64) float64 {
+	n := len(sorted)
+	if n == 0 || math.IsNaN(q) {
+		return math.NaN()
+	}
+	q = min(max(q, 0), 1)
+	h := float64(n-1) * q
+	lo := int(math.Floor(h))
+	if lo >= n-1 {
+		return sorted[n-1]
+	}
+	return sorted[lo] + (h-float64(lo))*(sorted[lo+1]-sorted[lo])
+}
+
+// median returns the median of ascending-sorted values: the middle value,
+// or the mean of the two middle values for an even count; NaN when empty.
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	switch {
+	case n == 0:
+		return math.NaN()
+	case n%2 == 1:
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+// meanSD returns the mean and the sample standard deviation (n−1) of x,
+// computed in two passes. The mean is NaN for an empty x, the sd NaN for
+// fewer than two values.
+func meanSD(x []float64) (mean, sd float64) {
+	n := len(x)
+	if n == 0 {
+		return math.NaN(), math.NaN()
+	}
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	mean = s / float64(n)
+	if n < 2 {
+		return mean, math.NaN()
+	}
+	var ss float64
+	for _, v := range x {
+		d := v - mean
+		ss += d * d
+	}
+	return mean, math.Sqrt(ss / float64(n-1))
+}
+
+// describe fills min, max, mean and sd of x (sorted in place); every field
+// is NaN when undefined.
+func describe(x []float64) (lo, hi, mean, sd float64) {
+	if len(x) == 0 {
+		nan := math.NaN()
+		return nan, nan, nan, nan
+	}
+	slices.Sort(x)
+	mean, sd = meanSD(x)
+	return x[0], x[len(x)-1], mean, sd
+}
+
+// poolValue is the value an imputation policy draws from the present,
+// ascending-sorted values of a pool; NaN for an empty pool.
+func poolValue(p indicators.MissingPolicy, sorted []float64) float64 {
+	if len(sorted) == 0 {
+		return math.NaN()
+	}
+	switch p {
+	case indicators.ImputeMean:
+		m, _ := meanSD(sorted)
+		return m
+	case indicators.ImputeMedian:
+		return median(sorted)
+	case indicators.ImputeMin:
+		return sorted[0]
+	}
+	return math.NaN()
+}
+
+// transform applies a leaf transform (SPEC §4.4 step 3); values outside the
+// transform's domain become NaN (missing).
+func transform(t indicators.Transform, x float64) float64 {
+	switch t {
+	case indicators.TransformLog:
+		if x <= 0 {
+			return math.NaN()
+		}
+		return math.Log(x)
+	case indicators.TransformLog1p:
+		if x <= -1 {
+			return math.NaN()
+		}
+		return math.Log1p(x)
+	case indicators.TransformSqrt:
+		if x < 0 {
+			return math.NaN()
+		}
+		return math.Sqrt(x)
+	}
+	return x
+}
+
+// fractionalRank returns the 1-based fractional rank of x among the
+// ascending-sorted values: ties get the mean of the ranks they span,
+// (#{v < x} + 1 + #{v ≤ x}) / 2.
+func fractionalRank(sorted []float64, x float64) float64 {
+	lo, _ := slices.BinarySearch(sorted, x)
+	hi := lo + sort.Search(len(sorted)-lo, func(i int) bool { return sorted[lo+i] > x })
+	return float64(lo+1+hi) / 2
+}
