@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/diag"
+	"github.com/govscore/govscore/scoring"
+)
+
+// Exit codes (SPEC §2).
+const (
+	exitOK      = 0
+	exitInvalid = 1
+	exitUsage   = 2
+	exitFailure = 3
+)
+
+// command is one subcommand.
+type command struct {
+	name, args, summary string
+	run                 func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what a command may touch: its output streams and the clock.
+type env struct {
+	stdout, stderr io.Writer
+	now            func() time.Time
+	getenv         func(string) string
+}
+
+func commands() []command {
+	return []command{
+		{"init", "DIR", "scaffold a working project (small indicator set + sample data)", cmdInit},
+		{"validate", "DIR", "check YAML, expressions and data; print every problem; write nothing", cmdValidate},
+		{"run", "DIR [-o OUT] [--period P] [--format csv,json]", "run a batch and write its outputs", cmdRun},
+		{"explain", "DIR --subject ID [--period P]", "show how a subject's score was built", cmdExplain},
+		{"test", "DIR", "run the expectations in DIR/tests.yaml", cmdTest},
+		{"gen", "DIR --subjects N --leaves M [--seed S]", "write a synthetic project (for benchmarks)", cmdGen},
+	}
+}
+
+// usageError is a command-line mistake (exit 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// testFailure is returned by `govscore test` when expectations fail (exit 1).
+type testFailure struct{ failed int }
+
+func (e *testFailure) Error() string { return fmt.Sprintf("%d test case(s) failed", e.failed) }
+
+// Main runs govscore with args (without the program name) and returns the
+// exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return mainEnv(ctx, args, &env{stdout: stdout, stderr: stderr, now: time.Now, getenv: osGetenv})
+}
+
+func mainEnv(ctx context.Context, args []string, e *env) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		if len(args) == 0 {
+			printUsage(e.stderr)
+			return exitUsage
+		}
+		printUsage(e.stdout)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, e, args[1:])
+		return report(e.stderr, c, err)
+	}
+	fmt.Fprintf(e.stderr, "govscore: unknown command %q\n\n", args[0])
+	printUsage(e.stderr)
+	return exitUsage
+}
+
+func report(w io.Writer, c command, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	var ue *usageError
+	var list diag.List
+	var de *diag.Error
+	var mf *batch.MissingFilesError
+	var me *scoring.MissingError
+	var tf *testFailure
+	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintf(w, "govscore %s: %v\nusage: govscore %s %s\nRun 'govscore %s --help' for the flags.\n", c.name, err, c.name, c.args, c.name)
+		return exitUsage
+	case errors.As(err, &list):
+		fmt.Fprintln(w, err)
+		fmt.Fprintf(w, "govscore %s: %d problem(s); nothing was written\n", c.name, len(list))
+		return exitInvalid
+	case errors.As(err, &de), errors.As(err, &mf), errors.As(err, &me):
+		fmt.Fprintln(w, err)
+		fmt.Fprintf(w, "govscore %s: invalid input; nothing was written\n", c.name)
+		return exitInvalid
+	case errors.As(err, &tf):
+		fmt.Fprintf(w, "govscore %s: %v\n", c.name, err)
+		return exitInvalid
+	}
+	fmt.Fprintf(w, "govscore %s: %v\n", c.name, err)
+	return exitFailure
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "govscore — governance performance evaluation: indicator sets in YAML, data in CSV, explainable rankings.")
+	fmt.Fprintln(w, "\nUsage:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  govscore %-9s %s\n      %s\n", c.name, c.args, c.summary)
+	}
+	fmt.Fprintln(w, "\nFlags may come before or after DIR; every command has --help.")
+	fmt.Fprintln(w, "Exit codes: 0 ok, 1 invalid input (nothing written), 2 usage error, 3 other failure.")
+}
+
+// newFlags returns a FlagSet for command c that prints its usage to e.stdout
+// on --help.
+func newFlags(e *env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	for _, c := range commands() {
+		if c.name == name {
+			fs.Usage = func() {
+				fmt.Fprintf(e.stdout, "usage: govscore %s %s\n\n%s\n\nFlags:\n", c.name, c.args, c.summary)
+				fs.SetOutput(e.stdout)
+				fs.PrintDefaults()
+				fs.SetOutput(io.Discard)
+			}
+		}
+	}
+	return fs
+}
+
+// parseFlags parses args allowing flags before and after positional
+// arguments, and returns the positional ones.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.Usage()
+				return nil, flag.ErrHelp
+			}
+			return nil, usagef("%v", err)
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if rest[0] == "--" {
+			return append(pos, rest[1:]...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// inputFlags are the flags naming input files directly.
+type inputFlags struct {
+	indicators, subjects, metrics, assessments string
+}
+
+func (f *inputFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.indicators, "indicators", "", "indicator set `file` (default DIR/indicators.yaml)")
+	fs.StringVar(&f.subjects, "subjects", "", "subjects CSV `file` (default DIR/data/subjects.csv)")
+	fs.StringVar(&f.metrics, "metrics", "", "comma-separated metrics CSV `files` (default DIR/data/metrics*.csv)")
+	fs.StringVar(&f.assessments, "assessments", "", "comma-separated assessments CSV `files` (default DIR/data/assessments*.csv)")
+}
+
+// files resolves the input files from DIR (when given) and the flags.
+func (f *inputFlags) files(pos []string) (batch.Files, string, error) {
+	var files batch.Files
+	dir := ""
+	switch len(pos) {
+	case 0:
+		if f.indicators == "" {
+			return files, "", usagef("missing DIR (or --indicators, --subjects and --metrics)")
+		}
+	case 1:
+		dir = pos[0]
+		var err error
+		if files, err = batch.FromDir(dir); err != nil {
+			return files, "", usagef("%v", err)
+		}
+	default:
+		return files, "", usagef("too many arguments: %s", strings.Join(pos[1:], " "))
+	}
+	if f.indicators != "" {
+		files.Indicators = f.indicators
+	}
+	if f.subjects != "" {
+		files.Subjects = f.subjects
+	}
+	if f.metrics != "" {
+		files.Metrics = splitList(f.metrics)
+	}
+	if f.assessments != "" {
+		files.Assessments = splitList(f.assessments)
+	}
+	return files, dir, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// printWarnings writes warnings to stderr, at most max of them.
+func printWarnings(w io.Writer, ws []diag.Warning, max int) {
+	for i, x := range ws {
+		if i == max {
+			fmt.Fprintf(w, "warning: … and %d more (all are in results.json)\n", len(ws)-max)
+			return
+		}
+		fmt.Fprintf(w, "warning: %s\n", x)
+	}
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/cmd/govscore/template"
+	"github.com/govscore/govscore/expect"
+	"github.com/govscore/govscore/reports"
+	"github.com/govscore/govscore/synth"
+)
+
+func cmdValidate(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "validate")
+	var in inputFlags
+	in.register(fs)
+	period := fs.String("period", "", "also check that this `period` can be scored")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	files, _, err := in.files(pos)
+	if err != nil {
+		return err
+	}
+	p, err := batch.Load(files)
+	if err != nil {
+		return err
+	}
+	per, err := p.ResolvePeriod(*period)
+	if err != nil {
+		return err
+	}
+	printWarnings(e.stderr, p.Warnings, 50)
+	var periods []string
+	for _, q := range p.Data.Periods() {
+		periods = append(periods, q.String())
+	}
+	fmt.Fprintf(e.stdout, "ok: %s — %d nodes (%d indicators), %d subjects, %d metrics, periods %s; batch period %s\n",
+		p.Set.ID, len(p.Set.Nodes), len(p.Set.Leaves), p.Data.Len(), len(p.Data.Metrics()), strings.Join(periods, ", "), per)
+	return nil
+}
+
+func cmdExplain(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "explain")
+	var in inputFlags
+	in.register(fs)
+	subject := fs.String("subject", "", "`id` of the subject to explain (required)")
+	period := fs.String("period", "", "batch `period` (default: the set's period, else the latest in the data)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if *subject == "" {
+		return usagef("--subject is required")
+	}
+	files, _, err := in.files(pos)
+	if err != nil {
+		return err
+	}
+	b, err := loadAndRun(ctx, e, files, *period)
+	if err != nil {
+		return err
+	}
+	si, ok := b.SubjectIndex(*subject)
+	if !ok {
+		return usagef("no subject %q in %s", *subject, files.Subjects)
+	}
+	return reports.WriteExplain(e.stdout, b, si)
+}
+
+func cmdInit(ctx context.Context, e *env, args []string) error {
+	fset := newFlags(e, "init")
+	pos, err := parseFlags(fset, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("want exactly one DIR")
+	}
+	dir := pos[0]
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return usagef("%s exists and is not empty; choose a new directory", dir)
+	}
+	err = fs.WalkDir(template.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if path == "." || strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		target := filepath.Join(dir, filepath.FromSlash(path))
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := template.FS.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "created %s\nnext: govscore validate %s && govscore run %s\n", dir, dir, dir)
+	return nil
+}
+
+func cmdGen(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "gen")
+	n := fs.Int("subjects", 1000, "number of `subjects`")
+	m := fs.Int("leaves", 50, "number of leaf `indicators`")
+	seed := fs.Uint64("seed", 1, "random `seed` (same seed, same files)")
+	period := fs.String("period", "2024", "`period` of the generated metrics")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("want exactly one DIR")
+	}
+	if *n < 1 || *m < 1 {
+		return usagef("--subjects and --leaves must be ≥ 1")
+	}
+	if err := synth.Write(pos[0], synth.Config{Subjects: *n, Leaves: *m, Seed: *seed, Period: *period}); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote a synthetic project of %d subjects × %d indicators to %s\n", *n, *m, pos[0])
+	return nil
+}
+
+func cmdTest(ctx context.Context, e *env, args []string) error {
+	fset := newFlags(e, "test")
+	var in inputFlags
+	in.register(fset)
+	testsFile := fset.String("tests", "", "tests `file` (default DIR/tests.yaml)")
+	verbose := fset.Bool("v", false, "list every case, not only failures")
+	pos, err := parseFlags(fset, args)
+	if err != nil {
+		return err
+	}
+	files, _, err := in.files(pos)
+	if err != nil {
+		return err
+	}
+	if *testsFile != "" {
+		files.Tests = *testsFile
+	}
+	if files.Tests == "" {
+		return usagef("no tests.yaml in the project (or --tests FILE)")
+	}
+	suite, err := expect.ParseFile(files.Tests)
+	if err != nil {
+		return err
+	}
+	failed := 0
+	for _, r := range expect.Run(ctx, suite, files) {
+		switch {
+		case r.Err != nil:
+			failed++
+			fmt.Fprintf(e.stdout, "--- FAIL: %s\n    could not score the case:\n%s\n", r.Name, indent(r.Err.Error(), "    "))
+		case len(r.Failures) > 0:
+			failed++
+			fmt.Fprintf(e.stdout, "--- FAIL: %s\n", r.Name)
+			for _, f := range r.Failures {
+				fmt.Fprintf(e.stdout, "    %s: subject %s: %s\n", f.Pos, f.Subject, f.Msg)
+			}
+		case *verbose:
+			fmt.Fprintf(e.stdout, "--- PASS: %s\n", r.Name)
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(e.stdout, "FAIL: %d of %d cases\n", failed, len(suite.Tests))
+		return &testFailure{failed: failed}
+	}
+	fmt.Fprintf(e.stdout, "ok: %d cases passed\n", len(suite.Tests))
+	return nil
+}
+
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}

@@ -1,0 +1,26 @@
+// Command govscore evaluates the performance of governance bodies from an
+// indicator set written in YAML and data in CSV, and publishes rankings in
+// which every number can be explained and reproduced.
+//
+// Usage:
+//
+//	govscore init DIR                      scaffold a working project
+//	govscore validate DIR                  check YAML, expressions and data; write nothing
+//	govscore run DIR [-o OUT] [--period P] [--format csv,json]
+//	govscore explain DIR --subject ID [--period P]
+//	govscore test DIR                      run the expectations in DIR/tests.yaml
+//	govscore gen DIR --subjects N --leaves M [--seed S]   write a synthetic project
+//
+// Flags may come before or after DIR. Instead of DIR, the files may be named
+// directly: --indicators F --subjects F --metrics F[,F] --assessments F.
+//
+// Exit codes: 0 success (warnings go to stderr), 1 invalid input (nothing is
+// written), 2 usage error, 3 any other failure (I/O). `govscore test` exits
+// 1 when an expectation fails.
+//
+// Outputs of run (in OUT, default DIR/out/<period>): results.csv,
+// indicators.csv, results.json. They are written to a temporary directory
+// and moved into OUT only when every file is complete, so a failed run
+// leaves no partial files. results.json records generated_at from
+// SOURCE_DATE_EPOCH when it is set (reproducible outputs), else the clock.
+package main

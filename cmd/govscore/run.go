@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/reports"
+)
+
+var osGetenv = os.Getenv
+
+// formats maps each output format to its file and writer, in the order the
+// files are written.
+var formats = []struct {
+	name, file string
+	write      func(io.Writer, *batch.Batch) error
+}{
+	{"csv", "results.csv", reports.WriteResultsCSV},
+	{"csv", "indicators.csv", reports.WriteIndicatorsCSV},
+	{"json", "results.json", reports.WriteJSON},
+}
+
+func availableFormats() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range formats {
+		if !seen[f.name] {
+			seen[f.name] = true
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
+// parseFormats checks a --format list against the available formats.
+func parseFormats(s string) (map[string]bool, error) {
+	want := map[string]bool{}
+	avail := availableFormats()
+	if s == "" {
+		for _, f := range avail {
+			want[f] = true
+		}
+		return want, nil
+	}
+	for _, f := range splitList(s) {
+		ok := false
+		for _, a := range avail {
+			ok = ok || a == f
+		}
+		if !ok {
+			return nil, usagef("unknown format %q (available: %s)", f, strings.Join(avail, ", "))
+		}
+		want[f] = true
+	}
+	return want, nil
+}
+
+// loadAndRun loads the project and scores the period; shared by run,
+// explain and test.
+func loadAndRun(ctx context.Context, e *env, files batch.Files, period string) (*batch.Batch, error) {
+	p, err := batch.Load(files)
+	if err != nil {
+		return nil, err
+	}
+	at, err := generatedAt(e)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return p.Run(ctx, batch.Options{Period: period, GeneratedAt: at})
+}
+
+// generatedAt honours SOURCE_DATE_EPOCH (reproducible-builds convention).
+func generatedAt(e *env) (time.Time, error) {
+	s := e.getenv("SOURCE_DATE_EPOCH")
+	if s == "" {
+		return e.now().UTC(), nil
+	}
+	var sec int64
+	if _, err := fmt.Sscan(s, &sec); err != nil {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want a whole number of seconds", s)
+	}
+	return time.Unix(sec, 0).UTC(), nil
+}
+
+func cmdRun(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "run")
+	var in inputFlags
+	in.register(fs)
+	out := fs.String("o", "", "output `directory` (default DIR/out/<period>)")
+	period := fs.String("period", "", "batch `period` (default: the set's period, else the latest in the data)")
+	format := fs.String("format", "", "comma-separated output `formats` (default: all of "+strings.Join(availableFormats(), ",")+")")
+	quiet := fs.Bool("q", false, "do not print the ranking summary")
+	top := fs.Int("top", 10, "subjects per peer group in the summary (0 = all)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	want, err := parseFormats(*format)
+	if err != nil {
+		return err
+	}
+	files, dir, err := in.files(pos)
+	if err != nil {
+		return err
+	}
+	b, err := loadAndRun(ctx, e, files, *period)
+	if err != nil {
+		return err
+	}
+	outDir := *out
+	if outDir == "" {
+		base := dir
+		if base == "" {
+			base = filepath.Dir(files.Indicators)
+		}
+		outDir = filepath.Join(base, "out", b.Meta.Period)
+	}
+	var outputs []output
+	var written []string
+	for _, f := range formats {
+		if want[f.name] {
+			write := f.write
+			outputs = append(outputs, output{f.file, func(w io.Writer) error { return write(w, b) }})
+			written = append(written, f.file)
+		}
+	}
+	if err := writeAtomic(outDir, outputs); err != nil {
+		return err
+	}
+	printWarnings(e.stderr, b.Warnings, 20)
+	if !*quiet {
+		if err := reports.WriteSummary(e.stdout, b, *top); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "\nwrote %s to %s\n", strings.Join(written, ", "), outDir)
+	}
+	return nil
+}
+
+// output is one file to write.
+type output struct {
+	name  string
+	write func(io.Writer) error
+}
+
+// writeAtomic writes every output into a fresh temporary directory next to
+// dir and then moves them into dir, so that a failure leaves no partial file
+// in dir: either dir did not exist and the temporary directory is renamed
+// into place whole, or each complete file replaces its old version by an
+// atomic rename.
+func writeAtomic(dir string, outputs []output) error {
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	for _, o := range outputs {
+		if err := writeFile(filepath.Join(tmp, o.name), o.write); err != nil {
+			return fmt.Errorf("writing %s: %w", o.name, err)
+		}
+	}
+	if _, err := os.Stat(dir); os.IsNotExist(err) {
+		if err := os.Chmod(tmp, 0o755); err != nil {
+			return err
+		}
+		return os.Rename(tmp, dir)
+	}
+	for _, o := range outputs {
+		if err := os.Rename(filepath.Join(tmp, o.name), filepath.Join(dir, o.name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

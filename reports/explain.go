@@ -1,0 +1,275 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/scoring"
+)
+
+// WriteExplain writes how subject si's score was built, as text a subject
+// who appeals can follow: the subject's group, coverage and status; every
+// node's value, normalised weight at its parent, effective weight and
+// contribution; every leaf's expression with its input values, raw value,
+// imputation, transform and winsorisation, normalisation method and the
+// bounds it used, normalised value; the adjustments; the grade reasoning.
+func WriteExplain(w io.Writer, b *batch.Batch, si int) error {
+	e := &explainer{b: b, si: si, r: &b.Result.Subjects[si]}
+	e.header()
+	e.node(b.Project.Set.Root, 0)
+	e.adjustments()
+	e.grade()
+	_, err := io.WriteString(w, e.sb.String())
+	return err
+}
+
+type explainer struct {
+	b  *batch.Batch
+	si int
+	r  *scoring.SubjectResult
+	sb strings.Builder
+}
+
+func (e *explainer) printf(format string, args ...any) { fmt.Fprintf(&e.sb, format, args...) }
+
+func num(x float64) string {
+	if math.IsNaN(x) {
+		return "missing"
+	}
+	return FormatFloat(x)
+}
+
+// fixed formats x with 4 decimals for aligned reading, or "missing".
+func fixed(x float64) string {
+	if math.IsNaN(x) {
+		return "missing"
+	}
+	return fmt.Sprintf("%.4f", x)
+}
+
+func (e *explainer) group() *scoring.Group {
+	for i := range e.b.Result.Groups {
+		if e.b.Result.Groups[i].Label == e.r.Group {
+			return &e.b.Result.Groups[i]
+		}
+	}
+	return nil
+}
+
+func (e *explainer) header() {
+	s := &e.b.Project.Data.Subjects[e.si]
+	set := e.b.Project.Set
+	e.printf("Subject %s — %s (%s)\n", s.ID, s.Name, s.Kind)
+	g := e.group()
+	if g != nil {
+		e.printf("Peer group: %s (%d subjects, %d rated)\n", g.Label, len(g.Members), g.NRated)
+	}
+	e.printf("Period: %s (previous: %s)   Indicator set: %s version %s\n", e.b.Meta.Period, e.b.Meta.PrevPeriod, set.ID, set.Version)
+	applicable, present := 0, 0
+	for l, leaf := range set.Leaves {
+		c := e.b.Result.Cells[l][e.si]
+		if !c.Applies {
+			continue
+		}
+		applicable++
+		if !math.IsNaN(c.Raw) {
+			present++
+		}
+		_ = leaf
+	}
+	e.printf("Coverage: %s (%d of %d applicable indicators have a raw value; min_coverage %s)\n",
+		num(e.r.Coverage), present, applicable, num(set.MinCoverage))
+	if !e.r.Rated {
+		e.printf("Status: UNRATED — no score, rank or grade")
+		switch {
+		case applicable == 0:
+			e.printf(" (no indicator applies to kind %q)\n", s.Kind)
+		case e.r.Coverage < set.MinCoverage:
+			e.printf(" (coverage below min_coverage)\n")
+		default:
+			e.printf(" (the aggregate score is missing)\n")
+		}
+	} else {
+		adj := e.r.Score - e.r.RootValue
+		e.printf("Score: %s = aggregate %s + adjustments %s\n", num(e.r.Score), num(e.r.RootValue), num(adj))
+		n := 0
+		if g != nil {
+			n = g.NRated
+		}
+		e.printf("Rank: %d of %d   Grade: %s\n", e.r.Rank, n, e.r.Grade)
+	}
+	e.printf("\nTree (value, normalised weight at parent, effective weight, contribution = effective weight × value)\n")
+}
+
+func (e *explainer) node(n *indicators.Node, depth int) {
+	ind := strings.Repeat("  ", depth)
+	if n.Parent == nil {
+		e.printf("%sscore aggregate (%s) = %s\n", ind, aggName(n), num(e.r.RootValue))
+		for _, c := range n.Children {
+			e.node(c, depth+1)
+		}
+		return
+	}
+	if n.IsLeaf() {
+		e.leaf(n, depth)
+		return
+	}
+	if !n.Applies(e.b.Project.Data.Subjects[e.si].Kind) {
+		e.printf("%s%s %s: does not apply to this kind\n", ind, n.ID, n.Name)
+		return
+	}
+	v := e.r.Nodes[n.Index]
+	eff := e.r.Effective[n.Index]
+	e.printf("%s%s %s [%s] = %s   weight %s (nominal %s)   effective %s   contribution %s",
+		ind, n.ID, n.Name, aggName(n), num(v), fixed(e.r.NodeWeights[n.Index]), num(n.Weight), fixed(eff), fixed(eff*v))
+	if e.r.NodeImputed[n.Index] {
+		e.printf("   (imputed by missing: %s)", n.Missing.Policy)
+	}
+	if n.Round >= 0 {
+		e.printf("   (rounded to %d digits)", n.Round)
+	}
+	e.printf("\n")
+	for _, c := range n.Children {
+		e.node(c, depth+1)
+	}
+}
+
+func aggName(n *indicators.Node) string {
+	if n.Aggregate == "" {
+		return string(indicators.Arithmetic)
+	}
+	return string(n.Aggregate)
+}
+
+func (e *explainer) leaf(n *indicators.Node, depth int) {
+	ind := strings.Repeat("  ", depth)
+	c := e.b.Result.Cells[n.LeafIndex][e.si]
+	if !c.Applies {
+		e.printf("%s%s %s: does not apply to this kind\n", ind, n.ID, n.Name)
+		return
+	}
+	e.printf("%s%s %s = %s   [%s]   weight %s   contribution %s\n", ind, n.ID, n.Name, num(c.Value), c.Status, fixed(c.Weight), fixed(c.Weight*nanZero(c.Value)))
+	in := ind + "    "
+	e.printf("%sexpr: %s\n", in, strings.TrimSpace(n.Expr.Text))
+	if inputs := e.b.Project.Plan.Trace(e.b.Project.Data, e.b.Values, e.si, n.LeafIndex); len(inputs) > 0 {
+		parts := make([]string, len(inputs))
+		for i, x := range inputs {
+			parts[i] = x.Name + " = " + x.String()
+		}
+		e.printf("%sinputs: %s\n", in, strings.Join(parts, ", "))
+	}
+	e.printf("%sraw: %s", in, num(c.Raw))
+	if math.IsNaN(c.Raw) {
+		switch {
+		case n.Missing.Policy == indicators.Zero:
+			e.printf(" → missing: zero → value = scale minimum")
+		case n.Missing.Imputes() && !math.IsNaN(c.Imputed):
+			by := ""
+			if n.Missing.By != "" {
+				by = " of subjects with the same " + n.Missing.By
+			}
+			e.printf(" → imputed (%s%s) = %s", n.Missing.Policy, by, num(c.Imputed))
+		case n.Missing.Imputes():
+			e.printf(" → no value to impute from: excluded")
+		default:
+			e.printf(" → missing: excluded, siblings reweighted")
+		}
+	}
+	if n.Transform != "" {
+		e.printf(" → %s", n.Transform)
+	}
+	if n.Winsorize != nil {
+		e.printf(" → winsorised")
+	}
+	if n.Transform != "" || n.Winsorize != nil {
+		e.printf(" = %s", num(c.Treated))
+	}
+	e.printf("\n")
+	e.printf("%snormalise: %s, %s is better%s\n", in, n.Normalize.Method, n.Direction, e.bounds(n))
+}
+
+func nanZero(x float64) float64 {
+	if math.IsNaN(x) {
+		return 0
+	}
+	return x
+}
+
+// bounds describes the normalisation bounds the leaf used in the subject's
+// group.
+func (e *explainer) bounds(n *indicators.Node) string {
+	g := e.group()
+	if g == nil || n.LeafIndex >= len(g.Leaves) {
+		return ""
+	}
+	st := g.Leaves[n.LeafIndex]
+	var s string
+	if st.Uninformative {
+		return "; UNINFORMATIVE in this group (all values equal or fewer than 2): excluded for every subject"
+	}
+	switch n.Normalize.Method {
+	case indicators.MinMax:
+		s = fmt.Sprintf("; group min %s, max %s (n = %d)", num(st.NormMin), num(st.NormMax), st.NormN)
+	case indicators.ZScore:
+		s = fmt.Sprintf("; group mean %s, sd %s (n = %d) → %s + %s·z", num(st.NormMean), num(st.NormSD), st.NormN, num(n.Normalize.Mean), num(n.Normalize.SD))
+	case indicators.Goalpost:
+		s = fmt.Sprintf("; goalposts low %s, high %s", num(n.Normalize.Low), num(n.Normalize.High))
+	case indicators.Rank:
+		s = fmt.Sprintf("; fractional rank among n = %d", st.NormN)
+	case indicators.NormNone:
+		if n.Normalize.Clip {
+			s = "; clipped to the scale"
+		}
+	}
+	if !math.IsNaN(st.WinsorLow) {
+		s += fmt.Sprintf("; winsorised to [%s, %s]", num(st.WinsorLow), num(st.WinsorHigh))
+	}
+	return s
+}
+
+func (e *explainer) adjustments() {
+	set := e.b.Project.Set
+	if len(set.Adjustments) == 0 {
+		return
+	}
+	e.printf("\nAdjustments\n")
+	for a, adj := range set.Adjustments {
+		ar := e.r.Adjustments[a]
+		if !ar.Applies {
+			e.printf("  %s %s: does not apply to this kind\n", adj.ID, adj.Name)
+			continue
+		}
+		e.printf("  %s %s:", adj.ID, adj.Name)
+		if adj.When != nil {
+			e.printf(" when %s → %v;", strings.TrimSpace(adj.When.Text), ar.Held)
+		}
+		if adj.Points != nil && ar.Held {
+			e.printf(" points %s = %s", strings.TrimSpace(adj.Points.Text), num(ar.Points))
+			if adj.Min != nil || adj.Max != nil {
+				e.printf(" (clamped to [%s, %s])", optNum(adj.Min), optNum(adj.Max))
+			}
+		}
+		if adj.CapGrade != "" && ar.Held {
+			e.printf(" VETO: grade capped at %s", adj.CapGrade)
+		}
+		e.printf("\n")
+	}
+}
+
+func optNum(p *float64) string {
+	if p == nil {
+		return "∞"
+	}
+	return num(*p)
+}
+
+func (e *explainer) grade() {
+	if !e.r.Rated {
+		return
+	}
+	e.printf("\nGrade: %s\n  %s\n", e.r.Grade, e.r.GradeReason)
+}

@@ -1,0 +1,390 @@
+package reports
+
+import (
+	"bufio"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/indicators"
+)
+
+// JSONFormat identifies the layout of results.json; it changes when a field
+// changes meaning.
+const JSONFormat = "govscore.results/1"
+
+// WriteJSON writes results.json: the metadata of the batch, the tree with the
+// nominal weights in effect, per-group per-leaf statistics, every subject's
+// result (node values, adjustments, grade reasoning), every (subject, leaf)
+// cell as in indicators.csv, and the warnings. The layout:
+//
+//	{"format", "meta": {indicator_set: {id, name, version, sha256}, data_sha256,
+//	  period, previous_period, engine_version, generated_at},
+//	 "scale", "ranking", "tree": [...], "groups": [...], "results": [...],
+//	 "indicators": {"columns": [...], "rows": [[...], ...]}, "warnings": [...]}
+//
+// Missing numbers are null. Object keys are written in a fixed order.
+func WriteJSON(w io.Writer, b *batch.Batch) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	j := &jw{w: bw}
+	set := b.Project.Set
+	m := b.Meta
+
+	j.raw("{\n")
+	j.key("format", 1).str(JSONFormat).raw(",\n")
+	j.key("meta", 1).raw("{\n")
+	j.key("indicator_set", 2).raw("{")
+	j.key("id", 0).str(m.SetID).raw(", ")
+	j.key("name", 0).str(m.SetName).raw(", ")
+	j.key("version", 0).str(m.SetVersion).raw(", ")
+	j.key("sha256", 0).str(m.SetSHA256).raw("},\n")
+	j.key("data_sha256", 2).str(m.DataSHA256).raw(",\n")
+	j.key("period", 2).str(m.Period).raw(",\n")
+	j.key("previous_period", 2).str(m.PrevPeriod).raw(",\n")
+	j.key("engine_version", 2).str(m.EngineVersion).raw(",\n")
+	j.key("generated_at", 2).str(m.GeneratedAt.UTC().Format(time.RFC3339)).raw("\n")
+	j.raw("  },\n")
+	j.key("scale", 1).raw("[").num(set.Scale[0]).raw(", ").num(set.Scale[1]).raw("],\n")
+	j.key("min_coverage", 1).num(set.MinCoverage).raw(",\n")
+	j.key("ranking", 1).raw("{")
+	j.key("method", 0).str(string(set.Ranking.Method)).raw(", ")
+	order := "desc"
+	if !set.Ranking.Desc {
+		order = "asc"
+	}
+	j.key("order", 0).str(order).raw(", ")
+	j.key("digits", 0).int(set.Ranking.Digits).raw("},\n")
+
+	writeTree(j, set)
+	writeGroups(j, b)
+	writeSubjects(j, b)
+	writeCells(j, b)
+	writeWarnings(j, b)
+	j.raw("}\n")
+	if j.err != nil {
+		return j.err
+	}
+	return bw.Flush()
+}
+
+func writeTree(j *jw, set *indicators.Set) {
+	j.key("tree", 1).raw("[")
+	for i, n := range set.Nodes {
+		if i > 0 {
+			j.raw(",")
+		}
+		j.raw("\n    {")
+		j.key("id", 0).str(n.ID).raw(", ")
+		j.key("name", 0).str(n.Name).raw(", ")
+		parent := ""
+		if n.Parent != nil {
+			parent = n.Parent.ID
+		}
+		j.key("parent", 0).str(parent).raw(", ")
+		j.key("depth", 0).int(n.Depth).raw(", ")
+		j.key("weight", 0).num(n.Weight).raw(", ")
+		j.key("share", 0).num(nominalShare(n)).raw(", ")
+		if len(n.AppliesTo) > 0 {
+			j.key("applies_to", 0).strs(n.AppliesTo).raw(", ")
+		}
+		if n.Round >= 0 {
+			j.key("round", 0).int(n.Round).raw(", ")
+		}
+		j.key("missing", 0).str(string(n.Missing.Policy))
+		if n.Missing.By != "" {
+			j.raw(", ").key("missing_by", 0).str(n.Missing.By)
+		}
+		j.raw(", ")
+		if n.IsLeaf() {
+			j.key("type", 0).str("leaf").raw(", ")
+			j.key("expr", 0).str(n.Expr.Text).raw(", ")
+			j.key("direction", 0).str(n.Direction.String()).raw(", ")
+			j.key("normalize", 0).str(string(n.Normalize.Method))
+			switch n.Normalize.Method {
+			case indicators.Goalpost:
+				j.raw(", ").key("low", 0).num(n.Normalize.Low).raw(", ").key("high", 0).num(n.Normalize.High)
+			case indicators.ZScore:
+				j.raw(", ").key("mean", 0).num(n.Normalize.Mean).raw(", ").key("sd", 0).num(n.Normalize.SD)
+			case indicators.NormNone:
+				j.raw(", ").key("clip", 0).bool(n.Normalize.Clip)
+			}
+			if n.Transform != "" {
+				j.raw(", ").key("transform", 0).str(string(n.Transform))
+			}
+			if n.Winsorize != nil {
+				j.raw(", ").key("winsorize", 0).raw("[").num(n.Winsorize.Lower).raw(", ").num(n.Winsorize.Upper).raw("]")
+			}
+		} else {
+			j.key("type", 0).str("composite").raw(", ")
+			j.key("aggregate", 0).str(string(n.Aggregate))
+		}
+		j.raw("}")
+	}
+	j.raw("\n  ],\n")
+}
+
+// nominalShare is the node's weight divided by the sum of its siblings'
+// weights: its share when every sibling takes part.
+func nominalShare(n *indicators.Node) float64 {
+	if n.Parent == nil {
+		return 1
+	}
+	sum := 0.0
+	for _, c := range n.Parent.Children {
+		sum += c.Weight
+	}
+	return n.Weight / sum
+}
+
+func writeGroups(j *jw, b *batch.Batch) {
+	leaves := b.Project.Set.Leaves
+	j.key("groups", 1).raw("[")
+	for gi, g := range b.Result.Groups {
+		if gi > 0 {
+			j.raw(",")
+		}
+		j.raw("\n    {")
+		j.key("label", 0).str(g.Label).raw(", ")
+		j.key("subjects", 0).int(len(g.Members)).raw(", ")
+		j.key("rated", 0).int(g.NRated).raw(", ")
+		j.key("leaves", 0).raw("[")
+		first := true
+		for l, st := range g.Leaves {
+			if st.N+st.Missing == 0 {
+				continue // the leaf applies to no rated subject of the group
+			}
+			if !first {
+				j.raw(",")
+			}
+			first = false
+			j.raw("\n      {")
+			j.key("indicator", 0).str(leaves[l].ID).raw(", ")
+			j.key("n", 0).int(st.N).raw(", ")
+			j.key("missing", 0).int(st.Missing).raw(", ")
+			j.key("min", 0).num(st.Min).raw(", ")
+			j.key("max", 0).num(st.Max).raw(", ")
+			j.key("mean", 0).num(st.Mean).raw(", ")
+			j.key("sd", 0).num(st.SD).raw(", ")
+			j.key("normalisation", 0).raw("{")
+			j.key("n", 0).int(st.NormN).raw(", ")
+			j.key("min", 0).num(st.NormMin).raw(", ")
+			j.key("max", 0).num(st.NormMax).raw(", ")
+			j.key("mean", 0).num(st.NormMean).raw(", ")
+			j.key("sd", 0).num(st.NormSD).raw(", ")
+			j.key("winsor_low", 0).num(st.WinsorLow).raw(", ")
+			j.key("winsor_high", 0).num(st.WinsorHigh).raw("}, ")
+			j.key("uninformative", 0).bool(st.Uninformative).raw("}")
+		}
+		j.raw("]}")
+	}
+	j.raw("\n  ],\n")
+}
+
+func writeSubjects(j *jw, b *batch.Batch) {
+	set := b.Project.Set
+	subs := b.Project.Data.Subjects
+	comps := b.Composites()
+	j.key("results", 1).raw("[")
+	for k, si := range b.Result.Order {
+		r := &b.Result.Subjects[si]
+		s := &subs[si]
+		if k > 0 {
+			j.raw(",")
+		}
+		j.raw("\n    {")
+		j.key("peer_group", 0).str(r.Group).raw(", ")
+		j.key("subject", 0).str(s.ID).raw(", ")
+		j.key("name", 0).str(s.Name).raw(", ")
+		j.key("kind", 0).str(s.Kind).raw(", ")
+		if r.Rated {
+			j.key("status", 0).str("rated").raw(", ")
+			j.key("rank", 0).int(r.Rank).raw(", ")
+			j.key("score", 0).num(r.Score).raw(", ")
+			j.key("grade", 0).str(r.Grade).raw(", ")
+		} else {
+			j.key("status", 0).str("unrated").raw(", ")
+			j.key("rank", 0).raw("null, ")
+			j.key("score", 0).raw("null, ")
+			j.key("grade", 0).raw("null, ")
+		}
+		j.key("coverage", 0).num(r.Coverage).raw(", ")
+		if r.Rated {
+			j.key("vetoed", 0).bool(r.Vetoed).raw(", ")
+		} else {
+			j.key("vetoed", 0).raw("null, ")
+		}
+		j.key("root", 0).num(r.RootValue).raw(", ")
+		j.key("nodes", 0).raw("{")
+		for c, n := range comps {
+			if c > 0 {
+				j.raw(", ")
+			}
+			j.key(n.ID, 0).num(r.Nodes[n.Index])
+		}
+		j.raw("}, ")
+		j.key("adjustments", 0).raw("[")
+		first := true
+		for a, adj := range set.Adjustments {
+			if a >= len(r.Adjustments) || !r.Adjustments[a].Applies {
+				continue
+			}
+			ar := r.Adjustments[a]
+			if !first {
+				j.raw(", ")
+			}
+			first = false
+			j.raw("{")
+			j.key("id", 0).str(adj.ID).raw(", ")
+			j.key("held", 0).bool(ar.Held).raw(", ")
+			j.key("points", 0).num(ar.Points).raw(", ")
+			j.key("capped", 0).bool(ar.Capped).raw("}")
+		}
+		j.raw("], ")
+		j.key("grade_by_score", 0).str(r.GradeByScore).raw(", ")
+		j.key("grade_reason", 0).str(r.GradeReason).raw("}")
+	}
+	j.raw("\n  ],\n")
+}
+
+func writeCells(j *jw, b *batch.Batch) {
+	j.key("indicators", 1).raw("{")
+	j.key("columns", 0).strs(IndicatorsHeader).raw(", ")
+	j.key("rows", 0).raw("[")
+	if j.err != nil {
+		return
+	}
+	leaves := b.Project.Set.Leaves
+	subs := b.Project.Data.Subjects
+	cells := b.Result.Cells
+	format := func(order []int, buf []byte) []byte {
+		for _, si := range order {
+			id := appendJSONString(nil, subs[si].ID)
+			for l := range leaves {
+				c := &cells[l][si]
+				if !c.Applies {
+					continue
+				}
+				buf = append(buf, ",\n    ["...)
+				buf = append(buf, id...)
+				buf = append(buf, ", "...)
+				buf = appendJSONString(buf, leaves[l].ID)
+				buf = append(buf, ", "...)
+				buf = appendJSONFloat(buf, c.Raw)
+				buf = append(buf, ", "...)
+				buf = appendJSONFloat(buf, c.Value)
+				buf = append(buf, ", \""...)
+				buf = append(buf, c.Status...)
+				buf = append(buf, "\", "...)
+				buf = appendJSONFloat(buf, c.Weight)
+				buf = append(buf, ']')
+			}
+		}
+		return buf
+	}
+	// Every row starts with ","; the first one must not.
+	j.err = writeChunked(&dropFirstByte{w: j.w}, b.Result.Order, format)
+	j.raw("\n  ]},\n")
+}
+
+func writeWarnings(j *jw, b *batch.Batch) {
+	j.key("warnings", 1).raw("[")
+	for i, w := range b.Warnings {
+		if i > 0 {
+			j.raw(",")
+		}
+		j.raw("\n    {")
+		if w.Pos.File != "" {
+			j.key("file", 0).str(w.Pos.File).raw(", ")
+			j.key("line", 0).int(w.Pos.Line).raw(", ")
+			j.key("col", 0).int(w.Pos.Col).raw(", ")
+		}
+		if w.Group != "" {
+			j.key("peer_group", 0).str(w.Group).raw(", ")
+		}
+		if w.Subject != "" {
+			j.key("subject", 0).str(w.Subject).raw(", ")
+		}
+		if w.Node != "" {
+			j.key("node", 0).str(w.Node).raw(", ")
+		}
+		j.key("message", 0).str(w.Msg).raw("}")
+	}
+	j.raw("\n  ]\n")
+}
+
+// jw is a small streaming JSON writer with a sticky error.
+type jw struct {
+	w   *bufio.Writer
+	buf []byte
+	err error
+}
+
+func (j *jw) raw(s string) *jw {
+	if j.err == nil {
+		_, j.err = j.w.WriteString(s)
+	}
+	return j
+}
+
+func (j *jw) bytes(b []byte) *jw {
+	if j.err == nil {
+		_, j.err = j.w.Write(b)
+	}
+	return j
+}
+
+func (j *jw) key(k string, indent int) *jw {
+	for i := 0; i < indent; i++ {
+		j.raw("  ")
+	}
+	j.buf = appendJSONString(j.buf[:0], k)
+	j.buf = append(j.buf, ": "...)
+	return j.bytes(j.buf)
+}
+
+func (j *jw) str(s string) *jw {
+	j.buf = appendJSONString(j.buf[:0], s)
+	return j.bytes(j.buf)
+}
+
+func (j *jw) strs(ss []string) *jw {
+	j.raw("[")
+	for i, s := range ss {
+		if i > 0 {
+			j.raw(", ")
+		}
+		j.str(s)
+	}
+	return j.raw("]")
+}
+
+func (j *jw) num(x float64) *jw {
+	j.buf = appendJSONFloat(j.buf[:0], x)
+	return j.bytes(j.buf)
+}
+
+func (j *jw) int(n int) *jw {
+	j.buf = strconv.AppendInt(j.buf[:0], int64(n), 10)
+	return j.bytes(j.buf)
+}
+
+func (j *jw) bool(v bool) *jw {
+	j.buf = strconv.AppendBool(j.buf[:0], v)
+	return j.bytes(j.buf)
+}
+
+// dropFirstByte passes writes through but for the very first byte.
+type dropFirstByte struct {
+	w       io.Writer
+	dropped bool
+}
+
+func (d *dropFirstByte) Write(p []byte) (int, error) {
+	if d.dropped || len(p) == 0 {
+		return d.w.Write(p)
+	}
+	d.dropped = true
+	n, err := d.w.Write(p[1:])
+	return n + 1, err
+}
