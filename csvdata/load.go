@@ -1,0 +1,317 @@
+package csvdata
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/govscore/govscore/dataset"
+	"github.com/govscore/govscore/diag"
+)
+
+// Bounds is the declared range of a metric (SPEC §4.1): a value below Min or
+// above Max is a data error. A nil bound is open.
+type Bounds struct {
+	Min, Max *float64
+}
+
+// Options says what the data must conform to; the indicator set provides
+// it.
+type Options struct {
+	// Kinds are the allowed subject kinds. Nil or empty allows any
+	// non-empty kind.
+	Kinds []string
+	// Bounds are the declared metric ranges, by metric name.
+	Bounds map[string]Bounds
+}
+
+// NamedData is the content of a file held in memory. Name is the file name
+// used in error positions.
+type NamedData struct {
+	Name string
+	Data []byte
+}
+
+// Load reads subjects.csv and the metric files (merged, in the given order)
+// into a dataset.
+//
+// Invalid data makes Load return a nil dataset and a diag.List holding every
+// problem found, each at file:line:col. A file that cannot be read makes it
+// return the error from the file system (an *fs.PathError) instead, so a
+// caller can tell invalid input from I/O failure.
+//
+// Load streams the files: memory grows with the dataset (8 bytes per
+// subject × metric × period, plus a bit per cell for duplicate detection),
+// not with the size of the files.
+func Load(subjectsFile string, metricFiles []string, opt Options) (*dataset.Dataset, error) {
+	srcs := make([]*source, 0, 1+len(metricFiles))
+	srcs = append(srcs, fileSource(subjectsFile))
+	for _, f := range metricFiles {
+		srcs = append(srcs, fileSource(f))
+	}
+	return load(srcs, opt)
+}
+
+// Parse is Load for files held in memory. It returns the dataset, or nil and
+// a diag.List holding every problem found.
+func Parse(subjects NamedData, metrics []NamedData, opt Options) (*dataset.Dataset, error) {
+	srcs := make([]*source, 0, 1+len(metrics))
+	srcs = append(srcs, dataSource(subjects))
+	for _, m := range metrics {
+		srcs = append(srcs, dataSource(m))
+	}
+	return load(srcs, opt)
+}
+
+// bpos is a position whose column is a byte offset in its decoded line, as
+// encoding/csv reports it; finish turns it into a rune column.
+type bpos struct {
+	file, line, col int
+	exact           bool // col is already in runes
+}
+
+// refMark stands in a message for the position held in rawErr.ref.
+const refMark = "\x00ref\x00"
+
+// rawErr is an error before its positions are resolved to rune columns.
+type rawErr struct {
+	pos    bpos
+	msg    string
+	ref    bpos // replaces refMark in msg
+	hasRef bool
+}
+
+// loader holds the state of one Load or Parse.
+type loader struct {
+	opt       Options
+	srcs      []*source // srcs[0] is subjects.csv
+	encFailed []bool    // by file: neither UTF-8 nor GB18030
+	errs      []rawErr
+	warnings  []diag.Warning
+	ds        *dataset.Dataset
+	ids       []string // sorted subject ids, for suggestions
+	budget    int      // candidate comparisons left for suggestions
+	suggest   map[string]string
+
+	metrics metricState
+}
+
+func load(srcs []*source, opt Options) (*dataset.Dataset, error) {
+	l := &loader{opt: opt, srcs: srcs, budget: suggestBudget, suggest: map[string]string{}, encFailed: make([]bool, len(srcs))}
+	l.metrics.init()
+	for i, s := range srcs {
+		gb, encErr, err := s.detect()
+		if err != nil {
+			return nil, err
+		}
+		if encErr != nil {
+			l.encFailed[i] = true
+			l.errorf(bpos{i, encErr.line, encErr.col, true}, "file is neither UTF-8 nor GB18030 (byte 0x%02X cannot be decoded): save it as UTF-8 (\"CSV UTF-8\" in Excel)", encErr.b)
+			continue
+		}
+		if gb {
+			l.warnings = append(l.warnings, diag.Warning{Pos: diag.Pos{File: s.name}, Msg: "file is not UTF-8; read as GB18030 (save it as \"CSV UTF-8\" to silence this warning)"})
+		}
+	}
+	if err := l.subjects(); err != nil {
+		return nil, err
+	}
+	for i := 1; i < len(srcs); i++ {
+		if l.encFailed[i] {
+			continue
+		}
+		if err := l.metricFile(i, false); err != nil {
+			return nil, err
+		}
+	}
+	if err := l.locateDuplicates(); err != nil {
+		return nil, err
+	}
+	if len(l.errs) > 0 {
+		list, err := l.finish()
+		if err != nil {
+			return nil, err
+		}
+		return nil, list
+	}
+	l.ds.Warnings = diag.SortWarnings(append(l.ds.Warnings, l.warnings...))
+	return l.ds, nil
+}
+
+// errorf records an error at p.
+func (l *loader) errorf(p bpos, format string, args ...any) {
+	l.errs = append(l.errs, rawErr{pos: p, msg: fmt.Sprintf(format, args...)})
+}
+
+// errorRef records an error at p whose message names the position ref
+// where refMark stands.
+func (l *loader) errorRef(p, ref bpos, msg string) {
+	l.errs = append(l.errs, rawErr{pos: p, msg: msg, ref: ref, hasRef: true})
+}
+
+// csvError records an error returned by csv.Reader.Read in file i. It
+// returns a non-nil error when reading must stop (an I/O error).
+func (l *loader) csvError(i int, err error) error {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	p := bpos{file: i, line: pe.Line, col: pe.Column}
+	switch {
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		l.errorf(p, `bare " in an unquoted cell: quote the whole cell and double the quotes inside it ("say ""hi""")`)
+	case errors.Is(pe.Err, csv.ErrQuote):
+		if pe.StartLine != pe.Line {
+			l.errorf(p, `extraneous or missing " in a quoted cell that starts on line %d: close the quote, and double every " inside the cell`, pe.StartLine)
+		} else {
+			l.errorf(p, `extraneous or missing " in a quoted cell: close the quote, and double every " inside the cell`)
+		}
+	default:
+		l.errorf(p, "malformed CSV: %v", pe.Err)
+	}
+	return nil
+}
+
+// newReader returns a CSV reader of file i positioned after the header, the
+// trimmed header names and their positions, or ok = false when the file has
+// no header (an error is recorded). The caller closes c.
+func (l *loader) newReader(i int) (r *csv.Reader, c io.Closer, header []string, pos []bpos, ok bool, err error) {
+	br, c, err := l.srcs[i].reader()
+	if err != nil {
+		return nil, nil, nil, nil, false, err
+	}
+	r = csv.NewReader(br)
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	for {
+		rec, rerr := r.Read()
+		if rerr == io.EOF {
+			l.errorf(bpos{file: i, line: 1, col: 1}, "file is empty: the first line must be a header row naming the columns")
+			return r, c, nil, nil, false, nil
+		}
+		if rerr != nil {
+			if err := l.csvError(i, rerr); err != nil {
+				c.Close()
+				return nil, nil, nil, nil, false, err
+			}
+			return r, c, nil, nil, false, nil
+		}
+		header = make([]string, len(rec))
+		pos = make([]bpos, len(rec))
+		first := map[string]int{}
+		ok = true
+		for j, h := range rec {
+			line, col := r.FieldPos(j)
+			header[j] = strings.Clone(strings.TrimSpace(h))
+			pos[j] = bpos{file: i, line: line, col: col}
+			if header[j] == "" {
+				l.errorf(pos[j], "empty column name in the header: name the column or delete it")
+				ok = false
+				continue
+			}
+			if k, dup := first[header[j]]; dup {
+				l.errorRef(pos[j], pos[k], fmt.Sprintf("duplicate column %q (also at %s): rename or delete one of them", header[j], refMark))
+				ok = false
+				continue
+			}
+			first[header[j]] = j
+		}
+		return r, c, header, pos, ok, nil
+	}
+}
+
+// fieldCountError records a row whose number of fields differs from the
+// header's.
+func (l *loader) fieldCountError(i int, r *csv.Reader, got, want int) {
+	line, _ := r.FieldPos(0)
+	l.errorf(bpos{file: i, line: line, col: 1}, "row has %d fields but the header has %d: quote cells that contain commas (\"a,b\") and check for missing or extra commas", got, want)
+}
+
+// suggestBudget bounds the work spent on "did you mean" suggestions for
+// unknown subject ids (candidate comparisons in total).
+const suggestBudget = 20_000_000
+
+// didYouMean returns " (did you mean "x"?)" for the subject id nearest to
+// id, or "".
+func (l *loader) didYouMean(id string) string {
+	if s, ok := l.suggest[id]; ok {
+		return s
+	}
+	s := ""
+	if c := closest(id, l.ids, &l.budget); c != "" {
+		s = fmt.Sprintf(" (did you mean %q?)", c)
+	}
+	l.suggest[id] = s
+	return s
+}
+
+// finish resolves the byte columns of every error to rune columns and
+// returns the sorted list.
+func (l *loader) finish() (diag.List, error) {
+	want := make([]map[int][]int, len(l.srcs))
+	add := func(p bpos) {
+		if p.col <= 1 || p.exact {
+			return
+		}
+		if want[p.file] == nil {
+			want[p.file] = map[int][]int{}
+		}
+		want[p.file][p.line] = append(want[p.file][p.line], p.col)
+	}
+	for _, e := range l.errs {
+		add(e.pos)
+		if e.hasRef {
+			add(e.ref)
+		}
+	}
+	cols := make([]map[[2]int]int, len(l.srcs))
+	for i, w := range want {
+		if w == nil {
+			continue
+		}
+		m, err := l.srcs[i].runeColumns(w)
+		if err != nil {
+			return nil, err
+		}
+		cols[i] = m
+	}
+	resolve := func(p bpos) diag.Pos {
+		c := p.col
+		if c > 1 && !p.exact {
+			c = cols[p.file][[2]int{p.line, p.col}]
+		}
+		return diag.Pos{File: l.srcs[p.file].name, Line: p.line, Col: c}
+	}
+	list := make(diag.List, 0, len(l.errs))
+	for _, e := range l.errs {
+		msg := e.msg
+		if e.hasRef {
+			msg = strings.Replace(msg, refMark, resolve(e.ref).String(), 1)
+		}
+		list = append(list, &diag.Error{Pos: resolve(e.pos), Msg: msg})
+	}
+	list.Sort()
+	return list, nil
+}
+
+// quoteList formats names as "a", "b", "c".
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// sortedKeys returns the keys of m, sorted.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,204 @@
+package csvdata
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/transform"
+)
+
+// bufSize is the read buffer of every pass over a file.
+const bufSize = 64 << 10
+
+// source is one input file. It can be opened several times: once to detect
+// its encoding, once to parse it and, only when it holds errors, once more to
+// turn byte columns into rune columns or to find the first place of a
+// duplicate.
+type source struct {
+	name string
+	open func() (io.ReadCloser, error)
+	gb   bool // decode as GB18030
+}
+
+func fileSource(path string) *source {
+	return &source{name: path, open: func() (io.ReadCloser, error) { return os.Open(path) }}
+}
+
+func dataSource(d NamedData) *source {
+	return &source{name: d.Name, open: func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(d.Data)), nil
+	}}
+}
+
+// reader opens the file decoded to UTF-8, without its byte order mark.
+// The caller closes the returned closer.
+func (s *source) reader() (*bufio.Reader, io.Closer, error) {
+	f, err := s.open()
+	if err != nil {
+		return nil, nil, err
+	}
+	var r io.Reader = f
+	if s.gb {
+		r = transform.NewReader(f, simplifiedchinese.GB18030.NewDecoder())
+	}
+	br := bufio.NewReaderSize(r, bufSize)
+	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\uFEFF")) {
+		_, _ = br.Discard(3)
+	}
+	return br, f, nil
+}
+
+// encodingError is a file that is neither UTF-8 nor GB18030, with the
+// position of its first byte that is not UTF-8.
+type encodingError struct {
+	line, col int // col in runes
+	b         byte
+}
+
+// detect decides how s is decoded. A valid UTF-8 file (with or without BOM)
+// is read as is; a file that is not valid UTF-8 but decodes as GB18030
+// without a replacement character is read as GB18030 (s.gb is set and
+// detect reports true); anything else is an encodingError.
+func (s *source) detect() (gb bool, encErr *encodingError, err error) {
+	r, c, err := s.reader()
+	if err != nil {
+		return false, nil, err
+	}
+	ok, line, col, b, err := checkUTF8(r)
+	c.Close()
+	if err != nil || ok {
+		return false, nil, err
+	}
+	s.gb = true
+	r, c, err = s.reader()
+	if err != nil {
+		return false, nil, err
+	}
+	defer c.Close()
+	clean, err := noReplacementChar(r)
+	if err != nil {
+		return false, nil, err
+	}
+	if !clean {
+		s.gb = false
+		return false, &encodingError{line: line, col: col, b: b}, nil
+	}
+	return true, nil, nil
+}
+
+// checkUTF8 reports whether r holds valid UTF-8 and, when it does not, the
+// line, rune column and value of the first invalid byte.
+func checkUTF8(r io.Reader) (ok bool, line, col int, bad byte, err error) {
+	buf := make([]byte, bufSize)
+	carry := 0
+	line, col = 1, 1
+	for {
+		n, rerr := io.ReadFull(r, buf[carry:])
+		atEOF := rerr == io.EOF || rerr == io.ErrUnexpectedEOF
+		if rerr != nil && !atEOF {
+			return false, 0, 0, 0, rerr
+		}
+		data := buf[:carry+n]
+		end := len(data)
+		if !atEOF {
+			// Leave an incomplete final rune for the next chunk.
+			for i := len(data) - 1; i >= 0 && i >= len(data)-utf8.UTFMax; i-- {
+				if utf8.RuneStart(data[i]) {
+					if !utf8.FullRune(data[i:]) {
+						end = i
+					}
+					break
+				}
+			}
+		}
+		chunk := data[:end]
+		if !utf8.Valid(chunk) {
+			for i := 0; i < len(chunk); {
+				r, size := utf8.DecodeRune(chunk[i:])
+				if r == utf8.RuneError && size == 1 {
+					return false, line, col, chunk[i], nil
+				}
+				if r == '\n' {
+					line, col = line+1, 1
+				} else {
+					col++
+				}
+				i += size
+			}
+		}
+		if nl := bytes.LastIndexByte(chunk, '\n'); nl >= 0 {
+			line += bytes.Count(chunk, []byte{'\n'})
+			col = 1 + utf8.RuneCount(chunk[nl+1:])
+		} else {
+			col += utf8.RuneCount(chunk)
+		}
+		if atEOF {
+			return true, 0, 0, 0, nil
+		}
+		carry = copy(buf, data[end:])
+	}
+}
+
+// noReplacementChar reports whether the UTF-8 stream r has no U+FFFD, which
+// the GB18030 decoder writes for every byte sequence it cannot decode.
+func noReplacementChar(r io.Reader) (bool, error) {
+	const repl = "\uFFFD"
+	buf := make([]byte, bufSize)
+	carry := 0
+	for {
+		n, rerr := io.ReadFull(r, buf[carry:])
+		if rerr != nil && rerr != io.EOF && rerr != io.ErrUnexpectedEOF {
+			return false, rerr
+		}
+		data := buf[:carry+n]
+		if bytes.Contains(data, []byte(repl)) {
+			return false, nil
+		}
+		if rerr != nil {
+			return true, nil
+		}
+		carry = copy(buf, data[len(data)-(len(repl)-1):])
+	}
+}
+
+// runeColumns converts byte columns to rune columns. want maps a line
+// number to the byte columns wanted on it; the result maps each (line, byte
+// column) to its rune column. A column past the end of its line keeps
+// counting one per byte.
+func (s *source) runeColumns(want map[int][]int) (map[[2]int]int, error) {
+	out := make(map[[2]int]int)
+	maxLine := 0
+	for l := range want {
+		maxLine = max(maxLine, l)
+	}
+	r, c, err := s.reader()
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	var line []byte
+	for n := 1; n <= maxLine; n++ {
+		line = line[:0]
+		for {
+			part, err := r.ReadSlice('\n')
+			line = append(line, part...)
+			if errors.Is(err, bufio.ErrBufferFull) {
+				continue
+			}
+			if err != nil && err != io.EOF {
+				return nil, err
+			}
+			break
+		}
+		for _, bc := range want[n] {
+			k := min(bc-1, len(line))
+			out[[2]int{n, bc}] = utf8.RuneCount(line[:k]) + 1 + (bc - 1 - k)
+		}
+	}
+	return out, nil
+}
