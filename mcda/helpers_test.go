@@ -17,6 +17,9 @@ func close(a, b float64) bool {
 	if math.IsNaN(a) || math.IsNaN(b) {
 		return math.IsNaN(a) && math.IsNaN(b)
 	}
+	if a == b {
+		return true // also ±Inf
+	}
 	return math.Abs(a-b) <= tol*max(1, math.Abs(b))
 }
 
