@@ -15,6 +15,13 @@ import (
 // 0.7·10 = 6.999999999999999 must be 7).
 const quotaEps = 1e-9
 
+// quotaLimit is ⌊share·n⌋, guarded against binary noise: the product is
+// nudged up by quotaEps (relative, at least absolute) before the floor.
+func quotaLimit(share float64, n int) int {
+	x := share * float64(n)
+	return int(math.Floor(x + quotaEps*max(1, math.Abs(x))))
+}
+
 // gradeIndex returns the index of the grade called name, or −1.
 func gradeIndex(grades []*indicators.Grade, name string) int {
 	for i, g := range grades {
@@ -174,8 +181,7 @@ func (s *scorer) grade() {
 					holders = append(holders, i)
 				}
 			}
-			x := *gr.MaxShare * float64(nRated)
-			limit := int(math.Floor(x + quotaEps*max(1, math.Abs(x))))
+			limit := quotaLimit(*gr.MaxShare, nRated)
 			if len(holders) <= limit {
 				continue
 			}
