@@ -1,14 +1,3 @@
-// Package indicators turns an indicator-set YAML file (SPEC §4) into a typed,
-// validated Set.
-//
-// Parse is strict: unknown keys, wrong types, duplicate ids, dangling
-// references and impossible settings are errors positioned at file:line:col,
-// and every problem in a file is reported at once as a diag.List. Expressions
-// are kept as source text with their YAML position (Expr); the engine package
-// compiles them and maps expression errors back to the file through Expr.Pos.
-//
-// Checks that need the data (is an identifier a metric present in some data
-// file?) belong to the engine, which sees both.
 package indicators
 
 import "github.com/govscore/govscore/diag"
