@@ -171,7 +171,7 @@ func (l *loader) checkParents(subjects []dataset.Subject, rows []subjectRow, fir
 			ids = sortedKeys(first)
 		}
 		hint := ""
-		if s := closest(p, ids, nil); s != "" {
+		if s := closest(p, ids, nil); s != "" && s != subjects[i].ID {
 			hint = fmt.Sprintf(" (did you mean %q?)", s)
 		}
 		l.errorf(rows[i].parentPos, "unknown parent %q of subject %q%s: parent must be the id of another subject, or empty", p, subjects[i].ID, hint)

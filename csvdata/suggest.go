@@ -9,17 +9,18 @@ func maxDistance(word string) int {
 	return max(1, min(3, n))
 }
 
-// closest returns the candidate nearest to word by edit distance, when it is
-// within maxDistance(word); ties go to the candidate that sorts first. The
-// empty string means no suggestion. budget, when not nil, is decremented by
-// the number of candidates compared; once it is exhausted closest stops
-// looking, which bounds the cost of suggestions when there are many unknown
-// words and many candidates.
+// closest returns the candidate nearest to word by edit distance (optimal
+// string alignment: insertions, deletions, substitutions and transpositions
+// of adjacent runes), when it is within maxDistance(word); ties go to the
+// candidate that sorts first. The empty string means no suggestion. budget,
+// when not nil, is decremented by the number of candidates compared; once it
+// is exhausted closest stops looking, which bounds the cost of suggestions
+// when there are many unknown words and many candidates.
 func closest(word string, candidates []string, budget *int) string {
 	limit := maxDistance(word)
 	best, bestD := "", limit+1
 	w := []rune(word)
-	var row []int
+	var d distance
 	for _, c := range candidates {
 		if budget != nil {
 			if *budget <= 0 {
@@ -30,13 +31,12 @@ func closest(word string, candidates []string, budget *int) string {
 		if c == word {
 			continue
 		}
-		lc := utf8.RuneCountInString(c)
-		if d := lc - len(w); d > limit || -d > limit {
+		if n := utf8.RuneCountInString(c) - len(w); n > limit || -n > limit {
 			continue
 		}
-		d := editDistance(w, c, bestD, &row)
-		if d < bestD || (d == bestD && d <= limit && c < best) {
-			best, bestD = c, d
+		k := d.osa(w, c, min(bestD, limit))
+		if k < bestD || (k == bestD && k <= limit && c < best) {
+			best, bestD = c, k
 		}
 	}
 	if bestD > limit {
@@ -45,36 +45,49 @@ func closest(word string, candidates []string, budget *int) string {
 	return best
 }
 
-// editDistance is the Levenshtein distance between a and b, or a value ≥
-// bound once it is known to reach bound. row is scratch space.
-func editDistance(a []rune, b string, bound int, row *[]int) int {
+// distance holds the scratch rows of osa.
+type distance struct {
+	b                []rune
+	prev2, prev, cur []int
+}
+
+// osa returns the optimal string alignment distance between a and b when it
+// is at most limit, and limit+1 otherwise.
+func (d *distance) osa(a []rune, b string, limit int) int {
+	d.b = append(d.b[:0], []rune(b)...)
 	n := len(a)
-	if cap(*row) < n+1 {
-		*row = make([]int, n+1)
+	grow := func(r []int) []int {
+		if cap(r) < n+1 {
+			return make([]int, n+1)
+		}
+		return r[:n+1]
 	}
-	r := (*row)[:n+1]
-	for i := range r {
-		r[i] = i
+	d.prev2, d.prev, d.cur = grow(d.prev2), grow(d.prev), grow(d.cur)
+	for i := range d.prev {
+		d.prev[i] = i
 	}
-	j := 0
-	for _, cb := range b {
-		j++
-		prev := r[0] // r[j-1][i-1]
-		r[0] = j
-		rowMin := r[0]
+	for j := 1; j <= len(d.b); j++ {
+		cb := d.b[j-1]
+		d.cur[0] = j
+		rowMin := j
 		for i := 1; i <= n; i++ {
 			cost := 1
 			if a[i-1] == cb {
 				cost = 0
 			}
-			cur := min(r[i]+1, r[i-1]+1, prev+cost)
-			prev = r[i]
-			r[i] = cur
-			rowMin = min(rowMin, cur)
+			v := min(d.prev[i]+1, d.cur[i-1]+1, d.prev[i-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == d.b[j-2] && a[i-2] == cb {
+				v = min(v, d.prev2[i-2]+1)
+			}
+			d.cur[i] = v
+			rowMin = min(rowMin, v)
 		}
-		if rowMin >= bound {
-			return bound
+		if rowMin > limit {
+			// Row minima never decrease: m(j+1) ≥ min(m(j), m(j−1)+1)
+			// and m(j) ≤ m(j−1)+1, so the distance exceeds limit.
+			return limit + 1
 		}
+		d.prev2, d.prev, d.cur = d.prev, d.cur, d.prev2
 	}
-	return r[n]
+	return min(d.prev[n], limit+1)
 }

@@ -1,0 +1,153 @@
+package csvdata
+
+import (
+	"math"
+	"testing"
+)
+
+func TestParseValue(t *testing.T) {
+	tests := []struct {
+		name string
+		cell string
+		want float64
+		kind valueKind
+	}{
+		{"integer", "12", 12, valueOK},
+		{"negative decimal", "-3.5", -3.5, valueOK},
+		{"exponent", "1e3", 1000, valueOK},
+		{"leading plus", "+7", 7, valueOK},
+		{"trimmed", "  4.25\t", 4.25, valueOK},
+		{"ideographic space trimmed", "\u30008", 8, valueOK},
+		{"leading dot", ".5", 0.5, valueOK},
+		{"trailing dot", "5.", 5, valueOK},
+		{"negative exponent", "25E-1", 2.5, valueOK},
+		{"negative zero", "-0", 0, valueOK},
+		{"underflow is zero", "1e-400", 0, valueOK},
+		{"percentage", "95%", 0.95, valueOK},
+		{"percentage with space", "12.5 %", 0.125, valueOK},
+		{"percentage with exponent", "1.5e1%", 0.15, valueOK},
+		{"percentage negative exponent", "5e-1%", 0.005, valueOK},
+		{"percentage exact", "33.3%", 0.333, valueOK},
+		{"empty", "", 0, valueMissing},
+		{"blank", "   ", 0, valueMissing},
+		{"NA", "NA", 0, valueMissing},
+		{"na", "na", 0, valueMissing},
+		{"N/A", "N/A", 0, valueMissing},
+		{"n/a", "n/a", 0, valueMissing},
+		{"dash", "-", 0, valueMissing},
+		{"null", "null", 0, valueMissing},
+		{"NULL", "NULL", 0, valueMissing},
+		{"Null", " Null ", 0, valueMissing},
+		{"decimal comma", "12,5", 0, valueBad},
+		{"thousands space", "1 000", 0, valueBad},
+		{"hex float", "0x1p3", 0, valueBad},
+		{"NaN", "NaN", 0, valueBad},
+		{"Inf", "Inf", 0, valueBad},
+		{"minus Inf", "-Inf", 0, valueBad},
+		{"underscore", "1_000", 0, valueBad},
+		{"bare sign", "+", 0, valueBad},
+		{"bare dot", ".", 0, valueBad},
+		{"bare percent", "%", 0, valueBad},
+		{"double percent", "5%%", 0, valueBad},
+		{"exponent without digits", "1e", 0, valueBad},
+		{"exponent sign only", "1e+", 0, valueBad},
+		{"two dots", "1.2.3", 0, valueBad},
+		{"text", "abc", 0, valueBad},
+		{"double dash", "--", 0, valueBad},
+		{"overflow", "1e400", 0, valueRange},
+		{"percentage overflow", "1e311%", 0, valueRange},
+		{"percentage at the edge", "1e310%", 1e308, valueOK},
+		{"huge exponent percentage", "1e99999999999%", 0, valueRange},
+	}
+	var p valueParser
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, kind := p.parse(tt.cell)
+			if kind != tt.kind {
+				t.Fatalf("parse(%q) kind = %d, want %d", tt.cell, kind, tt.kind)
+			}
+			if kind == valueOK && (math.Abs(got-tt.want) > 1e-12 || (tt.want == 0 && math.Signbit(got))) {
+				t.Errorf("parse(%q) = %v, want %v", tt.cell, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParsePercentCorrectlyRounded(t *testing.T) {
+	var p valueParser
+	for _, c := range []struct{ pct, frac string }{{"33.3%", "0.333"}, {"0.1%", "0.001"}, {"12.345%", "0.12345"}, {"7e-3%", "7e-5"}} {
+		a, _ := p.parse(c.pct)
+		b, _ := p.parse(c.frac)
+		if a != b {
+			t.Errorf("parse(%q) = %v, parse(%q) = %v: want identical", c.pct, a, c.frac, b)
+		}
+	}
+}
+
+func TestParseValueNoAlloc(t *testing.T) {
+	var p valueParser
+	p.parse("1.5%") // grow the scratch buffer
+	n := testing.AllocsPerRun(100, func() {
+		p.parse("123.456")
+		p.parse("-1e3")
+		p.parse("95.5%")
+		p.parse("NA")
+	})
+	if n != 0 {
+		t.Errorf("parse allocates %v times per run, want 0", n)
+	}
+}
+
+func TestValidMetricName(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"letters", "disputes_received", true},
+		{"leading underscore", "_x1", true},
+		{"upper case", "GDP", true},
+		{"leading digit", "1x", false},
+		{"dash", "a-b", false},
+		{"empty", "", false},
+		{"non-ASCII", "指标", false},
+		{"space", "a b", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := validMetricName(tt.in); got != tt.want {
+				t.Errorf("validMetricName(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestClosest(t *testing.T) {
+	ids := []string{"gov_department", "party_org", "social_org", "s1", "s2"}
+	tests := []struct {
+		name, word, want string
+	}{
+		{"one deletion", "gov_departmnt", "gov_department"},
+		{"transposition", "party_ogr", "party_org"},
+		{"too far", "xyz_abc", ""},
+		{"short word tie goes to first sorted", "s3", "s1"},
+		{"exact match is not a suggestion", "s1", "s2"},
+		{"unicode", "社会组織", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := closest(tt.word, ids, nil); got != tt.want {
+				t.Errorf("closest(%q) = %q, want %q", tt.word, got, tt.want)
+			}
+		})
+	}
+	t.Run("budget", func(t *testing.T) {
+		b := 1
+		if got := closest("s3", []string{"zzz", "s1"}, &b); got != "" {
+			t.Errorf("closest with budget 1 = %q, want none", got)
+		}
+		if b != 0 {
+			t.Errorf("budget left = %d, want 0", b)
+		}
+	})
+}
