@@ -70,12 +70,11 @@ func CRITIC(x [][]float64) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	cols := make([][]float64, m)
+	r := corrMatrix(rows, m)
 	sd := make([]float64, m)
 	for j := range m {
-		cols[j] = column(rows, j)
-		if !isConstant(cols[j]) {
-			sd[j] = math.Sqrt(sampleVar(cols[j]))
+		if col := column(rows, j); !isConstant(col) {
+			sd[j] = math.Sqrt(sampleVar(col))
 		}
 	}
 	c := make([]float64, m)
@@ -88,14 +87,11 @@ func CRITIC(x [][]float64) ([]float64, error) {
 			if k == j {
 				continue
 			}
-			r := 0.0
-			if sd[k] != 0 {
-				r, _ = pearsonComplete(cols[j], cols[k])
-				if 1-r < 1e-12 {
-					r = 1
-				}
+			rjk := r[j][k]
+			if 1-rjk < 1e-12 {
+				rjk = 1
 			}
-			conflict += 1 - r
+			conflict += 1 - rjk
 		}
 		c[j] = sd[j] * conflict
 	}
@@ -121,16 +117,11 @@ func PCA(x [][]float64) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	cols := make([][]float64, m)
-	for j := range m {
-		cols[j] = column(rows, j)
-	}
+	r := corrMatrix(rows, m)
 	corr := mat.NewSymDense(m, nil)
 	for j := range m {
-		corr.SetSym(j, j, 1)
-		for k := j + 1; k < m; k++ {
-			r, _ := pearsonComplete(cols[j], cols[k]) // 0 when either is constant
-			corr.SetSym(j, k, r)
+		for k := j; k < m; k++ {
+			corr.SetSym(j, k, r[j][k])
 		}
 	}
 	var eig mat.EigenSym
@@ -171,4 +162,46 @@ func Combine(a, b []float64, alpha float64) []float64 {
 		w[j] = alpha*na[j] + (1-alpha)*nb[j]
 	}
 	return w
+}
+
+// corrMatrix returns the m×m Pearson correlation matrix of the columns of
+// rows (no NaN), with the convention of CRITIC and PCA: 1 on the diagonal,
+// 0 between a constant column and any other. Each column is centred once;
+// rⱼₖ = Σdⱼdₖ/√(Σdⱼ² Σdₖ²), clamped to [−1, 1].
+func corrMatrix(rows [][]float64, m int) [][]float64 {
+	n := len(rows)
+	dev := make([][]float64, m) // centred columns
+	ss := make([]float64, m)    // Σd², 0 for a constant column
+	for j := range m {
+		col := column(rows, j)
+		if isConstant(col) {
+			continue
+		}
+		mu := meanOf(col)
+		for i := range col {
+			col[i] -= mu
+			ss[j] += col[i] * col[i]
+		}
+		dev[j] = col
+	}
+	r := make([][]float64, m)
+	for j := range r {
+		r[j] = make([]float64, m)
+		r[j][j] = 1
+	}
+	for j := range m {
+		for k := j + 1; k < m; k++ {
+			if ss[j] == 0 || ss[k] == 0 {
+				continue
+			}
+			var sjk float64
+			dj, dk := dev[j], dev[k]
+			for i := range n {
+				sjk += dj[i] * dk[i]
+			}
+			v := max(-1, min(1, sjk/math.Sqrt(ss[j]*ss[k])))
+			r[j][k], r[k][j] = v, v
+		}
+	}
+	return r
 }
