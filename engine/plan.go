@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"math"
+
 	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/diag"
+	"github.com/govscore/govscore/indicators"
 )
 
 // Schema is what the data offers to expressions: the metric names present in
@@ -28,6 +31,139 @@ type Values struct {
 	// Derived holds the values of the derived metrics in Period (key: metric
 	// name) and PrevDerived in the previous period.
 	Derived, PrevDerived map[string][]float64
+	// Assess holds the assessment columns the evaluation was given
+	// (Options.Assess), for Trace.
+	Assess map[string][]float64
 	// Warnings: non-finite results (naming subject and indicator), sorted.
 	Warnings []diag.Warning
+}
+
+// inputKind says where an input of an expression comes from.
+type inputKind uint8
+
+const (
+	inMetric inputKind = iota // a metric (or derived metric) in the evaluated period
+	inPrev                    // prev.<metric>: the period before
+	inAssess                  // assess.<item>
+	inAttr                    // subject.<attribute> (string)
+	inPeriod                  // period (string)
+)
+
+// inputRef names one input of the plan's expressions.
+type inputRef struct {
+	kind inputKind
+	name string
+}
+
+// String writes the input as an expression refers to it.
+func (r inputRef) String() string {
+	switch r.kind {
+	case inPrev:
+		return "prev." + r.name
+	case inAssess:
+		return "assess." + r.name
+	case inAttr:
+		return "subject." + r.name
+	case inPeriod:
+		return "period"
+	}
+	return r.name
+}
+
+// program is one compiled expression.
+type program struct {
+	label  string   // e.g. `leaf "x"`, for messages
+	id     string   // leaf, adjustment or metric id, for warnings
+	pos    diag.Pos // position of the expression in the YAML file
+	text   string
+	root   *node // typed, folded tree (scalar evaluator)
+	inputs []int // Plan.inputs used, in order of first appearance
+	code   *code // column program
+}
+
+// Plan is a compiled indicator set: every expression parsed, checked and
+// turned into a column program. A Plan is immutable and safe for concurrent
+// use by multiple goroutines; Evaluate may be called concurrently.
+type Plan struct {
+	set        *indicators.Set
+	inputs     []inputRef
+	inputIdx   map[inputRef]int
+	leaves     []*program // Set.Leaves order
+	points     []*program // Set.Adjustments order, nil when absent
+	when       []*program
+	derived    []*program // derived metrics, Set.Metrics order
+	derivedIdx map[string]int
+}
+
+// inputID returns the index of ref in p.inputs, adding it when new.
+func (p *Plan) inputID(ref inputRef) int {
+	if i, ok := p.inputIdx[ref]; ok {
+		return i
+	}
+	p.inputIdx[ref] = len(p.inputs)
+	p.inputs = append(p.inputs, ref)
+	return len(p.inputs) - 1
+}
+
+// Inputs returns the names of the inputs that leaf (a Set.Leaves index)
+// reads, in order of first appearance in its expression: metric names
+// ("disputes_resolved", derived metrics included), "prev.<metric>",
+// "assess.<item>", "subject.<attribute>" and "period".
+func (p *Plan) Inputs(leaf int) []string {
+	pr := p.leaves[leaf]
+	out := make([]string, len(pr.inputs))
+	for i, in := range pr.inputs {
+		out[i] = p.inputs[in].String()
+	}
+	return out
+}
+
+// Input is the value of one input of an expression for one subject, as
+// Trace reports it. Numeric inputs have Value (NaN = missing); subject
+// attributes and period have Text, with IsText set and Value NaN.
+type Input struct {
+	Name   string
+	Value  float64
+	Text   string
+	IsText bool
+}
+
+// Trace returns, for subject (a Dataset.Subjects index) and leaf, the
+// value of each input named by Inputs(leaf), as seen by the evaluation v
+// of ds: derived metrics come from v.Derived and v.PrevDerived, assessment
+// items from v.Assess.
+func (p *Plan) Trace(ds *dataset.Dataset, v *Values, subject int, leaf int) []Input {
+	pr := p.leaves[leaf]
+	out := make([]Input, len(pr.inputs))
+	for i, in := range pr.inputs {
+		ref := p.inputs[in]
+		x := Input{Name: ref.String(), Value: math.NaN()}
+		pick := func(col []float64) {
+			if subject < len(col) {
+				x.Value = col[subject]
+			}
+		}
+		switch ref.kind {
+		case inMetric, inPrev:
+			per, derived := v.Period, v.Derived
+			if ref.kind == inPrev {
+				per, derived = v.Period.Prev(), v.PrevDerived
+			}
+			if _, ok := p.derivedIdx[ref.name]; ok {
+				pick(derived[ref.name])
+			} else {
+				pick(ds.Column(ref.name, per))
+			}
+		case inAssess:
+			pick(v.Assess[ref.name])
+		case inAttr:
+			x.IsText = true
+			x.Text, _ = ds.Subjects[subject].Attr(ref.name)
+		case inPeriod:
+			x.IsText = true
+			x.Text = v.Period.String()
+		}
+		out[i] = x
+	}
+	return out
 }

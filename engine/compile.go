@@ -1,0 +1,378 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/expr-lang/expr/checker"
+	"github.com/expr-lang/expr/conf"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
+	"golang.org/x/text/width"
+
+	"github.com/govscore/govscore/diag"
+	"github.com/govscore/govscore/indicators"
+)
+
+// reserved are the names an expression gives a meaning of their own.
+var reserved = map[string]bool{"prev": true, "subject": true, "assess": true, "period": true}
+
+// builtinAttrs are the subject attributes every dataset has.
+var builtinAttrs = []string{"id", "name", "kind", "parent"}
+
+// compiler holds the state of one Compile call.
+type compiler struct {
+	set    *indicators.Set
+	schema Schema
+	plan   *Plan
+	cfg    *conf.Config
+
+	metrics     map[string]bool // declared or in the data
+	metricNames []string        // sorted, for suggestions
+	attrs       map[string]bool
+	attrNames   []string
+	assess      map[string]bool
+	errs        diag.List
+}
+
+// Compile checks and compiles every expression of set — derived metrics,
+// leaves, adjustment points and conditions — against the data described by
+// schema. It reports every problem it finds at once, as a diag.List of
+// positioned errors with the YAML source line and a caret under the column:
+// unknown metrics, attributes and items (with a suggestion), syntax errors,
+// unsupported constructs, type errors, and cycles among derived metrics.
+func Compile(set *indicators.Set, schema Schema) (*Plan, error) {
+	c := &compiler{
+		set:     set,
+		schema:  schema,
+		plan:    &Plan{set: set, inputIdx: map[inputRef]int{}, derivedIdx: map[string]int{}},
+		metrics: map[string]bool{},
+		attrs:   map[string]bool{},
+		assess:  map[string]bool{},
+	}
+	for _, m := range set.Metrics {
+		if reserved[m.Name] || funcs[m.Name].op != opNone {
+			c.errs.Add(c.filePos(m.Pos), "metric name %q is reserved (it names a function or one of prev, subject, assess, period)", m.Name)
+			continue
+		}
+		c.metrics[m.Name] = true
+	}
+	for _, m := range schema.Metrics {
+		if !reserved[m] && funcs[m].op == opNone {
+			c.metrics[m] = true
+		}
+	}
+	for m := range c.metrics {
+		c.metricNames = append(c.metricNames, m)
+	}
+	sort.Strings(c.metricNames)
+	for _, a := range append(append([]string(nil), builtinAttrs...), schema.Attrs...) {
+		if !c.attrs[a] {
+			c.attrs[a] = true
+			c.attrNames = append(c.attrNames, a)
+		}
+	}
+	for _, a := range schema.Assess {
+		c.assess[a] = true
+	}
+	c.cfg = c.checkerConfig()
+
+	p := c.plan
+	for _, m := range set.Metrics {
+		if m.Expr == nil || !c.metrics[m.Name] {
+			continue
+		}
+		p.derivedIdx[m.Name] = len(p.derived)
+		p.derived = append(p.derived, c.compileExpr(m.Expr, fmt.Sprintf("metric %q", m.Name), m.Name, tNum))
+	}
+	for _, l := range set.Leaves {
+		p.leaves = append(p.leaves, c.compileExpr(l.Expr, fmt.Sprintf("leaf %q", l.ID), l.ID, tNum))
+	}
+	p.points = make([]*program, len(set.Adjustments))
+	p.when = make([]*program, len(set.Adjustments))
+	for i, a := range set.Adjustments {
+		if a.Points != nil {
+			p.points[i] = c.compileExpr(a.Points, fmt.Sprintf("adjustment %q: points", a.ID), a.ID, tNum)
+		}
+		if a.When != nil {
+			p.when[i] = c.compileExpr(a.When, fmt.Sprintf("adjustment %q: when", a.ID), a.ID, tBool)
+		}
+	}
+	c.checkCycles()
+	if err := c.errs.Err(); err != nil {
+		return nil, err
+	}
+	for _, progs := range [][]*program{p.derived, p.leaves, p.points, p.when} {
+		for _, pr := range progs {
+			if pr != nil {
+				pr.code = generate(pr.root)
+			}
+		}
+	}
+	return p, nil
+}
+
+// checkerConfig is the typed environment and function table handed to
+// expr-lang's parser and checker.
+func (c *compiler) checkerConfig() *conf.Config {
+	env := map[string]any{
+		"prev":    map[string]float64{},
+		"assess":  map[string]float64{},
+		"subject": map[string]string{},
+		"period":  "",
+	}
+	for m := range c.metrics {
+		env[m] = 0.0
+	}
+	cfg := conf.CreateNew()
+	declareFuncs(cfg)
+	cfg.WithEnv(env)
+	return cfg
+}
+
+func (c *compiler) isMetric(name string) bool { return c.metrics[name] }
+
+// filePos fills in the file name of a position from the set when missing.
+func (c *compiler) filePos(p diag.Pos) diag.Pos {
+	if p.File == "" {
+		p.File = c.set.File
+	}
+	return p
+}
+
+// compileExpr parses, checks and builds one expression; it returns nil
+// after recording errors.
+func (c *compiler) compileExpr(e *indicators.Expr, label, id string, want typ) *program {
+	errAt := func(line, col int, msg string) {
+		pos := c.filePos(e.At(line, col))
+		c.errs.Add(pos, "%s: %s%s", label, msg, c.snippet(pos))
+	}
+	errFrom := func(from int, msg string) {
+		line, col := lineCol(e.Text, from)
+		errAt(line, col, msg)
+	}
+	tree, err := parser.ParseWithConfig(e.Text, c.cfg)
+	if err != nil {
+		var fe *file.Error
+		if errors.As(err, &fe) {
+			errAt(fe.Line, fe.Column, "syntax error: "+fe.Message)
+		} else {
+			errAt(1, 0, "syntax error: "+err.Error())
+		}
+		return nil
+	}
+	b := &builder{c: c}
+	root := b.build(&tree.Node)
+	if len(b.nameErrs) > 0 {
+		for _, pe := range b.nameErrs {
+			errFrom(pe.from, pe.msg)
+		}
+		return nil
+	}
+	if fe := check(tree, c.cfg); fe != nil {
+		errFrom(fe.From, fe.Message)
+		return nil
+	}
+	if len(b.typeErrs) > 0 || root == nil {
+		for _, pe := range b.typeErrs {
+			errFrom(pe.from, pe.msg)
+		}
+		return nil
+	}
+	if root.typ != want {
+		errAt(1, 0, fmt.Sprintf("expression must produce a %s, got %s", want, root.typ))
+		return nil
+	}
+	pos := c.filePos(e.Pos)
+	return &program{label: label, id: id, pos: pos, text: e.Text, root: root, inputs: b.used}
+}
+
+// check runs expr-lang's type checker, turning a panic on odd input into
+// an error at the start of the expression.
+func check(tree *parser.Tree, cfg *conf.Config) (fe *file.Error) {
+	defer func() {
+		if r := recover(); r != nil {
+			fe = &file.Error{Message: fmt.Sprintf("cannot type-check the expression (%v)", r)}
+		}
+	}()
+	_, err := checker.Check(tree, cfg)
+	if err == nil {
+		return nil
+	}
+	if errors.As(err, &fe) {
+		return fe
+	}
+	return &file.Error{Message: err.Error()}
+}
+
+// lineCol converts a rune offset of text to a 1-based line and a 0-based
+// column counted in runes, as expr-lang's file.Error reports them.
+func lineCol(text string, from int) (line, col int) {
+	line = 1
+	i := 0
+	for _, r := range text {
+		if i == from {
+			break
+		}
+		if r == '\n' {
+			line++
+			col = 0
+		} else {
+			col++
+		}
+		i++
+	}
+	return line, col
+}
+
+// snippet returns the source line at pos and a caret under its column,
+// each line prefixed with " | ", or "" when the source is not at hand.
+// Wide (CJK) characters count as two columns so that the caret lines up in
+// a terminal; tabs are kept.
+func (c *compiler) snippet(pos diag.Pos) string {
+	if pos.Line < 1 || len(c.set.Source) == 0 {
+		return ""
+	}
+	lines := strings.Split(string(c.set.Source), "\n")
+	if pos.Line > len(lines) {
+		return ""
+	}
+	line := strings.TrimRight(lines[pos.Line-1], "\r")
+	var caret strings.Builder
+	col := 1
+	for _, r := range line {
+		if col >= pos.Col {
+			break
+		}
+		switch {
+		case r == '\t':
+			caret.WriteByte('\t')
+		case isWide(r):
+			caret.WriteString("  ")
+		default:
+			caret.WriteByte(' ')
+		}
+		col++
+	}
+	if !utf8.ValidString(line) {
+		return ""
+	}
+	return "\n | " + line + "\n | " + caret.String() + "^"
+}
+
+func isWide(r rune) bool {
+	k := width.LookupRune(r).Kind()
+	return k == width.EastAsianWide || k == width.EastAsianFullwidth
+}
+
+// checkCycles reports every cycle among derived metrics (references in the
+// same period; prev.<metric> reaches an earlier period and cannot loop).
+func (c *compiler) checkCycles() {
+	p := c.plan
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := make([]int, len(p.derived))
+	var stack []int
+	reported := map[string]bool{}
+	var visit func(i int)
+	visit = func(i int) {
+		color[i] = grey
+		stack = append(stack, i)
+		if pr := p.derived[i]; pr != nil {
+			for _, in := range pr.inputs {
+				ref := p.inputs[in]
+				j, ok := p.derivedIdx[ref.name]
+				if ref.kind != inMetric || !ok {
+					continue
+				}
+				switch color[j] {
+				case grey:
+					var names []string
+					start := 0
+					for k, s := range stack {
+						if s == j {
+							start = k
+						}
+					}
+					cyc := stack[start:]
+					// Start the message at the cycle's first metric in file order.
+					first := 0
+					for k := range cyc {
+						if cyc[k] < cyc[first] {
+							first = k
+						}
+					}
+					for k := range cyc {
+						names = append(names, p.derived[cyc[(first+k)%len(cyc)]].id)
+					}
+					names = append(names, names[0])
+					msg := strings.Join(names, " → ")
+					if !reported[msg] {
+						reported[msg] = true
+						m := p.derived[cyc[first]]
+						c.errs.Add(m.pos, "derived metrics form a cycle: %s", msg)
+					}
+				case white:
+					visit(j)
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		color[i] = black
+	}
+	for i := range p.derived {
+		if color[i] == white {
+			visit(i)
+		}
+	}
+}
+
+// didYouMean returns ` (did you mean "x"?)` for the candidate closest to
+// name, or "" when none is close: at most a third of the name's length
+// (at least 2) edits away, counting a swap of neighbours as one edit.
+func didYouMean(name string, candidates []string) string {
+	best, bestD := "", -1
+	for _, c := range candidates {
+		d := osaDistance([]rune(name), []rune(c))
+		if bestD < 0 || d < bestD || d == bestD && c < best {
+			best, bestD = c, d
+		}
+	}
+	limit := max(2, utf8.RuneCountInString(name)/3)
+	if bestD < 0 || bestD > limit {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// osaDistance is the optimal string alignment distance: insertions,
+// deletions, substitutions and transpositions of adjacent runes.
+func osaDistance(a, b []rune) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}
