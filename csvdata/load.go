@@ -103,17 +103,19 @@ func load(srcs []*source, opt Options) (*dataset.Dataset, error) {
 	l := &loader{opt: opt, srcs: srcs, budget: suggestBudget, suggest: map[string]string{}, encFailed: make([]bool, len(srcs))}
 	l.metrics.init()
 	for i, s := range srcs {
-		gb, encErr, err := s.detect()
+		gb, bad, err := s.detect()
 		if err != nil {
 			return nil, err
 		}
-		if encErr != nil {
+		switch {
+		case gb:
+			l.warnings = append(l.warnings, diag.Warning{
+				Pos: diag.Pos{File: s.name, Line: bad.line, Col: bad.col},
+				Msg: fmt.Sprintf("file is not UTF-8 (byte 0x%02X here is the first that is not); read as GB18030: save it as \"CSV UTF-8\" to silence this warning", bad.b),
+			})
+		case bad != nil:
 			l.encFailed[i] = true
-			l.errorf(bpos{i, encErr.line, encErr.col, true}, "file is neither UTF-8 nor GB18030 (byte 0x%02X cannot be decoded): save it as UTF-8 (\"CSV UTF-8\" in Excel)", encErr.b)
-			continue
-		}
-		if gb {
-			l.warnings = append(l.warnings, diag.Warning{Pos: diag.Pos{File: s.name}, Msg: "file is not UTF-8; read as GB18030 (save it as \"CSV UTF-8\" to silence this warning)"})
+			l.errorf(bpos{i, bad.line, bad.col, true}, "file is neither UTF-8 nor GB18030 (byte 0x%02X cannot be decoded): save it as UTF-8 (\"CSV UTF-8\" in Excel)", bad.b)
 		}
 	}
 	if err := l.subjects(); err != nil {

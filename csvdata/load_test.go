@@ -27,7 +27,9 @@ s3,三,autonomous_org,s1,西
 
 func f64(v float64) *float64 { return &v }
 
-func nd(name, data string) csvdata.NamedData { return csvdata.NamedData{Name: name, Data: []byte(data)} }
+func nd(name, data string) csvdata.NamedData {
+	return csvdata.NamedData{Name: name, Data: []byte(data)}
+}
 
 // cell is an expected value: metric in period for subject; NaN = missing.
 type cell struct {
@@ -136,7 +138,7 @@ func TestParseGood(t *testing.T) {
 			metrics:  []csvdata.NamedData{nd("m.csv", "subject,period,a\ng1,2024,1\n")},
 			cells:    []cell{{"g1", "a", "2024", 1}},
 			metricsN: 1,
-			warnings: []string{`gbk.csv: file is not UTF-8; read as GB18030 (save it as "CSV UTF-8" to silence this warning)`},
+			warnings: []string{`gbk.csv:1:14: file is not UTF-8 (byte 0xC7 here is the first that is not); read as GB18030: save it as "CSV UTF-8" to silence this warning`},
 			check: func(t *testing.T, ds *dataset.Dataset) {
 				s := ds.Subjects[0]
 				if s.Name != "街道办" || s.Attrs["区域"] != "北区" {

@@ -53,18 +53,19 @@ func (s *source) reader() (*bufio.Reader, io.Closer, error) {
 	return br, f, nil
 }
 
-// encodingError is a file that is neither UTF-8 nor GB18030, with the
-// position of its first byte that is not UTF-8.
+// encodingError is the position of the first byte of a file that is not
+// UTF-8.
 type encodingError struct {
 	line, col int // col in runes
 	b         byte
 }
 
 // detect decides how s is decoded. A valid UTF-8 file (with or without BOM)
-// is read as is; a file that is not valid UTF-8 but decodes as GB18030
-// without a replacement character is read as GB18030 (s.gb is set and
-// detect reports true); anything else is an encodingError.
-func (s *source) detect() (gb bool, encErr *encodingError, err error) {
+// is read as is (bad is nil). A file that is not valid UTF-8 but decodes as
+// GB18030 without a replacement character is read as GB18030: s.gb is set,
+// gb is true and bad is the first byte that is not UTF-8. Otherwise gb is
+// false and bad is that byte.
+func (s *source) detect() (gb bool, bad *encodingError, err error) {
 	r, c, err := s.reader()
 	if err != nil {
 		return false, nil, err
@@ -84,11 +85,12 @@ func (s *source) detect() (gb bool, encErr *encodingError, err error) {
 	if err != nil {
 		return false, nil, err
 	}
+	bad = &encodingError{line: line, col: col, b: b}
 	if !clean {
 		s.gb = false
-		return false, &encodingError{line: line, col: col, b: b}, nil
+		return false, bad, nil
 	}
-	return true, nil, nil
+	return true, bad, nil
 }
 
 // checkUTF8 reports whether r holds valid UTF-8 and, when it does not, the
