@@ -57,6 +57,11 @@
 //     fallback). When the log fallback is used, the winsorised indices are
 //     not reported, since the returned values do not carry that
 //     winsorisation.
+//   - Large values. Entropy and the correlations of CRITIC and PCA divide
+//     each column by its largest absolute value first (which changes no
+//     weight), so values up to the float64 range do not overflow; CRITIC's
+//     σ is scaled back. Weights that still overflow are an ErrNotFinite
+//     error, never NaN.
 //   - Quantile7 clamps q to [0, 1] and returns NaN for an empty input or a
 //     NaN q, like scoring.Quantile.
 //

@@ -19,8 +19,9 @@ import (
 //	wⱼ  = dⱼ / Σₖ dₖ                    (all d = 0: wⱼ = 1/m)
 //
 // The weights sum to 1. Entropy returns an error wrapping ErrShape for a
-// ragged matrix or one without columns, ErrNotFinite for a ±Inf value, and a
-// *CasesError for fewer than MinCases complete cases.
+// ragged matrix or one without columns, ErrNotFinite for a ±Inf value (or
+// values so large that the weights overflow), and a *CasesError for fewer
+// than MinCases complete cases.
 func Entropy(x [][]float64) ([]float64, error) {
 	rows, m, err := completeCases("entropy", x)
 	if err != nil {
@@ -30,28 +31,26 @@ func Entropy(x [][]float64) ([]float64, error) {
 	lnN := math.Log(float64(n))
 	d := make([]float64, m)
 	for j := range m {
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for _, r := range rows {
-			lo = min(lo, r[j])
-			hi = max(hi, r[j])
-		}
+		// Dividing by max|v| first leaves x unchanged and keeps hi − lo finite.
+		col := scaledColumn(rows, j)
+		lo, hi := minMax(col)
 		if hi == lo {
 			continue
 		}
 		span := hi - lo
 		var s float64
-		for _, r := range rows {
-			s += (r[j] - lo) / span
+		for _, v := range col {
+			s += (v - lo) / span
 		}
 		var h float64
-		for _, r := range rows {
-			if p := (r[j] - lo) / span / s; p > 0 {
+		for _, v := range col {
+			if p := (v - lo) / span / s; p > 0 {
 				h += p * math.Log(p)
 			}
 		}
 		d[j] = 1 + h/lnN
 	}
-	return normalise(d), nil
+	return checkFinite("entropy", normalise(d))
 }
 
 // CRITIC returns the CRITIC weights (Criteria Importance Through
@@ -74,7 +73,10 @@ func CRITIC(x [][]float64) ([]float64, error) {
 	sd := make([]float64, m)
 	for j := range m {
 		if col := column(rows, j); !isConstant(col) {
-			sd[j] = math.Sqrt(sampleVar(col))
+			// σ of the column scaled by c = max|v|, times c: no overflow
+			// in the squares.
+			c := maxAbs(col)
+			sd[j] = c * math.Sqrt(sampleVar(scaledColumn(rows, j)))
 		}
 	}
 	c := make([]float64, m)
@@ -95,7 +97,7 @@ func CRITIC(x [][]float64) ([]float64, error) {
 		}
 		c[j] = sd[j] * conflict
 	}
-	return normalise(c), nil
+	return checkFinite("critic", normalise(c))
 }
 
 // PCA returns principal-component weights (SPEC §6) of the columns of x over
@@ -145,7 +147,7 @@ func PCA(x [][]float64) ([]float64, error) {
 	for j := range w {
 		w[j] /= float64(k)
 	}
-	return normalise(w), nil
+	return checkFinite("pca", normalise(w))
 }
 
 // Combine returns the combination w = α·â + (1−α)·b̂ of two weight vectors,
@@ -166,14 +168,15 @@ func Combine(a, b []float64, alpha float64) []float64 {
 
 // corrMatrix returns the m×m Pearson correlation matrix of the columns of
 // rows (no NaN), with the convention of CRITIC and PCA: 1 on the diagonal,
-// 0 between a constant column and any other. Each column is centred once;
-// rⱼₖ = Σdⱼdₖ/√(Σdⱼ² Σdₖ²), clamped to [−1, 1].
+// 0 between a constant column and any other. Each column is divided by its
+// largest absolute value and centred once; rⱼₖ = Σdⱼdₖ/√(Σdⱼ² Σdₖ²),
+// clamped to [−1, 1].
 func corrMatrix(rows [][]float64, m int) [][]float64 {
 	n := len(rows)
 	dev := make([][]float64, m) // centred columns
 	ss := make([]float64, m)    // Σd², 0 for a constant column
 	for j := range m {
-		col := column(rows, j)
+		col := scaledColumn(rows, j) // r is unchanged, Σd² cannot overflow
 		if isConstant(col) {
 			continue
 		}
@@ -204,4 +207,36 @@ func corrMatrix(rows [][]float64, m int) [][]float64 {
 		}
 	}
 	return r
+}
+
+// scaledColumn returns column j of rows divided by its largest absolute
+// value (unchanged when that is 0), so that every value lies in [−1, 1].
+func scaledColumn(rows [][]float64, j int) []float64 {
+	col := column(rows, j)
+	if c := maxAbs(col); c != 0 {
+		for i := range col {
+			col[i] /= c
+		}
+	}
+	return col
+}
+
+// maxAbs returns the largest |v| of x (0 when empty).
+func maxAbs(x []float64) float64 {
+	var c float64
+	for _, v := range x {
+		c = max(c, math.Abs(v))
+	}
+	return c
+}
+
+// checkFinite returns w, or an error wrapping ErrNotFinite when a weight is
+// not finite (values so large that the computation overflowed).
+func checkFinite(method string, w []float64) ([]float64, error) {
+	for _, v := range w {
+		if !finite(v) {
+			return nil, fmt.Errorf("mcda: %s: values too large, weights overflow: %w", method, ErrNotFinite)
+		}
+	}
+	return w, nil
 }

@@ -240,6 +240,19 @@ func TestWeightProperties(t *testing.T) {
 						t.Errorf("w[%d] = %v < 0", j, v)
 					}
 				}
+				// Multiplying every value by 1e300 changes no weight (and
+				// must not overflow).
+				big := make([][]float64, len(x))
+				for i, r := range x {
+					for _, v := range r {
+						big[i] = append(big[i], v*1e300)
+					}
+				}
+				wb, err := wf.f(big)
+				if err != nil {
+					t.Fatal(err)
+				}
+				assertSlice(t, "w of x·1e300", wb, w)
 				for _, perm := range [][][]float64{reversed(x), rotated(x, 2)} {
 					wp, err := wf.f(perm)
 					if err != nil {
@@ -249,6 +262,19 @@ func TestWeightProperties(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestCRITICOverflow: σ = 1.7e308 with conflict 2 (r = −1) overflows
+// C = σ·2 to +Inf; the error says so instead of returning NaN weights.
+func TestCRITICOverflow(t *testing.T) {
+	w, err := CRITIC([][]float64{{1.7e308, 1}, {-1.7e308, 3}, {0, 2}})
+	if !errors.Is(err, ErrNotFinite) || w != nil {
+		t.Fatalf("w = %v, err = %v, want ErrNotFinite", w, err)
+	}
+	want := "mcda: critic: values too large, weights overflow: infinite value"
+	if err.Error() != want {
+		t.Errorf("message %q, want %q", err, want)
 	}
 }
 
