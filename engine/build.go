@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/expr-lang/expr/ast"
@@ -70,9 +69,6 @@ func (b *builder) build(np *ast.Node) *node {
 	case *ast.IntegerNode:
 		return &node{kind: nConst, typ: tNum, val: float64(x.Value), from: from}
 	case *ast.FloatNode:
-		if math.IsInf(x.Value, 0) || math.IsNaN(x.Value) {
-			return b.nameErr(from, "number out of range")
-		}
 		return &node{kind: nConst, typ: tNum, val: x.Value, from: from}
 	case *ast.BoolNode:
 		return &node{kind: nConst, typ: tBool, val: b2f(x.Value), from: from}

@@ -35,6 +35,7 @@ type compiler struct {
 	attrs       map[string]bool
 	attrNames   []string
 	assess      map[string]bool
+	metricPos   map[string]diag.Pos // declared metrics
 	errs        diag.List
 }
 
@@ -46,14 +47,16 @@ type compiler struct {
 // unsupported constructs, type errors, and cycles among derived metrics.
 func Compile(set *indicators.Set, schema Schema) (*Plan, error) {
 	c := &compiler{
-		set:     set,
-		schema:  schema,
-		plan:    &Plan{set: set, inputIdx: map[inputRef]int{}, derivedIdx: map[string]int{}},
-		metrics: map[string]bool{},
-		attrs:   map[string]bool{},
-		assess:  map[string]bool{},
+		set:       set,
+		schema:    schema,
+		plan:      &Plan{set: set, inputIdx: map[inputRef]int{}, derivedIdx: map[string]int{}},
+		metrics:   map[string]bool{},
+		attrs:     map[string]bool{},
+		assess:    map[string]bool{},
+		metricPos: map[string]diag.Pos{},
 	}
 	for _, m := range set.Metrics {
+		c.metricPos[m.Name] = c.filePos(m.Pos)
 		if reserved[m.Name] || funcs[m.Name].op != opNone {
 			c.errs.Add(c.filePos(m.Pos), "metric name %q is reserved (it names a function or one of prev, subject, assess, period)", m.Name)
 			continue
@@ -315,8 +318,7 @@ func (c *compiler) checkCycles() {
 					msg := strings.Join(names, " → ")
 					if !reported[msg] {
 						reported[msg] = true
-						m := p.derived[cyc[first]]
-						c.errs.Add(m.pos, "derived metrics form a cycle: %s", msg)
+						c.errs.Add(c.metricPos[p.derived[cyc[first]].id], "derived metrics form a cycle: %s", msg)
 					}
 				case white:
 					visit(j)
