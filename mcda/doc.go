@@ -52,8 +52,10 @@
 //     by equal weights.
 //   - TreatJRC: if winsorisation makes every present value equal (so that
 //     skewness and kurtosis become undefined) the values are returned
-//     untreated, as COINr's Treat.numeric does when its pass check returns
-//     NA. A winmax ≤ 0 allows no winsorisation (straight to the log
+//     untreated (TreatUndefined). COINr there either stops with an error
+//     (R's while(NA)) or, once winmax is reached, returns the values
+//     untreated because its pass check is NA; govscore always does the
+//     latter. A winmax ≤ 0 allows no winsorisation (straight to the log
 //     fallback). When the log fallback is used, the winsorised indices are
 //     not reported, since the returned values do not carry that
 //     winsorisation.

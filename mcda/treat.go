@@ -77,7 +77,8 @@ type Treatment struct {
 //	ln(x − min + 0.01·(max − min))
 //
 // If a winsorisation step makes every value equal, the values are returned
-// untreated (TreatUndefined), as COINr does when its test yields NA.
+// untreated (TreatUndefined), as COINr's Treat.numeric does when its test
+// yields NA.
 // winmax ≤ 0 allows no winsorisation.
 func TreatJRC(x []float64, winmax int, skewLimit, kurtLimit float64) Treatment {
 	idx := make([]int, 0, len(x))
