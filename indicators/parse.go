@@ -19,7 +19,7 @@ import (
 var topKeys = []string{
 	"govscore", "id", "name", "version", "period", "kinds", "peer_groups", "scale",
 	"min_coverage", "defaults", "metrics", "tree", "aggregate", "round", "clamp_total",
-	"adjustments", "grades", "ranking",
+	"adjustments", "grades", "ranking", "assessments", "uncertainty",
 }
 
 // ParseFile reads and parses the indicator set at path (see Parse). A file
@@ -181,6 +181,7 @@ func (r *reader) set(s *Set, top ast.Node) {
 	s.Grades = r.grades(m.get("grades"))
 	s.Adjustments = r.adjustments(s, m.get("adjustments"), ids)
 	s.Ranking = r.ranking(m.get("ranking"))
+	r.advanced(s, m)
 	r.unknown(m, topKeys)
 }
 

@@ -42,6 +42,12 @@ type Set struct {
 	// this slice.
 	Leaves []*Node
 
+	// Assessments are the assessment items (SPEC §5), in file order.
+	Assessments []*AssessmentItem
+	// Uncertainty holds the uncertainty-analysis settings (SPEC §6); the
+	// defaults when the set has no `uncertainty:` key.
+	Uncertainty Uncertainty
+
 	// Warnings are methodological remarks found while parsing (e.g. a
 	// geometric aggregate over a scale starting at 0).
 	Warnings []diag.Warning
@@ -78,10 +84,12 @@ type Node struct {
 	Normalize Normalize
 	Transform Transform
 	Winsorize *Winsorize // nil = none
+	Treat     *Treat     // JRC outlier treatment (SPEC §6); nil = none
 
 	// Composite fields.
 	Children  []*Node
 	Aggregate Aggregate
+	Weighting *Weighting // nil = the children's weight fields
 
 	Parent    *Node // nil for Root
 	Depth     int   // 0 for Root, 1 for top-level nodes

@@ -377,7 +377,9 @@ func TestSuggest(t *testing.T) {
 		{"ix", "id"},
 		{"colour", ""},
 		{"e", ""},
-		{"expression", ""},
+		{"expression", "expr"},
+		{"express", "expr"},
+		{"ex", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

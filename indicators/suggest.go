@@ -6,8 +6,9 @@ import "strings"
 // string alignment: insertions, deletions, substitutions and adjacent
 // transpositions, compared case-insensitively), or "" when none is close
 // enough to be a plausible typo: at most 1 edit for words of up to 4 runes,
-// 2 up to 8, 3 beyond. A word of 3 runes or more that is a prefix of a
-// candidate ("low" for "lower") is close enough too. Ties go to the earlier
+// 2 up to 8, 3 beyond. A word that is a prefix of a candidate or has one as
+// a prefix ("low" for "lower", "skewness" for "skew"), both of 3 runes or
+// more, is close enough too. Ties go to the earlier
 // candidate.
 func suggest(s string, candidates []string) string {
 	best, bestD := "", -1
@@ -22,7 +23,7 @@ func suggest(s string, candidates []string) string {
 	for _, c := range candidates {
 		lc := strings.ToLower(c)
 		d := editDistance(ls, []rune(lc))
-		if len(ls) >= 3 && strings.HasPrefix(lc, string(ls)) {
+		if len(ls) >= 3 && len(lc) >= 3 && (strings.HasPrefix(lc, string(ls)) || strings.HasPrefix(string(ls), lc)) {
 			d = min(d, limit)
 		}
 		if d <= limit && (bestD < 0 || d < bestD) {

@@ -12,12 +12,12 @@ import (
 // Keys of a tree node, by kind of node.
 var (
 	commonKeys    = []string{"id", "name", "description", "weight", "applies_to", "round", "missing"}
-	leafKeys      = []string{"expr", "direction", "normalize", "transform", "winsorize"}
-	compositeKeys = []string{"children", "aggregate"}
+	leafKeys      = []string{"expr", "direction", "normalize", "transform", "winsorize", "treat"}
+	compositeKeys = []string{"children", "aggregate", "weighting"}
 	nodeKeys      = append(append(append([]string{}, commonKeys...), leafKeys...), compositeKeys...)
 
 	// defaultKeys are the leaf fields `defaults:` may give.
-	defaultKeys = []string{"direction", "normalize", "transform", "winsorize", "missing", "weight", "round"}
+	defaultKeys = []string{"direction", "normalize", "transform", "winsorize", "treat", "missing", "weight", "round"}
 )
 
 // maxDepth bounds the nesting of the tree.
@@ -84,6 +84,8 @@ func (r *reader) leafField(s *Set, n *Node, f *field) bool {
 		n.Weight = r.weight(f)
 	case "round":
 		n.Round = r.round(f)
+	case "treat":
+		n.Treat = r.treat(f)
 	default:
 		return false
 	}
@@ -117,7 +119,7 @@ func (r *reader) round(f *field) int {
 }
 
 // aggregateChoices are the aggregation methods a composite may name.
-var aggregateChoices = []string{string(Arithmetic), string(Geometric)}
+var aggregateChoices = []string{string(Arithmetic), string(Geometric), string(TOPSIS), string(GRA)}
 
 // aggregate reads a composite's `aggregate:` into n and warns about a
 // geometric mean over a scale that reaches 0.
@@ -469,7 +471,19 @@ func (r *reader) leaf(s *Set, n *Node, m *mapping, defs *leafSpec) {
 			n.Weight = d.Weight
 		case "round":
 			n.Round = d.Round
+		case "treat":
+			if d.Treat != nil {
+				t := *d.Treat
+				n.Treat = &t
+			}
 		}
+	}
+	if n.Winsorize != nil && n.Treat != nil {
+		at := own["treat"].keyPos
+		if f := m.get("treat"); f == nil {
+			at = m.pos
+		}
+		r.errorf(at, "%s has both winsorize and treat; use one outlier treatment (write winsorize: none or treat: none to drop a default)", m.what)
 	}
 	// A goalpost's bounds go through the transform too (SPEC §4.4): they
 	// must lie in its domain.
@@ -530,5 +544,8 @@ func (r *reader) composite(s *Set, n *Node, m *mapping, defs *leafSpec, ids map[
 	}
 	if f := m.get("children"); f != nil {
 		n.Children = r.children(s, n, f, defs, ids)
+	}
+	if f := m.get("weighting"); f != nil {
+		n.Weighting = r.weighting(f, len(n.Children))
 	}
 }
