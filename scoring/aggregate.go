@@ -9,6 +9,10 @@ import (
 	"github.com/govscore/govscore/indicators"
 )
 
+// at is the position of node row k of subject i in the flat working
+// arrays (vals, wts, imps).
+func (s *scorer) at(k, i int) int { return i*s.stride + k }
+
 // nodeApplies reports whether node row k (nn = root) applies to subject i.
 func (s *scorer) nodeApplies(k, i int) bool {
 	return k == s.nn || s.applies[s.kindOf[i]][k]
@@ -56,14 +60,15 @@ func (s *scorer) aggregateNode(k int) {
 		kids[j] = ch.Index
 	}
 	geo := node.Aggregate == indicators.Geometric
-	vals := s.val[k]
 	for i := 0; i < s.n; i++ {
 		if !s.rated[i] || !s.nodeApplies(k, i) {
 			continue
 		}
+		base := i * s.stride
+		vals, wts := s.vals[base:base+s.stride], s.wts[base:base+s.stride]
 		var sumw float64
 		for j, c := range kids {
-			if w := node.Children[j].Weight; w > 0 && !math.IsNaN(s.val[c][i]) {
+			if w := node.Children[j].Weight; w > 0 && !math.IsNaN(vals[c]) {
 				sumw += w
 			}
 		}
@@ -73,12 +78,12 @@ func (s *scorer) aggregateNode(k int) {
 		var acc float64
 		bad := -1
 		for j, c := range kids {
-			w, v := node.Children[j].Weight, s.val[c][i]
+			w, v := node.Children[j].Weight, vals[c]
 			if !(w > 0) || math.IsNaN(v) {
 				continue
 			}
 			wn := w / sumw
-			s.wt[c][i] = wn
+			wts[c] = wn
 			if !geo {
 				acc += wn * v
 			} else if v <= 0 {
@@ -89,12 +94,12 @@ func (s *scorer) aggregateNode(k int) {
 		}
 		if bad >= 0 {
 			for _, c := range kids {
-				s.wt[c][i] = 0
+				wts[c] = 0
 			}
 			ch := node.Children[bad]
 			s.warns = append(s.warns, diag.Warning{Pos: node.Pos, Group: s.res.Groups[s.groupOf[i]].Label,
 				Subject: s.in.Subjects[i].ID, Node: s.nodeID(k),
-				Msg: fmt.Sprintf("geometric aggregate over %q = %v ≤ 0; the node is missing", ch.ID, s.val[ch.Index][i])})
+				Msg: fmt.Sprintf("geometric aggregate over %q = %v ≤ 0; the node is missing", ch.ID, vals[ch.Index])})
 			continue
 		}
 		if geo {
@@ -103,7 +108,7 @@ func (s *scorer) aggregateNode(k int) {
 		if node.Round >= 0 {
 			acc = Round(acc, node.Round)
 		}
-		vals[i] = acc
+		vals[k] = acc
 	}
 	if pol := node.Missing.Policy; pol == indicators.Zero || node.Missing.Imputes() {
 		for g := range s.res.Groups {
@@ -121,16 +126,15 @@ func (s *scorer) imputeNode(k, g int) {
 	node := s.nodeAt(k)
 	pol, by := node.Missing.Policy, node.Missing.By
 	members := s.res.Groups[g].Members
-	vals := s.val[k]
 	pools := map[string][]float64{}
 	if pol != indicators.Zero {
 		for _, i := range members {
-			if s.rated[i] && s.nodeApplies(k, i) && !math.IsNaN(vals[i]) && !s.imp[k][i] {
+			if v := s.vals[s.at(k, i)]; s.rated[i] && s.nodeApplies(k, i) && !math.IsNaN(v) && !s.imps[s.at(k, i)] {
 				a := ""
 				if by != "" {
 					a = attrOf(&s.in.Subjects[i], by)
 				}
-				pools[a] = append(pools[a], vals[i])
+				pools[a] = append(pools[a], v)
 			}
 		}
 	}
@@ -140,7 +144,7 @@ func (s *scorer) imputeNode(k, g int) {
 		fills[a] = poolValue(pol, p)
 	}
 	for _, i := range members {
-		if !s.rated[i] || !s.nodeApplies(k, i) || !math.IsNaN(vals[i]) {
+		if !s.rated[i] || !s.nodeApplies(k, i) || !math.IsNaN(s.vals[s.at(k, i)]) {
 			continue
 		}
 		v := s.lo
@@ -157,8 +161,8 @@ func (s *scorer) imputeNode(k, g int) {
 		if node.Round >= 0 {
 			v = Round(v, node.Round)
 		}
-		vals[i] = v
-		s.imp[k][i] = true
+		s.vals[s.at(k, i)] = v
+		s.imps[s.at(k, i)] = true
 	}
 }
 
@@ -173,7 +177,7 @@ func (s *scorer) checkNodeFail() error {
 		}
 		var ids []string
 		for i := 0; i < s.n; i++ {
-			if s.rated[i] && s.nodeApplies(k, i) && math.IsNaN(s.val[k][i]) {
+			if s.rated[i] && s.nodeApplies(k, i) && math.IsNaN(s.vals[s.at(k, i)]) {
 				ids = append(ids, s.in.Subjects[i].ID)
 			}
 		}
@@ -190,33 +194,29 @@ func (s *scorer) checkNodeFail() error {
 // weights: the product of the normalised weights from the root down, 0 when
 // the node or an ancestor took no part.
 func (s *scorer) finishSubjects() {
-	root := s.val[s.nn]
 	for i := 0; i < s.n; i++ {
 		r := &s.res.Subjects[i]
-		if s.rated[i] && math.IsNaN(root[i]) {
+		root := s.vals[s.at(s.nn, i)]
+		if s.rated[i] && math.IsNaN(root) {
 			s.rated[i] = false
 			s.warns = append(s.warns, diag.Warning{Group: r.Group, Subject: s.in.Subjects[i].ID,
 				Msg: "the final aggregate is missing (no indicator took part); the subject is unrated"})
 			for l, leaf := range s.set.Leaves {
 				if c := &s.res.Cells[l][i]; c.Applies {
 					c.Status = StatusUnrated
-					s.imp[leaf.Index][i] = false
+					r.NodeImputed[leaf.Index] = false
 				}
 			}
 		}
 		r.Rated = s.rated[i]
-		for k := 0; k < s.nn; k++ {
-			r.Nodes[k] = s.val[k][i]
-			r.NodeImputed[k] = s.imp[k][i]
-		}
 		if !r.Rated {
+			clear(r.NodeWeights)
 			continue
 		}
 		s.res.Groups[s.groupOf[i]].NRated++
-		r.RootValue = root[i]
+		r.RootValue = root
 		for k, node := range s.set.Nodes {
-			w := s.wt[k][i]
-			r.NodeWeights[k] = w
+			w := r.NodeWeights[k]
 			if p := node.Parent; p != nil && p.Index >= 0 {
 				w *= r.Effective[p.Index]
 			}

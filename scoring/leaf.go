@@ -20,8 +20,6 @@ func (s *scorer) leafGroup(g, l int) []diag.Warning {
 	st := &grp.Leaves[l]
 	raw := s.in.Raw[l]
 	cells := s.res.Cells[l]
-	vals := s.val[k]
-	imps := s.imp[k]
 	nan := math.NaN()
 
 	// Rated applicable members; every member's cell starts empty.
@@ -38,7 +36,9 @@ func (s *scorer) leafGroup(g, l int) []diag.Warning {
 		}
 	}
 
-	// Raw statistics over the present raw values.
+	// Raw statistics over the present raw values (the values are sorted
+	// only when the median needs it).
+	pol := leaf.Missing.Policy
 	buf := make([]float64, 0, len(idx))
 	for _, i := range idx {
 		if !math.IsNaN(raw[i]) {
@@ -46,14 +46,23 @@ func (s *scorer) leafGroup(g, l int) []diag.Warning {
 		}
 	}
 	st.N, st.Missing = len(buf), len(idx)-len(buf)
-	st.Min, st.Max, st.Mean, st.SD = describe(buf) // sorts buf
+	st.Min, st.Max = minMax(buf)
+	st.Mean, st.SD = meanSD(buf)
 
 	// Impute: the pool value for the whole group, or per `by` value.
-	pol := leaf.Missing.Policy
 	fill := func(int) float64 { return nan }
 	if leaf.Missing.Imputes() {
 		if leaf.Missing.By == "" {
-			v := poolValue(pol, buf)
+			var v float64
+			switch pol {
+			case indicators.ImputeMean:
+				v = st.Mean
+			case indicators.ImputeMin:
+				v = st.Min
+			default:
+				slices.Sort(buf)
+				v = median(buf)
+			}
 			fill = func(int) float64 { return v }
 		} else {
 			pools := map[string][]float64{}
@@ -100,7 +109,13 @@ func (s *scorer) leafGroup(g, l int) []diag.Warning {
 			buf = append(buf, c.Treated)
 		}
 	}
-	slices.Sort(buf)
+	method := leaf.Normalize.Method
+	if method == "" {
+		method = indicators.MinMax
+	}
+	if leaf.Winsorize != nil || method == indicators.Rank {
+		slices.Sort(buf)
+	}
 
 	// Winsorise: clamp to the R type 7 quantiles of the present values.
 	st.WinsorLow, st.WinsorHigh = nan, nan
@@ -121,16 +136,9 @@ func (s *scorer) leafGroup(g, l int) []diag.Warning {
 	nrm := len(buf)
 	st.NormN = nrm
 	st.NormMean, st.NormSD = meanSD(buf)
-	st.NormMin, st.NormMax = nan, nan
-	if nrm > 0 {
-		st.NormMin, st.NormMax = buf[0], buf[nrm-1]
-	}
+	st.NormMin, st.NormMax = minMax(buf)
 
 	var warns []diag.Warning
-	method := leaf.Normalize.Method
-	if method == "" {
-		method = indicators.MinMax
-	}
 	gl, gh := leaf.Normalize.Low, leaf.Normalize.High
 	if method == indicators.Goalpost {
 		gl, gh = transform(leaf.Transform, gl), transform(leaf.Transform, gh)
@@ -208,10 +216,10 @@ func (s *scorer) leafGroup(g, l int) []diag.Warning {
 			v = Round(v, leaf.Round)
 		}
 		c.Value = v
-		vals[i] = v
+		s.vals[s.at(k, i)] = v
 		switch {
 		case c.Status == StatusImputed:
-			imps[i] = true
+			s.imps[s.at(k, i)] = true
 		case math.IsNaN(v):
 			c.Status = StatusMissing
 		default:

@@ -1,9 +1,9 @@
 package scoring
 
 import (
+	"bytes"
 	"math"
 	"strconv"
-	"strings"
 )
 
 // Round rounds x to digits decimal places the way a person rounds the
@@ -19,13 +19,20 @@ func Round(x float64, digits int) float64 {
 	if digits < 0 || math.IsNaN(x) || math.IsInf(x, 0) || x == 0 {
 		return x
 	}
-	s := strconv.FormatFloat(x, 'e', -1, 64) // [-]d[.ddd]e±XX
+	var sbuf [32]byte
+	s := strconv.AppendFloat(sbuf[:0], x, 'e', -1, 64) // [-]d[.ddd]e±XX
 	neg := s[0] == '-'
 	if neg {
 		s = s[1:]
 	}
-	ePos := strings.IndexByte(s, 'e')
-	exp, _ := strconv.Atoi(s[ePos+1:])
+	ePos := bytes.IndexByte(s, 'e')
+	exp := 0
+	for _, c := range s[ePos+2:] {
+		exp = exp*10 + int(c-'0')
+	}
+	if s[ePos+1] == '-' {
+		exp = -exp
+	}
 	var buf [32]byte
 	mant := append(buf[:0], s[0])
 	if ePos > 1 {
@@ -58,6 +65,20 @@ func Round(x float64, digits int) float64 {
 	if len(kept) == 0 {
 		return 0
 	}
+	// Fast path: an integer m < 2⁵³ and 10^digits ≤ 10²² are exact float64s,
+	// so m / 10^digits is the correctly rounded value of m·10^−digits, the
+	// same float64 ParseFloat would return.
+	if len(kept) <= 15 && digits <= 22 {
+		var m uint64
+		for _, c := range kept {
+			m = m*10 + uint64(c-'0')
+		}
+		r := float64(m) / pow10[digits]
+		if neg {
+			r = -r
+		}
+		return r
+	}
 	out := make([]byte, 0, len(kept)+8)
 	if neg {
 		out = append(out, '-')
@@ -65,12 +86,10 @@ func Round(x float64, digits int) float64 {
 	out = append(out, kept...)
 	out = append(out, 'e')
 	out = strconv.AppendInt(out, int64(-digits), 10)
-	r, err := strconv.ParseFloat(string(out), 64)
-	if err != nil { // out of range after rounding up near MaxFloat64
-		return r
-	}
-	if r == 0 {
-		return 0
-	}
+	r, _ := strconv.ParseFloat(string(out), 64) // ±Inf past MaxFloat64
 	return r
 }
+
+// pow10 holds the powers of ten that are exact in float64.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}

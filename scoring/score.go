@@ -28,10 +28,13 @@ type scorer struct {
 	groupOf []int    // subject → group index
 	rated   []bool
 
-	// Node-major working columns, [node][subject]; row nn is the root.
-	val [][]float64 // node value (rounded where the node rounds), NaN = none
-	wt  [][]float64 // normalised weight at the parent, 0 = took no part
-	imp [][]bool    // value filled by the missing policy
+	// Subject-major working arrays: subject i's node k is at i·stride + k
+	// (see at); k = nn is the root. SubjectResult.Nodes, NodeWeights and
+	// NodeImputed are windows onto them.
+	stride int
+	vals   []float64 // node value (rounded where the node rounds), NaN = none
+	wts    []float64 // normalised weight at the parent, 0 = took no part
+	imps   []bool    // value filled by the missing policy
 
 	rounded []float64 // scores rounded to Ranking.Digits, by subject
 
@@ -234,17 +237,11 @@ func newScorer(in Input) *scorer {
 	}
 
 	s.rated = make([]bool, n)
-	s.val = make([][]float64, nn+1)
-	s.wt = make([][]float64, nn+1)
-	s.imp = make([][]bool, nn+1)
-	fback := make([]float64, 2*(nn+1)*n)
-	bback := make([]bool, (nn+1)*n)
-	for k := 0; k <= nn; k++ {
-		s.val[k], fback = fback[:n:n], fback[n:]
-		s.wt[k], fback = fback[:n:n], fback[n:]
-		s.imp[k], bback = bback[:n:n], bback[n:]
-		nanFill(s.val[k])
-	}
+	s.stride = nn + 1
+	s.vals = make([]float64, s.stride*n)
+	s.wts = make([]float64, s.stride*n)
+	s.imps = make([]bool, s.stride*n)
+	nanFill(s.vals)
 
 	res := &Result{Groups: groups, Subjects: make([]SubjectResult, n), Cells: make([][]Cell, len(set.Leaves))}
 	cells := make([]Cell, len(set.Leaves)*n)
@@ -252,16 +249,16 @@ func newScorer(in Input) *scorer {
 		res.Cells[l], cells = cells[:n:n], cells[n:]
 	}
 	na := len(set.Adjustments)
-	nodeBack := make([]float64, 3*nn*n)
-	impBack := make([]bool, nn*n)
+	effBack := make([]float64, nn*n)
 	adjBack := make([]AdjustmentResult, na*n)
 	for i := range res.Subjects {
 		r := &res.Subjects[i]
 		r.Group = labelOf[i]
-		r.Nodes, nodeBack = nodeBack[:nn:nn], nodeBack[nn:]
-		r.NodeWeights, nodeBack = nodeBack[:nn:nn], nodeBack[nn:]
-		r.Effective, nodeBack = nodeBack[:nn:nn], nodeBack[nn:]
-		r.NodeImputed, impBack = impBack[:nn:nn], impBack[nn:]
+		b := i * s.stride
+		r.Nodes = s.vals[b : b+nn : b+nn]
+		r.NodeWeights = s.wts[b : b+nn : b+nn]
+		r.NodeImputed = s.imps[b : b+nn : b+nn]
+		r.Effective, effBack = effBack[:nn:nn], effBack[nn:]
 		r.Adjustments, adjBack = adjBack[:na:na], adjBack[na:]
 		r.RootValue, r.Score = math.NaN(), math.NaN()
 	}

@@ -65,16 +65,17 @@ func meanSD(x []float64) (mean, sd float64) {
 	return mean, math.Sqrt(ss / float64(n-1))
 }
 
-// describe fills min, max, mean and sd of x (sorted in place); every field
-// is NaN when undefined.
-func describe(x []float64) (lo, hi, mean, sd float64) {
+// minMax returns the smallest and largest of x, NaN for an empty x.
+func minMax(x []float64) (lo, hi float64) {
 	if len(x) == 0 {
-		nan := math.NaN()
-		return nan, nan, nan, nan
+		return math.NaN(), math.NaN()
 	}
-	slices.Sort(x)
-	mean, sd = meanSD(x)
-	return x[0], x[len(x)-1], mean, sd
+	lo, hi = x[0], x[0]
+	for _, v := range x[1:] {
+		lo = min(lo, v)
+		hi = max(hi, v)
+	}
+	return lo, hi
 }
 
 // poolValue is the value an imputation policy draws from the present,
