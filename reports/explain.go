@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/govscore/govscore/batch"
@@ -158,7 +159,11 @@ func (e *explainer) leaf(n *indicators.Node, depth int) {
 	if inputs := e.b.Project.Plan.Trace(e.b.Project.Data, e.b.Values, e.si, n.LeafIndex); len(inputs) > 0 {
 		parts := make([]string, len(inputs))
 		for i, x := range inputs {
-			parts[i] = x.Name + " = " + x.String()
+			v := num(x.Value)
+			if x.IsText {
+				v = strconv.Quote(x.Text)
+			}
+			parts[i] = x.Name + " = " + v
 		}
 		e.printf("%sinputs: %s\n", in, strings.Join(parts, ", "))
 	}
