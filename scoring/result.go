@@ -36,7 +36,7 @@ type Cell struct {
 	Treated float64 // after transform and winsorisation, NaN = missing
 	Value   float64 // normalised value, NaN when it takes no part
 	Weight  float64 // effective weight in the subject's score, 0 when no part
-	Status  Status
+	Status  Status  // "" when the leaf does not apply to the subject
 }
 
 // LeafStats describes one leaf in one peer group.
@@ -74,7 +74,7 @@ type SubjectResult struct {
 	// normalised weights along the path.
 	NodeWeights, Effective []float64
 	// NodeImputed[i] is true when the composite's value was filled by its
-	// missing policy.
+	// missing policy; for a leaf it is true when its cell is imputed.
 	NodeImputed []bool
 	RootValue   float64 // aggregate of the top-level nodes (rounded per the set)
 	Score       float64 // RootValue + adjustments (clamped when clamp_total)
