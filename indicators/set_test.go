@@ -389,3 +389,34 @@ func TestSuggest(t *testing.T) {
 		})
 	}
 }
+
+// TestSmallMethods covers the helpers of the set types.
+func TestSmallMethods(t *testing.T) {
+	tests := []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"higher", Higher.String(), "higher"},
+		{"lower", Lower.String(), "lower"},
+		{"minmax relative", MinMax.Relative(), true},
+		{"goalpost not relative", Goalpost.Relative(), false},
+		{"mean imputes", Missing{Policy: ImputeMean}.Imputes(), true},
+		{"zero does not impute", Missing{Policy: Zero}.Imputes(), false},
+		{"adjustment for every kind", (&Adjustment{}).Applies("x"), true},
+		{"tagged scalar", func() string {
+			s, err := Parse("t.yaml", []byte("govscore: 1\nid: t\nversion: !!str 2024\nkinds: [a]\ntree:\n  - {id: x, expr: !!str 1}\n"))
+			if err != nil {
+				return err.Error()
+			}
+			return s.Version + "|" + s.Leaves[0].Expr.Text
+		}(), "2024|1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %v, want %v", tt.got, tt.want)
+			}
+		})
+	}
+}
