@@ -777,3 +777,17 @@ func BenchmarkCombine(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(rs)), "ratings")
 }
+
+func TestRoleIndex(t *testing.T) {
+	it := satItem()
+	for _, tc := range []struct {
+		role string
+		want int
+	}{{"public", 0}, {"peer", 3}, {"self", -1}, {"", -1}} {
+		t.Run(tc.role, func(t *testing.T) {
+			if got := it.RoleIndex(tc.role); got != tc.want {
+				t.Errorf("RoleIndex(%q) = %d, want %d", tc.role, got, tc.want)
+			}
+		})
+	}
+}

@@ -163,13 +163,14 @@ func TestParseAssessmentsAllErrors(t *testing.T) {
 	data := asmtHeader +
 		"2024,satisfaction,nobody,p1,public,50\n" +
 		"2024,efficiency,gov_a,p1,peer,9\n" +
-		"bad,satisfaction,gov_a,p2,boss,x\n"
+		"bad,satisfaction,gov_a,p2,boss,x\n" +
+		"2024,satisfaction,nobody,p3,public,50\n"
 	_, err := csvdata.ParseAssessments("f.csv", []byte(data), asmtItems, asmtSubjects)
 	var l diag.List
 	if !errors.As(err, &l) {
 		t.Fatalf("got %v", err)
 	}
-	want := []string{"f.csv:2:19", "f.csv:3:31", "f.csv:4:1", "f.csv:4:27", "f.csv:4:32"}
+	want := []string{"f.csv:2:19", "f.csv:3:31", "f.csv:4:1", "f.csv:4:27", "f.csv:4:32", "f.csv:5:19"}
 	if len(l) != len(want) {
 		t.Fatalf("got %d errors, want %d:\n%v", len(l), len(want), err)
 	}
