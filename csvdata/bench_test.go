@@ -58,3 +58,24 @@ func BenchmarkLoadWide(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseValue reads typical metric cells.
+func BenchmarkParseValue(b *testing.B) {
+	cells := []string{"123.456", "95%", "NA", "-3.5", "1e3", "0.0825", "412", "12.5%"}
+	var p valueParser
+	for b.Loop() {
+		for _, c := range cells {
+			p.parse(c)
+		}
+	}
+}
+
+// BenchmarkStrconvParseFloat is the baseline for BenchmarkParseValue.
+func BenchmarkStrconvParseFloat(b *testing.B) {
+	cells := []string{"123.456", "95e-2", "-3.5", "-3.5", "1e3", "0.0825", "412", "12.5e-2"}
+	for b.Loop() {
+		for _, c := range cells {
+			_, _ = strconv.ParseFloat(c, 64)
+		}
+	}
+}

@@ -121,7 +121,6 @@ func (l *loader) subjects() error {
 			ID:    id,
 			Name:  strings.TrimSpace(rec[nameCol]),
 			Kind:  kind,
-			Attrs: make(map[string]string, len(attrCols)),
 			Pos:   diag.Pos{File: l.srcs[file].name, Line: line, Col: 1},
 		}
 		if s.Name == "" {
@@ -132,8 +131,11 @@ func (l *loader) subjects() error {
 			s.Parent = strings.TrimSpace(rec[parentCol])
 			row.parentPos = at(parentCol)
 		}
-		for k, j := range attrCols {
-			s.Attrs[attrNames[k]] = strings.TrimSpace(rec[j])
+		if len(attrCols) > 0 {
+			s.Attrs = make(map[string]string, len(attrCols))
+			for k, j := range attrCols {
+				s.Attrs[attrNames[k]] = strings.TrimSpace(rec[j])
+			}
 		}
 		first[id] = len(subjects)
 		subjects = append(subjects, s)

@@ -34,50 +34,110 @@ func isMissingToken(s string) bool {
 	return false
 }
 
+// decimal is a number scanned by scanDecimal.
+type decimal struct {
+	neg   bool
+	mant  uint64 // the significant digits, when exact
+	exact bool   // mant holds every significant digit (at most 19)
+	exp   int    // value = ±mant × 10^exp, when exact
+	expAt int    // index of the exponent marker, len(s) when there is none
+}
+
+// pow10 holds the powers of ten that float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
 // scanDecimal checks that s is a plain decimal number:
 //
 //	[+-]? (digits [. digits*] | . digits) ([eE] [+-]? digits)?
 //
-// It returns the index of the exponent marker (len(s) when there is none)
-// and whether s has that form. Hex floats, NaN, Inf and underscores, which
+// and reads its digits. Hex floats, NaN, Inf and underscores, which
 // strconv.ParseFloat would accept, are rejected here.
-func scanDecimal(s string) (expAt int, ok bool) {
+func scanDecimal(s string) (d decimal, ok bool) {
 	i := 0
+	d.exact = true
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		d.neg = s[i] == '-'
 		i++
 	}
-	digits := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
+	digits, sig := 0, 0 // all digits; significant digits (after leading zeros)
+	frac := false
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c == '.' && !frac {
+			frac = true
+			continue
+		}
+		if c < '0' || c > '9' {
+			break
+		}
 		digits++
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			digits++
+		if c == '0' && sig == 0 {
+			if frac {
+				d.exp--
+			}
+			continue
+		}
+		sig++
+		if sig > 19 {
+			// Too many digits for mant: strconv.ParseFloat reads them.
+			d.exact = false
+			continue
+		}
+		d.mant = d.mant*10 + uint64(c-'0')
+		if frac {
+			d.exp--
 		}
 	}
 	if digits == 0 {
-		return 0, false
+		return d, false
 	}
-	expAt = i
+	d.expAt = i
 	if i == len(s) {
-		return expAt, true
+		return d, true
 	}
 	if s[i] != 'e' && s[i] != 'E' {
-		return 0, false
+		return d, false
 	}
 	i++
+	neg := false
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
 		i++
 	}
-	expDigits := 0
+	e, expDigits := 0, 0
 	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		if e < 1e6 { // far beyond float64 range either way
+			e = e*10 + int(s[i]-'0')
+		}
 		i++
 		expDigits++
 	}
-	return expAt, expDigits > 0 && i == len(s)
+	if neg {
+		e = -e
+	}
+	d.exp += e
+	return d, expDigits > 0 && i == len(s)
+}
+
+// float returns the value of d when it can be computed exactly with one
+// correctly rounded operation (Clinger's fast path: a mantissa below 2^53
+// and a power of ten up to 1e22), shifted by shift decimal places.
+func (d decimal) float(shift int) (float64, bool) {
+	e := d.exp + shift
+	if !d.exact || d.mant >= 1<<53 || e < -22 || e > 22 {
+		return 0, false
+	}
+	f := float64(d.mant)
+	if e < 0 {
+		f /= pow10[-e]
+	} else {
+		f *= pow10[e]
+	}
+	if d.neg {
+		f = -f
+	}
+	return f, true
 }
 
 // valueParser reads metric cells. Its scratch buffer lets percentages be
@@ -91,8 +151,10 @@ type valueParser struct {
 // as zero.
 //
 // A percentage is read as the decimal with its exponent lowered by 2
-// ("12.5%" is parsed as "12.5e-2"), so it is correctly rounded like the
-// equivalent fraction written out.
+// ("12.5%" is read as 12.5e-2), so it is correctly rounded like the
+// equivalent fraction written out. Numbers with at most 15 significant
+// digits and a small exponent are computed directly (exactly as
+// strconv.ParseFloat would); the others go through strconv.ParseFloat.
 func (p *valueParser) parse(cell string) (float64, valueKind) {
 	s := strings.TrimSpace(cell)
 	if isMissingToken(s) {
@@ -103,18 +165,26 @@ func (p *valueParser) parse(cell string) (float64, valueKind) {
 		pct = true
 		s = strings.TrimSpace(s[:len(s)-1])
 	}
-	expAt, ok := scanDecimal(s)
+	d, ok := scanDecimal(s)
 	if !ok {
 		return 0, valueBad
 	}
+	shift := 0
 	if pct {
-		s = p.shiftExp(s, expAt)
+		shift = -2
 	}
-	// The syntax is checked, so the only possible error is ErrRange, which
-	// ParseFloat reports only for overflow (underflow rounds to zero).
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0, valueRange
+	v, fast := d.float(shift)
+	if !fast {
+		if pct {
+			s = p.shiftExp(s, d.expAt)
+		}
+		// The syntax is checked, so the only possible error is ErrRange,
+		// which ParseFloat reports only for overflow (underflow rounds to
+		// zero).
+		var err error
+		if v, err = strconv.ParseFloat(s, 64); err != nil {
+			return 0, valueRange
+		}
 	}
 	if v == 0 {
 		v = 0 // no negative zero

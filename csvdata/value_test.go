@@ -1,7 +1,11 @@
 package csvdata
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -150,4 +154,47 @@ func TestClosest(t *testing.T) {
 			t.Errorf("budget left = %d, want 0", b)
 		}
 	})
+}
+
+// TestParseMatchesStrconv checks the fast path against strconv.ParseFloat
+// on random decimals, plain and as percentages.
+func TestParseMatchesStrconv(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var p valueParser
+	digits := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('0' + r.IntN(10))
+		}
+		return string(b)
+	}
+	for range 200_000 {
+		s := digits(r.IntN(12))
+		if r.IntN(2) == 0 {
+			s += "." + digits(r.IntN(12))
+		}
+		if s == "" || s == "." {
+			s = "0"
+		}
+		if r.IntN(3) == 0 {
+			s += fmt.Sprintf("e%d", r.IntN(60)-30)
+		}
+		if r.IntN(2) == 0 {
+			s = "-" + s
+		}
+		want, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			t.Fatalf("strconv.ParseFloat(%q): %v", s, err)
+		}
+		if got, kind := p.parse(s); kind != valueOK || got != want && !(got == 0 && want == 0) {
+			t.Fatalf("parse(%q) = %v, %d; want %v", s, got, kind, want)
+		}
+		want, _ = strconv.ParseFloat(s+"e-2", 64)
+		if strings.ContainsAny(s, "eE") {
+			continue
+		}
+		if got, kind := p.parse(s + "%"); kind != valueOK || got != want && !(got == 0 && want == 0) {
+			t.Fatalf("parse(%q) = %v, %d; want %v", s+"%", got, kind, want)
+		}
+	}
 }
