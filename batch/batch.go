@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/govscore/govscore/assess"
 	"github.com/govscore/govscore/csvdata"
 	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/diag"
@@ -36,6 +37,9 @@ type Project struct {
 	Set   *indicators.Set
 	Data  *dataset.Dataset
 	Plan  *engine.Plan
+	// Ratings are the assessment rows of every period (empty without
+	// assessments files).
+	Ratings *csvdata.Assessments
 	// Warnings from parsing and loading (not yet from scoring).
 	Warnings []diag.Warning
 }
@@ -66,11 +70,19 @@ func Load(files Files) (*Project, error) {
 	if set == nil || ds == nil {
 		return nil, errs.Err()
 	}
+	ratings, err := loadAssessments(files.Assessments, set, ds, &errs)
+	if err != nil {
+		return nil, err
+	}
 	p, err := Assemble(files, set, ds)
 	if err != nil {
 		errs.Append(err)
-		return nil, errs.Err()
 	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	p.Ratings = ratings
+	p.Warnings = append(p.Warnings, ratings.Warnings...)
 	return p, nil
 }
 
@@ -81,7 +93,11 @@ func Load(files Files) (*Project, error) {
 func Assemble(files Files, set *indicators.Set, ds *dataset.Dataset) (*Project, error) {
 	var errs diag.List
 	checkAttributes(set, ds, &errs)
-	plan, err := engine.Compile(set, engine.Schema{Metrics: ds.Metrics(), Attrs: ds.AttrNames})
+	var items []string
+	for _, a := range set.Assessments {
+		items = append(items, a.ID)
+	}
+	plan, err := engine.Compile(set, engine.Schema{Metrics: ds.Metrics(), Attrs: ds.AttrNames, Assess: items})
 	if err != nil {
 		errs.Append(err)
 	}
@@ -152,10 +168,13 @@ type Meta struct {
 // Batch is one scored period: inputs, evaluated expressions, scores, and the
 // provenance needed to reproduce it.
 type Batch struct {
-	Project  *Project
-	Period   dataset.Period
-	Values   *engine.Values
-	Result   *scoring.Result
+	Project *Project
+	Period  dataset.Period
+	Values  *engine.Values
+	Result  *scoring.Result
+	// Assess holds the combined assessments of the period (nil when the
+	// set declares no assessment items).
+	Assess   *assess.Result
 	Meta     Meta
 	Warnings []diag.Warning // every warning of the batch, sorted
 }
@@ -204,7 +223,15 @@ func (p *Project) Run(ctx context.Context, opt Options) (*Batch, error) {
 	if err != nil {
 		return nil, err
 	}
-	vals, err := p.Plan.Evaluate(ctx, p.Data, per)
+	ar, err := p.combineAssessments(per)
+	if err != nil {
+		return nil, err
+	}
+	var opts engine.Options
+	if ar != nil {
+		opts.Assess = ar.Scores
+	}
+	vals, err := p.Plan.EvaluateWith(ctx, p.Data, per, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +245,7 @@ func (p *Project) Run(ctx context.Context, opt Options) (*Batch, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Batch{Project: p, Period: per, Values: vals, Result: res}
+	b := &Batch{Project: p, Period: per, Values: vals, Result: res, Assess: ar}
 	b.Meta = Meta{
 		SetID:         p.Set.ID,
 		SetName:       p.Set.Name,

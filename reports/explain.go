@@ -166,6 +166,13 @@ func (e *explainer) leaf(n *indicators.Node, depth int) {
 			parts[i] = x.Name + " = " + v
 		}
 		e.printf("%sinputs: %s\n", in, strings.Join(parts, ", "))
+		for _, x := range inputs {
+			if item, ok := strings.CutPrefix(x.Name, "assess."); ok && e.b.Assess != nil {
+				if it := e.b.Assess.Item(item); it != nil {
+					e.printf("%s", roleBreakdown(it, e.si, in))
+				}
+			}
+		}
 	}
 	e.printf("%sraw: %s", in, num(c.Raw))
 	if math.IsNaN(c.Raw) {

@@ -60,6 +60,7 @@ func WriteJSON(w io.Writer, b *batch.Batch) error {
 	writeGroups(j, b)
 	writeSubjects(j, b)
 	writeCells(j, b)
+	writeAssessJSON(j, b)
 	writeWarnings(j, b)
 	j.raw("}\n")
 	if j.err != nil {

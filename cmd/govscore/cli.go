@@ -42,6 +42,7 @@ func commands() []command {
 		{"run", "DIR [-o OUT] [--period P] [--format csv,json]", "run a batch and write its outputs", cmdRun},
 		{"explain", "DIR --subject ID [--period P]", "show how a subject's score was built", cmdExplain},
 		{"test", "DIR", "run the expectations in DIR/tests.yaml", cmdTest},
+		{"assess", "DIR [--period P]", "assessment reliability report: raters, role means, ICC(1), Krippendorff's alpha, reciprocity flags", cmdAssess},
 		{"gen", "DIR --subjects N --leaves M [--seed S]", "write a synthetic project (for benchmarks)", cmdGen},
 	}
 }

@@ -188,3 +188,23 @@ func cmdTest(ctx context.Context, e *env, args []string) error {
 func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
 }
+
+func cmdAssess(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "assess")
+	var in inputFlags
+	in.register(fs)
+	period := fs.String("period", "", "batch `period` (default: the set's period, else the latest in the data)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	files, _, err := in.files(pos)
+	if err != nil {
+		return err
+	}
+	b, err := loadAndRun(ctx, e, files, *period)
+	if err != nil {
+		return err
+	}
+	return reports.WriteAssess(e.stdout, b)
+}

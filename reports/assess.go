@@ -1,0 +1,166 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/govscore/govscore/assess"
+	"github.com/govscore/govscore/batch"
+)
+
+// Assessment outputs respect two privacy rules (SPEC §5, issue 4): a role's
+// mean is never shown when it rests on fewer than min_raters ratings (the
+// role is then reported as missing), and no individual rater's score is
+// ever written — reciprocity flags name the two subjects only.
+
+// writeAssessJSON writes the "assessments" member of results.json: per item
+// its roles, reliability analysis and every subject's combined score with
+// its standard error, 90% interval and per-role statistics.
+func writeAssessJSON(j *jw, b *batch.Batch) {
+	j.key("assessments", 1).raw("[")
+	if b.Assess == nil {
+		j.raw("],\n")
+		return
+	}
+	subs := b.Project.Data.Subjects
+	for ii := range b.Assess.Items {
+		it := &b.Assess.Items[ii]
+		if ii > 0 {
+			j.raw(",")
+		}
+		j.raw("\n    {")
+		j.key("id", 0).str(it.ID).raw(", ")
+		j.key("name", 0).str(it.Name).raw(", ")
+		j.key("roles", 0).raw("[")
+		for r, rw := range it.Roles {
+			if r > 0 {
+				j.raw(", ")
+			}
+			j.raw("{").key("role", 0).str(rw.Role).raw(", ").key("weight", 0).num(rw.Weight).raw("}")
+		}
+		j.raw("],\n      ")
+		rel := it.Reliability
+		j.key("reliability", 0).raw("{")
+		j.key("raters", 0).int(rel.Raters).raw(", ")
+		j.key("ratings", 0).int(rel.Ratings).raw(", ")
+		j.key("role_ratings", 0).raw("{")
+		for r, rw := range it.Roles {
+			if r > 0 {
+				j.raw(", ")
+			}
+			j.key(rw.Role, 0).int(rel.RoleRatings[r])
+		}
+		j.raw("}, ")
+		j.key("role_means", 0).raw("{")
+		for r, rw := range it.Roles {
+			if r > 0 {
+				j.raw(", ")
+			}
+			j.key(rw.Role, 0).num(rel.RoleMeans[r])
+		}
+		j.raw("}, ")
+		j.key("icc1", 0).num(rel.ICC1).raw(", ")
+		j.key("krippendorff_alpha", 0).num(rel.Alpha).raw(", ")
+		j.key("reciprocity", 0).raw("{")
+		j.key("dyads", 0).int(rel.Reciprocity.Dyads).raw(", ")
+		j.key("r", 0).num(rel.Reciprocity.R).raw(", ")
+		j.key("flagged_pairs", 0).raw("[")
+		for k, p := range rel.Reciprocity.Flagged {
+			if k > 0 {
+				j.raw(", ")
+			}
+			j.raw("[").str(p.A).raw(", ").str(p.B).raw("]")
+		}
+		j.raw("]}},\n      ")
+		j.key("subjects", 0).raw("[")
+		for _, si := range b.Result.Order {
+			if si != b.Result.Order[0] {
+				j.raw(",")
+			}
+			j.raw("\n        {")
+			j.key("subject", 0).str(subs[si].ID).raw(", ")
+			j.key("score", 0).num(it.Score[si]).raw(", ")
+			j.key("se", 0).num(it.SE[si]).raw(", ")
+			j.key("ci90", 0).raw("[").num(it.Low[si]).raw(", ").num(it.High[si]).raw("], ")
+			j.key("roles", 0).raw("{")
+			for r, rw := range it.Roles {
+				if r > 0 {
+					j.raw(", ")
+				}
+				st := it.Stat(si, r)
+				j.key(rw.Role, 0)
+				if !st.Present {
+					j.raw("{").key("n", 0).int(st.N).raw(", ").key("mean", 0).raw("null}")
+					continue
+				}
+				j.raw("{").key("n", 0).int(st.N).raw(", ").key("kept", 0).int(st.Kept).raw(", ")
+				j.key("mean", 0).num(st.Mean).raw(", ").key("sd", 0).num(st.SD).raw("}")
+			}
+			j.raw("}}")
+		}
+		j.raw("\n      ]}")
+	}
+	j.raw("\n  ],\n")
+}
+
+// roleBreakdown describes how subject si's combined score of item it was
+// built: each role's ratings count, trimmed mean and share of the score.
+func roleBreakdown(it *assess.ItemResult, si int, indent string) string {
+	var sb strings.Builder
+	sum := 0.0
+	for r, rw := range it.Roles {
+		if it.Stat(si, r).Present {
+			sum += rw.Weight
+		}
+	}
+	fmt.Fprintf(&sb, "%sassess.%s %s = %s (SE %s, 90%% interval [%s, %s])\n", indent, it.ID, it.Name,
+		num(it.Score[si]), num(it.SE[si]), num(it.Low[si]), num(it.High[si]))
+	for r, rw := range it.Roles {
+		st := it.Stat(si, r)
+		if !st.Present {
+			fmt.Fprintf(&sb, "%s  %-12s weight %s: %d rating(s), fewer than min_raters: not used, not shown\n", indent, rw.Role, num(rw.Weight), st.N)
+			continue
+		}
+		share := rw.Weight / sum
+		fmt.Fprintf(&sb, "%s  %-12s weight %s (share %.3f): %d rating(s), %d kept after trimming, mean %s, sd %s → contributes %s\n",
+			indent, rw.Role, num(rw.Weight), share, st.N, st.Kept, fixed(st.Mean), fixed(st.SD), fixed(share*st.Mean))
+	}
+	return sb.String()
+}
+
+// WriteAssess writes the assessment reliability report of a batch (the
+// `govscore assess` command): per item the raters and ratings, per-role
+// means, ICC(1), Krippendorff's alpha and, for two-way items, reciprocity
+// with the flagged pairs.
+func WriteAssess(w io.Writer, b *batch.Batch) error {
+	var sb strings.Builder
+	if b.Assess == nil || len(b.Assess.Items) == 0 {
+		fmt.Fprintln(&sb, "the indicator set declares no assessment items")
+		_, err := io.WriteString(w, sb.String())
+		return err
+	}
+	fmt.Fprintf(&sb, "Assessments — period %s\n", b.Meta.Period)
+	for ii := range b.Assess.Items {
+		it := &b.Assess.Items[ii]
+		rel := it.Reliability
+		fmt.Fprintf(&sb, "\n%s %s: %d ratings by %d raters\n", it.ID, it.Name, rel.Ratings, rel.Raters)
+		for r, rw := range it.Roles {
+			mean := "not shown (fewer than min_raters ratings)"
+			if !math.IsNaN(rel.RoleMeans[r]) {
+				mean = "mean " + fixed(rel.RoleMeans[r])
+			}
+			fmt.Fprintf(&sb, "  role %-12s weight %-6s %6d ratings, %s\n", rw.Role, num(rw.Weight), rel.RoleRatings[r], mean)
+		}
+		fmt.Fprintf(&sb, "  ICC(1) %s   Krippendorff's alpha (interval) %s\n", fixed(rel.ICC1), fixed(rel.Alpha))
+		if rel.Reciprocity.Dyads > 0 {
+			fmt.Fprintf(&sb, "  reciprocity: %d pairs of subjects rate each other, r = %s\n", rel.Reciprocity.Dyads, fixed(rel.Reciprocity.R))
+			for _, p := range rel.Reciprocity.Flagged {
+				fmt.Fprintf(&sb, "  FLAG: %s and %s rate each other far above their usual ratings (both > 1.5 sd): review for collusion\n", p.A, p.B)
+			}
+		}
+	}
+	_, err := io.WriteString(w, sb.String())
+	return err
+}
