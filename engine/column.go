@@ -32,7 +32,7 @@ type reg struct {
 // Operand modes of an instruction.
 const (
 	mVV uint8 = iota // both operands are registers
-	mVK              // the second operand is the constant k (clamp: lo = k, hi = k2)
+	mVK              // the second operand is the constant k (clamp, ?: with constant branches: k and k2)
 	mKV              // the first operand is the constant k
 )
 
@@ -180,6 +180,14 @@ func (g *gen) emit(n *node) int {
 		if n.args[1].isConst() && n.args[2].isConst() {
 			in.mode, in.a, in.k, in.k2 = mVK, arg(n.args[0]), n.args[1].val, n.args[2].val
 		}
+	case opCond:
+		if n.args[1].isConst() && n.args[2].isConst() {
+			in.mode, in.a, in.k, in.k2 = mVK, arg(n.args[0]), n.args[1].val, n.args[2].val
+		}
+	case opCoalesce:
+		if len(n.args) == 2 && n.args[1].isConst() {
+			in.mode, in.a, in.k = mVK, arg(n.args[0]), n.args[1].val
+		}
 	}
 	if len(used) == 0 {
 		switch len(n.args) {
@@ -288,6 +296,9 @@ func exec(in *instr, v [][]float64, env *runEnv, lo int, mk *marks) {
 		execStr(in, d, env, lo)
 		return
 	case opCoalesce:
+		if in.mode == mVK {
+			break
+		}
 		a := v[in.args[0]]
 		copy(d, a)
 		for _, r := range in.args[1:] {
@@ -431,6 +442,25 @@ func execVK(in *instr, d, a []float64, lo int, mk *marks) bool {
 		for i, x := range a {
 			d[i] = min(max(x, k), k2)
 		}
+	case opCond:
+		k2 := in.k2
+		for i, x := range a {
+			r := k2
+			if x != 0 {
+				r = k
+			}
+			if x != x {
+				r = nan
+			}
+			d[i] = r
+		}
+	case opCoalesce:
+		for i, x := range a {
+			if x != x {
+				x = k
+			}
+			d[i] = x
+		}
 	default:
 		return false
 	}
@@ -528,12 +558,33 @@ func execVV(in *instr, d []float64, v [][]float64, lo int, mk *marks) {
 		for i, x := range a {
 			d[i] = math.Round(x)
 		}
-	case opLog, opLog10, opSqrt, opExp:
+	case opLog:
 		for i, x := range a {
-			r, ev := apply1(in.op, x)
+			d[i] = math.Log(x)
+			if x <= 0 {
+				bad = true
+			}
+		}
+	case opLog10:
+		for i, x := range a {
+			d[i] = math.Log10(x)
+			if x <= 0 {
+				bad = true
+			}
+		}
+	case opSqrt:
+		for i, x := range a {
+			d[i] = math.Sqrt(x)
+			if x < 0 {
+				bad = true
+			}
+		}
+	case opExp:
+		for i, x := range a {
+			r := math.Exp(x)
 			d[i] = r
-			if ev != evNone {
-				mk.mark(lo + i)
+			if r > maxf {
+				bad = true
 			}
 		}
 	case opInNum:
@@ -568,13 +619,24 @@ func execVV(in *instr, d []float64, v [][]float64, lo int, mk *marks) {
 		execVV2(in, d, a, v[in.b][:len(d)], lo, mk)
 		return
 	}
-	if bad {
+	if !bad {
+		return
+	}
+	if in.op == opExp {
 		fixInf(d, lo, mk)
+		return
+	}
+	for i, x := range a {
+		if r, ev := apply1(in.op, x); ev != evNone {
+			d[i] = r
+			mk.mark(lo + i)
+		}
 	}
 }
 
 // execVV2 runs a two-register instruction.
 func execVV2(in *instr, d, a, b []float64, lo int, mk *marks) {
+	a, b = a[:len(d)], b[:len(d)]
 	bad := false
 	switch in.op {
 	case opAdd:

@@ -128,7 +128,7 @@ func (g *exprGen) boolean(depth int) string {
 // randomData makes n subjects with metrics a, b, c, d in 2024 and a, b in
 // 2023. Unsafe data holds zeros, negatives, huge values and missing ones.
 func randomData(r *rand.Rand, n int, safe bool) map[string][]float64 {
-	vals := []float64{0, 1, -1, 2, 2.5, -3, 0.5, 7, 100, 1e308, -1e308, nanv, nanv, 1e-300}
+	vals := []float64{0, 1, -1, 2, 2.5, -3, 0.5, -0.5, 7, 100, 1e308, -1e308, nanv, nanv, 1e-300}
 	if safe {
 		vals = []float64{1, 2, 2.5, 3, 0.5, 7, 100, 1.25}
 	}
