@@ -7,6 +7,7 @@ import (
 
 	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/mcda"
 )
 
 // at is the position of node row k of subject i in the flat working
@@ -36,40 +37,84 @@ func (s *scorer) nodeAt(k int) *indicators.Node {
 
 // aggregate computes every composite, bottom-up (reverse tree order, so all
 // of a node's children — imputed ones included — are final before it), and
-// then the root (SPEC §4.5).
-func (s *scorer) aggregate() {
+// then the root (SPEC §4.5). It stops at the first composite whose
+// statistical weights cannot be computed (*WeightingError).
+func (s *scorer) aggregate() error {
 	for k := s.nn - 1; k >= 0; k-- {
 		if !s.set.Nodes[k].IsLeaf() {
-			s.aggregateNode(k)
+			if err := s.aggregateNode(k); err != nil {
+				return err
+			}
 		}
 	}
-	s.aggregateNode(s.nn)
+	return s.aggregateNode(s.nn)
 }
 
 // aggregateNode computes composite row k for every rated subject it applies
-// to, then fills the missing ones by the node's missing policy group-wide.
-//
-// The children that take part for a subject are those that apply, have a
-// value and have weight > 0; their normalised weights are wᵢ/Σw over them.
-// arithmetic: Σ wᵢvᵢ; geometric: exp(Σ wᵢ ln vᵢ), missing (with a warning)
-// when some vᵢ ≤ 0. No participating child → missing.
-func (s *scorer) aggregateNode(k int) {
+// to, group by group with the group's weights in effect, then fills the
+// missing ones by the node's missing policy group-wide.
+func (s *scorer) aggregateNode(k int) error {
 	node := s.nodeAt(k)
 	kids := make([]int, len(node.Children))
 	for j, ch := range node.Children {
 		kids[j] = ch.Index
 	}
-	geo := node.Aggregate == indicators.Geometric
-	for i := 0; i < s.n; i++ {
-		if !s.rated[i] || !s.nodeApplies(k, i) {
+	for g := range s.res.Groups {
+		members := s.nodeMembers(k, g)
+		if len(members) == 0 {
 			continue
 		}
+		use, report, cases, err := s.groupWeights(k, g, kids, members)
+		if err != nil {
+			return err
+		}
+		grp := &s.res.Groups[g]
+		grp.Weights[k], grp.WeightCases[k] = report, cases
+		switch node.Aggregate {
+		case indicators.TOPSIS, indicators.GRA:
+			s.aggregateMCDA(k, kids, members, use)
+		default:
+			s.aggregateMean(k, kids, members, use)
+		}
+	}
+	if pol := node.Missing.Policy; pol == indicators.Zero || node.Missing.Imputes() {
+		for g := range s.res.Groups {
+			s.imputeNode(k, g)
+		}
+	}
+	return nil
+}
+
+// nodeMembers returns the rated members of group g that node row k applies
+// to, in the group's (id) order.
+func (s *scorer) nodeMembers(k, g int) []int {
+	var out []int
+	for _, i := range s.res.Groups[g].Members {
+		if s.rated[i] && s.nodeApplies(k, i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// aggregateMean computes the arithmetic or geometric aggregate of node row k
+// for the subjects members, with children weights w (in children order, not
+// necessarily normalised).
+//
+// The children that take part for a subject are those that apply, have a
+// value and have weight > 0; their normalised weights are wᵢ/Σw over them.
+// arithmetic: Σ wᵢvᵢ; geometric: exp(Σ wᵢ ln vᵢ), missing (with a warning)
+// when some vᵢ ≤ 0. No participating child → missing.
+func (s *scorer) aggregateMean(k int, kids, members []int, w []float64) {
+	node := s.nodeAt(k)
+	geo := node.Aggregate == indicators.Geometric
+	for _, i := range members {
 		base := i * s.stride
 		vals, wts := s.vals[base:base+s.stride], s.wts[base:base+s.stride]
 		var sumw float64
 		for j, c := range kids {
-			if w := node.Children[j].Weight; w > 0 && !math.IsNaN(vals[c]) {
-				sumw += w
+			if wj := w[j]; wj > 0 && !math.IsNaN(vals[c]) {
+				sumw += wj
 			}
 		}
 		if sumw == 0 {
@@ -78,11 +123,11 @@ func (s *scorer) aggregateNode(k int) {
 		var acc float64
 		bad := -1
 		for j, c := range kids {
-			w, v := node.Children[j].Weight, vals[c]
-			if !(w > 0) || math.IsNaN(v) {
+			wj, v := w[j], vals[c]
+			if !(wj > 0) || math.IsNaN(v) {
 				continue
 			}
-			wn := w / sumw
+			wn := wj / sumw
 			wts[c] = wn
 			if !geo {
 				acc += wn * v
@@ -110,11 +155,72 @@ func (s *scorer) aggregateNode(k int) {
 		}
 		vals[k] = acc
 	}
-	if pol := node.Missing.Policy; pol == indicators.Zero || node.Missing.Imputes() {
-		for g := range s.res.Groups {
-			s.imputeNode(k, g)
+}
+
+// aggregateMCDA computes the TOPSIS or GRA aggregate (SPEC §6) of node row k
+// over the subjects members of one peer group, with children weights w.
+// The columns are the children with weight > 0 that have a value for at
+// least one of the members; a member without a value for every column is
+// missing (for GRA as for TOPSIS), and takes no part in the ideal points,
+// the reference series or Δmin/Δmax. The column weights are normalised to
+// sum 1 and recorded as the members' normalised weights.
+func (s *scorer) aggregateMCDA(k int, kids, members []int, w []float64) {
+	node := s.nodeAt(k)
+	cols, wc := s.columns(kids, members, w)
+	if len(cols) == 0 {
+		return
+	}
+	var sum float64
+	for _, x := range wc {
+		sum += x
+	}
+	rows := make([][]float64, len(members))
+	back := make([]float64, len(members)*len(cols))
+	for p, i := range members {
+		row := back[p*len(cols) : (p+1)*len(cols)]
+		for q, c := range cols {
+			row[q] = s.vals[s.at(kids[c], i)]
+		}
+		rows[p] = row
+	}
+	var out []float64
+	if node.Aggregate == indicators.TOPSIS {
+		out = mcda.TOPSIS(rows, wc, s.lo, s.hi)
+	} else {
+		out = mcda.GRA(rows, wc, s.lo, s.hi)
+	}
+	for p, i := range members {
+		v := out[p]
+		if math.IsNaN(v) {
+			continue
+		}
+		if node.Round >= 0 {
+			v = Round(v, node.Round)
+		}
+		s.vals[s.at(k, i)] = v
+		for q, c := range cols {
+			s.wts[s.at(kids[c], i)] = wc[q] / sum
 		}
 	}
+}
+
+// columns returns the positions (in children order) of the children with
+// weight > 0 that have a value for at least one of members, and their
+// weights.
+func (s *scorer) columns(kids, members []int, w []float64) (cols []int, wc []float64) {
+	for j, c := range kids {
+		if !(w[j] > 0) {
+			continue
+		}
+		for _, i := range members {
+			if !math.IsNaN(s.vals[s.at(c, i)]) {
+				cols = append(cols, j)
+				wc = append(wc, w[j])
+				break
+			}
+		}
+	}
+	return cols, wc
 }
 
 // imputeNode fills the missing values of composite row k in group g by its

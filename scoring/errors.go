@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/govscore/govscore/diag"
+	"github.com/govscore/govscore/mcda"
 )
 
 // MissingError is returned by Score when a node whose missing policy is
@@ -36,3 +37,36 @@ func (e *MissingError) Error() string {
 	}
 	return msg
 }
+
+// WeightingError is returned by Score when a composite's statistical
+// weighting (entropy, critic, pca, or a combine using one of them; SPEC §6)
+// cannot be computed in a peer group: fewer than mcda.MinCases complete
+// cases (rated subjects of the group with a value for every child that
+// takes part in the group), or values the method cannot use. It is invalid
+// input: the evaluator must change the weighting or the data. Err is the
+// mcda error (errors.Is(err, mcda.ErrTooFewCases) holds for too few cases).
+type WeightingError struct {
+	Node   string   // id of the composite ("" for the root)
+	Pos    diag.Pos // position of its `weighting:`
+	Group  string   // peer group label
+	Method string   // weighting method that failed
+	Cases  int      // complete cases found
+	Err    error
+}
+
+// Error names the composite, group and method, and says what to change.
+func (e *WeightingError) Error() string {
+	node := e.Node
+	if node == "" {
+		node = "score"
+	}
+	msg := fmt.Sprintf("composite %q, peer group %q: %s weights cannot be computed from %d complete case(s): %v; statistical weights need at least %d subjects with every child present — use explicit weights or ahp for this composite",
+		node, e.Group, e.Method, e.Cases, e.Err, mcda.MinCases)
+	if p := e.Pos.String(); p != "" {
+		return p + ": " + msg
+	}
+	return msg
+}
+
+// Unwrap returns the mcda error.
+func (e *WeightingError) Unwrap() error { return e.Err }

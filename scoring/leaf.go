@@ -7,6 +7,7 @@ import (
 
 	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/mcda"
 )
 
 // leafGroup runs the leaf pipeline (SPEC §4.4) of leaf l over the members of
@@ -113,6 +114,16 @@ func (s *scorer) leafGroup(g, l int) []diag.Warning {
 	if method == "" {
 		method = indicators.MinMax
 	}
+	logShift := nan
+	if leaf.Treat != nil && len(buf) > 0 {
+		st.Treat, logShift = s.treatJRC(leaf.Treat, idx, cells)
+		buf = buf[:0]
+		for _, i := range idx {
+			if t := cells[i].Treated; !math.IsNaN(t) {
+				buf = append(buf, t)
+			}
+		}
+	}
 	if leaf.Winsorize != nil || method == indicators.Rank {
 		slices.Sort(buf)
 	}
@@ -142,14 +153,17 @@ func (s *scorer) leafGroup(g, l int) []diag.Warning {
 	gl, gh := leaf.Normalize.Low, leaf.Normalize.High
 	if method == indicators.Goalpost {
 		gl, gh = transform(leaf.Transform, gl), transform(leaf.Transform, gh)
+		if !math.IsNaN(logShift) {
+			gl, gh = logShifted(gl, logShift), logShifted(gh, logShift)
+		}
 	}
 	if len(idx) > 0 {
 		switch {
 		case method == indicators.Goalpost && (math.IsNaN(gl) || math.IsNaN(gh) || !(gl < gh)):
 			st.Uninformative = true
 			warns = append(warns, diag.Warning{Pos: leaf.Pos, Group: grp.Label, Node: leaf.ID,
-				Msg: fmt.Sprintf("goalposts [%v, %v] are outside the domain of transform %s; the indicator is uninformative",
-					leaf.Normalize.Low, leaf.Normalize.High, leaf.Transform)})
+				Msg: fmt.Sprintf("goalposts [%v, %v] are outside the domain of transform %s%s; the indicator is uninformative",
+					leaf.Normalize.Low, leaf.Normalize.High, leaf.Transform, logNote(logShift))})
 		case method.Relative() && (nrm < 2 || st.NormMin == st.NormMax || !(st.NormSD > 0)):
 			st.Uninformative = true
 			warns = append(warns, diag.Warning{Pos: leaf.Pos, Group: grp.Label, Node: leaf.ID,
@@ -227,4 +241,56 @@ func (s *scorer) leafGroup(g, l int) []diag.Warning {
 		}
 	}
 	return warns
+}
+
+// treatJRC applies the JRC/COIN outlier treatment t (SPEC §6, mcda.TreatJRC)
+// to the treated values of the cells idx (the group's rated applicable
+// subjects; missing ones are ignored) in place, marks the winsorised cells
+// as outliers, and returns the record and the log fallback's shift (NaN
+// when the log fallback was not used).
+func (s *scorer) treatJRC(t *indicators.Treat, idx []int, cells []Cell) (*TreatStats, float64) {
+	x := make([]float64, len(idx))
+	for p, i := range idx {
+		x[p] = cells[i].Treated
+	}
+	tr := mcda.TreatJRC(x, t.WinMax, t.Skew, t.Kurtosis)
+	ts := &TreatStats{Outcome: tr.Outcome.String(), SkewBefore: tr.SkewBefore, KurtBefore: tr.KurtBefore,
+		SkewAfter: tr.SkewAfter, KurtAfter: tr.KurtAfter, LogShift: math.NaN()}
+	for p, i := range idx {
+		cells[i].Treated = tr.Values[p]
+	}
+	for _, ps := range [][]int{tr.High, tr.Low} {
+		for _, p := range ps {
+			cells[idx[p]].Outlier = true
+			ts.Points = append(ts.Points, idx[p])
+		}
+	}
+	slices.Sort(ts.Points)
+	if tr.Outcome == mcda.TreatLog {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, v := range x {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				lo, hi = min(lo, v), max(hi, v)
+			}
+		}
+		ts.LogShift = lo - 0.01*(hi-lo)
+	}
+	return ts, ts.LogShift
+}
+
+// logShifted maps a goalpost through the JRC log fallback, ln(x − shift);
+// NaN when x ≤ shift (the goalpost is outside the fallback's domain).
+func logShifted(x, shift float64) float64 {
+	if !(x > shift) {
+		return math.NaN()
+	}
+	return math.Log(x - shift)
+}
+
+// logNote names the JRC log fallback in the goalpost warning when it was used.
+func logNote(shift float64) string {
+	if math.IsNaN(shift) {
+		return ""
+	}
+	return fmt.Sprintf(" and of the JRC log fallback ln(x − %v)", shift)
 }

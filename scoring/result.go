@@ -37,6 +37,28 @@ type Cell struct {
 	Value   float64 // normalised value, NaN when it takes no part
 	Weight  float64 // effective weight in the subject's score, 0 when no part
 	Status  Status  // "" when the leaf does not apply to the subject
+	// Outlier is true when the leaf's JRC treatment (SPEC §6) winsorised
+	// this value. A log fallback transforms every value of the group and
+	// marks none: see LeafStats.Treat.
+	Outlier bool
+}
+
+// TreatStats records what the JRC outlier treatment (`treat: jrc`, SPEC §6)
+// did to one leaf in one peer group.
+type TreatStats struct {
+	// Outcome is "undefined", "passed", "winsorised" or "log"
+	// (mcda.TreatOutcome.String).
+	Outcome string
+	// SkewBefore … KurtAfter are the sample skewness and kurtosis of the
+	// group's present values before and after the treatment (NaN when
+	// undefined).
+	SkewBefore, KurtBefore, SkewAfter, KurtAfter float64
+	// Points lists the subject indices whose value was winsorised, sorted
+	// (the cells with Outlier set); empty unless Outcome is "winsorised".
+	Points []int
+	// LogShift is the shift s of the log fallback x ↦ ln(x − s),
+	// s = min − 0.01(max − min); NaN unless Outcome is "log".
+	LogShift float64
 }
 
 // LeafStats describes one leaf in one peer group.
@@ -51,6 +73,9 @@ type LeafStats struct {
 	// WinsorLow and WinsorHigh are the clamping bounds used, NaN when none.
 	WinsorLow, WinsorHigh float64
 	Uninformative         bool
+	// Treat is the JRC treatment's record, nil when the leaf has no
+	// `treat:` or no rated subject of the group has a value.
+	Treat *TreatStats
 }
 
 // AdjustmentResult is one adjustment's effect on one subject.
@@ -94,6 +119,18 @@ type Group struct {
 	Members []int // subject indices, sorted by id
 	NRated  int
 	Leaves  []LeafStats // by leaf index
+	// Weights[k] are the weights in effect of the children of composite row
+	// k (k indexes Set.Nodes; k = len(Set.Nodes) is the root) in this group,
+	// in children order and summing to 1 over the children: the `weight`
+	// fields normalised, AHP's priority vector, or the statistical weights
+	// computed from the group's complete cases. Each subject then
+	// renormalises them over the children that take part for it. nil for a
+	// leaf.
+	Weights [][]float64
+	// WeightCases[k] is the number of complete cases the statistical
+	// weighting of composite row k used in this group, 0 when its weights
+	// do not come from the data.
+	WeightCases []int
 }
 
 // Result is the outcome of Score.

@@ -43,8 +43,9 @@ type scorer struct {
 }
 
 // Score treats, normalises, weights, aggregates, adjusts, grades and ranks
-// the subjects of in (SPEC §4.4–§4.10). It returns a *MissingError when a
-// `missing: fail` node lacks a value for a rated subject, and a plain error
+// the subjects of in (SPEC §4.4–§4.10, §6). It returns a *MissingError when a
+// `missing: fail` node lacks a value for a rated subject, a *WeightingError
+// when a statistical weighting lacks complete cases, and a plain error
 // when in is inconsistent (columns of the wrong length, unknown methods,
 // a cap_grade that names no grade). Score does no I/O and does not modify
 // in. It uses up to GOMAXPROCS goroutines; the result does not depend on
@@ -59,7 +60,9 @@ func Score(in Input) (*Result, error) {
 		return nil, err
 	}
 	s.leaves()
-	s.aggregate()
+	if err := s.aggregate(); err != nil {
+		return nil, err
+	}
 	if err := s.checkNodeFail(); err != nil {
 		return nil, err
 	}
@@ -149,11 +152,17 @@ func validateNode(nd *indicators.Node) error {
 	}
 	if !nd.IsLeaf() {
 		switch nd.Aggregate {
-		case "", indicators.Arithmetic, indicators.Geometric:
+		case "", indicators.Arithmetic, indicators.Geometric, indicators.TOPSIS, indicators.GRA:
 		default:
 			return fmt.Errorf("scoring: node %q: unknown aggregate %q", nd.ID, nd.Aggregate)
 		}
+		if nd.Weighting != nil {
+			return validateWeighting(nd, nd.Weighting, 0)
+		}
 		return nil
+	}
+	if t := nd.Treat; t != nil && t.Method != "jrc" {
+		return fmt.Errorf("scoring: indicator %q: unknown treat method %q", nd.ID, t.Method)
 	}
 	switch nd.Normalize.Method {
 	case "", indicators.MinMax, indicators.ZScore, indicators.Rank, indicators.NormNone:
@@ -171,6 +180,39 @@ func validateNode(nd *indicators.Node) error {
 	}
 	if w := nd.Winsorize; w != nil && !(0 <= w.Lower && w.Lower <= w.Upper && w.Upper <= 1) {
 		return fmt.Errorf("scoring: indicator %q: winsorize bounds [%v, %v] must satisfy 0 ≤ lower ≤ upper ≤ 1", nd.ID, w.Lower, w.Upper)
+	}
+	return nil
+}
+
+// validateWeighting checks a composite's weighting spec: a known method, an
+// AHP priority vector with one weight per child, combine parts present
+// (nested at most 8 deep, as the parser allows) and alpha in [0, 1].
+func validateWeighting(nd *indicators.Node, w *indicators.Weighting, depth int) error {
+	if w == nil || depth > 8 {
+		return fmt.Errorf("scoring: node %q: incomplete weighting spec", nd.ID)
+	}
+	switch w.Method {
+	case indicators.AHPWeights:
+		if len(w.Weights) != len(nd.Children) {
+			return fmt.Errorf("scoring: node %q: AHP has %d weights for %d children", nd.ID, len(w.Weights), len(nd.Children))
+		}
+		for _, x := range w.Weights {
+			if !(x >= 0) || math.IsInf(x, 0) {
+				return fmt.Errorf("scoring: node %q: AHP weight %v is not a finite non-negative number", nd.ID, x)
+			}
+		}
+	case indicators.EntropyWeights, indicators.CRITICWeights, indicators.PCAWeights:
+	case indicators.CombineWeights:
+		if !(w.Alpha >= 0 && w.Alpha <= 1) {
+			return fmt.Errorf("scoring: node %q: combine alpha %v is outside [0, 1]", nd.ID, w.Alpha)
+		}
+		for _, p := range w.Of {
+			if err := validateWeighting(nd, p, depth+1); err != nil {
+				return err
+			}
+		}
+	default:
+		return fmt.Errorf("scoring: node %q: unknown weighting method %q", nd.ID, w.Method)
 	}
 	return nil
 }
@@ -234,6 +276,8 @@ func newScorer(in Input) *scorer {
 		m := groups[g].Members
 		slices.SortStableFunc(m, func(a, b int) int { return strings.Compare(in.Subjects[a].ID, in.Subjects[b].ID) })
 		groups[g].Leaves = make([]LeafStats, len(set.Leaves))
+		groups[g].Weights = make([][]float64, nn+1)
+		groups[g].WeightCases = make([]int, nn+1)
 	}
 
 	s.rated = make([]bool, n)

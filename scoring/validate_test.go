@@ -38,7 +38,25 @@ func TestScoreInvalidInput(t *testing.T) {
 		}, "goalpost low 5 must be below high 5"},
 		{"transform", func(in *Input) { in.Set.Leaves[0].Transform = "exp" }, `unknown transform "exp"`},
 		{"winsorize", func(in *Input) { in.Set.Leaves[0].Winsorize = &indicators.Winsorize{Lower: 0.9, Upper: 0.1} }, "winsorize bounds"},
-		{"aggregate", func(in *Input) { in.Set.Root.Aggregate = "topsis" }, `unknown aggregate "topsis"`},
+		{"aggregate", func(in *Input) { in.Set.Root.Aggregate = "electre" }, `unknown aggregate "electre"`},
+		{"treat", func(in *Input) { in.Set.Leaves[0].Treat = &indicators.Treat{Method: "iqr"} }, `unknown treat method "iqr"`},
+		{"weighting method", func(in *Input) {
+			in.Set.Root.Weighting = &indicators.Weighting{Method: "swing"}
+		}, `unknown weighting method "swing"`},
+		{"ahp length", func(in *Input) {
+			in.Set.Root.Weighting = &indicators.Weighting{Method: indicators.AHPWeights, Weights: []float64{0.5, 0.5}}
+		}, "AHP has 2 weights for 1 children"},
+		{"ahp weight", func(in *Input) {
+			in.Set.Root.Weighting = &indicators.Weighting{Method: indicators.AHPWeights, Weights: []float64{nan}}
+		}, "not a finite non-negative number"},
+		{"combine alpha", func(in *Input) {
+			in.Set.Root.Weighting = &indicators.Weighting{Method: indicators.CombineWeights, Alpha: 2,
+				Of: [2]*indicators.Weighting{{Method: indicators.EntropyWeights}, {Method: indicators.PCAWeights}}}
+		}, "combine alpha 2 is outside [0, 1]"},
+		{"combine part", func(in *Input) {
+			in.Set.Root.Weighting = &indicators.Weighting{Method: indicators.CombineWeights, Alpha: 0.5,
+				Of: [2]*indicators.Weighting{{Method: indicators.EntropyWeights}}}
+		}, "incomplete weighting spec"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
