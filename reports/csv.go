@@ -3,6 +3,7 @@ package reports
 import (
 	"bufio"
 	"io"
+	"math"
 	"runtime"
 	"strconv"
 
@@ -106,8 +107,16 @@ func WriteIndicatorsCSV(w io.Writer, b *batch.Batch) error {
 		leafIDs[l] = appendCSVField(nil, n.ID)
 	}
 	format := func(order []int, buf []byte) []byte {
+		// Effective weights repeat from subject to subject: format each
+		// leaf's weight once per run of equal values.
+		lastW := make([]float64, len(leaves))
+		lastWB := make([][]byte, len(leaves))
+		for l := range lastW {
+			lastW[l] = math.NaN()
+		}
+		var id []byte
 		for _, si := range order {
-			id := appendCSVField(nil, subs[si].ID)
+			id = appendCSVField(id[:0], subs[si].ID)
 			for l := range leaves {
 				c := &cells[l][si]
 				if !c.Applies {
@@ -123,7 +132,11 @@ func WriteIndicatorsCSV(w io.Writer, b *batch.Batch) error {
 				buf = append(buf, ',')
 				buf = append(buf, c.Status...)
 				buf = append(buf, ',')
-				buf = AppendFloat(buf, c.Weight)
+				if c.Weight != lastW[l] {
+					lastW[l] = c.Weight
+					lastWB[l] = AppendFloat(lastWB[l][:0], c.Weight)
+				}
+				buf = append(buf, lastWB[l]...)
 				buf = append(buf, '\n')
 			}
 		}
@@ -136,30 +149,69 @@ func WriteIndicatorsCSV(w io.Writer, b *batch.Batch) error {
 }
 
 // writeChunked formats order in chunks on all CPUs and writes the chunks in
-// order, so output is identical to a sequential run.
+// order, so the output is identical to a sequential run. Formatting of later
+// chunks overlaps the writing of earlier ones, and chunk buffers are reused.
 func writeChunked(w io.Writer, order []int, format func(order []int, buf []byte) []byte) error {
-	const chunk = 2048
+	const chunk = 1024
 	workers := runtime.GOMAXPROCS(0)
-	for start := 0; start < len(order); start += chunk * workers {
-		var g errgroup.Group
-		bufs := make([][]byte, workers)
-		for k := 0; k < workers; k++ {
-			lo := start + k*chunk
-			if lo >= len(order) {
-				break
-			}
-			hi := min(lo+chunk, len(order))
-			g.Go(func() error {
-				bufs[k] = format(order[lo:hi], make([]byte, 0, 64*1024))
-				return nil
-			})
-		}
-		_ = g.Wait()
-		for _, buf := range bufs {
-			if _, err := w.Write(buf); err != nil {
-				return err
-			}
-		}
+	nchunks := (len(order) + chunk - 1) / chunk
+	if nchunks == 0 {
+		return nil
 	}
-	return nil
+	inflight := 2 * workers
+	pool := make(chan []byte, inflight)
+	for i := 0; i < inflight; i++ {
+		pool <- nil
+	}
+	slots := make([]chan []byte, nchunks)
+	for i := range slots {
+		slots[i] = make(chan []byte, 1)
+	}
+	next := make(chan int, nchunks)
+	for i := 0; i < nchunks; i++ {
+		next <- i
+	}
+	close(next)
+	var g errgroup.Group
+	stop := make(chan struct{})
+	for k := 0; k < workers; k++ {
+		g.Go(func() error {
+			for i := range next {
+				var buf []byte
+				select {
+				case buf = <-pool:
+				case <-stop:
+					return nil
+				}
+				lo := i * chunk
+				hi := min(lo+chunk, len(order))
+				slots[i] <- format(order[lo:hi], buf[:0])
+			}
+			return nil
+		})
+	}
+	var err error
+	for i := 0; i < nchunks; i++ {
+		buf := <-slots[i]
+		if err == nil {
+			_, err = w.Write(buf)
+		}
+		if err != nil {
+			close(stop)
+			// Drain so that the workers can finish.
+			for j := i + 1; j < nchunks; j++ {
+				select {
+				case <-slots[j]:
+				default:
+				}
+			}
+			break
+		}
+		pool <- buf
+	}
+	if err != nil {
+		go func() { _ = g.Wait() }()
+		return err
+	}
+	return g.Wait()
 }

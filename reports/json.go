@@ -248,44 +248,63 @@ func writeSubjects(j *jw, b *batch.Batch) {
 	j.raw("\n  ],\n")
 }
 
+// writeCells writes the (subject, leaf) cells compactly: the leaf ids once,
+// then per subject (in output order) four arrays aligned with them — raw,
+// value, status and weight, as in indicators.csv; a leaf that does not apply
+// to the subject has null in every array.
 func writeCells(j *jw, b *batch.Batch) {
+	leaves := b.Project.Set.Leaves
+	ids := make([]string, len(leaves))
+	for l, n := range leaves {
+		ids[l] = n.ID
+	}
 	j.key("indicators", 1).raw("{")
-	j.key("columns", 0).strs(IndicatorsHeader).raw(", ")
-	j.key("rows", 0).raw("[")
+	j.key("leaves", 0).strs(ids).raw(",\n    ")
+	j.key("subjects", 0).raw("[")
 	if j.err != nil {
 		return
 	}
-	leaves := b.Project.Set.Leaves
 	subs := b.Project.Data.Subjects
 	cells := b.Result.Cells
 	format := func(order []int, buf []byte) []byte {
 		for _, si := range order {
-			id := appendJSONString(nil, subs[si].ID)
-			for l := range leaves {
-				c := &cells[l][si]
-				if !c.Applies {
-					continue
-				}
-				buf = append(buf, ",\n    ["...)
-				buf = append(buf, id...)
-				buf = append(buf, ", "...)
-				buf = appendJSONString(buf, leaves[l].ID)
-				buf = append(buf, ", "...)
-				buf = appendJSONFloat(buf, c.Raw)
-				buf = append(buf, ", "...)
-				buf = appendJSONFloat(buf, c.Value)
+			buf = append(buf, ",\n      {\"subject\": "...)
+			buf = appendJSONString(buf, subs[si].ID)
+			for f, field := range []string{"raw", "value", "status", "weight"} {
 				buf = append(buf, ", \""...)
-				buf = append(buf, c.Status...)
-				buf = append(buf, "\", "...)
-				buf = appendJSONFloat(buf, c.Weight)
+				buf = append(buf, field...)
+				buf = append(buf, "\": ["...)
+				for l := range leaves {
+					if l > 0 {
+						buf = append(buf, ',')
+					}
+					c := &cells[l][si]
+					if !c.Applies {
+						buf = append(buf, "null"...)
+						continue
+					}
+					switch f {
+					case 0:
+						buf = appendJSONFloat(buf, c.Raw)
+					case 1:
+						buf = appendJSONFloat(buf, c.Value)
+					case 2:
+						buf = append(buf, '"')
+						buf = append(buf, c.Status...)
+						buf = append(buf, '"')
+					case 3:
+						buf = appendJSONFloat(buf, c.Weight)
+					}
+				}
 				buf = append(buf, ']')
 			}
+			buf = append(buf, '}')
 		}
 		return buf
 	}
-	// Every row starts with ","; the first one must not.
+	// Every subject starts with ","; the first one must not.
 	j.err = writeChunked(&dropFirstByte{w: j.w}, b.Result.Order, format)
-	j.raw("\n  ]},\n")
+	j.raw("\n    ]},\n")
 }
 
 func writeWarnings(j *jw, b *batch.Batch) {

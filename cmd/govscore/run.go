@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/reports"
 )
@@ -164,10 +166,19 @@ func writeAtomic(dir string, outputs []output) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	// The files are independent: write them concurrently, so that one
+	// file's system calls overlap another's formatting.
+	var g errgroup.Group
 	for _, o := range outputs {
-		if err := writeFile(filepath.Join(tmp, o.name), o.write); err != nil {
-			return fmt.Errorf("writing %s: %w", o.name, err)
-		}
+		g.Go(func() error {
+			if err := writeFile(filepath.Join(tmp, o.name), o.write); err != nil {
+				return fmt.Errorf("writing %s: %w", o.name, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	if _, err := os.Stat(dir); os.IsNotExist(err) {
 		if err := os.Chmod(tmp, 0o755); err != nil {
