@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -53,12 +54,13 @@ func Load(files Files) (*Project, error) {
 		return nil, err
 	}
 	var errs diag.List
-	set, err := indicators.ParseFile(files.Indicators)
+	src, err := os.ReadFile(files.Indicators)
 	if err != nil {
-		if !IsInvalidInput(err) {
-			return nil, err
-		}
-		errs.Append(err)
+		return nil, fmt.Errorf("reading indicator set: %w", err)
+	}
+	set, setErr := indicators.ParsePartial(files.Indicators, src)
+	if setErr != nil {
+		errs.Append(setErr)
 	}
 	ds, err := csvdata.Load(files.Subjects, files.Metrics, LoadOptions(set))
 	if err != nil {
@@ -67,7 +69,15 @@ func Load(files Files) (*Project, error) {
 		}
 		errs.Append(err)
 	}
-	if set == nil || ds == nil {
+	if setErr != nil {
+		// The set is broken: still compile what could be read of it, so
+		// that expression problems are reported with the YAML's.
+		if set != nil && ds != nil {
+			errs.Append(compileForDiagnostics(set, ds))
+		}
+		return nil, errs.Err()
+	}
+	if ds == nil {
 		return nil, errs.Err()
 	}
 	ratings, err := loadAssessments(files.Assessments, set, ds, &errs)
@@ -86,6 +96,30 @@ func Load(files Files) (*Project, error) {
 	return p, nil
 }
 
+// compileForDiagnostics compiles the expressions of a partially read set
+// and returns their problems. A set with errors may be inconsistent in ways
+// the compiler does not expect; a panic then only means fewer diagnostics.
+func compileForDiagnostics(set *indicators.Set, ds *dataset.Dataset) (err error) {
+	defer func() {
+		if recover() != nil {
+			err = nil
+		}
+	}()
+	_, err = engine.Compile(set, schema(set, ds))
+	if !IsInvalidInput(err) {
+		return nil
+	}
+	return err
+}
+
+func schema(set *indicators.Set, ds *dataset.Dataset) engine.Schema {
+	var items []string
+	for _, a := range set.Assessments {
+		items = append(items, a.ID)
+	}
+	return engine.Schema{Metrics: ds.Metrics(), Attrs: ds.AttrNames, Assess: items}
+}
+
 // Assemble checks a parsed set against a loaded dataset (attributes named by
 // the set exist, expressions compile against the data's metrics) and returns
 // the project. Load uses it; so do callers with data from elsewhere (inline
@@ -93,11 +127,7 @@ func Load(files Files) (*Project, error) {
 func Assemble(files Files, set *indicators.Set, ds *dataset.Dataset) (*Project, error) {
 	var errs diag.List
 	checkAttributes(set, ds, &errs)
-	var items []string
-	for _, a := range set.Assessments {
-		items = append(items, a.ID)
-	}
-	plan, err := engine.Compile(set, engine.Schema{Metrics: ds.Metrics(), Attrs: ds.AttrNames, Assess: items})
+	plan, err := engine.Compile(set, schema(set, ds))
 	if err != nil {
 		errs.Append(err)
 	}

@@ -38,6 +38,20 @@ func ParseFile(path string) (*Set, error) {
 // found, sorted by position, and the Set is nil. A UTF-8 byte order mark is
 // ignored. src is kept verbatim in Set.Source.
 func Parse(filename string, src []byte) (*Set, error) {
+	s, err := ParsePartial(filename, src)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ParsePartial is Parse that also returns, next to the errors, the set as far
+// as it could be read (nil only when the YAML itself does not parse). Such a
+// set is incomplete — a node with an error may be missing or half-filled —
+// and is meant for diagnostics only: compiling its expressions against the
+// data reports their problems in the same run as the YAML's, so that a user
+// sees every problem at once. Never score a set that came with an error.
+func ParsePartial(filename string, src []byte) (*Set, error) {
 	r := &reader{file: filename, anchors: map[string][]anchor{}, kindItems: map[*Node][]item{}}
 	s := &Set{File: filename, Source: src, Pos: diag.Pos{File: filename, Line: 1, Col: 1}}
 
@@ -64,10 +78,10 @@ func Parse(filename string, src []byte) (*Set, error) {
 	}
 	r.collectAnchors(top)
 	r.set(s, top)
-	if err := r.errs.Err(); err != nil {
-		return nil, err
-	}
 	s.Warnings = diag.SortWarnings(r.warnings)
+	if err := r.errs.Err(); err != nil {
+		return s, err
+	}
 	return s, nil
 }
 
