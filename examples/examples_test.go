@@ -7,14 +7,20 @@ package examples_test
 import (
 	"bytes"
 	"context"
+	"flag"
+	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/expect"
+	"github.com/govscore/govscore/reports"
 )
 
 // projects lists the example directories (those holding an indicators.yaml).
@@ -34,19 +40,116 @@ func projects(t *testing.T) []string {
 	return dirs
 }
 
-func TestExamplesRun(t *testing.T) {
+var update = flag.Bool("update", false, "rewrite each example's expected/ outputs")
+
+// render runs the project in dir and renders the CSV and JSON outputs, with
+// generated_at fixed as SOURCE_DATE_EPOCH would.
+func render(t *testing.T, files batch.Files) map[string][]byte {
+	t.Helper()
+	p, err := batch.Load(files)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	b, err := p.Run(context.Background(), batch.Options{GeneratedAt: time.Unix(1700000000, 0)})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	out := map[string][]byte{}
+	for name, w := range map[string]func(io.Writer, *batch.Batch) error{
+		"results.csv":    reports.WriteResultsCSV,
+		"indicators.csv": reports.WriteIndicatorsCSV,
+		"results.json":   reports.WriteJSON,
+	} {
+		var buf bytes.Buffer
+		if err := w(&buf, b); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out[name] = buf.Bytes()
+	}
+	return out
+}
+
+// TestExamplesGolden checks each example's outputs against its committed
+// expected/ files (go test ./examples -update rewrites them after a
+// reviewed change).
+func TestExamplesGolden(t *testing.T) {
 	for _, dir := range projects(t) {
 		t.Run(dir, func(t *testing.T) {
 			files, err := batch.FromDir(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := batch.Load(files)
-			if err != nil {
-				t.Fatalf("load: %v", err)
+			for name, got := range render(t, files) {
+				path := filepath.Join(dir, "expected", name)
+				if *update {
+					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(path, got, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				want, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatalf("%v (run go test ./examples -update)", err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s differs from the committed output; review the change and run go test ./examples -update", path)
+				}
 			}
-			if _, err := p.Run(context.Background(), batch.Options{}); err != nil {
-				t.Fatalf("run: %v", err)
+		})
+	}
+}
+
+// TestExamplesRowOrder shuffles the rows of every data file: the outputs
+// must be byte-identical.
+func TestExamplesRowOrder(t *testing.T) {
+	for _, dir := range projects(t) {
+		t.Run(dir, func(t *testing.T) {
+			files, err := batch.FromDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := render(t, files)
+			tmp := t.TempDir()
+			rng := rand.New(rand.NewPCG(1, 2))
+			shuffle := func(path string) string {
+				data, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				lines := strings.SplitAfter(strings.TrimRight(string(data), "\n")+"\n", "\n")
+				lines = lines[:len(lines)-1]
+				body := lines[1:]
+				rng.Shuffle(len(body), func(i, j int) { body[i], body[j] = body[j], body[i] })
+				dst := filepath.Join(tmp, filepath.Base(path))
+				if err := os.WriteFile(dst, []byte(strings.Join(lines, "")), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return dst
+			}
+			sh := files
+			sh.Subjects = shuffle(files.Subjects)
+			sh.Metrics, sh.Assessments = nil, nil
+			for _, m := range files.Metrics {
+				sh.Metrics = append(sh.Metrics, shuffle(m))
+			}
+			for _, a := range files.Assessments {
+				sh.Assessments = append(sh.Assessments, shuffle(a))
+			}
+			got := render(t, sh)
+			for _, name := range []string{"results.csv", "indicators.csv", "results.json"} {
+				g := string(got[name])
+				w := string(want[name])
+				if name == "results.json" {
+					// Warnings name the files they come from; those moved.
+					g = strings.ReplaceAll(g, tmp+"/", "")
+					w = strings.ReplaceAll(w, dir+"/data/", "")
+				}
+				if g != w {
+					t.Errorf("%s changes when the data rows are shuffled", name)
+				}
 			}
 		})
 	}
