@@ -1,0 +1,538 @@
+package postgres
+
+import (
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/indicators"
+)
+
+// Status is a batch's place in its lifecycle.
+type Status string
+
+// Batch statuses, in lifecycle order.
+const (
+	Draft     Status = "draft"
+	Approved  Status = "approved"
+	Published Status = "published"
+)
+
+// Output is one rendered file of a batch (results.csv, …), stored with it
+// so that `govscore report` reproduces it byte for byte.
+type Output struct {
+	Name  string
+	Write func(io.Writer) error
+}
+
+// BatchInfo describes a stored batch.
+type BatchInfo struct {
+	ID                                    int64
+	SetID, SetName, SetVersion, SetSHA256 string
+	Period, DataSHA256, EngineVersion     string
+	Status                                Status
+	Subjects, Rated                       int
+	GeneratedAt, CreatedAt                time.Time
+	CreatedBy                             string
+	ApprovedAt, PublishedAt               *time.Time
+	ApprovedBy, PublishedBy               string
+}
+
+// batchRow is a row of batches joined with its indicator set.
+type batchRow struct {
+	ID            int64          `db:"id"`
+	SetID         string         `db:"set_id"`
+	SetName       string         `db:"set_name"`
+	SetVersion    string         `db:"set_version"`
+	SetSHA256     string         `db:"set_sha256"`
+	Period        string         `db:"period"`
+	DataSHA256    string         `db:"data_sha256"`
+	EngineVersion string         `db:"engine_version"`
+	Status        string         `db:"status"`
+	Subjects      int            `db:"subjects"`
+	Rated         int            `db:"rated"`
+	GeneratedAt   time.Time      `db:"generated_at"`
+	CreatedAt     time.Time      `db:"created_at"`
+	CreatedBy     string         `db:"created_by"`
+	ApprovedAt    sql.NullTime   `db:"approved_at"`
+	ApprovedBy    sql.NullString `db:"approved_by"`
+	PublishedAt   sql.NullTime   `db:"published_at"`
+	PublishedBy   sql.NullString `db:"published_by"`
+}
+
+func (r *batchRow) info() BatchInfo {
+	b := BatchInfo{
+		ID: r.ID, SetID: r.SetID, SetName: r.SetName, SetVersion: r.SetVersion, SetSHA256: r.SetSHA256,
+		Period: r.Period, DataSHA256: r.DataSHA256, EngineVersion: r.EngineVersion, Status: Status(r.Status),
+		Subjects: r.Subjects, Rated: r.Rated, GeneratedAt: r.GeneratedAt.UTC(), CreatedAt: r.CreatedAt.UTC(),
+		CreatedBy: r.CreatedBy, ApprovedBy: r.ApprovedBy.String, PublishedBy: r.PublishedBy.String,
+	}
+	if r.ApprovedAt.Valid {
+		t := r.ApprovedAt.Time.UTC()
+		b.ApprovedAt = &t
+	}
+	if r.PublishedAt.Valid {
+		t := r.PublishedAt.Time.UTC()
+		b.PublishedAt = &t
+	}
+	return b
+}
+
+const (
+	sqlUpsertSet = `INSERT INTO indicator_sets (set_id, name, version, sha256, yaml) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (sha256) DO UPDATE SET sha256 = EXCLUDED.sha256 RETURNING id`
+	sqlFindBatch   = `SELECT id, status FROM batches WHERE set_version = $1 AND period = $2 AND data_sha256 = $3`
+	sqlInsertBatch = `INSERT INTO batches (set_version, period, data_sha256, engine_version, generated_at, composites, leaves, subjects, rated)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`
+	sqlCopyBatchSubjects = `COPY batch_subjects (batch_id, ord, subject, name, kind, peer_group, rated, rank, score, grade, coverage, vetoed,
+	nodes, raw, value, status, weight) FROM STDIN`
+	sqlCopyWarnings = `COPY batch_warnings (batch_id, seq, file, line, col, peer_group, subject, node, message) FROM STDIN`
+	sqlInsertFile   = `INSERT INTO batch_files (batch_id, name, chunk, data) VALUES ($1, $2, $3, $4)`
+	sqlBatchColumns = `SELECT b.id, s.set_id, s.name AS set_name, s.version AS set_version, s.sha256 AS set_sha256,
+	b.period, b.data_sha256, b.engine_version, b.status, b.subjects, b.rated, b.generated_at, b.created_at, b.created_by,
+	b.approved_at, b.approved_by, b.published_at, b.published_by
+FROM batches b JOIN indicator_sets s ON s.id = b.set_version`
+	sqlListBatches = sqlBatchColumns + ` ORDER BY b.id`
+	sqlGetBatch    = sqlBatchColumns + ` WHERE b.id = $1`
+	sqlApprove     = `UPDATE batches SET status = 'approved', approved_at = now(), approved_by = coalesce(nullif($2, ''), current_user) WHERE id = $1`
+	sqlPublish     = `UPDATE batches SET status = 'published', published_at = now(), published_by = coalesce(nullif($2, ''), current_user) WHERE id = $1`
+	sqlBatchStatus = `SELECT status FROM batches WHERE id = $1`
+	sqlFileChunks  = `SELECT data FROM batch_files WHERE batch_id = $1 AND name = $2 ORDER BY chunk`
+	sqlFileNames   = `SELECT DISTINCT name FROM batch_files WHERE batch_id = $1 ORDER BY name`
+	sqlSetYAML     = `SELECT s.yaml FROM batches b JOIN indicator_sets s ON s.id = b.set_version WHERE b.id = $1`
+)
+
+// fileChunk is the size of one batch_files row before compression.
+const fileChunk = 8 << 20
+
+// batchKey is the advisory-lock key of a batch: its set, period and data.
+func batchKey(b *batch.Batch) int64 {
+	h := sha256.Sum256([]byte(b.Meta.SetSHA256 + "\x00" + b.Meta.Period + "\x00" + b.Meta.DataSHA256))
+	return int64(binary.BigEndian.Uint64(h[:8]))
+}
+
+// SaveBatch stores a scored batch as a draft, in one transaction: the
+// indicator set's YAML (once per SHA-256), the batch, one row per subject
+// with its per-leaf cells (COPY), the warnings (COPY) and the rendered
+// outputs (gzip-compressed). It returns the new batch id.
+//
+// A batch is identified by its set version, period and data fingerprint:
+// storing the same one twice fails with ErrBatchExists, and while another
+// process is storing it, with ErrBusy.
+func (db *DB) SaveBatch(ctx context.Context, b *batch.Batch, outputs []Output) (int64, error) {
+	tx, err := db.x.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, db.mapError(ctx, "storing the batch", err)
+	}
+	defer tx.Rollback()
+	var locked bool
+	if err := tx.GetContext(ctx, &locked, `SELECT pg_try_advisory_xact_lock($1)`, batchKey(b)); err != nil {
+		return 0, db.mapError(ctx, "storing the batch", err)
+	}
+	if !locked {
+		return 0, fmt.Errorf("storing the batch of %s for %s: %w", b.Meta.SetID, b.Meta.Period, ErrBusy)
+	}
+	set := b.Project.Set
+	var setVersion int64
+	if err := tx.GetContext(ctx, &setVersion, sqlUpsertSet, set.ID, set.Name, set.Version, b.Meta.SetSHA256, string(set.Source)); err != nil {
+		return 0, db.mapError(ctx, "storing the indicator set", err)
+	}
+	var existing struct {
+		ID     int64  `db:"id"`
+		Status string `db:"status"`
+	}
+	err = tx.GetContext(ctx, &existing, sqlFindBatch, setVersion, b.Meta.Period, b.Meta.DataSHA256)
+	if err == nil {
+		return 0, fmt.Errorf("batch %d (%s) already holds indicator set %s version %q, period %s and this data (sha256 %.12s…): %w",
+			existing.ID, existing.Status, set.ID, set.Version, b.Meta.Period, b.Meta.DataSHA256, ErrBatchExists)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, db.mapError(ctx, "storing the batch", err)
+	}
+	var comps, leaves []string
+	for _, n := range b.Composites() {
+		comps = append(comps, n.ID)
+	}
+	for _, n := range set.Leaves {
+		leaves = append(leaves, n.ID)
+	}
+	rated := 0
+	for i := range b.Result.Subjects {
+		if b.Result.Subjects[i].Rated {
+			rated++
+		}
+	}
+	var id int64
+	err = tx.GetContext(ctx, &id, sqlInsertBatch, setVersion, b.Meta.Period, b.Meta.DataSHA256, b.Meta.EngineVersion,
+		b.Meta.GeneratedAt.UTC(), pq.Array(comps), pq.Array(leaves), len(b.Result.Subjects), rated)
+	var pe *pq.Error
+	if errors.As(err, &pe) && pe.Code == codeUnique {
+		return 0, fmt.Errorf("a batch of indicator set %s version %q, period %s and this data was stored meanwhile: %w", set.ID, set.Version, b.Meta.Period, ErrBatchExists)
+	}
+	if err != nil {
+		return 0, db.mapError(ctx, "storing the batch", err)
+	}
+	if err := db.copySubjects(ctx, tx.Tx, id, b); err != nil {
+		return 0, err
+	}
+	if err := db.copyWarnings(ctx, tx.Tx, id, b); err != nil {
+		return 0, err
+	}
+	for _, o := range outputs {
+		if err := db.storeFile(ctx, tx.Tx, id, o); err != nil {
+			return 0, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, db.mapError(ctx, "storing the batch: commit", err)
+	}
+	return id, nil
+}
+
+// copySubjects sends one batch_subjects row per subject, in output order.
+func (db *DB) copySubjects(ctx context.Context, tx *sql.Tx, id int64, b *batch.Batch) error {
+	stmt, err := tx.PrepareContext(ctx, sqlCopyBatchSubjects)
+	if err != nil {
+		return db.mapError(ctx, "storing results", err)
+	}
+	defer stmt.Close()
+	comps := b.Composites()
+	leaves := b.Project.Set.Leaves
+	subs := b.Project.Data.Subjects
+	cells := b.Result.Cells
+	var nodes, raw, val, st, wt []byte
+	for ord, si := range b.Result.Order {
+		r := &b.Result.Subjects[si]
+		s := &subs[si]
+		nodes = appendNodes(nodes[:0], comps, r.Nodes)
+		raw, val, st, wt = append(raw[:0], '{'), append(val[:0], '{'), append(st[:0], '{'), append(wt[:0], '{')
+		for l := range leaves {
+			if l > 0 {
+				raw, val, st, wt = append(raw, ','), append(val, ','), append(st, ','), append(wt, ',')
+			}
+			c := &cells[l][si]
+			if !c.Applies {
+				raw, val, st, wt = append(raw, "NULL"...), append(val, "NULL"...), append(st, "NULL"...), append(wt, "NULL"...)
+				continue
+			}
+			raw, val, wt = appendArrayFloat(raw, c.Raw), appendArrayFloat(val, c.Value), appendArrayFloat(wt, c.Weight)
+			st = append(st, c.Status...)
+		}
+		raw, val, st, wt = append(raw, '}'), append(val, '}'), append(st, '}'), append(wt, '}')
+		var rank, score, grade, vetoed any
+		if r.Rated {
+			rank, score, grade, vetoed = r.Rank, finiteOrNil(r.Score), r.Grade, r.Vetoed
+		}
+		if _, err := stmt.ExecContext(ctx, id, ord, s.ID, s.Name, s.Kind, r.Group, r.Rated, rank, score, grade,
+			finiteOrNil(r.Coverage), vetoed, string(nodes), string(raw), string(val), string(st), string(wt)); err != nil {
+			return db.mapError(ctx, "storing results", err)
+		}
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		return db.mapError(ctx, "storing results", err)
+	}
+	return nil
+}
+
+// copyWarnings sends the batch's warnings.
+func (db *DB) copyWarnings(ctx context.Context, tx *sql.Tx, id int64, b *batch.Batch) error {
+	if len(b.Warnings) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, sqlCopyWarnings)
+	if err != nil {
+		return db.mapError(ctx, "storing warnings", err)
+	}
+	defer stmt.Close()
+	for i, w := range b.Warnings {
+		if _, err := stmt.ExecContext(ctx, id, i, w.Pos.File, w.Pos.Line, w.Pos.Col, w.Group, w.Subject, w.Node, w.Msg); err != nil {
+			return db.mapError(ctx, "storing warnings", err)
+		}
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		return db.mapError(ctx, "storing warnings", err)
+	}
+	return nil
+}
+
+// chunkWriter stores what is written to it in batch_files rows of at most
+// fileChunk bytes.
+type chunkWriter struct {
+	ctx   context.Context
+	db    *DB
+	tx    *sql.Tx
+	id    int64
+	name  string
+	buf   []byte
+	chunk int
+}
+
+func (w *chunkWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		k := min(len(p), fileChunk-len(w.buf))
+		w.buf = append(w.buf, p[:k]...)
+		p = p[k:]
+		if len(w.buf) == fileChunk {
+			if err := w.flush(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return n, nil
+}
+
+func (w *chunkWriter) flush() error {
+	if len(w.buf) == 0 && w.chunk > 0 {
+		return nil
+	}
+	if _, err := w.tx.ExecContext(w.ctx, sqlInsertFile, w.id, w.name, w.chunk, w.buf); err != nil {
+		return w.db.mapError(w.ctx, "storing "+w.name, err)
+	}
+	w.chunk++
+	w.buf = w.buf[:0]
+	return nil
+}
+
+// storeFile renders o through gzip into batch_files.
+func (db *DB) storeFile(ctx context.Context, tx *sql.Tx, id int64, o Output) error {
+	cw := &chunkWriter{ctx: ctx, db: db, tx: tx, id: id, name: o.Name, buf: make([]byte, 0, 1<<20)}
+	zw, _ := gzip.NewWriterLevel(cw, gzip.BestSpeed)
+	if err := o.Write(zw); err != nil {
+		return fmt.Errorf("rendering %s: %w", o.Name, err)
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	return cw.flush()
+}
+
+// Batches lists the stored batches, oldest first.
+func (db *DB) Batches(ctx context.Context) ([]BatchInfo, error) {
+	var rows []batchRow
+	if err := db.x.SelectContext(ctx, &rows, sqlListBatches); err != nil {
+		return nil, db.mapError(ctx, "listing batches", err)
+	}
+	out := make([]BatchInfo, len(rows))
+	for i := range rows {
+		out[i] = rows[i].info()
+	}
+	return out, nil
+}
+
+// Batch returns the stored batch id, or an error wrapping ErrNotFound.
+func (db *DB) Batch(ctx context.Context, id int64) (*BatchInfo, error) {
+	var r batchRow
+	if err := db.x.GetContext(ctx, &r, sqlGetBatch, id); err != nil {
+		return nil, db.mapError(ctx, fmt.Sprintf("batch %d", id), err)
+	}
+	b := r.info()
+	return &b, nil
+}
+
+// SetYAML returns the indicator-set YAML a batch was computed with.
+func (db *DB) SetYAML(ctx context.Context, id int64) (string, error) {
+	var y string
+	if err := db.x.GetContext(ctx, &y, sqlSetYAML, id); err != nil {
+		return "", db.mapError(ctx, fmt.Sprintf("batch %d", id), err)
+	}
+	return y, nil
+}
+
+// Approve moves a draft batch to approved, recording who and when.
+func (db *DB) Approve(ctx context.Context, id int64, by string) error {
+	return db.transition(ctx, id, sqlApprove, Draft, by)
+}
+
+// Publish moves an approved batch to published; from then on the database
+// refuses any change to it or its results.
+func (db *DB) Publish(ctx context.Context, id int64, by string) error {
+	return db.transition(ctx, id, sqlPublish, Approved, by)
+}
+
+func (db *DB) transition(ctx context.Context, id int64, q string, from Status, by string) error {
+	var st string
+	if err := db.x.GetContext(ctx, &st, sqlBatchStatus, id); err != nil {
+		return db.mapError(ctx, fmt.Sprintf("batch %d", id), err)
+	}
+	if Status(st) != from {
+		if Status(st) == Published {
+			return fmt.Errorf("batch %d: %w", id, ErrPublished)
+		}
+		return fmt.Errorf("batch %d is %s, not %s: %w", id, st, from, ErrTransition)
+	}
+	if _, err := db.x.ExecContext(ctx, q, id, by); err != nil {
+		return db.mapError(ctx, fmt.Sprintf("batch %d", id), err)
+	}
+	return nil
+}
+
+// OutputNames returns the names of the output files stored with batch id,
+// sorted, or an error wrapping ErrNotFound when the batch does not exist.
+func (db *DB) OutputNames(ctx context.Context, id int64) ([]string, error) {
+	if _, err := db.Batch(ctx, id); err != nil {
+		return nil, err
+	}
+	var names []string
+	if err := db.x.SelectContext(ctx, &names, sqlFileNames, id); err != nil {
+		return nil, db.mapError(ctx, "reading outputs", err)
+	}
+	return names, nil
+}
+
+// WriteOutput writes the output file name of batch id, as it was rendered
+// when the batch ran, to w. The file is streamed chunk by chunk.
+func (db *DB) WriteOutput(ctx context.Context, id int64, name string, w io.Writer) error {
+	rows, err := db.x.QueryContext(ctx, sqlFileChunks, id, name)
+	if err != nil {
+		return db.mapError(ctx, "reading "+name, err)
+	}
+	defer rows.Close()
+	cr := &chunkReader{rows: rows}
+	zr, err := gzip.NewReader(cr)
+	if err == nil {
+		_, err = io.Copy(w, zr)
+	}
+	if cr.err != nil {
+		return db.mapError(ctx, "reading "+name, cr.err)
+	}
+	if err != nil {
+		return fmt.Errorf("reading %s of batch %d: %w", name, id, err)
+	}
+	return nil
+}
+
+// chunkReader reads the data column of successive batch_files rows.
+type chunkReader struct {
+	rows *sql.Rows
+	cur  []byte
+	err  error
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	for len(r.cur) == 0 {
+		if !r.rows.Next() {
+			if r.err = r.rows.Err(); r.err != nil {
+				return 0, r.err
+			}
+			return 0, io.EOF
+		}
+		if r.err = r.rows.Scan(&r.cur); r.err != nil {
+			return 0, r.err
+		}
+	}
+	n := copy(p, r.cur)
+	r.cur = r.cur[n:]
+	return n, nil
+}
+
+// Change is how one subject's result differs between two batches.
+type Change struct {
+	Subject, Name, PeerGroup string
+	InA, InB                 bool
+	ScoreA, ScoreB           float64 // NaN when unrated or absent
+	RankA, RankB             int     // 0 when unrated or absent
+	GradeA, GradeB           string
+}
+
+const sqlDiff = `SELECT coalesce(a.subject, b.subject) AS subject, coalesce(b.name, a.name) AS name,
+	coalesce(b.peer_group, a.peer_group) AS peer_group, a.subject IS NOT NULL AS in_a, b.subject IS NOT NULL AS in_b,
+	a.score AS score_a, b.score AS score_b, a.rank AS rank_a, b.rank AS rank_b, a.grade AS grade_a, b.grade AS grade_b
+FROM (SELECT * FROM batch_subjects WHERE batch_id = $1) a
+FULL JOIN (SELECT * FROM batch_subjects WHERE batch_id = $2) b ON a.subject = b.subject
+WHERE a.subject IS NULL OR b.subject IS NULL
+   OR a.score IS DISTINCT FROM b.score OR a.rank IS DISTINCT FROM b.rank OR a.grade IS DISTINCT FROM b.grade
+ORDER BY 3, 1`
+
+type diffRow struct {
+	Subject   string          `db:"subject"`
+	Name      string          `db:"name"`
+	PeerGroup string          `db:"peer_group"`
+	InA       bool            `db:"in_a"`
+	InB       bool            `db:"in_b"`
+	ScoreA    sql.NullFloat64 `db:"score_a"`
+	ScoreB    sql.NullFloat64 `db:"score_b"`
+	RankA     sql.NullInt64   `db:"rank_a"`
+	RankB     sql.NullInt64   `db:"rank_b"`
+	GradeA    sql.NullString  `db:"grade_a"`
+	GradeB    sql.NullString  `db:"grade_b"`
+}
+
+// Diff returns the subjects whose score, rank or grade differ between
+// batches a and b, or that only one of them holds, sorted by peer group
+// (as in b) and subject id.
+func (db *DB) Diff(ctx context.Context, a, b int64) ([]Change, error) {
+	for _, id := range []int64{a, b} {
+		if _, err := db.Batch(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	var rows []diffRow
+	if err := db.x.SelectContext(ctx, &rows, sqlDiff, a, b); err != nil {
+		return nil, db.mapError(ctx, "diff", err)
+	}
+	out := make([]Change, len(rows))
+	for i, r := range rows {
+		out[i] = Change{
+			Subject: r.Subject, Name: r.Name, PeerGroup: r.PeerGroup, InA: r.InA, InB: r.InB,
+			ScoreA: nullNaN(r.ScoreA), ScoreB: nullNaN(r.ScoreB),
+			RankA: int(r.RankA.Int64), RankB: int(r.RankB.Int64), GradeA: r.GradeA.String, GradeB: r.GradeB.String,
+		}
+	}
+	return out, nil
+}
+
+func nullNaN(v sql.NullFloat64) float64 {
+	if !v.Valid {
+		return math.NaN()
+	}
+	return v.Float64
+}
+
+func finiteOrNil(x float64) any {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return x
+}
+
+// appendArrayFloat appends x as an element of a PostgreSQL array literal,
+// NULL when missing.
+func appendArrayFloat(b []byte, x float64) []byte {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return append(b, "NULL"...)
+	}
+	return strconv.AppendFloat(b, x, 'g', -1, 64)
+}
+
+// appendNodes appends the composite values as a JSON object.
+func appendNodes(b []byte, comps []*indicators.Node, vals []float64) []byte {
+	b = append(b, '{')
+	for i, n := range comps {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		k, _ := json.Marshal(n.ID)
+		b = append(b, k...)
+		b = append(b, ':')
+		v := vals[n.Index]
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendFloat(b, v, 'g', -1, 64)
+		}
+	}
+	return append(b, '}')
+}

@@ -1,0 +1,73 @@
+// Package postgres stores govscore's data and batches in PostgreSQL (SPEC
+// §7), through sqlx and lib/pq: subjects, metrics, imports, indicator-set
+// versions, batches and their results.
+//
+// # Schema
+//
+// The schema is created and upgraded by Migrate from SQL files embedded in
+// the binary (migrations/NNNN_name.sql), in one transaction under an
+// advisory lock, so that two `govscore db migrate` at once are safe. The
+// versions applied are recorded in govscore_migrations; CheckSchema tells a
+// binary whose schema is older (run `govscore db migrate`) or newer
+// (upgrade govscore) than it expects.
+//
+//   - subjects(id, code, name, kind, parent, attrs jsonb, import_id):
+//     code is the subject id of subjects.csv, id an internal integer key.
+//   - metric_names(id, name) and metric_columns(period, metric_id): the
+//     catalogue of (metric, period) columns that hold rows.
+//   - metrics(period, metric_id, subject_id, value, source, import_id,
+//     loaded_at): one row per given cell; value NULL for a missing token.
+//     Range-partitioned by period, one partition per year (metrics_y2024
+//     holds 2024, 2024-H1, 2024-Q1…2024-Q4, 2024-01…2024-12; period has
+//     collation "C" so the bounds '2024' and '2024~' are bytewise), with
+//     primary key (period, metric_id, subject_id) — the order in which
+//     batches read. Integer keys keep a row at about 60 bytes for hundreds
+//     of millions of rows; there are no foreign keys on metrics, for load
+//     speed, since the importer resolves the keys itself.
+//   - imports(id, files, sha256, counts, imported_at, imported_by).
+//   - indicator_sets(id, set_id, name, version, sha256 unique, yaml).
+//   - batches(id, set_version, period, data_sha256, engine_version,
+//     generated_at, status, created/approved/published at and by), unique
+//     on (set_version, period, data_sha256).
+//   - batch_subjects(batch_id, ord, subject, name, kind, peer_group, rated,
+//     rank, score, grade, coverage, vetoed, nodes jsonb, raw[], value[],
+//     status[], weight[]): one row per subject in output order; the arrays
+//     hold the per-leaf cells in the order of batches.leaves (so a batch of
+//     a million subjects is a million rows, not fifty million). The view
+//     batch_cells shows them as (batch_id, subject, leaf, raw, value,
+//     status, weight) rows.
+//   - batch_warnings and batch_files (the rendered results.csv,
+//     indicators.csv and results.json, gzip-compressed in 8 MB chunks).
+//
+// # Lifecycle
+//
+// A batch is stored as a draft, then approved, then published
+// (Approve, Publish). The database enforces it: a trigger rejects any other
+// status change (SQLSTATE GS002, ErrTransition), any UPDATE or DELETE of a
+// published batch (GS001, ErrPublished), any change to the results of a
+// batch that is no longer a draft, and TRUNCATE while a published batch
+// exists — whoever connects, with or without govscore.
+//
+// # Choices
+//
+//   - Re-rendering a stored batch (`govscore report --batch`) writes the
+//     files rendered by the report writers when the batch ran, stored with
+//     it. Re-running from the stored data could not reproduce a batch once
+//     a later import corrected its data, and a published batch must not
+//     change.
+//   - A batch read from the database holds every subject in the database
+//     (as a file run holds every row of subjects.csv) and the metric values
+//     of the batch period and the previous one. Its data fingerprint is the
+//     fingerprint of that dataset; it equals the file-based one when the
+//     files hold those two periods only.
+//   - An import replaces the values of the cells it gives and leaves all
+//     others alone; a missing token (NA, empty) is stored as NULL and
+//     replaces a value. A subject present in the import is inserted or
+//     updated whole (name, kind, parent, attributes). A changed source
+//     counts as a changed value.
+//   - Imports are serialised by an advisory lock. Storing the same batch
+//     (set version, period, data) twice is ErrBatchExists; storing it while
+//     another process stores it is ErrBusy.
+//   - Errors never carry the connection password (Redact); errors after a
+//     cancelled or expired context wrap ctx.Err().
+package postgres

@@ -1,0 +1,391 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/govscore/govscore/csvdata"
+	"github.com/govscore/govscore/dataset"
+	"github.com/govscore/govscore/diag"
+)
+
+// ImportFiles names the files of one import: a subjects file and metric
+// files, as for a file-based run.
+type ImportFiles struct {
+	Subjects string
+	Metrics  []string
+}
+
+// ImportOptions tune Import.
+type ImportOptions struct {
+	// Data is what the data must conform to (kinds, metric bounds), as for
+	// csvdata.Load; the zero value checks only the files themselves.
+	Data csvdata.Options
+	// Progress, when not nil, is called with the number of metric rows
+	// sent so far, about every million rows.
+	Progress func(rows int64)
+}
+
+// FileInfo identifies one imported file.
+type FileInfo struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+	Bytes  int64  `json:"bytes"`
+}
+
+// ImportReport says what an import changed.
+type ImportReport struct {
+	ID                                              int64
+	Files                                           []FileInfo
+	SubjectsAdded, SubjectsUpdated, SubjectsUnchanged int
+	MetricsAdded, MetricsChanged, MetricsUnchanged    int64
+	// Warnings from reading the files (e.g. a file read as GB18030).
+	Warnings []diag.Warning
+}
+
+const importLock = 0x676f76696d707274 // "govimprt": serialises imports
+
+const (
+	sqlInsertImport = `INSERT INTO imports (files, sha256) VALUES ($1, $2) RETURNING id`
+	sqlUpdateImport = `UPDATE imports SET subjects_added = $2, subjects_updated = $3, subjects_unchanged = $4,
+	metrics_added = $5, metrics_changed = $6, metrics_unchanged = $7 WHERE id = $1`
+	sqlAnyPeriod       = `SELECT period FROM metric_columns LIMIT 1`
+	sqlTempSubjects    = `CREATE TEMP TABLE tmp_subjects (code text, name text, kind text, parent text, attrs jsonb) ON COMMIT DROP`
+	sqlCopyTmpSubjects = `COPY tmp_subjects (code, name, kind, parent, attrs) FROM STDIN`
+	sqlMergeSubjects   = `WITH up AS (
+	INSERT INTO subjects AS s (code, name, kind, parent, attrs, import_id)
+	SELECT code, name, kind, parent, attrs, $1 FROM tmp_subjects
+	ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, parent = EXCLUDED.parent,
+		attrs = EXCLUDED.attrs, import_id = EXCLUDED.import_id, updated_at = now()
+	WHERE (s.name, s.kind, s.parent, s.attrs) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind, EXCLUDED.parent, EXCLUDED.attrs)
+	RETURNING xmax = 0 AS ins)
+SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up`
+	sqlSubjectIDs     = `SELECT s.code, s.id FROM subjects s JOIN tmp_subjects t ON t.code = s.code`
+	sqlAddMetricNames = `INSERT INTO metric_names (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`
+	sqlMetricIDs      = `SELECT name, id FROM metric_names WHERE name = ANY($1::text[])`
+	sqlColumnExists   = `SELECT EXISTS (SELECT 1 FROM metric_columns WHERE period = $1 AND metric_id = $2)`
+	sqlAddColumn      = `INSERT INTO metric_columns (period, metric_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`
+	sqlTempMetrics    = `CREATE TEMP TABLE tmp_metrics (period text COLLATE "C", metric_id integer, subject_id integer,
+	value double precision, source text) ON COMMIT DROP`
+	sqlCopyTmpMetrics = `COPY tmp_metrics (period, metric_id, subject_id, value, source) FROM STDIN`
+	sqlCopyMetrics    = `COPY metrics (period, metric_id, subject_id, value, source, import_id, loaded_at) FROM STDIN`
+	sqlMergeMetrics   = `WITH up AS (
+	INSERT INTO metrics AS m (period, metric_id, subject_id, value, source, import_id, loaded_at)
+	SELECT period, metric_id, subject_id, value, source, $1, $2 FROM tmp_metrics
+	ON CONFLICT (period, metric_id, subject_id) DO UPDATE SET value = EXCLUDED.value, source = EXCLUDED.source,
+		import_id = EXCLUDED.import_id, loaded_at = EXCLUDED.loaded_at
+	WHERE (m.value, m.source) IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.source)
+	RETURNING xmax = 0 AS ins)
+SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up`
+	sqlCountTmpMetrics = `SELECT count(*) FROM tmp_metrics`
+)
+
+// Import validates the files exactly as csvdata.Load does (the same errors,
+// at file:line:col, returned as a diag.List before anything is written) and
+// then loads them in one transaction: subjects are inserted or updated by
+// id, metric values inserted or replaced by (period, metric, subject).
+// Either everything is stored or nothing is. Importing the same files again
+// changes nothing and reports every row unchanged.
+//
+// Rows go to the server with COPY … FROM STDIN. Values of (metric, period)
+// columns that the database does not hold yet are copied straight into
+// metrics; the others go through a temporary table and are merged with
+// INSERT … ON CONFLICT, which counts what was added and what changed.
+func (db *DB) Import(ctx context.Context, files ImportFiles, opt ImportOptions) (*ImportReport, error) {
+	ds, err := csvdata.Load(files.Subjects, files.Metrics, opt.Data)
+	if err != nil {
+		return nil, err
+	}
+	rep := &ImportReport{Warnings: ds.Warnings}
+	all := append([]string{files.Subjects}, files.Metrics...)
+	whole := sha256.New()
+	for _, f := range all {
+		fi, err := hashFile(f)
+		if err != nil {
+			return nil, err
+		}
+		rep.Files = append(rep.Files, fi)
+		whole.Write([]byte(fi.SHA256))
+	}
+	if err := db.checkPeriodKind(ctx, ds); err != nil {
+		return nil, err
+	}
+
+	tx, err := db.x.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, db.mapError(ctx, "import", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(importLock)); err != nil {
+		return nil, db.mapError(ctx, "import: lock", err)
+	}
+	fj, _ := json.Marshal(rep.Files)
+	if err := tx.GetContext(ctx, &rep.ID, sqlInsertImport, string(fj), hex.EncodeToString(whole.Sum(nil))); err != nil {
+		return nil, db.mapError(ctx, "import", err)
+	}
+	subjIDs, err := db.importSubjects(ctx, tx, ds, rep)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.importMetrics(ctx, tx, ds, files.Metrics, subjIDs, rep, opt.Progress); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, sqlUpdateImport, rep.ID, rep.SubjectsAdded, rep.SubjectsUpdated, rep.SubjectsUnchanged,
+		rep.MetricsAdded, rep.MetricsChanged, rep.MetricsUnchanged); err != nil {
+		return nil, db.mapError(ctx, "import", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, db.mapError(ctx, "import: commit", err)
+	}
+	return rep, nil
+}
+
+// checkPeriodKind rejects data whose period format differs from the one
+// the database already holds (SPEC §3: one format per dataset).
+func (db *DB) checkPeriodKind(ctx context.Context, ds *dataset.Dataset) error {
+	ps := ds.Periods()
+	if len(ps) == 0 {
+		return nil
+	}
+	var have string
+	err := db.x.GetContext(ctx, &have, sqlAnyPeriod)
+	if err != nil {
+		if e := db.mapError(ctx, "import", err); !isNotFound(e) {
+			return e
+		}
+		return nil
+	}
+	hp, perr := dataset.ParsePeriod(have)
+	if perr == nil && hp.Kind != ps[0].Kind {
+		return &diag.Error{Msg: fmt.Sprintf("the metrics' periods are %s (%s) but the database holds periods in format %s (%s): use one period format for all data",
+			ps[0].Kind, ps[0], hp.Kind, have)}
+	}
+	return nil
+}
+
+// importSubjects merges the dataset's subjects and returns their database
+// ids by dataset index.
+func (db *DB) importSubjects(ctx context.Context, tx *sqlx.Tx, ds *dataset.Dataset, rep *ImportReport) ([]int32, error) {
+	if _, err := tx.ExecContext(ctx, sqlTempSubjects); err != nil {
+		return nil, db.mapError(ctx, "import subjects", err)
+	}
+	stmt, err := tx.PrepareContext(ctx, sqlCopyTmpSubjects)
+	if err != nil {
+		return nil, db.mapError(ctx, "import subjects", err)
+	}
+	for i := range ds.Subjects {
+		s := &ds.Subjects[i]
+		attrs := map[string]string{}
+		for _, a := range ds.AttrNames {
+			attrs[a] = s.Attrs[a]
+		}
+		aj, _ := json.Marshal(attrs)
+		if _, err := stmt.ExecContext(ctx, s.ID, s.Name, s.Kind, nullString(s.Parent), string(aj)); err != nil {
+			stmt.Close()
+			return nil, db.mapError(ctx, "import subjects", err)
+		}
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		stmt.Close()
+		return nil, db.mapError(ctx, "import subjects", err)
+	}
+	if err := stmt.Close(); err != nil {
+		return nil, db.mapError(ctx, "import subjects", err)
+	}
+	var added, updated int
+	if err := tx.QueryRowxContext(ctx, sqlMergeSubjects, rep.ID).Scan(&added, &updated); err != nil {
+		return nil, db.mapError(ctx, "import subjects", err)
+	}
+	rep.SubjectsAdded, rep.SubjectsUpdated = added, updated
+	rep.SubjectsUnchanged = ds.Len() - added - updated
+	ids := make([]int32, ds.Len())
+	rows, err := tx.QueryContext(ctx, sqlSubjectIDs)
+	if err != nil {
+		return nil, db.mapError(ctx, "import subjects", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code string
+		var id int32
+		if err := rows.Scan(&code, &id); err != nil {
+			return nil, db.mapError(ctx, "import subjects", err)
+		}
+		if k, ok := ds.SubjectIndex(code); ok {
+			ids[k] = id
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.mapError(ctx, "import subjects", err)
+	}
+	return ids, nil
+}
+
+// importMetrics stores the given metric cells of the files.
+func (db *DB) importMetrics(ctx context.Context, tx *sqlx.Tx, ds *dataset.Dataset, files []string, subjIDs []int32, rep *ImportReport, progress func(int64)) error {
+	names := ds.Metrics()
+	if _, err := tx.ExecContext(ctx, sqlAddMetricNames, pq.Array(names)); err != nil {
+		return db.mapError(ctx, "import metrics", err)
+	}
+	metricIDs := map[string]int32{}
+	rows, err := tx.QueryContext(ctx, sqlMetricIDs, pq.Array(names))
+	if err != nil {
+		return db.mapError(ctx, "import metrics", err)
+	}
+	for rows.Next() {
+		var n string
+		var id int32
+		if err := rows.Scan(&n, &id); err != nil {
+			rows.Close()
+			return db.mapError(ctx, "import metrics", err)
+		}
+		metricIDs[n] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return db.mapError(ctx, "import metrics", err)
+	}
+
+	// Which columns are new (copied straight in) and which exist (merged).
+	existing := map[colRef]bool{}
+	years := map[int]bool{}
+	for _, p := range ds.Periods() {
+		years[p.Year] = true
+		for _, m := range names {
+			if ds.Column(m, p) == nil {
+				continue
+			}
+			var ex bool
+			if err := tx.GetContext(ctx, &ex, sqlColumnExists, p.String(), metricIDs[m]); err != nil {
+				return db.mapError(ctx, "import metrics", err)
+			}
+			existing[colRef{m, p}] = ex
+			if _, err := tx.ExecContext(ctx, sqlAddColumn, p.String(), metricIDs[m]); err != nil {
+				return db.mapError(ctx, "import metrics", err)
+			}
+		}
+	}
+	for y := range years {
+		if _, err := tx.ExecContext(ctx, createPartition(y)); err != nil {
+			return db.mapError(ctx, "import metrics: partition", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, sqlTempMetrics); err != nil {
+		return db.mapError(ctx, "import metrics", err)
+	}
+	// The two COPY streams cannot be open at once on one connection, so
+	// rows of new columns are sent first, then rows of existing columns.
+	loadedAt := time.Now().UTC()
+	var sent int64
+	for _, toExisting := range []bool{false, true} {
+		q := sqlCopyMetrics
+		if toExisting {
+			q = sqlCopyTmpMetrics
+		}
+		some := false
+		for _, ex := range existing {
+			some = some || ex == toExisting
+		}
+		if !some {
+			continue
+		}
+		stmt, err := tx.PrepareContext(ctx, q)
+		if err != nil {
+			return db.mapError(ctx, "import metrics", err)
+		}
+		n := int64(0)
+		err = givenCells(ds, files, func(c cell) error {
+			if existing[colRef{c.metric, c.period}] != toExisting {
+				return nil
+			}
+			var v any
+			if c.value == c.value {
+				v = c.value
+			}
+			var err error
+			if toExisting {
+				_, err = stmt.ExecContext(ctx, c.periodText, metricIDs[c.metric], subjIDs[c.subject], v, nullString(c.source))
+			} else {
+				_, err = stmt.ExecContext(ctx, c.periodText, metricIDs[c.metric], subjIDs[c.subject], v, nullString(c.source), rep.ID, loadedAt)
+			}
+			if err != nil {
+				return db.mapError(ctx, "import metrics", err)
+			}
+			n++
+			sent++
+			if progress != nil && sent%1_000_000 == 0 {
+				progress(sent)
+			}
+			return nil
+		})
+		if err == nil {
+			if _, err = stmt.ExecContext(ctx); err != nil {
+				err = db.mapError(ctx, "import metrics", err)
+			}
+		}
+		cerr := stmt.Close()
+		if err != nil {
+			return err
+		}
+		if cerr != nil {
+			return db.mapError(ctx, "import metrics", cerr)
+		}
+		if !toExisting {
+			rep.MetricsAdded += n
+			continue
+		}
+		var added, changed int64
+		if err := tx.QueryRowxContext(ctx, sqlMergeMetrics, rep.ID, loadedAt).Scan(&added, &changed); err != nil {
+			return db.mapError(ctx, "import metrics", err)
+		}
+		rep.MetricsAdded += added
+		rep.MetricsChanged += changed
+		rep.MetricsUnchanged += n - added - changed
+	}
+	if progress != nil && sent%1_000_000 != 0 {
+		progress(sent)
+	}
+	return nil
+}
+
+// colRef names a metric column.
+type colRef struct {
+	metric string
+	period dataset.Period
+}
+
+// createPartition returns the DDL of the metrics partition of year y.
+// DDL takes no parameters; y is an int formatted here, never user text.
+func createPartition(y int) string {
+	return fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF metrics FOR VALUES FROM ('%04d') TO ('%04d~')`,
+		pq.QuoteIdentifier(fmt.Sprintf("metrics_y%04d", y)), y, y)
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func hashFile(path string) (FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return FileInfo{}, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return FileInfo{}, err
+	}
+	return FileInfo{Name: path, SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: n}, nil
+}
