@@ -1,0 +1,474 @@
+package reports
+
+import (
+	"bufio"
+	"embed"
+	"html/template"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed templates/report.html.tmpl templates/report.css
+var templateFS embed.FS
+
+var (
+	reportCSS  = mustRead("templates/report.css")
+	reportTmpl = template.Must(template.New("report.html.tmpl").ParseFS(templateFS, "templates/report.html.tmpl"))
+)
+
+func mustRead(name string) string {
+	b, err := templateFS.ReadFile(name)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// DefaultCollapseAbove is the peer-group size beyond which report.html
+// collapses the per-subject sections and draws lighter charts.
+const DefaultCollapseAbove = 300
+
+// HTMLOptions tune WriteHTML.
+type HTMLOptions struct {
+	// Lang is the language of the fixed labels: "zh" (the default) or "en".
+	// Names of subjects, nodes, adjustments and grades are shown as written
+	// in the data and the indicator set.
+	Lang string
+	// CollapseAbove is the group size beyond which the per-subject sections
+	// are collapsed (<details> without charts), the bar chart becomes a
+	// histogram and the heatmap shows the top CollapseAbove subjects;
+	// 0 means DefaultCollapseAbove.
+	CollapseAbove int
+}
+
+// WriteHTML writes report.html: one self-contained page (inline CSS and SVG,
+// no script, no network) that can be printed. For each peer group: the
+// ranking table (rank, subject, score, grade, coverage, and the change since
+// the previous batch when v has one), the grade distribution, a bar chart of
+// the scores, a heatmap of the dimension scores, and a section per subject
+// with a radar chart of its dimensions against the group mean, its strengths
+// and weaknesses (View.Strengths, View.Shortfalls), its adjustments and
+// vetoes, and the reasoning behind its grade. A methodology appendix
+// generated from the set follows: the tree with formulas, directions,
+// normalisation and weights, the normalisation bounds each group actually
+// used, the missing-data, coverage, ranking and grading rules, the
+// adjustments, the data sources, the warnings and the provenance hashes.
+//
+// The markup is deterministic: the same view gives the same bytes; the only
+// time shown is v.Meta.GeneratedAt.
+func WriteHTML(w io.Writer, v *View, opt HTMLOptions) error {
+	p, err := newHTMLPage(v, opt)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	if err := reportTmpl.Execute(bw, p); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+type htmlPage struct {
+	Lang, Title, Period, PrevPeriod, Generated string
+	L                                          labels
+	CSS                                        template.CSS
+	SetID, SetName, SetVersion                 string
+	HasPrev                                    bool
+	Groups                                     []*htmlGroup
+	Method                                     htmlMethod
+	Warnings                                   []string
+}
+
+type htmlGroup struct {
+	Anchor, Label                     string
+	NSubjects, NRated, NUnrated       int
+	Rows                              []htmlRow
+	Grades                            []htmlGradeCount
+	GradeChart, ScoreChart, HeatChart template.HTML
+	BarsNote, HeatNote                string
+	Large                             bool
+	Subjects                          []htmlSubject
+}
+
+type htmlRow struct {
+	Anchor, Rank, ID, Name, Kind, Score, Grade, Coverage string
+	Rated, Vetoed                                        bool
+	RankChange, ScoreChange, ChangeClass                 string
+}
+
+type htmlGradeCount struct {
+	Name, Share string
+	Count       int
+}
+
+type htmlSubject struct {
+	Row                     htmlRow
+	Radar                   template.HTML
+	Dims                    []htmlDim
+	Strengths, Weaknesses   []htmlPoints
+	Adjustments             []htmlAdj
+	Root, AdjTotal          string
+	GradeByScore, Reason    string
+	HasAdjustments, Unrated bool
+}
+
+type htmlDim struct{ ID, Name, Value, Mean string }
+
+type htmlPoints struct{ ID, Name, Value, Best, Weight, Points string }
+
+type htmlAdj struct {
+	ID, Name, Rule, Points, Cap string
+	Capped                      bool
+}
+
+func newHTMLPage(v *View, opt HTMLOptions) (*htmlPage, error) {
+	L, err := labelsFor(opt.Lang)
+	if err != nil {
+		return nil, err
+	}
+	lang := opt.Lang
+	if lang == "" {
+		lang = "zh"
+	}
+	collapse := opt.CollapseAbove
+	if collapse <= 0 {
+		collapse = DefaultCollapseAbove
+	}
+	p := &htmlPage{
+		Lang: lang, L: L, CSS: template.CSS(reportCSS),
+		Title:  v.Meta.SetName + " — " + L["report"] + " " + v.Meta.Period,
+		Period: v.Meta.Period, PrevPeriod: v.PrevPeriod,
+		SetID: v.Meta.SetID, SetName: v.Meta.SetName, SetVersion: v.Meta.SetVersion,
+		HasPrev: v.HasPrevious,
+	}
+	if !v.Meta.GeneratedAt.IsZero() {
+		p.Generated = v.generatedAt().Format(time.RFC3339)
+	}
+	r := &htmlRenderer{v: v, L: L, collapse: collapse, digits: scoreDigits(v)}
+	for gi := range v.Groups {
+		p.Groups = append(p.Groups, r.group(gi))
+	}
+	p.Method = newHTMLMethod(v, L)
+	for _, w := range v.Warnings {
+		p.Warnings = append(p.Warnings, w.String())
+	}
+	return p, nil
+}
+
+// scoreDigits is the number of decimals scores are shown with: the ranking
+// digits when they are few (so that shown ties are real ties), else 2.
+func scoreDigits(v *View) int {
+	if d := v.Ranking.Digits; d >= 0 && d <= 4 {
+		return d
+	}
+	return 2
+}
+
+type htmlRenderer struct {
+	v        *View
+	L        labels
+	collapse int
+	digits   int
+	svg      svgWriter
+}
+
+func (r *htmlRenderer) row(k int) htmlRow {
+	v, L := r.v, r.L
+	s := &v.Subjects[k]
+	row := htmlRow{Anchor: "s" + strconv.Itoa(k), ID: s.ID, Name: s.Name, Kind: s.Kind, Rated: s.Rated, Vetoed: s.Vetoed,
+		Coverage: fmtPercent(s.Coverage)}
+	if s.Rated {
+		row.Rank = strconv.Itoa(s.Rank)
+		row.Score = fmtNum(s.Score, r.digits)
+		row.Grade = s.Grade
+	} else {
+		row.Rank, row.Score, row.Grade = "—", "—", L["unrated"]
+	}
+	if v.HasPrevious {
+		switch {
+		case s.Prev == nil:
+			row.RankChange, row.ChangeClass = L["new"], "new"
+		case !s.Rated || !s.Prev.Rated:
+			row.RankChange = "—"
+		default:
+			d := s.Prev.Rank - s.Rank
+			switch {
+			case d > 0:
+				row.RankChange, row.ChangeClass = "▲"+strconv.Itoa(d), "up"
+			case d < 0:
+				row.RankChange, row.ChangeClass = "▼"+strconv.Itoa(-d), "down"
+			default:
+				row.RankChange = "="
+			}
+			row.ScoreChange = fmtSigned(s.Score-s.Prev.Score, r.digits)
+			if !s.Prev.SameGroup {
+				row.RankChange += "*"
+			}
+		}
+	}
+	return row
+}
+
+func (r *htmlRenderer) group(gi int) *htmlGroup {
+	v, L := r.v, r.L
+	g := &v.Groups[gi]
+	hg := &htmlGroup{Anchor: "g" + strconv.Itoa(gi), Label: g.Label, NSubjects: len(g.Members), NRated: g.NRated}
+	hg.Large = len(g.Members) > r.collapse
+	var rated []int
+	for _, k := range g.Members {
+		hg.Rows = append(hg.Rows, r.row(k))
+		if v.Subjects[k].Rated {
+			rated = append(rated, k)
+		} else {
+			hg.NUnrated++
+		}
+	}
+	// Grade distribution.
+	counts := map[string]int{}
+	for _, k := range rated {
+		counts[v.Subjects[k].Grade]++
+	}
+	var items []barItem
+	for _, name := range v.gradeOrder() {
+		c := counts[name]
+		share := ""
+		if len(rated) > 0 {
+			share = fmtPercent(float64(c) / float64(len(rated)))
+		}
+		hg.Grades = append(hg.Grades, htmlGradeCount{Name: name, Count: c, Share: share})
+		items = append(items, barItem{Label: name, Value: float64(c), Text: strconv.Itoa(c)})
+	}
+	if len(items) > 0 {
+		hg.GradeChart = r.svg.barChart(items, 0, float64(max(1, len(rated))), L.f("chartGrades", g.Label), L["descGrades"])
+	}
+	lo, hi := v.Scale[0], v.Scale[1]
+	if len(rated) > 0 {
+		scores := make([]float64, len(rated))
+		for i, k := range rated {
+			scores[i] = v.Subjects[k].Score
+			lo, hi = math.Min(lo, scores[i]), math.Max(hi, scores[i])
+		}
+		if len(rated) > r.collapse {
+			hg.BarsNote = L["barsNote"]
+			hg.ScoreChart = r.svg.histogram(scores, lo, hi, 20, L.f("chartHist", g.Label), L.f("descHist", len(rated)))
+		} else {
+			bars := make([]barItem, len(rated))
+			for i, k := range rated {
+				s := &v.Subjects[k]
+				bars[i] = barItem{Label: s.Name, Value: s.Score, Text: fmtNum(s.Score, r.digits), Alert: s.Vetoed}
+			}
+			desc := L.f("descBars", len(rated), fmtNum(scores[0], r.digits), fmtNum(scores[len(scores)-1], r.digits))
+			hg.ScoreChart = r.svg.barChart(bars, lo, hi, L.f("chartBars", g.Label), desc)
+		}
+	}
+	dims := v.GroupDimensions(g)
+	if len(rated) > 0 && len(dims) > 0 {
+		heatRows := rated
+		if len(heatRows) > r.collapse {
+			heatRows = heatRows[:r.collapse]
+			hg.HeatNote = L.f("heatmapNote", r.collapse, len(rated))
+		}
+		names := make([]string, len(heatRows))
+		vals := make([][]float64, len(heatRows))
+		for i, k := range heatRows {
+			s := &v.Subjects[k]
+			names[i] = s.Name
+			vals[i] = make([]float64, len(dims))
+			for d, ni := range dims {
+				vals[i][d] = s.Nodes[ni]
+			}
+		}
+		cols := make([]string, len(dims))
+		for d, ni := range dims {
+			cols[d] = v.Nodes[ni].Name
+		}
+		hg.HeatChart = r.svg.heatmap(names, cols, vals, v.Scale[0], v.Scale[1], L.f("chartHeat", g.Label), L["descHeat"])
+	}
+	for i, k := range g.Members {
+		hg.Subjects = append(hg.Subjects, r.subject(k, hg.Rows[i], hg.Large, dims))
+	}
+	return hg
+}
+
+func (r *htmlRenderer) subject(k int, row htmlRow, large bool, dims []int) htmlSubject {
+	v, L := r.v, r.L
+	s := &v.Subjects[k]
+	g := v.Group(s.Group)
+	hs := htmlSubject{Row: row, Unrated: !s.Rated, GradeByScore: s.GradeByScore, Reason: s.GradeReason}
+	if !s.Rated {
+		return hs
+	}
+	hs.Root = fmtNum(s.Root, r.digits)
+	hs.AdjTotal = fmtSigned(s.Score-s.Root, r.digits)
+	allDims := v.Dimensions()
+	own := make([]float64, len(dims))
+	mean := make([]float64, len(dims))
+	names := make([]string, len(dims))
+	for d, ni := range dims {
+		own[d] = s.Nodes[ni]
+		mean[d] = g.DimMean[indexOf(allDims, ni)]
+		names[d] = v.Nodes[ni].Name
+		hs.Dims = append(hs.Dims, htmlDim{ID: v.Nodes[ni].ID, Name: names[d], Value: fmtNum(own[d], 2), Mean: fmtNum(mean[d], 2)})
+	}
+	if !large && len(dims) > 0 {
+		hs.Radar = r.svg.radar(names, own, mean, v.Scale[0], v.Scale[1], L.f("chartRadar", s.Name), L["descRadar"])
+	}
+	leafName := func(l int) (string, string) { n := &v.Nodes[v.Leaves[l]]; return n.ID, n.Name }
+	for _, lp := range v.Strengths(k, 3) {
+		id, name := leafName(lp.Leaf)
+		c := s.Cells[lp.Leaf]
+		hs.Strengths = append(hs.Strengths, htmlPoints{ID: id, Name: name, Value: fmtNum(c.Value, 2), Best: fmtNum(g.Mean[lp.Leaf], 2), Weight: fmtNum(c.Weight, 4), Points: "+" + fmtNum(lp.Points, 2)})
+	}
+	for _, lp := range v.Shortfalls(k, 3) {
+		id, name := leafName(lp.Leaf)
+		c := s.Cells[lp.Leaf]
+		hs.Weaknesses = append(hs.Weaknesses, htmlPoints{ID: id, Name: name, Value: fmtNum(c.Value, 2), Best: fmtNum(g.Best[lp.Leaf], 2), Weight: fmtNum(c.Weight, 4), Points: "−" + fmtNum(lp.Points, 2)})
+	}
+	for a, adj := range v.Adjustments {
+		if a >= len(s.Adjustments) || !s.Adjustments[a].Applies {
+			continue
+		}
+		ar := s.Adjustments[a]
+		veto := ar.Held && adj.CapGrade != ""
+		if ar.Points == 0 && !veto && !ar.Capped {
+			continue // no effect on this subject
+		}
+		ha := htmlAdj{ID: adj.ID, Name: adj.Name, Rule: adjRule(adj, L), Capped: ar.Capped, Points: "—"}
+		if ar.Points != 0 {
+			ha.Points = fmtSigned(ar.Points, 2)
+		}
+		if veto || ar.Capped {
+			ha.Cap = adj.CapGrade
+			if ha.Cap == "" {
+				ha.Cap = L["veto"]
+			}
+		}
+		hs.Adjustments = append(hs.Adjustments, ha)
+	}
+	hs.HasAdjustments = len(hs.Adjustments) > 0
+	return hs
+}
+
+// adjRule describes an adjustment's definition in one line.
+func adjRule(a ViewAdjustment, L labels) string {
+	if !a.DefinitionKnown {
+		return L["definitionLost"]
+	}
+	var parts []string
+	if a.When != "" {
+		parts = append(parts, "when "+strings.TrimSpace(a.When))
+	}
+	if a.Points != "" {
+		pts := "points " + strings.TrimSpace(a.Points)
+		if a.Min != nil || a.Max != nil {
+			pts += " ∈ [" + optNum(a.Min) + ", " + optNum(a.Max) + "]"
+		}
+		parts = append(parts, pts)
+	}
+	if a.CapGrade != "" {
+		parts = append(parts, L["capGrade"]+" "+a.CapGrade)
+	}
+	if len(a.AppliesTo) > 0 {
+		parts = append(parts, L["appliesTo"]+": "+strings.Join(a.AppliesTo, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// gradeOrder returns the grade names best first: the set's grades when
+// known, else the grades held, ordered by the best score holding each.
+func (v *View) gradeOrder() []string {
+	if v.Grades != nil {
+		out := make([]string, len(v.Grades))
+		for i, g := range v.Grades {
+			out[i] = g.Name
+		}
+		return out
+	}
+	best := map[string]float64{}
+	var out []string
+	for _, s := range v.Subjects {
+		if !s.Rated {
+			continue
+		}
+		x := s.Score
+		if !v.Ranking.Desc {
+			x = -x
+		}
+		b, ok := best[s.Grade]
+		if !ok {
+			out = append(out, s.Grade)
+			best[s.Grade] = x
+		} else if x > b {
+			best[s.Grade] = x
+		}
+	}
+	sortStable(out, func(a, b string) bool { return best[a] > best[b] })
+	return out
+}
+
+func indexOf(xs []int, x int) int {
+	for i, y := range xs {
+		if y == x {
+			return i
+		}
+	}
+	return -1
+}
+
+// fmtNum formats x with d decimals, or "—" when missing.
+func fmtNum(x float64, d int) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "—"
+	}
+	if d < 0 {
+		d = 0
+	}
+	s := strconv.FormatFloat(x, 'f', d, 64)
+	if s == "-0" || strings.Trim(s, "-0.") == "" && strings.HasPrefix(s, "-") {
+		s = s[1:]
+	}
+	return s
+}
+
+// fmtSigned is fmtNum with an explicit sign (+, − or ±0).
+func fmtSigned(x float64, d int) string {
+	s := fmtNum(x, d)
+	switch {
+	case s == "—":
+		return s
+	case strings.Trim(s, "0.") == "":
+		return "±" + s
+	case strings.HasPrefix(s, "-"):
+		return "−" + s[1:]
+	}
+	return "+" + s
+}
+
+// fmtPercent formats a share in [0, 1] as a percentage with one decimal.
+func fmtPercent(x float64) string {
+	if math.IsNaN(x) {
+		return "—"
+	}
+	return strconv.FormatFloat(x*100, 'f', 1, 64) + "%"
+}
+
+// fmtSig formats x with 6 significant digits in plain notation (raw values
+// of any magnitude), or "—" when missing.
+func fmtSig(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "—"
+	}
+	y, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 6, 64), 64)
+	return FormatFloat(y)
+}
+
+func sortStable(xs []string, less func(a, b string) bool) {
+	for i := 1; i < len(xs); i++ {
+		for j := i; j > 0 && less(xs[j], xs[j-1]); j-- {
+			xs[j], xs[j-1] = xs[j-1], xs[j]
+		}
+	}
+}

@@ -1,0 +1,167 @@
+package reports
+
+import (
+	"math"
+	"strings"
+)
+
+// htmlMethod is the methodology appendix of report.html, generated from the
+// view's set definitions and statistics.
+type htmlMethod struct {
+	Tree        []htmlNode
+	Bounds      []htmlBoundsGroup
+	Scale       string
+	MinCoverage string
+	Ranking     string
+	ClampTotal  bool
+	Grades      []htmlGrade
+	Adjustments []htmlAdjDef
+	Metrics     []ViewMetric
+	SetSHA      string
+	DataSHA     string
+	Engine      string
+}
+
+type htmlNode struct {
+	Indent                               string // CSS padding
+	ID, Name, Description, Type, Formula string
+	Direction, Normalize, Share, Nominal string
+	AppliesTo, Missing                   string
+	Leaf                                 bool
+}
+
+type htmlBoundsGroup struct {
+	Label string
+	Rows  []htmlBoundsRow
+}
+
+type htmlBoundsRow struct {
+	ID, Name, Method, N, Missing, Min, Max, Mean, SD, Used, Winsor string
+	Uninformative                                                  bool
+}
+
+type htmlGrade struct{ Name, Min, Quota string }
+
+type htmlAdjDef struct{ ID, Name, Rule string }
+
+func newHTMLMethod(v *View, L labels) htmlMethod {
+	m := htmlMethod{
+		Scale:       "[" + FormatFloat(v.Scale[0]) + ", " + FormatFloat(v.Scale[1]) + "]",
+		MinCoverage: fmtPercent(v.MinCoverage),
+		Ranking:     rankingRule(v),
+		ClampTotal:  v.ClampTotal,
+		Metrics:     v.Metrics,
+		SetSHA:      v.Meta.SetSHA256,
+		DataSHA:     v.Meta.DataSHA256,
+		Engine:      v.Meta.EngineVersion,
+	}
+	for _, n := range v.Nodes {
+		hn := htmlNode{
+			Indent: strings.Repeat("　", n.Depth-1), ID: n.ID, Name: n.Name, Description: n.Description, Leaf: n.Leaf,
+			Share: fmtPercent(n.Share), Nominal: fmtPercent(n.Nominal), AppliesTo: L["all"], Missing: n.Missing,
+		}
+		if n.MissingBy != "" {
+			hn.Missing += " (by " + n.MissingBy + ")"
+		}
+		if len(n.AppliesTo) > 0 {
+			hn.AppliesTo = strings.Join(n.AppliesTo, ", ")
+		}
+		if n.Leaf {
+			hn.Type = L["leaf"]
+			hn.Formula = strings.TrimSpace(n.Expr)
+			hn.Direction = L[n.Direction]
+			hn.Normalize = normDescription(n)
+		} else {
+			hn.Type = L["composite"]
+			hn.Formula = n.Aggregate
+			hn.Missing = ""
+			if n.Missing != "" && n.Missing != "exclude" {
+				hn.Missing = n.Missing
+			}
+		}
+		if n.Round >= 0 {
+			hn.Formula += "; round " + itoa(n.Round)
+		}
+		m.Tree = append(m.Tree, hn)
+	}
+	for _, g := range v.Groups {
+		bg := htmlBoundsGroup{Label: g.Label}
+		for l, st := range g.Leaves {
+			if st.N+st.Missing == 0 {
+				continue
+			}
+			n := &v.Nodes[v.Leaves[l]]
+			row := htmlBoundsRow{
+				ID: n.ID, Name: n.Name, Method: n.Normalize, N: itoa(st.N), Missing: itoa(st.Missing),
+				Min: fmtSig(st.Min), Max: fmtSig(st.Max), Mean: fmtSig(st.Mean), SD: fmtSig(st.SD),
+				Uninformative: st.Uninformative,
+			}
+			switch n.Normalize {
+			case "minmax":
+				row.Used = "[" + fmtSig(st.NormMin) + ", " + fmtSig(st.NormMax) + "], n = " + itoa(st.NormN)
+			case "zscore":
+				row.Used = "mean " + fmtSig(st.NormMean) + ", sd " + fmtSig(st.NormSD) + ", n = " + itoa(st.NormN)
+			case "goalpost":
+				row.Used = "[" + FormatFloat(n.Low) + ", " + FormatFloat(n.High) + "]"
+			case "rank":
+				row.Used = "n = " + itoa(st.NormN)
+			default:
+				row.Used = "—"
+			}
+			if !math.IsNaN(st.WinsorLow) {
+				row.Winsor = "[" + fmtSig(st.WinsorLow) + ", " + fmtSig(st.WinsorHigh) + "]"
+			}
+			bg.Rows = append(bg.Rows, row)
+		}
+		m.Bounds = append(m.Bounds, bg)
+	}
+	for _, g := range v.Grades {
+		hg := htmlGrade{Name: g.Name, Min: "—", Quota: "—"}
+		if g.Min != nil {
+			hg.Min = "≥ " + FormatFloat(*g.Min)
+		}
+		if g.MaxShare != nil {
+			hg.Quota = "≤ " + fmtPercent(*g.MaxShare)
+		}
+		m.Grades = append(m.Grades, hg)
+	}
+	for _, a := range v.Adjustments {
+		m.Adjustments = append(m.Adjustments, htmlAdjDef{ID: a.ID, Name: a.Name, Rule: adjRule(a, L)})
+	}
+	return m
+}
+
+// normDescription summarises a leaf's pipeline after its expression:
+// transform, winsorisation and normalisation with its parameters.
+func normDescription(n ViewNode) string {
+	var parts []string
+	if n.Transform != "" {
+		parts = append(parts, n.Transform)
+	}
+	if len(n.Winsorize) == 2 {
+		parts = append(parts, "winsorize q["+FormatFloat(n.Winsorize[0])+", "+FormatFloat(n.Winsorize[1])+"]")
+	}
+	norm := n.Normalize
+	switch n.Normalize {
+	case "goalpost":
+		norm += " [" + FormatFloat(n.Low) + ", " + FormatFloat(n.High) + "]"
+	case "zscore":
+		norm += " (" + FormatFloat(n.Mean) + " + " + FormatFloat(n.SD) + "·z)"
+	case "none":
+		if n.Clip {
+			norm += " (clip)"
+		}
+	}
+	parts = append(parts, norm)
+	return strings.Join(parts, " → ")
+}
+
+func rankingRule(v *View) string {
+	order := "desc"
+	if !v.Ranking.Desc {
+		order = "asc"
+	}
+	return string(v.Ranking.Method) + ", " + order + ", digits " + itoa(v.Ranking.Digits)
+}
+
+func itoa(n int) string { return FormatFloat(float64(n)) }

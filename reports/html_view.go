@@ -1,0 +1,445 @@
+package reports
+
+import (
+	"math"
+	"sort"
+	"time"
+
+	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/diag"
+	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/scoring"
+)
+
+// View is the publication view of a batch: everything the report.html,
+// results.xlsx and results.md writers render, and nothing they do not. A
+// View is built from a scored batch (NewView) or read back from a
+// results.json (ReadView), so that `govscore report OUT` re-renders a
+// published batch without its inputs.
+//
+// A View is read-only once built (SetPrevious aside) and the writers may
+// render it concurrently.
+type View struct {
+	Meta        batch.Meta
+	Scale       [2]float64
+	MinCoverage float64
+	ClampTotal  bool
+	Ranking     indicators.Ranking
+	Kinds       []string // the set's kinds; nil when unknown
+	PeerGroups  []string // subject attributes defining the peer groups; nil when unknown
+
+	Metrics     []ViewMetric     // declared metrics (data sources); nil when unknown
+	Nodes       []ViewNode       // the tree without its root, in tree order
+	Leaves      []int            // node index of each leaf, in leaf order
+	Adjustments []ViewAdjustment // in set order
+	Grades      []ViewGrade      // best first; nil when unknown
+	Groups      []ViewGroup      // sorted by label
+	Subjects    []ViewSubject    // in output order: peer group, rank, id
+	Warnings    []diag.Warning
+
+	// HasPrevious is true once SetPrevious attached a previous batch; the
+	// change columns are shown only then.
+	HasPrevious bool
+	PrevPeriod  string // period of the attached previous batch
+}
+
+// ViewMetric is a declared metric: a data source of the set.
+type ViewMetric struct {
+	Name, Title, Unit string
+	Expr              string // derived metrics only
+}
+
+// ViewNode is a node of the tree as published in the methodology.
+type ViewNode struct {
+	ID, Name, Description string
+	Parent                int // index in View.Nodes, -1 for a top-level node
+	Depth                 int // 1 for top-level nodes
+	Weight                float64
+	// Share is Weight over the sum of the siblings' weights; Nominal the
+	// product of the shares along the path: the node's effective weight when
+	// every node takes part.
+	Share, Nominal float64
+	AppliesTo      []string
+	Round          int // -1 = not rounded
+	Missing        string
+	MissingBy      string
+	Leaf           bool
+	LeafIndex      int // -1 for composites
+
+	// Leaf fields.
+	Expr, Direction, Normalize string
+	Low, High, Mean, SD        float64 // goalpost and zscore parameters
+	Clip                       bool
+	Transform                  string
+	Winsorize                  []float64 // [lower, upper] quantiles; nil = none
+
+	// Composite fields.
+	Aggregate string
+}
+
+// ViewAdjustment is an adjustment of the set (SPEC §4.8).
+type ViewAdjustment struct {
+	ID, Name        string
+	Points, When    string // expression text, "" when none
+	Min, Max        *float64
+	CapGrade        string
+	AppliesTo       []string
+	DefinitionKnown bool // false when read from results.json without the set
+}
+
+// ViewGrade is a grade of the scale, best first.
+type ViewGrade struct {
+	Name     string
+	Min      *float64
+	MaxShare *float64
+}
+
+// ViewGroup is a peer group.
+type ViewGroup struct {
+	Label             string
+	NSubjects, NRated int
+	// Leaves[l] holds the statistics of leaf l in the group; a leaf that
+	// applies to no rated subject of the group has N+Missing == 0.
+	Leaves []scoring.LeafStats
+	// Members are indices into View.Subjects, in output order.
+	Members []int
+	// Best[l] and Mean[l] are the highest and the mean normalised value of
+	// leaf l over the group's rated subjects where it took part; NaN when
+	// none did.
+	Best, Mean []float64
+	// DimMean[d] is the mean value of dimension d (View.Dimensions) over the
+	// rated subjects that have it; NaN when none.
+	DimMean []float64
+}
+
+// ViewCell is one (subject, leaf) cell, as in indicators.csv.
+type ViewCell struct {
+	Applies bool
+	Raw     float64 // NaN = missing
+	Value   float64 // normalised value, NaN when it took no part
+	Weight  float64 // effective weight in the score, 0 when no part
+	Status  string
+}
+
+// ViewPrevious is a subject's outcome in the previous batch.
+type ViewPrevious struct {
+	Rated     bool
+	Rank      int
+	Score     float64
+	Grade     string
+	SameGroup bool // the subject was in a peer group of the same label
+}
+
+// ViewSubject is one subject's outcome.
+type ViewSubject struct {
+	Group, ID, Name, Kind string
+	Rated                 bool
+	Rank                  int
+	Score, Root, Coverage float64
+	Grade                 string
+	Vetoed                bool
+	// Nodes[i] is the value of View.Nodes[i]: composites from the batch,
+	// leaves their normalised value; NaN when missing or not applicable.
+	Nodes []float64
+	Cells []ViewCell // by leaf index
+	// Adjustments[a] is the effect of View.Adjustments[a].
+	Adjustments  []scoring.AdjustmentResult
+	GradeByScore string
+	GradeReason  string
+	Prev         *ViewPrevious // nil when unknown or not in the previous batch
+}
+
+// NewView builds the publication view of a scored batch.
+func NewView(b *batch.Batch) *View {
+	set := b.Project.Set
+	v := &View{
+		Meta:        b.Meta,
+		Scale:       set.Scale,
+		MinCoverage: set.MinCoverage,
+		ClampTotal:  set.ClampTotal,
+		Ranking:     set.Ranking,
+		Kinds:       set.Kinds,
+		PeerGroups:  set.PeerGroups,
+		Warnings:    b.Warnings,
+	}
+	if v.PeerGroups == nil {
+		v.PeerGroups = []string{}
+	}
+	v.setDefinitions(set)
+	res := b.Result
+	subs := b.Project.Data.Subjects
+	pos := make([]int, len(subs)) // subject index → position in v.Subjects
+	v.Subjects = make([]ViewSubject, len(res.Order))
+	for k, si := range res.Order {
+		pos[si] = k
+		r := &res.Subjects[si]
+		s := &subs[si]
+		vs := ViewSubject{
+			Group: r.Group, ID: s.ID, Name: s.Name, Kind: s.Kind,
+			Rated: r.Rated, Rank: r.Rank, Score: r.Score, Root: r.RootValue,
+			Coverage: r.Coverage, Grade: r.Grade, Vetoed: r.Vetoed,
+			Nodes:        make([]float64, len(set.Nodes)),
+			Cells:        make([]ViewCell, len(set.Leaves)),
+			Adjustments:  append([]scoring.AdjustmentResult(nil), r.Adjustments...),
+			GradeByScore: r.GradeByScore, GradeReason: r.GradeReason,
+		}
+		if !r.Rated {
+			vs.Score = math.NaN()
+		}
+		for i, n := range set.Nodes {
+			vs.Nodes[i] = r.Nodes[i]
+			if n.IsLeaf() {
+				vs.Nodes[i] = res.Cells[n.LeafIndex][si].Value
+			}
+		}
+		for l := range set.Leaves {
+			c := &res.Cells[l][si]
+			vs.Cells[l] = ViewCell{Applies: c.Applies, Raw: c.Raw, Value: c.Value, Weight: c.Weight, Status: string(c.Status)}
+		}
+		v.Subjects[k] = vs
+	}
+	v.Groups = make([]ViewGroup, len(res.Groups))
+	for gi, g := range res.Groups {
+		vg := ViewGroup{Label: g.Label, NSubjects: len(g.Members), NRated: g.NRated, Leaves: g.Leaves}
+		for _, si := range g.Members {
+			vg.Members = append(vg.Members, pos[si])
+		}
+		sort.Ints(vg.Members)
+		v.Groups[gi] = vg
+	}
+	v.finish()
+	return v
+}
+
+// setDefinitions copies the tree, metrics, adjustments and grades of set.
+func (v *View) setDefinitions(set *indicators.Set) {
+	v.Nodes = make([]ViewNode, len(set.Nodes))
+	v.Leaves = nil
+	for i, n := range set.Nodes {
+		vn := ViewNode{
+			ID: n.ID, Name: n.Name, Description: n.Description, Parent: -1, Depth: n.Depth,
+			Weight: n.Weight, Share: nominalShare(n), AppliesTo: n.AppliesTo, Round: n.Round,
+			Missing: string(n.Missing.Policy), MissingBy: n.Missing.By, Leaf: n.IsLeaf(), LeafIndex: n.LeafIndex,
+		}
+		if n.Parent != nil && n.Parent.Index >= 0 {
+			vn.Parent = n.Parent.Index
+		}
+		if n.IsLeaf() {
+			vn.Expr = n.Expr.Text
+			vn.Direction = n.Direction.String()
+			vn.Normalize = string(n.Normalize.Method)
+			vn.Low, vn.High, vn.Mean, vn.SD, vn.Clip = n.Normalize.Low, n.Normalize.High, n.Normalize.Mean, n.Normalize.SD, n.Normalize.Clip
+			vn.Transform = string(n.Transform)
+			if n.Winsorize != nil {
+				vn.Winsorize = []float64{n.Winsorize.Lower, n.Winsorize.Upper}
+			}
+			v.Leaves = append(v.Leaves, i)
+		} else {
+			vn.Aggregate = aggName(n)
+		}
+		v.Nodes[i] = vn
+	}
+	v.Metrics = nil
+	for _, m := range set.Metrics {
+		vm := ViewMetric{Name: m.Name, Title: m.Title, Unit: m.Unit}
+		if m.Expr != nil {
+			vm.Expr = m.Expr.Text
+		}
+		v.Metrics = append(v.Metrics, vm)
+	}
+	v.Adjustments = make([]ViewAdjustment, len(set.Adjustments))
+	for a, adj := range set.Adjustments {
+		va := ViewAdjustment{ID: adj.ID, Name: adj.Name, Min: adj.Min, Max: adj.Max, CapGrade: adj.CapGrade, AppliesTo: adj.AppliesTo, DefinitionKnown: true}
+		if adj.Points != nil {
+			va.Points = adj.Points.Text
+		}
+		if adj.When != nil {
+			va.When = adj.When.Text
+		}
+		v.Adjustments[a] = va
+	}
+	v.Grades = make([]ViewGrade, len(set.Grades))
+	for g, gr := range set.Grades {
+		v.Grades[g] = ViewGrade{Name: gr.Name, Min: gr.Min, MaxShare: gr.MaxShare}
+	}
+}
+
+// finish computes the derived fields: nominal weights, the groups' best and
+// mean leaf values and mean dimension values.
+func (v *View) finish() {
+	for i := range v.Nodes {
+		n := &v.Nodes[i]
+		n.Nominal = n.Share
+		if n.Parent >= 0 {
+			n.Nominal *= v.Nodes[n.Parent].Nominal
+		}
+	}
+	dims := v.Dimensions()
+	for gi := range v.Groups {
+		g := &v.Groups[gi]
+		g.Best = make([]float64, len(v.Leaves))
+		g.Mean = make([]float64, len(v.Leaves))
+		for l := range v.Leaves {
+			best, sum, n := math.Inf(-1), 0.0, 0
+			for _, k := range g.Members {
+				s := &v.Subjects[k]
+				if !s.Rated || l >= len(s.Cells) {
+					continue
+				}
+				x := s.Cells[l].Value
+				if math.IsNaN(x) || s.Cells[l].Weight <= 0 {
+					continue
+				}
+				best = math.Max(best, x)
+				sum += x
+				n++
+			}
+			g.Best[l], g.Mean[l] = math.NaN(), math.NaN()
+			if n > 0 {
+				g.Best[l], g.Mean[l] = best, sum/float64(n)
+			}
+		}
+		g.DimMean = make([]float64, len(dims))
+		for d, ni := range dims {
+			sum, n := 0.0, 0
+			for _, k := range g.Members {
+				s := &v.Subjects[k]
+				if s.Rated && !math.IsNaN(s.Nodes[ni]) {
+					sum += s.Nodes[ni]
+					n++
+				}
+			}
+			g.DimMean[d] = math.NaN()
+			if n > 0 {
+				g.DimMean[d] = sum / float64(n)
+			}
+		}
+	}
+}
+
+// Dimensions returns the node indices of the top-level nodes of the tree
+// (the dimensions of the radar chart and heatmap), in tree order.
+func (v *View) Dimensions() []int {
+	var out []int
+	for i, n := range v.Nodes {
+		if n.Parent < 0 {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// GroupDimensions returns the dimensions that apply to at least one rated
+// subject of group g.
+func (v *View) GroupDimensions(g *ViewGroup) []int {
+	var out []int
+	for _, ni := range v.Dimensions() {
+		for _, k := range g.Members {
+			s := &v.Subjects[k]
+			if s.Rated && !math.IsNaN(s.Nodes[ni]) {
+				out = append(out, ni)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Group returns the peer group with the given label, or nil.
+func (v *View) Group(label string) *ViewGroup {
+	i := sort.Search(len(v.Groups), func(i int) bool { return v.Groups[i].Label >= label })
+	if i < len(v.Groups) && v.Groups[i].Label == label {
+		return &v.Groups[i]
+	}
+	for i := range v.Groups { // not sorted (hand-built view)
+		if v.Groups[i].Label == label {
+			return &v.Groups[i]
+		}
+	}
+	return nil
+}
+
+// LeafPoints is one leaf's gain or loss in a subject's score.
+type LeafPoints struct {
+	Leaf   int     // leaf index
+	Points float64 // points, ≥ 0
+}
+
+// Shortfalls returns the subject's weaknesses (短板): the leaves costing it
+// the most points against its peer group's best, largest first, at most max
+// of them (all when max ≤ 0), leaves costing nothing left out:
+//
+//	cost_l = (best_l − v_l) · w_l
+//
+// where v_l is the subject's normalised value of leaf l, w_l its effective
+// weight and best_l the highest normalised value of l among the group's rated
+// subjects. A leaf that took no part (w_l = 0) costs nothing: its siblings
+// were reweighted. Ties are broken by leaf order.
+func (v *View) Shortfalls(k, max int) []LeafPoints {
+	s := &v.Subjects[k]
+	g := v.Group(s.Group)
+	if g == nil || !s.Rated {
+		return nil
+	}
+	return topPoints(s, max, func(l int) float64 { return (g.Best[l] - s.Cells[l].Value) * s.Cells[l].Weight })
+}
+
+// Strengths returns the leaves where the subject gains the most points over
+// its peer group's mean, largest first, at most max of them:
+//
+//	gain_l = (v_l − mean_l) · w_l
+//
+// with mean_l the mean normalised value of leaf l over the group's rated
+// subjects that it took part for. Leaves with no gain are left out.
+func (v *View) Strengths(k, max int) []LeafPoints {
+	s := &v.Subjects[k]
+	g := v.Group(s.Group)
+	if g == nil || !s.Rated {
+		return nil
+	}
+	return topPoints(s, max, func(l int) float64 { return (s.Cells[l].Value - g.Mean[l]) * s.Cells[l].Weight })
+}
+
+func topPoints(s *ViewSubject, max int, points func(l int) float64) []LeafPoints {
+	var out []LeafPoints
+	for l := range s.Cells {
+		c := &s.Cells[l]
+		if !c.Applies || c.Weight <= 0 || math.IsNaN(c.Value) {
+			continue
+		}
+		p := points(l)
+		if math.IsNaN(p) || p <= 1e-12 {
+			continue
+		}
+		out = append(out, LeafPoints{Leaf: l, Points: p})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Points > out[j].Points })
+	if max > 0 && len(out) > max {
+		out = out[:max]
+	}
+	return out
+}
+
+// SetPrevious attaches the outcome of the previous batch: each subject of v
+// gets its rank, score and grade in prev (matched by id), and the writers
+// show the change columns. A subject absent from prev keeps Prev nil.
+func (v *View) SetPrevious(prev *View) {
+	byID := make(map[string]*ViewSubject, len(prev.Subjects))
+	for k := range prev.Subjects {
+		byID[prev.Subjects[k].ID] = &prev.Subjects[k]
+	}
+	for k := range v.Subjects {
+		s := &v.Subjects[k]
+		p, ok := byID[s.ID]
+		if !ok {
+			s.Prev = nil
+			continue
+		}
+		s.Prev = &ViewPrevious{Rated: p.Rated, Rank: p.Rank, Score: p.Score, Grade: p.Grade, SameGroup: p.Group == s.Group}
+	}
+	v.HasPrevious = true
+	v.PrevPeriod = prev.Meta.Period
+}
+
+// generatedAt is the batch's timestamp in UTC.
+func (v *View) generatedAt() time.Time { return v.Meta.GeneratedAt.UTC() }
