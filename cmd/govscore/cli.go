@@ -44,6 +44,9 @@ func commands() []command {
 		{"test", "DIR", "run the expectations in DIR/tests.yaml", cmdTest},
 		{"assess", "DIR [--period P]", "assessment reliability report: raters, role means, ICC(1), Krippendorff's alpha, reciprocity flags", cmdAssess},
 		{"gen", "DIR --subjects N --leaves M [--seed S]", "write a synthetic project (for benchmarks)", cmdGen},
+		{"db", "migrate | import DIR [--db URL]", "create or upgrade the database schema; import subjects and metrics", cmdDB},
+		{"batch", "list | show ID | approve ID | publish ID | diff A B [--db URL]", "stored batches and their lifecycle", cmdBatch},
+		{"report", "--batch ID [--db URL] [-o OUT]", "write the outputs of a stored batch", cmdReport},
 	}
 }
 

@@ -99,6 +99,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	format := fs.String("format", "", "comma-separated output `formats` (default: all of "+strings.Join(availableFormats(), ",")+")")
 	quiet := fs.Bool("q", false, "do not print the ranking summary")
 	top := fs.Int("top", 10, "subjects per peer group in the summary (0 = all)")
+	db := fs.String("db", "", "read the data from this database `URL` and store the batch there (default $"+dbEnv+")")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -110,6 +111,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	files, dir, err := in.files(pos)
 	if err != nil {
 		return err
+	}
+	if u := dbURL(e, *db); u != "" {
+		return runDB(ctx, e, u, files, *period, *out, want, *quiet, *top)
 	}
 	b, err := loadAndRun(ctx, e, files, *period)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/govscore/govscore/assess"
 	"github.com/govscore/govscore/csvdata"
 	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/diag"
@@ -21,8 +22,9 @@ import (
 // ImportFiles names the files of one import: a subjects file and metric
 // files, as for a file-based run.
 type ImportFiles struct {
-	Subjects string
-	Metrics  []string
+	Subjects    string
+	Metrics     []string
+	Assessments []string // optional; needs ImportOptions.Items
 }
 
 // ImportOptions tune Import.
@@ -30,6 +32,9 @@ type ImportOptions struct {
 	// Data is what the data must conform to (kinds, metric bounds), as for
 	// csvdata.Load; the zero value checks only the files themselves.
 	Data csvdata.Options
+	// Items are the indicator set's assessment items, against which
+	// assessments files are validated (batch.AssessItems).
+	Items []assess.Item
 	// Progress, when not nil, is called with the number of metric rows
 	// sent so far, about every million rows.
 	Progress func(rows int64)
@@ -44,10 +49,11 @@ type FileInfo struct {
 
 // ImportReport says what an import changed.
 type ImportReport struct {
-	ID                                              int64
-	Files                                           []FileInfo
-	SubjectsAdded, SubjectsUpdated, SubjectsUnchanged int
-	MetricsAdded, MetricsChanged, MetricsUnchanged    int64
+	ID                                                         int64
+	Files                                                      []FileInfo
+	SubjectsAdded, SubjectsUpdated, SubjectsUnchanged          int
+	MetricsAdded, MetricsChanged, MetricsUnchanged             int64
+	AssessmentsAdded, AssessmentsChanged, AssessmentsUnchanged int
 	// Warnings from reading the files (e.g. a file read as GB18030).
 	Warnings []diag.Warning
 }
@@ -57,7 +63,8 @@ const importLock = 0x676f76696d707274 // "govimprt": serialises imports
 const (
 	sqlInsertImport = `INSERT INTO imports (files, sha256) VALUES ($1, $2) RETURNING id`
 	sqlUpdateImport = `UPDATE imports SET subjects_added = $2, subjects_updated = $3, subjects_unchanged = $4,
-	metrics_added = $5, metrics_changed = $6, metrics_unchanged = $7 WHERE id = $1`
+	metrics_added = $5, metrics_changed = $6, metrics_unchanged = $7,
+	assessments_added = $8, assessments_changed = $9, assessments_unchanged = $10 WHERE id = $1`
 	sqlAnyPeriod       = `SELECT period FROM metric_columns LIMIT 1`
 	sqlTempSubjects    = `CREATE TEMP TABLE tmp_subjects (code text, name text, kind text, parent text, attrs jsonb) ON COMMIT DROP`
 	sqlCopyTmpSubjects = `COPY tmp_subjects (code, name, kind, parent, attrs) FROM STDIN`
@@ -105,8 +112,13 @@ func (db *DB) Import(ctx context.Context, files ImportFiles, opt ImportOptions) 
 	if err != nil {
 		return nil, err
 	}
-	rep := &ImportReport{Warnings: ds.Warnings}
+	ratings, err := parseAssessments(files.Assessments, opt.Items, ds)
+	if err != nil {
+		return nil, err
+	}
+	rep := &ImportReport{Warnings: diag.SortWarnings(append(ds.Warnings, ratings.Warnings...))}
 	all := append([]string{files.Subjects}, files.Metrics...)
+	all = append(all, files.Assessments...)
 	whole := sha256.New()
 	for _, f := range all {
 		fi, err := hashFile(f)
@@ -139,8 +151,12 @@ func (db *DB) Import(ctx context.Context, files ImportFiles, opt ImportOptions) 
 	if err := db.importMetrics(ctx, tx, ds, files.Metrics, subjIDs, rep, opt.Progress); err != nil {
 		return nil, err
 	}
+	if err := db.importAssessments(ctx, tx, ratings, ds, subjIDs, rep); err != nil {
+		return nil, err
+	}
 	if _, err := tx.ExecContext(ctx, sqlUpdateImport, rep.ID, rep.SubjectsAdded, rep.SubjectsUpdated, rep.SubjectsUnchanged,
-		rep.MetricsAdded, rep.MetricsChanged, rep.MetricsUnchanged); err != nil {
+		rep.MetricsAdded, rep.MetricsChanged, rep.MetricsUnchanged,
+		rep.AssessmentsAdded, rep.AssessmentsChanged, rep.AssessmentsUnchanged); err != nil {
 		return nil, db.mapError(ctx, "import", err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -12,6 +12,9 @@ CREATE TABLE imports (
     metrics_added      bigint      NOT NULL DEFAULT 0,
     metrics_changed    bigint      NOT NULL DEFAULT 0,
     metrics_unchanged  bigint      NOT NULL DEFAULT 0,
+    assessments_added     integer  NOT NULL DEFAULT 0,
+    assessments_changed   integer  NOT NULL DEFAULT 0,
+    assessments_unchanged integer  NOT NULL DEFAULT 0,
     imported_at        timestamptz NOT NULL DEFAULT now(),
     imported_by        text        NOT NULL DEFAULT current_user
 );
@@ -57,6 +60,20 @@ CREATE TABLE metrics (
     loaded_at  timestamptz NOT NULL,
     PRIMARY KEY (period, metric_id, subject_id)
 ) PARTITION BY RANGE (period);
+
+-- assessments holds one row per rating (SPEC §5); seq keeps the order of
+-- the rows within their import.
+CREATE TABLE assessments (
+    period     text        COLLATE "C" NOT NULL,
+    item       text        NOT NULL,
+    subject_id integer     NOT NULL REFERENCES subjects (id),
+    rater      text        NOT NULL,
+    role       text        NOT NULL,
+    score      double precision NOT NULL,
+    import_id  bigint      NOT NULL REFERENCES imports (id),
+    seq        integer     NOT NULL,
+    PRIMARY KEY (period, item, subject_id, rater)
+);
 
 CREATE TABLE indicator_sets (
     id         bigserial   PRIMARY KEY,

@@ -1,0 +1,448 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/reports"
+	"github.com/govscore/govscore/store/postgres"
+)
+
+// dbEnv is the environment variable naming the database (SPEC §7).
+const dbEnv = "GOVSCORE_DATABASE_URL"
+
+// dbURL returns --db, else $GOVSCORE_DATABASE_URL.
+func dbURL(e *env, flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	return e.getenv(dbEnv)
+}
+
+// openDB opens the database and, unless migrating, checks its schema.
+func openDB(ctx context.Context, e *env, flagValue string, check bool) (*postgres.DB, error) {
+	u := dbURL(e, flagValue)
+	if u == "" {
+		return nil, usagef("no database: give --db URL or set %s", dbEnv)
+	}
+	db, err := postgres.Open(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	if check {
+		if err := db.CheckSchema(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+func cmdDB(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(e.stdout, "usage: govscore db migrate [--db URL]\n       govscore db import DIR | --subjects F --metrics F[,F] [--indicators F] [--db URL]")
+		if len(args) == 0 {
+			return usagef("missing subcommand (migrate or import)")
+		}
+		return nil
+	}
+	switch args[0] {
+	case "migrate":
+		return dbMigrate(ctx, e, args[1:])
+	case "import":
+		return dbImport(ctx, e, args[1:])
+	}
+	return usagef("unknown subcommand %q (want migrate or import)", args[0])
+}
+
+func dbMigrate(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "db")
+	url := fs.String("db", "", "database `URL` (default $"+dbEnv+")")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("db migrate takes no arguments: %s", strings.Join(pos, " "))
+	}
+	db, err := openDB(ctx, e, *url, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintf(e.stdout, "schema is up to date (version %d)\n", postgres.SchemaVersion())
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "applied migrations %s; schema version %d\n", joinInts(applied), postgres.SchemaVersion())
+	return nil
+}
+
+func dbImport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "db")
+	url := fs.String("db", "", "database `URL` (default $"+dbEnv+")")
+	var in inputFlags
+	in.register(fs)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	files, err := importFiles(&in, pos)
+	if err != nil {
+		return err
+	}
+	var opt postgres.ImportOptions
+	if files.Indicators != "" {
+		set, err := indicators.ParseFile(files.Indicators)
+		if err != nil {
+			return err
+		}
+		opt.Data = batch.LoadOptions(set)
+		opt.Items = batch.AssessItems(set)
+	}
+	opt.Progress = func(n int64) {
+		if n >= 1_000_000 {
+			fmt.Fprintf(e.stderr, "import: %d metric rows sent\n", n)
+		}
+	}
+	db, err := openDB(ctx, e, *url, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rep, err := db.Import(ctx, postgres.ImportFiles{Subjects: files.Subjects, Metrics: files.Metrics, Assessments: files.Assessments}, opt)
+	if err != nil {
+		return err
+	}
+	printWarnings(e.stderr, rep.Warnings, 20)
+	fmt.Fprintf(e.stdout, "import %d: subjects %d added, %d updated, %d unchanged; metric values %d added, %d changed, %d unchanged",
+		rep.ID, rep.SubjectsAdded, rep.SubjectsUpdated, rep.SubjectsUnchanged, rep.MetricsAdded, rep.MetricsChanged, rep.MetricsUnchanged)
+	if len(files.Assessments) > 0 {
+		fmt.Fprintf(e.stdout, "; ratings %d added, %d changed, %d unchanged", rep.AssessmentsAdded, rep.AssessmentsChanged, rep.AssessmentsUnchanged)
+	}
+	fmt.Fprintln(e.stdout)
+	return nil
+}
+
+// importFiles resolves the files of `db import`: DIR (its data/ files and,
+// when present, indicators.yaml for kinds and bounds) or the flags.
+func importFiles(in *inputFlags, pos []string) (batch.Files, error) {
+	var files batch.Files
+	switch len(pos) {
+	case 0:
+	case 1:
+		var err error
+		if files, err = batch.FromDir(pos[0]); err != nil {
+			return files, usagef("%v", err)
+		}
+	default:
+		return files, usagef("too many arguments: %s", strings.Join(pos[1:], " "))
+	}
+	if in.indicators != "" {
+		files.Indicators = in.indicators
+	}
+	if in.subjects != "" {
+		files.Subjects = in.subjects
+	}
+	if in.metrics != "" {
+		files.Metrics = splitList(in.metrics)
+	}
+	if in.assessments != "" {
+		files.Assessments = splitList(in.assessments)
+	}
+	if files.Subjects == "" || len(files.Metrics) == 0 {
+		return files, usagef("give DIR, or --subjects F and --metrics F[,F]")
+	}
+	return files, nil
+}
+
+// runDB is `govscore run --db`: the indicator set from files, the data from
+// the database; the batch is stored as a draft and its id printed. Output
+// files are written only when -o is given.
+func runDB(ctx context.Context, e *env, url string, files batch.Files, period, outDir string, want map[string]bool, quiet bool, top int) error {
+	if files.Indicators == "" {
+		return usagef("missing the indicator set (DIR/indicators.yaml or --indicators)")
+	}
+	set, err := indicators.ParseFile(files.Indicators)
+	if err != nil {
+		return err
+	}
+	at, err := generatedAt(e)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	db, err := openDB(ctx, e, url, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	per, err := db.ResolvePeriod(ctx, period, set.Period)
+	if err != nil {
+		return err
+	}
+	ds, err := db.LoadDataset(ctx, per, postgres.LoadOptions{Progress: func(n int64) {
+		if n >= 1_000_000 {
+			fmt.Fprintf(e.stderr, "run: %d metric rows read\n", n)
+		}
+	}})
+	if err != nil {
+		return err
+	}
+	if err := postgres.CheckDataset(ds, batch.LoadOptions(set)); err != nil {
+		return err
+	}
+	p, err := batch.Assemble(files, set, ds)
+	if err != nil {
+		return err
+	}
+	if len(set.Assessments) > 0 {
+		if p.Ratings, err = db.LoadAssessments(ctx, per); err != nil {
+			return err
+		}
+	}
+	b, err := p.Run(ctx, batch.Options{Period: per.String(), GeneratedAt: at})
+	if err != nil {
+		return err
+	}
+	var stored []postgres.Output
+	for _, f := range formats {
+		write := f.write
+		stored = append(stored, postgres.Output{Name: f.file, Write: func(w io.Writer) error { return write(w, b) }})
+	}
+	id, err := db.SaveBatch(ctx, b, stored)
+	if err != nil {
+		return err
+	}
+	if outDir != "" {
+		var outputs []output
+		for _, f := range formats {
+			if want[f.name] {
+				write := f.write
+				outputs = append(outputs, output{f.file, func(w io.Writer) error { return write(w, b) }})
+			}
+		}
+		if err := writeAtomic(outDir, outputs); err != nil {
+			return fmt.Errorf("batch %d is stored, but writing %s failed: %w", id, outDir, err)
+		}
+	}
+	printWarnings(e.stderr, b.Warnings, 20)
+	if !quiet {
+		if err := reports.WriteSummary(e.stdout, b, top); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout)
+	}
+	fmt.Fprintf(e.stdout, "batch %d (draft): %s %s, period %s, data sha256 %.12s\n", id, b.Meta.SetID, b.Meta.SetVersion, b.Meta.Period, b.Meta.DataSHA256)
+	return nil
+}
+
+func cmdBatch(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "batch")
+	url := fs.String("db", "", "database `URL` (default $"+dbEnv+")")
+	by := fs.String("by", "", "`name` recorded as approver or publisher (default $USER, else the database user)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("missing subcommand (list, show, approve, publish or diff)")
+	}
+	ids := func(n int) ([]int64, error) {
+		if len(pos)-1 != n {
+			return nil, usagef("batch %s takes %d batch id(s)", pos[0], n)
+		}
+		out := make([]int64, n)
+		for i := range out {
+			v, err := strconv.ParseInt(pos[1+i], 10, 64)
+			if err != nil || v <= 0 {
+				return nil, usagef("invalid batch id %q", pos[1+i])
+			}
+			out[i] = v
+		}
+		return out, nil
+	}
+	var want int
+	switch pos[0] {
+	case "list":
+		want = 0
+	case "show", "approve", "publish":
+		want = 1
+	case "diff":
+		want = 2
+	default:
+		return usagef("unknown subcommand %q (want list, show, approve, publish or diff)", pos[0])
+	}
+	id, err := ids(want)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, e, *url, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	who := *by
+	if who == "" {
+		who = e.getenv("USER")
+	}
+	switch pos[0] {
+	case "list":
+		bs, err := db.Batches(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tSTATUS\tSET\tVERSION\tPERIOD\tSUBJECTS\tRATED\tDATA\tCREATED")
+		for _, b := range bs {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%.12s\t%s\n", b.ID, b.Status, b.SetID, b.SetVersion, b.Period, b.Subjects, b.Rated, b.DataSHA256, b.CreatedAt.Format("2006-01-02 15:04:05Z"))
+		}
+		return tw.Flush()
+	case "show":
+		b, err := db.Batch(ctx, id[0])
+		if err != nil {
+			return err
+		}
+		printBatch(e.stdout, b)
+		return nil
+	case "approve":
+		if err := db.Approve(ctx, id[0], who); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "batch %d approved\n", id[0])
+		return nil
+	case "publish":
+		if err := db.Publish(ctx, id[0], who); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "batch %d published; it can no longer change\n", id[0])
+		return nil
+	}
+	changes, err := db.Diff(ctx, id[0], id[1])
+	if err != nil {
+		return err
+	}
+	printDiff(e.stdout, id[0], id[1], changes)
+	return nil
+}
+
+func printBatch(w io.Writer, b *postgres.BatchInfo) {
+	fmt.Fprintf(w, "batch %d\n", b.ID)
+	fmt.Fprintf(w, "  status:         %s\n", b.Status)
+	fmt.Fprintf(w, "  indicator set:  %s %q version %s (sha256 %s)\n", b.SetID, b.SetName, b.SetVersion, b.SetSHA256)
+	fmt.Fprintf(w, "  period:         %s\n", b.Period)
+	fmt.Fprintf(w, "  data sha256:    %s\n", b.DataSHA256)
+	fmt.Fprintf(w, "  engine:         %s\n", b.EngineVersion)
+	fmt.Fprintf(w, "  subjects:       %d (%d rated)\n", b.Subjects, b.Rated)
+	fmt.Fprintf(w, "  generated at:   %s\n", b.GeneratedAt.Format("2006-01-02T15:04:05Z"))
+	fmt.Fprintf(w, "  created:        %s by %s\n", b.CreatedAt.Format("2006-01-02T15:04:05Z"), b.CreatedBy)
+	if b.ApprovedAt != nil {
+		fmt.Fprintf(w, "  approved:       %s by %s\n", b.ApprovedAt.Format("2006-01-02T15:04:05Z"), b.ApprovedBy)
+	}
+	if b.PublishedAt != nil {
+		fmt.Fprintf(w, "  published:      %s by %s\n", b.PublishedAt.Format("2006-01-02T15:04:05Z"), b.PublishedBy)
+	}
+}
+
+func printDiff(w io.Writer, a, b int64, changes []postgres.Change) {
+	if len(changes) == 0 {
+		fmt.Fprintf(w, "batches %d and %d give every subject the same score, rank and grade\n", a, b)
+		return
+	}
+	num := func(x float64) string {
+		if math.IsNaN(x) {
+			return "-"
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	rank := func(r int) string {
+		if r == 0 {
+			return "-"
+		}
+		return strconv.Itoa(r)
+	}
+	str := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "PEER GROUP\tSUBJECT\tSCORE %d\tSCORE %d\tDELTA\tRANK %d\tRANK %d\tGRADE %d\tGRADE %d\n", a, b, a, b, a, b)
+	for _, c := range changes {
+		delta := "-"
+		if !math.IsNaN(c.ScoreA) && !math.IsNaN(c.ScoreB) {
+			delta = strconv.FormatFloat(c.ScoreB-c.ScoreA, 'g', 6, 64)
+		}
+		subj := c.Subject
+		switch {
+		case !c.InA:
+			subj += " (new)"
+		case !c.InB:
+			subj += " (gone)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.PeerGroup, subj, num(c.ScoreA), num(c.ScoreB), delta,
+			rank(c.RankA), rank(c.RankB), str(c.GradeA), str(c.GradeB))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "%d subject(s) changed\n", len(changes))
+}
+
+func cmdReport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "report")
+	url := fs.String("db", "", "database `URL` (default $"+dbEnv+")")
+	id := fs.Int64("batch", 0, "batch `id` to render")
+	out := fs.String("o", "", "output `directory` (default ./batch-<id>)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("report takes no arguments: %s", strings.Join(pos, " "))
+	}
+	if *id <= 0 {
+		return usagef("missing --batch ID")
+	}
+	dir := *out
+	if dir == "" {
+		dir = filepath.Join(".", fmt.Sprintf("batch-%d", *id))
+	}
+	db, err := openDB(ctx, e, *url, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	names, err := db.OutputNames(ctx, *id)
+	if err != nil {
+		return err
+	}
+	var outputs []output
+	for _, n := range names {
+		outputs = append(outputs, output{n, func(w io.Writer) error { return db.WriteOutput(ctx, *id, n, w) }})
+	}
+	if err := writeAtomic(dir, outputs); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s to %s\n", strings.Join(names, ", "), dir)
+	return nil
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ", ")
+}
+

@@ -1,0 +1,139 @@
+package postgres
+
+import (
+	"context"
+	"os"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/govscore/govscore/assess"
+	"github.com/govscore/govscore/csvdata"
+	"github.com/govscore/govscore/dataset"
+	"github.com/govscore/govscore/diag"
+)
+
+const (
+	sqlTempAssessments = `CREATE TEMP TABLE tmp_assessments (period text COLLATE "C", item text, subject_id integer,
+	rater text, role text, score double precision, seq integer) ON COMMIT DROP`
+	sqlCopyTmpAssessments = `COPY tmp_assessments (period, item, subject_id, rater, role, score, seq) FROM STDIN`
+	sqlMergeAssessments   = `WITH up AS (
+	INSERT INTO assessments AS a (period, item, subject_id, rater, role, score, import_id, seq)
+	SELECT period, item, subject_id, rater, role, score, $1, seq FROM tmp_assessments
+	ON CONFLICT (period, item, subject_id, rater) DO UPDATE SET role = EXCLUDED.role, score = EXCLUDED.score,
+		import_id = EXCLUDED.import_id, seq = EXCLUDED.seq
+	WHERE (a.role, a.score) IS DISTINCT FROM (EXCLUDED.role, EXCLUDED.score)
+	RETURNING xmax = 0 AS ins)
+SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up`
+	sqlPeriodAssessments = `SELECT a.item, s.code, a.rater, a.role, a.score FROM assessments a JOIN subjects s ON s.id = a.subject_id
+WHERE a.period = $1 ORDER BY a.import_id, a.seq`
+)
+
+// parseAssessments validates assessments files as batch.Load does: against
+// the set's items and the import's subjects, one period format with the
+// metrics. Problems come back as a diag.List.
+func parseAssessments(files []string, items []assess.Item, ds *dataset.Dataset) (*csvdata.Assessments, error) {
+	if len(files) == 0 {
+		return &csvdata.Assessments{}, nil
+	}
+	var errs diag.List
+	if len(items) == 0 {
+		errs.Add(diag.Pos{File: files[0]}, "assessments file given but no indicator set declaring `assessments:` items: give --indicators (or DIR/indicators.yaml) so the ratings can be validated")
+		return nil, errs.Err()
+	}
+	ids := make([]string, ds.Len())
+	for i := range ds.Subjects {
+		ids[i] = ds.Subjects[i].ID
+	}
+	var parts []*csvdata.Assessments
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		a, err := csvdata.ParseAssessments(f, data, items, ids)
+		if err != nil {
+			errs.Append(err)
+			continue
+		}
+		parts = append(parts, a)
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	merged, err := csvdata.MergeAssessments(parts...)
+	if err != nil {
+		return nil, err
+	}
+	if ps := ds.Periods(); len(ps) > 0 {
+		for i := range merged.Rows {
+			r := &merged.Rows[i]
+			if r.Period.Kind != ps[0].Kind {
+				errs.Add(r.Pos, "period %q is %s but the metrics' periods are %s: use one period format in all data files", r.Period, r.Period.Kind, ps[0].Kind)
+				break
+			}
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return merged, nil
+}
+
+// importAssessments merges the ratings into assessments.
+func (db *DB) importAssessments(ctx context.Context, tx *sqlx.Tx, a *csvdata.Assessments, ds *dataset.Dataset, subjIDs []int32, rep *ImportReport) error {
+	if len(a.Rows) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, sqlTempAssessments); err != nil {
+		return db.mapError(ctx, "import assessments", err)
+	}
+	stmt, err := tx.PrepareContext(ctx, sqlCopyTmpAssessments)
+	if err != nil {
+		return db.mapError(ctx, "import assessments", err)
+	}
+	for i := range a.Rows {
+		r := &a.Rows[i]
+		k, _ := ds.SubjectIndex(r.Subject)
+		if _, err := stmt.ExecContext(ctx, r.Period.String(), r.Item, subjIDs[k], r.Rater, r.Role, r.Score, i); err != nil {
+			stmt.Close()
+			return db.mapError(ctx, "import assessments", err)
+		}
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		stmt.Close()
+		return db.mapError(ctx, "import assessments", err)
+	}
+	if err := stmt.Close(); err != nil {
+		return db.mapError(ctx, "import assessments", err)
+	}
+	var added, changed int
+	if err := tx.QueryRowxContext(ctx, sqlMergeAssessments, rep.ID).Scan(&added, &changed); err != nil {
+		return db.mapError(ctx, "import assessments", err)
+	}
+	rep.AssessmentsAdded, rep.AssessmentsChanged = added, changed
+	rep.AssessmentsUnchanged = len(a.Rows) - added - changed
+	return nil
+}
+
+// LoadAssessments reads the ratings of period p, in import order, for
+// batch.Project.Ratings.
+func (db *DB) LoadAssessments(ctx context.Context, p dataset.Period) (*csvdata.Assessments, error) {
+	rows, err := db.x.QueryContext(ctx, sqlPeriodAssessments, p.String())
+	if err != nil {
+		return nil, db.mapError(ctx, "reading assessments", err)
+	}
+	defer rows.Close()
+	out := &csvdata.Assessments{}
+	for rows.Next() {
+		var r csvdata.Assessment
+		r.Period = p
+		if err := rows.Scan(&r.Item, &r.Subject, &r.Rater, &r.Role, &r.Score); err != nil {
+			return nil, db.mapError(ctx, "reading assessments", err)
+		}
+		out.Rows = append(out.Rows, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.mapError(ctx, "reading assessments", err)
+	}
+	return out, nil
+}
