@@ -12,6 +12,7 @@ type labels map[string]string
 
 var labelsByLang = map[string]labels{
 	"zh": {
+		"lang":           "zh-CN",
 		"report":         "评价结果报告",
 		"period":         "评价期",
 		"prevPeriod":     "上期",
@@ -125,6 +126,7 @@ var labelsByLang = map[string]labels{
 		"descRadar":      "实线为本对象，虚线为同类组平均。",
 	},
 	"en": {
+		"lang":           "en",
 		"report":         "Evaluation report",
 		"period":         "Period",
 		"prevPeriod":     "previous",
