@@ -58,6 +58,10 @@ type ImportReport struct {
 	Warnings []diag.Warning
 }
 
+// testHookBeforeCommit, set by tests, runs inside the import transaction
+// just before it commits (to simulate a server lost mid-import).
+var testHookBeforeCommit func(ctx context.Context, tx *sqlx.Tx)
+
 const importLock = 0x676f76696d707274 // "govimprt": serialises imports
 
 const (
@@ -85,15 +89,15 @@ SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up`
 	value double precision, source text) ON COMMIT DROP`
 	sqlCopyTmpMetrics = `COPY tmp_metrics (period, metric_id, subject_id, value, source) FROM STDIN`
 	sqlCopyMetrics    = `COPY metrics (period, metric_id, subject_id, value, source, import_id, loaded_at) FROM STDIN`
-	sqlMergeMetrics   = `WITH up AS (
-	INSERT INTO metrics AS m (period, metric_id, subject_id, value, source, import_id, loaded_at)
-	SELECT period, metric_id, subject_id, value, source, $1, $2 FROM tmp_metrics
-	ON CONFLICT (period, metric_id, subject_id) DO UPDATE SET value = EXCLUDED.value, source = EXCLUDED.source,
-		import_id = EXCLUDED.import_id, loaded_at = EXCLUDED.loaded_at
-	WHERE (m.value, m.source) IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.source)
-	RETURNING xmax = 0 AS ins)
-SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up`
-	sqlCountTmpMetrics = `SELECT count(*) FROM tmp_metrics`
+	// RETURNING xmax is not available on a partitioned table, so the
+	// merge is an UPDATE of the changed rows and an INSERT of the new ones.
+	sqlUpdateMetrics = `UPDATE metrics AS m SET value = t.value, source = t.source, import_id = $1, loaded_at = $2
+FROM tmp_metrics t
+WHERE m.period = t.period AND m.metric_id = t.metric_id AND m.subject_id = t.subject_id
+	AND (m.value, m.source) IS DISTINCT FROM (t.value, t.source)`
+	sqlInsertMetrics = `INSERT INTO metrics (period, metric_id, subject_id, value, source, import_id, loaded_at)
+SELECT period, metric_id, subject_id, value, source, $1, $2 FROM tmp_metrics
+ON CONFLICT (period, metric_id, subject_id) DO NOTHING`
 )
 
 // Import validates the files exactly as csvdata.Load does (the same errors,
@@ -153,6 +157,9 @@ func (db *DB) Import(ctx context.Context, files ImportFiles, opt ImportOptions) 
 	}
 	if err := db.importAssessments(ctx, tx, ratings, ds, subjIDs, rep); err != nil {
 		return nil, err
+	}
+	if testHookBeforeCommit != nil {
+		testHookBeforeCommit(ctx, tx)
 	}
 	if _, err := tx.ExecContext(ctx, sqlUpdateImport, rep.ID, rep.SubjectsAdded, rep.SubjectsUpdated, rep.SubjectsUnchanged,
 		rep.MetricsAdded, rep.MetricsChanged, rep.MetricsUnchanged,
@@ -358,10 +365,16 @@ func (db *DB) importMetrics(ctx context.Context, tx *sqlx.Tx, ds *dataset.Datase
 			rep.MetricsAdded += n
 			continue
 		}
-		var added, changed int64
-		if err := tx.QueryRowxContext(ctx, sqlMergeMetrics, rep.ID, loadedAt).Scan(&added, &changed); err != nil {
+		res, err := tx.ExecContext(ctx, sqlUpdateMetrics, rep.ID, loadedAt)
+		if err != nil {
 			return db.mapError(ctx, "import metrics", err)
 		}
+		changed, _ := res.RowsAffected()
+		res, err = tx.ExecContext(ctx, sqlInsertMetrics, rep.ID, loadedAt)
+		if err != nil {
+			return db.mapError(ctx, "import metrics", err)
+		}
+		added, _ := res.RowsAffected()
 		rep.MetricsAdded += added
 		rep.MetricsChanged += changed
 		rep.MetricsUnchanged += n - added - changed

@@ -124,14 +124,19 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 	if err != nil {
 		return db.mapError(ctx, "checking the schema version", err)
 	}
-	want := SchemaVersion()
+	return checkVersion(db.url, v, SchemaVersion())
+}
+
+// checkVersion compares the database's schema version have with the
+// version want this build expects.
+func checkVersion(url string, v, want int) error {
 	switch {
 	case v == 0:
-		return fmt.Errorf("%s: %w", db.url, ErrSchemaMissing)
+		return fmt.Errorf("%s: %w", url, ErrSchemaMissing)
 	case v < want:
-		return fmt.Errorf("%s: schema version %d, this govscore needs %d: %w", db.url, v, want, ErrSchemaOld)
+		return fmt.Errorf("%s: schema version %d, this govscore needs %d: %w", url, v, want, ErrSchemaOld)
 	case v > want:
-		return fmt.Errorf("%s: schema version %d, this govscore knows %d: %w", db.url, v, want, ErrSchemaNew)
+		return fmt.Errorf("%s: schema version %d, this govscore knows %d: %w", url, v, want, ErrSchemaNew)
 	}
 	return nil
 }
