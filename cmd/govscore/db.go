@@ -445,4 +445,3 @@ func joinInts(v []int) string {
 	}
 	return strings.Join(s, ", ")
 }
-

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"
+)
+
+// testDatabase creates a database of its own for one test (dropped at the
+// end) on the server of GOVSCORE_TEST_DATABASE_URL; without it the test is
+// skipped, unless CI=true.
+func testDatabase(t *testing.T) string {
+	base := os.Getenv("GOVSCORE_TEST_DATABASE_URL")
+	if base == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("GOVSCORE_TEST_DATABASE_URL is empty and CI=true")
+		}
+		t.Skip("GOVSCORE_TEST_DATABASE_URL is empty: skipping PostgreSQL tests")
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	name := "govscore_test_" + hex.EncodeToString(b[:])
+	admin, err := sqlx.Open("postgres", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+		admin.Close()
+	})
+	u, _ := url.Parse(base)
+	u.Path = "/" + name
+	return u.String()
+}
+
+// gov runs the CLI with a fixed clock and SOURCE_DATE_EPOCH=0.
+func gov(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{stdout: &out, stderr: &errb, now: func() time.Time { return time.Unix(0, 0) },
+		getenv: func(k string) string {
+			if k == "SOURCE_DATE_EPOCH" {
+				return "0"
+			}
+			return ""
+		}}
+	code = mainEnv(context.Background(), args, e)
+	return code, out.String(), errb.String()
+}
+
+func mustGov(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, errs := gov(t, args...)
+	if code != 0 {
+		t.Fatalf("govscore %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errs)
+	}
+	return out
+}
+
+// TestDBRunEqualsFileRun imports the example project, runs it from the
+// database and checks that every output file equals the file-based run's
+// byte for byte, then that `report --batch` reproduces them.
+func TestDBRunEqualsFileRun(t *testing.T) {
+	db := testDatabase(t)
+	ex := filepath.Join("..", "..", "examples", "inner-mongolia-2024")
+	tmp := t.TempDir()
+	mustGov(t, "db", "migrate", "--db", db)
+	out := mustGov(t, "db", "import", ex, "--db", db)
+	if !strings.Contains(out, "subjects 60 added") {
+		t.Errorf("import output %q", out)
+	}
+	out = mustGov(t, "db", "import", ex, "--db", db)
+	if !strings.Contains(out, "0 added, 0 updated, 60 unchanged") || !strings.Contains(out, "metric values 0 added, 0 changed") {
+		t.Errorf("re-import output %q", out)
+	}
+	mustGov(t, "run", ex, "-q", "-o", filepath.Join(tmp, "files"))
+	out = mustGov(t, "run", ex, "-q", "--db", db, "-o", filepath.Join(tmp, "db"))
+	if !strings.Contains(out, "batch 1 (draft)") {
+		t.Errorf("run --db output %q", out)
+	}
+	mustGov(t, "report", "--db", db, "--batch", "1", "-o", filepath.Join(tmp, "report"))
+	for _, f := range []string{"results.csv", "indicators.csv", "results.json"} {
+		want, err := os.ReadFile(filepath.Join(tmp, "files", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, dir := range []string{"db", "report"} {
+			got, err := os.ReadFile(filepath.Join(tmp, dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s/%s differs from the file-based run", dir, f)
+			}
+		}
+	}
+	// Running the same batch again is refused clearly.
+	code, _, errs := gov(t, "run", ex, "-q", "--db", db)
+	if code != exitFailure || !strings.Contains(errs, "already holds") {
+		t.Errorf("second run: exit %d, %q", code, errs)
+	}
+	mustGov(t, "batch", "approve", "1", "--db", db, "--by", "reviewer")
+	mustGov(t, "batch", "publish", "1", "--db", db)
+	out = mustGov(t, "batch", "show", "1", "--db", db)
+	if !strings.Contains(out, "status:         published") || !strings.Contains(out, "by reviewer") {
+		t.Errorf("batch show: %q", out)
+	}
+	out = mustGov(t, "batch", "list", "--db", db)
+	if !strings.Contains(out, "published") {
+		t.Errorf("batch list: %q", out)
+	}
+	out = mustGov(t, "batch", "diff", "1", "1", "--db", db)
+	if !strings.Contains(out, "same score, rank and grade") {
+		t.Errorf("batch diff: %q", out)
+	}
+	code, _, errs = gov(t, "batch", "approve", "1", "--db", db)
+	if code != exitFailure || !strings.Contains(errs, "published and immutable") {
+		t.Errorf("approve of a published batch: exit %d, %q", code, errs)
+	}
+}
+
+func TestDBCommandErrors(t *testing.T) {
+	db := testDatabase(t)
+	ex := filepath.Join("..", "..", "examples", "inner-mongolia-2024")
+	bad := t.TempDir()
+	os.WriteFile(filepath.Join(bad, "subjects.csv"), []byte("id,name,kind\na,A,party_org\n"), 0o644)
+	os.WriteFile(filepath.Join(bad, "metrics.csv"), []byte("subject,period,x\na,2024,1,2\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"schema missing", []string{"batch", "list", "--db", db}, exitFailure, "govscore db migrate"},
+		{"no database", []string{"batch", "list"}, exitUsage, "GOVSCORE_DATABASE_URL"},
+		{"bad batch id", []string{"batch", "show", "x", "--db", db}, exitUsage, "invalid batch id"},
+		{"unknown subcommand", []string{"db", "frobnicate"}, exitUsage, "unknown subcommand"},
+		{"migrate", []string{"db", "migrate", "--db", db}, exitOK, ""},
+		{"invalid import", []string{"db", "import", "--subjects", filepath.Join(bad, "subjects.csv"), "--metrics", filepath.Join(bad, "metrics.csv"), "--db", db}, exitInvalid, "metrics.csv:2:1: row has 4 fields"},
+		{"run without data", []string{"run", ex, "--db", db}, exitInvalid, "the database holds no metric row for that period"},
+		{"missing batch", []string{"batch", "show", "7", "--db", db}, exitFailure, "not found"},
+		{"report of a missing batch", []string{"report", "--batch", "7", "--db", db}, exitFailure, "not found"},
+		{"password hidden", []string{"batch", "list", "--db", "postgres://u:hunter2@127.0.0.1:1/x?sslmode=disable&connect_timeout=2"}, exitFailure, "xxxxx"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errs := gov(t, tc.args...)
+			if code != tc.code || !strings.Contains(errs, tc.want) || strings.Contains(errs, "hunter2") {
+				t.Errorf("exit %d (want %d), stderr %q (want %q)", code, tc.code, errs, tc.want)
+			}
+		})
+	}
+}
