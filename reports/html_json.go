@@ -168,6 +168,32 @@ func ReadView(r io.Reader, set *indicators.Set) (*View, error) {
 	if len(j.Indicators.Columns) > 0 && !equalStrings(j.Indicators.Columns, IndicatorsHeader) {
 		return nil, fmt.Errorf("results.json: indicators.columns %v, want %v", j.Indicators.Columns, IndicatorsHeader)
 	}
+	cellLeaves := make([]int, len(j.Indicators.Leaves))
+	for i, id := range j.Indicators.Leaves {
+		l, ok := leafIndex(id)
+		if !ok {
+			return nil, fmt.Errorf("results.json: indicators.leaves: unknown indicator %q", id)
+		}
+		cellLeaves[i] = l
+	}
+	for _, cs := range j.Indicators.Subjects {
+		k, ok := subjectIndex[cs.Subject]
+		if !ok {
+			return nil, fmt.Errorf("results.json: indicators: unknown subject %q", cs.Subject)
+		}
+		n := len(cellLeaves)
+		if len(cs.Raw) != n || len(cs.Value) != n || len(cs.Weight) != n || len(cs.Status) != n {
+			return nil, fmt.Errorf("results.json: indicators: subject %q: arrays of %d, %d, %d and %d values for %d leaves", cs.Subject, len(cs.Raw), len(cs.Value), len(cs.Status), len(cs.Weight), n)
+		}
+		s := &v.Subjects[k]
+		for i, l := range cellLeaves {
+			if cs.Status[i] == nil {
+				continue
+			}
+			s.Cells[l] = ViewCell{Applies: true, Raw: float64(cs.Raw[i]), Value: float64(cs.Value[i]), Weight: float64(cs.Weight[i]), Status: *cs.Status[i]}
+			s.Nodes[v.Leaves[l]] = float64(cs.Value[i])
+		}
+	}
 	for i, row := range j.Indicators.Rows {
 		k, ok := subjectIndex[row.Subject]
 		if !ok {
@@ -298,12 +324,17 @@ type jsonResults struct {
 		Order  string `json:"order"`
 		Digits int    `json:"digits"`
 	} `json:"ranking"`
-	Tree       []jsonNode `json:"tree"`
-	Groups     []jsonGroup
-	Results    []jsonSubject `json:"results"`
+	Tree    []jsonNode `json:"tree"`
+	Groups  []jsonGroup
+	Results []jsonSubject `json:"results"`
+	// Indicators holds the cells, in the compact layout (leaf ids once, then
+	// per subject arrays aligned with them) or the row layout (columns and
+	// rows as in indicators.csv) of earlier writers.
 	Indicators struct {
-		Columns []string  `json:"columns"`
-		Rows    []jsonRow `json:"rows"`
+		Leaves   []string          `json:"leaves"`
+		Subjects []jsonCellSubject `json:"subjects"`
+		Columns  []string          `json:"columns"`
+		Rows     []jsonRow         `json:"rows"`
 	} `json:"indicators"`
 	Warnings []jsonWarning `json:"warnings"`
 }
@@ -365,6 +396,14 @@ type jsonSubject struct {
 	}
 	GradeByScore string `json:"grade_by_score"`
 	GradeReason  string `json:"grade_reason"`
+}
+
+// jsonCellSubject is one subject's cells in the compact layout; a leaf that
+// does not apply has a null status.
+type jsonCellSubject struct {
+	Subject            string
+	Raw, Value, Weight []jnum
+	Status             []*string
 }
 
 // jsonRow is one row of results.json's indicators table:

@@ -1,0 +1,164 @@
+package reports
+
+import (
+	"bytes"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/govscore/govscore/indicators"
+)
+
+// smallJSON returns results.json of testdata/small for 2024 and the set.
+func smallJSON(t testing.TB) ([]byte, *indicators.Set) {
+	t.Helper()
+	b := loadBatch(t, smallDir, "2024")
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, b); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), b.Project.Set
+}
+
+// TestReadViewRoundTrip checks that a view read back from results.json
+// (with the set) renders exactly as the view of the batch itself.
+func TestReadViewRoundTrip(t *testing.T) {
+	data, set := smallJSON(t)
+	direct := NewView(loadBatch(t, smallDir, "2024"))
+	read, err := ReadView(bytes.NewReader(data), set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range Languages {
+		want := renderHTML(t, direct, HTMLOptions{Lang: lang})
+		got := renderHTML(t, read, HTMLOptions{Lang: lang})
+		if got != want {
+			gl, wl := strings.Split(got, "\n"), strings.Split(want, "\n")
+			for i := range min(len(gl), len(wl)) {
+				if gl[i] != wl[i] {
+					t.Fatalf("%s: line %d differs:\n got: %s\nwant: %s", lang, i+1, gl[i], wl[i])
+				}
+			}
+			t.Fatalf("%s: lengths differ", lang)
+		}
+	}
+	for k := range direct.Subjects {
+		d, r := &direct.Subjects[k], &read.Subjects[k]
+		if d.ID != r.ID || d.Rank != r.Rank || !near(d.Score, r.Score, 0) || !near(d.Coverage, r.Coverage, 0) {
+			t.Errorf("subject %d: read %s rank %d score %v, want %s rank %d score %v", k, r.ID, r.Rank, r.Score, d.ID, d.Rank, d.Score)
+		}
+		for l := range d.Cells {
+			dc, rc := d.Cells[l], r.Cells[l]
+			if dc.Applies != rc.Applies || dc.Applies && (!near(dc.Raw, rc.Raw, 0) || !near(dc.Value, rc.Value, 0) || !near(dc.Weight, rc.Weight, 0) || dc.Status != rc.Status) {
+				t.Errorf("subject %s leaf %d: read %+v, want %+v", d.ID, l, rc, dc)
+			}
+		}
+	}
+}
+
+func TestReadViewWithoutSet(t *testing.T) {
+	data, _ := smallJSON(t)
+	v, err := ReadView(bytes.NewReader(data), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Nodes) != 7 || len(v.Leaves) != 5 || len(v.Groups) != 2 || len(v.Subjects) != 8 {
+		t.Fatalf("read %d nodes, %d leaves, %d groups, %d subjects", len(v.Nodes), len(v.Leaves), len(v.Groups), len(v.Subjects))
+	}
+	if got := strings.Join(v.gradeOrder(), ","); got != "优秀,良好,不合格" && got != "优秀,良好,合格,不合格" {
+		t.Errorf("grade order %q", got)
+	}
+	html := renderHTML(t, v, HTMLOptions{Lang: "en"})
+	for _, want := range []string{"(definition not recorded in results.json)", "Ranking — community", "goalpost [0.5, 1]"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report without the set lacks %q", want)
+		}
+	}
+	if n := v.Nodes[v.Leaves[1]]; n.Parent < 0 || v.Nodes[n.Parent].ID != "service" || n.Depth != 2 {
+		t.Errorf("leaf resolution: parent %d depth %d", n.Parent, n.Depth)
+	}
+}
+
+func TestReadViewErrors(t *testing.T) {
+	data, set := smallJSON(t)
+	good := string(data)
+	other := *set
+	other.Source = []byte("changed")
+	tests := []struct {
+		name, json string
+		set        *indicators.Set
+		want       string
+	}{
+		{"not json", "{", nil, "results.json: unexpected EOF"},
+		{"wrong format", `{"format": "other/1"}`, nil, `format "other/1"`},
+		{"other set", good, &other, "was scored with indicator set sha256"},
+		{"bad time", strings.Replace(good, `"generated_at": "2025-01-02T03:04:05Z"`, `"generated_at": "yesterday"`, 1), nil, "meta.generated_at"},
+		{"unknown parent", strings.Replace(good, `"parent": "service"`, `"parent": "nowhere"`, 1), nil, `parent "nowhere" is not listed before it`},
+		{"leaf parent", strings.Replace(good, `"parent": "trust"`, `"parent": "served_pc"`, 1), nil, `parent "served_pc" is a leaf`},
+		{"bad node type", strings.Replace(good, `"type": "leaf"`, `"type": "twig"`, 1), nil, `type "twig"`},
+		{"duplicate node", strings.Replace(good, `{"id": "trust"`, `{"id": "service"`, 1), nil, `tree node "service" twice`},
+		{"node without id", strings.Replace(good, `{"id": "trust"`, `{"id": ""`, 1), nil, "has no id"},
+		{"unknown stats indicator", strings.Replace(good, `{"indicator": "served_pc"`, `{"indicator": "nope"`, 1), nil, `unknown indicator "nope"`},
+		{"duplicate group", strings.Replace(good, `"label": "department"`, `"label": "community"`, 1), nil, `peer group "community" twice`},
+		{"unknown group", strings.Replace(good, `"peer_group": "department"`, `"peer_group": "nowhere"`, 1), nil, `unknown peer group "nowhere"`},
+		{"duplicate subject", strings.Replace(good, `"subject": "c1", "name"`, `"subject": "c4", "name"`, 1), nil, `subject "c4" twice`},
+		{"unknown composite", strings.Replace(good, `"nodes": {"service"`, `"nodes": {"nope"`, 1), nil, `unknown composite node "nope"`},
+		{"adjustment not in set", strings.Replace(good, `{"id": "award_bonus"`, `{"id": "mystery"`, 1), set, `adjustment "mystery" is not in the indicator set`},
+		{"unknown cell leaf", strings.Replace(good, `"leaves": ["served_pc"`, `"leaves": ["nope"`, 1), nil, `indicators.leaves: unknown indicator "nope"`},
+		{"unknown cell subject", strings.Replace(good, `{"subject": "c4", "raw"`, `{"subject": "zz", "raw"`, 1), nil, `indicators: unknown subject "zz"`},
+		{"short cell arrays", strings.Replace(good, `"weight": [`, `"weight": [1, `, 1), nil, "arrays of"},
+		{"row layout bad width", strings.Replace(good, `"indicators": {`, `"indicators": {"rows": [["c4", "x"]], `, 1), nil, "want 6 fields"},
+		{"row layout unknown subject", strings.Replace(good, `"indicators": {`, `"indicators": {"rows": [["zz", "served_pc", 1, 2, "ok", 0.5]], `, 1), nil, `indicators row 1: unknown subject "zz"`},
+		{"row layout unknown leaf", strings.Replace(good, `"indicators": {`, `"indicators": {"rows": [["c4", "nope", 1, 2, "ok", 0.5]], `, 1), nil, `indicators row 1: unknown indicator "nope"`},
+		{"row layout bad columns", strings.Replace(good, `"indicators": {`, `"indicators": {"columns": ["a"], `, 1), nil, "indicators.columns"},
+		{"tree size differs from set", strings.Replace(good, `"tree": [`, `"tree": [{"id": "extra", "type": "composite"},`, 1), set, "tree nodes, the indicator set has"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.json == good && tt.set != &other {
+				t.Fatal("the test's replacement did not apply")
+			}
+			_, err := ReadView(strings.NewReader(tt.json), tt.set)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadViewRowLayout(t *testing.T) {
+	data, _ := smallJSON(t)
+	// Replace the compact cells by the row layout of earlier writers.
+	s := string(data)
+	i := strings.Index(s, `"indicators": {`)
+	j := strings.Index(s, `"warnings": [`)
+	s = s[:i] + `"indicators": {"columns": ["subject", "indicator", "raw", "value", "status", "weight"], "rows": [["c4", "served_pc", 122, 99.5, "ok", 0.4]]},` + "\n  " + s[j:]
+	v, err := ReadView(strings.NewReader(s), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := v.Subjects[0].Cells[0]
+	if v.Subjects[0].ID != "c4" || !c.Applies || !near(c.Raw, 122, 0) || !near(c.Value, 99.5, 0) || c.Status != "ok" || !near(c.Weight, 0.4, 0) {
+		t.Fatalf("cell %+v", c)
+	}
+	if !math.IsNaN(v.Subjects[0].Cells[1].Value) || v.Subjects[0].Cells[1].Applies {
+		t.Errorf("a cell absent from the rows should not apply: %+v", v.Subjects[0].Cells[1])
+	}
+}
+
+func FuzzReadView(f *testing.F) {
+	data, _ := smallJSON(f)
+	f.Add(data)
+	f.Add([]byte(`{"format": "govscore.results/1", "tree": [{"id": "a", "type": "leaf"}], "groups": [{"label": "g"}], "results": [{"peer_group": "g", "subject": "s", "status": "rated"}], "indicators": {"leaves": ["a"], "subjects": [{"subject": "s", "raw": [1], "value": [2], "status": ["ok"], "weight": [1]}]}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := ReadView(bytes.NewReader(b), nil)
+		if err != nil {
+			return
+		}
+		// Whatever reads must render.
+		var buf bytes.Buffer
+		if err := WriteHTML(&buf, v, HTMLOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
