@@ -1,0 +1,136 @@
+package reports
+
+import (
+	"bufio"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// MarkdownOptions tune WriteMarkdown.
+type MarkdownOptions struct {
+	// Lang is the language of the labels: "zh" (the default) or "en".
+	Lang string
+	// Top is the number of rated subjects listed per peer group; 0 = all.
+	Top int
+}
+
+// WriteMarkdown writes results.md, a summary for a README, an issue or a
+// chat: the batch's provenance, then per peer group the ranking table
+// (rank, subject, score, grade, the change since the previous batch when v
+// has one), the grade distribution, each listed subject's main weakness
+// (View.Shortfalls) and the unrated subjects; then the warnings count.
+// Text from the data is escaped so that it cannot break the tables.
+func WriteMarkdown(w io.Writer, v *View, opt MarkdownOptions) error {
+	L, err := labelsFor(opt.Lang)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	digits := scoreDigits(v)
+	p := func(ss ...string) {
+		for _, s := range ss {
+			bw.WriteString(s)
+		}
+	}
+	p("# ", mdEscape(v.Meta.SetName), " — ", L["report"], " ", mdEscape(v.Meta.Period), "\n\n")
+	p("- ", L["indicatorSet"], ": `", v.Meta.SetID, "` ", L["version"], " ", mdEscape(v.Meta.SetVersion), "\n")
+	if v.HasPrevious {
+		p("- ", L["change"], ": ", L["prevPeriod"], " ", mdEscape(v.PrevPeriod), "\n")
+	}
+	if !v.Meta.GeneratedAt.IsZero() {
+		p("- ", L["generated"], ": ", v.generatedAt().Format("2006-01-02T15:04:05Z07:00"), "\n")
+	}
+	p("- ", L["setSHA"], ": `", v.Meta.SetSHA256, "`\n")
+	p("- ", L["dataSHA"], ": `", v.Meta.DataSHA256, "`\n")
+	for gi := range v.Groups {
+		g := &v.Groups[gi]
+		p("\n## ", L["group"], ": ", mdEscape(g.Label), "\n\n")
+		p(L["subjects"], " ", strconv.Itoa(g.NSubjects), " · ", L["rated"], " ", strconv.Itoa(g.NRated), "\n\n")
+		head := []string{L["rank"], L["subject"], L["id"], L["score"], L["grade"]}
+		if v.HasPrevious {
+			head = append(head, L["rankChange"], L["scoreChange"])
+		}
+		head = append(head, L["weaknesses"])
+		p("| ", strings.Join(head, " | "), " |\n|")
+		for i := range head {
+			if i == 0 || i == 3 || (v.HasPrevious && (i == 5 || i == 6)) {
+				p("---:|")
+			} else {
+				p("---|")
+			}
+		}
+		p("\n")
+		shown := 0
+		var unrated []string
+		counts := map[string]int{}
+		for _, k := range g.Members {
+			s := &v.Subjects[k]
+			if !s.Rated {
+				unrated = append(unrated, mdEscape(s.Name)+" (`"+mdCode(s.ID)+"`, "+L["coverage"]+" "+fmtPercent(s.Coverage)+")")
+				continue
+			}
+			counts[s.Grade]++
+			if opt.Top > 0 && shown >= opt.Top {
+				continue
+			}
+			shown++
+			grade := mdEscape(s.Grade)
+			if s.Vetoed {
+				grade += " (" + L["veto"] + ")"
+			}
+			row := []string{strconv.Itoa(s.Rank), mdEscape(s.Name), "`" + mdCode(s.ID) + "`", fmtNum(s.Score, digits), grade}
+			if v.HasPrevious {
+				r := (&htmlRenderer{v: v, L: L, digits: digits}).row(k)
+				row = append(row, mdEscape(r.RankChange), r.ScoreChange)
+			}
+			weak := ""
+			if sf := v.Shortfalls(k, 1); len(sf) > 0 {
+				n := &v.Nodes[v.Leaves[sf[0].Leaf]]
+				weak = mdEscape(n.Name) + " (−" + fmtNum(sf[0].Points, 2) + ")"
+			}
+			row = append(row, weak)
+			p("| ", strings.Join(row, " | "), " |\n")
+		}
+		if g.NRated > shown {
+			p("\n… ", strconv.Itoa(g.NRated-shown), "\n")
+		}
+		p("\n", L["gradeDist"], ": ")
+		var parts []string
+		for _, name := range v.gradeOrder() {
+			parts = append(parts, mdEscape(name)+" "+strconv.Itoa(counts[name]))
+		}
+		p(strings.Join(parts, " · "), "\n")
+		if len(unrated) > 0 {
+			p("\n", L["unrated"], ": ", strings.Join(unrated, "; "), "\n")
+		}
+	}
+	if n := len(v.Warnings); n > 0 {
+		p("\n", L["warnings"], ": ", strconv.Itoa(n), "\n")
+	}
+	p("\n", L["weaknessRule"], "\n")
+	return bw.Flush()
+}
+
+// mdEscape escapes the characters that Markdown (and GitHub's tables) give
+// a meaning to, and folds line breaks into spaces.
+func mdEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '\\', '`', '*', '_', '[', ']', '<', '>', '|', '#', '!', '~':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\n', '\r':
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// mdCode makes s safe inside a code span in a table cell.
+func mdCode(s string) string {
+	return strings.NewReplacer("`", "'", "|", "\\|", "\n", " ", "\r", " ").Replace(s)
+}

@@ -1,0 +1,80 @@
+package reports
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestWriteMarkdownGolden(t *testing.T) {
+	tests := []struct {
+		name   string
+		prev   bool
+		opt    MarkdownOptions
+		golden string
+	}{
+		{"zh with previous", true, MarkdownOptions{Lang: "zh"}, "results_zh.golden.md"},
+		{"en top 2", false, MarkdownOptions{Lang: "en", Top: 2}, "results_en_top2.golden.md"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteMarkdown(&buf, smallView(t, tt.prev), tt.opt); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, tt.golden, buf.Bytes())
+		})
+	}
+}
+
+func TestWriteMarkdownContent(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteMarkdown(&buf, smallView(t, false), MarkdownOptions{Lang: "en", Top: 2}); err != nil {
+		t.Fatal(err)
+	}
+	md := buf.String()
+	tests := []struct {
+		name, want string
+		present    bool
+	}{
+		{"escaped name", `西城社区 \<b\>`, false}, // rank 3, cut by Top
+		{"escaped title", `小型测试评价 \<&\> "report"`, true},
+		{"more line", "… 2", true},
+		{"unrated listed", "unrated: 新建社区 (`c5`, Coverage 20.0%)", true},
+		{"grade distribution", "Grade distribution: 优秀 1 · 良好 1 · 合格 0 · 不合格 2", true},
+		{"weakness column", "| Rank | Subject | ID | Score | Grade | Weaknesses", true},
+		{"no change column", "Rank change", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := strings.Contains(md, tt.want); got != tt.present {
+				t.Errorf("contains %q = %v, want %v\n%s", tt.want, got, tt.present, md)
+			}
+		})
+	}
+}
+
+func TestWriteMarkdownErrors(t *testing.T) {
+	v := smallView(t, false)
+	if err := WriteMarkdown(&failWriter{n: 1 << 30}, v, MarkdownOptions{Lang: "xx"}); err == nil || !strings.Contains(err.Error(), `unknown report language "xx"`) {
+		t.Errorf("unknown language: err = %v", err)
+	}
+	if err := WriteMarkdown(&failWriter{}, v, MarkdownOptions{}); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("write failure: err = %v", err)
+	}
+}
+
+func TestMdEscape(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain 中文", "plain 中文"},
+		{"a|b", `a\|b`},
+		{"<script>", `\<script\>`},
+		{"*x* _y_ `z`", "\\*x\\* \\_y\\_ \\`z\\`"},
+		{"line\nbreak", "line break"},
+	}
+	for _, tt := range tests {
+		if got := mdEscape(tt.in); got != tt.want {
+			t.Errorf("mdEscape(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
