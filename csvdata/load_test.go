@@ -276,10 +276,30 @@ c.csv:2:9: duplicate value for subject "s1", metric "y", period 2024 (first give
 		{
 			name:     "unknown subject",
 			subjects: okSubjects,
-			metrics:  []csvdata.NamedData{nd("m.csv", "subject,period,a\ncty,2024,1\nzzz,2024,2\n ,2024,3\n")},
+			metrics:  []csvdata.NamedData{nd("m.csv", "subject,period,a\ncty,2024,1\nzzz,2024,2\n ,2024,3\ncty,2023,4\n")},
 			want: `m.csv:2:1: unknown subject "cty" (did you mean "city"?): every subject must be listed in subjects.csv
 m.csv:3:1: unknown subject "zzz": every subject must be listed in subjects.csv
-m.csv:4:1: empty subject: give the id of a subject in subjects.csv`,
+m.csv:4:1: empty subject: give the id of a subject in subjects.csv
+m.csv:5:1: unknown subject "cty" (did you mean "city"?): every subject must be listed in subjects.csv`,
+		},
+		{
+			name:     "bad header row",
+			subjects: nd("subjects.csv", "id,name,kind\ns1,x,party_org,extra\ns2,y\n"),
+			metrics:  []csvdata.NamedData{nd("m.csv", "subject,\"period\"x,a\n")},
+			want: `m.csv:1:16: extraneous or missing " in a quoted cell: close the quote, and double every " inside the cell
+subjects.csv:2:1: row has 4 fields but the header has 3: quote cells that contain commas ("a,b") and check for missing or extra commas
+subjects.csv:3:1: row has 2 fields but the header has 3: quote cells that contain commas ("a,b") and check for missing or extra commas`,
+		},
+		{
+			name:     "duplicate past an undecodable file",
+			subjects: okSubjects,
+			metrics: []csvdata.NamedData{
+				nd("a.csv", "subject,period,a\ns1,2024,1\n"),
+				nd("b.csv", "subject,period,a\ns1,2024,\xff\n"),
+				nd("c.csv", "subject,period,a\ns1,2024,2\n"),
+			},
+			want: `b.csv:2:9: file is neither UTF-8 nor GB18030 (byte 0xFF cannot be decoded): save it as UTF-8 ("CSV UTF-8" in Excel)
+c.csv:2:9: duplicate value for subject "s1", metric "a", period 2024 (first given at a.csv:2:9): give each subject, period and metric once across all metric files`,
 		},
 		{
 			name:     "unparseable number",
@@ -310,6 +330,11 @@ m.csv:3:20: unparseable number "0x10": write a decimal number (12, -3.5, 1e3) or
 			subjects: nd("subjects.csv", "id,name,kind,parent\na,A,party_org,c\nb,B,party_org,a\nc,C,party_org,b\nd,D,party_org,d\ne,E,party_org,a\n"),
 			want: `subjects.csv:2:15: parent cycle a → c → b → a: a subject cannot be its own ancestor; remove one of these parent links
 subjects.csv:5:15: parent cycle d → d: a subject cannot be its own ancestor; remove one of these parent links`,
+		},
+		{
+			name:     "parent cycle entered from outside",
+			subjects: nd("subjects.csv", "id,name,kind,parent\nx,X,party_org,b\na,A,party_org,c\nb,B,party_org,a\nc,C,party_org,b\n"),
+			want:     `subjects.csv:3:15: parent cycle a → c → b → a: a subject cannot be its own ancestor; remove one of these parent links`,
 		},
 		{
 			name:     "unknown parent",
@@ -353,6 +378,13 @@ subjects.csv:1:1: missing required column "kind": subjects.csv needs the columns
 			metrics:  []csvdata.NamedData{nd("long.csv", "subject,metric,value\n"), nd("wide.csv", "period,a\n")},
 			want: `long.csv:1:1: missing required column "period": a metrics file has the columns subject, period, metric, value[, source][, note] (long layout) or subject, period and one column per metric (wide layout)
 wide.csv:1:1: missing required column "subject": a metrics file has the columns subject, period, metric, value[, source][, note] (long layout) or subject, period and one column per metric (wide layout)`,
+		},
+		{
+			name:     "missing header in metrics",
+			subjects: okSubjects,
+			metrics:  []csvdata.NamedData{nd("m.csv", "s1,2024,1\n")},
+			want: `m.csv:1:1: missing required column "subject": a metrics file has the columns subject, period, metric, value[, source][, note] (long layout) or subject, period and one column per metric (wide layout); the first line must be a header row
+m.csv:1:1: missing required column "period": a metrics file has the columns subject, period, metric, value[, source][, note] (long layout) or subject, period and one column per metric (wide layout); the first line must be a header row`,
 		},
 		{
 			name:     "value column without metric column",

@@ -246,14 +246,20 @@ func (l *loader) metricFile(i int, locate bool) error {
 		required = append(required, "metric", "value")
 	}
 	headerLine := bpos{file: i, line: hpos[0].line, col: 1}
-	missing := false
+	var missing []string
 	for _, req := range required {
 		if _, ok := col[req]; !ok {
-			missing = true
-			l.errorf(headerLine, "missing required column %q: a metrics file has the columns subject, period, metric, value[, source][, note] (long layout) or subject, period and one column per metric (wide layout)", req)
+			missing = append(missing, req)
 		}
 	}
-	if missing {
+	hint := ""
+	if len(missing) == len(required) {
+		hint = "; the first line must be a header row"
+	}
+	for _, m := range missing {
+		l.errorf(headerLine, "missing required column %q: a metrics file has the columns subject, period, metric, value[, source][, note] (long layout) or subject, period and one column per metric (wide layout)%s", m, hint)
+	}
+	if len(missing) > 0 {
 		return nil
 	}
 	sc, pc := col["subject"], col["period"]
@@ -304,13 +310,10 @@ func (f *metricFile) next(nf int) ([]string, error) {
 			return nil, nil
 		}
 		if err != nil {
-			if f.locate {
-				continue
-			}
 			if err := f.l.csvError(f.i, err); err != nil {
-				return nil, err
+				return nil, err // I/O
 			}
-			continue
+			continue // reported; in the locate pass, dropped
 		}
 		if len(rec) != nf {
 			if !f.locate {

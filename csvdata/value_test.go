@@ -32,6 +32,9 @@ func TestParseValue(t *testing.T) {
 		{"percentage with exponent", "1.5e1%", 0.15, valueOK},
 		{"percentage negative exponent", "5e-1%", 0.005, valueOK},
 		{"percentage exact", "33.3%", 0.333, valueOK},
+		{"long percentage", "12345678901234567890123e-25%", 1.2345678901234568e-05, valueOK},
+		{"long percentage explicit exponent sign", "+1234567890123456789012345E+2%", 1.234567890123456789012345e24, valueOK},
+		{"tiny percentage", "-1e-400%", 0, valueOK},
 		{"empty", "", 0, valueMissing},
 		{"blank", "   ", 0, valueMissing},
 		{"NA", "NA", 0, valueMissing},
@@ -70,7 +73,7 @@ func TestParseValue(t *testing.T) {
 			if kind != tt.kind {
 				t.Fatalf("parse(%q) kind = %d, want %d", tt.cell, kind, tt.kind)
 			}
-			if kind == valueOK && (math.Abs(got-tt.want) > 1e-12 || (tt.want == 0 && math.Signbit(got))) {
+			if kind == valueOK && (math.Abs(got-tt.want) > 1e-12*math.Max(1, math.Abs(tt.want)) || (tt.want == 0 && math.Signbit(got))) {
 				t.Errorf("parse(%q) = %v, want %v", tt.cell, got, tt.want)
 			}
 		})
