@@ -118,10 +118,10 @@ func (l *loader) subjects() error {
 		}
 		line, _ := r.FieldPos(0)
 		s := dataset.Subject{
-			ID:    id,
-			Name:  strings.TrimSpace(rec[nameCol]),
-			Kind:  kind,
-			Pos:   diag.Pos{File: l.srcs[file].name, Line: line, Col: 1},
+			ID:   id,
+			Name: strings.TrimSpace(rec[nameCol]),
+			Kind: kind,
+			Pos:  diag.Pos{File: l.srcs[file].name, Line: line, Col: 1},
 		}
 		if s.Name == "" {
 			s.Name = id
