@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -362,9 +363,32 @@ func corrMatrix(cols [][]float64, spearman bool) [][]float64 {
 		}
 		ps[j] = prep{dev: d, ss: ss}
 	}
-	f := mcda.Pearson
+	// For Spearman over columns with missing values, each column's present
+	// indices are sorted by value once; a pair then ranks within its
+	// complete cases by a linear walk instead of two sorts.
+	var orders [][]int
+	var rj, rk []float64
 	if spearman {
-		f = mcda.Spearman
+		orders = make([][]int, m)
+		for j, c := range cols {
+			o := make([]int, 0, len(c))
+			for i, v := range c {
+				if !math.IsNaN(v) {
+					o = append(o, i)
+				}
+			}
+			slices.SortStableFunc(o, func(a, b int) int { return cmp.Compare(c[a], c[b]) })
+			orders[j] = o
+		}
+		if m > 0 {
+			rj, rk = make([]float64, len(cols[0])), make([]float64, len(cols[0]))
+		}
+	}
+	f := func(j, k int) float64 {
+		if !spearman {
+			return mcda.Pearson(cols[j], cols[k])
+		}
+		return pairSpearman(cols[j], cols[k], orders[j], orders[k], rj, rk)
 	}
 	out := make([][]float64, m)
 	for j := range out {
@@ -382,7 +406,7 @@ func corrMatrix(cols [][]float64, spearman bool) [][]float64 {
 				}
 				r = max(-1, min(1, s/math.Sqrt(ps[j].ss*ps[k].ss)))
 			default:
-				r = f(cols[j], cols[k])
+				r = f(j, k)
 			}
 			if j == k && !math.IsNaN(r) {
 				r = 1
@@ -391,6 +415,95 @@ func corrMatrix(cols [][]float64, spearman bool) [][]float64 {
 		}
 	}
 	return out
+}
+
+// pairSpearman is mcda.Spearman(x, y) (bit for bit): the Pearson
+// correlation of the fractional ranks of x and y within their complete
+// pairs. ox and oy list the present indices of x and y sorted by value (nil
+// for a column without NaN); rx and ry are scratch space of len(x).
+func pairSpearman(x, y []float64, ox, oy []int, rx, ry []float64) float64 {
+	both := func(i int) bool { return !math.IsNaN(x[i]) && !math.IsNaN(y[i]) }
+	n := 0
+	for i := range x {
+		if both(i) {
+			n++
+		}
+	}
+	if n < 2 {
+		return math.NaN()
+	}
+	rankWithin(x, ox, both, rx)
+	rankWithin(y, oy, both, ry)
+	// Pearson of the ranks over the complete pairs, in index order, as
+	// mcda's pearsonComplete sums them.
+	var sx, sy float64
+	for i := range x {
+		if both(i) {
+			sx += rx[i]
+			sy += ry[i]
+		}
+	}
+	cx, cy := true, true
+	first := -1
+	for i := range x {
+		if !both(i) {
+			continue
+		}
+		if first < 0 {
+			first = i
+			continue
+		}
+		cx = cx && rx[i] == rx[first]
+		cy = cy && ry[i] == ry[first]
+	}
+	if cx || cy {
+		return math.NaN()
+	}
+	mx, my := sx/float64(n), sy/float64(n)
+	var sxy, sxx, syy float64
+	for i := range x {
+		if both(i) {
+			dx, dy := rx[i]-mx, ry[i]-my
+			sxy += dx * dy
+			sxx += dx * dx
+			syy += dy * dy
+		}
+	}
+	if sxx == 0 || syy == 0 {
+		return math.NaN()
+	}
+	return max(-1, min(1, sxy/math.Sqrt(sxx*syy)))
+}
+
+// rankWithin writes into r[i], for each index i with keep(i), the
+// fractional rank of x[i] among the kept values (ties share the mean of
+// their ranks). order lists x's present indices sorted by value; nil means
+// every index, which is then sorted here.
+func rankWithin(x []float64, order []int, keep func(int) bool, r []float64) {
+	if order == nil {
+		order = make([]int, 0, len(x))
+		for i := range x {
+			order = append(order, i)
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(x[a], x[b]) })
+	}
+	kept := make([]int, 0, len(order))
+	for _, i := range order {
+		if keep(i) {
+			kept = append(kept, i)
+		}
+	}
+	for lo := 0; lo < len(kept); {
+		hi := lo + 1
+		for hi < len(kept) && x[kept[hi]] == x[kept[lo]] {
+			hi++
+		}
+		rank := float64(lo+1+hi) / 2
+		for _, i := range kept[lo:hi] {
+			r[i] = rank
+		}
+		lo = hi
+	}
 }
 
 // toNums converts a matrix to Num.

@@ -19,6 +19,25 @@ func Round(x float64, digits int) float64 {
 	if digits < 0 || math.IsNaN(x) || math.IsInf(x, 0) || x == 0 {
 		return x
 	}
+	// Fast path: when y = x·10^digits is below 2⁵² and its fraction is far
+	// from one half, the digit rule and rounding y agree. y differs from
+	// (shortest decimal of x)·10^digits by a few ulps of y (< 1e-15·|y|),
+	// so a margin of 1e-12·max(1, |y|) cannot change the side of the half;
+	// m = round(y) < 2⁵³ is exact and m/10^digits is the correctly rounded
+	// quotient, the float64 the digit path produces too.
+	if digits <= 22 {
+		p := pow10[digits]
+		y := x * p
+		if ay := math.Abs(y); ay < 1<<52 {
+			if f := ay - math.Floor(ay); math.Abs(f-0.5) > 1e-12*max(1, ay) {
+				r := math.Round(y) / p
+				if r == 0 {
+					return 0
+				}
+				return r
+			}
+		}
+	}
 	var sbuf [32]byte
 	s := strconv.AppendFloat(sbuf[:0], x, 'e', -1, 64) // [-]d[.ddd]e±XX
 	neg := s[0] == '-'
