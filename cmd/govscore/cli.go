@@ -39,14 +39,14 @@ func commands() []command {
 	return []command{
 		{"init", "DIR", "scaffold a working project (small indicator set + sample data)", cmdInit},
 		{"validate", "DIR", "check YAML, expressions and data; print every problem; write nothing", cmdValidate},
-		{"run", "DIR [-o OUT] [--period P] [--format csv,json]", "run a batch and write its outputs", cmdRun},
+		{"run", "DIR [-o OUT] [--period P] [--format csv,json,html,xlsx,md] [--lang zh|en]", "run a batch and write its outputs", cmdRun},
 		{"explain", "DIR --subject ID [--period P]", "show how a subject's score was built", cmdExplain},
 		{"test", "DIR", "run the expectations in DIR/tests.yaml", cmdTest},
 		{"assess", "DIR [--period P]", "assessment reliability report: raters, role means, ICC(1), Krippendorff's alpha, reciprocity flags", cmdAssess},
 		{"gen", "DIR --subjects N --leaves M [--seed S]", "write a synthetic project (for benchmarks)", cmdGen},
 		{"db", "migrate | import DIR [--db URL]", "create or upgrade the database schema; import subjects and metrics", cmdDB},
 		{"batch", "list | show ID | approve ID | publish ID | diff A B [--db URL]", "stored batches and their lifecycle", cmdBatch},
-		{"report", "--batch ID [--db URL] [-o OUT]", "write the outputs of a stored batch", cmdReport},
+		{"report", "OUT [--format html,xlsx,md] [--lang zh|en] | --batch ID [--db URL] [-o OUT]", "re-render report.html, results.xlsx and results.md from OUT/results.json; or write the outputs of a stored batch", cmdReport},
 	}
 }
 

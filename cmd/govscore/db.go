@@ -404,9 +404,14 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	url := fs.String("db", "", "database `URL` (default $"+dbEnv+")")
 	id := fs.Int64("batch", 0, "batch `id` to render")
 	out := fs.String("o", "", "output `directory` (default ./batch-<id>)")
+	var rf reportFlags
+	rf.register(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
+	}
+	if len(pos) == 1 && *id == 0 {
+		return reportFromResults(e, pos[0], rf) // report.go: re-render OUT from its results.json
 	}
 	if len(pos) > 0 {
 		return usagef("report takes no arguments: %s", strings.Join(pos, " "))

@@ -6,7 +6,8 @@
 //
 //	govscore init DIR                      scaffold a working project
 //	govscore validate DIR                  check YAML, expressions and data; write nothing
-//	govscore run DIR [-o OUT] [--period P] [--format csv,json]
+//	govscore run DIR [-o OUT] [--period P] [--format csv,json,html,xlsx,md] [--lang zh|en]
+//	govscore report OUT [--format html,xlsx,md] [--lang zh|en]   re-render from OUT/results.json
 //	govscore explain DIR --subject ID [--period P]
 //	govscore test DIR                      run the expectations in DIR/tests.yaml
 //	govscore gen DIR --subjects N --leaves M [--seed S]   write a synthetic project
@@ -19,7 +20,9 @@
 // 1 when an expectation fails.
 //
 // Outputs of run (in OUT, default DIR/out/<period>): results.csv,
-// indicators.csv, results.json. They are written to a temporary directory
+// indicators.csv, results.json, report.html, results.xlsx, results.md
+// (the publications compare with the previous period when the data hold
+// it, scored with the same set). They are written to a temporary directory
 // and moved into OUT only when every file is complete, so a failed run
 // leaves no partial files. results.json records generated_at from
 // SOURCE_DATE_EPOCH when it is set (reproducible outputs), else the clock.

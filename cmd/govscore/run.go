@@ -22,10 +22,16 @@ var osGetenv = os.Getenv
 var formats = []struct {
 	name, file string
 	write      func(io.Writer, *batch.Batch) error
+	// publish renders the publication formats from a view (report.go);
+	// nil for the formats written from the batch only.
+	publish func(io.Writer, *reports.View, pubOptions) error
 }{
-	{"csv", "results.csv", reports.WriteResultsCSV},
-	{"csv", "indicators.csv", reports.WriteIndicatorsCSV},
-	{"json", "results.json", reports.WriteJSON},
+	{"csv", "results.csv", reports.WriteResultsCSV, nil},
+	{"csv", "indicators.csv", reports.WriteIndicatorsCSV, nil},
+	{"json", "results.json", reports.WriteJSON, nil},
+	{"html", "report.html", batchWriter(publishHTML), publishHTML},
+	{"xlsx", "results.xlsx", batchWriter(publishXLSX), publishXLSX},
+	{"md", "results.md", batchWriter(publishMarkdown), publishMarkdown},
 }
 
 func availableFormats() []string {
@@ -99,6 +105,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	format := fs.String("format", "", "comma-separated output `formats` (default: all of "+strings.Join(availableFormats(), ",")+")")
 	quiet := fs.Bool("q", false, "do not print the ranking summary")
 	top := fs.Int("top", 10, "subjects per peer group in the summary (0 = all)")
+	lang := fs.String("lang", "zh", "`language` of the labels in report.html, results.xlsx and results.md (zh or en)")
 	db := fs.String("db", "", "read the data from this database `URL` and store the batch there (default $"+dbEnv+")")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -106,6 +113,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	want, err := parseFormats(*format)
 	if err != nil {
+		return err
+	}
+	if err := checkLang(*lang); err != nil {
 		return err
 	}
 	files, dir, err := in.files(pos)
@@ -129,12 +139,22 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	var outputs []output
 	var written []string
+	var view *reports.View // built once, for the publication formats
 	for _, f := range formats {
-		if want[f.name] {
+		if !want[f.name] {
+			continue
+		}
+		if f.publish != nil {
+			if view == nil {
+				view = publicationView(ctx, b)
+			}
+			publish, o := f.publish, pubOptions{lang: *lang}
+			outputs = append(outputs, output{f.file, func(w io.Writer) error { return publish(w, view, o) }})
+		} else {
 			write := f.write
 			outputs = append(outputs, output{f.file, func(w io.Writer) error { return write(w, b) }})
-			written = append(written, f.file)
 		}
+		written = append(written, f.file)
 	}
 	if err := writeAtomic(outDir, outputs); err != nil {
 		return err

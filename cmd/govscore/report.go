@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/reports"
+)
+
+// The publication formats (html, xlsx, md) render a reports.View. `run`
+// builds it from the batch, with the previous period scored from the same
+// data as the previous batch when the data hold that period; `report OUT`
+// reads it back from OUT/results.json.
+
+// pubOptions are the options of the publication formats.
+type pubOptions struct {
+	lang string // zh or en
+}
+
+func publishHTML(w io.Writer, v *reports.View, o pubOptions) error {
+	return reports.WriteHTML(w, v, reports.HTMLOptions{Lang: o.lang})
+}
+
+func publishXLSX(w io.Writer, v *reports.View, o pubOptions) error {
+	return reports.WriteXLSX(w, v, reports.XLSXOptions{Lang: o.lang})
+}
+
+func publishMarkdown(w io.Writer, v *reports.View, o pubOptions) error {
+	return reports.WriteMarkdown(w, v, reports.MarkdownOptions{Lang: o.lang})
+}
+
+// batchWriter adapts a publication writer to the formats table's batch
+// writers (used where no flags apply, e.g. outputs stored with a batch):
+// default language, previous period from the data.
+func batchWriter(publish func(io.Writer, *reports.View, pubOptions) error) func(io.Writer, *batch.Batch) error {
+	return func(w io.Writer, b *batch.Batch) error {
+		return publish(w, publicationView(context.Background(), b), pubOptions{})
+	}
+}
+
+// publicationView is the view of b, with the previous period attached when
+// the data hold it and it can be scored with the same set. A previous period
+// that cannot be scored leaves the change columns out.
+func publicationView(ctx context.Context, b *batch.Batch) *reports.View {
+	v := reports.NewView(b)
+	prev := b.Period.Prev()
+	has := false
+	for _, p := range b.Project.Data.Periods() {
+		has = has || p == prev
+	}
+	if !has {
+		return v
+	}
+	pb, err := b.Project.Run(ctx, batch.Options{Period: prev.String(), GeneratedAt: b.Meta.GeneratedAt})
+	if err != nil {
+		return v
+	}
+	v.SetPrevious(reports.NewView(pb))
+	return v
+}
+
+// checkLang validates a --lang value.
+func checkLang(lang string) error {
+	for _, l := range reports.Languages {
+		if l == lang {
+			return nil
+		}
+	}
+	return usagef("unknown --lang %q (available: %s)", lang, strings.Join(reports.Languages, ", "))
+}
+
+// reportFlags are the flags of `govscore report OUT`.
+type reportFlags struct {
+	format, lang, indicators, previous *string
+}
+
+func (f *reportFlags) register(fs *flag.FlagSet) {
+	f.format = fs.String("format", "", "with OUT: comma-separated `formats` to render (default: html,xlsx,md)")
+	f.lang = fs.String("lang", "zh", "with OUT: `language` of the labels (zh or en)")
+	f.indicators = fs.String("indicators", "", "with OUT: the indicator set `file` the batch was scored with (default: OUT/../../indicators.yaml when its SHA-256 matches)")
+	f.previous = fs.String("previous", "", "with OUT: results.json `file` of the previous batch (default: OUT/../<previous period>/results.json when present)")
+}
+
+// reportFromResults re-renders the publication formats of the batch whose
+// results.json is in out, into out.
+func reportFromResults(e *env, out string, f reportFlags) error {
+	if err := checkLang(*f.lang); err != nil {
+		return err
+	}
+	want := map[string]bool{}
+	if *f.format == "" {
+		*f.format = "html,xlsx,md"
+	}
+	for _, name := range splitList(*f.format) {
+		ok := false
+		for _, x := range formats {
+			if x.name == name && x.publish != nil {
+				ok = true
+			}
+		}
+		if !ok {
+			return usagef("report OUT renders html, xlsx and md from results.json; not %q (run the batch again for csv and json)", name)
+		}
+		want[name] = true
+	}
+	resultsPath := filepath.Join(out, "results.json")
+	set, explicit, err := reportSet(out, *f.indicators)
+	if err != nil {
+		return err
+	}
+	v, err := readViewFile(resultsPath, set)
+	if err != nil && set != nil && !explicit {
+		// The set next to OUT changed since the batch: do without it.
+		v, err = readViewFile(resultsPath, nil)
+	}
+	if err != nil {
+		return err
+	}
+	prevPath := *f.previous
+	if prevPath == "" && v.Meta.PrevPeriod != "" {
+		p := filepath.Join(filepath.Dir(filepath.Clean(out)), v.Meta.PrevPeriod, "results.json")
+		if _, err := os.Stat(p); err == nil {
+			prevPath = p
+		}
+	}
+	if prevPath != "" {
+		prev, err := readViewFile(prevPath, nil)
+		if err != nil {
+			return err
+		}
+		v.SetPrevious(prev)
+	}
+	var outputs []output
+	var written []string
+	o := pubOptions{lang: *f.lang}
+	for _, x := range formats {
+		if x.publish != nil && want[x.name] {
+			publish := x.publish
+			outputs = append(outputs, output{x.file, func(w io.Writer) error { return publish(w, v, o) }})
+			written = append(written, x.file)
+		}
+	}
+	if err := writeAtomic(out, outputs); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s to %s\n", strings.Join(written, ", "), out)
+	return nil
+}
+
+// reportSet loads the indicator set for re-rendering: the named file
+// (explicit), else OUT/../../indicators.yaml when it exists and parses (the
+// default layout DIR/out/<period>), else none.
+func reportSet(out, file string) (set *indicators.Set, explicit bool, err error) {
+	if file != "" {
+		set, err := indicators.ParseFile(file)
+		return set, true, err
+	}
+	file = filepath.Join(filepath.Dir(filepath.Dir(filepath.Clean(out))), "indicators.yaml")
+	if _, err := os.Stat(file); err != nil {
+		return nil, false, nil
+	}
+	set, err = indicators.ParseFile(file)
+	if err != nil {
+		return nil, false, nil // a broken set next to OUT: render from results.json alone
+	}
+	return set, false, nil
+}
+
+// readViewFile reads the results.json at path with the set's definitions.
+func readViewFile(path string, set *indicators.Set) (*reports.View, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	v, err := reports.ReadView(f, set)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return v, nil
+}
