@@ -55,6 +55,7 @@ type instr struct {
 	nums    []float64
 	sa, sb  strArg
 	strs    []string
+	fz      *fusion // a fused pipeline (see fuse.go); op and operands above unused
 }
 
 // code is the column program of one expression.
@@ -82,6 +83,7 @@ func generate(n *node) *code {
 		c.regs[r].kind = rOut
 	}
 	c.out = r
+	c.fuse()
 	return c
 }
 
@@ -290,6 +292,10 @@ const maxf = math.MaxFloat64
 
 // exec runs one instruction over one block starting at subject lo.
 func exec(in *instr, v [][]float64, env *runEnv, lo int, mk *marks) {
+	if in.fz != nil {
+		execFused(in, v, env, lo, mk)
+		return
+	}
 	d := v[in.dst]
 	switch in.op {
 	case opStrEq, opStrNe, opStrIn:

@@ -10,6 +10,8 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/conf"
+
+	"github.com/govscore/govscore/dataset"
 )
 
 // exprGen writes random well-typed expressions over the metrics a, b, c, d.
@@ -161,50 +163,68 @@ func TestColumnMatchesScalar(t *testing.T) {
 			}
 			leaves = append(leaves, fmt.Sprintf("l%d: %s", i, x))
 		}
-		set := spec{leaves: leaves, when: []string{"w: " + g.boolean(4)}}.build()
-		p, err := Compile(set, Schema{Metrics: ds.Metrics(), Attrs: ds.AttrNames})
-		if err != nil {
-			t.Fatalf("round %d: %v", round, err)
-		}
-		period := mustPeriod("2024")
-		v, err := p.Evaluate(context.Background(), ds, period)
-		if err != nil {
-			t.Fatal(err)
-		}
-		warned := map[string]bool{}
-		for _, w := range v.Warnings {
-			warned[w.Node+"/"+w.Subject] = true
-		}
-		e := &evaluation{plan: p, ds: ds, n: n, attrs: map[string][]string{}, period: period}
-		e.nanCol = make([]float64, n)
-		for i := range e.nanCol {
-			e.nanCol[i] = nanv
-		}
-		all := make([]int, len(p.inputs))
-		for i := range all {
-			all[i] = i
-		}
-		env, err := e.env(context.Background(), period, all)
-		if err != nil {
-			t.Fatal(err)
-		}
-		progs := append(append([]*program(nil), p.leaves...), p.when[0])
-		cols := append(append([][]float64(nil), v.Leaves...), v.When[0])
-		for k, pr := range progs {
-			for s := 0; s < n; s++ {
-				sc := &scalar{env: rowEnv{env, s}}
-				want := sc.eval(pr.root)
-				got := cols[k][s]
-				if math.Float64bits(got) != math.Float64bits(want) && !(got != got && want != want) {
-					t.Fatalf("round %d, %s = %s, subject %d: column %v, scalar %v", round, pr.id, pr.text, s, got, want)
-				}
-				if (sc.ev != evNone) != warned[pr.id+"/"+ds.Subjects[s].ID] {
-					t.Fatalf("round %d, %s = %s, subject %d: scalar event %q, warned %v", round, pr.id, pr.text, s,
-						sc.ev.message(sc.evOp), warned[pr.id+"/"+ds.Subjects[s].ID])
-				}
+		checkColumnVsScalar(t, fmt.Sprint("round ", round), ds, leaves, "w: "+g.boolean(4))
+	}
+}
+
+// checkColumnVsScalar compiles leaves ("id: expr") and a condition
+// ("id: expr", may be "") and evaluates them over ds in 2024 with the column
+// evaluator and the scalar one: values must be identical, and a subject
+// must get a warning exactly when the scalar evaluation records an event.
+// It returns the plan.
+func checkColumnVsScalar(t *testing.T, label string, ds *dataset.Dataset, leaves []string, when string) *Plan {
+	t.Helper()
+	n := ds.Len()
+	sp := spec{leaves: leaves}
+	if when != "" {
+		sp.when = []string{when}
+	}
+	p, err := Compile(sp.build(), Schema{Metrics: ds.Metrics(), Attrs: ds.AttrNames})
+	if err != nil {
+		t.Fatalf("%s: %v", label, err)
+	}
+	period := mustPeriod("2024")
+	v, err := p.Evaluate(context.Background(), ds, period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warned := map[string]bool{}
+	for _, w := range v.Warnings {
+		warned[w.Node+"/"+w.Subject] = true
+	}
+	e := &evaluation{plan: p, ds: ds, n: n, attrs: map[string][]string{}, period: period}
+	e.nanCol = make([]float64, n)
+	for i := range e.nanCol {
+		e.nanCol[i] = nanv
+	}
+	all := make([]int, len(p.inputs))
+	for i := range all {
+		all[i] = i
+	}
+	env, err := e.env(context.Background(), period, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	progs := append([]*program(nil), p.leaves...)
+	cols := append([][]float64(nil), v.Leaves...)
+	if when != "" {
+		progs, cols = append(progs, p.when[0]), append(cols, v.When[0])
+	}
+	for k, pr := range progs {
+		for s := 0; s < n; s++ {
+			sc := &scalar{env: rowEnv{env, s}}
+			want := sc.eval(pr.root)
+			got := cols[k][s]
+			if math.Float64bits(got) != math.Float64bits(want) && !(got != got && want != want) {
+				t.Fatalf("%s, %s = %s, subject %d: column %v, scalar %v", label, pr.id, pr.text, s, got, want)
+			}
+			if (sc.ev != evNone) != warned[pr.id+"/"+ds.Subjects[s].ID] {
+				t.Fatalf("%s, %s = %s, subject %d: scalar event %q, warned %v", label, pr.id, pr.text, s,
+					sc.ev.message(sc.evOp), warned[pr.id+"/"+ds.Subjects[s].ID])
 			}
 		}
 	}
+	return p
 }
 
 // vmOptions declares this package's environment and functions to

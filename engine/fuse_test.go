@@ -1,0 +1,92 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// fuseData makes n subjects with metrics a, b, c, d in 2024 and a, b in
+// 2023. The first block holds finite values and missing ones only, so that
+// fused pipelines take their fast path there; the rest also holds zeros,
+// huge and tiny values, so that operations fail and blocks fall back to
+// the original instructions.
+func fuseData(r *rand.Rand, n int) map[string][]float64 {
+	calm := []float64{1, -1, 2, 2.5, -3, 0.5, -0.5, 7, 100, 1.1, 0.9, nanv}
+	wild := []float64{0, 1, -1, 2, -3, 0.5, 1.1, 100, 1e308, -1e308, 1e-300, nanv}
+	cols := map[string][]float64{}
+	for _, k := range []string{"a@2024", "b@2024", "c@2024", "d@2024", "a@2023", "b@2023"} {
+		col := make([]float64, n)
+		for i := range col {
+			vals := calm
+			if i >= blockSize {
+				vals = wild
+			}
+			col[i] = vals[r.IntN(len(vals))]
+		}
+		cols[k] = col
+	}
+	return cols
+}
+
+// TestFusedPipelines checks which instruction runs fuse and that fused
+// pipelines compute the values and warnings of the scalar evaluator, on
+// their fast path and when a block falls back to the original
+// instructions.
+func TestFusedPipelines(t *testing.T) {
+	tests := []struct {
+		name   string
+		expr   string
+		instrs int // instructions after fusion
+		fused  int // of which fused
+	}{
+		{"div then mul", "a / b * 100", 1, 1},
+		{"growth", "(a - prev.a) / prev.a * 100", 2, 1},
+		{"goalpost clamp", "clamp((a / b - 0.6) / (0.98 - 0.6), 0, 1) * 100", 1, 1},
+		{"threshold select", "a / b > 1.1 ? 0 : 100", 1, 1},
+		{"rsub after mul", "max(0, 100 - a / b * 100000)", 1, 1},
+		{"max then min", "min(max((a / b * 10000 - 2) / 8, 0), 1)", 1, 1},
+		{"min then max does not merge", "max(min(a / b, 1), 0)", 2, 1},
+		{"register head", "2 - a * 3", 1, 1},
+		{"overflowing add", "a * b + 1e308", 1, 1},
+		{"mul by zero not fused", "a / b * 0", 2, 0},
+		{"div by zero not fused", "a / b / 0", 2, 0},
+		{"second division starts over", "a / b / 3 / 7", 2, 1},
+		{"four additions", "a - 1 - 2 - 3 - 4", 2, 1},
+		{"negative zero from mul", "(a - a) * -1", 1, 1},
+		{"negative zero minus zero", "(a - a) * -1 - 0", 1, 1},
+		{"zero minus zero", "0 - (a - a)", 1, 1},
+		{"all stages", "min(a + b, 1) * 2 + 3 > 4 ? 5 : 6", 1, 1},
+		{"lt", "a / b < 1 ? 1 : 0", 1, 1},
+		{"le", "a * b <= 1 ? 1 : 0", 1, 1},
+		{"ge", "a - b >= 1 ? 1 : 0", 1, 1},
+		{"eq", "a + b == 3.5 ? 1 : 0", 1, 1},
+		{"ne", "a / b != 0.5 ? 1 : 0", 1, 1},
+		{"bool comparison", "(a / b > 1) == (c > 0) ? 1 : 0", 4, 1},
+		{"ternary with register branch", "a / b > 1 ? a : 0", 2, 1},
+		{"shared operand", "(a - b) / b * 100 + b", 3, 1},
+		{"coalesce breaks the run", "((a / b) ?? 0) * 2", 3, 0},
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	const n = 2*blockSize + 100
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ds := testData(n, []string{"gov"}, fuseData(r, n))
+			p := checkColumnVsScalar(t, tc.name, ds, []string{"x: " + tc.expr}, "w: ("+tc.expr+") > 1")
+			c := p.leaves[0].code
+			fused := 0
+			for _, in := range c.instrs {
+				if in.fz != nil {
+					fused++
+				}
+			}
+			if len(c.instrs) != tc.instrs || fused != tc.fused {
+				var ops []string
+				for _, in := range c.instrs {
+					ops = append(ops, fmt.Sprintf("%s/fused=%v", opNames[in.op], in.fz != nil))
+				}
+				t.Errorf("%s: %d instructions, %d fused, want %d and %d: %v", tc.expr, len(c.instrs), fused, tc.instrs, tc.fused, ops)
+			}
+		})
+	}
+}
