@@ -69,7 +69,7 @@ func (s *scorer) aggregateNode(k int) error {
 			return err
 		}
 		grp := &s.res.Groups[g]
-		grp.Weights[k], grp.WeightCases[k] = report, cases
+		grp.Weights[k], grp.WeightCases[k], grp.use[k] = report, cases, use
 		switch node.Aggregate {
 		case indicators.TOPSIS, indicators.GRA:
 			s.aggregateMCDA(k, kids, members, use)

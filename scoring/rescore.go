@@ -151,15 +151,8 @@ func NewRescorer(in Input, res *Result, methods ...indicators.NormMethod) (*Resc
 	for g := range res.Groups {
 		r.weights[g] = make([][]float64, nn+1)
 		for _, k := range r.order {
-			node := r.nodeAt(k)
-			if node.Weighting == nil {
-				w := make([]float64, len(node.Children))
-				for j, ch := range node.Children {
-					w[j] = ch.Weight
-				}
-				r.weights[g][k] = w
-			} else if gw := res.Groups[g].Weights; gw != nil {
-				r.weights[g][k] = gw[k]
+			if use := res.Groups[g].use; use != nil {
+				r.weights[g][k] = use[k]
 			}
 		}
 	}

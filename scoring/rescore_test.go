@@ -25,6 +25,8 @@ func rescoreSet() *indicators.Set {
 		leaf("g1", norm(indicators.Normalize{Method: indicators.Goalpost, Low: -10, High: 120})),
 		leaf("g2", method(indicators.NormNone)),
 	}, geometric(), missing(indicators.Zero, ""))
+	// AHP at D2, whose l6 applies to kind a only.
+	d2.Weighting = &indicators.Weighting{Method: indicators.AHPWeights, Weights: []float64{0.5, 0.3, 0.2}}
 	set := newSet(d1, d2, d3, d4)
 	set.PeerGroups = base.PeerGroups
 	set.MinCoverage = base.MinCoverage
@@ -160,6 +162,14 @@ func TestRescoreMatchesScore(t *testing.T) {
 		alt := mustScore(t, modified(in, func(n *indicators.Node) {
 			for _, ch := range n.Children {
 				ch.Weight *= factors[ch.Index]
+			}
+			if w := n.Weighting; w != nil {
+				ahp := *w
+				ahp.Weights = make([]float64, len(w.Weights))
+				for j, ch := range n.Children {
+					ahp.Weights[j] = w.Weights[j] * factors[ch.Index]
+				}
+				n.Weighting = &ahp
 			}
 		}))
 		if err := rs.Rescore(Variant{Factors: factors}, ws, scores, ranks); err != nil {

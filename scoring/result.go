@@ -121,16 +121,22 @@ type Group struct {
 	Leaves  []LeafStats // by leaf index
 	// Weights[k] are the weights in effect of the children of composite row
 	// k (k indexes Set.Nodes; k = len(Set.Nodes) is the root) in this group,
-	// in children order and summing to 1 over the children: the `weight`
-	// fields normalised, AHP's priority vector, or the statistical weights
-	// computed from the group's complete cases. Each subject then
-	// renormalises them over the children that take part for it. nil for a
-	// leaf.
+	// in children order: the `weight` fields, AHP's priority vector, or the
+	// statistical weights computed from the group's complete cases, set to
+	// 0 for the children without a value for any rated subject of the group
+	// (not applicable, uninformative) and normalised to sum 1 over the
+	// others. Each subject then renormalises them over the children that
+	// take part for it. nil for a leaf, and for a composite that applies to
+	// no rated subject of the group.
 	Weights [][]float64
 	// WeightCases[k] is the number of complete cases the statistical
 	// weighting of composite row k used in this group, 0 when its weights
 	// do not come from the data.
 	WeightCases []int
+
+	// use[k] are the weights composite row k's aggregation used in the
+	// group (Weights before restriction and normalisation), for Rescorer.
+	use [][]float64
 }
 
 // Result is the outcome of Score.

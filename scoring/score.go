@@ -278,6 +278,7 @@ func newScorer(in Input) *scorer {
 		groups[g].Leaves = make([]LeafStats, len(set.Leaves))
 		groups[g].Weights = make([][]float64, nn+1)
 		groups[g].WeightCases = make([]int, nn+1)
+		groups[g].use = make([][]float64, nn+1)
 	}
 
 	s.rated = make([]bool, n)

@@ -12,7 +12,8 @@ import (
 // group g, whose rated members the node applies to are members: use, the
 // weights the aggregation uses (the `weight` fields as written when the node
 // has no `weighting:`, so that sums are formed exactly as before), and
-// report, the same weights normalised to sum 1 (Group.Weights). cases is the
+// report, the same weights restricted to the children with a value for
+// some member and normalised to sum 1 over them (Group.Weights). cases is the
 // number of complete cases a statistical weighting used (0 otherwise).
 func (s *scorer) groupWeights(k, g int, kids, members []int) (use, report []float64, cases int, err error) {
 	node := s.nodeAt(k)
@@ -21,13 +22,19 @@ func (s *scorer) groupWeights(k, g int, kids, members []int) (use, report []floa
 		for j, ch := range node.Children {
 			use[j] = ch.Weight
 		}
-		return use, normalised(use), 0, nil
+	} else {
+		use, cases, err = s.weights(node.Weighting, k, g, kids, members)
+		if err != nil {
+			return nil, nil, 0, err
+		}
 	}
-	w, cases, err := s.weights(node.Weighting, k, g, kids, members)
-	if err != nil {
-		return nil, nil, 0, err
+	// Report the weights over the children that take part in the group.
+	cols, _ := s.columns(kids, members, use)
+	report = make([]float64, len(kids))
+	for _, j := range cols {
+		report[j] = use[j]
 	}
-	return w, normalised(w), cases, nil
+	return use, normalised(report), cases, nil
 }
 
 // weights computes one weighting spec (SPEC §6) for composite row k in
