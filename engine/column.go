@@ -310,9 +310,7 @@ func exec(in *instr, v [][]float64, env *runEnv, lo int, mk *marks) {
 		for _, r := range in.args[1:] {
 			b := v[r][:len(d)]
 			for i, x := range d {
-				if x != x {
-					d[i] = b[i]
-				}
+				d[i] = sel(x != x, b[i], x)
 			}
 		}
 		return
@@ -451,21 +449,11 @@ func execVK(in *instr, d, a []float64, lo int, mk *marks) bool {
 	case opCond:
 		k2 := in.k2
 		for i, x := range a {
-			r := k2
-			if x != 0 {
-				r = k
-			}
-			if x != x {
-				r = nan
-			}
-			d[i] = r
+			d[i] = sel(x != x, nan, sel(x != 0, k, k2))
 		}
 	case opCoalesce:
 		for i, x := range a {
-			if x != x {
-				x = k
-			}
-			d[i] = x
+			d[i] = sel(x != x, k, x)
 		}
 	default:
 		return false
@@ -478,24 +466,12 @@ func execVK(in *instr, d, a []float64, lo int, mk *marks) bool {
 
 // cmpK is a comparison result, missing when x is missing.
 func cmpK(c bool, x float64) float64 {
-	if x != x {
-		return nan
-	}
-	if c {
-		return 1
-	}
-	return 0
+	return sel(x != x, nan, b2f(c))
 }
 
 // cmp2 is a comparison result, missing when x or y is missing.
 func cmp2(c bool, x, y float64) float64 {
-	if x != x || y != y {
-		return nan
-	}
-	if c {
-		return 1
-	}
-	return 0
+	return sel(b2i(x != x)|b2i(y != y) != 0, nan, b2f(c))
 }
 
 // execKV runs k op b for the non-commutative ops.
@@ -607,14 +583,7 @@ func execVV(in *instr, d []float64, v [][]float64, lo int, mk *marks) {
 	case opCond:
 		b, c := v[in.b][:len(d)], v[in.c][:len(d)]
 		for i, x := range a {
-			switch {
-			case x != x:
-				d[i] = nan
-			case x != 0:
-				d[i] = b[i]
-			default:
-				d[i] = c[i]
-			}
+			d[i] = sel(x != x, nan, sel(x != 0, b[i], c[i]))
 		}
 	case opClamp:
 		b, c := v[in.b][:len(d)], v[in.c][:len(d)]
@@ -737,10 +706,7 @@ func execVV2(in *instr, d, a, b []float64, lo int, mk *marks) {
 		}
 	case opCoalesce:
 		for i, x := range a {
-			if x != x {
-				x = b[i]
-			}
-			d[i] = x
+			d[i] = sel(x != x, b[i], x)
 		}
 	case opMod, opPow:
 		for i, x := range a {

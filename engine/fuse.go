@@ -352,7 +352,7 @@ func (f *fusion) run(d, a, b []float64) bool {
 	on2, m2, c2 := f.st[1].on, f.st[1].m, f.st[1].c
 	hasCL, lo, hi := f.hasCL, f.lo, f.hi
 	on3, m3, c3 := f.st[2].on, f.st[2].m, f.st[2].c
-	hasCmp, k, sel := f.hasCmp, f.cmpK, f.sel
+	hasCmp, k, table := f.hasCmp, f.cmpK, f.sel
 	bad := false
 	for i, x := range a {
 		r := x
@@ -392,16 +392,9 @@ func (f *fusion) run(d, a, b []float64) bool {
 			}
 		}
 		if hasCmp {
-			j := 2
-			switch {
-			case r < k:
-				j = 0
-			case r == k:
-				j = 1
-			case r != r:
-				j = 3
-			}
-			r = sel[j]
+			// Index of r <=> k without branches: the outcome is data.
+			j := 2*b2i(r > k) + b2i(r == k) + 3*b2i(r != r)
+			r = table[j&3]
 		}
 		d[i] = r
 	}

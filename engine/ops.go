@@ -116,11 +116,30 @@ var nan = math.NaN()
 
 func finite(x float64) bool { return x-x == 0 }
 
-func b2f(b bool) float64 {
+// b2i is 1 for true and 0 for false; it compiles to a SETcc, not a branch.
+func b2i(b bool) int {
+	var i int
 	if b {
-		return 1
+		i = 1
 	}
-	return 0
+	return i
+}
+
+// b2f is 1 for true and 0 for false, without a branch: column kernels use
+// it on data whose outcome is unpredictable.
+func b2f(b bool) float64 {
+	return math.Float64frombits(-uint64(b2i(b)) & 0x3FF0000000000000)
+}
+
+// sel is a when c holds, else b. It selects the bits with a conditional
+// move: Go compiles a float select to a branch, which mispredicts on data
+// such as missing values scattered at random.
+func sel(c bool, a, b float64) float64 {
+	ab, bb := math.Float64bits(a), math.Float64bits(b)
+	if c {
+		bb = ab
+	}
+	return math.Float64frombits(bb)
 }
 
 // apply1 is the reference semantics of the one-operand ops.
