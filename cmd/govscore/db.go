@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/indicators"
@@ -168,29 +169,45 @@ func importFiles(in *inputFlags, pos []string) (batch.Files, error) {
 	return files, nil
 }
 
-// runDB is `govscore run --db`: the indicator set from files, the data from
-// the database; the batch is stored as a draft and its id printed. Output
-// files are written only when -o is given.
-func runDB(ctx context.Context, e *env, url string, files batch.Files, period, outDir string, want map[string]bool, quiet bool, top int) error {
+// dbBatch is a batch scored from the database by `govscore run --db`,
+// waiting to be stored with its rendered outputs.
+type dbBatch struct {
+	db *postgres.DB
+	b  *batch.Batch
+}
+
+func (d *dbBatch) close() { d.db.Close() }
+
+// loadAndRunDB is loadAndRun for `govscore run --db`: the indicator set
+// from files, the data (subjects, metrics, ratings) from the database.
+func loadAndRunDB(ctx context.Context, e *env, url string, files batch.Files, period string) (*dbBatch, error) {
 	if files.Indicators == "" {
-		return usagef("missing the indicator set (DIR/indicators.yaml or --indicators)")
+		return nil, usagef("missing the indicator set (DIR/indicators.yaml or --indicators)")
 	}
 	set, err := indicators.ParseFile(files.Indicators)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	at, err := generatedAt(e)
 	if err != nil {
-		return usagef("%v", err)
+		return nil, usagef("%v", err)
 	}
 	db, err := openDB(ctx, e, url, true)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer db.Close()
+	b, err := scoreFromDB(ctx, e, db, files, set, period, at)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &dbBatch{db: db, b: b}, nil
+}
+
+func scoreFromDB(ctx context.Context, e *env, db *postgres.DB, files batch.Files, set *indicators.Set, period string, at time.Time) (*batch.Batch, error) {
 	per, err := db.ResolvePeriod(ctx, period, set.Period)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ds, err := db.LoadDataset(ctx, per, postgres.LoadOptions{Progress: func(n int64) {
 		if n >= 1_000_000 {
@@ -198,45 +215,41 @@ func runDB(ctx context.Context, e *env, url string, files batch.Files, period, o
 		}
 	}})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := postgres.CheckDataset(ds, batch.LoadOptions(set)); err != nil {
-		return err
+		return nil, err
 	}
 	p, err := batch.Assemble(files, set, ds)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(set.Assessments) > 0 {
 		if p.Ratings, err = db.LoadAssessments(ctx, per); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	b, err := p.Run(ctx, batch.Options{Period: per.String(), GeneratedAt: at})
-	if err != nil {
-		return err
+	return p.Run(ctx, batch.Options{Period: per.String(), GeneratedAt: at})
+}
+
+// save stores the batch with the outputs a file run would write (the
+// --format selection), prints its id, and writes the files to outDir only
+// when -o was given.
+func (d *dbBatch) save(ctx context.Context, e *env, outputs []output, outDir string, quiet bool, top int) error {
+	stored := make([]postgres.Output, len(outputs))
+	for i, o := range outputs {
+		stored[i] = postgres.Output{Name: o.name, Write: o.write}
 	}
-	var stored []postgres.Output
-	for _, f := range formats {
-		write := f.write
-		stored = append(stored, postgres.Output{Name: f.file, Write: func(w io.Writer) error { return write(w, b) }})
-	}
-	id, err := db.SaveBatch(ctx, b, stored)
+	id, err := d.db.SaveBatch(ctx, d.b, stored)
 	if err != nil {
 		return err
 	}
 	if outDir != "" {
-		var outputs []output
-		for _, f := range formats {
-			if want[f.name] {
-				write := f.write
-				outputs = append(outputs, output{f.file, func(w io.Writer) error { return write(w, b) }})
-			}
-		}
 		if err := writeAtomic(outDir, outputs); err != nil {
 			return fmt.Errorf("batch %d is stored, but writing %s failed: %w", id, outDir, err)
 		}
 	}
+	b := d.b
 	printWarnings(e.stderr, b.Warnings, 20)
 	if !quiet {
 		if err := reports.WriteSummary(e.stdout, b, top); err != nil {

@@ -122,11 +122,15 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	var b *batch.Batch
+	var stored *dbBatch // set when the data comes from a database
 	if u := dbURL(e, *db); u != "" {
-		return runDB(ctx, e, u, files, *period, *out, want, *quiet, *top)
-	}
-	b, err := loadAndRun(ctx, e, files, *period)
-	if err != nil {
+		if stored, err = loadAndRunDB(ctx, e, u, files, *period); err != nil {
+			return err
+		}
+		defer stored.close()
+		b = stored.b
+	} else if b, err = loadAndRun(ctx, e, files, *period); err != nil {
 		return err
 	}
 	outDir := *out
@@ -155,6 +159,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 			outputs = append(outputs, output{f.file, func(w io.Writer) error { return write(w, b) }})
 		}
 		written = append(written, f.file)
+	}
+	if stored != nil {
+		return stored.save(ctx, e, outputs, *out, *quiet, *top)
 	}
 	if err := writeAtomic(outDir, outputs); err != nil {
 		return err
