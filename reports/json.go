@@ -2,12 +2,15 @@ package reports
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"strconv"
 	"time"
 
+	"github.com/govscore/govscore/analysis"
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/scoring"
 )
 
 // JSONFormat identifies the layout of results.json; it changes when a field
@@ -25,7 +28,14 @@ const JSONFormat = "govscore.results/1"
 //	 "indicators": {"columns": [...], "rows": [[...], ...]}, "warnings": [...]}
 //
 // Missing numbers are null. Object keys are written in a fixed order.
-func WriteJSON(w io.Writer, b *batch.Batch) error {
+func WriteJSON(w io.Writer, b *batch.Batch) error { return WriteJSONAnalysis(w, b, nil) }
+
+// WriteJSONAnalysis writes results.json like WriteJSON, with the robustness
+// analysis a (analysis.Report.JSON: correlations, alphas, flags,
+// leave-one-out shifts, uncertainty bands) as its "analysis" member and its
+// methodology warnings as "methodology_warnings", after "indicators". A nil
+// a writes neither.
+func WriteJSONAnalysis(w io.Writer, b *batch.Batch, a *analysis.Report) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	j := &jw{w: bw}
 	set := b.Project.Set
@@ -61,6 +71,9 @@ func WriteJSON(w io.Writer, b *batch.Batch) error {
 	writeSubjects(j, b)
 	writeCells(j, b)
 	writeAssessJSON(j, b)
+	if a != nil {
+		writeAnalysisJSON(j, a)
+	}
 	writeWarnings(j, b)
 	j.raw("}\n")
 	if j.err != nil {
@@ -175,9 +188,15 @@ func writeGroups(j *jw, b *batch.Batch) {
 			j.key("sd", 0).num(st.NormSD).raw(", ")
 			j.key("winsor_low", 0).num(st.WinsorLow).raw(", ")
 			j.key("winsor_high", 0).num(st.WinsorHigh).raw("}, ")
-			j.key("uninformative", 0).bool(st.Uninformative).raw("}")
+			j.key("uninformative", 0).bool(st.Uninformative)
+			if t := st.Treat; t != nil {
+				writeTreat(j, b, t)
+			}
+			j.raw("}")
 		}
-		j.raw("]}")
+		j.raw("], ")
+		writeGroupWeights(j, b, gi)
+		j.raw("}")
 	}
 	j.raw("\n  ],\n")
 }
@@ -407,4 +426,92 @@ func (d *dropFirstByte) Write(p []byte) (int, error) {
 	d.dropped = true
 	n, err := d.w.Write(p[1:])
 	return n + 1, err
+}
+
+// writeTreat writes a leaf's JRC treatment record: outcome, skewness and
+// kurtosis before and after, the winsorised subjects and the log shift.
+func writeTreat(j *jw, b *batch.Batch, t *scoring.TreatStats) {
+	j.raw(", ").key("treat", 0).raw("{")
+	j.key("outcome", 0).str(t.Outcome).raw(", ")
+	j.key("skew_before", 0).num(t.SkewBefore).raw(", ")
+	j.key("kurtosis_before", 0).num(t.KurtBefore).raw(", ")
+	j.key("skew_after", 0).num(t.SkewAfter).raw(", ")
+	j.key("kurtosis_after", 0).num(t.KurtAfter).raw(", ")
+	ids := make([]string, len(t.Points))
+	for p, i := range t.Points {
+		ids[p] = b.Project.Data.Subjects[i].ID
+	}
+	j.key("winsorised", 0).strs(ids).raw(", ")
+	j.key("log_shift", 0).num(t.LogShift).raw("}")
+}
+
+// writeGroupWeights writes the weights in effect of every composite's
+// children in group g ("weights": {composite id ("score" for the root): {child
+// id: weight}}), with the complete cases of statistical weightings.
+func writeGroupWeights(j *jw, b *batch.Batch, g int) {
+	set := b.Project.Set
+	grp := &b.Result.Groups[g]
+	j.key("weights", 0).raw("{")
+	first := true
+	for k := 0; k <= len(set.Nodes); k++ {
+		node, id := set.Root, "score"
+		if k < len(set.Nodes) {
+			node, id = set.Nodes[k], set.Nodes[k].ID
+		}
+		if k >= len(grp.Weights) || grp.Weights[k] == nil {
+			continue
+		}
+		if !first {
+			j.raw(", ")
+		}
+		first = false
+		j.raw("\n      ").key(id, 0).raw("{")
+		for c, ch := range node.Children {
+			if c > 0 {
+				j.raw(", ")
+			}
+			j.key(ch.ID, 0).num(grp.Weights[k][c])
+		}
+		if node.Weighting != nil {
+			j.raw(", ").key("@method", 0).str(string(node.Weighting.Method))
+			if grp.WeightCases[k] > 0 {
+				j.raw(", ").key("@cases", 0).int(grp.WeightCases[k])
+			}
+		}
+		j.raw("}")
+	}
+	j.raw("}")
+}
+
+// writeAnalysisJSON writes the "analysis" and "methodology_warnings"
+// members.
+func writeAnalysisJSON(j *jw, a *analysis.Report) {
+	js, err := a.JSON()
+	if err != nil {
+		if j.err == nil {
+			j.err = err
+		}
+		return
+	}
+	j.key("analysis", 1).bytes(bytes.ReplaceAll(js, []byte("\n"), []byte("\n  "))).raw(",\n")
+	j.key("methodology_warnings", 1).raw("[")
+	for i, w := range a.Warnings {
+		if i > 0 {
+			j.raw(",")
+		}
+		j.raw("\n    {")
+		if w.Pos.File != "" {
+			j.key("file", 0).str(w.Pos.File).raw(", ")
+			j.key("line", 0).int(w.Pos.Line).raw(", ")
+			j.key("col", 0).int(w.Pos.Col).raw(", ")
+		}
+		if w.Group != "" {
+			j.key("peer_group", 0).str(w.Group).raw(", ")
+		}
+		if w.Node != "" {
+			j.key("node", 0).str(w.Node).raw(", ")
+		}
+		j.key("message", 0).str(w.Msg).raw("}")
+	}
+	j.raw("\n  ],\n")
 }

@@ -41,6 +41,7 @@ func commands() []command {
 		{"validate", "DIR", "check YAML, expressions and data; print every problem; write nothing", cmdValidate},
 		{"run", "DIR [-o OUT] [--period P] [--format csv,json,html,xlsx,md] [--lang zh|en]", "run a batch and write its outputs", cmdRun},
 		{"explain", "DIR --subject ID [--period P]", "show how a subject's score was built", cmdExplain},
+		{"analyse", "DIR [--json] [--uncertainty N --seed S] [--period P]", "robustness analysis: correlations, Cronbach's alpha, collinearity, leave-one-out rank shifts, uncertainty bands", cmdAnalyse},
 		{"test", "DIR", "run the expectations in DIR/tests.yaml", cmdTest},
 		{"assess", "DIR [--period P]", "assessment reliability report: raters, role means, ICC(1), Krippendorff's alpha, reciprocity flags", cmdAssess},
 		{"gen", "DIR --subjects N --leaves M [--seed S]", "write a synthetic project (for benchmarks)", cmdGen},
@@ -101,6 +102,7 @@ func report(w io.Writer, c command, err error) int {
 	var de *diag.Error
 	var mf *batch.MissingFilesError
 	var me *scoring.MissingError
+	var we *scoring.WeightingError
 	var tf *testFailure
 	switch {
 	case errors.As(err, &ue):
@@ -110,7 +112,7 @@ func report(w io.Writer, c command, err error) int {
 		fmt.Fprintln(w, err)
 		fmt.Fprintf(w, "govscore %s: %d problem(s); nothing was written\n", c.name, len(list))
 		return exitInvalid
-	case errors.As(err, &de), errors.As(err, &mf), errors.As(err, &me):
+	case errors.As(err, &de), errors.As(err, &mf), errors.As(err, &me), errors.As(err, &we):
 		fmt.Fprintln(w, err)
 		fmt.Fprintf(w, "govscore %s: invalid input; nothing was written\n", c.name)
 		return exitInvalid

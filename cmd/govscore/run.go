@@ -107,8 +107,12 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	top := fs.Int("top", 10, "subjects per peer group in the summary (0 = all)")
 	lang := fs.String("lang", "zh", "`language` of the labels in report.html, results.xlsx and results.md (zh or en)")
 	db := fs.String("db", "", "read the data from this database `URL` and store the batch there (default $"+dbEnv+")")
+	unc := registerUncertainty(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := unc.check(); err != nil {
 		return err
 	}
 	want, err := parseFormats(*format)
@@ -159,6 +163,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 			outputs = append(outputs, output{f.file, func(w io.Writer) error { return write(w, b) }})
 		}
 		written = append(written, f.file)
+	}
+	if outputs, written, err = withAnalysis(ctx, b, unc, outputs, written); err != nil {
+		return err
 	}
 	if stored != nil {
 		return stored.save(ctx, e, outputs, *out, *quiet, *top)

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/govscore/govscore/analysis"
+	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/reports"
+	"github.com/govscore/govscore/scoring"
+)
+
+// uncertaintyFlags are the flags of the uncertainty analysis, shared by run
+// and analyse.
+type uncertaintyFlags struct {
+	n    int
+	seed uint64
+}
+
+// registerUncertainty adds --uncertainty and --seed to fs.
+func registerUncertainty(fs *flag.FlagSet) *uncertaintyFlags {
+	u := &uncertaintyFlags{}
+	fs.IntVar(&u.n, "uncertainty", 0, "run the uncertainty analysis with `N` replications (0 = none)")
+	fs.Uint64Var(&u.seed, "seed", 1, "`seed` of the uncertainty analysis (same seed → same output, whatever the CPU count)")
+	return u
+}
+
+// check rejects a negative replication count.
+func (u *uncertaintyFlags) check() error {
+	if u.n < 0 {
+		return usagef("--uncertainty must be ≥ 0, got %d", u.n)
+	}
+	return nil
+}
+
+// batchInput rebuilds the scoring input of a batch.
+func batchInput(b *batch.Batch) scoring.Input {
+	return scoring.Input{Set: b.Project.Set, Subjects: b.Project.Data.Subjects,
+		Raw: b.Values.Leaves, Points: b.Values.Points, When: b.Values.When}
+}
+
+// analyseBatch runs the analysis of a batch.
+func analyseBatch(ctx context.Context, b *batch.Batch, u *uncertaintyFlags) (*analysis.Report, error) {
+	return analysis.Analyse(ctx, batchInput(b), b.Result, analysis.Options{Replications: u.n, Seed: u.seed})
+}
+
+// withAnalysis analyses the batch for `govscore run`: results.json (when
+// among outputs) gains the analysis, and with --uncertainty N > 0 the file
+// uncertainty.csv is added. It returns the updated outputs and file names.
+func withAnalysis(ctx context.Context, b *batch.Batch, u *uncertaintyFlags, outputs []output, written []string) ([]output, []string, error) {
+	hasJSON := false
+	for _, o := range outputs {
+		hasJSON = hasJSON || o.name == "results.json"
+	}
+	if !hasJSON && u.n == 0 {
+		return outputs, written, nil
+	}
+	rep, err := analyseBatch(ctx, b, u)
+	if err != nil {
+		return nil, nil, err
+	}
+	for k := range outputs {
+		if outputs[k].name == "results.json" {
+			outputs[k].write = func(w io.Writer) error { return reports.WriteJSONAnalysis(w, b, rep) }
+		}
+	}
+	if rep.Uncertainty != nil {
+		outputs = append(outputs, output{"uncertainty.csv", func(w io.Writer) error { return writeUncertaintyCSV(w, rep.Uncertainty) }})
+		written = append(written, "uncertainty.csv")
+	}
+	return outputs, written, nil
+}
+
+// uncertaintyHeader is the header of uncertainty.csv.
+var uncertaintyHeader = []string{"peer_group", "subject", "nominal_rank", "median_rank", "p05_rank", "p95_rank", "unscored", "tied_count", "tied_with"}
+
+// writeUncertaintyCSV writes uncertainty.csv: one row per rated subject in
+// output order; tied_with lists the statistically tied subjects (at most
+// analysis.MaxTied, nearest nominal rank first) separated by spaces.
+func writeUncertaintyCSV(w io.Writer, u *analysis.Uncertainty) error {
+	var buf bytes.Buffer
+	buf.WriteString(strings.Join(uncertaintyHeader, ",") + "\n")
+	for _, s := range u.Subjects {
+		fields := []string{s.Group, s.Subject, strconv.Itoa(s.Nominal), fnum(float64(s.Median)), fnum(float64(s.P05)),
+			fnum(float64(s.P95)), strconv.Itoa(s.Unscored), strconv.Itoa(s.TiedCount), strings.Join(s.Tied, " ")}
+		for i, f := range fields {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			buf.WriteString(csvField(f))
+		}
+		buf.WriteByte('\n')
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// csvField quotes a CSV field when it needs it (RFC 4180).
+func csvField(s string) string {
+	if !strings.ContainsAny(s, ",\"\r\n") {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// fnum formats a number as the shortest round-tripping decimal ("" for NaN).
+func fnum(x float64) string {
+	if math.IsNaN(x) {
+		return ""
+	}
+	return strconv.FormatFloat(x, 'g', -1, 64)
+}
+
+// cmdAnalyse is `govscore analyse DIR`: the robustness analysis as text, or
+// as JSON with --json.
+func cmdAnalyse(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "analyse")
+	var in inputFlags
+	in.register(fs)
+	period := fs.String("period", "", "batch `period` (default: the set's period, else the latest in the data)")
+	asJSON := fs.Bool("json", false, "print the analysis as JSON")
+	u := registerUncertainty(fs)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := u.check(); err != nil {
+		return err
+	}
+	files, _, err := in.files(pos)
+	if err != nil {
+		return err
+	}
+	b, err := loadAndRun(ctx, e, files, *period)
+	if err != nil {
+		return err
+	}
+	rep, err := analyseBatch(ctx, b, u)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		js, err := rep.JSON()
+		if err != nil {
+			return err
+		}
+		_, err = e.stdout.Write(append(js, '\n'))
+		return err
+	}
+	return writeAnalysisText(e.stdout, b, rep)
+}
+
+// writeAnalysisText prints the analysis for a person: per group the flags,
+// the alphas and weights of the composites, each leaf's correlation with
+// its parent and leave-one-out shift, then the uncertainty bands and the
+// methodology warnings.
+func writeAnalysisText(w io.Writer, b *batch.Batch, rep *analysis.Report) error {
+	var buf bytes.Buffer
+	p := func(format string, args ...any) { fmt.Fprintf(&buf, format, args...) }
+	p("Analysis of %s, period %s\n", b.Meta.SetID, b.Meta.Period)
+	for _, g := range rep.Groups {
+		p("\n== peer group %s (%d rated)\n", g.Label, g.Rated)
+		p("\nComposites (Cronbach's alpha; children weights in effect)\n")
+		for _, n := range g.Nodes {
+			if n.Leaf {
+				continue
+			}
+			p("  %-28s alpha %-7s", n.ID, f3(n.Alpha))
+			if n.WeightCases > 0 {
+				p(" (%d complete cases)", n.WeightCases)
+			}
+			p("\n")
+			node := nodeByID(b, n.ID)
+			for c, wt := range n.Weights {
+				if node != nil && c < len(node.Children) {
+					p("      %-24s %.4f\n", node.Children[c].ID, float64(wt))
+				}
+			}
+		}
+		p("\nIndicators (r with parent: Pearson / Spearman; leave-one-out rank change: max / mean; mean effective weight)\n")
+		for _, n := range g.Nodes {
+			if !n.Leaf {
+				continue
+			}
+			flags := ""
+			switch {
+			case n.Uninformative:
+				flags = "  UNINFORMATIVE"
+			case n.LowVariance:
+				flags = "  LOW VARIANCE"
+			}
+			loo := "-"
+			if n.LeaveOneOut != nil {
+				loo = fmt.Sprintf("%d / %s", n.LeaveOneOut.Max, f3p(float64(n.LeaveOneOut.Mean)))
+			}
+			p("  %-28s r %s / %s   shift %-12s  w %.4f%s\n", n.ID, f3p(float64(n.ParentPearson)), f3p(float64(n.ParentSpearman)), loo, float64(n.EffectiveWeight), flags)
+		}
+		if len(g.Collinear) > 0 {
+			p("\nCollinear siblings (|r| > %g)\n", analysis.Collinear)
+			for _, c := range g.Collinear {
+				p("  %s: %s ~ %s  r = %.3f\n", c.Parent, c.A, c.B, float64(c.R))
+			}
+		}
+	}
+	if u := rep.Uncertainty; u != nil {
+		p("\nUncertainty: %d replications, seed %d, weight noise ±%g", u.Replications, u.Seed, u.WeightNoise)
+		if len(u.Normalize) > 0 {
+			p(", normalize %s", strings.Join(u.Normalize, "|"))
+		}
+		if len(u.Aggregate) > 0 {
+			p(", aggregate %s", strings.Join(u.Aggregate, "|"))
+		}
+		p("\n  %-16s %-20s %7s %7s %7s %7s  %s\n", "peer group", "subject", "nominal", "median", "p05", "p95", "tied with")
+		for _, s := range u.Subjects {
+			tied := strings.Join(s.Tied, " ")
+			if s.TiedCount > len(s.Tied) {
+				tied += fmt.Sprintf(" … (%d in all)", s.TiedCount)
+			}
+			p("  %-16s %-20s %7d %7s %7s %7s  %s\n", s.Group, s.Subject, s.Nominal, f3p(float64(s.Median)), f3p(float64(s.P05)), f3p(float64(s.P95)), tied)
+		}
+	}
+	if len(rep.Warnings) > 0 {
+		p("\nMethodology warnings\n")
+		for _, x := range rep.Warnings {
+			p("  %s\n", x)
+		}
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// nodeByID finds a node of the batch's set by id (nil when none).
+func nodeByID(b *batch.Batch, id string) *indicators.Node {
+	for _, n := range b.Project.Set.Nodes {
+		if n.ID == id {
+			return n
+		}
+	}
+	return nil
+}
+
+// f3 formats an optional number with 3 decimals ("-" when nil or NaN).
+func f3(x *analysis.Num) string {
+	if x == nil {
+		return "-"
+	}
+	return f3p(float64(*x))
+}
+
+// f3p formats a number with 3 decimals ("-" for NaN).
+func f3p(x float64) string {
+	if math.IsNaN(x) {
+		return "-"
+	}
+	return strconv.FormatFloat(x, 'f', 3, 64)
+}
