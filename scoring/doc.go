@@ -29,7 +29,13 @@
 //  2. transform: log (x ≤ 0 → missing), log1p (x ≤ −1 → missing), sqrt
 //     (x < 0 → missing).
 //  3. winsorise: clamp to the R type 7 quantiles (see Quantile) of the
-//     group's present transformed values.
+//     group's present transformed values; or `treat: jrc` (SPEC §6):
+//     mcda.TreatJRC over the same values (imputed ones included). Winsorised
+//     points are marked Cell.Outlier and listed in LeafStats.Treat.Points;
+//     with the log fallback ln(x − s), s = min − 0.01(max − min), every
+//     value is transformed and none is marked, and goalposts are mapped by
+//     the same function (a goalpost ≤ s makes the leaf uninformative, as a
+//     transform's domain does).
 //  4. normalise, with stats (min, max, mean, sd with n−1, n) over the
 //     group's present treated values, imputed ones included:
 //     minmax  lo + (hi−lo)(x−min)/(max−min)   (lower: (max−x)/(max−min))
@@ -72,6 +78,40 @@
 // (narrowed by `by`). The filled value is rounded like a computed one and
 // marked in SubjectResult.NodeImputed. The root (Set.Root) is aggregated
 // the same way from the top-level nodes.
+//
+// # Weighting, TOPSIS and GRA (SPEC §6)
+//
+// Each composite's children weights are settled per peer group, over the
+// group's rated members the composite applies to (Group.Weights):
+//
+//   - no `weighting:`: the children's `weight` fields;
+//   - ahp: the priority vector indicators.Parse computed;
+//   - entropy, critic, pca: mcda.Entropy, CRITIC, PCA over the complete
+//     cases. The columns are the children with a value for at least one
+//     member (an uninformative child, or one that applies to no member,
+//     gets weight 0 instead of leaving no complete case); the complete
+//     cases are the members with a value for every column. Fewer than 3
+//     is a *WeightingError, as is an mcda error (infinite values);
+//   - combine: mcda.Combine of the two parts, each normalised.
+//
+// Statistical weights replace the weight fields for every subject of the
+// group; each subject then renormalises over its participating children.
+// Group.Weights reports them normalised over the children that take part
+// in the group.
+//
+// TOPSIS and GRA aggregate a composite per peer group: the columns are the
+// children with weight > 0 and a value for some member, their weights
+// normalised to sum 1 (the children's normalised weights at the node); a
+// member lacking a value for any column is missing at the node for GRA as
+// for TOPSIS (then the node's missing policy applies), and takes no part in
+// the ideal points, the reference series or Δmin/Δmax.
+//
+// # Rescoring
+//
+// Rescorer re-aggregates a Result under a Variant (other normalisation or
+// aggregation, weight factors, dropped leaves) for the robustness analyses,
+// reusing everything up to normalisation; its zero Variant reproduces
+// Score's scores and ranks bit for bit.
 //
 // The effective weight of a node is the product of the normalised weights
 // on its path from the root; it is 0 when the node or an ancestor took no
