@@ -332,11 +332,120 @@ func execFused(in *instr, v [][]float64, env *runEnv, lo int, mk *marks) {
 	if f.b >= 0 {
 		b = v[f.b]
 	}
-	if f.run(d, v[f.a], b) {
+	var bad bool
+	switch {
+	case f.affineOnly():
+		bad = runAffine(f.head, d, v[f.a], b, f.st[0].m, f.st[0].c)
+	case f.cmpOnly():
+		m, c := 1.0, negZero // x*1 + (-0) == x
+		if f.st[0].on {
+			m, c = f.st[0].m, f.st[0].c
+		}
+		bad = runCmp(f.head, d, v[f.a], b, m, c, f.cmpK, &f.sel)
+	default:
+		bad = f.run(d, v[f.a], b)
+	}
+	if bad {
 		for i := range f.orig {
 			exec(&f.orig[i], v, env, lo, mk)
 		}
 	}
+}
+
+// affineOnly reports whether the pipeline is head(a, b)*m1 + c1: the most
+// common shape (rates per 100 or per 10,000 people), which has a loop of
+// its own.
+func (f *fusion) affineOnly() bool {
+	return f.st[0].on && !f.hasQ && !f.st[1].on && !f.hasCL && !f.st[2].on && !f.hasCmp
+}
+
+// cmpOnly reports whether the pipeline is head(a, b) [*m1 + c1] compared
+// with a constant (`a / b > 1.1 ? 0 : 100`), which has a loop of its own.
+func (f *fusion) cmpOnly() bool {
+	return f.hasCmp && !f.hasQ && !f.st[1].on && !f.hasCL && !f.st[2].on
+}
+
+// runAffine is the fast path of d = head(a, b)*m + c, one loop per head so
+// that nothing but the arithmetic and the check is left in it.
+func runAffine(head op, d, a, b []float64, m, c float64) bool {
+	a, b = a[:len(d)], b[:len(d)]
+	bad := false
+	switch head {
+	case opNone:
+		for i, x := range a {
+			r := float64(x*m) + c
+			d[i] = r
+			bad = bad || math.Abs(r) > maxf
+		}
+	case opAdd:
+		for i, x := range a {
+			r := float64((x+b[i])*m) + c
+			d[i] = r
+			bad = bad || math.Abs(r) > maxf
+		}
+	case opSub:
+		for i, x := range a {
+			r := float64((x-b[i])*m) + c
+			d[i] = r
+			bad = bad || math.Abs(r) > maxf
+		}
+	case opMul:
+		for i, x := range a {
+			r := float64(x*b[i]*m) + c
+			d[i] = r
+			bad = bad || math.Abs(r) > maxf
+		}
+	case opDiv:
+		for i, x := range a {
+			y := b[i]
+			r := float64(x/y*m) + c
+			d[i] = r
+			bad = bad || y == 0 || math.Abs(r) > maxf
+		}
+	}
+	return bad
+}
+
+// runCmp is the fast path of d = table[head(a, b)*m + c <=> k]; an absent
+// affine stage is m = 1, c = -0, which leaves every value unchanged.
+func runCmp(head op, d, a, b []float64, m, c, k float64, table *[4]float64) bool {
+	a, b = a[:len(d)], b[:len(d)]
+	t := *table
+	bad := false
+	switch head {
+	case opNone:
+		for i, x := range a {
+			r := float64(x*m) + c
+			bad = bad || math.Abs(r) > maxf
+			d[i] = t[(2*b2i(r > k)+b2i(r == k)+3*b2i(r != r))&3]
+		}
+	case opAdd:
+		for i, x := range a {
+			r := float64((x+b[i])*m) + c
+			bad = bad || math.Abs(r) > maxf
+			d[i] = t[(2*b2i(r > k)+b2i(r == k)+3*b2i(r != r))&3]
+		}
+	case opSub:
+		for i, x := range a {
+			r := float64((x-b[i])*m) + c
+			bad = bad || math.Abs(r) > maxf
+			d[i] = t[(2*b2i(r > k)+b2i(r == k)+3*b2i(r != r))&3]
+		}
+	case opMul:
+		for i, x := range a {
+			r := float64(x*b[i]*m) + c
+			bad = bad || math.Abs(r) > maxf
+			d[i] = t[(2*b2i(r > k)+b2i(r == k)+3*b2i(r != r))&3]
+		}
+	case opDiv:
+		for i, x := range a {
+			y := b[i]
+			r := float64(x/y*m) + c
+			bad = bad || y == 0 || math.Abs(r) > maxf
+			d[i] = t[(2*b2i(r > k)+b2i(r == k)+3*b2i(r != r))&3]
+		}
+	}
+	return bad
 }
 
 // run is the fast path of a fused instruction: d = pipeline(head(a, b)).
