@@ -139,8 +139,19 @@ func Analyse(ctx context.Context, in scoring.Input, res *scoring.Result, opt Opt
 		return nil, err
 	}
 	rep := &Report{Groups: make([]Group, len(res.Groups))}
+	eg, gctx := errgroup.WithContext(ctx)
+	eg.SetLimit(opt.workers())
 	for g := range res.Groups {
-		rep.Groups[g] = groupStats(in, res, g)
+		eg.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			rep.Groups[g] = groupStats(in, res, g)
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, fmt.Errorf("analysis: %w", err)
 	}
 	if err := leaveOneOut(ctx, rs, in, res, rep, opt.workers()); err != nil {
 		return nil, err
