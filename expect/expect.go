@@ -30,7 +30,8 @@
 //	        raw: {dispute_rate: 0.95}        # raw expression values
 //	        tolerance: 0.001                 # optional override
 //
-// An expected number may be null to expect a missing value.
+// In nodes, indicators and raw, an expected value may be null to expect a
+// missing value; an unrated subject is expected with `status: unrated`.
 package expect
 
 import (
@@ -169,6 +170,10 @@ func nodePos(file string, f *ast.File, path string) diag.Pos {
 	n, err := p.FilterFile(f)
 	if err != nil || n == nil || n.GetToken() == nil {
 		return diag.Pos{File: file}
+	}
+	// A block mapping's token is its first ':'; point at its first key.
+	if m, ok := n.(*ast.MappingNode); ok && len(m.Values) > 0 && m.Values[0].Key.GetToken() != nil {
+		n = m.Values[0].Key
 	}
 	t := n.GetToken()
 	return diag.Pos{File: file, Line: t.Position.Line, Col: t.Position.Column}
@@ -331,7 +336,7 @@ func check(b *batch.Batch, x Expectation, tol float64) []Failure {
 			fail("nodes: %q is not a composite node of the set", id)
 			continue
 		}
-		num("node "+id, r.Nodes[n.Index], x.Nodes[id])
+		num("node "+id, r.Nodes[n.Index], orMissing(x.Nodes[id]))
 	}
 	for _, id := range sortedKeys(x.Indicators) {
 		n := byID[id]
@@ -339,7 +344,7 @@ func check(b *batch.Batch, x Expectation, tol float64) []Failure {
 			fail("indicators: %q is not an indicator (leaf) of the set", id)
 			continue
 		}
-		num("indicator "+id, b.Result.Cells[n.LeafIndex][si].Value, x.Indicators[id])
+		num("indicator "+id, b.Result.Cells[n.LeafIndex][si].Value, orMissing(x.Indicators[id]))
 	}
 	for _, id := range sortedKeys(x.Raw) {
 		n := byID[id]
@@ -347,9 +352,17 @@ func check(b *batch.Batch, x Expectation, tol float64) []Failure {
 			fail("raw: %q is not an indicator (leaf) of the set", id)
 			continue
 		}
-		num("raw "+id, b.Result.Cells[n.LeafIndex][si].Raw, x.Raw[id])
+		num("raw "+id, b.Result.Cells[n.LeafIndex][si].Raw, orMissing(x.Raw[id]))
 	}
 	return fs
+}
+
+// orMissing reads a null map entry (a nil *Number) as "expect missing".
+func orMissing(n *Number) *Number {
+	if n == nil {
+		return &Number{Missing: true}
+	}
+	return n
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -1,0 +1,82 @@
+package dataset
+
+import (
+	"math"
+	"testing"
+)
+
+func TestParsePeriod(t *testing.T) {
+	for _, tc := range []struct {
+		in, canon, prev string
+	}{
+		{"2024", "2024", "2023"},
+		{"2024-H1", "2024-H1", "2023-H2"},
+		{"2024-h2", "2024-H2", "2024-H1"},
+		{"2024-Q1", "2024-Q1", "2023-Q4"},
+		{"2024-Q3", "2024-Q3", "2024-Q2"},
+		{"2024-01", "2024-01", "2023-12"},
+		{"2024-12", "2024-12", "2024-11"},
+	} {
+		p, err := ParsePeriod(tc.in)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		if p.String() != tc.canon || p.Prev().String() != tc.prev {
+			t.Errorf("%s: got %s (prev %s), want %s (prev %s)", tc.in, p, p.Prev(), tc.canon, tc.prev)
+		}
+		if !p.Prev().Before(p) {
+			t.Errorf("%s: Prev is not Before", tc.in)
+		}
+	}
+	for _, bad := range []string{"", "24", "2024-", "2024-Q5", "2024-Q0", "2024-H3", "2024-13", "2024-00", "2024/01", "20a4", "2024-1"} {
+		if _, err := ParsePeriod(bad); err == nil {
+			t.Errorf("%q: want an error", bad)
+		}
+	}
+}
+
+func TestDatasetColumnsAndFingerprint(t *testing.T) {
+	p, _ := ParsePeriod("2024")
+	q, _ := ParsePeriod("2023")
+	subs := []Subject{{ID: "b", Kind: "k"}, {ID: "a", Kind: "k", Attrs: map[string]string{"region": "n"}}}
+	d := New(subs, []string{"region"})
+	if d.Subjects[0].ID != "a" {
+		t.Fatal("subjects are not sorted by id")
+	}
+	if i, ok := d.SubjectIndex("b"); !ok || i != 1 {
+		t.Fatalf("SubjectIndex(b) = %d, %v", i, ok)
+	}
+	if d.Column("x", p) != nil {
+		t.Fatal("absent column should be nil")
+	}
+	d.SetValue("x", p, 1, 3)
+	d.SetValue("y", q, 0, 1)
+	c := d.Column("x", p)
+	if !math.IsNaN(c[0]) || c[1] != 3 {
+		t.Fatalf("column = %v", c)
+	}
+	if m := d.Metrics(); len(m) != 2 || m[0] != "x" || m[1] != "y" {
+		t.Fatalf("Metrics = %v", m)
+	}
+	if ps := d.Periods(); len(ps) != 2 || ps[0] != q || ps[1] != p {
+		t.Fatalf("Periods = %v", ps)
+	}
+	// The same content in another order has the same fingerprint; other
+	// content does not.
+	e := New([]Subject{subs[1], subs[0]}, []string{"region"})
+	e.SetValue("y", q, 0, 1)
+	e.SetValue("x", p, 1, 3)
+	if d.Fingerprint() != e.Fingerprint() {
+		t.Fatal("fingerprint depends on insertion order")
+	}
+	e.SetValue("x", p, 0, 0)
+	if d.Fingerprint() == e.Fingerprint() {
+		t.Fatal("fingerprint ignores a value")
+	}
+	if v, ok := d.Subjects[0].Attr("region"); !ok || v != "n" {
+		t.Fatalf("Attr(region) = %q, %v", v, ok)
+	}
+	if _, ok := d.Subjects[0].Attr("nope"); ok {
+		t.Fatal("Attr of an unknown column reported ok")
+	}
+}

@@ -1,0 +1,55 @@
+package diag
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestListSortsDedupsAndCaps(t *testing.T) {
+	var l List
+	if l.Err() != nil {
+		t.Fatal("empty list must give a nil error")
+	}
+	l.Add(Pos{File: "b.csv", Line: 2, Col: 1}, "second file")
+	l.Add(Pos{File: "a.yaml", Line: 9, Col: 3}, "later")
+	l.Add(Pos{File: "a.yaml", Line: 2, Col: 7}, "earlier")
+	l.Add(Pos{File: "a.yaml", Line: 2, Col: 7}, "earlier")
+	l.Append(&Error{Pos: Pos{File: "a.yaml", Line: 1}, Msg: "line only"})
+	l.Append(errors.New("no position"))
+	err := l.Err()
+	want := "no position\na.yaml:1: line only\na.yaml:2:7: earlier\na.yaml:9:3: later\nb.csv:2:1: second file"
+	if err.Error() != want {
+		t.Fatalf("got\n%s\nwant\n%s", err, want)
+	}
+	var big List
+	for i := 0; i < MaxErrors+5; i++ {
+		big.Add(Pos{File: "f", Line: i + 1, Col: 1}, "e%d", i)
+	}
+	s := big.Err().Error()
+	if !strings.HasSuffix(s, "(and 5 more errors)") || strings.Count(s, "\n") != MaxErrors {
+		t.Fatalf("cap not applied: %q", s[len(s)-40:])
+	}
+	var asList List
+	if !errors.As(fmt.Errorf("wrapped: %w", big.Err()), &asList) || len(asList) != MaxErrors+5 {
+		t.Fatal("errors.As does not find the List")
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	ws := []Warning{
+		{Subject: "b", Node: "x", Msg: "m"},
+		{Pos: Pos{File: "f", Line: 1, Col: 2}, Msg: "positioned"},
+		{Subject: "a", Node: "x", Msg: "m"},
+		{Subject: "a", Node: "x", Msg: "m"},
+	}
+	got := SortWarnings(ws)
+	if len(got) != 3 || got[0].Subject != "a" || got[1].Subject != "b" || got[2].Pos.File != "f" {
+		t.Fatalf("SortWarnings = %+v", got)
+	}
+	w := Warning{Pos: Pos{File: "f", Line: 3, Col: 4}, Group: "g", Subject: "s", Node: "n", Msg: "boom"}
+	if s := w.String(); s != "f:3:4: group g, subject s, n: boom" {
+		t.Fatalf("String = %q", s)
+	}
+}
