@@ -20,9 +20,18 @@ import (
 // uncertaintyFlags are the flags of the uncertainty analysis, shared by run
 // and analyse.
 type uncertaintyFlags struct {
-	n    int
-	seed uint64
+	n        int
+	seed     uint64
+	analysis string // run only: auto | on | off
 }
+
+// AutoAnalysisLimit is the number of subjects up to which `govscore run
+// --analysis auto` (the default) adds the robustness analysis to
+// results.json. The analysis re-scores the batch once per leaf (leave-one-out)
+// and computes correlation matrices: on very large batches it would cost more
+// than the batch itself, so there it is left to `govscore analyse` or
+// `--analysis on`.
+const AutoAnalysisLimit = 20000
 
 // registerUncertainty adds --uncertainty and --seed to fs.
 func registerUncertainty(fs *flag.FlagSet) *uncertaintyFlags {
@@ -54,12 +63,20 @@ func analyseBatch(ctx context.Context, b *batch.Batch, u *uncertaintyFlags) (*an
 // withAnalysis analyses the batch for `govscore run`: results.json (when
 // among outputs) gains the analysis, and with --uncertainty N > 0 the file
 // uncertainty.csv is added. It returns the updated outputs and file names.
-func withAnalysis(ctx context.Context, b *batch.Batch, u *uncertaintyFlags, outputs []output, written []string) ([]output, []string, error) {
+func withAnalysis(ctx context.Context, stderr io.Writer, b *batch.Batch, u *uncertaintyFlags, outputs []output, written []string) ([]output, []string, error) {
 	hasJSON := false
 	for _, o := range outputs {
 		hasJSON = hasJSON || o.name == "results.json"
 	}
 	if !hasJSON && u.n == 0 {
+		return outputs, written, nil
+	}
+	switch {
+	case u.n > 0 || u.analysis == "on":
+	case u.analysis == "off":
+		return outputs, written, nil
+	case b.Project.Data.Len() > AutoAnalysisLimit:
+		fmt.Fprintf(stderr, "note: %d subjects > %d: the robustness analysis is left out of results.json (use --analysis on, or govscore analyse)\n", b.Project.Data.Len(), AutoAnalysisLimit)
 		return outputs, written, nil
 	}
 	rep, err := analyseBatch(ctx, b, u)

@@ -108,9 +108,13 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	lang := fs.String("lang", "zh", "`language` of the labels in report.html, results.xlsx and results.md (zh or en)")
 	db := fs.String("db", "", "read the data from this database `URL` and store the batch there (default $"+dbEnv+")")
 	unc := registerUncertainty(fs)
+	fs.StringVar(&unc.analysis, "analysis", "auto", "robustness `analysis` in results.json: auto (up to AutoAnalysisLimit = 20000 subjects), on or off")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
+	}
+	if unc.analysis != "auto" && unc.analysis != "on" && unc.analysis != "off" {
+		return usagef("--analysis must be auto, on or off, got %q", unc.analysis)
 	}
 	if err := unc.check(); err != nil {
 		return err
@@ -164,7 +168,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 		written = append(written, f.file)
 	}
-	if outputs, written, err = withAnalysis(ctx, b, unc, outputs, written); err != nil {
+	if outputs, written, err = withAnalysis(ctx, e.stderr, b, unc, outputs, written); err != nil {
 		return err
 	}
 	if stored != nil {
