@@ -448,62 +448,132 @@ func runCmp(head op, d, a, b []float64, m, c, k float64, table *[4]float64) bool
 	return bad
 }
 
-// run is the fast path of a fused instruction: d = pipeline(head(a, b)).
-// It reports whether the block may hold a result that needs fixing. The
-// stage parameters are copied to locals so that they stay in registers;
-// the tests of which stages are present are the same for every value and
-// cost next to nothing once predicted.
+// Stage bits of the general pipeline loop: one register holds them all.
+const (
+	bitA1 = 1 << iota
+	bitQ
+	bitA2
+	bitCL
+	bitA3
+	bitCmp
+)
+
+// stageBits returns the stages present as bits.
+func (f *fusion) stageBits() uint {
+	var m uint
+	for i, b := range []uint{bitA1, bitA2, bitA3} {
+		if f.st[i].on {
+			m |= b
+		}
+	}
+	if f.hasQ {
+		m |= bitQ
+	}
+	if f.hasCL {
+		m |= bitCL
+	}
+	if f.hasCmp {
+		m |= bitCmp
+	}
+	return m
+}
+
+// run is the general fast path of a fused instruction: d =
+// pipeline(head(a, b)). It reports whether the block may hold a result
+// that needs fixing. A division head runs in the pipeline's loop, where
+// the other stages overlap with the slow division; another head is
+// computed into d first by a loop of its own.
 func (f *fusion) run(d, a, b []float64) bool {
 	a, b = a[:len(d)], b[:len(d)]
-	head := f.head
-	on1, m1, c1 := f.st[0].on, f.st[0].m, f.st[0].c
-	hasQ, q := f.hasQ, f.q
-	on2, m2, c2 := f.st[1].on, f.st[1].m, f.st[1].c
-	hasCL, lo, hi := f.hasCL, f.lo, f.hi
-	on3, m3, c3 := f.st[2].on, f.st[2].m, f.st[2].c
-	hasCmp, k, table := f.hasCmp, f.cmpK, f.sel
-	bad := false
-	for i, x := range a {
-		r := x
-		switch head {
-		case opAdd:
-			r = x + b[i]
-		case opSub:
-			r = x - b[i]
-		case opMul:
-			r = x * b[i]
-		case opDiv:
-			y := b[i]
-			r = x / y
-			if y == 0 {
-				bad = true
-			}
+	switch f.head {
+	case opDiv:
+		return f.runDiv(d, a, b)
+	case opAdd:
+		for i, x := range a {
+			d[i] = x + b[i]
 		}
-		if on1 {
+	case opSub:
+		for i, x := range a {
+			d[i] = x - b[i]
+		}
+	case opMul:
+		for i, x := range a {
+			d[i] = x * b[i]
+		}
+	default:
+		return f.runTail(d, a)
+	}
+	return f.runTail(d, d)
+}
+
+// runTail applies the stages to a (the head's value) into d. The stage
+// parameters are copied to locals so that they stay in registers; the
+// tests of which stages are present are the same for every value and
+// cost little once predicted.
+func (f *fusion) runTail(d, a []float64) bool {
+	a = a[:len(d)]
+	bits := f.stageBits()
+	m1, c1, q, m2, c2 := f.st[0].m, f.st[0].c, f.q, f.st[1].m, f.st[1].c
+	lo, hi, m3, c3, k := f.lo, f.hi, f.st[2].m, f.st[2].c, f.cmpK
+	table := f.sel
+	bad := false
+	for i, r := range a {
+		if bits&bitA1 != 0 {
 			r = float64(r*m1) + c1
 		}
-		if hasQ {
+		if bits&bitQ != 0 {
 			r = r / q
 		}
-		if on2 {
+		if bits&bitA2 != 0 {
 			r = float64(r*m2) + c2
 		}
-		if math.Abs(r) > maxf {
-			bad = true
-		}
-		if hasCL {
+		bad = bad || math.Abs(r) > maxf
+		if bits&bitCL != 0 {
 			r = min(max(r, lo), hi)
 		}
-		if on3 {
+		if bits&bitA3 != 0 {
 			r = float64(r*m3) + c3
-			if math.Abs(r) > maxf {
-				bad = true
-			}
+			bad = bad || math.Abs(r) > maxf
 		}
-		if hasCmp {
-			// Index of r <=> k without branches: the outcome is data.
-			j := 2*b2i(r > k) + b2i(r == k) + 3*b2i(r != r)
-			r = table[j&3]
+		if bits&bitCmp != 0 {
+			r = table[(2*b2i(r > k)+b2i(r == k)+3*b2i(r != r))&3]
+		}
+		d[i] = r
+	}
+	return bad
+}
+
+// runDiv is runTail with the division a / b as head.
+func (f *fusion) runDiv(d, a, b []float64) bool {
+	a, b = a[:len(d)], b[:len(d)]
+	bits := f.stageBits()
+	m1, c1, q, m2, c2 := f.st[0].m, f.st[0].c, f.q, f.st[1].m, f.st[1].c
+	lo, hi, m3, c3, k := f.lo, f.hi, f.st[2].m, f.st[2].c, f.cmpK
+	table := f.sel
+	bad := false
+	for i, x := range a {
+		y := b[i]
+		r := x / y
+		bad = bad || y == 0
+		if bits&bitA1 != 0 {
+			r = float64(r*m1) + c1
+		}
+		if bits&bitQ != 0 {
+			r = r / q
+		}
+		if bits&bitA2 != 0 {
+			r = float64(r*m2) + c2
+		}
+		bad = bad || math.Abs(r) > maxf
+		if bits&bitCL != 0 {
+			r = min(max(r, lo), hi)
+		}
+		if bits&bitA3 != 0 {
+			r = float64(r*m3) + c3
+			bad = bad || math.Abs(r) > maxf
+		}
+		if bits&bitCmp != 0 {
+			r = table[(2*b2i(r > k)+b2i(r == k)+3*b2i(r != r))&3]
 		}
 		d[i] = r
 	}
