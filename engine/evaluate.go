@@ -48,10 +48,6 @@ func (p *Plan) EvaluateWith(ctx context.Context, ds *dataset.Dataset, period dat
 	}
 	e := &evaluation{plan: p, ds: ds, opts: opts, period: period, n: n,
 		memo: map[derivedKey][]float64{}, attrs: map[string][]string{}}
-	e.nanCol = make([]float64, n)
-	for i := range e.nanCol {
-		e.nanCol[i] = math.NaN()
-	}
 	for _, q := range ds.Periods() {
 		if q.Kind == period.Kind && (e.earliest.IsZero() || q.Before(e.earliest)) {
 			e.earliest = q
@@ -74,7 +70,7 @@ func (p *Plan) EvaluateWith(ctx context.Context, ds *dataset.Dataset, period dat
 				return nil, err
 			}
 			if col == nil {
-				col = e.nanCol
+				col = e.missing()
 			}
 			if q == period {
 				v.Derived[pr.id] = col
@@ -155,10 +151,22 @@ type evaluation struct {
 	period   dataset.Period // the batch period
 	earliest dataset.Period // first period of the data, zero when none
 	n        int
-	nanCol   []float64
+	nanCol   []float64 // all missing, made by missing() when first needed
 	memo     map[derivedKey][]float64
 	attrs    map[string][]string
 	warnings []diag.Warning // from derived metrics
+}
+
+// missing returns a column of n missing values, shared by every absent
+// input; it is made on first use, as most evaluations need none.
+func (e *evaluation) missing() []float64 {
+	if e.nanCol == nil {
+		e.nanCol = make([]float64, e.n)
+		for i := range e.nanCol {
+			e.nanCol[i] = math.NaN()
+		}
+	}
+	return e.nanCol
 }
 
 // derived returns the column of derived metric i in period q, computing it
@@ -219,7 +227,7 @@ func (e *evaluation) env(ctx context.Context, q dataset.Period, ids []int) (*run
 			continue
 		}
 		if col == nil {
-			col = e.nanCol
+			col = e.missing()
 		}
 		env.cols[id] = col
 	}
