@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"strings"
 	"sync"
 )
 
@@ -72,11 +74,21 @@ type gen struct {
 	free   []int
 	inRegs map[int]int
 	kRegs  map[float64]int
+	keys   map[*node]string // structural key of each operation node
+	uses   map[string]int   // how many operands read each distinct operation
+	cse    map[string]int   // register of each distinct operation emitted
+	left   map[int]int      // reads left of a scratch register before its buffer is free
 }
 
-// generate compiles the typed tree n into a column program.
+// generate compiles the typed tree n into a column program. Repeated
+// subexpressions (the same operation on the same operands, anywhere in the
+// tree) are computed once: the column evaluator computes every branch
+// anyway, so sharing changes no value, and warnings are decided by the
+// scalar evaluator, which walks the tree as written.
 func generate(n *node) *code {
-	g := &gen{c: &code{}, inRegs: map[int]int{}, kRegs: map[float64]int{}}
+	g := &gen{c: &code{}, inRegs: map[int]int{}, kRegs: map[float64]int{},
+		keys: map[*node]string{}, uses: map[string]int{}, cse: map[string]int{}, left: map[int]int{}}
+	g.countUses(n)
 	r := g.emit(n)
 	c := g.c
 	if c.regs[r].kind == rScratch {
@@ -102,9 +114,67 @@ func (g *gen) buffer() int {
 	return g.c.nbuf - 1
 }
 
+// release records that an operand read register r; a scratch buffer is
+// free once every read of a shared subexpression is done.
 func (g *gen) release(r int) {
-	if g.c.regs[r].kind == rScratch {
+	if g.c.regs[r].kind != rScratch {
+		return
+	}
+	g.left[r]--
+	if g.left[r] <= 0 {
 		g.free = append(g.free, g.c.regs[r].buf)
+	}
+}
+
+// key returns the structural key of n: equal keys denote the same
+// computation.
+func (g *gen) key(n *node) string {
+	if k, ok := g.keys[n]; ok {
+		return k
+	}
+	var b strings.Builder
+	switch n.kind {
+	case nConst:
+		fmt.Fprintf(&b, "k%x", math.Float64bits(n.val))
+	case nStrConst:
+		fmt.Fprintf(&b, "s%q", n.str)
+	case nInput:
+		fmt.Fprintf(&b, "i%d", n.in)
+	case nStrInput:
+		fmt.Fprintf(&b, "S%d", n.in)
+	default:
+		fmt.Fprintf(&b, "%d%v%q(", n.op, n.nums, n.strs)
+		for _, a := range n.args {
+			b.WriteString(g.key(a))
+			b.WriteByte(',')
+		}
+		b.WriteByte(')')
+	}
+	k := b.String()
+	g.keys[n] = k
+	return k
+}
+
+// countUses counts, for each distinct operation reachable from root, the
+// operands that will read it, visiting a repeated subexpression's own
+// operands once, as emit will.
+func (g *gen) countUses(root *node) {
+	var visit func(n *node)
+	visit = func(n *node) {
+		for _, a := range n.args {
+			if a.kind != nOp {
+				continue
+			}
+			k := g.key(a)
+			g.uses[k]++
+			if g.uses[k] == 1 {
+				visit(a)
+			}
+		}
+	}
+	if root.kind == nOp {
+		g.uses[g.key(root)]++
+		visit(root)
 	}
 }
 
@@ -141,6 +211,18 @@ func (g *gen) emit(n *node) int {
 		g.inRegs[n.in] = r
 		return r
 	}
+	k := g.key(n)
+	if r, ok := g.cse[k]; ok {
+		return r
+	}
+	r := g.emitOp(n)
+	g.cse[k] = r
+	g.left[r] = g.uses[k]
+	return r
+}
+
+// emitOp emits the instruction of operation n and returns its register.
+func (g *gen) emitOp(n *node) int {
 	in := instr{op: n.op}
 	switch n.op {
 	case opStrEq, opStrNe:

@@ -93,3 +93,56 @@ func TestFusedPipelines(t *testing.T) {
 		})
 	}
 }
+
+// TestSharedSubexpressions checks that a repeated subexpression is
+// computed once and that the program still computes the scalar
+// evaluator's values and warnings, the shared register's buffer staying
+// live until its last reader.
+func TestSharedSubexpressions(t *testing.T) {
+	tests := []struct {
+		name   string
+		expr   string
+		instrs int
+	}{
+		{"threshold or rate", "a / b >= 0.9 ? 100 : a / b * 100", 4},
+		{"square", "(a - b) * (a - b)", 2},
+		{"three uses", "(a / b) + (a / b) * 2 - log(a / b)", 5},
+		{"nested repeat", "max(a / b - c, 0) + max(a / b - c, 0) / (a / b)", 4},
+		{"repeat in untaken branch warns nothing", "a > 0 ? 1 : (b / a + b / a)", 4},
+		{"same text different operands", "a / b + b / a", 3},
+		{"repeated condition", "(a > b ? a : b) + (a > b ? 1 : 2)", 4},
+		{"repeated string test", `(subject.kind == "gov" ? a : b) + (subject.kind == "gov" ? 1 : 0)`, 4},
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	const n = 2*blockSize + 100
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ds := testData(n, []string{"gov", "party"}, fuseData(r, n))
+			p := checkColumnVsScalar(t, tc.name, ds, []string{"x: " + tc.expr}, "")
+			if got := len(p.leaves[0].code.instrs); got != tc.instrs {
+				t.Errorf("%s: %d instructions, want %d", tc.expr, got, tc.instrs)
+			}
+		})
+	}
+}
+
+// TestSharedSubexpressionsRandom repeats random subexpressions inside
+// random expressions and compares the column and scalar evaluators.
+func TestSharedSubexpressionsRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	const n = blockSize + 200
+	for round := 0; round < 20; round++ {
+		g := &exprGen{r: r}
+		ds := testData(n, []string{"gov", "party"}, fuseData(r, n))
+		var leaves []string
+		for i := 0; i < 6; i++ {
+			e := g.num(2)
+			x := fmt.Sprintf("(%s) %s (%s + %s)", e, g.pick("+", "-", "*", "/"), g.num(2), e)
+			if i%2 == 1 {
+				x = fmt.Sprintf("(%s > 1 ? %s : min(%s, 2))", e, g.num(1), e)
+			}
+			leaves = append(leaves, fmt.Sprintf("l%d: %s", i, x))
+		}
+		checkColumnVsScalar(t, fmt.Sprint("round ", round), ds, leaves, "")
+	}
+}
