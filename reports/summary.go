@@ -3,15 +3,20 @@ package reports
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
-	"text/tabwriter"
+
+	"golang.org/x/text/width"
 
 	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/scoring"
 )
 
 // WriteSummary prints the ranking of each peer group for a terminal: at most
 // top rated subjects per group (all when top ≤ 0), then the number of
-// unrated subjects and of warnings.
+// unrated subjects and of warnings. Scores are shown rounded to the
+// ranking's digits (the precision ranks and grades use); the files keep
+// the exact values.
 func WriteSummary(w io.Writer, b *batch.Batch, top int) error {
 	set := b.Project.Set
 	subs := b.Project.Data.Subjects
@@ -19,8 +24,7 @@ func WriteSummary(w io.Writer, b *batch.Batch, top int) error {
 	fmt.Fprintf(&sb, "%s %s — period %s\n", set.ID, set.Name, b.Meta.Period)
 	for _, g := range b.Result.Groups {
 		fmt.Fprintf(&sb, "\n[%s] %d subjects, %d rated\n", g.Label, len(g.Members), g.NRated)
-		tw := tabwriter.NewWriter(&sb, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "  rank\tsubject\tname\tscore\tgrade\t")
+		rows := [][]string{{"rank", "subject", "name", "score", "grade"}}
 		shown, unrated := 0, 0
 		for _, si := range b.Result.Order {
 			r := &b.Result.Subjects[si]
@@ -39,9 +43,9 @@ func WriteSummary(w io.Writer, b *batch.Batch, top int) error {
 			if r.Vetoed {
 				veto = " (veto)"
 			}
-			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s%s\t\n", r.Rank, subs[si].ID, subs[si].Name, FormatFloat(r.Score), r.Grade, veto)
+			rows = append(rows, []string{strconv.Itoa(r.Rank), subs[si].ID, subs[si].Name, FormatFloat(scoring.Round(r.Score, set.Ranking.Digits)), r.Grade + veto})
 		}
-		tw.Flush()
+		writeTable(&sb, rows, "  ")
 		if g.NRated > shown {
 			fmt.Fprintf(&sb, "  … %d more\n", g.NRated-shown)
 		}
@@ -54,4 +58,43 @@ func WriteSummary(w io.Writer, b *batch.Batch, top int) error {
 	}
 	_, err := io.WriteString(w, sb.String())
 	return err
+}
+
+// displayWidth is the number of terminal columns s takes: East Asian wide
+// and fullwidth characters (Chinese names) take two.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+// writeTable writes rows as aligned columns separated by two spaces, padding
+// by display width so that Chinese text lines up.
+func writeTable(sb *strings.Builder, rows [][]string, indent string) {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], displayWidth(c))
+		}
+	}
+	for _, r := range rows {
+		sb.WriteString(indent)
+		for i, c := range r {
+			sb.WriteString(c)
+			if i < len(r)-1 {
+				sb.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+			}
+		}
+		sb.WriteByte('\n')
+	}
 }
