@@ -30,13 +30,15 @@ const (
 
 // Cell is one subject's pass through one leaf's pipeline (SPEC §4.4).
 type Cell struct {
-	Applies bool    // the leaf applies to the subject's kind
+	// The fields are ordered for size: a Cell is 64 bytes, and a batch holds
+	// one per subject and leaf.
 	Raw     float64 // expression value, NaN = missing
 	Imputed float64 // value after the missing policy (= Raw when present), NaN = none
 	Treated float64 // after transform and winsorisation, NaN = missing
 	Value   float64 // normalised value, NaN when it takes no part
 	Weight  float64 // effective weight in the subject's score, 0 when no part
 	Status  Status  // "" when the leaf does not apply to the subject
+	Applies bool    // the leaf applies to the subject's kind
 	// Outlier is true when the leaf's JRC treatment (SPEC §6) winsorised
 	// this value. A log fallback transforms every value of the group and
 	// marks none: see LeafStats.Treat.
