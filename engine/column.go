@@ -281,6 +281,10 @@ func (g *gen) emitOp(n *node) int {
 			in.a, in.b = arg(n.args[0]), arg(n.args[1])
 		case 3:
 			in.a, in.b, in.c = arg(n.args[0]), arg(n.args[1]), arg(n.args[2])
+		default: // min, max, coalesce of four or more operands
+			for _, m := range n.args {
+				arg(m)
+			}
 		}
 		if len(n.args) > 3 || n.op == opMin || n.op == opMax || n.op == opCoalesce {
 			in.args = append([]int(nil), used...)

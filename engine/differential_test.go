@@ -174,7 +174,6 @@ func TestColumnMatchesScalar(t *testing.T) {
 // It returns the plan.
 func checkColumnVsScalar(t *testing.T, label string, ds *dataset.Dataset, leaves []string, when string) *Plan {
 	t.Helper()
-	n := ds.Len()
 	sp := spec{leaves: leaves}
 	if when != "" {
 		sp.when = []string{when}
@@ -183,11 +182,21 @@ func checkColumnVsScalar(t *testing.T, label string, ds *dataset.Dataset, leaves
 	if err != nil {
 		t.Fatalf("%s: %v", label, err)
 	}
-	period := mustPeriod("2024")
-	v, err := p.Evaluate(context.Background(), ds, period)
+	v, err := p.Evaluate(context.Background(), ds, mustPeriod("2024"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	compareColumnScalar(t, label, p, ds, v)
+	return p
+}
+
+// compareColumnScalar checks the evaluation v of plan p over ds in 2024
+// (leaves and conditions) against the scalar evaluator, value by value
+// and warning by warning.
+func compareColumnScalar(t *testing.T, label string, p *Plan, ds *dataset.Dataset, v *Values) {
+	t.Helper()
+	n := ds.Len()
+	period := mustPeriod("2024")
 	warned := map[string]bool{}
 	for _, w := range v.Warnings {
 		warned[w.Node+"/"+w.Subject] = true
@@ -207,8 +216,10 @@ func checkColumnVsScalar(t *testing.T, label string, ds *dataset.Dataset, leaves
 	}
 	progs := append([]*program(nil), p.leaves...)
 	cols := append([][]float64(nil), v.Leaves...)
-	if when != "" {
-		progs, cols = append(progs, p.when[0]), append(cols, v.When[0])
+	for i, w := range p.when {
+		if w != nil {
+			progs, cols = append(progs, w), append(cols, v.When[i])
+		}
 	}
 	for k, pr := range progs {
 		for s := 0; s < n; s++ {
@@ -224,7 +235,6 @@ func checkColumnVsScalar(t *testing.T, label string, ds *dataset.Dataset, leaves
 			}
 		}
 	}
-	return p
 }
 
 // vmOptions declares this package's environment and functions to
