@@ -115,12 +115,27 @@ chains.
 Each expression becomes a register program over blocks of 1024 subjects:
 inputs are windows of the dataset's columns (no copies), constants are
 folded at compile time (an operation whose constant result would not be
-finite is kept, so it warns per subject as it should), operations with a
-constant operand have kernels of their own, scratch buffers are reused
-within a program and pooled across evaluations. Non-finite detection costs
-one comparison per value; rows flagged there are replayed through the
-scalar evaluator to name the warning. Leaves and adjustments run in
-parallel under an errgroup bounded by GOMAXPROCS, each into its own
-pre-sized column, so results and warnings are deterministic.
+finite is kept, so it warns per subject as it should), a repeated
+subexpression is computed once, operations with a constant operand have
+kernels of their own, scratch buffers are reused within a program and
+pooled across evaluations, and the last operation writes straight into
+the result column.
+
+Runs of operations are fused into one loop (fuse.go): an operation on two
+columns followed by constant operations — `a / b * 100`,
+`clamp((a / b - 0.6) / 0.38, 0, 1) * 100`, `a / b > 1.1 ? 0 : 100` — is a
+head and a pipeline of constant stages (affine x*m + c, division by a
+constant, clamp, affine, comparison with a result table) that reproduces
+every operation's rounding bit for bit. Its loop does not fix non-finite
+values: it only notices a zero divisor or an infinity, and then that
+block is run again through the original instructions. Selections whose
+outcome depends on the data (??, ?:, comparisons, has) compile to
+conditional moves rather than branches.
+
+Non-finite detection costs a comparison or two per value; rows flagged
+there are replayed through the scalar evaluator to name the warning.
+Leaves and adjustments run in parallel under an errgroup bounded by
+GOMAXPROCS, each into its own pre-sized column, so results and warnings
+are deterministic.
 */
 package engine
