@@ -53,3 +53,25 @@ func TestWarnings(t *testing.T) {
 		t.Fatalf("String = %q", s)
 	}
 }
+
+func TestSuggest(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		d    int
+	}{{"", "", 0}, {"scroe", "score", 1}, {"kitten", "sitting", 3}, {"社区", "社会", 1}, {"abc", "", 3}, {"ab", "ba", 1}} {
+		if got := EditDistance(tc.a, tc.b); got != tc.d {
+			t.Errorf("EditDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.d)
+		}
+	}
+	cands := []string{"disputes_received", "disputes_resolved", "population"}
+	if got := DidYouMean("dispute_recieved", cands, nil); got != ` (did you mean "disputes_received"?)` {
+		t.Errorf("DidYouMean = %q", got)
+	}
+	if got := Closest("zzz", cands, nil); got != "" {
+		t.Errorf("Closest(zzz) = %q, want none", got)
+	}
+	budget := 1
+	if got := Closest("populaton", cands, &budget); got != "" || budget != 0 {
+		t.Errorf("budget not honoured: %q, %d", got, budget)
+	}
+}
