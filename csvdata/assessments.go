@@ -241,7 +241,7 @@ func (p *asmtParser) parse(text []byte, out *Assessments) {
 			ok = false
 		case !slices.Contains(assessmentColumns, h) && h != "note":
 			p.errorf(line, c, "unknown column %q: an assessments file has the columns %s and optionally note%s",
-				h, strings.Join(assessmentColumns, ", "), asmtDidYouMean(h, append(slices.Clone(assessmentColumns), "note"), nil))
+				h, strings.Join(assessmentColumns, ", "), diag.DidYouMean(h, append(slices.Clone(assessmentColumns), "note"), nil))
 			ok = false
 		default:
 			if k, dup := col[h]; dup {
@@ -310,7 +310,7 @@ func (p *asmtParser) parse(text []byte, out *Assessments) {
 			if is == "" {
 				p.errorf(line, ic, "empty item: name one of the assessment items %s", asmtQuoteList(p.itemIDs))
 			} else {
-				p.errorf(line, ic, "unknown assessment item %q%s", is, asmtDidYouMean(is, p.itemIDs, nil))
+				p.errorf(line, ic, "unknown assessment item %q%s", is, diag.DidYouMean(is, p.itemIDs, nil))
 			}
 		}
 		ss, sc := cell("subject")
@@ -339,7 +339,7 @@ func (p *asmtParser) parse(text []byte, out *Assessments) {
 				for j, rw := range it.Roles {
 					names[j] = rw.Role
 				}
-				p.errorf(line, roc, "item %q has no role %q%s: its roles are %s", is, ro, asmtDidYouMean(ro, names, nil), asmtQuoteList(names))
+				p.errorf(line, roc, "item %q has no role %q%s: its roles are %s", is, ro, diag.DidYouMean(ro, names, nil), asmtQuoteList(names))
 				rowOK = false
 			}
 		}
@@ -432,7 +432,7 @@ func (p *asmtParser) subjectSuggestion(id string) string {
 	if p.suggest == nil {
 		p.suggest = map[string]string{}
 	}
-	s := asmtDidYouMean(id, p.subjects, &p.budget)
+	s := diag.DidYouMean(id, p.subjects, &p.budget)
 	p.suggest[id] = s
 	return s
 }
@@ -515,60 +515,4 @@ func asmtQuoteList(names []string) string {
 		q[i] = strconv.Quote(n)
 	}
 	return strings.Join(q, ", ")
-}
-
-// asmtDidYouMean returns ` (did you mean "x"?)` for the candidate nearest
-// to word by edit distance (asmtEditDistance), when that distance is at most a third of
-// the word's length (at least 1, at most 3), ties to the first candidate in
-// sorted order; "" otherwise. budget, when not nil, bounds the number of
-// candidates compared across calls.
-func asmtDidYouMean(word string, candidates []string, budget *int) string {
-	w := []rune(word)
-	limit := max(1, min(3, len(w)/3))
-	best, bestD := "", limit+1
-	for _, c := range candidates {
-		if budget != nil {
-			if *budget <= 0 {
-				break
-			}
-			*budget--
-		}
-		if c == word {
-			continue
-		}
-		d := asmtEditDistance(w, []rune(c))
-		if d < bestD || (d == bestD && c < best) {
-			best, bestD = c, d
-		}
-	}
-	if bestD > limit {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// asmtEditDistance is the optimal string alignment distance between a and
-// b: insertions, deletions, substitutions and transpositions of adjacent
-// runes ("scroe" → "score" is 1).
-func asmtEditDistance(a, b []rune) int {
-	rows := [3][]int{make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1)}
-	prev2, prev, cur := rows[0], rows[1], rows[2]
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
 }

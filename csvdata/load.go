@@ -242,10 +242,7 @@ func (l *loader) didYouMean(id string) string {
 	if s, ok := l.suggest[id]; ok {
 		return s
 	}
-	s := ""
-	if c := closest(id, l.ids, &l.budget); c != "" {
-		s = fmt.Sprintf(" (did you mean %q?)", c)
-	}
+	s := diag.DidYouMean(id, l.ids, &l.budget)
 	l.suggest[id] = s
 	return s
 }

@@ -111,7 +111,7 @@ func (l *loader) subjects() error {
 			l.errorf(at(kindCol), "empty kind for subject %q: give one of the kinds the indicator set declares", id)
 		case len(allowed) > 0 && !allowed[kind]:
 			hint := ""
-			if s := closest(kind, l.opt.Kinds, nil); s != "" {
+			if s := diag.Closest(kind, l.opt.Kinds, nil); s != "" {
 				hint = fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			l.errorf(at(kindCol), "unknown kind %q; the indicator set declares: %s%s", kind, strings.Join(l.opt.Kinds, ", "), hint)
@@ -173,7 +173,7 @@ func (l *loader) checkParents(subjects []dataset.Subject, rows []subjectRow, fir
 			ids = sortedKeys(first)
 		}
 		hint := ""
-		if s := closest(p, ids, nil); s != "" && s != subjects[i].ID {
+		if s := diag.Closest(p, ids, nil); s != "" && s != subjects[i].ID {
 			hint = fmt.Sprintf(" (did you mean %q?)", s)
 		}
 		l.errorf(rows[i].parentPos, "unknown parent %q of subject %q%s: parent must be the id of another subject, or empty", p, subjects[i].ID, hint)

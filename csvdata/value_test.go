@@ -129,36 +129,6 @@ func TestValidMetricName(t *testing.T) {
 	}
 }
 
-func TestClosest(t *testing.T) {
-	ids := []string{"gov_department", "party_org", "social_org", "s1", "s2"}
-	tests := []struct {
-		name, word, want string
-	}{
-		{"one deletion", "gov_departmnt", "gov_department"},
-		{"transposition", "party_ogr", "party_org"},
-		{"too far", "xyz_abc", ""},
-		{"short word tie goes to first sorted", "s3", "s1"},
-		{"exact match is not a suggestion", "s1", "s2"},
-		{"unicode", "社会组織", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := closest(tt.word, ids, nil); got != tt.want {
-				t.Errorf("closest(%q) = %q, want %q", tt.word, got, tt.want)
-			}
-		})
-	}
-	t.Run("budget", func(t *testing.T) {
-		b := 1
-		if got := closest("s3", []string{"zzz", "s1"}, &b); got != "" {
-			t.Errorf("closest with budget 1 = %q, want none", got)
-		}
-		if b != 0 {
-			t.Errorf("budget left = %d, want 0", b)
-		}
-	})
-}
-
 // TestParseMatchesStrconv checks the fast path against strconv.ParseFloat
 // on random decimals, plain and as percentages.
 func TestParseMatchesStrconv(t *testing.T) {

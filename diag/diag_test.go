@@ -75,3 +75,33 @@ func TestSuggest(t *testing.T) {
 		t.Errorf("budget not honoured: %q, %d", got, budget)
 	}
 }
+
+func TestClosest(t *testing.T) {
+	ids := []string{"gov_department", "party_org", "social_org", "s1", "s2"}
+	tests := []struct {
+		name, word, want string
+	}{
+		{"one deletion", "gov_departmnt", "gov_department"},
+		{"transposition", "party_ogr", "party_org"},
+		{"too far", "xyz_abc", ""},
+		{"short word tie goes to first sorted", "s3", "s1"},
+		{"exact match is not a suggestion", "s1", "s2"},
+		{"unicode", "社会组織", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Closest(tt.word, ids, nil); got != tt.want {
+				t.Errorf("Closest(%q) = %q, want %q", tt.word, got, tt.want)
+			}
+		})
+	}
+	t.Run("budget", func(t *testing.T) {
+		b := 1
+		if got := Closest("s3", []string{"zzz", "s1"}, &b); got != "" {
+			t.Errorf("closest with budget 1 = %q, want none", got)
+		}
+		if b != 0 {
+			t.Errorf("budget left = %d, want 0", b)
+		}
+	})
+}

@@ -1,6 +1,10 @@
 package indicators
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/govscore/govscore/diag"
+)
 
 // suggest returns the candidate closest to s by edit distance (optimal
 // string alignment: insertions, deletions, substitutions and adjacent
@@ -22,7 +26,7 @@ func suggest(s string, candidates []string) string {
 	}
 	for _, c := range candidates {
 		lc := strings.ToLower(c)
-		d := editDistance(ls, []rune(lc))
+		d := diag.EditDistance(string(ls), lc)
 		if len(ls) >= 3 && len(lc) >= 3 && (strings.HasPrefix(lc, string(ls)) || strings.HasPrefix(string(ls), lc)) {
 			d = min(d, limit)
 		}
@@ -31,33 +35,6 @@ func suggest(s string, candidates []string) string {
 		}
 	}
 	return best
-}
-
-// editDistance is the optimal string alignment distance between a and b.
-func editDistance(a, b []rune) int {
-	// d[i][j] = distance between a[:i] and b[:j], three rolling rows.
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				v = min(v, prev2[j-2]+1)
-			}
-			cur[j] = v
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
 }
 
 // isIdent reports whether s matches [A-Za-z_][A-Za-z0-9_]*.
