@@ -131,7 +131,7 @@ func (s *scorer) leafGroup(g, l int) []diag.Warning {
 	// Winsorise: clamp to the R type 7 quantiles of the present values.
 	st.WinsorLow, st.WinsorHigh = nan, nan
 	if w := leaf.Winsorize; w != nil && len(buf) > 0 {
-		qlo, qhi := Quantile(buf, w.Lower), Quantile(buf, w.Upper)
+		qlo, qhi := mcda.Quantile7(buf, w.Lower), mcda.Quantile7(buf, w.Upper) // R type 7, SPEC §4.4 step 4
 		st.WinsorLow, st.WinsorHigh = qlo, qhi
 		for _, i := range idx {
 			if t := cells[i].Treated; !math.IsNaN(t) {

@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"github.com/govscore/govscore/mcda"
 	"math"
 	"slices"
 	"strings"
@@ -273,8 +274,8 @@ func TestQuantile(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := Quantile(tc.x, tc.q); !near(got, tc.want) {
-				t.Errorf("Quantile(%v, %v) = %v, want %v", tc.x, tc.q, got, tc.want)
+			if got := mcda.Quantile7(tc.x, tc.q); !near(got, tc.want) {
+				t.Errorf("Quantile7(%v, %v) = %v, want %v", tc.x, tc.q, got, tc.want)
 			}
 		})
 	}

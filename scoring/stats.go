@@ -8,26 +8,6 @@ import (
 	"github.com/govscore/govscore/indicators"
 )
 
-// Quantile returns the q-quantile of the ascending-sorted values x by
-// R's type 7 definition (SPEC §4.4 step 4):
-//
-//	h = (n−1)q, Q = x[⌊h⌋] + (h−⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋])
-//
-// q is clamped to [0, 1]; Quantile of an empty slice is NaN.
-func Quantile(sorted []float64, q float64) float64 {
-	n := len(sorted)
-	if n == 0 || math.IsNaN(q) {
-		return math.NaN()
-	}
-	q = min(max(q, 0), 1)
-	h := float64(n-1) * q
-	lo := int(math.Floor(h))
-	if lo >= n-1 {
-		return sorted[n-1]
-	}
-	return sorted[lo] + (h-float64(lo))*(sorted[lo+1]-sorted[lo])
-}
-
 // median returns the median of ascending-sorted values: the middle value,
 // or the mean of the two middle values for an even count; NaN when empty.
 func median(sorted []float64) float64 {
