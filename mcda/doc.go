@@ -65,7 +65,7 @@
 //     σ is scaled back. Weights that still overflow are an ErrNotFinite
 //     error, never NaN.
 //   - Quantile7 clamps q to [0, 1] and returns NaN for an empty input or a
-//     NaN q, like scoring.Quantile.
+//     NaN q.
 //
 // # References
 //
