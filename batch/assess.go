@@ -2,7 +2,6 @@ package batch
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/govscore/govscore/assess"
 	"github.com/govscore/govscore/csvdata"
@@ -41,42 +40,11 @@ func loadAssessments(files []string, set *indicators.Set, ds *dataset.Dataset, e
 		errs.Add(diag.Pos{File: files[0]}, "assessments file given but the indicator set declares no `assessments:` items; declare the items (SPEC §5) or remove the file")
 		return nil, nil
 	}
-	items := AssessItems(set)
-	ids := make([]string, ds.Len())
-	for i := range ds.Subjects {
-		ids[i] = ds.Subjects[i].ID
+	merged, err := csvdata.LoadAssessments(files, AssessItems(set), ds)
+	if err != nil && !IsInvalidInput(err) {
+		return nil, err
 	}
-	var parts []*csvdata.Assessments
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		a, err := csvdata.ParseAssessments(f, data, items, ids)
-		if err != nil {
-			errs.Append(err)
-			continue
-		}
-		parts = append(parts, a)
-	}
-	if len(parts) != len(files) {
-		return nil, nil
-	}
-	merged, err := csvdata.MergeAssessments(parts...)
-	if err != nil {
-		errs.Append(err)
-		return nil, nil
-	}
-	// One period format per dataset: ratings must use the metrics' format.
-	if ps := ds.Periods(); len(ps) > 0 {
-		for i := range merged.Rows {
-			r := &merged.Rows[i]
-			if r.Period.Kind != ps[0].Kind {
-				errs.Add(r.Pos, "period %q is %s but the metrics' periods are %s: use one period format in all data files", r.Period, r.Period.Kind, ps[0].Kind)
-				break
-			}
-		}
-	}
+	errs.Append(err)
 	return merged, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -515,4 +516,53 @@ func asmtQuoteList(names []string) string {
 		q[i] = strconv.Quote(n)
 	}
 	return strings.Join(q, ", ")
+}
+
+// LoadAssessments reads, validates and merges assessments files against the
+// items and the subjects of ds, and checks that their periods use the format
+// of ds's metric periods (one period format per dataset). A file that cannot
+// be read is returned as its I/O error; every content problem of every file
+// comes back at once as a diag.List.
+func LoadAssessments(files []string, items []assess.Item, ds *dataset.Dataset) (*Assessments, error) {
+	if len(files) == 0 {
+		return &Assessments{}, nil
+	}
+	ids := make([]string, ds.Len())
+	for i := range ds.Subjects {
+		ids[i] = ds.Subjects[i].ID
+	}
+	var errs diag.List
+	var parts []*Assessments
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		a, err := ParseAssessments(f, data, items, ids)
+		if err != nil {
+			errs.Append(err)
+			continue
+		}
+		parts = append(parts, a)
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	merged, err := MergeAssessments(parts...)
+	if err != nil {
+		return nil, err
+	}
+	if ps := ds.Periods(); len(ps) > 0 {
+		for i := range merged.Rows {
+			r := &merged.Rows[i]
+			if r.Period.Kind != ps[0].Kind {
+				errs.Add(r.Pos, "period %q is %s but the metrics' periods are %s: use one period format in all data files", r.Period, r.Period.Kind, ps[0].Kind)
+				break
+			}
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return merged, nil
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"os"
 
 	"github.com/jmoiron/sqlx"
 
@@ -40,43 +39,7 @@ func parseAssessments(files []string, items []assess.Item, ds *dataset.Dataset) 
 		errs.Add(diag.Pos{File: files[0]}, "assessments file given but no indicator set declaring `assessments:` items: give --indicators (or DIR/indicators.yaml) so the ratings can be validated")
 		return nil, errs.Err()
 	}
-	ids := make([]string, ds.Len())
-	for i := range ds.Subjects {
-		ids[i] = ds.Subjects[i].ID
-	}
-	var parts []*csvdata.Assessments
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		a, err := csvdata.ParseAssessments(f, data, items, ids)
-		if err != nil {
-			errs.Append(err)
-			continue
-		}
-		parts = append(parts, a)
-	}
-	if err := errs.Err(); err != nil {
-		return nil, err
-	}
-	merged, err := csvdata.MergeAssessments(parts...)
-	if err != nil {
-		return nil, err
-	}
-	if ps := ds.Periods(); len(ps) > 0 {
-		for i := range merged.Rows {
-			r := &merged.Rows[i]
-			if r.Period.Kind != ps[0].Kind {
-				errs.Add(r.Pos, "period %q is %s but the metrics' periods are %s: use one period format in all data files", r.Period, r.Period.Kind, ps[0].Kind)
-				break
-			}
-		}
-	}
-	if err := errs.Err(); err != nil {
-		return nil, err
-	}
-	return merged, nil
+	return csvdata.LoadAssessments(files, items, ds)
 }
 
 // importAssessments merges the ratings into assessments.
