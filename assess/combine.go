@@ -139,6 +139,12 @@ type rec struct {
 // ratings, S subjects and R roles, grouping by integer keys; items are
 // processed concurrently.
 func Combine(items []Item, subjects []string, ratings []Rating) (*Result, error) {
+	return combine(items, subjects, ratings, nil)
+}
+
+// combine is Combine; when keep is not nil (len(items) entries), it also
+// records each item's grouped ratings there for a Bootstrap.
+func combine(items []Item, subjects []string, ratings []Rating, keep []bootItem) (*Result, error) {
 	var errs diag.List
 	itemIdx := make(map[string]int32, len(items))
 	for i := range items {
@@ -267,14 +273,14 @@ func Combine(items []Item, subjects []string, ratings []Rating) (*Result, error)
 	}
 	itemOf = nil
 
-	c := &combiner{subjects: subjects, nRaters: len(raterSubj), raterSubj: raterSubj, raterNames: raterNames}
+	c := &combiner{subjects: subjects, nRaters: len(raterSubj), raterSubj: raterSubj, raterNames: raterNames, keep: keep}
 	res := &Result{Subjects: subjects, Items: make([]ItemResult, len(items)), Scores: make(map[string][]float64, len(items))}
 	itemErrs := make([]diag.List, len(items))
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for k := range items {
 		g.Go(func() error {
-			res.Items[k], itemErrs[k] = c.item(&items[k], byItem[off[k]:off[k+1]], recs[off[k]:off[k+1]])
+			res.Items[k], itemErrs[k] = c.item(k, &items[k], byItem[off[k]:off[k+1]], recs[off[k]:off[k+1]])
 			return nil
 		})
 	}
@@ -344,11 +350,12 @@ type combiner struct {
 	nRaters    int
 	raterSubj  []int32  // subject index of each rater, -1 when not a subject
 	raterNames []string // rater ids by index
+	keep       []bootItem // when not nil, item k's groups go to keep[k]
 }
 
-// item computes one item's result from its ratings in, using buf (same
+// item computes item k's result from its ratings in, using buf (same
 // length) as scratch. It returns the duplicate-rating errors it finds.
-func (c *combiner) item(it *Item, in, buf []rec) (ItemResult, diag.List) {
+func (c *combiner) item(k int, it *Item, in, buf []rec) (ItemResult, diag.List) {
 	nS, nR := len(c.subjects), len(it.Roles)
 	nG := nS * nR
 	ir := ItemResult{
@@ -498,6 +505,9 @@ func (c *combiner) item(it *Item, in, buf []rec) (ItemResult, diag.List) {
 		if st.Kept == 1 {
 			st.SD = 0
 		}
+	}
+	if c.keep != nil {
+		c.keep[k] = newBootItem(it, goff, adj, ir.Stats)
 	}
 	fail := it.MissingRole == Fail
 	for s := 0; s < nS; s++ {

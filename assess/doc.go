@@ -92,6 +92,14 @@
 // a mean resting on fewer than min_raters ratings; the same holds for the
 // per-subject role statistics of a missing role.
 //
+// # Rater bootstrap
+//
+// Bootstrap (NewBootstrap, Bootstrap.Resample) draws replicates of the
+// combined scores for the uncertainty analysis: per (item, subject, role)
+// the ratings are resampled with replacement, same count, and recombined
+// with the same trimming and weights. Standardisation is estimated once on
+// the period's ratings; the standardised ratings are resampled.
+//
 // # Determinism
 //
 // Results do not depend on the order of the ratings: ratings are grouped by
