@@ -348,8 +348,8 @@ func sortedKeys(m map[string]int) []string {
 type combiner struct {
 	subjects   []string
 	nRaters    int
-	raterSubj  []int32  // subject index of each rater, -1 when not a subject
-	raterNames []string // rater ids by index
+	raterSubj  []int32    // subject index of each rater, -1 when not a subject
+	raterNames []string   // rater ids by index
 	keep       []bootItem // when not nil, item k's groups go to keep[k]
 }
 
