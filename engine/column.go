@@ -88,6 +88,7 @@ type gen struct {
 func generate(n *node) *code {
 	g := &gen{c: &code{}, inRegs: map[int]int{}, kRegs: map[float64]int{},
 		keys: map[*node]string{}, uses: map[string]int{}, cse: map[string]int{}, left: map[int]int{}}
+	n = simplify(n)
 	g.countUses(n)
 	r := g.emit(n)
 	c := g.c
@@ -112,6 +113,36 @@ func (g *gen) buffer() int {
 	}
 	g.c.nbuf++
 	return g.c.nbuf - 1
+}
+
+// simplify returns the tree with column-program rewrites applied; it
+// leaves n itself unchanged, as the scalar evaluator walks it. The only
+// rewrite: c ? 1 : 0 is c, since a bool is stored as 1, 0 (never -0) or
+// NaN, which is what the ternary gives (the usual way of turning a
+// condition into a number).
+func simplify(n *node) *node {
+	if n.kind != nOp {
+		return n
+	}
+	if a := n.args; n.op == opCond && a[1].isConst() && a[2].isConst() &&
+		math.Float64bits(a[1].val) == math.Float64bits(1) && math.Float64bits(a[2].val) == 0 {
+		return simplify(a[0])
+	}
+	var args []*node
+	for i, a := range n.args {
+		if s := simplify(a); s != a {
+			if args == nil {
+				args = append([]*node(nil), n.args...)
+			}
+			args[i] = s
+		}
+	}
+	if args == nil {
+		return n
+	}
+	c := *n
+	c.args = args
+	return &c
 }
 
 // release records that an operand read register r; a scratch buffer is
