@@ -116,6 +116,9 @@ type Options struct {
 	Seed uint64
 	// Workers bounds the goroutines (0 = GOMAXPROCS).
 	Workers int
+	// Resampler, when not nil, adds the rater bootstrap to each
+	// uncertainty replication (see Resampler and the package doc).
+	Resampler Resampler
 }
 
 // workers returns the bound on goroutines.

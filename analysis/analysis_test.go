@@ -445,3 +445,149 @@ uncertainty: {alternatives: {aggregate: [arithmetic, geometric]}}
 		t.Errorf("warnings %v", ws)
 	}
 }
+
+// funcResampler adapts a function to Resampler.
+type funcResampler func(ctx context.Context, rng *rand.Rand, in scoring.Input) (scoring.Input, error)
+
+func (f funcResampler) Resample(ctx context.Context, rng *rand.Rand, in scoring.Input) (scoring.Input, error) {
+	return f(ctx, rng, in)
+}
+
+// jitter returns a resampler that adds uniform noise in [-d, d] to leaf l's
+// raw values (a stand-in for a resampled assessment).
+func jitter(l int, d float64) Resampler {
+	return funcResampler(func(_ context.Context, rng *rand.Rand, in scoring.Input) (scoring.Input, error) {
+		out := in
+		out.Raw = append([][]float64(nil), in.Raw...)
+		col := make([]float64, len(in.Raw[l]))
+		for i, x := range in.Raw[l] {
+			col[i] = x + d*(2*rng.Float64()-1)
+		}
+		out.Raw[l] = col
+		return out, nil
+	})
+}
+
+func TestRaterBootstrap(t *testing.T) {
+	noNoise := strings.Replace(uncertainSet, `  weight_noise: 0.3
+  alternatives: {normalize: [minmax, rank, zscore], aggregate: [arithmetic, topsis, gra]}`, "  weight_noise: 0", 1)
+	identity := funcResampler(func(_ context.Context, _ *rand.Rand, in scoring.Input) (scoring.Input, error) { return in, nil })
+	tests := []struct {
+		name   string
+		set    string
+		rsp    Resampler
+		check  func(t *testing.T, u *Uncertainty)
+		errMsg string
+	}{
+		{name: "identity-is-nominal", set: noNoise, rsp: identity, check: func(t *testing.T, u *Uncertainty) {
+			if !u.RaterBootstrap {
+				t.Error("RaterBootstrap not recorded")
+			}
+			for _, b := range u.Subjects {
+				if nom := Num(b.Nominal); b.P05 != nom || b.P95 != nom || b.Unscored != 0 {
+					t.Errorf("band %+v, want the nominal rank", b)
+				}
+			}
+		}},
+		{name: "resampled-values-spread-ranks", set: noNoise, rsp: jitter(0, 3), check: func(t *testing.T, u *Uncertainty) {
+			spread := false
+			for _, b := range u.Subjects {
+				spread = spread || b.P95 > b.P05
+				if !(b.P05 <= b.Median && b.Median <= b.P95) {
+					t.Errorf("band %+v out of order", b)
+				}
+			}
+			if !spread {
+				t.Error("resampling a leaf moved no rank")
+			}
+		}},
+		{name: "unrated-in-replication-is-unscored", set: strings.Replace(noNoise, "kinds: [a]", "kinds: [a]\nmin_coverage: 1", 1),
+			rsp: funcResampler(func(_ context.Context, _ *rand.Rand, in scoring.Input) (scoring.Input, error) {
+				out := in
+				out.Raw = append([][]float64(nil), in.Raw...)
+				out.Raw[0] = append([]float64(nil), in.Raw[0]...)
+				out.Raw[0][0] = math.NaN() // s1 loses coverage
+				return out, nil
+			}), check: func(t *testing.T, u *Uncertainty) {
+				for _, b := range u.Subjects {
+					if b.Subject == "s1" && (b.Unscored != 10 || b.P05 != Num(len(u.Subjects))) {
+						t.Errorf("s1: band %+v, want unscored and last in every replication", b)
+					}
+					if b.Subject != "s1" && b.Unscored != 0 {
+						t.Errorf("band %+v unscored", b)
+					}
+				}
+			}},
+		{name: "error", set: uncertainSet, rsp: funcResampler(func(context.Context, *rand.Rand, scoring.Input) (scoring.Input, error) {
+			return scoring.Input{}, errors.New("no ratings")
+		}), errMsg: "no ratings"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in, res := score(t, mustParse(t, tc.set), uncertainRaw(30))
+			rep, err := Analyse(context.Background(), in, res, Options{Replications: 10, Seed: 1, Resampler: tc.rsp})
+			if tc.errMsg != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.errMsg) {
+					t.Fatalf("err = %v, want %q", err, tc.errMsg)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, rep.Uncertainty)
+		})
+	}
+}
+
+func TestRaterBootstrapDeterministic(t *testing.T) {
+	set := mustParse(t, uncertainSet)
+	in, res := score(t, set, uncertainRaw(60))
+	// The resampler's generator comes after the variant's draws of
+	// (seed, j): record what it draws first.
+	want := map[uint64]bool{}
+	for j := range 32 {
+		rng := rand.New(rand.NewPCG(42, uint64(j)))
+		replication(set, rng, make([]float64, len(set.Nodes)))
+		want[rng.Uint64()] = true
+	}
+	var first []byte
+	prev := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(prev)
+	for _, procs := range []int{1, 2, 4} {
+		runtime.GOMAXPROCS(procs)
+		seen := make(chan uint64, 32)
+		base := jitter(1, 2)
+		rsp := funcResampler(func(ctx context.Context, rng *rand.Rand, in scoring.Input) (scoring.Input, error) {
+			seen <- rng.Uint64() // the first draw after the variant's
+
+			return base.Resample(ctx, rng, in)
+		})
+		rep, err := Analyse(context.Background(), in, res, Options{Replications: 32, Seed: 42, Resampler: rsp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		close(seen)
+		for x := range seen {
+			if !want[x] {
+				t.Fatalf("GOMAXPROCS %d: the resampler's generator is not the replication's after its draws", procs)
+			}
+		}
+		js, err := rep.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = js
+		} else if !bytes.Equal(js, first) {
+			t.Fatalf("GOMAXPROCS %d: report differs", procs)
+		}
+	}
+	plain, err := Analyse(context.Background(), in, res, Options{Replications: 32, Seed: 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if js, _ := plain.JSON(); bytes.Equal(js, first) {
+		t.Error("the bootstrap changed nothing")
+	}
+}

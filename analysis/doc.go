@@ -63,8 +63,27 @@
 // GOMAXPROCS or Options.Workers. Cancelling ctx stops the analysis with
 // ctx.Err().
 //
-// Rater bootstrap (resampling the raters of assessments) is not part of
-// the analysis yet: assessment scores enter as fixed raw values.
+// # Rater bootstrap
+//
+// When Options.Resampler is set (the batch has assessments), each
+// replication also resamples the ratings: after the draws above, the same
+// generator is handed to Resampler.Resample, which (as package batch
+// implements it) resamples per (item, subject, role) the ratings with
+// replacement, same count, recombines each item as assess.Combine does
+// (trim, min_raters, role weights; standardised ratings are resampled, see
+// assess.Bootstrap) and re-evaluates the expressions that read
+// assess.<item>: only the raw values of those leaves (and adjustments) change.
+// The replication then scores the resampled batch anew (scoring.Score:
+// imputation, treatment, normalisation statistics and statistical weights
+// follow the resampled values) and re-scores it under the drawn variant. A
+// subject that the resampled batch leaves unrated (its coverage changed) is
+// unscored in that replication. The draws of one replication depend on
+// (seed, replication index) only, so the result still does not depend on
+// the number of CPUs. Uncertainty.RaterBootstrap records that it ran.
+//
+// The analysis takes the bootstrap as an interface so that it depends on
+// neither the ratings (package assess) nor the expressions (package
+// engine); batch.Batch.RaterBootstrap supplies it.
 //
 // # Methodology warnings
 //

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -24,6 +25,9 @@ type Uncertainty struct {
 	WeightNoise  float64  `json:"weight_noise"`
 	Normalize    []string `json:"normalize_alternatives"`
 	Aggregate    []string `json:"aggregate_alternatives"`
+	// RaterBootstrap is true when each replication also resampled the
+	// batch's data through Options.Resampler (the rater bootstrap).
+	RaterBootstrap bool `json:"rater_bootstrap"`
 	// Subjects holds one band per rated subject, in the result's output
 	// order (peer group, nominal rank, id).
 	Subjects []Band `json:"subjects"`
@@ -47,10 +51,25 @@ type Band struct {
 	Tied      []string `json:"tied_with"`
 }
 
-// replication draws replication j's variant: node weight factors, then a
-// normalisation, then an aggregation (see the package doc).
-func replication(set *indicators.Set, seed uint64, j int, factors []float64) scoring.Variant {
-	rng := rand.New(rand.NewPCG(seed, uint64(j)))
+// Resampler redraws the data that the uncertainty analysis bootstraps: the
+// rater bootstrap of SPEC §6, when the batch has assessments. The analysis
+// does not know where the data come from; package batch implements it over
+// the batch's ratings (batch.Batch.RaterBootstrap), so that analysis depends
+// on neither the ratings nor the expression engine.
+type Resampler interface {
+	// Resample draws one bootstrap sample from rng and returns in with the
+	// columns that depend on the resampled data (the raw values of the
+	// leaves that read them, the adjustments' points and conditions)
+	// replaced by fresh ones; in's own columns are not modified. The same
+	// rng state must give the same columns. Resample is called
+	// concurrently, each call with its own rng.
+	Resample(ctx context.Context, rng *rand.Rand, in scoring.Input) (scoring.Input, error)
+}
+
+// replication draws a replication's variant from its generator: node
+// weight factors, then a normalisation, then an aggregation (see the
+// package doc).
+func replication(set *indicators.Set, rng *rand.Rand, factors []float64) scoring.Variant {
 	d := set.Uncertainty.WeightNoise
 	for k := range factors {
 		factors[k] = 1 + d*(2*rng.Float64()-1)
@@ -95,9 +114,14 @@ func runUncertainty(ctx context.Context, rs *scoring.Rescorer, in scoring.Input,
 			}
 			b := <-pool
 			defer func() { pool <- b }()
-			v := replication(set, opt.Seed, j, b.factors)
-			if err := rs.Rescore(v, b.ws, b.scores, b.ranks); err != nil {
-				return err
+			rng := rand.New(rand.NewPCG(opt.Seed, uint64(j)))
+			v := replication(set, rng, b.factors)
+			if opt.Resampler == nil {
+				if err := rs.Rescore(v, b.ws, b.scores, b.ranks); err != nil {
+					return err
+				}
+			} else if err := bootstrapRescore(ctx, opt.Resampler, rng, v, in, res, b.scores, b.ranks); err != nil {
+				return fmt.Errorf("replication %d: %w", j, err)
 			}
 			for i := range n {
 				ranks[i*nr+j] = int32(b.ranks[i])
@@ -111,7 +135,7 @@ func runUncertainty(ctx context.Context, rs *scoring.Rescorer, in scoring.Input,
 	}
 
 	u := &Uncertainty{Replications: nr, Seed: opt.Seed, WeightNoise: set.Uncertainty.WeightNoise,
-		Normalize: []string{}, Aggregate: []string{}}
+		Normalize: []string{}, Aggregate: []string{}, RaterBootstrap: opt.Resampler != nil}
 	for _, m := range set.Uncertainty.Normalize {
 		u.Normalize = append(u.Normalize, string(m))
 	}
@@ -144,6 +168,74 @@ func runUncertainty(ctx context.Context, rs *scoring.Rescorer, in scoring.Input,
 		tied(u, res, in, g, pos)
 	}
 	return u, nil
+}
+
+// bootstrapRescore is one replication with the rater bootstrap: the data
+// resampled with rng (after the variant's draws), the batch scored anew
+// (scoring.Score: imputation, treatment, normalisation statistics and
+// statistical weights follow the resampled values), then re-scored under
+// v. A subject rated nominally but not in the resampled batch gets no
+// score; fixUnscored ranks it with the other unscored subjects.
+func bootstrapRescore(ctx context.Context, rsp Resampler, rng *rand.Rand, v scoring.Variant, in scoring.Input, res *scoring.Result, scores []float64, ranks []int) error {
+	in2, err := rsp.Resample(ctx, rng, in)
+	if err != nil {
+		return err
+	}
+	res2, err := scoring.Score(in2)
+	if err != nil {
+		return err
+	}
+	var methods []indicators.NormMethod
+	if v.Normalize != "" {
+		methods = append(methods, v.Normalize)
+	}
+	rs2, err := scoring.NewRescorer(in2, res2, methods...)
+	if err != nil {
+		return err
+	}
+	if err := rs2.Rescore(v, rs2.NewWorkspace(), scores, ranks); err != nil {
+		return err
+	}
+	fixUnscored(in, res, res2, scores, ranks)
+	return nil
+}
+
+// fixUnscored gives the nominally rated subjects that res2 left unrated no
+// score, and re-ranks every nominally rated subject without a score in its
+// group after those with one, as Rescore ranks a missing score: sharing
+// rank m + 1 (competition) or taking m + 1, m + 2, … by id (ordinal), m the
+// number of the group's subjects with a score.
+func fixUnscored(in scoring.Input, res, res2 *scoring.Result, scores []float64, ranks []int) {
+	lost := false
+	for i := range res.Subjects {
+		if res.Subjects[i].Rated && !res2.Subjects[i].Rated {
+			scores[i] = math.NaN()
+			lost = true
+		}
+	}
+	if !lost {
+		return
+	}
+	ordinal := in.Set.Ranking.Method == indicators.Ordinal
+	for _, grp := range res.Groups {
+		m := 0
+		var none []int
+		for _, i := range grp.Members {
+			switch {
+			case !math.IsNaN(scores[i]) && res2.Subjects[i].Rated:
+				m++
+			case res.Subjects[i].Rated:
+				none = append(none, i)
+			}
+		}
+		slices.SortFunc(none, func(a, b int) int { return strings.Compare(in.Subjects[a].ID, in.Subjects[b].ID) })
+		for p, i := range none {
+			ranks[i] = m + 1
+			if ordinal {
+				ranks[i] += p
+			}
+		}
+	}
 }
 
 // tied fills the tied bands of group g's rated subjects: subject a is tied

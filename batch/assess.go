@@ -1,13 +1,19 @@
 package batch
 
 import (
+	"context"
 	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
 
 	"github.com/govscore/govscore/assess"
 	"github.com/govscore/govscore/csvdata"
 	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/diag"
+	"github.com/govscore/govscore/engine"
 	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/scoring"
 )
 
 // AssessItems converts the set's `assessments:` items into the assess
@@ -67,4 +73,107 @@ func (p *Project) combineAssessments(per dataset.Period) (*assess.Result, error)
 		return nil, fmt.Errorf("combining assessments for %s: %w", per, err)
 	}
 	return res, nil
+}
+
+// RaterBootstrap is the rater bootstrap of a batch (SPEC §6: "rater
+// bootstrap when assessments exist"): the analysis.Resampler that
+// `govscore run --uncertainty N` and `govscore analyse` hand to
+// analysis.Analyse. Each Resample draws a replicate of the period's
+// combined assessment scores (assess.Bootstrap: per item, subject and role
+// the ratings resampled with replacement, same count, recombined as
+// assess.Combine does) and re-evaluates the plan with them
+// (engine.Plan.EvaluateWith); the raw values of the leaves that read an
+// assessment, and the adjustments' points and conditions when one of them
+// does, are replaced, every other column is the nominal one.
+//
+// A leaf reads an assessment when its expression names assess.<item>, or
+// names a derived metric while some derived metric's expression mentions
+// assess (a conservative test: a leaf wrongly included is re-evaluated to
+// the same values).
+//
+// A RaterBootstrap is immutable and safe for concurrent use.
+type RaterBootstrap struct {
+	plan   *engine.Plan
+	data   *dataset.Dataset
+	period dataset.Period
+	boot   *assess.Bootstrap
+	leaves []int // leaf indices whose raw values are replaced
+	adjust bool  // the adjustments' columns are replaced too
+}
+
+// RaterBootstrap prepares the batch's rater bootstrap. It returns nil (and
+// no error) when there is nothing to resample: the set declares no
+// assessment item, no expression reads one, or the period has no rating.
+func (b *Batch) RaterBootstrap() (*RaterBootstrap, error) {
+	p := b.Project
+	set := p.Set
+	if len(set.Assessments) == 0 || p.Ratings == nil {
+		return nil, nil
+	}
+	ratings := p.Ratings.Ratings(b.Period)
+	if len(ratings) == 0 {
+		return nil, nil
+	}
+	derivedAssess := false
+	derived := map[string]bool{}
+	for _, m := range set.Metrics {
+		if m.Expr != nil {
+			derived[m.Name] = true
+			derivedAssess = derivedAssess || strings.Contains(m.Expr.Text, "assess")
+		}
+	}
+	rb := &RaterBootstrap{plan: p.Plan, data: p.Data, period: b.Period}
+	for l := range set.Leaves {
+		for _, in := range p.Plan.Inputs(l) {
+			if strings.HasPrefix(in, "assess.") || (derivedAssess && derived[in]) {
+				rb.leaves = append(rb.leaves, l)
+				break
+			}
+		}
+	}
+	for _, a := range set.Adjustments {
+		for _, e := range []*indicators.Expr{a.Points, a.When} {
+			if e != nil && strings.Contains(e.Text, "assess") {
+				rb.adjust = true
+			}
+		}
+	}
+	if len(rb.leaves) == 0 && !rb.adjust {
+		return nil, nil
+	}
+	ids := make([]string, p.Data.Len())
+	for i := range p.Data.Subjects {
+		ids[i] = p.Data.Subjects[i].ID
+	}
+	boot, _, err := assess.NewBootstrap(AssessItems(set), ids, ratings)
+	if err != nil {
+		return nil, fmt.Errorf("rater bootstrap for %s: %w", b.Period, err)
+	}
+	rb.boot = boot
+	return rb, nil
+}
+
+// Leaves returns the indices (Set.Leaves order) of the leaves whose raw
+// values Resample replaces.
+func (rb *RaterBootstrap) Leaves() []int { return slices.Clone(rb.leaves) }
+
+// Resample draws one replicate of the combined assessment scores from rng
+// and returns in with the columns that read them re-evaluated (see
+// RaterBootstrap). in's columns are not modified.
+func (rb *RaterBootstrap) Resample(ctx context.Context, rng *rand.Rand, in scoring.Input) (scoring.Input, error) {
+	cols := rb.boot.Resample(rng)
+	// Replications already run in parallel: evaluate on this goroutine.
+	vals, err := rb.plan.EvaluateWith(ctx, rb.data, rb.period, engine.Options{Assess: cols, Parallelism: 1})
+	if err != nil {
+		return scoring.Input{}, err
+	}
+	out := in
+	out.Raw = slices.Clone(in.Raw)
+	for _, l := range rb.leaves {
+		out.Raw[l] = vals.Leaves[l]
+	}
+	if rb.adjust {
+		out.Points, out.When = vals.Points, vals.When
+	}
+	return out, nil
 }
