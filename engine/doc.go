@@ -116,7 +116,8 @@ Each expression becomes a register program over blocks of 1024 subjects:
 inputs are windows of the dataset's columns (no copies), constants are
 folded at compile time (an operation whose constant result would not be
 finite is kept, so it warns per subject as it should), a repeated
-subexpression is computed once, operations with a constant operand have
+subexpression is computed once, c ? 1 : 0 reads c (a bool is already
+1, 0 or NaN), operations with a constant operand have
 kernels of their own, scratch buffers are reused within a program and
 pooled across evaluations, and the last operation writes straight into
 the result column.
