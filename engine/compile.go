@@ -336,45 +336,7 @@ func (c *compiler) checkCycles() {
 }
 
 // didYouMean returns ` (did you mean "x"?)` for the candidate closest to
-// name, or "" when none is close: at most a third of the name's length
-// (at least 2) edits away, counting a swap of neighbours as one edit.
+// name (diag.Closest), or "".
 func didYouMean(name string, candidates []string) string {
-	best, bestD := "", -1
-	for _, c := range candidates {
-		d := osaDistance([]rune(name), []rune(c))
-		if bestD < 0 || d < bestD || d == bestD && c < best {
-			best, bestD = c, d
-		}
-	}
-	limit := max(2, utf8.RuneCountInString(name)/3)
-	if bestD < 0 || bestD > limit {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// osaDistance is the optimal string alignment distance: insertions,
-// deletions, substitutions and transpositions of adjacent runes.
-func osaDistance(a, b []rune) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
+	return diag.DidYouMean(name, candidates, nil)
 }
