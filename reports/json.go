@@ -9,6 +9,7 @@ import (
 
 	"github.com/govscore/govscore/analysis"
 	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/indicators"
 	"github.com/govscore/govscore/scoring"
 )
@@ -327,8 +328,14 @@ func writeCells(j *jw, b *batch.Batch) {
 }
 
 func writeWarnings(j *jw, b *batch.Batch) {
-	j.key("warnings", 1).raw("[")
-	for i, w := range b.Warnings {
+	j.key("warnings", 1).warnings(b.Warnings).raw("\n")
+}
+
+// warnings writes ws as a JSON array of objects with the position, peer
+// group, subject and node when known, and the message.
+func (j *jw) warnings(ws []diag.Warning) *jw {
+	j.raw("[")
+	for i, w := range ws {
 		if i > 0 {
 			j.raw(",")
 		}
@@ -349,7 +356,7 @@ func writeWarnings(j *jw, b *batch.Batch) {
 		}
 		j.key("message", 0).str(w.Msg).raw("}")
 	}
-	j.raw("\n  ]\n")
+	return j.raw("\n  ]")
 }
 
 // jw is a small streaming JSON writer with a sticky error.
@@ -494,24 +501,5 @@ func writeAnalysisJSON(j *jw, a *analysis.Report) {
 		return
 	}
 	j.key("analysis", 1).bytes(bytes.ReplaceAll(js, []byte("\n"), []byte("\n  "))).raw(",\n")
-	j.key("methodology_warnings", 1).raw("[")
-	for i, w := range a.Warnings {
-		if i > 0 {
-			j.raw(",")
-		}
-		j.raw("\n    {")
-		if w.Pos.File != "" {
-			j.key("file", 0).str(w.Pos.File).raw(", ")
-			j.key("line", 0).int(w.Pos.Line).raw(", ")
-			j.key("col", 0).int(w.Pos.Col).raw(", ")
-		}
-		if w.Group != "" {
-			j.key("peer_group", 0).str(w.Group).raw(", ")
-		}
-		if w.Node != "" {
-			j.key("node", 0).str(w.Node).raw(", ")
-		}
-		j.key("message", 0).str(w.Msg).raw("}")
-	}
-	j.raw("\n  ],\n")
+	j.key("methodology_warnings", 1).warnings(a.Warnings).raw(",\n")
 }
