@@ -188,6 +188,16 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.assessments, "assessments", "", "comma-separated assessments CSV `files` (default DIR/data/assessments*.csv)")
 }
 
+// parse parses the command line of a command that reads a project (DIR
+// or the file flags) and resolves its input files.
+func (f *inputFlags) parse(fs *flag.FlagSet, args []string) (batch.Files, string, error) {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return batch.Files{}, "", err
+	}
+	return f.files(pos)
+}
+
 // files resolves the input files from DIR (when given) and the flags.
 func (f *inputFlags) files(pos []string) (batch.Files, string, error) {
 	var files batch.Files

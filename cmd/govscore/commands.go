@@ -20,11 +20,7 @@ func cmdValidate(ctx context.Context, e *env, args []string) error {
 	var in inputFlags
 	in.register(fs)
 	period := fs.String("period", "", "also check that this `period` can be scored")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	files, _, err := in.files(pos)
+	files, _, err := in.parse(fs, args)
 	if err != nil {
 		return err
 	}
@@ -52,16 +48,12 @@ func cmdExplain(ctx context.Context, e *env, args []string) error {
 	in.register(fs)
 	subject := fs.String("subject", "", "`id` of the subject to explain (required)")
 	period := fs.String("period", "", "batch `period` (default: the set's period, else the latest in the data)")
-	pos, err := parseFlags(fs, args)
+	files, _, err := in.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if *subject == "" {
 		return usagef("--subject is required")
-	}
-	files, _, err := in.files(pos)
-	if err != nil {
-		return err
 	}
 	b, err := loadAndRun(ctx, e, files, *period)
 	if err != nil {
@@ -143,11 +135,7 @@ func cmdTest(ctx context.Context, e *env, args []string) error {
 	in.register(fset)
 	testsFile := fset.String("tests", "", "tests `file` (default DIR/tests.yaml)")
 	verbose := fset.Bool("v", false, "list every case, not only failures")
-	pos, err := parseFlags(fset, args)
-	if err != nil {
-		return err
-	}
-	files, _, err := in.files(pos)
+	files, _, err := in.parse(fset, args)
 	if err != nil {
 		return err
 	}
@@ -194,11 +182,7 @@ func cmdAssess(ctx context.Context, e *env, args []string) error {
 	var in inputFlags
 	in.register(fs)
 	period := fs.String("period", "", "batch `period` (default: the set's period, else the latest in the data)")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	files, _, err := in.files(pos)
+	files, _, err := in.parse(fs, args)
 	if err != nil {
 		return err
 	}
