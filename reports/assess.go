@@ -33,6 +33,9 @@ func writeAssessJSON(j *jw, b *batch.Batch) {
 		j.raw("\n    {")
 		j.key("id", 0).str(it.ID).raw(", ")
 		j.key("name", 0).str(it.Name).raw(", ")
+		if ii < len(b.Project.Set.Assessments) {
+			j.key("min_raters", 0).int(b.Project.Set.Assessments[ii].MinRaters).raw(", ")
+		}
 		j.key("roles", 0).raw("[")
 		for r, rw := range it.Roles {
 			if r > 0 {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/govscore/govscore/analysis"
 )
 
 //go:embed templates/report.html.tmpl templates/report.css
@@ -77,6 +79,7 @@ type htmlPage struct {
 	CSS                                        template.CSS
 	SetID, SetName, SetVersion                 string
 	HasPrev                                    bool
+	HasBands                                   bool // the ranking shows rank bands
 	Groups                                     []*htmlGroup
 	Method                                     htmlMethod
 	Warnings                                   []string
@@ -97,6 +100,7 @@ type htmlRow struct {
 	Anchor, Rank, ID, Name, Kind, Score, Grade, Coverage string
 	Rated, Vetoed                                        bool
 	RankChange, ScoreChange, ChangeClass                 string
+	Band, Tied                                           string // uncertainty rank band and tied note
 }
 
 type htmlGradeCount struct {
@@ -113,6 +117,20 @@ type htmlSubject struct {
 	Root, AdjTotal          string
 	GradeByScore, Reason    string
 	HasAdjustments, Unrated bool
+	Assess                  []htmlAssess
+}
+
+// htmlAssess is a subject's result on one assessment item.
+type htmlAssess struct {
+	ID, Name, Score, SE, Interval string
+	Roles                         []htmlAssessRole
+}
+
+// htmlAssessRole is one role's count and mean, or the reason the mean is
+// not shown.
+type htmlAssessRole struct {
+	Role, Weight, N, Mean string
+	Hidden                bool
 }
 
 type htmlDim struct{ ID, Name, Value, Mean string }
@@ -147,7 +165,11 @@ func newHTMLPage(v *View, opt HTMLOptions) (*htmlPage, error) {
 	if !v.Meta.GeneratedAt.IsZero() {
 		p.Generated = v.generatedAt().Format(time.RFC3339)
 	}
-	r := &htmlRenderer{v: v, L: L, collapse: collapse, digits: scoreDigits(v)}
+	r := &htmlRenderer{v: v, L: L, collapse: collapse, digits: scoreDigits(v), bands: v.Bands(), names: map[string]string{}}
+	for k := range v.Subjects {
+		r.names[v.Subjects[k].ID] = v.Subjects[k].Name
+	}
+	p.HasBands = r.bands != nil
 	for gi := range v.Groups {
 		p.Groups = append(p.Groups, r.group(gi))
 	}
@@ -173,6 +195,86 @@ type htmlRenderer struct {
 	collapse int
 	digits   int
 	svg      svgWriter
+	bands    []*analysis.Band  // by subject position; nil without uncertainty analysis
+	names    map[string]string // subject id → name
+}
+
+// maxTiedShown is the number of tied subjects a ranking row names.
+const maxTiedShown = 3
+
+// band fills the row's rank band and tied note from the uncertainty
+// analysis.
+func (r *htmlRenderer) band(k int, row *htmlRow) {
+	if r.bands == nil {
+		return
+	}
+	b := r.bands[k]
+	if b == nil {
+		row.Band, row.Tied = "—", ""
+		return
+	}
+	row.Band = fmtRank(float64(b.P05))
+	if hi := fmtRank(float64(b.P95)); hi != row.Band {
+		row.Band += "–" + hi
+	}
+	var names []string
+	for _, id := range b.Tied {
+		if len(names) == maxTiedShown {
+			break
+		}
+		name := r.names[id]
+		if name == "" {
+			name = id
+		}
+		names = append(names, name)
+	}
+	row.Tied = strings.Join(names, ", ")
+	if more := b.TiedCount - len(names); more > 0 {
+		row.Tied += " " + r.L.f("tiedMore", more)
+	}
+	if row.Tied == "" {
+		row.Tied = "—"
+	}
+}
+
+// fmtRank formats a rank quantile with at most one decimal.
+func fmtRank(x float64) string {
+	return strings.TrimSuffix(fmtNum(x, 1), ".0")
+}
+
+// assess returns subject k's assessment results, by item; an item with no
+// rating of the subject in any role is left out.
+func (r *htmlRenderer) assess(k int) []htmlAssess {
+	var out []htmlAssess
+	for i := range r.v.Assess {
+		it := &r.v.Assess[i]
+		as := &it.Subjects[k]
+		rated := false
+		for _, ro := range as.Roles {
+			rated = rated || ro.N > 0
+		}
+		if !rated && math.IsNaN(as.Score) {
+			continue
+		}
+		ha := htmlAssess{ID: it.ID, Name: it.Name, Score: fmtNum(as.Score, 2), SE: fmtNum(as.SE, 2),
+			Interval: "[" + fmtNum(as.Low, 2) + ", " + fmtNum(as.High, 2) + "]"}
+		if math.IsNaN(as.Score) {
+			ha.Interval = "—"
+		}
+		for ri, rw := range it.Roles {
+			ro := as.Roles[ri]
+			hr := htmlAssessRole{Role: rw.Role, Weight: FormatFloat(rw.Weight), N: strconv.Itoa(ro.N), Mean: fmtNum(ro.Mean, 2)}
+			if ro.N < it.MinPresent() || math.IsNaN(ro.Mean) {
+				hr.Mean, hr.Hidden = r.L.f("fewerRatings", it.MinPresent()), true
+				if ro.N == 0 {
+					hr.Mean = "—"
+				}
+			}
+			ha.Roles = append(ha.Roles, hr)
+		}
+		out = append(out, ha)
+	}
+	return out
 }
 
 func (r *htmlRenderer) row(k int) htmlRow {
@@ -187,6 +289,7 @@ func (r *htmlRenderer) row(k int) htmlRow {
 	} else {
 		row.Rank, row.Score, row.Grade = "—", "—", L["unrated"]
 	}
+	r.band(k, &row)
 	if v.HasPrevious {
 		switch {
 		case s.Prev == nil:
@@ -301,6 +404,7 @@ func (r *htmlRenderer) subject(k int, row htmlRow, large bool, dims []int) htmlS
 	if !s.Rated {
 		return hs
 	}
+	hs.Assess = r.assess(k)
 	hs.Root = fmtNum(s.Root, r.digits)
 	hs.AdjTotal = fmtSigned(s.Score-s.Root, r.digits)
 	allDims := v.Dimensions()

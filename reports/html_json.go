@@ -207,6 +207,10 @@ func ReadView(r io.Reader, set *indicators.Set) (*View, error) {
 		s.Cells[l] = ViewCell{Applies: true, Raw: float64(row.Raw), Value: float64(row.Value), Weight: float64(row.Weight), Status: row.Status}
 		s.Nodes[v.Leaves[l]] = float64(row.Value)
 	}
+	if err := v.readAssess(j.Assessments, subjectIndex); err != nil {
+		return nil, err
+	}
+	v.readUncertainty(j.Analysis)
 	for _, w := range j.Warnings {
 		v.Warnings = append(v.Warnings, diag.Warning{
 			Pos:   diag.Pos{File: w.File, Line: w.Line, Col: w.Col},
@@ -336,7 +340,9 @@ type jsonResults struct {
 		Columns  []string          `json:"columns"`
 		Rows     []jsonRow         `json:"rows"`
 	} `json:"indicators"`
-	Warnings []jsonWarning `json:"warnings"`
+	Warnings    []jsonWarning    `json:"warnings"`
+	Assessments []jsonAssessItem `json:"assessments"`
+	Analysis    *jsonAnalysis    `json:"analysis"`
 }
 
 type jsonNode struct {

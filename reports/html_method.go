@@ -2,7 +2,10 @@ package reports
 
 import (
 	"math"
+	"strconv"
 	"strings"
+
+	"github.com/govscore/govscore/analysis"
 )
 
 // htmlMethod is the methodology appendix of report.html, generated from the
@@ -20,6 +23,67 @@ type htmlMethod struct {
 	SetSHA      string
 	DataSHA     string
 	Engine      string
+	// Reliability has one row per assessment item; Uncertainty describes
+	// the uncertainty analysis ("" when it was not run).
+	Reliability []htmlReliability
+	Uncertainty string
+}
+
+// htmlReliability is one assessment item's reliability row.
+type htmlReliability struct {
+	ID, Name, Raters, Ratings, ICC1, Alpha, Reciprocity, Flagged string
+}
+
+// reliabilityRows describes each assessment item's reliability; flagged
+// pairs are named by their subjects' names.
+func reliabilityRows(v *View) []htmlReliability {
+	names := make(map[string]string, len(v.Subjects))
+	for k := range v.Subjects {
+		names[v.Subjects[k].ID] = v.Subjects[k].Name
+	}
+	name := func(id string) string {
+		if n := names[id]; n != "" {
+			return n
+		}
+		return id
+	}
+	var out []htmlReliability
+	for i := range v.Assess {
+		it := &v.Assess[i]
+		row := htmlReliability{ID: it.ID, Name: it.Name, Raters: strconv.Itoa(it.Raters), Ratings: strconv.Itoa(it.Ratings),
+			ICC1: fmtNum(it.ICC1, 3), Alpha: fmtNum(it.Alpha, 3), Reciprocity: "—", Flagged: "—"}
+		if it.Dyads > 0 {
+			row.Reciprocity = fmtNum(it.Reciprocity, 3) + " (" + strconv.Itoa(it.Dyads) + ")"
+		}
+		var pairs []string
+		for _, p := range it.Flagged {
+			pairs = append(pairs, name(p[0])+" ↔ "+name(p[1]))
+		}
+		if len(pairs) > 0 {
+			row.Flagged = strings.Join(pairs, "; ")
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// uncertaintyRule describes the uncertainty analysis u in one sentence.
+func uncertaintyRule(u *analysis.Uncertainty, L labels) string {
+	if u == nil {
+		return ""
+	}
+	d := FormatFloat(u.WeightNoise)
+	s := L.f("uncertaintyRule", u.Replications, u.Seed, d, d)
+	if len(u.Normalize) > 0 {
+		s += L.f("uncAltNorm", strings.Join(u.Normalize, ", "))
+	}
+	if len(u.Aggregate) > 0 {
+		s += L.f("uncAltAgg", strings.Join(u.Aggregate, ", "))
+	}
+	if u.RaterBootstrap {
+		s += L["uncBootstrap"]
+	}
+	return s + L["stop"]
 }
 
 type htmlNode struct {
@@ -54,6 +118,8 @@ func newHTMLMethod(v *View, L labels) htmlMethod {
 		SetSHA:      v.Meta.SetSHA256,
 		DataSHA:     v.Meta.DataSHA256,
 		Engine:      v.Meta.EngineVersion,
+		Reliability: reliabilityRows(v),
+		Uncertainty: uncertaintyRule(v.UncertaintyAnalysis(), L),
 	}
 	for _, n := range v.Nodes {
 		hn := htmlNode{

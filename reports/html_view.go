@@ -2,6 +2,8 @@ package reports
 
 import (
 	"math"
+
+	"github.com/govscore/govscore/analysis"
 	"sort"
 	"time"
 
@@ -41,6 +43,15 @@ type View struct {
 	// change columns are shown only then.
 	HasPrevious bool
 	PrevPeriod  string // period of the attached previous batch
+
+	// Assess holds the batch's assessment items with every subject's
+	// combined result and each item's reliability; nil without items.
+	Assess []ViewAssessItem
+	// Uncertainty is the uncertainty analysis (rank bands), nil when it was
+	// not run; see UncertaintyAnalysis.
+	Uncertainty *analysis.Uncertainty
+
+	src *batch.Batch // the batch NewView read, for UncertaintyAnalysis
 }
 
 // ViewMetric is a declared metric: a data source of the set.
@@ -206,6 +217,11 @@ func NewView(b *batch.Batch) *View {
 		}
 		sort.Ints(vg.Members)
 		v.Groups[gi] = vg
+	}
+	v.setAssess(b, pos)
+	v.src = b
+	if b.Analysis != nil {
+		v.Uncertainty = b.Analysis.Uncertainty
 	}
 	v.finish()
 	return v

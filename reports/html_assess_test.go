@@ -1,0 +1,269 @@
+package reports
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"io"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/govscore/govscore/analysis"
+	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/scoring"
+)
+
+const assessedDir = "testdata/assessed"
+
+// hiddenMean is the mean of c2's two peer ratings (12.3 and 12.38): fewer
+// than min_raters (3), so no output may show it.
+const hiddenMean = "12.34"
+
+// assessedBatch scores testdata/assessed and, with replications > 0, runs
+// the uncertainty analysis with the rater bootstrap and attaches it.
+func assessedBatch(t testing.TB, replications int) *batch.Batch {
+	t.Helper()
+	b := loadBatch(t, assessedDir, "2024")
+	if replications == 0 {
+		return b
+	}
+	rb, err := b.RaterBootstrap()
+	if err != nil || rb == nil {
+		t.Fatalf("RaterBootstrap() = %v, %v", rb, err)
+	}
+	in := batchInputOf(b)
+	rep, err := analysis.Analyse(context.Background(), in, b.Result, analysis.Options{Replications: replications, Seed: 1, Resampler: rb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Analysis = rep
+	return b
+}
+
+func TestWriteHTMLAssessedGolden(t *testing.T) {
+	v := NewView(assessedBatch(t, 50))
+	for _, lang := range Languages {
+		checkGolden(t, "report_assessed_"+lang+".golden.html", []byte(renderHTML(t, v, HTMLOptions{Lang: lang})))
+	}
+}
+
+func TestWriteHTMLAssessed(t *testing.T) {
+	v := NewView(assessedBatch(t, 50))
+	en := renderHTML(t, v, HTMLOptions{Lang: "en"})
+	zh := renderHTML(t, v, HTMLOptions{Lang: "zh"})
+	plain := renderHTML(t, NewView(assessedBatch(t, 0)), HTMLOptions{Lang: "en"})
+	tests := []struct {
+		name, html, want string
+		present          bool
+	}{
+		{"rank band column", en, `<th scope="col">Rank band (P5–P95)</th>`, true},
+		{"tied column", en, `<th scope="col">Statistically tied with</th>`, true},
+		{"tied names a subject", en, `<td class="tied">新村社区</td>`, true},
+		{"band", en, `<td class="num">2–3</td>`, true},
+		{"degenerate band", en, `<td class="num">1</td><td class="tied">—</td>`, true},
+		{"band in summary", en, ` · Rank band (P5–P95) `, true},
+		{"uncertainty method", en, `50 replications (seed 1): every weight multiplied by a factor in [1−0.25, 1&#43;0.25]; normalisation drawn from minmax, rank; the assessment ratings resampled`, true},
+		{"zh uncertainty method", zh, `每次重算对测评评分按`, true},
+		{"no bands without analysis", plain, `Rank band`, false},
+		{"no uncertainty section without analysis", plain, `Uncertainty analysis`, false},
+		{"assessment table", en, `Assessment results — 群众满意度 <span class="id">assess.satisfaction</span>: Combined score`, true},
+		{"c2 combined score", en, `Combined score 71.25 · SE 1.49 · 90% interval [68.79, 73.71]`, true},
+		{"hidden role", en, `fewer than 3 ratings: not shown`, true},
+		{"zh hidden role", zh, `少于 3 份评分，不公布`, true},
+		{"reliability table", en, `<caption>Assessment reliability</caption>`, true},
+		{"flagged pair by names", en, `北山社区 ↔ 中心社区`, true},
+		{"flagged pair not by ids", en, `c4 ↔ c5`, false},
+		{"reliability without analysis", plain, `<caption>Assessment reliability</caption>`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := strings.Contains(tt.html, tt.want); got != tt.present {
+				t.Errorf("contains %q = %v, want %v", tt.want, got, tt.present)
+			}
+		})
+	}
+}
+
+// TestAssessPrivacy checks SPEC §5's rule in every publication: the mean of
+// a role resting on fewer than min_raters ratings appears nowhere, whether
+// the view comes from the batch or from results.json (even one edited to
+// carry the mean).
+func TestAssessPrivacy(t *testing.T) {
+	b := assessedBatch(t, 20)
+	direct := NewView(b)
+	var js bytes.Buffer
+	if err := WriteJSONAnalysis(&js, b, b.Analysis); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(js.String(), hiddenMean) {
+		t.Fatalf("results.json shows the hidden mean %s", hiddenMean)
+	}
+	read, err := ReadView(bytes.NewReader(js.Bytes()), b.Project.Set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A results.json edited to carry the mean: the view drops it.
+	edited := strings.Replace(js.String(), `"peer": {"n": 2, "mean": null}`, `"peer": {"n": 2, "mean": `+hiddenMean+`}`, 1)
+	if edited == js.String() {
+		t.Fatal("results.json has no hidden peer role of n = 2 to edit")
+	}
+	forged, err := ReadView(strings.NewReader(edited), b.Project.Set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	views := map[string]*View{"direct": direct, "read": read, "forged": forged}
+	for name, v := range views {
+		for _, lang := range Languages {
+			outputs := map[string]string{
+				"html": renderHTML(t, v, HTMLOptions{Lang: lang}),
+				"md":   renderMD(t, v, MarkdownOptions{Lang: lang}),
+				"xlsx": xlsxText(t, v, XLSXOptions{Lang: lang}),
+			}
+			for format, out := range outputs {
+				if strings.Contains(out, hiddenMean) {
+					t.Errorf("%s view, %s %s: shows the hidden mean %s", name, lang, format, hiddenMean)
+				}
+				// Individual ratings are never published either.
+				for _, rating := range []string{"12.3<", "12.38"} {
+					if strings.Contains(out, rating) {
+						t.Errorf("%s view, %s %s: shows the rating %s", name, lang, format, strings.TrimSuffix(rating, "<"))
+					}
+				}
+			}
+		}
+		k := subjectPos(v, "c2")
+		if m := v.Assess[0].Subjects[k].Roles[1].Mean; !math.IsNaN(m) {
+			t.Errorf("%s view: c2's peer mean %v, want hidden", name, m)
+		}
+	}
+	// The shown role means survive the round trip.
+	k := subjectPos(direct, "c1")
+	if d, r := direct.Assess[0].Subjects[k].Roles[1].Mean, read.Assess[0].Subjects[k].Roles[1].Mean; math.IsNaN(d) || d != r {
+		t.Errorf("c1 peer mean: direct %v, read %v", d, r)
+	}
+}
+
+// TestReadViewAssessedRoundTrip checks that assessments and the
+// uncertainty analysis come back from results.json and render identically.
+func TestReadViewAssessedRoundTrip(t *testing.T) {
+	b := assessedBatch(t, 30)
+	direct := NewView(b)
+	var js bytes.Buffer
+	if err := WriteJSONAnalysis(&js, b, b.Analysis); err != nil {
+		t.Fatal(err)
+	}
+	read, err := ReadView(bytes.NewReader(js.Bytes()), b.Project.Set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if read.Uncertainty == nil || !read.Uncertainty.RaterBootstrap || len(read.Uncertainty.Subjects) != 8 {
+		t.Fatalf("uncertainty read back: %+v", read.Uncertainty)
+	}
+	if len(read.Assess) != 1 || read.Assess[0].MinRaters != 3 || len(read.Assess[0].Flagged) != 1 {
+		t.Fatalf("assessments read back: %+v", read.Assess)
+	}
+	for _, lang := range Languages {
+		want := renderHTML(t, direct, HTMLOptions{Lang: lang})
+		got := renderHTML(t, read, HTMLOptions{Lang: lang})
+		if got != want {
+			gl, wl := strings.Split(got, "\n"), strings.Split(want, "\n")
+			for i := range min(len(gl), len(wl)) {
+				if gl[i] != wl[i] {
+					t.Fatalf("%s: line %d differs:\n got: %s\nwant: %s", lang, i+1, gl[i], wl[i])
+				}
+			}
+			t.Fatalf("%s: lengths differ", lang)
+		}
+	}
+}
+
+// TestViewAnalysisAttachedLater checks that an analysis attached to the
+// batch after NewView (as `govscore run` does) is rendered.
+func TestViewAnalysisAttachedLater(t *testing.T) {
+	b := assessedBatch(t, 0)
+	v := NewView(b)
+	if v.Bands() != nil {
+		t.Fatal("bands before any analysis")
+	}
+	b.Analysis = assessedBatch(t, 10).Analysis
+	if !strings.Contains(renderHTML(t, v, HTMLOptions{Lang: "en"}), "Rank band (P5–P95)") {
+		t.Error("analysis attached after NewView not rendered")
+	}
+}
+
+func TestReadViewAssessErrors(t *testing.T) {
+	b := assessedBatch(t, 0)
+	var js bytes.Buffer
+	if err := WriteJSON(&js, b); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, old, new, want string }{
+		{"unknown subject", `{"subject": "c1", "score"`, `{"subject": "nobody", "score"`, `unknown subject "nobody"`},
+		{"unknown role", `"peer": {"n": 2`, `"judge": {"n": 2`, `unknown role "judge"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := strings.Replace(js.String(), tt.old, tt.new, 1)
+			if src == js.String() {
+				t.Fatalf("%q not found in results.json", tt.old)
+			}
+			_, err := ReadView(strings.NewReader(src), b.Project.Set)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func subjectPos(v *View, id string) int {
+	for k := range v.Subjects {
+		if v.Subjects[k].ID == id {
+			return k
+		}
+	}
+	return -1
+}
+
+// batchInputOf is the scoring input of b.
+func batchInputOf(b *batch.Batch) scoring.Input {
+	return scoring.Input{Set: b.Project.Set, Subjects: b.Project.Data.Subjects,
+		Raw: b.Values.Leaves, Points: b.Values.Points, When: b.Values.When}
+}
+
+func renderMD(t testing.TB, v *View, opt MarkdownOptions) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WriteMarkdown(&buf, v, opt); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// xlsxText returns the text of every XML part of the workbook (shared
+// strings and sheets).
+func xlsxText(t testing.TB, v *View, opt XLSXOptions) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WriteXLSX(&buf, v, opt); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sb.Write(data)
+	}
+	return sb.String()
+}

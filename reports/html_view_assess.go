@@ -1,0 +1,248 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/govscore/govscore/analysis"
+	"github.com/govscore/govscore/assess"
+	"github.com/govscore/govscore/batch"
+)
+
+// The assessment results and the uncertainty bands of a View.
+//
+// Privacy (SPEC §5): a View never holds a role's mean that rests on fewer
+// than min_raters ratings — ViewAssessRole.Mean is NaN then, whatever the
+// source says — and it holds no individual rater's score at all, so no
+// writer can publish either.
+
+// ViewAssessItem is an assessment item of the batch with every subject's
+// combined result and the item's reliability.
+type ViewAssessItem struct {
+	ID, Name string
+	Roles    []assess.RoleWeight
+	// MinRaters is the item's min_raters (0 when unknown: results.json
+	// written before it was recorded).
+	MinRaters       int
+	Raters, Ratings int
+	ICC1, Alpha     float64 // NaN when undefined
+	Dyads           int
+	Reciprocity     float64 // double-entry r of the dyads, NaN when undefined
+	// Flagged lists the pairs of subjects (ids) flagged for mutual
+	// inflation.
+	Flagged [][2]string
+	// Subjects[k] is the result of View.Subjects[k].
+	Subjects []ViewAssessSubject
+}
+
+// ViewAssessSubject is one subject's combined result on an item.
+type ViewAssessSubject struct {
+	Score, SE, Low, High float64 // NaN when missing
+	Roles                []ViewAssessRole
+}
+
+// ViewAssessRole is what a subject received in one role of an item.
+type ViewAssessRole struct {
+	// N is the number of ratings received (before trimming).
+	N int
+	// Mean is the role's (trimmed) mean; NaN when the role is missing,
+	// in particular when it rests on fewer than MinRaters ratings.
+	Mean float64
+}
+
+// MinPresent is the number of ratings a role needs for its mean to be
+// used and shown: max(1, MinRaters).
+func (it *ViewAssessItem) MinPresent() int { return max(1, it.MinRaters) }
+
+// guard enforces the privacy rule on a role read from any source.
+func (it *ViewAssessItem) guard(r *ViewAssessRole) {
+	if r.N < it.MinPresent() {
+		r.Mean = math.NaN()
+	}
+}
+
+// setAssess copies the batch's combined assessments into v (subjects in
+// v's output order).
+func (v *View) setAssess(b *batch.Batch, pos []int) {
+	if b.Assess == nil {
+		return
+	}
+	set := b.Project.Set
+	for ii := range b.Assess.Items {
+		ir := &b.Assess.Items[ii]
+		rel := &ir.Reliability
+		it := ViewAssessItem{ID: ir.ID, Name: ir.Name, Roles: ir.Roles, Raters: rel.Raters, Ratings: rel.Ratings,
+			ICC1: rel.ICC1, Alpha: rel.Alpha, Dyads: rel.Reciprocity.Dyads, Reciprocity: rel.Reciprocity.R,
+			Subjects: make([]ViewAssessSubject, len(v.Subjects))}
+		if ii < len(set.Assessments) && set.Assessments[ii].ID == ir.ID {
+			it.MinRaters = set.Assessments[ii].MinRaters
+		}
+		for _, p := range rel.Reciprocity.Flagged {
+			it.Flagged = append(it.Flagged, [2]string{p.A, p.B})
+		}
+		for si, k := range pos {
+			vs := ViewAssessSubject{Score: ir.Score[si], SE: ir.SE[si], Low: ir.Low[si], High: ir.High[si],
+				Roles: make([]ViewAssessRole, len(ir.Roles))}
+			for r := range ir.Roles {
+				st := ir.Stat(si, r)
+				vr := ViewAssessRole{N: st.N, Mean: math.NaN()}
+				if st.Present {
+					vr.Mean = st.Mean
+				}
+				it.guard(&vr)
+				vs.Roles[r] = vr
+			}
+			it.Subjects[k] = vs
+		}
+		v.Assess = append(v.Assess, it)
+	}
+}
+
+// UncertaintyAnalysis returns the uncertainty analysis the writers show:
+// v.Uncertainty or, when that is nil, the one attached to the batch v was
+// built from (batch.Batch.Analysis) after NewView — `govscore run` builds
+// the view before it analyses the batch. Nil when none was run.
+func (v *View) UncertaintyAnalysis() *analysis.Uncertainty {
+	if v.Uncertainty != nil {
+		return v.Uncertainty
+	}
+	if v.src != nil && v.src.Analysis != nil {
+		return v.src.Analysis.Uncertainty
+	}
+	return nil
+}
+
+// Bands returns each subject's uncertainty band, indexed like v.Subjects
+// (nil entries for unrated subjects), or nil when no uncertainty analysis
+// was run.
+func (v *View) Bands() []*analysis.Band {
+	u := v.UncertaintyAnalysis()
+	if u == nil {
+		return nil
+	}
+	byID := make(map[string]int, len(v.Subjects))
+	for k := range v.Subjects {
+		byID[v.Subjects[k].ID] = k
+	}
+	out := make([]*analysis.Band, len(v.Subjects))
+	for i := range u.Subjects {
+		if k, ok := byID[u.Subjects[i].Subject]; ok {
+			out[k] = &u.Subjects[i]
+		}
+	}
+	return out
+}
+
+// jsonAssessItem is an item of results.json's "assessments" array.
+type jsonAssessItem struct {
+	ID, Name  string
+	MinRaters int `json:"min_raters"`
+	Roles     []struct {
+		Role   string
+		Weight jnum
+	}
+	Reliability struct {
+		Raters, Ratings int
+		ICC1            jnum `json:"icc1"`
+		Alpha           jnum `json:"krippendorff_alpha"`
+		Reciprocity     struct {
+			Dyads   int
+			R       jnum
+			Flagged [][2]string `json:"flagged_pairs"`
+		}
+	}
+	Subjects []struct {
+		Subject string
+		Score   jnum
+		SE      jnum `json:"se"`
+		CI90    [2]jnum
+		Roles   map[string]struct {
+			N    int
+			Mean jnum
+		}
+	}
+}
+
+// jsonAnalysis is the part of results.json's "analysis" the view shows.
+type jsonAnalysis struct {
+	Uncertainty *struct {
+		Replications   int
+		Seed           uint64
+		WeightNoise    jnum     `json:"weight_noise"`
+		Normalize      []string `json:"normalize_alternatives"`
+		Aggregate      []string `json:"aggregate_alternatives"`
+		RaterBootstrap bool     `json:"rater_bootstrap"`
+		Subjects       []struct {
+			Group     string `json:"peer_group"`
+			Subject   string
+			Nominal   int  `json:"nominal_rank"`
+			Median    jnum `json:"median_rank"`
+			P05       jnum `json:"p05_rank"`
+			P95       jnum `json:"p95_rank"`
+			Unscored  int
+			TiedCount int      `json:"tied_count"`
+			Tied      []string `json:"tied_with"`
+		}
+	}
+}
+
+// readAssess fills v.Assess from results.json's items; subjectIndex maps
+// subject ids to positions in v.Subjects.
+func (v *View) readAssess(items []jsonAssessItem, subjectIndex map[string]int) error {
+	nan := math.NaN()
+	for _, j := range items {
+		it := ViewAssessItem{ID: j.ID, Name: j.Name, MinRaters: j.MinRaters, Raters: j.Reliability.Raters, Ratings: j.Reliability.Ratings,
+			ICC1: float64(j.Reliability.ICC1), Alpha: float64(j.Reliability.Alpha), Dyads: j.Reliability.Reciprocity.Dyads,
+			Reciprocity: float64(j.Reliability.Reciprocity.R), Flagged: j.Reliability.Reciprocity.Flagged,
+			Subjects: make([]ViewAssessSubject, len(v.Subjects))}
+		for _, r := range j.Roles {
+			it.Roles = append(it.Roles, assess.RoleWeight{Role: r.Role, Weight: float64(r.Weight)})
+		}
+		for k := range it.Subjects {
+			vs := ViewAssessSubject{Score: nan, SE: nan, Low: nan, High: nan, Roles: make([]ViewAssessRole, len(it.Roles))}
+			for r := range vs.Roles {
+				vs.Roles[r].Mean = nan
+			}
+			it.Subjects[k] = vs
+		}
+		for _, s := range j.Subjects {
+			k, ok := subjectIndex[s.Subject]
+			if !ok {
+				return fmt.Errorf("results.json: assessment item %q: unknown subject %q", j.ID, s.Subject)
+			}
+			vs := &it.Subjects[k]
+			vs.Score, vs.SE, vs.Low, vs.High = float64(s.Score), float64(s.SE), float64(s.CI90[0]), float64(s.CI90[1])
+			for name, rs := range s.Roles {
+				r := -1
+				for i, rw := range it.Roles {
+					if rw.Role == name {
+						r = i
+					}
+				}
+				if r < 0 {
+					return fmt.Errorf("results.json: assessment item %q, subject %q: unknown role %q", j.ID, s.Subject, name)
+				}
+				vs.Roles[r] = ViewAssessRole{N: rs.N, Mean: float64(rs.Mean)}
+				it.guard(&vs.Roles[r])
+			}
+		}
+		v.Assess = append(v.Assess, it)
+	}
+	return nil
+}
+
+// readUncertainty fills v.Uncertainty from results.json's analysis.
+func (v *View) readUncertainty(a *jsonAnalysis) {
+	if a == nil || a.Uncertainty == nil {
+		return
+	}
+	j := a.Uncertainty
+	u := &analysis.Uncertainty{Replications: j.Replications, Seed: j.Seed, WeightNoise: float64(j.WeightNoise),
+		Normalize: j.Normalize, Aggregate: j.Aggregate, RaterBootstrap: j.RaterBootstrap}
+	for _, s := range j.Subjects {
+		u.Subjects = append(u.Subjects, analysis.Band{Group: s.Group, Subject: s.Subject, Nominal: s.Nominal,
+			Median: analysis.Num(s.Median), P05: analysis.Num(s.P05), P95: analysis.Num(s.P95),
+			Unscored: s.Unscored, TiedCount: s.TiedCount, Tied: s.Tied})
+	}
+	v.Uncertainty = u
+}
