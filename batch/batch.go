@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/govscore/govscore/analysis"
 	"github.com/govscore/govscore/assess"
 	"github.com/govscore/govscore/csvdata"
 	"github.com/govscore/govscore/dataset"
@@ -204,7 +205,11 @@ type Batch struct {
 	Result  *scoring.Result
 	// Assess holds the combined assessments of the period (nil when the
 	// set declares no assessment items).
-	Assess   *assess.Result
+	Assess *assess.Result
+	// Analysis is the robustness analysis of the batch (analysis.Analyse)
+	// when the caller ran one and attached it; nil otherwise. The
+	// publication writers (package reports) show its uncertainty bands.
+	Analysis *analysis.Report
 	Meta     Meta
 	Warnings []diag.Warning // every warning of the batch, sorted
 }

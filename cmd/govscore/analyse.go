@@ -55,9 +55,27 @@ func batchInput(b *batch.Batch) scoring.Input {
 		Raw: b.Values.Leaves, Points: b.Values.Points, When: b.Values.When}
 }
 
-// analyseBatch runs the analysis of a batch.
+// analyseBatch runs the analysis of a batch and attaches it to the batch
+// (b.Analysis) for the publication writers. With replications and
+// assessments read by the expressions, the uncertainty analysis includes
+// the rater bootstrap (batch.Batch.RaterBootstrap).
 func analyseBatch(ctx context.Context, b *batch.Batch, u *uncertaintyFlags) (*analysis.Report, error) {
-	return analysis.Analyse(ctx, batchInput(b), b.Result, analysis.Options{Replications: u.n, Seed: u.seed})
+	opt := analysis.Options{Replications: u.n, Seed: u.seed}
+	if u.n > 0 {
+		rb, err := b.RaterBootstrap()
+		if err != nil {
+			return nil, err
+		}
+		if rb != nil { // a nil *RaterBootstrap must not become a non-nil interface
+			opt.Resampler = rb
+		}
+	}
+	rep, err := analysis.Analyse(ctx, batchInput(b), b.Result, opt)
+	if err != nil {
+		return nil, err
+	}
+	b.Analysis = rep
+	return rep, nil
 }
 
 // withAnalysis analyses the batch for `govscore run`: results.json (when
