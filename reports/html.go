@@ -165,10 +165,8 @@ func newHTMLPage(v *View, opt HTMLOptions) (*htmlPage, error) {
 	if !v.Meta.GeneratedAt.IsZero() {
 		p.Generated = v.generatedAt().Format(time.RFC3339)
 	}
-	r := &htmlRenderer{v: v, L: L, collapse: collapse, digits: scoreDigits(v), bands: v.Bands(), names: map[string]string{}}
-	for k := range v.Subjects {
-		r.names[v.Subjects[k].ID] = v.Subjects[k].Name
-	}
+	r := newBandRenderer(v, L)
+	r.collapse, r.digits = collapse, scoreDigits(v)
 	p.HasBands = r.bands != nil
 	for gi := range v.Groups {
 		p.Groups = append(p.Groups, r.group(gi))
@@ -197,6 +195,16 @@ type htmlRenderer struct {
 	svg      svgWriter
 	bands    []*analysis.Band  // by subject position; nil without uncertainty analysis
 	names    map[string]string // subject id → name
+}
+
+// newBandRenderer returns a renderer with v's uncertainty bands and the
+// subject names the tied notes use.
+func newBandRenderer(v *View, L labels) *htmlRenderer {
+	r := &htmlRenderer{v: v, L: L, bands: v.Bands(), names: make(map[string]string, len(v.Subjects))}
+	for k := range v.Subjects {
+		r.names[v.Subjects[k].ID] = v.Subjects[k].Name
+	}
+	return r
 }
 
 // maxTiedShown is the number of tied subjects a ranking row names.

@@ -267,3 +267,29 @@ func xlsxText(t testing.TB, v *View, opt XLSXOptions) string {
 	}
 	return sb.String()
 }
+
+func TestXLSXAndMarkdownAssessed(t *testing.T) {
+	v := NewView(assessedBatch(t, 20))
+	xl := xlsxText(t, v, XLSXOptions{Lang: "en"})
+	md := renderMD(t, v, MarkdownOptions{Lang: "en"})
+	plainXL := xlsxText(t, NewView(assessedBatch(t, 0)), XLSXOptions{Lang: "en"})
+	tests := []struct {
+		name, out, want string
+		present         bool
+	}{
+		{"assessments sheet", xl, "Assessment results", true},
+		{"reliability sheet", xl, "Assessment reliability", true},
+		{"hidden role note", xl, "fewer than 3 ratings: not shown", true},
+		{"flagged by names", xl, "北山社区 ↔ 中心社区", true},
+		{"band column", xl, "Rank band (P5–P95)", true},
+		{"no band column without analysis", plainXL, "Rank band (P5–P95)", false},
+		{"markdown band column", md, "| Rank band (P5–P95) |", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := strings.Contains(tt.out, tt.want); got != tt.present {
+				t.Errorf("contains %q = %v, want %v", tt.want, got, tt.present)
+			}
+		})
+	}
+}

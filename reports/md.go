@@ -18,7 +18,8 @@ type MarkdownOptions struct {
 // WriteMarkdown writes results.md, a summary for a README, an issue or a
 // chat: the batch's provenance, then per peer group the ranking table
 // (rank, subject, score, grade, the change since the previous batch when v
-// has one), the grade distribution, each listed subject's main weakness
+// has one, the rank band P5–P95 when the uncertainty analysis ran), the
+// grade distribution, each listed subject's main weakness
 // (View.Shortfalls) and the unrated subjects; then the warnings count.
 // Text from the data is escaped so that it cannot break the tables.
 func WriteMarkdown(w io.Writer, v *View, opt MarkdownOptions) error {
@@ -28,6 +29,7 @@ func WriteMarkdown(w io.Writer, v *View, opt MarkdownOptions) error {
 	}
 	bw := bufio.NewWriter(w)
 	digits := scoreDigits(v)
+	bands := newBandRenderer(v, L)
 	p := func(ss ...string) {
 		for _, s := range ss {
 			bw.WriteString(s)
@@ -51,10 +53,13 @@ func WriteMarkdown(w io.Writer, v *View, opt MarkdownOptions) error {
 		if v.HasPrevious {
 			head = append(head, L["rankChange"], L["scoreChange"])
 		}
+		if bands.bands != nil {
+			head = append(head, L["rankBand"])
+		}
 		head = append(head, L["weaknesses"])
 		p("| ", strings.Join(head, " | "), " |\n|")
 		for i := range head {
-			if i == 0 || i == 3 || (v.HasPrevious && (i == 5 || i == 6)) {
+			if i == 0 || i == 3 || (v.HasPrevious && (i == 5 || i == 6)) || (bands.bands != nil && i == len(head)-2) {
 				p("---:|")
 			} else {
 				p("---|")
@@ -83,6 +88,11 @@ func WriteMarkdown(w io.Writer, v *View, opt MarkdownOptions) error {
 			if v.HasPrevious {
 				r := (&htmlRenderer{v: v, L: L, digits: digits}).row(k)
 				row = append(row, mdEscape(r.RankChange), r.ScoreChange)
+			}
+			if bands.bands != nil {
+				var br htmlRow
+				bands.band(k, &br)
+				row = append(row, br.Band)
 			}
 			weak := ""
 			if sf := v.Shortfalls(k, 1); len(sf) > 0 {

@@ -23,9 +23,12 @@ type XLSXOptions struct {
 
 // WriteXLSX writes results.xlsx: one ranking sheet per peer group (rank,
 // subject, score, grade, coverage, veto, the change since the previous batch
-// when v has one, and the dimension scores), a dimensions sheet (every
-// subject's value of every composite node), an indicators sheet (one row
-// per subject and applicable indicator, as indicators.csv, with names), a
+// when v has one, the rank band and statistically tied subjects when the
+// uncertainty analysis ran, and the dimension scores), a dimensions sheet
+// (every subject's value of every composite node), an indicators sheet (one
+// row per subject and applicable indicator, as indicators.csv, with names),
+// with assessments an assessments sheet (per subject, item and role; a role
+// mean under min_raters is never written) and a reliability sheet, a
 // methodology sheet (rules, tree, grades, adjustments, normalisation bounds
 // used per group) and a warnings sheet. Header rows are frozen, numbers
 // carry number formats and columns have widths; text is written as UTF-8
@@ -45,7 +48,7 @@ func WriteXLSX(w io.Writer, v *View, opt XLSXOptions) error {
 	if err := x.styles(); err != nil {
 		return err
 	}
-	steps := []func() error{x.rankingSheets, x.dimensionsSheet, x.indicatorsSheet, x.methodologySheet, x.warningsSheet}
+	steps := []func() error{x.rankingSheets, x.dimensionsSheet, x.indicatorsSheet, x.assessSheet, x.reliabilitySheet, x.methodologySheet, x.warningsSheet}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
@@ -228,6 +231,7 @@ func (x *xlsxWriter) sheet(name string, cols []column, freezeCols int) (*exceliz
 
 func (x *xlsxWriter) rankingSheets() error {
 	v, L := x.v, x.L
+	bands := newBandRenderer(v, L)
 	for gi := range v.Groups {
 		g := &v.Groups[gi]
 		dims := v.GroupDimensions(g)
@@ -235,6 +239,9 @@ func (x *xlsxWriter) rankingSheets() error {
 			{L["score"], 10, x.score}, {L["grade"], 10, 0}, {L["coverage"], 11, x.pct}, {L["veto"], 9, 0}}
 		if v.HasPrevious {
 			cols = append(cols, column{L["prevPeriod"] + " " + L["rank"], 10, 0}, column{L["rankChange"], 10, 0}, column{L["scoreChange"], 11, x.score})
+		}
+		if bands.bands != nil {
+			cols = append(cols, column{L["rankBand"], 12, 0}, column{L["tiedWith"], 30, x.text})
 		}
 		for _, ni := range dims {
 			cols = append(cols, column{v.Nodes[ni].Name, 12, x.num})
@@ -266,6 +273,11 @@ func (x *xlsxWriter) rankingSheets() error {
 					prank = s.Prev.Rank
 				}
 				vals = append(vals, prank, dr, ds)
+			}
+			if bands.bands != nil {
+				var row htmlRow
+				bands.band(k, &row)
+				vals = append(vals, row.Band, row.Tied)
 			}
 			for _, ni := range dims {
 				vals = append(vals, s.Nodes[ni])

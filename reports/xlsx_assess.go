@@ -1,0 +1,74 @@
+package reports
+
+import "math"
+
+// assessSheet writes one row per (subject, assessment item, role) for the
+// subjects with a rating of the item: the combined score, its SE and 90%
+// interval, then the role's weight, count and mean. A role mean resting on
+// fewer than min_raters ratings is replaced by a note (SPEC §5); no
+// individual rating is written.
+func (x *xlsxWriter) assessSheet() error {
+	v, L := x.v, x.L
+	if len(v.Assess) == 0 {
+		return nil
+	}
+	cols := []column{{L["group"], 14, 0}, {L["id"], 16, 0}, {L["name"], 24, 0}, {L["assessItem"] + " id", 18, 0}, {L["assessItem"], 22, 0},
+		{L["combined"], 11, x.num}, {L["se"], 9, x.num}, {L["ci90"] + " −", 11, x.num}, {L["ci90"] + " +", 11, x.num},
+		{L["role"], 14, 0}, {L["roleWeight"], 9, 0}, {L["nRatings"], 9, 0}, {L["roleMean"], 26, x.num}}
+	sw, add, err := x.sheet(x.sheetName(L["assessResults"]), cols, 3)
+	if err != nil {
+		return err
+	}
+	r := &htmlRenderer{v: v, L: L}
+	for k := range v.Subjects {
+		s := &v.Subjects[k]
+		for _, ha := range r.assess(k) {
+			var it *ViewAssessItem
+			for i := range v.Assess {
+				if v.Assess[i].ID == ha.ID {
+					it = &v.Assess[i]
+				}
+			}
+			as := &it.Subjects[k]
+			for ri, rw := range it.Roles {
+				ro := as.Roles[ri]
+				var mean any = ro.Mean
+				if ha.Roles[ri].Hidden || math.IsNaN(ro.Mean) {
+					mean = ha.Roles[ri].Mean // the note, never the number
+				}
+				if err := add(s.Group, s.ID, s.Name, it.ID, it.Name, as.Score, as.SE, as.Low, as.High, rw.Role, rw.Weight, ro.N, mean); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return sw.Flush()
+}
+
+// reliabilitySheet writes each assessment item's reliability: raters,
+// ratings, ICC(1), Krippendorff's alpha, reciprocity and the flagged pairs
+// by subject names.
+func (x *xlsxWriter) reliabilitySheet() error {
+	v, L := x.v, x.L
+	if len(v.Assess) == 0 {
+		return nil
+	}
+	cols := []column{{L["assessItem"] + " id", 18, 0}, {L["assessItem"], 22, 0}, {L["raters"], 9, 0}, {L["ratings"], 9, 0},
+		{L["icc1"], 9, 0}, {L["kalpha"], 12, 0}, {L["reciprocity"], 18, 0}, {L["flagged"], 40, x.text}}
+	sw, add, err := x.sheet(x.sheetName(L["reliability"]), cols, 1)
+	if err != nil {
+		return err
+	}
+	for _, row := range reliabilityRows(v) {
+		if err := add(row.ID, row.Name, row.Raters, row.Ratings, row.ICC1, row.Alpha, row.Reciprocity, row.Flagged); err != nil {
+			return err
+		}
+	}
+	if err := add(); err != nil {
+		return err
+	}
+	if err := add(L["reliabilityNote"]); err != nil {
+		return err
+	}
+	return sw.Flush()
+}
