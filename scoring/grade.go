@@ -169,7 +169,9 @@ func (s *scorer) grade() {
 			}
 			gi[i] = j
 		}
-		// Quotas, best grade first; idx is sorted best first.
+		// Quotas, best grade first. The excess moves down lowest scores
+		// first (SPEC §4.9) whatever the ranking order: holders are sorted
+		// by rounded score, highest first, ties by id.
 		nRated := len(idx)
 		for q, gr := range grades {
 			if gr.MaxShare == nil || q == len(grades)-1 {
@@ -185,6 +187,15 @@ func (s *scorer) grade() {
 			if len(holders) <= limit {
 				continue
 			}
+			slices.SortStableFunc(holders, func(a, b int) int {
+				switch ra, rb := rounded[a], rounded[b]; {
+				case ra > rb:
+					return -1
+				case ra < rb:
+					return 1
+				}
+				return strings.Compare(s.in.Subjects[a].ID, s.in.Subjects[b].ID)
+			})
 			cut := limit
 			if cut > 0 && rounded[holders[cut]] == rounded[holders[cut-1]] {
 				for cut > 0 && rounded[holders[cut-1]] == rounded[holders[limit]] {

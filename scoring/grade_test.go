@@ -149,6 +149,31 @@ func TestGrades(t *testing.T) {
 	}
 }
 
+// TestQuotaAscendingOrder: with ranking order asc (lower is better) quotas
+// still move the lowest scores down first (SPEC §4.9 step 3). Found by the
+// independent reference in tools/refcheck.
+func TestQuotaAscendingOrder(t *testing.T) {
+	set := newSet(none("x"))
+	set.Grades = gradesABCD(fp(0.25), nil)
+	set.Ranking.Desc = false
+	in := Input{Set: set, Raw: [][]float64{{91, 93, 10, 20}}}
+	for i := range in.Raw[0] {
+		in.Subjects = append(in.Subjects, subj("s"+string(rune('1'+i)), "a"))
+	}
+	res := mustScore(t, in)
+	var got []string
+	for _, s := range res.Subjects {
+		got = append(got, s.Grade)
+	}
+	// ⌊0.25·4⌋ = 1: of the two A holders (91, 93) the lower, 91, moves to B.
+	if want := []string{"B", "A", "D", "D"}; !slices.Equal(got, want) {
+		t.Errorf("grades = %v, want %v", got, want)
+	}
+	if r := res.Subjects[0].Rank; r != 3 {
+		t.Errorf("rank of 91 under asc = %d, want 3", r)
+	}
+}
+
 func TestGradeDigits(t *testing.T) {
 	// 89.95 rounds to 90.0 at one digit: A.
 	set := newSet(none("x"))
