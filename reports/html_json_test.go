@@ -149,6 +149,12 @@ func TestReadViewRowLayout(t *testing.T) {
 func FuzzReadView(f *testing.F) {
 	data, _ := smallJSON(f)
 	f.Add(data)
+	b := assessedBatch(f, 5) // assessments and the uncertainty analysis
+	var assessed bytes.Buffer
+	if err := WriteJSONAnalysis(&assessed, b, b.Analysis); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(assessed.Bytes())
 	f.Add([]byte(`{"format": "govscore.results/1", "tree": [{"id": "a", "type": "leaf"}], "groups": [{"label": "g"}], "results": [{"peer_group": "g", "subject": "s", "status": "rated"}], "indicators": {"leaves": ["a"], "subjects": [{"subject": "s", "raw": [1], "value": [2], "status": ["ok"], "weight": [1]}]}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		v, err := ReadView(bytes.NewReader(b), nil)
