@@ -252,6 +252,9 @@ func writeAnalysisText(w io.Writer, b *batch.Batch, rep *analysis.Report) error 
 		if len(u.Aggregate) > 0 {
 			p(", aggregate %s", strings.Join(u.Aggregate, "|"))
 		}
+		if u.RaterBootstrap {
+			p(", rater bootstrap")
+		}
 		p("\n  %-16s %-20s %7s %7s %7s %7s  %s\n", "peer group", "subject", "nominal", "median", "p05", "p95", "tied with")
 		for _, s := range u.Subjects {
 			tied := strings.Join(s.Tied, " ")
