@@ -33,6 +33,12 @@ func mustRead(name string) string {
 // collapses the per-subject sections and draws lighter charts.
 const DefaultCollapseAbove = 300
 
+// DefaultDetailsAbove is the peer-group size beyond which report.html leaves
+// out the per-subject sections altogether (the ranking table and the charts
+// stay): a page with tens of thousands of sections does not open in a
+// browser. results.xlsx and `govscore explain` hold every subject's detail.
+const DefaultDetailsAbove = 2000
+
 // HTMLOptions tune WriteHTML.
 type HTMLOptions struct {
 	// Lang is the language of the fixed labels: "zh" (the default) or "en".
@@ -44,6 +50,9 @@ type HTMLOptions struct {
 	// histogram and the heatmap shows the top CollapseAbove subjects;
 	// 0 means DefaultCollapseAbove.
 	CollapseAbove int
+	// DetailsAbove is the group size beyond which the per-subject sections
+	// are left out; 0 means DefaultDetailsAbove.
+	DetailsAbove int
 }
 
 // WriteHTML writes report.html: one self-contained page (inline CSS and SVG,
@@ -93,6 +102,7 @@ type htmlGroup struct {
 	GradeChart, ScoreChart, HeatChart template.HTML
 	BarsNote, HeatNote                string
 	Large                             bool
+	NoDetails                         bool // the group is too large for per-subject sections
 	Subjects                          []htmlSubject
 }
 
@@ -165,8 +175,12 @@ func newHTMLPage(v *View, opt HTMLOptions) (*htmlPage, error) {
 	if !v.Meta.GeneratedAt.IsZero() {
 		p.Generated = v.generatedAt().Format(time.RFC3339)
 	}
+	details := opt.DetailsAbove
+	if details <= 0 {
+		details = DefaultDetailsAbove
+	}
 	r := newBandRenderer(v, L)
-	r.collapse, r.digits = collapse, scoreDigits(v)
+	r.collapse, r.details, r.digits = collapse, details, scoreDigits(v)
 	p.HasBands = r.bands != nil
 	for gi := range v.Groups {
 		p.Groups = append(p.Groups, r.group(gi))
@@ -191,6 +205,7 @@ type htmlRenderer struct {
 	v        *View
 	L        labels
 	collapse int
+	details  int // group size beyond which subject sections are left out
 	digits   int
 	svg      svgWriter
 	bands    []*analysis.Band  // by subject position; nil without uncertainty analysis
@@ -328,6 +343,7 @@ func (r *htmlRenderer) group(gi int) *htmlGroup {
 	g := &v.Groups[gi]
 	hg := &htmlGroup{Anchor: "g" + strconv.Itoa(gi), Label: g.Label, NSubjects: len(g.Members), NRated: g.NRated}
 	hg.Large = len(g.Members) > r.collapse
+	hg.NoDetails = len(g.Members) > r.details
 	var rated []int
 	for _, k := range g.Members {
 		hg.Rows = append(hg.Rows, r.row(k))
@@ -397,6 +413,12 @@ func (r *htmlRenderer) group(gi int) *htmlGroup {
 			cols[d] = v.Nodes[ni].Name
 		}
 		hg.HeatChart = r.svg.heatmap(names, cols, vals, v.Scale[0], v.Scale[1], L.f("chartHeat", g.Label), L["descHeat"])
+	}
+	if hg.NoDetails {
+		for i := range hg.Rows {
+			hg.Rows[i].Anchor = "" // no section to link to
+		}
+		return hg
 	}
 	for i, k := range g.Members {
 		hg.Subjects = append(hg.Subjects, r.subject(k, hg.Rows[i], hg.Large, dims))

@@ -286,3 +286,26 @@ func near(a, b, tol float64) bool {
 	}
 	return math.Abs(a-b) <= tol
 }
+
+// TestWriteHTMLDetailsOmitted: a group larger than DetailsAbove keeps its
+// ranking table and charts but has no per-subject sections, and its ranking
+// rows link nowhere.
+func TestWriteHTMLDetailsOmitted(t *testing.T) {
+	full := renderHTML(t, smallView(t, false), HTMLOptions{Lang: "en"})
+	light := renderHTML(t, smallView(t, false), HTMLOptions{Lang: "en", DetailsAbove: 1})
+	if !strings.Contains(full, `<details class="subject"`) {
+		t.Fatal("the full report has no subject sections")
+	}
+	if strings.Contains(light, `<details class="subject"`) {
+		t.Error("subject sections rendered above DetailsAbove")
+	}
+	if !strings.Contains(light, "too large to list every subject") {
+		t.Error("no note explaining the omitted details")
+	}
+	if strings.Contains(light, `<a href="#s`) {
+		t.Error("ranking rows link to omitted sections")
+	}
+	if !strings.Contains(light, `<th scope="row">`) {
+		t.Error("ranking table missing")
+	}
+}

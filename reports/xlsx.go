@@ -328,20 +328,34 @@ func (x *xlsxWriter) indicatorsSheet() error {
 	v, L := x.v, x.L
 	cols := []column{{L["group"], 14, 0}, {L["id"], 16, 0}, {L["name"], 24, 0}, {L["indicator"] + " id", 22, 0}, {L["indicator"], 30, 0},
 		{L["raw"], 14, 0}, {L["value"], 12, x.num}, {L["status"], 13, 0}, {L["weight"], 12, x.weight}}
-	sw, add, err := x.sheet(x.sheetName(L["leaf"]+" "+L["value"]), cols, 3)
+	// A worksheet holds at most excelize.TotalRows rows (Excel's limit,
+	// 1,048,576): beyond that the cells continue on further sheets.
+	name := L["leaf"] + " " + L["value"]
+	sw, add, err := x.sheet(x.sheetName(name), cols, 3)
 	if err != nil {
 		return err
 	}
+	rows := 1 // the header
 	for k := range v.Subjects {
 		s := &v.Subjects[k]
 		for l, c := range s.Cells {
 			if !c.Applies {
 				continue
 			}
+			if rows == excelize.TotalRows {
+				if err := sw.Flush(); err != nil {
+					return err
+				}
+				if sw, add, err = x.sheet(x.sheetName(name), cols, 3); err != nil {
+					return err
+				}
+				rows = 1
+			}
 			n := &v.Nodes[v.Leaves[l]]
 			if err := add(s.Group, s.ID, s.Name, n.ID, n.Name, c.Raw, c.Value, c.Status, c.Weight); err != nil {
 				return err
 			}
+			rows++
 		}
 	}
 	return sw.Flush()
