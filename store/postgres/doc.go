@@ -23,7 +23,10 @@
 //     primary key (period, metric_id, subject_id) — the order in which
 //     batches read. Integer keys keep a row at about 60 bytes for hundreds
 //     of millions of rows; there are no foreign keys on metrics, for load
-//     speed, since the importer resolves the keys itself.
+//     speed, since the importer resolves the keys itself. The importer
+//     creates the partition of a year it has not seen as a plain table
+//     shaped like metrics, fills it, builds its key in one sort and
+//     attaches it, all in the import's transaction.
 //   - imports(id, files, sha256, counts, imported_at, imported_by).
 //   - indicator_sets(id, set_id, name, version, sha256 unique, yaml).
 //   - batches(id, set_version, period, data_sha256, engine_version,
@@ -65,6 +68,15 @@
 //     replaces a value. A subject present in the import is inserted or
 //     updated whole (name, kind, parent, attributes). A changed source
 //     counts as a changed value.
+//   - Import sends metric rows through COPY as pre-encoded text (lib/pq's
+//     CopyData, reached through database/sql's Conn.Raw) in the order of
+//     the metrics key, so that the server appends to the key's index
+//     rather than inserting all over it; the rows of a year without a
+//     partition go to an unindexed table that is indexed and attached at
+//     the end (above). Values are written in Go's shortest round-trip
+//     form, so they read back bit for bit. An import therefore holds the
+//     given cells of its files in memory (4 bytes each, 8 where the
+//     source varies within a column) besides the validated dataset.
 //   - Imports are serialised by an advisory lock. Storing the same batch
 //     (set version, period, data) twice is ErrBatchExists; storing it while
 //     another process stores it is ErrBusy.

@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -80,12 +82,13 @@ const (
 	WHERE (s.name, s.kind, s.parent, s.attrs) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind, EXCLUDED.parent, EXCLUDED.attrs)
 	RETURNING xmax = 0 AS ins)
 SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up`
-	sqlSubjectIDs     = `SELECT s.code, s.id FROM subjects s JOIN tmp_subjects t ON t.code = s.code`
-	sqlAddMetricNames = `INSERT INTO metric_names (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`
-	sqlMetricIDs      = `SELECT name, id FROM metric_names WHERE name = ANY($1::text[])`
-	sqlColumnExists   = `SELECT EXISTS (SELECT 1 FROM metric_columns WHERE period = $1 AND metric_id = $2)`
-	sqlAddColumn      = `INSERT INTO metric_columns (period, metric_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`
-	sqlTempMetrics    = `CREATE TEMP TABLE tmp_metrics (period text COLLATE "C", metric_id integer, subject_id integer,
+	sqlSubjectIDs      = `SELECT s.code, s.id FROM subjects s JOIN tmp_subjects t ON t.code = s.code`
+	sqlAddMetricNames  = `INSERT INTO metric_names (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`
+	sqlMetricIDs       = `SELECT name, id FROM metric_names WHERE name = ANY($1::text[])`
+	sqlColumnExists    = `SELECT EXISTS (SELECT 1 FROM metric_columns WHERE period = $1 AND metric_id = $2)`
+	sqlAddColumn       = `INSERT INTO metric_columns (period, metric_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`
+	sqlPartitionExists = `SELECT to_regclass($1) IS NOT NULL`
+	sqlTempMetrics     = `CREATE TEMP TABLE tmp_metrics (period text COLLATE "C", metric_id integer, subject_id integer,
 	value double precision, source text) ON COMMIT DROP`
 	sqlCopyTmpMetrics = `COPY tmp_metrics (period, metric_id, subject_id, value, source) FROM STDIN`
 	sqlCopyMetrics    = `COPY metrics (period, metric_id, subject_id, value, source, import_id, loaded_at) FROM STDIN`
@@ -120,6 +123,13 @@ func (db *DB) Import(ctx context.Context, files ImportFiles, opt ImportOptions) 
 	if err != nil {
 		return nil, err
 	}
+	// The metric files are read again for their given cells while the
+	// files are hashed and the subjects merged.
+	gathered := make(chan gatherResult, 1)
+	go func() {
+		cols, err := gatherCells(ds, files.Metrics)
+		gathered <- gatherResult{cols, err}
+	}()
 	rep := &ImportReport{Warnings: diag.SortWarnings(append(ds.Warnings, ratings.Warnings...))}
 	all := append([]string{files.Subjects}, files.Metrics...)
 	all = append(all, files.Assessments...)
@@ -136,7 +146,14 @@ func (db *DB) Import(ctx context.Context, files ImportFiles, opt ImportOptions) 
 		return nil, err
 	}
 
-	tx, err := db.x.BeginTxx(ctx, nil)
+	// One connection for the transaction, so that the COPY of metric rows
+	// can reach the driver (copyIn) inside it.
+	conn, err := db.x.Connx(ctx)
+	if err != nil {
+		return nil, db.mapError(ctx, "import", err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, db.mapError(ctx, "import", err)
 	}
@@ -148,11 +165,11 @@ func (db *DB) Import(ctx context.Context, files ImportFiles, opt ImportOptions) 
 	if err := tx.GetContext(ctx, &rep.ID, sqlInsertImport, string(fj), hex.EncodeToString(whole.Sum(nil))); err != nil {
 		return nil, db.mapError(ctx, "import", err)
 	}
-	subjIDs, err := db.importSubjects(ctx, tx, ds, rep)
+	subjIDs, err := db.importSubjects(ctx, conn, tx, ds, rep)
 	if err != nil {
 		return nil, err
 	}
-	if err := db.importMetrics(ctx, tx, ds, files.Metrics, subjIDs, rep, opt.Progress); err != nil {
+	if err := db.importMetrics(ctx, conn, tx, ds, gathered, subjIDs, rep, opt.Progress); err != nil {
 		return nil, err
 	}
 	if err := db.importAssessments(ctx, tx, ratings, ds, subjIDs, rep); err != nil {
@@ -197,31 +214,39 @@ func (db *DB) checkPeriodKind(ctx context.Context, ds *dataset.Dataset) error {
 
 // importSubjects merges the dataset's subjects and returns their database
 // ids by dataset index.
-func (db *DB) importSubjects(ctx context.Context, tx *sqlx.Tx, ds *dataset.Dataset, rep *ImportReport) ([]int32, error) {
+func (db *DB) importSubjects(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, ds *dataset.Dataset, rep *ImportReport) ([]int32, error) {
 	if _, err := tx.ExecContext(ctx, sqlTempSubjects); err != nil {
 		return nil, db.mapError(ctx, "import subjects", err)
 	}
-	stmt, err := tx.PrepareContext(ctx, sqlCopyTmpSubjects)
-	if err != nil {
-		return nil, db.mapError(ctx, "import subjects", err)
-	}
-	for i := range ds.Subjects {
-		s := &ds.Subjects[i]
+	_, err := copyIn(ctx, conn, sqlCopyTmpSubjects, func(w *copyWriter) error {
 		attrs := map[string]string{}
-		for _, a := range ds.AttrNames {
-			attrs[a] = s.Attrs[a]
+		for i := range ds.Subjects {
+			s := &ds.Subjects[i]
+			for _, a := range ds.AttrNames {
+				attrs[a] = s.Attrs[a]
+			}
+			aj, _ := json.Marshal(attrs)
+			b := appendCopyText(w.line(), s.ID)
+			b = append(b, '\t')
+			b = appendCopyText(b, s.Name)
+			b = append(b, '\t')
+			b = appendCopyText(b, s.Kind)
+			b = append(b, '\t')
+			if s.Parent == "" {
+				b = append(b, `\N`...)
+			} else {
+				b = appendCopyText(b, s.Parent)
+			}
+			b = append(b, '\t')
+			b = appendCopyText(b, string(aj))
+			b = append(b, '\n')
+			if err := w.endLine(b); err != nil {
+				return err
+			}
 		}
-		aj, _ := json.Marshal(attrs)
-		if _, err := stmt.ExecContext(ctx, s.ID, s.Name, s.Kind, nullString(s.Parent), string(aj)); err != nil {
-			stmt.Close()
-			return nil, db.mapError(ctx, "import subjects", err)
-		}
-	}
-	if _, err := stmt.ExecContext(ctx); err != nil {
-		stmt.Close()
-		return nil, db.mapError(ctx, "import subjects", err)
-	}
-	if err := stmt.Close(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, db.mapError(ctx, "import subjects", err)
 	}
 	var added, updated int
@@ -253,7 +278,7 @@ func (db *DB) importSubjects(ctx context.Context, tx *sqlx.Tx, ds *dataset.Datas
 }
 
 // importMetrics stores the given metric cells of the files.
-func (db *DB) importMetrics(ctx context.Context, tx *sqlx.Tx, ds *dataset.Dataset, files []string, subjIDs []int32, rep *ImportReport, progress func(int64)) error {
+func (db *DB) importMetrics(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, ds *dataset.Dataset, gathered <-chan gatherResult, subjIDs []int32, rep *ImportReport, progress func(int64)) error {
 	names := ds.Metrics()
 	if _, err := tx.ExecContext(ctx, sqlAddMetricNames, pq.Array(names)); err != nil {
 		return db.mapError(ctx, "import metrics", err)
@@ -277,94 +302,111 @@ func (db *DB) importMetrics(ctx context.Context, tx *sqlx.Tx, ds *dataset.Datase
 		return db.mapError(ctx, "import metrics", err)
 	}
 
+	var g gatherResult
+	select {
+	case g = <-gathered:
+	case <-ctx.Done():
+		return db.mapError(ctx, "import metrics", ctx.Err())
+	}
+	if g.err != nil {
+		return g.err
+	}
+	cols := g.cols
 	// Which columns are new (copied straight in) and which exist (merged).
-	existing := map[colRef]bool{}
 	years := map[int]bool{}
-	for _, p := range ds.Periods() {
-		years[p.Year] = true
-		for _, m := range names {
-			if ds.Column(m, p) == nil {
-				continue
-			}
-			var ex bool
-			if err := tx.GetContext(ctx, &ex, sqlColumnExists, p.String(), metricIDs[m]); err != nil {
-				return db.mapError(ctx, "import metrics", err)
-			}
-			existing[colRef{m, p}] = ex
-			if _, err := tx.ExecContext(ctx, sqlAddColumn, p.String(), metricIDs[m]); err != nil {
-				return db.mapError(ctx, "import metrics", err)
-			}
+	for _, c := range cols {
+		c.metricID = metricIDs[c.metric]
+		years[c.period.Year] = true
+		if err := tx.GetContext(ctx, &c.existing, sqlColumnExists, c.periodText, c.metricID); err != nil {
+			return db.mapError(ctx, "import metrics", err)
+		}
+		if _, err := tx.ExecContext(ctx, sqlAddColumn, c.periodText, c.metricID); err != nil {
+			return db.mapError(ctx, "import metrics", err)
 		}
 	}
+	// A year without a partition gets a table of its own, filled without
+	// an index, indexed in one sort and then attached: much less work for
+	// the server than keeping the key's index up to date row by row, and
+	// no ACCESS EXCLUSIVE lock on metrics (ATTACH takes a weaker one).
+	newYears := map[int]bool{}
 	for y := range years {
-		if _, err := tx.ExecContext(ctx, createPartition(y)); err != nil {
+		var exists bool
+		if err := tx.GetContext(ctx, &exists, sqlPartitionExists, partitionName(y)); err != nil {
+			return db.mapError(ctx, "import metrics: partition", err)
+		}
+		if exists {
+			continue
+		}
+		newYears[y] = true
+		if _, err := tx.ExecContext(ctx, sqlCreateDetached(y)); err != nil {
 			return db.mapError(ctx, "import metrics: partition", err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, sqlTempMetrics); err != nil {
 		return db.mapError(ctx, "import metrics", err)
 	}
-	// The two COPY streams cannot be open at once on one connection, so
-	// rows of new columns are sent first, then rows of existing columns.
-	loadedAt := time.Now().UTC()
-	var sent int64
-	for _, toExisting := range []bool{false, true} {
-		q := sqlCopyMetrics
-		if toExisting {
-			q = sqlCopyTmpMetrics
-		}
-		some := false
-		for _, ex := range existing {
-			some = some || ex == toExisting
-		}
-		if !some {
+	sortCells(cols, subjIDs)
+
+	// The rows go in several COPY streams, one after the other (one
+	// connection holds one at a time): one per new partition, one for the
+	// other new columns and one, into tmp_metrics, for the columns the
+	// database holds already, which are then merged.
+	loadedAt := time.Now().UTC().Truncate(time.Microsecond)
+	suffix := fmt.Appendf(nil, "\t%d\t%s\n", rep.ID, pq.FormatTimestamp(loadedAt))
+	type stream struct {
+		sql  string
+		end  []byte
+		take func(c *colCells) bool
+	}
+	var streams []stream
+	for _, y := range slices.Sorted(maps.Keys(newYears)) {
+		streams = append(streams, stream{sqlCopyInto(partitionName(y)), suffix,
+			func(c *colCells) bool { return c.period.Year == y && !c.existing }})
+	}
+	streams = append(streams,
+		stream{sqlCopyMetrics, suffix, func(c *colCells) bool { return !c.existing && !newYears[c.period.Year] }},
+		stream{sqlCopyTmpMetrics, []byte("\n"), func(c *colCells) bool { return c.existing }})
+	var sent, merged int64
+	for _, st := range streams {
+		if !slices.ContainsFunc(cols, st.take) {
 			continue
 		}
-		stmt, err := tx.PrepareContext(ctx, q)
-		if err != nil {
-			return db.mapError(ctx, "import metrics", err)
-		}
-		n := int64(0)
-		err = givenCells(ds, files, func(c cell) error {
-			if existing[colRef{c.metric, c.period}] != toExisting {
-				return nil
-			}
-			var v any
-			if c.value == c.value {
-				v = c.value
-			}
-			var err error
-			if toExisting {
-				_, err = stmt.ExecContext(ctx, c.periodText, metricIDs[c.metric], subjIDs[c.subject], v, nullString(c.source))
-			} else {
-				_, err = stmt.ExecContext(ctx, c.periodText, metricIDs[c.metric], subjIDs[c.subject], v, nullString(c.source), rep.ID, loadedAt)
-			}
-			if err != nil {
-				return db.mapError(ctx, "import metrics", err)
-			}
-			n++
-			sent++
-			if progress != nil && sent%1_000_000 == 0 {
-				progress(sent)
+		n, err := copyIn(ctx, conn, st.sql, func(w *copyWriter) error {
+			for _, c := range cols {
+				if !st.take(c) {
+					continue
+				}
+				if err := c.encode(w, subjIDs, st.end, func() {
+					sent++
+					if progress != nil && sent%1_000_000 == 0 {
+						progress(sent)
+					}
+				}); err != nil {
+					return err
+				}
 			}
 			return nil
 		})
-		if err == nil {
-			if _, err = stmt.ExecContext(ctx); err != nil {
-				err = db.mapError(ctx, "import metrics", err)
+		if err != nil {
+			return db.mapError(ctx, "import metrics", err)
+		}
+		if st.sql == sqlCopyTmpMetrics {
+			merged = n
+		} else {
+			rep.MetricsAdded += n
+		}
+	}
+	if progress != nil && sent%1_000_000 != 0 {
+		progress(sent)
+	}
+	for _, y := range slices.Sorted(maps.Keys(newYears)) {
+		for _, q := range sqlAttach(y) {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return db.mapError(ctx, "import metrics: partition", err)
 			}
 		}
-		cerr := stmt.Close()
-		if err != nil {
-			return err
-		}
-		if cerr != nil {
-			return db.mapError(ctx, "import metrics", cerr)
-		}
-		if !toExisting {
-			rep.MetricsAdded += n
-			continue
-		}
+	}
+	if merged > 0 {
 		res, err := tx.ExecContext(ctx, sqlUpdateMetrics, rep.ID, loadedAt)
 		if err != nil {
 			return db.mapError(ctx, "import metrics", err)
@@ -377,25 +419,39 @@ func (db *DB) importMetrics(ctx context.Context, tx *sqlx.Tx, ds *dataset.Datase
 		added, _ := res.RowsAffected()
 		rep.MetricsAdded += added
 		rep.MetricsChanged += changed
-		rep.MetricsUnchanged += n - added - changed
-	}
-	if progress != nil && sent%1_000_000 != 0 {
-		progress(sent)
+		rep.MetricsUnchanged += merged - added - changed
 	}
 	return nil
 }
 
-// colRef names a metric column.
-type colRef struct {
-	metric string
-	period dataset.Period
+// partitionName is the quoted name of the metrics partition of year y.
+func partitionName(y int) string {
+	return pq.QuoteIdentifier(fmt.Sprintf("metrics_y%04d", y))
 }
 
-// createPartition returns the DDL of the metrics partition of year y.
-// DDL takes no parameters; y is an int formatted here, never user text.
-func createPartition(y int) string {
-	return fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF metrics FOR VALUES FROM ('%04d') TO ('%04d~')`,
-		pq.QuoteIdentifier(fmt.Sprintf("metrics_y%04d", y)), y, y)
+// sqlCreateDetached returns the DDL of a table for the metrics of year y,
+// shaped as metrics (columns, collations, NOT NULL and CHECK constraints)
+// but not yet a partition of it, and without an index. DDL takes no
+// parameters; y is an int formatted here, never user text.
+func sqlCreateDetached(y int) string {
+	return `CREATE TABLE ` + partitionName(y) + ` (LIKE metrics INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`
+}
+
+// sqlCopyInto is the COPY of metric rows into table.
+func sqlCopyInto(table string) string {
+	return `COPY ` + table + ` (period, metric_id, subject_id, value, source, import_id, loaded_at) FROM STDIN`
+}
+
+// sqlAttach returns the statements that index the filled table of year y
+// with the key of metrics and attach it as the partition of the year (the
+// index becomes the partition's part of the key; ATTACH scans the rows
+// once to check their periods).
+func sqlAttach(y int) []string {
+	t := partitionName(y)
+	return []string{
+		`ALTER TABLE ` + t + ` ADD PRIMARY KEY (period, metric_id, subject_id)`,
+		fmt.Sprintf(`ALTER TABLE metrics ATTACH PARTITION %s FOR VALUES FROM ('%04d') TO ('%04d~')`, t, y, y),
+	}
 }
 
 func nullString(s string) any {

@@ -1,0 +1,234 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestAppendCopyText(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"plain", "stats office", "stats office"},
+		{"empty", "", ""},
+		{"backslash", `a\b`, `a\\b`},
+		{"null marker", `\N`, `\\N`},
+		{"tab", "a\tb", `a\tb`},
+		{"newline", "a\nb", `a\nb`},
+		{"carriage return", "a\rb", `a\rb`},
+		{"end of data marker", `\.`, `\\.`},
+		{"utf-8", "统计局", "统计局"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := string(appendCopyText([]byte("x"), tc.in)); got != "x"+tc.want {
+				t.Errorf("appendCopyText(%q) = %q, want %q", tc.in, got, "x"+tc.want)
+			}
+		})
+	}
+}
+
+// storedMetrics returns every metrics row as "subject|period|metric" →
+// value (NaN for NULL) and source.
+func storedMetrics(t *testing.T, db *DB) (map[string]float64, map[string]string) {
+	t.Helper()
+	rows, err := db.x.Query(`SELECT s.code, m.period, n.name, m.value, coalesce(m.source, '<null>')
+FROM metrics m JOIN subjects s ON s.id = m.subject_id JOIN metric_names n ON n.id = m.metric_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	vals, srcs := map[string]float64{}, map[string]string{}
+	for rows.Next() {
+		var code, period, name, src string
+		var v *float64
+		if err := rows.Scan(&code, &period, &name, &v, &src); err != nil {
+			t.Fatal(err)
+		}
+		k := code + "|" + period + "|" + name
+		vals[k] = math.NaN()
+		if v != nil {
+			vals[k] = *v
+		}
+		srcs[k] = src
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return vals, srcs
+}
+
+// TestImportPartitionsOrderAndEncoding imports rows that take every path
+// of the importer — a new year's partition built and attached, new
+// columns in an existing partition, existing columns merged — with
+// subjects out of key order, sources varying within a column and in need
+// of escaping, and values that must read back bit for bit.
+func TestImportPartitionsOrderAndEncoding(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	f := writeFiles(t, map[string]string{
+		"subjects.csv": subjectsCSV,
+		"m2023.csv":    "subject,period,metric,value,source\nc1,2023,x,1,a\nd1,2023,x,2,a\n",
+		// Subjects in reverse key order, sources that vary and need
+		// escaping, extreme and inexact values, a missing token.
+		"long.csv": "subject,period,metric,value,source\n" +
+			"d2,2023,x,1.7976931348623157e308,\"tab\there\"\n" +
+			"d1,2023,x,5,a\n" +
+			"d2,2023,y,0.1,\"back\\slash \\N\"\n" +
+			"d1,2023,y,-4.9e-324,\"new\nline\"\n" +
+			"c1,2023,y,NA,\n" +
+			"d2,2025,x,0.30000000000000004,b\n" +
+			"c1,2025,x,-1.5e-7,b\n",
+		// The wide layout, for a third year.
+		"wide.csv": "subject,period,source,x,y\nd2,2026,w,1e-300,2\nc1,2026,w,3,NA\n",
+	})
+	subj := f["subjects.csv"]
+	if _, err := db.Import(ctx, ImportFiles{Subjects: subj, Metrics: []string{f["m2023.csv"]}}, ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := db.Import(ctx, ImportFiles{Subjects: subj, Metrics: []string{f["long.csv"], f["wide.csv"]}}, ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// x 2023 exists: d2 added, d1 changed; everything else is new.
+	if rep.MetricsAdded != 10 || rep.MetricsChanged != 1 || rep.MetricsUnchanged != 0 {
+		t.Errorf("report %+v, want 10 added, 1 changed", rep)
+	}
+	vals, srcs := storedMetrics(t, db)
+	nan := math.NaN()
+	want := []struct {
+		key string
+		v   float64
+		src string
+	}{
+		{"c1|2023|x", 1, "a"},
+		{"d1|2023|x", 5, "a"},
+		{"d2|2023|x", math.MaxFloat64, "tab\there"},
+		{"d2|2023|y", 0.1, `back\slash \N`},
+		{"d1|2023|y", -4.9e-324, "new\nline"},
+		{"c1|2023|y", nan, "<null>"},
+		{"d2|2025|x", 0.30000000000000004, "b"},
+		{"c1|2025|x", -1.5e-7, "b"},
+		{"d2|2026|x", 1e-300, "w"},
+		{"d2|2026|y", 2, "w"},
+		{"c1|2026|x", 3, "w"},
+		{"c1|2026|y", nan, "w"},
+	}
+	if len(vals) != len(want) {
+		t.Errorf("%d rows stored, want %d: %v", len(vals), len(want), vals)
+	}
+	for _, w := range want {
+		got, ok := vals[w.key]
+		switch {
+		case !ok:
+			t.Errorf("%s not stored", w.key)
+		case math.IsNaN(w.v) != math.IsNaN(got), !math.IsNaN(w.v) && math.Float64bits(got) != math.Float64bits(w.v):
+			t.Errorf("%s = %v, want %v bit for bit", w.key, got, w.v)
+		}
+		if ok && srcs[w.key] != w.src {
+			t.Errorf("%s source = %q, want %q", w.key, srcs[w.key], w.src)
+		}
+	}
+	// One attached partition per year, each with its part of the key.
+	var parts, keyed int
+	if err := db.x.Get(&parts, `SELECT count(*) FROM pg_inherits WHERE inhparent = 'metrics'::regclass`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.x.Get(&keyed, `SELECT count(*) FROM pg_inherits h JOIN pg_index i ON i.indrelid = h.inhrelid
+WHERE h.inhparent = 'metrics'::regclass AND i.indisprimary`); err != nil {
+		t.Fatal(err)
+	}
+	if parts != 3 || keyed != 3 {
+		t.Errorf("%d partitions, %d with a primary key; want 3 and 3", parts, keyed)
+	}
+	// The key is enforced in a partition built by the importer.
+	if _, err := db.x.Exec(`INSERT INTO metrics SELECT * FROM metrics WHERE period = '2026' LIMIT 1`); err == nil {
+		t.Error("a duplicate key was accepted by the partition of 2026")
+	}
+	// Importing the same files again changes nothing.
+	rep, err = db.Import(ctx, ImportFiles{Subjects: subj, Metrics: []string{f["long.csv"], f["wide.csv"]}}, ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.MetricsUnchanged != 11 || rep.MetricsAdded+rep.MetricsChanged != 0 {
+		t.Errorf("re-import %+v, want 11 unchanged", rep)
+	}
+}
+
+// manyRows writes 1000 subjects and a metrics file of 30 000 rows, big
+// enough for several COPY chunks.
+func manyRows(t *testing.T) map[string]string {
+	var s, m strings.Builder
+	s.WriteString("id,name,kind\n")
+	m.WriteString("subject,period,metric,value,source\n")
+	for i := range 1000 {
+		fmt.Fprintf(&s, "s%04d,Subject %d,gov\n", i, i)
+		for j := range 30 {
+			fmt.Fprintf(&m, "s%04d,2024,m%02d,%d.5,statistics bureau\n", i, j, i*j)
+		}
+	}
+	return writeFiles(t, map[string]string{"subjects.csv": s.String(), "metrics.csv": m.String()})
+}
+
+func TestImportFailsMidCopy(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// fault returns the error the import must wrap (nil: any).
+		fault func(t *testing.T, db *DB, cancel context.CancelFunc) error
+	}{
+		{"server lost", func(t *testing.T, db *DB, _ context.CancelFunc) error {
+			if _, err := db.x.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
+				t.Error(err)
+			}
+			return nil
+		}},
+		{"cancelled", func(_ *testing.T, _ *DB, cancel context.CancelFunc) error {
+			cancel()
+			return context.Canceled
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := open(t)
+			f := manyRows(t)
+			files := ImportFiles{Subjects: f["subjects.csv"], Metrics: []string{f["metrics.csv"]}}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var want error
+			chunks := 0
+			testHookCopyFlush = func() {
+				if chunks++; chunks == 1 {
+					want = tc.fault(t, db, cancel)
+				}
+			}
+			_, err := db.Import(ctx, files, ImportOptions{})
+			testHookCopyFlush = nil
+			if chunks == 0 {
+				t.Fatal("the import sent no chunk: the test data is too small")
+			}
+			if err == nil {
+				t.Fatal("the import succeeded")
+			}
+			t.Logf("error: %v", err)
+			if want != nil && !errors.Is(err, want) {
+				t.Errorf("err = %v, want %v", err, want)
+			}
+			for _, tbl := range []string{"imports", "subjects", "metrics", "metric_columns"} {
+				if n := count(t, db, "SELECT count(*) FROM "+tbl); n != 0 {
+					t.Errorf("%s has %d rows after the failed import", tbl, n)
+				}
+			}
+			if n := count(t, db, `SELECT count(*) FROM pg_class WHERE relname LIKE 'metrics_y%'`); n != 0 {
+				t.Errorf("%d partition tables left after the failed import", n)
+			}
+			rep, err := db.Import(context.Background(), files, ImportOptions{})
+			if err != nil {
+				t.Fatalf("re-run: %v", err)
+			}
+			if rep.MetricsAdded != 30_000 {
+				t.Errorf("re-run added %d rows, want 30000", rep.MetricsAdded)
+			}
+		})
+	}
+}
