@@ -47,7 +47,7 @@ func commands() []command {
 		{"gen", "DIR --subjects N --leaves M [--seed S]", "write a synthetic project (for benchmarks)", cmdGen},
 		{"db", "migrate | import DIR [--db URL]", "create or upgrade the database schema; import subjects and metrics", cmdDB},
 		{"batch", "list | show ID | approve ID | publish ID | diff A B [--db URL]", "stored batches and their lifecycle", cmdBatch},
-		{"report", "OUT [--format html,xlsx,md] [--lang zh|en] | --batch ID [--db URL] [-o OUT]", "re-render report.html, results.xlsx and results.md from OUT/results.json; or write the outputs of a stored batch", cmdReport},
+		{"report", "OUT [--format html,xlsx,md,csv] [--lang zh|en] | --batch ID [--db URL] [-o OUT]", "re-render report.html, results.xlsx, results.md (and with csv the CSV files) from OUT/results.json; or write the outputs of a stored batch", cmdReport},
 	}
 }
 

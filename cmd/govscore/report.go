@@ -82,14 +82,14 @@ type reportFlags struct {
 }
 
 func (f *reportFlags) register(fs *flag.FlagSet) {
-	f.format = fs.String("format", "", "with OUT: comma-separated `formats` to render (default: html,xlsx,md)")
+	f.format = fs.String("format", "", "with OUT: comma-separated `formats` to render: html, xlsx, md, and csv (results.csv and indicators.csv re-created from results.json) (default: html,xlsx,md)")
 	f.lang = fs.String("lang", "zh", "with OUT: `language` of the labels (zh or en)")
 	f.indicators = fs.String("indicators", "", "with OUT: the indicator set `file` the batch was scored with (default: OUT/../../indicators.yaml when its SHA-256 matches)")
 	f.previous = fs.String("previous", "", "with OUT: results.json `file` of the previous batch (default: OUT/../<previous period>/results.json when present)")
 }
 
-// reportFromResults re-renders the publication formats of the batch whose
-// results.json is in out, into out.
+// reportFromResults re-renders the batch whose results.json is in out, into
+// out: the publication formats, and with --format csv the data files.
 func reportFromResults(e *env, out string, f reportFlags) error {
 	if err := checkLang(*f.lang); err != nil {
 		return err
@@ -101,12 +101,10 @@ func reportFromResults(e *env, out string, f reportFlags) error {
 	for _, name := range splitList(*f.format) {
 		ok := false
 		for _, x := range formats {
-			if x.name == name && x.publish != nil {
-				ok = true
-			}
+			ok = ok || x.name == name
 		}
 		if !ok {
-			return usagef("report OUT renders html, xlsx and md from results.json; not %q (run the batch again for csv and json)", name)
+			return usagef("unknown format %q (available: %s)", name, strings.Join(availableFormats(), ", "))
 		}
 		want[name] = true
 	}
@@ -140,12 +138,22 @@ func reportFromResults(e *env, out string, f reportFlags) error {
 	var outputs []output
 	var written []string
 	o := pubOptions{lang: *f.lang}
+	if want["csv"] {
+		// The data files, re-created from results.json byte for byte.
+		outputs = append(outputs,
+			output{"results.csv", func(w io.Writer) error { return reports.WriteViewResultsCSV(w, v) }},
+			output{"indicators.csv", func(w io.Writer) error { return reports.WriteViewIndicatorsCSV(w, v) }})
+		written = append(written, "results.csv", "indicators.csv")
+	}
 	for _, x := range formats {
 		if x.publish != nil && want[x.name] {
 			publish := x.publish
 			outputs = append(outputs, output{x.file, func(w io.Writer) error { return publish(w, v, o) }})
 			written = append(written, x.file)
 		}
+	}
+	if want["json"] {
+		fmt.Fprintf(e.stderr, "note: results.json is the source of the report and is left as it is\n")
 	}
 	if err := writeAtomic(out, outputs); err != nil {
 		return err
