@@ -44,31 +44,7 @@ func WriteResultsCSV(w io.Writer, b *batch.Batch) error {
 	for _, si := range b.Result.Order {
 		r := &b.Result.Subjects[si]
 		s := &subs[si]
-		line = line[:0]
-		line = appendCSVField(line, r.Group)
-		line = append(line, ',')
-		line = appendCSVField(line, s.ID)
-		line = append(line, ',')
-		line = appendCSVField(line, s.Name)
-		line = append(line, ',')
-		line = appendCSVField(line, s.Kind)
-		line = append(line, ',')
-		if r.Rated {
-			line = append(line, "rated,"...)
-			line = strconv.AppendInt(line, int64(r.Rank), 10)
-			line = append(line, ',')
-			line = AppendFloat(line, r.Score)
-			line = append(line, ',')
-			line = appendCSVField(line, r.Grade)
-			line = append(line, ',')
-			line = AppendFloat(line, r.Coverage)
-			line = append(line, ',')
-			line = strconv.AppendBool(line, r.Vetoed)
-		} else {
-			line = append(line, "unrated,,,,"...)
-			line = AppendFloat(line, r.Coverage)
-			line = append(line, ',')
-		}
+		line = appendResultRow(line[:0], resultRow{r.Group, s.ID, s.Name, s.Kind, r.Rated, r.Rank, r.Score, r.Grade, r.Coverage, r.Vetoed})
 		for _, n := range comps {
 			line = append(line, ',')
 			line = AppendFloat(line, r.Nodes[n.Index])
@@ -79,6 +55,45 @@ func WriteResultsCSV(w io.Writer, b *batch.Batch) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// resultRow is the fixed part of a results.csv row.
+type resultRow struct {
+	group, id, name, kind string
+	rated                 bool
+	rank                  int
+	score                 float64
+	grade                 string
+	coverage              float64
+	vetoed                bool
+}
+
+// appendResultRow appends the fixed columns of a results.csv row (no
+// newline): unrated rows leave rank, score, grade and vetoed empty.
+func appendResultRow(line []byte, r resultRow) []byte {
+	line = appendCSVField(line, r.group)
+	line = append(line, ',')
+	line = appendCSVField(line, r.id)
+	line = append(line, ',')
+	line = appendCSVField(line, r.name)
+	line = append(line, ',')
+	line = appendCSVField(line, r.kind)
+	line = append(line, ',')
+	if !r.rated {
+		line = append(line, "unrated,,,,"...)
+		line = AppendFloat(line, r.coverage)
+		return append(line, ',')
+	}
+	line = append(line, "rated,"...)
+	line = strconv.AppendInt(line, int64(r.rank), 10)
+	line = append(line, ',')
+	line = AppendFloat(line, r.score)
+	line = append(line, ',')
+	line = appendCSVField(line, r.grade)
+	line = append(line, ',')
+	line = AppendFloat(line, r.coverage)
+	line = append(line, ',')
+	return strconv.AppendBool(line, r.vetoed)
 }
 
 // WriteIndicatorsCSV writes indicators.csv: one row per (subject, applicable

@@ -3,7 +3,6 @@ package reports
 import (
 	"bufio"
 	"io"
-	"strconv"
 )
 
 // WriteViewResultsCSV writes results.csv from a View (e.g. one read back from
@@ -35,31 +34,7 @@ func WriteViewResultsCSV(w io.Writer, v *View) error {
 	}
 	for k := range v.Subjects {
 		s := &v.Subjects[k]
-		line = line[:0]
-		line = appendCSVField(line, s.Group)
-		line = append(line, ',')
-		line = appendCSVField(line, s.ID)
-		line = append(line, ',')
-		line = appendCSVField(line, s.Name)
-		line = append(line, ',')
-		line = appendCSVField(line, s.Kind)
-		line = append(line, ',')
-		if s.Rated {
-			line = append(line, "rated,"...)
-			line = strconv.AppendInt(line, int64(s.Rank), 10)
-			line = append(line, ',')
-			line = AppendFloat(line, s.Score)
-			line = append(line, ',')
-			line = appendCSVField(line, s.Grade)
-			line = append(line, ',')
-			line = AppendFloat(line, s.Coverage)
-			line = append(line, ',')
-			line = strconv.AppendBool(line, s.Vetoed)
-		} else {
-			line = append(line, "unrated,,,,"...)
-			line = AppendFloat(line, s.Coverage)
-			line = append(line, ',')
-		}
+		line = appendResultRow(line[:0], resultRow{s.Group, s.ID, s.Name, s.Kind, s.Rated, s.Rank, s.Score, s.Grade, s.Coverage, s.Vetoed})
 		for _, i := range comps {
 			line = append(line, ',')
 			line = AppendFloat(line, s.Nodes[i])
