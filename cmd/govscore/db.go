@@ -240,12 +240,26 @@ func (d *dbBatch) save(ctx context.Context, e *env, outputs []output, outDir str
 	for i, o := range outputs {
 		stored[i] = postgres.Output{Name: o.name, Write: o.write}
 	}
+	// With -o, render each output once: into the staged files, which the
+	// database then stores; they move into place once the batch is stored.
+	var st *staged
+	if outDir != "" {
+		var err error
+		if st, err = stage(outDir, outputs); err != nil {
+			return err
+		}
+		defer st.cleanup()
+		for i, o := range outputs {
+			name := o.name
+			stored[i].Write = func(w io.Writer) error { return st.copyTo(name, w) }
+		}
+	}
 	id, err := d.db.SaveBatch(ctx, d.b, stored)
 	if err != nil {
 		return err
 	}
-	if outDir != "" {
-		if err := writeAtomic(outDir, outputs); err != nil {
+	if st != nil {
+		if err := st.commit(); err != nil {
 			return fmt.Errorf("batch %d is stored, but writing %s failed: %w", id, outDir, err)
 		}
 	}

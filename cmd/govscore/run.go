@@ -199,42 +199,83 @@ type output struct {
 // into place whole, or each complete file replaces its old version by an
 // atomic rename.
 func writeAtomic(dir string, outputs []output) error {
-	parent := filepath.Dir(filepath.Clean(dir))
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	st, err := stage(dir, outputs)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	// The files are independent: write them concurrently, so that one
-	// file's system calls overlap another's formatting.
+	defer st.cleanup()
+	return st.commit()
+}
+
+// staged is a set of outputs written completely into a temporary directory
+// next to their destination, not yet moved into place.
+type staged struct {
+	dir, tmp string
+	outputs  []output
+}
+
+// stage writes the outputs into a fresh temporary directory next to dir.
+// The files are independent: they are written concurrently, so that one
+// file's system calls overlap another's formatting.
+func stage(dir string, outputs []output) (*staged, error) {
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return nil, err
+	}
+	st := &staged{dir: dir, tmp: tmp, outputs: outputs}
 	var g errgroup.Group
 	for _, o := range outputs {
 		g.Go(func() error {
-			if err := writeFile(filepath.Join(tmp, o.name), o.write); err != nil {
+			if err := writeFile(st.path(o.name), o.write); err != nil {
 				return fmt.Errorf("writing %s: %w", o.name, err)
 			}
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
+		st.cleanup()
+		return nil, err
+	}
+	return st, nil
+}
+
+// path is where the staged output name is.
+func (st *staged) path(name string) string { return filepath.Join(st.tmp, name) }
+
+// copyTo writes the staged output name to w (so that a rendered file can be
+// stored elsewhere without rendering it again).
+func (st *staged) copyTo(name string, w io.Writer) error {
+	f, err := os.Open(st.path(name))
+	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(dir); os.IsNotExist(err) {
-		if err := os.Chmod(tmp, 0o755); err != nil {
+	defer f.Close()
+	_, err = io.Copy(w, f)
+	return err
+}
+
+// commit moves the staged files into place.
+func (st *staged) commit() error {
+	if _, err := os.Stat(st.dir); os.IsNotExist(err) {
+		if err := os.Chmod(st.tmp, 0o755); err != nil {
 			return err
 		}
-		return os.Rename(tmp, dir)
+		return os.Rename(st.tmp, st.dir)
 	}
-	for _, o := range outputs {
-		if err := os.Rename(filepath.Join(tmp, o.name), filepath.Join(dir, o.name)); err != nil {
+	for _, o := range st.outputs {
+		if err := os.Rename(st.path(o.name), filepath.Join(st.dir, o.name)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// cleanup removes whatever commit did not move.
+func (st *staged) cleanup() { os.RemoveAll(st.tmp) }
 
 func writeFile(path string, write func(io.Writer) error) error {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
