@@ -42,17 +42,17 @@ of the same name.
 
 # Operators
 
-  - - * / % ** ^   arithmetic on numbers (** and ^ are powers; % is the remainder
-    of a float division, with the sign of the dividend, like math.Mod)
-    -x               negation
-    < <= > >=        number comparisons
-    == !=            between two numbers, two bools or two strings
-    and && or || not !
-    on bools
-    c ? a : b        c a bool; a and b both numbers or both bools
-    (if c { a } else { b } is the same)
-    a ?? b           b when a is missing (two numbers or two bools)
-    x in [k1, k2]    x a number or a string, the list constants of its type
+	a + b   a - b   a * b   a / b   arithmetic on numbers
+	a % b                           remainder of a float division, with the sign of a (math.Mod)
+	a ** b  a ^ b                   power
+	-a                              negation
+	a < b   a <= b   a > b   a >= b number comparisons
+	a == b  a != b                  between two numbers, two bools or two strings
+	a and b  a && b  a or b  a || b  not a  !a   on bools
+	c ? a : b                       c a bool; a and b both numbers or both bools
+	                                (if c { a } else { b } is the same)
+	a ?? b                          b when a is missing (two numbers or two bools)
+	x in [k1, k2]                   x a number or a string, the list constants of its type
 
 # Functions
 
