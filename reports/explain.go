@@ -101,9 +101,17 @@ func (e *explainer) header() {
 		if g != nil {
 			n = g.NRated
 		}
-		e.printf("Rank: %d of %d   Grade: %s\n", e.r.Rank, n, e.r.Grade)
+		e.printf("Rank: %d of %d", e.r.Rank, n)
+		if len(set.Grades) > 0 {
+			e.printf("   Grade: %s", e.r.Grade)
+		}
+		e.printf("\n")
 	}
 	e.printf("\nTree (value, normalised weight at parent, effective weight, contribution = effective weight × value)\n")
+	if e.nonAdditive() {
+		e.printf("Note: the tree has geometric, TOPSIS or GRA aggregates; below such a node the contributions\n" +
+			"do not add up to its value (a geometric mean is exp(Σ wᵢ ln vᵢ)): read them as each part's weight.\n")
+	}
 }
 
 func (e *explainer) node(n *indicators.Node, depth int) {
@@ -137,6 +145,18 @@ func (e *explainer) node(n *indicators.Node, depth int) {
 	for _, c := range n.Children {
 		e.node(c, depth+1)
 	}
+}
+
+// nonAdditive reports whether any composite (or the root) aggregates other
+// than arithmetically, so that contributions are not additive.
+func (e *explainer) nonAdditive() bool {
+	set := e.b.Project.Set
+	for _, n := range append([]*indicators.Node{set.Root}, set.Nodes...) {
+		if !n.IsLeaf() && n.Aggregate != "" && n.Aggregate != indicators.Arithmetic {
+			return true
+		}
+	}
+	return false
 }
 
 func aggName(n *indicators.Node) string {
@@ -204,6 +224,20 @@ func (e *explainer) leaf(n *indicators.Node, depth int) {
 	e.printf("%snormalise: %s, %s is better%s\n", in, n.Normalize.Method, n.Direction, e.bounds(n))
 }
 
+// transformed applies a leaf transform to a goalpost (SPEC §4.4 step 3: the
+// transform is applied to L and H too).
+func transformed(t indicators.Transform, x float64) float64 {
+	switch t {
+	case indicators.TransformLog:
+		return math.Log(x)
+	case indicators.TransformLog1p:
+		return math.Log1p(x)
+	case indicators.TransformSqrt:
+		return math.Sqrt(x)
+	}
+	return x
+}
+
 func nanZero(x float64) float64 {
 	if math.IsNaN(x) {
 		return 0
@@ -230,6 +264,10 @@ func (e *explainer) bounds(n *indicators.Node) string {
 		s = fmt.Sprintf("; group mean %s, sd %s (n = %d) → %s + %s·z", num(st.NormMean), num(st.NormSD), st.NormN, num(n.Normalize.Mean), num(n.Normalize.SD))
 	case indicators.Goalpost:
 		s = fmt.Sprintf("; goalposts low %s, high %s", num(n.Normalize.Low), num(n.Normalize.High))
+		if n.Transform != "" {
+			lo, hi := transformed(n.Transform, n.Normalize.Low), transformed(n.Transform, n.Normalize.High)
+			s += fmt.Sprintf(" (after %s: %s, %s)", n.Transform, num(lo), num(hi))
+		}
 	case indicators.Rank:
 		s = fmt.Sprintf("; fractional rank among n = %d", st.NormN)
 	case indicators.NormNone:
@@ -280,7 +318,7 @@ func optNum(p *float64) string {
 }
 
 func (e *explainer) grade() {
-	if !e.r.Rated {
+	if !e.r.Rated || len(e.b.Project.Set.Grades) == 0 {
 		return
 	}
 	e.printf("\nGrade: %s\n  %s\n", e.r.Grade, e.r.GradeReason)
