@@ -37,7 +37,7 @@ const DefaultCollapseAbove = 300
 // out the per-subject sections altogether (the ranking table and the charts
 // stay): a page with tens of thousands of sections does not open in a
 // browser. results.xlsx and `govscore explain` hold every subject's detail.
-const DefaultDetailsAbove = 2000
+const DefaultDetailsAbove = 5000
 
 // HTMLOptions tune WriteHTML.
 type HTMLOptions struct {
