@@ -155,11 +155,16 @@ func newFlags(e *env, name string) *flag.FlagSet {
 // parseFlags parses args allowing flags before and after positional
 // arguments, and returns the positional ones.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	// The flag package calls Usage itself on -h and on every parse error;
+	// print it once, for -h only (a parse error gets the short usage line).
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
+				usage()
 				return nil, flag.ErrHelp
 			}
 			return nil, usagef("%v", err)

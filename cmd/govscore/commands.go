@@ -24,6 +24,9 @@ func cmdValidate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkPeriodFlag(*period); err != nil {
+		return err
+	}
 	p, err := batch.Load(files)
 	if err != nil {
 		return err

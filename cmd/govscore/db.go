@@ -181,6 +181,9 @@ func (d *dbBatch) close() { d.db.Close() }
 // loadAndRunDB is loadAndRun for `govscore run --db`: the indicator set
 // from files, the data (subjects, metrics, ratings) from the database.
 func loadAndRunDB(ctx context.Context, e *env, url string, files batch.Files, period string) (*dbBatch, error) {
+	if err := checkPeriodFlag(period); err != nil {
+		return nil, err
+	}
 	if files.Indicators == "" {
 		return nil, usagef("missing the indicator set (DIR/indicators.yaml or --indicators)")
 	}

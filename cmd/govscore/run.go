@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/reports"
 )
 
@@ -72,6 +73,9 @@ func parseFormats(s string) (map[string]bool, error) {
 // loadAndRun loads the project and scores the period; shared by run,
 // explain and test.
 func loadAndRun(ctx context.Context, e *env, files batch.Files, period string) (*batch.Batch, error) {
+	if err := checkPeriodFlag(period); err != nil {
+		return nil, err
+	}
 	p, err := batch.Load(files)
 	if err != nil {
 		return nil, err
@@ -81,6 +85,18 @@ func loadAndRun(ctx context.Context, e *env, files batch.Files, period string) (
 		return nil, usagef("%v", err)
 	}
 	return p.Run(ctx, batch.Options{Period: period, GeneratedAt: at})
+}
+
+// checkPeriodFlag rejects a malformed --period as a usage error (exit 2); a
+// well-formed period the data do not hold is invalid input (exit 1).
+func checkPeriodFlag(period string) error {
+	if period == "" {
+		return nil
+	}
+	if _, err := dataset.ParsePeriod(period); err != nil {
+		return usagef("--period: %v", err)
+	}
+	return nil
 }
 
 // generatedAt honours SOURCE_DATE_EPOCH (reproducible-builds convention).

@@ -139,3 +139,27 @@ func parseTxtar(data []byte) (string, map[string][]byte) {
 	}
 	return comment.String(), files
 }
+
+// TestHelpPrintedOnce: --help prints the command's usage once, and a bad
+// flag prints the short usage line only, for every command.
+func TestHelpPrintedOnce(t *testing.T) {
+	for _, c := range commands() {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			e := &env{stdout: &stdout, stderr: &stderr, now: time.Now, getenv: func(string) string { return "" }}
+			if code := mainEnv(context.Background(), []string{c.name, "--help"}, e); code != 0 {
+				t.Fatalf("--help: exit %d", code)
+			}
+			if n := strings.Count(stdout.String(), "usage: govscore "+c.name); n != 1 {
+				t.Errorf("--help printed the usage %d times:\n%s", n, stdout.String())
+			}
+			stdout.Reset()
+			if code := mainEnv(context.Background(), []string{c.name, "--no-such-flag"}, e); code != 2 {
+				t.Errorf("bad flag: exit %d, want 2", code)
+			}
+			if strings.Contains(stdout.String(), "Flags:") {
+				t.Errorf("a bad flag printed the whole flag list to stdout")
+			}
+		})
+	}
+}
