@@ -155,7 +155,7 @@ func reportFromResults(e *env, out string, f reportFlags) error {
 	if want["json"] {
 		fmt.Fprintf(e.stderr, "note: results.json is the source of the report and is left as it is\n")
 	}
-	if err := writeAtomic(out, outputs); err != nil {
+	if err := writeOutputs(out, outputs, false); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "wrote %s to %s\n", strings.Join(written, ", "), out)

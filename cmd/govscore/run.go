@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -210,15 +211,22 @@ type output struct {
 }
 
 // writeAtomic writes every output into a fresh temporary directory next to
-// dir and then moves them into dir, so that a failure leaves no partial file
-// in dir: either dir did not exist and the temporary directory is renamed
-// into place whole, or each complete file replaces its old version by an
-// atomic rename.
+// dir and then moves them into place (staged.commit), so that a failure
+// leaves no partial file in dir and dir ends up holding the outputs of this
+// run only.
 func writeAtomic(dir string, outputs []output) error {
+	return writeOutputs(dir, outputs, true)
+}
+
+// writeOutputs is writeAtomic; with replace false the outputs are added to
+// dir and earlier outputs this write does not cover are kept (re-rendering
+// some formats of a batch next to its results.json).
+func writeOutputs(dir string, outputs []output, replace bool) error {
 	st, err := stage(dir, outputs)
 	if err != nil {
 		return err
 	}
+	st.keepOthers = !replace
 	defer st.cleanup()
 	return st.commit()
 }
@@ -228,6 +236,9 @@ func writeAtomic(dir string, outputs []output) error {
 type staged struct {
 	dir, tmp string
 	outputs  []output
+	// keepOthers keeps the earlier govscore outputs of dir that this write
+	// does not replace.
+	keepOthers bool
 }
 
 // stage writes the outputs into a fresh temporary directory next to dir.
@@ -274,24 +285,100 @@ func (st *staged) copyTo(name string, w io.Writer) error {
 	return err
 }
 
-// commit moves the staged files into place.
+// outputNames are the files govscore writes into an output directory.
+var outputNames = map[string]bool{
+	"results.csv": true, "indicators.csv": true, "results.json": true, "report.html": true,
+	"results.xlsx": true, "results.md": true, "uncertainty.csv": true,
+}
+
+// commit moves the staged files into place so that the output directory
+// holds exactly one run's outputs:
+//   - a new directory: the staged directory is renamed into place;
+//   - a directory holding only govscore outputs (DIR/out/<period> of an
+//     earlier run): it is swapped for the staged one (two renames, the old
+//     one restored when the second fails), so no file of the earlier run
+//     survives next to the new ones;
+//   - a directory holding other files too (-o pointing at a shared folder):
+//     each output replaces its old version; earlier govscore outputs this run
+//     did not write are removed, and on any failure the old files are put
+//     back.
 func (st *staged) commit() error {
-	if _, err := os.Stat(st.dir); os.IsNotExist(err) {
+	entries, err := os.ReadDir(st.dir)
+	if os.IsNotExist(err) {
 		if err := os.Chmod(st.tmp, 0o755); err != nil {
 			return err
 		}
 		return os.Rename(st.tmp, st.dir)
 	}
-	for _, o := range st.outputs {
-		if err := os.Rename(st.path(o.name), filepath.Join(st.dir, o.name)); err != nil {
+	if err != nil {
+		return err
+	}
+	onlyOutputs := true
+	for _, e := range entries {
+		onlyOutputs = onlyOutputs && !e.IsDir() && outputNames[e.Name()]
+	}
+	if onlyOutputs && !st.keepOthers {
+		old := st.tmp + ".old"
+		if err := os.Rename(st.dir, old); err != nil {
 			return err
 		}
+		if err := os.Chmod(st.tmp, 0o755); err != nil {
+			return errors.Join(err, os.Rename(old, st.dir))
+		}
+		if err := os.Rename(st.tmp, st.dir); err != nil {
+			return errors.Join(err, os.Rename(old, st.dir))
+		}
+		return os.RemoveAll(old)
+	}
+	return st.commitFiles(entries)
+}
+
+// commitFiles replaces the outputs one by one in a directory that also holds
+// other files, keeping the old versions in the staging directory until every
+// rename succeeded, and restoring them otherwise.
+func (st *staged) commitFiles(entries []os.DirEntry) error {
+	backup := filepath.Join(st.tmp, ".previous")
+	if err := os.Mkdir(backup, 0o755); err != nil {
+		return err
+	}
+	var moved []string  // old files moved to backup
+	var placed []string // new files moved into dir
+	rollback := func(cause error) error {
+		errs := []error{cause}
+		for _, name := range placed {
+			errs = append(errs, os.Remove(filepath.Join(st.dir, name)))
+		}
+		for _, name := range moved {
+			errs = append(errs, os.Rename(filepath.Join(backup, name), filepath.Join(st.dir, name)))
+		}
+		return errors.Join(errs...)
+	}
+	replaced := map[string]bool{}
+	for _, o := range st.outputs {
+		replaced[o.name] = true
+	}
+	for _, e := range entries {
+		if !e.IsDir() && outputNames[e.Name()] && (replaced[e.Name()] || !st.keepOthers) {
+			if err := os.Rename(filepath.Join(st.dir, e.Name()), filepath.Join(backup, e.Name())); err != nil {
+				return rollback(err)
+			}
+			moved = append(moved, e.Name())
+		}
+	}
+	for _, o := range st.outputs {
+		if err := os.Rename(st.path(o.name), filepath.Join(st.dir, o.name)); err != nil {
+			return rollback(err)
+		}
+		placed = append(placed, o.name)
 	}
 	return nil
 }
 
 // cleanup removes whatever commit did not move.
-func (st *staged) cleanup() { os.RemoveAll(st.tmp) }
+func (st *staged) cleanup() {
+	os.RemoveAll(st.tmp)
+	os.RemoveAll(st.tmp + ".old")
+}
 
 func writeFile(path string, write func(io.Writer) error) error {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
