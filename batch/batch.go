@@ -138,6 +138,7 @@ func Assemble(files Files, set *indicators.Set, ds *dataset.Dataset) (*Project, 
 	p := &Project{Files: files, Set: set, Data: ds, Plan: plan}
 	p.Warnings = append(p.Warnings, set.Warnings...)
 	p.Warnings = append(p.Warnings, ds.Warnings...)
+	p.Warnings = append(p.Warnings, p.unusedColumns()...)
 	return p, nil
 }
 
@@ -294,6 +295,7 @@ func (p *Project) Run(ctx context.Context, opt Options) (*Batch, error) {
 	}
 	var ws []diag.Warning
 	ws = append(ws, p.Warnings...)
+	ws = append(ws, p.PeriodWarnings(per)...)
 	ws = append(ws, vals.Warnings...)
 	ws = append(ws, res.Warnings...)
 	b.Warnings = diag.SortWarnings(ws)

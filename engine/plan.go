@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"sort"
 
 	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/diag"
@@ -116,6 +117,24 @@ func (p *Plan) Inputs(leaf int) []string {
 		out[i] = p.inputs[in].String()
 	}
 	return out
+}
+
+// MetricsRead returns the names of the metrics (derived ones included) that
+// the plan's expressions read in the evaluated period (current) and through
+// prev. (prev), each sorted. A data column in neither list takes no part in
+// any score.
+func (p *Plan) MetricsRead() (current, prev []string) {
+	for _, r := range p.inputs {
+		switch r.kind {
+		case inMetric:
+			current = append(current, r.name)
+		case inPrev:
+			prev = append(prev, r.name)
+		}
+	}
+	sort.Strings(current)
+	sort.Strings(prev)
+	return current, prev
 }
 
 // Input is the value of one input of an expression for one subject, as

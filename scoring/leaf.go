@@ -166,9 +166,17 @@ func (s *scorer) leafGroup(g, l int) []diag.Warning {
 					leaf.Normalize.Low, leaf.Normalize.High, leaf.Transform, logNote(logShift))})
 		case method.Relative() && (nrm < 2 || st.NormMin == st.NormMax || !(st.NormSD > 0)):
 			st.Uninformative = true
+			var why string
+			switch {
+			case nrm == 0:
+				why = "no subject of the group has a value (is the metric in the data for this period?)"
+			case nrm == 1:
+				why = "only one subject of the group has a value"
+			default:
+				why = fmt.Sprintf("all %d values are equal (%v)", nrm, st.NormMin)
+			}
 			warns = append(warns, diag.Warning{Pos: leaf.Pos, Group: grp.Label, Node: leaf.ID,
-				Msg: fmt.Sprintf("%s normalisation is uninformative (%d distinct-valued subjects needed, %d values, min %v, max %v); the indicator is left out of the group's aggregation",
-					method, 2, nrm, st.NormMin, st.NormMax)})
+				Msg: fmt.Sprintf("%s normalisation is uninformative: %s; the indicator is left out of the group's aggregation", method, why)})
 		}
 	}
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/cmd/govscore/template"
+	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/expect"
 	"github.com/govscore/govscore/reports"
 	"github.com/govscore/govscore/synth"
@@ -35,7 +36,7 @@ func cmdValidate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	printWarnings(e.stderr, p.Warnings, 50)
+	printWarnings(e.stderr, diag.SortWarnings(append(append([]diag.Warning(nil), p.Warnings...), p.PeriodWarnings(per)...)), 50)
 	var periods []string
 	for _, q := range p.Data.Periods() {
 		periods = append(periods, q.String())
