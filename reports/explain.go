@@ -286,35 +286,61 @@ func (e *explainer) adjustments() {
 	if len(set.Adjustments) == 0 {
 		return
 	}
+	kind := e.b.Project.Data.Subjects[e.si].Kind
 	e.printf("\nAdjustments\n")
 	for a, adj := range set.Adjustments {
-		ar := e.r.Adjustments[a]
-		if !ar.Applies {
+		if !adj.Applies(kind) {
 			e.printf("  %s %s: does not apply to this kind\n", adj.ID, adj.Name)
 			continue
 		}
 		e.printf("  %s %s:", adj.ID, adj.Name)
+		held := true
 		if adj.When != nil {
-			e.printf(" when %s → %v;", strings.TrimSpace(adj.When.Text), ar.Held)
-		}
-		if adj.Points != nil && ar.Held {
-			e.printf(" points %s = %s", strings.TrimSpace(adj.Points.Text), num(ar.Points))
-			if adj.Min != nil || adj.Max != nil {
-				e.printf(" (clamped to [%s, %s])", optNum(adj.Min), optNum(adj.Max))
+			w := adjValue(e.b.Values.When, a, e.si)
+			switch {
+			case math.IsNaN(w):
+				held = false
+				e.printf(" when %s is missing (counts as false)", strings.TrimSpace(adj.When.Text))
+			case w != 0:
+				e.printf(" when %s holds", strings.TrimSpace(adj.When.Text))
+			default:
+				held = false
+				e.printf(" when %s does not hold", strings.TrimSpace(adj.When.Text))
 			}
 		}
-		if adj.CapGrade != "" && ar.Held {
-			e.printf(" VETO: grade capped at %s", adj.CapGrade)
+		if adj.Points != nil && held {
+			if adj.When != nil {
+				e.printf(";")
+			}
+			raw := adjValue(e.b.Values.Points, a, e.si)
+			e.printf(" points %s", strings.TrimSpace(adj.Points.Text))
+			switch {
+			case math.IsNaN(raw):
+				e.printf(" is missing (counts 0)")
+			case adj.Min != nil && raw < *adj.Min:
+				e.printf(" = %s, raised to the minimum %s", num(raw), num(*adj.Min))
+			case adj.Max != nil && raw > *adj.Max:
+				e.printf(" = %s, lowered to the maximum %s", num(raw), num(*adj.Max))
+			default:
+				e.printf(" = %s", num(raw))
+			}
+		}
+		if adj.CapGrade != "" && held {
+			e.printf("; VETO: grade capped at %s", adj.CapGrade)
+		}
+		if !e.r.Rated {
+			e.printf(" — not applied: the subject is unrated")
 		}
 		e.printf("\n")
 	}
 }
 
-func optNum(p *float64) string {
-	if p == nil {
-		return "∞"
+// adjValue returns cols[a][si], NaN when the adjustment has no such column.
+func adjValue(cols [][]float64, a, si int) float64 {
+	if a >= len(cols) || cols[a] == nil {
+		return math.NaN()
 	}
-	return num(*p)
+	return cols[a][si]
 }
 
 func (e *explainer) grade() {
@@ -322,4 +348,12 @@ func (e *explainer) grade() {
 		return
 	}
 	e.printf("\nGrade: %s\n  %s\n", e.r.Grade, e.r.GradeReason)
+}
+
+// bound formats an optional limit, or inf when there is none.
+func bound(p *float64, inf string) string {
+	if p == nil {
+		return inf
+	}
+	return num(*p)
 }

@@ -498,7 +498,7 @@ func adjRule(a ViewAdjustment, L labels) string {
 	if a.Points != "" {
 		pts := "points " + strings.TrimSpace(a.Points)
 		if a.Min != nil || a.Max != nil {
-			pts += " ∈ [" + optNum(a.Min) + ", " + optNum(a.Max) + "]"
+			pts += " ∈ [" + bound(a.Min, "−∞") + ", " + bound(a.Max, "+∞") + "]"
 		}
 		parts = append(parts, pts)
 	}

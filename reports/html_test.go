@@ -125,7 +125,7 @@ func TestWriteHTMLContent(t *testing.T) {
 		{"veto badge", en, `<span class="badge">veto</span>`, true},
 		{"unrated row", en, `<tr class="unrated">`, true},
 		{"weakness table", en, `Weaknesses (points lost against the group&#39;s best)`, true},
-		{"adjustment reason", en, `points (awards ?? 0) * 2 ∈ [∞, 3]`, true},
+		{"adjustment reason", en, `points (awards ?? 0) * 2 ∈ [−∞, 3]`, true},
 		{"grade reasoning", en, `Grade reasoning:`, true},
 		{"methodology bounds", en, `Normalisation bounds used — Peer group community`, true},
 		{"goalpost parameters", en, `goalpost [0.5, 1]`, true},
