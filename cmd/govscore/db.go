@@ -433,7 +433,7 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "report")
 	url := fs.String("db", "", "database `URL` (default $"+dbEnv+")")
 	id := fs.Int64("batch", 0, "batch `id` to render")
-	out := fs.String("o", "", "output `directory` (default ./batch-<id>)")
+	out := fs.String("o", "", "output `directory` (with --batch: default ./batch-<id>; with OUT: default OUT itself)")
 	var rf reportFlags
 	rf.register(fs)
 	pos, err := parseFlags(fs, args)
@@ -441,7 +441,8 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(pos) == 1 && *id == 0 {
-		return reportFromResults(e, pos[0], rf) // report.go: re-render OUT from its results.json
+		// report.go: re-render OUT from its results.json, into OUT or -o.
+		return reportFromResults(e, pos[0], *out, rf)
 	}
 	if len(pos) > 0 {
 		return usagef("report takes no arguments: %s", strings.Join(pos, " "))

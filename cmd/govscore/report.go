@@ -89,8 +89,9 @@ func (f *reportFlags) register(fs *flag.FlagSet) {
 }
 
 // reportFromResults re-renders the batch whose results.json is in out, into
-// out: the publication formats, and with --format csv the data files.
-func reportFromResults(e *env, out string, f reportFlags) error {
+// dest (out itself when dest is ""): the publication formats, and with
+// --format csv the data files.
+func reportFromResults(e *env, out, dest string, f reportFlags) error {
 	if err := checkLang(*f.lang); err != nil {
 		return err
 	}
@@ -155,10 +156,13 @@ func reportFromResults(e *env, out string, f reportFlags) error {
 	if want["json"] {
 		fmt.Fprintf(e.stderr, "note: results.json is the source of the report and is left as it is\n")
 	}
-	if err := writeOutputs(out, outputs, false); err != nil {
+	if dest == "" {
+		dest = out
+	}
+	if err := writeOutputs(dest, outputs, false); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s to %s\n", strings.Join(written, ", "), out)
+	fmt.Fprintf(e.stdout, "wrote %s to %s\n", strings.Join(written, ", "), dest)
 	return nil
 }
 

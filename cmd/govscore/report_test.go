@@ -102,8 +102,23 @@ func TestReportCSVFromResults(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(out, "results.json"), js, 0o644); err != nil {
 				t.Fatal(err)
 			}
+			// -o sends the re-rendered files elsewhere, leaving OUT alone.
+			elsewhere := filepath.Join(t.TempDir(), "elsewhere")
+			if code, _, stderr := runMain(t, "report", out, "--format", "csv", "-o", elsewhere, "--indicators", filepath.Join(dir, "indicators.yaml")); code != 0 {
+				t.Fatalf("report -o: exit %d\n%s", code, stderr)
+			}
+			if got := names(t, out); len(got) != 1 {
+				t.Errorf("report -o wrote into OUT: %v", got)
+			}
 			if code, _, stderr := runMain(t, "report", out, "--format", "csv,json", "--indicators", filepath.Join(dir, "indicators.yaml")); code != 0 {
 				t.Fatalf("report: exit %d\n%s", code, stderr)
+			}
+			for _, name := range []string{"results.csv", "indicators.csv"} {
+				a, _ := os.ReadFile(filepath.Join(ran, name))
+				b, err := os.ReadFile(filepath.Join(elsewhere, name))
+				if err != nil || !bytes.Equal(a, b) {
+					t.Errorf("%s re-created with -o differs from the run's (%v)", name, err)
+				}
 			}
 			for _, name := range []string{"results.csv", "indicators.csv", "results.json"} {
 				a, _ := os.ReadFile(filepath.Join(ran, name))
