@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/govscore/govscore/analysis"
+	"github.com/govscore/govscore/indicators"
 )
 
 //go:embed templates/report.html.tmpl templates/report.css
@@ -194,8 +195,13 @@ func newHTMLPage(v *View, opt HTMLOptions) (*htmlPage, error) {
 
 // scoreDigits is the number of decimals scores are shown with: the ranking
 // digits when they are few (so that shown ties are real ties), else 2.
-func scoreDigits(v *View) int {
-	if d := v.Ranking.Digits; d >= 0 && d <= 4 {
+func scoreDigits(v *View) int { return displayDigits(v.Ranking) }
+
+// displayDigits is the number of decimals scores are shown with in reports
+// meant for reading: the ranking's digits when there are 4 or fewer (the
+// precision ranks and grades use), else 2.
+func displayDigits(r indicators.Ranking) int {
+	if d := r.Digits; d >= 0 && d <= 4 {
 		return d
 	}
 	return 2

@@ -14,14 +14,14 @@ import (
 
 // WriteSummary prints the ranking of each peer group for a terminal: at most
 // top rated subjects per group (all when top ≤ 0), then the number of
-// unrated subjects and of warnings. Scores are shown rounded to the
-// ranking's digits (the precision ranks and grades use); the files keep
-// the exact values.
+// unrated subjects and of warnings. Scores are shown with a fixed number of
+// decimals (displayDigits); the files keep the exact values.
 func WriteSummary(w io.Writer, b *batch.Batch, top int) error {
 	set := b.Project.Set
 	subs := b.Project.Data.Subjects
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s %s — period %s\n", set.ID, set.Name, b.Meta.Period)
+	digits := displayDigits(set.Ranking)
 	for _, g := range b.Result.Groups {
 		fmt.Fprintf(&sb, "\n[%s] %d subjects, %d rated\n", g.Label, len(g.Members), g.NRated)
 		rows := [][]string{{"rank", "subject", "name", "score", "grade"}}
@@ -43,7 +43,7 @@ func WriteSummary(w io.Writer, b *batch.Batch, top int) error {
 			if r.Vetoed {
 				veto = " (veto)"
 			}
-			rows = append(rows, []string{strconv.Itoa(r.Rank), subs[si].ID, subs[si].Name, FormatFloat(scoring.Round(r.Score, set.Ranking.Digits)), r.Grade + veto})
+			rows = append(rows, []string{strconv.Itoa(r.Rank), subs[si].ID, subs[si].Name, strconv.FormatFloat(scoring.Round(r.Score, digits), 'f', digits, 64), r.Grade + veto})
 		}
 		writeTable(&sb, rows, "  ")
 		if g.NRated > shown {
