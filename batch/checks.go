@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/diag"
@@ -67,7 +68,37 @@ func (p *Project) PeriodWarnings(per dataset.Period) []diag.Warning {
 	}
 	check(cur, per, "metric ")
 	check(prev, per.Prev(), "prev.")
+	if w, ok := p.subjectsWithoutData(per); ok {
+		ws = append(ws, w)
+	}
 	return ws
+}
+
+// subjectsWithoutData reports the subjects that have no metric value at all
+// in period per (a row missing from the data rather than a value missing
+// from a row): they can only be unrated.
+func (p *Project) subjectsWithoutData(per dataset.Period) (diag.Warning, bool) {
+	has := make([]bool, p.Data.Len())
+	for _, m := range p.Data.Metrics() {
+		for i, v := range p.Data.Column(m, per) {
+			has[i] = has[i] || !math.IsNaN(v)
+		}
+	}
+	var ids []string
+	for i, ok := range has {
+		if !ok {
+			ids = append(ids, p.Data.Subjects[i].ID)
+		}
+	}
+	if len(ids) == 0 {
+		return diag.Warning{}, false
+	}
+	more := ""
+	if len(ids) > 10 {
+		more = fmt.Sprintf(" and %d more", len(ids)-10)
+		ids = ids[:10]
+	}
+	return diag.Warning{Msg: fmt.Sprintf("no metric value at all in period %s for %s%s: are their rows missing from the metrics files?", per, strings.Join(ids, ", "), more)}, true
 }
 
 func hasValue(col []float64) bool {
