@@ -105,3 +105,14 @@ func TestClosest(t *testing.T) {
 		}
 	})
 }
+
+func TestNoOppositeSuggestions(t *testing.T) {
+	for _, tc := range []struct{ word, cand string }{{"不合格", "合格"}, {"合格", "不合格"}, {"unrated", "rated"}} {
+		if got := Closest(tc.word, []string{tc.cand}, nil); got != "" {
+			t.Errorf("Closest(%q, [%q]) = %q, want no suggestion", tc.word, tc.cand, got)
+		}
+	}
+	if got := Closest("合恪", []string{"合格"}, nil); got != "合格" {
+		t.Errorf("a real typo is still suggested: got %q", got)
+	}
+}

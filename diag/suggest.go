@@ -31,7 +31,7 @@ func Closest(word string, candidates []string, budget *int) string {
 			}
 			*budget--
 		}
-		if c == word {
+		if c == word || Opposite(c, word) {
 			continue
 		}
 		if n := utf8.RuneCountInString(c) - len(w); n > limit || -n > limit {
@@ -112,4 +112,19 @@ func (d *distance) osa(a []rune, b string, limit int) int {
 		d.prev2, d.prev, d.cur = d.prev, d.cur, d.prev2
 	}
 	return min(d.prev[n], limit+1)
+}
+
+// negations are prefixes that turn a word into its opposite (不合格 is not
+// a typo of 合格, nor "unrated" of "rated"): a candidate that differs from
+// the word only by one of them is never suggested.
+var negations = []string{"不", "非", "未", "无", "un", "non", "in", "dis", "not_", "no_"}
+
+// Opposite reports whether a and b differ only by a negation prefix.
+func Opposite(a, b string) bool {
+	for _, n := range negations {
+		if a == n+b || b == n+a {
+			return true
+		}
+	}
+	return false
 }

@@ -25,6 +25,9 @@ func suggest(s string, candidates []string) string {
 		limit = 2
 	}
 	for _, c := range candidates {
+		if diag.Opposite(strings.ToLower(s), strings.ToLower(c)) {
+			continue
+		}
 		lc := strings.ToLower(c)
 		d := diag.EditDistance(string(ls), lc)
 		if len(ls) >= 3 && len(lc) >= 3 && (strings.HasPrefix(lc, string(ls)) || strings.HasPrefix(string(ls), lc)) {
