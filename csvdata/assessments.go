@@ -87,11 +87,12 @@ var assessmentColumns = []string{"period", "item", "subject", "rater", "role", "
 // the format of the file's first period; its item is unknown (with a "did
 // you mean"); its subject is unknown; its rater is empty; its role is not
 // one of the item's roles; its rater equals its subject and the role is not
-// "self"; its score is not a decimal number or lies outside the item's
-// scale; or it repeats a (period, item, subject, rater) of an earlier row
-// (the error names that row). A score cell that is empty, NA, N/A, - or
-// null means the rater gave no score: the row is skipped, with one warning
-// per file.
+// "self"; its score is not a decimal number (a full-width character in it
+// is named, with its code point and the ASCII character to type) or lies
+// outside the item's scale; or it repeats a (period, item, subject, rater)
+// of an earlier row (the error names that row). A score cell that is empty,
+// NA, N/A, - or null means the rater gave no score: the row is skipped, with
+// one warning per file.
 //
 // Every problem is reported at once, sorted, as a diag.List of
 // file:line:col errors (columns count runes from 1); on error the result is
@@ -355,7 +356,11 @@ func (p *asmtParser) parse(text []byte, out *Assessments) {
 		case asmtMissing(xs):
 			noScore = true
 		case !asmtDecimal(xs):
-			p.errorf(line, xc, "score %q is not a number (write decimals with a point: 87.5)", xs)
+			if h := fullWidthHint(xs); h != "" {
+				p.errorf(line, xc, "score %q is not a number: %s", xs, h)
+			} else {
+				p.errorf(line, xc, "score %q is not a number (write decimals with a point: 87.5)", xs)
+			}
 			rowOK = false
 		default:
 			v, err := strconv.ParseFloat(xs, 64)

@@ -134,6 +134,10 @@ func TestParseAssessmentsBad(t *testing.T) {
 		{"bare-quote", asmtHeader + "2024,satisfaction,gov_a,p\"1,public,50\n", `f.csv:2:26: bare " in an unquoted cell`},
 		{"open-quote", asmtHeader + "2024,satisfaction,gov_a,\"p1,public,50\n", `f.csv:2:39: extraneous or missing " in a quoted cell (starting on line 2)`},
 		{"header-bare-quote", "per\"iod,item\n", `f.csv:1:4: bare " in an unquoted cell`},
+		{"score-full-width-digits", asmtHeader + "2024,satisfaction,gov_a,p1,public,８７\n",
+			`f.csv:2:35: score "８７" is not a number: full-width digits (U+FF18); type the number with ASCII digits`},
+		{"score-full-width-period", asmtHeader + "2024,satisfaction,gov_a,p1,public,87．5\n",
+			`f.csv:2:35: score "87．5" is not a number: full-width period "．" (U+FF0E); type the ASCII period "." as the decimal point`},
 		{"rune-columns", asmtHeader + "2024,satisfaction,gov_a,张三丰,public,x\n", `f.csv:2:36: score "x" is not a number`},
 		{"not-utf8-nor-gb18030", asmtHeader + "2024,satisfaction,gov_a,p1,public,50\n2024,sat\xff", "f.csv:3:9: file is neither UTF-8 nor GB18030"},
 	}

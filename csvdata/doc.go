@@ -52,11 +52,26 @@
 //
 // A value cell holds a decimal number — [+-]? digits [. digits] or
 // [+-]? . digits, optionally followed by an exponent [eE][+-]?digits — or
-// such a number followed by % (95% = 0.95, read as the decimal 95e-2 so it
-// is correctly rounded), or a missing token: the empty cell, NA, N/A, -,
-// null (letters in any case). Anything else is an error ("12,5", "1 000",
-// "0x10", "NaN", "Inf", "1_000"); so is a number beyond the float64 range.
-// A negative zero is read as zero. A missing token stores NaN (missing) and
+// such a number followed by % or by the full-width ％ (U+FF05) that Chinese
+// input methods type (95% = 95％ = 0.95, read as the decimal 95e-2 so it is
+// correctly rounded), or a missing token: the empty cell, NA, N/A,
+// -, null (letters in any case). Anything else is an error ("12,5",
+// "1 000", "0x10", "NaN", "Inf", "1_000"); so is a number beyond the float64
+// range. A negative zero is read as zero.
+//
+// Such an error is at the cell and names its metric (the column header in a
+// wide file, the row's metric cell in a long one), with advice on the fix:
+//
+//	data/metrics_2024.csv:2:14: metric "population": unparseable number "371,449": remove the thousands separators: 371449
+//	m.csv:2:9: metric "rate": unparseable number "８４": full-width digits (U+FF18); type the number with ASCII digits
+//
+// The advice names the first full-width character in the cell (a form in
+// U+FF01–U+FF5E other than ％, the ideographic full stop 。 or space U+3000)
+// with its code point and the ASCII character to type; failing that, a cell
+// that reads as a number with thousands separators ([+-]? d{1,3} (sep
+// d{3})+ (. d+)? %?, sep one of , space U+00A0 U+202F, the same throughout)
+// gets the number without them; a full-width comma gets both. An
+// assessments file's score cell gets the same full-width advice. A missing token stores NaN (missing) and
 // counts as an observation: the (subject, period, metric) is given.
 //
 // Giving a (subject, period, metric) twice, in one file or across files, is

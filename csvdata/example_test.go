@@ -49,5 +49,5 @@ func ExampleParse() {
 	// c1 幸福社区 autonomous_org south
 	// d1 司法局 gov_department north
 	// metrics.csv:2:1: unknown subject "dl" (did you mean "d1"?): every subject must be listed in subjects.csv
-	// metrics.csv:3:9: unparseable number "12,5": use a dot as the decimal separator and no thousands separators
+	// metrics.csv:3:9: metric "disputes_received": unparseable number "12,5": use a dot as the decimal separator and no thousands separators
 }

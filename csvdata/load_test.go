@@ -114,6 +114,13 @@ func TestParseGood(t *testing.T) {
 			metricsN: 1,
 		},
 		{
+			name:     "full-width percent",
+			subjects: nd("subjects.csv", subjectsCSV),
+			metrics:  []csvdata.NamedData{nd("m.csv", "subject,period,metric,value\ns1,2024,rate,84.4％\ns2,2024,rate, 12.5 ％ \ns3,2024,rate,100%\n")},
+			cells:    []cell{{"s1", "rate", "2024", 0.844}, {"s2", "rate", "2024", 0.125}, {"s3", "rate", "2024", 1}},
+			metricsN: 1,
+		},
+		{
 			name:     "missing tokens",
 			subjects: nd("subjects.csv", subjectsCSV),
 			metrics:  []csvdata.NamedData{nd("m.csv", "subject,period,a,b,c,d\ns1,2024,,NA,N/A,-\ns2,2024,null,NULL,na,n/a\ns3,2024,Null, ,\"\",7\n")},
@@ -312,18 +319,55 @@ c.csv:2:9: duplicate value for subject "s1", metric "a", period 2024 (first give
 			subjects: okSubjects,
 			metrics:  []csvdata.NamedData{nd("m.csv", "subject,period,a,b,c\n一,2024,x,y,z\ns1,2024,\"12,5\",NaN,0x10\n")},
 			want: `m.csv:2:1: unknown subject "一": every subject must be listed in subjects.csv
-m.csv:2:8: unparseable number "x": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing
-m.csv:2:10: unparseable number "y": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing
-m.csv:2:12: unparseable number "z": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing
-m.csv:3:9: unparseable number "12,5": use a dot as the decimal separator and no thousands separators
-m.csv:3:16: unparseable number "NaN": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing
-m.csv:3:20: unparseable number "0x10": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing`,
+m.csv:2:8: metric "a": unparseable number "x": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing
+m.csv:2:10: metric "b": unparseable number "y": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing
+m.csv:2:12: metric "c": unparseable number "z": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing
+m.csv:3:9: metric "a": unparseable number "12,5": use a dot as the decimal separator and no thousands separators
+m.csv:3:16: metric "b": unparseable number "NaN": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing
+m.csv:3:20: metric "c": unparseable number "0x10": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing`,
+		},
+		{
+			name:     "thousands separators name the wide column",
+			subjects: okSubjects,
+			metrics:  []csvdata.NamedData{nd("data/metrics_2024.csv", "subject,period,population,rate\ns1,2024,\"371,449\",\"1,234.5%\"\n")},
+			want: `data/metrics_2024.csv:2:9: metric "population": unparseable number "371,449": remove the thousands separators: 371449
+data/metrics_2024.csv:2:19: metric "rate": unparseable number "1,234.5%": remove the thousands separators: 1234.5%`,
+		},
+		{
+			name:     "long file errors name the row's metric",
+			subjects: okSubjects,
+			metrics:  []csvdata.NamedData{nd("m.csv", "subject,period,metric,value\ns1,2024,population,1 000\n甲,2024,城市,x\ns2,2024,,y\ns3,2024,big,1e999%\n")},
+			want: `m.csv:2:20: metric "population": unparseable number "1 000": remove the thousands separators: 1000
+m.csv:3:1: unknown subject "甲": every subject must be listed in subjects.csv
+m.csv:3:8: invalid metric name "城市": use letters, digits and _, not starting with a digit
+m.csv:3:11: metric "城市": unparseable number "x": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing
+m.csv:4:9: empty metric name: give the metric's identifier
+m.csv:4:10: unparseable number "y": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing
+m.csv:5:13: metric "big": number "1e999%" is out of range (more than ±1.8e308)`,
+		},
+		{
+			name:     "full-width characters in numbers",
+			subjects: okSubjects,
+			metrics:  []csvdata.NamedData{nd("m.csv", "subject,period,率,rate,n\n区,2024,８４,－3,84．4％\ns1,2024,371，449,84。4,1ｅ3\n")},
+			want: `m.csv:1:16: invalid metric name "率": use letters, digits and _, not starting with a digit
+m.csv:2:1: unknown subject "区": every subject must be listed in subjects.csv
+m.csv:2:11: metric "rate": unparseable number "－3": full-width minus "－" (U+FF0D); type the ASCII minus "-"
+m.csv:2:14: metric "n": unparseable number "84．4％": full-width period "．" (U+FF0E); type the ASCII period "." as the decimal point
+m.csv:3:17: metric "rate": unparseable number "84。4": ideographic full stop "。" (U+3002); type the ASCII period "." as the decimal point
+m.csv:3:22: metric "n": unparseable number "1ｅ3": full-width character "ｅ" (U+FF45); type the ASCII "e"`,
+		},
+		{
+			name:     "full-width digits",
+			subjects: okSubjects,
+			metrics:  []csvdata.NamedData{nd("m.csv", "subject,period,metric,value\ns1,2024,rate,８４\ns2,2024,rate,\"371，449\"\n")},
+			want: `m.csv:2:14: metric "rate": unparseable number "８４": full-width digits (U+FF18); type the number with ASCII digits
+m.csv:3:14: metric "rate": unparseable number "371，449": full-width comma "，" (U+FF0C); remove the thousands separators: 371449`,
 		},
 		{
 			name:     "number out of range",
 			subjects: okSubjects,
 			metrics:  []csvdata.NamedData{nd("m.csv", "subject,period,metric,value\ns1,2024,a,-1e999\n")},
-			want:     `m.csv:2:11: number "-1e999" is out of range (more than ±1.8e308)`,
+			want:     `m.csv:2:11: metric "a": number "-1e999" is out of range (more than ±1.8e308)`,
 		},
 		{
 			name:     "subject parent cycle",
@@ -460,7 +504,7 @@ subjects.csv:1:1: file is empty: the first line must be a header row naming the 
 			name:     "GB18030 file with an error",
 			subjects: okSubjects,
 			metrics:  []csvdata.NamedData{nd("gb.csv", gb+"s2,2024,一\n")},
-			want:     `gb.csv:3:9: unparseable number "一": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing`,
+			want:     `gb.csv:3:9: metric "a": unparseable number "一": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing`,
 		},
 		{
 			name:     "out of bounds",
@@ -479,7 +523,7 @@ m.csv:3:9: value -0.5 of metric "rate" is below the declared min 0: correct the 
 				nd("b.csv", "subject,period,metric,value\ns2,2024-Q1,a,1\ns2,2024,a,1\"\n"),
 			},
 			opt: csvdata.Options{Kinds: kinds},
-			want: `a.csv:2:9: unparseable number "x": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing
+			want: `a.csv:2:9: metric "a": unparseable number "x": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing
 a.csv:3:1: unknown subject "s3" (did you mean "s1"?): every subject must be listed in subjects.csv
 a.csv:4:9: duplicate value for subject "s1", metric "a", period 2024 (first given at a.csv:2:9): give each subject, period and metric once across all metric files
 b.csv:2:4: period "2024-Q1" is YYYY-Qn but the data's periods are YYYY (first "2024" at a.csv:2:4): use one period format in all metric files
@@ -492,7 +536,7 @@ subjects.csv:4:6: unknown kind "corp"; the indicator set declares: party_org, go
 			name:     "metrics checked when subjects are unusable",
 			subjects: nd("subjects.csv", "id,kind\n"),
 			metrics:  []csvdata.NamedData{nd("m.csv", "subject,period,a\nnobody,2024,x\nnobody,2024,1\n")},
-			want: `m.csv:2:13: unparseable number "x": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing
+			want: `m.csv:2:13: metric "a": unparseable number "x": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing
 subjects.csv:1:1: missing required column "name": subjects.csv needs the columns id, name and kind (optional: parent, then any attributes)`,
 		},
 	}

@@ -165,10 +165,20 @@ func (f *metricFile) period(rec []string, j int) (dataset.Period, bool) {
 	return e.p, true
 }
 
+// metricPrefix is `metric "name": `, how an error about a value cell names
+// its column, or "" when name is empty.
+func metricPrefix(name string) string {
+	if name == "" {
+		return ""
+	}
+	return fmt.Sprintf("metric %q: ", name)
+}
+
 // value parses cell j of a storable row into c (when c is not nil) for
-// subject subj, recording errors and duplicates. dupAt is the cell that
-// names the duplicate.
-func (f *metricFile) value(rec []string, j int, c *column, subj int, dupAt int) {
+// subject subj, recording errors and duplicates. metric names the cell's
+// metric in error messages (the column header in a wide file, the row's
+// metric cell in a long one); dupAt is the cell that names the duplicate.
+func (f *metricFile) value(rec []string, j int, metric string, c *column, subj int, dupAt int) {
 	l := f.l
 	if f.locate {
 		if c != nil && c.locate != nil {
@@ -182,13 +192,9 @@ func (f *metricFile) value(rec []string, j int, c *column, subj int, dupAt int) 
 	switch kind {
 	case valueBad:
 		cell := strings.TrimSpace(rec[j])
-		hint := "write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing"
-		if strings.ContainsRune(cell, ',') {
-			hint = "use a dot as the decimal separator and no thousands separators"
-		}
-		l.errorf(f.at(j), "unparseable number %q: %s", cell, hint)
+		l.errorf(f.at(j), "%sunparseable number %q: %s", metricPrefix(metric), cell, badNumberHint(cell))
 	case valueRange:
-		l.errorf(f.at(j), "number %q is out of range (more than ±1.8e308)", strings.TrimSpace(rec[j]))
+		l.errorf(f.at(j), "%snumber %q is out of range (more than ±1.8e308)", metricPrefix(metric), strings.TrimSpace(rec[j]))
 	}
 	if c == nil {
 		return
@@ -358,7 +364,7 @@ func (f *metricFile) wide(nf, sc, pc int, names []string, cols []int) error {
 			if store {
 				c = cur[k]
 			}
-			f.value(rec, j, c, subj, j)
+			f.value(rec, j, names[k], c, subj, j)
 		}
 	}
 }
@@ -393,7 +399,7 @@ func (f *metricFile) long(nf, sc, pc, mc, vc int) error {
 		if sok && pok && ok {
 			c = f.l.column(name, p)
 		}
-		f.value(rec, vc, c, subj, mc)
+		f.value(rec, vc, name, c, subj, mc)
 	}
 }
 

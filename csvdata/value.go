@@ -140,14 +140,18 @@ func (d decimal) float(shift int) (float64, bool) {
 	return f, true
 }
 
+// fullWidthPercent is the full-width percent sign U+FF05 that Chinese input
+// methods type; a value accepts it like %.
+const fullWidthPercent = "\uFF05"
+
 // valueParser reads metric cells. Its scratch buffer lets percentages be
 // rewritten without allocating; a valueParser is not safe for concurrent use.
 type valueParser struct {
 	scratch []byte
 }
 
-// parse reads a cell: a decimal number, a percentage (95% = 0.95) or a
-// missing token. Surrounding white space is ignored. A negative zero is read
+// parse reads a cell: a decimal number, a percentage (95% = 0.95, the
+// full-width ％ too) or a missing token. Surrounding white space is ignored. A negative zero is read
 // as zero.
 //
 // A percentage is read as the decimal with its exponent lowered by 2
@@ -161,9 +165,13 @@ func (p *valueParser) parse(cell string) (float64, valueKind) {
 		return 0, valueMissing
 	}
 	pct := false
-	if s[len(s)-1] == '%' {
+	switch {
+	case s[len(s)-1] == '%':
 		pct = true
 		s = strings.TrimSpace(s[:len(s)-1])
+	case strings.HasSuffix(s, fullWidthPercent):
+		pct = true
+		s = strings.TrimSpace(s[:len(s)-len(fullWidthPercent)])
 	}
 	d, ok := scanDecimal(s)
 	if !ok {
