@@ -238,7 +238,7 @@ func TestImportInvalidWritesNothing(t *testing.T) {
 		t.Fatalf("err = %v, want a diag.List", err)
 	}
 	msg := err.Error()
-	for _, want := range []string{"metrics.csv:3:1: row has 5 fields", "metrics.csv:4:11: unparseable number \"abc\""} {
+	for _, want := range []string{"metrics.csv:3:1: row has 5 fields", "metrics.csv:4:11: metric \"x\": unparseable number \"abc\""} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("errors %q lack %q", msg, want)
 		}
