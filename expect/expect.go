@@ -319,8 +319,19 @@ func check(b *batch.Batch, x Expectation, tol float64) []Failure {
 	if x.Rank != nil && r.Rank != *x.Rank {
 		fail("rank = %d, want %d", r.Rank, *x.Rank)
 	}
-	if x.Grade != nil && r.Grade != *x.Grade {
-		fail("grade = %q, want %q", r.Grade, *x.Grade)
+	if x.Grade != nil {
+		known := false
+		var names []string
+		for _, g := range b.Project.Set.Grades {
+			known = known || g.Name == *x.Grade
+			names = append(names, g.Name)
+		}
+		switch {
+		case !known:
+			fail("expected grade %q is not a grade of the set (grades: %s)", *x.Grade, strings.Join(names, ", "))
+		case r.Grade != *x.Grade:
+			fail("grade = %q, want %q", r.Grade, *x.Grade)
+		}
 	}
 	if x.Vetoed != nil && r.Vetoed != *x.Vetoed {
 		fail("vetoed = %v, want %v", r.Vetoed, *x.Vetoed)
