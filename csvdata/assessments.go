@@ -34,8 +34,8 @@ type Assessment struct {
 // order. Rows whose score cell is a missing token are not kept.
 type Assessments struct {
 	Rows []Assessment
-	// Warnings: a file read as GB18030, a file without rows, rows without a
-	// score.
+	// Warnings: a file read as GB18030, blank rows skipped, a file without
+	// rows, rows without a score.
 	Warnings []diag.Warning
 }
 
@@ -92,7 +92,9 @@ var assessmentColumns = []string{"period", "item", "subject", "rater", "role", "
 // outside the item's scale; or it repeats a (period, item, subject, rater)
 // of an earlier row (the error names that row). A score cell that is empty,
 // NA, N/A, - or null means the rater gave no score: the row is skipped, with
-// one warning per file.
+// one warning per file. A blank row (every cell empty or white space, as
+// Excel writes ",,,,,") is skipped, with one warning per file listing the
+// lines of the first five.
 //
 // Every problem is reported at once, sorted, as a diag.List of
 // file:line:col errors (columns count runes from 1); on error the result is
@@ -271,6 +273,7 @@ func (p *asmtParser) parse(text []byte, out *Assessments) {
 	seen := map[asmtKey]int{}
 	var firstPeriod dataset.Period
 	firstLine, rows, skipped, firstSkipped := 0, 0, 0, 0
+	var blank blankRows
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -280,8 +283,12 @@ func (p *asmtParser) parse(text []byte, out *Assessments) {
 			p.csvError(err)
 			return
 		}
-		rows++
 		line, _ := r.FieldPos(0)
+		if isBlankRow(rec) {
+			blank.add(line)
+			continue
+		}
+		rows++
 		if len(rec) != len(header) {
 			p.errorf(line, 0, "row has %d fields but the header has %d: quote cells that contain commas (\"a,b\") and check for missing or extra commas", len(rec), len(header))
 			continue
@@ -402,6 +409,9 @@ func (p *asmtParser) parse(text []byte, out *Assessments) {
 				Role: it.Roles[role].Role, Score: x},
 			Pos: diag.Pos{File: p.name, Line: line, Col: 1},
 		})
+	}
+	if w, ok := blank.warning(p.name); ok {
+		out.Warnings = append(out.Warnings, w)
 	}
 	if rows == 0 {
 		out.Warnings = append(out.Warnings, diag.Warning{Pos: diag.Pos{File: p.name}, Msg: "assessments file has no rows"})

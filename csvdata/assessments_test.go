@@ -98,6 +98,42 @@ func TestParseAssessmentsEmptyBody(t *testing.T) {
 
 const asmtHeader = "period,item,subject,rater,role,score\n"
 
+func TestParseAssessmentsBlankRows(t *testing.T) {
+	tests := []struct {
+		name     string
+		data     string
+		rows     int
+		warnings []string
+	}{
+		{"Excel blank rows", asmtHeader + ",,,,,\n2024,satisfaction,gov_a,p1,public,50\n , ,,\t,,\n,,,,,\n", 1,
+			[]string{"f.csv: 3 blank rows skipped (lines 2, 4, 5)"}},
+		{"one blank row", "note," + asmtHeader + ",2024,satisfaction,gov_a,p1,public,50\n,,,,,,\n", 1,
+			[]string{"f.csv: 1 blank row skipped (line 3)"}},
+		{"only blank rows", asmtHeader + ",,,,,\n", 0,
+			[]string{"f.csv: 1 blank row skipped (line 2)", "f.csv: assessments file has no rows"}},
+		{"many blank rows", asmtHeader + "2024,satisfaction,gov_a,p1,public,50\n" + strings.Repeat(",,,,,\n", 6), 1,
+			[]string{"f.csv: 6 blank rows skipped (lines 3, 4, 5, 6, 7, …)"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := csvdata.ParseAssessments("f.csv", []byte(tc.data), asmtItems, asmtSubjects)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(a.Rows) != tc.rows {
+				t.Errorf("got %d rows, want %d", len(a.Rows), tc.rows)
+			}
+			var ws []string
+			for _, w := range a.Warnings {
+				ws = append(ws, w.String())
+			}
+			if got, want := strings.Join(ws, "\n"), strings.Join(tc.warnings, "\n"); got != want {
+				t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
 func TestParseAssessmentsBad(t *testing.T) {
 	tests := []struct {
 		name string
@@ -138,6 +174,7 @@ func TestParseAssessmentsBad(t *testing.T) {
 			`f.csv:2:35: score "８７" is not a number: full-width digits (U+FF18); type the number with ASCII digits`},
 		{"score-full-width-period", asmtHeader + "2024,satisfaction,gov_a,p1,public,87．5\n",
 			`f.csv:2:35: score "87．5" is not a number: full-width period "．" (U+FF0E); type the ASCII period "." as the decimal point`},
+		{"blank-row-then-error", asmtHeader + ",,,,,\n2024,satisfaction,gov_a,p1,public,x\n", `f.csv:3:35: score "x" is not a number`},
 		{"rune-columns", asmtHeader + "2024,satisfaction,gov_a,张三丰,public,x\n", `f.csv:2:36: score "x" is not a number`},
 		{"not-utf8-nor-gb18030", asmtHeader + "2024,satisfaction,gov_a,p1,public,50\n2024,sat\xff", "f.csv:3:9: file is neither UTF-8 nor GB18030"},
 	}

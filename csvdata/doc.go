@@ -4,16 +4,25 @@
 // Loading succeeds or fails as a whole. On invalid data Load and Parse return
 // a nil dataset and a diag.List holding every problem found in every file,
 // each at file:line:col (columns count runes, from 1) with a message that
-// says what is wrong and how to fix it. Warnings (a file read as GB18030, a
-// metrics file without rows) go to Dataset.Warnings.
+// says what is wrong and how to fix it. Warnings (a file read as GB18030,
+// blank rows skipped, a metrics file without rows) go to Dataset.Warnings.
 //
 // # Files
 //
 // All files are CSV as in RFC 4180 (encoding/csv: quoted cells may hold
-// commas, quotes doubled, line breaks; blank lines are skipped). The first
-// row is the header; its names are trimmed of white space and compared
-// case-sensitively; an empty or duplicate name is an error. A file is UTF-8,
-// with or without a byte order mark. A file that is not valid UTF-8 but
+// commas, quotes doubled, line breaks; empty lines are skipped). A blank
+// row — one whose cells are all empty or white space, like the ",,,,," that
+// Excel writes for a formatted but empty row, whatever its number of cells —
+// is skipped too, in subjects.csv, metrics files (both layouts) and
+// assessments files alike, with one warning per file that counts them and
+// lists the lines of the first five: "m.csv: 3 blank rows skipped (lines
+// 12, 40, 41)", "… (lines 3, 4, 5, 6, 7, …)" when there are more. Blank
+// rows are not data rows: a subjects file of only blank rows has no
+// subjects.
+//
+// The first row of a file is its header; its names are trimmed of white
+// space and compared case-sensitively; an empty or duplicate name is an
+// error. A file is UTF-8, with or without a byte order mark. A file that is not valid UTF-8 but
 // decodes as GB18030 (what Excel writes on Chinese Windows) is read as
 // GB18030 with a warning positioned at its first byte that is not UTF-8;
 // "decodes" means the decoder produces no U+FFFD replacement character, so a

@@ -98,6 +98,7 @@ type metricFile struct {
 	periods  map[string]periodEntry
 	lastText string
 	last     periodEntry
+	blank    blankRows
 }
 
 func (f *metricFile) at(j int) bpos {
@@ -321,6 +322,13 @@ func (f *metricFile) next(nf int) ([]string, error) {
 			}
 			continue // reported; in the locate pass, dropped
 		}
+		if isBlankRow(rec) {
+			if !f.locate {
+				line, _ := f.r.FieldPos(0)
+				f.blank.add(line)
+			}
+			continue
+		}
 		if len(rec) != nf {
 			if !f.locate {
 				f.l.fieldCountError(f.i, f.r, len(rec), nf)
@@ -341,7 +349,7 @@ func (f *metricFile) wide(nf, sc, pc int, names []string, cols []int) error {
 	for {
 		rec, err := f.next(nf)
 		if rec == nil || err != nil {
-			f.noRows(rows)
+			f.done(rows)
 			return err
 		}
 		rows++
@@ -376,7 +384,7 @@ func (f *metricFile) long(nf, sc, pc, mc, vc int) error {
 	for {
 		rec, err := f.next(nf)
 		if rec == nil || err != nil {
-			f.noRows(rows)
+			f.done(rows)
 			return err
 		}
 		rows++
@@ -403,10 +411,18 @@ func (f *metricFile) long(nf, sc, pc, mc, vc int) error {
 	}
 }
 
-// noRows warns about a metrics file without data rows.
-func (f *metricFile) noRows(rows int) {
-	if rows == 0 && !f.locate {
-		f.l.warnings = append(f.l.warnings, diag.Warning{Pos: diag.Pos{File: f.l.srcs[f.i].name}, Msg: "metrics file has no data rows"})
+// done records the warnings of a file read to its end: blank rows skipped,
+// no data rows (blank rows are not data rows).
+func (f *metricFile) done(rows int) {
+	if f.locate {
+		return
+	}
+	name := f.l.srcs[f.i].name
+	if w, ok := f.blank.warning(name); ok {
+		f.l.warnings = append(f.l.warnings, w)
+	}
+	if rows == 0 {
+		f.l.warnings = append(f.l.warnings, diag.Warning{Pos: diag.Pos{File: name}, Msg: "metrics file has no data rows"})
 	}
 }
 

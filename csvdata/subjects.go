@@ -74,7 +74,8 @@ func (l *loader) subjects() error {
 	var subjects []dataset.Subject
 	var rows []subjectRow
 	first := map[string]int{} // id → index in subjects
-	rowsSeen := 0
+	rowsSeen := 0             // rows other than blank ones
+	var blank blankRows
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -85,6 +86,11 @@ func (l *loader) subjects() error {
 				return err
 			}
 			rowsSeen++
+			continue
+		}
+		if isBlankRow(rec) {
+			line, _ := r.FieldPos(0)
+			blank.add(line)
 			continue
 		}
 		rowsSeen++
@@ -140,6 +146,9 @@ func (l *loader) subjects() error {
 		first[id] = len(subjects)
 		subjects = append(subjects, s)
 		rows = append(rows, row)
+	}
+	if w, ok := blank.warning(l.srcs[file].name); ok {
+		l.warnings = append(l.warnings, w)
 	}
 	if rowsSeen == 0 {
 		l.errorf(bpos{file: file, line: hpos[0].line, col: 1}, "no subjects: add one row per subject below the header")
