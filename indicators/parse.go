@@ -58,7 +58,7 @@ func ParsePartial(filename string, src []byte) (*Set, error) {
 	body := bytes.TrimPrefix(src, []byte("\ufeff"))
 	f, err := parseYAML(body)
 	if err != nil {
-		r.syntaxError(err)
+		r.syntaxError(err, body)
 		return nil, r.errs.Err()
 	}
 	var top ast.Node
@@ -98,17 +98,49 @@ func parseYAML(src []byte) (f *ast.File, err error) {
 	return parser.ParseBytes(src, 0, parser.AllowDuplicateMapKey())
 }
 
-// syntaxError records a YAML syntax error at its token.
-func (r *reader) syntaxError(err error) {
+// syntaxError records a YAML syntax error at its token; src is the parsed
+// text, from which the error's line is read for syntaxHints.
+func (r *reader) syntaxError(err error, src []byte) {
 	var te interface {
 		GetToken() *token.Token
 		GetMessage() string
 	}
 	if errors.As(err, &te) {
-		r.errorf(r.tokPos(te.GetToken()), "YAML syntax error: %s", te.GetMessage())
+		at := r.tokPos(te.GetToken())
+		r.errorf(at, "YAML syntax error: %s%s", te.GetMessage(), syntaxHints(src, at.Line))
 		return
 	}
 	r.errorf(diag.Pos{File: r.file, Line: 1, Col: 1}, "YAML syntax error: %v", err)
+}
+
+// syntaxHints returns, for a syntax error on line (from 1) of src, a hint
+// for each character on that line that YAML does not take in place of an
+// ASCII one — a full-width colon U+FF1A, a full-width space U+3000 (both
+// typed by Chinese input methods), a tab in the indentation — each as
+// "; <what> on this line: <what to type>", or "" when there is none.
+func syntaxHints(src []byte, line int) string {
+	text := src
+	for i := 1; i < line; i++ {
+		nl := bytes.IndexByte(text, '\n')
+		if nl < 0 {
+			return ""
+		}
+		text = text[nl+1:]
+	}
+	if nl := bytes.IndexByte(text, '\n'); nl >= 0 {
+		text = text[:nl]
+	}
+	var b strings.Builder
+	if bytes.ContainsRune(text, '\uFF1A') {
+		b.WriteString(`; full-width colon "：" (U+FF1A) on this line: YAML needs an ASCII colon ":"`)
+	}
+	if bytes.ContainsRune(text, '\u3000') {
+		b.WriteString(`; full-width space (U+3000) on this line: YAML needs ASCII spaces " " to indent and to separate`)
+	}
+	if indent := text[:len(text)-len(bytes.TrimLeft(text, " \t"))]; bytes.IndexByte(indent, '\t') >= 0 {
+		b.WriteString(`; tab (U+0009) in the indentation of this line: YAML indents with spaces only`)
+	}
+	return b.String()
 }
 
 // set reads the top-level mapping into s.
