@@ -111,50 +111,74 @@ func (s *scorer) aggregateMean(k int, kids, members []int, w []float64) {
 	for _, i := range members {
 		base := i * s.stride
 		vals, wts := s.vals[base:base+s.stride], s.wts[base:base+s.stride]
-		var sumw float64
-		for j, c := range kids {
-			if wj := w[j]; wj > 0 && !math.IsNaN(vals[c]) {
-				sumw += wj
-			}
-		}
-		if sumw == 0 {
-			continue
-		}
-		var acc float64
-		bad := -1
-		for j, c := range kids {
-			wj, v := w[j], vals[c]
-			if !(wj > 0) || math.IsNaN(v) {
-				continue
-			}
-			wn := wj / sumw
-			wts[c] = wn
-			if !geo {
-				acc += wn * v
-			} else if v <= 0 {
-				bad = j
-			} else {
-				acc += wn * math.Log(v)
-			}
-		}
+		acc, bad := weightedMean(w, vals, kids, geo, wts)
 		if bad >= 0 {
-			for _, c := range kids {
-				wts[c] = 0
-			}
 			ch := node.Children[bad]
 			s.warns = append(s.warns, diag.Warning{Pos: node.Pos, Group: s.res.Groups[s.groupOf[i]].Label,
 				Subject: s.in.Subjects[i].ID, Node: s.nodeID(k),
 				Msg: fmt.Sprintf("geometric aggregate over %q = %v ≤ 0; the node is missing", ch.ID, vals[ch.Index])})
 			continue
 		}
-		if geo {
-			acc = math.Exp(acc)
+		if math.IsNaN(acc) {
+			continue
 		}
 		if node.Round >= 0 {
 			acc = Round(acc, node.Round)
 		}
 		vals[k] = acc
 	}
+}
+
+// weightedMean aggregates the children kids[j] (indices into vals) with
+// relative weights w[j] over those that take part (weight > 0, value
+// present), SPEC §4.5:
+//
+//	arithmetic  Σ wⱼvⱼ / Σ wⱼ
+//	geometric   exp(Σ wⱼ ln vⱼ / Σ wⱼ)
+//
+// which is Σ ŵⱼvⱼ with the normalised weights ŵⱼ = wⱼ/Σw; dividing once at
+// the end keeps exact results exact (children all at 100 give 100, not
+// 99.99999999999999). It returns NaN when no child takes part, and for a
+// geometric mean over a value ≤ 0 NaN and that child's index j (else -1).
+// When wts is not nil it receives the normalised weights of the children
+// that took part (all 0 on failure).
+func weightedMean(w, vals []float64, kids []int, geo bool, wts []float64) (float64, int) {
+	var sumw, acc float64
+	for j, c := range kids {
+		wj, v := w[j], vals[c]
+		if !(wj > 0) || math.IsNaN(v) {
+			continue
+		}
+		if geo && v <= 0 {
+			if wts != nil {
+				for _, c := range kids {
+					wts[c] = 0
+				}
+			}
+			return math.NaN(), j
+		}
+		sumw += wj
+		if geo {
+			acc += wj * math.Log(v)
+		} else {
+			acc += wj * v
+		}
+	}
+	if sumw == 0 {
+		return math.NaN(), -1
+	}
+	if wts != nil {
+		for j, c := range kids {
+			if wj := w[j]; wj > 0 && !math.IsNaN(vals[c]) {
+				wts[c] = wj / sumw
+			}
+		}
+	}
+	acc /= sumw
+	if geo {
+		acc = math.Exp(acc)
+	}
+	return acc, -1
 }
 
 // aggregateMCDA computes the TOPSIS or GRA aggregate (SPEC §6) of node row k

@@ -76,6 +76,7 @@ type Workspace struct {
 	pools  map[int][]float64
 	rows   [][]float64
 	cells  []float64
+	kids   []int // child node indices of the node being aggregated
 }
 
 // NewWorkspace returns buffers sized for r.
@@ -410,41 +411,19 @@ func (r *Rescorer) aggregate(k, g int, v Variant, ws *Workspace) {
 		r.aggregateMCDA(k, g, agg, w, ws)
 	default:
 		geo := agg == indicators.Geometric
+		kids := ws.kids[:0]
+		for _, ch := range node.Children {
+			kids = append(kids, ch.Index)
+		}
+		ws.kids = kids
 		for _, i := range grp.Members {
 			if !r.pre[i] || !r.applies[i][k] {
 				continue
 			}
 			vals := ws.vals[i*r.stride : (i+1)*r.stride]
-			var sumw float64
-			for j, ch := range node.Children {
-				if wj := w[j]; wj > 0 && !math.IsNaN(vals[ch.Index]) {
-					sumw += wj
-				}
-			}
-			if sumw == 0 {
+			acc, _ := weightedMean(w, vals, kids, geo, nil)
+			if math.IsNaN(acc) {
 				continue
-			}
-			var acc float64
-			bad := false
-			for j, ch := range node.Children {
-				wj, x := w[j], vals[ch.Index]
-				if !(wj > 0) || math.IsNaN(x) {
-					continue
-				}
-				wn := wj / sumw
-				if !geo {
-					acc += wn * x
-				} else if x <= 0 {
-					bad = true
-				} else {
-					acc += wn * math.Log(x)
-				}
-			}
-			if bad {
-				continue
-			}
-			if geo {
-				acc = math.Exp(acc)
 			}
 			if node.Round >= 0 {
 				acc = Round(acc, node.Round)
