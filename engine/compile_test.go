@@ -253,3 +253,39 @@ func TestInputsAndTrace(t *testing.T) {
 		}
 	}
 }
+
+func TestTraceAdjustment(t *testing.T) {
+	ds := testData(2, []string{"gov", "party"}, map[string][]float64{
+		"awards@2024": {1, nanv}, "accidents@2024": {0, 2},
+	})
+	set := spec{
+		leaves: []string{"x: awards"},
+		points: []string{"bonus: awards * 2"},
+		when:   []string{"veto: accidents > 0 and awards >= 0"},
+	}.build()
+	p, err := Compile(set, Schema{Metrics: ds.Metrics()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := p.Evaluate(context.Background(), ds, mustPeriod("2024"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		adj, subject int
+		want         []Input
+	}{
+		{0, 0, []Input{{Name: "awards", Value: 1}}},
+		{1, 1, []Input{{Name: "accidents", Value: 2}, {Name: "awards", Value: nanv}}},
+	} {
+		got := p.TraceAdjustment(ds, v, tc.subject, tc.adj)
+		if len(got) != len(tc.want) {
+			t.Fatalf("TraceAdjustment(%d, %d) = %+v", tc.subject, tc.adj, got)
+		}
+		for i := range got {
+			if got[i].Name != tc.want[i].Name || !close(got[i].Value, tc.want[i].Value) {
+				t.Errorf("TraceAdjustment(%d, %d)[%d] = %+v, want %+v", tc.subject, tc.adj, i, got[i], tc.want[i])
+			}
+		}
+	}
+}

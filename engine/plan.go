@@ -152,7 +152,30 @@ type Input struct {
 // of ds: derived metrics come from v.Derived and v.PrevDerived, assessment
 // items from v.Assess.
 func (p *Plan) Trace(ds *dataset.Dataset, v *Values, subject int, leaf int) []Input {
-	pr := p.leaves[leaf]
+	return p.trace(p.leaves[leaf], ds, v, subject)
+}
+
+// TraceAdjustment is Trace for adjustment adj (a Set.Adjustments index):
+// the inputs of its `when` condition and of its `points`, in that order,
+// each once. A subject appealing a veto sees the values that decided it.
+func (p *Plan) TraceAdjustment(ds *dataset.Dataset, v *Values, subject int, adj int) []Input {
+	var out []Input
+	seen := map[string]bool{}
+	for _, pr := range []*program{p.when[adj], p.points[adj]} {
+		if pr == nil {
+			continue
+		}
+		for _, in := range p.trace(pr, ds, v, subject) {
+			if !seen[in.Name] {
+				seen[in.Name] = true
+				out = append(out, in)
+			}
+		}
+	}
+	return out
+}
+
+func (p *Plan) trace(pr *program, ds *dataset.Dataset, v *Values, subject int) []Input {
 	out := make([]Input, len(pr.inputs))
 	for i, in := range pr.inputs {
 		ref := p.inputs[in]

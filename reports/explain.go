@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/engine"
 	"github.com/govscore/govscore/indicators"
 	"github.com/govscore/govscore/scoring"
 )
@@ -177,15 +178,7 @@ func (e *explainer) leaf(n *indicators.Node, depth int) {
 	in := ind + "    "
 	e.printf("%sexpr: %s\n", in, strings.TrimSpace(n.Expr.Text))
 	if inputs := e.b.Project.Plan.Trace(e.b.Project.Data, e.b.Values, e.si, n.LeafIndex); len(inputs) > 0 {
-		parts := make([]string, len(inputs))
-		for i, x := range inputs {
-			v := num(x.Value)
-			if x.IsText {
-				v = strconv.Quote(x.Text)
-			}
-			parts[i] = x.Name + " = " + v
-		}
-		e.printf("%sinputs: %s\n", in, strings.Join(parts, ", "))
+		e.printf("%sinputs: %s\n", in, inputList(inputs))
 		for _, x := range inputs {
 			if item, ok := strings.CutPrefix(x.Name, "assess."); ok && e.b.Assess != nil {
 				if it := e.b.Assess.Item(item); it != nil {
@@ -332,6 +325,9 @@ func (e *explainer) adjustments() {
 			e.printf(" — not applied: the subject is unrated")
 		}
 		e.printf("\n")
+		if ins := e.b.Project.Plan.TraceAdjustment(e.b.Project.Data, e.b.Values, e.si, a); len(ins) > 0 {
+			e.printf("      inputs: %s\n", inputList(ins))
+		}
 	}
 }
 
@@ -348,6 +344,19 @@ func (e *explainer) grade() {
 		return
 	}
 	e.printf("\nGrade: %s\n  %s\n", e.r.Grade, e.r.GradeReason)
+}
+
+// inputList formats expression inputs as "name = value, …".
+func inputList(inputs []engine.Input) string {
+	parts := make([]string, len(inputs))
+	for i, x := range inputs {
+		v := num(x.Value)
+		if x.IsText {
+			v = strconv.Quote(x.Text)
+		}
+		parts[i] = x.Name + " = " + v
+	}
+	return strings.Join(parts, ", ")
 }
 
 // bound formats an optional limit, or inf when there is none.
