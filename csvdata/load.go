@@ -95,12 +95,23 @@ type loader struct {
 	ids       []string // sorted subject ids, for suggestions
 	budget    int      // candidate comparisons left for suggestions
 	suggest   map[string]string
+	// unknown counts the rows naming each unknown subject id after the
+	// first, which alone carries the error (one typo, one message).
+	unknown map[string]*unknownSubject
 
 	metrics metricState
 }
 
+// unknownSubject is the error of an unknown subject id and the number of
+// further rows that name it.
+type unknownSubject struct {
+	err  int // index in loader.errs
+	more int
+}
+
 func load(srcs []*source, opt Options) (*dataset.Dataset, error) {
-	l := &loader{opt: opt, srcs: srcs, budget: suggestBudget, suggest: map[string]string{}, encFailed: make([]bool, len(srcs))}
+	l := &loader{opt: opt, srcs: srcs, budget: suggestBudget, suggest: map[string]string{}, encFailed: make([]bool, len(srcs)),
+		unknown: map[string]*unknownSubject{}}
 	l.metrics.init()
 	for i, s := range srcs {
 		gb, bad, err := s.detect()
@@ -250,6 +261,15 @@ func (l *loader) didYouMean(id string) string {
 // finish resolves the byte columns of every error to rune columns and
 // returns the sorted list.
 func (l *loader) finish() (diag.List, error) {
+	for _, u := range l.unknown {
+		if u.more > 0 {
+			row := "rows name"
+			if u.more == 1 {
+				row = "row names"
+			}
+			l.errs[u.err].msg += fmt.Sprintf(" (%d more %s it)", u.more, row)
+		}
+	}
 	want := make([]map[int][]int, len(l.srcs))
 	add := func(p bpos) {
 		if p.col <= 1 || p.exact {

@@ -284,10 +284,9 @@ c.csv:2:9: duplicate value for subject "s1", metric "y", period 2024 (first give
 			name:     "unknown subject",
 			subjects: okSubjects,
 			metrics:  []csvdata.NamedData{nd("m.csv", "subject,period,a\ncty,2024,1\nzzz,2024,2\n ,2024,3\ncty,2023,4\n")},
-			want: `m.csv:2:1: unknown subject "cty" (did you mean "city"?): every subject must be listed in subjects.csv
+			want: `m.csv:2:1: unknown subject "cty" (did you mean "city"?): every subject must be listed in subjects.csv (1 more row names it)
 m.csv:3:1: unknown subject "zzz": every subject must be listed in subjects.csv
-m.csv:4:1: empty subject: give the id of a subject in subjects.csv
-m.csv:5:1: unknown subject "cty" (did you mean "city"?): every subject must be listed in subjects.csv`,
+m.csv:4:1: empty subject: give the id of a subject in subjects.csv`,
 		},
 		{
 			name:     "bad header row",

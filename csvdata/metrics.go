@@ -120,7 +120,10 @@ func (f *metricFile) subject(rec []string, j int) (int, bool) {
 	}
 	if id == "" {
 		l.errorf(f.at(j), "empty subject: give the id of a subject in subjects.csv")
+	} else if u := l.unknown[id]; u != nil {
+		u.more++
 	} else {
+		l.unknown[id] = &unknownSubject{err: len(l.errs)}
 		l.errorf(f.at(j), "unknown subject %q%s: every subject must be listed in subjects.csv", id, l.didYouMean(id))
 	}
 	return 0, false
