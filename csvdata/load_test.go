@@ -281,6 +281,12 @@ m.csv:3:1: row has 2 fields but the header has 3: quote cells that contain comma
 c.csv:2:9: duplicate value for subject "s1", metric "y", period 2024 (first given at a.csv:3:11): give each subject, period and metric once across all metric files`,
 		},
 		{
+			name:     "wide row pasted twice is one error",
+			subjects: okSubjects,
+			metrics:  []csvdata.NamedData{nd("m.csv", "subject,period,a,b,c\ncity,2024,1,2,3\ncity,2024,1,2,3\n")},
+			want:     `m.csv:3:11: duplicate values for subject "city", period 2024: 3 metrics ("a", "b", "c") were first given on the row at m.csv:2:11: give each subject, period and metric once across all metric files`,
+		},
+		{
 			name:     "unknown subject",
 			subjects: okSubjects,
 			metrics:  []csvdata.NamedData{nd("m.csv", "subject,period,a\ncty,2024,1\nzzz,2024,2\n ,2024,3\ncty,2023,4\n")},

@@ -452,10 +452,43 @@ func (l *loader) locateDuplicates() error {
 			return err
 		}
 	}
+	// A row repeated whole (a wide row pasted twice) is one error naming its
+	// metrics, not one per cell: duplicates on one line whose first places
+	// share one line are grouped.
+	type rowKey struct {
+		file, line, firstFile, firstLine, subj int
+		period                                 dataset.Period
+	}
+	groups := map[rowKey][]dupRec{}
+	var order []rowKey
 	for _, d := range dups {
 		first := d.col.locate[d.subj]
-		msg := fmt.Sprintf("duplicate value for subject %q, metric %q, period %s (first given at %s): give each subject, period and metric once across all metric files",
-			l.ds.Subjects[d.subj].ID, d.col.metric, d.col.period, refMark)
+		k := rowKey{d.pos.file, d.pos.line, first.file, first.line, d.subj, d.col.period}
+		if groups[k] == nil {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], d)
+	}
+	for _, k := range order {
+		g := groups[k]
+		d := g[0]
+		first := d.col.locate[d.subj]
+		if len(g) == 1 {
+			msg := fmt.Sprintf("duplicate value for subject %q, metric %q, period %s (first given at %s): give each subject, period and metric once across all metric files",
+				l.ds.Subjects[d.subj].ID, d.col.metric, d.col.period, refMark)
+			l.errorRef(d.pos, first, msg)
+			continue
+		}
+		var names []string
+		for i, x := range g {
+			if i == 5 {
+				names = append(names, fmt.Sprintf("… %d more", len(g)-5))
+				break
+			}
+			names = append(names, strconv.Quote(x.col.metric))
+		}
+		msg := fmt.Sprintf("duplicate values for subject %q, period %s: %d metrics (%s) were first given on the row at %s: give each subject, period and metric once across all metric files",
+			l.ds.Subjects[d.subj].ID, d.col.period, len(g), strings.Join(names, ", "), refMark)
 		l.errorRef(d.pos, first, msg)
 	}
 	return nil
