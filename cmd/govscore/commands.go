@@ -72,6 +72,7 @@ func cmdExplain(ctx context.Context, e *env, args []string) error {
 
 func cmdInit(ctx context.Context, e *env, args []string) error {
 	fset := newFlags(e, "init")
+	lang := fset.String("lang", "zh", "`language` of the starter project: comments, names, kinds and grades (zh or en)")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
@@ -79,22 +80,29 @@ func cmdInit(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("want exactly one DIR")
 	}
+	if err := checkLang(*lang); err != nil {
+		return err
+	}
+	root, err := template.Project(*lang)
+	if err != nil {
+		return usagef("%v", err)
+	}
 	dir := pos[0]
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return usagef("%s exists and is not empty; choose a new directory", dir)
 	}
-	err = fs.WalkDir(template.FS, ".", func(path string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(root, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if path == "." || strings.HasSuffix(path, ".go") {
+		if path == "." {
 			return nil
 		}
 		target := filepath.Join(dir, filepath.FromSlash(path))
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
 		}
-		data, err := template.FS.ReadFile(path)
+		data, err := fs.ReadFile(root, path)
 		if err != nil {
 			return err
 		}
