@@ -37,7 +37,7 @@ type env struct {
 
 func commands() []command {
 	return []command{
-		{"init", "DIR", "scaffold a working project (small indicator set + sample data)", cmdInit},
+		{"init", "DIR [--lang zh|en]", "scaffold a working project (small indicator set + sample data, in Chinese or English)", cmdInit},
 		{"validate", "DIR", "check YAML, expressions and data; print every problem; write nothing", cmdValidate},
 		{"run", "DIR [-o OUT] [--period P] [--format csv,json,html,xlsx,md] [--lang zh|en]", "run a batch and write its outputs", cmdRun},
 		{"explain", "DIR --subject ID [--period P]", "show how a subject's score was built", cmdExplain},

@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	govscore init DIR                      scaffold a working project
+//	govscore init DIR [--lang zh|en]      scaffold a working project
 //	govscore validate DIR                  check YAML, expressions and data; write nothing
 //	govscore run DIR [-o OUT] [--period P] [--format csv,json,html,xlsx,md] [--lang zh|en]
 //	govscore report OUT [--format html,xlsx,md] [--lang zh|en]   re-render from OUT/results.json
