@@ -4,12 +4,18 @@
 //
 // Usage:
 //
-//	govscore init DIR [--lang zh|en]      scaffold a working project
+//	govscore init DIR [--lang zh|en]       scaffold a working project
 //	govscore validate DIR                  check YAML, expressions and data; write nothing
 //	govscore run DIR [-o OUT] [--period P] [--format csv,json,html,xlsx,md] [--lang zh|en]
-//	govscore report OUT [--format html,xlsx,md] [--lang zh|en]   re-render from OUT/results.json
+//	                 [--uncertainty N --seed S] [--analysis auto|on|off] [--db URL]
 //	govscore explain DIR --subject ID [--period P]
 //	govscore test DIR                      run the expectations in DIR/tests.yaml
+//	govscore analyse DIR [--json] [--uncertainty N --seed S]
+//	govscore assess DIR [--period P]       assessment reliability report
+//	govscore report OUT [--format html,xlsx,md,csv] [--lang zh|en] [-o DIR]
+//	govscore report --batch ID [--db URL] [-o DIR]
+//	govscore db migrate | import DIR [--db URL]
+//	govscore batch list | show ID | approve ID | publish ID | diff A B [--db URL]
 //	govscore gen DIR --subjects N --leaves M [--seed S]   write a synthetic project
 //
 // Flags may come before or after DIR. Instead of DIR, the files may be named
