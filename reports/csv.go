@@ -25,18 +25,11 @@ var IndicatorsHeader = []string{"subject", "indicator", "raw", "value", "status"
 func WriteResultsCSV(w io.Writer, b *batch.Batch) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	comps := b.Composites()
-	var line []byte
-	for i, h := range ResultsHeader {
-		if i > 0 {
-			line = append(line, ',')
-		}
-		line = append(line, h...)
+	ids := make([]string, len(comps))
+	for i, n := range comps {
+		ids[i] = n.ID
 	}
-	for _, n := range comps {
-		line = append(line, ',')
-		line = appendCSVField(line, n.ID)
-	}
-	line = append(line, '\n')
+	line := appendHeader(nil, append(append([]string(nil), ResultsHeader...), ids...))
 	if _, err := bw.Write(line); err != nil {
 		return err
 	}
@@ -55,6 +48,17 @@ func WriteResultsCSV(w io.Writer, b *batch.Batch) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// appendHeader appends a CSV header line of the given column names.
+func appendHeader(line []byte, names []string) []byte {
+	for i, h := range names {
+		if i > 0 {
+			line = append(line, ',')
+		}
+		line = appendCSVField(line, h)
+	}
+	return append(line, '\n')
 }
 
 // resultRow is the fixed part of a results.csv row.
@@ -103,15 +107,7 @@ func appendResultRow(line []byte, r resultRow) []byte {
 // in parallel chunks and written in order.
 func WriteIndicatorsCSV(w io.Writer, b *batch.Batch) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
-	head := []byte{}
-	for i, h := range IndicatorsHeader {
-		if i > 0 {
-			head = append(head, ',')
-		}
-		head = append(head, h...)
-	}
-	head = append(head, '\n')
-	if _, err := bw.Write(head); err != nil {
+	if _, err := bw.Write(appendHeader(nil, IndicatorsHeader)); err != nil {
 		return err
 	}
 	leaves := b.Project.Set.Leaves

@@ -12,23 +12,14 @@ import (
 func WriteViewResultsCSV(w io.Writer, v *View) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	var comps []int
+	names := append([]string(nil), ResultsHeader...)
 	for i, n := range v.Nodes {
 		if !n.Leaf {
 			comps = append(comps, i)
+			names = append(names, n.ID)
 		}
 	}
-	var line []byte
-	for i, h := range ResultsHeader {
-		if i > 0 {
-			line = append(line, ',')
-		}
-		line = append(line, h...)
-	}
-	for _, i := range comps {
-		line = append(line, ',')
-		line = appendCSVField(line, v.Nodes[i].ID)
-	}
-	line = append(line, '\n')
+	line := appendHeader(nil, names)
 	if _, err := bw.Write(line); err != nil {
 		return err
 	}
@@ -51,14 +42,7 @@ func WriteViewResultsCSV(w io.Writer, v *View) error {
 // WriteIndicatorsCSV writes it from the batch.
 func WriteViewIndicatorsCSV(w io.Writer, v *View) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
-	var line []byte
-	for i, h := range IndicatorsHeader {
-		if i > 0 {
-			line = append(line, ',')
-		}
-		line = append(line, h...)
-	}
-	line = append(line, '\n')
+	line := appendHeader(nil, IndicatorsHeader)
 	if _, err := bw.Write(line); err != nil {
 		return err
 	}
