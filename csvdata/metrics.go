@@ -297,7 +297,7 @@ func (l *loader) metricFile(i int, locate bool) error {
 			bad = true // a duplicate, reported
 			continue
 		}
-		if !validMetricName(h) {
+		if !dataset.IsIdentifier(h) {
 			l.errorf(hpos[j], "invalid metric name %q: use letters, digits and _, not starting with a digit", h)
 			bad = true
 			continue
@@ -396,7 +396,7 @@ func (f *metricFile) long(nf, sc, pc, mc, vc int) error {
 		name := strings.TrimSpace(rec[mc])
 		ok, seen := valid[name]
 		if !seen {
-			ok = validMetricName(name)
+			ok = dataset.IsIdentifier(name)
 			valid[strings.Clone(name)] = ok
 		}
 		if !ok && !f.locate {

@@ -228,20 +228,3 @@ func (p *valueParser) shiftExp(s string, expAt int) string {
 	p.scratch = b
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
-
-// validMetricName reports whether name matches [A-Za-z_][A-Za-z0-9_]*.
-func validMetricName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c == '_', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
-		case c >= '0' && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
-}

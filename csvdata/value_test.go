@@ -2,6 +2,7 @@ package csvdata
 
 import (
 	"fmt"
+	"github.com/govscore/govscore/dataset"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -122,8 +123,8 @@ func TestValidMetricName(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := validMetricName(tt.in); got != tt.want {
-				t.Errorf("validMetricName(%q) = %v, want %v", tt.in, got, tt.want)
+			if got := dataset.IsIdentifier(tt.in); got != tt.want {
+				t.Errorf("IsIdentifier(%q) = %v, want %v", tt.in, got, tt.want)
 			}
 		})
 	}

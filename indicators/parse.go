@@ -287,7 +287,7 @@ func (r *reader) metrics(f *field) []*Metric {
 		mf.used = true
 		mt := &Metric{Name: mf.key, Pos: mf.keyPos}
 		switch {
-		case !isIdent(mf.key):
+		case !dataset.IsIdentifier(mf.key):
 			r.errorf(mf.keyPos, "metric name %q is not an identifier; use letters, digits and '_', not starting with a digit", mf.key)
 		case reservedNames[mf.key]:
 			r.errorf(mf.keyPos, "metric name %q is reserved in expressions; choose another name", mf.key)

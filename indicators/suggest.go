@@ -40,23 +40,6 @@ func suggest(s string, candidates []string) string {
 	return best
 }
 
-// isIdent reports whether s matches [A-Za-z_][A-Za-z0-9_]*.
-func isIdent(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '_', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
-		case c >= '0' && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 // isSetID reports whether s matches [a-z0-9-]+.
 func isSetID(s string) bool {
 	if s == "" {

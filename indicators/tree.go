@@ -6,6 +6,7 @@ import (
 
 	"github.com/goccy/go-yaml/ast"
 
+	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/diag"
 )
 
@@ -393,7 +394,7 @@ func (r *reader) node(s *Set, raw ast.Node, at diag.Pos, defs *leafSpec, ids map
 
 // checkID validates a node or adjustment id and records it in ids.
 func (r *reader) checkID(id string, f *field, ids map[string]diag.Pos) {
-	if !isIdent(id) {
+	if !dataset.IsIdentifier(id) {
 		r.errorf(f.valuePos(r), "id %q is not an identifier; use letters, digits and '_', not starting with a digit (e.g. dispute_rate)", id)
 		return
 	}
