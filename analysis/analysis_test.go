@@ -96,7 +96,7 @@ func TestAnalyseSmall(t *testing.T) {
 	for l := range set.Leaves {
 		c := make([]float64, 6)
 		for i := range c {
-			c[i] = res.Cells[l][i].Value
+			c[i] = res.Cells[l].At(i).Value
 		}
 		cols = append(cols, c)
 	}

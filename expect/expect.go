@@ -355,7 +355,7 @@ func check(b *batch.Batch, x Expectation, tol float64) []Failure {
 			fail("indicators: %q is not an indicator (leaf) of the set", id)
 			continue
 		}
-		num("indicator "+id, b.Result.Cells[n.LeafIndex][si].Value, orMissing(x.Indicators[id]))
+		num("indicator "+id, b.Result.Cells[n.LeafIndex].At(si).Value, orMissing(x.Indicators[id]))
 	}
 	for _, id := range sortedKeys(x.Raw) {
 		n := byID[id]
@@ -363,7 +363,7 @@ func check(b *batch.Batch, x Expectation, tol float64) []Failure {
 			fail("raw: %q is not an indicator (leaf) of the set", id)
 			continue
 		}
-		num("raw "+id, b.Result.Cells[n.LeafIndex][si].Raw, orMissing(x.Raw[id]))
+		num("raw "+id, b.Result.Cells[n.LeafIndex].At(si).Raw, orMissing(x.Raw[id]))
 	}
 	return fs
 }

@@ -129,7 +129,7 @@ func WriteIndicatorsCSV(w io.Writer, b *batch.Batch) error {
 		for _, si := range order {
 			id = appendCSVField(id[:0], subs[si].ID)
 			for l := range leaves {
-				c := &cells[l][si]
+				c := cells[l].At(si)
 				if !c.Applies {
 					continue
 				}

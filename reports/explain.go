@@ -73,7 +73,7 @@ func (e *explainer) header() {
 	e.printf("Period: %s (previous: %s)   Indicator set: %s version %s\n", e.b.Meta.Period, e.b.Meta.PrevPeriod, set.ID, set.Version)
 	applicable, present := 0, 0
 	for l, leaf := range set.Leaves {
-		c := e.b.Result.Cells[l][e.si]
+		c := e.b.Result.Cells[l].At(e.si)
 		if !c.Applies {
 			continue
 		}
@@ -169,7 +169,7 @@ func aggName(n *indicators.Node) string {
 
 func (e *explainer) leaf(n *indicators.Node, depth int) {
 	ind := strings.Repeat("  ", depth)
-	c := e.b.Result.Cells[n.LeafIndex][e.si]
+	c := e.b.Result.Cells[n.LeafIndex].At(e.si)
 	if !c.Applies {
 		e.printf("%s%s %s: does not apply to this kind\n", ind, n.ID, n.Name)
 		return

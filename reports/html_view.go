@@ -200,11 +200,11 @@ func NewView(b *batch.Batch) *View {
 		for i, n := range set.Nodes {
 			vs.Nodes[i] = r.Nodes[i]
 			if n.IsLeaf() {
-				vs.Nodes[i] = res.Cells[n.LeafIndex][si].Value
+				vs.Nodes[i] = res.Cells[n.LeafIndex].At(si).Value
 			}
 		}
 		for l := range set.Leaves {
-			c := &res.Cells[l][si]
+			c := res.Cells[l].At(si)
 			vs.Cells[l] = ViewCell{Applies: c.Applies, Raw: c.Raw, Value: c.Value, Weight: c.Weight, Status: string(c.Status)}
 		}
 		v.Subjects[k] = vs

@@ -298,7 +298,7 @@ func writeCells(j *jw, b *batch.Batch) {
 					if l > 0 {
 						buf = append(buf, ',')
 					}
-					c := &cells[l][si]
+					c := cells[l].At(si)
 					if !c.Applies {
 						buf = append(buf, "null"...)
 						continue

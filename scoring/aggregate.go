@@ -322,7 +322,8 @@ func (s *scorer) checkNodeFail() error {
 // finishSubjects marks subjects whose final aggregate is missing unrated,
 // copies the node columns into the subject results and computes effective
 // weights: the product of the normalised weights from the root down, 0 when
-// the node or an ancestor took no part.
+// the node or an ancestor took no part (and for every node of an unrated
+// subject). A cell's Weight is its leaf's effective weight.
 func (s *scorer) finishSubjects() {
 	for i := 0; i < s.n; i++ {
 		r := &s.res.Subjects[i]
@@ -332,8 +333,8 @@ func (s *scorer) finishSubjects() {
 			s.warns = append(s.warns, diag.Warning{Group: r.Group, Subject: s.in.Subjects[i].ID,
 				Msg: "the final aggregate is missing (no indicator took part); the subject is unrated"})
 			for l, leaf := range s.set.Leaves {
-				if c := &s.res.Cells[l][i]; c.Applies {
-					c.Status = StatusUnrated
+				if f := &s.res.Cells[l].flags[i]; *f&flagApplies != 0 {
+					f.setStatus(StatusUnrated)
 					r.NodeImputed[leaf.Index] = false
 				}
 			}
@@ -351,14 +352,6 @@ func (s *scorer) finishSubjects() {
 				w *= r.Effective[p.Index]
 			}
 			r.Effective[k] = w
-		}
-	}
-	for l, leaf := range s.set.Leaves {
-		cells := s.res.Cells[l]
-		for i := range cells {
-			if s.rated[i] {
-				cells[i].Weight = s.res.Subjects[i].Effective[leaf.Index]
-			}
 		}
 	}
 }

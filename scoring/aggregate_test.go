@@ -73,7 +73,7 @@ func TestAggregate(t *testing.T) {
 			checkFloats(t, "nodes", r.Nodes, tc.nodes)
 			checkFloats(t, "effective", r.Effective, tc.eff)
 			for l, lf := range tc.set.Leaves {
-				if c := res.Cells[l][0]; !near(c.Weight, tc.eff[lf.Index]) {
+				if c := res.Cells[l].At(0); !near(c.Weight, tc.eff[lf.Index]) {
 					t.Errorf("cell %s weight = %v, want %v", lf.ID, c.Weight, tc.eff[lf.Index])
 				}
 			}
@@ -138,8 +138,8 @@ func TestCompositeImpute(t *testing.T) {
 				t.Errorf("score = %v, want %v", r.Score, want)
 			}
 			// The imputed composite's descendants carry no weight.
-			if r.Effective[1] != 0 || res.Cells[0][2].Weight != 0 {
-				t.Errorf("l1 effective = %v, cell weight %v, want 0", r.Effective[1], res.Cells[0][2].Weight)
+			if r.Effective[1] != 0 || res.Cells[0].At(2).Weight != 0 {
+				t.Errorf("l1 effective = %v, cell weight %v, want 0", r.Effective[1], res.Cells[0].At(2).Weight)
 			}
 			if tc.imp && !near(r.Effective[0], 0.5) {
 				t.Errorf("C effective = %v, want 0.5", r.Effective[0])
@@ -166,7 +166,7 @@ func TestApplicability(t *testing.T) {
 	subs := []dataset.Subject{subj("p", "a"), subj("q", "b"), subj("x", "c")}
 	res := mustScore(t, Input{Set: set, Subjects: subs, Raw: [][]float64{{10, 20, 5}, {99, 40, 5}}})
 	checkFloats(t, "score", scores(res), []float64{10, 30, nan})
-	if c := res.Cells[1][0]; c.Applies || c.Status != "" || !math.IsNaN(c.Value) {
+	if c := res.Cells[1].At(0); c.Applies || c.Status != "" || !math.IsNaN(c.Value) {
 		t.Errorf("non-applicable cell = %+v", c)
 	}
 	if x := res.Subjects[2]; x.Rated || x.Coverage != 0 {
@@ -200,7 +200,7 @@ func TestCoverage(t *testing.T) {
 			}
 			if !tc.rated {
 				for l := range res.Cells {
-					if c := res.Cells[l][0]; c.Status != StatusUnrated || c.Weight != 0 {
+					if c := res.Cells[l].At(0); c.Status != StatusUnrated || c.Weight != 0 {
 						t.Errorf("cell %d = %+v, want unrated", l, c)
 					}
 				}
@@ -252,8 +252,8 @@ func TestRootMissingUnrated(t *testing.T) {
 	set := newSet(none("l1"))
 	res := mustScore(t, Input{Set: set, Subjects: subjects("a", "b"), Raw: [][]float64{{5, nan}}})
 	b := res.Subjects[1]
-	if b.Rated || b.Rank != 0 || b.Grade != "" || res.Cells[0][1].Status != StatusUnrated {
-		t.Errorf("b = %+v, cell %+v", b, res.Cells[0][1])
+	if b.Rated || b.Rank != 0 || b.Grade != "" || res.Cells[0].At(1).Status != StatusUnrated {
+		t.Errorf("b = %+v, cell %+v", b, res.Cells[0].At(1))
 	}
 	if res.Groups[0].NRated != 1 || len(res.Warnings) != 1 || res.Warnings[0].Subject != "b" {
 		t.Errorf("NRated %d, warnings %v", res.Groups[0].NRated, res.Warnings)

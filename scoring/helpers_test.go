@@ -134,8 +134,8 @@ func checkFloats(t *testing.T, what string, got, want []float64) {
 
 // cellValues returns the values of leaf l for every subject.
 func cellValues(res *Result, l int) []float64 {
-	out := make([]float64, len(res.Cells[l]))
-	for i, c := range res.Cells[l] {
+	out := make([]float64, res.Cells[l].Len())
+	for i, c := range res.Cells[l].All() {
 		out[i] = c.Value
 	}
 	return out
@@ -143,8 +143,8 @@ func cellValues(res *Result, l int) []float64 {
 
 // cellStatuses returns the statuses of leaf l for every subject.
 func cellStatuses(res *Result, l int) []Status {
-	out := make([]Status, len(res.Cells[l]))
-	for i, c := range res.Cells[l] {
+	out := make([]Status, res.Cells[l].Len())
+	for i, c := range res.Cells[l].All() {
 		out[i] = c.Status
 	}
 	return out

@@ -13,26 +13,32 @@ import (
 // leafGroup runs the leaf pipeline (SPEC §4.4) of leaf l over the members of
 // group g: raw → impute → transform → winsorise → normalise → round. It
 // fills the cells of the group's members, the leaf's node-value column and
-// the group's LeafStats, and returns its warnings.
-func (s *scorer) leafGroup(g, l int) []diag.Warning {
+// the group's LeafStats, and returns its warnings and imputed values.
+//
+// The pipeline works on the rated applicable members idx; tv[p] is the
+// treated value of subject idx[p].
+func (s *scorer) leafGroup(g, l int) leafOutput {
 	leaf := s.set.Leaves[l]
 	k := leaf.Index
 	grp := &s.res.Groups[g]
 	st := &grp.Leaves[l]
 	raw := s.in.Raw[l]
-	cells := s.res.Cells[l]
+	cells := &s.res.Cells[l]
+	flags := cells.flags
 	nan := math.NaN()
+	var out leafOutput
 
-	// Rated applicable members; every member's cell starts empty.
+	// Rated applicable members; every member's cell starts empty (Value
+	// is NaN until set below; Imputed and Treated are NaN unless scored).
 	idx := make([]int, 0, len(grp.Members))
 	for _, i := range grp.Members {
-		c := &cells[i]
-		*c = Cell{Applies: s.applies[s.kindOf[i]][k], Raw: raw[i], Imputed: nan, Treated: nan, Value: nan}
 		switch {
-		case !c.Applies:
+		case !s.applies[s.kindOf[i]][k]:
+			flags[i] = 0
 		case !s.rated[i]:
-			c.Status = StatusUnrated
+			flags[i] = flagApplies | statusFlags(StatusUnrated)
 		default:
+			flags[i] = flagApplies | flagScored
 			idx = append(idx, i)
 		}
 	}
@@ -89,25 +95,28 @@ func (s *scorer) leafGroup(g, l int) []diag.Warning {
 
 	// Impute and transform; collect the present treated values.
 	buf = buf[:0]
-	for _, i := range idx {
-		c := &cells[i]
+	tv := make([]float64, len(idx))
+	for p, i := range idx {
 		x := raw[i]
 		if math.IsNaN(x) {
 			switch {
 			case pol == indicators.Zero:
-				c.Status = StatusImputed
+				flags[i].setStatus(StatusImputed)
+				tv[p] = nan
 				continue
 			case leaf.Missing.Imputes():
 				x = fill(i)
 				if !math.IsNaN(x) {
-					c.Status = StatusImputed
+					flags[i].setStatus(StatusImputed)
+					flags[i] |= flagFilled
+					out.fillAt = append(out.fillAt, i)
+					out.fillVal = append(out.fillVal, x)
 				}
 			}
 		}
-		c.Imputed = x
-		c.Treated = transform(leaf.Transform, x)
-		if !math.IsNaN(c.Treated) {
-			buf = append(buf, c.Treated)
+		tv[p] = transform(leaf.Transform, x)
+		if !math.IsNaN(tv[p]) {
+			buf = append(buf, tv[p])
 		}
 	}
 	method := leaf.Normalize.Method
@@ -116,10 +125,10 @@ func (s *scorer) leafGroup(g, l int) []diag.Warning {
 	}
 	logShift := nan
 	if leaf.Treat != nil && len(buf) > 0 {
-		st.Treat, logShift = s.treatJRC(leaf.Treat, idx, cells)
+		st.Treat, logShift = s.treatJRC(leaf.Treat, idx, tv, flags)
 		buf = buf[:0]
-		for _, i := range idx {
-			if t := cells[i].Treated; !math.IsNaN(t) {
+		for _, t := range tv {
+			if !math.IsNaN(t) {
 				buf = append(buf, t)
 			}
 		}
@@ -133,9 +142,9 @@ func (s *scorer) leafGroup(g, l int) []diag.Warning {
 	if w := leaf.Winsorize; w != nil && len(buf) > 0 {
 		qlo, qhi := mcda.Quantile7(buf, w.Lower), mcda.Quantile7(buf, w.Upper) // R type 7, SPEC §4.4 step 4
 		st.WinsorLow, st.WinsorHigh = qlo, qhi
-		for _, i := range idx {
-			if t := cells[i].Treated; !math.IsNaN(t) {
-				cells[i].Treated = min(max(t, qlo), qhi)
+		for p, t := range tv {
+			if !math.IsNaN(t) {
+				tv[p] = min(max(t, qlo), qhi)
 			}
 		}
 		for j, t := range buf {
@@ -187,16 +196,21 @@ func (s *scorer) leafGroup(g, l int) []diag.Warning {
 		zm, zs = 50, 10
 	}
 	lower := leaf.Direction == indicators.Lower
-	for _, i := range idx {
-		c := &cells[i]
+	if cells.treated != nil {
+		for p, i := range idx {
+			cells.treated[i] = tv[p]
+		}
+	}
+	for p, i := range idx {
+		f := &flags[i]
 		if st.Uninformative {
-			c.Status = StatusUninformative
+			f.setStatus(StatusUninformative)
 			continue
 		}
 		var v float64
-		x := c.Treated
+		x := tv[p]
 		switch {
-		case pol == indicators.Zero && math.IsNaN(c.Raw):
+		case pol == indicators.Zero && math.IsNaN(raw[i]):
 			v = lo
 		case math.IsNaN(x):
 			v = nan
@@ -237,39 +251,34 @@ func (s *scorer) leafGroup(g, l int) []diag.Warning {
 		if leaf.Round >= 0 {
 			v = Round(v, leaf.Round)
 		}
-		c.Value = v
 		s.vals[s.at(k, i)] = v
 		switch {
-		case c.Status == StatusImputed:
+		case f.status() == StatusImputed:
 			s.imps[s.at(k, i)] = true
 		case math.IsNaN(v):
-			c.Status = StatusMissing
+			f.setStatus(StatusMissing)
 		default:
-			c.Status = StatusOK
+			f.setStatus(StatusOK)
 		}
 	}
-	return warns
+	out.warns = warns
+	return out
 }
 
 // treatJRC applies the JRC/COIN outlier treatment t (SPEC §6, mcda.TreatJRC)
-// to the treated values of the cells idx (the group's rated applicable
+// to the treated values tv of the cells idx (the group's rated applicable
 // subjects; missing ones are ignored) in place, marks the winsorised cells
-// as outliers, and returns the record and the log fallback's shift (NaN
-// when the log fallback was not used).
-func (s *scorer) treatJRC(t *indicators.Treat, idx []int, cells []Cell) (*TreatStats, float64) {
-	x := make([]float64, len(idx))
-	for p, i := range idx {
-		x[p] = cells[i].Treated
-	}
+// as outliers in flags, and returns the record and the log fallback's shift
+// (NaN when the log fallback was not used).
+func (s *scorer) treatJRC(t *indicators.Treat, idx []int, tv []float64, flags []cellFlags) (*TreatStats, float64) {
+	x := slices.Clone(tv)
 	tr := mcda.TreatJRC(x, t.WinMax, t.Skew, t.Kurtosis)
 	ts := &TreatStats{Outcome: tr.Outcome.String(), SkewBefore: tr.SkewBefore, KurtBefore: tr.KurtBefore,
 		SkewAfter: tr.SkewAfter, KurtAfter: tr.KurtAfter, LogShift: math.NaN()}
-	for p, i := range idx {
-		cells[i].Treated = tr.Values[p]
-	}
+	copy(tv, tr.Values)
 	for _, ps := range [][]int{tr.High, tr.Low} {
 		for _, p := range ps {
-			cells[idx[p]].Outlier = true
+			flags[idx[p]] |= flagOutlier
 			ts.Points = append(ts.Points, idx[p])
 		}
 	}

@@ -68,7 +68,7 @@ func TestNormalize(t *testing.T) {
 			res := oneLeaf(t, tc.leaf, tc.raw)
 			checkFloats(t, "value", cellValues(res, 0), tc.want)
 			checkFloats(t, "score", scores(res), tc.want)
-			for i, c := range res.Cells[0] {
+			for i, c := range res.Cells[0].All() {
 				if c.Status != StatusOK || !near(c.Weight, 1) {
 					t.Errorf("cell %d: status %q weight %v, want ok 1", i, c.Status, c.Weight)
 				}
@@ -98,7 +98,7 @@ func TestUninformative(t *testing.T) {
 			set := newSet(tc.leaf, leaf("y"))
 			in := Input{Set: set, Subjects: subjects("s1", "s2", "s3"), Raw: [][]float64{tc.raw, {1, 2, 3}}}
 			res := mustScore(t, in)
-			for i, c := range res.Cells[0] {
+			for i, c := range res.Cells[0].All() {
 				if c.Status != StatusUninformative || !math.IsNaN(c.Value) || c.Weight != 0 {
 					t.Errorf("cell %d = %+v, want uninformative, no value, weight 0", i, c)
 				}
@@ -149,7 +149,7 @@ func TestMissingPolicies(t *testing.T) {
 			in := Input{Set: set, Subjects: subjects("a", "b", "c", "d"), Raw: [][]float64{raw, {0, 1, 2, 4}}}
 			res := mustScore(t, in)
 			checkFloats(t, "x", cellValues(res, 0), tc.want)
-			if got := res.Cells[0][3].Status; got != tc.status {
+			if got := res.Cells[0].At(3).Status; got != tc.status {
 				t.Errorf("d status = %q, want %q", got, tc.status)
 			}
 			if !near(res.Subjects[3].Score, tc.score) {
@@ -175,7 +175,7 @@ func TestImputeBy(t *testing.T) {
 	set := newSet(leaf("x", missing(indicators.ImputeMean, "region")), leaf("y"))
 	res := mustScore(t, Input{Set: set, Subjects: subs, Raw: [][]float64{raw, {1, 2, 3, 4, 5, 6, 7}}})
 	imputed := make([]float64, len(subs))
-	for i, c := range res.Cells[0] {
+	for i, c := range res.Cells[0].All() {
 		imputed[i] = c.Imputed
 	}
 	// d ← mean{9}; e ← empty pool; f ← mean{5} (g shares the "" value).
@@ -220,7 +220,7 @@ func TestTransforms(t *testing.T) {
 				Subjects: subjects(ids...), Raw: [][]float64{tc.raw, ones}})
 			checkFloats(t, "value", cellValues(res, 0), tc.want)
 			tr := make([]float64, len(tc.raw))
-			for i, c := range res.Cells[0] {
+			for i, c := range res.Cells[0].All() {
 				tr[i] = c.Treated
 				if math.IsNaN(c.Treated) && c.Status != StatusMissing {
 					t.Errorf("cell %d: status %q, want missing", i, c.Status)

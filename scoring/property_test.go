@@ -82,7 +82,7 @@ func TestPropertyShuffle(t *testing.T) {
 				t.Fatalf("trial %d subject %s: %+v vs shuffled %+v", trial, in.Subjects[p].ID, a, b)
 			}
 			for l := range want.Cells {
-				if ca, cb := want.Cells[l][p], got.Cells[l][j]; ca.Status != cb.Status || !near(ca.Value, cb.Value) || !near(ca.Weight, cb.Weight) {
+				if ca, cb := want.Cells[l].At(p), got.Cells[l].At(j); ca.Status != cb.Status || !near(ca.Value, cb.Value) || !near(ca.Weight, cb.Weight) {
 					t.Fatalf("trial %d subject %s leaf %d: %+v vs %+v", trial, in.Subjects[p].ID, l, ca, cb)
 				}
 			}

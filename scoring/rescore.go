@@ -209,12 +209,12 @@ func (r *Rescorer) leafBase(in Input, m indicators.NormMethod) []float64 {
 	span := r.hi - r.lo
 	for l, leaf := range r.set.Leaves {
 		k := leaf.Index
-		cells := r.res.Cells[l]
+		cells := &r.res.Cells[l]
 		renorm := m != "" && leaf.Normalize.Method.Relative() && leaf.Normalize.Method != m
 		if !renorm {
-			for i := range cells {
+			for i := range cells.Len() {
 				if r.pre[i] {
-					vals[i*r.stride+k] = cells[i].Value
+					vals[i*r.stride+k] = r.res.Subjects[i].Nodes[k]
 				}
 			}
 			continue
@@ -232,15 +232,15 @@ func (r *Rescorer) leafBase(in Input, m indicators.NormMethod) []float64 {
 			var sorted []float64
 			if m == indicators.Rank {
 				for _, i := range grp.Members {
-					if t := cells[i].Treated; r.pre[i] && cells[i].Applies && !math.IsNaN(t) {
-						sorted = append(sorted, t)
+					if c := cells.At(i); r.pre[i] && c.Applies && !math.IsNaN(c.Treated) {
+						sorted = append(sorted, c.Treated)
 					}
 				}
 				slices.Sort(sorted)
 			}
 			nrm := float64(st.NormN)
 			for _, i := range grp.Members {
-				c := &cells[i]
+				c := cells.At(i)
 				if !r.pre[i] || !c.Applies {
 					continue
 				}

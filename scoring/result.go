@@ -1,6 +1,10 @@
 package scoring
 
 import (
+	"iter"
+	"math"
+	"slices"
+
 	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/indicators"
@@ -28,10 +32,9 @@ const (
 	StatusUnrated       Status = "unrated"
 )
 
-// Cell is one subject's pass through one leaf's pipeline (SPEC §4.4).
+// Cell is one subject's pass through one leaf's pipeline (SPEC §4.4), as
+// LeafCells.At assembles it from the result's columns.
 type Cell struct {
-	// The fields are ordered for size: a Cell is 64 bytes, and a batch holds
-	// one per subject and leaf.
 	Raw     float64 // expression value, NaN = missing
 	Imputed float64 // value after the missing policy (= Raw when present), NaN = none
 	Treated float64 // after transform and winsorisation, NaN = missing
@@ -43,6 +46,103 @@ type Cell struct {
 	// this value. A log fallback transforms every value of the group and
 	// marks none: see LeafStats.Treat.
 	Outlier bool
+}
+
+// LeafCells are the cells of one leaf, one per subject (in Input order).
+//
+// A batch holds one cell per subject and leaf (50 million at 1M subjects ×
+// 50 leaves), so the cells are not stored as Cell values but column by
+// column, each part once: Raw is the Input column itself, Value and Weight
+// are read from the subjects' Nodes and Effective, Imputed differs from Raw
+// only where the missing policy filled a value (kept as a sparse list),
+// Treated is stored only for leaves with a transform, winsorisation or JRC
+// treatment (it equals Imputed otherwise), and Status, Applies and Outlier
+// share one byte. LeafCells are read-only; At assembles a Cell.
+type LeafCells struct {
+	k       int             // the leaf's node index (Set.Nodes)
+	raw     []float64       // Input.Raw[leaf]
+	flags   []cellFlags     // by subject
+	fillAt  []int           // subjects whose missing raw value was imputed, ascending
+	fillVal []float64       // their imputed values
+	treated []float64       // by subject; nil when Treated = Imputed
+	subj    []SubjectResult // Value = subj[i].Nodes[k], Weight = subj[i].Effective[k]
+}
+
+// cellFlags packs a cell's status (the low three bits, an index into
+// statuses) with its boolean properties.
+type cellFlags uint8
+
+const (
+	flagStatus  cellFlags = 7      // mask of the status index
+	flagApplies cellFlags = 1 << 3 // Cell.Applies
+	flagOutlier cellFlags = 1 << 4 // Cell.Outlier
+	flagScored  cellFlags = 1 << 5 // the leaf pipeline ran: Imputed and Treated are defined
+	flagFilled  cellFlags = 1 << 6 // Imputed is in fillVal, not Raw
+)
+
+// statuses are the cell statuses by their index in cellFlags.
+var statuses = [...]Status{"", StatusOK, StatusImputed, StatusMissing, StatusUninformative, StatusUnrated}
+
+// statusFlags returns the status index of st.
+func statusFlags(st Status) cellFlags {
+	for j, x := range statuses {
+		if x == st {
+			return cellFlags(j)
+		}
+	}
+	panic("scoring: unknown cell status " + string(st))
+}
+
+// status returns the cell status the flags hold.
+func (f cellFlags) status() Status { return statuses[f&flagStatus] }
+
+// setStatus replaces the status the flags hold.
+func (f *cellFlags) setStatus(st Status) { *f = *f&^flagStatus | statusFlags(st) }
+
+// Len returns the number of cells (subjects).
+func (c *LeafCells) Len() int { return len(c.flags) }
+
+// At returns subject i's cell.
+func (c *LeafCells) At(i int) Cell {
+	f := c.flags[i]
+	cell := Cell{
+		Raw:     c.raw[i],
+		Imputed: c.imputed(i, f),
+		Status:  f.status(),
+		Applies: f&flagApplies != 0,
+		Outlier: f&flagOutlier != 0,
+	}
+	if c.treated != nil {
+		cell.Treated = c.treated[i]
+	} else {
+		cell.Treated = cell.Imputed
+	}
+	r := &c.subj[i]
+	cell.Value, cell.Weight = r.Nodes[c.k], r.Effective[c.k]
+	return cell
+}
+
+// imputed returns subject i's imputed value, given its flags f.
+func (c *LeafCells) imputed(i int, f cellFlags) float64 {
+	switch {
+	case f&flagScored == 0:
+		return math.NaN()
+	case f&flagFilled != 0:
+		j, _ := slices.BinarySearch(c.fillAt, i)
+		return c.fillVal[j]
+	}
+	return c.raw[i]
+}
+
+// All iterates over the cells with their subject indices.
+func (c *LeafCells) All() iter.Seq2[int, Cell] {
+	return func(yield func(int, Cell) bool) {
+		for i := range c.flags {
+			if !yield(i, c.At(i)) {
+				return
+			}
+		}
+	}
 }
 
 // TreatStats records what the JRC outlier treatment (`treat: jrc`, SPEC §6)
@@ -145,7 +245,7 @@ type Group struct {
 type Result struct {
 	Groups   []Group // sorted by label
 	Subjects []SubjectResult
-	Cells    [][]Cell // [leaf][subject]
+	Cells    []LeafCells // by leaf index
 	// Order lists subject indices in output order: peer group, rank (unrated
 	// last), subject id.
 	Order    []int

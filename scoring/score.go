@@ -288,10 +288,16 @@ func newScorer(in Input) *scorer {
 	s.imps = make([]bool, s.stride*n)
 	nanFill(s.vals)
 
-	res := &Result{Groups: groups, Subjects: make([]SubjectResult, n), Cells: make([][]Cell, len(set.Leaves))}
-	cells := make([]Cell, len(set.Leaves)*n)
-	for l := range res.Cells {
-		res.Cells[l], cells = cells[:n:n], cells[n:]
+	res := &Result{Groups: groups, Subjects: make([]SubjectResult, n), Cells: make([]LeafCells, len(set.Leaves))}
+	flags := make([]cellFlags, len(set.Leaves)*n)
+	for l, leaf := range set.Leaves {
+		c := &res.Cells[l]
+		c.k, c.raw, c.subj = leaf.Index, in.Raw[l], res.Subjects
+		c.flags, flags = flags[:n:n], flags[n:]
+		if leaf.Transform != indicators.TransformNone || leaf.Winsorize != nil || leaf.Treat != nil {
+			c.treated = make([]float64, n)
+			nanFill(c.treated)
+		}
 	}
 	na := len(set.Adjustments)
 	effBack := make([]float64, nn*n)
@@ -367,12 +373,13 @@ func (s *scorer) checkLeafFail() error {
 }
 
 // leaves runs the leaf pipeline for every (peer group, leaf) pair, in
-// parallel; each task writes only its own cells and warnings.
+// parallel; each task writes only its own cells and warnings. The imputed
+// values of each leaf are then gathered from its groups' tasks.
 func (s *scorer) leaves() {
 	nl := len(s.set.Leaves)
 	ng := len(s.res.Groups)
 	nt := ng * nl
-	taskWarns := make([][]diag.Warning, nt)
+	out := make([]leafOutput, nt)
 	// A bounded pool of workers takes tasks by index. (errgroup would do,
 	// but golang.org/x/sync is only an indirect requirement in go.mod.)
 	var next atomic.Int64
@@ -380,13 +387,47 @@ func (s *scorer) leaves() {
 	for w := min(runtime.GOMAXPROCS(0), nt); w > 0; w-- {
 		wg.Go(func() {
 			for t := int(next.Add(1) - 1); t < nt; t = int(next.Add(1) - 1) {
-				taskWarns[t] = s.leafGroup(t/nl, t%nl)
+				out[t] = s.leafGroup(t/nl, t%nl)
 			}
 		})
 	}
 	wg.Wait()
-	for _, w := range taskWarns {
-		s.warns = append(s.warns, w...)
+	for _, o := range out {
+		s.warns = append(s.warns, o.warns...)
+	}
+	for l := range s.res.Cells {
+		c := &s.res.Cells[l]
+		for g := range ng {
+			o := &out[g*nl+l]
+			c.fillAt = append(c.fillAt, o.fillAt...)
+			c.fillVal = append(c.fillVal, o.fillVal...)
+		}
+		sortFills(c.fillAt, c.fillVal)
+	}
+}
+
+// leafOutput is what one (peer group, leaf) task returns besides its cells:
+// its warnings and the values it imputed, by subject (ascending within the
+// group's id order, not by index).
+type leafOutput struct {
+	warns   []diag.Warning
+	fillAt  []int
+	fillVal []float64
+}
+
+// sortFills sorts the imputed values by subject index.
+func sortFills(at []int, val []float64) {
+	if slices.IsSorted(at) {
+		return
+	}
+	perm := make([]int, len(at))
+	for j := range perm {
+		perm[j] = j
+	}
+	slices.SortFunc(perm, func(a, b int) int { return at[a] - at[b] })
+	a2, v2 := slices.Clone(at), slices.Clone(val)
+	for j, p := range perm {
+		at[j], val[j] = a2[p], v2[p]
 	}
 }
 

@@ -290,7 +290,7 @@ func TestTreatJRC(t *testing.T) {
 			}
 			ref := mcda.TreatJRC(tc.raw, tr.WinMax, tr.Skew, tr.Kurtosis)
 			lo, hi := minMax(presentOnly(ref.Values))
-			for i, c := range res.Cells[0] {
+			for i, c := range res.Cells[0].All() {
 				if !near(c.Treated, ref.Values[i]) {
 					t.Errorf("treated[%d] = %v, want %v", i, c.Treated, ref.Values[i])
 				}
@@ -341,7 +341,7 @@ func TestTreatJRCGoalpostLog(t *testing.T) {
 			}
 			shift := st.Treat.LogShift
 			gl, gh := math.Log(tc.low-shift), math.Log(tc.high-shift)
-			for i, c := range res.Cells[0] {
+			for i, c := range res.Cells[0].All() {
 				want := 100 * (math.Log(heavy[i]-shift) - gl) / (gh - gl)
 				if !near(c.Value, want) {
 					t.Errorf("value[%d] = %v, want %v", i, c.Value, want)

@@ -222,7 +222,7 @@ func (db *DB) copySubjects(ctx context.Context, tx *sql.Tx, id int64, b *batch.B
 			if l > 0 {
 				raw, val, st, wt = append(raw, ','), append(val, ','), append(st, ','), append(wt, ',')
 			}
-			c := &cells[l][si]
+			c := cells[l].At(si)
 			if !c.Applies {
 				raw, val, st, wt = append(raw, "NULL"...), append(val, "NULL"...), append(st, "NULL"...), append(wt, "NULL"...)
 				continue
