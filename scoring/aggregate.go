@@ -59,8 +59,9 @@ func (s *scorer) aggregateNode(k int) error {
 	for j, ch := range node.Children {
 		kids[j] = ch.Index
 	}
+	var members []int // reused from group to group: nothing keeps it
 	for g := range s.res.Groups {
-		members := s.nodeMembers(k, g)
+		members = s.nodeMembers(k, g, members[:0])
 		if len(members) == 0 {
 			continue
 		}
@@ -85,10 +86,9 @@ func (s *scorer) aggregateNode(k int) error {
 	return nil
 }
 
-// nodeMembers returns the rated members of group g that node row k applies
-// to, in the group's (id) order.
-func (s *scorer) nodeMembers(k, g int) []int {
-	var out []int
+// nodeMembers appends to out the rated members of group g that node row k
+// applies to, in the group's (id) order.
+func (s *scorer) nodeMembers(k, g int, out []int) []int {
 	for _, i := range s.res.Groups[g].Members {
 		if s.rated[i] && s.nodeApplies(k, i) {
 			out = append(out, i)

@@ -16,8 +16,8 @@ import (
 // the group's LeafStats, and returns its warnings and imputed values.
 //
 // The pipeline works on the rated applicable members idx; tv[p] is the
-// treated value of subject idx[p].
-func (s *scorer) leafGroup(g, l int) leafOutput {
+// treated value of subject idx[p]. Its working slices come from sc.
+func (s *scorer) leafGroup(g, l int, sc *leafScratch) leafOutput {
 	leaf := s.set.Leaves[l]
 	k := leaf.Index
 	grp := &s.res.Groups[g]
@@ -30,7 +30,8 @@ func (s *scorer) leafGroup(g, l int) leafOutput {
 
 	// Rated applicable members; every member's cell starts empty (Value
 	// is NaN until set below; Imputed and Treated are NaN unless scored).
-	idx := make([]int, 0, len(grp.Members))
+	idx := sc.idx[:0]
+	defer func() { sc.idx = idx }()
 	for _, i := range grp.Members {
 		switch {
 		case !s.applies[s.kindOf[i]][k]:
@@ -46,7 +47,8 @@ func (s *scorer) leafGroup(g, l int) leafOutput {
 	// Raw statistics over the present raw values (the values are sorted
 	// only when the median needs it).
 	pol := leaf.Missing.Policy
-	buf := make([]float64, 0, len(idx))
+	buf := sc.buf[:0]
+	defer func() { sc.buf = buf }()
 	for _, i := range idx {
 		if !math.IsNaN(raw[i]) {
 			buf = append(buf, raw[i])
@@ -95,7 +97,8 @@ func (s *scorer) leafGroup(g, l int) leafOutput {
 
 	// Impute and transform; collect the present treated values.
 	buf = buf[:0]
-	tv := make([]float64, len(idx))
+	tv := slices.Grow(sc.tv[:0], len(idx))[:len(idx)]
+	sc.tv = tv
 	for p, i := range idx {
 		x := raw[i]
 		if math.IsNaN(x) {

@@ -386,8 +386,9 @@ func (s *scorer) leaves() {
 	var wg sync.WaitGroup
 	for w := min(runtime.GOMAXPROCS(0), nt); w > 0; w-- {
 		wg.Go(func() {
+			var sc leafScratch
 			for t := int(next.Add(1) - 1); t < nt; t = int(next.Add(1) - 1) {
-				out[t] = s.leafGroup(t/nl, t%nl)
+				out[t] = s.leafGroup(t/nl, t%nl, &sc)
 			}
 		})
 	}
@@ -413,6 +414,14 @@ type leafOutput struct {
 	warns   []diag.Warning
 	fillAt  []int
 	fillVal []float64
+}
+
+// leafScratch holds one worker's working slices, reused from task to task
+// (their lengths are group sizes: at 1M subjects a fresh set per task would
+// allocate over a gigabyte of garbage).
+type leafScratch struct {
+	idx     []int
+	buf, tv []float64
 }
 
 // sortFills sorts the imputed values by subject index.
