@@ -287,9 +287,13 @@ func writeCells(j *jw, b *batch.Batch) {
 	subs := b.Project.Data.Subjects
 	cells := b.Result.Cells
 	format := func(order []int, buf []byte) []byte {
+		row := make([]scoring.Cell, len(leaves)) // the subject's cells, assembled once
 		for _, si := range order {
 			buf = append(buf, ",\n      {\"subject\": "...)
 			buf = appendJSONString(buf, subs[si].ID)
+			for l := range row {
+				row[l] = cells[l].At(si)
+			}
 			for f, field := range []string{"raw", "value", "status", "weight"} {
 				buf = append(buf, ", \""...)
 				buf = append(buf, field...)
@@ -298,7 +302,7 @@ func writeCells(j *jw, b *batch.Batch) {
 					if l > 0 {
 						buf = append(buf, ',')
 					}
-					c := cells[l].At(si)
+					c := &row[l]
 					if !c.Applies {
 						buf = append(buf, "null"...)
 						continue
