@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/govscore/govscore/batch"
@@ -31,7 +32,9 @@ const (
 )
 
 // Output is one rendered file of a batch (results.csv, …), stored with it
-// so that `govscore report` reproduces it byte for byte.
+// so that `govscore report` reproduces it byte for byte. SaveBatch calls
+// Write from a goroutine of its own while it stores the batch's results,
+// so Write must only read the batch.
 type Output struct {
 	Name  string
 	Write func(io.Writer) error
@@ -114,9 +117,6 @@ FROM batches b JOIN indicator_sets s ON s.id = b.set_version`
 	sqlSetYAML     = `SELECT s.yaml FROM batches b JOIN indicator_sets s ON s.id = b.set_version WHERE b.id = $1`
 )
 
-// fileChunk is the size of one batch_files row before compression.
-const fileChunk = 8 << 20
-
 // batchKey is the advisory-lock key of a batch: its set, period and data.
 func batchKey(b *batch.Batch) int64 {
 	h := sha256.Sum256([]byte(b.Meta.SetSHA256 + "\x00" + b.Meta.Period + "\x00" + b.Meta.DataSHA256))
@@ -126,13 +126,21 @@ func batchKey(b *batch.Batch) int64 {
 // SaveBatch stores a scored batch as a draft, in one transaction: the
 // indicator set's YAML (once per SHA-256), the batch, one row per subject
 // with its per-leaf cells (COPY), the warnings (COPY) and the rendered
-// outputs (gzip-compressed). It returns the new batch id.
+// outputs (gzip-compressed in parallel, see fileWriter; rendered and
+// compressed while the results are copied). It returns the new batch id.
 //
 // A batch is identified by its set version, period and data fingerprint:
 // storing the same one twice fails with ErrBatchExists, and while another
 // process is storing it, with ErrBusy.
 func (db *DB) SaveBatch(ctx context.Context, b *batch.Batch, outputs []Output) (int64, error) {
-	tx, err := db.x.BeginTxx(ctx, nil)
+	// One connection for the transaction, so that the COPY of the results
+	// can reach the driver (copyIn) inside it.
+	conn, err := db.x.Connx(ctx)
+	if err != nil {
+		return 0, db.mapError(ctx, "storing the batch", err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTxx(ctx, nil)
 	if err != nil {
 		return 0, db.mapError(ctx, "storing the batch", err)
 	}
@@ -184,16 +192,21 @@ func (db *DB) SaveBatch(ctx context.Context, b *batch.Batch, outputs []Output) (
 	if err != nil {
 		return 0, db.mapError(ctx, "storing the batch", err)
 	}
-	if err := db.copySubjects(ctx, tx.Tx, id, b); err != nil {
+	// The outputs are rendered and compressed while the server takes the
+	// results; their rows wait for the connection (storeFiles).
+	outCtx, cancelOut := context.WithCancel(ctx)
+	defer cancelOut()
+	connFree := make(chan struct{})
+	stored := make(chan error, 1)
+	go func() { stored <- db.storeFiles(outCtx, tx.Tx, id, outputs, connFree) }()
+	if err := db.copyResults(ctx, conn, id, b); err != nil {
+		cancelOut()
+		<-stored
 		return 0, err
 	}
-	if err := db.copyWarnings(ctx, tx.Tx, id, b); err != nil {
+	close(connFree)
+	if err := <-stored; err != nil {
 		return 0, err
-	}
-	for _, o := range outputs {
-		if err := db.storeFile(ctx, tx.Tx, id, o); err != nil {
-			return 0, err
-		}
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, db.mapError(ctx, "storing the batch: commit", err)
@@ -201,13 +214,24 @@ func (db *DB) SaveBatch(ctx context.Context, b *batch.Batch, outputs []Output) (
 	return id, nil
 }
 
-// copySubjects sends one batch_subjects row per subject, in output order.
-func (db *DB) copySubjects(ctx context.Context, tx *sql.Tx, id int64, b *batch.Batch) error {
-	stmt, err := tx.PrepareContext(ctx, sqlCopyBatchSubjects)
-	if err != nil {
+// copyResults sends the batch_subjects and batch_warnings rows through
+// the raw COPY of copyIn, on conn, whose transaction is open.
+func (db *DB) copyResults(ctx context.Context, conn *sqlx.Conn, id int64, b *batch.Batch) error {
+	if _, err := copyIn(ctx, conn, sqlCopyBatchSubjects, func(w *copyWriter) error { return encodeSubjects(w, id, b) }); err != nil {
 		return db.mapError(ctx, "storing results", err)
 	}
-	defer stmt.Close()
+	if len(b.Warnings) > 0 {
+		if _, err := copyIn(ctx, conn, sqlCopyWarnings, func(w *copyWriter) error { return encodeWarnings(w, id, b) }); err != nil {
+			return db.mapError(ctx, "storing warnings", err)
+		}
+	}
+	return nil
+}
+
+// encodeSubjects writes one batch_subjects line per subject, in output
+// order, in COPY's text format. The per-leaf arrays are PostgreSQL array
+// literals ({1.5,NULL,…}) with floats in Go's shortest round-trip form.
+func encodeSubjects(w *copyWriter, id int64, b *batch.Batch) error {
 	comps := b.Composites()
 	leaves := b.Project.Set.Leaves
 	subs := b.Project.Data.Subjects
@@ -231,92 +255,69 @@ func (db *DB) copySubjects(ctx context.Context, tx *sql.Tx, id int64, b *batch.B
 			st = append(st, c.Status...)
 		}
 		raw, val, st, wt = append(raw, '}'), append(val, '}'), append(st, '}'), append(wt, '}')
-		var rank, score, grade, vetoed any
+
+		line := strconv.AppendInt(w.line(), id, 10)
+		line = append(line, '\t')
+		line = strconv.AppendInt(line, int64(ord), 10)
+		for _, f := range [...]string{s.ID, s.Name, s.Kind, r.Group} {
+			line = append(line, '\t')
+			line = appendCopyText(line, f)
+		}
+		line = append(line, '\t')
+		line = appendCopyBool(line, r.Rated)
 		if r.Rated {
-			rank, score, grade, vetoed = r.Rank, finiteOrNil(r.Score), r.Grade, r.Vetoed
+			line = append(line, '\t')
+			line = strconv.AppendInt(line, int64(r.Rank), 10)
+			line = append(line, '\t')
+			line = appendCopyFloat(line, r.Score)
+			line = append(line, '\t')
+			line = appendCopyText(line, r.Grade)
+		} else {
+			line = append(line, "\t\\N\t\\N\t\\N"...)
 		}
-		if _, err := stmt.ExecContext(ctx, id, ord, s.ID, s.Name, s.Kind, r.Group, r.Rated, rank, score, grade,
-			finiteOrNil(r.Coverage), vetoed, string(nodes), string(raw), string(val), string(st), string(wt)); err != nil {
-			return db.mapError(ctx, "storing results", err)
+		line = append(line, '\t')
+		line = appendCopyFloat(line, r.Coverage)
+		line = append(line, '\t')
+		if r.Rated {
+			line = appendCopyBool(line, r.Vetoed)
+		} else {
+			line = append(line, `\N`...)
 		}
-	}
-	if _, err := stmt.ExecContext(ctx); err != nil {
-		return db.mapError(ctx, "storing results", err)
+		for _, f := range [...][]byte{nodes, raw, val, st, wt} {
+			line = append(line, '\t')
+			line = appendCopyText(line, f)
+		}
+		line = append(line, '\n')
+		if err := w.endLine(line); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// copyWarnings sends the batch's warnings.
-func (db *DB) copyWarnings(ctx context.Context, tx *sql.Tx, id int64, b *batch.Batch) error {
-	if len(b.Warnings) == 0 {
-		return nil
-	}
-	stmt, err := tx.PrepareContext(ctx, sqlCopyWarnings)
-	if err != nil {
-		return db.mapError(ctx, "storing warnings", err)
-	}
-	defer stmt.Close()
-	for i, w := range b.Warnings {
-		if _, err := stmt.ExecContext(ctx, id, i, w.Pos.File, w.Pos.Line, w.Pos.Col, w.Group, w.Subject, w.Node, w.Msg); err != nil {
-			return db.mapError(ctx, "storing warnings", err)
+// encodeWarnings writes one batch_warnings line per warning, in COPY's
+// text format.
+func encodeWarnings(w *copyWriter, id int64, b *batch.Batch) error {
+	for i, wn := range b.Warnings {
+		line := strconv.AppendInt(w.line(), id, 10)
+		line = append(line, '\t')
+		line = strconv.AppendInt(line, int64(i), 10)
+		line = append(line, '\t')
+		line = appendCopyText(line, wn.Pos.File)
+		for _, n := range [...]int{wn.Pos.Line, wn.Pos.Col} {
+			line = append(line, '\t')
+			line = strconv.AppendInt(line, int64(n), 10)
+		}
+		for _, f := range [...]string{wn.Group, wn.Subject, wn.Node, wn.Msg} {
+			line = append(line, '\t')
+			line = appendCopyText(line, f)
+		}
+		line = append(line, '\n')
+		if err := w.endLine(line); err != nil {
+			return err
 		}
 	}
-	if _, err := stmt.ExecContext(ctx); err != nil {
-		return db.mapError(ctx, "storing warnings", err)
-	}
 	return nil
-}
-
-// chunkWriter stores what is written to it in batch_files rows of at most
-// fileChunk bytes.
-type chunkWriter struct {
-	ctx   context.Context
-	db    *DB
-	tx    *sql.Tx
-	id    int64
-	name  string
-	buf   []byte
-	chunk int
-}
-
-func (w *chunkWriter) Write(p []byte) (int, error) {
-	n := len(p)
-	for len(p) > 0 {
-		k := min(len(p), fileChunk-len(w.buf))
-		w.buf = append(w.buf, p[:k]...)
-		p = p[k:]
-		if len(w.buf) == fileChunk {
-			if err := w.flush(); err != nil {
-				return 0, err
-			}
-		}
-	}
-	return n, nil
-}
-
-func (w *chunkWriter) flush() error {
-	if len(w.buf) == 0 && w.chunk > 0 {
-		return nil
-	}
-	if _, err := w.tx.ExecContext(w.ctx, sqlInsertFile, w.id, w.name, w.chunk, w.buf); err != nil {
-		return w.db.mapError(w.ctx, "storing "+w.name, err)
-	}
-	w.chunk++
-	w.buf = w.buf[:0]
-	return nil
-}
-
-// storeFile renders o through gzip into batch_files.
-func (db *DB) storeFile(ctx context.Context, tx *sql.Tx, id int64, o Output) error {
-	cw := &chunkWriter{ctx: ctx, db: db, tx: tx, id: id, name: o.Name, buf: make([]byte, 0, 1<<20)}
-	zw, _ := gzip.NewWriterLevel(cw, gzip.BestSpeed)
-	if err := o.Write(zw); err != nil {
-		return fmt.Errorf("rendering %s: %w", o.Name, err)
-	}
-	if err := zw.Close(); err != nil {
-		return err
-	}
-	return cw.flush()
 }
 
 // Batches lists the stored batches, oldest first.
@@ -501,11 +502,21 @@ func nullNaN(v sql.NullFloat64) float64 {
 	return v.Float64
 }
 
-func finiteOrNil(x float64) any {
+// appendCopyFloat appends x as a COPY text field: \N when not finite
+// (NaN or ±Inf, stored as NULL), else Go's shortest round-trip form.
+func appendCopyFloat(b []byte, x float64) []byte {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil
+		return append(b, `\N`...)
 	}
-	return x
+	return strconv.AppendFloat(b, x, 'g', -1, 64)
+}
+
+// appendCopyBool appends v as a COPY text field.
+func appendCopyBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, 't')
+	}
+	return append(b, 'f')
 }
 
 // appendArrayFloat appends x as an element of a PostgreSQL array literal,

@@ -119,7 +119,7 @@ func copyInDriver(ctx context.Context, dc any, q string, fill func(w *copyWriter
 }
 
 // appendCopyText appends s escaped for COPY's text format.
-func appendCopyText(b []byte, s string) []byte {
+func appendCopyText[T ~string | ~[]byte](b []byte, s T) []byte {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '\\':

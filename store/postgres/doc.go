@@ -40,7 +40,9 @@
 //     batch_cells shows them as (batch_id, subject, leaf, raw, value,
 //     status, weight) rows.
 //   - batch_warnings and batch_files (the rendered results.csv,
-//     indicators.csv and results.json, gzip-compressed in 8 MB chunks).
+//     indicators.csv and results.json): one row per 8 MB of a file, each
+//     an independent gzip member, so that a file's rows in chunk order
+//     form one gzip stream of it.
 //
 // # Lifecycle
 //
@@ -77,6 +79,13 @@
 //     form, so they read back bit for bit. An import therefore holds the
 //     given cells of its files in memory (4 bytes each, 8 where the
 //     source varies within a column) besides the validated dataset.
+//   - SaveBatch sends the batch_subjects and batch_warnings rows through
+//     the same raw COPY, on the connection of its transaction. The
+//     outputs are rendered meanwhile, in a goroutine of their own; their
+//     8 MB chunks are gzipped in parallel (up to GOMAXPROCS, at most 8, at
+//     once) and inserted in order once the COPY is done. Memory stays
+//     bounded whatever the size of the outputs: at most 16 compressed
+//     chunks wait for the connection, and rendering waits when they do.
 //   - Imports are serialised by an advisory lock. Storing the same batch
 //     (set version, period, data) twice is ErrBatchExists; storing it while
 //     another process stores it is ErrBusy.

@@ -1,15 +1,23 @@
 package postgres
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"math"
+	"strings"
 	"testing"
+
+	"github.com/govscore/govscore/diag"
 )
 
 // TestSaveBatchServerLostRollsBack: the server ends the batch's connection
-// while the batch is being stored (after its results were copied, while an
-// output is written): nothing of the batch remains, and storing it again
-// succeeds.
+// while the batch is being stored (while an output is rendered, which may
+// be while the results are copied): nothing of the batch remains, and
+// storing it again succeeds.
 func TestSaveBatchServerLostRollsBack(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
@@ -40,5 +48,285 @@ func TestSaveBatchServerLostRollsBack(t *testing.T) {
 	}
 	if n := count(t, db, "SELECT count(*) FROM batch_subjects"); n != len(b.Result.Subjects) {
 		t.Errorf("batch %d has %d subject rows, want %d", id, n, len(b.Result.Subjects))
+	}
+}
+
+// bigOutput returns n bytes of CSV-like text, compressible but not
+// trivially (as the rendered outputs are).
+func bigOutput(n int) []byte {
+	b := make([]byte, 0, n+64)
+	x := uint64(1)
+	for len(b) < n {
+		x = x*6364136223846793005 + 1442695040888963407
+		b = fmt.Appendf(b, "g%d,s%07d,%d.%04d\n", x>>61, x>>40&0xfffff, x>>20&0xfff, x>>8&0xfff)
+	}
+	return b[:n]
+}
+
+// TestSaveBatchOutputsRoundTrip: outputs of every size come back byte for
+// byte, in one row per fileChunk bytes, each row an independent gzip
+// member of its part of the file.
+func TestSaveBatchOutputsRoundTrip(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	big := bigOutput(2*fileChunk + 12345)
+	cases := []struct {
+		name string
+		data []byte
+		rows int
+	}{
+		{"empty", nil, 1},
+		{"small", []byte("peer_group,subject\nA,s1\n"), 1},
+		{"one chunk exactly", big[:fileChunk], 1},
+		{"three chunks", big, 3},
+	}
+	var outputs []Output
+	for _, tc := range cases {
+		outputs = append(outputs, Output{Name: tc.name, Write: func(w io.Writer) error {
+			// Uneven writes, as the report writers do.
+			for p := tc.data; len(p) > 0; {
+				k := min(len(p), 1000003)
+				if _, err := w.Write(p[:k]); err != nil {
+					return err
+				}
+				p = p[k:]
+			}
+			return nil
+		}})
+	}
+	id, err := db.SaveBatch(ctx, exampleBatch(t), outputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var got bytes.Buffer
+			if err := db.WriteOutput(ctx, id, tc.name, &got); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), tc.data) {
+				t.Errorf("read back %d bytes, differing from the %d written", got.Len(), len(tc.data))
+			}
+			var rows [][]byte
+			if err := db.x.Select(&rows, sqlFileChunks, id, tc.name); err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != tc.rows {
+				t.Fatalf("%d rows, want %d", len(rows), tc.rows)
+			}
+			for i, r := range rows {
+				zr, err := gzip.NewReader(bytes.NewReader(r))
+				if err != nil {
+					t.Fatalf("row %d: %v", i, err)
+				}
+				zr.Multistream(false)
+				part, err := io.ReadAll(zr)
+				if err != nil {
+					t.Fatalf("row %d: %v", i, err)
+				}
+				want := tc.data[min(len(tc.data), i*fileChunk):min(len(tc.data), (i+1)*fileChunk)]
+				if !bytes.Equal(part, want) {
+					t.Errorf("row %d holds %d bytes, want its %d bytes of the file", i, len(part), len(want))
+				}
+			}
+		})
+	}
+	names, err := db.OutputNames(ctx, id)
+	if err != nil || len(names) != len(cases) {
+		t.Errorf("OutputNames = %v, %v", names, err)
+	}
+}
+
+// TestWriteOutputReadsOneStreamOverRows: a file stored as one gzip stream
+// cut anywhere into rows (as batches stored before the per-chunk members)
+// still reads back.
+func TestWriteOutputReadsOneStreamOverRows(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	id, err := db.SaveBatch(ctx, exampleBatch(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := bigOutput(300_000)
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write(data)
+	zw.Close()
+	for i, part := range [][]byte{z.Bytes()[:7], z.Bytes()[7:5000], z.Bytes()[5000:]} {
+		if _, err := db.x.Exec(sqlInsertFile, id, "old.csv", i, part); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got bytes.Buffer
+	if err := db.WriteOutput(ctx, id, "old.csv", &got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), data) {
+		t.Errorf("read back %d bytes, differing from the %d stored", got.Len(), len(data))
+	}
+}
+
+// TestSaveBatchOutputFails: a rendering error or a cancelled context while
+// a multi-chunk output is stored leaves nothing of the batch, and the
+// batch can be stored again.
+func TestSaveBatchOutputFails(t *testing.T) {
+	big := bigOutput(3*fileChunk + 1)
+	errRender := errors.New("disk on fire")
+	for _, tc := range []struct {
+		name string
+		// fail is called by the output once it wrote two chunks; it
+		// returns the error the output returns (nil: keep writing) and
+		// the error SaveBatch must wrap.
+		fail func(cancel context.CancelFunc) (ret, want error)
+	}{
+		{"rendering error", func(context.CancelFunc) (error, error) { return errRender, errRender }},
+		{"cancelled", func(cancel context.CancelFunc) (error, error) { cancel(); return nil, context.Canceled }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := open(t)
+			b := exampleBatch(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var want error
+			out := Output{Name: "results.json", Write: func(w io.Writer) error {
+				for i := 0; i < len(big); i += fileChunk {
+					if i == 2*fileChunk {
+						var ret error
+						if ret, want = tc.fail(cancel); ret != nil {
+							return ret
+						}
+					}
+					if _, err := w.Write(big[i:min(len(big), i+fileChunk)]); err != nil {
+						return err
+					}
+				}
+				return nil
+			}}
+			small := Output{Name: "results.csv", Write: func(w io.Writer) error {
+				_, err := io.WriteString(w, "peer_group,subject\n")
+				return err
+			}}
+			_, err := db.SaveBatch(ctx, b, []Output{small, out})
+			if err == nil {
+				t.Fatal("the batch was stored")
+			}
+			t.Logf("error: %v", err)
+			if !errors.Is(err, want) {
+				t.Errorf("err = %v, want it to wrap %v", err, want)
+			}
+			for _, tbl := range []string{"batches", "batch_subjects", "batch_warnings", "batch_files"} {
+				if n := count(t, db, "SELECT count(*) FROM "+tbl); n != 0 {
+					t.Errorf("%s has %d rows after the failed save", tbl, n)
+				}
+			}
+			if _, err := db.SaveBatch(context.Background(), b, []Output{small}); err != nil {
+				t.Fatalf("storing the batch again: %v", err)
+			}
+		})
+	}
+}
+
+// TestSaveBatchCopyEncoding: the rows sent as pre-encoded COPY text equal
+// the same values sent as query parameters, for strings that COPY must
+// escape (tab, newline, backslash, \N, \.), unrated subjects and missing
+// scores.
+func TestSaveBatchCopyEncoding(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	b := exampleBatch(t)
+	evil := []string{"tab\there", "line\nbreak\r", `back\slash`, `\N`, `\.`, "", `{"json":"\"q\""}`, "引号'\""}
+	for i := range b.Project.Data.Subjects {
+		s := &b.Project.Data.Subjects[i]
+		s.Name = evil[i%len(evil)] + s.Name
+		if i%3 == 0 {
+			s.Kind = evil[(i+1)%len(evil)]
+		}
+	}
+	subs := b.Result.Subjects
+	subs[0].Rated = false
+	subs[1].Score = math.NaN()
+	subs[2].Coverage = math.Inf(1)
+	subs[3].Group = evil[0]
+	subs[3].Grade = evil[1]
+	subs[4].Grade = ""
+	b.Warnings = append(b.Warnings,
+		diag.Warning{Pos: diag.Pos{File: `C:\data\m.csv`, Line: 3, Col: 4}, Group: evil[2], Subject: evil[3], Node: evil[4], Msg: "a\tb\nc"},
+		diag.Warning{Msg: evil[6]})
+	id, err := db.SaveBatch(ctx, b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The oracle: the same rows through parameters into another batch.
+	var ref int64
+	if err := db.x.Get(&ref, `INSERT INTO batches (set_version, period, data_sha256, engine_version, generated_at, composites, leaves, subjects, rated)
+SELECT set_version, period, 'reference', engine_version, generated_at, composites, leaves, subjects, rated FROM batches WHERE id = $1 RETURNING id`, id); err != nil {
+		t.Fatal(err)
+	}
+	comps := b.Composites()
+	var nodes []byte
+	for ord, si := range b.Result.Order {
+		r := &subs[si]
+		s := &b.Project.Data.Subjects[si]
+		var raw, val, st, wt []string
+		for l := range b.Project.Set.Leaves {
+			c := b.Result.Cells[l].At(si)
+			if !c.Applies {
+				raw, val, st, wt = append(raw, "NULL"), append(val, "NULL"), append(st, "NULL"), append(wt, "NULL")
+				continue
+			}
+			raw = append(raw, string(appendArrayFloat(nil, c.Raw)))
+			val = append(val, string(appendArrayFloat(nil, c.Value)))
+			wt = append(wt, string(appendArrayFloat(nil, c.Weight)))
+			st = append(st, string(c.Status))
+		}
+		arr := func(xs []string) string { return "{" + strings.Join(xs, ",") + "}" }
+		fin := func(x float64) any {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil
+			}
+			return x
+		}
+		var rank, score, grade, vetoed any
+		if r.Rated {
+			rank, score, grade, vetoed = r.Rank, fin(r.Score), r.Grade, r.Vetoed
+		}
+		nodes = appendNodes(nodes[:0], comps, r.Nodes)
+		if _, err := db.x.Exec(`INSERT INTO batch_subjects VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+			ref, ord, s.ID, s.Name, s.Kind, r.Group, r.Rated, rank, score, grade, fin(r.Coverage), vetoed,
+			string(nodes), arr(raw), arr(val), arr(st), arr(wt)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, w := range b.Warnings {
+		if _, err := db.x.Exec(`INSERT INTO batch_warnings VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			ref, i, w.Pos.File, w.Pos.Line, w.Pos.Col, w.Group, w.Subject, w.Node, w.Msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct{ table, cols string }{
+		{"batch_subjects", "ord, subject, name, kind, peer_group, rated, rank, score, grade, coverage, vetoed, nodes, raw, value, status, weight"},
+		{"batch_warnings", "seq, file, line, col, peer_group, subject, node, message"},
+	} {
+		q := fmt.Sprintf(`SELECT count(*) FROM (
+	(SELECT %[2]s FROM %[1]s WHERE batch_id = $1 EXCEPT ALL SELECT %[2]s FROM %[1]s WHERE batch_id = $2)
+	UNION ALL
+	(SELECT %[2]s FROM %[1]s WHERE batch_id = $2 EXCEPT ALL SELECT %[2]s FROM %[1]s WHERE batch_id = $1)) d`, tc.table, tc.cols)
+		var diff, n int
+		if err := db.x.Get(&diff, q, id, ref); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.x.Get(&n, `SELECT count(*) FROM `+tc.table+` WHERE batch_id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		if diff != 0 || n == 0 {
+			t.Errorf("%s: %d rows stored, %d differ from the parameter-encoded ones", tc.table, n, diff)
+		}
+	}
+	var name string
+	if err := db.x.Get(&name, `SELECT name FROM batch_subjects WHERE batch_id = $1 AND ord = 0`, id); err != nil {
+		t.Fatal(err)
+	}
+	if si := b.Result.Order[0]; name != b.Project.Data.Subjects[si].Name {
+		t.Errorf("name read back %q, want %q", name, b.Project.Data.Subjects[si].Name)
 	}
 }

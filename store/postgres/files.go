@@ -1,0 +1,238 @@
+package postgres
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"database/sql"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// fileChunk is the size of the part of an output file held by one
+// batch_files row, before compression.
+const fileChunk = 8 << 20
+
+// queuedChunks bounds the compressed chunks waiting for their INSERT: up
+// to that many (about a quarter of fileChunk each for the CSV and JSON
+// outputs) are rendered ahead while the connection is still busy with the
+// COPY of the batch's results.
+const queuedChunks = 16
+
+// maxZipWorkers bounds the goroutines that compress chunks, and with them
+// the uncompressed chunks held in memory at once.
+const maxZipWorkers = 8
+
+// zipChunk is one chunk of an output file on its way to batch_files: its
+// bytes, then, once ready is closed, their gzip member.
+type zipChunk struct {
+	name  string
+	n     int // chunk number within the file
+	in    *[]byte
+	out   bytes.Buffer
+	ready chan struct{}
+}
+
+var (
+	// chunkPool recycles the fileChunk-sized input buffers.
+	chunkPool = sync.Pool{New: func() any { b := make([]byte, 0, fileChunk); return &b }}
+	// gzipPool recycles the compressors (about 1 MB of state each).
+	gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}
+)
+
+// fileStore stores the outputs of one batch as batch_files rows: each
+// fileChunk bytes of a file become an independent gzip member, the
+// members are compressed in parallel by up to workers goroutines and
+// inserted in order, one row each, by a single goroutine on the batch's
+// transaction. The rows of a file, read in chunk order, concatenate into
+// one valid gzip stream of the whole file (RFC 1952 allows several
+// members, and gzip.Reader reads them as one).
+//
+// The inserts start once connFree is closed (the transaction's connection
+// is busy with the COPY of the results until then), so the outputs are
+// rendered and compressed meanwhile. At most workers+2 uncompressed chunks
+// and queuedChunks+workers+2 gzip members are held at once, whatever the
+// size of the files: a writer waits for a free compressor and for room in
+// the queue of chunks waiting for their INSERT.
+type fileStore struct {
+	ctx      context.Context
+	db       *DB
+	tx       *sql.Tx
+	id       int64
+	connFree <-chan struct{}
+	zip      errgroup.Group
+	queue    chan *zipChunk
+	abandon  chan struct{} // closed when the outputs will not be stored
+	failed   chan struct{} // closed when an INSERT failed
+	err      error         // the INSERT's error, readable once failed is closed
+	done     chan struct{} // closed when the inserting goroutine ends
+}
+
+func newFileStore(ctx context.Context, db *DB, tx *sql.Tx, id int64, connFree <-chan struct{}) *fileStore {
+	s := &fileStore{
+		ctx: ctx, db: db, tx: tx, id: id, connFree: connFree,
+		queue:   make(chan *zipChunk, queuedChunks),
+		abandon: make(chan struct{}),
+		failed:  make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	s.zip.SetLimit(min(runtime.GOMAXPROCS(0), maxZipWorkers))
+	go s.insert()
+	return s
+}
+
+// insert stores the compressed chunks in order, once the connection is
+// free. After a failure, or once abandoned, it only drains the queue, so
+// that writers never block.
+func (s *fileStore) insert() {
+	defer close(s.done)
+	stop := func(err error) {
+		s.err = err
+		close(s.failed)
+	}
+	select {
+	case <-s.connFree:
+	case <-s.abandon:
+	case <-s.ctx.Done():
+		stop(s.db.mapError(s.ctx, "storing outputs", s.ctx.Err()))
+	}
+	for c := range s.queue {
+		<-c.ready
+		if s.err != nil || isClosed(s.abandon) {
+			continue
+		}
+		if _, err := s.tx.ExecContext(s.ctx, sqlInsertFile, s.id, c.name, c.n, c.out.Bytes()); err != nil {
+			stop(s.db.mapError(s.ctx, "storing "+c.name, err))
+		}
+	}
+}
+
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// send compresses c in the background and queues it for its INSERT.
+func (s *fileStore) send(c *zipChunk) error {
+	select {
+	case <-s.failed:
+		return s.err
+	default:
+	}
+	if err := s.ctx.Err(); err != nil {
+		return s.db.mapError(s.ctx, "storing "+c.name, err)
+	}
+	c.ready = make(chan struct{})
+	s.zip.Go(func() error {
+		defer close(c.ready)
+		zw := gzipPool.Get().(*gzip.Writer)
+		c.out.Grow(len(*c.in)/3 + 64)
+		zw.Reset(&c.out)
+		zw.Write(*c.in) // writes to a bytes.Buffer do not fail
+		zw.Close()
+		gzipPool.Put(zw)
+		*c.in = (*c.in)[:0]
+		chunkPool.Put(c.in)
+		c.in = nil
+		return nil
+	})
+	select {
+	case s.queue <- c:
+		return nil
+	case <-s.failed:
+		return s.err
+	}
+}
+
+// close waits until every queued chunk is stored (or dropped, once
+// abandoned) and returns the first error of the inserts. The transaction
+// may be used again only after close.
+func (s *fileStore) close() error {
+	close(s.queue)
+	<-s.done
+	s.zip.Wait()
+	return s.err
+}
+
+// fileWriter cuts one output file into chunks for its fileStore.
+type fileWriter struct {
+	s      *fileStore
+	name   string
+	cur    *[]byte
+	chunks int
+}
+
+// Write buffers p and sends every full chunk.
+func (w *fileWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		buf := *w.cur
+		k := min(len(p), fileChunk-len(buf))
+		*w.cur = append(buf, p[:k]...)
+		p = p[k:]
+		if len(*w.cur) == fileChunk {
+			if err := w.send(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return n, nil
+}
+
+func (w *fileWriter) send() error {
+	c := &zipChunk{name: w.name, n: w.chunks, in: w.cur}
+	w.cur = chunkPool.Get().(*[]byte)
+	w.chunks++
+	return w.s.send(c)
+}
+
+// finish sends the last chunk: an empty file is one member of no bytes.
+func (w *fileWriter) finish() error {
+	if len(*w.cur) > 0 || w.chunks == 0 {
+		return w.send()
+	}
+	return nil
+}
+
+// release returns the writer's buffer.
+func (w *fileWriter) release() {
+	*w.cur = (*w.cur)[:0]
+	chunkPool.Put(w.cur)
+	w.cur = nil
+}
+
+// storeFiles renders the outputs, one after the other, into batch_files
+// through a fileStore whose inserts wait for connFree.
+func (db *DB) storeFiles(ctx context.Context, tx *sql.Tx, id int64, outputs []Output, connFree <-chan struct{}) error {
+	if len(outputs) == 0 {
+		return nil
+	}
+	s := newFileStore(ctx, db, tx, id, connFree)
+	var rerr error
+	for _, o := range outputs {
+		w := &fileWriter{s: s, name: o.Name, cur: chunkPool.Get().(*[]byte)}
+		err := o.Write(w)
+		if err == nil {
+			err = w.finish()
+		} else if !isClosed(s.failed) && ctx.Err() == nil {
+			err = fmt.Errorf("rendering %s: %w", o.Name, err)
+		}
+		w.release()
+		if err != nil {
+			rerr = err
+			close(s.abandon)
+			break
+		}
+	}
+	if err := s.close(); err != nil {
+		return err
+	}
+	return rerr
+}
