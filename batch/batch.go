@@ -228,14 +228,23 @@ type Options struct {
 // set's `period`, else the latest period in the data. The period must have
 // the data's format and at least one metric row.
 func (p *Project) ResolvePeriod(requested string) (dataset.Period, error) {
-	periods := p.Data.Periods()
+	return ResolvePeriod(requested, p.Set.Period, p.Data.Periods(),
+		"the metrics files hold no period", "the metrics hold no row for that period (they have: %s)")
+}
+
+// ResolvePeriod picks the batch period among periods (the periods holding
+// metric rows, oldest first): requested, else setPeriod, else the latest.
+// A malformed period or one without rows is a *diag.Error: empty is the
+// message when there is no period at all, noRow (with a %s for the periods
+// there are) when the chosen one has no rows.
+func ResolvePeriod(requested, setPeriod string, periods []dataset.Period, empty, noRow string) (dataset.Period, error) {
 	s, where := requested, "--period"
 	if s == "" {
-		s, where = p.Set.Period, "the indicator set's period"
+		s, where = setPeriod, "the indicator set's period"
 	}
 	if s == "" {
 		if len(periods) == 0 {
-			return dataset.Period{}, &diag.Error{Msg: "the metrics files hold no period"}
+			return dataset.Period{}, &diag.Error{Msg: empty}
 		}
 		return periods[len(periods)-1], nil
 	}
@@ -243,14 +252,14 @@ func (p *Project) ResolvePeriod(requested string) (dataset.Period, error) {
 	if err != nil {
 		return dataset.Period{}, &diag.Error{Msg: fmt.Sprintf("%s: %v", where, err)}
 	}
-	var names []string
+	names := make([]string, 0, len(periods))
 	for _, q := range periods {
 		if q == per {
 			return per, nil
 		}
 		names = append(names, q.String())
 	}
-	return dataset.Period{}, &diag.Error{Msg: fmt.Sprintf("%s %s: the metrics hold no row for that period (they have: %s)", where, per, strings.Join(names, ", "))}
+	return dataset.Period{}, &diag.Error{Msg: fmt.Sprintf("%s %s: "+noRow, where, per, strings.Join(names, ", "))}
 }
 
 // Run scores one period of the project.

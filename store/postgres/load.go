@@ -11,6 +11,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/csvdata"
 	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/diag"
@@ -59,28 +60,9 @@ func (db *DB) ResolvePeriod(ctx context.Context, requested, setPeriod string) (d
 	if err != nil {
 		return dataset.Period{}, err
 	}
-	s, where := requested, "--period"
-	if s == "" {
-		s, where = setPeriod, "the indicator set's period"
-	}
-	if s == "" {
-		if len(periods) == 0 {
-			return dataset.Period{}, &diag.Error{Msg: "the database holds no metric rows: run `govscore db import` first"}
-		}
-		return periods[len(periods)-1], nil
-	}
-	per, err := dataset.ParsePeriod(s)
-	if err != nil {
-		return dataset.Period{}, &diag.Error{Msg: fmt.Sprintf("%s: %v", where, err)}
-	}
-	names := make([]string, 0, len(periods))
-	for _, q := range periods {
-		if q == per {
-			return per, nil
-		}
-		names = append(names, q.String())
-	}
-	return dataset.Period{}, &diag.Error{Msg: fmt.Sprintf("%s %s: the database holds no metric row for that period (it has: %s)", where, per, strings.Join(names, ", "))}
+	return batch.ResolvePeriod(requested, setPeriod, periods,
+		"the database holds no metric rows: run `govscore db import` first",
+		"the database holds no metric row for that period (it has: %s)")
 }
 
 // LoadDataset reads the dataset of a batch of period p: every subject, and
