@@ -2,10 +2,10 @@ package assess
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"runtime"
 	"slices"
-	"sort"
 
 	"golang.org/x/sync/errgroup"
 
@@ -316,13 +316,13 @@ func (b *badRatings) flush(errs *diag.List) {
 		}
 		return fmt.Sprintf("%d ratings", n)
 	}
-	for _, k := range sortedKeys(b.items) {
+	for _, k := range slices.Sorted(maps.Keys(b.items)) {
 		errs.Add(diag.Pos{}, "unknown assessment item %q (%s)", k, times(b.items[k]))
 	}
-	for _, k := range sortedKeys(b.subjects) {
+	for _, k := range slices.Sorted(maps.Keys(b.subjects)) {
 		errs.Add(diag.Pos{}, "assessment of unknown subject %q (%s)", k, times(b.subjects[k]))
 	}
-	for _, k := range sortedKeys(b.roles) {
+	for _, k := range slices.Sorted(maps.Keys(b.roles)) {
 		var item, role string
 		for i := 0; i < len(k); i++ {
 			if k[i] == 0 {
@@ -333,15 +333,6 @@ func (b *badRatings) flush(errs *diag.List) {
 		errs.Add(diag.Pos{}, "assessment item %q has no role %q (%s)", item, role, times(b.roles[k]))
 	}
 	*errs = append(*errs, b.list...)
-}
-
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // combiner holds what every item's computation shares (read-only).

@@ -3,6 +3,8 @@ package csvdata
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/govscore/govscore/dataset"
@@ -179,7 +181,7 @@ func (l *loader) checkParents(subjects []dataset.Subject, rows []subjectRow, fir
 			continue
 		}
 		if ids == nil {
-			ids = sortedKeys(first)
+			ids = slices.Sorted(maps.Keys(first))
 		}
 		hint := ""
 		if s := diag.Closest(p, ids, nil); s != "" && s != subjects[i].ID {

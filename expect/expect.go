@@ -37,9 +37,10 @@ package expect
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -341,7 +342,7 @@ func check(b *batch.Batch, x Expectation, tol float64) []Failure {
 	for _, n := range set.Nodes {
 		byID[n.ID] = n
 	}
-	for _, id := range sortedKeys(x.Nodes) {
+	for _, id := range slices.Sorted(maps.Keys(x.Nodes)) {
 		n := byID[id]
 		if n == nil || n.IsLeaf() {
 			fail("nodes: %q is not a composite node of the set", id)
@@ -349,7 +350,7 @@ func check(b *batch.Batch, x Expectation, tol float64) []Failure {
 		}
 		num("node "+id, r.Nodes[n.Index], orMissing(x.Nodes[id]))
 	}
-	for _, id := range sortedKeys(x.Indicators) {
+	for _, id := range slices.Sorted(maps.Keys(x.Indicators)) {
 		n := byID[id]
 		if n == nil || !n.IsLeaf() {
 			fail("indicators: %q is not an indicator (leaf) of the set", id)
@@ -357,7 +358,7 @@ func check(b *batch.Batch, x Expectation, tol float64) []Failure {
 		}
 		num("indicator "+id, b.Result.Cells[n.LeafIndex].At(si).Value, orMissing(x.Indicators[id]))
 	}
-	for _, id := range sortedKeys(x.Raw) {
+	for _, id := range slices.Sorted(maps.Keys(x.Raw)) {
 		n := byID[id]
 		if n == nil || !n.IsLeaf() {
 			fail("raw: %q is not an indicator (leaf) of the set", id)
@@ -374,13 +375,4 @@ func orMissing(n *Number) *Number {
 		return &Number{Missing: true}
 	}
 	return n
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
