@@ -204,3 +204,16 @@ func (s *source) runeColumns(want map[int][]int) (map[[2]int]int, error) {
 	}
 	return out, nil
 }
+
+// IsUTF8File reports whether the file at path is valid UTF-8. Load and Parse
+// decode a file that is not as GB18030; a caller re-reading the file's bytes
+// (the database import does) uses this to decode it the same way.
+func IsUTF8File(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	ok, _, _, _, err := checkUTF8(f)
+	return ok, err
+}

@@ -11,11 +11,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
 
+	"github.com/govscore/govscore/csvdata"
 	"github.com/govscore/govscore/dataset"
 )
 
@@ -45,10 +45,11 @@ func givenCells(ds *dataset.Dataset, files []string, emit func(cell) error) erro
 }
 
 func fileCells(ds *dataset.Dataset, path string, emit func(cell) error) error {
-	gb, err := needsGB18030(path)
+	utf8OK, err := csvdata.IsUTF8File(path)
 	if err != nil {
 		return err
 	}
+	gb := !utf8OK
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -145,44 +146,6 @@ func fileCells(ds *dataset.Dataset, path string, emit func(cell) error) error {
 				return err
 			}
 		}
-	}
-}
-
-// needsGB18030 reports whether the file is not valid UTF-8 (csvdata has
-// then read it as GB18030).
-func needsGB18030(path string) (bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	buf := make([]byte, 1<<16)
-	carry := 0
-	for {
-		n, rerr := io.ReadFull(f, buf[carry:])
-		data := buf[:carry+n]
-		atEOF := rerr == io.EOF || rerr == io.ErrUnexpectedEOF
-		if rerr != nil && !atEOF {
-			return false, rerr
-		}
-		end := len(data)
-		if !atEOF {
-			for i := len(data) - 1; i >= 0 && i >= len(data)-utf8.UTFMax; i-- {
-				if utf8.RuneStart(data[i]) {
-					if !utf8.FullRune(data[i:]) {
-						end = i
-					}
-					break
-				}
-			}
-		}
-		if !utf8.Valid(data[:end]) {
-			return true, nil
-		}
-		if atEOF {
-			return false, nil
-		}
-		carry = copy(buf, data[end:])
 	}
 }
 
