@@ -203,15 +203,21 @@ func (f *inputFlags) parse(fs *flag.FlagSet, args []string) (batch.Files, string
 	return f.files(pos)
 }
 
-// files resolves the input files from DIR (when given) and the flags.
+// files resolves the input files from DIR (when given) and the flags; a
+// command reading a project needs DIR or --indicators.
 func (f *inputFlags) files(pos []string) (batch.Files, string, error) {
+	if len(pos) == 0 && f.indicators == "" {
+		return batch.Files{}, "", usagef("missing DIR (or --indicators, --subjects and --metrics)")
+	}
+	return f.resolve(pos)
+}
+
+// resolve applies the file flags over DIR's files (DIR optional).
+func (f *inputFlags) resolve(pos []string) (batch.Files, string, error) {
 	var files batch.Files
 	dir := ""
 	switch len(pos) {
 	case 0:
-		if f.indicators == "" {
-			return files, "", usagef("missing DIR (or --indicators, --subjects and --metrics)")
-		}
 	case 1:
 		dir = pos[0]
 		var err error

@@ -140,28 +140,9 @@ func dbImport(ctx context.Context, e *env, args []string) error {
 // importFiles resolves the files of `db import`: DIR (its data/ files and,
 // when present, indicators.yaml for kinds and bounds) or the flags.
 func importFiles(in *inputFlags, pos []string) (batch.Files, error) {
-	var files batch.Files
-	switch len(pos) {
-	case 0:
-	case 1:
-		var err error
-		if files, err = batch.FromDir(pos[0]); err != nil {
-			return files, usagef("%v", err)
-		}
-	default:
-		return files, usagef("too many arguments: %s", strings.Join(pos[1:], " "))
-	}
-	if in.indicators != "" {
-		files.Indicators = in.indicators
-	}
-	if in.subjects != "" {
-		files.Subjects = in.subjects
-	}
-	if in.metrics != "" {
-		files.Metrics = splitList(in.metrics)
-	}
-	if in.assessments != "" {
-		files.Assessments = splitList(in.assessments)
+	files, _, err := in.resolve(pos)
+	if err != nil {
+		return files, err
 	}
 	if files.Subjects == "" || len(files.Metrics) == 0 {
 		return files, usagef("give DIR, or --subjects F and --metrics F[,F]")
