@@ -181,6 +181,26 @@ func weightedMean(w, vals []float64, kids []int, geo bool, wts []float64) (float
 	return acc, -1
 }
 
+// mcdaValues is the TOPSIS or GRA aggregate (agg) of the rows with column
+// weights w on the scale [lo, hi], each value rounded to round digits when
+// round ≥ 0; NaN where a row is missing.
+func mcdaValues(agg indicators.Aggregate, rows [][]float64, w []float64, lo, hi float64, round int) []float64 {
+	var out []float64
+	if agg == indicators.TOPSIS {
+		out = mcda.TOPSIS(rows, w, lo, hi)
+	} else {
+		out = mcda.GRA(rows, w, lo, hi)
+	}
+	if round >= 0 {
+		for p, v := range out {
+			if !math.IsNaN(v) {
+				out[p] = Round(v, round)
+			}
+		}
+	}
+	return out
+}
+
 // aggregateMCDA computes the TOPSIS or GRA aggregate (SPEC §6) of node row k
 // over the subjects members of one peer group, with children weights w.
 // The columns are the children with weight > 0 that have a value for at
@@ -207,19 +227,11 @@ func (s *scorer) aggregateMCDA(k int, kids, members []int, w []float64) {
 		}
 		rows[p] = row
 	}
-	var out []float64
-	if node.Aggregate == indicators.TOPSIS {
-		out = mcda.TOPSIS(rows, wc, s.lo, s.hi)
-	} else {
-		out = mcda.GRA(rows, wc, s.lo, s.hi)
-	}
+	out := mcdaValues(node.Aggregate, rows, wc, s.lo, s.hi, node.Round)
 	for p, i := range members {
 		v := out[p]
 		if math.IsNaN(v) {
 			continue
-		}
-		if node.Round >= 0 {
-			v = Round(v, node.Round)
 		}
 		s.vals[s.at(k, i)] = v
 		for q, c := range cols {

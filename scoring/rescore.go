@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/govscore/govscore/indicators"
-	"github.com/govscore/govscore/mcda"
 )
 
 // Variant is an alternative model under which a Rescorer re-scores a
@@ -477,19 +476,11 @@ func (r *Rescorer) aggregateMCDA(k, g int, agg indicators.Aggregate, w []float64
 		rows = append(rows, row)
 	}
 	ws.rows = rows
-	var out []float64
-	if agg == indicators.TOPSIS {
-		out = mcda.TOPSIS(rows, wc, r.lo, r.hi)
-	} else {
-		out = mcda.GRA(rows, wc, r.lo, r.hi)
-	}
+	out := mcdaValues(agg, rows, wc, r.lo, r.hi, node.Round)
 	for p, i := range members {
 		x := out[p]
 		if math.IsNaN(x) {
 			continue
-		}
-		if node.Round >= 0 {
-			x = Round(x, node.Round)
 		}
 		ws.vals[i*r.stride+k] = x
 	}
