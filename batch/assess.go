@@ -56,17 +56,13 @@ func loadAssessments(files []string, set *indicators.Set, ds *dataset.Dataset, e
 
 // combineAssessments combines the ratings of period per into a score column
 // per item (assess.<item>).
-func (p *Project) combineAssessments(per dataset.Period) (*assess.Result, error) {
+func (p *Project) combineAssessments(per dataset.Period, ratings []assess.Rating) (*assess.Result, error) {
 	if len(p.Set.Assessments) == 0 {
 		return nil, nil
 	}
 	ids := make([]string, p.Data.Len())
 	for i := range p.Data.Subjects {
 		ids[i] = p.Data.Subjects[i].ID
-	}
-	var ratings []assess.Rating
-	if p.Ratings != nil {
-		ratings = p.Ratings.Ratings(per)
 	}
 	res, err := assess.Combine(AssessItems(p.Set), ids, ratings)
 	if err != nil {
@@ -107,11 +103,8 @@ type RaterBootstrap struct {
 func (b *Batch) RaterBootstrap() (*RaterBootstrap, error) {
 	p := b.Project
 	set := p.Set
-	if len(set.Assessments) == 0 || p.Ratings == nil {
-		return nil, nil
-	}
-	ratings := p.Ratings.Ratings(b.Period)
-	if len(ratings) == 0 {
+	ratings := b.ratings
+	if len(set.Assessments) == 0 || len(ratings) == 0 {
 		return nil, nil
 	}
 	derivedAssess := false

@@ -26,7 +26,7 @@ func runDir(t testing.TB, dir string) *Batch {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := p.Run(context.Background(), Options{GeneratedAt: time.Unix(0, 0)})
+	b, err := Run(context.Background(), p, p.Set, Options{At: time.Unix(0, 0)})
 	if err != nil {
 		t.Fatal(err)
 	}

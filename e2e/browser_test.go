@@ -92,11 +92,11 @@ func writeExampleReport(t *testing.T, dir, lang string) string {
 		t.Fatal(err)
 	}
 	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	b, err := p.Run(context.Background(), batch.Options{GeneratedAt: at})
+	b, err := batch.Run(context.Background(), p, p.Set, batch.Options{At: at})
 	if err != nil {
 		t.Fatal(err)
 	}
-	prev, err := p.Run(context.Background(), batch.Options{Period: b.Period.Prev().String(), GeneratedAt: at})
+	prev, err := batch.Run(context.Background(), p, p.Set, batch.Options{Period: b.Period.Prev().String(), At: at})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func render(t *testing.T, files batch.Files) map[string][]byte {
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}
-	b, err := p.Run(context.Background(), batch.Options{GeneratedAt: time.Unix(1700000000, 0)})
+	b, err := batch.Run(context.Background(), p, p.Set, batch.Options{At: time.Unix(1700000000, 0)})
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}

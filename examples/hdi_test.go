@@ -64,7 +64,7 @@ func runHDI(t *testing.T, period string) *batch.Batch {
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}
-	b, err := p.Run(context.Background(), batch.Options{Period: period})
+	b, err := batch.Run(context.Background(), p, p.Set, batch.Options{Period: period})
 	if err != nil {
 		t.Fatalf("run %s: %v", period, err)
 	}

@@ -238,7 +238,7 @@ func scoreCase(ctx context.Context, c *Case, testsFile string, files batch.Files
 		if err != nil {
 			return nil, err
 		}
-		return p.Run(ctx, batch.Options{Period: c.Period})
+		return batch.Run(ctx, p, p.Set, batch.Options{Period: c.Period})
 	}
 	set, err := indicators.ParseFile(files.Indicators)
 	if err != nil {
@@ -271,11 +271,11 @@ func scoreCase(ctx context.Context, c *Case, testsFile string, files batch.Files
 	if err != nil {
 		return nil, err
 	}
-	p, err := batch.Assemble(files, set, ds)
+	p, err := batch.Assemble(set, ds)
 	if err != nil {
 		return nil, err
 	}
-	return p.Run(ctx, batch.Options{Period: c.Period})
+	return batch.Run(ctx, p, p.Set, batch.Options{Period: c.Period})
 }
 
 func check(b *batch.Batch, x Expectation, tol float64) []Failure {

@@ -33,7 +33,7 @@ func loadBatch(t testing.TB, dir, period string) *batch.Batch {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := p.Run(context.Background(), batch.Options{Period: period, GeneratedAt: testTime})
+	b, err := batch.Run(context.Background(), p, p.Set, batch.Options{Period: period, At: testTime})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/indicators"
 	"github.com/govscore/govscore/reports"
-	"github.com/govscore/govscore/scoring"
 )
 
 // uncertaintyFlags are the flags of the uncertainty analysis, shared by run
@@ -49,69 +48,23 @@ func (u *uncertaintyFlags) check() error {
 	return nil
 }
 
-// batchInput rebuilds the scoring input of a batch.
-func batchInput(b *batch.Batch) scoring.Input {
-	return scoring.Input{Set: b.Project.Set, Subjects: b.Project.Data.Subjects,
-		Raw: b.Values.Leaves, Points: b.Values.Points, When: b.Values.When}
-}
-
-// analyseBatch runs the analysis of a batch and attaches it to the batch
-// (b.Analysis) for the publication writers. With replications and
-// assessments read by the expressions, the uncertainty analysis includes
-// the rater bootstrap (batch.Batch.RaterBootstrap).
-func analyseBatch(ctx context.Context, b *batch.Batch, u *uncertaintyFlags) (*analysis.Report, error) {
-	opt := analysis.Options{Replications: u.n, Seed: u.seed}
-	if u.n > 0 {
-		rb, err := b.RaterBootstrap()
-		if err != nil {
-			return nil, err
-		}
-		if rb != nil { // a nil *RaterBootstrap must not become a non-nil interface
-			opt.Resampler = rb
-		}
-	}
-	rep, err := analysis.Analyse(ctx, batchInput(b), b.Result, opt)
-	if err != nil {
-		return nil, err
-	}
-	b.Analysis = rep
-	return rep, nil
-}
-
-// withAnalysis analyses the batch for `govscore run`: results.json (when
-// among outputs) gains the analysis, and with --uncertainty N > 0 the file
-// uncertainty.csv is added. It returns the updated outputs and file names.
-func withAnalysis(ctx context.Context, stderr io.Writer, b *batch.Batch, u *uncertaintyFlags, outputs []output, written []string) ([]output, []string, error) {
-	hasJSON := false
-	for _, o := range outputs {
-		hasJSON = hasJSON || o.name == "results.json"
-	}
-	if !hasJSON && u.n == 0 {
-		return outputs, written, nil
-	}
+// options are the analysis options of `govscore run` (batch.Options
+// Analysis and AnalysisLimit): with --uncertainty N > 0 or --analysis on
+// always; else, when results.json is written (hasJSON), with --analysis
+// auto up to AutoAnalysisLimit subjects; never with --analysis off.
+func (u *uncertaintyFlags) options(hasJSON bool) (*analysis.Options, int) {
+	opt := &analysis.Options{Replications: u.n, Seed: u.seed}
 	switch {
-	case u.n > 0 || u.analysis == "on":
-	case u.analysis == "off":
-		return outputs, written, nil
-	case b.Project.Data.Len() > AutoAnalysisLimit:
-		fmt.Fprintf(stderr, "note: %d subjects > %d: the robustness analysis is left out of results.json (use --analysis on, or govscore analyse)\n", b.Project.Data.Len(), AutoAnalysisLimit)
-		return outputs, written, nil
+	case u.n > 0 || (hasJSON && u.analysis == "on"):
+		return opt, 0
+	case !hasJSON || u.analysis == "off":
+		return nil, 0
 	}
-	rep, err := analyseBatch(ctx, b, u)
-	if err != nil {
-		return nil, nil, err
-	}
-	for k := range outputs {
-		if outputs[k].name == "results.json" {
-			outputs[k].write = func(w io.Writer) error { return reports.WriteJSONAnalysis(w, b, rep) }
-		}
-	}
-	if rep.Uncertainty != nil {
-		outputs = append(outputs, output{"uncertainty.csv", func(w io.Writer) error { return writeUncertaintyCSV(w, rep.Uncertainty) }})
-		written = append(written, "uncertainty.csv")
-	}
-	return outputs, written, nil
+	return opt, AutoAnalysisLimit
 }
+
+// writeJSON writes results.json with the batch's analysis, when it has one.
+func writeJSON(w io.Writer, b *batch.Batch) error { return reports.WriteJSONAnalysis(w, b, b.Analysis) }
 
 // uncertaintyHeader is the header of uncertainty.csv.
 var uncertaintyHeader = []string{"peer_group", "subject", "nominal_rank", "median_rank", "p05_rank", "p95_rank", "unscored", "tied_count", "tied_with"}
@@ -173,14 +126,11 @@ func cmdAnalyse(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	b, err := loadAndRun(ctx, e, files, *period)
+	b, err := loadAndRun(ctx, e, files, batch.Options{Period: *period, Analysis: &analysis.Options{Replications: u.n, Seed: u.seed}})
 	if err != nil {
 		return err
 	}
-	rep, err := analyseBatch(ctx, b, u)
-	if err != nil {
-		return err
-	}
+	rep := b.Analysis
 	if *asJSON {
 		js, err := rep.JSON()
 		if err != nil {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/diag"
-	"github.com/govscore/govscore/scoring"
 )
 
 // Exit codes (SPEC §2).
@@ -99,10 +98,6 @@ func report(w io.Writer, c command, err error) int {
 	}
 	var ue *usageError
 	var list diag.List
-	var de *diag.Error
-	var mf *batch.MissingFilesError
-	var me *scoring.MissingError
-	var we *scoring.WeightingError
 	var tf *testFailure
 	switch {
 	case errors.As(err, &ue):
@@ -112,7 +107,7 @@ func report(w io.Writer, c command, err error) int {
 		fmt.Fprintln(w, err)
 		fmt.Fprintf(w, "govscore %s: %d problem(s); nothing was written\n", c.name, len(list))
 		return exitInvalid
-	case errors.As(err, &de), errors.As(err, &mf), errors.As(err, &me), errors.As(err, &we):
+	case batch.IsInvalidInput(err):
 		fmt.Fprintln(w, err)
 		fmt.Fprintf(w, "govscore %s: invalid input; nothing was written\n", c.name)
 		return exitInvalid

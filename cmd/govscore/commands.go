@@ -59,7 +59,7 @@ func cmdExplain(ctx context.Context, e *env, args []string) error {
 	if *subject == "" {
 		return usagef("--subject is required")
 	}
-	b, err := loadAndRun(ctx, e, files, *period)
+	b, err := loadAndRun(ctx, e, files, batch.Options{Period: *period})
 	if err != nil {
 		return err
 	}
@@ -198,7 +198,7 @@ func cmdAssess(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	b, err := loadAndRun(ctx, e, files, *period)
+	b, err := loadAndRun(ctx, e, files, batch.Options{Period: *period})
 	if err != nil {
 		return err
 	}

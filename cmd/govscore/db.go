@@ -9,9 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/indicators"
 	"github.com/govscore/govscore/reports"
 	"github.com/govscore/govscore/store/postgres"
@@ -159,10 +159,11 @@ type dbBatch struct {
 
 func (d *dbBatch) close() { d.db.Close() }
 
-// loadAndRunDB is loadAndRun for `govscore run --db`: the indicator set
-// from files, the data (subjects, metrics, ratings) from the database.
-func loadAndRunDB(ctx context.Context, e *env, url string, files batch.Files, period string) (*dbBatch, error) {
-	if err := checkPeriodFlag(period); err != nil {
+// loadAndRunDB is loadAndRun for `govscore run --db`: batch.Run with the
+// indicator set from files and the data (subjects, metrics, ratings) from
+// the database.
+func loadAndRunDB(ctx context.Context, e *env, url string, files batch.Files, opt batch.Options) (*dbBatch, error) {
+	if err := checkPeriodFlag(opt.Period); err != nil {
 		return nil, err
 	}
 	if files.Indicators == "" {
@@ -172,15 +173,14 @@ func loadAndRunDB(ctx context.Context, e *env, url string, files batch.Files, pe
 	if err != nil {
 		return nil, err
 	}
-	at, err := generatedAt(e)
-	if err != nil {
+	if opt.At, err = generatedAt(e); err != nil {
 		return nil, usagef("%v", err)
 	}
 	db, err := openDB(ctx, e, url, true)
 	if err != nil {
 		return nil, err
 	}
-	b, err := scoreFromDB(ctx, e, db, files, set, period, at)
+	b, err := batch.Run(ctx, progressDB{db, e.stderr}, set, opt)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -188,32 +188,20 @@ func loadAndRunDB(ctx context.Context, e *env, url string, files batch.Files, pe
 	return &dbBatch{db: db, b: b}, nil
 }
 
-func scoreFromDB(ctx context.Context, e *env, db *postgres.DB, files batch.Files, set *indicators.Set, period string, at time.Time) (*batch.Batch, error) {
-	per, err := db.ResolvePeriod(ctx, period, set.Period)
-	if err != nil {
-		return nil, err
-	}
-	ds, err := db.LoadDataset(ctx, per, postgres.LoadOptions{Progress: func(n int64) {
+// progressDB is the database as the batch.Source of `govscore run --db`,
+// reporting on stderr the reading of datasets of a million rows or more.
+type progressDB struct {
+	*postgres.DB
+	stderr io.Writer
+}
+
+// Dataset reads the dataset of period p with progress reports.
+func (d progressDB) Dataset(ctx context.Context, p dataset.Period) (*dataset.Dataset, error) {
+	return d.LoadDataset(ctx, p, postgres.LoadOptions{Progress: func(n int64) {
 		if n >= 1_000_000 {
-			fmt.Fprintf(e.stderr, "run: %d metric rows read\n", n)
+			fmt.Fprintf(d.stderr, "run: %d metric rows read\n", n)
 		}
 	}})
-	if err != nil {
-		return nil, err
-	}
-	if err := postgres.CheckDataset(ds, batch.LoadOptions(set)); err != nil {
-		return nil, err
-	}
-	p, err := batch.Assemble(files, set, ds)
-	if err != nil {
-		return nil, err
-	}
-	if len(set.Assessments) > 0 {
-		if p.Ratings, err = db.LoadAssessments(ctx, per); err != nil {
-			return nil, err
-		}
-	}
-	return p.Run(ctx, batch.Options{Period: per.String(), GeneratedAt: at})
 }
 
 // save stores the batch with the outputs a file run would write (the

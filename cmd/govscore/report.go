@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -38,31 +37,20 @@ func publishMarkdown(w io.Writer, v *reports.View, o pubOptions) error {
 
 // batchWriter adapts a publication writer to the formats table's batch
 // writers (used where no flags apply, e.g. outputs stored with a batch):
-// default language, previous period from the data.
+// default language.
 func batchWriter(publish func(io.Writer, *reports.View, pubOptions) error) func(io.Writer, *batch.Batch) error {
 	return func(w io.Writer, b *batch.Batch) error {
-		return publish(w, publicationView(context.Background(), b), pubOptions{})
+		return publish(w, publicationView(b), pubOptions{})
 	}
 }
 
 // publicationView is the view of b, with the previous period attached when
-// the data hold it and it can be scored with the same set. A previous period
-// that cannot be scored leaves the change columns out.
-func publicationView(ctx context.Context, b *batch.Batch) *reports.View {
+// batch.Run scored it (batch.Options.Previous).
+func publicationView(b *batch.Batch) *reports.View {
 	v := reports.NewView(b)
-	prev := b.Period.Prev()
-	has := false
-	for _, p := range b.Project.Data.Periods() {
-		has = has || p == prev
+	if b.Previous != nil {
+		v.SetPrevious(reports.NewView(b.Previous))
 	}
-	if !has {
-		return v
-	}
-	pb, err := b.Project.Run(ctx, batch.Options{Period: prev.String(), GeneratedAt: b.Meta.GeneratedAt})
-	if err != nil {
-		return v
-	}
-	v.SetPrevious(reports.NewView(pb))
 	return v
 }
 

@@ -30,7 +30,7 @@ var formats = []struct {
 }{
 	{"csv", "results.csv", reports.WriteResultsCSV, nil},
 	{"csv", "indicators.csv", reports.WriteIndicatorsCSV, nil},
-	{"json", "results.json", reports.WriteJSON, nil},
+	{"json", "results.json", writeJSON, nil},
 	{"html", "report.html", batchWriter(publishHTML), publishHTML},
 	{"xlsx", "results.xlsx", batchWriter(publishXLSX), publishXLSX},
 	{"md", "results.md", batchWriter(publishMarkdown), publishMarkdown},
@@ -71,21 +71,21 @@ func parseFormats(s string) (map[string]bool, error) {
 	return want, nil
 }
 
-// loadAndRun loads the project and scores the period; shared by run,
-// explain and test.
-func loadAndRun(ctx context.Context, e *env, files batch.Files, period string) (*batch.Batch, error) {
-	if err := checkPeriodFlag(period); err != nil {
+// loadAndRun scores the CSV project of files with batch.Run and opt (its
+// At from SOURCE_DATE_EPOCH or the clock); shared by run, explain, analyse,
+// assess and test.
+func loadAndRun(ctx context.Context, e *env, files batch.Files, opt batch.Options) (*batch.Batch, error) {
+	if err := checkPeriodFlag(opt.Period); err != nil {
 		return nil, err
 	}
 	p, err := batch.Load(files)
 	if err != nil {
 		return nil, err
 	}
-	at, err := generatedAt(e)
-	if err != nil {
+	if opt.At, err = generatedAt(e); err != nil {
 		return nil, usagef("%v", err)
 	}
-	return p.Run(ctx, batch.Options{Period: period, GeneratedAt: at})
+	return batch.Run(ctx, p, p.Set, opt)
 }
 
 // checkPeriodFlag rejects a malformed --period as a usage error (exit 2); a
@@ -147,16 +147,24 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	opt := batch.Options{Period: *period, Previous: want["html"] || want["xlsx"] || want["md"]}
+	opt.Analysis, opt.AnalysisLimit = unc.options(want["json"])
 	var b *batch.Batch
 	var stored *dbBatch // set when the data comes from a database
 	if u := dbURL(e, *db); u != "" {
-		if stored, err = loadAndRunDB(ctx, e, u, files, *period); err != nil {
+		if stored, err = loadAndRunDB(ctx, e, u, files, opt); err != nil {
 			return err
 		}
 		defer stored.close()
 		b = stored.b
-	} else if b, err = loadAndRun(ctx, e, files, *period); err != nil {
+	} else if b, err = loadAndRun(ctx, e, files, opt); err != nil {
 		return err
+	}
+	if opt.AnalysisLimit > 0 && b.Analysis == nil {
+		fmt.Fprintf(e.stderr, "note: %d subjects > %d: the robustness analysis is left out of results.json (use --analysis on, or govscore analyse)\n", b.Project.Data.Len(), AutoAnalysisLimit)
+	}
+	if opt.Previous && b.PreviousErr != nil {
+		fmt.Fprintf(e.stderr, "note: the previous period cannot be scored, so report.html, results.xlsx and results.md show no change from it: %v\n", b.PreviousErr)
 	}
 	outDir := *out
 	if outDir == "" {
@@ -175,7 +183,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 		if f.publish != nil {
 			if view == nil {
-				view = publicationView(ctx, b)
+				view = publicationView(b)
 			}
 			publish, o := f.publish, pubOptions{lang: *lang}
 			outputs = append(outputs, output{f.file, func(w io.Writer) error { return publish(w, view, o) }})
@@ -185,8 +193,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 		written = append(written, f.file)
 	}
-	if outputs, written, err = withAnalysis(ctx, e.stderr, b, unc, outputs, written); err != nil {
-		return err
+	if u := b.Analysis; u != nil && u.Uncertainty != nil {
+		outputs = append(outputs, output{"uncertainty.csv", func(w io.Writer) error { return writeUncertaintyCSV(w, u.Uncertainty) }})
+		written = append(written, "uncertainty.csv")
 	}
 	if stored != nil {
 		return stored.save(ctx, e, outputs, *out, *quiet, *top)

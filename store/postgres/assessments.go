@@ -78,22 +78,20 @@ func (db *DB) importAssessments(ctx context.Context, tx *sqlx.Tx, a *csvdata.Ass
 	return nil
 }
 
-// LoadAssessments reads the ratings of period p, in import order, for
-// batch.Project.Ratings.
-func (db *DB) LoadAssessments(ctx context.Context, p dataset.Period) (*csvdata.Assessments, error) {
+// Ratings reads the ratings of period p, in import order (batch.Source).
+func (db *DB) Ratings(ctx context.Context, p dataset.Period) ([]assess.Rating, error) {
 	rows, err := db.x.QueryContext(ctx, sqlPeriodAssessments, p.String())
 	if err != nil {
 		return nil, db.mapError(ctx, "reading assessments", err)
 	}
 	defer rows.Close()
-	out := &csvdata.Assessments{}
+	var out []assess.Rating
 	for rows.Next() {
-		var r csvdata.Assessment
-		r.Period = p
+		var r assess.Rating
 		if err := rows.Scan(&r.Item, &r.Subject, &r.Rater, &r.Role, &r.Score); err != nil {
 			return nil, db.mapError(ctx, "reading assessments", err)
 		}
-		out.Rows = append(out.Rows, r)
+		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, db.mapError(ctx, "reading assessments", err)

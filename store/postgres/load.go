@@ -6,15 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/govscore/govscore/batch"
-	"github.com/govscore/govscore/csvdata"
 	"github.com/govscore/govscore/dataset"
-	"github.com/govscore/govscore/diag"
 )
 
 const (
@@ -51,18 +46,16 @@ func (db *DB) Periods(ctx context.Context) ([]dataset.Period, error) {
 	return out, nil
 }
 
-// ResolvePeriod picks a batch period as batch.Project.ResolvePeriod does
-// for files: requested, else setPeriod, else the latest period in the
-// database. The period must have metric rows; otherwise the error is a
-// *diag.Error (invalid input) naming the periods the database holds.
-func (db *DB) ResolvePeriod(ctx context.Context, requested, setPeriod string) (dataset.Period, error) {
-	periods, err := db.Periods(ctx)
-	if err != nil {
-		return dataset.Period{}, err
-	}
-	return batch.ResolvePeriod(requested, setPeriod, periods,
-		"the database holds no metric rows: run `govscore db import` first",
-		"the database holds no metric row for that period (it has: %s)")
+// Describe words the period errors of batch.Run for the database
+// (batch.Describer).
+func (db *DB) Describe() (name, noPeriods, noRow string) {
+	return "database", "the database holds no metric rows: run `govscore db import` first",
+		"the database holds no metric row for that period (it has: %s)"
+}
+
+// Dataset is LoadDataset without progress reports (batch.Source).
+func (db *DB) Dataset(ctx context.Context, p dataset.Period) (*dataset.Dataset, error) {
+	return db.LoadDataset(ctx, p, LoadOptions{})
 }
 
 // LoadDataset reads the dataset of a batch of period p: every subject, and
@@ -230,61 +223,4 @@ func (db *DB) loadPeriod(ctx context.Context, tx *sqlx.Tx, ds *dataset.Dataset, 
 		return db.mapError(ctx, "reading metrics", err)
 	}
 	return nil
-}
-
-// CheckDataset applies to a dataset read from the database the checks
-// csvdata.Load makes on files with opt: every subject's kind is one of
-// opt.Kinds (when set) and every value lies within its metric's
-// opt.Bounds. The data may have been imported without an indicator set, or
-// for another one. Problems come back as a diag.List (invalid input), each
-// naming the subject, metric and period, since rows in the database have no
-// file position.
-func CheckDataset(ds *dataset.Dataset, opt csvdata.Options) error {
-	var errs diag.List
-	allowed := map[string]bool{}
-	for _, k := range opt.Kinds {
-		allowed[k] = true
-	}
-	at := diag.Pos{File: "database"}
-	if len(allowed) > 0 {
-		for i := range ds.Subjects {
-			if s := &ds.Subjects[i]; !allowed[s.Kind] {
-				errs.Add(at, "subject %q: unknown kind %q; the indicator set declares: %s", s.ID, s.Kind, strings.Join(opt.Kinds, ", "))
-			}
-		}
-	}
-	for _, m := range sortedBounds(opt.Bounds) {
-		b := opt.Bounds[m]
-		for _, p := range ds.Periods() {
-			col := ds.Column(m, p)
-			for i, v := range col {
-				if v != v {
-					continue
-				}
-				if (b.Min != nil && v < *b.Min) || (b.Max != nil && v > *b.Max) {
-					errs.Add(at, "subject %q, metric %q, period %s: value %s is outside the declared range [%s, %s]",
-						ds.Subjects[i].ID, m, p, fmtNum(v), fmtBound(b.Min, "-inf"), fmtBound(b.Max, "+inf"))
-				}
-			}
-		}
-	}
-	return errs.Err()
-}
-
-func sortedBounds(m map[string]csvdata.Bounds) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func fmtNum(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-
-func fmtBound(b *float64, open string) string {
-	if b == nil {
-		return open
-	}
-	return fmtNum(*b)
 }

@@ -336,7 +336,7 @@ func exampleBatch(t testing.TB) *batch.Batch {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := p.Run(context.Background(), batch.Options{GeneratedAt: time.Unix(0, 0)})
+	b, err := batch.Run(context.Background(), p, p.Set, batch.Options{At: time.Unix(0, 0)})
 	if err != nil {
 		t.Fatal(err)
 	}

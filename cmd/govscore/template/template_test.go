@@ -62,7 +62,7 @@ func run(t *testing.T, lang string) (*batch.Batch, batch.Files) {
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}
-	b, err := p.Run(context.Background(), batch.Options{})
+	b, err := batch.Run(context.Background(), p, p.Set, batch.Options{})
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
