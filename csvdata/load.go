@@ -54,6 +54,18 @@ func Load(subjectsFile string, metricFiles []string, opt Options) (*dataset.Data
 	return load(srcs, opt)
 }
 
+// LoadGiven is Load that also records which cells the metric files give
+// and the source column of each (dataset.Given): what an import into a
+// store of record needs besides the dataset.
+func LoadGiven(subjectsFile string, metricFiles []string, opt Options) (*dataset.Dataset, *dataset.Given, error) {
+	srcs := make([]*source, 0, 1+len(metricFiles))
+	srcs = append(srcs, fileSource(subjectsFile))
+	for _, f := range metricFiles {
+		srcs = append(srcs, fileSource(f))
+	}
+	return loadGiven(srcs, opt, true)
+}
+
 // Parse is Load for files held in memory. It returns the dataset, or nil and
 // a diag.List holding every problem found.
 func Parse(subjects NamedData, metrics []NamedData, opt Options) (*dataset.Dataset, error) {
@@ -99,6 +111,8 @@ type loader struct {
 	unknown map[string]*unknownSubject
 
 	metrics metricState
+	// given records the given cells when LoadGiven asked for them.
+	given *dataset.Given
 }
 
 // unknownSubject is the error of an unknown subject id and the number of
@@ -109,13 +123,19 @@ type unknownSubject struct {
 }
 
 func load(srcs []*source, opt Options) (*dataset.Dataset, error) {
+	ds, _, err := loadGiven(srcs, opt, false)
+	return ds, err
+}
+
+// loadGiven reads the files; with wantGiven it records the given cells.
+func loadGiven(srcs []*source, opt Options, wantGiven bool) (*dataset.Dataset, *dataset.Given, error) {
 	l := &loader{opt: opt, srcs: srcs, budget: suggestBudget, suggest: map[string]string{}, encFailed: make([]bool, len(srcs)),
 		unknown: map[string]*unknownSubject{}}
 	l.metrics.init()
 	for i, s := range srcs {
 		gb, bad, err := s.detect()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		switch {
 		case gb:
@@ -129,28 +149,31 @@ func load(srcs []*source, opt Options) (*dataset.Dataset, error) {
 		}
 	}
 	if err := l.subjects(); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if wantGiven && l.ds != nil {
+		l.given = dataset.NewGiven(l.ds.Len())
 	}
 	for i := 1; i < len(srcs); i++ {
 		if l.encFailed[i] {
 			continue
 		}
 		if err := l.metricFile(i, false); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if err := l.locateDuplicates(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(l.errs) > 0 {
 		list, err := l.finish()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return nil, list
+		return nil, nil, list
 	}
 	l.ds.Warnings = diag.SortWarnings(append(l.ds.Warnings, l.warnings...))
-	return l.ds, nil
+	return l.ds, l.given, nil
 }
 
 // errorf records an error at p.

@@ -19,7 +19,8 @@ type column struct {
 	period dataset.Period
 	vals   []float64
 	seen   []uint64
-	lo, hi float64 // declared bounds; ±Inf when open
+	lo, hi float64              // declared bounds; ±Inf when open
+	given  *dataset.GivenColumn // nil unless LoadGiven
 
 	// locate holds, for the duplicate-locating pass, the subjects whose
 	// first place is wanted and (once found) that place.
@@ -78,6 +79,9 @@ func (l *loader) column(metric string, p dataset.Period) *column {
 			c.hi = *b.Max
 		}
 	}
+	if l.given != nil {
+		c.given = l.given.Column(metric, p)
+	}
 	l.metrics.cols[colKey{metric, p}] = c
 	return c
 }
@@ -99,6 +103,7 @@ type metricFile struct {
 	lastText string
 	last     periodEntry
 	blank    blankRows
+	srcCol   int // the source column, -1 when none
 }
 
 func (f *metricFile) at(j int) bpos {
@@ -209,6 +214,13 @@ func (f *metricFile) value(rec []string, j int, metric string, c *column, subj i
 		return
 	}
 	c.seen[w] |= bit
+	if c.given != nil {
+		src := ""
+		if f.srcCol >= 0 {
+			src = strings.TrimSpace(rec[f.srcCol])
+		}
+		c.given.Mark(subj, src)
+	}
 	if kind != valueOK {
 		return
 	}
@@ -247,6 +259,10 @@ func (l *loader) metricFile(i int, locate bool) error {
 		if _, dup := col[h]; !dup && h != "" {
 			col[h] = j
 		}
+	}
+	f.srcCol = -1
+	if j, ok := col["source"]; ok {
+		f.srcCol = j
 	}
 	_, hasMetric := col["metric"]
 	_, hasValue := col["value"]

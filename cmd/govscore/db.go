@@ -104,26 +104,30 @@ func dbImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var opt postgres.ImportOptions
+	var set *indicators.Set
 	if files.Indicators != "" {
-		set, err := indicators.ParseFile(files.Indicators)
-		if err != nil {
+		if set, err = indicators.ParseFile(files.Indicators); err != nil {
 			return err
 		}
-		opt.Data = batch.LoadOptions(set)
-		opt.Items = batch.AssessItems(set)
 	}
-	opt.Progress = func(n int64) {
+	data, err := batch.LoadData(files, set)
+	if err != nil {
+		return err
+	}
+	opt := postgres.ImportOptions{Progress: func(n int64) {
 		if n >= 1_000_000 {
 			fmt.Fprintf(e.stderr, "import: %d metric rows sent\n", n)
 		}
+	}}
+	for _, f := range data.Files {
+		opt.Files = append(opt.Files, postgres.FileInfo{Name: f.Name, SHA256: f.SHA256, Bytes: f.Bytes})
 	}
 	db, err := openDB(ctx, e, *url, true)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	rep, err := db.Import(ctx, postgres.ImportFiles{Subjects: files.Subjects, Metrics: files.Metrics, Assessments: files.Assessments}, opt)
+	rep, err := db.Import(ctx, data.Dataset, data.Given, data.Ratings, opt)
 	if err != nil {
 		return err
 	}
@@ -204,6 +208,15 @@ func (d progressDB) Dataset(ctx context.Context, p dataset.Period) (*dataset.Dat
 	}})
 }
 
+// batchRecord converts a batch into what the database stores of it.
+func batchRecord(b *batch.Batch) *postgres.BatchRecord {
+	return &postgres.BatchRecord{
+		Set: b.Project.Set, SetSHA256: b.Meta.SetSHA256,
+		Period: b.Meta.Period, DataSHA256: b.Meta.DataSHA256, EngineVersion: b.Meta.EngineVersion, GeneratedAt: b.Meta.GeneratedAt,
+		Subjects: b.Project.Data.Subjects, Result: b.Result, Warnings: b.Warnings,
+	}
+}
+
 // save stores the batch with the outputs a file run would write (the
 // --format selection), prints its id, and writes the files to outDir only
 // when -o was given.
@@ -226,7 +239,7 @@ func (d *dbBatch) save(ctx context.Context, e *env, outputs []output, outDir str
 			stored[i].Write = func(w io.Writer) error { return st.copyTo(name, w) }
 		}
 	}
-	id, err := d.db.SaveBatch(ctx, d.b, stored)
+	id, err := d.db.SaveBatch(ctx, batchRecord(d.b), stored)
 	if err != nil {
 		return err
 	}

@@ -2,13 +2,12 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/govscore/govscore/assess"
-	"github.com/govscore/govscore/csvdata"
 	"github.com/govscore/govscore/dataset"
-	"github.com/govscore/govscore/diag"
 )
 
 const (
@@ -27,24 +26,9 @@ SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up`
 WHERE a.period = $1 ORDER BY a.import_id, a.seq`
 )
 
-// parseAssessments validates assessments files as batch.Load does: against
-// the set's items and the import's subjects, one period format with the
-// metrics. Problems come back as a diag.List.
-func parseAssessments(files []string, items []assess.Item, ds *dataset.Dataset) (*csvdata.Assessments, error) {
-	if len(files) == 0 {
-		return &csvdata.Assessments{}, nil
-	}
-	var errs diag.List
-	if len(items) == 0 {
-		errs.Add(diag.Pos{File: files[0]}, "assessments file given but no indicator set declaring `assessments:` items: give --indicators (or DIR/indicators.yaml) so the ratings can be validated")
-		return nil, errs.Err()
-	}
-	return csvdata.LoadAssessments(files, items, ds)
-}
-
 // importAssessments merges the ratings into assessments.
-func (db *DB) importAssessments(ctx context.Context, tx *sqlx.Tx, a *csvdata.Assessments, ds *dataset.Dataset, subjIDs []int32, rep *ImportReport) error {
-	if len(a.Rows) == 0 {
+func (db *DB) importAssessments(ctx context.Context, tx *sqlx.Tx, ratings Ratings, ds *dataset.Dataset, subjIDs []int32, rep *ImportReport) error {
+	if ratings == nil || len(ratings.Periods()) == 0 {
 		return nil
 	}
 	if _, err := tx.ExecContext(ctx, sqlTempAssessments); err != nil {
@@ -54,12 +38,20 @@ func (db *DB) importAssessments(ctx context.Context, tx *sqlx.Tx, a *csvdata.Ass
 	if err != nil {
 		return db.mapError(ctx, "import assessments", err)
 	}
-	for i := range a.Rows {
-		r := &a.Rows[i]
-		k, _ := ds.SubjectIndex(r.Subject)
-		if _, err := stmt.ExecContext(ctx, r.Period.String(), r.Item, subjIDs[k], r.Rater, r.Role, r.Score, i); err != nil {
-			stmt.Close()
-			return db.mapError(ctx, "import assessments", err)
+	seq := 0
+	for _, p := range ratings.Periods() {
+		pt := p.String()
+		for _, r := range ratings.Ratings(p) {
+			k, ok := ds.SubjectIndex(r.Subject)
+			if !ok {
+				stmt.Close()
+				return fmt.Errorf("import assessments: the ratings name subject %q, which the data do not hold", r.Subject)
+			}
+			if _, err := stmt.ExecContext(ctx, pt, r.Item, subjIDs[k], r.Rater, r.Role, r.Score, seq); err != nil {
+				stmt.Close()
+				return db.mapError(ctx, "import assessments", err)
+			}
+			seq++
 		}
 	}
 	if _, err := stmt.ExecContext(ctx); err != nil {
@@ -74,7 +66,7 @@ func (db *DB) importAssessments(ctx context.Context, tx *sqlx.Tx, a *csvdata.Ass
 		return db.mapError(ctx, "import assessments", err)
 	}
 	rep.AssessmentsAdded, rep.AssessmentsChanged = added, changed
-	rep.AssessmentsUnchanged = len(a.Rows) - added - changed
+	rep.AssessmentsUnchanged = seq - added - changed
 	return nil
 }
 

@@ -17,8 +17,10 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/dataset"
+	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/scoring"
 )
 
 // Status is a batch's place in its lifecycle.
@@ -117,9 +119,76 @@ FROM batches b JOIN indicator_sets s ON s.id = b.set_version`
 	sqlSetYAML     = `SELECT s.yaml FROM batches b JOIN indicator_sets s ON s.id = b.set_version WHERE b.id = $1`
 )
 
+// BatchRecord is what SaveBatch stores of a scored batch: the domain
+// values it is made of (no storage type). SaveBatch converts it into rows
+// with toSetRow, toBatchInsertRow and encodeSubjects.
+type BatchRecord struct {
+	// Set is the indicator set the batch was scored with; its YAML
+	// (Source) is stored once per SetSHA256.
+	Set       *indicators.Set
+	SetSHA256 string
+	// Period, DataSHA256, EngineVersion and GeneratedAt are the batch's
+	// provenance.
+	Period, DataSHA256, EngineVersion string
+	GeneratedAt                       time.Time
+	// Subjects are the dataset's subjects, indexed like Result.Subjects.
+	Subjects []dataset.Subject
+	Result   *scoring.Result
+	Warnings []diag.Warning
+}
+
+// composites returns the composite nodes of the set in tree order.
+func (r *BatchRecord) composites() []*indicators.Node {
+	var out []*indicators.Node
+	for _, n := range r.Set.Nodes {
+		if !n.IsLeaf() {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// setRow is a row of indicator_sets.
+type setRow struct {
+	SetID, Name, Version, SHA256, YAML string
+}
+
+// toSetRow converts the record's set into its indicator_sets row.
+func toSetRow(r *BatchRecord) setRow {
+	return setRow{SetID: r.Set.ID, Name: r.Set.Name, Version: r.Set.Version, SHA256: r.SetSHA256, YAML: string(r.Set.Source)}
+}
+
+// batchInsertRow is the row of batches SaveBatch inserts.
+type batchInsertRow struct {
+	SetVersion                        int64
+	Period, DataSHA256, EngineVersion string
+	GeneratedAt                       time.Time
+	Composites, Leaves                []string
+	Subjects, Rated                   int
+}
+
+// toBatchInsertRow converts the record into its batches row, for the
+// stored set setVersion.
+func toBatchInsertRow(r *BatchRecord, setVersion int64) batchInsertRow {
+	row := batchInsertRow{SetVersion: setVersion, Period: r.Period, DataSHA256: r.DataSHA256, EngineVersion: r.EngineVersion,
+		GeneratedAt: r.GeneratedAt.UTC(), Subjects: len(r.Result.Subjects)}
+	for _, n := range r.composites() {
+		row.Composites = append(row.Composites, n.ID)
+	}
+	for _, n := range r.Set.Leaves {
+		row.Leaves = append(row.Leaves, n.ID)
+	}
+	for i := range r.Result.Subjects {
+		if r.Result.Subjects[i].Rated {
+			row.Rated++
+		}
+	}
+	return row
+}
+
 // batchKey is the advisory-lock key of a batch: its set, period and data.
-func batchKey(b *batch.Batch) int64 {
-	h := sha256.Sum256([]byte(b.Meta.SetSHA256 + "\x00" + b.Meta.Period + "\x00" + b.Meta.DataSHA256))
+func batchKey(r *BatchRecord) int64 {
+	h := sha256.Sum256([]byte(r.SetSHA256 + "\x00" + r.Period + "\x00" + r.DataSHA256))
 	return int64(binary.BigEndian.Uint64(h[:8]))
 }
 
@@ -132,7 +201,7 @@ func batchKey(b *batch.Batch) int64 {
 // A batch is identified by its set version, period and data fingerprint:
 // storing the same one twice fails with ErrBatchExists, and while another
 // process is storing it, with ErrBusy.
-func (db *DB) SaveBatch(ctx context.Context, b *batch.Batch, outputs []Output) (int64, error) {
+func (db *DB) SaveBatch(ctx context.Context, b *BatchRecord, outputs []Output) (int64, error) {
 	// One connection for the transaction, so that the COPY of the results
 	// can reach the driver (copyIn) inside it.
 	conn, err := db.x.Connx(ctx)
@@ -150,44 +219,33 @@ func (db *DB) SaveBatch(ctx context.Context, b *batch.Batch, outputs []Output) (
 		return 0, db.mapError(ctx, "storing the batch", err)
 	}
 	if !locked {
-		return 0, fmt.Errorf("storing the batch of %s for %s: %w", b.Meta.SetID, b.Meta.Period, ErrBusy)
+		return 0, fmt.Errorf("storing the batch of %s for %s: %w", b.Set.ID, b.Period, ErrBusy)
 	}
-	set := b.Project.Set
+	set := b.Set
+	sr := toSetRow(b)
 	var setVersion int64
-	if err := tx.GetContext(ctx, &setVersion, sqlUpsertSet, set.ID, set.Name, set.Version, b.Meta.SetSHA256, string(set.Source)); err != nil {
+	if err := tx.GetContext(ctx, &setVersion, sqlUpsertSet, sr.SetID, sr.Name, sr.Version, sr.SHA256, sr.YAML); err != nil {
 		return 0, db.mapError(ctx, "storing the indicator set", err)
 	}
 	var existing struct {
 		ID     int64  `db:"id"`
 		Status string `db:"status"`
 	}
-	err = tx.GetContext(ctx, &existing, sqlFindBatch, setVersion, b.Meta.Period, b.Meta.DataSHA256)
+	err = tx.GetContext(ctx, &existing, sqlFindBatch, setVersion, b.Period, b.DataSHA256)
 	if err == nil {
 		return 0, fmt.Errorf("batch %d (%s) already holds indicator set %s version %q, period %s and this data (sha256 %.12s…): %w",
-			existing.ID, existing.Status, set.ID, set.Version, b.Meta.Period, b.Meta.DataSHA256, ErrBatchExists)
+			existing.ID, existing.Status, set.ID, set.Version, b.Period, b.DataSHA256, ErrBatchExists)
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return 0, db.mapError(ctx, "storing the batch", err)
 	}
-	var comps, leaves []string
-	for _, n := range b.Composites() {
-		comps = append(comps, n.ID)
-	}
-	for _, n := range set.Leaves {
-		leaves = append(leaves, n.ID)
-	}
-	rated := 0
-	for i := range b.Result.Subjects {
-		if b.Result.Subjects[i].Rated {
-			rated++
-		}
-	}
+	br := toBatchInsertRow(b, setVersion)
 	var id int64
-	err = tx.GetContext(ctx, &id, sqlInsertBatch, setVersion, b.Meta.Period, b.Meta.DataSHA256, b.Meta.EngineVersion,
-		b.Meta.GeneratedAt.UTC(), pq.Array(comps), pq.Array(leaves), len(b.Result.Subjects), rated)
+	err = tx.GetContext(ctx, &id, sqlInsertBatch, br.SetVersion, br.Period, br.DataSHA256, br.EngineVersion,
+		br.GeneratedAt, pq.Array(br.Composites), pq.Array(br.Leaves), br.Subjects, br.Rated)
 	var pe *pq.Error
 	if errors.As(err, &pe) && pe.Code == codeUnique {
-		return 0, fmt.Errorf("a batch of indicator set %s version %q, period %s and this data was stored meanwhile: %w", set.ID, set.Version, b.Meta.Period, ErrBatchExists)
+		return 0, fmt.Errorf("a batch of indicator set %s version %q, period %s and this data was stored meanwhile: %w", set.ID, set.Version, b.Period, ErrBatchExists)
 	}
 	if err != nil {
 		return 0, db.mapError(ctx, "storing the batch", err)
@@ -216,7 +274,7 @@ func (db *DB) SaveBatch(ctx context.Context, b *batch.Batch, outputs []Output) (
 
 // copyResults sends the batch_subjects and batch_warnings rows through
 // the raw COPY of copyIn, on conn, whose transaction is open.
-func (db *DB) copyResults(ctx context.Context, conn *sqlx.Conn, id int64, b *batch.Batch) error {
+func (db *DB) copyResults(ctx context.Context, conn *sqlx.Conn, id int64, b *BatchRecord) error {
 	if _, err := copyIn(ctx, conn, sqlCopyBatchSubjects, func(w *copyWriter) error { return encodeSubjects(w, id, b) }); err != nil {
 		return db.mapError(ctx, "storing results", err)
 	}
@@ -231,10 +289,10 @@ func (db *DB) copyResults(ctx context.Context, conn *sqlx.Conn, id int64, b *bat
 // encodeSubjects writes one batch_subjects line per subject, in output
 // order, in COPY's text format. The per-leaf arrays are PostgreSQL array
 // literals ({1.5,NULL,…}) with floats in Go's shortest round-trip form.
-func encodeSubjects(w *copyWriter, id int64, b *batch.Batch) error {
-	comps := b.Composites()
-	leaves := b.Project.Set.Leaves
-	subs := b.Project.Data.Subjects
+func encodeSubjects(w *copyWriter, id int64, b *BatchRecord) error {
+	comps := b.composites()
+	leaves := b.Set.Leaves
+	subs := b.Subjects
 	cells := b.Result.Cells
 	var nodes, raw, val, st, wt []byte
 	for ord, si := range b.Result.Order {
@@ -297,7 +355,7 @@ func encodeSubjects(w *copyWriter, id int64, b *batch.Batch) error {
 
 // encodeWarnings writes one batch_warnings line per warning, in COPY's
 // text format.
-func encodeWarnings(w *copyWriter, id int64, b *batch.Batch) error {
+func encodeWarnings(w *copyWriter, id int64, b *BatchRecord) error {
 	for i, wn := range b.Warnings {
 		line := strconv.AppendInt(w.line(), id, 10)
 		line = append(line, '\t')

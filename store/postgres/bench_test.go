@@ -89,7 +89,7 @@ func BenchmarkImport(b *testing.B) {
 			b.StartTimer()
 		}
 		start := time.Now()
-		rep, err := db.Import(context.Background(), ImportFiles{Subjects: subj, Metrics: []string{met}}, ImportOptions{})
+		rep, err := importFiles(context.Background(), db, subj, []string{met})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -6,9 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
-	"os"
 	"slices"
 	"time"
 
@@ -16,27 +14,24 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/govscore/govscore/assess"
-	"github.com/govscore/govscore/csvdata"
 	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/diag"
 )
 
-// ImportFiles names the files of one import: a subjects file and metric
-// files, as for a file-based run.
-type ImportFiles struct {
-	Subjects    string
-	Metrics     []string
-	Assessments []string // optional; needs ImportOptions.Items
+// Ratings are the assessment ratings of an import, by period
+// (*csvdata.Assessments is one).
+type Ratings interface {
+	// Periods returns the periods with ratings, oldest first.
+	Periods() []dataset.Period
+	// Ratings returns the ratings of period p in input order.
+	Ratings(p dataset.Period) []assess.Rating
 }
 
 // ImportOptions tune Import.
 type ImportOptions struct {
-	// Data is what the data must conform to (kinds, metric bounds), as for
-	// csvdata.Load; the zero value checks only the files themselves.
-	Data csvdata.Options
-	// Items are the indicator set's assessment items, against which
-	// assessments files are validated (batch.AssessItems).
-	Items []assess.Item
+	// Files are the files the data were read from, recorded with the
+	// import (its provenance); optional.
+	Files []FileInfo
 	// Progress, when not nil, is called with the number of metric rows
 	// sent so far, about every million rows.
 	Progress func(rows int64)
@@ -103,48 +98,33 @@ SELECT period, metric_id, subject_id, value, source, $1, $2 FROM tmp_metrics
 ON CONFLICT (period, metric_id, subject_id) DO NOTHING`
 )
 
-// Import validates the files exactly as csvdata.Load does (the same errors,
-// at file:line:col, returned as a diag.List before anything is written) and
-// then loads them in one transaction: subjects are inserted or updated by
-// id, metric values inserted or replaced by (period, metric, subject).
-// Either everything is stored or nothing is. Importing the same files again
+// Import stores validated data in one transaction: the subjects of ds are
+// inserted or updated by id, the given cells (given: which cells the input
+// gave, with their sources; a cell not given is not stored, a given missing
+// one is stored as NULL) inserted or replaced by (period, metric, subject),
+// and the ratings (nil for none) merged by (period, item, subject, rater).
+// Either everything is stored or nothing is. Importing the same data again
 // changes nothing and reports every row unchanged.
 //
-// Rows go to the server with COPY … FROM STDIN. Values of (metric, period)
-// columns that the database does not hold yet are copied straight into
-// metrics; the others go through a temporary table and are merged with
-// INSERT … ON CONFLICT, which counts what was added and what changed.
-func (db *DB) Import(ctx context.Context, files ImportFiles, opt ImportOptions) (*ImportReport, error) {
-	ds, err := csvdata.Load(files.Subjects, files.Metrics, opt.Data)
-	if err != nil {
-		return nil, err
+// The data must be valid (csvdata.LoadGiven and csvdata.LoadAssessments
+// validate files); every subject a rating names must be in ds. Rows go to
+// the server with COPY … FROM STDIN. Values of (metric, period) columns
+// that the database does not hold yet are copied straight into metrics;
+// the others go through a temporary table and are merged with INSERT … ON
+// CONFLICT, which counts what was added and what changed.
+func (db *DB) Import(ctx context.Context, ds *dataset.Dataset, given *dataset.Given, ratings Ratings, opt ImportOptions) (*ImportReport, error) {
+	rep := &ImportReport{Files: opt.Files, Warnings: ds.Warnings}
+	if rep.Files == nil {
+		rep.Files = []FileInfo{}
 	}
-	ratings, err := parseAssessments(files.Assessments, opt.Items, ds)
-	if err != nil {
-		return nil, err
-	}
-	// The metric files are read again for their given cells while the
-	// files are hashed and the subjects merged.
-	gathered := make(chan gatherResult, 1)
-	go func() {
-		cols, err := gatherCells(ds, files.Metrics)
-		gathered <- gatherResult{cols, err}
-	}()
-	rep := &ImportReport{Warnings: diag.SortWarnings(append(ds.Warnings, ratings.Warnings...))}
-	all := append([]string{files.Subjects}, files.Metrics...)
-	all = append(all, files.Assessments...)
 	whole := sha256.New()
-	for _, f := range all {
-		fi, err := hashFile(f)
-		if err != nil {
-			return nil, err
-		}
-		rep.Files = append(rep.Files, fi)
+	for _, fi := range opt.Files {
 		whole.Write([]byte(fi.SHA256))
 	}
 	if err := db.checkPeriodKind(ctx, ds); err != nil {
 		return nil, err
 	}
+	cols := columnCells(ds, given)
 
 	// One connection for the transaction, so that the COPY of metric rows
 	// can reach the driver (copyIn) inside it.
@@ -169,7 +149,7 @@ func (db *DB) Import(ctx context.Context, files ImportFiles, opt ImportOptions) 
 	if err != nil {
 		return nil, err
 	}
-	if err := db.importMetrics(ctx, conn, tx, ds, gathered, subjIDs, rep, opt.Progress); err != nil {
+	if err := db.importMetrics(ctx, conn, tx, ds, cols, subjIDs, rep, opt.Progress); err != nil {
 		return nil, err
 	}
 	if err := db.importAssessments(ctx, tx, ratings, ds, subjIDs, rep); err != nil {
@@ -277,8 +257,8 @@ func (db *DB) importSubjects(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, 
 	return ids, nil
 }
 
-// importMetrics stores the given metric cells of the files.
-func (db *DB) importMetrics(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, ds *dataset.Dataset, gathered <-chan gatherResult, subjIDs []int32, rep *ImportReport, progress func(int64)) error {
+// importMetrics stores the given metric cells.
+func (db *DB) importMetrics(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, ds *dataset.Dataset, cols []*colCells, subjIDs []int32, rep *ImportReport, progress func(int64)) error {
 	names := ds.Metrics()
 	if _, err := tx.ExecContext(ctx, sqlAddMetricNames, pq.Array(names)); err != nil {
 		return db.mapError(ctx, "import metrics", err)
@@ -302,16 +282,6 @@ func (db *DB) importMetrics(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, d
 		return db.mapError(ctx, "import metrics", err)
 	}
 
-	var g gatherResult
-	select {
-	case g = <-gathered:
-	case <-ctx.Done():
-		return db.mapError(ctx, "import metrics", ctx.Err())
-	}
-	if g.err != nil {
-		return g.err
-	}
-	cols := g.cols
 	// Which columns are new (copied straight in) and which exist (merged).
 	years := map[int]bool{}
 	for _, c := range cols {
@@ -459,18 +429,4 @@ func nullString(s string) any {
 		return nil
 	}
 	return s
-}
-
-func hashFile(path string) (FileInfo, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return FileInfo{}, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return FileInfo{}, err
-	}
-	return FileInfo{Name: path, SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: n}, nil
 }

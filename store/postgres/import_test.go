@@ -7,6 +7,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/govscore/govscore/batch"
 )
 
 func TestAppendCopyText(t *testing.T) {
@@ -84,10 +86,10 @@ func TestImportPartitionsOrderAndEncoding(t *testing.T) {
 		"wide.csv": "subject,period,source,x,y\nd2,2026,w,1e-300,2\nc1,2026,w,3,NA\n",
 	})
 	subj := f["subjects.csv"]
-	if _, err := db.Import(ctx, ImportFiles{Subjects: subj, Metrics: []string{f["m2023.csv"]}}, ImportOptions{}); err != nil {
+	if _, err := importFiles(ctx, db, subj, []string{f["m2023.csv"]}); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := db.Import(ctx, ImportFiles{Subjects: subj, Metrics: []string{f["long.csv"], f["wide.csv"]}}, ImportOptions{})
+	rep, err := importFiles(ctx, db, subj, []string{f["long.csv"], f["wide.csv"]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +149,7 @@ WHERE h.inhparent = 'metrics'::regclass AND i.indisprimary`); err != nil {
 		t.Error("a duplicate key was accepted by the partition of 2026")
 	}
 	// Importing the same files again changes nothing.
-	rep, err = db.Import(ctx, ImportFiles{Subjects: subj, Metrics: []string{f["long.csv"], f["wide.csv"]}}, ImportOptions{})
+	rep, err = importFiles(ctx, db, subj, []string{f["long.csv"], f["wide.csv"]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +194,7 @@ WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
 		t.Run(tc.name, func(t *testing.T) {
 			db := open(t)
 			f := manyRows(t)
-			files := ImportFiles{Subjects: f["subjects.csv"], Metrics: []string{f["metrics.csv"]}}
+			files := testFiles{f["subjects.csv"], []string{f["metrics.csv"]}}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			var want error
@@ -202,7 +204,7 @@ WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
 					want = tc.fault(t, db, cancel)
 				}
 			}
-			_, err := db.Import(ctx, files, ImportOptions{})
+			_, err := importFiles(ctx, db, files.subjects, files.metrics)
 			testHookCopyFlush = nil
 			if chunks == 0 {
 				t.Fatal("the import sent no chunk: the test data is too small")
@@ -222,7 +224,7 @@ WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
 			if n := count(t, db, `SELECT count(*) FROM pg_class WHERE relname LIKE 'metrics_y%'`); n != 0 {
 				t.Errorf("%d partition tables left after the failed import", n)
 			}
-			rep, err := db.Import(context.Background(), files, ImportOptions{})
+			rep, err := importFiles(context.Background(), db, files.subjects, files.metrics)
 			if err != nil {
 				t.Fatalf("re-run: %v", err)
 			}
@@ -230,5 +232,71 @@ WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
 				t.Errorf("re-run added %d rows, want 30000", rep.MetricsAdded)
 			}
 		})
+	}
+}
+
+// testFiles names the files of a test import.
+type testFiles struct {
+	subjects string
+	metrics  []string
+}
+
+// importFiles reads and validates the files as `govscore db import` does
+// (batch.LoadData) and imports them.
+func importFiles(ctx context.Context, db *DB, subjects string, metrics []string) (*ImportReport, error) {
+	data, err := batch.LoadData(batch.Files{Subjects: subjects, Metrics: metrics}, nil)
+	if err != nil {
+		return nil, err
+	}
+	var opt ImportOptions
+	for _, f := range data.Files {
+		opt.Files = append(opt.Files, FileInfo{Name: f.Name, SHA256: f.SHA256, Bytes: f.Bytes})
+	}
+	return db.Import(ctx, data.Dataset, data.Given, data.Ratings, opt)
+}
+
+// TestImportBlankRows imports a metrics file with the blank rows ",,,,"
+// that Excel writes for formatted but empty rows: validate and run skip
+// them with a warning, and so does the import (it used to re-read the
+// file and fail on them with "internal error: validated metrics name an
+// unknown subject").
+func TestImportBlankRows(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	f := writeFiles(t, map[string]string{
+		"subjects.csv": "id,name,kind\na1,A1,k\na2,A2,k\n",
+		"wide.csv":     "subject,period,source,x,y\na1,2024,office,1,2\n,,,,\n  , ,,,\na2,2024,,3,NA\n,,,,\n",
+		"long.csv":     "subject,period,metric,value\n,,,\na1,2023,x,7\n",
+	})
+	rep, err := importFiles(ctx, db, f["subjects.csv"], []string{f["wide.csv"], f["long.csv"]})
+	if err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	if rep.MetricsAdded != 5 || rep.SubjectsAdded != 2 {
+		t.Errorf("report %+v, want 5 metric values and 2 subjects added", rep)
+	}
+	var blank []string
+	for _, w := range rep.Warnings {
+		if strings.Contains(w.Msg, "blank row") {
+			blank = append(blank, w.String())
+		}
+	}
+	if len(blank) != 2 {
+		t.Errorf("blank-row warnings %q, want one per file", blank)
+	}
+	vals, srcs := storedMetrics(t, db)
+	for k, want := range map[string]float64{"a1|2024|x": 1, "a1|2024|y": 2, "a2|2024|x": 3, "a1|2023|x": 7} {
+		if got, ok := vals[k]; !ok || math.Abs(got-want) > 1e-12 {
+			t.Errorf("%s = %v (stored %v), want %v", k, got, ok, want)
+		}
+	}
+	if v, ok := vals["a2|2024|y"]; !ok || !math.IsNaN(v) {
+		t.Errorf("a2|2024|y = %v (stored %v), want a stored missing value", v, ok)
+	}
+	if len(vals) != 5 {
+		t.Errorf("%d values stored, want 5: %v", len(vals), vals)
+	}
+	if srcs["a1|2024|x"] != "office" || srcs["a2|2024|x"] != "<null>" {
+		t.Errorf("sources %v, want office for a1 and none for a2", srcs)
 	}
 }

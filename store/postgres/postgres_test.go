@@ -173,15 +173,15 @@ func TestImportIdempotentAndReportsChanges(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
 	f := writeFiles(t, map[string]string{"subjects.csv": subjectsCSV, "metrics.csv": metricsCSV})
-	files := ImportFiles{Subjects: f["subjects.csv"], Metrics: []string{f["metrics.csv"]}}
-	rep, err := db.Import(ctx, files, ImportOptions{})
+	files := testFiles{f["subjects.csv"], []string{f["metrics.csv"]}}
+	rep, err := importFiles(ctx, db, files.subjects, files.metrics)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.SubjectsAdded != 3 || rep.MetricsAdded != 5 || rep.MetricsChanged != 0 || rep.MetricsUnchanged != 0 {
 		t.Errorf("first import: %+v", rep)
 	}
-	rep, err = db.Import(ctx, files, ImportOptions{})
+	rep, err = importFiles(ctx, db, files.subjects, files.metrics)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestImportIdempotentAndReportsChanges(t *testing.T) {
 		"subjects.csv": strings.Replace(subjectsCSV, "Other", "Other (renamed)", 1),
 		"metrics.csv":  "subject,period,metric,value\nd1,2024,x,3\nd2,2024,z,7\n",
 	})
-	rep, err = db.Import(ctx, ImportFiles{Subjects: f2["subjects.csv"], Metrics: []string{f2["metrics.csv"]}}, ImportOptions{})
+	rep, err = importFiles(ctx, db, f2["subjects.csv"], []string{f2["metrics.csv"]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestImportInvalidWritesNothing(t *testing.T) {
 		"subjects.csv": subjectsCSV,
 		"metrics.csv":  "subject,period,metric,value\nc1,2024,x,1\nzz,2024,x,12,5\nd1,2024,x,abc\n",
 	})
-	_, err := db.Import(context.Background(), ImportFiles{Subjects: f["subjects.csv"], Metrics: []string{f["metrics.csv"]}}, ImportOptions{})
+	_, err := importFiles(context.Background(), db, f["subjects.csv"], []string{f["metrics.csv"]})
 	var list diag.List
 	if !errors.As(err, &list) {
 		t.Fatalf("err = %v, want a diag.List", err)
@@ -254,10 +254,10 @@ func TestImportPeriodFormatMismatch(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
 	f := writeFiles(t, map[string]string{"subjects.csv": subjectsCSV, "m1.csv": "subject,period,x\nc1,2024,1\n", "m2.csv": "subject,period,x\nc1,2024-Q1,1\n"})
-	if _, err := db.Import(ctx, ImportFiles{Subjects: f["subjects.csv"], Metrics: []string{f["m1.csv"]}}, ImportOptions{}); err != nil {
+	if _, err := importFiles(ctx, db, f["subjects.csv"], []string{f["m1.csv"]}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := db.Import(ctx, ImportFiles{Subjects: f["subjects.csv"], Metrics: []string{f["m2.csv"]}}, ImportOptions{})
+	_, err := importFiles(ctx, db, f["subjects.csv"], []string{f["m2.csv"]})
 	var de *diag.Error
 	if !errors.As(err, &de) || !strings.Contains(err.Error(), "YYYY-Qn") {
 		t.Fatalf("err = %v, want a *diag.Error about the period format", err)
@@ -268,7 +268,7 @@ func TestImportServerLostRollsBack(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
 	f := writeFiles(t, map[string]string{"subjects.csv": subjectsCSV, "metrics.csv": metricsCSV})
-	files := ImportFiles{Subjects: f["subjects.csv"], Metrics: []string{f["metrics.csv"]}}
+	files := testFiles{f["subjects.csv"], []string{f["metrics.csv"]}}
 	testHookBeforeCommit = func(ctx context.Context, tx *sqlx.Tx) {
 		var pid int
 		if err := tx.GetContext(ctx, &pid, `SELECT pg_backend_pid()`); err != nil {
@@ -279,7 +279,7 @@ func TestImportServerLostRollsBack(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	_, err := db.Import(ctx, files, ImportOptions{})
+	_, err := importFiles(ctx, db, files.subjects, files.metrics)
 	testHookBeforeCommit = nil
 	if err == nil {
 		t.Fatal("import succeeded although its connection was terminated")
@@ -289,7 +289,7 @@ func TestImportServerLostRollsBack(t *testing.T) {
 			t.Errorf("%s has %d rows after the lost import", tbl, n)
 		}
 	}
-	rep, err := db.Import(ctx, files, ImportOptions{})
+	rep, err := importFiles(ctx, db, files.subjects, files.metrics)
 	if err != nil {
 		t.Fatalf("re-run after the failure: %v", err)
 	}
@@ -308,7 +308,7 @@ func TestSQLLookingStringsStoredVerbatim(t *testing.T) {
 		"subjects.csv": "id,name,kind,region\n\"" + evilID + "\",\"" + evilName + "\",gov,\"" + evilRegion + "\"\n",
 		"metrics.csv":  "subject,period,metric,value,source\n\"" + evilID + "\",2024,x,1,\"'; TRUNCATE imports; --\"\n",
 	})
-	if _, err := db.Import(ctx, ImportFiles{Subjects: f["subjects.csv"], Metrics: []string{f["metrics.csv"]}}, ImportOptions{}); err != nil {
+	if _, err := importFiles(ctx, db, f["subjects.csv"], []string{f["metrics.csv"]}); err != nil {
 		t.Fatal(err)
 	}
 	p, _ := dataset.ParsePeriod("2024")
@@ -347,11 +347,11 @@ func TestBatchLifecycleEnforcedByDatabase(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
 	b := exampleBatch(t)
-	id, err := db.SaveBatch(ctx, b, nil)
+	id, err := db.SaveBatch(ctx, batchRecord(b), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SaveBatch(ctx, b, nil); !errors.Is(err, ErrBatchExists) {
+	if _, err := db.SaveBatch(ctx, batchRecord(b), nil); !errors.Is(err, ErrBatchExists) {
 		t.Errorf("saving the same batch again = %v, want ErrBatchExists", err)
 	}
 	if err := db.Publish(ctx, id, "me"); !errors.Is(err, ErrTransition) {
@@ -412,7 +412,7 @@ func TestConcurrentSaveOfTheSameBatch(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = db.SaveBatch(ctx, b, nil)
+			_, errs[i] = db.SaveBatch(ctx, batchRecord(b), nil)
 		}()
 	}
 	wg.Wait()
@@ -438,7 +438,7 @@ func TestDiff(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
 	b := exampleBatch(t)
-	a, err := db.SaveBatch(ctx, b, nil)
+	a, err := db.SaveBatch(ctx, batchRecord(b), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -447,7 +447,7 @@ func TestDiff(t *testing.T) {
 	si := b.Result.Order[0]
 	b.Result.Subjects[si].Score -= 1
 	b.Result.Subjects[si].Rank = 2
-	c, err := db.SaveBatch(ctx, b, nil)
+	c, err := db.SaveBatch(ctx, batchRecord(b), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

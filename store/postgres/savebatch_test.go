@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/diag"
 )
 
@@ -32,7 +33,7 @@ func TestSaveBatchServerLostRollsBack(t *testing.T) {
 		_, err = io.WriteString(w, "peer_group,subject\n")
 		return err
 	}}
-	_, err := db.SaveBatch(ctx, b, []Output{kill})
+	_, err := db.SaveBatch(ctx, batchRecord(b), []Output{kill})
 	if err == nil {
 		t.Fatal("the batch was stored although its connection was terminated")
 	}
@@ -42,7 +43,7 @@ func TestSaveBatchServerLostRollsBack(t *testing.T) {
 			t.Errorf("%s has %d rows after the lost save", tbl, n)
 		}
 	}
-	id, err := db.SaveBatch(ctx, b, nil)
+	id, err := db.SaveBatch(ctx, batchRecord(b), nil)
 	if err != nil {
 		t.Fatalf("storing the batch again: %v", err)
 	}
@@ -94,7 +95,7 @@ func TestSaveBatchOutputsRoundTrip(t *testing.T) {
 			return nil
 		}})
 	}
-	id, err := db.SaveBatch(ctx, exampleBatch(t), outputs)
+	id, err := db.SaveBatch(ctx, batchRecord(exampleBatch(t)), outputs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +144,7 @@ func TestSaveBatchOutputsRoundTrip(t *testing.T) {
 func TestWriteOutputReadsOneStreamOverRows(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
-	id, err := db.SaveBatch(ctx, exampleBatch(t), nil)
+	id, err := db.SaveBatch(ctx, batchRecord(exampleBatch(t)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +207,7 @@ func TestSaveBatchOutputFails(t *testing.T) {
 				_, err := io.WriteString(w, "peer_group,subject\n")
 				return err
 			}}
-			_, err := db.SaveBatch(ctx, b, []Output{small, out})
+			_, err := db.SaveBatch(ctx, batchRecord(b), []Output{small, out})
 			if err == nil {
 				t.Fatal("the batch was stored")
 			}
@@ -219,7 +220,7 @@ func TestSaveBatchOutputFails(t *testing.T) {
 					t.Errorf("%s has %d rows after the failed save", tbl, n)
 				}
 			}
-			if _, err := db.SaveBatch(context.Background(), b, []Output{small}); err != nil {
+			if _, err := db.SaveBatch(context.Background(), batchRecord(b), []Output{small}); err != nil {
 				t.Fatalf("storing the batch again: %v", err)
 			}
 		})
@@ -252,7 +253,7 @@ func TestSaveBatchCopyEncoding(t *testing.T) {
 	b.Warnings = append(b.Warnings,
 		diag.Warning{Pos: diag.Pos{File: `C:\data\m.csv`, Line: 3, Col: 4}, Group: evil[2], Subject: evil[3], Node: evil[4], Msg: "a\tb\nc"},
 		diag.Warning{Msg: evil[6]})
-	id, err := db.SaveBatch(ctx, b, nil)
+	id, err := db.SaveBatch(ctx, batchRecord(b), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,5 +329,14 @@ SELECT set_version, period, 'reference', engine_version, generated_at, composite
 	}
 	if si := b.Result.Order[0]; name != b.Project.Data.Subjects[si].Name {
 		t.Errorf("name read back %q, want %q", name, b.Project.Data.Subjects[si].Name)
+	}
+}
+
+// batchRecord converts a batch as `govscore run --db` does.
+func batchRecord(b *batch.Batch) *BatchRecord {
+	return &BatchRecord{
+		Set: b.Project.Set, SetSHA256: b.Meta.SetSHA256,
+		Period: b.Meta.Period, DataSHA256: b.Meta.DataSHA256, EngineVersion: b.Meta.EngineVersion, GeneratedAt: b.Meta.GeneratedAt,
+		Subjects: b.Project.Data.Subjects, Result: b.Result, Warnings: b.Warnings,
 	}
 }
