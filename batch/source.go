@@ -73,7 +73,7 @@ func resolvePeriod(src Source, requested, setPeriod string, periods []dataset.Pe
 	}
 	per, err := dataset.ParsePeriod(s)
 	if err != nil {
-		return dataset.Period{}, &diag.Error{Msg: fmt.Sprintf("%s: %v", where, err)}
+		return dataset.Period{}, &diag.Error{Msg: fmt.Sprintf("%s: %v", where, err), Period: s, Err: err}
 	}
 	if slices.Contains(periods, per) {
 		return per, nil
@@ -82,7 +82,7 @@ func resolvePeriod(src Source, requested, setPeriod string, periods []dataset.Pe
 	for _, q := range periods {
 		names = append(names, q.String())
 	}
-	return dataset.Period{}, &diag.Error{Msg: fmt.Sprintf("%s %s: "+d.noRow, where, per, strings.Join(names, ", "))}
+	return dataset.Period{}, &diag.Error{Msg: fmt.Sprintf("%s %s: "+d.noRow, where, per, strings.Join(names, ", ")), Period: per.String()}
 }
 
 // checkData applies to a dataset from a Source other than the CSV project
@@ -99,7 +99,8 @@ func checkData(set *indicators.Set, ds *dataset.Dataset, name string) error {
 	if len(opt.Kinds) > 0 {
 		for i := range ds.Subjects {
 			if s := &ds.Subjects[i]; !slices.Contains(opt.Kinds, s.Kind) {
-				errs.Add(at, "subject %q: unknown kind %q; the indicator set declares: %s", s.ID, s.Kind, strings.Join(opt.Kinds, ", "))
+				errs = append(errs, &diag.Error{Pos: at, Subject: s.ID,
+					Msg: fmt.Sprintf("subject %q: unknown kind %q; the indicator set declares: %s", s.ID, s.Kind, strings.Join(opt.Kinds, ", "))})
 			}
 		}
 	}
@@ -117,8 +118,10 @@ func checkData(set *indicators.Set, ds *dataset.Dataset, name string) error {
 					continue
 				}
 				if (b.Min != nil && v < *b.Min) || (b.Max != nil && v > *b.Max) {
-					errs.Add(at, "subject %q, metric %q, period %s: value %s is outside the declared range [%s, %s]",
-						ds.Subjects[i].ID, m, p, strconv.FormatFloat(v, 'g', -1, 64), bound(b.Min, "-inf"), bound(b.Max, "+inf"))
+					id := ds.Subjects[i].ID
+					errs = append(errs, &diag.Error{Pos: at, Subject: id, Indicator: m, Period: p.String(),
+						Msg: fmt.Sprintf("subject %q, metric %q, period %s: value %s is outside the declared range [%s, %s]",
+							id, m, p, strconv.FormatFloat(v, 'g', -1, 64), bound(b.Min, "-inf"), bound(b.Max, "+inf"))})
 				}
 			}
 		}

@@ -53,18 +53,41 @@ func (p Pos) Less(q Pos) bool {
 // Error is one problem in the input at a position. Msg says what is wrong
 // and, where possible, how to fix it; it may span several lines (a source
 // snippet with a caret, for instance).
+//
+// Subject, Indicator and Period are the domain coordinates of the problem,
+// when it concerns them, for programs (a server answering with the cell at
+// fault); Msg names them for people. Err is the underlying error, if any.
 type Error struct {
 	Pos Pos
 	Msg string
+	// Subject is the id of the subject concerned, "" when none.
+	Subject string
+	// Indicator is the id of the indicator, node, metric or assessment
+	// item concerned, "" when none.
+	Indicator string
+	// Period is the period concerned (as written, e.g. "2024-Q1"), ""
+	// when none.
+	Period string
+	// Err is the error this one wraps, nil when none.
+	Err error
 }
 
-// Error formats the problem as "file:line:col: message".
+// Error formats the problem as "file:line:col: message". An Error without
+// a message shows its wrapped error's.
 func (e *Error) Error() string {
-	if s := e.Pos.String(); s != "" {
-		return s + ": " + e.Msg
+	msg := e.Msg
+	if msg == "" && e.Err != nil {
+		msg = e.Err.Error()
 	}
-	return e.Msg
+	if s := e.Pos.String(); s != "" {
+		return s + ": " + msg
+	}
+	return msg
 }
+
+// Unwrap returns the wrapped error (errors.Is and errors.As see through
+// an Error).
+func (e *Error) Unwrap() error { return e.Err }
 
 // List collects errors. The zero value is an empty list ready to use.
 type List []*Error
@@ -84,8 +107,18 @@ func (l *List) Append(err error) {
 	case *Error:
 		*l = append(*l, e)
 	default:
-		*l = append(*l, &Error{Msg: err.Error()})
+		*l = append(*l, &Error{Msg: err.Error(), Err: err})
 	}
+}
+
+// Unwrap returns the errors of the list (errors.Is and errors.As look
+// into every one).
+func (l List) Unwrap() []error {
+	out := make([]error, len(l))
+	for i, e := range l {
+		out[i] = e
+	}
+	return out
 }
 
 // Len reports the number of errors.

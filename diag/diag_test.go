@@ -116,3 +116,27 @@ func TestNoOppositeSuggestions(t *testing.T) {
 		t.Errorf("a real typo is still suggested: got %q", got)
 	}
 }
+
+func TestErrorCoordinatesAndUnwrap(t *testing.T) {
+	cause := errors.New("value out of range")
+	e := &Error{Pos: Pos{File: "database"}, Subject: "s1", Indicator: "x", Period: "2024", Err: cause}
+	if got, want := e.Error(), "database: value out of range"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	var l List
+	l.Append(e)
+	l.Append(errors.New("other"))
+	wrapped := fmt.Errorf("loading: %w", l.Err())
+	if !errors.Is(wrapped, cause) {
+		t.Error("errors.Is does not find the cause through the List and the Error")
+	}
+	var de *Error
+	if !errors.As(fmt.Errorf("checking: %w", e), &de) || de.Subject != "s1" || de.Indicator != "x" || de.Period != "2024" {
+		t.Errorf("errors.As found %+v, want the coordinates s1, x, 2024", de)
+	}
+	var plain List
+	plain.Append(errors.New("no position"))
+	if plain[0].Err == nil || plain[0].Err.Error() != "no position" {
+		t.Errorf("Append of a plain error keeps it as Err: %+v", plain[0])
+	}
+}
