@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strings"
 
 	"github.com/govscore/govscore/assess"
 	"github.com/govscore/govscore/csvdata"
@@ -82,10 +81,8 @@ func (p *Project) combineAssessments(per dataset.Period, ratings []assess.Rating
 // assessment, and the adjustments' points and conditions when one of them
 // does, are replaced, every other column is the nominal one.
 //
-// A leaf reads an assessment when its expression names assess.<item>, or
-// names a derived metric while some derived metric's expression mentions
-// assess (a conservative test: a leaf wrongly included is re-evaluated to
-// the same values).
+// A leaf reads an assessment when its expression names assess.<item> or a
+// derived metric that reads one (engine.Plan.ReadsAssess).
 //
 // A RaterBootstrap is immutable and safe for concurrent use.
 type RaterBootstrap struct {
@@ -107,29 +104,14 @@ func (b *Batch) RaterBootstrap() (*RaterBootstrap, error) {
 	if len(set.Assessments) == 0 || len(ratings) == 0 {
 		return nil, nil
 	}
-	derivedAssess := false
-	derived := map[string]bool{}
-	for _, m := range set.Metrics {
-		if m.Expr != nil {
-			derived[m.Name] = true
-			derivedAssess = derivedAssess || strings.Contains(m.Expr.Text, "assess")
-		}
-	}
 	rb := &RaterBootstrap{plan: p.Plan, data: p.Data, period: b.Period}
 	for l := range set.Leaves {
-		for _, in := range p.Plan.Inputs(l) {
-			if strings.HasPrefix(in, "assess.") || (derivedAssess && derived[in]) {
-				rb.leaves = append(rb.leaves, l)
-				break
-			}
+		if p.Plan.ReadsAssess(l) {
+			rb.leaves = append(rb.leaves, l)
 		}
 	}
-	for _, a := range set.Adjustments {
-		for _, e := range []*indicators.Expr{a.Points, a.When} {
-			if e != nil && strings.Contains(e.Text, "assess") {
-				rb.adjust = true
-			}
-		}
+	for a := range set.Adjustments {
+		rb.adjust = rb.adjust || p.Plan.AdjustmentReadsAssess(a)
 	}
 	if len(rb.leaves) == 0 && !rb.adjust {
 		return nil, nil

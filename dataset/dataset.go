@@ -51,9 +51,10 @@ type colKey struct {
 	period Period
 }
 
-// Dataset is the subjects and metric columns of an evaluation. Build one with
-// New and fill it with SetValue or Column; after that it is read-only and safe
-// for concurrent use.
+// Dataset is the subjects and metric columns of an evaluation. Build one
+// with a Builder (values keyed by subject id), or — in a loader that looks
+// each subject's index up with SubjectIndex — with New and MutableColumn;
+// after that it is read-only and safe for concurrent use.
 type Dataset struct {
 	// Subjects sorted by ID.
 	Subjects []Subject
@@ -67,8 +68,10 @@ type Dataset struct {
 	cols  map[colKey][]float64
 }
 
-// New returns a dataset of the given subjects, sorted by id. attrNames are
-// the free attribute columns. The caller guarantees unique ids.
+// New returns a dataset of the given subjects, sorted by id: index i of
+// its columns is Subjects[i], not the i-th subject given (use SubjectIndex,
+// or a Builder). attrNames are the free attribute columns. The caller
+// guarantees unique ids.
 func New(subjects []Subject, attrNames []string) *Dataset {
 	s := append([]Subject(nil), subjects...)
 	sort.Slice(s, func(i, j int) bool { return s[i].ID < s[j].ID })
@@ -110,11 +113,6 @@ func (d *Dataset) MutableColumn(metric string, p Period) []float64 {
 		d.cols[k] = c
 	}
 	return c
-}
-
-// SetValue stores the value of metric for subject index i in period p.
-func (d *Dataset) SetValue(metric string, p Period, i int, v float64) {
-	d.MutableColumn(metric, p)[i] = v
 }
 
 // Metrics returns the names of the metrics with at least one row, sorted.

@@ -1,8 +1,12 @@
 package dataset
 
 import (
+	"errors"
 	"math"
+	"strings"
 	"testing"
+
+	"github.com/govscore/govscore/diag"
 )
 
 func TestParsePeriod(t *testing.T) {
@@ -49,8 +53,8 @@ func TestDatasetColumnsAndFingerprint(t *testing.T) {
 	if d.Column("x", p) != nil {
 		t.Fatal("absent column should be nil")
 	}
-	d.SetValue("x", p, 1, 3)
-	d.SetValue("y", q, 0, 1)
+	d.MutableColumn("x", p)[1] = 3
+	d.MutableColumn("y", q)[0] = 1
 	c := d.Column("x", p)
 	if !math.IsNaN(c[0]) || c[1] != 3 {
 		t.Fatalf("column = %v", c)
@@ -64,12 +68,12 @@ func TestDatasetColumnsAndFingerprint(t *testing.T) {
 	// The same content in another order has the same fingerprint; other
 	// content does not.
 	e := New([]Subject{subs[1], subs[0]}, []string{"region"})
-	e.SetValue("y", q, 0, 1)
-	e.SetValue("x", p, 1, 3)
+	e.MutableColumn("y", q)[0] = 1
+	e.MutableColumn("x", p)[1] = 3
 	if d.Fingerprint() != e.Fingerprint() {
 		t.Fatal("fingerprint depends on insertion order")
 	}
-	e.SetValue("x", p, 0, 0)
+	e.MutableColumn("x", p)[0] = 0
 	if d.Fingerprint() == e.Fingerprint() {
 		t.Fatal("fingerprint ignores a value")
 	}
@@ -78,5 +82,62 @@ func TestDatasetColumnsAndFingerprint(t *testing.T) {
 	}
 	if _, ok := d.Subjects[0].Attr("nope"); ok {
 		t.Fatal("Attr of an unknown column reported ok")
+	}
+}
+
+// TestBuilderKeyedByID: values given by subject id land on that subject
+// whatever the order the subjects were given in (dataset.New sorts them).
+func TestBuilderKeyedByID(t *testing.T) {
+	y, _ := ParsePeriod("2024")
+	b, err := NewBuilder([]Subject{{ID: "z"}, {ID: "b"}, {ID: "c"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, v := range map[string]float64{"z": 26, "b": 2, "c": 3} {
+		if err := b.Set(id, "x", y, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := b.Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]float64{"z": 26, "b": 2, "c": 3} {
+		i, ok := d.SubjectIndex(id)
+		if !ok || d.Column("x", y)[i] != want {
+			t.Errorf("subject %s: x = %v, want %v", id, d.Column("x", y)[i], want)
+		}
+	}
+}
+
+func TestBuilderErrors(t *testing.T) {
+	y, _ := ParsePeriod("2024")
+	if _, err := NewBuilder([]Subject{{ID: "a"}, {ID: "a"}, {ID: ""}}, nil); err == nil ||
+		!strings.Contains(err.Error(), `duplicate subject id "a"`) || !strings.Contains(err.Error(), "empty id") {
+		t.Errorf("NewBuilder with a duplicate and an empty id: %v", err)
+	}
+	b, err := NewBuilder([]Subject{{ID: "alpha"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, subject, metric string
+		v                     float64
+		want                  string
+	}{
+		{"unknown subject", "alpah", "x", 1, `unknown subject "alpah" (did you mean "alpha"?)`},
+		{"invalid metric", "alpha", "2x", 1, `invalid metric name "2x"`},
+		{"infinite value", "alpha", "x", math.Inf(1), "is not finite"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := b.Set(tc.subject, tc.metric, y, tc.v)
+			var de *diag.Error
+			if !errors.As(err, &de) || !strings.Contains(err.Error(), tc.want) || de.Subject != tc.subject || de.Period != "2024" {
+				t.Errorf("Set: %v (%+v), want %q with its coordinates", err, de, tc.want)
+			}
+		})
+	}
+	if _, err := b.Dataset(); err == nil {
+		t.Error("Dataset() after failed Sets: no error")
 	}
 }

@@ -75,15 +75,15 @@ func benchData(n int) *dataset.Dataset {
 			vals["awards"] = float64(r.IntN(4))
 		}
 		for m, v := range vals {
-			ds.SetValue(m, y24, i, v)
+			ds.MutableColumn(m, y24)[i] = v
 		}
-		ds.SetValue("disputes_received", y23, i, recv*u(0.8, 1.2))
-		ds.SetValue("satisfaction", y23, i, u(50, 100))
+		ds.MutableColumn("disputes_received", y23)[i] = recv * u(0.8, 1.2)
+		ds.MutableColumn("satisfaction", y23)[i] = u(50, 100)
 		prevAwards := math.NaN()
 		if r.IntN(2) == 0 {
 			prevAwards = float64(r.IntN(3))
 		}
-		ds.SetValue("awards", y23, i, prevAwards)
+		ds.MutableColumn("awards", y23)[i] = prevAwards
 	}
 	return ds
 }
