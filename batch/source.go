@@ -147,3 +147,24 @@ func IsInvalidInput(err error) bool {
 	var we *scoring.WeightingError
 	return errors.As(err, &l) || errors.As(err, &e) || errors.As(err, &mf) || errors.As(err, &me) || errors.As(err, &we)
 }
+
+// Memory is a Source over data held in memory: a dataset (holding every
+// period, as from dataset.Builder) and the ratings by period.
+type Memory struct {
+	Data *dataset.Dataset
+	// ByPeriod holds the assessment ratings of each period.
+	ByPeriod map[dataset.Period][]assess.Rating
+}
+
+// Periods returns the dataset's periods.
+func (m Memory) Periods(context.Context) ([]dataset.Period, error) { return m.Data.Periods(), nil }
+
+// Dataset returns the dataset.
+func (m Memory) Dataset(context.Context, dataset.Period) (*dataset.Dataset, error) {
+	return m.Data, nil
+}
+
+// Ratings returns the ratings of period per.
+func (m Memory) Ratings(_ context.Context, per dataset.Period) ([]assess.Rating, error) {
+	return m.ByPeriod[per], nil
+}
