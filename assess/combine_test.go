@@ -50,11 +50,10 @@ func satRatings() []Rating {
 }
 
 type roleWant struct {
-	role      int
-	n, kept   int
-	mean, sd  float64
-	present   bool
-	checkStat bool
+	role     int
+	n, kept  int
+	mean, sd float64
+	present  bool
 }
 
 type scoreWant struct {

@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -187,8 +186,8 @@ func TestGeneratedDataReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles and runs gen_data.go")
 	}
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(gobin); err != nil {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
 		t.Skipf("go tool not found: %v", err)
 	}
 	for _, dir := range projects(t) {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"testing"
 
@@ -234,8 +233,8 @@ func TestHDIExtractReproducible(t *testing.T) {
 	if _, err := os.Stat(src); err != nil {
 		t.Skipf("UNDP source not available: %v", err)
 	}
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(gobin); err != nil {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
 		t.Skipf("go tool not found: %v", err)
 	}
 	tmp := t.TempDir()

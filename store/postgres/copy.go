@@ -14,9 +14,17 @@ const copyChunk = 256 << 10
 
 // copyDataStmt is the raw-data method of lib/pq's COPY … FROM STDIN
 // statement (lib/pq ≥ 1.10.6): data is added to the COPY stream as is,
-// followed by a newline; Exec(nil) ends the stream.
+// followed by a newline; End ends the stream.
 type copyDataStmt interface {
 	CopyData(ctx context.Context, line string) (driver.Result, error)
+}
+
+// copyEnder is how lib/pq ends a COPY stream and reports its result:
+// Exec with no argument. lib/pq's COPY statement has no ExecContext, so
+// this names the one method it has rather than calling the deprecated
+// driver.Stmt.Exec through that interface.
+type copyEnder interface {
+	Exec(args []driver.Value) (driver.Result, error)
 }
 
 // copyWriter collects text-format COPY lines and sends them in chunks.
@@ -95,7 +103,8 @@ func copyInDriver(ctx context.Context, dc any, q string, fill func(w *copyWriter
 		return 0, err
 	}
 	cd, ok := st.(copyDataStmt)
-	if !ok {
+	end, ok2 := st.(copyEnder)
+	if !ok || !ok2 {
 		st.Close()
 		return 0, fmt.Errorf("driver statement %T has no CopyData (lib/pq ≥ 1.10.6 needed)", st)
 	}
@@ -110,8 +119,7 @@ func copyInDriver(ctx context.Context, dc any, q string, fill func(w *copyWriter
 		st.Close()
 		return w.rows, err
 	}
-	// Exec(nil) is how lib/pq ends a COPY stream and reports its result.
-	if _, err := st.Exec(nil); err != nil {
+	if _, err := end.Exec(nil); err != nil {
 		st.Close()
 		return w.rows, err
 	}

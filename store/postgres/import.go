@@ -423,10 +423,3 @@ func sqlAttach(y int) []string {
 		fmt.Sprintf(`ALTER TABLE metrics ATTACH PARTITION %s FOR VALUES FROM ('%04d') TO ('%04d~')`, t, y, y),
 	}
 }
-
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
