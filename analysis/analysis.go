@@ -507,17 +507,7 @@ func rankWithin(x []float64, order []int, keep func(int) bool, r []float64) {
 			kept = append(kept, i)
 		}
 	}
-	for lo := 0; lo < len(kept); {
-		hi := lo + 1
-		for hi < len(kept) && x[kept[hi]] == x[kept[lo]] {
-			hi++
-		}
-		rank := float64(lo+1+hi) / 2
-		for _, i := range kept[lo:hi] {
-			r[i] = rank
-		}
-		lo = hi
-	}
+	mcda.RanksInOrder(x, kept, r)
 }
 
 // toNums converts a matrix to Num.

@@ -2,7 +2,6 @@ package mcda
 
 import (
 	"math"
-	"slices"
 )
 
 // CorrMethod selects the correlation coefficient of CorrMatrix.
@@ -86,44 +85,6 @@ func CorrMatrix(cols [][]float64, method CorrMethod) [][]float64 {
 			}
 			out[i][j], out[j][i] = r, r
 		}
-	}
-	return out
-}
-
-// FractionalRanks returns the ranks of x, 1 for the smallest, ties getting
-// the mean of the ranks they span (R's rank(ties.method = "average")). NaN
-// entries are not ranked and get NaN.
-func FractionalRanks(x []float64) []float64 {
-	idx := make([]int, 0, len(x))
-	for i, v := range x {
-		if !math.IsNaN(v) {
-			idx = append(idx, i)
-		}
-	}
-	slices.SortStableFunc(idx, func(a, b int) int {
-		switch {
-		case x[a] < x[b]:
-			return -1
-		case x[a] > x[b]:
-			return 1
-		}
-		return 0
-	})
-	out := make([]float64, len(x))
-	for i := range out {
-		out[i] = math.NaN()
-	}
-	for lo := 0; lo < len(idx); {
-		hi := lo + 1
-		for hi < len(idx) && x[idx[hi]] == x[idx[lo]] {
-			hi++
-		}
-		// positions lo..hi-1 hold ranks lo+1..hi; their mean is (lo+1+hi)/2.
-		r := float64(lo+1+hi) / 2
-		for _, i := range idx[lo:hi] {
-			out[i] = r
-		}
-		lo = hi
 	}
 	return out
 }

@@ -218,18 +218,8 @@ func (e *explainer) leaf(n *indicators.Node, depth int) {
 }
 
 // transformed applies a leaf transform to a goalpost (SPEC §4.4 step 3: the
-// transform is applied to L and H too).
-func transformed(t indicators.Transform, x float64) float64 {
-	switch t {
-	case indicators.TransformLog:
-		return math.Log(x)
-	case indicators.TransformLog1p:
-		return math.Log1p(x)
-	case indicators.TransformSqrt:
-		return math.Sqrt(x)
-	}
-	return x
-}
+// transform is applied to L and H too; indicators.Transform.Apply).
+func transformed(t indicators.Transform, x float64) float64 { return t.Apply(x) }
 
 func nanZero(x float64) float64 {
 	if math.IsNaN(x) {

@@ -2,10 +2,9 @@ package scoring
 
 import (
 	"math"
-	"slices"
-	"sort"
 
 	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/mcda"
 )
 
 // median returns the median of ascending-sorted values: the middle value,
@@ -76,34 +75,11 @@ func poolValue(p indicators.MissingPolicy, sorted []float64) float64 {
 	return math.NaN()
 }
 
-// transform applies a leaf transform (SPEC §4.4 step 3); values outside the
-// transform's domain become NaN (missing).
-func transform(t indicators.Transform, x float64) float64 {
-	switch t {
-	case indicators.TransformLog:
-		if x <= 0 {
-			return math.NaN()
-		}
-		return math.Log(x)
-	case indicators.TransformLog1p:
-		if x <= -1 {
-			return math.NaN()
-		}
-		return math.Log1p(x)
-	case indicators.TransformSqrt:
-		if x < 0 {
-			return math.NaN()
-		}
-		return math.Sqrt(x)
-	}
-	return x
-}
+// transform applies a leaf transform (indicators.Transform.Apply); values
+// outside the transform's domain become NaN (missing).
+func transform(t indicators.Transform, x float64) float64 { return t.Apply(x) }
 
 // fractionalRank returns the 1-based fractional rank of x among the
 // ascending-sorted values: ties get the mean of the ranks they span,
 // (#{v < x} + 1 + #{v ≤ x}) / 2.
-func fractionalRank(sorted []float64, x float64) float64 {
-	lo, _ := slices.BinarySearch(sorted, x)
-	hi := lo + sort.Search(len(sorted)-lo, func(i int) bool { return sorted[lo+i] > x })
-	return float64(lo+1+hi) / 2
-}
+func fractionalRank(sorted []float64, x float64) float64 { return mcda.RankAmong(sorted, x) }
