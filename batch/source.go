@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/govscore/govscore/assess"
@@ -108,7 +107,7 @@ func checkData(set *indicators.Set, ds *dataset.Dataset, name string) error {
 		if b == nil {
 			return open
 		}
-		return strconv.FormatFloat(*b, 'g', -1, 64)
+		return diag.FormatNum(*b, "")
 	}
 	for _, m := range slices.Sorted(maps.Keys(opt.Bounds)) {
 		b := opt.Bounds[m]
@@ -121,7 +120,7 @@ func checkData(set *indicators.Set, ds *dataset.Dataset, name string) error {
 					id := ds.Subjects[i].ID
 					errs = append(errs, &diag.Error{Pos: at, Subject: id, Indicator: m, Period: p.String(),
 						Msg: fmt.Sprintf("subject %q, metric %q, period %s: value %s is outside the declared range [%s, %s]",
-							id, m, p, strconv.FormatFloat(v, 'g', -1, 64), bound(b.Min, "-inf"), bound(b.Max, "+inf"))})
+							id, m, p, diag.FormatNum(v, ""), bound(b.Min, "-inf"), bound(b.Max, "+inf"))})
 				}
 			}
 		}

@@ -230,7 +230,7 @@ func (f *metricFile) value(rec []string, j int, metric string, c *column, subj i
 			side, bound = "above the declared max", c.hi
 		}
 		l.errorf(f.at(j), "value %s of metric %q is %s %s: correct the value or the metric's bounds in the indicator set",
-			strconv.FormatFloat(v, 'g', -1, 64), c.metric, side, strconv.FormatFloat(bound, 'g', -1, 64))
+			diag.FormatNum(v, ""), c.metric, side, diag.FormatNum(bound, ""))
 		return
 	}
 	c.vals[subj] = v

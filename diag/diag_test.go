@@ -3,6 +3,7 @@ package diag
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 )
@@ -138,5 +139,21 @@ func TestErrorCoordinatesAndUnwrap(t *testing.T) {
 	plain.Append(errors.New("no position"))
 	if plain[0].Err == nil || plain[0].Err.Error() != "no position" {
 		t.Errorf("Append of a plain error keeps it as Err: %+v", plain[0])
+	}
+}
+
+func TestFormatNum(t *testing.T) {
+	for _, tc := range []struct {
+		x    float64
+		want string
+	}{
+		{0.30000000000000004, "0.30000000000000004"},
+		{1e21, "1e+21"},
+		{-2.5, "-2.5"},
+		{math.NaN(), "-"},
+	} {
+		if got := FormatNum(tc.x, "-"); got != tc.want {
+			t.Errorf("FormatNum(%v) = %q, want %q", tc.x, got, tc.want)
+		}
 	}
 }

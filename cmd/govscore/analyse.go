@@ -12,6 +12,7 @@ import (
 
 	"github.com/govscore/govscore/analysis"
 	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/indicators"
 	"github.com/govscore/govscore/reports"
 )
@@ -99,12 +100,7 @@ func csvField(s string) string {
 }
 
 // fnum formats a number as the shortest round-tripping decimal ("" for NaN).
-func fnum(x float64) string {
-	if math.IsNaN(x) {
-		return ""
-	}
-	return strconv.FormatFloat(x, 'g', -1, 64)
-}
+func fnum(x float64) string { return diag.FormatNum(x, "") }
 
 // cmdAnalyse is `govscore analyse DIR`: the robustness analysis as text, or
 // as JSON with --json.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/dataset"
+	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/indicators"
 	"github.com/govscore/govscore/reports"
 	"github.com/govscore/govscore/store/postgres"
@@ -372,12 +373,7 @@ func printDiff(w io.Writer, a, b int64, changes []postgres.Change) {
 		fmt.Fprintf(w, "batches %d and %d give every subject the same score, rank and grade\n", a, b)
 		return
 	}
-	num := func(x float64) string {
-		if math.IsNaN(x) {
-			return "-"
-		}
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	}
+	num := func(x float64) string { return diag.FormatNum(x, "-") }
 	rank := func(r int) string {
 		if r == 0 {
 			return "-"
