@@ -76,9 +76,17 @@
 //     rather than inserting all over it; the rows of a year without a
 //     partition go to an unindexed table that is indexed and attached at
 //     the end (above). Values are written in Go's shortest round-trip
-//     form, so they read back bit for bit. An import therefore holds the
-//     given cells of its files in memory (4 bytes each, 8 where the
-//     source varies within a column) besides the validated dataset.
+//     form, so they read back bit for bit. Import takes validated data,
+//     never files: the dataset, which of its cells the input gave
+//     (dataset.Given, a bit per cell plus 4 bytes per cell in columns
+//     where the source varies) and the ratings; it holds the given cells'
+//     subject indices (4 bytes each, 8 where the source varies) while it
+//     sends them.
+//   - The package depends on the core packages (dataset, indicators,
+//     scoring, assess, diag) only. *DB is a batch.Source (Periods,
+//     Dataset, Ratings, Describe); SaveBatch takes a BatchRecord of domain
+//     values and converts it into its rows (setRow, batchInsertRow and the
+//     COPY lines) itself.
 //   - SaveBatch sends the batch_subjects and batch_warnings rows through
 //     the same raw COPY, on the connection of its transaction. The
 //     outputs are rendered meanwhile, in a goroutine of their own; their
