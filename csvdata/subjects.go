@@ -1,6 +1,7 @@
 package csvdata
 
 import (
+	"encoding/csv"
 	"fmt"
 	"io"
 	"maps"
@@ -16,9 +17,11 @@ type subjectRow struct {
 	idPos, parentPos bpos
 }
 
-// subjects parses srcs[0] into l.ds. When the file is unusable (undecodable,
-// no header, a required column missing) l.ds stays nil and metric rows are
-// then checked without subject ids. The error is an I/O error.
+// subjects parses srcs[0] into l.ds: the layout of the header
+// (subjectLayout), then each row (subject), then the parents
+// (checkParents). When the file is unusable (undecodable, no header, a
+// required column missing) l.ds stays nil and metric rows are then checked
+// without subject ids. The error is an I/O error.
 func (l *loader) subjects() error {
 	const file = 0
 	if l.encFailed[file] {
@@ -32,51 +35,15 @@ func (l *loader) subjects() error {
 	if header == nil {
 		return nil
 	}
-	col := map[string]int{}
-	for j, h := range header {
-		if _, dup := col[h]; !dup && h != "" {
-			col[h] = j
-		}
-	}
-	var missing []string
-	for _, req := range []string{"id", "name", "kind"} {
-		if _, ok := col[req]; !ok {
-			missing = append(missing, req)
-		}
-	}
-	if len(missing) > 0 {
-		hint := ""
-		if len(missing) == 3 {
-			hint = "; the first line must be a header row"
-		}
-		for _, m := range missing {
-			l.errorf(bpos{file: file, line: hpos[0].line, col: 1}, "missing required column %q: subjects.csv needs the columns id, name and kind (optional: parent, then any attributes)%s", m, hint)
-		}
+	lay, ok := l.subjectLayout(header, hpos)
+	if !ok {
 		return nil
 	}
-	idCol, nameCol, kindCol := col["id"], col["name"], col["kind"]
-	parentCol, hasParent := col["parent"]
-	var attrNames []string
-	var attrCols []int
-	for j, h := range header {
-		switch h {
-		case "id", "name", "kind", "parent", "":
-			continue
-		}
-		if col[h] == j {
-			attrNames = append(attrNames, h)
-			attrCols = append(attrCols, j)
-		}
-	}
-	allowed := map[string]bool{}
+	st := &subjectRows{r: r, lay: lay, allowed: map[string]bool{}, first: map[string]int{}}
 	for _, k := range l.opt.Kinds {
-		allowed[k] = true
+		st.allowed[k] = true
 	}
-
-	var subjects []dataset.Subject
-	var rows []subjectRow
-	first := map[string]int{} // id → index in subjects
-	rowsSeen := 0             // rows other than blank ones
+	rowsSeen := 0 // rows other than blank ones
 	var blank blankRows
 	for {
 		rec, err := r.Read()
@@ -100,54 +67,7 @@ func (l *loader) subjects() error {
 			l.fieldCountError(file, r, len(rec), len(header))
 			continue
 		}
-		at := func(j int) bpos {
-			line, c := r.FieldPos(j)
-			return bpos{file: file, line: line, col: c}
-		}
-		id := strings.TrimSpace(rec[idCol])
-		if id == "" {
-			l.errorf(at(idCol), "empty subject id: every subject needs a unique id")
-			continue
-		}
-		if k, dup := first[id]; dup {
-			l.errorRef(at(idCol), rows[k].idPos, fmt.Sprintf("duplicate subject id %q (first defined at %s): ids must be unique", id, refMark))
-			continue
-		}
-		kind := strings.TrimSpace(rec[kindCol])
-		switch {
-		case kind == "":
-			l.errorf(at(kindCol), "empty kind for subject %q: give one of the kinds the indicator set declares", id)
-		case len(allowed) > 0 && !allowed[kind]:
-			hint := ""
-			if s := diag.Closest(kind, l.opt.Kinds, nil); s != "" {
-				hint = fmt.Sprintf(" (did you mean %q?)", s)
-			}
-			l.errorf(at(kindCol), "unknown kind %q; the indicator set declares: %s%s", kind, strings.Join(l.opt.Kinds, ", "), hint)
-		}
-		line, _ := r.FieldPos(0)
-		s := dataset.Subject{
-			ID:   id,
-			Name: strings.TrimSpace(rec[nameCol]),
-			Kind: kind,
-			Pos:  diag.Pos{File: l.srcs[file].name, Line: line, Col: 1},
-		}
-		if s.Name == "" {
-			s.Name = id
-		}
-		row := subjectRow{idPos: at(idCol)}
-		if hasParent {
-			s.Parent = strings.TrimSpace(rec[parentCol])
-			row.parentPos = at(parentCol)
-		}
-		if len(attrCols) > 0 {
-			s.Attrs = make(map[string]string, len(attrCols))
-			for k, j := range attrCols {
-				s.Attrs[attrNames[k]] = strings.TrimSpace(rec[j])
-			}
-		}
-		first[id] = len(subjects)
-		subjects = append(subjects, s)
-		rows = append(rows, row)
+		l.subject(st, rec)
 	}
 	if w, ok := blank.warning(l.srcs[file].name); ok {
 		l.warnings = append(l.warnings, w)
@@ -155,14 +75,127 @@ func (l *loader) subjects() error {
 	if rowsSeen == 0 {
 		l.errorf(bpos{file: file, line: hpos[0].line, col: 1}, "no subjects: add one row per subject below the header")
 	}
-	l.checkParents(subjects, rows, first)
+	l.checkParents(st.subjects, st.rows, st.first)
 
-	l.ds = dataset.New(subjects, attrNames)
+	l.ds = dataset.New(st.subjects, lay.attrNames)
 	l.ids = make([]string, len(l.ds.Subjects))
 	for i := range l.ds.Subjects {
 		l.ids[i] = l.ds.Subjects[i].ID
 	}
 	return nil
+}
+
+// subjectLayout is where the columns of subjects.csv are.
+type subjectLayout struct {
+	id, name, kind, parent int
+	hasParent              bool
+	attrNames              []string // the free attribute columns, in file order
+	attrCols               []int
+}
+
+// subjectLayout finds the columns of subjects.csv in its header; false
+// (with errors recorded) when a required column is missing.
+func (l *loader) subjectLayout(header []string, hpos []bpos) (subjectLayout, bool) {
+	col := map[string]int{}
+	for j, h := range header {
+		if _, dup := col[h]; !dup && h != "" {
+			col[h] = j
+		}
+	}
+	var missing []string
+	for _, req := range []string{"id", "name", "kind"} {
+		if _, ok := col[req]; !ok {
+			missing = append(missing, req)
+		}
+	}
+	if len(missing) > 0 {
+		hint := ""
+		if len(missing) == 3 {
+			hint = "; the first line must be a header row"
+		}
+		for _, m := range missing {
+			l.errorf(bpos{file: 0, line: hpos[0].line, col: 1}, "missing required column %q: subjects.csv needs the columns id, name and kind (optional: parent, then any attributes)%s", m, hint)
+		}
+		return subjectLayout{}, false
+	}
+	lay := subjectLayout{id: col["id"], name: col["name"], kind: col["kind"]}
+	lay.parent, lay.hasParent = col["parent"]
+	for j, h := range header {
+		switch h {
+		case "id", "name", "kind", "parent", "":
+			continue
+		}
+		if col[h] == j {
+			lay.attrNames = append(lay.attrNames, h)
+			lay.attrCols = append(lay.attrCols, j)
+		}
+	}
+	return lay, true
+}
+
+// subjectRows is the state of the row loop of subjects.csv.
+type subjectRows struct {
+	r        *csv.Reader
+	lay      subjectLayout
+	allowed  map[string]bool // the kinds the set declares; empty: any
+	subjects []dataset.Subject
+	rows     []subjectRow
+	first    map[string]int // id → index in subjects
+}
+
+// subject reads one row into st.subjects, recording its problems; a row
+// without a usable id is left out.
+func (l *loader) subject(st *subjectRows, rec []string) {
+	const file = 0
+	r, lay := st.r, st.lay
+	at := func(j int) bpos {
+		line, c := r.FieldPos(j)
+		return bpos{file: file, line: line, col: c}
+	}
+	id := strings.TrimSpace(rec[lay.id])
+	if id == "" {
+		l.errorf(at(lay.id), "empty subject id: every subject needs a unique id")
+		return
+	}
+	if k, dup := st.first[id]; dup {
+		l.errorRef(at(lay.id), st.rows[k].idPos, fmt.Sprintf("duplicate subject id %q (first defined at %s): ids must be unique", id, refMark))
+		return
+	}
+	kind := strings.TrimSpace(rec[lay.kind])
+	switch {
+	case kind == "":
+		l.errorf(at(lay.kind), "empty kind for subject %q: give one of the kinds the indicator set declares", id)
+	case len(st.allowed) > 0 && !st.allowed[kind]:
+		hint := ""
+		if s := diag.Closest(kind, l.opt.Kinds, nil); s != "" {
+			hint = fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		l.errorf(at(lay.kind), "unknown kind %q; the indicator set declares: %s%s", kind, strings.Join(l.opt.Kinds, ", "), hint)
+	}
+	line, _ := r.FieldPos(0)
+	s := dataset.Subject{
+		ID:   id,
+		Name: strings.TrimSpace(rec[lay.name]),
+		Kind: kind,
+		Pos:  diag.Pos{File: l.srcs[file].name, Line: line, Col: 1},
+	}
+	if s.Name == "" {
+		s.Name = id
+	}
+	row := subjectRow{idPos: at(lay.id)}
+	if lay.hasParent {
+		s.Parent = strings.TrimSpace(rec[lay.parent])
+		row.parentPos = at(lay.parent)
+	}
+	if len(lay.attrCols) > 0 {
+		s.Attrs = make(map[string]string, len(lay.attrCols))
+		for k, j := range lay.attrCols {
+			s.Attrs[lay.attrNames[k]] = strings.TrimSpace(rec[j])
+		}
+	}
+	st.first[id] = len(st.subjects)
+	st.subjects = append(st.subjects, s)
+	st.rows = append(st.rows, row)
 }
 
 // checkParents reports unknown parents and parent cycles. subjects are in
