@@ -174,29 +174,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 		outDir = filepath.Join(base, "out", b.Meta.Period)
 	}
-	var outputs []output
-	var written []string
-	var view *reports.View // built once, for the publication formats
-	for _, f := range formats {
-		if !want[f.name] {
-			continue
-		}
-		if f.publish != nil {
-			if view == nil {
-				view = publicationView(b)
-			}
-			publish, o := f.publish, pubOptions{lang: *lang}
-			outputs = append(outputs, output{f.file, func(w io.Writer) error { return publish(w, view, o) }})
-		} else {
-			write := f.write
-			outputs = append(outputs, output{f.file, func(w io.Writer) error { return write(w, b) }})
-		}
-		written = append(written, f.file)
-	}
-	if u := b.Analysis; u != nil && u.Uncertainty != nil {
-		outputs = append(outputs, output{"uncertainty.csv", func(w io.Writer) error { return writeUncertaintyCSV(w, u.Uncertainty) }})
-		written = append(written, "uncertainty.csv")
-	}
+	outputs, written := runOutputs(b, want, *lang)
 	if stored != nil {
 		return stored.save(ctx, e, outputs, *out, *quiet, *top)
 	}
@@ -211,6 +189,37 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "\nwrote %s to %s\n", strings.Join(written, ", "), outDir)
 	}
 	return nil
+}
+
+// runOutputs are the files of `govscore run` for the --format selection
+// want, in the order of formats, and their names: the publication formats
+// share one view of the batch; uncertainty.csv comes last when the batch
+// has an uncertainty analysis.
+func runOutputs(b *batch.Batch, want map[string]bool, lang string) ([]output, []string) {
+	var outputs []output
+	var written []string
+	var view *reports.View // built once, for the publication formats
+	for _, f := range formats {
+		if !want[f.name] {
+			continue
+		}
+		if f.publish != nil {
+			if view == nil {
+				view = publicationView(b)
+			}
+			publish, o := f.publish, pubOptions{lang: lang}
+			outputs = append(outputs, output{f.file, func(w io.Writer) error { return publish(w, view, o) }})
+		} else {
+			write := f.write
+			outputs = append(outputs, output{f.file, func(w io.Writer) error { return write(w, b) }})
+		}
+		written = append(written, f.file)
+	}
+	if u := b.Analysis; u != nil && u.Uncertainty != nil {
+		outputs = append(outputs, output{"uncertainty.csv", func(w io.Writer) error { return writeUncertaintyCSV(w, u.Uncertainty) }})
+		written = append(written, "uncertainty.csv")
+	}
+	return outputs, written
 }
 
 // output is one file to write.
