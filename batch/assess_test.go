@@ -33,11 +33,6 @@ func runDir(t testing.TB, dir string) *Batch {
 	return b
 }
 
-func batchInput(b *Batch) scoring.Input {
-	return scoring.Input{Set: b.Project.Set, Subjects: b.Project.Data.Subjects,
-		Raw: b.Values.Leaves, Points: b.Values.Points, When: b.Values.When}
-}
-
 func TestRaterBootstrapExample(t *testing.T) {
 	b := runDir(t, "../examples/inner-mongolia-2024")
 	rb, err := b.RaterBootstrap()
@@ -55,7 +50,7 @@ func TestRaterBootstrapExample(t *testing.T) {
 	if len(reads) != 3 {
 		t.Fatalf("leaves %v, want the 3 assessment leaves", rb.Leaves())
 	}
-	in := batchInput(b)
+	in := b.Input()
 	draw := func(j uint64) scoring.Input {
 		out, err := rb.Resample(context.Background(), rand.New(rand.NewPCG(7, j)), in)
 		if err != nil {
@@ -188,7 +183,7 @@ func BenchmarkUncertaintyRaterBootstrap(b *testing.B) {
 	if err != nil || rb == nil {
 		b.Fatalf("RaterBootstrap() = %v, %v", rb, err)
 	}
-	in := batchInput(bt)
+	in := bt.Input()
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := analysis.Analyse(context.Background(), in, bt.Result, analysis.Options{Replications: 200, Seed: 1, Resampler: rb}); err != nil {
