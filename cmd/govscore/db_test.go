@@ -163,3 +163,32 @@ func TestDBCommandErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestDBImportBlankRows: `db import` of a metrics file with Excel's blank
+// ",,,," rows — which validate and run accept — imports the other rows and
+// warns about the blank ones, as run does (it used to fail with "internal
+// error: validated metrics name an unknown subject").
+func TestDBImportBlankRows(t *testing.T) {
+	db := testDatabase(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		"subjects.csv": "id,name,kind\na1,A1,k\na2,A2,k\n",
+		"metrics.csv":  "subject,period,x,y\na1,2024,1,2\n,,,\n,,,\na2,2024,3,4\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustGov(t, "db", "migrate", "--db", db)
+	code, out, errs := gov(t, "db", "import", "--db", db, "--subjects", filepath.Join(dir, "subjects.csv"), "--metrics", filepath.Join(dir, "metrics.csv"))
+	if code != 0 {
+		t.Fatalf("db import: exit %d\n%s%s", code, out, errs)
+	}
+	if !strings.Contains(out, "subjects 2 added") || !strings.Contains(out, "metric values 4 added") {
+		t.Errorf("stdout %q, want 2 subjects and 4 values added", out)
+	}
+	if !strings.Contains(errs, "2 blank rows skipped (lines 3, 4)") {
+		t.Errorf("stderr %q, want the blank-rows warning", errs)
+	}
+}
