@@ -19,7 +19,7 @@ import (
 var topKeys = []string{
 	"govscore", "id", "name", "version", "period", "kinds", "peer_groups", "scale",
 	"min_coverage", "defaults", "metrics", "tree", "aggregate", "round", "clamp_total",
-	"adjustments", "grades", "ranking", "assessments", "uncertainty",
+	"adjustments", "grades", "ranking", "assessments", "uncertainty", "numerics",
 }
 
 // ParseFile reads and parses the indicator set at path (see Parse). A file
@@ -228,6 +228,7 @@ func (r *reader) set(s *Set, top ast.Node) {
 	s.Adjustments = r.adjustments(s, m.get("adjustments"), ids)
 	s.Ranking = r.ranking(m.get("ranking"))
 	r.advanced(s, m)
+	s.Numerics = r.numerics(m.get("numerics"))
 	r.unknown(m, topKeys)
 }
 

@@ -252,7 +252,7 @@ func (s *scorer) leafGroup(g, l int, sc *leafScratch) leafOutput {
 			}
 		}
 		if leaf.Round >= 0 {
-			v = Round(v, leaf.Round)
+			v = s.round(v, leaf.Round)
 		}
 		s.vals[s.at(k, i)] = v
 		switch {

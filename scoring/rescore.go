@@ -61,8 +61,10 @@ type Rescorer struct {
 	// byKey[k][i] is subject i's value of node row k's `missing.by`
 	// attribute as a small integer (nil when the node has no `by`).
 	byKey  [][]int
-	adjust []float64 // Σ points of the held adjustments, by subject
-	order  []int     // composite rows bottom-up, then the root
+	adjust []float64                  // Σ points of the held adjustments, by subject
+	order  []int                      // composite rows bottom-up, then the root
+	round  func(float64, int) float64 // the set's rounding rule (Rounder)
+	rmean  bool                       // `numerics: r`: R's mean for equal weights
 }
 
 // Workspace holds the buffers of one Rescore call; reuse it across calls
@@ -102,7 +104,7 @@ func NewRescorer(in Input, res *Result, methods ...indicators.NormMethod) (*Resc
 	if res == nil || len(res.Subjects) != n || len(res.Cells) != len(set.Leaves) {
 		return nil, errors.New("scoring: the result does not match the input")
 	}
-	r := &Rescorer{set: set, res: res, subs: n, nn: nn, stride: nn + 1, lo: set.Scale[0], hi: set.Scale[1],
+	r := &Rescorer{set: set, res: res, subs: n, nn: nn, stride: nn + 1, lo: set.Scale[0], hi: set.Scale[1], round: Rounder(set), rmean: set.Numerics == indicators.NumericsR,
 		groupOf: make([]int, n), rated: make([]bool, n), pre: make([]bool, n), applies: make([][]bool, n), ids: make([]string, n),
 		base: map[indicators.NormMethod][]float64{}, adjust: make([]float64, n)}
 	for g, grp := range res.Groups {
@@ -272,7 +274,7 @@ func (r *Rescorer) leafBase(in Input, m indicators.NormMethod) []float64 {
 					}
 				}
 				if leaf.Round >= 0 {
-					v = Round(v, leaf.Round)
+					v = r.round(v, leaf.Round)
 				}
 				vals[i*r.stride+k] = v
 			}
@@ -334,7 +336,7 @@ func (r *Rescorer) Rescore(v Variant, ws *Workspace, scores []float64, ranks []i
 	ordinal := r.set.Ranking.Method == indicators.Ordinal
 	rounded := ws.scores
 	for i := range rounded {
-		rounded[i] = Round(rounded[i], digits)
+		rounded[i] = r.round(rounded[i], digits)
 	}
 	for _, grp := range r.res.Groups {
 		idx := ws.idx[:0]
@@ -420,12 +422,12 @@ func (r *Rescorer) aggregate(k, g int, v Variant, ws *Workspace) {
 				continue
 			}
 			vals := ws.vals[i*r.stride : (i+1)*r.stride]
-			acc, _ := weightedMean(w, vals, kids, geo, nil)
+			acc, _ := weightedMean(w, vals, kids, geo, r.rmean, nil)
 			if math.IsNaN(acc) {
 				continue
 			}
 			if node.Round >= 0 {
-				acc = Round(acc, node.Round)
+				acc = r.round(acc, node.Round)
 			}
 			vals[k] = acc
 		}
@@ -476,7 +478,7 @@ func (r *Rescorer) aggregateMCDA(k, g int, agg indicators.Aggregate, w []float64
 		rows = append(rows, row)
 	}
 	ws.rows = rows
-	out := mcdaValues(agg, rows, wc, r.lo, r.hi, node.Round)
+	out := mcdaValues(agg, rows, wc, r.lo, r.hi, node.Round, r.round)
 	for p, i := range members {
 		x := out[p]
 		if math.IsNaN(x) {
@@ -527,7 +529,7 @@ func (r *Rescorer) impute(k, g int, ws *Workspace) {
 			x = poolValue(pol, p)
 		}
 		if node.Round >= 0 {
-			x = Round(x, node.Round)
+			x = r.round(x, node.Round)
 		}
 		ws.vals[at] = x
 		ws.imps[at] = true

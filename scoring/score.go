@@ -38,6 +38,9 @@ type scorer struct {
 
 	rounded []float64 // scores rounded to Ranking.Digits, by subject
 
+	round func(float64, int) float64 // the set's rounding rule (Rounder)
+	rmean bool                       // `numerics: r`: R's mean for equal weights
+
 	res   *Result
 	warns []diag.Warning
 }
@@ -221,7 +224,8 @@ func validateWeighting(nd *indicators.Node, w *indicators.Weighting, depth int) 
 func newScorer(in Input) *scorer {
 	set := in.Set
 	n, nn := len(in.Subjects), len(set.Nodes)
-	s := &scorer{in: in, set: set, n: n, nn: nn, lo: set.Scale[0], hi: set.Scale[1]}
+	s := &scorer{in: in, set: set, n: n, nn: nn, lo: set.Scale[0], hi: set.Scale[1], round: Rounder(set),
+		rmean: set.Numerics == indicators.NumericsR}
 
 	// Applicability per distinct kind.
 	kinds := map[string]int{}

@@ -109,7 +109,8 @@ def evaluate(e, env):
 
 
 # ---------------------------------------------------------------------------
-# Rounding (SPEC §4.6): half away from zero on the shortest decimal representation.
+# Rounding (SPEC §4.6): half away from zero on the decimal representation at 15
+# significant digits (what a spreadsheet shows: 0.285 -> 0.29).
 # ---------------------------------------------------------------------------
 
 
@@ -143,7 +144,7 @@ def round_half(x, n):
     if x is None:
         return None
     with localcontext(Context(prec=200)):
-        d = Decimal(repr(x))
+        d = Decimal("%.15g" % x)
         q = d.quantize(Decimal(1).scaleb(-n), rounding=ROUND_HALF_UP)
         # fragility: distance to the nearest half boundary
         step = Decimal(1).scaleb(-n)
