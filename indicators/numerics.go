@@ -1,6 +1,8 @@
 package indicators
 
 import (
+	"strconv"
+
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/govscore/govscore/diag"
@@ -45,6 +47,10 @@ func (r *reader) target(f *field, out *Normalize) {
 	case *ast.StringNode:
 		if v.Value == "median" {
 			out.TargetMedian = true
+			return
+		}
+		if _, err := strconv.ParseFloat(v.Value, 64); err != nil {
+			r.errorf(f.valuePos(r), "normalize: target wants a number T, a band [A, B] or median, got %q", v.Value)
 			return
 		}
 	case *ast.SequenceNode:

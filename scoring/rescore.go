@@ -207,7 +207,6 @@ func (r *Rescorer) nodeAt(k int) *indicators.Node {
 func (r *Rescorer) leafBase(in Input, m indicators.NormMethod) []float64 {
 	vals := make([]float64, r.subs*r.stride)
 	nanFill(vals)
-	span := r.hi - r.lo
 	for l, leaf := range r.set.Leaves {
 		k := leaf.Index
 		cells := &r.res.Cells[l]
@@ -225,6 +224,8 @@ func (r *Rescorer) leafBase(in Input, m indicators.NormMethod) []float64 {
 			zm, zs = 50, 10
 		}
 		lower := leaf.Direction == indicators.Lower
+		lo, hi := leaf.Normalize.Range(r.set.Scale)
+		span := hi - lo
 		for _, grp := range r.res.Groups {
 			st := &grp.Leaves[l]
 			if st.Uninformative {
@@ -249,14 +250,14 @@ func (r *Rescorer) leafBase(in Input, m indicators.NormMethod) []float64 {
 				var v float64
 				switch {
 				case leaf.Missing.Policy == indicators.Zero && math.IsNaN(c.Raw):
-					v = r.lo
+					v = lo
 				case math.IsNaN(x):
 					v = math.NaN()
 				case m == indicators.MinMax:
 					if lower {
-						v = r.lo + span*(st.NormMax-x)/(st.NormMax-st.NormMin)
+						v = lo + span*(st.NormMax-x)/(st.NormMax-st.NormMin)
 					} else {
-						v = r.lo + span*(x-st.NormMin)/(st.NormMax-st.NormMin)
+						v = lo + span*(x-st.NormMin)/(st.NormMax-st.NormMin)
 					}
 				case m == indicators.ZScore:
 					z := (x - st.NormMean) / st.NormSD
@@ -268,9 +269,9 @@ func (r *Rescorer) leafBase(in Input, m indicators.NormMethod) []float64 {
 				default: // rank
 					rk := fractionalRank(sorted, x)
 					if lower {
-						v = r.lo + span*(nrm-rk)/(nrm-1)
+						v = lo + span*(nrm-rk)/(nrm-1)
 					} else {
-						v = r.lo + span*(rk-1)/(nrm-1)
+						v = lo + span*(rk-1)/(nrm-1)
 					}
 				}
 				if leaf.Round >= 0 {

@@ -169,12 +169,19 @@ func validateNode(nd *indicators.Node) error {
 	}
 	switch nd.Normalize.Method {
 	case "", indicators.MinMax, indicators.ZScore, indicators.Rank, indicators.NormNone:
+	case indicators.Target:
+		if nz := nd.Normalize; !nz.TargetMedian && !(nz.TargetLow <= nz.TargetHigh) {
+			return fmt.Errorf("scoring: indicator %q: target band [%v, %v] needs A ≤ B", nd.ID, nz.TargetLow, nz.TargetHigh)
+		}
 	case indicators.Goalpost:
 		if !(nd.Normalize.Low < nd.Normalize.High) {
 			return fmt.Errorf("scoring: indicator %q: goalpost low %v must be below high %v", nd.ID, nd.Normalize.Low, nd.Normalize.High)
 		}
 	default:
 		return fmt.Errorf("scoring: indicator %q: unknown normalisation %q", nd.ID, nd.Normalize.Method)
+	}
+	if to := nd.Normalize.To; to != nil && !(to[0] < to[1]) {
+		return fmt.Errorf("scoring: indicator %q: to [%v, %v] needs a < b", nd.ID, to[0], to[1])
 	}
 	switch nd.Transform {
 	case indicators.TransformNone, indicators.TransformLog, indicators.TransformLog1p, indicators.TransformSqrt:
