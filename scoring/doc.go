@@ -59,9 +59,10 @@
 // without any rated subject the leaf applies to.
 //
 // A cell's status is, in this order: unrated (subject unrated),
-// uninformative, imputed (the missing policy filled it, zero included —
-// even if the transform then makes the imputed value invalid), missing (no
-// value), ok. Cells of leaves that do not apply to the subject have an
+// uninformative, imputed (the missing policy filled it, zero included),
+// missing (no value — also a value imputed at step 1 that the transform
+// cannot take, e.g. a median of 0 under log: Cell.Imputed still shows the
+// imputed raw value), ok. Cells of leaves that do not apply to the subject have an
 // empty status.
 //
 // # Aggregation

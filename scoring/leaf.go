@@ -120,6 +120,10 @@ func (s *scorer) leafGroup(g, l int, sc *leafScratch) leafOutput {
 		tv[p] = transform(leaf.Transform, x)
 		if !math.IsNaN(tv[p]) {
 			buf = append(buf, tv[p])
+		} else if flags[i].status() == StatusImputed {
+			// SPEC §4.4 step 3: a value the transform cannot take is
+			// missing from here on, imputed at step 2 or not.
+			flags[i].setStatus(StatusMissing)
 		}
 	}
 	method := leaf.Normalize.Method

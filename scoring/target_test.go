@@ -103,3 +103,42 @@ func TestRescoreTo(t *testing.T) {
 	// x by rank on [0, 0.8]: 0, 0.4, 0.8; y by rank: 25, 25, 100.
 	checkFloats(t, "rescored", got, []float64{(0 + 25) / 2.0, (0.4 + 25) / 2, (0.8 + 100) / 2})
 }
+
+// TestImputedOutsideTransform: a value imputed at step 2 that the transform
+// cannot take (the median 0 under log) is missing, not imputed (SPEC §4.4
+// step 3); the zero policy does not fill it either.
+func TestImputedOutsideTransform(t *testing.T) {
+	score := func(x *indicators.Node, raw []float64) *Result {
+		ids := []string{"a", "b", "c", "d", "e", "f"}[:len(raw)]
+		y := make([]float64, len(raw))
+		for i := range y {
+			y[i] = float64(i)
+		}
+		return mustScore(t, Input{Set: newSet(x, leaf("y")), Subjects: subjects(ids...), Raw: [][]float64{raw, y}})
+	}
+	check := func(what string, res *Result, want []Status) {
+		t.Helper()
+		got := cellStatuses(res, 0)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("%s: status[%d] = %q, want %q", what, i, got[i], want[i])
+			}
+		}
+	}
+	// The median of 0, 0, 0, 1, e is 0: ln 0 is not a number.
+	res := score(leaf("x", transformed(indicators.TransformLog), missing(indicators.ImputeMedian, "")),
+		[]float64{0, 0, 0, 1, math.E, nan})
+	checkFloats(t, "values", cellValues(res, 0), []float64{nan, nan, nan, 0, 100, nan})
+	check("median", res, []Status{StatusMissing, StatusMissing, StatusMissing, StatusOK, StatusOK, StatusMissing})
+	if c := res.Cells[0].At(5); c.Imputed != 0 {
+		t.Errorf("Imputed = %v, want the median 0 still recorded", c.Imputed)
+	}
+	if res.Subjects[5].NodeImputed[0] {
+		t.Error("node marked imputed")
+	}
+	// zero fills a missing raw value only: a raw 0 under log stays missing.
+	res = score(leaf("x", transformed(indicators.TransformLog), missing(indicators.Zero, "")),
+		[]float64{0, 1, math.E, nan})
+	checkFloats(t, "zero", cellValues(res, 0), []float64{nan, 0, 100, 0})
+	check("zero", res, []Status{StatusMissing, StatusOK, StatusOK, StatusImputed})
+}
