@@ -68,3 +68,31 @@ tree:
 		t.Errorf("default Numerics = %q, want spreadsheet", def.Numerics)
 	}
 }
+
+// TestParseMinRaters reads min_raters as a count and per role.
+func TestParseMinRaters(t *testing.T) {
+	src := `govscore: 1
+id: mr
+kinds: [dept]
+tree:
+  - {id: a, expr: x}
+assessments:
+  - id: sat
+    roles: {public: 40, superior: 20, peer: 10}
+    min_raters: {public: 30, superior: 1, default: 3}
+  - id: two
+    roles: {public: 1}
+    min_raters: 5
+`
+	s, err := Parse("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := s.Assessments[0]
+	if a.MinRaters != 3 || a.RoleMinRaters(0) != 30 || a.RoleMinRaters(1) != 1 || a.RoleMinRaters(2) != 3 {
+		t.Errorf("sat: default %d, roles %+v", a.MinRaters, a.Roles)
+	}
+	if b := s.Assessments[1]; b.MinRaters != 5 || b.RoleMinRaters(0) != 5 {
+		t.Errorf("two: %+v", b)
+	}
+}
