@@ -257,7 +257,8 @@ def gen_case(seed):
         n.expr = gen_expr()
         n.weight = r.choice([1, 1, 2, 3, 0.5, 2.5])
         n.direction = r.choice(["higher", "lower"])
-        meth = r.choice(["minmax", "minmax", "zscore", "goalpost", "rank", "none", "noneclip"])
+        meth = r.choice(["minmax", "minmax", "zscore", "goalpost", "rank", "none", "noneclip",
+                         "target"])
         n.transform = r.choice([None, None, None, "log", "log1p", "sqrt"])
         if meth == "zscore":
             n.normalize = {"method": "zscore"}
@@ -270,8 +271,20 @@ def gen_case(seed):
             n.normalize = {"method": "goalpost", "low": L, "high": H}
         elif meth == "noneclip":
             n.normalize = {"method": "none", "clip": True}
+        elif meth == "target":
+            k = r.random()
+            if k < 0.35:
+                n.normalize = {"method": "target", "target": r.choice([1, 5, 10, 0.5, 2.5])}
+            elif k < 0.7:
+                A = r.choice([0.5, 1, 5, 2])
+                n.normalize = {"method": "target", "target": [A, A + r.choice([0, 0.5, 2, 10])]}
+            else:
+                n.normalize = {"method": "target", "target": "median"}
         else:
             n.normalize = {"method": meth}
+        if r.random() < 0.12:
+            n.normalize = dict(n.normalize)
+            n.normalize["to"] = r.choice([[0, 0.8], [10, 20], [-1, 1]])
         if r.random() < 0.25:
             lw = r.choice([None, 0.05, 0.1, 0.25])
             up = r.choice([None, 0.9, 0.95, 0.75])
@@ -450,6 +463,8 @@ def gen_case(seed):
 def ystr(x):
     if isinstance(x, float):
         return fmt_num(x)
+    if isinstance(x, list):
+        return "[" + ", ".join(ystr(v) for v in x) + "]"
     return str(x)
 
 
@@ -813,12 +828,12 @@ def score_case(c):
                         x[s["id"]] = iv
                         st[s["id"]] = "imputed"
             # transform
-            # govscore's choice (spec-open): a value the transform cannot take (log of 0)
-            # is missing and excluded whatever the policy; an imputed cell keeps the status
-            # `imputed` (with no value); `zero` fills only a missing raw value.
+            # SPEC §4.4 step 3: a value the transform cannot take (log of 0) is missing
+            # from here on, with status `missing` even when step 2 imputed it; `zero`
+            # fills only a missing raw value.
             for s in S:
                 x[s["id"]] = do_transform(l.transform, x[s["id"]])
-                if x[s["id"]] is None and st[s["id"]] == "ok":
+                if x[s["id"]] is None and st[s["id"]] in ("ok", "imputed"):
                     st[s["id"]] = "missing"
             zero_cells = set()
             if pol == "zero":
@@ -847,6 +862,18 @@ def score_case(c):
                 H = do_transform(l.transform, float(nm["high"]))
                 if L is None or H is None or not L < H:
                     uninf = True
+            # `to: [a, b]` replaces [lo, hi] for this leaf (SPEC §4.4 step 5).
+            llo, lhi = (float(nm["to"][0]), float(nm["to"][1])) if "to" in nm else (lo, hi)
+            if meth == "target" and pv:
+                hit("target " + ("median" if nm["target"] == "median" else "band"))
+                if nm["target"] == "median":
+                    TA = TB = median(pv)
+                else:
+                    tt = nm["target"] if isinstance(nm["target"], list) else [nm["target"]] * 2
+                    TA = do_transform(l.transform, float(tt[0]))
+                    TB = do_transform(l.transform, float(tt[1]))
+                DM = max(max(TA - t, 0.0) for t in pv)
+                DP = max(max(t - TB, 0.0) for t in pv)
             if uninf:
                 hit("uninformative n=%d" % min(len(pv), 2))
                 for s in S:
@@ -868,13 +895,15 @@ def score_case(c):
                     xi = x[i]
                     if i in zero_cells:
                         hit("zero cell")
-                        v[i] = lo
+                        v[i] = llo
                         st[i] = "imputed"
                         continue
                     if xi is None:
                         v[i] = None
                         continue
                     up = l.direction == "higher"
+                    lo_, hi_ = lo, hi
+                    lo, hi = llo, lhi
                     if meth == "minmax":
                         vi = lo + (hi - lo) * ((xi - mn) if up else (mx - xi)) / (mx - mn)
                     elif meth == "zscore":
@@ -890,6 +919,14 @@ def score_case(c):
                         vi = xi
                         if nm.get("clip"):
                             vi = min(max(vi, lo), hi)
+                    elif meth == "target":
+                        if xi < TA:
+                            vi = hi - (hi - lo) * (TA - xi) / DM
+                        elif xi > TB:
+                            vi = hi - (hi - lo) * (xi - TB) / DP
+                        else:
+                            vi = hi
+                    lo, hi = lo_, hi_
                     if l.round is not None:
                         vi = round_half(vi, l.round)
                     v[i] = vi
