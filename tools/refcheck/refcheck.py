@@ -140,6 +140,41 @@ def ulp(x):
     return math.ulp(x) if hasattr(math, "ulp") else abs(x) * 2.2e-16
 
 
+# NUMERICS holds the case's `numerics:` while score_case runs.
+NUMERICS = {"r": False}
+
+
+def round_r(x, d):
+    """R >= 4.0's round(x, d) as SPEC §4.6 states it: the nearer of the two candidates
+    floor(p|x|)/p and ceil(p|x|)/p of the binary value, a tie to the even i; x unchanged
+    when log10(2)(e - 0.5) + d > 15 with |x| = f 2^e, f in [0.5, 1)."""
+    if x == 0:
+        return 0.0
+    sgn, ax = (-1.0, -x) if x < 0 else (1.0, x)
+    _, e = math.frexp(ax)
+    if math.log10(2) * (e - 0.5) + d > 15:
+        return x
+    p = float(10 ** d)
+    px = p * ax
+    i = math.floor(px)
+    down, up = i / p, math.ceil(px) / p
+    du, dd = up - ax, ax - down
+    res = up if (du < dd or (du == dd and i % 2 == 1)) else down
+    return sgn * res if res != 0 else 0.0
+
+
+def r_mean(xs):
+    """R's mean: s = (sum x)/n, then s + (sum (x - s))/n, added left to right."""
+    s = 0.0
+    for v in xs:
+        s += v
+    s /= len(xs)
+    t = 0.0
+    for v in xs:
+        t += v - s
+    return s + t / len(xs)
+
+
 def round_half(x, n):
     if x is None:
         return None
@@ -153,6 +188,12 @@ def round_half(x, n):
     win = 1e-11 * max(1.0, abs(x)) if n <= 6 else 64 * ulp(max(1.0, abs(x)))
     if dist < win:
         FRAG.mark("round %r to %d near a half" % (x, n))
+    if NUMERICS["r"]:
+        # R rounds the binary value: its halves are where x·10^n is half an integer.
+        px = abs(x) * 10.0 ** n
+        if abs(px - math.floor(px) - 0.5) < 1e-9 * max(1.0, px):
+            FRAG.mark("R round %r to %d near a half" % (x, n))
+        return round_r(x, n)
     return float(q)
 
 
@@ -343,6 +384,7 @@ def gen_case(seed):
     c["aggregate"] = "geometric" if r.random() < 0.15 else "arithmetic"
     c["round"] = r.choice([None, None, 0, 1, 2])
     c["clamp_total"] = r.random() < 0.3
+    c["numerics"] = "r" if r.random() < 0.15 else "spreadsheet"
 
     # grades
     grades = []
@@ -551,6 +593,8 @@ def write_yaml(c):
         out.append("round: %d" % c["round"])
     if c["clamp_total"]:
         out.append("clamp_total: true")
+    if c.get("numerics", "spreadsheet") != "spreadsheet":
+        out.append("numerics: " + c["numerics"])
     d = c.get("defaults") or {}
     if d:
         out.append("defaults:")
@@ -726,6 +770,7 @@ def frac_ranks(vals):
 
 def score_case(c):
     FRAG.reasons = []
+    NUMERICS["r"] = c.get("numerics") == "r"
     lo, hi = c["scale"]
     lo = float(lo)
     hi = float(hi)
@@ -964,6 +1009,9 @@ def score_case(c):
                     hit("geometric missing")
                     return None, []
                 val = math.exp(sum(w * math.log(cv) for _, w, cv in ws))
+            elif NUMERICS["r"] and len({float(ch.weight) for ch, _ in parts}) == 1:
+                hit("R mean")
+                val = r_mean([cv for _, cv in parts])
             else:
                 val = sum(w * cv for _, w, cv in ws)
             return val, ws
