@@ -160,7 +160,7 @@ func RoundR(x float64, digits int) float64 {
 		sgn, x = -1, -x
 	}
 	_, e := math.Frexp(x)
-	if math.Log10(2)*(float64(e)-0.5)+float64(digits) > 15 {
+	if log10of2*(float64(e)-0.5)+float64(digits) > 15 {
 		return sgn * x
 	}
 	p := math.Pow(10, float64(digits))
@@ -172,7 +172,9 @@ func RoundR(x float64, digits int) float64 {
 	down, up := i/p, math.Ceil(px)/p
 	du, dd := up-x, x-down
 	r := down
-	if du < dd || (du == dd && math.Mod(i, 2) == 1) {
+	// i < 2⁵³ here (the escape above leaves p·x < 10^15.2), so it converts
+	// exactly.
+	if du < dd || (du == dd && int64(i)&1 == 1) {
 		r = up
 	}
 	if r == 0 {
@@ -189,6 +191,9 @@ func Rounder(set *indicators.Set) func(float64, int) float64 {
 	}
 	return Round
 }
+
+// log10of2 is log10(2), R's M_LOG10_2.
+const log10of2 = 0.301029995663981195213738894724493026768189881462108541310
 
 // pow10 holds the powers of ten that are exact in float64.
 var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,

@@ -185,3 +185,28 @@ func TestNumericsRRounding(t *testing.T) {
 	}
 	checkFloats(t, "rescored", got, []float64{0.3, 0.1})
 }
+
+// BenchmarkRound measures the rounding rules on typical scores (fast path)
+// and on decimal halves (digit path).
+func BenchmarkRound(b *testing.B) {
+	xs := make([]float64, 1024)
+	halves := make([]float64, 1024)
+	rng := rand.New(rand.NewPCG(1, 1))
+	for i := range xs {
+		xs[i] = rng.Float64() * 100
+		halves[i] = float64(2*rng.IntN(100000)+1) / 200 // m.mm5
+	}
+	for _, bc := range []struct {
+		name string
+		f    func(float64, int) float64
+		xs   []float64
+	}{{"spreadsheet", Round, xs}, {"spreadsheet-halves", Round, halves}, {"r", RoundR, xs}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var sink float64
+			for i := range b.N {
+				sink += bc.f(bc.xs[i&1023], 2)
+			}
+			_ = sink
+		})
+	}
+}
