@@ -322,3 +322,19 @@ func TestCombine(t *testing.T) {
 		mustPanic(t, func() { Combine([]float64{1}, []float64{1, 2}, 0.5) })
 	})
 }
+
+// TestPCAConstantExactZero: a constant child's PCA weight is exactly 0
+// whatever the eigen-solver returns for its component, so that it takes no
+// part in any subject's aggregation (SPEC §6).
+func TestPCAConstantExactZero(t *testing.T) {
+	w, err := PCA([][]float64{{1, 2, 7}, {2, 4.5, 7}, {3, 6, 7}, {4, 7.5, 7}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w[2] != 0 {
+		t.Errorf("constant child weight = %g, want exactly 0", w[2])
+	}
+	if math.Abs(w[0]+w[1]-1) > 1e-12 {
+		t.Errorf("weights %v do not sum to 1", w)
+	}
+}
