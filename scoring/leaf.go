@@ -370,11 +370,13 @@ func targetBand(leaf *indicators.Node, xs []float64, shift float64) (a, b, dlo, 
 // the band, as x is one of the values D⁻ is taken over), so the division is
 // never by 0.
 func targetValue(x, a, b, dlo, dhi, lo, hi float64) float64 {
+	// The ratio first: it is exactly 1 at the farthest value, so that value
+	// gets exactly lo.
 	switch {
 	case x < a:
-		return hi - (hi-lo)*(a-x)/dlo
+		return hi - (hi-lo)*((a-x)/dlo)
 	case x > b:
-		return hi - (hi-lo)*(x-b)/dhi
+		return hi - (hi-lo)*((x-b)/dhi)
 	}
 	return hi
 }

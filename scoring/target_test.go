@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/govscore/govscore/indicators"
@@ -141,4 +142,43 @@ func TestImputedOutsideTransform(t *testing.T) {
 		[]float64{0, 1, math.E, nan})
 	checkFloats(t, "zero", cellValues(res, 0), []float64{nan, 0, 100, 0})
 	check("zero", res, []Status{StatusMissing, StatusOK, StatusOK, StatusImputed})
+}
+
+// TestTargetProperties: on random groups, target values lie in [lo, hi],
+// equal hi exactly inside the band, reach lo at the farthest value of each
+// populated side, and fall as the distance to the band grows.
+func TestTargetProperties(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for range 200 {
+		n := 2 + rng.IntN(12)
+		raw := make([]float64, n)
+		for i := range raw {
+			raw[i] = math.Round(rng.Float64()*200) / 10
+		}
+		a := math.Round(rng.Float64()*150) / 10
+		b := a + math.Round(rng.Float64()*50)/10
+		res := oneLeaf(t, leaf("x", targetNorm(a, b)), raw)
+		v := cellValues(res, 0)
+		var dlo, dhi float64
+		for _, x := range raw {
+			dlo, dhi = max(dlo, a-x), max(dhi, x-b)
+		}
+		for i, x := range raw {
+			d := max(a-x, x-b, 0)
+			switch {
+			case v[i] < 0 || v[i] > 100:
+				t.Fatalf("raw %v band [%v, %v]: v[%d] = %v outside [0, 100]", raw, a, b, i, v[i])
+			case d == 0 && v[i] != 100:
+				t.Fatalf("raw %v band [%v, %v]: inside value %v ≠ 100", raw, a, b, x)
+			case (x < a && a-x == dlo || x > b && x-b == dhi) && !near(v[i], 0):
+				t.Fatalf("raw %v band [%v, %v]: farthest value %v gives %v, want 0", raw, a, b, x, v[i])
+			}
+			for j, y := range raw {
+				sameSide := (x < a && y < a) || (x > b && y > b)
+				if sameSide && max(a-y, y-b) > d && !(v[j] < v[i]) {
+					t.Fatalf("raw %v band [%v, %v]: %v farther than %v but v %v ≥ %v", raw, a, b, y, x, v[j], v[i])
+				}
+			}
+		}
+	}
 }

@@ -966,9 +966,9 @@ def score_case(c):
                             vi = min(max(vi, lo), hi)
                     elif meth == "target":
                         if xi < TA:
-                            vi = hi - (hi - lo) * (TA - xi) / DM
+                            vi = hi - (hi - lo) * ((TA - xi) / DM)
                         elif xi > TB:
-                            vi = hi - (hi - lo) * (xi - TB) / DP
+                            vi = hi - (hi - lo) * ((xi - TB) / DP)
                         else:
                             vi = hi
                     lo, hi = lo_, hi_
