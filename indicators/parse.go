@@ -17,9 +17,9 @@ import (
 
 // topKeys are the keys allowed at the top level of an indicator set.
 var topKeys = []string{
-	"govscore", "id", "name", "version", "period", "kinds", "peer_groups", "scale",
+	"govscore", "id", "name", "version", "period", "kinds", "peer_groups", "scale", "numerics",
 	"min_coverage", "defaults", "metrics", "tree", "aggregate", "round", "clamp_total",
-	"adjustments", "grades", "ranking", "assessments", "uncertainty", "numerics",
+	"adjustments", "grades", "ranking", "assessments", "uncertainty",
 }
 
 // ParseFile reads and parses the indicator set at path (see Parse). A file
