@@ -19,6 +19,7 @@ type Set struct {
 	Kinds       []string
 	PeerGroups  []string   // subject attributes defining peer groups; empty = one group
 	Scale       [2]float64 // [lo, hi], lo < hi; default [0, 100]
+	Numerics    Numerics   // rounding and mean convention (SPEC §4.6); default spreadsheet
 	MinCoverage float64    // 0..1, default 0
 	ClampTotal  bool       // clamp score to Scale after adjustments
 
@@ -34,7 +35,6 @@ type Set struct {
 	Adjustments []*Adjustment
 	Grades      []*Grade // best first; the last one has no Min
 	Ranking     Ranking
-	Numerics    Numerics // rounding and mean convention (SPEC §4.6); default spreadsheet
 
 	// Nodes lists every node of the tree except Root in pre-order (tree
 	// order); Node.Index is the position in this slice.
