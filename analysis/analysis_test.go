@@ -591,3 +591,37 @@ func TestRaterBootstrapDeterministic(t *testing.T) {
 		t.Error("the bootstrap changed nothing")
 	}
 }
+
+// TestAlphaConstantChildren: a composite whose children are constant has an
+// undefined Cronbach's alpha (NaN, null in JSON), not 2 — the float mean of
+// six totals of 123.16 used to leave a variance of 2.4e-28 instead of 0.
+func TestAlphaConstantChildren(t *testing.T) {
+	set := mustParse(t, `govscore: 1
+id: flat
+kinds: [a]
+tree:
+  - id: d
+    children:
+      - {id: p, expr: "p", normalize: none}
+      - {id: q, expr: "q", normalize: none}
+  - {id: z, expr: "z"}
+`)
+	in, res := score(t, set, [][]float64{
+		{62.6, 62.6, 62.6, 62.6, 62.6, 62.6},
+		{60.56, 60.56, 60.56, 60.56, 60.56, 60.56},
+		{1, 2, 3, 4, 5, 6},
+	})
+	rep, err := Analyse(context.Background(), in, res, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range rep.Groups[0].Nodes {
+		if n.ID == "d" {
+			if n.Alpha == nil || !math.IsNaN(float64(*n.Alpha)) {
+				t.Errorf("alpha of constant children = %v, want undefined", n.Alpha)
+			}
+			return
+		}
+	}
+	t.Fatal("node d not reported")
+}

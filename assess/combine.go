@@ -474,12 +474,15 @@ func (c *combiner) item(k int, it *Item, in, buf []rec) (ItemResult, diag.List) 
 	}
 
 	// Per (subject, role) statistics and the combination.
-	minN := it.minPresent()
+	minN := make([]int, nR)
+	for r := range minN {
+		minN[r] = it.MinPresent(r)
+	}
 	var vals []float64
 	for g := 0; g < nG; g++ {
 		st := &ir.Stats[g]
 		st.N = goff[g+1] - goff[g]
-		if st.N < minN {
+		if st.N < minN[g%nR] {
 			st.Mean, st.SD = math.NaN(), math.NaN()
 			continue
 		}
@@ -546,7 +549,7 @@ func (c *combiner) item(k int, it *Item, in, buf []rec) (ItemResult, diag.List) 
 		}
 	}
 	for r := range rel.RoleMeans {
-		if rel.RoleRatings[r] < minN {
+		if rel.RoleRatings[r] < minN[r] {
 			rel.RoleMeans[r] = math.NaN()
 		} else {
 			rel.RoleMeans[r] /= float64(rel.RoleRatings[r])

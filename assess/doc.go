@@ -10,7 +10,8 @@
 // (optionally standardised, see below, then) summarised as
 //
 //	nᵣ⁰ = number of ratings before trimming
-//	present  ⇔ nᵣ⁰ ≥ max(1, min_raters)
+//	present  ⇔ nᵣ⁰ ≥ max(1, min_ratersᵣ)  (the role's own count in
+//	           Item.RoleMinRaters, else Item.MinRaters; Item.MinPresent)
 //	trimming: when nᵣ⁰ > 2·trim + 2, drop the trim highest and trim lowest
 //	nᵣ = number of ratings kept
 //	mᵣ = mean of the kept ratings
@@ -91,6 +92,10 @@
 // max(1, min_raters) ratings of the item, so that published outputs never show
 // a mean resting on fewer than min_raters ratings; the same holds for the
 // per-subject role statistics of a missing role.
+//
+// Result.RoleWarnings reports a role with weight > 0 that is missing for
+// more than half of the rated subjects (or all of them), naming the role,
+// the count and its min_raters (SPEC §5).
 //
 // # Rater bootstrap
 //

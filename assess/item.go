@@ -1,7 +1,9 @@
 package assess
 
 import (
+	"maps"
 	"math"
+	"slices"
 
 	"github.com/govscore/govscore/diag"
 )
@@ -42,6 +44,9 @@ type Item struct {
 	// MinRaters is the number of ratings (before trimming) a role needs to be
 	// present; 0 and 1 both mean one rating suffices.
 	MinRaters int
+	// RoleMinRaters overrides MinRaters per role (`min_raters: {public: 30,
+	// superior: 1, default: 3}`, SPEC §5); a role not in it uses MinRaters.
+	RoleMinRaters map[string]int
 	// MissingRole is Reweight (also when empty) or Fail.
 	MissingRole string
 	// Standardize applies the rater leniency correction (see the package
@@ -61,12 +66,14 @@ func (it *Item) RoleIndex(role string) int {
 	return -1
 }
 
-// minPresent is the number of ratings a role needs to be present.
-func (it *Item) minPresent() int {
-	if it.MinRaters < 1 {
-		return 1
+// MinPresent is the number of ratings (before trimming) role index r needs
+// to be present: its own MinRaters when set, else the item's, and at least 1.
+func (it *Item) MinPresent(r int) int {
+	n := it.MinRaters
+	if m, ok := it.RoleMinRaters[it.Roles[r].Role]; ok {
+		n = m
 	}
-	return it.MinRaters
+	return max(1, n)
 }
 
 // validate adds every problem of the item definition to errs.
@@ -107,6 +114,14 @@ func (it *Item) validate(errs *diag.List) {
 	}
 	if it.MinRaters < 0 {
 		errs.Add(it.Pos, "assessment item %q: min_raters %d must be ≥ 0", name, it.MinRaters)
+	}
+	for _, role := range slices.Sorted(maps.Keys(it.RoleMinRaters)) {
+		switch n := it.RoleMinRaters[role]; {
+		case !seen[role]:
+			errs.Add(it.Pos, "assessment item %q: min_raters names role %q, which is not in its roles", name, role)
+		case n < 0:
+			errs.Add(it.Pos, "assessment item %q: role %q: min_raters %d must be ≥ 0", name, role, n)
+		}
 	}
 	switch it.MissingRole {
 	case "", Reweight, Fail:

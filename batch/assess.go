@@ -21,15 +21,22 @@ func AssessItems(set *indicators.Set) []assess.Item {
 	items := make([]assess.Item, len(set.Assessments))
 	for i, a := range set.Assessments {
 		roles := make([]assess.RoleWeight, len(a.Roles))
+		var perRole map[string]int
 		for r, rw := range a.Roles {
 			roles[r] = assess.RoleWeight{Role: rw.Role, Weight: rw.Weight}
+			if rw.MinRaters > 0 {
+				if perRole == nil {
+					perRole = map[string]int{}
+				}
+				perRole[rw.Role] = rw.MinRaters
+			}
 		}
 		missing := assess.Reweight
 		if a.MissingRole == indicators.FailRoles {
 			missing = assess.Fail
 		}
 		items[i] = assess.Item{ID: a.ID, Name: a.Name, Scale: a.Scale, Roles: roles,
-			Trim: a.Trim, MinRaters: a.MinRaters, MissingRole: missing, Standardize: a.Standardize, Pos: a.Pos}
+			Trim: a.Trim, MinRaters: a.MinRaters, RoleMinRaters: perRole, MissingRole: missing, Standardize: a.Standardize, Pos: a.Pos}
 	}
 	return items
 }

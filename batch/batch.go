@@ -206,6 +206,13 @@ func runPeriod(ctx context.Context, src Source, set *indicators.Set, per dataset
 	ws = append(ws, p.PeriodWarnings(per)...)
 	ws = append(ws, vals.Warnings...)
 	ws = append(ws, res.Warnings...)
+	if ar != nil {
+		rated := make([]bool, len(res.Subjects))
+		for i := range res.Subjects {
+			rated[i] = res.Subjects[i].Rated
+		}
+		ws = append(ws, ar.RoleWarnings(AssessItems(p.Set), rated)...)
+	}
 	b.Warnings = diag.SortWarnings(ws)
 	return b, nil
 }

@@ -30,16 +30,27 @@ type AssessmentItem struct {
 	Scale       [2]float64   // ratings outside are data errors; default [0, 100]
 	Roles       []RoleWeight // in file order; weights > 0
 	Trim        int          // per role, drop the Trim highest and lowest ratings when n > 2·Trim + 2
-	MinRaters   int          // per role, counted before trimming; ≥ 1, default 1
+	MinRaters   int          // per role, counted before trimming; ≥ 1, default 1 (`default:` of the per-role form)
 	MissingRole MissingRole  // default reweight
 	Standardize bool         // rater leniency correction
 	Pos         diag.Pos
 }
 
-// RoleWeight is a rater role and its relative weight in an assessment item.
+// RoleWeight is a rater role, its relative weight in an assessment item and
+// its own min_raters (`min_raters: {role: n}`; 0 = the item's MinRaters).
 type RoleWeight struct {
-	Role   string
-	Weight float64
+	Role      string
+	Weight    float64
+	MinRaters int
+}
+
+// RoleMinRaters returns the number of ratings role index r needs: its own
+// MinRaters when set, else the item's.
+func (a *AssessmentItem) RoleMinRaters(r int) int {
+	if m := a.Roles[r].MinRaters; m > 0 {
+		return m
+	}
+	return a.MinRaters
 }
 
 // MissingRole says what a missing role does to the combined score A.
@@ -183,12 +194,7 @@ func (r *reader) assessments(f *field) []*AssessmentItem {
 			}
 		}
 		if g := m.get("min_raters"); g != nil {
-			if v, ok := r.integer(g); ok {
-				if v < 1 {
-					r.errorf(g.valuePos(r), "min_raters must be ≥ 1, got %d", v)
-				}
-				a.MinRaters = v
-			}
+			r.minRaters(g, a)
 		}
 		if g := m.get("missing_role"); g != nil {
 			if v, ok := r.enum(g, string(Reweight), string(FailRoles)); ok {
@@ -530,4 +536,59 @@ func parseFraction(s string) (float64, bool) {
 		return 0, false
 	}
 	return p / q, true
+}
+
+// minRaters reads an item's `min_raters:`: a count for every role, or per
+// role {public: 30, superior: 1, default: 3} where each key is a role of
+// `roles` or `default` (the count of the roles not named; 1 when absent).
+func (r *reader) minRaters(f *field, a *AssessmentItem) {
+	count := func(g *field) (int, bool) {
+		v, ok := r.integer(g)
+		if ok && v < 1 {
+			r.errorf(g.valuePos(r), "min_raters must be ≥ 1, got %d", v)
+			return 0, false
+		}
+		return v, ok
+	}
+	if _, isMap := r.resolve(f.value).(*ast.MappingNode); !isMap {
+		if v, ok := count(f); ok {
+			a.MinRaters = v
+		}
+		return
+	}
+	m := r.mapping(f.raw, "min_raters", f.keyPos)
+	if m == nil {
+		return
+	}
+	names := make([]string, len(a.Roles))
+	for i, rw := range a.Roles {
+		names[i] = rw.Role
+	}
+	for _, g := range m.fields {
+		g.used = true
+		v, ok := count(g)
+		if g.key == "default" {
+			if ok {
+				a.MinRaters = v
+			}
+			continue
+		}
+		i := -1
+		for j, n := range names {
+			if n == g.key {
+				i = j
+			}
+		}
+		if i < 0 {
+			if sg := suggest(g.key, names); sg != "" {
+				r.errorf(g.keyPos, "min_raters: role %q is not in roles (did you mean %q?); roles are: %s, or default for the others", g.key, sg, quoteList(names))
+			} else {
+				r.errorf(g.keyPos, "min_raters: role %q is not in roles; roles are: %s, or default for the others", g.key, quoteList(names))
+			}
+			continue
+		}
+		if ok {
+			a.Roles[i].MinRaters = v
+		}
+	}
 }

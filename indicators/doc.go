@@ -37,6 +37,13 @@
 //   - A goalpost's low and high must lie in the domain of the leaf's
 //     transform (log: > 0, log1p: > −1, sqrt: ≥ 0), since they are
 //     transformed like the values.
+//   - A target's T, A and B must lie in the transform's domain too (A ≤ B;
+//     `target: median` has nothing to check). A leaf's own `direction:` with
+//     `normalize: target` is a warning (it does not apply); `to: [a, b]`
+//     needs a < b and on zscore is a warning (it only moves `missing: zero`).
+//   - `numerics:` is spreadsheet (default) or r; `min_raters:` is a count or
+//     a mapping of roles of `roles` (another name is an error) and
+//     `default`.
 //   - A composite's `missing:` accepts the same forms as a leaf's; it
 //     defaults to exclude (no imputation).
 //   - A YAML number is accepted as expression text; so is an unquoted

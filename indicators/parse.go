@@ -17,7 +17,7 @@ import (
 
 // topKeys are the keys allowed at the top level of an indicator set.
 var topKeys = []string{
-	"govscore", "id", "name", "version", "period", "kinds", "peer_groups", "scale",
+	"govscore", "id", "name", "version", "period", "kinds", "peer_groups", "scale", "numerics",
 	"min_coverage", "defaults", "metrics", "tree", "aggregate", "round", "clamp_total",
 	"adjustments", "grades", "ranking", "assessments", "uncertainty",
 }
@@ -228,6 +228,7 @@ func (r *reader) set(s *Set, top ast.Node) {
 	s.Adjustments = r.adjustments(s, m.get("adjustments"), ids)
 	s.Ranking = r.ranking(m.get("ranking"))
 	r.advanced(s, m)
+	s.Numerics = r.numerics(m.get("numerics"))
 	r.unknown(m, topKeys)
 }
 

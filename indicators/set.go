@@ -19,6 +19,7 @@ type Set struct {
 	Kinds       []string
 	PeerGroups  []string   // subject attributes defining peer groups; empty = one group
 	Scale       [2]float64 // [lo, hi], lo < hi; default [0, 100]
+	Numerics    Numerics   // rounding and mean convention (SPEC §4.6); default spreadsheet
 	MinCoverage float64    // 0..1, default 0
 	ClampTotal  bool       // clamp score to Scale after adjustments
 
@@ -156,12 +157,29 @@ func (m NormMethod) Relative() bool { return m == MinMax || m == ZScore || m == 
 
 // Normalize is a leaf's normalisation. Only the fields of its Method apply:
 // Mean and SD for zscore (default 50 and 10), Low and High for goalpost
-// (Low < High, in raw units), Clip for none.
+// (Low < High, in raw units), Clip for none, and for target either
+// TargetMedian or the band [TargetLow, TargetHigh] (TargetLow ≤ TargetHigh,
+// in raw units; a point T is [T, T]). To, for any method, replaces the
+// set's Scale for this leaf.
 type Normalize struct {
 	Method    NormMethod
 	Mean, SD  float64
 	Low, High float64
 	Clip      bool
+
+	TargetLow, TargetHigh float64
+	TargetMedian          bool
+
+	To *[2]float64 // nil = the set's Scale
+}
+
+// Range returns the range [lo, hi] the leaf's normalised values are put on:
+// To when given, else scale.
+func (n Normalize) Range(scale [2]float64) (lo, hi float64) {
+	if n.To != nil {
+		return n.To[0], n.To[1]
+	}
+	return scale[0], scale[1]
 }
 
 // Transform is a leaf's transform (SPEC §4.4 step 3).

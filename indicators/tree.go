@@ -2,6 +2,7 @@ package indicators
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
@@ -142,10 +143,11 @@ var normMethods = map[NormMethod][]string{
 	Goalpost: {"method", "low", "high"},
 	Rank:     {"method"},
 	NormNone: {"method", "clip"},
+	Target:   {"method", "target"},
 }
 
 // normChoices are the normalisation method names in documentation order.
-var normChoices = []string{"minmax", "zscore", "goalpost", "rank", "none"}
+var normChoices = []string{"minmax", "zscore", "goalpost", "rank", "none", "target"}
 
 // normalize reads `normalize:`: a method name or a mapping with `method:`.
 func (r *reader) normalize(f *field) Normalize {
@@ -159,6 +161,8 @@ func (r *reader) normalize(f *field) Normalize {
 		switch out.Method {
 		case Goalpost:
 			r.errorf(f.valuePos(r), "normalize: goalpost needs its bounds; write {method: goalpost, low: L, high: H}")
+		case Target:
+			r.errorf(f.valuePos(r), "normalize: target needs its best value; write {method: target, target: T}, {method: target, target: [A, B]} or {method: target, target: median}")
 		case ZScore:
 			out.Mean, out.SD = 50, 10
 		}
@@ -168,7 +172,7 @@ func (r *reader) normalize(f *field) Normalize {
 	if m == nil {
 		return out
 	}
-	allKeys := []string{"method", "low", "high", "mean", "sd", "clip"}
+	allKeys := []string{"method", "low", "high", "mean", "sd", "clip", "target", "to"}
 	if !r.require(m, "method") {
 		for _, g := range m.fields {
 			if contains(allKeys, g.key) {
@@ -187,7 +191,7 @@ func (r *reader) normalize(f *field) Normalize {
 		return out
 	}
 	out.Method = NormMethod(v)
-	allowed := normMethods[out.Method]
+	allowed := append(slices.Clone(normMethods[out.Method]), "to")
 	for _, g := range m.fields {
 		if g.used || contains(allowed, g.key) {
 			continue
@@ -229,6 +233,13 @@ func (r *reader) normalize(f *field) Normalize {
 		if g := m.get("clip"); g != nil {
 			out.Clip, _ = r.boolean(g)
 		}
+	case Target:
+		if r.require(m, "target") {
+			r.target(m.get("target"), &out)
+		}
+	}
+	if g := m.get("to"); g != nil {
+		out.To = r.to(g)
 	}
 	r.unknown(m, allowed)
 	return out
@@ -486,6 +497,8 @@ func (r *reader) leaf(s *Set, n *Node, m *mapping, defs *leafSpec) {
 		}
 		r.errorf(at, "%s has both winsorize and treat; use one outlier treatment (write winsorize: none or treat: none to drop a default)", m.what)
 	}
+	r.checkTarget(n, m, own)
+	r.checkTo(n, own)
 	// A goalpost's bounds go through the transform too (SPEC §4.4): they
 	// must lie in its domain.
 	if n.Normalize.Method == Goalpost && n.Transform != TransformNone {

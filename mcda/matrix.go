@@ -106,10 +106,15 @@ func meanOf(x []float64) float64 {
 }
 
 // sampleVar returns the sample variance Σ(x−x̄)²/(n−1) of x, computed in two
-// passes (NaN for fewer than two values).
+// passes (NaN for fewer than two values). Equal values give exactly 0: their
+// floating-point mean can miss them by an ulp (0.1, 0.1, 0.1 has mean
+// 0.10000000000000002), which would leave a variance of about 1e-33.
 func sampleVar(x []float64) float64 {
 	if len(x) < 2 {
 		return math.NaN()
+	}
+	if isConstant(x) {
+		return 0
 	}
 	m := meanOf(x)
 	var ss float64

@@ -153,6 +153,11 @@ func TestCronbachAlpha(t *testing.T) {
 		{"parallel", [][]float64{{1, 1}, {2, 2}, {3, 3}}, 1},
 		// Two items in exact opposition: totals constant → NaN.
 		{"constant-total", [][]float64{{1, 3}, {2, 2}, {3, 1}}, nan},
+		// Constant children whose float mean misses the total by an ulp
+		// (six totals 123.16: σₜ² came out 2.4e-28, items 0, α = 2; three
+		// of 112.46: 1.875): the variances are 0, so alpha is undefined.
+		{"constant-children-6", [][]float64{{62.6, 60.56}, {62.6, 60.56}, {62.6, 60.56}, {62.6, 60.56}, {62.6, 60.56}, {62.6, 60.56}}, nan},
+		{"constant-children-3", [][]float64{{30.1, 82.36}, {30.1, 82.36}, {30.1, 82.36}}, nan},
 		{"one-item", [][]float64{{1}, {2}, {3}}, nan},
 		{"one-row", [][]float64{{1, 2}}, nan},
 		{"empty", nil, nan},

@@ -111,14 +111,52 @@ func CRITIC(x [][]float64) ([]float64, error) {
 // the sign of u. When the largest eigenvalue is repeated (k eigenvalues
 // within a relative 1e-10 of it) u is not unique and PCA returns
 // wⱼ = (1/k) Σₗ uⱼₗ² over an orthonormal basis u₁…uₖ of that eigenspace,
-// which is basis-independent (for R = I it gives equal weights). The
-// decomposition is gonum's mat.EigenSym. Errors are those of Entropy, plus
-// ErrEigen if the decomposition fails.
+// which is basis-independent (for R = I it gives equal weights). A constant
+// column (sd 0 over the complete cases) gets weight 0 and R is taken over
+// the other columns: one left gets weight 1, all constant give equal
+// weights 1/m. The decomposition is gonum's mat.EigenSym. Errors are those
+// of Entropy, plus ErrEigen if the decomposition fails.
 func PCA(x [][]float64) ([]float64, error) {
 	rows, m, err := completeCases("pca", x)
 	if err != nil {
 		return nil, err
 	}
+	var keep []int // the non-constant columns
+	for j := range m {
+		if !isConstant(column(rows, j)) {
+			keep = append(keep, j)
+		}
+	}
+	out := make([]float64, m)
+	switch len(keep) {
+	case 0:
+		return normalise(out), nil
+	case 1:
+		out[keep[0]] = 1
+		return out, nil
+	}
+	if len(keep) < m {
+		sub := make([][]float64, len(rows))
+		for i, row := range rows {
+			sub[i] = make([]float64, len(keep))
+			for q, j := range keep {
+				sub[i][q] = row[j]
+			}
+		}
+		w, err := pcaWeights(sub, len(keep))
+		if err != nil {
+			return nil, err
+		}
+		for q, j := range keep {
+			out[j] = w[q]
+		}
+		return out, nil
+	}
+	return pcaWeights(rows, m)
+}
+
+// pcaWeights is PCA over rows (complete, m columns, none constant).
+func pcaWeights(rows [][]float64, m int) ([]float64, error) {
 	r := corrMatrix(rows, m)
 	corr := mat.NewSymDense(m, nil)
 	for j := range m {

@@ -148,11 +148,31 @@ func TestPCA(t *testing.T) {
 			want: []float64{0.5, 0.5},
 		},
 		{
-			// a and b uncorrelated (r = 0), c constant: R = I, eigenvalue 1
-			// three times → mean of uⱼ² over the eigenspace = ⅓ each.
+			// a and b uncorrelated (r = 0), c constant (SPEC §6: weight 0,
+			// R over a and b): R = I, eigenvalue 1 twice → mean of uⱼ² over
+			// the eigenspace = ½ each.
 			name: "identity-correlation",
 			x:    [][]float64{{1, 1, 7}, {-1, 1, 7}, {1, -1, 7}, {-1, -1, 7}},
-			want: []float64{1.0 / 3, 1.0 / 3, 1.0 / 3},
+			want: []float64{0.5, 0.5, 0},
+		},
+		{
+			// Two children, one constant: the other alone → 1 (it used to
+			// be ½ each, as the constant column's R row is (0, 1)).
+			name: "one-constant-of-two",
+			x:    [][]float64{{1, 7}, {2, 7}, {4, 7}},
+			want: []float64{1, 0},
+		},
+		{
+			name: "all-constant",
+			x:    [][]float64{{1, 7}, {1, 7}, {1, 7}},
+			want: []float64{0.5, 0.5},
+		},
+		{
+			// 0.1 three times: the float mean 0.10000000000000002 must not
+			// make the column look variable.
+			name: "constant-with-inexact-mean",
+			x:    [][]float64{{1, 0.1, 2}, {2, 0.1, 5}, {3, 0.1, 4}},
+			want: []float64{0.5, 0, 0.5},
 		},
 		{
 			// a, b perfectly correlated, c constant: R = [[1 1 0] [1 1 0]
@@ -301,4 +321,20 @@ func TestCombine(t *testing.T) {
 	t.Run("length-mismatch-panics", func(t *testing.T) {
 		mustPanic(t, func() { Combine([]float64{1}, []float64{1, 2}, 0.5) })
 	})
+}
+
+// TestPCAConstantExactZero: a constant child's PCA weight is exactly 0
+// whatever the eigen-solver returns for its component, so that it takes no
+// part in any subject's aggregation (SPEC §6).
+func TestPCAConstantExactZero(t *testing.T) {
+	w, err := PCA([][]float64{{1, 2, 7}, {2, 4.5, 7}, {3, 6, 7}, {4, 7.5, 7}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w[2] != 0 {
+		t.Errorf("constant child weight = %g, want exactly 0", w[2])
+	}
+	if math.Abs(w[0]+w[1]-1) > 1e-12 {
+		t.Errorf("weights %v do not sum to 1", w)
+	}
 }

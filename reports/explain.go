@@ -257,6 +257,15 @@ func (e *explainer) bounds(n *indicators.Node) string {
 		if n.Normalize.Clip {
 			s = "; clipped to the scale"
 		}
+	case indicators.Target:
+		if n.Normalize.TargetMedian {
+			s = fmt.Sprintf("; best at the group median (n = %d)", st.NormN)
+		} else {
+			s = fmt.Sprintf("; best in [%s, %s]", num(n.Normalize.TargetLow), num(n.Normalize.TargetHigh))
+		}
+	}
+	if to := n.Normalize.To; to != nil {
+		s += fmt.Sprintf("; on [%s, %s]", num(to[0]), num(to[1]))
 	}
 	if !math.IsNaN(st.WinsorLow) {
 		s += fmt.Sprintf("; winsorised to [%s, %s]", num(st.WinsorLow), num(st.WinsorHigh))

@@ -111,7 +111,7 @@ func (s *scorer) aggregateMean(k int, kids, members []int, w []float64) {
 	for _, i := range members {
 		base := i * s.stride
 		vals, wts := s.vals[base:base+s.stride], s.wts[base:base+s.stride]
-		acc, bad := weightedMean(w, vals, kids, geo, wts)
+		acc, bad := weightedMean(w, vals, kids, geo, s.rmean, wts)
 		if bad >= 0 {
 			ch := node.Children[bad]
 			s.warns = append(s.warns, diag.Warning{Pos: node.Pos, Group: s.res.Groups[s.groupOf[i]].Label,
@@ -123,7 +123,7 @@ func (s *scorer) aggregateMean(k int, kids, members []int, w []float64) {
 			continue
 		}
 		if node.Round >= 0 {
-			acc = Round(acc, node.Round)
+			acc = s.round(acc, node.Round)
 		}
 		vals[k] = acc
 	}
@@ -138,12 +138,16 @@ func (s *scorer) aggregateMean(k int, kids, members []int, w []float64) {
 //
 // which is Σ ŵⱼvⱼ with the normalised weights ŵⱼ = wⱼ/Σw; dividing once at
 // the end keeps exact results exact (children all at 100 give 100, not
-// 99.99999999999999). It returns NaN when no child takes part, and for a
+// 99.99999999999999). With rmean (`numerics: r`, SPEC §4.6) an arithmetic
+// mean whose participating weights are all equal is R's mean.default over
+// the n values in children order: s = (Σ vⱼ)/n, then s + (Σ (vⱼ − s))/n.
+// It returns NaN when no child takes part, and for a
 // geometric mean over a value ≤ 0 NaN and that child's index j (else -1).
 // When wts is not nil it receives the normalised weights of the children
 // that took part (all 0 on failure).
-func weightedMean(w, vals []float64, kids []int, geo bool, wts []float64) (float64, int) {
-	var sumw, acc float64
+func weightedMean(w, vals []float64, kids []int, geo, rmean bool, wts []float64) (float64, int) {
+	var sumw, acc, w0 float64
+	n, equal := 0, true
 	for j, c := range kids {
 		wj, v := w[j], vals[c]
 		if !(wj > 0) || math.IsNaN(v) {
@@ -158,6 +162,12 @@ func weightedMean(w, vals []float64, kids []int, geo bool, wts []float64) (float
 			return math.NaN(), j
 		}
 		sumw += wj
+		if n == 0 {
+			w0 = wj
+		} else if wj != w0 {
+			equal = false
+		}
+		n++
 		if geo {
 			acc += wj * math.Log(v)
 		} else {
@@ -174,6 +184,9 @@ func weightedMean(w, vals []float64, kids []int, geo bool, wts []float64) (float
 			}
 		}
 	}
+	if rmean && equal && !geo {
+		return rMean(w, vals, kids, n), -1
+	}
 	acc /= sumw
 	if geo {
 		acc = math.Exp(acc)
@@ -181,10 +194,36 @@ func weightedMean(w, vals []float64, kids []int, geo bool, wts []float64) (float
 	return acc, -1
 }
 
+// rMean is R's mean of the n participating children's values (weight > 0,
+// value present) in children order: s = (Σx)/n, then s + (Σ(x − s))/n
+// (R's summary.c, real_mean; R accumulates in long double where the
+// platform has one wider than double, SPEC §4.6 and docs/decisions.md take
+// the double arithmetic).
+func rMean(w, vals []float64, kids []int, n int) float64 {
+	var s float64
+	for j, c := range kids {
+		if w[j] > 0 && !math.IsNaN(vals[c]) {
+			s += vals[c]
+		}
+	}
+	fn := float64(n)
+	s /= fn
+	if math.IsInf(s, 0) {
+		return s
+	}
+	var t float64
+	for j, c := range kids {
+		if w[j] > 0 && !math.IsNaN(vals[c]) {
+			t += vals[c] - s
+		}
+	}
+	return s + t/fn
+}
+
 // mcdaValues is the TOPSIS or GRA aggregate (agg) of the rows with column
 // weights w on the scale [lo, hi], each value rounded to round digits when
-// round ≥ 0; NaN where a row is missing.
-func mcdaValues(agg indicators.Aggregate, rows [][]float64, w []float64, lo, hi float64, round int) []float64 {
+// round ≥ 0 by rnd; NaN where a row is missing.
+func mcdaValues(agg indicators.Aggregate, rows [][]float64, w []float64, lo, hi float64, round int, rnd func(float64, int) float64) []float64 {
 	var out []float64
 	if agg == indicators.TOPSIS {
 		out = mcda.TOPSIS(rows, w, lo, hi)
@@ -194,7 +233,7 @@ func mcdaValues(agg indicators.Aggregate, rows [][]float64, w []float64, lo, hi 
 	if round >= 0 {
 		for p, v := range out {
 			if !math.IsNaN(v) {
-				out[p] = Round(v, round)
+				out[p] = rnd(v, round)
 			}
 		}
 	}
@@ -227,7 +266,7 @@ func (s *scorer) aggregateMCDA(k int, kids, members []int, w []float64) {
 		}
 		rows[p] = row
 	}
-	out := mcdaValues(node.Aggregate, rows, wc, s.lo, s.hi, node.Round)
+	out := mcdaValues(node.Aggregate, rows, wc, s.lo, s.hi, node.Round, s.round)
 	for p, i := range members {
 		v := out[p]
 		if math.IsNaN(v) {
@@ -301,7 +340,7 @@ func (s *scorer) imputeNode(k, g int) {
 			}
 		}
 		if node.Round >= 0 {
-			v = Round(v, node.Round)
+			v = s.round(v, node.Round)
 		}
 		s.vals[s.at(k, i)] = v
 		s.imps[s.at(k, i)] = true

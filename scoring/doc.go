@@ -46,8 +46,14 @@
 //     rank    lo + (hi−lo)(r−1)/(n−1), r the fractional rank (ties share the
 //     mean rank; lower: (n−r)/(n−1))
 //     none    x, clamped to [lo, hi] when Clip.
-//     An empty method means minmax.
-//  5. round when the leaf has `round`.
+//     target  band [A, B] (a point T is [T, T]; median = the median of the
+//     treated values; A, B transformed like x): hi − (hi−lo)(A−x)/D⁻
+//     below, hi − (hi−lo)(x−B)/D⁺ above, hi inside, D∓ the largest
+//     distances below/above in the group; direction does not apply.
+//     An empty method means minmax. Normalize.To, when set, replaces
+//     [lo, hi] for the leaf (also the zero policy's lo and clip's range).
+//  5. round when the leaf has `round`, by the set's rule (Rounder: Round,
+//     or RoundR under `numerics: r`).
 //
 // A relative method (minmax, zscore, rank) is uninformative in a group
 // when n < 2 or max == min there (max == min is tested rather than sd == 0,
@@ -59,9 +65,10 @@
 // without any rated subject the leaf applies to.
 //
 // A cell's status is, in this order: unrated (subject unrated),
-// uninformative, imputed (the missing policy filled it, zero included —
-// even if the transform then makes the imputed value invalid), missing (no
-// value), ok. Cells of leaves that do not apply to the subject have an
+// uninformative, imputed (the missing policy filled it, zero included),
+// missing (no value — also a value imputed at step 1 that the transform
+// cannot take, e.g. a median of 0 under log: Cell.Imputed still shows the
+// imputed raw value), ok. Cells of leaves that do not apply to the subject have an
 // empty status.
 //
 // # Aggregation

@@ -101,7 +101,7 @@ func (s *scorer) ratedByScore(g int) (idx []int, rounded []float64) {
 	if s.rounded == nil {
 		s.rounded = make([]float64, s.n)
 		for i := range s.rounded {
-			s.rounded[i] = Round(s.res.Subjects[i].Score, s.set.Ranking.Digits)
+			s.rounded[i] = s.round(s.res.Subjects[i].Score, s.set.Ranking.Digits)
 		}
 	}
 	rounded = s.rounded

@@ -120,6 +120,10 @@ func (s *scorer) leafGroup(g, l int, sc *leafScratch) leafOutput {
 		tv[p] = transform(leaf.Transform, x)
 		if !math.IsNaN(tv[p]) {
 			buf = append(buf, tv[p])
+		} else if flags[i].status() == StatusImputed {
+			// SPEC §4.4 step 3: a value the transform cannot take is
+			// missing from here on, imputed at step 2 or not.
+			flags[i].setStatus(StatusMissing)
 		}
 	}
 	method := leaf.Normalize.Method
@@ -136,7 +140,7 @@ func (s *scorer) leafGroup(g, l int, sc *leafScratch) leafOutput {
 			}
 		}
 	}
-	if leaf.Winsorize != nil || method == indicators.Rank {
+	if leaf.Winsorize != nil || method == indicators.Rank || (method == indicators.Target && leaf.Normalize.TargetMedian) {
 		slices.Sort(buf)
 	}
 
@@ -169,8 +173,20 @@ func (s *scorer) leafGroup(g, l int, sc *leafScratch) leafOutput {
 			gl, gh = logShifted(gl, logShift), logShifted(gh, logShift)
 		}
 	}
+	// Target: the band [ta, tb] (transformed like the values, or the
+	// median of the treated values) and the largest distances below (dlo)
+	// and above (dhi) it in the group.
+	var ta, tb, dlo, dhi float64
+	if method == indicators.Target {
+		ta, tb, dlo, dhi = targetBand(leaf, buf, logShift)
+	}
 	if len(idx) > 0 {
 		switch {
+		case method == indicators.Target && (math.IsNaN(ta) || math.IsNaN(tb)) && len(buf) > 0:
+			st.Uninformative = true
+			warns = append(warns, diag.Warning{Pos: leaf.Pos, Group: grp.Label, Node: leaf.ID,
+				Msg: fmt.Sprintf("target [%v, %v] is outside the domain of transform %s%s; the indicator is uninformative",
+					leaf.Normalize.TargetLow, leaf.Normalize.TargetHigh, leaf.Transform, logNote(logShift))})
 		case method == indicators.Goalpost && (math.IsNaN(gl) || math.IsNaN(gh) || !(gl < gh)):
 			st.Uninformative = true
 			warns = append(warns, diag.Warning{Pos: leaf.Pos, Group: grp.Label, Node: leaf.ID,
@@ -192,7 +208,7 @@ func (s *scorer) leafGroup(g, l int, sc *leafScratch) leafOutput {
 		}
 	}
 
-	lo, hi := s.lo, s.hi
+	lo, hi := leaf.Normalize.Range(s.set.Scale)
 	span := hi - lo
 	zm, zs := leaf.Normalize.Mean, leaf.Normalize.SD
 	if zm == 0 && zs == 0 {
@@ -238,6 +254,8 @@ func (s *scorer) leafGroup(g, l int, sc *leafScratch) leafOutput {
 				f = (x - gl) / (gh - gl)
 			}
 			v = lo + span*min(max(f, 0), 1)
+		case method == indicators.Target:
+			v = targetValue(x, ta, tb, dlo, dhi, lo, hi)
 		case method == indicators.Rank:
 			r := fractionalRank(buf, x)
 			if lower {
@@ -252,7 +270,7 @@ func (s *scorer) leafGroup(g, l int, sc *leafScratch) leafOutput {
 			}
 		}
 		if leaf.Round >= 0 {
-			v = Round(v, leaf.Round)
+			v = s.round(v, leaf.Round)
 		}
 		s.vals[s.at(k, i)] = v
 		switch {
@@ -313,4 +331,52 @@ func logNote(shift float64) string {
 		return ""
 	}
 	return fmt.Sprintf(" and of the JRC log fallback ln(x − %v)", shift)
+}
+
+// targetBand returns the band [a, b] of a target leaf (SPEC §4.4 step 5) in
+// treated units — the median of the sorted present treated values xs, or
+// the given point or band passed through the leaf's transform (and the JRC
+// log fallback ln(x − shift) when shift is not NaN) like the values — and
+// the group's largest distances below and above it, D⁻ = max(a − x, 0) and
+// D⁺ = max(x − b, 0) over xs. a or b is NaN when the transform cannot take
+// the target.
+func targetBand(leaf *indicators.Node, xs []float64, shift float64) (a, b, dlo, dhi float64) {
+	nz := leaf.Normalize
+	if nz.TargetMedian {
+		if len(xs) == 0 {
+			return math.NaN(), math.NaN(), 0, 0
+		}
+		a = median(xs)
+		b = a
+	} else {
+		a, b = transform(leaf.Transform, nz.TargetLow), transform(leaf.Transform, nz.TargetHigh)
+		if !math.IsNaN(shift) {
+			a, b = logShifted(a, shift), logShifted(b, shift)
+		}
+	}
+	for _, x := range xs {
+		dlo, dhi = max(dlo, a-x), max(dhi, x-b)
+	}
+	return a, b, dlo, dhi
+}
+
+// targetValue normalises x against the band [a, b] on [lo, hi]:
+//
+//	x < a   hi − (hi−lo)·(a − x)/D⁻
+//	x > b   hi − (hi−lo)·(x − b)/D⁺
+//	else    hi
+//
+// A side whose D is 0 has no value on it (D⁻ ≥ a − x > 0 for any x below
+// the band, as x is one of the values D⁻ is taken over), so the division is
+// never by 0.
+func targetValue(x, a, b, dlo, dhi, lo, hi float64) float64 {
+	// The ratio first: it is exactly 1 at the farthest value, so that value
+	// gets exactly lo.
+	switch {
+	case x < a:
+		return hi - (hi-lo)*((a-x)/dlo)
+	case x > b:
+		return hi - (hi-lo)*((x-b)/dhi)
+	}
+	return hi
 }

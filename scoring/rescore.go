@@ -61,8 +61,10 @@ type Rescorer struct {
 	// byKey[k][i] is subject i's value of node row k's `missing.by`
 	// attribute as a small integer (nil when the node has no `by`).
 	byKey  [][]int
-	adjust []float64 // Σ points of the held adjustments, by subject
-	order  []int     // composite rows bottom-up, then the root
+	adjust []float64                  // Σ points of the held adjustments, by subject
+	order  []int                      // composite rows bottom-up, then the root
+	round  func(float64, int) float64 // the set's rounding rule (Rounder)
+	rmean  bool                       // `numerics: r`: R's mean for equal weights
 }
 
 // Workspace holds the buffers of one Rescore call; reuse it across calls
@@ -102,7 +104,7 @@ func NewRescorer(in Input, res *Result, methods ...indicators.NormMethod) (*Resc
 	if res == nil || len(res.Subjects) != n || len(res.Cells) != len(set.Leaves) {
 		return nil, errors.New("scoring: the result does not match the input")
 	}
-	r := &Rescorer{set: set, res: res, subs: n, nn: nn, stride: nn + 1, lo: set.Scale[0], hi: set.Scale[1],
+	r := &Rescorer{set: set, res: res, subs: n, nn: nn, stride: nn + 1, lo: set.Scale[0], hi: set.Scale[1], round: Rounder(set), rmean: set.Numerics == indicators.NumericsR,
 		groupOf: make([]int, n), rated: make([]bool, n), pre: make([]bool, n), applies: make([][]bool, n), ids: make([]string, n),
 		base: map[indicators.NormMethod][]float64{}, adjust: make([]float64, n)}
 	for g, grp := range res.Groups {
@@ -205,7 +207,6 @@ func (r *Rescorer) nodeAt(k int) *indicators.Node {
 func (r *Rescorer) leafBase(in Input, m indicators.NormMethod) []float64 {
 	vals := make([]float64, r.subs*r.stride)
 	nanFill(vals)
-	span := r.hi - r.lo
 	for l, leaf := range r.set.Leaves {
 		k := leaf.Index
 		cells := &r.res.Cells[l]
@@ -223,6 +224,8 @@ func (r *Rescorer) leafBase(in Input, m indicators.NormMethod) []float64 {
 			zm, zs = 50, 10
 		}
 		lower := leaf.Direction == indicators.Lower
+		lo, hi := leaf.Normalize.Range(r.set.Scale)
+		span := hi - lo
 		for _, grp := range r.res.Groups {
 			st := &grp.Leaves[l]
 			if st.Uninformative {
@@ -247,14 +250,14 @@ func (r *Rescorer) leafBase(in Input, m indicators.NormMethod) []float64 {
 				var v float64
 				switch {
 				case leaf.Missing.Policy == indicators.Zero && math.IsNaN(c.Raw):
-					v = r.lo
+					v = lo
 				case math.IsNaN(x):
 					v = math.NaN()
 				case m == indicators.MinMax:
 					if lower {
-						v = r.lo + span*(st.NormMax-x)/(st.NormMax-st.NormMin)
+						v = lo + span*(st.NormMax-x)/(st.NormMax-st.NormMin)
 					} else {
-						v = r.lo + span*(x-st.NormMin)/(st.NormMax-st.NormMin)
+						v = lo + span*(x-st.NormMin)/(st.NormMax-st.NormMin)
 					}
 				case m == indicators.ZScore:
 					z := (x - st.NormMean) / st.NormSD
@@ -266,13 +269,13 @@ func (r *Rescorer) leafBase(in Input, m indicators.NormMethod) []float64 {
 				default: // rank
 					rk := fractionalRank(sorted, x)
 					if lower {
-						v = r.lo + span*(nrm-rk)/(nrm-1)
+						v = lo + span*(nrm-rk)/(nrm-1)
 					} else {
-						v = r.lo + span*(rk-1)/(nrm-1)
+						v = lo + span*(rk-1)/(nrm-1)
 					}
 				}
 				if leaf.Round >= 0 {
-					v = Round(v, leaf.Round)
+					v = r.round(v, leaf.Round)
 				}
 				vals[i*r.stride+k] = v
 			}
@@ -334,7 +337,7 @@ func (r *Rescorer) Rescore(v Variant, ws *Workspace, scores []float64, ranks []i
 	ordinal := r.set.Ranking.Method == indicators.Ordinal
 	rounded := ws.scores
 	for i := range rounded {
-		rounded[i] = Round(rounded[i], digits)
+		rounded[i] = r.round(rounded[i], digits)
 	}
 	for _, grp := range r.res.Groups {
 		idx := ws.idx[:0]
@@ -420,12 +423,12 @@ func (r *Rescorer) aggregate(k, g int, v Variant, ws *Workspace) {
 				continue
 			}
 			vals := ws.vals[i*r.stride : (i+1)*r.stride]
-			acc, _ := weightedMean(w, vals, kids, geo, nil)
+			acc, _ := weightedMean(w, vals, kids, geo, r.rmean, nil)
 			if math.IsNaN(acc) {
 				continue
 			}
 			if node.Round >= 0 {
-				acc = Round(acc, node.Round)
+				acc = r.round(acc, node.Round)
 			}
 			vals[k] = acc
 		}
@@ -476,7 +479,7 @@ func (r *Rescorer) aggregateMCDA(k, g int, agg indicators.Aggregate, w []float64
 		rows = append(rows, row)
 	}
 	ws.rows = rows
-	out := mcdaValues(agg, rows, wc, r.lo, r.hi, node.Round)
+	out := mcdaValues(agg, rows, wc, r.lo, r.hi, node.Round, r.round)
 	for p, i := range members {
 		x := out[p]
 		if math.IsNaN(x) {
@@ -527,7 +530,7 @@ func (r *Rescorer) impute(k, g int, ws *Workspace) {
 			x = poolValue(pol, p)
 		}
 		if node.Round >= 0 {
-			x = Round(x, node.Round)
+			x = r.round(x, node.Round)
 		}
 		ws.vals[at] = x
 		ws.imps[at] = true

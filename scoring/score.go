@@ -38,6 +38,9 @@ type scorer struct {
 
 	rounded []float64 // scores rounded to Ranking.Digits, by subject
 
+	round func(float64, int) float64 // the set's rounding rule (Rounder)
+	rmean bool                       // `numerics: r`: R's mean for equal weights
+
 	res   *Result
 	warns []diag.Warning
 }
@@ -166,12 +169,19 @@ func validateNode(nd *indicators.Node) error {
 	}
 	switch nd.Normalize.Method {
 	case "", indicators.MinMax, indicators.ZScore, indicators.Rank, indicators.NormNone:
+	case indicators.Target:
+		if nz := nd.Normalize; !nz.TargetMedian && !(nz.TargetLow <= nz.TargetHigh) {
+			return fmt.Errorf("scoring: indicator %q: target band [%v, %v] needs A ≤ B", nd.ID, nz.TargetLow, nz.TargetHigh)
+		}
 	case indicators.Goalpost:
 		if !(nd.Normalize.Low < nd.Normalize.High) {
 			return fmt.Errorf("scoring: indicator %q: goalpost low %v must be below high %v", nd.ID, nd.Normalize.Low, nd.Normalize.High)
 		}
 	default:
 		return fmt.Errorf("scoring: indicator %q: unknown normalisation %q", nd.ID, nd.Normalize.Method)
+	}
+	if to := nd.Normalize.To; to != nil && !(to[0] < to[1]) {
+		return fmt.Errorf("scoring: indicator %q: to [%v, %v] needs a < b", nd.ID, to[0], to[1])
 	}
 	switch nd.Transform {
 	case indicators.TransformNone, indicators.TransformLog, indicators.TransformLog1p, indicators.TransformSqrt:
@@ -221,7 +231,8 @@ func validateWeighting(nd *indicators.Node, w *indicators.Weighting, depth int) 
 func newScorer(in Input) *scorer {
 	set := in.Set
 	n, nn := len(in.Subjects), len(set.Nodes)
-	s := &scorer{in: in, set: set, n: n, nn: nn, lo: set.Scale[0], hi: set.Scale[1]}
+	s := &scorer{in: in, set: set, n: n, nn: nn, lo: set.Scale[0], hi: set.Scale[1], round: Rounder(set),
+		rmean: set.Numerics == indicators.NumericsR}
 
 	// Applicability per distinct kind.
 	kinds := map[string]int{}

@@ -375,3 +375,22 @@ func warningText(res *Result) string {
 	}
 	return b.String()
 }
+
+// TestPCAConstantChild (SPEC §6): a child constant over the complete cases
+// gets PCA weight 0 and the eigenvector is taken over the others, so with
+// two children, one constant, the other gets 1 (it used to be ½ each). A
+// subject with only the constant child present is then missing and unrated,
+// not rated through a weight of 0.
+func TestPCAConstantChild(t *testing.T) {
+	c := comp("c", []*indicators.Node{leaf("a", method(indicators.NormNone)), leaf("k", method(indicators.NormNone))})
+	c.Weighting = &indicators.Weighting{Method: indicators.PCAWeights}
+	set := newSet(c)
+	in := Input{Set: set, Subjects: subjects("s1", "s2", "s3", "s4"),
+		Raw: [][]float64{{10, 20, 40, nan}, {70, 70, 70, 70}}}
+	res := mustScore(t, in)
+	checkFloats(t, "weights", res.Groups[0].Weights[c.Index], []float64{1, 0})
+	checkFloats(t, "scores", scores(res)[:3], []float64{10, 20, 40})
+	if res.Subjects[3].Rated {
+		t.Errorf("s4 (only the constant child present) is rated with score %v", res.Subjects[3].Score)
+	}
+}

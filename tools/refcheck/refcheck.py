@@ -109,7 +109,8 @@ def evaluate(e, env):
 
 
 # ---------------------------------------------------------------------------
-# Rounding (SPEC §4.6): half away from zero on the shortest decimal representation.
+# Rounding (SPEC §4.6): half away from zero on the decimal representation at 15
+# significant digits (what a spreadsheet shows: 0.285 -> 0.29).
 # ---------------------------------------------------------------------------
 
 
@@ -139,11 +140,46 @@ def ulp(x):
     return math.ulp(x) if hasattr(math, "ulp") else abs(x) * 2.2e-16
 
 
+# NUMERICS holds the case's `numerics:` while score_case runs.
+NUMERICS = {"r": False}
+
+
+def round_r(x, d):
+    """R >= 4.0's round(x, d) as SPEC §4.6 states it: the nearer of the two candidates
+    floor(p|x|)/p and ceil(p|x|)/p of the binary value, a tie to the even i; x unchanged
+    when log10(2)(e - 0.5) + d > 15 with |x| = f 2^e, f in [0.5, 1)."""
+    if x == 0:
+        return 0.0
+    sgn, ax = (-1.0, -x) if x < 0 else (1.0, x)
+    _, e = math.frexp(ax)
+    if math.log10(2) * (e - 0.5) + d > 15:
+        return x
+    p = float(10 ** d)
+    px = p * ax
+    i = math.floor(px)
+    down, up = i / p, math.ceil(px) / p
+    du, dd = up - ax, ax - down
+    res = up if (du < dd or (du == dd and i % 2 == 1)) else down
+    return sgn * res if res != 0 else 0.0
+
+
+def r_mean(xs):
+    """R's mean: s = (sum x)/n, then s + (sum (x - s))/n, added left to right."""
+    s = 0.0
+    for v in xs:
+        s += v
+    s /= len(xs)
+    t = 0.0
+    for v in xs:
+        t += v - s
+    return s + t / len(xs)
+
+
 def round_half(x, n):
     if x is None:
         return None
     with localcontext(Context(prec=200)):
-        d = Decimal(repr(x))
+        d = Decimal("%.15g" % x)
         q = d.quantize(Decimal(1).scaleb(-n), rounding=ROUND_HALF_UP)
         # fragility: distance to the nearest half boundary
         step = Decimal(1).scaleb(-n)
@@ -152,6 +188,12 @@ def round_half(x, n):
     win = 1e-11 * max(1.0, abs(x)) if n <= 6 else 64 * ulp(max(1.0, abs(x)))
     if dist < win:
         FRAG.mark("round %r to %d near a half" % (x, n))
+    if NUMERICS["r"]:
+        # R rounds the binary value: its halves are where x·10^n is half an integer.
+        px = abs(x) * 10.0 ** n
+        if abs(px - math.floor(px) - 0.5) < 1e-9 * max(1.0, px):
+            FRAG.mark("R round %r to %d near a half" % (x, n))
+        return round_r(x, n)
     return float(q)
 
 
@@ -256,7 +298,8 @@ def gen_case(seed):
         n.expr = gen_expr()
         n.weight = r.choice([1, 1, 2, 3, 0.5, 2.5])
         n.direction = r.choice(["higher", "lower"])
-        meth = r.choice(["minmax", "minmax", "zscore", "goalpost", "rank", "none", "noneclip"])
+        meth = r.choice(["minmax", "minmax", "zscore", "goalpost", "rank", "none", "noneclip",
+                         "target"])
         n.transform = r.choice([None, None, None, "log", "log1p", "sqrt"])
         if meth == "zscore":
             n.normalize = {"method": "zscore"}
@@ -269,8 +312,20 @@ def gen_case(seed):
             n.normalize = {"method": "goalpost", "low": L, "high": H}
         elif meth == "noneclip":
             n.normalize = {"method": "none", "clip": True}
+        elif meth == "target":
+            k = r.random()
+            if k < 0.35:
+                n.normalize = {"method": "target", "target": r.choice([1, 5, 10, 0.5, 2.5])}
+            elif k < 0.7:
+                A = r.choice([0.5, 1, 5, 2])
+                n.normalize = {"method": "target", "target": [A, A + r.choice([0, 0.5, 2, 10])]}
+            else:
+                n.normalize = {"method": "target", "target": "median"}
         else:
             n.normalize = {"method": meth}
+        if r.random() < 0.12:
+            n.normalize = dict(n.normalize)
+            n.normalize["to"] = r.choice([[0, 0.8], [10, 20], [-1, 1]])
         if r.random() < 0.25:
             lw = r.choice([None, 0.05, 0.1, 0.25])
             up = r.choice([None, 0.9, 0.95, 0.75])
@@ -329,6 +384,7 @@ def gen_case(seed):
     c["aggregate"] = "geometric" if r.random() < 0.15 else "arithmetic"
     c["round"] = r.choice([None, None, 0, 1, 2])
     c["clamp_total"] = r.random() < 0.3
+    c["numerics"] = "r" if r.random() < 0.15 else "spreadsheet"
 
     # grades
     grades = []
@@ -449,6 +505,8 @@ def gen_case(seed):
 def ystr(x):
     if isinstance(x, float):
         return fmt_num(x)
+    if isinstance(x, list):
+        return "[" + ", ".join(ystr(v) for v in x) + "]"
     return str(x)
 
 
@@ -535,6 +593,8 @@ def write_yaml(c):
         out.append("round: %d" % c["round"])
     if c["clamp_total"]:
         out.append("clamp_total: true")
+    if c.get("numerics", "spreadsheet") != "spreadsheet":
+        out.append("numerics: " + c["numerics"])
     d = c.get("defaults") or {}
     if d:
         out.append("defaults:")
@@ -710,6 +770,7 @@ def frac_ranks(vals):
 
 def score_case(c):
     FRAG.reasons = []
+    NUMERICS["r"] = c.get("numerics") == "r"
     lo, hi = c["scale"]
     lo = float(lo)
     hi = float(hi)
@@ -812,12 +873,12 @@ def score_case(c):
                         x[s["id"]] = iv
                         st[s["id"]] = "imputed"
             # transform
-            # govscore's choice (spec-open): a value the transform cannot take (log of 0)
-            # is missing and excluded whatever the policy; an imputed cell keeps the status
-            # `imputed` (with no value); `zero` fills only a missing raw value.
+            # SPEC §4.4 step 3: a value the transform cannot take (log of 0) is missing
+            # from here on, with status `missing` even when step 2 imputed it; `zero`
+            # fills only a missing raw value.
             for s in S:
                 x[s["id"]] = do_transform(l.transform, x[s["id"]])
-                if x[s["id"]] is None and st[s["id"]] == "ok":
+                if x[s["id"]] is None and st[s["id"]] in ("ok", "imputed"):
                     st[s["id"]] = "missing"
             zero_cells = set()
             if pol == "zero":
@@ -846,6 +907,18 @@ def score_case(c):
                 H = do_transform(l.transform, float(nm["high"]))
                 if L is None or H is None or not L < H:
                     uninf = True
+            # `to: [a, b]` replaces [lo, hi] for this leaf (SPEC §4.4 step 5).
+            llo, lhi = (float(nm["to"][0]), float(nm["to"][1])) if "to" in nm else (lo, hi)
+            if meth == "target" and pv:
+                hit("target " + ("median" if nm["target"] == "median" else "band"))
+                if nm["target"] == "median":
+                    TA = TB = median(pv)
+                else:
+                    tt = nm["target"] if isinstance(nm["target"], list) else [nm["target"]] * 2
+                    TA = do_transform(l.transform, float(tt[0]))
+                    TB = do_transform(l.transform, float(tt[1]))
+                DM = max(max(TA - t, 0.0) for t in pv)
+                DP = max(max(t - TB, 0.0) for t in pv)
             if uninf:
                 hit("uninformative n=%d" % min(len(pv), 2))
                 for s in S:
@@ -867,13 +940,15 @@ def score_case(c):
                     xi = x[i]
                     if i in zero_cells:
                         hit("zero cell")
-                        v[i] = lo
+                        v[i] = llo
                         st[i] = "imputed"
                         continue
                     if xi is None:
                         v[i] = None
                         continue
                     up = l.direction == "higher"
+                    lo_, hi_ = lo, hi
+                    lo, hi = llo, lhi
                     if meth == "minmax":
                         vi = lo + (hi - lo) * ((xi - mn) if up else (mx - xi)) / (mx - mn)
                     elif meth == "zscore":
@@ -889,6 +964,14 @@ def score_case(c):
                         vi = xi
                         if nm.get("clip"):
                             vi = min(max(vi, lo), hi)
+                    elif meth == "target":
+                        if xi < TA:
+                            vi = hi - (hi - lo) * ((TA - xi) / DM)
+                        elif xi > TB:
+                            vi = hi - (hi - lo) * ((xi - TB) / DP)
+                        else:
+                            vi = hi
+                    lo, hi = lo_, hi_
                     if l.round is not None:
                         vi = round_half(vi, l.round)
                     v[i] = vi
@@ -926,6 +1009,9 @@ def score_case(c):
                     hit("geometric missing")
                     return None, []
                 val = math.exp(sum(w * math.log(cv) for _, w, cv in ws))
+            elif NUMERICS["r"] and len({float(ch.weight) for ch, _ in parts}) == 1:
+                hit("R mean")
+                val = r_mean([cv for _, cv in parts])
             else:
                 val = sum(w * cv for _, w, cv in ws)
             return val, ws
