@@ -3,15 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/cmd/govscore/template"
 	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/expect"
+	"github.com/govscore/govscore/internal/atomicdir"
 	"github.com/govscore/govscore/reports"
 	"github.com/govscore/govscore/synth"
 )
@@ -88,30 +89,30 @@ func cmdInit(ctx context.Context, e *env, args []string) error {
 		return usagef("%v", err)
 	}
 	dir := pos[0]
+	// Staged and moved into place by one rename: a full disk or a crash
+	// leaves no half project (atomicdir).
+	tx, err := atomicdir.Begin(dir, atomicdir.Options{})
+	if err != nil {
+		return err
+	}
+	defer tx.Close()
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return usagef("%s exists and is not empty; choose a new directory", dir)
 	}
 	err = fs.WalkDir(root, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
+		if err != nil || d.IsDir() {
 			return err
-		}
-		if path == "." {
-			return nil
-		}
-		target := filepath.Join(dir, filepath.FromSlash(path))
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
 		}
 		data, err := fs.ReadFile(root, path)
 		if err != nil {
 			return err
 		}
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
+		return tx.WriteFile(path, func(w io.Writer) error { _, err := w.Write(data); return err })
 	})
 	if err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "created %s\nnext: govscore validate %s && govscore run %s\n", dir, dir, dir)
@@ -134,7 +135,17 @@ func cmdGen(ctx context.Context, e *env, args []string) error {
 	if *n < 1 || *m < 1 {
 		return usagef("--subjects and --leaves must be ≥ 1")
 	}
-	if err := synth.Write(pos[0], synth.Config{Subjects: *n, Leaves: *m, Seed: *seed, Period: *period}); err != nil {
+	// Written into a staging directory, then moved into place (atomicdir):
+	// a full disk leaves the earlier files, not partial ones.
+	tx, err := atomicdir.Begin(pos[0], atomicdir.Options{})
+	if err != nil {
+		return err
+	}
+	defer tx.Close()
+	if err := synth.Write(tx.Dir(), synth.Config{Subjects: *n, Leaves: *m, Seed: *seed, Period: *period}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "wrote a synthetic project of %d subjects × %d indicators to %s\n", *n, *m, pos[0])

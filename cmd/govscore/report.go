@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/dataset"
+	"github.com/govscore/govscore/internal/atomicdir"
 	"github.com/govscore/govscore/indicators"
 	"github.com/govscore/govscore/reports"
 )
@@ -97,6 +99,10 @@ func reportFromResults(e *env, out, dest string, f reportFlags) error {
 		}
 		want[name] = true
 	}
+	// Complete an output swap a crash interrupted before reading OUT.
+	if err := atomicdir.Recover(out); err != nil {
+		return err
+	}
 	resultsPath := filepath.Join(out, "results.json")
 	set, explicit, err := reportSet(out, *f.indicators)
 	if err != nil {
@@ -112,6 +118,11 @@ func reportFromResults(e *env, out, dest string, f reportFlags) error {
 	}
 	prevPath := *f.previous
 	if prevPath == "" && v.Meta.PrevPeriod != "" {
+		// meta.previous_period names a sibling directory: accept a period
+		// only, never a path (../../etc).
+		if per, err := dataset.ParsePeriod(v.Meta.PrevPeriod); err != nil || per.String() != v.Meta.PrevPeriod {
+			return fmt.Errorf("%s: meta.previous_period %q is not a period (YYYY, YYYY-Hn, YYYY-Qn or YYYY-MM); the file was altered: restore it, or name the previous results with --previous FILE", resultsPath, clip(v.Meta.PrevPeriod))
+		}
 		p := filepath.Join(filepath.Dir(filepath.Clean(out)), v.Meta.PrevPeriod, "results.json")
 		if _, err := os.Stat(p); err == nil {
 			prevPath = p
@@ -185,4 +196,13 @@ func readViewFile(path string, set *indicators.Set) (*reports.View, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return v, nil
+}
+
+// clip shortens a value quoted in a message to 40 characters, so that a
+// hostile file cannot flood the terminal.
+func clip(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:37]) + "..."
+	}
+	return s
 }

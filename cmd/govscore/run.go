@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/dataset"
+	"github.com/govscore/govscore/internal/atomicdir"
 	"github.com/govscore/govscore/reports"
 )
 
@@ -228,10 +228,10 @@ type output struct {
 	write func(io.Writer) error
 }
 
-// writeAtomic writes every output into a fresh temporary directory next to
-// dir and then moves them into place (staged.commit), so that a failure
-// leaves no partial file in dir and dir ends up holding the outputs of this
-// run only.
+// writeAtomic writes every output into a fresh staging directory next to
+// dir and then moves them into place (staged.commit, atomicdir), so that a
+// failure or a crash leaves no partial file in dir and dir ends up holding
+// the outputs of this run only.
 func writeAtomic(dir string, outputs []output) error {
 	return writeOutputs(dir, outputs, true)
 }
@@ -240,42 +240,44 @@ func writeAtomic(dir string, outputs []output) error {
 // dir and earlier outputs this write does not cover are kept (re-rendering
 // some formats of a batch next to its results.json).
 func writeOutputs(dir string, outputs []output, replace bool) error {
-	st, err := stage(dir, outputs)
+	st, err := stageOutputs(dir, outputs, replace)
 	if err != nil {
 		return err
 	}
-	st.keepOthers = !replace
 	defer st.cleanup()
 	return st.commit()
 }
 
-// staged is a set of outputs written completely into a temporary directory
+// staged is a set of outputs written completely into a staging directory
 // next to their destination, not yet moved into place.
 type staged struct {
-	dir, tmp string
-	outputs  []output
-	// keepOthers keeps the earlier govscore outputs of dir that this write
-	// does not replace.
-	keepOthers bool
+	tx *atomicdir.Tx
 }
 
-// stage writes the outputs into a fresh temporary directory next to dir.
-// The files are independent: they are written concurrently, so that one
-// file's system calls overlap another's formatting.
+// stage writes the outputs into a fresh staging directory next to dir, to
+// replace dir's earlier govscore outputs on commit.
 func stage(dir string, outputs []output) (*staged, error) {
-	parent := filepath.Dir(filepath.Clean(dir))
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, err
+	return stageOutputs(dir, outputs, true)
+}
+
+// stageOutputs is stage; with replace false, commit keeps the earlier
+// outputs it does not overwrite. The files are independent: they are
+// written concurrently, so that one file's system calls overlap another's
+// formatting.
+func stageOutputs(dir string, outputs []output, replace bool) (*staged, error) {
+	var opts atomicdir.Options
+	if replace {
+		opts.Stale = func(name string) bool { return outputNames[name] }
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	tx, err := atomicdir.Begin(dir, opts)
 	if err != nil {
 		return nil, err
 	}
-	st := &staged{dir: dir, tmp: tmp, outputs: outputs}
+	st := &staged{tx: tx}
 	var g errgroup.Group
 	for _, o := range outputs {
 		g.Go(func() error {
-			if err := writeFile(st.path(o.name), o.write); err != nil {
+			if err := tx.WriteFile(o.name, o.write); err != nil {
 				return fmt.Errorf("writing %s: %w", o.name, err)
 			}
 			return nil
@@ -288,13 +290,10 @@ func stage(dir string, outputs []output) (*staged, error) {
 	return st, nil
 }
 
-// path is where the staged output name is.
-func (st *staged) path(name string) string { return filepath.Join(st.tmp, name) }
-
 // copyTo writes the staged output name to w (so that a rendered file can be
 // stored elsewhere without rendering it again).
 func (st *staged) copyTo(name string, w io.Writer) error {
-	f, err := os.Open(st.path(name))
+	f, err := os.Open(st.tx.Path(name))
 	if err != nil {
 		return err
 	}
@@ -309,103 +308,12 @@ var outputNames = map[string]bool{
 	"results.xlsx": true, "results.md": true, "uncertainty.csv": true,
 }
 
-// commit moves the staged files into place so that the output directory
-// holds exactly one run's outputs:
-//   - a new directory: the staged directory is renamed into place;
-//   - a directory holding only govscore outputs (DIR/out/<period> of an
-//     earlier run): it is swapped for the staged one (two renames, the old
-//     one restored when the second fails), so no file of the earlier run
-//     survives next to the new ones;
-//   - a directory holding other files too (-o pointing at a shared folder):
-//     each output replaces its old version; earlier govscore outputs this run
-//     did not write are removed, and on any failure the old files are put
-//     back.
-func (st *staged) commit() error {
-	entries, err := os.ReadDir(st.dir)
-	if os.IsNotExist(err) {
-		if err := os.Chmod(st.tmp, 0o755); err != nil {
-			return err
-		}
-		return os.Rename(st.tmp, st.dir)
-	}
-	if err != nil {
-		return err
-	}
-	onlyOutputs := true
-	for _, e := range entries {
-		onlyOutputs = onlyOutputs && !e.IsDir() && outputNames[e.Name()]
-	}
-	if onlyOutputs && !st.keepOthers {
-		old := st.tmp + ".old"
-		if err := os.Rename(st.dir, old); err != nil {
-			return err
-		}
-		if err := os.Chmod(st.tmp, 0o755); err != nil {
-			return errors.Join(err, os.Rename(old, st.dir))
-		}
-		if err := os.Rename(st.tmp, st.dir); err != nil {
-			return errors.Join(err, os.Rename(old, st.dir))
-		}
-		return os.RemoveAll(old)
-	}
-	return st.commitFiles(entries)
-}
+// commit moves the staged files into place (atomicdir.Tx.Commit): a new or
+// empty directory is renamed into place whole; in an existing one each
+// output replaces its old version and, unless the outputs were staged to be
+// added, earlier govscore outputs this run did not write are removed; other
+// files stay. A crash at any point is completed by the next write of dir.
+func (st *staged) commit() error { return st.tx.Commit() }
 
-// commitFiles replaces the outputs one by one in a directory that also holds
-// other files, keeping the old versions in the staging directory until every
-// rename succeeded, and restoring them otherwise.
-func (st *staged) commitFiles(entries []os.DirEntry) error {
-	backup := filepath.Join(st.tmp, ".previous")
-	if err := os.Mkdir(backup, 0o755); err != nil {
-		return err
-	}
-	var moved []string  // old files moved to backup
-	var placed []string // new files moved into dir
-	rollback := func(cause error) error {
-		errs := []error{cause}
-		for _, name := range placed {
-			errs = append(errs, os.Remove(filepath.Join(st.dir, name)))
-		}
-		for _, name := range moved {
-			errs = append(errs, os.Rename(filepath.Join(backup, name), filepath.Join(st.dir, name)))
-		}
-		return errors.Join(errs...)
-	}
-	replaced := map[string]bool{}
-	for _, o := range st.outputs {
-		replaced[o.name] = true
-	}
-	for _, e := range entries {
-		if !e.IsDir() && outputNames[e.Name()] && (replaced[e.Name()] || !st.keepOthers) {
-			if err := os.Rename(filepath.Join(st.dir, e.Name()), filepath.Join(backup, e.Name())); err != nil {
-				return rollback(err)
-			}
-			moved = append(moved, e.Name())
-		}
-	}
-	for _, o := range st.outputs {
-		if err := os.Rename(st.path(o.name), filepath.Join(st.dir, o.name)); err != nil {
-			return rollback(err)
-		}
-		placed = append(placed, o.name)
-	}
-	return nil
-}
-
-// cleanup removes whatever commit did not move.
-func (st *staged) cleanup() {
-	os.RemoveAll(st.tmp)
-	os.RemoveAll(st.tmp + ".old")
-}
-
-func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
+// cleanup removes whatever commit did not move and releases dir.
+func (st *staged) cleanup() { st.tx.Close() }

@@ -1,0 +1,31 @@
+//go:build unix
+
+package atomicdir
+
+import (
+	"os"
+	"syscall"
+)
+
+// lockDir takes an exclusive flock(2) on the directory d and returns its
+// release; it blocks while another writer holds it.
+func lockDir(d string) (func(), error) {
+	f, err := os.Open(d)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, &os.PathError{Op: "flock", Path: d, Err: err}
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
