@@ -10,8 +10,8 @@ import (
 
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/dataset"
-	"github.com/govscore/govscore/internal/atomicdir"
 	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/internal/atomicdir"
 	"github.com/govscore/govscore/reports"
 )
 
