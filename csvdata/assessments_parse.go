@@ -44,10 +44,15 @@ type asmtParser struct {
 	budget   int // candidate comparisons left for subject suggestions
 	suggest  map[string]string
 	errs     []asmtErr
+	omitted  int // errors past diag.MaxCollected: counted, not kept
 }
 
 func (p *asmtParser) errorf(line, col int, format string, args ...any) {
-	p.errs = append(p.errs, asmtErr{line: line, col: col, msg: fmt.Sprintf(format, args...)})
+	if len(p.errs) >= diag.MaxCollected {
+		p.omitted++
+		return
+	}
+	p.errs = append(p.errs, asmtErr{line: line, col: col, msg: fmt.Sprintf(format, clipArgs(args)...)})
 }
 
 // decode returns the file as UTF-8 without a byte order mark, recording a
@@ -83,7 +88,7 @@ func (p *asmtParser) decode(data []byte, out *Assessments) ([]byte, bool) {
 // parse reads the header and every row: the stages header, row (one
 // rating's cells, each checked by a rowX method) and warnings.
 func (p *asmtParser) parse(text []byte, out *Assessments) {
-	r := csv.NewReader(bytes.NewReader(text))
+	r := csv.NewReader(newLimitReader(bytes.NewReader(text)))
 	r.FieldsPerRecord = -1
 	col, nf, ok := p.header(r)
 	if !ok {
@@ -107,6 +112,9 @@ func (p *asmtParser) parse(text []byte, out *Assessments) {
 		st.rows++
 		if len(rec) != nf {
 			p.errorf(line, 0, "row has %d fields but the header has %d: quote cells that contain commas (\"a,b\") and check for missing or extra commas", len(rec), nf)
+			continue
+		}
+		if !p.noControlChars(r, col, rec, line) {
 			continue
 		}
 		if a, ok := p.row(st, rec, line); ok {
@@ -361,6 +369,10 @@ func (p *asmtParser) warnings(st *asmtRows, out *Assessments) {
 // csvError records a CSV syntax error; reading stops after it.
 func (p *asmtParser) csvError(err error) {
 	var pe *csv.ParseError
+	if le := (*limitError)(nil); errors.As(err, &le) {
+		p.errs = append(p.errs, asmtErr{line: le.line, col: 1, runes: true, msg: le.Error()})
+		return
+	}
 	if !errors.As(err, &pe) {
 		p.errorf(0, 0, "%v", err)
 		return
@@ -415,6 +427,7 @@ func (p *asmtParser) finish(text []byte) error {
 		}
 		l = append(l, &diag.Error{Pos: pos, Msg: e.msg})
 	}
+	l.AddOmitted(p.omitted)
 	return l.Err()
 }
 
@@ -467,4 +480,31 @@ func asmtQuoteList(names []string) string {
 		q[i] = strconv.Quote(n)
 	}
 	return strings.Join(q, ", ")
+}
+
+// noControlChars records an error for each cell of a row that holds a
+// control character (NUL, ESC…): ids and roles reach terminals, outputs
+// and PostgreSQL. The note may hold line breaks and tabs.
+func (p *asmtParser) noControlChars(r *csv.Reader, col map[string]int, rec []string, line int) bool {
+	ok := true
+	for j, cell := range rec {
+		allowed := ""
+		if j == col["note"] {
+			if _, has := col["note"]; has {
+				allowed = "\n\r\t"
+			}
+		}
+		if _, what, bad := dataset.ControlChar(cell, allowed); bad {
+			_, c := r.FieldPos(j)
+			name := ""
+			for h, k := range col {
+				if k == j {
+					name = h
+				}
+			}
+			p.errorf(line, c, "column %q: %s: ids and roles must not hold control characters; delete it", name, what)
+			ok = false
+		}
+	}
+	return ok
 }

@@ -73,7 +73,8 @@ func TestRuneColumnsOnLongLine(t *testing.T) {
 	note := strings.Repeat("注", 70_000)
 	data := "subject,period,metric,value,note\ns1,2024,a,1,x\ns1,2023,a,\"" + note + "\",y\ns1,2022,a,1,\"" + note + "\"\n s1 ,2022,a,oops\n"
 	_, err := csvdata.Parse(nd("subjects.csv", subjectsCSV), []csvdata.NamedData{nd("m.csv", data)}, csvdata.Options{})
-	want := `m.csv:3:11: metric "a": unparseable number "` + note + `": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing
+	// The value is echoed clipped to 80 characters (issue 12).
+	want := `m.csv:3:11: metric "a": unparseable number "` + strings.Repeat("注", 77) + `...": write a decimal number (12, -3.5, 1e3) or a percentage (95%), or leave the cell empty or NA when the value is missing
 m.csv:5:1: row has 4 fields but the header has 5: quote cells that contain commas ("a,b") and check for missing or extra commas`
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %.300v, want %.300s", err, want)

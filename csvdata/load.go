@@ -101,6 +101,7 @@ type loader struct {
 	srcs      []*source // srcs[0] is subjects.csv
 	encFailed []bool    // by file: neither UTF-8 nor GB18030
 	errs      []rawErr
+	omitted   int // errors past diag.MaxCollected: counted, not kept
 	warnings  []diag.Warning
 	ds        *dataset.Dataset
 	ids       []string // sorted subject ids, for suggestions
@@ -165,7 +166,7 @@ func loadGiven(srcs []*source, opt Options, wantGiven bool) (*dataset.Dataset, *
 	if err := l.locateDuplicates(); err != nil {
 		return nil, nil, err
 	}
-	if len(l.errs) > 0 {
+	if len(l.errs) > 0 || l.omitted > 0 {
 		list, err := l.finish()
 		if err != nil {
 			return nil, nil, err
@@ -178,12 +179,28 @@ func loadGiven(srcs []*source, opt Options, wantGiven bool) (*dataset.Dataset, *
 
 // errorf records an error at p.
 func (l *loader) errorf(p bpos, format string, args ...any) {
-	l.errs = append(l.errs, rawErr{pos: p, msg: fmt.Sprintf(format, args...)})
+	if l.full() {
+		return
+	}
+	l.errs = append(l.errs, rawErr{pos: p, msg: fmt.Sprintf(format, clipArgs(args)...)})
+}
+
+// full counts one more error and reports true when diag.MaxCollected
+// errors are kept already (memory stays bounded, the count exact).
+func (l *loader) full() bool {
+	if len(l.errs) < diag.MaxCollected {
+		return false
+	}
+	l.omitted++
+	return true
 }
 
 // errorRef records an error at p whose message names the position ref
 // where refMark stands.
 func (l *loader) errorRef(p, ref bpos, msg string) {
+	if l.full() {
+		return
+	}
 	l.errs = append(l.errs, rawErr{pos: p, msg: msg, ref: ref, hasRef: true})
 }
 
@@ -191,6 +208,10 @@ func (l *loader) errorRef(p, ref bpos, msg string) {
 // returns a non-nil error when reading must stop (an I/O error).
 func (l *loader) csvError(i int, err error) error {
 	var pe *csv.ParseError
+	if le := (*limitError)(nil); errors.As(err, &le) {
+		l.errorf(bpos{file: i, line: le.line, col: 1, exact: true}, "%v", le)
+		return nil
+	}
 	if !errors.As(err, &pe) {
 		return err
 	}
@@ -218,7 +239,7 @@ func (l *loader) newReader(i int) (r *csv.Reader, c io.Closer, header []string, 
 	if err != nil {
 		return nil, nil, nil, nil, false, err
 	}
-	r = csv.NewReader(br)
+	r = csv.NewReader(newLimitReader(br))
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
 	for {
@@ -334,6 +355,7 @@ func (l *loader) finish() (diag.List, error) {
 		}
 		list = append(list, &diag.Error{Pos: resolve(e.pos), Msg: msg})
 	}
+	list.AddOmitted(l.omitted)
 	list.Sort()
 	return list, nil
 }

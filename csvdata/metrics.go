@@ -127,7 +127,7 @@ func (f *metricFile) subject(rec []string, j int) (int, bool) {
 		l.errorf(f.at(j), "empty subject: give the id of a subject in subjects.csv")
 	} else if u := l.unknown[id]; u != nil {
 		u.more++
-	} else {
+	} else if !l.full() {
 		l.unknown[id] = &unknownSubject{err: len(l.errs)}
 		l.errorf(f.at(j), "unknown subject %q%s: every subject must be listed in subjects.csv", id, l.didYouMean(id))
 	}

@@ -67,6 +67,9 @@ func (l *loader) subjects() error {
 			l.fieldCountError(file, r, len(rec), len(header))
 			continue
 		}
+		if !l.noControlChars(file, r, header, rec) {
+			continue
+		}
 		l.subject(st, rec)
 	}
 	if w, ok := blank.warning(l.srcs[file].name); ok {
@@ -264,4 +267,26 @@ func (l *loader) checkParents(subjects []dataset.Subject, rows []subjectRow, fir
 			state[p] = done
 		}
 	}
+}
+
+// noControlChars records an error for each cell of a subjects row that
+// holds a control character (NUL, ESC…): ids, names, kinds and attributes
+// reach terminals, outputs and PostgreSQL. Names and attributes may hold
+// line breaks and tabs (a quoted cell "two⏎lines"); id, kind and parent
+// none.
+func (l *loader) noControlChars(file int, r *csv.Reader, header, rec []string) bool {
+	ok := true
+	for j, cell := range rec {
+		allowed := "\n\r\t"
+		switch header[j] {
+		case "id", "kind", "parent":
+			allowed = ""
+		}
+		if _, what, bad := dataset.ControlChar(cell, allowed); bad {
+			line, col := r.FieldPos(j)
+			l.errorf(bpos{file: file, line: line, col: col}, "column %q: %s: names and ids must not hold control characters; delete it", header[j], what)
+			ok = false
+		}
+	}
+	return ok
 }

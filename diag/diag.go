@@ -17,6 +17,12 @@ import (
 // the rest as "and N more errors".
 const MaxErrors = 50
 
+// MaxCollected is the number of errors a List keeps: Add and Append count
+// the errors past it without storing them (nor formatting their messages),
+// so that an input with millions of bad rows costs bounded memory while
+// Len and the "and N more errors" line stay exact.
+const MaxCollected = 1000
+
 // Pos is a position in an input file. Line and Col are 1-based; a zero Line
 // means the position names only the file, a zero Col only file and line.
 type Pos struct {
@@ -70,11 +76,18 @@ type Error struct {
 	Period string
 	// Err is the error this one wraps, nil when none.
 	Err error
+
+	// omitted > 0 marks the last element of a List that stopped
+	// collecting: the number of errors counted but not kept.
+	omitted int
 }
 
 // Error formats the problem as "file:line:col: message". An Error without
 // a message shows its wrapped error's.
 func (e *Error) Error() string {
+	if e.omitted > 0 {
+		return omittedMsg(e.omitted)
+	}
 	msg := e.Msg
 	if msg == "" && e.Err != nil {
 		msg = e.Err.Error()
@@ -89,12 +102,70 @@ func (e *Error) Error() string {
 // an Error).
 func (e *Error) Unwrap() error { return e.Err }
 
-// List collects errors. The zero value is an empty list ready to use.
+// List collects errors. The zero value is an empty list ready to use. It
+// keeps at most MaxCollected errors; the ones past it are only counted,
+// in a last element that Len, Sort and Error account for.
 type List []*Error
 
-// Add appends an error at pos.
+// omittedMsg is the message of the element counting errors not kept.
+func omittedMsg(n int) string {
+	return fmt.Sprintf("(%d more errors not kept: fix the ones above and run again)", n)
+}
+
+// split returns the kept errors and the number of omitted ones.
+func (l List) split() (List, int) {
+	if n := len(l); n > 0 && l[n-1].omitted > 0 {
+		return l[:n-1], l[n-1].omitted
+	}
+	return l, 0
+}
+
+// add appends e, or counts it once MaxCollected errors are kept.
+func (l *List) add(e *Error, omitted int) {
+	kept, n := l.split()
+	if e != nil && len(kept) < MaxCollected {
+		// Insert before the counting element, if any.
+		kept = append(kept, e)
+		if n > 0 {
+			kept = append(kept, &Error{omitted: n})
+		}
+		*l = kept
+		return
+	}
+	if e != nil {
+		omitted++
+	}
+	if omitted == 0 {
+		return
+	}
+	if n > 0 {
+		(*l)[len(*l)-1].omitted += omitted
+		return
+	}
+	*l = append(kept, &Error{omitted: omitted})
+}
+
+// full reports whether the list keeps no more errors (Add only counts).
+func (l List) full() bool {
+	kept, _ := l.split()
+	return len(kept) >= MaxCollected
+}
+
+// Add appends an error at pos (or only counts it, past MaxCollected).
 func (l *List) Add(pos Pos, format string, args ...any) {
-	*l = append(*l, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+	if l.full() {
+		l.add(nil, 1)
+		return
+	}
+	l.add(&Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}, 0)
+}
+
+// AddOmitted counts n errors found but not kept (a collector that capped
+// its own list).
+func (l *List) AddOmitted(n int) {
+	if n > 0 {
+		l.add(nil, n)
+	}
 }
 
 // Append appends every error of err: a List, an *Error or any other error
@@ -103,11 +174,17 @@ func (l *List) Append(err error) {
 	switch e := err.(type) {
 	case nil:
 	case List:
-		*l = append(*l, e...)
+		for _, x := range e {
+			if x.omitted > 0 {
+				l.add(nil, x.omitted)
+			} else {
+				l.add(x, 0)
+			}
+		}
 	case *Error:
-		*l = append(*l, e)
+		l.add(e, 0)
 	default:
-		*l = append(*l, &Error{Msg: err.Error(), Err: err})
+		l.add(&Error{Msg: err.Error(), Err: err}, 0)
 	}
 }
 
@@ -121,13 +198,17 @@ func (l List) Unwrap() []error {
 	return out
 }
 
-// Len reports the number of errors.
-func (l List) Len() int { return len(l) }
+// Len reports the number of errors, the ones only counted included.
+func (l List) Len() int {
+	kept, n := l.split()
+	return len(kept) + n
+}
 
 // Sort orders the errors by position (stable, so errors at one position keep
-// the order they were found in) and removes exact duplicates.
+// the order they were found in) and removes exact duplicates. The count of
+// errors not kept stays last.
 func (l *List) Sort() {
-	s := *l
+	s, n := l.split()
 	sort.SliceStable(s, func(i, j int) bool { return s[i].Pos.Less(s[j].Pos) })
 	out := s[:0]
 	for i, e := range s {
@@ -135,6 +216,9 @@ func (l *List) Sort() {
 			continue
 		}
 		out = append(out, e)
+	}
+	if n > 0 {
+		out = append(out, &Error{Msg: omittedMsg(n), omitted: n})
 	}
 	*l = out
 }
@@ -148,18 +232,25 @@ func (l List) Err() error {
 	return l
 }
 
-// Error prints one error per line, at most MaxErrors of them.
+// Error prints one error per line, at most MaxErrors of them, then the
+// number of the others ("and N more errors", exact even past MaxCollected).
 func (l List) Error() string {
+	kept, n := l.split()
 	var b strings.Builder
-	for i, e := range l {
+	for i, e := range kept {
 		if i == MaxErrors {
-			fmt.Fprintf(&b, "\n(and %d more errors)", len(l)-MaxErrors)
 			break
 		}
 		if i > 0 {
 			b.WriteByte('\n')
 		}
 		b.WriteString(e.Error())
+	}
+	if more := len(kept) + n - min(len(kept), MaxErrors); more > 0 {
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, "(and %d more errors)", more)
 	}
 	return b.String()
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sort"
@@ -157,6 +158,10 @@ func (c *compiler) compileExpr(e *indicators.Expr, label, id string, want typ) *
 		line, col := lineCol(e.Text, from)
 		errAt(line, col, msg)
 	}
+	if from, msg, ok := checkExprLimits(e.Text); !ok {
+		errFrom(from, msg)
+		return nil
+	}
 	tree, err := parser.ParseWithConfig(e.Text, c.cfg)
 	if err != nil {
 		var fe *file.Error
@@ -234,20 +239,44 @@ func lineCol(text string, from int) (line, col int) {
 // snippet returns the source line at pos and a caret under its column,
 // each line prefixed with " | ", or "" when the source is not at hand.
 // Wide (CJK) characters count as two columns so that the caret lines up in
-// a terminal; tabs are kept.
+// a terminal; tabs are kept. A line longer than 2·snippetContext
+// characters is shown from snippetContext characters before the column to
+// as many after it, the cuts marked "...".
 func (c *compiler) snippet(pos diag.Pos) string {
 	if pos.Line < 1 || len(c.set.Source) == 0 {
 		return ""
 	}
-	lines := strings.Split(string(c.set.Source), "\n")
-	if pos.Line > len(lines) {
+	src := c.set.Source
+	for i := 1; i < pos.Line; i++ {
+		nl := bytes.IndexByte(src, '\n')
+		if nl < 0 {
+			return ""
+		}
+		src = src[nl+1:]
+	}
+	if nl := bytes.IndexByte(src, '\n'); nl >= 0 {
+		src = src[:nl]
+	}
+	if !utf8.Valid(src) {
 		return ""
 	}
-	line := strings.TrimRight(lines[pos.Line-1], "\r")
+	runes := []rune(strings.TrimRight(string(src), "\r"))
+	at := max(pos.Col-1, 0) // rune index of the column
+	var head, tail string
+	if len(runes) > 2*snippetContext {
+		lo, hi := max(at-snippetContext, 0), min(at+snippetContext, len(runes))
+		if lo > 0 {
+			head = "..."
+		}
+		if hi < len(runes) {
+			tail = "..."
+		}
+		runes, at = runes[lo:hi], at-lo
+	}
 	var caret strings.Builder
-	col := 1
-	for _, r := range line {
-		if col >= pos.Col {
+	caret.WriteString(strings.Repeat(" ", len(head)))
+	for i, r := range runes {
+		if i >= at {
 			break
 		}
 		switch {
@@ -258,13 +287,13 @@ func (c *compiler) snippet(pos diag.Pos) string {
 		default:
 			caret.WriteByte(' ')
 		}
-		col++
 	}
-	if !utf8.ValidString(line) {
-		return ""
-	}
-	return "\n | " + line + "\n | " + caret.String() + "^"
+	return "\n | " + head + string(runes) + tail + "\n | " + caret.String() + "^"
 }
+
+// snippetContext is the number of characters a snippet shows on each side
+// of the column of a long line.
+const snippetContext = 60
 
 func isWide(r rune) bool {
 	k := width.LookupRune(r).Kind()

@@ -126,6 +126,9 @@ func ParseFile(path string) (*Suite, error) {
 // Parse reads a tests.yaml from src; name is used in positions.
 func Parse(name string, src []byte) (*Suite, error) {
 	s := &Suite{File: name}
+	if e := indicators.CheckNesting(name, src); e != nil {
+		return nil, diag.List{e}
+	}
 	if err := yaml.UnmarshalWithOptions(src, s, yaml.Strict()); err != nil {
 		return nil, yamlError(name, err)
 	}

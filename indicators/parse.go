@@ -56,6 +56,9 @@ func ParsePartial(filename string, src []byte) (*Set, error) {
 	s := &Set{File: filename, Source: src, Pos: diag.Pos{File: filename, Line: 1, Col: 1}}
 
 	body := bytes.TrimPrefix(src, []byte("\ufeff"))
+	if e := CheckNesting(filename, body); e != nil {
+		return nil, diag.List{e}
+	}
 	f, err := parseYAML(body)
 	if err != nil {
 		r.syntaxError(err, body)

@@ -10,6 +10,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
 
+	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/diag"
 )
 
@@ -346,9 +347,9 @@ func (r *reader) text(f *field) (string, bool) {
 	case nil:
 		return "", true
 	case *ast.StringNode:
-		return v.Value, true
+		return v.Value, r.noControl(f, v.Value, "\n\t")
 	case *ast.LiteralNode:
-		return v.Value.Value, true
+		return v.Value.Value, r.noControl(f, v.Value.Value, "\n\t")
 	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode:
 		return v.GetToken().Value, true
 	}
@@ -360,12 +361,25 @@ func (r *reader) text(f *field) (string, bool) {
 func (r *reader) str(f *field) (string, bool) {
 	switch v := f.value.(type) {
 	case *ast.StringNode:
-		return v.Value, true
+		return v.Value, r.noControl(f, v.Value, "")
 	case *ast.LiteralNode:
-		return strings.TrimSpace(v.Value.Value), true
+		s := strings.TrimSpace(v.Value.Value)
+		return s, r.noControl(f, s, "")
 	}
 	r.errorf(f.valuePos(r), "%s: want a string, got %s", f.key, describe(f.value))
 	return "", false
+}
+
+// noControl records an error when the string value of f holds a control
+// character other than the allowed ones (a NUL or an ESC written as "\0"
+// or "\e" in a double-quoted YAML string would reach terminals, outputs
+// and PostgreSQL), and reports whether there was none.
+func (r *reader) noControl(f *field, s, allowed string) bool {
+	if _, what, bad := dataset.ControlChar(s, allowed); bad {
+		r.errorf(f.valuePos(r), "%s: %s: names and texts must not hold control characters; delete it", f.key, what)
+		return false
+	}
+	return true
 }
 
 // scalarNumber converts a number node. Unquoted strings that read as a
@@ -476,6 +490,11 @@ func (r *reader) strList(f *field) ([]item, bool) {
 		}
 		if strings.TrimSpace(s.Value) == "" {
 			r.errorf(r.pos(n), "%s[%d]: empty string", f.key, i)
+			ok = false
+			continue
+		}
+		if _, what, bad := dataset.ControlChar(s.Value, ""); bad {
+			r.errorf(r.pos(n), "%s[%d]: %s: names must not hold control characters; delete it", f.key, i, what)
 			ok = false
 			continue
 		}

@@ -105,7 +105,7 @@ func report(w io.Writer, c command, err error) int {
 		return exitUsage
 	case errors.As(err, &list):
 		fmt.Fprintln(w, err)
-		fmt.Fprintf(w, "govscore %s: %d problem(s); nothing was written\n", c.name, len(list))
+		fmt.Fprintf(w, "govscore %s: %d problem(s); nothing was written\n", c.name, list.Len())
 		return exitInvalid
 	case batch.IsInvalidInput(err):
 		fmt.Fprintln(w, err)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -23,6 +24,9 @@ import (
 //	exists PATH        PATH exists under the project dir
 //	!exists PATH       PATH does not exist (e.g. no partial output)
 //	same A B           files A and B are byte-identical
+//	append F N TEXT    append TEXT (Go escapes: \n, \x1b…) N times to file F,
+//	                   {i} in TEXT standing for the repetition's number (1…N)
+//	replace F OLD NEW  replace OLD by NEW (both Go-quoted strings) in file F
 //
 // Lines starting with # are comments.
 func TestScripts(t *testing.T) {
@@ -105,6 +109,40 @@ func runScript(t *testing.T, path string) {
 			db, err2 := os.ReadFile(filepath.Join(dir, b))
 			if err1 != nil || err2 != nil || !bytes.Equal(da, db) {
 				t.Fatalf("%s: %s and %s differ (%v, %v)", where, a, b, err1, err2)
+			}
+		case "append":
+			name, rest, _ := strings.Cut(arg, " ")
+			ns, text, _ := strings.Cut(rest, " ")
+			n, err1 := strconv.Atoi(ns)
+			text, err2 := strconv.Unquote(`"` + text + `"`)
+			f, err3 := os.OpenFile(filepath.Join(dir, name), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+			if err := errors.Join(err1, err2, err3); err != nil {
+				t.Fatalf("%s: %v", where, err)
+			}
+			var all strings.Builder
+			for i := 1; i <= n; i++ {
+				all.WriteString(strings.ReplaceAll(text, "{i}", strconv.Itoa(i)))
+			}
+			_, err = f.WriteString(all.String())
+			if err := errors.Join(err, f.Close()); err != nil {
+				t.Fatalf("%s: %v", where, err)
+			}
+		case "replace":
+			name, rest, _ := strings.Cut(arg, " ")
+			oldq, err1 := strconv.QuotedPrefix(rest)
+			newq, err2 := strconv.QuotedPrefix(strings.TrimSpace(rest[len(oldq):]))
+			if err := errors.Join(err1, err2); err != nil {
+				t.Fatalf("%s: %v", where, err)
+			}
+			from, _ := strconv.Unquote(oldq)
+			to, _ := strconv.Unquote(newq)
+			p := filepath.Join(dir, name)
+			b, err := os.ReadFile(p)
+			if err != nil || !bytes.Contains(b, []byte(from)) {
+				t.Fatalf("%s: %s does not contain %q (%v)", where, name, from, err)
+			}
+			if err := os.WriteFile(p, bytes.Replace(b, []byte(from), []byte(to), 1), 0o644); err != nil {
+				t.Fatal(err)
 			}
 		default:
 			t.Fatalf("%s: unknown directive %q", where, verb)
