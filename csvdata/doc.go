@@ -108,6 +108,16 @@
 // A file that cannot be read is not invalid input: Load returns that I/O
 // error as is (an *fs.PathError) rather than a diag.List.
 //
+// # Limits on hostile input
+//
+// A row (and so a cell) longer than MaxRowBytes stops its file with an error
+// at the row, before encoding/csv buffers it. At most diag.MaxCollected
+// errors are kept, the others counted (the list's Len stays exact). Values
+// echoed in messages are clipped to 80 characters. A control character
+// (NUL, ESC…) in a subjects.csv cell or an assessments cell is an error at
+// the cell; names and attributes may hold line breaks and tabs, ids, kinds
+// and parents not.
+//
 // # Performance
 //
 // Files are streamed with encoding/csv (ReuseRecord); numbers are parsed

@@ -11,6 +11,10 @@ every subject of a period, one tight loop per operation over blocks of
 subjects; a scalar tree-walking evaluator with the same semantics decides
 warnings and backs the tests.
 
+An expression longer than MaxExprBytes or with brackets nested deeper than
+MaxExprNesting is refused with a positioned error before expr-lang's
+parser, which recurses once per level, sees it.
+
 # Values
 
 Every value is a number, a bool or a string. Numbers are float64 (integer

@@ -58,5 +58,10 @@
 //     key overrides a merged one. A file with a second YAML document is an
 //     error. A UTF-8 byte order mark is ignored.
 //
+// A file nested deeper than MaxNesting levels is refused at the level before
+// the YAML parser sees it (CheckNesting), and a control character (NUL,
+// ESC…) in a name or text is an error at the value (line breaks and tabs
+// are allowed in texts).
+//
 // A Set is immutable after Parse and safe for concurrent use.
 package indicators
