@@ -261,19 +261,24 @@ func (tx *Tx) Commit() error {
 	}
 	step("staged")
 	entries, err := os.ReadDir(tx.dir)
-	if errors.Is(err, fs.ErrNotExist) || err == nil && len(entries) == 0 {
+	missing := errors.Is(err, fs.ErrNotExist)
+	if missing || err == nil && len(entries) == 0 {
 		// One rename: onto a missing or an empty directory.
 		if err := os.Chmod(tx.tmp, 0o755); err != nil {
 			return err
 		}
-		if err := os.Rename(tx.tmp, tx.dir); err != nil {
-			return err
+		rerr := os.Rename(tx.tmp, tx.dir)
+		if rerr == nil {
+			tx.committed = true
+			step("renamed")
+			return syncDir(filepath.Dir(tx.dir))
 		}
-		tx.committed = true
-		step("renamed")
-		return syncDir(filepath.Dir(tx.dir))
-	}
-	if err != nil {
+		if missing {
+			return rerr
+		}
+		// Windows does not rename onto an empty directory: fill it
+		// through the journal instead.
+	} else if err != nil {
 		return err
 	}
 	j := journal{Install: files}
@@ -505,19 +510,6 @@ func syncTree(root string) ([]string, error) {
 	})
 	slices.Sort(files)
 	return files, err
-}
-
-// syncDir makes a directory's entries (renames, creations) durable.
-func syncDir(d string) error {
-	f, err := os.Open(d)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // Close removes the staging directory unless Commit moved it into place,

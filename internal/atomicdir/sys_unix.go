@@ -29,3 +29,16 @@ func lockDir(d string) (func(), error) {
 		f.Close()
 	}, nil
 }
+
+// syncDir makes a directory's entries (renames, creations) durable.
+func syncDir(d string) error {
+	f, err := os.Open(d)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
