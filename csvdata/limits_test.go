@@ -88,3 +88,18 @@ func TestControlCharactersInSubjects(t *testing.T) {
 		}
 	}
 }
+
+// TestControlCharactersInAssessments: a control character in an id or a
+// role is an error at the cell; the note may hold a line break.
+func TestControlCharactersInAssessments(t *testing.T) {
+	data := asmtHeader + "2024,satisfaction,gov_a,p\x1b1,public,50\n"
+	_, err := csvdata.ParseAssessments("a.csv", []byte(data), asmtItems, asmtSubjects)
+	want := `a.csv:2:25: column "rater": control character U+001B (ESC) at character 2`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("err = %v, want prefix %q", err, want)
+	}
+	data = "period,item,subject,rater,role,score,note\n2024,satisfaction,gov_a,p1,public,50,\"two\nlines\"\n"
+	if _, err := csvdata.ParseAssessments("a.csv", []byte(data), asmtItems, asmtSubjects); err != nil {
+		t.Fatalf("a note over two lines: %v", err)
+	}
+}
