@@ -3,7 +3,9 @@
 // nothing once the next writer has run.
 //
 // A writer stages every file in a hidden directory next to the
-// destination, DIR's parent/.BASE.tmp-NNN, then commits:
+// destination, DIR's parent/.BASE.tmp-NNN (inside DIR, as
+// DIR/.govscore.tmp-NNN, when the parent is not writable and DIR exists),
+// then commits:
 //
 //   - DIR absent or an empty directory: one rename(2) of the staging
 //     directory onto DIR. Before it DIR is the old state, after it the new
@@ -103,13 +105,27 @@ func Begin(dir string, opts Options) (*Tx, error) {
 		unlock()
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp(parent, stagingPrefix(dir))
+	tmp, err := mkdirTemp(parent, stagingPrefix(dir))
+	if errors.Is(err, fs.ErrPermission) {
+		// A parent we may not write (-o . in a home directory whose
+		// parent is the system's): stage inside dir, when it exists.
+		if fi, serr := os.Stat(dir); serr == nil && fi.IsDir() {
+			tmp, err = mkdirTemp(dir, innerPrefix)
+		}
+	}
 	if err != nil {
 		unlock()
 		return nil, err
 	}
 	return &Tx{dir: dir, tmp: tmp, opts: opts, unlock: unlock}, nil
 }
+
+// mkdirTemp is os.MkdirTemp; a test makes it fail.
+var mkdirTemp = os.MkdirTemp
+
+// innerPrefix names a staging directory inside the destination itself,
+// used when its parent is not writable.
+const innerPrefix = ".govscore.tmp-"
 
 // Recover completes (rolls forward) a commit into dir that a crash
 // interrupted after its journal was durable, and removes staging
@@ -152,22 +168,31 @@ func stagingPrefix(dir string) string { return "." + filepath.Base(dir) + ".tmp-
 // stagingDirs lists the staging directories of dir in its parent: names
 // ".BASE.tmp-" followed by digits only (os.MkdirTemp's suffix), so that the
 // staging directory of "a.tmp-1" is not taken for one of "a".
+// Staging directories inside dir (".govscore.tmp-NNN") are listed too.
 func stagingDirs(dir string) ([]string, error) {
 	parent := filepath.Dir(dir)
 	entries, err := os.ReadDir(parent)
 	if err != nil {
 		return nil, err
 	}
-	prefix := stagingPrefix(dir)
+	out := matching(parent, entries, stagingPrefix(dir))
+	inner, _ := os.ReadDir(dir) // none when dir is missing or not a directory
+	return append(out, matching(dir, inner, innerPrefix)...), nil
+}
+
+// matching returns the directories among entries of d named prefix and
+// digits only (os.MkdirTemp's suffix), so that the staging directory of
+// "a.tmp-1" is not taken for one of "a".
+func matching(d string, entries []os.DirEntry, prefix string) []string {
 	var out []string
 	for _, e := range entries {
 		rest, ok := strings.CutPrefix(e.Name(), prefix)
 		if !ok || rest == "" || !e.IsDir() || strings.Trim(rest, "0123456789") != "" {
 			continue
 		}
-		out = append(out, filepath.Join(parent, e.Name()))
+		out = append(out, filepath.Join(d, e.Name()))
 	}
-	return out, nil
+	return out
 }
 
 func recoverLocked(dir string) error {
@@ -261,8 +286,12 @@ func (tx *Tx) Commit() error {
 	}
 	step("staged")
 	entries, err := os.ReadDir(tx.dir)
+	inner := filepath.Dir(tx.tmp) == tx.dir // staged inside dir (parent not writable)
+	if inner {
+		entries = slices.DeleteFunc(entries, func(e os.DirEntry) bool { return e.Name() == filepath.Base(tx.tmp) })
+	}
 	missing := errors.Is(err, fs.ErrNotExist)
-	if missing || err == nil && len(entries) == 0 {
+	if !inner && (missing || err == nil && len(entries) == 0) {
 		// One rename: onto a missing or an empty directory.
 		if err := os.Chmod(tx.tmp, 0o755); err != nil {
 			return err

@@ -334,3 +334,49 @@ func TestWriteFileError(t *testing.T) {
 		t.Fatal("a name outside the directory was accepted")
 	}
 }
+
+// TestParentNotWritable: when the staging directory cannot be created next
+// to an existing destination (its parent is not writable: -o . in a home
+// directory), it is created inside the destination, committed through the
+// journal, and removed; a crash there is recovered the same way.
+func TestParentNotWritable(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "out")
+	writeTree(t, dir, tree{"notes.txt": "mine", "results.csv": "old"})
+	mkdirTemp = func(d, pattern string) (string, error) {
+		if d == root {
+			return "", &fs.PathError{Op: "mkdirtemp", Path: d, Err: fs.ErrPermission}
+		}
+		return os.MkdirTemp(d, pattern)
+	}
+	defer func() { mkdirTemp = os.MkdirTemp }()
+	sc := scenario{write: tree{"results.csv": "new", "report.html": "new"}, stale: true}
+	if err := sc.commit(dir); err != nil {
+		t.Fatal(err)
+	}
+	if got := readTree(t, dir); !same(got, tree{"notes.txt": "mine", "results.csv": "new", "report.html": "new"}) {
+		t.Fatalf("OUT = %v", got)
+	}
+	// A journaled staging directory left inside OUT is rolled forward.
+	tx, err := Begin(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Dir(tx.Dir()) != dir {
+		t.Fatalf("staged in %s, want inside %s", tx.Dir(), dir)
+	}
+	tx.WriteFile("results.csv", func(w io.Writer) error { _, err := io.WriteString(w, "newer"); return err })
+	if err := writeJournal(tx.Dir(), journal{Install: []string{"results.csv"}}); err != nil {
+		t.Fatal(err)
+	}
+	tx.unlock() // "crash": the staging directory and its journal stay
+	if err := Recover(dir); err != nil {
+		t.Fatal(err)
+	}
+	if got := readTree(t, dir); !same(got, tree{"notes.txt": "mine", "results.csv": "newer", "report.html": "new"}) {
+		t.Fatalf("after recovery OUT = %v", got)
+	}
+	if left, _ := staging(t, dir); len(left) != 0 {
+		t.Fatalf("staging left: %v", left)
+	}
+}
