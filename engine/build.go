@@ -21,11 +21,15 @@ type builder struct {
 	nameErrs []perr
 	typeErrs []perr
 	used     []int // inputs in order of first use
+	// subjectOnly, when set, names the key (applies_when, rated_when) whose
+	// expression may read only subject.<attribute> and period.
+	subjectOnly string
 }
 
 const supported = "supported: numbers, strings, true/false, metrics, prev.<metric>, subject.<attribute>, " +
 	"assess.<item>, period, arithmetic, comparisons, and/or/not, ?:, ??, in [list] and the functions " +
-	"abs, ceil, clamp, coalesce, exp, floor, has, log, log10, max, min, pow, ratio, round, sqrt"
+	"abs, ceil, clamp, coalesce, exp, floor, has, log, log10, max, min, n_present, pow, ratio, round, sqrt, " +
+	"group.mean|median|min|max|sd|count(<metric>), and nil (the missing number)"
 
 func (b *builder) nameErr(from int, format string, args ...any) *node {
 	b.nameErrs = append(b.nameErrs, perr{from, fmt.Sprintf(format, args...)})
@@ -43,6 +47,9 @@ func (b *builder) unsupported(from int, what string) *node {
 
 // input returns a node reading input ref, recording its use.
 func (b *builder) input(ref inputRef, from int) *node {
+	if b.subjectOnly != "" && ref.kind != inAttr && ref.kind != inPeriod {
+		return b.nameErr(from, "%s may read only subject.<attribute> and period, not %s: applicability and ratedness are decided before any data is scored; use a leaf expression or an adjustment for conditions on data", b.subjectOnly, ref)
+	}
 	i := b.c.plan.inputID(ref)
 	seen := false
 	for _, u := range b.used {
@@ -89,15 +96,21 @@ func (b *builder) build(np *ast.Node) *node {
 		if c == nil || l == nil || r == nil {
 			return nil
 		}
+		if c.typ == tNil {
+			return b.nilInBool(c)
+		}
 		if c.typ != tBool {
 			return b.typeErr(c.from, "condition must be bool, got %s", c.typ)
+		}
+		if l, r = b.unifyNil(l, r); l == nil || r == nil {
+			return nil
 		}
 		if l.typ != r.typ || l.typ == tStr {
 			return b.typeErr(from, "both branches of ?: must be numbers or both bools, got %s and %s", l.typ, r.typ)
 		}
 		return fold(&node{kind: nOp, op: opCond, typ: l.typ, args: []*node{c, l, r}, from: from})
 	case *ast.CallNode:
-		return b.call(x, from)
+		return b.call(np, x, from)
 	case *ast.BuiltinNode:
 		return b.nameErr(from, "function %q not supported (functions: %s)", x.Name, strings.Join(funcNames(), ", "))
 	case *ast.ArrayNode:
@@ -105,7 +118,12 @@ func (b *builder) build(np *ast.Node) *node {
 	case *ast.MapNode, *ast.PairNode:
 		return b.unsupported(from, "a map is")
 	case *ast.NilNode:
-		return b.nameErr(from, "nil not supported: test a missing value with has(x), x ?? default or coalesce(x, …)")
+		// expr-lang's checker accepts nil in few places: it checks a
+		// number in its stead, and the builder checks where nil stands.
+		f := &ast.FloatNode{Value: 0}
+		f.SetLocation(x.Location())
+		ast.Patch(np, f)
+		return &node{kind: nConst, typ: tNil, val: nan, from: from}
 	case *ast.SliceNode:
 		return b.unsupported(from, "slicing is")
 	case *ast.PredicateNode, *ast.PointerNode:
@@ -123,9 +141,9 @@ func (b *builder) ident(name string, from int) *node {
 	switch name {
 	case "period":
 		return b.input(inputRef{kind: inPeriod, name: "period"}, from)
-	case "prev", "subject", "assess":
+	case "prev", "subject", "assess", "group":
 		return b.nameErr(from, "%s must be followed by a name, as in %s.%s", name, name, map[string]string{
-			"prev": "<metric>", "subject": "kind", "assess": "<item>"}[name])
+			"prev": "<metric>", "subject": "kind", "assess": "<item>", "group": "median(<metric>)"}[name])
 	}
 	if _, ok := funcs[name]; ok {
 		return b.nameErr(from, "function %s must be called, as in %s(…)", name, name)
@@ -162,13 +180,97 @@ func (b *builder) member(x *ast.MemberNode, from int) *node {
 		}
 		return b.input(inputRef{kind: inAssess, name: name}, from)
 	}
+	if base.Value == "group" {
+		return b.nameErr(at, "group.%s must be called on a metric, as in group.median(<metric>)", name)
+	}
 	return b.unsupported(from, "member access other than prev.<metric>, subject.<attribute> and assess.<item> is")
+}
+
+// nilInBool reports the literal nil where a bool is needed.
+func (b *builder) nilInBool(n *node) *node {
+	return b.nameErr(n.from, "nil is the missing number and cannot stand where a bool is needed; a condition that may be missing is written with has(x) or x ?? false")
+}
+
+// asNum types a nil literal as the missing number.
+func asNum(n *node) *node {
+	if n.typ != tNil {
+		return n
+	}
+	c := *n
+	c.typ = tNum
+	return &c
+}
+
+// unifyNil types the nil literals among two alternatives (?: branches, ??
+// operands) as missing numbers; a nil beside a bool is an error.
+func (b *builder) unifyNil(l, r *node) (*node, *node) {
+	switch {
+	case l.typ == tNil && r.typ == tBool:
+		return b.nilInBool(l), r
+	case r.typ == tNil && l.typ == tBool:
+		return l, b.nilInBool(r)
+	}
+	return asNum(l), asNum(r)
+}
+
+// group builds group.<stat>(m) and group.<stat>(prev.m): an input whose
+// column is the statistic over each subject's peer group (SPEC §4.3). The
+// call is renamed to the function "group.<stat>" for expr-lang's checker.
+func (b *builder) group(np *ast.Node, x *ast.CallNode, m *ast.MemberNode, from int) *node {
+	from = m.Node.Location().From // the call's location is its dot
+	prop, ok := m.Property.(*ast.StringNode)
+	if !ok {
+		return b.unsupported(from, "this member access is")
+	}
+	stat, ok := groupStats[prop.Value]
+	if !ok {
+		return b.nameErr(m.Property.Location().From, "unknown group statistic %q%s; group statistics are mean, median, min, max, sd, count",
+			prop.Value, didYouMean(prop.Value, []string{"mean", "median", "min", "max", "sd", "count"}))
+	}
+	call := &ast.CallNode{Callee: &ast.IdentifierNode{Value: "group." + prop.Value}, Arguments: x.Arguments}
+	call.Callee.SetLocation(x.Callee.Location())
+	call.SetLocation(x.Location())
+	defer ast.Patch(np, call)
+	what := "group." + prop.Value
+	if len(x.Arguments) != 1 {
+		return b.nameErr(from, "%s takes 1 argument, a metric name, got %d", what, len(x.Arguments))
+	}
+	arg := x.Arguments[0]
+	ref := inputRef{kind: inGroup, stat: stat}
+	switch a := arg.(type) {
+	case *ast.IdentifierNode:
+		ref.name = a.Value
+	case *ast.MemberNode:
+		base, ok1 := a.Node.(*ast.IdentifierNode)
+		p, ok2 := a.Property.(*ast.StringNode)
+		if ok1 && ok2 && base.Value == "prev" && !a.Optional && !a.Method {
+			ref.name, ref.prev = p.Value, true
+		}
+	}
+	at := arg.Location().From
+	if ref.name == "" || !b.c.isMetric(ref.name) {
+		if id, ok := arg.(*ast.IdentifierNode); ok && !reserved[id.Value] {
+			return b.nameErr(at, "%s: unknown metric %q%s", what, id.Value, didYouMean(id.Value, b.c.metricNames))
+		}
+		if ref.name != "" {
+			return b.nameErr(at, "%s: unknown metric %q in prev.%s%s", what, ref.name, ref.name, didYouMean(ref.name, b.c.metricNames))
+		}
+		return b.nameErr(from, "%s takes a metric or derived-metric name (or prev.<metric>), not an expression; declare the expression as a derived metric under metrics: and pass its name", what)
+	}
+	b.c.plan.hasGroup = true
+	return b.input(ref, from)
 }
 
 func (b *builder) unary(x *ast.UnaryNode, from int) *node {
 	a := b.build(&x.Node)
 	if a == nil {
 		return nil
+	}
+	if a.typ == tNil {
+		if x.Operator == "!" || x.Operator == "not" {
+			return b.nilInBool(a)
+		}
+		a = asNum(a)
 	}
 	switch x.Operator {
 	case "-", "+":
@@ -211,6 +313,26 @@ func (b *builder) binary(np *ast.Node, x *ast.BinaryNode, from int) *node {
 	if l == nil || r == nil {
 		return nil
 	}
+	switch o {
+	case opLt, opLe, opGt, opGe, opEq, opNe:
+		for _, a := range []*node{l, r} {
+			if a.typ == tNil {
+				return b.nameErr(a.from, "a comparison with nil is always missing: test a missing value with has(x), x ?? default or n_present(…)")
+			}
+		}
+	case opAnd, opOr:
+		for _, a := range []*node{l, r} {
+			if a.typ == tNil {
+				return b.nilInBool(a)
+			}
+		}
+	case opCoalesce:
+		if l, r = b.unifyNil(l, r); l == nil || r == nil {
+			return nil
+		}
+	default:
+		l, r = asNum(l), asNum(r)
+	}
 	mk := func(o op, t typ) *node {
 		return fold(&node{kind: nOp, op: o, typ: t, args: []*node{l, r}, from: from})
 	}
@@ -221,8 +343,11 @@ func (b *builder) binary(np *ast.Node, x *ast.BinaryNode, from int) *node {
 		}
 		return mk(o, tNum)
 	case opLt, opLe, opGt, opGe:
+		if l.typ == tStr && r.typ == tStr {
+			return mk(map[op]op{opLt: opStrLt, opLe: opStrLe, opGt: opStrGt, opGe: opStrGe}[o], tBool)
+		}
 		if l.typ != tNum || r.typ != tNum {
-			return b.typeErr(from, "operator %s needs numbers, got %s and %s (strings can only be compared with == and !=)", x.Operator, l.typ, r.typ)
+			return b.typeErr(from, "operator %s needs numbers, got %s and %s (or two strings)", x.Operator, l.typ, r.typ)
 		}
 		return mk(o, tBool)
 	case opEq, opNe:
@@ -272,6 +397,9 @@ func (b *builder) in(x *ast.BinaryNode, from int) *node {
 	if l == nil || len(elems) != len(arr.Nodes) {
 		return nil
 	}
+	if l.typ == tNil {
+		return b.nameErr(l.from, "nil in [...] is always missing: test a missing value with has(x)")
+	}
 	n := &node{kind: nOp, typ: tBool, args: []*node{l}, from: from}
 	switch l.typ {
 	case tNum:
@@ -296,7 +424,12 @@ func (b *builder) in(x *ast.BinaryNode, from int) *node {
 	return fold(n)
 }
 
-func (b *builder) call(x *ast.CallNode, from int) *node {
+func (b *builder) call(np *ast.Node, x *ast.CallNode, from int) *node {
+	if m, ok := x.Callee.(*ast.MemberNode); ok {
+		if base, ok := m.Node.(*ast.IdentifierNode); ok && base.Value == "group" {
+			return b.group(np, x, m, from)
+		}
+	}
 	id, ok := x.Callee.(*ast.IdentifierNode)
 	if !ok {
 		return b.unsupported(from, "calling a method is")
@@ -327,7 +460,9 @@ func (b *builder) call(x *ast.CallNode, from int) *node {
 	if bad {
 		return nil
 	}
-	for _, a := range args {
+	for i, a := range args {
+		args[i] = asNum(a)
+		a = args[i]
 		if a.typ != tNum {
 			return b.typeErr(a.from, "%s needs number arguments, got %s", id.Value, a.typ)
 		}

@@ -255,13 +255,13 @@ func (g *gen) emit(n *node) int {
 // emitOp emits the instruction of operation n and returns its register.
 func (g *gen) emitOp(n *node) int {
 	in := instr{op: n.op}
-	switch n.op {
-	case opStrEq, opStrNe:
+	switch {
+	case isStrCmp(n.op):
 		in.sa, in.sb = g.strArg(n.args[0]), g.strArg(n.args[1])
 		in.dst = g.newReg(reg{kind: rScratch, buf: g.buffer()})
 		g.c.instrs = append(g.c.instrs, in)
 		return in.dst
-	case opStrIn:
+	case n.op == opStrIn:
 		in.sa, in.strs = g.strArg(n.args[0]), n.strs
 		in.dst = g.newReg(reg{kind: rScratch, buf: g.buffer()})
 		g.c.instrs = append(g.c.instrs, in)
@@ -317,7 +317,7 @@ func (g *gen) emitOp(n *node) int {
 				arg(m)
 			}
 		}
-		if len(n.args) > 3 || n.op == opMin || n.op == opMax || n.op == opCoalesce {
+		if len(n.args) > 3 || n.op == opMin || n.op == opMax || n.op == opCoalesce || n.op == opNPresent {
 			in.args = append([]int(nil), used...)
 		}
 	}
@@ -414,10 +414,11 @@ func exec(in *instr, v [][]float64, env *runEnv, lo int, mk *marks) {
 		return
 	}
 	d := v[in.dst]
-	switch in.op {
-	case opStrEq, opStrNe, opStrIn:
+	if isStrCmp(in.op) || in.op == opStrIn {
 		execStr(in, d, env, lo)
 		return
+	}
+	switch in.op {
 	case opCoalesce:
 		if in.mode == mVK {
 			break
@@ -428,6 +429,17 @@ func exec(in *instr, v [][]float64, env *runEnv, lo int, mk *marks) {
 			b := v[r][:len(d)]
 			for i, x := range d {
 				d[i] = sel(x != x, b[i], x)
+			}
+		}
+		return
+	case opNPresent:
+		for i := range d {
+			d[i] = 0
+		}
+		for _, r := range in.args {
+			a := v[r][:len(d)]
+			for i, x := range a {
+				d[i] += b2f(x == x)
 			}
 		}
 		return
@@ -873,12 +885,11 @@ func execStr(in *instr, d []float64, env *runEnv, lo int) {
 		return
 	}
 	lb, cb := get(in.sb)
-	eq := in.op == opStrEq
 	for i := range d {
 		y := lb
 		if cb != nil {
 			y = cb[i]
 		}
-		d[i] = b2f((at(i) == y) == eq)
+		d[i] = b2f(strCmp(in.op, at(i), y))
 	}
 }

@@ -19,7 +19,7 @@ import (
 )
 
 // reserved are the names an expression gives a meaning of their own.
-var reserved = map[string]bool{"prev": true, "subject": true, "assess": true, "period": true}
+var reserved = map[string]bool{"prev": true, "subject": true, "assess": true, "period": true, "group": true}
 
 // builtinAttrs are the subject attributes every dataset has.
 var builtinAttrs = []string{"id", "name", "kind", "parent"}
@@ -59,7 +59,7 @@ func Compile(set *indicators.Set, schema Schema) (*Plan, error) {
 	for _, m := range set.Metrics {
 		c.metricPos[m.Name] = c.filePos(m.Pos)
 		if reserved[m.Name] || funcs[m.Name].op != opNone {
-			c.errs.Add(c.filePos(m.Pos), "metric name %q is reserved (it names a function or one of prev, subject, assess, period)", m.Name)
+			c.errs.Add(c.filePos(m.Pos), "metric name %q is reserved (it names a function or one of prev, subject, assess, period, group)", m.Name)
 			continue
 		}
 		c.metrics[m.Name] = true
@@ -105,11 +105,23 @@ func Compile(set *indicators.Set, schema Schema) (*Plan, error) {
 			p.when[i] = c.compileExpr(a.When, fmt.Sprintf("adjustment %q: when", a.ID), a.ID, tBool)
 		}
 	}
+	for _, nd := range set.Nodes {
+		if nd.AppliesWhen == nil {
+			continue
+		}
+		if p.applies == nil {
+			p.applies = make([]*program, len(set.Nodes))
+		}
+		p.applies[nd.Index] = c.compileCond(nd.AppliesWhen, fmt.Sprintf("node %q: applies_when", nd.ID), nd.ID, "applies_when")
+	}
+	if set.RatedWhen != nil {
+		p.ratedWhen = c.compileCond(set.RatedWhen, "rated_when", "rated_when", "rated_when")
+	}
 	c.checkCycles()
 	if err := c.errs.Err(); err != nil {
 		return nil, err
 	}
-	for _, progs := range [][]*program{p.derived, p.leaves, p.points, p.when} {
+	for _, progs := range [][]*program{p.derived, p.leaves, p.points, p.when, p.applies, {p.ratedWhen}} {
 		for _, pr := range progs {
 			if pr != nil {
 				pr.code = generate(pr.root)
@@ -147,9 +159,21 @@ func (c *compiler) filePos(p diag.Pos) diag.Pos {
 	return p
 }
 
+// compileCond compiles an applies_when or rated_when condition (key): a
+// bool over subject.<attribute> and period only.
+func (c *compiler) compileCond(e *indicators.Expr, label, id, key string) *program {
+	return c.compile(e, label, id, tBool, key)
+}
+
 // compileExpr parses, checks and builds one expression; it returns nil
 // after recording errors.
 func (c *compiler) compileExpr(e *indicators.Expr, label, id string, want typ) *program {
+	return c.compile(e, label, id, want, "")
+}
+
+// compile is compileExpr; a non-empty subjectOnly restricts the inputs to
+// subject attributes and period, naming the key in the message.
+func (c *compiler) compile(e *indicators.Expr, label, id string, want typ, subjectOnly string) *program {
 	errAt := func(line, col int, msg string) {
 		pos := c.filePos(e.At(line, col))
 		c.errs.Add(pos, "%s: %s%s", label, msg, c.snippet(pos))
@@ -172,8 +196,15 @@ func (c *compiler) compileExpr(e *indicators.Expr, label, id string, want typ) *
 		}
 		return nil
 	}
-	b := &builder{c: c}
+	b := &builder{c: c, subjectOnly: subjectOnly}
 	root := b.build(&tree.Node)
+	if root != nil && root.typ == tNil {
+		if want == tBool {
+			b.nilInBool(root)
+		} else {
+			root = asNum(root)
+		}
+	}
 	if len(b.nameErrs) > 0 {
 		for _, pe := range b.nameErrs {
 			errFrom(pe.from, pe.msg)
@@ -301,7 +332,9 @@ func isWide(r rune) bool {
 }
 
 // checkCycles reports every cycle among derived metrics (references in the
-// same period; prev.<metric> reaches an earlier period and cannot loop).
+// same period, group statistics included: group.mean(b) in a needs b for
+// every subject first; prev.<metric> reaches an earlier period and cannot
+// loop).
 func (c *compiler) checkCycles() {
 	p := c.plan
 	const (
@@ -320,7 +353,7 @@ func (c *compiler) checkCycles() {
 			for _, in := range pr.inputs {
 				ref := p.inputs[in]
 				j, ok := p.derivedIdx[ref.name]
-				if ref.kind != inMetric || !ok {
+				if !(ref.kind == inMetric || ref.kind == inGroup && !ref.prev) || !ok {
 					continue
 				}
 				switch color[j] {

@@ -85,6 +85,10 @@ func TestEvaluateOperatorsAndFunctions(t *testing.T) {
 		{"string ne", `subject.region != "r0" ? 1 : 0`, 0, ""},
 		{"string eq attr attr", `subject.id == subject.name ? 1 : 0`, 0, ""},
 		{"period", `period == "2024" ? 1 : 0`, 1, ""},
+		{"string lt", `subject.region < "r1" ? 1 : 0`, 1, ""},
+		{"string ge", `period >= "2025" ? 1 : 0`, 0, ""},
+		{"string le const", `"a" <= "b" ? 1 : 0`, 1, ""},
+		{"string gt", `subject.id > subject.name ? 1 : 0`, 1, ""},
 		{"abs", "abs(neg)", 2, ""},
 		{"floor", "floor(c + 1)", 1, ""},
 		{"ceil", "ceil(c)", 1, ""},
@@ -154,6 +158,21 @@ func TestEvaluateOperatorsAndFunctions(t *testing.T) {
 		{"warning in taken branch", "z == 0 ? a / z : 0", nanv, "division by zero"},
 		{"first failing operation", "log(z) + a / z", nanv, "logarithm of zero"},
 		{"const non-finite kept", "a + 1 / 0", nanv, "division by zero"},
+		// nil, the missing number, and n_present.
+		{"nil chosen", `subject.kind == "gov" ? nil : a`, nanv, ""},
+		{"nil not chosen", `subject.kind == "x" ? nil : a`, 6, ""},
+		{"nil first branch number", "a > 1 ? a : nil", 6, ""},
+		{"nil alone", "nil", nanv, ""},
+		{"nil coalesced", "nil ?? 3", 3, ""},
+		{"coalesce to nil", "m ?? nil", nanv, ""},
+		{"coalesce skips nil", "coalesce(nil, m, b)", 4, ""},
+		{"nil propagates", "abs(nil) ?? 5", 5, ""},
+		{"has nil", "has(nil) ? 1 : 0", 0, ""},
+		{"n_present", "n_present(a, m, prev.b, b)", 2, ""},
+		{"n_present none", "n_present(m, prev.b)", 0, ""},
+		{"n_present nil const", "n_present(nil, 1, a)", 2, ""},
+		{"n_present one", "n_present(m)", 0, ""},
+		{"n_present warns nothing", "n_present(a / z)", 0, "division by zero"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -22,6 +22,12 @@ type Options struct {
 	// Parallelism bounds the number of expressions evaluated at once;
 	// 0 means runtime.GOMAXPROCS(0).
 	Parallelism int
+	// Groups is each subject's peer-group index (as dataset.PeerGroups
+	// numbers them; any non-negative numbering will do), indexed like
+	// Dataset.Subjects. The group statistics (group.mean(m), …) of a
+	// subject are taken over the subjects of its group that rated_when
+	// admits. nil means dataset.PeerGroups over the set's peer_groups.
+	Groups []int
 }
 
 // Evaluate computes every derived metric, leaf and adjustment expression of
@@ -46,8 +52,11 @@ func (p *Plan) EvaluateWith(ctx context.Context, ds *dataset.Dataset, period dat
 			return nil, fmt.Errorf("engine: assessment column %q has %d values, want one per subject (%d)", item, len(col), n)
 		}
 	}
+	if opts.Groups != nil && len(opts.Groups) != n {
+		return nil, fmt.Errorf("engine: %d peer-group indices, want one per subject (%d)", len(opts.Groups), n)
+	}
 	e := &evaluation{plan: p, ds: ds, opts: opts, period: period, n: n,
-		memo: map[derivedKey][]float64{}, attrs: map[string][]string{}}
+		memo: map[derivedKey][]float64{}, attrs: map[string][]string{}, groupMemo: map[groupKey][]float64{}}
 	for _, q := range ds.Periods() {
 		if q.Kind == period.Kind && (e.earliest.IsZero() || q.Before(e.earliest)) {
 			e.earliest = q
@@ -62,6 +71,20 @@ func (p *Plan) EvaluateWith(ctx context.Context, ds *dataset.Dataset, period dat
 		Derived:     map[string][]float64{},
 		PrevDerived: map[string][]float64{},
 		Assess:      opts.Assess,
+	}
+	// rated_when first: it decides the pools of the group statistics.
+	if pr := p.ratedWhen; pr != nil {
+		env, err := e.env(ctx, period, pr.inputs)
+		if err != nil {
+			return nil, err
+		}
+		v.RatedWhen = make([]float64, n)
+		if _, err := e.run(ctx, pr, env, period, v.RatedWhen); err != nil {
+			return nil, err
+		}
+	}
+	if p.hasGroup {
+		e.setGroups(v.RatedWhen)
 	}
 	for _, q := range []dataset.Period{period, period.Prev()} {
 		for i, pr := range p.derived {
@@ -97,6 +120,14 @@ func (p *Plan) EvaluateWith(ctx context.Context, ds *dataset.Dataset, period dat
 			jobs = append(jobs, job{p.when[i], &v.When[i]})
 		}
 	}
+	if p.applies != nil {
+		v.AppliesWhen = make([][]float64, len(p.applies))
+		for k, pr := range p.applies {
+			if pr != nil {
+				jobs = append(jobs, job{pr, &v.AppliesWhen[k]})
+			}
+		}
+	}
 	all := make([]int, len(p.inputs))
 	for i := range all {
 		all[i] = i
@@ -130,6 +161,14 @@ func (p *Plan) EvaluateWith(ctx context.Context, ds *dataset.Dataset, period dat
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	if p.hasGroup {
+		v.Group = map[string][]float64{}
+		for _, in := range all {
+			if ref := p.inputs[in]; ref.kind == inGroup {
+				v.Group[ref.String()] = env.cols[in]
+			}
+		}
+	}
 	v.Warnings = e.warnings
 	for _, w := range warns {
 		v.Warnings = append(v.Warnings, w...)
@@ -155,6 +194,18 @@ type evaluation struct {
 	memo     map[derivedKey][]float64
 	attrs    map[string][]string
 	warnings []diag.Warning // from derived metrics
+
+	// Group statistics: gid[i] is subject i's pool (its peer group), or -1
+	// when rated_when excludes it from every pool; grp[i] its peer group
+	// (whose statistic it reads); ng the number of groups.
+	gid, grp  []int
+	ng        int
+	groupMemo map[groupKey][]float64
+}
+
+type groupKey struct {
+	in     int // plan input
+	period dataset.Period
 }
 
 // missing returns a column of n missing values, shared by every absent
@@ -220,6 +271,12 @@ func (e *evaluation) env(ctx context.Context, q dataset.Period, ids []int) (*run
 			}
 		case inAssess:
 			col = e.opts.Assess[ref.name]
+		case inGroup:
+			c, err := e.group(ctx, id, q)
+			if err != nil {
+				return nil, err
+			}
+			col = c
 		case inAttr:
 			env.strs[id] = e.attr(ref.name)
 			continue

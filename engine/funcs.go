@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"math"
 	"reflect"
 	"sort"
@@ -27,21 +28,22 @@ var (
 
 // funcs are the functions an expression may call.
 var funcs = map[string]funcDef{
-	"abs":      {opAbs, 1, 1, sig1},
-	"floor":    {opFloor, 1, 1, sig1},
-	"ceil":     {opCeil, 1, 1, sig1},
-	"round":    {opRound, 1, 1, sig1},
-	"log":      {opLog, 1, 1, sig1},
-	"log10":    {opLog10, 1, 1, sig1},
-	"sqrt":     {opSqrt, 1, 1, sig1},
-	"exp":      {opExp, 1, 1, sig1},
-	"pow":      {opPow, 2, 2, sig2},
-	"ratio":    {opRatio, 2, 2, sig2},
-	"clamp":    {opClamp, 3, 3, sig3},
-	"min":      {opMin, 1, -1, sigVar},
-	"max":      {opMax, 1, -1, sigVar},
-	"coalesce": {opCoalesce, 1, -1, sigVar},
-	"has":      {opHas, 1, 1, sigPred},
+	"abs":       {opAbs, 1, 1, sig1},
+	"floor":     {opFloor, 1, 1, sig1},
+	"ceil":      {opCeil, 1, 1, sig1},
+	"round":     {opRound, 1, 1, sig1},
+	"log":       {opLog, 1, 1, sig1},
+	"log10":     {opLog10, 1, 1, sig1},
+	"sqrt":      {opSqrt, 1, 1, sig1},
+	"exp":       {opExp, 1, 1, sig1},
+	"pow":       {opPow, 2, 2, sig2},
+	"ratio":     {opRatio, 2, 2, sig2},
+	"clamp":     {opClamp, 3, 3, sig3},
+	"min":       {opMin, 1, -1, sigVar},
+	"max":       {opMax, 1, -1, sigVar},
+	"coalesce":  {opCoalesce, 1, -1, sigVar},
+	"has":       {opHas, 1, 1, sigPred},
+	"n_present": {opNPresent, 1, -1, sigVar},
 }
 
 // modFunc is the name under which a % operator is handed to expr-lang's
@@ -87,7 +89,13 @@ func vmFunc(name string) func(args ...any) (any, error) {
 			xs[i] = vmValue(a)
 		}
 		var r float64
-		if n.op == opCoalesce {
+		if n.op == opNPresent {
+			for _, x := range xs {
+				if x == x {
+					r++
+				}
+			}
+		} else if n.op == opCoalesce {
 			r = math.NaN()
 			for _, x := range xs {
 				if x == x {
@@ -117,6 +125,15 @@ func declareFuncs(c *conf.Config) {
 			Name:  name,
 			Func:  vmFunc(name),
 			Types: []reflect.Type{reflect.TypeOf(d.sig).Elem()},
+		}
+	}
+	for name := range groupStats {
+		c.Functions["group."+name] = &builtin.Function{
+			Name: "group." + name,
+			Func: func(args ...any) (any, error) {
+				return nil, errors.New("engine: a group statistic has no per-row value")
+			},
+			Types: []reflect.Type{reflect.TypeOf(sig1).Elem()},
 		}
 	}
 	c.Functions[modFunc] = &builtin.Function{

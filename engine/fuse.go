@@ -301,8 +301,7 @@ func (c *code) pipeline(i int, uses []int) (*fusion, int) {
 
 // readRegs lists the registers instruction in reads.
 func readRegs(in *instr) []int {
-	switch in.op {
-	case opStrEq, opStrNe, opStrIn:
+	if isStrCmp(in.op) || in.op == opStrIn {
 		return nil
 	}
 	if in.args != nil {

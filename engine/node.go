@@ -7,6 +7,7 @@ const (
 	tNum typ = iota + 1
 	tBool
 	tStr
+	tNil // the literal nil: the missing number, before its position types it
 )
 
 func (t typ) String() string {
@@ -17,6 +18,8 @@ func (t typ) String() string {
 		return "bool"
 	case tStr:
 		return "string"
+	case tNil:
+		return "nil"
 	}
 	return "invalid"
 }
@@ -57,14 +60,14 @@ func fold(n *node) *node {
 	if n.kind != nOp {
 		return n
 	}
-	switch n.op {
-	case opStrEq, opStrNe:
+	if isStrCmp(n.op) {
 		a, b := n.args[0], n.args[1]
 		if a.kind == nStrConst && b.kind == nStrConst {
-			eq := a.str == b.str
-			return &node{kind: nConst, typ: tBool, val: b2f(eq == (n.op == opStrEq)), from: n.from}
+			return &node{kind: nConst, typ: tBool, val: b2f(strCmp(n.op, a.str, b.str)), from: n.from}
 		}
 		return n
+	}
+	switch n.op {
 	case opStrIn:
 		if a := n.args[0]; a.kind == nStrConst {
 			v := 0.0
@@ -77,8 +80,12 @@ func fold(n *node) *node {
 		}
 		return n
 	case opCond:
-		// A constant condition selects its branch outright.
+		// A constant condition selects its branch outright; a missing one
+		// makes the ternary missing.
 		if c := n.args[0]; c.isConst() {
+			if c.val != c.val {
+				return &node{kind: nConst, typ: n.typ, val: nan, from: n.from}
+			}
 			if c.val != 0 {
 				return n.args[1]
 			}
@@ -86,11 +93,40 @@ func fold(n *node) *node {
 		}
 		return n
 	case opCoalesce:
-		// A constant (never missing) first operand wins.
-		if n.args[0].isConst() {
-			return n.args[0]
+		// A present constant first operand wins; a missing one (nil) is
+		// dropped.
+		if a := n.args[0]; a.isConst() {
+			if a.val == a.val || len(n.args) == 1 {
+				return a
+			}
+			c := *n
+			c.args = n.args[1:]
+			if len(c.args) == 1 {
+				return c.args[0]
+			}
+			return fold(&c)
 		}
 		return n
+	case opNPresent:
+		cnt := 0.0
+		for _, a := range n.args {
+			if !a.isConst() {
+				return n
+			}
+			if a.val == a.val {
+				cnt++
+			}
+		}
+		return &node{kind: nConst, typ: tNum, val: cnt, from: n.from}
+	case opHas:
+	default:
+		// Missing propagates: a strict operation with a missing constant
+		// operand (nil) is missing, without a warning.
+		for _, a := range n.args {
+			if a.isConst() && a.val != a.val {
+				return &node{kind: nConst, typ: n.typ, val: nan, from: n.from}
+			}
+		}
 	}
 	for _, a := range n.args {
 		if !a.isConst() {

@@ -40,11 +40,38 @@ const (
 	opClamp
 	opMin
 	opMax
-	opInNum // x in [k…]
-	opStrEq // string == string
-	opStrNe // string != string
-	opStrIn // string in ["…"]
+	opInNum    // x in [k…]
+	opStrEq    // string == string
+	opStrNe    // string != string
+	opStrIn    // string in ["…"]
+	opNPresent // n_present(a, b, …): how many operands are present
+	opStrLt    // string < string (byte order)
+	opStrLe    // string <= string
+	opStrGt    // string > string
+	opStrGe    // string >= string
 )
+
+// strCmp applies the string comparison o (opStrEq … opStrGe) to a and b.
+func strCmp(o op, a, b string) bool {
+	switch o {
+	case opStrEq:
+		return a == b
+	case opStrNe:
+		return a != b
+	case opStrLt:
+		return a < b
+	case opStrLe:
+		return a <= b
+	case opStrGt:
+		return a > b
+	}
+	return a >= b
+}
+
+// isStrCmp reports whether o compares two strings.
+func isStrCmp(o op) bool {
+	return o == opStrEq || o == opStrNe || o >= opStrLt && o <= opStrGe
+}
 
 // opNames are the names used in messages.
 var opNames = [...]string{
@@ -54,7 +81,8 @@ var opNames = [...]string{
 	opHas: "has", opCond: "?:", opAbs: "abs", opFloor: "floor", opCeil: "ceil",
 	opRound: "round", opLog: "log", opLog10: "log10", opSqrt: "sqrt", opExp: "exp",
 	opRatio: "ratio", opClamp: "clamp", opMin: "min", opMax: "max", opInNum: "in",
-	opStrEq: "==", opStrNe: "!=", opStrIn: "in",
+	opStrEq: "==", opStrNe: "!=", opStrIn: "in", opNPresent: "n_present",
+	opStrLt: "<", opStrLe: "<=", opStrGt: ">", opStrGe: ">=",
 }
 
 // event is why an operation on present operands gave no finite number. The

@@ -35,6 +35,17 @@ type Values struct {
 	// Assess holds the assessment columns the evaluation was given
 	// (Options.Assess), for Trace.
 	Assess map[string][]float64
+	// AppliesWhen[k] is the `applies_when` column of Set.Nodes[k] (1 true,
+	// 0 false, NaN missing), nil when the node has none; the slice itself is
+	// nil when no node has one.
+	AppliesWhen [][]float64
+	// RatedWhen is the `rated_when` column (1/0/NaN), nil when the set has
+	// none.
+	RatedWhen []float64
+	// Group holds the group-statistic columns the expressions read in
+	// Period, keyed as written ("group.mean(x)", "group.sd(prev.x)"), for
+	// Trace.
+	Group map[string][]float64
 	// Warnings: non-finite results (naming subject and indicator), sorted.
 	Warnings []diag.Warning
 }
@@ -48,12 +59,34 @@ const (
 	inAssess                  // assess.<item>
 	inAttr                    // subject.<attribute> (string)
 	inPeriod                  // period (string)
+	inGroup                   // group.<stat>(<metric>) or group.<stat>(prev.<metric>)
 )
+
+// groupStat is the statistic of a group.<stat>(m) input.
+type groupStat uint8
+
+// Group statistics (SPEC §4.3).
+const (
+	gMean groupStat = iota
+	gMedian
+	gMin
+	gMax
+	gSD
+	gCount
+)
+
+// groupStats maps the names after "group." to statistics.
+var groupStats = map[string]groupStat{"mean": gMean, "median": gMedian, "min": gMin, "max": gMax, "sd": gSD, "count": gCount}
+
+// groupStatNames are the statistics' names, by groupStat.
+var groupStatNames = [...]string{gMean: "mean", gMedian: "median", gMin: "min", gMax: "max", gSD: "sd", gCount: "count"}
 
 // inputRef names one input of the plan's expressions.
 type inputRef struct {
 	kind inputKind
 	name string
+	stat groupStat // inGroup
+	prev bool      // inGroup: over prev.<name>
 }
 
 // String writes the input as an expression refers to it.
@@ -67,6 +100,12 @@ func (r inputRef) String() string {
 		return "subject." + r.name
 	case inPeriod:
 		return "period"
+	case inGroup:
+		m := r.name
+		if r.prev {
+			m = "prev." + m
+		}
+		return "group." + groupStatNames[r.stat] + "(" + m + ")"
 	}
 	return r.name
 }
@@ -94,6 +133,9 @@ type Plan struct {
 	when       []*program
 	derived    []*program // derived metrics, Set.Metrics order
 	derivedIdx map[string]int
+	applies    []*program // applies_when by Set.Nodes index, nil entries = none; nil = no node has one
+	ratedWhen  *program   // rated_when, nil when none
+	hasGroup   bool       // some expression reads a group statistic
 }
 
 // inputID returns the index of ref in p.inputs, adding it when new.
@@ -125,16 +167,29 @@ func (p *Plan) Inputs(leaf int) []string {
 // any score.
 func (p *Plan) MetricsRead() (current, prev []string) {
 	for _, r := range p.inputs {
-		switch r.kind {
-		case inMetric:
+		switch {
+		case r.kind == inMetric, r.kind == inGroup && !r.prev:
 			current = append(current, r.name)
-		case inPrev:
+		case r.kind == inPrev, r.kind == inGroup && r.prev:
 			prev = append(prev, r.name)
 		}
 	}
-	sort.Strings(current)
-	sort.Strings(prev)
-	return current, prev
+	return dedupSorted(current), dedupSorted(prev)
+}
+
+// dedupSorted sorts names and drops repeats.
+func dedupSorted(names []string) []string {
+	sort.Strings(names)
+	out := names[:0]
+	for i, n := range names {
+		if i == 0 || n != names[i-1] {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // Input is the value of one input of an expression for one subject, as
@@ -198,6 +253,8 @@ func (p *Plan) trace(pr *program, ds *dataset.Dataset, v *Values, subject int) [
 			}
 		case inAssess:
 			pick(v.Assess[ref.name])
+		case inGroup:
+			pick(v.Group[x.Name])
 		case inAttr:
 			x.IsText = true
 			x.Text, _ = ds.Subjects[subject].Attr(ref.name)

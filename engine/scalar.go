@@ -25,6 +25,9 @@ func (s *scalar) eval(n *node) float64 {
 	case nInput:
 		return s.env.num(n.in)
 	}
+	if isStrCmp(n.op) {
+		return b2f(strCmp(n.op, s.str(n.args[0]), s.str(n.args[1])))
+	}
 	switch n.op {
 	case opCond:
 		c := s.eval(n.args[0])
@@ -42,10 +45,14 @@ func (s *scalar) eval(n *node) float64 {
 			}
 		}
 		return nan
-	case opStrEq:
-		return b2f(s.str(n.args[0]) == s.str(n.args[1]))
-	case opStrNe:
-		return b2f(s.str(n.args[0]) != s.str(n.args[1]))
+	case opNPresent:
+		cnt := 0.0
+		for _, a := range n.args {
+			if v := s.eval(a); v == v {
+				cnt++
+			}
+		}
+		return cnt
 	case opStrIn:
 		x := s.str(n.args[0])
 		for _, k := range n.strs {

@@ -19,7 +19,7 @@ import (
 var topKeys = []string{
 	"govscore", "id", "name", "version", "period", "kinds", "peer_groups", "scale", "numerics",
 	"min_coverage", "defaults", "metrics", "tree", "aggregate", "round", "clamp_total",
-	"adjustments", "grades", "ranking", "assessments", "uncertainty",
+	"adjustments", "grades", "ranking", "assessments", "uncertainty", "rated_when",
 }
 
 // ParseFile reads and parses the indicator set at path (see Parse). A file
@@ -209,6 +209,9 @@ func (r *reader) set(s *Set, top ast.Node) {
 	}
 	if f := m.get("clamp_total"); f != nil {
 		s.ClampTotal, _ = r.boolean(f)
+	}
+	if f := m.get("rated_when"); f != nil {
+		s.RatedWhen, _ = r.expr(f)
 	}
 	s.Metrics = r.metrics(m.get("metrics"))
 	defs := r.defaults(s, m.get("defaults"))

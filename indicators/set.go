@@ -22,6 +22,10 @@ type Set struct {
 	Numerics    Numerics   // rounding and mean convention (SPEC §4.6); default spreadsheet
 	MinCoverage float64    // 0..1, default 0
 	ClampTotal  bool       // clamp score to Scale after adjustments
+	// RatedWhen is the top-level `rated_when` condition over subject.* and
+	// period (SPEC §4.7): a subject for which it is false or missing is
+	// unrated before coverage. nil = every subject may be rated.
+	RatedWhen *Expr
 
 	// Metrics holds the declared metrics in file order.
 	Metrics []*Metric
@@ -75,6 +79,11 @@ type Node struct {
 	Description string
 	Weight      float64  // > 0, default 1
 	AppliesTo   []string // kinds; nil = every kind. Only this node's own list: see Applies.
+	// AppliesWhen is the node's own `applies_when` condition over subject.*
+	// and period (SPEC §4.2), nil when none. The node applies to a subject
+	// only where it and every ancestor's condition hold and Applies admits
+	// the kind.
+	AppliesWhen *Expr
 	Round       int      // digits, -1 = no rounding
 	Missing     Missing  // leaf policy, or composite imputation policy
 	Pos         diag.Pos // position of the node's mapping in the YAML

@@ -13,7 +13,7 @@ import (
 
 // Keys of a tree node, by kind of node.
 var (
-	commonKeys    = []string{"id", "name", "description", "weight", "applies_to", "round", "missing"}
+	commonKeys    = []string{"id", "name", "description", "weight", "applies_to", "applies_when", "round", "missing"}
 	leafKeys      = []string{"expr", "direction", "normalize", "transform", "winsorize", "treat"}
 	compositeKeys = []string{"children", "aggregate", "weighting"}
 	nodeKeys      = append(append(append([]string{}, commonKeys...), leafKeys...), compositeKeys...)
@@ -371,6 +371,9 @@ func (r *reader) node(s *Set, raw ast.Node, at diag.Pos, defs *leafSpec, ids map
 	}
 	if f := m.get("applies_to"); f != nil {
 		n.AppliesTo = r.appliesTo(s, n, f)
+	}
+	if f := m.get("applies_when"); f != nil {
+		n.AppliesWhen, _ = r.expr(f)
 	}
 
 	isLeaf, isComp := m.has("expr"), m.has("children")

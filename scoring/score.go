@@ -253,34 +253,13 @@ func newScorer(in Input) *scorer {
 	}
 
 	// Peer groups: label = attribute values joined by "/".
-	byLabel := map[string]int{}
-	var labels []string
-	labelOf := make([]string, n)
-	parts := make([]string, len(set.PeerGroups))
-	for i := range in.Subjects {
-		label := "all"
-		if len(set.PeerGroups) > 0 {
-			for j, a := range set.PeerGroups {
-				parts[j], _ = in.Subjects[i].Attr(a)
-			}
-			label = strings.Join(parts, "/")
-		}
-		labelOf[i] = label
-		if _, ok := byLabel[label]; !ok {
-			byLabel[label] = 0
-			labels = append(labels, label)
-		}
-	}
-	slices.Sort(labels)
+	labels, groupOf := dataset.PeerGroups(in.Subjects, set.PeerGroups)
 	groups := make([]Group, len(labels))
 	for g, l := range labels {
-		byLabel[l] = g
 		groups[g].Label = l
 	}
-	s.groupOf = make([]int, n)
-	for i, l := range labelOf {
-		g := byLabel[l]
-		s.groupOf[i] = g
+	s.groupOf = groupOf
+	for i, g := range groupOf {
 		groups[g].Members = append(groups[g].Members, i)
 	}
 	for g := range groups {
@@ -315,7 +294,7 @@ func newScorer(in Input) *scorer {
 	adjBack := make([]AdjustmentResult, na*n)
 	for i := range res.Subjects {
 		r := &res.Subjects[i]
-		r.Group = labelOf[i]
+		r.Group = labels[groupOf[i]]
 		b := i * s.stride
 		r.Nodes = s.vals[b : b+nn : b+nn]
 		r.NodeWeights = s.wts[b : b+nn : b+nn]
