@@ -201,7 +201,7 @@ func groupStats(in scoring.Input, res *scoring.Result, g int) Group {
 	}
 	applies := func(k int) bool {
 		for _, i := range rated {
-			if set.Nodes[k].Applies(in.Subjects[i].Kind) {
+			if res.Applies(k, i) {
 				return true
 			}
 		}
@@ -226,7 +226,7 @@ func groupStats(in scoring.Input, res *scoring.Result, g int) Group {
 		}
 		var members []int
 		for _, i := range rated {
-			if nd.Applies(in.Subjects[i].Kind) {
+			if res.Applies(k, i) {
 				members = append(members, i)
 			}
 		}

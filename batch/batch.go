@@ -171,7 +171,10 @@ func runPeriod(ctx context.Context, src Source, set *indicators.Set, per dataset
 	if err != nil {
 		return nil, err
 	}
-	var opts engine.Options
+	// The peer groups scoring ranks in are the pools of the group
+	// statistics (group.mean(m), …).
+	_, groups := dataset.PeerGroups(p.Data.Subjects, p.Set.PeerGroups)
+	opts := engine.Options{Groups: groups}
 	if ar != nil {
 		opts.Assess = ar.Scores
 	}
@@ -185,6 +188,9 @@ func runPeriod(ctx context.Context, src Source, set *indicators.Set, per dataset
 		Raw:      vals.Leaves,
 		Points:   vals.Points,
 		When:     vals.When,
+
+		AppliesWhen: vals.AppliesWhen,
+		RatedWhen:   vals.RatedWhen,
 	})
 	if err != nil {
 		return nil, err
@@ -221,7 +227,8 @@ func runPeriod(ctx context.Context, src Source, set *indicators.Set, per dataset
 // gives b.Result).
 func (b *Batch) Input() scoring.Input {
 	return scoring.Input{Set: b.Project.Set, Subjects: b.Project.Data.Subjects,
-		Raw: b.Values.Leaves, Points: b.Values.Points, When: b.Values.When}
+		Raw: b.Values.Leaves, Points: b.Values.Points, When: b.Values.When,
+		AppliesWhen: b.Values.AppliesWhen, RatedWhen: b.Values.RatedWhen}
 }
 
 // analyse runs the robustness analysis of the batch with opt; with

@@ -88,6 +88,8 @@ func (e *explainer) header() {
 	if !e.r.Rated {
 		e.printf("Status: UNRATED — no score, rank or grade")
 		switch {
+		case e.r.Unrated == scoring.UnratedRatedWhen:
+			e.printf(" (rated_when is false or missing for it)\n")
 		case applicable == 0:
 			e.printf(" (no indicator applies to kind %q)\n", s.Kind)
 		case e.r.Coverage < set.MinCoverage:
@@ -130,6 +132,10 @@ func (e *explainer) node(n *indicators.Node, depth int) {
 	}
 	if !n.Applies(e.b.Project.Data.Subjects[e.si].Kind) {
 		e.printf("%s%s %s: does not apply to this kind\n", ind, n.ID, n.Name)
+		return
+	}
+	if !e.b.Result.Applies(n.Index, e.si) {
+		e.printf("%s%s %s: does not apply to this subject (applies_when)\n", ind, n.ID, n.Name)
 		return
 	}
 	v := e.r.Nodes[n.Index]

@@ -225,6 +225,7 @@ func writeSubjects(j *jw, b *batch.Batch) {
 			j.key("grade", 0).str(r.Grade).raw(", ")
 		} else {
 			j.key("status", 0).str("unrated").raw(", ")
+			j.key("unrated_reason", 0).str(string(r.Unrated)).raw(", ")
 			j.key("rank", 0).raw("null, ")
 			j.key("score", 0).raw("null, ")
 			j.key("grade", 0).raw("null, ")

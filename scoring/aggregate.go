@@ -381,6 +381,7 @@ func (s *scorer) finishSubjects() {
 		root := s.vals[s.at(s.nn, i)]
 		if s.rated[i] && math.IsNaN(root) {
 			s.rated[i] = false
+			r.Unrated = UnratedMissingAggregate
 			s.warns = append(s.warns, diag.Warning{Group: r.Group, Subject: s.in.Subjects[i].ID,
 				Msg: "the final aggregate is missing (no indicator took part); the subject is unrated"})
 			for l, leaf := range s.set.Leaves {

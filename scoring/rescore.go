@@ -112,32 +112,19 @@ func NewRescorer(in Input, res *Result, methods ...indicators.NormMethod) (*Resc
 			r.groupOf[i] = g
 		}
 	}
-	appliesByKind := map[string][]bool{}
+	profileOf, rows := applicability(in)
 	for i := range in.Subjects {
 		sub := &in.Subjects[i]
 		r.ids[i] = sub.ID
-		ap, ok := appliesByKind[sub.Kind]
-		if !ok {
-			ap = make([]bool, nn+1)
-			for k, nd := range set.Nodes {
-				ap[k] = nd.Applies(sub.Kind)
-			}
-			ap[nn] = true
-			appliesByKind[sub.Kind] = ap
-		}
+		ap := rows[profileOf[i]]
 		r.applies[i] = ap
 		sr := &res.Subjects[i]
 		r.rated[i] = sr.Rated
-		// Score aggregates every subject rated by coverage (SPEC §4.7); those
-		// whose root then proves missing become unrated only at the end, so
-		// their node values still feed composite imputation pools.
-		nApp := 0
-		for _, leaf := range set.Leaves {
-			if ap[leaf.Index] {
-				nApp++
-			}
-		}
-		r.pre[i] = nApp > 0 && sr.Coverage >= set.MinCoverage
+		// Score aggregates every subject rated by rated_when and coverage
+		// (SPEC §4.7); those whose root then proves missing become unrated
+		// only at the end, so their node values still feed composite
+		// imputation pools.
+		r.pre[i] = sr.Rated || sr.Unrated == UnratedMissingAggregate
 		for a := range sr.Adjustments {
 			r.adjust[i] += sr.Adjustments[a].Points
 		}

@@ -18,7 +18,26 @@ type Input struct {
 	Raw      [][]float64 // [leaf][subject] raw values, NaN = missing
 	Points   [][]float64 // [adjustment][subject], nil entry = no points expression
 	When     [][]float64 // [adjustment][subject] 1/0/NaN, nil entry = no condition
+	// AppliesWhen[k] is the applies_when column of Set.Nodes[k] (1 true, 0
+	// false, NaN missing; see engine.Values), nil entry = the node has
+	// none; nil = no node has one. A node applies to a subject where its
+	// own and every ancestor's column is 1 and applies_to admits the kind.
+	AppliesWhen [][]float64
+	// RatedWhen is the rated_when column (1/0/NaN), nil = none: a subject
+	// where it is not 1 is unrated before coverage (SPEC §4.7).
+	RatedWhen []float64
 }
+
+// UnratedReason says which rule left a subject unrated (SPEC §4.7).
+type UnratedReason string
+
+// Reasons a subject is unrated, in the order the rules apply.
+const (
+	UnratedRatedWhen        UnratedReason = "rated_when"         // rated_when false or missing
+	UnratedNoLeaf           UnratedReason = "no applicable leaf" // no leaf applies to the subject
+	UnratedCoverage         UnratedReason = "coverage"           // coverage below min_coverage
+	UnratedMissingAggregate UnratedReason = "missing aggregate"  // the final aggregate is missing
+)
 
 // Status of one (subject, leaf) cell, as written in indicators.csv.
 type Status string
@@ -190,8 +209,10 @@ type AdjustmentResult struct {
 
 // SubjectResult is one subject's outcome.
 type SubjectResult struct {
-	Group    string // peer group label
-	Rated    bool
+	Group string // peer group label
+	Rated bool
+	// Unrated is the rule that left the subject unrated, "" when rated.
+	Unrated  UnratedReason
 	Coverage float64
 	// Nodes[i] is the value of Set.Nodes[i] (rounded where the node rounds),
 	// NaN when the node does not apply or is missing.
@@ -250,4 +271,13 @@ type Result struct {
 	// last), subject id.
 	Order    []int
 	Warnings []diag.Warning
+
+	// profileOf and applies: node k applies to subject i when
+	// applies[profileOf[i]][k] (see Applies).
+	profileOf []int
+	applies   [][]bool
 }
+
+// Applies reports whether Set.Nodes[k] applies to subject i: applies_to
+// admits its kind and every applies_when on the path holds for it.
+func (r *Result) Applies(k, i int) bool { return r.applies[r.profileOf[i]][k] }

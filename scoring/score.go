@@ -23,8 +23,8 @@ type scorer struct {
 	nn     int // nodes; index nn is the root in the node-major columns
 	lo, hi float64
 
-	kindOf  []int    // subject → index into applies
-	applies [][]bool // [kind][node index]
+	kindOf  []int    // subject → applicability profile, an index into applies
+	applies [][]bool // [profile][node index] (see applicability)
 	groupOf []int    // subject → group index
 	rated   []bool
 
@@ -109,6 +109,17 @@ func validate(in Input) error {
 	for i, c := range in.Raw {
 		if len(c) != n {
 			return fmt.Errorf("scoring: raw column of leaf %q has %d values for %d subjects", set.Leaves[i].ID, len(c), n)
+		}
+	}
+	if in.RatedWhen != nil && len(in.RatedWhen) != n {
+		return fmt.Errorf("scoring: rated_when column has %d values for %d subjects", len(in.RatedWhen), n)
+	}
+	if in.AppliesWhen != nil && len(in.AppliesWhen) != len(set.Nodes) {
+		return fmt.Errorf("scoring: %d applies_when columns for %d nodes", len(in.AppliesWhen), len(set.Nodes))
+	}
+	for k, c := range in.AppliesWhen {
+		if c != nil && len(c) != n {
+			return fmt.Errorf("scoring: applies_when column of node %q has %d values for %d subjects", set.Nodes[k].ID, len(c), n)
 		}
 	}
 	for _, cols := range []struct {
@@ -234,23 +245,8 @@ func newScorer(in Input) *scorer {
 	s := &scorer{in: in, set: set, n: n, nn: nn, lo: set.Scale[0], hi: set.Scale[1], round: Rounder(set),
 		rmean: set.Numerics == indicators.NumericsR}
 
-	// Applicability per distinct kind.
-	kinds := map[string]int{}
-	s.kindOf = make([]int, n)
-	for i := range in.Subjects {
-		k := in.Subjects[i].Kind
-		ki, ok := kinds[k]
-		if !ok {
-			ki = len(s.applies)
-			kinds[k] = ki
-			row := make([]bool, nn)
-			for j, nd := range set.Nodes {
-				row[j] = nd.Applies(k)
-			}
-			s.applies = append(s.applies, row)
-		}
-		s.kindOf[i] = ki
-	}
+	// Applicability per distinct profile (kind and applies_when outcomes).
+	s.kindOf, s.applies = applicability(in)
 
 	// Peer groups: label = attribute values joined by "/".
 	labels, groupOf := dataset.PeerGroups(in.Subjects, set.PeerGroups)
@@ -303,6 +299,7 @@ func newScorer(in Input) *scorer {
 		r.Adjustments, adjBack = adjBack[:na:na], adjBack[na:]
 		r.RootValue, r.Score = math.NaN(), math.NaN()
 	}
+	res.profileOf, res.applies = s.kindOf, s.applies
 	s.res = res
 	return s
 }
@@ -316,9 +313,12 @@ func nanFill(x []float64) {
 }
 
 // coverage computes each subject's coverage and whether it is rated
-// (SPEC §4.7): coverage = present raw values / applicable leaves; no
-// applicable leaf or coverage < MinCoverage → unrated.
+// (SPEC §4.7): rated_when false or missing → unrated; else coverage =
+// present raw values / applicable leaves; no applicable leaf or coverage <
+// MinCoverage → unrated. The coverage of a subject rated_when rejects is
+// computed all the same, for the outputs.
 func (s *scorer) coverage() {
+	rw := s.in.RatedWhen
 	for i := 0; i < s.n; i++ {
 		ap := s.applies[s.kindOf[i]]
 		var nApp, nPresent int
@@ -332,12 +332,19 @@ func (s *scorer) coverage() {
 			}
 		}
 		r := &s.res.Subjects[i]
-		if nApp == 0 {
-			r.Coverage = 0
-			continue
+		if nApp > 0 {
+			r.Coverage = float64(nPresent) / float64(nApp)
 		}
-		r.Coverage = float64(nPresent) / float64(nApp)
-		s.rated[i] = r.Coverage >= s.set.MinCoverage
+		switch {
+		case rw != nil && rw[i] != 1:
+			r.Unrated = UnratedRatedWhen
+		case nApp == 0:
+			r.Unrated = UnratedNoLeaf
+		case r.Coverage < s.set.MinCoverage:
+			r.Unrated = UnratedCoverage
+		default:
+			s.rated[i] = true
+		}
 	}
 }
 
