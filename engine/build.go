@@ -48,7 +48,7 @@ func (b *builder) unsupported(from int, what string) *node {
 // input returns a node reading input ref, recording its use.
 func (b *builder) input(ref inputRef, from int) *node {
 	if b.subjectOnly != "" && ref.kind != inAttr && ref.kind != inPeriod {
-		return b.nameErr(from, "%s may read only subject.<attribute> and period, not %s: applicability and ratedness are decided before any data is scored; use a leaf expression or an adjustment for conditions on data", b.subjectOnly, ref)
+		return b.nameErr(from, "it may read only subject.<attribute> and period, not %s: %s is decided before any data is scored; put a condition on data in a leaf expression or an adjustment", ref, b.subjectOnly)
 	}
 	i := b.c.plan.inputID(ref)
 	seen := false

@@ -120,8 +120,8 @@ func TestConditions(t *testing.T) {
 		t.Errorf("AppliesWhen = %v", v.AppliesWhen)
 	}
 	for _, tc := range []struct{ cond, want string }{
-		{"x > 1", `node "v": applies_when: applies_when may read only subject.<attribute> and period, not x`},
-		{"group.mean(x) > 1", `applies_when may read only subject.<attribute> and period, not group.mean(x)`},
+		{"x > 1", `node "v": applies_when: it may read only subject.<attribute> and period, not x`},
+		{"group.mean(x) > 1", `it may read only subject.<attribute> and period, not group.mean(x)`},
 		{`subject.kind`, `node "v": applies_when: expression must produce a bool, got string`},
 		{`1`, `expression must produce a bool, got number`},
 		{`nil`, `nil is the missing number`},

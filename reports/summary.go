@@ -25,7 +25,7 @@ func WriteSummary(w io.Writer, b *batch.Batch, top int) error {
 	for _, g := range b.Result.Groups {
 		fmt.Fprintf(&sb, "\n[%s] %d subjects, %d rated\n", g.Label, len(g.Members), g.NRated)
 		rows := [][]string{{"rank", "subject", "name", "score", "grade"}}
-		shown, unrated := 0, 0
+		shown, unrated, byRule := 0, 0, 0
 		for _, si := range b.Result.Order {
 			r := &b.Result.Subjects[si]
 			if r.Group != g.Label {
@@ -33,6 +33,9 @@ func WriteSummary(w io.Writer, b *batch.Batch, top int) error {
 			}
 			if !r.Rated {
 				unrated++
+				if r.Unrated == scoring.UnratedRatedWhen {
+					byRule++
+				}
 				continue
 			}
 			if top > 0 && shown >= top {
@@ -49,7 +52,10 @@ func WriteSummary(w io.Writer, b *batch.Batch, top int) error {
 		if g.NRated > shown {
 			fmt.Fprintf(&sb, "  … %d more\n", g.NRated-shown)
 		}
-		if unrated > 0 {
+		switch {
+		case byRule > 0:
+			fmt.Fprintf(&sb, "  %d unrated (%d by rated_when; others: coverage below %s or no score)\n", unrated, byRule, FormatFloat(set.MinCoverage))
+		case unrated > 0:
 			fmt.Fprintf(&sb, "  %d unrated (coverage below %s or no score)\n", unrated, FormatFloat(set.MinCoverage))
 		}
 	}
