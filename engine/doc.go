@@ -35,11 +35,17 @@ For subject s evaluated in period p:
 	subject.id, subject.name, subject.kind, subject.parent, subject.<attribute>
 	                       strings from the subjects file ("" when the cell is empty).
 	period                 the period being evaluated as a string ("2024", "2024-Q1").
+	group.mean(m)          a group statistic of metric m (derived metrics too), or of
+	group.median(prev.m)   prev.m: mean, median, min, max, sd (n−1) or count of the present
+	                       values in the same period over the subject's peer group — the
+	                       members of its group (Options.Groups) that rated_when admits.
+	                       Missing when no value is present (sd: fewer than two).
+	nil                    the missing number (see Missing values).
 
 Any other identifier is a compile error with a suggestion ("unknown metric
 "dispute_recieved" (did you mean "disputes_received"?)"), as are unknown
 prev.<metric>, subject.<attribute> and assess.<item> names. The names prev,
-subject, assess, period and the function names are reserved: a declared
+subject, assess, period, group and the function names are reserved: a declared
 metric cannot use them, and a data metric with such a name cannot be
 referred to. A declared derived metric takes precedence over a data column
 of the same name.
@@ -52,6 +58,7 @@ of the same name.
 	-a                              negation
 	a < b   a <= b   a > b   a >= b number comparisons
 	a == b  a != b                  between two numbers, two bools or two strings
+	a < b … a >= b                  also between two strings, in byte order
 	a and b  a && b  a or b  a || b  not a  !a   on bools
 	c ? a : b                       c a bool; a and b both numbers or both bools
 	                                (if c { a } else { b } is the same)
@@ -68,9 +75,10 @@ of the same name.
 	pow(x, y)                          x ** y
 	has(x)                             true when x is present; never missing
 	coalesce(a, b, …)                  the first present argument, else missing
+	n_present(a, b, …)                 how many arguments are present; never missing
 
 Lists outside `in`, maps, closures and predicates (filter, map, all, …),
-let, sequences, nil, slicing, method calls, optional chaining and any other
+let, sequences, slicing, method calls, optional chaining and any other
 function are compile errors at their position.
 
 # Types
@@ -79,11 +87,19 @@ A leaf's expression, an adjustment's points and a derived metric must
 produce a number; an adjustment's when must produce a bool. Otherwise
 Compile reports "expression must produce a number, got bool" at the
 expression. Operands of the wrong type are errors at the operator.
+A node's applies_when and the set's rated_when must produce a bool and may
+read only subject.<attribute> and period (Values.AppliesWhen,
+Values.RatedWhen).
 
 # Missing values
 
-Missing propagates: every operator and function other than ??, has and
-coalesce gives missing when any of its operands is missing — and, or and
+The literal nil is the missing number: it may stand wherever a number is
+expected (c ? nil : x, x ?? nil, a function argument) and is then missing
+like any absent value. Where a bool is expected, and as an operand of a
+comparison, it is a compile error at its position.
+
+Missing propagates: every operator and function other than ??, has,
+coalesce and n_present gives missing when any of its operands is missing — and, or and
 the comparisons included (`false and missing` is missing). A ternary whose
 condition is missing is missing. Evaluation short-circuits like the scalar
 reading of the expression: a ternary evaluates only the branch it chooses,
@@ -102,11 +118,22 @@ an operand that was already missing warns nothing either. ratio(a, 0) is
 missing without a warning: it is the way to say "undefined here". Data
 values are expected to be finite.
 
+# Group statistics
+
+A group statistic is an input of the plan, not an operation: its column is
+computed once per (statistic, metric, period) — one pass over the metric's
+column accumulating per-group sums, counts or extremes (two for sd; the
+median buckets the values by group and sorts each bucket) and one pass
+writing each subject its group's value — so it costs O(subjects) whatever
+the number of groups. The pools are fixed for the evaluation: rated_when is
+evaluated first, in the batch period.
+
 # Derived metrics
 
 Derived metrics are computed per subject before the indicators; they may use
-other derived metrics (a cycle is a compile error naming it, "derived
-metrics form a cycle: a → b → a") and prev.<derived>. Evaluate computes
+other derived metrics, group statistics of them included (a cycle is a
+compile error naming it, "derived metrics form a cycle: a → b → a"), and
+prev.<derived>. Evaluate computes
 every derived metric in the batch period and in the previous one
 (Values.Derived, Values.PrevDerived); a prev.<derived> inside a derived
 metric evaluated in p−1 refers to p−2, and so on, each (metric, period)

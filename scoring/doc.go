@@ -11,12 +11,16 @@
 // values joined with "/" ("all" when PeerGroups is empty); groups are sorted
 // by label in byte order.
 //
-// Coverage of a subject = present raw values / applicable leaves
-// (unweighted; a leaf applies when Node.Applies(kind)). A subject with no
-// applicable leaf (coverage 0) or coverage < Set.MinCoverage is unrated and
-// removed before any statistic: imputation pools, normalisation statistics,
+// A node applies to a subject when Node.Applies(kind) and the
+// applies_when column (Input.AppliesWhen) of the node and of each ancestor
+// is 1 for it (Result.Applies). A subject whose Input.RatedWhen is not 1
+// is unrated first (UnratedRatedWhen). Coverage of a subject = present raw
+// values / applicable leaves (unweighted). A subject with no applicable
+// leaf (coverage 0) or coverage < Set.MinCoverage is unrated and removed
+// before any statistic: imputation pools, normalisation statistics,
 // quotas. A subject whose final aggregate is missing is marked unrated at
 // the end; statistics already computed are not redone.
+// SubjectResult.Unrated records which of these rules applied first.
 //
 // For each leaf and peer group, over the rated subjects the leaf applies to:
 //
