@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/synth"
 )
 
@@ -39,4 +41,108 @@ func BenchmarkRun(b *testing.B) {
 			b.Fatalf("exit %d", code)
 		}
 	}
+}
+
+// groupStatsProjects writes the synthetic project of BenchmarkRun (N
+// subjects × 50 leaves) twice: as written, and with five of its leaves
+// rewritten to subtract a group statistic of a metric — group.mean,
+// median, min, max and sd, one each — so that every evaluation computes
+// five peer-group statistics over N-row columns.
+func groupStatsProjects(b *testing.B) (plain, grouped string) {
+	n := 100000
+	if s := os.Getenv("GOVSCORE_BENCH_SUBJECTS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	plain = filepath.Join(b.TempDir(), "plain")
+	if err := synth.Write(plain, synth.Config{Subjects: n, Leaves: 50, Seed: 1, Period: "2024"}); err != nil {
+		b.Fatal(err)
+	}
+	grouped = filepath.Join(b.TempDir(), "grouped")
+	if err := os.CopyFS(grouped, os.DirFS(plain)); err != nil {
+		b.Fatal(err)
+	}
+	set, err := os.ReadFile(filepath.Join(plain, "indicators.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	stats := []string{"mean", "median", "min", "max", "sd"}
+	lines := strings.Split(string(set), "\n")
+	done := 0
+	for i, l := range lines {
+		e, ok := strings.CutPrefix(l, `        expr: "`)
+		if !ok || done == len(stats) {
+			continue
+		}
+		lines[i] = fmt.Sprintf(`        expr: "(%s) - group.%s(m%03d)"`, strings.TrimSuffix(e, `"`), stats[done], done+1)
+		done++
+	}
+	if done != len(stats) {
+		b.Fatalf("rewrote %d leaves, want %d", done, len(stats))
+	}
+	if err := os.WriteFile(filepath.Join(grouped, "indicators.yaml"), []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return plain, grouped
+}
+
+// alternate times run(plain) and run(grouped) in turn, b.N times each, and
+// reports both times per op and their ratio: alternating keeps a load
+// that drifts during the benchmark (a shared machine) from favouring
+// either side.
+func alternate(b *testing.B, plain, grouped string, run func(dir string)) {
+	var without, with time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		run(plain)
+		t1 := time.Now()
+		run(grouped)
+		without += t1.Sub(t0)
+		with += time.Since(t1)
+	}
+	b.ReportMetric(without.Seconds()/float64(b.N), "s-without/op")
+	b.ReportMetric(with.Seconds()/float64(b.N), "s-with/op")
+	b.ReportMetric(with.Seconds()/without.Seconds(), "with/without")
+}
+
+// BenchmarkRunGroupStats measures what five group statistics cost in
+// `govscore run` (data formats, as BenchmarkRun). The target is a
+// with/without ratio within 1.2 (BENCHMARKS.md).
+func BenchmarkRunGroupStats(b *testing.B) {
+	plain, grouped := groupStatsProjects(b)
+	e := &env{stdout: io.Discard, stderr: io.Discard, now: time.Now, getenv: func(string) string { return "" }}
+	i := 0
+	alternate(b, plain, grouped, func(dir string) {
+		i++
+		out := filepath.Join(b.TempDir(), fmt.Sprint("out", i))
+		if code := mainEnv(context.Background(), []string{"run", dir, "-o", out, "-q", "--format", "csv,json"}, e); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
+	})
+}
+
+// BenchmarkScoreGroupStats is BenchmarkRunGroupStats without reading the
+// files and writing the outputs: evaluation and scoring of the loaded
+// project (batch.Run), where the group statistics are computed.
+func BenchmarkScoreGroupStats(b *testing.B) {
+	plain, grouped := groupStatsProjects(b)
+	projects := map[string]*batch.Project{}
+	for _, dir := range []string{plain, grouped} {
+		files, err := batch.FromDir(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if projects[dir], err = batch.Load(files); err != nil {
+			b.Fatal(err)
+		}
+	}
+	alternate(b, plain, grouped, func(dir string) {
+		p := projects[dir]
+		if _, err := batch.Run(context.Background(), p, p.Set, batch.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	})
 }
