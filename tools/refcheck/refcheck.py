@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """refcheck: an independent reference implementation of govscore's core scoring.
 
-Written from SPEC.md §4.3-§4.10 and §8 (results.csv, indicators.csv) and docs/decisions.md
+Written from SPEC.md §4.2-§4.10 and §8 (results.csv, indicators.csv) and docs/decisions.md
 only, without reading govscore's scoring or engine code. It generates random small evaluation
 projects, scores them itself, runs the real CLI on them and compares every number.
 
@@ -34,6 +34,7 @@ PREV = "2023"
 # Expressions: a tiny AST, rendered to expr-lang text and evaluated in Python.
 #   ('m', name) ('prev', name) ('num', k) ('ratio', a, b) ('div', a, b)
 #   ('mul', a, k) ('sub', a, b) ('coal', a, k) ('gt', a, k)
+#   ('grp', stat, name, prev) group.<stat>(name) / group.<stat>(prev.name)   ('np', a, b, …) n_present
 # Missing is None. A non-finite result is missing (SPEC §4.3).
 # ---------------------------------------------------------------------------
 
@@ -64,6 +65,10 @@ def render(e):
         return "(%s ?? %s)" % (render(e[1]), render(e[2]))
     if t == "gt":
         return "%s > %s" % (render(e[1]), render(e[2]))
+    if t == "grp":
+        return "group.%s(%s%s)" % (e[1], "prev." if e[3] else "", e[2])
+    if t == "np":
+        return "n_present(%s)" % ", ".join(render(a) for a in e[1:])
     raise ValueError(t)
 
 
@@ -84,6 +89,10 @@ def evaluate(e, env):
         return env(e[1], True)
     if t == "num":
         return float(e[1])
+    if t == "grp":
+        return env(e, e[3])  # the env computes the statistic over the subject's pool
+    if t == "np":
+        return float(sum(1 for a in e[1:] if evaluate(a, env) is not None))
     if t == "coal":
         a = evaluate(e[1], env)
         return a if a is not None else evaluate(e[2], env)
@@ -216,6 +225,7 @@ class Node:
         self.normalize = kw.get("normalize", {"method": "minmax"})
         self.transform = kw.get("transform")
         self.winsorize = kw.get("winsorize")
+        self.applies_when = kw.get("applies_when")  # None | (attribute, value): subject.a == "v"
         self.parent = None
 
     @property
@@ -494,7 +504,28 @@ def gen_case(seed):
                     for l in leaves_:
                         if l.round is None:
                             l.round = dv
+    add_language(c, random.Random(seed * 7919 + 17))
     return c
+
+
+def add_language(c, r):
+    """rated_when, applies_when, group statistics and n_present (SPEC §4.2, §4.3, §4.7), drawn
+    from their own generator so that the cases of the older features keep their seeds."""
+    if r.random() < 0.2:
+        c["rated_when"] = r.choice([("region", r.choice(REGIONS)), ("level", r.choice(LEVELS))])
+    nodes = list(walk(c["tree"]))
+    if r.random() < 0.25:
+        n = r.choice(nodes)
+        n.applies_when = r.choice([("level", r.choice(LEVELS)), ("region", r.choice(REGIONS))])
+    if r.random() < 0.35:
+        for l in r.sample([n for n in nodes if n.leaf], r.randint(1, 2)):
+            a, b = r.sample(c["metrics"], 2)
+            l.expr = r.choice([
+                ("sub", ("m", a), ("grp", r.choice(["mean", "median", "min", "max", "sd"]), a, False)),
+                ("ratio", ("m", a), ("grp", r.choice(["mean", "median", "max", "count"]), b, r.random() < 0.3)),
+                ("np", ("m", a), ("m", b), ("prev", a)),
+                ("coal", ("grp", "sd", a, False), ("num", 0)),
+            ])
 
 
 # ---------------------------------------------------------------------------
@@ -541,6 +572,8 @@ def write_node(n, ind, out, dflt):
         out.append(sp2 + "weight: " + ystr(n.weight))
     if n.applies_to:
         out.append(sp2 + "applies_to: [" + ", ".join(n.applies_to) + "]")
+    if n.applies_when:
+        out.append(sp2 + "applies_when: 'subject.%s == \"%s\"'" % n.applies_when)
     if "round" in leafd:
         if n.round != leafd["round"]:
             out.append(sp2 + "round: %d" % n.round)
@@ -583,6 +616,8 @@ def write_yaml(c):
     out.append("scale: [%s, %s]" % c["scale"])
     if c["min_coverage"] is not None:
         out.append("min_coverage: " + ystr(c["min_coverage"]))
+    if c.get("rated_when"):
+        out.append("rated_when: 'subject.%s != \"%s\"'" % c["rated_when"])
     if c["derived"]:
         out.append("metrics:")
         for k, e in c["derived"].items():
@@ -743,13 +778,38 @@ def do_transform(t, x):
     raise ValueError(t)
 
 
-def applicable(node, kind):
+def applicable(node, s):
+    """SPEC §4.2: applies_to admits s's kind and every applies_when on the path holds."""
     n = node
     while n is not None:
-        if n.applies_to and kind not in n.applies_to:
+        if n.applies_to and s["kind"] not in n.applies_to:
+            return False
+        if n.applies_when and s[n.applies_when[0]] != n.applies_when[1]:
             return False
         n = n.parent
     return True
+
+
+def group_stat(stat, xs):
+    """SPEC §4.3: the statistic of the present values xs; None when there is none (sd: < 2)."""
+    if not xs:
+        return None
+    if stat == "mean":
+        return sum(xs) / len(xs)
+    if stat == "median":
+        return quantile7(xs, 0.5)
+    if stat == "min":
+        return min(xs)
+    if stat == "max":
+        return max(xs)
+    if stat == "count":
+        return float(len(xs))
+    if stat == "sd":
+        if len(xs) < 2:
+            return None
+        m = sum(xs) / len(xs)
+        return math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1))
+    raise ValueError(stat)
 
 
 def frac_ranks(vals):
@@ -793,8 +853,35 @@ def score_case(c):
             return row.get(name)
         return env
 
+    pg = c["peer_groups"]
+
+    def label(s):
+        if not pg:
+            return "all"
+        return "/".join(s[a] for a in pg)
+
+    rw = c.get("rated_when")
+
+    def admitted(s):  # SPEC §4.7 rated_when: subject.<a> != "<v>"
+        return rw is None or s[rw[0]] != rw[1]
+
+    gmemo = {}
+
     def envper(sid, per):
         def env(name, prev):
+            if isinstance(name, tuple):  # ('grp', stat, metric, prev): over the pool of sid's group
+                p2 = str(int(per) - 1) if prev else per
+                key = (label(byid[sid]), name[1], name[2], p2)
+                if key not in gmemo:
+                    xs = []
+                    for t in subs:
+                        if label(t) == key[0] and admitted(t):
+                            v = envper(t["id"], p2)(name[2], False) if p2 in c["data"] else None
+                            if v is not None:
+                                xs.append(v)
+                    gmemo[key] = group_stat(name[1], xs)
+                    hit("group statistic %s" % ("missing" if gmemo[key] is None else name[1]))
+                return gmemo[key]
             if prev:
                 p2 = str(int(per) - 1)
                 if p2 not in c["data"]:
@@ -814,7 +901,7 @@ def score_case(c):
     cov = {}
     for s in subs:
         env = envper(s["id"], PERIOD)
-        al = [l for l in leaves if applicable(l, s["kind"])]
+        al = [l for l in leaves if applicable(l, s)]
         app[s["id"]] = al
         for l in al:
             raw[(s["id"], l.id)] = evaluate(l.expr, env)
@@ -823,20 +910,18 @@ def score_case(c):
         else:
             cov[s["id"]] = 0.0
     minc = c["min_coverage"] or 0
-    rated0 = {s["id"]: bool(app[s["id"]]) and cov[s["id"]] >= minc for s in subs}
+    for s in subs:
+        if not admitted(s):
+            hit("rated_when excludes")
+        if any(n.applies_when and applicable(n.parent, s) and not applicable(n, s) for n in nodes):
+            hit("applies_when excludes")
+    rated0 = {s["id"]: admitted(s) and bool(app[s["id"]]) and cov[s["id"]] >= minc for s in subs}
 
     # `missing: fail` (SPEC §4.7): the batch fails when a rated subject misses the value
     failing = sorted("%s/%s" % (s["id"], l.id) for s in subs for l in app[s["id"]]
                      if rated0[s["id"]] and l.missing == "fail" and raw[(s["id"], l.id)] is None)
     if failing:
         return {"fail": failing, "fragile": list(FRAG.reasons)}
-
-    pg = c["peer_groups"]
-
-    def label(s):
-        if not pg:
-            return "all"
-        return "/".join(s[a] for a in pg)
 
     groups = {}
     for s in subs:
@@ -852,7 +937,7 @@ def score_case(c):
         G = [s for s in members if rated0[s["id"]]]
         # ---- leaves (SPEC §4.4)
         for l in leaves:
-            S = [s for s in G if applicable(l, s["kind"])]
+            S = [s for s in G if applicable(l, s)]
             x = {}
             st = {}
             pol = l.missing or "exclude"
@@ -994,7 +1079,7 @@ def score_case(c):
         def aggregate(s, children, agg):
             parts = []
             for ch in children:
-                if not applicable(ch, s["kind"]):
+                if not applicable(ch, s):
                     continue
                 cv = child_val(s, ch)
                 if cv is None or ch.weight <= 0:
@@ -1017,7 +1102,7 @@ def score_case(c):
             return val, ws
 
         for n in post(tree):
-            S = [s for s in G if applicable(n, s["kind"])]
+            S = [s for s in G if applicable(n, s)]
             computed = {}
             for s in S:
                 val, _ = aggregate(s, n.children, n.aggregate)
@@ -1062,7 +1147,7 @@ def score_case(c):
     def aggregate_ws(s, children, agg):
         parts = []
         for ch in children:
-            if not applicable(ch, s["kind"]):
+            if not applicable(ch, s):
                 continue
             cv = value.get((s["id"], ch.id)) if ch.leaf else nodeval.get((s["id"], ch.id))
             if cv is None or ch.weight <= 0:
