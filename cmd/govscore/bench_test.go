@@ -45,9 +45,14 @@ func BenchmarkRun(b *testing.B) {
 
 // groupStatsProjects writes the synthetic project of BenchmarkRun (N
 // subjects × 50 leaves) twice: as written, and with five of its leaves
-// rewritten to subtract a group statistic of a metric — group.mean,
-// median, min, max and sd, one each — so that every evaluation computes
-// five peer-group statistics over N-row columns.
+// rewritten to read a group statistic of a metric — group.mean, median,
+// min, max and sd, one each — so that every evaluation computes five
+// peer-group statistics over N-row columns. The statistic is added times
+// 0 (`(expr) + 0 * group.mean(m001)`): the raw values, and so the work of
+// the leaf pipeline, stay those of the plain project, and the difference
+// is the cost of the statistics themselves. (Subtracting the statistic
+// instead changes the data — negative values under a log transform, other
+// rank ties — and with it the scoring cost, by ±10% either way.)
 func groupStatsProjects(b *testing.B) (plain, grouped string) {
 	n := 100000
 	if s := os.Getenv("GOVSCORE_BENCH_SUBJECTS"); s != "" {
@@ -76,7 +81,7 @@ func groupStatsProjects(b *testing.B) (plain, grouped string) {
 		if !ok || done == len(stats) {
 			continue
 		}
-		lines[i] = fmt.Sprintf(`        expr: "(%s) - group.%s(m%03d)"`, strings.TrimSuffix(e, `"`), stats[done], done+1)
+		lines[i] = fmt.Sprintf(`        expr: "(%s) + 0 * group.%s(m%03d)"`, strings.TrimSuffix(e, `"`), stats[done], done+1)
 		done++
 	}
 	if done != len(stats) {
