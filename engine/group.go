@@ -137,7 +137,9 @@ func groupStatistic(st groupStat, x []float64, gid []int, ng int) []float64 {
 }
 
 // groupMedian is groupStatistic's median: the present values are bucketed
-// by pool (a counting sort over the column), each bucket sorted once.
+// by pool (a counting sort over the column), and in each bucket the
+// ⌊h⌋-th smallest value is selected (selectKth) rather than the bucket
+// sorted; the next order statistic is the smallest value above it.
 func groupMedian(x []float64, gid []int, ng int) []float64 {
 	start := make([]int, ng+1)
 	for i, v := range x {
@@ -163,13 +165,54 @@ func groupMedian(x []float64, gid []int, ng int) []float64 {
 			out[g] = math.NaN()
 			continue
 		}
-		slices.Sort(b)
 		h := float64(len(b)-1) / 2
 		lo := int(h)
+		selectKth(b, lo)
 		out[g] = b[lo]
 		if f := h - float64(lo); f > 0 {
-			out[g] = b[lo] + f*(b[lo+1]-b[lo])
+			out[g] = b[lo] + f*(slices.Min(b[lo+1:])-b[lo])
 		}
 	}
 	return out
+}
+
+// selectKth reorders a so that a[k] is the value a sorted copy would hold
+// there, every value before it ≤ a[k] and every value after it ≥ a[k]
+// (quickselect with a median-of-three pivot and a three-way partition,
+// which keeps runs of ties linear). a holds no NaN. After 64 rounds without
+// converging, the remaining range is sorted.
+func selectKth(a []float64, k int) {
+	lo, hi := 0, len(a)-1
+	for round := 0; hi > lo; round++ {
+		if round == 64 {
+			slices.Sort(a[lo : hi+1])
+			return
+		}
+		mid := lo + (hi-lo)/2
+		x, y, z := a[lo], a[mid], a[hi]
+		p := max(min(x, y), min(max(x, y), z)) // median of three
+		// Three-way partition: a[lo:lt] < p, a[lt:i] == p, a[gt+1:hi+1] > p.
+		lt, i, gt := lo, lo, hi
+		for i <= gt {
+			switch v := a[i]; {
+			case v < p:
+				a[lt], a[i] = a[i], a[lt]
+				lt++
+				i++
+			case v > p:
+				a[i], a[gt] = a[gt], a[i]
+				gt--
+			default:
+				i++
+			}
+		}
+		switch {
+		case k < lt:
+			hi = lt - 1
+		case k > gt:
+			lo = gt + 1
+		default:
+			return
+		}
+	}
 }
