@@ -201,7 +201,9 @@ func compareColumnScalar(t *testing.T, label string, p *Plan, ds *dataset.Datase
 	for _, w := range v.Warnings {
 		warned[w.Node+"/"+w.Subject] = true
 	}
-	e := &evaluation{plan: p, ds: ds, n: n, attrs: map[string][]string{}, period: period}
+	e := &evaluation{plan: p, ds: ds, n: n, attrs: map[string][]string{}, period: period,
+		memo: map[derivedKey][]float64{}, groupMemo: map[groupKey][]float64{}}
+	e.setGroups(v.RatedWhen)
 	e.nanCol = make([]float64, n)
 	for i := range e.nanCol {
 		e.nanCol[i] = nanv

@@ -16,6 +16,8 @@ func FuzzCompile(f *testing.F) {
 		"min()", "a.b.c", "(((", "1e999", "$env.a", "nil ?? 1", `"x" + "y"`, "a[1:2]", "-(-a)",
 		"clamp((a / b - 0.6) / 0.38, 0, 1) * 100", "a / b > 1.1 ? 0 : 100", "(a - prev.a) / prev.a * 100",
 		"a / b >= 0.9 ? 100 : a / b * 100", "max(0, 100 - a / b * 100000)", "2 - a * 3 - 4",
+		`subject.kind == "gov" ? nil : a`, "a > 1 ? a : nil", "coalesce(nil, a, nil)", "n_present(a, b, nil)",
+		"a - group.median(a)", "group.sd(prev.a) ?? 0", "group.count(b) / n_present(a)", `period < "2025" ? 1 : 0`,
 	} {
 		f.Add(s)
 	}
