@@ -2,8 +2,8 @@ package engine
 
 // ReadsAssess reports whether leaf (a Set.Leaves index) reads an
 // assessment: its expression names assess.<item>, or a derived metric
-// (in the period or through prev.) whose expression reads one, at any
-// depth. A rater bootstrap re-evaluates exactly these leaves.
+// (in the period, through prev. or through a group statistic) whose
+// expression reads one, at any depth. A rater bootstrap re-evaluates exactly these leaves.
 func (p *Plan) ReadsAssess(leaf int) bool {
 	return p.readsAssess(p.leaves[leaf], map[string]bool{})
 }
@@ -27,7 +27,7 @@ func (p *Plan) readsAssess(pr *program, seen map[string]bool) bool {
 		switch ref.kind {
 		case inAssess:
 			return true
-		case inMetric, inPrev:
+		case inMetric, inPrev, inGroup: // a group statistic of a derived metric reads what it reads
 			d, ok := p.derivedIdx[ref.name]
 			if !ok || seen[ref.name] {
 				continue

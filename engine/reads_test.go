@@ -23,6 +23,8 @@ tree:
   - {id: derived, expr: deeper, normalize: none}
   - {id: prev, expr: prev.via_derived ?? 0, normalize: none}
   - {id: plain, expr: reassessed, normalize: none}
+  - {id: grouped, expr: "reassessed - group.median(via_derived)", normalize: none}
+  - {id: group_plain, expr: "reassessed - group.median(reassessed)", normalize: none}
 adjustments:
   - {id: bonus, when: "reassessed > 1", points: "1"}
   - {id: rated, when: "assess.review > 50", points: "1"}
@@ -34,7 +36,7 @@ adjustments:
 	if err != nil {
 		t.Fatal(err)
 	}
-	for l, want := range []bool{true, true, true, false} {
+	for l, want := range []bool{true, true, true, false, true, false} {
 		if got := plan.ReadsAssess(l); got != want {
 			t.Errorf("ReadsAssess(%s) = %v, want %v", set.Leaves[l].ID, got, want)
 		}
