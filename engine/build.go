@@ -216,8 +216,8 @@ func (b *builder) unifyNil(l, r *node) (*node, *node) {
 // group builds group.<stat>(m) and group.<stat>(prev.m): an input whose
 // column is the statistic over each subject's peer group (SPEC §4.3). The
 // call is renamed to the function "group.<stat>" for expr-lang's checker.
-func (b *builder) group(np *ast.Node, x *ast.CallNode, m *ast.MemberNode, from int) *node {
-	from = m.Node.Location().From // the call's location is its dot
+func (b *builder) group(np *ast.Node, x *ast.CallNode, m *ast.MemberNode) *node {
+	from := m.Node.Location().From // the call's own location is its dot
 	prop, ok := m.Property.(*ast.StringNode)
 	if !ok {
 		return b.unsupported(from, "this member access is")
@@ -427,7 +427,7 @@ func (b *builder) in(x *ast.BinaryNode, from int) *node {
 func (b *builder) call(np *ast.Node, x *ast.CallNode, from int) *node {
 	if m, ok := x.Callee.(*ast.MemberNode); ok {
 		if base, ok := m.Node.(*ast.IdentifierNode); ok && base.Value == "group" {
-			return b.group(np, x, m, from)
+			return b.group(np, x, m)
 		}
 	}
 	id, ok := x.Callee.(*ast.IdentifierNode)
