@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/scoring"
 )
 
 const runTestSet = `govscore: 1
@@ -113,5 +115,52 @@ func TestRunErrors(t *testing.T) {
 	if !IsInvalidInput(err) || !errors.As(err, &de) || de.Subject != "e" || de.Indicator != "resolved" || de.Period != "2024" ||
 		!strings.Contains(err.Error(), "data: subject \"e\", metric \"resolved\", period 2024: value 150 is outside the declared range [0, 100]") {
 		t.Errorf("out-of-range value: %v (%+v)", err, de)
+	}
+}
+
+// TestRunPreviousErr: a previous period that cannot be scored (invalid
+// input there only) leaves the batch whole, with the reason in PreviousErr.
+func TestRunPreviousErr(t *testing.T) {
+	set, err := indicators.Parse("indicators.yaml", []byte(`govscore: 1
+id: run-test
+kinds: [district]
+tree:
+  - {id: resolution, expr: "resolved / received", normalize: none, missing: fail}
+  - {id: volume, expr: received, normalize: none}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := dataset.NewBuilder([]dataset.Subject{{ID: "w", Kind: "district"}, {ID: "e", Kind: "district"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ps := range []string{"2023", "2024"} {
+		p, _ := dataset.ParsePeriod(ps)
+		for _, id := range []string{"w", "e"} {
+			resolved := 5.0
+			if ps == "2023" && id == "e" {
+				resolved = math.NaN() // e has no resolution in 2023
+			}
+			if err := errors.Join(b.Set(id, "resolved", p, resolved), b.Set(id, "received", p, 10)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ds, err := b.Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Run(context.Background(), Memory{Data: ds}, set, Options{Previous: true})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	var me *scoring.MissingError
+	if got.Previous != nil || !IsInvalidInput(got.PreviousErr) || !errors.As(got.PreviousErr, &me) ||
+		!strings.HasPrefix(got.PreviousErr.Error(), "period 2023: ") {
+		t.Errorf("previous %v, error %v: want no previous batch and the 2023 MissingError", got.Previous, got.PreviousErr)
+	}
+	if _, err := Run(context.Background(), Memory{Data: ds}, set, Options{Period: "2023"}); !errors.As(err, &me) {
+		t.Errorf("scoring 2023 itself: %v, want the MissingError", err)
 	}
 }

@@ -46,24 +46,25 @@ type NamedData struct {
 // subject × metric × period, plus a bit per cell for duplicate detection),
 // not with the size of the files.
 func Load(subjectsFile string, metricFiles []string, opt Options) (*dataset.Dataset, error) {
+	return load(fileSources(subjectsFile, metricFiles), opt)
+}
+
+// fileSources returns the sources of the subjects file and the metric
+// files, in that order.
+func fileSources(subjectsFile string, metricFiles []string) []*source {
 	srcs := make([]*source, 0, 1+len(metricFiles))
 	srcs = append(srcs, fileSource(subjectsFile))
 	for _, f := range metricFiles {
 		srcs = append(srcs, fileSource(f))
 	}
-	return load(srcs, opt)
+	return srcs
 }
 
 // LoadGiven is Load that also records which cells the metric files give
 // and the source column of each (dataset.Given): what an import into a
 // store of record needs besides the dataset.
 func LoadGiven(subjectsFile string, metricFiles []string, opt Options) (*dataset.Dataset, *dataset.Given, error) {
-	srcs := make([]*source, 0, 1+len(metricFiles))
-	srcs = append(srcs, fileSource(subjectsFile))
-	for _, f := range metricFiles {
-		srcs = append(srcs, fileSource(f))
-	}
-	return loadGiven(srcs, opt, true)
+	return loadGiven(fileSources(subjectsFile, metricFiles), opt, true)
 }
 
 // Parse is Load for files held in memory. It returns the dataset, or nil and
