@@ -278,7 +278,7 @@ func (r *reader) scale(f *field) [2]float64 {
 }
 
 // metricKeys are the keys of a metric declaration.
-var metricKeys = []string{"name", "unit", "min", "max", "expr"}
+var metricKeys = []string{"name", "unit", "min", "max", "expr", "provider"}
 
 // metrics reads the `metrics:` declarations in file order.
 func (r *reader) metrics(f *field) []*Metric {
@@ -328,6 +328,12 @@ func (r *reader) metrics(f *field) []*Metric {
 		}
 		if g := dm.get("expr"); g != nil {
 			mt.Expr, _ = r.expr(g)
+		}
+		if g := dm.get("provider"); g != nil {
+			mt.Provider, _ = r.text(g)
+			if mt.Expr != nil {
+				r.errorf(g.valuePos(r), "metric %q: a derived metric (expr) is computed, not submitted; remove provider", mt.Name)
+			}
 		}
 		r.unknown(dm, metricKeys)
 	}

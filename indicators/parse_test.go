@@ -114,3 +114,27 @@ func checkInvariants(t *testing.T, s *Set) {
 		t.Errorf("%d leaves in Nodes, %d in Leaves", leaves, len(s.Leaves))
 	}
 }
+
+// TestMetricProvider checks that `provider:` is read into Metric.Provider.
+func TestMetricProvider(t *testing.T) {
+	set, err := Parse("p.yaml", []byte(`govscore: 1
+id: p
+kinds: [county]
+metrics:
+  cases: {name: 案件数, provider: police}
+  staff: {}
+tree:
+  - id: a
+    expr: cases / staff
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, m := range set.Metrics {
+		got[m.Name] = m.Provider
+	}
+	if got["cases"] != "police" || got["staff"] != "" {
+		t.Errorf("providers = %v, want cases: police, staff: none", got)
+	}
+}

@@ -69,7 +69,11 @@ type Metric struct {
 	Min   *float64 // nil when unbounded
 	Max   *float64
 	Expr  *Expr // nil for a collected (non-derived) metric
-	Pos   diag.Pos
+	// Provider names the department that submits the metric (`provider:`,
+	// SPEC §9): on the server, a provider account reads and submits only
+	// the metrics whose Provider is its own. "" for none.
+	Provider string
+	Pos      diag.Pos
 }
 
 // Node is a composite (has Children) or a leaf (has Expr) of the tree.

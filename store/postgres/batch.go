@@ -132,6 +132,12 @@ func batchKey(r *BatchRecord) int64 {
 // storing the same one twice fails with ErrBatchExists, and while another
 // process is storing it, with ErrBusy.
 func (db *DB) SaveBatch(ctx context.Context, b *BatchRecord, outputs []Output) (int64, error) {
+	return db.saveBatch(ctx, b, outputs, nil)
+}
+
+// saveBatch is SaveBatch; after, when not nil, runs in the transaction
+// once the batch is stored, so that what it records commits with it.
+func (db *DB) saveBatch(ctx context.Context, b *BatchRecord, outputs []Output, after func(ctx context.Context, tx *sqlx.Tx, id int64) error) (int64, error) {
 	// One connection for the transaction, so that the COPY of the results
 	// can reach the driver (copyIn) inside it.
 	conn, err := db.x.Connx(ctx)
@@ -195,6 +201,11 @@ func (db *DB) SaveBatch(ctx context.Context, b *BatchRecord, outputs []Output) (
 	close(connFree)
 	if err := <-stored; err != nil {
 		return 0, err
+	}
+	if after != nil {
+		if err := after(ctx, tx, id); err != nil {
+			return 0, err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, db.mapError(ctx, "storing the batch: commit", err)

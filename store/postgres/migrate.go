@@ -124,7 +124,32 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 	if err != nil {
 		return db.mapError(ctx, "checking the schema version", err)
 	}
-	return checkVersion(db.url, v, SchemaVersion())
+	if err := checkVersion(db.url, v, SchemaVersion()); err != nil {
+		return err
+	}
+	// Migrations are numbered by the branch that adds them and may land
+	// out of order (0003 before 0002): a database at the highest version
+	// may still lack a lower one, which Migrate applies.
+	var have []int
+	if err := db.x.SelectContext(ctx, &have, sqlAppliedVersions); err != nil {
+		return db.mapError(ctx, "checking the schema version", err)
+	}
+	return checkGaps(db.url, have)
+}
+
+// checkGaps reports an embedded migration missing from the applied
+// versions have.
+func checkGaps(url string, have []int) error {
+	done := map[int]bool{}
+	for _, v := range have {
+		done[v] = true
+	}
+	for _, m := range migrations() {
+		if !done[m.version] {
+			return fmt.Errorf("%s: migration %s is not applied: %w", url, m.name, ErrSchemaOld)
+		}
+	}
+	return nil
 }
 
 // checkVersion compares the database's schema version have with the
