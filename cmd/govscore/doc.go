@@ -16,6 +16,9 @@
 //	govscore report --batch ID [--db URL] [-o DIR]
 //	govscore db migrate | import DIR [--db URL]
 //	govscore batch list | show ID | approve ID | publish ID | diff A B [--db URL]
+//	govscore serve --db URL [--addr 127.0.0.1:8080] [--project DIR] [--throwaway-admin]
+//	govscore user add NAME --role admin|provider|assessor|subject [--provider P] [--subject ID]
+//	                 [--items a,b] --password-file F [--db URL]
 //	govscore gen DIR --subjects N --leaves M [--seed S]   write a synthetic project
 //
 // Flags may come before or after DIR. Instead of DIR, the files may be named

@@ -1,0 +1,585 @@
+package server
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html"
+	"html/template"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/govscore/govscore/store/postgres"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static/site.css
+var siteCSS []byte
+
+// pageFuncs are the template functions of the pages.
+var pageFuncs = template.FuncMap{
+	"num": func(x float64) string {
+		if math.IsNaN(x) {
+			return "–"
+		}
+		return strconv.FormatFloat(x, 'f', 2, 64)
+	},
+	"nump": func(x *float64) string {
+		if x == nil || math.IsNaN(*x) {
+			return "–"
+		}
+		return strconv.FormatFloat(*x, 'f', 2, 64)
+	},
+	"pct": func(x *float64) string {
+		if x == nil {
+			return "–"
+		}
+		return strconv.FormatFloat(*x*100, 'f', 0, 64) + "%"
+	},
+	"pct1": func(x float64) string { return strconv.FormatFloat(x*100, 'f', 0, 64) + "%" },
+	"date": func(t any) string {
+		switch v := t.(type) {
+		case time.Time:
+			return v.UTC().Format("2006-01-02 15:04 UTC")
+		case *time.Time:
+			if v != nil {
+				return v.UTC().Format("2006-01-02 15:04 UTC")
+			}
+		}
+		return ""
+	},
+	"short": func(s string) string {
+		if len(s) > 12 {
+			return s[:12]
+		}
+		return s
+	},
+}
+
+// pages are the parsed page templates by name.
+var pages = func() map[string]*template.Template {
+	base := template.Must(template.New("").Funcs(pageFuncs).ParseFS(templateFS, "templates/layout.html"))
+	out := map[string]*template.Template{}
+	for _, n := range []string{"home", "period", "subject", "diff", "methodology", "login", "error", "admin", "history", "audit", "provider"} {
+		out[n] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+n+".html"))
+	}
+	return out
+}()
+
+// page is what every page template gets.
+type page struct {
+	Lang    string
+	Title   string
+	Path    string
+	Account *postgres.Account
+	CSRF    string
+	Data    any
+}
+
+// T translates a label.
+func (p *page) T(key string) string { return tr(p.Lang, key) }
+
+// render writes a page with status.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, titleKey string, data any) {
+	p := &page{Lang: langOf(r), Path: r.URL.RequestURI(), Account: accountOf(r), Data: data}
+	p.Title = tr(p.Lang, titleKey)
+	if sess := sessionOf(r); sess != nil && sess.Kind == "cookie" {
+		p.CSRF = sess.CSRF
+	}
+	var b bytes.Buffer
+	if err := pages[name].ExecuteTemplate(&b, "layout", p); err != nil {
+		s.log.Error("rendering a page", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if p.Account != nil {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	w.WriteHeader(status)
+	w.Write(b.Bytes())
+}
+
+// errorPage renders an error as a page.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	s.render(w, r, status, "error", "error", msg)
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// pageCSS is GET /static/site.css.
+func (s *Server) pageCSS(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Write(siteCSS)
+}
+
+// pageHome is GET /: the published periods.
+func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
+	periods, err := s.db.PublishedPeriods(r.Context())
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	var pubs []*publication
+	for _, p := range periods {
+		pub, err := s.published(r.Context(), p)
+		if err != nil {
+			s.failErr(w, r, err)
+			return
+		}
+		pubs = append(pubs, pub)
+	}
+	s.render(w, r, http.StatusOK, "home", "published", pubs)
+}
+
+// rankingGroup is one peer group's table on a period page. Rows is the
+// table body, written by rankingRows: a page of 10,000 subjects renders
+// in a few milliseconds that way, where a template action per cell takes
+// hundreds.
+type rankingGroup struct {
+	Label string
+	Rows  template.HTML
+	b     strings.Builder
+}
+
+// rankingRow appends one subject's line to the group's body: rank, name
+// (linking its explanation), score, grade and dimension values. Every text
+// is HTML-escaped and the subject id path-escaped.
+func (g *rankingGroup) rankingRow(lang, period string, sr *postgres.RankingRow) {
+	b := &g.b
+	b.WriteString("<tr><td>")
+	if sr.Rated {
+		b.WriteString(strconv.Itoa(sr.Rank))
+	} else {
+		b.WriteString("–")
+	}
+	b.WriteString(`</td><th scope="row"><a href="/p/`)
+	b.WriteString(url.PathEscape(period))
+	b.WriteString("/s/")
+	b.WriteString(html.EscapeString(url.PathEscape(sr.Subject)))
+	b.WriteString(`">`)
+	b.WriteString(html.EscapeString(sr.Name))
+	b.WriteString("</a></th><td>")
+	if sr.Rated {
+		b.WriteString(strconv.FormatFloat(sr.Score, 'f', 2, 64))
+	} else {
+		b.WriteString(html.EscapeString(tr(lang, "unrated")))
+	}
+	b.WriteString("</td><td>")
+	b.WriteString(html.EscapeString(sr.Grade))
+	if sr.Vetoed {
+		b.WriteString(" (" + html.EscapeString(tr(lang, "vetoed")) + ")")
+	}
+	b.WriteString("</td>")
+	for _, v := range sr.Nodes {
+		b.WriteString("<td>")
+		if !math.IsNaN(v) {
+			b.WriteString(strconv.FormatFloat(v, 'f', 2, 64))
+		} else {
+			b.WriteString("–")
+		}
+		b.WriteString("</td>")
+	}
+	b.WriteString("</tr>\n")
+}
+
+// pagePeriod is GET /p/{period}: the ranking of every peer group in the
+// batch that stands, with its dimension values and grades.
+func (s *Server) pagePeriod(w http.ResponseWriter, r *http.Request) {
+	per, ok := s.pathPeriod(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	pub, err := s.published(ctx, per.String())
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	yaml, err := s.db.SetYAML(ctx, pub.Current.ID)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	set, err := parseStoredSet(yaml)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	var dims, dimNames []string
+	for _, n := range set.Nodes {
+		if n.Depth == 1 && !n.IsLeaf() {
+			dims = append(dims, n.ID)
+			dimNames = append(dimNames, n.Name)
+		}
+	}
+	res, err := s.db.Ranking(ctx, pub.Current.ID, dims)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	var groups []*rankingGroup
+	lang := langOf(r)
+	for i := range res {
+		sr := &res[i]
+		if len(groups) == 0 || groups[len(groups)-1].Label != sr.PeerGroup {
+			groups = append(groups, &rankingGroup{Label: sr.PeerGroup})
+		}
+		groups[len(groups)-1].rankingRow(lang, per.String(), sr)
+	}
+	for _, g := range groups {
+		g.Rows = template.HTML(g.b.String())
+	}
+	files, err := s.db.OutputNames(ctx, pub.Current.ID)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "period", "ranking", map[string]any{"Pub": pub, "Groups": groups, "Dims": dimNames, "Files": files})
+}
+
+// pageSubject is GET /p/{period}/s/{subject}: a subject's explanation in
+// the batch that stands (public audience).
+func (s *Server) pageSubject(w http.ResponseWriter, r *http.Request) {
+	per, ok := s.pathPeriod(w, r)
+	if !ok {
+		return
+	}
+	pub, err := s.published(r.Context(), per.String())
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	e, err := s.explain(r.Context(), pub.Current, r.PathValue("subject"))
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	p := &page{Lang: langOf(r)}
+	_ = p
+	s.render(w, r, http.StatusOK, "subject", "explanation", e)
+}
+
+// pageDiff is GET /p/{period}/diff.
+func (s *Server) pageDiff(w http.ResponseWriter, r *http.Request) {
+	per, ok := s.pathPeriod(w, r)
+	if !ok {
+		return
+	}
+	d, err := s.diff(r.Context(), per.String())
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "diff", "diff", d)
+}
+
+// downloadTypes are the stored outputs the public may download, with
+// their content types.
+var downloadTypes = map[string]string{
+	"results.csv":    "text/csv; charset=utf-8",
+	"indicators.csv": "text/csv; charset=utf-8",
+	"results.json":   "application/json; charset=utf-8",
+	"report.html":    "text/html; charset=utf-8",
+	"results.xlsx":   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+// pageFile is GET /p/{period}/files/{name}: a stored output of the batch
+// that stands, as an attachment (results.json for the public audience).
+func (s *Server) pageFile(w http.ResponseWriter, r *http.Request) {
+	per, ok := s.pathPeriod(w, r)
+	if !ok {
+		return
+	}
+	name := r.PathValue("name")
+	ct, ok := downloadTypes[name]
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, "not_found", fmt.Sprintf("no download %q", name))
+		return
+	}
+	pub, err := s.published(r.Context(), per.String())
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	var b bytes.Buffer
+	if err := s.db.WriteOutput(r.Context(), pub.Current.ID, name, &b); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	body := b.Bytes()
+	if name == "results.json" {
+		if body, err = publicResultsJSON(body); err != nil {
+			s.failErr(w, r, err)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", fmt.Sprintf("%s-%d-%s", per, pub.Current.ID, name)))
+	if name == "report.html" {
+		// The report carries its own inline style; as a download it is
+		// not rendered here.
+		w.Header().Set("Content-Security-Policy", "sandbox")
+	}
+	io.Copy(w, bytes.NewReader(body))
+}
+
+// methodNode is one line of the methodology page.
+type methodNode struct {
+	Name, Expr, Direction, Normalize string
+	Depth                            int
+	Weight                           float64
+}
+
+// pageMethodology is GET /methodology: the indicator set in force.
+func (s *Server) pageMethodology(w http.ResponseWriter, r *http.Request) {
+	set, err := s.currentSet(r.Context())
+	if errors.Is(err, postgres.ErrNotFound) {
+		s.fail(w, r, http.StatusNotFound, "not_found", "no indicator set is in force yet")
+		return
+	}
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	var nodes []methodNode
+	for _, n := range set.Nodes {
+		m := methodNode{Name: n.Name, Depth: n.Depth, Weight: n.Weight}
+		if n.IsLeaf() {
+			m.Expr = exprText(n)
+			m.Direction = n.Direction.String()
+			m.Normalize = string(n.Normalize.Method)
+		}
+		nodes = append(nodes, m)
+	}
+	s.render(w, r, http.StatusOK, "methodology", "methodology", map[string]any{"Name": set.Name, "Version": set.Version, "Nodes": nodes})
+}
+
+// pageLogin is GET /login.
+func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "login", "login", map[string]string{"Next": localPath(r.URL.Query().Get("next"))})
+}
+
+// pageLoginPost is POST /login: a new session (never the one the browser
+// brought: no session fixation), then back to next or the role's home.
+func (s *Server) pageLoginPost(w http.ResponseWriter, r *http.Request) {
+	name, pw, next := r.PostFormValue("name"), r.PostFormValue("password"), localPath(r.PostFormValue("next"))
+	if err := s.endSession(r); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	tok, sess, err := s.login(r, name, pw, "cookie")
+	if err != nil {
+		status := http.StatusInternalServerError
+		var th *errThrottled
+		switch {
+		case errors.As(err, &th):
+			status = http.StatusTooManyRequests
+			w.Header().Set("Retry-After", fmt.Sprint(int(th.wait.Seconds())+1))
+		case errors.Is(err, errBadLogin):
+			status = http.StatusUnauthorized
+		default:
+			s.failErr(w, r, err)
+			return
+		}
+		s.setSessionCookie(w, r, "", time.Time{})
+		s.render(w, r, status, "login", "login", map[string]string{"Next": next, "Message": err.Error()})
+		return
+	}
+	s.setSessionCookie(w, r, tok, sess.ExpiresAt)
+	if next == "/" {
+		switch sess.Account.Role {
+		case "admin":
+			next = "/admin"
+		case "provider":
+			next = "/provider"
+		case "subject":
+			next = "/me"
+		}
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// pageLogout is POST /logout.
+func (s *Server) pageLogout(w http.ResponseWriter, r *http.Request) {
+	if err := s.endSession(r); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	s.setSessionCookie(w, r, "", time.Time{})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// pageAdmin is GET /admin: periods, batches, history search.
+func (s *Server) pageAdmin(w http.ResponseWriter, r *http.Request) {
+	s.renderAdmin(w, r, http.StatusOK, r.URL.Query().Get("msg"))
+}
+
+func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	ps, err := s.db.ServerPeriods(r.Context())
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	runs, err := s.db.Runs(r.Context(), 50)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	s.render(w, r, status, "admin", "admin", map[string]any{"Periods": ps, "Runs": runs, "Message": msg})
+}
+
+// adminDone redirects back to the dashboard after a form (POST, redirect,
+// GET), or shows the dashboard with the problem.
+func (s *Server) adminDone(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if status != 0 {
+		s.renderAdmin(w, r, status, msg)
+		return
+	}
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}
+
+// pageAdminPeriod is POST /admin/periods: open or lock a period.
+func (s *Server) pageAdminPeriod(w http.ResponseWriter, r *http.Request) {
+	period, status := strings.TrimSpace(r.PostFormValue("period")), r.PostFormValue("status")
+	if p, err := parsePeriodExact(period); err != nil || (status != "open" && status != "locked") {
+		s.adminDone(w, r, http.StatusBadRequest, fmt.Sprintf("period %q / status %q: want YYYY, YYYY-Hn, YYYY-Qn or YYYY-MM and open or locked", period, status))
+		return
+	} else {
+		period = p
+	}
+	if err := s.db.SetPeriodStatus(r.Context(), period, status, accountOf(r).Name); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	s.adminDone(w, r, 0, "")
+}
+
+// pageAdminRun is POST /admin/runs: start a batch run.
+func (s *Server) pageAdminRun(w http.ResponseWriter, r *http.Request) {
+	_, status, msg := s.startBatch(r, r.PostFormValue("period"))
+	s.adminDone(w, r, status, msg)
+}
+
+// pageAdminRunAction is POST /admin/runs/{id}/{action}: cancel, approve
+// or publish.
+func (s *Server) pageAdminRunAction(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	var status int
+	var msg string
+	switch r.PathValue("action") {
+	case "cancel":
+		status, msg = s.cancelRun(r, id)
+	case "approve":
+		status, msg = s.transition(r, id, postgres.Approved)
+	case "publish":
+		status, msg = s.transition(r, id, postgres.Published)
+	default:
+		s.fail(w, r, http.StatusNotFound, "not_found", "no such action")
+		return
+	}
+	s.adminDone(w, r, status, msg)
+}
+
+// pageHistory is GET /admin/history?period&subject&metric.
+func (s *Server) pageHistory(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	h, err := s.db.History(r.Context(), q.Get("period"), q.Get("subject"), q.Get("metric"))
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "history", "history", h)
+}
+
+// pageAudit is GET /admin/audit?before=ID.
+func (s *Server) pageAudit(w http.ResponseWriter, r *http.Request) {
+	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	log, err := s.db.AuditLog(r.Context(), before, 100)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	var next int64
+	if len(log) == 100 {
+		next = log[len(log)-1].ID
+	}
+	s.render(w, r, http.StatusOK, "audit", "audit", map[string]any{"Entries": log, "Next": next})
+}
+
+// pageProvider is GET /provider: the provider's metrics and the upload
+// form.
+func (s *Server) pageProvider(w http.ResponseWriter, r *http.Request) {
+	s.renderProvider(w, r, http.StatusOK, nil, nil, "")
+}
+
+func (s *Server) renderProvider(w http.ResponseWriter, r *http.Request, status int, rep *postgres.SubmitReport, errs []cellError, msg string) {
+	ps, err := s.db.ServerPeriods(r.Context())
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	var metrics []string
+	if set, err := s.currentSet(r.Context()); err == nil {
+		metrics = allowedMetrics(accountOf(r), set)
+	}
+	s.render(w, r, status, "provider", "submit", map[string]any{"Periods": ps, "Metrics": metrics, "Report": rep, "Errors": errs, "Message": msg})
+}
+
+// pageProviderPost is POST /provider: a metrics file from the form, as
+// PUT /api/v1/periods/{period}/metrics does it.
+func (s *Server) pageProviderPost(w http.ResponseWriter, r *http.Request) {
+	per, err := formPeriod(r.PostFormValue("period"))
+	if err != nil {
+		s.renderProvider(w, r, http.StatusBadRequest, nil, nil, err.Error())
+		return
+	}
+	f, hdr, err := r.FormFile("file")
+	if err != nil {
+		s.renderProvider(w, r, http.StatusBadRequest, nil, nil, "choose a CSV file")
+		return
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		s.renderProvider(w, r, http.StatusRequestEntityTooLarge, nil, nil, err.Error())
+		return
+	}
+	name := strings.ReplaceAll(hdr.Filename, "\\", "/")
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:]
+	}
+	rep, errs, status, msg := s.submit(r, accountOf(r), per, name, data, r.PostFormValue("dry_run") == "1")
+	if status == 0 {
+		status = http.StatusOK
+	}
+	s.renderProvider(w, r, status, rep, errs, msg)
+}
+
+// pageMe is GET /me (subject): the subject's explanation in the latest
+// published batch.
+func (s *Server) pageMe(w http.ResponseWriter, r *http.Request) {
+	a := accountOf(r)
+	periods, err := s.db.PublishedPeriods(r.Context())
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	if len(periods) == 0 {
+		s.render(w, r, http.StatusOK, "error", "my_result", tr(langOf(r), "not_published"))
+		return
+	}
+	http.Redirect(w, r, "/p/"+periods[0]+"/s/"+url.PathEscape(a.Subject), http.StatusSeeOther)
+}

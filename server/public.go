@@ -1,0 +1,177 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+
+	"github.com/govscore/govscore/store/postgres"
+)
+
+// publication is the state of a period's publication: the batch that
+// stands (Current) and the ones it superseded, newest first.
+type publication struct {
+	Period     string
+	Current    postgres.BatchInfo
+	Superseded []postgres.BatchInfo
+}
+
+// published returns the publication of period, or ErrNotFound when
+// nothing of it is published.
+func (s *Server) published(ctx context.Context, period string) (*publication, error) {
+	bs, err := s.db.PublishedBatches(ctx, period)
+	if err != nil {
+		return nil, err
+	}
+	if len(bs) == 0 {
+		return nil, fmt.Errorf("period %s has no published batch: %w", period, postgres.ErrNotFound)
+	}
+	return &publication{Period: period, Current: bs[0], Superseded: bs[1:]}, nil
+}
+
+// publicResultsJSON is a stored results.json for the public audience:
+// without the "assessments" member (per-item rater statistics and the
+// reciprocity flags between raters, which may identify raters).
+func publicResultsJSON(stored []byte) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(stored, &m); err != nil {
+		return nil, err
+	}
+	delete(m, "assessments")
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(m); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// apiPublishedList is GET /api/v1/published: the published periods, each
+// with the batch that stands and those it superseded.
+func (s *Server) apiPublishedList(w http.ResponseWriter, r *http.Request) {
+	periods, err := s.db.PublishedPeriods(r.Context())
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	out := []map[string]any{}
+	for _, p := range periods {
+		pub, err := s.published(r.Context(), p)
+		if err != nil {
+			s.failErr(w, r, err)
+			return
+		}
+		var sup []int64
+		for _, b := range pub.Superseded {
+			sup = append(sup, b.ID)
+		}
+		out = append(out, map[string]any{"period": p, "batch": pub.Current.ID, "published_at": pub.Current.PublishedAt, "superseded": sup})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// apiPublished is GET /api/v1/published/{period}: the results.json of the
+// batch that stands, for the public.
+func (s *Server) apiPublished(w http.ResponseWriter, r *http.Request) {
+	per, ok := s.pathPeriod(w, r)
+	if !ok {
+		return
+	}
+	pub, err := s.published(r.Context(), per.String())
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	var b bytes.Buffer
+	if err := s.db.WriteOutput(r.Context(), pub.Current.ID, "results.json", &b); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	js, err := publicResultsJSON(b.Bytes())
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Govscore-Batch", fmt.Sprint(pub.Current.ID))
+	w.Write(js)
+}
+
+// diffJSON is the body of GET /api/v1/published/{period}/diff.
+type diffJSON struct {
+	Period     string                 `json:"period"`
+	Batch      int64                  `json:"batch"`
+	Supersedes int64                  `json:"supersedes,omitempty"`
+	Results    []changeJSON           `json:"results"`
+	Inputs     []postgres.InputChange `json:"inputs"`
+}
+
+// changeJSON is one subject whose result differs between two batches.
+type changeJSON struct {
+	Subject   string   `json:"subject"`
+	Name      string   `json:"name"`
+	PeerGroup string   `json:"peer_group"`
+	ScoreOld  *float64 `json:"score_old"`
+	ScoreNew  *float64 `json:"score_new"`
+	RankOld   int      `json:"rank_old,omitempty"`
+	RankNew   int      `json:"rank_new,omitempty"`
+	GradeOld  string   `json:"grade_old,omitempty"`
+	GradeNew  string   `json:"grade_new,omitempty"`
+}
+
+func numPtr(x float64) *float64 {
+	if math.IsNaN(x) {
+		return nil
+	}
+	return &x
+}
+
+// diff compares the batch that stands for period with the one it
+// superseded: the subjects whose result changed and the inputs read at
+// other versions (old → new).
+func (s *Server) diff(ctx context.Context, period string) (*diffJSON, error) {
+	pub, err := s.published(ctx, period)
+	if err != nil {
+		return nil, err
+	}
+	d := &diffJSON{Period: period, Batch: pub.Current.ID, Results: []changeJSON{}, Inputs: []postgres.InputChange{}}
+	if len(pub.Superseded) == 0 {
+		return d, nil
+	}
+	old := pub.Superseded[0].ID
+	d.Supersedes = old
+	cs, err := s.db.Diff(ctx, old, pub.Current.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		d.Results = append(d.Results, changeJSON{Subject: c.Subject, Name: c.Name, PeerGroup: c.PeerGroup,
+			ScoreOld: numPtr(c.ScoreA), ScoreNew: numPtr(c.ScoreB), RankOld: c.RankA, RankNew: c.RankB, GradeOld: c.GradeA, GradeNew: c.GradeB})
+	}
+	in, err := s.db.InputChanges(ctx, old, pub.Current.ID)
+	if err != nil {
+		return nil, err
+	}
+	if in != nil {
+		d.Inputs = in
+	}
+	return d, nil
+}
+
+// apiPublishedDiff is GET /api/v1/published/{period}/diff.
+func (s *Server) apiPublishedDiff(w http.ResponseWriter, r *http.Request) {
+	per, ok := s.pathPeriod(w, r)
+	if !ok {
+		return
+	}
+	d, err := s.diff(r.Context(), per.String())
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}

@@ -1,0 +1,416 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"path"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/csvdata"
+	"github.com/govscore/govscore/dataset"
+	"github.com/govscore/govscore/diag"
+	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/store/postgres"
+)
+
+// cellError is one problem of a submitted file (SPEC §9's 422 body).
+type cellError struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Cell    string `json:"cell"`
+	Message string `json:"message"`
+}
+
+// submission is a parsed metrics file: its cells by period, or its
+// problems.
+type submission struct {
+	periods map[dataset.Period][]postgres.Cell
+	metrics []string // the metric names it gives, sorted
+	errs    []cellError
+}
+
+// parseSubmission reads a metrics file in a §3 layout (long or wide CSV)
+// against the subject register and the set's kinds and bounds, with the
+// same parser as `govscore run` (csvdata), and lists the cells it gives
+// by period. With only set (not the zero Period), a row of another period
+// is an error.
+func parseSubmission(name string, data []byte, subjects *dataset.Dataset, set *indicators.Set, only dataset.Period) *submission {
+	sub := &submission{periods: map[dataset.Period][]postgres.Cell{}}
+	text := data
+	if !utf8.Valid(text) {
+		if d, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data); err == nil {
+			text = d
+		}
+	}
+	text = bytes.TrimPrefix(text, []byte("\uFEFF"))
+	cells, at := scanCells(text)
+	ds, err := csvdata.Parse(subjectsCSV(subjects), []csvdata.NamedData{{Name: name, Data: data}}, batch.LoadOptions(set))
+	if err != nil {
+		var l diag.List
+		var e *diag.Error
+		switch {
+		case errors.As(err, &l):
+		case errors.As(err, &e):
+			l = diag.List{e}
+		default:
+			l = diag.List{{Pos: diag.Pos{File: name}, Msg: err.Error()}}
+		}
+		for _, e := range l {
+			sub.errs = append(sub.errs, cellError{File: e.Pos.File, Line: e.Pos.Line, Column: e.Pos.Col,
+				Cell: at[[2]int{e.Pos.Line, e.Pos.Col}], Message: e.Msg})
+		}
+		return sub
+	}
+	seen := map[string]bool{}
+	for _, c := range cells {
+		per, err := dataset.ParsePeriod(c.period)
+		if err != nil {
+			continue // reported by the parser
+		}
+		if only != (dataset.Period{}) && per != only {
+			sub.errs = append(sub.errs, cellError{File: name, Line: c.line, Column: c.col, Cell: c.period,
+				Message: fmt.Sprintf("period %q in a submission to period %s: send each period to its own URL", c.period, only)})
+			continue
+		}
+		i, ok := ds.SubjectIndex(c.subject)
+		if !ok {
+			continue // reported by the parser
+		}
+		v := math.NaN()
+		if col := ds.Column(c.metric, per); col != nil {
+			v = col[i]
+		}
+		sub.periods[per] = append(sub.periods[per], postgres.Cell{Subject: c.subject, Metric: c.metric, Value: v})
+		if !seen[c.metric] {
+			seen[c.metric] = true
+			sub.metrics = append(sub.metrics, c.metric)
+		}
+	}
+	slices.Sort(sub.metrics)
+	return sub
+}
+
+// givenCell is a cell a metrics file gives, with the position of its
+// period cell.
+type givenCell struct {
+	subject, period, metric string
+	line, col               int
+}
+
+// scanCells lists the (subject, period, metric) cells of a metrics file in
+// the long or wide layout, and the text of every cell by (line, rune
+// column) for error messages. It stops at the first CSV syntax error,
+// which csvdata reports.
+func scanCells(text []byte) ([]givenCell, map[[2]int]string) {
+	at := map[[2]int]string{}
+	r := csv.NewReader(bytes.NewReader(text))
+	r.FieldsPerRecord = -1
+	lines := bytes.Split(text, []byte("\n"))
+	runeCol := func(line, byteCol int) int {
+		if line-1 < len(lines) && byteCol-1 <= len(lines[line-1]) {
+			return utf8.RuneCount(lines[line-1][:byteCol-1]) + 1
+		}
+		return byteCol
+	}
+	header, err := r.Read()
+	if err != nil {
+		return nil, at
+	}
+	idx := map[string]int{}
+	for i, h := range header {
+		idx[strings.TrimSpace(h)] = i
+	}
+	sc, okS := idx["subject"]
+	pc, okP := idx["period"]
+	if !okS || !okP {
+		return nil, at
+	}
+	mc, long := idx["metric"]
+	vc, hasV := idx["value"]
+	long = long && hasV
+	var out []givenCell
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return out, at
+		}
+		for i, f := range rec {
+			l, c := r.FieldPos(i)
+			at[[2]int{l, runeCol(l, c)}] = f
+		}
+		if len(rec) <= max(sc, pc) || strings.TrimSpace(strings.Join(rec, "")) == "" {
+			continue
+		}
+		l, c := r.FieldPos(pc)
+		g := givenCell{subject: strings.TrimSpace(rec[sc]), period: strings.TrimSpace(rec[pc]), line: l, col: runeCol(l, c)}
+		if long {
+			if len(rec) > max(mc, vc) {
+				g.metric = strings.TrimSpace(rec[mc])
+				out = append(out, g)
+			}
+			continue
+		}
+		for i, h := range header {
+			if i == sc || i == pc || i >= len(rec) {
+				continue
+			}
+			g.metric = strings.TrimSpace(h)
+			out = append(out, g)
+		}
+	}
+	return out, at
+}
+
+// subjectsCSV renders the subject register as the subjects.csv the parser
+// checks submitted rows against.
+func subjectsCSV(ds *dataset.Dataset) csvdata.NamedData {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write(append([]string{"id", "name", "kind", "parent"}, ds.AttrNames...))
+	for _, s := range ds.Subjects {
+		rec := []string{s.ID, s.Name, s.Kind, s.Parent}
+		for _, a := range ds.AttrNames {
+			rec = append(rec, s.Attrs[a])
+		}
+		w.Write(rec)
+	}
+	w.Flush()
+	return csvdata.NamedData{Name: "subjects (register)", Data: b.Bytes()}
+}
+
+// providerMetrics returns the collected metrics a provider may submit and
+// read: those whose declaration has provider: p.
+func providerMetrics(set *indicators.Set, p string) []string {
+	var out []string
+	for _, m := range set.Metrics {
+		if m.Expr == nil && m.Provider == p {
+			out = append(out, m.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// allowedMetrics is nil (everything) for an admin, and the provider's
+// own metrics for a provider.
+func allowedMetrics(a *postgres.Account, set *indicators.Set) []string {
+	if a.Role == "admin" {
+		return nil
+	}
+	m := providerMetrics(set, a.Provider)
+	if m == nil {
+		m = []string{}
+	}
+	return m
+}
+
+// pathPeriod reads and checks the {period} of the URL; a malformed one is
+// answered with 400.
+func (s *Server) pathPeriod(w http.ResponseWriter, r *http.Request) (dataset.Period, bool) {
+	raw := r.PathValue("period")
+	p, err := dataset.ParsePeriod(raw)
+	if err != nil || p.String() != raw {
+		s.fail(w, r, http.StatusBadRequest, "bad_request", fmt.Sprintf("period %q: want YYYY, YYYY-Hn, YYYY-Qn or YYYY-MM", raw))
+		return p, false
+	}
+	return p, true
+}
+
+// apiPutMetrics is PUT /api/v1/periods/{period}/metrics: a metrics file
+// in a §3 layout → 200 {added, changed, unchanged, version}, or 422
+// {errors} with nothing stored; ?dry_run=1 stores nothing.
+func (s *Server) apiPutMetrics(w http.ResponseWriter, r *http.Request) {
+	per, ok := s.pathPeriod(w, r)
+	if !ok {
+		return
+	}
+	acct := accountOf(r)
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.fail(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the file exceeds %d bytes", mbe.Limit))
+			return
+		}
+		s.fail(w, r, http.StatusBadRequest, "bad_request", "reading the body: "+err.Error())
+		return
+	}
+	name := "request.csv"
+	if f := r.URL.Query().Get("file"); f != "" {
+		name = path.Base(strings.ReplaceAll(f, "\\", "/"))
+	}
+	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		s.fail(w, r, http.StatusUnsupportedMediaType, "unsupported", "XLSX submissions are not taken by this server yet: save the sheet as CSV (UTF-8) in a §3 layout")
+		return
+	}
+	rep, errs, status, msg := s.submit(r, acct, per, name, data, r.URL.Query().Get("dry_run") == "1")
+	switch {
+	case status == http.StatusUnprocessableEntity:
+		writeJSON(w, status, map[string]any{"error": "invalid", "message": fmt.Sprintf("%d problem(s) in %s; nothing was stored", len(errs), name), "errors": errs})
+	case status != 0:
+		s.fail(w, r, status, codeOf(status), msg)
+	case rep == nil:
+		return
+	default:
+		writeJSON(w, http.StatusOK, rep)
+	}
+}
+
+// submit parses and stores a submission as acct. It returns the report,
+// or the file's problems with 422, or another status with a message; an
+// unexpected failure is returned as status 500.
+func (s *Server) submit(r *http.Request, acct *postgres.Account, per dataset.Period, name string, data []byte, dry bool) (*postgres.SubmitReport, []cellError, int, string) {
+	ctx := r.Context()
+	set, err := s.currentSet(ctx)
+	if err != nil {
+		if errors.Is(err, postgres.ErrNotFound) {
+			return nil, nil, http.StatusConflict, "no indicator set is in force: the admin sets one first (PUT /api/v1/set)"
+		}
+		s.log.Error("reading the set", "err", err)
+		return nil, nil, http.StatusInternalServerError, "internal error"
+	}
+	if st, err := s.db.ServerPeriod(ctx, per.String()); err != nil {
+		if errors.Is(err, postgres.ErrNotFound) {
+			return nil, nil, http.StatusNotFound, fmt.Sprintf("period %s is not open: the admin opens it first", per)
+		}
+		return nil, nil, http.StatusInternalServerError, "internal error"
+	} else if st.Status != "open" {
+		return nil, nil, http.StatusConflict, fmt.Sprintf("period %s is locked: no submission is taken", per)
+	}
+	subjects, err := s.db.ServerSubjects(ctx)
+	if err != nil {
+		s.log.Error("reading subjects", "err", err)
+		return nil, nil, http.StatusInternalServerError, "internal error"
+	}
+	sub := parseSubmission(name, data, subjects, set, per)
+	if len(sub.errs) == 0 && len(sub.periods[per]) == 0 {
+		return nil, []cellError{{File: name, Line: 1, Column: 1, Message: "the file gives no metric value: want a header subject,period,metric,value (long) or subject,period,<metric>… (wide) and rows"}}, http.StatusUnprocessableEntity, ""
+	}
+	if len(sub.errs) > 0 {
+		return nil, sub.errs, http.StatusUnprocessableEntity, ""
+	}
+	if allowed := allowedMetrics(acct, set); allowed != nil {
+		var not []string
+		for _, m := range sub.metrics {
+			if !slices.Contains(allowed, m) {
+				not = append(not, m)
+			}
+		}
+		if len(not) > 0 {
+			return nil, nil, http.StatusForbidden, fmt.Sprintf("provider %q may not submit %s: only the metrics declaring provider: %s (%s)",
+				acct.Provider, strings.Join(not, ", "), acct.Provider, strings.Join(allowed, ", "))
+		}
+	}
+	rep, err := s.db.Submit(ctx, postgres.Submission{AccountID: acct.ID, Actor: acct.Name, Period: per.String(), File: name,
+		SHA256: digest(data), Bytes: int64(len(data)), Cells: sub.periods[per]}, dry)
+	switch {
+	case errors.Is(err, postgres.ErrLocked):
+		return nil, nil, http.StatusConflict, err.Error()
+	case errors.Is(err, postgres.ErrNotFound):
+		return nil, nil, http.StatusNotFound, err.Error()
+	case err != nil:
+		s.log.Error("storing a submission", "err", err)
+		return nil, nil, http.StatusInternalServerError, "internal error"
+	}
+	return rep, nil, 0, ""
+}
+
+// apiGetMetrics is GET /api/v1/periods/{period}/metrics: the current
+// values the caller may read, as a long-layout CSV.
+func (s *Server) apiGetMetrics(w http.ResponseWriter, r *http.Request) {
+	per, ok := s.pathPeriod(w, r)
+	if !ok {
+		return
+	}
+	set, err := s.currentSet(r.Context())
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	vals, err := s.db.CurrentValues(r.Context(), per.String(), allowedMetrics(accountOf(r), set))
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"subject", "period", "metric", "value"})
+	for _, v := range vals {
+		val := "NA"
+		if v.Value.Valid {
+			val = formatNumber(v.Value.Float64)
+		}
+		cw.Write([]string{v.Subject, v.Period, v.Metric, val})
+	}
+	cw.Flush()
+}
+
+// apiHistory is GET /api/v1/periods/{period}/history?subject=S&metric=M:
+// every version of one cell, newest first (admin).
+func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
+	per, ok := s.pathPeriod(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	h, err := s.db.History(r.Context(), per.String(), q.Get("subject"), q.Get("metric"))
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	out := make([]map[string]any, len(h))
+	for i, v := range h {
+		m := map[string]any{"version": v.ID, "submission": v.Submission, "by": v.By, "file": v.File, "at": v.At, "value": nil}
+		if v.Value.Valid {
+			m["value"] = v.Value.Float64
+		}
+		if v.Replaces.Valid {
+			m["replaces"] = v.Replaces.Int64
+		}
+		out[i] = m
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"period": per.String(), "subject": q.Get("subject"), "metric": q.Get("metric"), "versions": out})
+}
+
+// parsePeriodExact parses a period written in its canonical form.
+func parsePeriodExact(s string) (string, error) {
+	p, err := dataset.ParsePeriod(s)
+	if err != nil {
+		return "", err
+	}
+	if p.String() != s {
+		return "", fmt.Errorf("period %q: write it as %s", s, p)
+	}
+	return s, nil
+}
+
+// formPeriod parses a period from a form.
+func formPeriod(s string) (dataset.Period, error) {
+	if _, err := parsePeriodExact(s); err != nil {
+		return dataset.Period{}, err
+	}
+	return dataset.ParsePeriod(s)
+}
+
+// digest is the hex SHA-256 of data.
+func digest(data []byte) string {
+	h := sha256.Sum256(data)
+	return hex.EncodeToString(h[:])
+}
