@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/govscore/govscore/batch"
-	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/indicators"
 	"github.com/govscore/govscore/reports"
@@ -185,28 +184,19 @@ func loadAndRunDB(ctx context.Context, e *env, url string, files batch.Files, op
 	if err != nil {
 		return nil, err
 	}
-	b, err := batch.Run(ctx, progressDB{db, e.stderr}, set, opt)
+	// The metrics and ratings of a period come from one snapshot of the
+	// database; reading datasets of a million rows or more is reported.
+	src := &postgres.Snapshot{DB: db, Options: postgres.LoadOptions{Progress: func(n int64) {
+		if n >= 1_000_000 {
+			fmt.Fprintf(e.stderr, "run: %d metric rows read\n", n)
+		}
+	}}}
+	b, err := batch.Run(ctx, src, set, opt)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return &dbBatch{db: db, b: b}, nil
-}
-
-// progressDB is the database as the batch.Source of `govscore run --db`,
-// reporting on stderr the reading of datasets of a million rows or more.
-type progressDB struct {
-	*postgres.DB
-	stderr io.Writer
-}
-
-// Dataset reads the dataset of period p with progress reports.
-func (d progressDB) Dataset(ctx context.Context, p dataset.Period) (*dataset.Dataset, error) {
-	return d.LoadDataset(ctx, p, postgres.LoadOptions{Progress: func(n int64) {
-		if n >= 1_000_000 {
-			fmt.Fprintf(d.stderr, "run: %d metric rows read\n", n)
-		}
-	}})
 }
 
 // batchRecord converts a batch into what the database stores of it.

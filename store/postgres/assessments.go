@@ -72,7 +72,12 @@ func (db *DB) importAssessments(ctx context.Context, tx *sqlx.Tx, ratings Rating
 
 // Ratings reads the ratings of period p, in import order (batch.Source).
 func (db *DB) Ratings(ctx context.Context, p dataset.Period) ([]assess.Rating, error) {
-	rows, err := db.x.QueryContext(ctx, sqlPeriodAssessments, p.String())
+	return db.ratings(ctx, db.x, p)
+}
+
+// ratings is Ratings through q (the pool or a transaction).
+func (db *DB) ratings(ctx context.Context, q sqlx.QueryerContext, p dataset.Period) ([]assess.Rating, error) {
+	rows, err := q.QueryContext(ctx, sqlPeriodAssessments, p.String())
 	if err != nil {
 		return nil, db.mapError(ctx, "reading assessments", err)
 	}

@@ -108,8 +108,13 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`
 FROM batches b JOIN indicator_sets s ON s.id = b.set_version`
 	sqlListBatches = sqlBatchColumns + ` ORDER BY b.id`
 	sqlGetBatch    = sqlBatchColumns + ` WHERE b.id = $1`
-	sqlApprove     = `UPDATE batches SET status = 'approved', approved_at = now(), approved_by = coalesce(nullif($2, ''), current_user) WHERE id = $1`
-	sqlPublish     = `UPDATE batches SET status = 'published', published_at = now(), published_by = coalesce(nullif($2, ''), current_user) WHERE id = $1`
+	// The transitions are one conditional UPDATE each, so that of two
+	// processes approving the same draft at once exactly one changes it;
+	// the other's UPDATE, once the first commits, finds no draft.
+	sqlApprove = `UPDATE batches SET status = 'approved', approved_at = now(), approved_by = coalesce(nullif($2, ''), current_user)
+WHERE id = $1 AND status = 'draft' RETURNING id`
+	sqlPublish = `UPDATE batches SET status = 'published', published_at = now(), published_by = coalesce(nullif($2, ''), current_user)
+WHERE id = $1 AND status = 'approved' RETURNING id`
 	sqlBatchStatus = `SELECT status FROM batches WHERE id = $1`
 	sqlFileChunks  = `SELECT data FROM batch_files WHERE batch_id = $1 AND name = $2 ORDER BY chunk`
 	sqlFileNames   = `SELECT DISTINCT name FROM batch_files WHERE batch_id = $1 ORDER BY name`
@@ -362,21 +367,26 @@ func (db *DB) Publish(ctx context.Context, id int64, by string) error {
 	return db.transition(ctx, id, sqlPublish, Approved, by)
 }
 
+// transition runs the conditional UPDATE q, which changes batch id only
+// when its status is from. When it changes nothing, the batch's status
+// (read afterwards) says why: not found, published, or another status.
 func (db *DB) transition(ctx context.Context, id int64, q string, from Status, by string) error {
+	var changed int64
+	err := db.x.GetContext(ctx, &changed, q, id, by)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return db.mapError(ctx, fmt.Sprintf("batch %d", id), err)
+	}
 	var st string
 	if err := db.x.GetContext(ctx, &st, sqlBatchStatus, id); err != nil {
 		return db.mapError(ctx, fmt.Sprintf("batch %d", id), err)
 	}
-	if Status(st) != from {
-		if Status(st) == Published {
-			return fmt.Errorf("batch %d: %w", id, ErrPublished)
-		}
-		return fmt.Errorf("batch %d is %s, not %s: %w", id, st, from, ErrTransition)
+	if Status(st) == Published {
+		return fmt.Errorf("batch %d: %w", id, ErrPublished)
 	}
-	if _, err := db.x.ExecContext(ctx, q, id, by); err != nil {
-		return db.mapError(ctx, fmt.Sprintf("batch %d", id), err)
-	}
-	return nil
+	return fmt.Errorf("batch %d is %s, not %s: %w", id, st, from, ErrTransition)
 }
 
 // OutputNames returns the names of the output files stored with batch id,

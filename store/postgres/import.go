@@ -121,9 +121,6 @@ func (db *DB) Import(ctx context.Context, ds *dataset.Dataset, given *dataset.Gi
 	for _, fi := range opt.Files {
 		whole.Write([]byte(fi.SHA256))
 	}
-	if err := db.checkPeriodKind(ctx, ds); err != nil {
-		return nil, err
-	}
 	cols := columnCells(ds, given)
 
 	// One connection for the transaction, so that the COPY of metric rows
@@ -140,6 +137,11 @@ func (db *DB) Import(ctx context.Context, ds *dataset.Dataset, given *dataset.Gi
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(importLock)); err != nil {
 		return nil, db.mapError(ctx, "import: lock", err)
+	}
+	// Under the lock, so that two imports of different period formats
+	// started together cannot both pass the check.
+	if err := db.checkPeriodKind(ctx, tx, ds); err != nil {
+		return nil, err
 	}
 	fj, _ := json.Marshal(rep.Files)
 	if err := tx.GetContext(ctx, &rep.ID, sqlInsertImport, string(fj), hex.EncodeToString(whole.Sum(nil))); err != nil {
@@ -170,14 +172,15 @@ func (db *DB) Import(ctx context.Context, ds *dataset.Dataset, given *dataset.Gi
 }
 
 // checkPeriodKind rejects data whose period format differs from the one
-// the database already holds (SPEC §3: one format per dataset).
-func (db *DB) checkPeriodKind(ctx context.Context, ds *dataset.Dataset) error {
+// the database already holds (SPEC §3: one format per dataset). It reads
+// in tx, which must hold the import lock.
+func (db *DB) checkPeriodKind(ctx context.Context, tx *sqlx.Tx, ds *dataset.Dataset) error {
 	ps := ds.Periods()
 	if len(ps) == 0 {
 		return nil
 	}
 	var have string
-	err := db.x.GetContext(ctx, &have, sqlAnyPeriod)
+	err := tx.GetContext(ctx, &have, sqlAnyPeriod)
 	if err != nil {
 		if e := db.mapError(ctx, "import", err); !isNotFound(e) {
 			return e
@@ -415,11 +418,14 @@ func sqlCopyInto(table string) string {
 // sqlAttach returns the statements that index the filled table of year y
 // with the key of metrics and attach it as the partition of the year (the
 // index becomes the partition's part of the key; ATTACH scans the rows
-// once to check their periods).
+// once to check their periods), and give it the TRUNCATE guard of every
+// table (migration 0002: a TRUNCATE of the partition itself does not fire
+// the trigger of metrics).
 func sqlAttach(y int) []string {
 	t := partitionName(y)
 	return []string{
 		`ALTER TABLE ` + t + ` ADD PRIMARY KEY (period, metric_id, subject_id)`,
 		fmt.Sprintf(`ALTER TABLE metrics ATTACH PARTITION %s FOR VALUES FROM ('%04d') TO ('%04d~')`, t, y, y),
+		fmt.Sprintf(`CREATE TRIGGER metrics_y%04d_no_truncate BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION govscore_no_truncate()`, y, t),
 	}
 }

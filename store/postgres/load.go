@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/govscore/govscore/assess"
 	"github.com/govscore/govscore/dataset"
 )
 
@@ -67,15 +69,95 @@ func (db *DB) Dataset(ctx context.Context, p dataset.Period) (*dataset.Dataset, 
 // Rows are streamed straight into the dataset's columns; memory is the
 // columns (8 bytes per subject × metric × period read) plus the subjects.
 func (db *DB) LoadDataset(ctx context.Context, p dataset.Period, opt LoadOptions) (*dataset.Dataset, error) {
+	ds, _, err := db.LoadInputs(ctx, p, opt, false)
+	return ds, err
+}
+
+// LoadInputs reads the inputs of a batch of period p from one snapshot of
+// the database (a REPEATABLE READ, READ ONLY transaction): the dataset, as
+// LoadDataset does, and, when ratings is true, the ratings of p, as
+// Ratings does (nil otherwise). An import committed meanwhile is seen by
+// neither or by both, so a batch never mixes two states of the database.
+func (db *DB) LoadInputs(ctx context.Context, p dataset.Period, opt LoadOptions, ratings bool) (*dataset.Dataset, []assess.Rating, error) {
 	tx, err := db.x.BeginTxx(ctx, nil)
 	if err != nil {
-		return nil, db.mapError(ctx, "reading the dataset", err)
+		return nil, nil, db.mapError(ctx, "reading the dataset", err)
 	}
 	defer tx.Rollback()
 	// One snapshot for all the reads.
 	if _, err := tx.ExecContext(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY`); err != nil {
-		return nil, db.mapError(ctx, "reading the dataset", err)
+		return nil, nil, db.mapError(ctx, "reading the dataset", err)
 	}
+	ds, err := db.loadDataset(ctx, tx, p, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	if testHookAfterDataset != nil {
+		testHookAfterDataset()
+	}
+	var rs []assess.Rating
+	if ratings {
+		if rs, err = db.ratings(ctx, tx, p); err != nil {
+			return nil, nil, err
+		}
+	}
+	return ds, rs, nil
+}
+
+// Snapshot is the database as the batch.Source of one batch, read from
+// one snapshot: Dataset reads the period's ratings with its dataset
+// (LoadInputs) and Ratings returns them, so that a batch never mixes the
+// metrics of one state of the database with the ratings of another (the
+// methods of *DB read each in a transaction of its own). Use one Snapshot
+// per batch; it is safe for concurrent use.
+type Snapshot struct {
+	DB      *DB
+	Options LoadOptions // progress reports of the dataset reads
+
+	mu      sync.Mutex
+	ratings map[dataset.Period][]assess.Rating
+}
+
+// Periods is DB.Periods (batch.Source).
+func (s *Snapshot) Periods(ctx context.Context) ([]dataset.Period, error) { return s.DB.Periods(ctx) }
+
+// Describe is DB.Describe (batch.Describer).
+func (s *Snapshot) Describe() (name, noPeriods, noRow string) { return s.DB.Describe() }
+
+// Dataset reads the dataset of period p and, in the same snapshot, its
+// ratings, kept for Ratings (batch.Source).
+func (s *Snapshot) Dataset(ctx context.Context, p dataset.Period) (*dataset.Dataset, error) {
+	ds, rs, err := s.DB.LoadInputs(ctx, p, s.Options, true)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ratings == nil {
+		s.ratings = map[dataset.Period][]assess.Rating{}
+	}
+	s.ratings[p] = rs
+	return ds, nil
+}
+
+// Ratings returns the ratings of period p read with its dataset, or, when
+// Dataset has not read p, reads them (batch.Source).
+func (s *Snapshot) Ratings(ctx context.Context, p dataset.Period) ([]assess.Rating, error) {
+	s.mu.Lock()
+	rs, ok := s.ratings[p]
+	s.mu.Unlock()
+	if ok {
+		return rs, nil
+	}
+	return s.DB.Ratings(ctx, p)
+}
+
+// testHookAfterDataset, set by tests, runs in LoadInputs between the
+// reads of the dataset and of the ratings.
+var testHookAfterDataset func()
+
+// loadDataset is LoadDataset in tx.
+func (db *DB) loadDataset(ctx context.Context, tx *sqlx.Tx, p dataset.Period, opt LoadOptions) (*dataset.Dataset, error) {
 	var n, maxID int
 	if err := tx.QueryRowxContext(ctx, sqlCountSubject).Scan(&n, &maxID); err != nil {
 		return nil, db.mapError(ctx, "reading subjects", err)
