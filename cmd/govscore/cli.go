@@ -45,7 +45,7 @@ func commands() []command {
 		{"assess", "DIR [--period P]", "assessment reliability report: raters, role means, ICC(1), Krippendorff's alpha, reciprocity flags", cmdAssess},
 		{"gen", "DIR --subjects N --leaves M [--seed S]", "write a synthetic project (for benchmarks)", cmdGen},
 		{"db", "migrate | import DIR [--db URL]", "create or upgrade the database schema; import subjects and metrics", cmdDB},
-		{"batch", "list | show ID | approve ID | publish ID | diff A B [--db URL]", "stored batches and their lifecycle", cmdBatch},
+		{"batch", "list | show ID | verify ID | approve ID | publish ID | diff A B [--db URL]", "stored batches, their lifecycle and integrity", cmdBatch},
 		{"serve", "--db URL [--addr 127.0.0.1:8080] [--project DIR] [--throwaway-admin]", "the server of record for every party: accounts, versioned data, batches, publication site and JSON API", cmdServe},
 		{"user", "add NAME --role admin|provider|assessor|subject [--provider P] [--subject ID] [--items a,b] --password-file F [--db URL]", "create a server account (the first admin included)", cmdUser},
 		{"report", "OUT [--format html,xlsx,md,csv] [--lang zh|en] | --batch ID [--db URL] [-o OUT]", "re-render report.html, results.xlsx, results.md (and with csv the CSV files) from OUT/results.json; or write the outputs of a stored batch", cmdReport},

@@ -260,7 +260,7 @@ func cmdBatch(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(pos) == 0 {
-		return usagef("missing subcommand (list, show, approve, publish or diff)")
+		return usagef("missing subcommand (list, show, verify, approve, publish or diff)")
 	}
 	ids := func(n int) ([]int64, error) {
 		if len(pos)-1 != n {
@@ -280,12 +280,12 @@ func cmdBatch(ctx context.Context, e *env, args []string) error {
 	switch pos[0] {
 	case "list":
 		want = 0
-	case "show", "approve", "publish":
+	case "show", "verify", "approve", "publish":
 		want = 1
 	case "diff":
 		want = 2
 	default:
-		return usagef("unknown subcommand %q (want list, show, approve, publish or diff)", pos[0])
+		return usagef("unknown subcommand %q (want list, show, verify, approve, publish or diff)", pos[0])
 	}
 	id, err := ids(want)
 	if err != nil {
@@ -318,7 +318,9 @@ func cmdBatch(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		printBatch(e.stdout, b)
-		return nil
+		return showDigest(ctx, e.stdout, db, id[0])
+	case "verify":
+		return batchVerify(ctx, e.stdout, db, id[0])
 	case "approve":
 		if err := db.Approve(ctx, id[0], who); err != nil {
 			return err
@@ -427,6 +429,9 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if err := reportVerify(ctx, e.stderr, db, *id); err != nil {
+		return err
+	}
 	names, err := db.OutputNames(ctx, *id)
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -11,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -196,15 +196,26 @@ func (db *DB) saveBatch(ctx context.Context, b *BatchRecord, outputs []Output, a
 	outCtx, cancelOut := context.WithCancel(ctx)
 	defer cancelOut()
 	connFree := make(chan struct{})
-	stored := make(chan error, 1)
-	go func() { stored <- db.storeFiles(outCtx, tx.Tx, id, outputs, connFree) }()
+	type filesResult struct {
+		sums []OutputDigest
+		err  error
+	}
+	stored := make(chan filesResult, 1)
+	go func() {
+		sums, err := db.storeFiles(outCtx, tx.Tx, id, outputs, connFree)
+		stored <- filesResult{sums, err}
+	}()
 	if err := db.copyResults(ctx, conn, id, b); err != nil {
 		cancelOut()
 		<-stored
 		return 0, err
 	}
 	close(connFree)
-	if err := <-stored; err != nil {
+	files := <-stored
+	if files.err != nil {
+		return 0, files.err
+	}
+	if err := db.recordDigest(ctx, tx, id, files.sums); err != nil {
 		return 0, err
 	}
 	if after != nil {
@@ -391,6 +402,8 @@ func (db *DB) transition(ctx context.Context, id int64, q string, from Status, b
 
 // OutputNames returns the names of the output files stored with batch id,
 // sorted, or an error wrapping ErrNotFound when the batch does not exist.
+// For a batch with a digest (schema version 2) they are the outputs whose
+// digests were recorded, and a file stored without one is ErrIntegrity.
 func (db *DB) OutputNames(ctx context.Context, id int64) ([]string, error) {
 	if _, err := db.Batch(ctx, id); err != nil {
 		return nil, err
@@ -399,29 +412,43 @@ func (db *DB) OutputNames(ctx context.Context, id int64) ([]string, error) {
 	if err := db.x.SelectContext(ctx, &names, sqlFileNames, id); err != nil {
 		return nil, db.mapError(ctx, "reading outputs", err)
 	}
-	return names, nil
+	var digest sql.NullString
+	if err := db.x.GetContext(ctx, &digest, sqlStoredDigest, id); err != nil {
+		return nil, db.mapError(ctx, "reading outputs", err)
+	}
+	if !digest.Valid {
+		return names, nil
+	}
+	var outs []OutputDigest
+	if err := db.x.SelectContext(ctx, &outs, sqlOutputDigests, id); err != nil {
+		return nil, db.mapError(ctx, "reading outputs", err)
+	}
+	recorded := make([]string, len(outs))
+	for i, o := range outs {
+		recorded[i] = o.Name
+	}
+	for _, n := range names {
+		if !slices.Contains(recorded, n) {
+			return nil, fmt.Errorf("batch %d: file %s is stored without a recorded digest: %w", id, n, ErrIntegrity)
+		}
+	}
+	return recorded, nil
 }
 
 // WriteOutput writes the output file name of batch id, as it was rendered
-// when the batch ran, to w. The file is streamed chunk by chunk.
+// when the batch ran, to w. The file is streamed chunk by chunk and, for
+// a batch with a digest, checked against the SHA-256 and size recorded
+// when it was stored: the error then wraps ErrIntegrity, after w got the
+// bytes, so write to a staging file.
 func (db *DB) WriteOutput(ctx context.Context, id int64, name string, w io.Writer) error {
-	rows, err := db.x.QueryContext(ctx, sqlFileChunks, id, name)
+	want, hasDigest, err := db.outputDigest(ctx, id, name)
 	if err != nil {
-		return db.mapError(ctx, "reading "+name, err)
+		return err
 	}
-	defer rows.Close()
-	cr := &chunkReader{rows: rows}
-	zr, err := gzip.NewReader(cr)
-	if err == nil {
-		_, err = io.Copy(w, zr)
+	if hasDigest && want == nil {
+		return fmt.Errorf("batch %d: no digest is recorded for %s: %w", id, name, ErrIntegrity)
 	}
-	if cr.err != nil {
-		return db.mapError(ctx, "reading "+name, cr.err)
-	}
-	if err != nil {
-		return fmt.Errorf("reading %s of batch %d: %w", name, id, err)
-	}
-	return nil
+	return db.writeOutput(ctx, db.x, id, name, want, w)
 }
 
 // chunkReader reads the data column of successive batch_files rows.

@@ -30,8 +30,8 @@
 //   - imports(id, files, sha256, counts, imported_at, imported_by).
 //   - indicator_sets(id, set_id, name, version, sha256 unique, yaml).
 //   - batches(id, set_version, period, data_sha256, engine_version,
-//     generated_at, status, created/approved/published at and by), unique
-//     on (set_version, period, data_sha256).
+//     generated_at, status, created/approved/published at and by, sha256
+//     the batch digest), unique on (set_version, period, data_sha256).
 //   - batch_subjects(batch_id, ord, subject, name, kind, peer_group, rated,
 //     rank, score, grade, coverage, vetoed, nodes jsonb, raw[], value[],
 //     status[], weight[]): one row per subject in output order; the arrays
@@ -39,6 +39,8 @@
 //     a million subjects is a million rows, not fifty million). The view
 //     batch_cells shows them as (batch_id, subject, leaf, raw, value,
 //     status, weight) rows.
+//   - batch_outputs(batch_id, name, sha256, bytes): the digest of every
+//     stored output, of its uncompressed bytes (migration 0002).
 //   - batch_warnings and batch_files (the rendered results.csv,
 //     indicators.csv and results.json): one row per 8 MB of a file, each
 //     an independent gzip member, so that a file's rows in chunk order
@@ -47,11 +49,31 @@
 // # Lifecycle
 //
 // A batch is stored as a draft, then approved, then published
-// (Approve, Publish). The database enforces it: a trigger rejects any other
-// status change (SQLSTATE GS002, ErrTransition), any UPDATE or DELETE of a
-// published batch (GS001, ErrPublished), any change to the results of a
-// batch that is no longer a draft, and TRUNCATE while a published batch
-// exists — whoever connects, with or without govscore.
+// (Approve, Publish; each one conditional UPDATE, so that of concurrent
+// callers exactly one succeeds). The database enforces it: triggers
+// (migrations 0001 and 0002) reject any other status change, approved →
+// approved included (SQLSTATE GS002, ErrTransition), any UPDATE or DELETE
+// of a published batch and any change to a batch's identity (set,
+// period, data fingerprint, engine, summary) or digest (GS001,
+// ErrPublished), any change to the results, warnings or files of a batch
+// that is no longer a draft or is stored with its digest, rows moved from
+// one batch to another (the guards check the new row as well as the old),
+// any change to an indicator-set version a batch uses, and TRUNCATE of any
+// table once such a batch exists — whoever connects, the table owner
+// included, as long as the triggers are enabled.
+//
+// # Integrity
+//
+// SaveBatch records, last thing before its commit, the SHA-256 and size
+// of every output (batch_outputs) and the digest of the whole batch
+// (batches.sha256, sqlBatchDigest: identity, indicator set with its
+// YAML's SHA-256, every result row, warning and output digest, each row
+// hashed in its text form with floats in shortest exact form). Verify
+// recomputes it from the stored rows, and WriteOutput checks each file as
+// it streams it; a mismatch wraps ErrIntegrity. A superuser or the table
+// owner can disable the triggers and change anything; verification
+// detects it unless the digests are recomputed and rewritten too, so
+// published digests should also be kept outside the database.
 //
 // # Choices
 //

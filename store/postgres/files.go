@@ -209,16 +209,19 @@ func (w *fileWriter) release() {
 }
 
 // storeFiles renders the outputs, one after the other, into batch_files
-// through a fileStore whose inserts wait for connFree.
-func (db *DB) storeFiles(ctx context.Context, tx *sql.Tx, id int64, outputs []Output, connFree <-chan struct{}) error {
+// through a fileStore whose inserts wait for connFree, and returns the
+// SHA-256 and size of each, of its uncompressed bytes.
+func (db *DB) storeFiles(ctx context.Context, tx *sql.Tx, id int64, outputs []Output, connFree <-chan struct{}) ([]OutputDigest, error) {
 	if len(outputs) == 0 {
-		return nil
+		return nil, nil
 	}
 	s := newFileStore(ctx, db, tx, id, connFree)
 	var rerr error
+	var sums []OutputDigest
 	for _, o := range outputs {
 		w := &fileWriter{s: s, name: o.Name, cur: chunkPool.Get().(*[]byte)}
-		err := o.Write(w)
+		hw := newHashWriter(w)
+		err := o.Write(hw)
 		if err == nil {
 			err = w.finish()
 		} else if !isClosed(s.failed) && ctx.Err() == nil {
@@ -230,9 +233,10 @@ func (db *DB) storeFiles(ctx context.Context, tx *sql.Tx, id int64, outputs []Ou
 			close(s.abandon)
 			break
 		}
+		sums = append(sums, hw.digest(o.Name))
 	}
 	if err := s.close(); err != nil {
-		return err
+		return nil, err
 	}
-	return rerr
+	return sums, rerr
 }

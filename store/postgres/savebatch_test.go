@@ -144,10 +144,7 @@ func TestSaveBatchOutputsRoundTrip(t *testing.T) {
 func TestWriteOutputReadsOneStreamOverRows(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
-	id, err := db.SaveBatch(ctx, batchRecord(exampleBatch(t)), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := legacyBatch(t, db)
 	data := bigOutput(300_000)
 	var z bytes.Buffer
 	zw := gzip.NewWriter(&z)
@@ -339,4 +336,20 @@ func batchRecord(b *batch.Batch) *BatchRecord {
 		Period: b.Meta.Period, DataSHA256: b.Meta.DataSHA256, EngineVersion: b.Meta.EngineVersion, GeneratedAt: b.Meta.GeneratedAt,
 		Subjects: b.Project.Data.Subjects, Result: b.Result, Warnings: b.Warnings,
 	}
+}
+
+// legacyBatch stores, with plain SQL, a draft batch without results or
+// digest, as batches stored before schema version 2 are, and returns its
+// id.
+func legacyBatch(t *testing.T, db *DB) int64 {
+	t.Helper()
+	var id int64
+	err := db.x.Get(&id, `WITH s AS (INSERT INTO indicator_sets (set_id, name, version, sha256, yaml)
+	VALUES ('old', 'Old', '1', 'legacy-set', 'id: old') RETURNING id)
+INSERT INTO batches (set_version, period, data_sha256, engine_version, generated_at, composites, leaves, subjects, rated)
+SELECT id, '2024', 'legacy-data', 'old', now(), '{}', '{}', 0, 0 FROM s RETURNING id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

@@ -1,0 +1,247 @@
+package postgres
+
+import (
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"slices"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Integrity errors (migration 0002). Errors of Verify and of reading a
+// stored batch wrap one of these when the batch cannot be trusted.
+var (
+	// ErrIntegrity: what is stored no longer matches the digests recorded
+	// when the batch was stored: it was changed outside govscore (with
+	// the triggers disabled, or by a superuser).
+	ErrIntegrity = errors.New("the stored batch does not match the digest recorded when it was stored: it was changed outside govscore")
+	// ErrNoDigest: the batch was stored before schema version 2 and has
+	// no digest to check it against.
+	ErrNoDigest = errors.New("the batch has no digest (stored before schema version 2, or its digest was removed): it cannot be verified")
+)
+
+// sqlBatchDigest computes the digest of batch $1 from its stored rows:
+// SHA-256 of its identity (with its indicator set, the YAML's own SHA-256
+// included) followed by, for its subjects (in ord order), warnings (in seq
+// order) and output digests (in name order), the row count and the
+// SHA-256 of each row's text form. Floats print in their shortest exact
+// form (extra_float_digits > 0, set by digestTx), timestamps as
+// microseconds since the epoch, so the digest depends only on the stored
+// values. Status, approval and publication are not covered: they change
+// by design, under the guard of migration 0002.
+const sqlBatchDigest = `SELECT encode(sha256(
+	convert_to((SELECT ROW(b.id, s.set_id, s.name, s.version, s.sha256, encode(sha256(convert_to(s.yaml, 'UTF8')), 'hex'),
+		b.period, b.data_sha256, b.engine_version, (extract(epoch FROM b.generated_at) * 1000000)::bigint,
+		b.composites, b.leaves, b.subjects, b.rated, (extract(epoch FROM b.created_at) * 1000000)::bigint, b.created_by)::text
+		FROM batches b JOIN indicator_sets s ON s.id = b.set_version WHERE b.id = $1), 'UTF8')
+	|| convert_to(';subjects ' || (SELECT count(*) FROM batch_subjects WHERE batch_id = $1) || ';', 'UTF8')
+	|| coalesce((SELECT string_agg(sha256(convert_to(ROW(x.ord, x.subject, x.name, x.kind, x.peer_group, x.rated, x.rank, x.score,
+		x.grade, x.coverage, x.vetoed, x.nodes, x.raw, x.value, x.status, x.weight)::text, 'UTF8')), ''::bytea
+		ORDER BY x.ord, x.subject COLLATE "C") FROM batch_subjects x WHERE x.batch_id = $1), ''::bytea)
+	|| convert_to(';warnings ' || (SELECT count(*) FROM batch_warnings WHERE batch_id = $1) || ';', 'UTF8')
+	|| coalesce((SELECT string_agg(sha256(convert_to(ROW(w.seq, w.file, w.line, w.col, w.peer_group, w.subject, w.node, w.message)::text, 'UTF8')), ''::bytea
+		ORDER BY w.seq) FROM batch_warnings w WHERE w.batch_id = $1), ''::bytea)
+	|| convert_to(';outputs ' || (SELECT count(*) FROM batch_outputs WHERE batch_id = $1) || ';', 'UTF8')
+	|| coalesce((SELECT string_agg(sha256(convert_to(ROW(o.name, o.sha256, o.bytes)::text, 'UTF8')), ''::bytea
+		ORDER BY o.name COLLATE "C") FROM batch_outputs o WHERE o.batch_id = $1), ''::bytea)
+), 'hex')`
+
+const (
+	sqlSetDigest        = `UPDATE batches SET sha256 = $2 WHERE id = $1`
+	sqlStoredDigest     = `SELECT sha256 FROM batches WHERE id = $1`
+	sqlInsertOutputs    = `INSERT INTO batch_outputs (batch_id, name, sha256, bytes) SELECT $1, unnest($2::text[]), unnest($3::text[]), unnest($4::bigint[])`
+	sqlOutputDigests    = `SELECT name, sha256, bytes FROM batch_outputs WHERE batch_id = $1 ORDER BY name COLLATE "C"`
+	sqlFloatDigits      = `SET LOCAL extra_float_digits = 3`
+	sqlReadOnlySnapshot = `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY`
+)
+
+// OutputDigest is the SHA-256 and size of one stored output file, of its
+// uncompressed bytes.
+type OutputDigest struct {
+	Name   string `db:"name"`
+	SHA256 string `db:"sha256"`
+	Bytes  int64  `db:"bytes"`
+}
+
+// Verification is what Verify checked.
+type Verification struct {
+	// SHA256 is the digest of the whole batch, recomputed and equal to
+	// the one recorded.
+	SHA256 string
+	// Outputs are the output files whose bytes were read back and found
+	// equal to their recorded digests (only when Verify read them).
+	Outputs []OutputDigest
+}
+
+// digestTx prepares tx for sqlBatchDigest: floats in their shortest exact
+// text form whatever the session's setting.
+func (db *DB) digestTx(ctx context.Context, tx *sqlx.Tx) error {
+	if _, err := tx.ExecContext(ctx, sqlFloatDigits); err != nil {
+		return db.mapError(ctx, "computing the batch digest", err)
+	}
+	return nil
+}
+
+// recordDigest stores the output digests of batch id and then the digest
+// of the whole batch, last thing before the commit of SaveBatch: from
+// then on the batch's results cannot change (migration 0002).
+func (db *DB) recordDigest(ctx context.Context, tx *sqlx.Tx, id int64, outs []OutputDigest) error {
+	if len(outs) > 0 {
+		names, sums, sizes := make([]string, len(outs)), make([]string, len(outs)), make([]int64, len(outs))
+		for i, o := range outs {
+			names[i], sums[i], sizes[i] = o.Name, o.SHA256, o.Bytes
+		}
+		if _, err := tx.ExecContext(ctx, sqlInsertOutputs, id, pq.Array(names), pq.Array(sums), pq.Array(sizes)); err != nil {
+			return db.mapError(ctx, "storing output digests", err)
+		}
+	}
+	if err := db.digestTx(ctx, tx); err != nil {
+		return err
+	}
+	var sum string
+	if err := tx.GetContext(ctx, &sum, sqlBatchDigest, id); err != nil {
+		return db.mapError(ctx, "computing the batch digest", err)
+	}
+	if _, err := tx.ExecContext(ctx, sqlSetDigest, id, sum); err != nil {
+		return db.mapError(ctx, "storing the batch digest", err)
+	}
+	return nil
+}
+
+// Verify checks batch id against the digests recorded when it was stored:
+// the digest of the whole batch (identity, indicator set, results,
+// warnings, output digests) recomputed from the stored rows and, when
+// outputs is true, every output file read back, decompressed and hashed.
+// It reads from one snapshot. A mismatch wraps ErrIntegrity, a batch
+// without a digest ErrNoDigest, a missing batch ErrNotFound.
+func (db *DB) Verify(ctx context.Context, id int64, outputs bool) (*Verification, error) {
+	tx, err := db.x.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, db.mapError(ctx, "verifying the batch", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, sqlReadOnlySnapshot); err != nil {
+		return nil, db.mapError(ctx, "verifying the batch", err)
+	}
+	if err := db.digestTx(ctx, tx); err != nil {
+		return nil, err
+	}
+	var stored sql.NullString
+	if err := tx.GetContext(ctx, &stored, sqlStoredDigest, id); err != nil {
+		return nil, db.mapError(ctx, fmt.Sprintf("batch %d", id), err)
+	}
+	if !stored.Valid {
+		return nil, fmt.Errorf("batch %d: %w", id, ErrNoDigest)
+	}
+	var sum string
+	if err := tx.GetContext(ctx, &sum, sqlBatchDigest, id); err != nil {
+		return nil, db.mapError(ctx, "computing the batch digest", err)
+	}
+	if sum != stored.String {
+		return nil, fmt.Errorf("batch %d: digest recorded %s, the stored rows give %s: %w", id, stored.String, sum, ErrIntegrity)
+	}
+	v := &Verification{SHA256: sum}
+	if !outputs {
+		return v, nil
+	}
+	var outs []OutputDigest
+	if err := tx.SelectContext(ctx, &outs, sqlOutputDigests, id); err != nil {
+		return nil, db.mapError(ctx, "verifying outputs", err)
+	}
+	var names []string
+	if err := tx.SelectContext(ctx, &names, sqlFileNames, id); err != nil {
+		return nil, db.mapError(ctx, "verifying outputs", err)
+	}
+	for _, n := range names {
+		if !slices.ContainsFunc(outs, func(o OutputDigest) bool { return o.Name == n }) {
+			return nil, fmt.Errorf("batch %d: file %s is stored without a recorded digest: %w", id, n, ErrIntegrity)
+		}
+	}
+	for _, o := range outs {
+		if err := db.writeOutput(ctx, tx, id, o.Name, &o, io.Discard); err != nil {
+			return nil, err
+		}
+		v.Outputs = append(v.Outputs, o)
+	}
+	return v, nil
+}
+
+// outputDigest returns the recorded digest of output name of batch id, nil
+// when the batch has none (stored before schema version 2).
+func (db *DB) outputDigest(ctx context.Context, id int64, name string) (*OutputDigest, bool, error) {
+	var has sql.NullString
+	if err := db.x.GetContext(ctx, &has, sqlStoredDigest, id); err != nil {
+		return nil, false, db.mapError(ctx, fmt.Sprintf("batch %d", id), err)
+	}
+	var o OutputDigest
+	err := db.x.GetContext(ctx, &o, `SELECT name, sha256, bytes FROM batch_outputs WHERE batch_id = $1 AND name = $2`, id, name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, has.Valid, nil
+	}
+	if err != nil {
+		return nil, has.Valid, db.mapError(ctx, "reading "+name, err)
+	}
+	return &o, has.Valid, nil
+}
+
+// hashWriter counts and hashes what passes through it to w.
+type hashWriter struct {
+	w io.Writer
+	h hash.Hash
+	n int64
+}
+
+func newHashWriter(w io.Writer) *hashWriter { return &hashWriter{w: w, h: sha256.New()} }
+
+func (hw *hashWriter) Write(p []byte) (int, error) {
+	n, err := hw.w.Write(p)
+	hw.h.Write(p[:n])
+	hw.n += int64(n)
+	return n, err
+}
+
+func (hw *hashWriter) digest(name string) OutputDigest {
+	return OutputDigest{Name: name, SHA256: hex.EncodeToString(hw.h.Sum(nil)), Bytes: hw.n}
+}
+
+// writeOutput streams output name of batch id, decompressed, to w through
+// q, and, when want is not nil, checks its bytes against it: a mismatch
+// (after w got the bytes: write to a staging file) wraps ErrIntegrity.
+func (db *DB) writeOutput(ctx context.Context, q sqlx.QueryerContext, id int64, name string, want *OutputDigest, w io.Writer) error {
+	rows, err := q.QueryContext(ctx, sqlFileChunks, id, name)
+	if err != nil {
+		return db.mapError(ctx, "reading "+name, err)
+	}
+	defer rows.Close()
+	hw := newHashWriter(w)
+	cr := &chunkReader{rows: rows}
+	zr, err := gzip.NewReader(cr)
+	if err == nil {
+		_, err = io.Copy(hw, zr)
+	}
+	if cr.err != nil {
+		return db.mapError(ctx, "reading "+name, cr.err)
+	}
+	if err != nil && want == nil {
+		return fmt.Errorf("reading %s of batch %d: %w", name, id, err)
+	}
+	if want == nil {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("batch %d: %s cannot be read back (%v): %w", id, name, err, ErrIntegrity)
+	}
+	if got := hw.digest(name); got != *want {
+		return fmt.Errorf("batch %d: %s has %d bytes with sha256 %s, recorded %d bytes with sha256 %s: %w",
+			id, name, got.Bytes, got.SHA256, want.Bytes, want.SHA256, ErrIntegrity)
+	}
+	return nil
+}
