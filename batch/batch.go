@@ -38,7 +38,7 @@ const EngineVersion = "govscore/0.1.0"
 type Meta struct {
 	SetID, SetName, SetVersion string
 	SetSHA256                  string // of the indicator-set file's bytes
-	DataSHA256                 string // canonical: independent of row order
+	DataSHA256                 string // of the data and the period's ratings (DataFingerprint); independent of row order
 	Period, PrevPeriod         string
 	EngineVersion              string
 	GeneratedAt                time.Time
@@ -201,7 +201,7 @@ func runPeriod(ctx context.Context, src Source, set *indicators.Set, per dataset
 		SetName:       p.Set.Name,
 		SetVersion:    p.Set.Version,
 		SetSHA256:     sha256Hex(p.Set.Source),
-		DataSHA256:    p.Data.Fingerprint(),
+		DataSHA256:    dataFingerprint(p.Set, p.Data, per, ratings),
 		Period:        per.String(),
 		PrevPeriod:    per.Prev().String(),
 		EngineVersion: EngineVersion,
