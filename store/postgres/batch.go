@@ -224,7 +224,8 @@ func (db *DB) saveBatch(ctx context.Context, b *BatchRecord, outputs []Output, a
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, db.mapError(ctx, "storing the batch: commit", err)
+		return 0, db.commitError(ctx, "storing the batch", err,
+			"if it was stored, running again says \"batch already exists\" and `govscore batch list` shows it; if not, it is stored then")
 	}
 	return id, nil
 }

@@ -84,9 +84,11 @@
 //     change.
 //   - A batch read from the database holds every subject in the database
 //     (as a file run holds every row of subjects.csv) and the metric values
-//     of the batch period and the previous one. Its data fingerprint is the
-//     fingerprint of that dataset; it equals the file-based one when the
-//     files hold those two periods only.
+//     of the batch period and the previous one, read with the period's
+//     ratings from one snapshot (LoadInputs). Its data fingerprint is that
+//     of the dataset and the period's ratings (batch.DataFingerprint); it
+//     equals the file-based one when the files hold those two periods
+//     only.
 //   - An import replaces the values of the cells it gives and leaves all
 //     others alone; a missing token (NA, empty) is stored as NULL and
 //     replaces a value. A subject present in the import is inserted or
@@ -120,5 +122,11 @@
 //     (set version, period, data) twice is ErrBatchExists; storing it while
 //     another process stores it is ErrBusy.
 //   - Errors never carry the connection password (Redact); errors after a
-//     cancelled or expired context wrap ctx.Err().
+//     cancelled or expired context wrap ctx.Err(). ErrConnect is a
+//     connection that could not be opened, ErrConnLost one that broke or
+//     that the server terminated mid-way (nothing committed), and
+//     ErrCommitUnknown one that broke after COMMIT was sent, before the
+//     answer: the transaction may be committed or not, and running the
+//     same import or batch again is safe (an import changes nothing
+//     already stored; a stored batch is ErrBatchExists).
 package postgres

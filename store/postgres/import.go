@@ -166,7 +166,8 @@ func (db *DB) Import(ctx context.Context, ds *dataset.Dataset, given *dataset.Gi
 		return nil, db.mapError(ctx, "import", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, db.mapError(ctx, "import: commit", err)
+		return nil, db.commitError(ctx, "import", err,
+			"importing the same data again stores it if it was not, and changes nothing if it was")
 	}
 	return rep, nil
 }

@@ -3,14 +3,19 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"regexp"
 	"strings"
+	"syscall"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"github.com/lib/pq/pqerror"
 )
 
 // Sentinel errors. Errors returned by DB wrap one of these (test with
@@ -19,6 +24,13 @@ import (
 var (
 	// ErrConnect: the server cannot be reached, or refused the credentials.
 	ErrConnect = errors.New("cannot connect to the database")
+	// ErrConnLost: the connection broke, or the server terminated it,
+	// while govscore was working; the transaction was not committed.
+	ErrConnLost = errors.New("the connection to the database was lost")
+	// ErrCommitUnknown: the connection broke after COMMIT was sent and
+	// before the server answered: the transaction may or may not have been
+	// committed. Running the same command again is safe (see its message).
+	ErrCommitUnknown = errors.New("the connection to the database was lost after COMMIT was sent: the outcome is unknown; rerun is safe")
 	// ErrSchemaMissing: the database has no govscore schema yet.
 	ErrSchemaMissing = errors.New("the database has no govscore schema: run `govscore db migrate`")
 	// ErrSchemaOld: the schema is older than this binary.
@@ -136,15 +148,73 @@ func (db *DB) mapError(ctx context.Context, op string, err error) error {
 		case codeNoTable:
 			return fmt.Errorf("%s: %w", op, ErrSchemaMissing)
 		}
-		if pe.Code.Class() == "08" || pe.Code.Class() == "28" || pe.Code.Class() == "57" {
+		switch {
+		case isConnectCode(pe.Code):
 			return fmt.Errorf("%s: %w %s: %s", op, ErrConnect, db.url, pe.Message)
+		case isLostCode(pe.Code):
+			return fmt.Errorf("%s: %w (%s): %s", op, ErrConnLost, db.url, pe.Message)
 		}
 		return fmt.Errorf("%s: %s (SQLSTATE %s)", op, pe.Message, pe.Code)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%s: %w", op, ErrNotFound)
 	}
+	if isDialError(err) {
+		return fmt.Errorf("%s: %w %s: %s", op, ErrConnect, db.url, scrub(err.Error(), ""))
+	}
+	if isBrokenConn(err) {
+		return fmt.Errorf("%s: %w (%s): %v", op, ErrConnLost, db.url, err)
+	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// isConnectCode: SQLSTATEs of a connection that could not be made (class
+// 28, invalid authorisation; 08001 and 08004, the server refused it;
+// 57P03, the server is starting or shutting down).
+func isConnectCode(c pqerror.Code) bool {
+	return c.Class() == "28" || c == "08001" || c == "08004" || c == "57P03"
+}
+
+// isLostCode: SQLSTATEs of a connection that existed and ended (the rest
+// of class 08; 57P01/57P02 the server terminated it, 57P04 its database
+// was dropped). A cancelled statement (57014) is neither.
+func isLostCode(c pqerror.Code) bool {
+	return (c.Class() == "08" && !isConnectCode(c)) || c == "57P01" || c == "57P02" || c == "57P04"
+}
+
+// isDialError: a new connection could not be opened.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// isBrokenConn: an established connection broke (reset, closed, EOF) —
+// what lib/pq returns when the server or the network goes away mid-way.
+func isBrokenConn(err error) bool {
+	var ne net.Error
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) ||
+		(errors.As(err, &ne) && !isDialError(err))
+}
+
+// commitError maps the error of tx.Commit for op. An answer of the server
+// (an error it reports, other than a lost connection), or an error of
+// database/sql before COMMIT went out (a done context, a finished
+// transaction), means nothing was committed: mapError. Anything else means
+// the connection broke after COMMIT was sent, so the transaction may or
+// may not be committed: ErrCommitUnknown, with rerun saying why running
+// the command again is safe.
+func (db *DB) commitError(ctx context.Context, op string, err error, rerun string) error {
+	var pe *pq.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &pe) && !isLostCode(pe.Code),
+		errors.Is(err, sql.ErrTxDone), errors.Is(err, pq.ErrInFailedTransaction),
+		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return db.mapError(ctx, op, err)
+	}
+	return fmt.Errorf("%s: %w: %s (%s: %v)", op, ErrCommitUnknown, rerun, db.url, err)
 }
 
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
