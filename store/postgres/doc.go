@@ -85,10 +85,10 @@
 //   - A batch read from the database holds every subject in the database
 //     (as a file run holds every row of subjects.csv) and the metric values
 //     of the batch period and the previous one, read with the period's
-//     ratings from one snapshot (LoadInputs). Its data fingerprint is that
-//     of the dataset and the period's ratings (batch.DataFingerprint); it
-//     equals the file-based one when the files hold those two periods
-//     only.
+//     ratings from one snapshot (LoadInputs; Snapshot is the batch.Source
+//     of run --db that reads so). Its data fingerprint is that of the
+//     dataset and the period's ratings (batch.DataFingerprint); it equals
+//     the file-based one when the files hold those two periods only.
 //   - An import replaces the values of the cells it gives and leaves all
 //     others alone; a missing token (NA, empty) is stored as NULL and
 //     replaces a value. A subject present in the import is inserted or
