@@ -49,9 +49,9 @@ type asmtParser struct {
 	names *nameIndex
 	// mapFailed is set once the reader found problems of its own.
 	mapFailed bool
-	suggest  map[string]string
-	errs     []asmtErr
-	omitted  int // errors past diag.MaxCollected: counted, not kept
+	suggest   map[string]string
+	errs      []asmtErr
+	omitted   int // errors past diag.MaxCollected: counted, not kept
 }
 
 func (p *asmtParser) errorf(line, col int, format string, args ...any) {

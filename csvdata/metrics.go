@@ -1,7 +1,7 @@
 package csvdata
 
 import (
-		"fmt"
+	"fmt"
 	"io"
 	"math"
 	"strconv"
