@@ -229,12 +229,15 @@ func (f *inputFlags) resolve(pos []string) (batch.Files, string, error) {
 	}
 	if f.subjects != "" {
 		files.Subjects = f.subjects
+		files.ByFlag.Subjects = true
 	}
 	if f.metrics != "" {
 		files.Metrics = splitList(f.metrics)
+		files.ByFlag.Metrics = true
 	}
 	if f.assessments != "" {
 		files.Assessments = splitList(f.assessments)
+		files.ByFlag.Assessments = true
 	}
 	return files, dir, nil
 }
