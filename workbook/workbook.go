@@ -174,7 +174,8 @@ func (b *Book) Sheet(name string) (string, error) {
 		}
 	}
 	for _, s := range b.sheets {
-		if strings.EqualFold(strings.TrimSpace(s), strings.TrimSpace(name)) {
+		a, n := strings.ToLower(strings.TrimSpace(s)), strings.ToLower(strings.TrimSpace(name))
+		if a == n || strings.Contains(a, n) || strings.Contains(n, a) {
 			return "", invalid(b.name, fmt.Sprintf("no sheet %q (did you mean %q?)", name, s))
 		}
 	}
