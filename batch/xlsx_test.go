@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/diag"
+	"github.com/govscore/govscore/workbook"
 )
 
 // sheet is the content of one worksheet for writeXLSX: its name and rows.
@@ -313,5 +315,81 @@ func write(t testing.TB, path, text string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTemplateRoundTrip: the template of a provider, filled in Excel's way
+// (numbers typed into the metric cells), reads back with a data: entry
+// that names only its file; its data validation carries the bounds.
+func TestTemplateRoundTrip(t *testing.T) {
+	dir := officeProject(t, nil)
+	files, err := FromDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Load(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := LoadSubjects(files, p.Set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := Template(p.Set, ds, "司法局", "2024")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tpl.Metrics) != 1 || tpl.Metrics[0].Name != "resolved" || len(tpl.Subjects) != 3 {
+		t.Fatalf("template %+v", tpl)
+	}
+	if _, err := Template(p.Set, ds, "统计局", "2024"); err == nil || !strings.Contains(err.Error(), `no metric has provider "统计局"; the providers are "公安局", "司法局"`) {
+		t.Errorf("unknown provider: %v", err)
+	}
+	path := filepath.Join(dir, "data", "司法局报送.xlsx")
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := workbook.WriteTemplate(out, tpl); err != nil {
+		t.Fatal(err)
+	}
+	out.Close()
+
+	x, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dvs, err := x.GetDataValidations(workbook.TemplateDataSheet)
+	if err != nil || len(dvs) != 1 || dvs[0].Sqref != "D2:D4" || dvs[0].Formula1 != "0" || dvs[0].Formula2 != "1" || dvs[0].Type != "decimal" {
+		t.Errorf("data validation %+v, %v", dvs, err)
+	}
+	fill := map[string]float64{"d1": 0.9, "v1": 0.7, "d2": 0.25}
+	for row := 2; row <= 4; row++ {
+		id, err := x.GetCellValue(workbook.TemplateDataSheet, fmt.Sprintf("A%d", row))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := x.SetCellValue(workbook.TemplateDataSheet, fmt.Sprintf("D%d", row), fill[id]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := x.Save(); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+
+	set := strings.Replace(officeSet, "    - file: data/司法局报送.xlsx\n      columns: {subject: 单位编码, period: 年度, resolved: 化解率}\n", "    - data/司法局报送.xlsx\n", 1)
+	write(t, filepath.Join(dir, "indicators.yaml"), set)
+	p, err = loadDir(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per, _ := dataset.ParsePeriod("2024")
+	col := p.Data.Column("resolved", per)
+	for id, want := range map[string]float64{"d1": 0.9, "v1": 0.7, "d2": 0.25} {
+		k, _ := p.Data.SubjectIndex(id)
+		if col[k] != want {
+			t.Errorf("%s resolved = %v, want %v", id, col[k], want)
+		}
 	}
 }

@@ -193,3 +193,8 @@ func csvRows(text []byte) rowReader {
 }
 
 func quote(s string) string { return strconv.Quote(s) }
+
+// LoadSubjects reads the subjects file alone, as LoadInputs reads it.
+func LoadSubjects(subjects Input, opt Options) (*dataset.Dataset, error) {
+	return load(inputSources(subjects, nil), opt)
+}
