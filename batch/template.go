@@ -31,7 +31,6 @@ func LoadSubjects(files Files, set *indicators.Set) (*dataset.Dataset, error) {
 	return csvdata.LoadSubjects(in, LoadOptions(set))
 }
 
-
 // Providers returns the providers named by the set's collected metrics,
 // sorted.
 func Providers(set *indicators.Set) []string {
