@@ -11,127 +11,9 @@ import (
 
 	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/diag"
+	"github.com/govscore/govscore/internal/xlsxtest"
 	"github.com/govscore/govscore/workbook"
 )
-
-// sheet is the content of one worksheet for writeXLSX: its name and rows.
-type sheet struct {
-	name string
-	rows [][]any
-}
-
-// writeXLSX writes a workbook at path with the given sheets, in order.
-func writeXLSX(t testing.TB, path string, sheets ...sheet) {
-	t.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	for i, s := range sheets {
-		if i == 0 {
-			if err := f.SetSheetName("Sheet1", s.name); err != nil {
-				t.Fatal(err)
-			}
-		} else if _, err := f.NewSheet(s.name); err != nil {
-			t.Fatal(err)
-		}
-		for r, row := range s.rows {
-			cell, _ := excelize.CoordinatesToCellName(1, r+1)
-			if err := f.SetSheetRow(s.name, cell, &row); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.SaveAs(path); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// officeSet is an indicator set reading an office's workbooks through data:.
-const officeSet = `govscore: 1
-id: office
-kinds: [gov, village]
-period: "2024"
-metrics:
-  cases: {name: 刑事案件数, unit: 件, provider: 公安局, min: 0}
-  resolved: {name: 化解率, provider: 司法局, min: 0, max: 1}
-tree:
-  - {id: c, expr: cases, direction: lower}
-  - {id: r, expr: resolved}
-  - {id: s, expr: assess.sat}
-assessments:
-  - {id: sat, scale: [0, 100], roles: {public: 1}}
-data:
-  subjects:
-    file: data/单位名单.xlsx
-    sheet: 名单
-    header_row: 2
-    columns: {id: 单位编码, name: 单位名称, kind: 单位类别}
-    values: {kind: {政府部门: gov, 村居委会: village}}
-  metrics:
-    - file: data/公安局报送.xlsx
-      subject_by: name
-      period: "2024"
-      columns: {subject: 单位名称, cases: 刑事案件数}
-      thousands: true
-    - file: data/司法局报送.xlsx
-      columns: {subject: 单位编码, period: 年度, resolved: 化解率}
-  assessments:
-    - file: data/问卷星_满意度.xlsx
-      layout: survey
-      item: sat
-      period: "2024"
-      role: public
-      rater: 序号
-      subject_by: name
-      questions: {"1、您对甲局的工作是否满意": 甲局, "2、您对乙村的工作是否满意": 乙村}
-      labels: {非常满意: 100, 满意: 80, 一般: 60, 不满意: 40, 非常不满意: 20}
-`
-
-// officeProject writes the office project into a new directory; edit
-// changes the files before they are written (by base name).
-func officeProject(t testing.TB, edit func(files map[string][]sheet)) string {
-	t.Helper()
-	dir := t.TempDir()
-	files := map[string][]sheet{
-		"单位名单.xlsx": {{"名单", [][]any{
-			{"2024年度考核单位名单"},
-			{"序号", "单位编码", "单位名称", "单位类别", "备注"},
-			{1, "d1", "甲局", "政府部门"},
-			{2, "v1", "乙村", "村居委会"},
-			{3, "d2", "丙局", "政府部门", "新设"},
-		}}},
-		"公安局报送.xlsx": {{"Sheet1", [][]any{
-			{"序号", "单位名称", "刑事案件数", "备注"},
-			{1, "甲局", "2,465"},
-			{2, "乙村", 12, "核实"},
-			{3, "丙局", "1，020"},
-		}}},
-		"司法局报送.xlsx": {{"报送", [][]any{
-			{"单位编码", "年度", "化解率"},
-			{"d1", "2024", "95%"},
-			{"v1", "2024", 0.8},
-			{"d2", "2024", ""},
-		}}},
-		"问卷星_满意度.xlsx": {{"Sheet1", [][]any{
-			{"序号", "提交答卷时间", "1、您对甲局的工作是否满意", "2、您对乙村的工作是否满意"},
-			{1, "2024/12/1 10:00", "非常满意", "满意"},
-			{2, "2024/12/1 10:05", "一般", ""},
-			{3, "2024/12/1 10:09", 90, "不满意"},
-		}}},
-	}
-	if edit != nil {
-		edit(files)
-	}
-	for name, sheets := range files {
-		writeXLSX(t, filepath.Join(dir, "data", name), sheets...)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "indicators.yaml"), []byte(officeSet), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 func loadDir(t testing.TB, dir string) (*Project, error) {
 	t.Helper()
@@ -143,7 +25,7 @@ func loadDir(t testing.TB, dir string) (*Project, error) {
 }
 
 func TestLoadOfficeWorkbooks(t *testing.T) {
-	dir := officeProject(t, nil)
+	dir := xlsxtest.OfficeProject(t, nil)
 	p, err := loadDir(t, dir)
 	if err != nil {
 		t.Fatal(err)
@@ -196,8 +78,8 @@ func TestLoadOfficeWorkbooks(t *testing.T) {
 }
 
 func TestUnreadFileWarning(t *testing.T) {
-	dir := officeProject(t, nil)
-	writeXLSX(t, filepath.Join(dir, "data", "第三方评估.xlsx"), sheet{"Sheet1", [][]any{{"单位名称", "得分"}}})
+	dir := xlsxtest.OfficeProject(t, nil)
+	xlsxtest.Write(t, filepath.Join(dir, "data", "第三方评估.xlsx"), xlsxtest.Sheet{Name: "Sheet1", Rows: [][]any{{"单位名称", "得分"}}})
 	if err := os.WriteFile(filepath.Join(dir, "data", "~$单位名单.xlsx"), []byte("lock"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -221,30 +103,30 @@ func TestUnreadFileWarning(t *testing.T) {
 func TestOfficeBadInput(t *testing.T) {
 	cases := []struct {
 		name string
-		edit func(map[string][]sheet)
+		edit func(map[string][]xlsxtest.Sheet)
 		raw  func(dir string) // changes after writing
 		want []string
 	}{
-		{name: "unknown name", edit: func(f map[string][]sheet) {
-			f["公安局报送.xlsx"][0].rows[1][1] = "甲 局"
+		{name: "unknown name", edit: func(f map[string][]xlsxtest.Sheet) {
+			f["公安局报送.xlsx"][0].Rows[1][1] = "甲 局"
 		}, want: []string{`公安局报送.xlsx:Sheet1!B2: no subject is named "甲 局" (did you mean "甲局"?)`}},
-		{name: "name of two subjects", edit: func(f map[string][]sheet) {
-			f["单位名单.xlsx"][0].rows[4][2] = "甲局"
+		{name: "name of two subjects", edit: func(f map[string][]xlsxtest.Sheet) {
+			f["单位名单.xlsx"][0].Rows[4][2] = "甲局"
 		}, want: []string{`公安局报送.xlsx:Sheet1!B2: the name "甲局" is shared by subjects "d1" and "d2"`}},
-		{name: "missing header", edit: func(f map[string][]sheet) {
-			f["公安局报送.xlsx"][0].rows[0][2] = "刑事案件"
+		{name: "missing header", edit: func(f map[string][]xlsxtest.Sheet) {
+			f["公安局报送.xlsx"][0].Rows[0][2] = "刑事案件"
 		}, want: []string{`公安局报送.xlsx:Sheet1!1: column "cases" (mapped at `, `no column "刑事案件数" in the header row (did you mean "刑事案件"?)`}},
-		{name: "missing sheet", edit: func(f map[string][]sheet) {
-			f["单位名单.xlsx"][0].name = "名单2024"
+		{name: "missing sheet", edit: func(f map[string][]xlsxtest.Sheet) {
+			f["单位名单.xlsx"][0].Name = "名单2024"
 		}, want: []string{`单位名单.xlsx: no sheet "名单" (did you mean "名单2024"?)`}},
-		{name: "unmapped label", edit: func(f map[string][]sheet) {
-			f["问卷星_满意度.xlsx"][0].rows[2][2] = "较满意"
+		{name: "unmapped label", edit: func(f map[string][]xlsxtest.Sheet) {
+			f["问卷星_满意度.xlsx"][0].Rows[2][2] = "较满意"
 		}, want: []string{`问卷星_满意度.xlsx:Sheet1!C3: answer "较满意" is neither a number nor a label`}},
-		{name: "thousands off", edit: func(f map[string][]sheet) {
-			f["司法局报送.xlsx"][0].rows[1][2] = "1,5"
+		{name: "thousands off", edit: func(f map[string][]xlsxtest.Sheet) {
+			f["司法局报送.xlsx"][0].Rows[1][2] = "1,5"
 		}, want: []string{`司法局报送.xlsx:报送!C2: metric "resolved": unparseable number "1,5"`}},
-		{name: "unmapped kind", edit: func(f map[string][]sheet) {
-			f["单位名单.xlsx"][0].rows[3][3] = "社会组织"
+		{name: "unmapped kind", edit: func(f map[string][]xlsxtest.Sheet) {
+			f["单位名单.xlsx"][0].Rows[3][3] = "社会组织"
 		}, want: []string{`单位名单.xlsx:名单!D4: `, `社会组织`}},
 		{name: "renamed csv", raw: func(dir string) {
 			write(t, filepath.Join(dir, "data", "司法局报送.xlsx"), "单位编码,年度,化解率\nd1,2024,1\n")
@@ -294,7 +176,7 @@ func TestOfficeBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := officeProject(t, c.edit)
+			dir := xlsxtest.OfficeProject(t, c.edit)
 			if c.raw != nil {
 				c.raw(dir)
 			}
@@ -322,7 +204,7 @@ func write(t testing.TB, path, text string) {
 // (numbers typed into the metric cells), reads back with a data: entry
 // that names only its file; its data validation carries the bounds.
 func TestTemplateRoundTrip(t *testing.T) {
-	dir := officeProject(t, nil)
+	dir := xlsxtest.OfficeProject(t, nil)
 	files, err := FromDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -378,7 +260,7 @@ func TestTemplateRoundTrip(t *testing.T) {
 	}
 	x.Close()
 
-	set := strings.Replace(officeSet, "    - file: data/司法局报送.xlsx\n      columns: {subject: 单位编码, period: 年度, resolved: 化解率}\n", "    - data/司法局报送.xlsx\n", 1)
+	set := strings.Replace(xlsxtest.OfficeSet, "    - file: data/司法局报送.xlsx\n      columns: {subject: 单位编码, period: 年度, resolved: 化解率}\n", "    - data/司法局报送.xlsx\n", 1)
 	write(t, filepath.Join(dir, "indicators.yaml"), set)
 	p, err = loadDir(t, dir)
 	if err != nil {
