@@ -275,3 +275,32 @@ func TestTemplateRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestLeafWithoutValueWarns: an indicator that no subject of a peer group
+// has a value for is a warning whatever its normalisation (the office's
+// third-party results read by nothing, with normalize: none).
+func TestLeafWithoutValueWarns(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "indicators.yaml"), `govscore: 1
+id: w
+kinds: [a, b]
+tree:
+  - {id: x, expr: x}
+  - {id: third, expr: third, normalize: {method: none}}
+`)
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "data", "subjects.csv"), "id,name,kind\ns1,S1,a\ns2,S2,a\ns3,S3,b\ns4,S4,b\n")
+	write(t, filepath.Join(dir, "data", "metrics.csv"), "subject,period,x,third\ns1,2024,1,\ns2,2024,2,\ns3,2024,3,50\ns4,2024,4,60\n")
+	b := runDir(t, dir)
+	var hits []string
+	for _, w := range b.Warnings {
+		if w.Node == "third" && strings.Contains(w.Msg, "no subject of the group has a value") {
+			hits = append(hits, w.Group)
+		}
+	}
+	if len(hits) != 1 || hits[0] != "a" {
+		t.Errorf("warnings for groups %q, want [a]; all: %v", hits, b.Warnings)
+	}
+}

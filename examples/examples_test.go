@@ -129,6 +129,7 @@ func TestExamplesRowOrder(t *testing.T) {
 				return dst
 			}
 			sh := files
+			sh.Dir = "" // the shuffled copies are named one by one
 			sh.Subjects = shuffle(files.Subjects)
 			sh.Metrics, sh.Assessments = nil, nil
 			for _, m := range files.Metrics {

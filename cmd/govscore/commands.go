@@ -46,7 +46,13 @@ func cmdValidate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	printWarnings(e.stderr, diag.SortWarnings(append(append([]diag.Warning(nil), p.Warnings...), p.PeriodWarnings(per)...)), 50)
+	// Score the period in memory, writing nothing, for the warnings that
+	// only scoring finds (an indicator without a value in a peer group).
+	b, err := batch.Run(ctx, p, p.Set, batch.Options{Period: per.String(), At: e.now()})
+	if err != nil {
+		return err
+	}
+	printWarnings(e.stderr, b.Warnings, 50)
 	var periods []string
 	for _, q := range p.Data.Periods() {
 		periods = append(periods, q.String())
