@@ -4,6 +4,7 @@ package indicators
 
 import (
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
@@ -57,20 +58,13 @@ func (r *reader) dataFiles(f *field, section string) []*datamap.File {
 	for i, n := range nodes {
 		what := "data." + section
 		if len(nodes) > 1 || f.value != r.resolve(n) {
-			what = "data." + section + "[" + itoa(i) + "]"
+			what = "data." + section + "[" + strconv.Itoa(i) + "]"
 		}
 		if df := r.dataFile(n, what, section); df != nil {
 			out = append(out, df)
 		}
 	}
 	return out
-}
-
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + string(rune('0'+i%10))
 }
 
 // dataFile reads one file entry: a mapping, or a string naming the file.
