@@ -63,13 +63,13 @@ func FromDir(dir string) (Files, error) {
 
 // Check returns an error naming every required file that is missing: the
 // indicator set, and the subjects and metrics unless the set may name
-// them (a project directory with an indicator set: Resolve checks them).
+// them (when there is a set: Resolve checks them).
 func (f Files) Check() error {
 	var missing []string
 	if f.Indicators == "" {
 		missing = append(missing, "the indicator set (indicators.yaml or --indicators)")
 	}
-	mayMap := f.Dir != "" && f.Indicators != ""
+	mayMap := f.Indicators != "" // its data: may name them
 	if f.Subjects == "" && !mayMap {
 		missing = append(missing, "the subjects (data/subjects.csv or --subjects)")
 	}
@@ -126,19 +126,23 @@ func (in Inputs) Paths() []string {
 }
 
 // Resolve returns the data files to read: those of the set's `data:`
-// section (SPEC §3.1), relative to Dir, for the sections it names and no
-// flag overrides, the files found or named otherwise. A nil set, or one
+// section (SPEC §3.1), relative to the directory of the indicator set (Dir
+// when known), for the sections it names and no flag overrides, the files found or named otherwise. A nil set, or one
 // without `data:`, reads the files as they are. When Dir is known, every
 // file under DIR/data that nothing reads is a warning. A missing subjects
 // or metrics file is a *MissingFilesError.
 func (f Files) Resolve(set *indicators.Set) (Inputs, error) {
 	var in Inputs
 	var dm *datamap.Map
-	if set != nil && f.Dir != "" {
+	base := f.Dir
+	if set != nil {
 		dm = set.Data
+		if base == "" && f.Indicators != "" {
+			base = filepath.Dir(f.Indicators)
+		}
 	}
 	at := func(m *datamap.File) csvdata.Input {
-		p := filepath.Join(f.Dir, filepath.FromSlash(m.Path))
+		p := filepath.Join(base, filepath.FromSlash(m.Path))
 		return csvdata.Input{Path: p, Name: p, Map: m}
 	}
 	if dm != nil && dm.Subjects != nil && !f.ByFlag.Subjects {
