@@ -94,7 +94,7 @@ func Open(file, name string) (*Book, error) {
 		return nil, err
 	}
 	defer fh.Close()
-	b.f, err = excelize.OpenReader(fh, excelize.Options{UnzipSizeLimit: MaxExpanded})
+	b.f, err = openExcelize(fh)
 	if err != nil {
 		zr.Close()
 		return nil, invalid(name, fmt.Sprintf("corrupt workbook (%v): open it in Excel and save it again as .xlsx", err))
@@ -105,6 +105,17 @@ func Open(file, name string) (*Book, error) {
 		return nil, invalid(name, "the workbook has no worksheet")
 	}
 	return b, nil
+}
+
+// openExcelize opens the workbook with excelize, a panic inside it (a
+// malformed part it does not expect) turned into an error.
+func openExcelize(r io.Reader) (f *excelize.File, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			f, err = nil, fmt.Errorf("%v", p)
+		}
+	}()
+	return excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: MaxExpanded})
 }
 
 // notZip returns why head (the first bytes of a file) is not the start of
@@ -201,7 +212,12 @@ type Rows struct {
 }
 
 // Rows starts streaming sheet (as returned by Sheet).
-func (b *Book) Rows(sheet string) (*Rows, error) {
+func (b *Book) Rows(sheet string) (rows *Rows, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			rows, err = nil, invalid(b.name, fmt.Sprintf("sheet %q cannot be read (%v): open the workbook in Excel and save it again", sheet, p))
+		}
+	}()
 	r, err := b.f.Rows(sheet)
 	if err != nil {
 		return nil, invalid(b.name, fmt.Sprintf("sheet %q cannot be read (%v): open the workbook in Excel and save it again", sheet, err))
@@ -210,7 +226,12 @@ func (b *Book) Rows(sheet string) (*Rows, error) {
 }
 
 // Next advances to the next row; false at the end or on an error (Err).
-func (r *Rows) Next() bool {
+func (r *Rows) Next() (ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.err, ok = fmt.Errorf("corrupt sheet: %v", p), false
+		}
+	}()
 	if r.err != nil || !r.r.Next() {
 		return false
 	}
@@ -223,8 +244,14 @@ func (r *Rows) Row() int { return r.row }
 
 // Cells returns the current row's cells, index 0 being column A, trailing
 // empty cells left out.
-func (r *Rows) Cells() ([]string, error) {
-	c, err := r.r.Columns(excelize.Options{RawCellValue: true})
+func (r *Rows) Cells() (c []string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c, err = nil, fmt.Errorf("corrupt sheet: %v", p)
+			r.err = err
+		}
+	}()
+	c, err = r.r.Columns(excelize.Options{RawCellValue: true})
 	if err != nil {
 		r.err = err
 	}
