@@ -102,3 +102,26 @@ func TestBadWorkbookWritesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestDBImportWorkbooks: `db import` reads the workbooks through the same
+// data: mapping as `run`, and a run from the database equals the run from
+// the files.
+func TestDBImportWorkbooks(t *testing.T) {
+	db := testDatabase(t)
+	dir := xlsxtest.OfficeProject(t, nil)
+	mustGov(t, "db", "migrate", "--db", db)
+	out := mustGov(t, "db", "import", dir, "--db", db)
+	if !strings.Contains(out, "subjects 3 added") || !strings.Contains(out, "ratings 5 added") {
+		t.Errorf("db import: %q", out)
+	}
+	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	mustGov(t, "run", dir, "-o", a, "--format", "csv", "-q")
+	mustGov(t, "run", dir, "-o", b, "--format", "csv", "-q", "--db", db)
+	for _, name := range []string{"results.csv", "indicators.csv"} {
+		x, err1 := os.ReadFile(filepath.Join(a, name))
+		y, err2 := os.ReadFile(filepath.Join(b, name))
+		if err1 != nil || err2 != nil || string(x) != string(y) {
+			t.Errorf("%s differs between the file run and the database run (%v, %v)", name, err1, err2)
+		}
+	}
+}
