@@ -130,7 +130,8 @@ func (in Inputs) Paths() []string {
 // when known), for the sections it names and no flag overrides, the files found or named otherwise. A nil set, or one
 // without `data:`, reads the files as they are. When Dir is known, every
 // file under DIR/data that nothing reads is a warning. A missing subjects
-// or metrics file is a *MissingFilesError.
+// file is a *MissingFilesError (Load also requires metrics files; LoadData
+// does not).
 func (f Files) Resolve(set *indicators.Set) (Inputs, error) {
 	var in Inputs
 	var dm *datamap.Map
@@ -167,9 +168,6 @@ func (f Files) Resolve(set *indicators.Set) (Inputs, error) {
 	var missing []string
 	if in.Subjects.Path == "" {
 		missing = append(missing, "the subjects (data/subjects.csv, data.subjects in the indicator set, or --subjects)")
-	}
-	if len(in.Metrics) == 0 {
-		missing = append(missing, "the metrics (data/metrics*.csv, data.metrics in the indicator set, or --metrics)")
 	}
 	if len(missing) > 0 {
 		return in, &MissingFilesError{Missing: missing}

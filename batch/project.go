@@ -53,6 +53,9 @@ func Load(files Files) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(in.Metrics) == 0 {
+		return nil, &MissingFilesError{Missing: []string{"the metrics (data/metrics*.csv, data.metrics in the indicator set, or --metrics)"}}
+	}
 	ds, err := csvdata.LoadInputs(in.Subjects, in.Metrics, LoadOptions(set))
 	if err != nil {
 		if !IsInvalidInput(err) {
