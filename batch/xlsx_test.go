@@ -304,3 +304,25 @@ tree:
 		t.Errorf("warnings for groups %q, want [a]; all: %v", hits, b.Warnings)
 	}
 }
+
+// TestWorkbookBlankRows: an empty row inside a sheet is skipped with a
+// warning at the sheet that counts rows.
+func TestWorkbookBlankRows(t *testing.T) {
+	dir := xlsxtest.OfficeProject(t, func(f map[string][]xlsxtest.Sheet) {
+		s := &f["司法局报送.xlsx"][0]
+		s.Rows = append(s.Rows[:2], append([][]any{{}}, s.Rows[2:]...)...)
+	})
+	p, err := loadDir(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, w := range p.Warnings {
+		if strings.HasSuffix(w.Pos.File, "司法局报送.xlsx") {
+			found = w.Pos.Sheet == "报送" && w.Msg == "1 blank row skipped (row 3)"
+		}
+	}
+	if !found {
+		t.Errorf("no blank-row warning at the sheet: %v", p.Warnings)
+	}
+}

@@ -393,7 +393,7 @@ func (p *asmtParser) rowUnique(st *asmtRows, key asmtKey, subject, item string, 
 // warnings records the file's warnings: blank rows skipped, no rows, rows
 // without a score.
 func (p *asmtParser) warnings(st *asmtRows, out *Assessments) {
-	if w, ok := st.blank.warning(p.name); ok {
+	if w, ok := st.blank.warning(p.name, p.sheet); ok {
 		out.Warnings = append(out.Warnings, w)
 	}
 	if st.rows == 0 {

@@ -452,7 +452,7 @@ func (f *metricFile) done(rows int) {
 		return
 	}
 	name := f.l.srcs[f.i].name
-	if w, ok := f.blank.warning(name); ok {
+	if w, ok := f.blank.warning(name, f.l.srcs[f.i].sheet); ok {
 		f.l.warnings = append(f.l.warnings, w)
 	}
 	if rows == 0 {

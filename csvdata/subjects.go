@@ -71,7 +71,7 @@ func (l *loader) subjects() error {
 		}
 		l.subject(st, rec)
 	}
-	if w, ok := blank.warning(l.srcs[file].name); ok {
+	if w, ok := blank.warning(l.srcs[file].name, l.srcs[file].sheet); ok {
 		l.warnings = append(l.warnings, w)
 	}
 	if rowsSeen == 0 {
