@@ -44,15 +44,15 @@ func AssessItems(set *indicators.Set) []assess.Item {
 // loadAssessments reads and validates the assessments files against the
 // set's items and the subjects. Read failures are returned as they are;
 // content problems go to errs.
-func loadAssessments(files []string, set *indicators.Set, ds *dataset.Dataset, errs *diag.List) (*csvdata.Assessments, error) {
+func loadAssessments(files []csvdata.Input, set *indicators.Set, ds *dataset.Dataset, errs *diag.List) (*csvdata.Assessments, error) {
 	if len(files) == 0 {
 		return &csvdata.Assessments{}, nil
 	}
 	if len(set.Assessments) == 0 {
-		errs.Add(diag.Pos{File: files[0]}, "assessments file given but the indicator set declares no `assessments:` items; declare the items (SPEC §5) or remove the file")
+		errs.Add(diag.Pos{File: files[0].Name}, "assessments file given but the indicator set declares no `assessments:` items; declare the items (SPEC §5) or remove the file")
 		return nil, nil
 	}
-	merged, err := csvdata.LoadAssessments(files, AssessItems(set), ds)
+	merged, err := csvdata.LoadAssessmentInputs(files, AssessItems(set), ds)
 	if err != nil && !IsInvalidInput(err) {
 		return nil, err
 	}

@@ -40,25 +40,28 @@ type FileDigest struct {
 // assessments files cannot be read. The warnings of the ratings files join
 // the dataset's.
 func LoadData(files Files, set *indicators.Set) (*Data, error) {
-	ds, given, err := csvdata.LoadGiven(files.Subjects, files.Metrics, LoadOptions(set))
+	in, err := files.Resolve(set)
+	if err != nil {
+		return nil, err
+	}
+	ds, given, err := csvdata.LoadInputsGiven(in.Subjects, in.Metrics, LoadOptions(set))
 	if err != nil {
 		return nil, err
 	}
 	ratings := &csvdata.Assessments{}
-	if len(files.Assessments) > 0 {
+	if len(in.Assessments) > 0 {
 		if set == nil || len(set.Assessments) == 0 {
 			var errs diag.List
-			errs.Add(diag.Pos{File: files.Assessments[0]}, "assessments file given but no indicator set declaring `assessments:` items: give --indicators (or DIR/indicators.yaml) so the ratings can be validated")
+			errs.Add(diag.Pos{File: in.Assessments[0].Name}, "assessments file given but no indicator set declaring `assessments:` items: give --indicators (or DIR/indicators.yaml) so the ratings can be validated")
 			return nil, errs.Err()
 		}
-		if ratings, err = csvdata.LoadAssessments(files.Assessments, AssessItems(set), ds); err != nil {
+		if ratings, err = csvdata.LoadAssessmentInputs(in.Assessments, AssessItems(set), ds); err != nil {
 			return nil, err
 		}
 	}
-	ds.Warnings = diag.SortWarnings(append(ds.Warnings, ratings.Warnings...))
+	ds.Warnings = diag.SortWarnings(append(append(ds.Warnings, ratings.Warnings...), in.Warnings...))
 	d := &Data{Dataset: ds, Given: given, Ratings: ratings}
-	all := append([]string{files.Subjects}, files.Metrics...)
-	for _, f := range append(all, files.Assessments...) {
+	for _, f := range in.Paths() {
 		fd, err := digest(f)
 		if err != nil {
 			return nil, err

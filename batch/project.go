@@ -49,7 +49,14 @@ func Load(files Files) (*Project, error) {
 	if setErr != nil {
 		errs.Append(setErr)
 	}
-	ds, err := csvdata.Load(files.Subjects, files.Metrics, LoadOptions(set))
+	in, err := files.Resolve(set)
+	if err != nil {
+		return nil, err
+	}
+	if len(in.Metrics) == 0 {
+		return nil, &MissingFilesError{Missing: []string{"the metrics (data/metrics*.csv, data.metrics in the indicator set, or --metrics)"}}
+	}
+	ds, err := csvdata.LoadInputs(in.Subjects, in.Metrics, LoadOptions(set))
 	if err != nil {
 		if !IsInvalidInput(err) {
 			return nil, err
@@ -67,7 +74,7 @@ func Load(files Files) (*Project, error) {
 	if ds == nil {
 		return nil, errs.Err()
 	}
-	ratings, err := loadAssessments(files.Assessments, set, ds, &errs)
+	ratings, err := loadAssessments(in.Assessments, set, ds, &errs)
 	if err != nil {
 		return nil, err
 	}
@@ -80,6 +87,7 @@ func Load(files Files) (*Project, error) {
 	}
 	p.ratings = ratings
 	p.Warnings = append(p.Warnings, ratings.Warnings...)
+	p.Warnings = diag.SortWarnings(append(p.Warnings, in.Warnings...))
 	return p, nil
 }
 

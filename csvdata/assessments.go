@@ -4,7 +4,6 @@ package csvdata
 // They are self-contained: their unexported helpers carry the prefix "asmt".
 
 import (
-	"os"
 	"slices"
 
 	"github.com/govscore/govscore/assess"
@@ -157,30 +156,13 @@ func MergeAssessments(parts ...*Assessments) (*Assessments, error) {
 // be read is returned as its I/O error; every content problem of every file
 // comes back at once as a diag.List.
 func LoadAssessments(files []string, items []assess.Item, ds *dataset.Dataset) (*Assessments, error) {
-	if len(files) == 0 {
-		return &Assessments{}, nil
-	}
-	ids := make([]string, ds.Len())
-	for i := range ds.Subjects {
-		ids[i] = ds.Subjects[i].ID
-	}
+	return LoadAssessmentInputs(Inputs(files), items, ds)
+}
+
+// mergeChecked merges the files' assessments and checks their periods
+// against the format of ds's metric periods.
+func mergeChecked(parts []*Assessments, ds *dataset.Dataset) (*Assessments, error) {
 	var errs diag.List
-	var parts []*Assessments
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		a, err := ParseAssessments(f, data, items, ids)
-		if err != nil {
-			errs.Append(err)
-			continue
-		}
-		parts = append(parts, a)
-	}
-	if err := errs.Err(); err != nil {
-		return nil, err
-	}
 	merged, err := MergeAssessments(parts...)
 	if err != nil {
 		return nil, err

@@ -42,9 +42,16 @@ type asmtParser struct {
 	subjIdx  map[string]int
 	subjects []string
 	budget   int // candidate comparisons left for subject suggestions
-	suggest  map[string]string
-	errs     []asmtErr
-	omitted  int // errors past diag.MaxCollected: counted, not kept
+	// sheet is the worksheet read, "" for a CSV file: positions are
+	// then cells (columns need no conversion).
+	sheet string
+	// names finds subjects by name (subject_by: name), nil otherwise.
+	names *nameIndex
+	// mapFailed is set once the reader found problems of its own.
+	mapFailed bool
+	suggest   map[string]string
+	errs      []asmtErr
+	omitted   int // errors past diag.MaxCollected: counted, not kept
 }
 
 func (p *asmtParser) errorf(line, col int, format string, args ...any) {
@@ -85,18 +92,40 @@ func (p *asmtParser) decode(data []byte, out *Assessments) ([]byte, bool) {
 	return bytes.TrimPrefix(data, []byte("\uFEFF")), true
 }
 
-// parse reads the header and every row: the stages header, row (one
-// rating's cells, each checked by a rowX method) and warnings.
+// parse reads the CSV text.
 func (p *asmtParser) parse(text []byte, out *Assessments) {
 	r := csv.NewReader(newLimitReader(bytes.NewReader(text)))
 	r.FieldsPerRecord = -1
+	p.parseRows(r, out)
+}
+
+// read reads the next record of r and records the problems its reader
+// found.
+func (p *asmtParser) read(r rowReader) ([]string, error) {
+	rec, err := r.Read()
+	if pr, ok := r.(problemReader); ok {
+		for _, x := range pr.drain() {
+			p.mapFailed = true
+			if len(p.errs) >= diag.MaxCollected {
+				p.omitted++
+				continue
+			}
+			p.errs = append(p.errs, asmtErr{line: x.line, col: x.col, runes: !x.byteCol, msg: x.msg})
+		}
+	}
+	return rec, err
+}
+
+// parseRows reads the header and every row: the stages header, row (one
+// rating's cells, each checked by a rowX method) and warnings.
+func (p *asmtParser) parseRows(r rowReader, out *Assessments) {
 	col, nf, ok := p.header(r)
 	if !ok {
 		return
 	}
 	st := &asmtRows{r: r, col: col, seen: map[asmtKey]int{}}
 	for {
-		rec, err := r.Read()
+		rec, err := p.read(r)
 		if err == io.EOF {
 			break
 		}
@@ -127,9 +156,12 @@ func (p *asmtParser) parse(text []byte, out *Assessments) {
 // header reads the header row and returns the index of each column, the
 // number of fields, and whether the header is usable (every problem is
 // recorded).
-func (p *asmtParser) header(r *csv.Reader) (col map[string]int, fields int, ok bool) {
-	header, err := r.Read()
+func (p *asmtParser) header(r rowReader) (col map[string]int, fields int, ok bool) {
+	header, err := p.read(r)
 	if err == io.EOF {
+		if p.mapFailed {
+			return nil, 0, false
+		}
 		p.errorf(1, 1, "file is empty: the first line must be the header %s", strings.Join(assessmentColumns, ","))
 		return nil, 0, false
 	}
@@ -177,7 +209,7 @@ func (p *asmtParser) header(r *csv.Reader) (col map[string]int, fields int, ok b
 // (for duplicates), the file's period format, and the counts behind the
 // file's warnings.
 type asmtRows struct {
-	r           *csv.Reader
+	r           rowReader
 	col         map[string]int
 	seen        map[asmtKey]int // rating → line
 	firstPeriod dataset.Period
@@ -239,7 +271,7 @@ func (p *asmtParser) row(st *asmtRows, rec []string, line int) (Assessment, bool
 		Period: per,
 		Rating: assess.Rating{Item: it.ID, Subject: p.subjects[si], Rater: strings.Clone(rs.text),
 			Role: it.Roles[role].Role, Score: x},
-		Pos: diag.Pos{File: p.name, Line: line, Col: 1},
+		Pos: diag.Pos{File: p.name, Sheet: p.sheet, Line: line, Col: 1},
 	}, true
 }
 
@@ -276,6 +308,13 @@ func (p *asmtParser) rowItem(c asmtCell, line int) (int, bool) {
 
 // rowSubject checks the subject cell and returns the subject's index.
 func (p *asmtParser) rowSubject(c asmtCell, line int) (int, bool) {
+	if p.names != nil {
+		si, msg := p.names.lookup(c.text)
+		if msg != "" {
+			p.errorf(line, c.col, "%s", msg)
+		}
+		return si, msg == ""
+	}
 	si, ok := p.subjIdx[c.text]
 	switch {
 	case ok:
@@ -342,8 +381,8 @@ func (p *asmtParser) rowScore(it *assess.Item, item string, c asmtCell, line int
 // rowUnique checks that the rating key was not given before in the file.
 func (p *asmtParser) rowUnique(st *asmtRows, key asmtKey, subject, item string, line int) bool {
 	if at, dup := st.seen[key]; dup {
-		p.errorf(line, 0, "duplicate rating: rater %q already rated subject %q on item %q in %s at %s:%d: delete one of the rows",
-			key.rater, subject, item, key.p, p.name, at)
+		p.errorf(line, 0, "duplicate rating: rater %q already rated subject %q on item %q in %s at %s: delete one of the rows",
+			key.rater, subject, item, key.p, diag.Pos{File: p.name, Sheet: p.sheet, Line: at})
 		return false
 	}
 	key.rater = strings.Clone(key.rater)
@@ -354,7 +393,7 @@ func (p *asmtParser) rowUnique(st *asmtRows, key asmtKey, subject, item string, 
 // warnings records the file's warnings: blank rows skipped, no rows, rows
 // without a score.
 func (p *asmtParser) warnings(st *asmtRows, out *Assessments) {
-	if w, ok := st.blank.warning(p.name); ok {
+	if w, ok := st.blank.warning(p.name, p.sheet); ok {
 		out.Warnings = append(out.Warnings, w)
 	}
 	if st.rows == 0 {
@@ -417,9 +456,9 @@ func (p *asmtParser) finish(text []byte) error {
 	}
 	var l diag.List
 	for _, e := range p.errs {
-		pos := diag.Pos{File: p.name, Line: e.line, Col: e.col}
+		pos := diag.Pos{File: p.name, Sheet: p.sheet, Line: e.line, Col: e.col}
 		switch {
-		case e.runes:
+		case e.runes || p.sheet != "":
 		case e.col > 1 && e.line >= 1 && e.line <= len(starts):
 			s := starts[e.line-1]
 			end := min(s+e.col-1, len(text))
@@ -485,7 +524,7 @@ func asmtQuoteList(names []string) string {
 // noControlChars records an error for each cell of a row that holds a
 // control character (NUL, ESC…): ids and roles reach terminals, outputs
 // and PostgreSQL. The note may hold line breaks and tabs.
-func (p *asmtParser) noControlChars(r *csv.Reader, col map[string]int, rec []string, line int) bool {
+func (p *asmtParser) noControlChars(r rowReader, col map[string]int, rec []string, line int) bool {
 	ok := true
 	for j, cell := range rec {
 		allowed := ""

@@ -38,16 +38,22 @@ func (b *blankRows) add(line int) {
 }
 
 // warning returns the file's one warning about its blank rows, "N blank
-// rows skipped (lines 12, 40, …)", or false when there were none.
-func (b *blankRows) warning(file string) (diag.Warning, bool) {
+// rows skipped (lines 12, 40, …)", or false when there were none. In a
+// worksheet (sheet not empty) the warning is at the sheet and counts rows
+// ("(rows 12, 40)").
+func (b *blankRows) warning(file, sheet string) (diag.Warning, bool) {
 	if b.n == 0 {
 		return diag.Warning{}, false
 	}
+	line := "line"
+	if sheet != "" {
+		line = "row"
+	}
 	var sb strings.Builder
 	if b.n == 1 {
-		fmt.Fprintf(&sb, "1 blank row skipped (line %d)", b.lines[0])
+		fmt.Fprintf(&sb, "1 blank row skipped (%s %d)", line, b.lines[0])
 	} else {
-		fmt.Fprintf(&sb, "%d blank rows skipped (lines ", b.n)
+		fmt.Fprintf(&sb, "%d blank rows skipped (%ss ", b.n, line)
 		for i, l := range b.lines {
 			if i > 0 {
 				sb.WriteString(", ")
@@ -59,5 +65,5 @@ func (b *blankRows) warning(file string) (diag.Warning, bool) {
 		}
 		sb.WriteString(")")
 	}
-	return diag.Warning{Pos: diag.Pos{File: file}, Msg: sb.String()}, true
+	return diag.Warning{Pos: diag.Pos{File: file, Sheet: sheet}, Msg: sb.String()}, true
 }

@@ -113,6 +113,14 @@ type loader struct {
 	unknown map[string]*unknownSubject
 
 	metrics metricState
+	// direct holds the errors whose positions need no resolving (a
+	// workbook that is not one, a missing sheet, merged cells).
+	direct diag.List
+	// mapFailed is set when the last read found problems.
+	mapFailed bool
+	// names indexes subjects by name, built on first use (subject_by:
+	// name).
+	names *nameIndex
 	// given records the given cells when LoadGiven asked for them.
 	given *dataset.Given
 }
@@ -135,6 +143,9 @@ func loadGiven(srcs []*source, opt Options, wantGiven bool) (*dataset.Dataset, *
 		unknown: map[string]*unknownSubject{}}
 	l.metrics.init()
 	for i, s := range srcs {
+		if s.isSheet() {
+			continue
+		}
 		gb, bad, err := s.detect()
 		if err != nil {
 			return nil, nil, err
@@ -167,7 +178,7 @@ func loadGiven(srcs []*source, opt Options, wantGiven bool) (*dataset.Dataset, *
 	if err := l.locateDuplicates(); err != nil {
 		return nil, nil, err
 	}
-	if len(l.errs) > 0 || l.omitted > 0 {
+	if len(l.errs) > 0 || l.omitted > 0 || len(l.direct) > 0 {
 		list, err := l.finish()
 		if err != nil {
 			return nil, nil, err
@@ -232,21 +243,24 @@ func (l *loader) csvError(i int, err error) error {
 	return nil
 }
 
-// newReader returns a CSV reader of file i positioned after the header, the
-// trimmed header names and their positions, or ok = false when the file has
-// no header (an error is recorded). The caller closes c.
-func (l *loader) newReader(i int) (r *csv.Reader, c io.Closer, header []string, pos []bpos, ok bool, err error) {
-	br, c, err := l.srcs[i].reader()
+// newReader returns a reader of the records of file i positioned after the
+// header, the trimmed header names and their positions, or ok = false when
+// the file has no usable header (an error is recorded). The caller closes
+// c, which is never nil when err is nil.
+func (l *loader) newReader(i int) (r rowReader, c io.Closer, header []string, pos []bpos, ok bool, err error) {
+	r, c, err = l.srcs[i].rows(&l.direct)
 	if err != nil {
 		return nil, nil, nil, nil, false, err
 	}
-	r = csv.NewReader(newLimitReader(br))
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = true
+	if r == nil {
+		return nil, nopCloser{}, nil, nil, false, nil
+	}
 	for {
-		rec, rerr := r.Read()
+		rec, rerr := l.read(i, r)
 		if rerr == io.EOF {
-			l.errorf(bpos{file: i, line: 1, col: 1}, "file is empty: the first line must be a header row naming the columns")
+			if !l.mapFailed {
+				l.errorf(bpos{file: i, line: 1, col: 1}, "file is empty: the first line must be a header row naming the columns")
+			}
 			return r, c, nil, nil, false, nil
 		}
 		if rerr != nil {
@@ -280,9 +294,28 @@ func (l *loader) newReader(i int) (r *csv.Reader, c io.Closer, header []string, 
 	}
 }
 
+type nopCloser struct{}
+
+func (nopCloser) Close() error { return nil }
+
+// read reads the next record of file i and records the problems its
+// reader found (a mapped header that is not there, a value right of the
+// header). l.mapFailed says whether there were any.
+func (l *loader) read(i int, r rowReader) ([]string, error) {
+	rec, err := r.Read()
+	l.mapFailed = false
+	if p, ok := r.(problemReader); ok {
+		for _, x := range p.drain() {
+			l.mapFailed = true
+			l.errorf(bpos{file: i, line: x.line, col: x.col, exact: !x.byteCol}, "%s", x.msg)
+		}
+	}
+	return rec, err
+}
+
 // fieldCountError records a row whose number of fields differs from the
 // header's.
-func (l *loader) fieldCountError(i int, r *csv.Reader, got, want int) {
+func (l *loader) fieldCountError(i int, r rowReader, got, want int) {
 	line, _ := r.FieldPos(0)
 	l.errorf(bpos{file: i, line: line, col: 1}, "row has %d fields but the header has %d: quote cells that contain commas (\"a,b\") and check for missing or extra commas", got, want)
 }
@@ -316,7 +349,7 @@ func (l *loader) finish() (diag.List, error) {
 	}
 	want := make([]map[int][]int, len(l.srcs))
 	add := func(p bpos) {
-		if p.col <= 1 || p.exact {
+		if p.col <= 1 || p.exact || l.srcs[p.file].isSheet() {
 			return
 		}
 		if want[p.file] == nil {
@@ -342,11 +375,15 @@ func (l *loader) finish() (diag.List, error) {
 		cols[i] = m
 	}
 	resolve := func(p bpos) diag.Pos {
+		s := l.srcs[p.file]
+		if s.isSheet() {
+			return diag.Pos{File: s.name, Sheet: s.sheet, Line: p.line, Col: p.col}
+		}
 		c := p.col
 		if c > 1 && !p.exact {
 			c = cols[p.file][[2]int{p.line, p.col}]
 		}
-		return diag.Pos{File: l.srcs[p.file].name, Line: p.line, Col: c}
+		return diag.Pos{File: s.name, Line: p.line, Col: c}
 	}
 	list := make(diag.List, 0, len(l.errs))
 	for _, e := range l.errs {
@@ -356,6 +393,7 @@ func (l *loader) finish() (diag.List, error) {
 		}
 		list = append(list, &diag.Error{Pos: resolve(e.pos), Msg: msg})
 	}
+	list.Append(l.direct)
 	list.AddOmitted(l.omitted)
 	list.Sort()
 	return list, nil

@@ -1,7 +1,6 @@
 package csvdata
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
@@ -96,7 +95,7 @@ type periodEntry struct {
 type metricFile struct {
 	l      *loader
 	i      int
-	r      *csv.Reader
+	r      rowReader
 	locate bool // the duplicate-locating pass: no errors, no values
 
 	periods  map[string]periodEntry
@@ -119,6 +118,22 @@ func (f *metricFile) subject(rec []string, j int) (int, bool) {
 		return 0, false
 	}
 	id := strings.TrimSpace(rec[j])
+	if l.srcs[f.i].m.ByName() {
+		if l.names == nil {
+			l.names = newNameIndex(l.ds.Subjects)
+		}
+		k, msg := l.names.lookup(id)
+		if msg == "" || f.locate {
+			return k, msg == ""
+		}
+		if u := l.unknown["\x00name\x00"+id]; u != nil {
+			u.more++
+		} else if !l.full() {
+			l.unknown["\x00name\x00"+id] = &unknownSubject{err: len(l.errs)}
+			l.errorf(f.at(j), "%s", msg)
+		}
+		return 0, false
+	}
 	k, ok := l.ds.SubjectIndex(id)
 	if ok || f.locate {
 		return k, ok
@@ -331,7 +346,7 @@ func (l *loader) metricFile(i int, locate bool) error {
 // nil at the end of the file.
 func (f *metricFile) next(nf int) ([]string, error) {
 	for {
-		rec, err := f.r.Read()
+		rec, err := f.l.read(f.i, f.r)
 		if err == io.EOF {
 			return nil, nil
 		}
@@ -437,7 +452,7 @@ func (f *metricFile) done(rows int) {
 		return
 	}
 	name := f.l.srcs[f.i].name
-	if w, ok := f.blank.warning(name); ok {
+	if w, ok := f.blank.warning(name, f.l.srcs[f.i].sheet); ok {
 		f.l.warnings = append(f.l.warnings, w)
 	}
 	if rows == 0 {

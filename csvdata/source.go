@@ -3,10 +3,14 @@ package csvdata
 import (
 	"bufio"
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"io"
 	"os"
 	"unicode/utf8"
+
+	"github.com/govscore/govscore/datamap"
+	"github.com/govscore/govscore/diag"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
@@ -23,6 +27,114 @@ type source struct {
 	name string
 	open func() (io.ReadCloser, error)
 	gb   bool // decode as GB18030
+
+	// path is the file to open as a workbook; "" for a CSV source.
+	path string
+	// sheet is the worksheet read (set to the first sheet's name when
+	// the mapping names none, once the workbook is open).
+	sheet string
+	// checked is set once the sheet has been scanned for merged cells
+	// and formulas without values.
+	checked bool
+	// m is the mapping applied to the file (nil: none); kind says which
+	// layout it maps onto.
+	m    *datamap.File
+	kind fileKind
+}
+
+// fileKind is the layout a source is read as.
+type fileKind int
+
+const (
+	subjectsFile fileKind = iota
+	metricsFile
+	assessmentsFile
+)
+
+// isSheet reports whether s is a worksheet, whose positions are cells.
+func (s *source) isSheet() bool { return s.path != "" }
+
+// headerRow is the row of the header (1 unless mapped).
+func (s *source) headerRow() int {
+	if s.m != nil && s.m.HeaderRow > 1 {
+		return s.m.HeaderRow
+	}
+	return 1
+}
+
+// mappedSource is the source of a data file read through a `data:` entry
+// (m may be nil: a file named without mapping); path is the file on disk
+// and name the file in positions.
+func mappedSource(path, name string, m *datamap.File, kind fileKind) *source {
+	s := &source{name: name, m: m, kind: kind}
+	if m != nil {
+		s.sheet = m.Sheet
+	}
+	if datamap.IsWorkbook(path) {
+		s.path = path
+		return s
+	}
+	s.open = func() (io.ReadCloser, error) { return os.Open(path) }
+	return s
+}
+
+// rows opens the records of s: a CSV reader, a worksheet, either wrapped
+// in the mapping. A workbook that cannot be read as one is invalid input,
+// recorded in errs, and yields a nil reader. The caller closes c.
+func (s *source) rows(errs *diag.List) (r rowReader, c io.Closer, err error) {
+	if s.isSheet() {
+		sr, sc, err := openSheet(s, errs)
+		if err != nil || sr == nil {
+			return nil, nil, err
+		}
+		r, c = sr, sc
+	} else {
+		br, bc, err := s.reader()
+		if err != nil {
+			return nil, nil, err
+		}
+		cr := csv.NewReader(newLimitReader(br))
+		cr.FieldsPerRecord = -1
+		cr.ReuseRecord = true
+		r, c = cr, bc
+	}
+	if s.m.Plain() {
+		return r, c, nil
+	}
+	return s.mapped(r), c, nil
+}
+
+// mapped wraps r in the mapping of s.
+func (s *source) mapped(r rowReader) *mappedRows {
+	m := s.m
+	mr := &mappedRows{in: r, m: m}
+	switch s.kind {
+	case subjectsFile:
+		mr.keep = true
+	case metricsFile:
+		if m.Period != "" {
+			mr.consts = append(mr.consts, [2]string{"period", m.Period})
+		}
+		mr.isValue = func(n string) bool {
+			switch n {
+			case "subject", "period", "metric", "source", "note":
+				return false
+			}
+			return true
+		}
+	case assessmentsFile:
+		if m.Period != "" {
+			mr.consts = append(mr.consts, [2]string{"period", m.Period})
+		}
+		if m.Item != "" {
+			mr.consts = append(mr.consts, [2]string{"item", m.Item})
+		}
+		if m.Role != "" {
+			mr.consts = append(mr.consts, [2]string{"role", m.Role})
+		}
+		mr.isValue = func(n string) bool { return n == "score" }
+	}
+	return mr
 }
 
 func fileSource(path string) *source {

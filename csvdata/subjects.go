@@ -1,7 +1,6 @@
 package csvdata
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"maps"
@@ -46,7 +45,7 @@ func (l *loader) subjects() error {
 	rowsSeen := 0 // rows other than blank ones
 	var blank blankRows
 	for {
-		rec, err := r.Read()
+		rec, err := l.read(file, r)
 		if err == io.EOF {
 			break
 		}
@@ -72,7 +71,7 @@ func (l *loader) subjects() error {
 		}
 		l.subject(st, rec)
 	}
-	if w, ok := blank.warning(l.srcs[file].name); ok {
+	if w, ok := blank.warning(l.srcs[file].name, l.srcs[file].sheet); ok {
 		l.warnings = append(l.warnings, w)
 	}
 	if rowsSeen == 0 {
@@ -138,7 +137,7 @@ func (l *loader) subjectLayout(header []string, hpos []bpos) (subjectLayout, boo
 
 // subjectRows is the state of the row loop of subjects.csv.
 type subjectRows struct {
-	r        *csv.Reader
+	r        rowReader
 	lay      subjectLayout
 	allowed  map[string]bool // the kinds the set declares; empty: any
 	subjects []dataset.Subject
@@ -274,7 +273,7 @@ func (l *loader) checkParents(subjects []dataset.Subject, rows []subjectRow, fir
 // reach terminals, outputs and PostgreSQL. Names and attributes may hold
 // line breaks and tabs (a quoted cell "two⏎lines"); id, kind and parent
 // none.
-func (l *loader) noControlChars(file int, r *csv.Reader, header, rec []string) bool {
+func (l *loader) noControlChars(file int, r rowReader, header, rec []string) bool {
 	ok := true
 	for j, cell := range rec {
 		allowed := "\n\r\t"

@@ -25,15 +25,31 @@ const MaxCollected = 1000
 
 // Pos is a position in an input file. Line and Col are 1-based; a zero Line
 // means the position names only the file, a zero Col only file and line.
+//
+// In a workbook, Sheet names the worksheet, Line is the row and Col the
+// column (1 = A): the position prints as Excel names a cell,
+// file.xlsx:Sheet!C12 (file.xlsx:Sheet!12 for a whole row, file.xlsx:Sheet
+// for the sheet). Sheet is empty for every other file.
 type Pos struct {
-	File string
-	Line int
-	Col  int
+	File  string
+	Sheet string
+	Line  int
+	Col   int
 }
 
 // String formats the position as file:line:col, leaving out the parts that
-// are zero.
+// are zero, or as file:Sheet!C12 for a cell of a workbook.
 func (p Pos) String() string {
+	if p.Sheet != "" {
+		s := p.File + ":" + p.Sheet
+		switch {
+		case p.Line == 0:
+			return s
+		case p.Col == 0:
+			return fmt.Sprintf("%s!%d", s, p.Line)
+		}
+		return fmt.Sprintf("%s!%s%d", s, ColumnName(p.Col), p.Line)
+	}
 	switch {
 	case p.File == "" && p.Line == 0:
 		return ""
@@ -50,10 +66,28 @@ func (p Pos) Less(q Pos) bool {
 	if p.File != q.File {
 		return p.File < q.File
 	}
+	if p.Sheet != q.Sheet {
+		return p.Sheet < q.Sheet
+	}
 	if p.Line != q.Line {
 		return p.Line < q.Line
 	}
 	return p.Col < q.Col
+}
+
+// ColumnName returns the letters Excel names column col (1-based) with: 1
+// is A, 26 Z, 27 AA, 16384 XFD. It returns "" for col < 1.
+func ColumnName(col int) string {
+	var b []byte
+	for col > 0 {
+		col--
+		b = append(b, byte('A'+col%26))
+		col /= 26
+	}
+	for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
+		b[i], b[j] = b[j], b[i]
+	}
+	return string(b)
 }
 
 // Error is one problem in the input at a position. Msg says what is wrong
@@ -234,11 +268,19 @@ func (l List) Err() error {
 
 // Error prints one error per line, at most MaxErrors of them, then the
 // number of the others ("and N more errors", exact even past MaxCollected).
-func (l List) Error() string {
+func (l List) Error() string { return l.Format(MaxErrors) }
+
+// Format is Error with a cap of max errors printed instead of MaxErrors;
+// max <= 0 prints every error kept (at most MaxCollected, the others are
+// counted on a last line).
+func (l List) Format(max int) string {
 	kept, n := l.split()
+	if max <= 0 {
+		max = len(kept)
+	}
 	var b strings.Builder
 	for i, e := range kept {
-		if i == MaxErrors {
+		if i == max {
 			break
 		}
 		if i > 0 {
@@ -246,7 +288,7 @@ func (l List) Error() string {
 		}
 		b.WriteString(e.Error())
 	}
-	if more := len(kept) + n - min(len(kept), MaxErrors); more > 0 {
+	if more := len(kept) + n - min(len(kept), max); more > 0 {
 		if b.Len() > 0 {
 			b.WriteByte('\n')
 		}

@@ -157,3 +157,42 @@ func TestFormatNum(t *testing.T) {
 		}
 	}
 }
+
+func TestSheetPos(t *testing.T) {
+	cases := []struct {
+		p    Pos
+		want string
+	}{
+		{Pos{File: "a.xlsx", Sheet: "名单", Line: 12, Col: 3}, "a.xlsx:名单!C12"},
+		{Pos{File: "a.xlsx", Sheet: "S", Line: 1, Col: 27}, "a.xlsx:S!AA1"},
+		{Pos{File: "a.xlsx", Sheet: "S", Line: 7, Col: 16384}, "a.xlsx:S!XFD7"},
+		{Pos{File: "a.xlsx", Sheet: "S", Line: 7}, "a.xlsx:S!7"},
+		{Pos{File: "a.xlsx", Sheet: "S"}, "a.xlsx:S"},
+		{Pos{File: "a.csv", Line: 2, Col: 3}, "a.csv:2:3"},
+	}
+	for _, c := range cases {
+		if got := c.p.String(); got != c.want {
+			t.Errorf("%#v: got %q, want %q", c.p, got, c.want)
+		}
+	}
+	a, b := Pos{File: "a.xlsx", Sheet: "A", Line: 9}, Pos{File: "a.xlsx", Sheet: "B", Line: 1}
+	if !a.Less(b) || b.Less(a) {
+		t.Errorf("sheets do not order positions of one file")
+	}
+}
+
+func TestFormatCap(t *testing.T) {
+	var l List
+	for i := 1; i <= 5; i++ {
+		l.Add(Pos{File: "f", Line: i}, "e%d", i)
+	}
+	if got := l.Format(2); got != "f:1: e1\nf:2: e2\n(and 3 more errors)" {
+		t.Errorf("Format(2) = %q", got)
+	}
+	if got := l.Format(0); strings.Count(got, "\n") != 4 || strings.Contains(got, "more") {
+		t.Errorf("Format(0) = %q, want all five", got)
+	}
+	if l.Error() != l.Format(MaxErrors) {
+		t.Errorf("Error and Format(MaxErrors) differ")
+	}
+}

@@ -110,6 +110,9 @@ func TestExamplesRowOrder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if files.Subjects == "" {
+				t.Skip("the data are workbooks named by the set's data: section (office-xlsx); the row order of CSV files is what this test shuffles")
+			}
 			want := render(t, files)
 			tmp := t.TempDir()
 			rng := rand.New(rand.NewPCG(1, 2))
@@ -129,6 +132,7 @@ func TestExamplesRowOrder(t *testing.T) {
 				return dst
 			}
 			sh := files
+			sh.Dir = "" // the shuffled copies are named one by one
 			sh.Subjects = shuffle(files.Subjects)
 			sh.Metrics, sh.Assessments = nil, nil
 			for _, m := range files.Metrics {

@@ -20,6 +20,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("govscore: 1\nid: x\nkinds: [k]\ntree:\n  - &a {id: x, children: [*a]}\n"))
 	f.Add([]byte("a: &a [*a]\n"))
+	f.Add([]byte("govscore: 1\nid: x\nkinds: [k]\ntree:\n  - {id: x, expr: x}\ndata:\n  subjects: {file: data/名单.xlsx, header_row: 2, columns: {id: 编码}, values: {kind: {部门: k}}}\n  metrics: [data/m.xlsx, {file: m.csv, subject_by: name, period: \"2024\", thousands: true}]\n  assessments: {file: s.xlsx, layout: survey, item: a, period: \"2024\", role: {column: 身份}, rater: 序号, questions: {q: x}, labels: {好: 1}}\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		s, err := Parse("f.yaml", src)
 		if err == nil {

@@ -20,6 +20,7 @@ var topKeys = []string{
 	"govscore", "id", "name", "version", "period", "kinds", "peer_groups", "scale", "numerics",
 	"min_coverage", "defaults", "metrics", "tree", "aggregate", "round", "clamp_total",
 	"adjustments", "grades", "ranking", "assessments", "uncertainty", "rated_when",
+	"data",
 }
 
 // ParseFile reads and parses the indicator set at path (see Parse). A file
@@ -235,6 +236,7 @@ func (r *reader) set(s *Set, top ast.Node) {
 	s.Ranking = r.ranking(m.get("ranking"))
 	r.advanced(s, m)
 	s.Numerics = r.numerics(m.get("numerics"))
+	s.Data = r.dataMap(m.get("data"))
 	r.unknown(m, topKeys)
 }
 

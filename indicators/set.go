@@ -1,6 +1,9 @@
 package indicators
 
-import "github.com/govscore/govscore/diag"
+import (
+	"github.com/govscore/govscore/datamap"
+	"github.com/govscore/govscore/diag"
+)
 
 // FormatVersion is the only indicator-set format version (the `govscore:` key)
 // this release reads.
@@ -56,6 +59,9 @@ type Set struct {
 	// Warnings are methodological remarks found while parsing (e.g. a
 	// geometric aggregate over a scale starting at 0).
 	Warnings []diag.Warning
+	// Data is the `data:` section (SPEC §3.1): how the data files map onto
+	// govscore's layouts. Nil when the set has none (the default files).
+	Data *datamap.Map
 
 	// Pos is the position of the document (line 1, col 1).
 	Pos diag.Pos

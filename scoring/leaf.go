@@ -205,6 +205,13 @@ func (s *scorer) leafGroup(g, l int, sc *leafScratch) leafOutput {
 			}
 			warns = append(warns, diag.Warning{Pos: leaf.Pos, Group: grp.Label, Node: leaf.ID,
 				Msg: fmt.Sprintf("%s normalisation is uninformative: %s; the indicator is left out of the group's aggregation", method, why)})
+		case nrm == 0:
+			// Whatever the normalisation: a leaf no subject of the group
+			// has a value for is missing for all of them (SPEC §3.1: a
+			// file nothing read must not make an indicator vanish
+			// silently).
+			warns = append(warns, diag.Warning{Pos: leaf.Pos, Group: grp.Label, Node: leaf.ID,
+				Msg: "no subject of the group has a value (is the metric in the data for this period?); the indicator is missing for every subject of the group"})
 		}
 	}
 

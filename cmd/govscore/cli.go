@@ -37,8 +37,9 @@ type env struct {
 func commands() []command {
 	return []command{
 		{"init", "DIR [--lang zh|en]", "scaffold a working project (small indicator set + sample data, in Chinese or English)", cmdInit},
-		{"validate", "DIR", "check YAML, expressions and data; print every problem; write nothing", cmdValidate},
+		{"validate", "DIR [--max-errors N]", "check YAML, expressions and data; print the problems (the first 50 by default, every one with --max-errors 0) and their count; write nothing", cmdValidate},
 		{"run", "DIR [-o OUT] [--period P] [--format csv,json,html,xlsx,md] [--lang zh|en]", "run a batch and write its outputs", cmdRun},
+		{"template", "DIR [--provider P] [--period P] -o F.xlsx", "write the fill-in workbook of a data provider: one row per subject, one column per metric, with Excel data validation", cmdTemplate},
 		{"explain", "DIR --subject ID [--period P]", "show how a subject's score was built", cmdExplain},
 		{"analyse", "DIR [--json] [--uncertainty N --seed S] [--period P]", "robustness analysis: correlations, Cronbach's alpha, collinearity, leave-one-out rank shifts, uncertainty bands", cmdAnalyse},
 		{"test", "DIR", "run the expectations in DIR/tests.yaml", cmdTest},
@@ -229,12 +230,15 @@ func (f *inputFlags) resolve(pos []string) (batch.Files, string, error) {
 	}
 	if f.subjects != "" {
 		files.Subjects = f.subjects
+		files.ByFlag.Subjects = true
 	}
 	if f.metrics != "" {
 		files.Metrics = splitList(f.metrics)
+		files.ByFlag.Metrics = true
 	}
 	if f.assessments != "" {
 		files.Assessments = splitList(f.assessments)
+		files.ByFlag.Assessments = true
 	}
 	return files, dir, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -22,6 +23,7 @@ func cmdValidate(ctx context.Context, e *env, args []string) error {
 	var in inputFlags
 	in.register(fs)
 	period := fs.String("period", "", "also check that this `period` can be scored")
+	maxErrors := fs.Int("max-errors", diag.MaxErrors, fmt.Sprintf("print at most `N` problems, then their count (0: every problem kept, up to %d)", diag.MaxCollected))
 	files, _, err := in.parse(fs, args)
 	if err != nil {
 		return err
@@ -29,7 +31,14 @@ func cmdValidate(ctx context.Context, e *env, args []string) error {
 	if err := checkPeriodFlag(*period); err != nil {
 		return err
 	}
+	if *maxErrors < 0 {
+		return usagef("--max-errors %d: give 0 (all) or a positive number", *maxErrors)
+	}
 	p, err := batch.Load(files)
+	var list diag.List
+	if errors.As(err, &list) {
+		return &cappedList{list: list, max: *maxErrors}
+	}
 	if err != nil {
 		return err
 	}
@@ -37,7 +46,13 @@ func cmdValidate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	printWarnings(e.stderr, diag.SortWarnings(append(append([]diag.Warning(nil), p.Warnings...), p.PeriodWarnings(per)...)), 50)
+	// Score the period in memory, writing nothing, for the warnings that
+	// only scoring finds (an indicator without a value in a peer group).
+	b, err := batch.Run(ctx, p, p.Set, batch.Options{Period: per.String(), At: e.now()})
+	if err != nil {
+		return err
+	}
+	printWarnings(e.stderr, b.Warnings, 50)
 	var periods []string
 	for _, q := range p.Data.Periods() {
 		periods = append(periods, q.String())
@@ -46,6 +61,17 @@ func cmdValidate(ctx context.Context, e *env, args []string) error {
 		p.Set.ID, len(p.Set.Nodes), len(p.Set.Leaves), p.Data.Len(), len(p.Data.Metrics()), strings.Join(periods, ", "), per)
 	return nil
 }
+
+// cappedList is a diag.List printed with at most max errors (0: all).
+type cappedList struct {
+	list diag.List
+	max  int
+}
+
+func (c *cappedList) Error() string { return c.list.Format(c.max) }
+
+// Unwrap returns the list, so that the exit code is that of invalid input.
+func (c *cappedList) Unwrap() error { return c.list }
 
 func cmdExplain(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "explain")

@@ -134,7 +134,7 @@ func dbImport(ctx context.Context, e *env, args []string) error {
 	printWarnings(e.stderr, rep.Warnings, 20)
 	fmt.Fprintf(e.stdout, "import %d: subjects %d added, %d updated, %d unchanged; metric values %d added, %d changed, %d unchanged",
 		rep.ID, rep.SubjectsAdded, rep.SubjectsUpdated, rep.SubjectsUnchanged, rep.MetricsAdded, rep.MetricsChanged, rep.MetricsUnchanged)
-	if len(files.Assessments) > 0 {
+	if len(data.Ratings.Rows) > 0 || len(files.Assessments) > 0 {
 		fmt.Fprintf(e.stdout, "; ratings %d added, %d changed, %d unchanged", rep.AssessmentsAdded, rep.AssessmentsChanged, rep.AssessmentsUnchanged)
 	}
 	fmt.Fprintln(e.stdout)
@@ -148,7 +148,7 @@ func importFiles(in *inputFlags, pos []string) (batch.Files, error) {
 	if err != nil {
 		return files, err
 	}
-	if files.Subjects == "" || len(files.Metrics) == 0 {
+	if files.Dir == "" && (files.Subjects == "" || len(files.Metrics) == 0) {
 		return files, usagef("give DIR, or --subjects F and --metrics F[,F]")
 	}
 	return files, nil

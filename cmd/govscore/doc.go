@@ -5,7 +5,8 @@
 // Usage:
 //
 //	govscore init DIR [--lang zh|en]       scaffold a working project
-//	govscore validate DIR                  check YAML, expressions and data; write nothing
+//	govscore validate DIR [--max-errors N] check YAML, expressions and data; write nothing
+//	govscore template DIR [--provider P] [--period P] -o F.xlsx   a provider's fill-in workbook
 //	govscore run DIR [-o OUT] [--period P] [--format csv,json,html,xlsx,md] [--lang zh|en]
 //	                 [--uncertainty N --seed S] [--analysis auto|on|off] [--db URL]
 //	govscore explain DIR --subject ID [--period P]

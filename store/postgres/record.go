@@ -61,7 +61,9 @@ type batchInsertRow struct {
 // stored set setVersion.
 func toBatchInsertRow(r *BatchRecord, setVersion int64) batchInsertRow {
 	row := batchInsertRow{SetVersion: setVersion, Period: r.Period, DataSHA256: r.DataSHA256, EngineVersion: r.EngineVersion,
-		GeneratedAt: r.GeneratedAt.UTC(), Subjects: len(r.Result.Subjects)}
+		GeneratedAt: r.GeneratedAt.UTC(), Subjects: len(r.Result.Subjects),
+		// A set of leaves only has no composite: an empty array, not NULL.
+		Composites: []string{}, Leaves: []string{}}
 	for _, n := range r.composites() {
 		row.Composites = append(row.Composites, n.ID)
 	}
