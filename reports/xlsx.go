@@ -75,6 +75,11 @@ func langOrDefault(lang string) string {
 }
 
 func (x *xlsxWriter) write(w io.Writer) error {
+	defer func() { // the data rows' spools, on error too
+		for _, p := range x.parts {
+			p.rows.spool.release()
+		}
+	}()
 	if err := x.styles(); err != nil {
 		return err
 	}
@@ -94,8 +99,18 @@ func (x *xlsxWriter) write(w io.Writer) error {
 	}); err != nil {
 		return err
 	}
-	// The sink writes to w itself: excelize's own buffer stays empty.
+	// The sink writes to w itself (excelize's own buffer stays empty) and
+	// splices each sheet's data rows into excelize's stream of the sheet.
 	sink := newZipSink(w, at)
+	defer sink.release()
+	ids := map[string]int{}
+	for id, name := range x.f.GetSheetMap() {
+		ids[name] = id
+	}
+	for _, p := range x.parts {
+		// excelize keeps sheet n (its sheetId) in xl/worksheets/sheetn.xml.
+		sink.splice["xl/worksheets/sheet"+strconv.Itoa(ids[p.name])+".xml"] = &p.rows.spool
+	}
 	x.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return sink })
 	return x.f.Write(io.Discard)
 }
@@ -109,6 +124,7 @@ type xlsxWriter struct {
 
 	// maxRows and maxCols are Excel's limits (lowered in tests).
 	maxRows, maxCols int
+	parts            []*tablePart // every sheet written, for the zip sink
 
 	head, score, pct, weight, num, num3, text int // style ids
 	imputed                                   int // imputed leaf values
@@ -199,10 +215,12 @@ type table struct {
 	rows  int // data rows in the current block
 }
 
-// tablePart is one sheet of a table's current row block.
+// tablePart is one sheet of a table's current row block: excelize's
+// stream holds the sheet and its header row, rows the data rows.
 type tablePart struct {
 	name  string
 	sw    *excelize.StreamWriter
+	rows  *rowWriter
 	cols  []int // indices into table.cols
 	cells []any // the row being written
 }
@@ -265,7 +283,12 @@ func (t *table) openPart(idx []int) (*tablePart, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &tablePart{name: name, sw: sw, cols: idx, cells: make([]any, len(idx))}
+	styles := make([]int, len(idx))
+	for i, c := range idx {
+		styles[i] = t.cols[c].style
+	}
+	p := &tablePart{name: name, sw: sw, rows: newRowWriter(styles), cols: idx, cells: make([]any, len(idx))}
+	x.parts = append(x.parts, p)
 	// Widths and styles by runs of equal columns: excelize looks a cell's
 	// column style up in this list.
 	for i := 0; i < len(idx); {
@@ -313,22 +336,15 @@ func (t *table) add(vals ...any) error {
 		}
 	}
 	t.rows++
-	cell, err := excelize.CoordinatesToCellName(1, t.rows+1)
-	if err != nil {
-		return err
-	}
 	for _, p := range t.parts {
 		for i, c := range p.cols {
 			var val any
 			if c < len(vals) {
 				val = vals[c]
 			}
-			if f, ok := val.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
-				val = nil
-			}
 			p.cells[i] = val
 		}
-		if err := p.sw.SetRow(cell, p.cells); err != nil {
+		if err := p.rows.row(t.rows+1, p.cells); err != nil {
 			return err
 		}
 	}
@@ -372,6 +388,9 @@ func (t *table) closeBlock() error {
 			return err
 		}
 		if err := p.sw.Flush(); err != nil {
+			return err
+		}
+		if err := p.rows.flush(); err != nil {
 			return err
 		}
 	}

@@ -23,9 +23,13 @@ import (
 // sheet uses every core. An entry's compressed bytes stay in memory up to
 // spoolMem and go to a temporary file beyond, so memory stays bounded
 // whatever the size of the workbook.
+//
+// An entry named in splice is held until it is complete, and the spool's
+// bytes are inserted before its </sheetData> (rowWriter).
 type zipSink struct {
 	w        io.Writer
 	modified time.Time
+	splice   map[string]*spool
 	entries  []*zipEntry
 	open     *zipEntry // the entry being written
 	err      error
@@ -38,10 +42,12 @@ type zipEntry struct {
 	size, csize uint64
 	spool       spool
 	deflate     *parallelDeflate
+	held        *bytes.Buffer // an entry to splice, until it is complete
+	rows        *spool        // what to splice in
 }
 
 func newZipSink(w io.Writer, modified time.Time) *zipSink {
-	return &zipSink{w: w, modified: modified}
+	return &zipSink{w: w, modified: modified, splice: map[string]*spool{}}
 }
 
 // Create starts the entry name; the previous entry is complete.
@@ -51,6 +57,9 @@ func (z *zipSink) Create(name string) (io.Writer, error) {
 	}
 	e := &zipEntry{name: name}
 	e.deflate = newParallelDeflate(&e.spool)
+	if rows := z.splice[name]; rows != nil {
+		e.held, e.rows = new(bytes.Buffer), rows
+	}
 	z.entries = append(z.entries, e)
 	z.open = e
 	return e, nil
@@ -61,6 +70,13 @@ func (z *zipSink) Create(name string) (io.Writer, error) {
 func (z *zipSink) AddFS(fs.FS) error { return errors.New("xlsx: AddFS is not supported") }
 
 func (e *zipEntry) Write(p []byte) (int, error) {
+	if e.held != nil {
+		return e.held.Write(p)
+	}
+	return e.compress(p)
+}
+
+func (e *zipEntry) compress(p []byte) (int, error) {
 	e.crc = crc32.Update(e.crc, crc32.IEEETable, p)
 	e.size += uint64(len(p))
 	return e.deflate.Write(p)
@@ -73,6 +89,11 @@ func (z *zipSink) finish() error {
 	}
 	e := z.open
 	z.open = nil
+	if e.held != nil {
+		if z.err = e.spliceRows(); z.err != nil {
+			return z.err
+		}
+	}
 	if z.err = e.deflate.Close(); z.err != nil {
 		return z.err
 	}
@@ -80,14 +101,54 @@ func (z *zipSink) finish() error {
 	return nil
 }
 
+// spliceRows compresses the held sheet with the rows inserted before its
+// </sheetData>.
+func (e *zipEntry) spliceRows() error {
+	held := e.held.Bytes()
+	e.held = nil
+	at := bytes.LastIndex(held, []byte("</sheetData>"))
+	if at < 0 {
+		return errors.New("xlsx: no </sheetData> in " + e.name)
+	}
+	if _, err := e.compress(held[:at]); err != nil {
+		return err
+	}
+	r, err := e.rows.reader()
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 256<<10)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			if _, err := e.compress(buf[:n]); err != nil {
+				return err
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	_, err = e.compress(held[at:])
+	return err
+}
+
+// release removes the spools, the entries' and the spliced rows'.
+func (z *zipSink) release() {
+	for _, e := range z.entries {
+		e.spool.release()
+	}
+	for _, s := range z.splice {
+		s.release()
+	}
+}
+
 // Close writes the entries, sorted by name, and the zip directory to w, and
 // releases the spools.
 func (z *zipSink) Close() error {
-	defer func() {
-		for _, e := range z.entries {
-			e.spool.release()
-		}
-	}()
 	if err := z.finish(); err != nil {
 		return err
 	}
