@@ -159,6 +159,9 @@ func (z *zipSink) Close() error {
 			Name: e.name, Method: zip.Deflate,
 			CRC32: e.crc, CompressedSize64: e.csize, UncompressedSize64: e.size,
 		}
+		// CreateRaw writes the MS-DOS fields as they are (it ignores
+		// Modified, which only CreateHeader converts).
+		//lint:ignore SA1019 see above
 		h.ModifiedDate, h.ModifiedTime = dosTime(z.modified)
 		out, err := zw.CreateRaw(h)
 		if err != nil {
