@@ -577,3 +577,38 @@ func benchXLSX(b *testing.B, n int) {
 		b.ReportMetric(float64(cw)/1e6, "MB")
 	}
 }
+
+// TestXLSXCellText writes awkward text through the row writer and reads it
+// back with excelize.
+func TestXLSXCellText(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"markup", `a<b>&"c"`, `a<b>&"c"`},
+		{"chinese", "西城社区", "西城社区"},
+		{"literal escape", "_x0041_", "_x0041_"},
+		{"control character", "a\x01b", "a\uFFFDb"},
+		{"spaces kept", "  a  ", "  a  "},
+		{"line break", "a\nb", "a\nb"},
+		{"too long", strings.Repeat("长", excelize.TotalCellChars+5), strings.Repeat("长", excelize.TotalCellChars)},
+	}
+	v := smallView(t, false)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v.Subjects[0].Name = tt.in
+			f := openXLSX(t, writeXLSX(t, v, XLSXOptions{Lang: "en"}))
+			got, err := f.GetCellValue("Node values", "C2")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("read back %q, want %q", clipTest(got), clipTest(tt.want))
+			}
+		})
+	}
+}
+
+func clipTest(s string) string {
+	if r := []rune(s); len(r) > 20 {
+		return string(r[:20]) + "…(" + strconv.Itoa(len(r)) + ")"
+	}
+	return s
+}
