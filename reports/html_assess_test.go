@@ -281,8 +281,8 @@ func TestXLSXAndMarkdownAssessed(t *testing.T) {
 		{"reliability sheet", xl, "Assessment reliability", true},
 		{"hidden role note", xl, "fewer than 3 ratings: not shown", true},
 		{"flagged by names", xl, "北山社区 ↔ 中心社区", true},
-		{"band column", xl, "Rank band (P5–P95)", true},
-		{"no band column without analysis", plainXL, "Rank band (P5–P95)", false},
+		{"band columns", xl, "Rank band low (P5)", true},
+		{"no band column without analysis", plainXL, "Rank band low (P5)", false},
 		{"markdown band column", md, "| Rank band (P5–P95) |", true},
 	}
 	for _, tt := range tests {

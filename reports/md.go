@@ -11,9 +11,17 @@ import (
 type MarkdownOptions struct {
 	// Lang is the language of the labels: "zh" (the default) or "en".
 	Lang string
-	// Top is the number of rated subjects listed per peer group; 0 = all.
+	// Top is the number of rated subjects listed per peer group; 0 means
+	// all of them up to DefaultMarkdownMax.
 	Top int
 }
+
+// DefaultMarkdownMax is the number of rated (and of unrated) subjects
+// results.md lists per peer group when MarkdownOptions.Top is 0: a larger
+// group lists its first DefaultMarkdownMax and counts the rest ("… N"), so
+// that the summary stays a summary at 100,000 subjects. results.csv and
+// results.xlsx hold every subject.
+const DefaultMarkdownMax = 500
 
 // WriteMarkdown writes results.md, a summary for a README, an issue or a
 // chat: the batch's provenance, then per peer group the ranking table
@@ -66,17 +74,23 @@ func WriteMarkdown(w io.Writer, v *View, opt MarkdownOptions) error {
 			}
 		}
 		p("\n")
-		shown := 0
+		top := opt.Top
+		if top <= 0 {
+			top = DefaultMarkdownMax
+		}
+		shown, nUnrated := 0, 0
 		var unrated []string
 		counts := map[string]int{}
 		for _, k := range g.Members {
 			s := &v.Subjects[k]
 			if !s.Rated {
-				unrated = append(unrated, mdEscape(s.Name)+" (`"+mdCode(s.ID)+"`, "+L["coverage"]+" "+fmtPercent(s.Coverage)+")")
+				if nUnrated++; nUnrated <= DefaultMarkdownMax {
+					unrated = append(unrated, mdEscape(s.Name)+" (`"+mdCode(s.ID)+"`, "+L["coverage"]+" "+fmtPercent(s.Coverage)+")")
+				}
 				continue
 			}
 			counts[s.Grade]++
-			if opt.Top > 0 && shown >= opt.Top {
+			if shown >= top {
 				continue
 			}
 			shown++
@@ -111,6 +125,9 @@ func WriteMarkdown(w io.Writer, v *View, opt MarkdownOptions) error {
 			parts = append(parts, mdEscape(name)+" "+strconv.Itoa(counts[name]))
 		}
 		p(strings.Join(parts, " · "), "\n")
+		if nUnrated > len(unrated) {
+			unrated = append(unrated, "… "+strconv.Itoa(nUnrated-len(unrated)))
+		}
 		if len(unrated) > 0 {
 			p("\n", L["unrated"], ": ", strings.Join(unrated, "; "), "\n")
 		}

@@ -2,8 +2,11 @@ package reports
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/govscore/govscore/synth"
 )
 
 func TestWriteMarkdownGolden(t *testing.T) {
@@ -75,6 +78,39 @@ func TestMdEscape(t *testing.T) {
 	for _, tt := range tests {
 		if got := mdEscape(tt.in); got != tt.want {
 			t.Errorf("mdEscape(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestWriteMarkdownLargeGroups checks that results.md lists at most
+// DefaultMarkdownMax rated subjects per peer group and counts the rest.
+func TestWriteMarkdownLargeGroups(t *testing.T) {
+	dir := t.TempDir()
+	if err := synth.Write(dir, synth.Config{Subjects: 2400, Leaves: 6, Seed: 3, Period: "2024"}); err != nil {
+		t.Fatal(err)
+	}
+	v := NewView(loadBatch(t, dir, "2024"))
+	md := renderMD(t, v, MarkdownOptions{Lang: "en"})
+	sections := strings.Split(md, "\n## ")[1:]
+	if len(sections) != len(v.Groups) {
+		t.Fatalf("%d group sections, want %d", len(sections), len(v.Groups))
+	}
+	for i, sec := range sections {
+		g := &v.Groups[i]
+		if g.NRated <= DefaultMarkdownMax {
+			t.Fatalf("group %s has %d rated subjects: the test needs more than %d", g.Label, g.NRated, DefaultMarkdownMax)
+		}
+		rows := 0
+		for _, line := range strings.Split(sec, "\n") {
+			if strings.HasPrefix(line, "| ") && !strings.HasPrefix(line, "| Rank") {
+				rows++
+			}
+		}
+		if rows != DefaultMarkdownMax {
+			t.Errorf("group %s lists %d subjects, want %d", g.Label, rows, DefaultMarkdownMax)
+		}
+		if want := "\n… " + strconv.Itoa(g.NRated-DefaultMarkdownMax) + "\n"; !strings.Contains(sec, want) {
+			t.Errorf("group %s lacks the line %q", g.Label, strings.TrimSpace(want))
 		}
 	}
 }

@@ -15,7 +15,7 @@ func (x *xlsxWriter) assessSheet() error {
 	cols := []column{{L["group"], 14, 0}, {L["id"], 16, 0}, {L["name"], 24, 0}, {L["assessItem"] + " id", 18, 0}, {L["assessItem"], 22, 0},
 		{L["combined"], 11, x.num}, {L["se"], 9, x.num}, {L["ci90"] + " −", 11, x.num}, {L["ci90"] + " +", 11, x.num},
 		{L["role"], 14, 0}, {L["roleWeight"], 9, 0}, {L["nRatings"], 9, 0}, {L["roleMean"], 26, x.num}}
-	sw, add, err := x.sheet(x.sheetName(L["assessResults"]), cols, 3)
+	t, err := x.newTable(L["assessResults"], cols, 3)
 	if err != nil {
 		return err
 	}
@@ -36,39 +36,39 @@ func (x *xlsxWriter) assessSheet() error {
 				if ha.Roles[ri].Hidden || math.IsNaN(ro.Mean) {
 					mean = ha.Roles[ri].Mean // the note, never the number
 				}
-				if err := add(s.Group, s.ID, s.Name, it.ID, it.Name, as.Score, as.SE, as.Low, as.High, rw.Role, rw.Weight, ro.N, mean); err != nil {
+				if err := t.add(s.Group, s.ID, s.Name, it.ID, it.Name, as.Score, as.SE, as.Low, as.High, rw.Role, rw.Weight, ro.N, mean); err != nil {
 					return err
 				}
 			}
 		}
 	}
-	return sw.Flush()
+	return t.close()
 }
 
 // reliabilitySheet writes each assessment item's reliability: raters,
-// ratings, ICC(1), Krippendorff's alpha, reciprocity and the flagged pairs
-// by subject names.
+// ratings, ICC(1), Krippendorff's alpha, reciprocity and its number of
+// dyads as numbers, and the flagged pairs by subject names; the note on
+// reading them is on the rules sheet.
 func (x *xlsxWriter) reliabilitySheet() error {
-	v, L := x.v, x.L
+	v, L, X := x.v, x.L, x.X
 	if len(v.Assess) == 0 {
 		return nil
 	}
 	cols := []column{{L["assessItem"] + " id", 18, 0}, {L["assessItem"], 22, 0}, {L["raters"], 9, 0}, {L["ratings"], 9, 0},
-		{L["icc1"], 9, 0}, {L["kalpha"], 12, 0}, {L["reciprocity"], 18, 0}, {L["flagged"], 40, x.text}}
-	sw, add, err := x.sheet(x.sheetName(L["reliability"]), cols, 1)
+		{L["icc1"], 9, x.num3}, {L["kalpha"], 12, x.num3}, {L["reciprocity"], 18, x.num3}, {X["dyads"], 9, 0}, {L["flagged"], 40, x.text}}
+	t, err := x.newTable(L["reliability"], cols, 1)
 	if err != nil {
 		return err
 	}
-	for _, row := range reliabilityRows(v) {
-		if err := add(row.ID, row.Name, row.Raters, row.Ratings, row.ICC1, row.Alpha, row.Reciprocity, row.Flagged); err != nil {
+	for i, row := range reliabilityRows(v) {
+		it := &v.Assess[i]
+		var recip, dyads any
+		if it.Dyads > 0 {
+			recip, dyads = it.Reciprocity, it.Dyads
+		}
+		if err := t.add(it.ID, it.Name, it.Raters, it.Ratings, it.ICC1, it.Alpha, recip, dyads, row.Flagged); err != nil {
 			return err
 		}
 	}
-	if err := add(); err != nil {
-		return err
-	}
-	if err := add(L["reliabilityNote"]); err != nil {
-		return err
-	}
-	return sw.Flush()
+	return t.close()
 }

@@ -151,3 +151,43 @@ func BenchmarkScoreGroupStats(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkRunAllFormats runs `govscore run` on the project of BenchmarkRun
+// (100k × 50 by default) with --format csv,json and with every format (the
+// default), alternately, and reports both times and their ratio: issue 13
+// asks for every format within 3× the csv,json time (BENCHMARKS.md).
+func BenchmarkRunAllFormats(b *testing.B) {
+	n := 100000
+	if s := os.Getenv("GOVSCORE_BENCH_SUBJECTS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	dir := filepath.Join(b.TempDir(), "proj")
+	if err := synth.Write(dir, synth.Config{Subjects: n, Leaves: 50, Seed: 1, Period: "2024"}); err != nil {
+		b.Fatal(err)
+	}
+	e := &env{stdout: io.Discard, stderr: io.Discard, now: time.Now, getenv: func(string) string { return "" }}
+	var data, all time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, f := range []struct {
+			format string
+			total  *time.Duration
+		}{{"csv,json", &data}, {"", &all}} {
+			args := []string{"run", dir, "-o", filepath.Join(b.TempDir(), fmt.Sprint("out", i)), "-q"}
+			if f.format != "" {
+				args = append(args, "--format", f.format)
+			}
+			t0 := time.Now()
+			if code := mainEnv(context.Background(), args, e); code != 0 {
+				b.Fatalf("exit %d", code)
+			}
+			*f.total += time.Since(t0)
+		}
+	}
+	b.ReportMetric(data.Seconds()/float64(b.N), "s-csv,json/op")
+	b.ReportMetric(all.Seconds()/float64(b.N), "s-all/op")
+	b.ReportMetric(all.Seconds()/data.Seconds(), "all/csv,json")
+}

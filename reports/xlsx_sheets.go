@@ -1,0 +1,334 @@
+package reports
+
+import (
+	"strings"
+	"time"
+)
+
+// rankingSheets writes one ranking sheet per peer group.
+func (x *xlsxWriter) rankingSheets() error {
+	v, L, X := x.v, x.L, x.X
+	bands := newBandRenderer(v, L)
+	for gi := range v.Groups {
+		g := &v.Groups[gi]
+		dims := v.GroupDimensions(g)
+		cols := []column{{L["rank"], 7, 0}, {L["id"], 16, 0}, {L["name"], 28, 0}, {L["kind"], 16, 0},
+			{L["score"], 10, x.score}, {L["grade"], 10, 0}, {L["coverage"], 11, x.pct}, {L["veto"], 9, 0}}
+		if v.HasPrevious {
+			cols = append(cols, column{L["prevPeriod"] + " " + L["rank"], 10, 0}, column{L["rankChange"], 10, 0}, column{L["scoreChange"], 11, x.score})
+		}
+		if bands.bands != nil {
+			cols = append(cols, column{X["bandLow"], 11, 0}, column{X["bandHigh"], 11, 0}, column{L["tiedWith"], 30, x.text})
+		}
+		for _, ni := range dims {
+			cols = append(cols, column{v.Nodes[ni].Name, 12, x.num})
+		}
+		t, err := x.newTable(L["ranking"]+" "+g.Label, cols, 3)
+		if err != nil {
+			return err
+		}
+		vals := make([]any, 0, len(cols))
+		for _, k := range g.Members {
+			s := &v.Subjects[k]
+			var rank, score, grade, veto any
+			if s.Rated {
+				rank, score, grade = s.Rank, s.Score, s.Grade
+				if s.Vetoed {
+					veto = L["veto"]
+				}
+			} else {
+				grade = L["unrated"]
+			}
+			vals = append(vals[:0], rank, s.ID, s.Name, s.Kind, score, grade, s.Coverage, veto)
+			if v.HasPrevious {
+				var prank, dr, ds any
+				switch {
+				case s.Prev == nil:
+					dr = L["new"]
+				case s.Prev.Rated && s.Rated:
+					prank, dr, ds = s.Prev.Rank, s.Prev.Rank-s.Rank, s.Score-s.Prev.Score
+				case s.Prev.Rated:
+					prank = s.Prev.Rank
+				}
+				vals = append(vals, prank, dr, ds)
+			}
+			if bands.bands != nil {
+				var lo, hi, tied any
+				if b := bands.bands[k]; b != nil {
+					var row htmlRow
+					bands.band(k, &row)
+					lo, hi, tied = float64(b.P05), float64(b.P95), row.Tied
+				}
+				vals = append(vals, lo, hi, tied)
+			}
+			for _, ni := range dims {
+				vals = append(vals, s.Nodes[ni])
+			}
+			if err := t.add(vals...); err != nil {
+				return err
+			}
+		}
+		if err := t.close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nodeValuesSheet writes one row per subject (output order) with the value
+// of every node of the tree: composites as scored, leaves normalised. A
+// leaf value resting on an imputed raw value is highlighted (see the rules
+// sheet's legend); a leaf that took no part (missing, uninformative in the
+// group, not applicable) is an empty cell.
+func (x *xlsxWriter) nodeValuesSheet() error {
+	v, L, X := x.v, x.L, x.X
+	cols := []column{{L["group"], 14, 0}, {L["id"], 16, 0}, {L["name"], 28, 0}, {L["status"], 9, 0}, {L["rank"], 7, 0},
+		{L["score"], 10, x.score}, {L["aggregate"], 10, x.score}}
+	fixed := len(cols)
+	for _, n := range v.Nodes {
+		cols = append(cols, column{n.Name + " (" + n.ID + ")", 14, x.num})
+	}
+	t, err := x.newTable(X["nodeValues"], cols, 3)
+	if err != nil {
+		return err
+	}
+	vals := make([]any, len(cols))
+	for k := range v.Subjects {
+		s := &v.Subjects[k]
+		status, rank := L["unrated"], any(nil)
+		if s.Rated {
+			status, rank = L["rated"], s.Rank
+		}
+		vals = append(vals[:0], s.Group, s.ID, s.Name, status, rank, s.Score, s.Root)
+		for i := range v.Nodes {
+			vals = append(vals, s.Nodes[i])
+		}
+		for l, c := range s.Cells {
+			if c.Status == "imputed" {
+				vals[fixed+v.Leaves[l]] = xlsxCell(x.imputed, c.Value)
+			}
+		}
+		if err := t.add(vals...); err != nil {
+			return err
+		}
+	}
+	return t.close()
+}
+
+// rawValuesSheet writes one row per subject with the raw value (the
+// expression's value, before treatment and normalisation) of every leaf
+// that applies to it; an empty cell is missing or not applicable.
+func (x *xlsxWriter) rawValuesSheet() error {
+	v, L, X := x.v, x.L, x.X
+	cols := []column{{L["group"], 14, 0}, {L["id"], 16, 0}, {L["name"], 28, 0}}
+	for _, ni := range v.Leaves {
+		n := &v.Nodes[ni]
+		cols = append(cols, column{n.Name + " (" + n.ID + ")", 14, 0})
+	}
+	t, err := x.newTable(X["rawValues"], cols, 3)
+	if err != nil {
+		return err
+	}
+	vals := make([]any, len(cols))
+	for k := range v.Subjects {
+		s := &v.Subjects[k]
+		vals = append(vals[:0], s.Group, s.ID, s.Name)
+		for _, c := range s.Cells {
+			if c.Applies {
+				vals = append(vals, c.Raw)
+			} else {
+				vals = append(vals, nil)
+			}
+		}
+		if err := t.add(vals...); err != nil {
+			return err
+		}
+	}
+	return t.close()
+}
+
+// treeSheet writes the methodology's tree: one row per node.
+func (x *xlsxWriter) treeSheet() error {
+	v, L := x.v, x.L
+	cols := []column{{L["indicator"] + " id", 24, 0}, {L["name"], 30, x.text}, {L["type"], 10, 0}, {L["formula"], 40, x.text},
+		{L["direction"], 12, 0}, {L["normalize"], 26, x.text}, {L["weight"], 9, 0}, {L["share"], 10, x.pct}, {L["nominalWeight"], 12, x.pct},
+		{L["missing"], 16, 0}, {L["appliesTo"], 24, x.text}}
+	t, err := x.newTable(L["methodology"], cols, 1)
+	if err != nil {
+		return err
+	}
+	m := newHTMLMethod(v, L)
+	for i, n := range v.Nodes {
+		hn := m.Tree[i]
+		if err := t.add(n.ID, strings.Repeat("　", n.Depth-1)+n.Name, hn.Type, hn.Formula, hn.Direction, hn.Normalize, n.Weight, n.Share, n.Nominal, hn.Missing, hn.AppliesTo); err != nil {
+			return err
+		}
+	}
+	return t.close()
+}
+
+// boundsSheet writes the statistics and normalisation bounds each peer
+// group used, one row per (group, leaf), as numbers.
+func (x *xlsxWriter) boundsSheet() error {
+	v, L, X := x.v, x.L, x.X
+	cols := []column{{L["group"], 14, 0}, {L["indicator"] + " id", 22, 0}, {L["indicator"], 26, 0}, {L["normalize"], 12, 0},
+		{L["n"], 8, 0}, {L["nMissing"], 8, 0}, {L["min"], 11, 0}, {L["max"], 11, 0}, {L["mean"], 11, 0}, {L["sd"], 11, 0},
+		{X["usedLow"], 12, 0}, {X["usedHigh"], 12, 0}, {X["usedMean"], 12, 0}, {X["usedSD"], 12, 0}, {X["usedN"], 10, 0},
+		{X["winsorLow"], 12, 0}, {X["winsorHigh"], 12, 0}, {L["uninformative"], 14, 0}}
+	t, err := x.newTable(X["boundsSheet"], cols, 3)
+	if err != nil {
+		return err
+	}
+	for _, g := range v.Groups {
+		for l, st := range g.Leaves {
+			if st.N+st.Missing == 0 {
+				continue
+			}
+			n := &v.Nodes[v.Leaves[l]]
+			var lo, hi, mean, sd, nn any
+			switch n.Normalize {
+			case "minmax":
+				lo, hi, nn = st.NormMin, st.NormMax, st.NormN
+			case "zscore":
+				mean, sd, nn = st.NormMean, st.NormSD, st.NormN
+			case "goalpost":
+				lo, hi = n.Low, n.High
+			case "rank":
+				nn = st.NormN
+			}
+			var unin any
+			if st.Uninformative {
+				unin = L["uninformative"]
+			}
+			if err := t.add(g.Label, n.ID, n.Name, n.Normalize, st.N, st.Missing, st.Min, st.Max, st.Mean, st.SD,
+				lo, hi, mean, sd, nn, st.WinsorLow, st.WinsorHigh, unin); err != nil {
+				return err
+			}
+		}
+	}
+	return t.close()
+}
+
+// gradesSheet writes the grades, best first: minimum score and quota as
+// numbers.
+func (x *xlsxWriter) gradesSheet() error {
+	v, L := x.v, x.L
+	if len(v.Grades) == 0 {
+		return nil
+	}
+	t, err := x.newTable(L["grades"], []column{{L["grade"], 14, 0}, {L["min"], 10, 0}, {L["quota"], 10, x.pct}}, 1)
+	if err != nil {
+		return err
+	}
+	for _, g := range v.Grades {
+		var lo, quota any
+		if g.Min != nil {
+			lo = *g.Min
+		}
+		if g.MaxShare != nil {
+			quota = *g.MaxShare
+		}
+		if err := t.add(g.Name, lo, quota); err != nil {
+			return err
+		}
+	}
+	return t.close()
+}
+
+// adjustmentsSheet writes the adjustments and their rules.
+func (x *xlsxWriter) adjustmentsSheet() error {
+	v, L := x.v, x.L
+	if len(v.Adjustments) == 0 {
+		return nil
+	}
+	t, err := x.newTable(L["adjustments"], []column{{L["adjustment"] + " id", 18, 0}, {L["name"], 24, x.text}, {L["rules"], 70, x.text}}, 1)
+	if err != nil {
+		return err
+	}
+	for _, a := range v.Adjustments {
+		if err := t.add(a.ID, a.Name, adjRule(a, L)); err != nil {
+			return err
+		}
+	}
+	return t.close()
+}
+
+// metricsSheet writes the data sources (declared metrics).
+func (x *xlsxWriter) metricsSheet() error {
+	v, L := x.v, x.L
+	if len(v.Metrics) == 0 {
+		return nil
+	}
+	t, err := x.newTable(L["sources"], []column{{L["metric"], 20, 0}, {L["name"], 28, x.text}, {L["unit"], 10, 0}, {L["derived"], 50, x.text}}, 1)
+	if err != nil {
+		return err
+	}
+	for _, m := range v.Metrics {
+		if err := t.add(m.Name, m.Title, m.Unit, strings.TrimSpace(m.Expr)); err != nil {
+			return err
+		}
+	}
+	return t.close()
+}
+
+// rulesSheet writes the scoring rules, the legend of the highlighted cells
+// and the provenance, one (item, value) pair per row.
+func (x *xlsxWriter) rulesSheet() error {
+	v, L, X := x.v, x.L, x.X
+	t, err := x.newTable(X["rulesSheet"], []column{{X["item"], 24, x.text}, {X["content"], 100, x.text}}, 1)
+	if err != nil {
+		return err
+	}
+	m := newHTMLMethod(v, L)
+	rows := [][2]any{
+		{L["scale"], m.Scale + clampNote(v, L)},
+		{L["minCoverage"], xlsxCell(x.pct, v.MinCoverage)},
+		{L["rankingRule"], m.Ranking},
+		{L["missing"], L["missingRules"]},
+		{L["weaknesses"], L["weaknessRule"]},
+		{X["imputedCell"], X["imputedLegend"]},
+		{X["layout"], X["layoutNote"]},
+	}
+	if len(v.Assess) > 0 {
+		rows = append(rows, [2]any{L["reliability"], L["reliabilityNote"]})
+	}
+	if m.Uncertainty != "" {
+		rows = append(rows, [2]any{L["uncertainty"], m.Uncertainty + " " + L["uncBands"]})
+	}
+	rows = append(rows,
+		[2]any{L["indicatorSet"], v.Meta.SetID + " " + v.Meta.SetVersion},
+		[2]any{L["period"], v.Meta.Period},
+		[2]any{L["setSHA"], v.Meta.SetSHA256},
+		[2]any{L["dataSHA"], v.Meta.DataSHA256},
+		[2]any{L["engine"], v.Meta.EngineVersion},
+		[2]any{L["generated"], v.generatedAt().Format(time.RFC3339)})
+	for _, r := range rows {
+		if err := t.add(r[0], r[1]); err != nil {
+			return err
+		}
+	}
+	return t.close()
+}
+
+func clampNote(v *View, L labels) string {
+	if v.ClampTotal {
+		return " (" + L["clampTotal"] + ")"
+	}
+	return ""
+}
+
+// warningsSheet writes the batch's warnings.
+func (x *xlsxWriter) warningsSheet() error {
+	L := x.L
+	cols := []column{{"file:line:col", 36, 0}, {L["group"], 14, 0}, {L["subject"], 16, 0}, {L["indicator"], 22, 0}, {L["warnings"], 90, x.text}}
+	t, err := x.newTable(L["warnings"], cols, 0)
+	if err != nil {
+		return err
+	}
+	for _, w := range x.v.Warnings {
+		if err := t.add(w.Pos.String(), w.Group, w.Subject, w.Node, w.Msg); err != nil {
+			return err
+		}
+	}
+	return t.close()
+}
