@@ -103,7 +103,10 @@ func printReport(t *testing.T, pagePath string) (summary, details int) {
 	t.Helper()
 	abs := mustAbs(t, pagePath)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"), chromedp.UserDataDir(t.TempDir()))
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"))
+	// No UserDataDir(t.TempDir()): Chromium's helper processes may still write
+	// there after the allocator is cancelled, failing the TempDir cleanup;
+	// chromedp's own temporary profile is removed once the browser has exited.
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(actx)
