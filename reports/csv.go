@@ -10,10 +10,12 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/indicators"
 )
 
 // ResultsHeader is the fixed part of the results.csv header; one column per
-// composite node id follows, in tree order.
+// composite node id follows, in tree order, then one `<id>_rank` column per
+// node with `rank: true` (SPEC §4.10), in tree order.
 var ResultsHeader = []string{"peer_group", "subject", "name", "kind", "status", "rank", "score", "grade", "coverage", "vetoed"}
 
 // IndicatorsHeader is the header of indicators.csv.
@@ -25,9 +27,13 @@ var IndicatorsHeader = []string{"subject", "indicator", "raw", "value", "status"
 func WriteResultsCSV(w io.Writer, b *batch.Batch) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	comps := b.Composites()
-	ids := make([]string, len(comps))
-	for i, n := range comps {
-		ids[i] = n.ID
+	ranked := b.Project.Set.RankedNodes()
+	ids := make([]string, 0, len(comps)+len(ranked))
+	for _, n := range comps {
+		ids = append(ids, n.ID)
+	}
+	for _, n := range ranked {
+		ids = append(ids, indicators.RankColumn(n))
 	}
 	line := appendHeader(nil, append(append([]string(nil), ResultsHeader...), ids...))
 	if _, err := bw.Write(line); err != nil {
@@ -42,12 +48,24 @@ func WriteResultsCSV(w io.Writer, b *batch.Batch) error {
 			line = append(line, ',')
 			line = AppendFloat(line, r.Nodes[n.Index])
 		}
+		for _, n := range ranked {
+			line = appendRank(line, b.Result.NodeRanks[n.Index][si])
+		}
 		line = append(line, '\n')
 		if _, err := bw.Write(line); err != nil {
 			return err
 		}
 	}
 	return bw.Flush()
+}
+
+// appendRank appends ",rank", or "," alone when rank is 0 (no rank).
+func appendRank(line []byte, rank int32) []byte {
+	line = append(line, ',')
+	if rank > 0 {
+		line = strconv.AppendInt(line, int64(rank), 10)
+	}
+	return line
 }
 
 // appendHeader appends a CSV header line of the given column names.

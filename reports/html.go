@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/govscore/govscore/analysis"
-	"github.com/govscore/govscore/indicators"
 )
 
 //go:embed templates/report.html.tmpl templates/report.css
@@ -193,19 +192,9 @@ func newHTMLPage(v *View, opt HTMLOptions) (*htmlPage, error) {
 	return p, nil
 }
 
-// scoreDigits is the number of decimals scores are shown with: the ranking
-// digits when they are few (so that shown ties are real ties), else 2.
-func scoreDigits(v *View) int { return displayDigits(v.Ranking) }
-
-// displayDigits is the number of decimals scores are shown with in reports
-// meant for reading: the ranking's digits when there are 4 or fewer (the
-// precision ranks and grades use), else 2.
-func displayDigits(r indicators.Ranking) int {
-	if d := r.Digits; d >= 0 && d <= 4 {
-		return d
-	}
-	return 2
-}
+// scoreDigits is the number of decimals the reading formats show: the
+// set's `display: {digits: N}` (SPEC §4.6, default 2).
+func scoreDigits(v *View) int { return v.Digits }
 
 type htmlRenderer struct {
 	v        *View

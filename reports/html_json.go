@@ -36,9 +36,13 @@ func ReadView(r io.Reader, set *indicators.Set) (*View, error) {
 		return nil, fmt.Errorf("results.json: format %q, want %q", j.Format, JSONFormat)
 	}
 	v := &View{
+		Digits:      indicators.DefaultDisplayDigits,
 		Scale:       [2]float64{float64(j.Scale[0]), float64(j.Scale[1])},
 		MinCoverage: float64(j.MinCoverage),
 		Ranking:     indicators.Ranking{Method: indicators.RankMethod(j.Ranking.Method), Desc: j.Ranking.Order != "asc", Digits: j.Ranking.Digits},
+	}
+	if j.Display != nil {
+		v.Digits = j.Display.Digits
 	}
 	m := j.Meta
 	v.Meta.SetID, v.Meta.SetName, v.Meta.SetVersion, v.Meta.SetSHA256 = m.Set.ID, m.Set.Name, m.Set.Version, m.Set.SHA256
@@ -141,6 +145,9 @@ func ReadView(r io.Reader, set *indicators.Set) (*View, error) {
 				return nil, fmt.Errorf("results.json: subject %q: unknown composite node %q", r.Subject, id)
 			}
 			s.Nodes[i] = float64(x)
+		}
+		if err := readNodeExtras(v, &s, r, nodeIndex); err != nil {
+			return nil, err
 		}
 		for _, a := range r.Adjustments {
 			ai, ok := adjIndex[a.ID]
@@ -245,6 +252,7 @@ func (v *View) treeFromJSON(tree []jsonNode) error {
 		if t.Round != nil {
 			n.Round = *t.Round
 		}
+		n.Rank = t.Rank
 		if t.Parent != "" {
 			p, ok := index[t.Parent]
 			if !ok {
@@ -328,6 +336,9 @@ type jsonResults struct {
 		Order  string `json:"order"`
 		Digits int    `json:"digits"`
 	} `json:"ranking"`
+	Display *struct {
+		Digits int `json:"digits"`
+	} `json:"display"`
 	Tree    []jsonNode `json:"tree"`
 	Groups  []jsonGroup
 	Results []jsonSubject `json:"results"`
@@ -351,6 +362,7 @@ type jsonNode struct {
 	Weight, Share    jnum
 	AppliesTo        []string `json:"applies_to"`
 	Round            *int
+	Rank             bool
 	Missing          string
 	MissingBy        string `json:"missing_by"`
 	Type             string
@@ -394,6 +406,8 @@ type jsonSubject struct {
 	Vetoed      *bool
 	Root        jnum
 	Nodes       map[string]jnum
+	NodeStatus  map[string]*string `json:"node_status"`
+	NodeRanks   map[string]*int    `json:"node_ranks"`
 	Adjustments []struct {
 		ID     string
 		Held   bool
@@ -444,4 +458,37 @@ type jsonWarning struct {
 	Subject   string
 	Node      string
 	Message   string
+}
+
+// readNodeExtras reads a subject's composite statuses and node ranks.
+func readNodeExtras(v *View, s *ViewSubject, r jsonSubject, nodeIndex map[string]int) error {
+	s.NodeStatus = make([]string, len(v.Nodes))
+	for id, st := range r.NodeStatus {
+		i, ok := nodeIndex[id]
+		if !ok || v.Nodes[i].Leaf {
+			return fmt.Errorf("results.json: subject %q: node_status of unknown composite node %q", r.Subject, id)
+		}
+		if st != nil {
+			switch *st {
+			case NodeOK, NodeImputed, NodeMissing:
+				s.NodeStatus[i] = *st
+			default:
+				return fmt.Errorf("results.json: subject %q: node_status %q of %q, want ok, imputed or missing", r.Subject, *st, id)
+			}
+		}
+	}
+	if len(v.RankedNodes()) == 0 {
+		return nil
+	}
+	s.Ranks = make([]int, len(v.Nodes))
+	for id, rk := range r.NodeRanks {
+		i, ok := nodeIndex[id]
+		if !ok || !v.Nodes[i].Rank {
+			return fmt.Errorf("results.json: subject %q: node_ranks of %q, which is not a ranked node", r.Subject, id)
+		}
+		if rk != nil {
+			s.Ranks[i] = *rk
+		}
+	}
+	return nil
 }

@@ -27,8 +27,11 @@ type View struct {
 	MinCoverage float64
 	ClampTotal  bool
 	Ranking     indicators.Ranking
-	Kinds       []string // the set's kinds; nil when unknown
-	PeerGroups  []string // subject attributes defining the peer groups; nil when unknown
+	// Digits is the number of decimals the reading formats show (the
+	// set's `display: {digits: N}`, SPEC §4.6).
+	Digits     int
+	Kinds      []string // the set's kinds; nil when unknown
+	PeerGroups []string // subject attributes defining the peer groups; nil when unknown
 
 	Metrics     []ViewMetric     // declared metrics (data sources); nil when unknown
 	Nodes       []ViewNode       // the tree without its root, in tree order
@@ -71,7 +74,8 @@ type ViewNode struct {
 	// every node takes part.
 	Share, Nominal float64
 	AppliesTo      []string
-	Round          int // -1 = not rounded
+	Round          int  // -1 = not rounded
+	Rank           bool // `rank: true`: ViewSubject.Ranks holds its ranks
 	Missing        string
 	MissingBy      string
 	Leaf           bool
@@ -152,6 +156,14 @@ type ViewSubject struct {
 	// Nodes[i] is the value of View.Nodes[i]: composites from the batch,
 	// leaves their normalised value; NaN when missing or not applicable.
 	Nodes []float64
+	// NodeStatus[i] is the status of composite View.Nodes[i]'s value
+	// (NodeOK, NodeImputed, NodeMissing; "" for leaves, for nodes that do
+	// not apply and for unrated subjects).
+	NodeStatus []string
+	// Ranks[i] is the subject's rank on View.Nodes[i] when that node has
+	// `rank: true`, 0 otherwise or without a value; nil when no node is
+	// ranked.
+	Ranks []int
 	Cells []ViewCell // by leaf index
 	// Adjustments[a] is the effect of View.Adjustments[a].
 	Adjustments  []scoring.AdjustmentResult
@@ -169,6 +181,7 @@ func NewView(b *batch.Batch) *View {
 		MinCoverage: set.MinCoverage,
 		ClampTotal:  set.ClampTotal,
 		Ranking:     set.Ranking,
+		Digits:      set.Display.Digits,
 		Kinds:       set.Kinds,
 		PeerGroups:  set.PeerGroups,
 		Warnings:    b.Warnings,
@@ -197,10 +210,21 @@ func NewView(b *batch.Batch) *View {
 		if !r.Rated {
 			vs.Score = math.NaN()
 		}
+		vs.NodeStatus = make([]string, len(set.Nodes))
 		for i, n := range set.Nodes {
 			vs.Nodes[i] = r.Nodes[i]
 			if n.IsLeaf() {
 				vs.Nodes[i] = res.Cells[n.LeafIndex].At(si).Value
+			} else {
+				vs.NodeStatus[i] = NodeStatus(b, si, n)
+			}
+		}
+		if res.NodeRanks != nil {
+			vs.Ranks = make([]int, len(set.Nodes))
+			for i, ranks := range res.NodeRanks {
+				if ranks != nil {
+					vs.Ranks[i] = int(ranks[si])
+				}
 			}
 		}
 		for l := range set.Leaves {
@@ -234,7 +258,7 @@ func (v *View) setDefinitions(set *indicators.Set) {
 	for i, n := range set.Nodes {
 		vn := ViewNode{
 			ID: n.ID, Name: n.Name, Description: n.Description, Parent: -1, Depth: n.Depth,
-			Weight: n.Weight, Share: nominalShare(n), AppliesTo: n.AppliesTo, Round: n.Round,
+			Weight: n.Weight, Share: nominalShare(n), AppliesTo: n.AppliesTo, Round: n.Round, Rank: n.Rank,
 			Missing: string(n.Missing.Policy), MissingBy: n.Missing.By, Leaf: n.IsLeaf(), LeafIndex: n.LeafIndex,
 		}
 		if n.Parent != nil && n.Parent.Index >= 0 {
@@ -331,6 +355,18 @@ func (v *View) finish() {
 			}
 		}
 	}
+}
+
+// RankedNodes returns the indices of the nodes with `rank: true`, in tree
+// order: the `<id>_rank` columns.
+func (v *View) RankedNodes() []int {
+	var out []int
+	for i, n := range v.Nodes {
+		if n.Rank {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // Dimensions returns the node indices of the top-level nodes of the tree

@@ -15,13 +15,14 @@ import (
 // WriteSummary prints the ranking of each peer group for a terminal: at most
 // top rated subjects per group (all when top ≤ 0), then the number of
 // unrated subjects and of warnings. Scores are shown with a fixed number of
-// decimals (displayDigits); the files keep the exact values.
+// decimals (the set's `display: {digits: N}`, SPEC §4.6); the files keep
+// the exact values.
 func WriteSummary(w io.Writer, b *batch.Batch, top int) error {
 	set := b.Project.Set
 	subs := b.Project.Data.Subjects
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s %s — period %s\n", set.ID, set.Name, b.Meta.Period)
-	digits := displayDigits(set.Ranking)
+	digits := set.Display.Digits
 	for _, g := range b.Result.Groups {
 		fmt.Fprintf(&sb, "\n[%s] %d subjects, %d rated\n", g.Label, len(g.Members), g.NRated)
 		rows := [][]string{{"rank", "subject", "name", "score", "grade"}}

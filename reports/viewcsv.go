@@ -19,6 +19,10 @@ func WriteViewResultsCSV(w io.Writer, v *View) error {
 			names = append(names, n.ID)
 		}
 	}
+	ranked := v.RankedNodes()
+	for _, i := range ranked {
+		names = append(names, v.Nodes[i].ID+"_rank")
+	}
 	line := appendHeader(nil, names)
 	if _, err := bw.Write(line); err != nil {
 		return err
@@ -29,6 +33,9 @@ func WriteViewResultsCSV(w io.Writer, v *View) error {
 		for _, i := range comps {
 			line = append(line, ',')
 			line = AppendFloat(line, s.Nodes[i])
+		}
+		for _, i := range ranked {
+			line = appendRank(line, int32(s.Ranks[i]))
 		}
 		line = append(line, '\n')
 		if _, err := bw.Write(line); err != nil {
