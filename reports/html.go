@@ -88,7 +88,8 @@ type htmlPage struct {
 	CSS                                        template.CSS
 	SetID, SetName, SetVersion                 string
 	HasPrev                                    bool
-	HasBands                                   bool // the ranking shows rank bands
+	HasBands                                   bool     // the ranking shows rank bands
+	RankHeads                                  []string // titles of the node-rank columns
 	Groups                                     []*htmlGroup
 	Method                                     htmlMethod
 	Warnings                                   []string
@@ -110,7 +111,9 @@ type htmlRow struct {
 	Anchor, Rank, ID, Name, Kind, Score, Grade, Coverage string
 	Rated, Vetoed                                        bool
 	RankChange, ScoreChange, ChangeClass                 string
-	Band, Tied                                           string // uncertainty rank band and tied note
+	Band, Tied                                           string   // uncertainty rank band and tied note
+	NodeRanks                                            []string // ranks on the `rank: true` nodes
+	Reason                                               string   // why an unrated subject is unrated
 }
 
 type htmlGradeCount struct {
@@ -127,6 +130,7 @@ type htmlSubject struct {
 	Root, AdjTotal          string
 	GradeByScore, Reason    string
 	HasAdjustments, Unrated bool
+	UnratedNote             string // why the subject is unrated
 	Assess                  []htmlAssess
 }
 
@@ -143,7 +147,10 @@ type htmlAssessRole struct {
 	Hidden                bool
 }
 
-type htmlDim struct{ ID, Name, Value, Mean string }
+type htmlDim struct {
+	ID, Name, Value, Mean string
+	Imputed               bool // the value was filled by the node's missing policy
+}
 
 type htmlPoints struct{ ID, Name, Value, Best, Weight, Points string }
 
@@ -170,7 +177,7 @@ func newHTMLPage(v *View, opt HTMLOptions) (*htmlPage, error) {
 		Title:  v.Meta.SetName + " — " + L["report"] + " " + v.Meta.Period,
 		Period: v.Meta.Period, PrevPeriod: v.PrevPeriod,
 		SetID: v.Meta.SetID, SetName: v.Meta.SetName, SetVersion: v.Meta.SetVersion,
-		HasPrev: v.HasPrevious,
+		HasPrev: v.HasPrevious, RankHeads: rankHeads(v, L),
 	}
 	if !v.Meta.GeneratedAt.IsZero() {
 		p.Generated = v.generatedAt().Format(time.RFC3339)
@@ -282,8 +289,8 @@ func (r *htmlRenderer) assess(k int) []htmlAssess {
 		for ri, rw := range it.Roles {
 			ro := as.Roles[ri]
 			hr := htmlAssessRole{Role: rw.Role, Weight: FormatFloat(rw.Weight), N: strconv.Itoa(ro.N), Mean: fmtNum(ro.Mean, 2)}
-			if ro.N < it.MinPresent() || math.IsNaN(ro.Mean) {
-				hr.Mean, hr.Hidden = r.L.f("fewerRatings", it.MinPresent()), true
+			if ro.N < it.MinPresent(ri) || math.IsNaN(ro.Mean) {
+				hr.Mean, hr.Hidden = r.L.f("fewerRatings", it.MinPresent(ri)), true
 				if ro.N == 0 {
 					hr.Mean = "—"
 				}
@@ -306,7 +313,9 @@ func (r *htmlRenderer) row(k int) htmlRow {
 		row.Grade = s.Grade
 	} else {
 		row.Rank, row.Score, row.Grade = "—", "—", L["unrated"]
+		row.Reason = reasonText(L, s.UnratedReason)
 	}
+	row.NodeRanks = nodeRanks(v, k)
 	r.band(k, &row)
 	if v.HasPrevious {
 		switch {
@@ -427,6 +436,10 @@ func (r *htmlRenderer) subject(k int, row htmlRow, large bool, dims []int) htmlS
 	g := v.Group(s.Group)
 	hs := htmlSubject{Row: row, Unrated: !s.Rated, GradeByScore: s.GradeByScore, Reason: s.GradeReason}
 	if !s.Rated {
+		hs.UnratedNote = r.L["unratedNote"]
+		if row.Reason != "" {
+			hs.UnratedNote = r.L.f("unratedBecause", row.Reason)
+		}
 		return hs
 	}
 	hs.Assess = r.assess(k)
@@ -440,7 +453,8 @@ func (r *htmlRenderer) subject(k int, row htmlRow, large bool, dims []int) htmlS
 		own[d] = s.Nodes[ni]
 		mean[d] = g.DimMean[indexOf(allDims, ni)]
 		names[d] = v.Nodes[ni].Name
-		hs.Dims = append(hs.Dims, htmlDim{ID: v.Nodes[ni].ID, Name: names[d], Value: fmtNum(own[d], 2), Mean: fmtNum(mean[d], 2)})
+		hs.Dims = append(hs.Dims, htmlDim{ID: v.Nodes[ni].ID, Name: names[d], Value: fmtNum(own[d], r.digits), Mean: fmtNum(mean[d], r.digits),
+			Imputed: s.NodeStatus != nil && s.NodeStatus[ni] == NodeImputed})
 	}
 	if !large && len(dims) > 0 {
 		hs.Radar = r.svg.radar(names, own, mean, v.Scale[0], v.Scale[1], L.f("chartRadar", s.Name), L["descRadar"])

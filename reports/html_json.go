@@ -119,7 +119,7 @@ func ReadView(r io.Reader, set *indicators.Set) (*View, error) {
 		}
 		v.Groups[gi].Members = append(v.Groups[gi].Members, k)
 		s := ViewSubject{
-			Group: r.PeerGroup, ID: r.Subject, Name: r.Name, Kind: r.Kind, Rated: r.Status == "rated",
+			Group: r.PeerGroup, ID: r.Subject, Name: r.Name, Kind: r.Kind, Rated: r.Status == "rated", UnratedReason: r.Unrated,
 			Score: float64(r.Score), Root: float64(r.Root), Coverage: float64(r.Coverage),
 			GradeByScore: r.GradeByScore, GradeReason: r.GradeReason,
 			Nodes: make([]float64, len(v.Nodes)), Cells: make([]ViewCell, len(v.Leaves)),
@@ -399,6 +399,7 @@ type jsonSubject struct {
 	Subject     string
 	Name, Kind  string
 	Status      string
+	Unrated     string `json:"unrated_reason"`
 	Rank        *int
 	Score       jnum
 	Grade       *string

@@ -149,6 +149,9 @@ type ViewPrevious struct {
 type ViewSubject struct {
 	Group, ID, Name, Kind string
 	Rated                 bool
+	// UnratedReason is the rule that left an unrated subject unrated
+	// (scoring.UnratedReason); "" when rated or unknown.
+	UnratedReason         string
 	Rank                  int
 	Score, Root, Coverage float64
 	Grade                 string
@@ -200,7 +203,7 @@ func NewView(b *batch.Batch) *View {
 		s := &subs[si]
 		vs := ViewSubject{
 			Group: r.Group, ID: s.ID, Name: s.Name, Kind: s.Kind,
-			Rated: r.Rated, Rank: r.Rank, Score: r.Score, Root: r.RootValue,
+			Rated: r.Rated, UnratedReason: string(r.Unrated), Rank: r.Rank, Score: r.Score, Root: r.RootValue,
 			Coverage: r.Coverage, Grade: r.Grade, Vetoed: r.Vetoed,
 			Nodes:        make([]float64, len(set.Nodes)),
 			Cells:        make([]ViewCell, len(set.Leaves)),

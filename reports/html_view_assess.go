@@ -7,6 +7,7 @@ import (
 	"github.com/govscore/govscore/analysis"
 	"github.com/govscore/govscore/assess"
 	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/indicators"
 )
 
 // The assessment results and the uncertainty bands of a View.
@@ -23,7 +24,10 @@ type ViewAssessItem struct {
 	Roles    []assess.RoleWeight
 	// MinRaters is the item's min_raters (0 when unknown: results.json
 	// written before it was recorded).
-	MinRaters       int
+	MinRaters int
+	// RoleMinRaters[r] is role r's own min_raters (`min_raters: {role: n}`,
+	// SPEC §5), aligned with Roles; 0 (or a short slice) = MinRaters.
+	RoleMinRaters   []int
 	Raters, Ratings int
 	ICC1, Alpha     float64 // NaN when undefined
 	Dyads           int
@@ -50,14 +54,21 @@ type ViewAssessRole struct {
 	Mean float64
 }
 
-// MinPresent is the number of ratings a role needs for its mean to be
-// used and shown: max(1, MinRaters).
-func (it *ViewAssessItem) MinPresent() int { return max(1, it.MinRaters) }
+// MinPresent is the number of ratings role r needs for its mean to be
+// used and shown: max(1, the role's min_raters), the role's own when it has
+// one, else the item's.
+func (it *ViewAssessItem) MinPresent(r int) int {
+	n := it.MinRaters
+	if r < len(it.RoleMinRaters) && it.RoleMinRaters[r] > 0 {
+		n = it.RoleMinRaters[r]
+	}
+	return max(1, n)
+}
 
-// guard enforces the privacy rule on a role read from any source.
-func (it *ViewAssessItem) guard(r *ViewAssessRole) {
-	if r.N < it.MinPresent() {
-		r.Mean = math.NaN()
+// guard enforces the privacy rule on role r read from any source.
+func (it *ViewAssessItem) guard(r int, ro *ViewAssessRole) {
+	if ro.N < it.MinPresent(r) {
+		ro.Mean = math.NaN()
 	}
 }
 
@@ -76,6 +87,7 @@ func (v *View) setAssess(b *batch.Batch, pos []int) {
 			Subjects: make([]ViewAssessSubject, len(v.Subjects))}
 		if ii < len(set.Assessments) && set.Assessments[ii].ID == ir.ID {
 			it.MinRaters = set.Assessments[ii].MinRaters
+			it.RoleMinRaters = roleMinRaters(set.Assessments[ii], ir.Roles)
 		}
 		for _, p := range rel.Reciprocity.Flagged {
 			it.Flagged = append(it.Flagged, [2]string{p.A, p.B})
@@ -89,7 +101,7 @@ func (v *View) setAssess(b *batch.Batch, pos []int) {
 				if st.Present {
 					vr.Mean = st.Mean
 				}
-				it.guard(&vr)
+				it.guard(r, &vr)
 				vs.Roles[r] = vr
 			}
 			it.Subjects[k] = vs
@@ -138,8 +150,9 @@ type jsonAssessItem struct {
 	ID, Name  string
 	MinRaters int `json:"min_raters"`
 	Roles     []struct {
-		Role   string
-		Weight jnum
+		Role      string
+		Weight    jnum
+		MinRaters int `json:"min_raters"`
 	}
 	Reliability struct {
 		Raters, Ratings int
@@ -197,6 +210,7 @@ func (v *View) readAssess(items []jsonAssessItem, subjectIndex map[string]int) e
 			Subjects: make([]ViewAssessSubject, len(v.Subjects))}
 		for _, r := range j.Roles {
 			it.Roles = append(it.Roles, assess.RoleWeight{Role: r.Role, Weight: float64(r.Weight)})
+			it.RoleMinRaters = append(it.RoleMinRaters, r.MinRaters)
 		}
 		for k := range it.Subjects {
 			vs := ViewAssessSubject{Score: nan, SE: nan, Low: nan, High: nan, Roles: make([]ViewAssessRole, len(it.Roles))}
@@ -223,7 +237,7 @@ func (v *View) readAssess(items []jsonAssessItem, subjectIndex map[string]int) e
 					return fmt.Errorf("results.json: assessment item %q, subject %q: unknown role %q", j.ID, s.Subject, name)
 				}
 				vs.Roles[r] = ViewAssessRole{N: rs.N, Mean: float64(rs.Mean)}
-				it.guard(&vs.Roles[r])
+				it.guard(r, &vs.Roles[r])
 			}
 		}
 		v.Assess = append(v.Assess, it)
@@ -245,4 +259,19 @@ func (v *View) readUncertainty(a *jsonAnalysis) {
 			Unscored: s.Unscored, TiedCount: s.TiedCount, Tied: s.Tied})
 	}
 	v.Uncertainty = u
+}
+
+// roleMinRaters returns the min_raters of each of roles (by name) under the
+// item definition def: the role's own, else the item's.
+func roleMinRaters(def *indicators.AssessmentItem, roles []assess.RoleWeight) []int {
+	out := make([]int, len(roles))
+	for r, rw := range roles {
+		out[r] = def.MinRaters
+		for d := range def.Roles {
+			if def.Roles[d].Role == rw.Role {
+				out[r] = def.RoleMinRaters(d)
+			}
+		}
+	}
+	return out
 }
