@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/govscore/govscore/analysis"
+	"github.com/govscore/govscore/scoring"
 )
 
 //go:embed templates/report.html.tmpl templates/report.css
@@ -569,7 +570,9 @@ func fmtNum(x float64, d int) string {
 	if d < 0 {
 		d = 0
 	}
-	s := strconv.FormatFloat(x, 'f', d, 64)
+	// Shown as a spreadsheet shows it (SPEC §4.6): 31.25 at one decimal
+	// is 31.3, not the binary round-to-even 31.2.
+	s := strconv.FormatFloat(scoring.Round(x, d), 'f', d, 64)
 	if s == "-0" || strings.Trim(s, "-0.") == "" && strings.HasPrefix(s, "-") {
 		s = s[1:]
 	}

@@ -87,3 +87,17 @@ func TestSummaryNodeRanks(t *testing.T) {
 		t.Errorf("summary with display digits 1:\n%s", buf.String())
 	}
 }
+
+// TestFmtNumSpreadsheet checks that the reading formats show numbers as a
+// spreadsheet does (SPEC §4.6), not by the binary value's round-to-even.
+func TestFmtNumSpreadsheet(t *testing.T) {
+	for _, c := range []struct {
+		x    float64
+		d    int
+		want string
+	}{{31.25, 1, "31.3"}, {0.285, 2, "0.29"}, {-2.5, 0, "-3"}, {-0.001, 2, "0.00"}, {59.374999999999986, 1, "59.4"}} {
+		if got := fmtNum(c.x, c.d); got != c.want {
+			t.Errorf("fmtNum(%v, %d) = %q, want %q", c.x, c.d, got, c.want)
+		}
+	}
+}
