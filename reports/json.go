@@ -221,6 +221,7 @@ func writeSubjects(j *jw, b *batch.Batch) {
 	set := b.Project.Set
 	subs := b.Project.Data.Subjects
 	comps := b.Composites()
+	ranked := set.RankedNodes()
 	j.key("results", 1).raw("[")
 	for k, si := range b.Result.Order {
 		r := &b.Result.Subjects[si]
@@ -261,7 +262,7 @@ func writeSubjects(j *jw, b *batch.Batch) {
 		}
 		j.raw("}, ")
 		writeNodeStatus(j, b, si, comps)
-		writeNodeRanks(j, b, si)
+		writeNodeRanks(j, b, si, ranked)
 		j.key("adjustments", 0).raw("[")
 		first := true
 		for a, adj := range set.Adjustments {
@@ -547,8 +548,7 @@ func writeNodeStatus(j *jw, b *batch.Batch, si int, comps []*indicators.Node) {
 // writeNodeRanks writes a subject's "node_ranks" when the set ranks nodes
 // (`rank: true`, SPEC §4.10): each ranked node's rank in the peer group,
 // null when the subject has none.
-func writeNodeRanks(j *jw, b *batch.Batch, si int) {
-	ranked := b.Project.Set.RankedNodes()
+func writeNodeRanks(j *jw, b *batch.Batch, si int, ranked []*indicators.Node) {
 	if len(ranked) == 0 {
 		return
 	}
