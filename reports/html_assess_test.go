@@ -178,17 +178,18 @@ func TestReadViewAssessedRoundTrip(t *testing.T) {
 	}
 }
 
-// TestViewAnalysisAttachedLater checks that an analysis attached to the
-// batch after NewView (as `govscore run` does) is rendered.
-func TestViewAnalysisAttachedLater(t *testing.T) {
+// TestViewSnapshot checks that a View is a snapshot of its batch: an
+// analysis attached to the batch after NewView does not reach it, and one
+// given to batch.Run (as `govscore run` does) is rendered.
+func TestViewSnapshot(t *testing.T) {
 	b := assessedBatch(t, 0)
 	v := NewView(b)
-	if v.Bands() != nil {
-		t.Fatal("bands before any analysis")
-	}
 	b.Analysis = assessedBatch(t, 10).Analysis
-	if !strings.Contains(renderHTML(t, v, HTMLOptions{Lang: "en"}), "Rank band (P5–P95)") {
-		t.Error("analysis attached after NewView not rendered")
+	if v.Bands() != nil || strings.Contains(renderHTML(t, v, HTMLOptions{Lang: "en"}), "Rank band (P5–P95)") {
+		t.Error("an analysis attached after NewView reached the view")
+	}
+	if !strings.Contains(renderHTML(t, NewView(b), HTMLOptions{Lang: "en"}), "Rank band (P5–P95)") {
+		t.Error("the analysis of the batch is not rendered")
 	}
 }
 

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"strings"
 	"testing"
@@ -176,4 +177,49 @@ func FuzzReadView(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestResultsModelRoundTrip checks that the exported results.json model
+// survives encoding/json both ways: results.json decoded into Results,
+// encoded again and decoded, renders the same report.
+func TestResultsModelRoundTrip(t *testing.T) {
+	data, set := smallJSON(t)
+	res, err := DecodeResults(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res2, err := DecodeResults(bytes.NewReader(again))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*indicators.Set{set, nil} {
+		v1, err := res.View(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v2, err := res2.View(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := renderHTML(t, v1, HTMLOptions{Lang: "en"}), renderHTML(t, v2, HTMLOptions{Lang: "en"}); a != b {
+			t.Errorf("set %v: report.html differs after an encoding/json round trip", s != nil)
+		}
+		var c1, c2 bytes.Buffer
+		if err := WriteViewResultsCSV(&c1, v1); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteViewResultsCSV(&c2, v2); err != nil {
+			t.Fatal(err)
+		}
+		if c1.String() != c2.String() {
+			t.Errorf("results.csv differs after an encoding/json round trip")
+		}
+	}
+	if _, err := DecodeResults(strings.NewReader(`{"format": "other/1"}`)); err == nil || !strings.Contains(err.Error(), `format "other/1"`) {
+		t.Errorf("DecodeResults of another format: %v", err)
+	}
 }

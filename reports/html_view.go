@@ -20,7 +20,8 @@ import (
 // published batch without its inputs.
 //
 // A View is read-only once built (SetPrevious aside) and the writers may
-// render it concurrently.
+// render it concurrently. It holds no reference to the batch it was built
+// from: a change to the batch afterwards does not reach it.
 type View struct {
 	Meta        batch.Meta
 	Scale       [2]float64
@@ -53,8 +54,6 @@ type View struct {
 	// Uncertainty is the uncertainty analysis (rank bands), nil when it was
 	// not run; see UncertaintyAnalysis.
 	Uncertainty *analysis.Uncertainty
-
-	src *batch.Batch // the batch NewView read, for UncertaintyAnalysis
 }
 
 // ViewMetric is a declared metric: a data source of the set.
@@ -246,7 +245,6 @@ func NewView(b *batch.Batch) *View {
 		v.Groups[gi] = vg
 	}
 	v.setAssess(b, pos)
-	v.src = b
 	if b.Analysis != nil {
 		v.Uncertainty = b.Analysis.Uncertainty
 	}

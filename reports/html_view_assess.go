@@ -110,19 +110,10 @@ func (v *View) setAssess(b *batch.Batch, pos []int) {
 	}
 }
 
-// UncertaintyAnalysis returns the uncertainty analysis the writers show:
-// v.Uncertainty or, when that is nil, the one attached to the batch v was
-// built from (batch.Batch.Analysis) after NewView — `govscore run` builds
-// the view before it analyses the batch. Nil when none was run.
-func (v *View) UncertaintyAnalysis() *analysis.Uncertainty {
-	if v.Uncertainty != nil {
-		return v.Uncertainty
-	}
-	if v.src != nil && v.src.Analysis != nil {
-		return v.src.Analysis.Uncertainty
-	}
-	return nil
-}
+// UncertaintyAnalysis returns the uncertainty analysis the writers show,
+// nil when none was run: v.Uncertainty, which NewView takes from the
+// batch's analysis (an input of batch.Run) and ReadView from results.json.
+func (v *View) UncertaintyAnalysis() *analysis.Uncertainty { return v.Uncertainty }
 
 // Bands returns each subject's uncertainty band, indexed like v.Subjects
 // (nil entries for unrated subjects), or nil when no uncertainty analysis
@@ -145,63 +136,9 @@ func (v *View) Bands() []*analysis.Band {
 	return out
 }
 
-// jsonAssessItem is an item of results.json's "assessments" array.
-type jsonAssessItem struct {
-	ID, Name  string
-	MinRaters int `json:"min_raters"`
-	Roles     []struct {
-		Role      string
-		Weight    jnum
-		MinRaters int `json:"min_raters"`
-	}
-	Reliability struct {
-		Raters, Ratings int
-		ICC1            jnum `json:"icc1"`
-		Alpha           jnum `json:"krippendorff_alpha"`
-		Reciprocity     struct {
-			Dyads   int
-			R       jnum
-			Flagged [][2]string `json:"flagged_pairs"`
-		}
-	}
-	Subjects []struct {
-		Subject string
-		Score   jnum
-		SE      jnum `json:"se"`
-		CI90    [2]jnum
-		Roles   map[string]struct {
-			N    int
-			Mean jnum
-		}
-	}
-}
-
-// jsonAnalysis is the part of results.json's "analysis" the view shows.
-type jsonAnalysis struct {
-	Uncertainty *struct {
-		Replications   int
-		Seed           uint64
-		WeightNoise    jnum     `json:"weight_noise"`
-		Normalize      []string `json:"normalize_alternatives"`
-		Aggregate      []string `json:"aggregate_alternatives"`
-		RaterBootstrap bool     `json:"rater_bootstrap"`
-		Subjects       []struct {
-			Group     string `json:"peer_group"`
-			Subject   string
-			Nominal   int  `json:"nominal_rank"`
-			Median    jnum `json:"median_rank"`
-			P05       jnum `json:"p05_rank"`
-			P95       jnum `json:"p95_rank"`
-			Unscored  int
-			TiedCount int      `json:"tied_count"`
-			Tied      []string `json:"tied_with"`
-		}
-	}
-}
-
 // readAssess fills v.Assess from results.json's items; subjectIndex maps
 // subject ids to positions in v.Subjects.
-func (v *View) readAssess(items []jsonAssessItem, subjectIndex map[string]int) error {
+func (v *View) readAssess(items []ResultsAssessItm, subjectIndex map[string]int) error {
 	nan := math.NaN()
 	for _, j := range items {
 		it := ViewAssessItem{ID: j.ID, Name: j.Name, MinRaters: j.MinRaters, Raters: j.Reliability.Raters, Ratings: j.Reliability.Ratings,
@@ -246,7 +183,7 @@ func (v *View) readAssess(items []jsonAssessItem, subjectIndex map[string]int) e
 }
 
 // readUncertainty fills v.Uncertainty from results.json's analysis.
-func (v *View) readUncertainty(a *jsonAnalysis) {
+func (v *View) readUncertainty(a *ResultsAnalysis) {
 	if a == nil || a.Uncertainty == nil {
 		return
 	}
