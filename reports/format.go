@@ -10,7 +10,10 @@ package reports
 import (
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
+
+	"github.com/govscore/govscore/scoring"
 )
 
 // AppendFloat appends the shortest decimal representation of x that parses
@@ -181,4 +184,55 @@ func appendJSONFloat(b []byte, x float64) []byte {
 		return append(b, "null"...)
 	}
 	return AppendFloat(b, x)
+}
+
+// Number formatting of the reading formats.
+
+// fmtNum formats x with d decimals, or "—" when missing.
+func fmtNum(x float64, d int) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "—"
+	}
+	if d < 0 {
+		d = 0
+	}
+	// Shown as a spreadsheet shows it (SPEC §4.6): 31.25 at one decimal
+	// is 31.3, not the binary round-to-even 31.2.
+	s := strconv.FormatFloat(scoring.Round(x, d), 'f', d, 64)
+	if s == "-0" || strings.Trim(s, "-0.") == "" && strings.HasPrefix(s, "-") {
+		s = s[1:]
+	}
+	return s
+}
+
+// fmtSigned is fmtNum with an explicit sign (+, − or ±0).
+func fmtSigned(x float64, d int) string {
+	s := fmtNum(x, d)
+	switch {
+	case s == "—":
+		return s
+	case strings.Trim(s, "0.") == "":
+		return "±" + s
+	case strings.HasPrefix(s, "-"):
+		return "−" + s[1:]
+	}
+	return "+" + s
+}
+
+// fmtPercent formats a share in [0, 1] as a percentage with one decimal.
+func fmtPercent(x float64) string {
+	if math.IsNaN(x) {
+		return "—"
+	}
+	return strconv.FormatFloat(x*100, 'f', 1, 64) + "%"
+}
+
+// fmtSig formats x with 6 significant digits in plain notation (raw values
+// of any magnitude), or "—" when missing.
+func fmtSig(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "—"
+	}
+	y, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 6, 64), 64)
+	return FormatFloat(y)
 }
