@@ -367,6 +367,10 @@ func (v *View) treeFromJSON(tree []ResultsNode) error {
 			n.Expr, n.Direction, n.Normalize = t.Expr, t.Direction, t.Normalize
 			n.Low, n.High, n.Mean, n.SD, n.Clip = float64(t.Low), float64(t.High), float64(t.Mean), float64(t.SD), t.Clip
 			n.Transform = t.Transform
+			n.Target = t.Target
+			if len(t.To) == 2 {
+				n.To = []float64{float64(t.To[0]), float64(t.To[1])}
+			}
 			if len(t.Winsorize) == 2 {
 				n.Winsorize = []float64{float64(t.Winsorize[0]), float64(t.Winsorize[1])}
 			}

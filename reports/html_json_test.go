@@ -223,3 +223,35 @@ func TestResultsModelRoundTrip(t *testing.T) {
 		t.Errorf("DecodeResults of another format: %v", err)
 	}
 }
+
+// TestTargetAndToRoundTrip checks that a leaf's target band or median and
+// its own range `to` are in results.json and in the methodology, from the
+// batch and from results.json.
+func TestTargetAndToRoundTrip(t *testing.T) {
+	b := loadBatch(t, smallDir, "2024")
+	leaves := b.Project.Set.Leaves
+	leaves[0].Normalize = indicators.Normalize{Method: indicators.Target, TargetLow: 0.9, TargetHigh: 1.1, To: &[2]float64{0, 0.8}}
+	leaves[1].Normalize = indicators.Normalize{Method: indicators.Target, TargetMedian: true}
+	var js bytes.Buffer
+	if err := WriteJSON(&js, b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"normalize": "target", "target": [0.9, 1.1], "to": [0, 0.8]`, `"normalize": "target", "target": "median"`} {
+		if !strings.Contains(js.String(), want) {
+			t.Errorf("results.json lacks %s", want)
+		}
+	}
+	read, err := ReadView(bytes.NewReader(js.Bytes()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]*View{"direct": NewView(b), "read": read} {
+		n0, n1 := v.Nodes[v.Leaves[0]], v.Nodes[v.Leaves[1]]
+		if got, want := normDescription(n0), "target [0.9, 1.1] → [0, 0.8]"; !strings.HasSuffix(got, want) {
+			t.Errorf("%s: %s normalisation %q, want … %q", name, n0.ID, got, want)
+		}
+		if got := normDescription(n1); !strings.HasSuffix(got, "target (median)") {
+			t.Errorf("%s: %s normalisation %q", name, n1.ID, got)
+		}
+	}
+}

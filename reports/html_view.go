@@ -86,6 +86,10 @@ type ViewNode struct {
 	Clip                       bool
 	Transform                  string
 	Winsorize                  []float64 // [lower, upper] quantiles; nil = none
+	// Target is the band of a target normalisation (Low and High of a
+	// point are equal; Median is the group median); nil for other methods.
+	Target *ResultsTarget
+	To     []float64 // the leaf's own range [a, b]; nil = the scale
 
 	// Composite fields.
 	Aggregate string
@@ -271,6 +275,12 @@ func (v *View) setDefinitions(set *indicators.Set) {
 			vn.Normalize = string(n.Normalize.Method)
 			vn.Low, vn.High, vn.Mean, vn.SD, vn.Clip = n.Normalize.Low, n.Normalize.High, n.Normalize.Mean, n.Normalize.SD, n.Normalize.Clip
 			vn.Transform = string(n.Transform)
+			if n.Normalize.Method == indicators.Target {
+				vn.Target = &ResultsTarget{Median: n.Normalize.TargetMedian, Low: n.Normalize.TargetLow, High: n.Normalize.TargetHigh}
+			}
+			if to := n.Normalize.To; to != nil {
+				vn.To = []float64{to[0], to[1]}
+			}
 			if n.Winsorize != nil {
 				vn.Winsorize = []float64{n.Winsorize.Lower, n.Winsorize.Upper}
 			}

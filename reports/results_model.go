@@ -120,6 +120,10 @@ type ResultsNode struct {
 	Clip      bool   `json:"clip,omitempty"`
 	Transform string `json:"transform,omitempty"`
 	Winsorize []Num  `json:"winsorize,omitempty"`
+	// Target is the band [A, B] of a target normalisation (SPEC §4.4),
+	// or the word median; To the leaf's own range [a, b].
+	Target *ResultsTarget `json:"target,omitempty"`
+	To     []Num          `json:"to,omitempty"`
 
 	// Composite fields.
 	Aggregate string `json:"aggregate,omitempty"`
@@ -300,4 +304,33 @@ type ResultsAnalysis struct {
 			Tied      []string `json:"tied_with"`
 		} `json:"subjects"`
 	} `json:"uncertainty"`
+}
+
+// ResultsTarget is a leaf's `target`: a band [A, B] (a point T is [T, T])
+// or the group median.
+type ResultsTarget struct {
+	Median    bool
+	Low, High float64
+}
+
+// UnmarshalJSON reads "median" or [A, B].
+func (t *ResultsTarget) UnmarshalJSON(b []byte) error {
+	if string(b) == `"median"` {
+		*t = ResultsTarget{Median: true}
+		return nil
+	}
+	var band [2]Num
+	if err := json.Unmarshal(b, &band); err != nil {
+		return fmt.Errorf("target: want \"median\" or [A, B]: %w", err)
+	}
+	*t = ResultsTarget{Low: float64(band[0]), High: float64(band[1])}
+	return nil
+}
+
+// MarshalJSON writes "median" or [A, B].
+func (t ResultsTarget) MarshalJSON() ([]byte, error) {
+	if t.Median {
+		return []byte(`"median"`), nil
+	}
+	return json.Marshal([2]Num{Num(t.Low), Num(t.High)})
 }
