@@ -2,8 +2,6 @@ package scoring
 
 import (
 	"math"
-	"slices"
-	"strings"
 
 	"github.com/govscore/govscore/indicators"
 )
@@ -20,7 +18,6 @@ func (s *scorer) nodeRanks() {
 	}
 	s.res.NodeRanks = make([][]int32, s.nn)
 	ordinal := s.set.Ranking.Method == indicators.Ordinal
-	desc := s.set.Ranking.Desc
 	digits := s.set.Ranking.Digits
 	rounded := make([]float64, s.n)
 	var idx []int
@@ -42,16 +39,7 @@ func (s *scorer) nodeRanks() {
 					idx = append(idx, i)
 				}
 			}
-			slices.SortFunc(idx, func(a, b int) int {
-				ra, rb := rounded[a], rounded[b]
-				switch {
-				case ra == rb:
-					return strings.Compare(s.in.Subjects[a].ID, s.in.Subjects[b].ID)
-				case (ra > rb) == desc:
-					return -1
-				}
-				return 1
-			})
+			s.sortByRounded(idx, rounded)
 			for p, i := range idx {
 				switch {
 				case ordinal || p == 0 || rounded[i] != rounded[idx[p-1]]:
