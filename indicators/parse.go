@@ -19,7 +19,7 @@ import (
 var topKeys = []string{
 	"govscore", "id", "name", "version", "period", "kinds", "peer_groups", "scale", "numerics",
 	"min_coverage", "defaults", "metrics", "tree", "aggregate", "round", "clamp_total",
-	"adjustments", "grades", "ranking", "assessments", "uncertainty", "rated_when",
+	"adjustments", "grades", "ranking", "assessments", "uncertainty", "rated_when", "display",
 	"data",
 }
 
@@ -233,7 +233,9 @@ func (r *reader) set(s *Set, top ast.Node) {
 
 	s.Grades = r.grades(m.get("grades"))
 	s.Adjustments = r.adjustments(s, m.get("adjustments"), ids)
+	r.checkRankColumns(s, ids)
 	s.Ranking = r.ranking(m.get("ranking"))
+	s.Display = r.display(m.get("display"))
 	r.advanced(s, m)
 	s.Numerics = r.numerics(m.get("numerics"))
 	s.Data = r.dataMap(m.get("data"))

@@ -42,6 +42,8 @@ type Set struct {
 	Adjustments []*Adjustment
 	Grades      []*Grade // best first; the last one has no Min
 	Ranking     Ranking
+	// Display is `display:`, how the reading formats show numbers.
+	Display Display
 
 	// Nodes lists every node of the tree except Root in pre-order (tree
 	// order); Node.Index is the position in this slice.
@@ -94,9 +96,12 @@ type Node struct {
 	// only where it and every ancestor's condition hold and Applies admits
 	// the kind.
 	AppliesWhen *Expr
-	Round       int      // digits, -1 = no rounding
-	Missing     Missing  // leaf policy, or composite imputation policy
-	Pos         diag.Pos // position of the node's mapping in the YAML
+	Round       int     // digits, -1 = no rounding
+	Missing     Missing // leaf policy, or composite imputation policy
+	// Rank is `rank: true`: the node is ranked per peer group like the
+	// score (SPEC §4.10), in results.csv column RankColumn(n).
+	Rank bool
+	Pos  diag.Pos // position of the node's mapping in the YAML
 
 	// Leaf fields.
 	Expr      *Expr

@@ -13,7 +13,7 @@ import (
 
 // Keys of a tree node, by kind of node.
 var (
-	commonKeys    = []string{"id", "name", "description", "weight", "applies_to", "applies_when", "round", "missing"}
+	commonKeys    = []string{"id", "name", "description", "weight", "applies_to", "applies_when", "round", "missing", "rank"}
 	leafKeys      = []string{"expr", "direction", "normalize", "transform", "winsorize", "treat"}
 	compositeKeys = []string{"children", "aggregate", "weighting"}
 	nodeKeys      = append(append(append([]string{}, commonKeys...), leafKeys...), compositeKeys...)
@@ -374,6 +374,9 @@ func (r *reader) node(s *Set, raw ast.Node, at diag.Pos, defs *leafSpec, ids map
 	}
 	if f := m.get("applies_when"); f != nil {
 		n.AppliesWhen, _ = r.expr(f)
+	}
+	if f := m.get("rank"); f != nil {
+		r.nodeRank(n, f)
 	}
 
 	isLeaf, isComp := m.has("expr"), m.has("children")

@@ -30,6 +30,9 @@ type reader struct {
 	// kindItems keeps each node's applies_to entries with their positions,
 	// for the "never applies" warnings.
 	kindItems map[*Node][]item
+	// rankFields keeps the `rank:` field of each node with rank: true, for
+	// checkRankColumns.
+	rankFields map[*Node]*field
 }
 
 // maxWork bounds the number of mappings one file may expand to (aliases can

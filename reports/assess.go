@@ -33,15 +33,22 @@ func writeAssessJSON(j *jw, b *batch.Batch) {
 		j.raw("\n    {")
 		j.key("id", 0).str(it.ID).raw(", ")
 		j.key("name", 0).str(it.Name).raw(", ")
+		var roleMin []int
 		if ii < len(b.Project.Set.Assessments) {
-			j.key("min_raters", 0).int(b.Project.Set.Assessments[ii].MinRaters).raw(", ")
+			def := b.Project.Set.Assessments[ii]
+			j.key("min_raters", 0).int(def.MinRaters).raw(", ")
+			roleMin = roleMinRaters(def, it.Roles)
 		}
 		j.key("roles", 0).raw("[")
 		for r, rw := range it.Roles {
 			if r > 0 {
 				j.raw(", ")
 			}
-			j.raw("{").key("role", 0).str(rw.Role).raw(", ").key("weight", 0).num(rw.Weight).raw("}")
+			j.raw("{").key("role", 0).str(rw.Role).raw(", ").key("weight", 0).num(rw.Weight)
+			if roleMin != nil {
+				j.raw(", ").key("min_raters", 0).int(roleMin[r])
+			}
+			j.raw("}")
 		}
 		j.raw("],\n      ")
 		rel := it.Reliability

@@ -13,7 +13,8 @@ import (
 )
 
 // ResultsHeader is the fixed part of the results.csv header; one column per
-// composite node id follows, in tree order.
+// composite node id follows, in tree order, then one `<id>_rank` column per
+// node with `rank: true` (SPEC §4.10), in tree order.
 var ResultsHeader = []string{"peer_group", "subject", "name", "kind", "status", "rank", "score", "grade", "coverage", "vetoed"}
 
 // IndicatorsHeader is the header of indicators.csv.
@@ -22,25 +23,103 @@ var IndicatorsHeader = []string{"subject", "indicator", "raw", "value", "status"
 // WriteResultsCSV writes results.csv: one row per subject in output order
 // (peer group, rank, subject id; unrated subjects last in their group).
 // Unrated rows leave rank, score, grade and vetoed empty.
-func WriteResultsCSV(w io.Writer, b *batch.Batch) error {
-	bw := bufio.NewWriterSize(w, 1<<16)
+func WriteResultsCSV(w io.Writer, b *batch.Batch) error { return writeResultsCSV(w, batchResults(b)) }
+
+// WriteViewResultsCSV writes results.csv from a View (e.g. one read back from
+// results.json by ReadView) with the writer WriteResultsCSV uses, so that
+// `govscore report OUT --format csv` re-creates the CSV files of a published
+// batch from its results.json byte for byte.
+func WriteViewResultsCSV(w io.Writer, v *View) error { return writeResultsCSV(w, viewResults(v)) }
+
+// WriteIndicatorsCSV writes indicators.csv: one row per (subject, applicable
+// leaf), subjects in output order and leaves in tree order. raw is the
+// expression value, value the normalised value, weight the leaf's effective
+// weight in the subject's score (0 when it took no part). Rows are formatted
+// in parallel chunks and written in order.
+func WriteIndicatorsCSV(w io.Writer, b *batch.Batch) error {
+	return writeIndicatorsCSV(w, batchCells(b))
+}
+
+// WriteViewIndicatorsCSV writes indicators.csv from a View, with the writer
+// WriteIndicatorsCSV uses.
+func WriteViewIndicatorsCSV(w io.Writer, v *View) error { return writeIndicatorsCSV(w, viewCells(v)) }
+
+// resultsTable is what results.csv is written from: row k (output order)
+// has the fixed columns, the value of composite column c and the rank on
+// ranked node c (0 = none).
+type resultsTable struct {
+	comps, ranked []string // composite ids; ranked node ids
+	n             int
+	fixed         func(k int) resultRow
+	node          func(k, c int) float64
+	rank          func(k, c int) int32
+}
+
+// batchResults is the results table of a scored batch.
+func batchResults(b *batch.Batch) resultsTable {
 	comps := b.Composites()
-	ids := make([]string, len(comps))
-	for i, n := range comps {
-		ids[i] = n.ID
+	ranked := b.Project.Set.RankedNodes()
+	t := resultsTable{n: len(b.Result.Order)}
+	for _, n := range comps {
+		t.comps = append(t.comps, n.ID)
 	}
-	line := appendHeader(nil, append(append([]string(nil), ResultsHeader...), ids...))
+	for _, n := range ranked {
+		t.ranked = append(t.ranked, n.ID)
+	}
+	subs, res, order := b.Project.Data.Subjects, b.Result, b.Result.Order
+	t.fixed = func(k int) resultRow {
+		si := order[k]
+		r, s := &res.Subjects[si], &subs[si]
+		return resultRow{r.Group, s.ID, s.Name, s.Kind, r.Rated, r.Rank, r.Score, r.Grade, r.Coverage, r.Vetoed}
+	}
+	t.node = func(k, c int) float64 { return res.Subjects[order[k]].Nodes[comps[c].Index] }
+	t.rank = func(k, c int) int32 { return res.NodeRanks[ranked[c].Index][order[k]] }
+	return t
+}
+
+// viewResults is the results table of a View.
+func viewResults(v *View) resultsTable {
+	var comps []int
+	t := resultsTable{n: len(v.Subjects)}
+	for i, n := range v.Nodes {
+		if !n.Leaf {
+			comps = append(comps, i)
+			t.comps = append(t.comps, n.ID)
+		}
+	}
+	ranked := v.RankedNodes()
+	for _, i := range ranked {
+		t.ranked = append(t.ranked, v.Nodes[i].ID)
+	}
+	t.fixed = func(k int) resultRow {
+		s := &v.Subjects[k]
+		return resultRow{s.Group, s.ID, s.Name, s.Kind, s.Rated, s.Rank, s.Score, s.Grade, s.Coverage, s.Vetoed}
+	}
+	t.node = func(k, c int) float64 { return v.Subjects[k].Nodes[comps[c]] }
+	t.rank = func(k, c int) int32 { return int32(v.Subjects[k].Ranks[ranked[c]]) }
+	return t
+}
+
+// writeResultsCSV writes results.csv from t: the fixed columns, one column
+// per composite, one `<id>_rank` column per ranked node.
+func writeResultsCSV(w io.Writer, t resultsTable) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	names := append(append([]string(nil), ResultsHeader...), t.comps...)
+	for _, id := range t.ranked {
+		names = append(names, id+"_rank")
+	}
+	line := appendHeader(nil, names)
 	if _, err := bw.Write(line); err != nil {
 		return err
 	}
-	subs := b.Project.Data.Subjects
-	for _, si := range b.Result.Order {
-		r := &b.Result.Subjects[si]
-		s := &subs[si]
-		line = appendResultRow(line[:0], resultRow{r.Group, s.ID, s.Name, s.Kind, r.Rated, r.Rank, r.Score, r.Grade, r.Coverage, r.Vetoed})
-		for _, n := range comps {
+	for k := 0; k < t.n; k++ {
+		line = appendResultRow(line[:0], t.fixed(k))
+		for c := range t.comps {
 			line = append(line, ',')
-			line = AppendFloat(line, r.Nodes[n.Index])
+			line = AppendFloat(line, t.node(k, c))
+		}
+		for c := range t.ranked {
+			line = appendRank(line, t.rank(k, c))
 		}
 		line = append(line, '\n')
 		if _, err := bw.Write(line); err != nil {
@@ -48,6 +127,15 @@ func WriteResultsCSV(w io.Writer, b *batch.Batch) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// appendRank appends ",rank", or "," alone when rank is 0 (no rank).
+func appendRank(line []byte, rank int32) []byte {
+	line = append(line, ',')
+	if rank > 0 {
+		line = strconv.AppendInt(line, int64(rank), 10)
+	}
+	return line
 }
 
 // appendHeader appends a CSV header line of the given column names.
@@ -100,36 +188,69 @@ func appendResultRow(line []byte, r resultRow) []byte {
 	return strconv.AppendBool(line, r.vetoed)
 }
 
-// WriteIndicatorsCSV writes indicators.csv: one row per (subject, applicable
-// leaf), subjects in output order and leaves in tree order. raw is the
-// expression value, value the normalised value, weight the leaf's effective
-// weight in the subject's score (0 when it took no part). Rows are formatted
-// in parallel chunks and written in order.
-func WriteIndicatorsCSV(w io.Writer, b *batch.Batch) error {
+// cellsTable is what indicators.csv is written from: the leaf ids, and for
+// row k (output order) the subject id and its cell of leaf l.
+type cellsTable struct {
+	leaves []string
+	n      int
+	id     func(k int) string
+	cell   func(k, l int) ViewCell
+}
+
+// batchCells is the cells table of a scored batch, read from its columns.
+func batchCells(b *batch.Batch) cellsTable {
+	t := cellsTable{n: len(b.Result.Order)}
+	for _, n := range b.Project.Set.Leaves {
+		t.leaves = append(t.leaves, n.ID)
+	}
+	subs, cells, order := b.Project.Data.Subjects, b.Result.Cells, b.Result.Order
+	t.id = func(k int) string { return subs[order[k]].ID }
+	t.cell = func(k, l int) ViewCell {
+		c := cells[l].At(order[k])
+		return ViewCell{Applies: c.Applies, Raw: c.Raw, Value: c.Value, Weight: c.Weight, Status: string(c.Status)}
+	}
+	return t
+}
+
+// viewCells is the cells table of a View.
+func viewCells(v *View) cellsTable {
+	t := cellsTable{n: len(v.Subjects)}
+	for _, i := range v.Leaves {
+		t.leaves = append(t.leaves, v.Nodes[i].ID)
+	}
+	t.id = func(k int) string { return v.Subjects[k].ID }
+	t.cell = func(k, l int) ViewCell { return v.Subjects[k].Cells[l] }
+	return t
+}
+
+// writeIndicatorsCSV writes indicators.csv from t, formatting rows in
+// parallel chunks (writeChunked).
+func writeIndicatorsCSV(w io.Writer, t cellsTable) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	if _, err := bw.Write(appendHeader(nil, IndicatorsHeader)); err != nil {
 		return err
 	}
-	leaves := b.Project.Set.Leaves
-	subs := b.Project.Data.Subjects
-	cells := b.Result.Cells
-	leafIDs := make([][]byte, len(leaves))
-	for l, n := range leaves {
-		leafIDs[l] = appendCSVField(nil, n.ID)
+	leafIDs := make([][]byte, len(t.leaves))
+	for l, id := range t.leaves {
+		leafIDs[l] = appendCSVField(nil, id)
 	}
-	format := func(order []int, buf []byte) []byte {
+	rows := make([]int, t.n)
+	for k := range rows {
+		rows[k] = k
+	}
+	format := func(rows []int, buf []byte) []byte {
 		// Effective weights repeat from subject to subject: format each
 		// leaf's weight once per run of equal values.
-		lastW := make([]float64, len(leaves))
-		lastWB := make([][]byte, len(leaves))
+		lastW := make([]float64, len(leafIDs))
+		lastWB := make([][]byte, len(leafIDs))
 		for l := range lastW {
 			lastW[l] = math.NaN()
 		}
 		var id []byte
-		for _, si := range order {
-			id = appendCSVField(id[:0], subs[si].ID)
-			for l := range leaves {
-				c := cells[l].At(si)
+		for _, k := range rows {
+			id = appendCSVField(id[:0], t.id(k))
+			for l := range leafIDs {
+				c := t.cell(k, l)
 				if !c.Applies {
 					continue
 				}
@@ -153,7 +274,7 @@ func WriteIndicatorsCSV(w io.Writer, b *batch.Batch) error {
 		}
 		return buf
 	}
-	if err := writeChunked(bw, b.Result.Order, format); err != nil {
+	if err := writeChunked(bw, rows, format); err != nil {
 		return err
 	}
 	return bw.Flush()

@@ -10,7 +10,10 @@ package reports
 import (
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
+
+	"github.com/govscore/govscore/scoring"
 )
 
 // AppendFloat appends the shortest decimal representation of x that parses
@@ -35,8 +38,14 @@ func AppendFloat(b []byte, x float64) []byte {
 func FormatFloat(x float64) string { return string(AppendFloat(nil, x)) }
 
 // appendCSVField appends s as one RFC 4180 field, quoted when it holds a
-// comma, quote, CR, LF or leading/trailing space.
+// comma, quote, CR, LF or leading/trailing space, and neutralised against
+// formula injection (see CSVField).
 func appendCSVField(b []byte, s string) []byte {
+	if FormulaLike(s) {
+		// OWASP's advice against CSV injection: a leading single quote
+		// makes a spreadsheet show the cell as text, not evaluate it.
+		s = "'" + s
+	}
 	need := false
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
@@ -58,6 +67,75 @@ func appendCSVField(b []byte, s string) []byte {
 		b = append(b, s[i])
 	}
 	return append(b, '"')
+}
+
+// CSVField returns s as one RFC 4180 field of a CSV output: quoted when
+// it holds a comma, quote, CR, LF or leading/trailing space, and — when a
+// spreadsheet would take it for a formula (FormulaLike) — prefixed with a
+// single quote (NeutraliseFormula), as OWASP recommends against CSV
+// injection. Numbers such as -1.5 or +3 are written as they are.
+func CSVField(s string) string { return string(appendCSVField(nil, s)) }
+
+// NeutraliseFormula returns s prefixed with a single quote when a
+// spreadsheet would take it for a formula (FormulaLike), else s: a subject
+// named =HYPERLINK(…) becomes '=HYPERLINK(…) and is shown as text. For
+// CSV writers (encoding/csv) that quote fields themselves.
+func NeutraliseFormula(s string) string {
+	if FormulaLike(s) {
+		return "'" + s
+	}
+	return s
+}
+
+// FormulaLike reports whether a spreadsheet opening a CSV file would treat
+// s as a formula: it begins with '=', '+', '-', '@', a tab or a carriage
+// return, and is not a plain decimal number (-1.5, +2e3 stay numbers).
+func FormulaLike(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch s[0] {
+	case '=', '@', '\t', '\r':
+		return true
+	case '+', '-':
+		return !isDecimal(s[1:])
+	}
+	return false
+}
+
+// isDecimal reports whether s is an unsigned decimal number: digits with an
+// optional fraction and an optional exponent (1, 1.5, .5, 2e-3).
+func isDecimal(s string) bool {
+	i, digits := 0, 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		exp := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			exp++
+		}
+		if exp == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 // appendJSONString appends s as a JSON string. Non-ASCII text (Chinese
@@ -106,4 +184,55 @@ func appendJSONFloat(b []byte, x float64) []byte {
 		return append(b, "null"...)
 	}
 	return AppendFloat(b, x)
+}
+
+// Number formatting of the reading formats.
+
+// fmtNum formats x with d decimals, or "—" when missing.
+func fmtNum(x float64, d int) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "—"
+	}
+	if d < 0 {
+		d = 0
+	}
+	// Shown as a spreadsheet shows it (SPEC §4.6): 31.25 at one decimal
+	// is 31.3, not the binary round-to-even 31.2.
+	s := strconv.FormatFloat(scoring.Round(x, d), 'f', d, 64)
+	if s == "-0" || strings.Trim(s, "-0.") == "" && strings.HasPrefix(s, "-") {
+		s = s[1:]
+	}
+	return s
+}
+
+// fmtSigned is fmtNum with an explicit sign (+, − or ±0).
+func fmtSigned(x float64, d int) string {
+	s := fmtNum(x, d)
+	switch {
+	case s == "—":
+		return s
+	case strings.Trim(s, "0.") == "":
+		return "±" + s
+	case strings.HasPrefix(s, "-"):
+		return "−" + s[1:]
+	}
+	return "+" + s
+}
+
+// fmtPercent formats a share in [0, 1] as a percentage with one decimal.
+func fmtPercent(x float64) string {
+	if math.IsNaN(x) {
+		return "—"
+	}
+	return strconv.FormatFloat(x*100, 'f', 1, 64) + "%"
+}
+
+// fmtSig formats x with 6 significant digits in plain notation (raw values
+// of any magnitude), or "—" when missing.
+func fmtSig(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "—"
+	}
+	y, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 6, 64), 64)
+	return FormatFloat(y)
 }

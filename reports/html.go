@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/govscore/govscore/analysis"
-	"github.com/govscore/govscore/indicators"
 )
 
 //go:embed templates/report.html.tmpl templates/report.css
@@ -89,7 +88,8 @@ type htmlPage struct {
 	CSS                                        template.CSS
 	SetID, SetName, SetVersion                 string
 	HasPrev                                    bool
-	HasBands                                   bool // the ranking shows rank bands
+	HasBands                                   bool     // the ranking shows rank bands
+	RankHeads                                  []string // titles of the node-rank columns
 	Groups                                     []*htmlGroup
 	Method                                     htmlMethod
 	Warnings                                   []string
@@ -111,7 +111,9 @@ type htmlRow struct {
 	Anchor, Rank, ID, Name, Kind, Score, Grade, Coverage string
 	Rated, Vetoed                                        bool
 	RankChange, ScoreChange, ChangeClass                 string
-	Band, Tied                                           string // uncertainty rank band and tied note
+	Band, Tied                                           string   // uncertainty rank band and tied note
+	NodeRanks                                            []string // ranks on the `rank: true` nodes
+	Reason                                               string   // why an unrated subject is unrated
 }
 
 type htmlGradeCount struct {
@@ -128,6 +130,7 @@ type htmlSubject struct {
 	Root, AdjTotal          string
 	GradeByScore, Reason    string
 	HasAdjustments, Unrated bool
+	UnratedNote             string // why the subject is unrated
 	Assess                  []htmlAssess
 }
 
@@ -144,7 +147,10 @@ type htmlAssessRole struct {
 	Hidden                bool
 }
 
-type htmlDim struct{ ID, Name, Value, Mean string }
+type htmlDim struct {
+	ID, Name, Value, Mean string
+	Imputed               bool // the value was filled by the node's missing policy
+}
 
 type htmlPoints struct{ ID, Name, Value, Best, Weight, Points string }
 
@@ -171,7 +177,7 @@ func newHTMLPage(v *View, opt HTMLOptions) (*htmlPage, error) {
 		Title:  v.Meta.SetName + " — " + L["report"] + " " + v.Meta.Period,
 		Period: v.Meta.Period, PrevPeriod: v.PrevPeriod,
 		SetID: v.Meta.SetID, SetName: v.Meta.SetName, SetVersion: v.Meta.SetVersion,
-		HasPrev: v.HasPrevious,
+		HasPrev: v.HasPrevious, RankHeads: rankHeads(v, L),
 	}
 	if !v.Meta.GeneratedAt.IsZero() {
 		p.Generated = v.generatedAt().Format(time.RFC3339)
@@ -193,19 +199,9 @@ func newHTMLPage(v *View, opt HTMLOptions) (*htmlPage, error) {
 	return p, nil
 }
 
-// scoreDigits is the number of decimals scores are shown with: the ranking
-// digits when they are few (so that shown ties are real ties), else 2.
-func scoreDigits(v *View) int { return displayDigits(v.Ranking) }
-
-// displayDigits is the number of decimals scores are shown with in reports
-// meant for reading: the ranking's digits when there are 4 or fewer (the
-// precision ranks and grades use), else 2.
-func displayDigits(r indicators.Ranking) int {
-	if d := r.Digits; d >= 0 && d <= 4 {
-		return d
-	}
-	return 2
-}
+// scoreDigits is the number of decimals the reading formats show: the
+// set's `display: {digits: N}` (SPEC §4.6, default 2).
+func scoreDigits(v *View) int { return v.Digits }
 
 type htmlRenderer struct {
 	v        *View
@@ -293,8 +289,8 @@ func (r *htmlRenderer) assess(k int) []htmlAssess {
 		for ri, rw := range it.Roles {
 			ro := as.Roles[ri]
 			hr := htmlAssessRole{Role: rw.Role, Weight: FormatFloat(rw.Weight), N: strconv.Itoa(ro.N), Mean: fmtNum(ro.Mean, 2)}
-			if ro.N < it.MinPresent() || math.IsNaN(ro.Mean) {
-				hr.Mean, hr.Hidden = r.L.f("fewerRatings", it.MinPresent()), true
+			if ro.N < it.MinPresent(ri) || math.IsNaN(ro.Mean) {
+				hr.Mean, hr.Hidden = r.L.f("fewerRatings", it.MinPresent(ri)), true
 				if ro.N == 0 {
 					hr.Mean = "—"
 				}
@@ -317,7 +313,9 @@ func (r *htmlRenderer) row(k int) htmlRow {
 		row.Grade = s.Grade
 	} else {
 		row.Rank, row.Score, row.Grade = "—", "—", L["unrated"]
+		row.Reason = reasonText(L, s.UnratedReason)
 	}
+	row.NodeRanks = nodeRanks(v, k)
 	r.band(k, &row)
 	if v.HasPrevious {
 		switch {
@@ -438,6 +436,10 @@ func (r *htmlRenderer) subject(k int, row htmlRow, large bool, dims []int) htmlS
 	g := v.Group(s.Group)
 	hs := htmlSubject{Row: row, Unrated: !s.Rated, GradeByScore: s.GradeByScore, Reason: s.GradeReason}
 	if !s.Rated {
+		hs.UnratedNote = r.L["unratedNote"]
+		if row.Reason != "" {
+			hs.UnratedNote = r.L.f("unratedBecause", row.Reason)
+		}
 		return hs
 	}
 	hs.Assess = r.assess(k)
@@ -451,7 +453,8 @@ func (r *htmlRenderer) subject(k int, row htmlRow, large bool, dims []int) htmlS
 		own[d] = s.Nodes[ni]
 		mean[d] = g.DimMean[indexOf(allDims, ni)]
 		names[d] = v.Nodes[ni].Name
-		hs.Dims = append(hs.Dims, htmlDim{ID: v.Nodes[ni].ID, Name: names[d], Value: fmtNum(own[d], 2), Mean: fmtNum(mean[d], 2)})
+		hs.Dims = append(hs.Dims, htmlDim{ID: v.Nodes[ni].ID, Name: names[d], Value: fmtNum(own[d], r.digits), Mean: fmtNum(mean[d], r.digits),
+			Imputed: s.NodeStatus != nil && s.NodeStatus[ni] == NodeImputed})
 	}
 	if !large && len(dims) > 0 {
 		hs.Radar = r.svg.radar(names, own, mean, v.Scale[0], v.Scale[1], L.f("chartRadar", s.Name), L["descRadar"])
@@ -556,53 +559,6 @@ func indexOf(xs []int, x int) int {
 		}
 	}
 	return -1
-}
-
-// fmtNum formats x with d decimals, or "—" when missing.
-func fmtNum(x float64, d int) string {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return "—"
-	}
-	if d < 0 {
-		d = 0
-	}
-	s := strconv.FormatFloat(x, 'f', d, 64)
-	if s == "-0" || strings.Trim(s, "-0.") == "" && strings.HasPrefix(s, "-") {
-		s = s[1:]
-	}
-	return s
-}
-
-// fmtSigned is fmtNum with an explicit sign (+, − or ±0).
-func fmtSigned(x float64, d int) string {
-	s := fmtNum(x, d)
-	switch {
-	case s == "—":
-		return s
-	case strings.Trim(s, "0.") == "":
-		return "±" + s
-	case strings.HasPrefix(s, "-"):
-		return "−" + s[1:]
-	}
-	return "+" + s
-}
-
-// fmtPercent formats a share in [0, 1] as a percentage with one decimal.
-func fmtPercent(x float64) string {
-	if math.IsNaN(x) {
-		return "—"
-	}
-	return strconv.FormatFloat(x*100, 'f', 1, 64) + "%"
-}
-
-// fmtSig formats x with 6 significant digits in plain notation (raw values
-// of any magnitude), or "—" when missing.
-func fmtSig(x float64) string {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return "—"
-	}
-	y, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 6, 64), 64)
-	return FormatFloat(y)
 }
 
 func sortStable(xs []string, less func(a, b string) bool) {

@@ -178,17 +178,18 @@ func TestReadViewAssessedRoundTrip(t *testing.T) {
 	}
 }
 
-// TestViewAnalysisAttachedLater checks that an analysis attached to the
-// batch after NewView (as `govscore run` does) is rendered.
-func TestViewAnalysisAttachedLater(t *testing.T) {
+// TestViewSnapshot checks that a View is a snapshot of its batch: an
+// analysis attached to the batch after NewView does not reach it, and one
+// given to batch.Run (as `govscore run` does) is rendered.
+func TestViewSnapshot(t *testing.T) {
 	b := assessedBatch(t, 0)
 	v := NewView(b)
-	if v.Bands() != nil {
-		t.Fatal("bands before any analysis")
-	}
 	b.Analysis = assessedBatch(t, 10).Analysis
-	if !strings.Contains(renderHTML(t, v, HTMLOptions{Lang: "en"}), "Rank band (P5–P95)") {
-		t.Error("analysis attached after NewView not rendered")
+	if v.Bands() != nil || strings.Contains(renderHTML(t, v, HTMLOptions{Lang: "en"}), "Rank band (P5–P95)") {
+		t.Error("an analysis attached after NewView reached the view")
+	}
+	if !strings.Contains(renderHTML(t, NewView(b), HTMLOptions{Lang: "en"}), "Rank band (P5–P95)") {
+		t.Error("the analysis of the batch is not rendered")
 	}
 }
 
@@ -291,5 +292,46 @@ func TestXLSXAndMarkdownAssessed(t *testing.T) {
 				t.Errorf("contains %q = %v, want %v", tt.want, got, tt.present)
 			}
 		})
+	}
+}
+
+// TestAssessPerRoleMinRaters checks that the reports hide a role's mean by
+// that role's own min_raters (`min_raters: {public: 5, default: 3}`), not
+// the item's, from the batch and from results.json alike.
+func TestAssessPerRoleMinRaters(t *testing.T) {
+	b := assessedBatch(t, 0)
+	def := b.Project.Set.Assessments[0]
+	for r := range def.Roles {
+		if def.Roles[r].Role == "public" {
+			def.Roles[r].MinRaters = 5 // every subject has 4 public ratings
+		}
+	}
+	var js bytes.Buffer
+	if err := WriteJSON(&js, b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `{"role": "public", "weight": 60, "min_raters": 5}, {"role": "peer", "weight": 40, "min_raters": 3}`) {
+		t.Errorf("results.json lacks the per-role min_raters:\n%.2000s", js.String())
+	}
+	read, err := ReadView(bytes.NewReader(js.Bytes()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]*View{"direct": NewView(b), "read": read} {
+		it := &v.Assess[0]
+		if it.MinPresent(0) != 5 || it.MinPresent(1) != 3 {
+			t.Errorf("%s: MinPresent = %d, %d, want 5, 3", name, it.MinPresent(0), it.MinPresent(1))
+		}
+		k := subjectPos(v, "c1")
+		if m := it.Subjects[k].Roles[0].Mean; !math.IsNaN(m) {
+			t.Errorf("%s: c1's public mean %v rests on 4 < 5 ratings, want hidden", name, m)
+		}
+		if m := it.Subjects[k].Roles[1].Mean; math.IsNaN(m) {
+			t.Errorf("%s: c1's peer mean hidden, want shown (7 ≥ 3 ratings)", name)
+		}
+		html := renderHTML(t, v, HTMLOptions{Lang: "en"})
+		if !strings.Contains(html, "fewer than 5 ratings: not shown") {
+			t.Errorf("%s: report.html does not hide the public means by their min_raters 5", name)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"strings"
 	"testing"
@@ -176,4 +177,81 @@ func FuzzReadView(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestResultsModelRoundTrip checks that the exported results.json model
+// survives encoding/json both ways: results.json decoded into Results,
+// encoded again and decoded, renders the same report.
+func TestResultsModelRoundTrip(t *testing.T) {
+	data, set := smallJSON(t)
+	res, err := DecodeResults(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res2, err := DecodeResults(bytes.NewReader(again))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*indicators.Set{set, nil} {
+		v1, err := res.View(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v2, err := res2.View(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := renderHTML(t, v1, HTMLOptions{Lang: "en"}), renderHTML(t, v2, HTMLOptions{Lang: "en"}); a != b {
+			t.Errorf("set %v: report.html differs after an encoding/json round trip", s != nil)
+		}
+		var c1, c2 bytes.Buffer
+		if err := WriteViewResultsCSV(&c1, v1); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteViewResultsCSV(&c2, v2); err != nil {
+			t.Fatal(err)
+		}
+		if c1.String() != c2.String() {
+			t.Errorf("results.csv differs after an encoding/json round trip")
+		}
+	}
+	if _, err := DecodeResults(strings.NewReader(`{"format": "other/1"}`)); err == nil || !strings.Contains(err.Error(), `format "other/1"`) {
+		t.Errorf("DecodeResults of another format: %v", err)
+	}
+}
+
+// TestTargetAndToRoundTrip checks that a leaf's target band or median and
+// its own range `to` are in results.json and in the methodology, from the
+// batch and from results.json.
+func TestTargetAndToRoundTrip(t *testing.T) {
+	b := loadBatch(t, smallDir, "2024")
+	leaves := b.Project.Set.Leaves
+	leaves[0].Normalize = indicators.Normalize{Method: indicators.Target, TargetLow: 0.9, TargetHigh: 1.1, To: &[2]float64{0, 0.8}}
+	leaves[1].Normalize = indicators.Normalize{Method: indicators.Target, TargetMedian: true}
+	var js bytes.Buffer
+	if err := WriteJSON(&js, b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"normalize": "target", "target": [0.9, 1.1], "to": [0, 0.8]`, `"normalize": "target", "target": "median"`} {
+		if !strings.Contains(js.String(), want) {
+			t.Errorf("results.json lacks %s", want)
+		}
+	}
+	read, err := ReadView(bytes.NewReader(js.Bytes()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]*View{"direct": NewView(b), "read": read} {
+		n0, n1 := v.Nodes[v.Leaves[0]], v.Nodes[v.Leaves[1]]
+		if got, want := normDescription(n0), "target [0.9, 1.1] → [0, 0.8]"; !strings.HasSuffix(got, want) {
+			t.Errorf("%s: %s normalisation %q, want … %q", name, n0.ID, got, want)
+		}
+		if got := normDescription(n1); !strings.HasSuffix(got, "target (median)") {
+			t.Errorf("%s: %s normalisation %q", name, n1.ID, got)
+		}
+	}
 }

@@ -217,6 +217,19 @@ func normDescription(n ViewNode) string {
 		if n.Clip {
 			norm += " (clip)"
 		}
+	case "target":
+		switch t := n.Target; {
+		case t == nil:
+		case t.Median:
+			norm += " (median)"
+		case t.Low == t.High:
+			norm += " (" + FormatFloat(t.Low) + ")"
+		default:
+			norm += " [" + FormatFloat(t.Low) + ", " + FormatFloat(t.High) + "]"
+		}
+	}
+	if len(n.To) == 2 {
+		norm += " → [" + FormatFloat(n.To[0]) + ", " + FormatFloat(n.To[1]) + "]"
 	}
 	parts = append(parts, norm)
 	return strings.Join(parts, " → ")

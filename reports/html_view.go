@@ -20,15 +20,19 @@ import (
 // published batch without its inputs.
 //
 // A View is read-only once built (SetPrevious aside) and the writers may
-// render it concurrently.
+// render it concurrently. It holds no reference to the batch it was built
+// from: a change to the batch afterwards does not reach it.
 type View struct {
 	Meta        batch.Meta
 	Scale       [2]float64
 	MinCoverage float64
 	ClampTotal  bool
 	Ranking     indicators.Ranking
-	Kinds       []string // the set's kinds; nil when unknown
-	PeerGroups  []string // subject attributes defining the peer groups; nil when unknown
+	// Digits is the number of decimals the reading formats show (the
+	// set's `display: {digits: N}`, SPEC §4.6).
+	Digits     int
+	Kinds      []string // the set's kinds; nil when unknown
+	PeerGroups []string // subject attributes defining the peer groups; nil when unknown
 
 	Metrics     []ViewMetric     // declared metrics (data sources); nil when unknown
 	Nodes       []ViewNode       // the tree without its root, in tree order
@@ -50,8 +54,6 @@ type View struct {
 	// Uncertainty is the uncertainty analysis (rank bands), nil when it was
 	// not run; see UncertaintyAnalysis.
 	Uncertainty *analysis.Uncertainty
-
-	src *batch.Batch // the batch NewView read, for UncertaintyAnalysis
 }
 
 // ViewMetric is a declared metric: a data source of the set.
@@ -71,7 +73,8 @@ type ViewNode struct {
 	// every node takes part.
 	Share, Nominal float64
 	AppliesTo      []string
-	Round          int // -1 = not rounded
+	Round          int  // -1 = not rounded
+	Rank           bool // `rank: true`: ViewSubject.Ranks holds its ranks
 	Missing        string
 	MissingBy      string
 	Leaf           bool
@@ -83,6 +86,10 @@ type ViewNode struct {
 	Clip                       bool
 	Transform                  string
 	Winsorize                  []float64 // [lower, upper] quantiles; nil = none
+	// Target is the band of a target normalisation (Low and High of a
+	// point are equal; Median is the group median); nil for other methods.
+	Target *ResultsTarget
+	To     []float64 // the leaf's own range [a, b]; nil = the scale
 
 	// Composite fields.
 	Aggregate string
@@ -145,6 +152,9 @@ type ViewPrevious struct {
 type ViewSubject struct {
 	Group, ID, Name, Kind string
 	Rated                 bool
+	// UnratedReason is the rule that left an unrated subject unrated
+	// (scoring.UnratedReason); "" when rated or unknown.
+	UnratedReason         string
 	Rank                  int
 	Score, Root, Coverage float64
 	Grade                 string
@@ -152,6 +162,14 @@ type ViewSubject struct {
 	// Nodes[i] is the value of View.Nodes[i]: composites from the batch,
 	// leaves their normalised value; NaN when missing or not applicable.
 	Nodes []float64
+	// NodeStatus[i] is the status of composite View.Nodes[i]'s value
+	// (NodeOK, NodeImputed, NodeMissing; "" for leaves, for nodes that do
+	// not apply and for unrated subjects).
+	NodeStatus []string
+	// Ranks[i] is the subject's rank on View.Nodes[i] when that node has
+	// `rank: true`, 0 otherwise or without a value; nil when no node is
+	// ranked.
+	Ranks []int
 	Cells []ViewCell // by leaf index
 	// Adjustments[a] is the effect of View.Adjustments[a].
 	Adjustments  []scoring.AdjustmentResult
@@ -169,6 +187,7 @@ func NewView(b *batch.Batch) *View {
 		MinCoverage: set.MinCoverage,
 		ClampTotal:  set.ClampTotal,
 		Ranking:     set.Ranking,
+		Digits:      set.Display.Digits,
 		Kinds:       set.Kinds,
 		PeerGroups:  set.PeerGroups,
 		Warnings:    b.Warnings,
@@ -187,7 +206,7 @@ func NewView(b *batch.Batch) *View {
 		s := &subs[si]
 		vs := ViewSubject{
 			Group: r.Group, ID: s.ID, Name: s.Name, Kind: s.Kind,
-			Rated: r.Rated, Rank: r.Rank, Score: r.Score, Root: r.RootValue,
+			Rated: r.Rated, UnratedReason: string(r.Unrated), Rank: r.Rank, Score: r.Score, Root: r.RootValue,
 			Coverage: r.Coverage, Grade: r.Grade, Vetoed: r.Vetoed,
 			Nodes:        make([]float64, len(set.Nodes)),
 			Cells:        make([]ViewCell, len(set.Leaves)),
@@ -197,10 +216,21 @@ func NewView(b *batch.Batch) *View {
 		if !r.Rated {
 			vs.Score = math.NaN()
 		}
+		vs.NodeStatus = make([]string, len(set.Nodes))
 		for i, n := range set.Nodes {
 			vs.Nodes[i] = r.Nodes[i]
 			if n.IsLeaf() {
 				vs.Nodes[i] = res.Cells[n.LeafIndex].At(si).Value
+			} else {
+				vs.NodeStatus[i] = NodeStatus(b, si, n)
+			}
+		}
+		if res.NodeRanks != nil {
+			vs.Ranks = make([]int, len(set.Nodes))
+			for i, ranks := range res.NodeRanks {
+				if ranks != nil {
+					vs.Ranks[i] = int(ranks[si])
+				}
 			}
 		}
 		for l := range set.Leaves {
@@ -219,7 +249,6 @@ func NewView(b *batch.Batch) *View {
 		v.Groups[gi] = vg
 	}
 	v.setAssess(b, pos)
-	v.src = b
 	if b.Analysis != nil {
 		v.Uncertainty = b.Analysis.Uncertainty
 	}
@@ -234,7 +263,7 @@ func (v *View) setDefinitions(set *indicators.Set) {
 	for i, n := range set.Nodes {
 		vn := ViewNode{
 			ID: n.ID, Name: n.Name, Description: n.Description, Parent: -1, Depth: n.Depth,
-			Weight: n.Weight, Share: nominalShare(n), AppliesTo: n.AppliesTo, Round: n.Round,
+			Weight: n.Weight, Share: nominalShare(n), AppliesTo: n.AppliesTo, Round: n.Round, Rank: n.Rank,
 			Missing: string(n.Missing.Policy), MissingBy: n.Missing.By, Leaf: n.IsLeaf(), LeafIndex: n.LeafIndex,
 		}
 		if n.Parent != nil && n.Parent.Index >= 0 {
@@ -246,6 +275,12 @@ func (v *View) setDefinitions(set *indicators.Set) {
 			vn.Normalize = string(n.Normalize.Method)
 			vn.Low, vn.High, vn.Mean, vn.SD, vn.Clip = n.Normalize.Low, n.Normalize.High, n.Normalize.Mean, n.Normalize.SD, n.Normalize.Clip
 			vn.Transform = string(n.Transform)
+			if n.Normalize.Method == indicators.Target {
+				vn.Target = &ResultsTarget{Median: n.Normalize.TargetMedian, Low: n.Normalize.TargetLow, High: n.Normalize.TargetHigh}
+			}
+			if to := n.Normalize.To; to != nil {
+				vn.To = []float64{to[0], to[1]}
+			}
 			if n.Winsorize != nil {
 				vn.Winsorize = []float64{n.Winsorize.Lower, n.Winsorize.Upper}
 			}
@@ -331,6 +366,18 @@ func (v *View) finish() {
 			}
 		}
 	}
+}
+
+// RankedNodes returns the indices of the nodes with `rank: true`, in tree
+// order: the `<id>_rank` columns.
+func (v *View) RankedNodes() []int {
+	var out []int
+	for i, n := range v.Nodes {
+		if n.Rank {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // Dimensions returns the node indices of the top-level nodes of the tree

@@ -7,6 +7,7 @@ import (
 	"github.com/govscore/govscore/analysis"
 	"github.com/govscore/govscore/assess"
 	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/indicators"
 )
 
 // The assessment results and the uncertainty bands of a View.
@@ -23,7 +24,10 @@ type ViewAssessItem struct {
 	Roles    []assess.RoleWeight
 	// MinRaters is the item's min_raters (0 when unknown: results.json
 	// written before it was recorded).
-	MinRaters       int
+	MinRaters int
+	// RoleMinRaters[r] is role r's own min_raters (`min_raters: {role: n}`,
+	// SPEC §5), aligned with Roles; 0 (or a short slice) = MinRaters.
+	RoleMinRaters   []int
 	Raters, Ratings int
 	ICC1, Alpha     float64 // NaN when undefined
 	Dyads           int
@@ -50,14 +54,21 @@ type ViewAssessRole struct {
 	Mean float64
 }
 
-// MinPresent is the number of ratings a role needs for its mean to be
-// used and shown: max(1, MinRaters).
-func (it *ViewAssessItem) MinPresent() int { return max(1, it.MinRaters) }
+// MinPresent is the number of ratings role r needs for its mean to be
+// used and shown: max(1, the role's min_raters), the role's own when it has
+// one, else the item's.
+func (it *ViewAssessItem) MinPresent(r int) int {
+	n := it.MinRaters
+	if r < len(it.RoleMinRaters) && it.RoleMinRaters[r] > 0 {
+		n = it.RoleMinRaters[r]
+	}
+	return max(1, n)
+}
 
-// guard enforces the privacy rule on a role read from any source.
-func (it *ViewAssessItem) guard(r *ViewAssessRole) {
-	if r.N < it.MinPresent() {
-		r.Mean = math.NaN()
+// guard enforces the privacy rule on role r read from any source.
+func (it *ViewAssessItem) guard(r int, ro *ViewAssessRole) {
+	if ro.N < it.MinPresent(r) {
+		ro.Mean = math.NaN()
 	}
 }
 
@@ -76,6 +87,7 @@ func (v *View) setAssess(b *batch.Batch, pos []int) {
 			Subjects: make([]ViewAssessSubject, len(v.Subjects))}
 		if ii < len(set.Assessments) && set.Assessments[ii].ID == ir.ID {
 			it.MinRaters = set.Assessments[ii].MinRaters
+			it.RoleMinRaters = roleMinRaters(set.Assessments[ii], ir.Roles)
 		}
 		for _, p := range rel.Reciprocity.Flagged {
 			it.Flagged = append(it.Flagged, [2]string{p.A, p.B})
@@ -89,7 +101,7 @@ func (v *View) setAssess(b *batch.Batch, pos []int) {
 				if st.Present {
 					vr.Mean = st.Mean
 				}
-				it.guard(&vr)
+				it.guard(r, &vr)
 				vs.Roles[r] = vr
 			}
 			it.Subjects[k] = vs
@@ -98,19 +110,10 @@ func (v *View) setAssess(b *batch.Batch, pos []int) {
 	}
 }
 
-// UncertaintyAnalysis returns the uncertainty analysis the writers show:
-// v.Uncertainty or, when that is nil, the one attached to the batch v was
-// built from (batch.Batch.Analysis) after NewView — `govscore run` builds
-// the view before it analyses the batch. Nil when none was run.
-func (v *View) UncertaintyAnalysis() *analysis.Uncertainty {
-	if v.Uncertainty != nil {
-		return v.Uncertainty
-	}
-	if v.src != nil && v.src.Analysis != nil {
-		return v.src.Analysis.Uncertainty
-	}
-	return nil
-}
+// UncertaintyAnalysis returns the uncertainty analysis the writers show,
+// nil when none was run: v.Uncertainty, which NewView takes from the
+// batch's analysis (an input of batch.Run) and ReadView from results.json.
+func (v *View) UncertaintyAnalysis() *analysis.Uncertainty { return v.Uncertainty }
 
 // Bands returns each subject's uncertainty band, indexed like v.Subjects
 // (nil entries for unrated subjects), or nil when no uncertainty analysis
@@ -133,62 +136,9 @@ func (v *View) Bands() []*analysis.Band {
 	return out
 }
 
-// jsonAssessItem is an item of results.json's "assessments" array.
-type jsonAssessItem struct {
-	ID, Name  string
-	MinRaters int `json:"min_raters"`
-	Roles     []struct {
-		Role   string
-		Weight jnum
-	}
-	Reliability struct {
-		Raters, Ratings int
-		ICC1            jnum `json:"icc1"`
-		Alpha           jnum `json:"krippendorff_alpha"`
-		Reciprocity     struct {
-			Dyads   int
-			R       jnum
-			Flagged [][2]string `json:"flagged_pairs"`
-		}
-	}
-	Subjects []struct {
-		Subject string
-		Score   jnum
-		SE      jnum `json:"se"`
-		CI90    [2]jnum
-		Roles   map[string]struct {
-			N    int
-			Mean jnum
-		}
-	}
-}
-
-// jsonAnalysis is the part of results.json's "analysis" the view shows.
-type jsonAnalysis struct {
-	Uncertainty *struct {
-		Replications   int
-		Seed           uint64
-		WeightNoise    jnum     `json:"weight_noise"`
-		Normalize      []string `json:"normalize_alternatives"`
-		Aggregate      []string `json:"aggregate_alternatives"`
-		RaterBootstrap bool     `json:"rater_bootstrap"`
-		Subjects       []struct {
-			Group     string `json:"peer_group"`
-			Subject   string
-			Nominal   int  `json:"nominal_rank"`
-			Median    jnum `json:"median_rank"`
-			P05       jnum `json:"p05_rank"`
-			P95       jnum `json:"p95_rank"`
-			Unscored  int
-			TiedCount int      `json:"tied_count"`
-			Tied      []string `json:"tied_with"`
-		}
-	}
-}
-
 // readAssess fills v.Assess from results.json's items; subjectIndex maps
 // subject ids to positions in v.Subjects.
-func (v *View) readAssess(items []jsonAssessItem, subjectIndex map[string]int) error {
+func (v *View) readAssess(items []ResultsAssessItm, subjectIndex map[string]int) error {
 	nan := math.NaN()
 	for _, j := range items {
 		it := ViewAssessItem{ID: j.ID, Name: j.Name, MinRaters: j.MinRaters, Raters: j.Reliability.Raters, Ratings: j.Reliability.Ratings,
@@ -197,6 +147,7 @@ func (v *View) readAssess(items []jsonAssessItem, subjectIndex map[string]int) e
 			Subjects: make([]ViewAssessSubject, len(v.Subjects))}
 		for _, r := range j.Roles {
 			it.Roles = append(it.Roles, assess.RoleWeight{Role: r.Role, Weight: float64(r.Weight)})
+			it.RoleMinRaters = append(it.RoleMinRaters, r.MinRaters)
 		}
 		for k := range it.Subjects {
 			vs := ViewAssessSubject{Score: nan, SE: nan, Low: nan, High: nan, Roles: make([]ViewAssessRole, len(it.Roles))}
@@ -223,7 +174,7 @@ func (v *View) readAssess(items []jsonAssessItem, subjectIndex map[string]int) e
 					return fmt.Errorf("results.json: assessment item %q, subject %q: unknown role %q", j.ID, s.Subject, name)
 				}
 				vs.Roles[r] = ViewAssessRole{N: rs.N, Mean: float64(rs.Mean)}
-				it.guard(&vs.Roles[r])
+				it.guard(r, &vs.Roles[r])
 			}
 		}
 		v.Assess = append(v.Assess, it)
@@ -232,7 +183,7 @@ func (v *View) readAssess(items []jsonAssessItem, subjectIndex map[string]int) e
 }
 
 // readUncertainty fills v.Uncertainty from results.json's analysis.
-func (v *View) readUncertainty(a *jsonAnalysis) {
+func (v *View) readUncertainty(a *ResultsAnalysis) {
 	if a == nil || a.Uncertainty == nil {
 		return
 	}
@@ -245,4 +196,19 @@ func (v *View) readUncertainty(a *jsonAnalysis) {
 			Unscored: s.Unscored, TiedCount: s.TiedCount, Tied: s.Tied})
 	}
 	v.Uncertainty = u
+}
+
+// roleMinRaters returns the min_raters of each of roles (by name) under the
+// item definition def: the role's own, else the item's.
+func roleMinRaters(def *indicators.AssessmentItem, roles []assess.RoleWeight) []int {
+	out := make([]int, len(roles))
+	for r, rw := range roles {
+		out[r] = def.MinRaters
+		for d := range def.Roles {
+			if def.Roles[d].Role == rw.Role {
+				out[r] = def.RoleMinRaters(d)
+			}
+		}
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"math"
 	"strconv"
 	"time"
 
@@ -25,7 +26,7 @@ const JSONFormat = "govscore.results/1"
 //
 //	{"format", "meta": {indicator_set: {id, name, version, sha256}, data_sha256,
 //	  period, previous_period, engine_version, generated_at},
-//	 "scale", "ranking", "tree": [...], "groups": [...], "results": [...],
+//	 "scale", "ranking", "display", "tree": [...], "groups": [...], "results": [...],
 //	 "indicators": {"columns": [...], "rows": [[...], ...]}, "warnings": [...]}
 //
 // Missing numbers are null. Object keys are written in a fixed order.
@@ -66,6 +67,7 @@ func WriteJSONAnalysis(w io.Writer, b *batch.Batch, a *analysis.Report) error {
 	}
 	j.key("order", 0).str(order).raw(", ")
 	j.key("digits", 0).int(set.Ranking.Digits).raw("},\n")
+	j.key("display", 1).raw("{").key("digits", 0).int(set.Display.Digits).raw("},\n")
 
 	writeTree(j, set)
 	writeGroups(j, b)
@@ -106,6 +108,9 @@ func writeTree(j *jw, set *indicators.Set) {
 		if n.Round >= 0 {
 			j.key("round", 0).int(n.Round).raw(", ")
 		}
+		if n.Rank {
+			j.key("rank", 0).bool(true).raw(", ")
+		}
 		j.key("missing", 0).str(string(n.Missing.Policy))
 		if n.Missing.By != "" {
 			j.raw(", ").key("missing_by", 0).str(n.Missing.By)
@@ -123,6 +128,16 @@ func writeTree(j *jw, set *indicators.Set) {
 				j.raw(", ").key("mean", 0).num(n.Normalize.Mean).raw(", ").key("sd", 0).num(n.Normalize.SD)
 			case indicators.NormNone:
 				j.raw(", ").key("clip", 0).bool(n.Normalize.Clip)
+			case indicators.Target:
+				j.raw(", ").key("target", 0)
+				if n.Normalize.TargetMedian {
+					j.str("median")
+				} else {
+					j.raw("[").num(n.Normalize.TargetLow).raw(", ").num(n.Normalize.TargetHigh).raw("]")
+				}
+			}
+			if to := n.Normalize.To; to != nil {
+				j.raw(", ").key("to", 0).raw("[").num(to[0]).raw(", ").num(to[1]).raw("]")
 			}
 			if n.Transform != "" {
 				j.raw(", ").key("transform", 0).str(string(n.Transform))
@@ -206,6 +221,7 @@ func writeSubjects(j *jw, b *batch.Batch) {
 	set := b.Project.Set
 	subs := b.Project.Data.Subjects
 	comps := b.Composites()
+	ranked := set.RankedNodes()
 	j.key("results", 1).raw("[")
 	for k, si := range b.Result.Order {
 		r := &b.Result.Subjects[si]
@@ -245,6 +261,8 @@ func writeSubjects(j *jw, b *batch.Batch) {
 			j.key(n.ID, 0).num(r.Nodes[n.Index])
 		}
 		j.raw("}, ")
+		writeNodeStatus(j, b, si, comps)
+		writeNodeRanks(j, b, si, ranked)
 		j.key("adjustments", 0).raw("[")
 		first := true
 		for a, adj := range set.Adjustments {
@@ -507,4 +525,67 @@ func writeAnalysisJSON(j *jw, a *analysis.Report) {
 	}
 	j.key("analysis", 1).bytes(bytes.ReplaceAll(js, []byte("\n"), []byte("\n  "))).raw(",\n")
 	j.key("methodology_warnings", 1).warnings(a.Warnings).raw(",\n")
+}
+
+// writeNodeStatus writes a subject's "node_status": the status of each
+// composite's value (SPEC §4.7) — NodeStatus — keyed by node id.
+func writeNodeStatus(j *jw, b *batch.Batch, si int, comps []*indicators.Node) {
+	j.key("node_status", 0).raw("{")
+	for c, n := range comps {
+		if c > 0 {
+			j.raw(", ")
+		}
+		j.key(n.ID, 0)
+		if st := NodeStatus(b, si, n); st == "" {
+			j.raw("null")
+		} else {
+			j.str(st)
+		}
+	}
+	j.raw("}, ")
+}
+
+// writeNodeRanks writes a subject's "node_ranks" when the set ranks nodes
+// (`rank: true`, SPEC §4.10): each ranked node's rank in the peer group,
+// null when the subject has none.
+func writeNodeRanks(j *jw, b *batch.Batch, si int, ranked []*indicators.Node) {
+	if len(ranked) == 0 {
+		return
+	}
+	j.key("node_ranks", 0).raw("{")
+	for c, n := range ranked {
+		if c > 0 {
+			j.raw(", ")
+		}
+		j.key(n.ID, 0)
+		if r := b.Result.NodeRanks[n.Index][si]; r > 0 {
+			j.int(int(r))
+		} else {
+			j.raw("null")
+		}
+	}
+	j.raw("}, ")
+}
+
+// Statuses of a composite's value for a subject (SPEC §4.7).
+const (
+	NodeOK      = "ok"      // aggregated from its children
+	NodeImputed = "imputed" // filled by the composite's missing policy
+	NodeMissing = "missing" // no value
+)
+
+// NodeStatus is the status of composite n's value for subject si: NodeOK,
+// NodeImputed or NodeMissing; "" when the subject is unrated or the node
+// does not apply to it.
+func NodeStatus(b *batch.Batch, si int, n *indicators.Node) string {
+	r := &b.Result.Subjects[si]
+	switch {
+	case !r.Rated || !b.Result.Applies(n.Index, si):
+		return ""
+	case math.IsNaN(r.Nodes[n.Index]):
+		return NodeMissing
+	case r.NodeImputed[n.Index]:
+		return NodeImputed
+	}
+	return NodeOK
 }

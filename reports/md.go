@@ -57,17 +57,10 @@ func WriteMarkdown(w io.Writer, v *View, opt MarkdownOptions) error {
 		g := &v.Groups[gi]
 		p("\n## ", L["group"], ": ", mdEscape(g.Label), "\n\n")
 		p(L["subjects"], " ", strconv.Itoa(g.NSubjects), " · ", L["rated"], " ", strconv.Itoa(g.NRated), "\n\n")
-		head := []string{L["rank"], L["subject"], L["id"], L["score"], L["grade"]}
-		if v.HasPrevious {
-			head = append(head, L["rankChange"], L["scoreChange"])
-		}
-		if bands.bands != nil {
-			head = append(head, L["rankBand"])
-		}
-		head = append(head, L["weaknesses"])
+		head, numeric := mdHead(v, L, bands.bands != nil)
 		p("| ", strings.Join(head, " | "), " |\n|")
 		for i := range head {
-			if i == 0 || i == 3 || (v.HasPrevious && (i == 5 || i == 6)) || (bands.bands != nil && i == len(head)-2) {
+			if numeric[i] {
 				p("---:|")
 			} else {
 				p("---|")
@@ -85,7 +78,11 @@ func WriteMarkdown(w io.Writer, v *View, opt MarkdownOptions) error {
 			s := &v.Subjects[k]
 			if !s.Rated {
 				if nUnrated++; nUnrated <= DefaultMarkdownMax {
-					unrated = append(unrated, mdEscape(s.Name)+" (`"+mdCode(s.ID)+"`, "+L["coverage"]+" "+fmtPercent(s.Coverage)+")")
+					why := ""
+					if reason := reasonText(L, s.UnratedReason); reason != "" {
+						why = ", " + mdEscape(reason)
+					}
+					unrated = append(unrated, mdEscape(s.Name)+" (`"+mdCode(s.ID)+"`, "+L["coverage"]+" "+fmtPercent(s.Coverage)+why+")")
 				}
 				continue
 			}
@@ -99,6 +96,7 @@ func WriteMarkdown(w io.Writer, v *View, opt MarkdownOptions) error {
 				grade += " (" + L["veto"] + ")"
 			}
 			row := []string{strconv.Itoa(s.Rank), mdEscape(s.Name), "`" + mdCode(s.ID) + "`", fmtNum(s.Score, digits), grade}
+			row = append(row, nodeRanks(v, k)...)
 			if v.HasPrevious {
 				r := (&htmlRenderer{v: v, L: L, digits: digits}).row(k)
 				row = append(row, mdEscape(r.RankChange), r.ScoreChange)
@@ -125,6 +123,7 @@ func WriteMarkdown(w io.Writer, v *View, opt MarkdownOptions) error {
 			parts = append(parts, mdEscape(name)+" "+strconv.Itoa(counts[name]))
 		}
 		p(strings.Join(parts, " · "), "\n")
+		p(mdImputed(v, L, g.Members))
 		if nUnrated > len(unrated) {
 			unrated = append(unrated, "… "+strconv.Itoa(nUnrated-len(unrated)))
 		}
@@ -137,6 +136,32 @@ func WriteMarkdown(w io.Writer, v *View, opt MarkdownOptions) error {
 	}
 	p("\n", L["weaknessRule"], "\n")
 	return bw.Flush()
+}
+
+// mdHead returns the columns of results.md's ranking table and which of
+// them hold numbers (right-aligned): rank, subject, id, score, grade, the
+// node ranks, the changes since the previous batch, the rank band and the
+// main weakness.
+func mdHead(v *View, L labels, bands bool) (head []string, numeric []bool) {
+	add := func(num bool, names ...string) {
+		for _, n := range names {
+			head = append(head, n)
+			numeric = append(numeric, num)
+		}
+	}
+	add(true, L["rank"])
+	add(false, L["subject"], L["id"])
+	add(true, L["score"])
+	add(false, L["grade"])
+	add(true, rankHeads(v, L)...)
+	if v.HasPrevious {
+		add(true, L["rankChange"], L["scoreChange"])
+	}
+	if bands {
+		add(true, L["rankBand"])
+	}
+	add(false, L["weaknesses"])
+	return head, numeric
 }
 
 // mdEscape escapes the characters that Markdown (and GitHub's tables) give

@@ -43,9 +43,11 @@ func TestWriteMarkdownContent(t *testing.T) {
 		{"escaped name", `西城社区 \<b\>`, false}, // rank 3, cut by Top
 		{"escaped title", `小型测试评价 \<&\> "report"`, true},
 		{"more line", "… 2", true},
-		{"unrated listed", "unrated: 新建社区 (`c5`, Coverage 20.0%)", true},
+		{"unrated listed with its reason", "unrated: 新建社区 (`c5`, Coverage 20.0%, coverage below the minimum)", true},
 		{"grade distribution", "Grade distribution: 优秀 1 · 良好 1 · 合格 0 · 不合格 2", true},
-		{"weakness column", "| Rank | Subject | ID | Score | Grade | Weaknesses", true},
+		{"node rank and weakness columns", "| Rank | Subject | ID | Score | Grade | 服务效能 rank | 办结率 rank | Weaknesses", true},
+		{"node ranks right-aligned", "|---:|---|---|---:|---|---:|---:|---|", true},
+		{"node ranks", "| 2 | 东风社区 | `c1` | 75.49 | 良好 | 2 | 2 |", true},
 		{"no change column", "Rank change", false},
 	}
 	for _, tt := range tests {

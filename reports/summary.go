@@ -9,22 +9,30 @@ import (
 	"golang.org/x/text/width"
 
 	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/indicators"
 	"github.com/govscore/govscore/scoring"
 )
 
 // WriteSummary prints the ranking of each peer group for a terminal: at most
-// top rated subjects per group (all when top ≤ 0), then the number of
+// top rated subjects per group (all when top ≤ 0), with their ranks on the
+// `rank: true` nodes (SPEC §4.10), then the number of
 // unrated subjects and of warnings. Scores are shown with a fixed number of
-// decimals (displayDigits); the files keep the exact values.
+// decimals (the set's `display: {digits: N}`, SPEC §4.6); the files keep
+// the exact values.
 func WriteSummary(w io.Writer, b *batch.Batch, top int) error {
 	set := b.Project.Set
 	subs := b.Project.Data.Subjects
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s %s — period %s\n", set.ID, set.Name, b.Meta.Period)
-	digits := displayDigits(set.Ranking)
+	digits := set.Display.Digits
 	for _, g := range b.Result.Groups {
 		fmt.Fprintf(&sb, "\n[%s] %d subjects, %d rated\n", g.Label, len(g.Members), g.NRated)
-		rows := [][]string{{"rank", "subject", "name", "score", "grade"}}
+		head := []string{"rank", "subject", "name", "score", "grade"}
+		ranked := set.RankedNodes()
+		for _, n := range ranked {
+			head = append(head, indicators.RankColumn(n))
+		}
+		rows := [][]string{head}
 		shown, unrated, byRule := 0, 0, 0
 		for _, si := range b.Result.Order {
 			r := &b.Result.Subjects[si]
@@ -46,7 +54,15 @@ func WriteSummary(w io.Writer, b *batch.Batch, top int) error {
 			if r.Vetoed {
 				veto = " (veto)"
 			}
-			rows = append(rows, []string{strconv.Itoa(r.Rank), subs[si].ID, subs[si].Name, strconv.FormatFloat(scoring.Round(r.Score, digits), 'f', digits, 64), r.Grade + veto})
+			row := []string{strconv.Itoa(r.Rank), subs[si].ID, subs[si].Name, strconv.FormatFloat(scoring.Round(r.Score, digits), 'f', digits, 64), r.Grade + veto}
+			for _, n := range ranked {
+				rk := "-"
+				if x := b.Result.NodeRanks[n.Index][si]; x > 0 {
+					rk = strconv.Itoa(int(x))
+				}
+				row = append(row, rk)
+			}
+			rows = append(rows, row)
 		}
 		writeTable(&sb, rows, "  ")
 		if g.NRated > shown {

@@ -110,6 +110,13 @@ func (s *scorer) ratedByScore(g int) (idx []int, rounded []float64) {
 			idx = append(idx, i)
 		}
 	}
+	s.sortByRounded(idx, rounded)
+	return idx, rounded
+}
+
+// sortByRounded sorts the subject indices idx best first by their rounded
+// values (the ranking order: desc or asc), ties by subject id.
+func (s *scorer) sortByRounded(idx []int, rounded []float64) {
 	desc := s.set.Ranking.Desc
 	slices.SortStableFunc(idx, func(a, b int) int {
 		ra, rb := rounded[a], rounded[b]
@@ -121,7 +128,6 @@ func (s *scorer) ratedByScore(g int) (idx []int, rounded []float64) {
 		}
 		return 1
 	})
-	return idx, rounded
 }
 
 // grade assigns grades per peer group (SPEC §4.9): by rounded score, then

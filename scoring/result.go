@@ -271,6 +271,11 @@ type Result struct {
 	// last), subject id.
 	Order    []int
 	Warnings []diag.Warning
+	// NodeRanks[k][i] is subject i's rank on Set.Nodes[k] within its peer
+	// group when that node has `rank: true` (SPEC §4.10), 0 when the
+	// subject is unrated or has no value for the node; NodeRanks[k] is nil
+	// for the other nodes, and NodeRanks nil when no node is ranked.
+	NodeRanks [][]int32
 
 	// profileOf and applies: node k applies to subject i when
 	// applies[profileOf[i]][k] (see Applies).

@@ -73,6 +73,7 @@ func Score(in Input) (*Result, error) {
 	s.adjust()
 	s.grade()
 	s.rank()
+	s.nodeRanks()
 	s.res.Warnings = diag.SortWarnings(s.warns)
 	return s.res, nil
 }

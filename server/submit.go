@@ -22,6 +22,7 @@ import (
 	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/reports"
 	"github.com/govscore/govscore/store/postgres"
 )
 
@@ -357,7 +358,7 @@ func (s *Server) apiGetMetrics(w http.ResponseWriter, r *http.Request) {
 		if v.Value.Valid {
 			val = formatNumber(v.Value.Float64)
 		}
-		cw.Write([]string{v.Subject, v.Period, v.Metric, val})
+		cw.Write([]string{reports.NeutraliseFormula(v.Subject), reports.NeutraliseFormula(v.Period), reports.NeutraliseFormula(v.Metric), val})
 	}
 	cw.Flush()
 }

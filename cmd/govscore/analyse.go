@@ -83,20 +83,12 @@ func writeUncertaintyCSV(w io.Writer, u *analysis.Uncertainty) error {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			buf.WriteString(csvField(f))
+			buf.WriteString(reports.CSVField(f))
 		}
 		buf.WriteByte('\n')
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
-}
-
-// csvField quotes a CSV field when it needs it (RFC 4180).
-func csvField(s string) string {
-	if !strings.ContainsAny(s, ",\"\r\n") {
-		return s
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
 // fnum formats a number as the shortest round-tripping decimal ("" for NaN).
