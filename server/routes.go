@@ -11,7 +11,7 @@ var openAPI []byte
 // routeTable lists every route of the server: the JSON API (documented in
 // openapi.json, checked by TestOpenAPIMatchesRoutes) and the pages.
 func (s *Server) routeTable() []route {
-	return append([]route{
+	routes := []route{
 		// JSON API (SPEC §9).
 		{"POST", "/api/v1/sessions", public, false, "log in: a bearer token", s.apiLogin},
 		{"DELETE", "/api/v1/sessions/current", anyAccount, false, "log out", s.apiLogout},
@@ -58,7 +58,10 @@ func (s *Server) routeTable() []route {
 		{"GET", "/provider", adminProvider, false, "", s.pageProvider},
 		{"POST", "/provider", adminProvider, true, "", s.pageProviderPost},
 		{"GET", "/me", adminSubject, false, "", s.pageMe},
-	}, s.collectRoutes()...)
+	}
+	routes = append(routes, s.recordRoutes()...)
+	routes = append(routes, s.collectRoutes()...)
+	return routes
 }
 
 // apiOpenAPI is GET /api/v1/openapi.json.
