@@ -9,7 +9,10 @@ import (
 	"math"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/govscore/govscore/assess"
 )
 
 // ErrSubmitted: the questionnaire was submitted already (a rater token is
@@ -286,43 +289,54 @@ func (db *DB) SaveAnswers(ctx context.Context, hash []byte, answers map[string]f
 
 // SubmitAnswers seals the answers of a questionnaire, once: the key is
 // marked submitted (its pending answers cleared) and the answers are
-// stored in sealed_answers under a random id, with nothing that names the
+// stored in sealed_answers under random ids, with nothing that names the
 // key. A second submission is ErrSubmitted, also when two race (the
-// UPDATE … WHERE NOT submitted lets one of them through). self is the
-// rater's own subject for an account's questionnaire ("" for a token).
-// The audit log records that a questionnaire of the round was submitted,
-// nothing that names the key or the answers.
-func (db *DB) SubmitAnswers(ctx context.Context, hash []byte, answers map[string]float64, self string) error {
+// UPDATE … WHERE NOT submitted lets one of them through). For a subject
+// account's questionnaire, self is its own subject and selfScore, when not
+// nil, its rating of itself: sealed apart from its ratings of its peers,
+// so that the self rating (which names its rater by nature) does not name
+// the rater of the others. The audit log records that a questionnaire of
+// the round was submitted, nothing that names the key or the answers.
+func (db *DB) SubmitAnswers(ctx context.Context, hash []byte, answers map[string]float64, self string, selfScore *float64) error {
+	const op = "submitting the questionnaire"
 	js, err := json.Marshal(answers)
 	if err != nil {
 		return err
 	}
 	tx, err := db.x.BeginTxx(ctx, nil)
 	if err != nil {
-		return db.mapError(ctx, "submitting the questionnaire", err)
+		return db.mapError(ctx, op, err)
 	}
 	defer tx.Rollback()
 	var round int64
 	if err := tx.GetContext(ctx, &round, `SELECT round_id FROM rater_keys WHERE key_hash = $1`, hash); err != nil {
-		return db.mapError(ctx, "submitting the questionnaire", err)
+		return db.mapError(ctx, op, err)
 	}
 	if err := lockOpenRound(ctx, tx, round); err != nil {
-		return db.mapError(ctx, "submitting the questionnaire", err)
+		return db.mapError(ctx, op, err)
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE rater_keys SET submitted = true, pending = NULL WHERE key_hash = $1 AND NOT submitted`, hash)
 	if err != nil {
-		return db.mapError(ctx, "submitting the questionnaire", err)
+		return db.mapError(ctx, op, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrSubmitted
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO sealed_answers (round_id, self, answers) VALUES ($1, $2, $3)`, round, self, string(js)); err != nil {
-		return db.mapError(ctx, "submitting the questionnaire", err)
+	if len(answers) > 0 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sealed_answers (round_id, answers) VALUES ($1, $2)`, round, string(js)); err != nil {
+			return db.mapError(ctx, op, err)
+		}
+	}
+	if selfScore != nil && self != "" {
+		sj, _ := json.Marshal(map[string]float64{self: *selfScore})
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sealed_answers (round_id, self, answers) VALUES ($1, $2, $3)`, round, self, string(sj)); err != nil {
+			return db.mapError(ctx, op, err)
+		}
 	}
 	if err := audit(ctx, tx, AuditEntry{Actor: "rater", Action: "questionnaire.submit", Object: fmt.Sprintf("round/%d", round)}); err != nil {
-		return db.mapError(ctx, "submitting the questionnaire", err)
+		return db.mapError(ctx, op, err)
 	}
-	return db.mapError(ctx, "submitting the questionnaire", tx.Commit())
+	return db.mapError(ctx, op, tx.Commit())
 }
 
 // KeyInRound reports whether hash is a rater token of round.
@@ -330,4 +344,87 @@ func (db *DB) KeyInRound(ctx context.Context, round int64, hash []byte) (bool, e
 	var n int
 	err := db.x.GetContext(ctx, &n, `SELECT count(*) FROM rater_keys WHERE key_hash = $1 AND round_id = $2 AND kind = 'token'`, hash, round)
 	return n == 1, db.mapError(ctx, "checking a token", err)
+}
+
+// Sealed is one sealed questionnaire (or the self rating of one): the
+// answers by subject and, for a self rating, the rater's own subject.
+type Sealed struct {
+	Self    string
+	Answers map[string]float64
+}
+
+// CloseRound closes round id and stores its sealed answers as ratings
+// through SubmitRatings, in one submission by the closing account: the
+// answers become ratings in the order ratings (a function of the round
+// and the sealed answers, which the caller shuffles and names with
+// pseudonyms) returns. In that submission's transaction the sealed
+// answers are deleted and the round records its number of ratings: the
+// ratings are stored once, or the round stays closing. Closing refuses new
+// answers first (a round closed but not yet stored can be closed again);
+// a round stored already is ErrClosed; a locked period ErrLocked.
+func (db *DB) CloseRound(ctx context.Context, id int64, accountID int64, actor string,
+	ratings func(r *Round, sealed []Sealed) ([]assess.Rating, error)) (*SubmitReport, error) {
+	const op = "closing the round"
+	r, err := db.RoundByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.ClosedAt != nil {
+		return nil, fmt.Errorf("round %d: %w", id, ErrClosed)
+	}
+	p, err := db.ServerPeriod(ctx, r.Period)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status != "open" {
+		return nil, fmt.Errorf("period %s is %s: reopen it to close round %d: %w", r.Period, p.Status, id, ErrLocked)
+	}
+	// No new answer once this commits: SubmitAnswers and SaveAnswers
+	// check the status under FOR SHARE, which this UPDATE waits for.
+	if _, err := db.x.ExecContext(ctx, `UPDATE rating_rounds SET status = 'closed' WHERE id = $1`, id); err != nil {
+		return nil, db.mapError(ctx, op, err)
+	}
+	var rows []struct {
+		Self    string `db:"self"`
+		Answers []byte `db:"answers"`
+	}
+	if err := db.x.SelectContext(ctx, &rows, `SELECT self, answers FROM sealed_answers WHERE round_id = $1 ORDER BY id`, id); err != nil {
+		return nil, db.mapError(ctx, op, err)
+	}
+	sealed := make([]Sealed, len(rows))
+	for i, row := range rows {
+		sealed[i].Self = row.Self
+		if err := json.Unmarshal(row.Answers, &sealed[i].Answers); err != nil {
+			return nil, err
+		}
+	}
+	rs, err := ratings(r, sealed)
+	if err != nil {
+		return nil, err
+	}
+	file := fmt.Sprintf("round/%d", id)
+	return db.SubmitRatings(ctx, RatingSubmission{AccountID: accountID, Actor: actor, Period: r.Period, File: file,
+		SHA256: digestOf(file), Ratings: rs,
+		InTx: func(ctx context.Context, tx *sqlx.Tx, rep *SubmitReport) error {
+			var n int
+			if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM sealed_answers WHERE round_id = $1`, id); err != nil {
+				return db.mapError(ctx, op, err)
+			}
+			if n != len(rows) {
+				return fmt.Errorf("%s: round %d changed while closing: close it again", op, id)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sealed_answers WHERE round_id = $1`, id); err != nil {
+				return db.mapError(ctx, op, err)
+			}
+			// Rewrite every key row, so that no row version of a key
+			// shares a transaction with its sealed answers any more.
+			if _, err := tx.ExecContext(ctx, `UPDATE rater_keys SET pending = NULL WHERE round_id = $1`, id); err != nil {
+				return db.mapError(ctx, op, err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE rating_rounds SET closed_at = now(), ratings = $2 WHERE id = $1`, id, len(rs)); err != nil {
+				return db.mapError(ctx, op, err)
+			}
+			return db.mapError(ctx, op, audit(ctx, tx, AuditEntry{Actor: actor, Action: "round.close", Object: file,
+				Detail: map[string]any{"questionnaires": len(rows), "ratings": len(rs), "version": rep.Version}}))
+		}}, false)
 }
