@@ -65,8 +65,8 @@ func TestProviderUploadsWorkbook(t *testing.T) {
 	if got := strings.Join(rows[0], ","); got != "subject,period,note,cases" {
 		t.Errorf("police's template header %q: want its own metric only", got)
 	}
-	if len(rows) != 6 {
-		t.Errorf("template rows %d, want header + 5 subjects", len(rows))
+	if len(rows) != 7 {
+		t.Errorf("template rows %d, want header + 6 subjects", len(rows))
 	}
 	// The template of another provider holds its metrics, not police's.
 	sb := e.browser()
@@ -91,7 +91,7 @@ func TestProviderUploadsWorkbook(t *testing.T) {
 	good := fillTemplate(t, tpl.body, "D", 120, 90, 200, 30, 45)
 	r = b.sendMultipart("/provider/upload", map[string]string{"csrf": tok, "period": "2024"}, "police.xlsx", string(good))
 	body := string(r.body)
-	if r.status != 200 || !strings.Contains(body, "新增 3 · 修改 1 · 未变 1") || !strings.Contains(body, "80 → 90") {
+	if r.status != 200 || !strings.Contains(body, "新增 4 · 修改 1 · 未变 1") || !strings.Contains(body, "80 → 90") {
 		t.Fatalf("preview: %d\n%s", r.status, body)
 	}
 	if cur := string(e.do("GET", "/api/v1/periods/2024/metrics", e.token("police"), nil).body); strings.Count(cur, "\n") != 3 {
