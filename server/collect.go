@@ -32,14 +32,19 @@ func (s *Server) collectRoutes() []route {
 		{"GET", "/rounds", subjectOnly, false, "", s.pageMyRounds},
 		{"GET", "/rounds/{id}", subjectOnly, false, "", s.pageMyRound},
 		{"POST", "/rounds/{id}", subjectOnly, false, "", s.pageMyRoundPost},
+		{"GET", "/assessor", assessorOnly, false, "", s.pageAssessor},
+		{"POST", "/assessor", assessorOnly, true, "", s.pageAssessorPost},
 	}
 }
 
-// subjectOnly: the subject accounts.
-var subjectOnly = access{roles: []string{"subject"}}
+// subjectOnly and assessorOnly: the subject accounts, the assessors.
+var (
+	subjectOnly  = access{roles: []string{"subject"}}
+	assessorOnly = access{roles: []string{"assessor"}}
+)
 
 // collectPages are the page templates of collection, added to pages.
-var collectPages = []string{"preview", "rounds", "tokens", "questionnaire", "myrounds"}
+var collectPages = []string{"preview", "rounds", "tokens", "questionnaire", "myrounds", "assessor"}
 
 // collectMessages are the page labels of collection: key → {zh, en}.
 var collectMessages = map[string][2]string{
@@ -84,6 +89,11 @@ var collectMessages = map[string][2]string{
 	"scale":             {"评分范围", "Scale"},
 	"blank_ok":          {"不了解的单位可以留空。", "Leave a subject blank if you cannot judge it."},
 	"self_role":         {"（自评）", "(self)"},
+	"assessor":          {"第三方评估结果报送", "Third-party results"},
+	"your_items":        {"本机构评估的项目", "The items you assess"},
+	"assessor_layout":   {"CSV 文件，列为 period,item,subject,rater,role,score（role 为 third_party）。", "A CSV file with the columns period,item,subject,rater,role,score (role third_party)."},
+	"preview_only":      {"仅预览", "Preview only"},
+	"submit_ratings":    {"报送", "Submit"},
 	"none_rounds":       {"目前没有需要您评议的轮次。", "No round asks for your ratings now."},
 	"anon_note":         {"匿名：评分不与评议码或提交时间关联。", "Anonymous: no rating is linked to the token or the time it was given."},
 }

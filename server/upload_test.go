@@ -130,3 +130,34 @@ func TestProviderUploadsWorkbook(t *testing.T) {
 		t.Errorf("upload in a locked period: %d\n%s", r.status, r.body)
 	}
 }
+
+// TestAssessorUploads: a third-party assessor uploads its results in the
+// browser: a bad score is shown at its cell, a preview stores nothing, the
+// submission stores the ratings.
+func TestAssessorUploads(t *testing.T) {
+	e := collectEnv(t)
+	b := e.browser()
+	b.login("survey")
+	page := b.send("GET", "/assessor", nil)
+	tok := formToken(t, page.body)
+	const head = "period,item,subject,rater,role,score\n"
+	r := b.sendMultipart("/assessor", map[string]string{"csrf": tok, "period": "2024", "action": "submit"}, "firm.csv", head+"2024,satisfaction,a1,t1,third_party,80\n2024,satisfaction,a2,t1,third_party,180\n")
+	if r.status != 422 || !strings.Contains(string(r.body), "firm.csv:3:") {
+		t.Fatalf("bad score: %d\n%s", r.status, r.body)
+	}
+	good := head + "2024,satisfaction,a1,t1,third_party,80\n2024,satisfaction,a2,t1,third_party,70\n"
+	r = b.sendMultipart("/assessor", map[string]string{"csrf": tok, "period": "2024", "action": "preview"}, "firm.csv", good)
+	if r.status != 200 || !strings.Contains(string(r.body), "仅预览: 新增 2") {
+		t.Fatalf("preview: %d\n%s", r.status, r.body)
+	}
+	if cur := string(e.do("GET", "/api/v1/periods/2024/ratings", e.token("office"), nil).body); strings.Contains(cur, "t1") {
+		t.Errorf("the preview stored ratings: %q", cur)
+	}
+	r = b.sendMultipart("/assessor", map[string]string{"csrf": tok, "period": "2024", "action": "submit"}, "firm.csv", good)
+	if r.status != 200 || !strings.Contains(string(r.body), "新增 2") {
+		t.Fatalf("submit: %d\n%s", r.status, r.body)
+	}
+	if cur := string(e.do("GET", "/api/v1/periods/2024/ratings", e.token("office"), nil).body); strings.Count(cur, ",t1,third_party,") != 2 {
+		t.Errorf("stored ratings: %q", cur)
+	}
+}
