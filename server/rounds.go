@@ -402,13 +402,28 @@ func roundRatings(r *postgres.Round, sealed []postgres.Sealed) ([]assess.Rating,
 // returns the report, or a status and message.
 func (s *Server) closeRound(r *http.Request, id int64) (*postgres.SubmitReport, int, string) {
 	a := accountOf(r)
-	rep, err := s.db.CloseRound(r.Context(), id, a.ID, a.Name, roundRatings)
+	rd, err := s.db.RoundByID(r.Context(), id)
+	if errors.Is(err, postgres.ErrNotFound) {
+		return nil, http.StatusNotFound, err.Error()
+	} else if err != nil {
+		s.log.Error("closing a round", "round", id, "err", err)
+		return nil, http.StatusInternalServerError, "internal error; the server log has the details"
+	}
+	need := 1
+	if set, err := s.currentSet(r.Context()); err == nil {
+		if it := assessmentItem(set, rd.Item); it != nil {
+			if k := slices.Index(itemRoles(it), rd.Role); k >= 0 {
+				need = it.RoleMinRaters(k)
+			}
+		}
+	}
+	rep, err := s.db.CloseRound(r.Context(), id, a.ID, a.Name, need, roundRatings)
 	switch {
 	case err == nil:
 		return rep, 0, ""
 	case errors.Is(err, postgres.ErrNotFound):
 		return nil, http.StatusNotFound, err.Error()
-	case errors.Is(err, postgres.ErrClosed), errors.Is(err, postgres.ErrLocked):
+	case errors.Is(err, postgres.ErrClosed), errors.Is(err, postgres.ErrLocked), errors.Is(err, postgres.ErrTooFew):
 		return nil, http.StatusConflict, err.Error()
 	}
 	s.log.Error("closing a round", "round", id, "err", err)

@@ -42,6 +42,12 @@ func (e *env) openRound(spec map[string]any) issued {
 
 var fiveSubjects = []string{"a1", "a2", "a3", "b1", "b2"}
 
+// addSubjectAccount creates the subject account of subject id (named id).
+func (e *env) addSubjectAccount(id string) {
+	e.t.Helper()
+	e.must(e.do("POST", "/api/v1/accounts", e.token("office"), map[string]any{"name": id, "role": "subject", "subject": id, "password": testPassword}), 201)
+}
+
 // TestRatingRound: tokens are issued once, a questionnaire is saved and
 // resumed, checked against the scale, submitted once (409 after, and one
 // of ten concurrent submissions stores); subject accounts rate their peers
@@ -125,10 +131,11 @@ func TestRatingRound(t *testing.T) {
 	if n201 != 1 {
 		t.Errorf("%d of 10 concurrent submissions of one token stored, want 1", n201)
 	}
-	// A peer round: a1 and b1 rate the others and themselves.
+	// A peer round: a1, a2 and b1 rate the others and themselves.
 	peer := e.openRound(map[string]any{"item": "peer_review", "role": "peer", "period": "2024", "subjects": fiveSubjects, "peers": true, "self": true, "count": 0})
 	pid := itoa(peer.Round)
-	for _, who := range []string{"a1", "b1"} {
+	e.addSubjectAccount("a2")
+	for _, who := range []string{"a1", "b1", "a2"} {
 		sb := e.browser()
 		sb.login(who)
 		if !strings.Contains(string(sb.send("GET", "/rounds", nil).body), `href="/rounds/`+pid+`"`) {
@@ -157,24 +164,31 @@ func TestRatingRound(t *testing.T) {
 	if r := sb.send("GET", "/rounds/"+itoa(pub.Round), nil); r.status != 404 {
 		t.Errorf("a1 opens a round without peers: %d", r.status)
 	}
+	// Two questionnaires are fewer than public's min_raters 3: closing
+	// now would make each rating recognisable, and is refused; the round
+	// stays open.
+	if r := e.do("POST", "/api/v1/rounds/"+itoa(pub.Round)+"/close", e.token("office"), nil); r.status != 409 || !strings.Contains(string(r.body), "min_raters") {
+		t.Errorf("closing with 2 of min_raters 3: %d %s", r.status, r.body)
+	}
+	e.must(e.do("POST", "/api/v1/questionnaires/"+pub.Tokens[2], "", map[string]any{"answers": map[string]float64{"a2": 61, "b2": 62}}), 201)
 	// Closing stores the answers as ratings, in one submission each.
 	var rep struct{ Added, Version int64 }
 	e.must(e.do("POST", "/api/v1/rounds/"+itoa(pub.Round)+"/close", e.token("office"), nil), 200).json(t, &rep)
-	if rep.Added != 4 {
-		t.Errorf("public round closed with %d ratings, want 4 (3 + 1)", rep.Added)
+	if rep.Added != 6 {
+		t.Errorf("public round closed with %d ratings, want 6 (3 + 1 + 2)", rep.Added)
 	}
 	e.must(e.do("POST", "/api/v1/rounds/"+pid+"/close", e.token("office"), nil), 200).json(t, &rep)
-	if rep.Added != 10 {
-		t.Errorf("peer round closed with %d ratings, want 10", rep.Added)
+	if rep.Added != 15 {
+		t.Errorf("peer round closed with %d ratings, want 15 (3 × (4 peers + self))", rep.Added)
 	}
 	if r := e.do("POST", "/api/v1/rounds/"+pid+"/close", e.token("office"), nil); r.status != 409 {
 		t.Errorf("closing twice: %d", r.status)
 	}
-	if r := e.do("POST", "/api/v1/questionnaires/"+pub.Tokens[2], "", map[string]any{"answers": map[string]float64{"a1": 10}}); r.status != 409 {
+	if r := e.do("POST", "/api/v1/questionnaires/"+pub.Tokens[3], "", map[string]any{"answers": map[string]float64{"a1": 10}}); r.status != 409 {
 		t.Errorf("submission to a closed round: %d", r.status)
 	}
 	csv := string(e.must(e.do("GET", "/api/v1/periods/2024/ratings", e.token("office"), nil), 200).body)
-	if strings.Count(csv, ",self,") != 2 || strings.Count(csv, ",peer,") != 8 || strings.Count(csv, ",public,") != 4 {
+	if strings.Count(csv, ",self,") != 3 || strings.Count(csv, ",peer,") != 12 || strings.Count(csv, ",public,") != 6 {
 		t.Errorf("stored ratings:\n%s", csv)
 	}
 	var rounds struct {
@@ -186,7 +200,7 @@ func TestRatingRound(t *testing.T) {
 	}
 	e.must(e.do("GET", "/api/v1/rounds", e.token("office"), nil), 200).json(t, &rounds)
 	for _, rd := range rounds.Rounds {
-		if rd.ID == pub.Round && (rd.Status != "closed" || rd.Questionnaires != 4 || rd.Submitted != 2 || rd.Ratings != 4) {
+		if rd.ID == pub.Round && (rd.Status != "closed" || rd.Questionnaires != 4 || rd.Submitted != 3 || rd.Ratings != 6) {
 			t.Errorf("public round: %+v", rd)
 		}
 	}

@@ -22,6 +22,10 @@ var ErrSubmitted = errors.New("already submitted")
 // ErrClosed: the rating round is closed and takes no answer.
 var ErrClosed = errors.New("the rating round is closed")
 
+// ErrTooFew: a rating round has fewer submitted questionnaires than its
+// role's min_raters, too few to store them anonymously.
+var ErrTooFew = errors.New("too few questionnaires to close the round anonymously")
+
 // UploadDraft is a provider's parsed upload awaiting its confirmation: the
 // cells of one period, with the file they came from.
 type UploadDraft struct {
@@ -42,7 +46,8 @@ type draftCell struct {
 	Value   *float64 `json:"v"`
 }
 
-// AddDraft stores d (its ID is ignored) and returns its id.
+// AddDraft stores d (its ID is ignored) and returns its id. Drafts older
+// than a day, confirmed or not, are deleted on the way.
 func (db *DB) AddDraft(ctx context.Context, d UploadDraft) (int64, error) {
 	cells := make([]draftCell, len(d.Cells))
 	for i, c := range d.Cells {
@@ -55,6 +60,10 @@ func (db *DB) AddDraft(ctx context.Context, d UploadDraft) (int64, error) {
 	js, err := json.Marshal(cells)
 	if err != nil {
 		return 0, err
+	}
+	// Drafts are no data of record: those older than a day are dropped.
+	if _, err := db.x.ExecContext(ctx, `DELETE FROM upload_drafts WHERE created_at < now() - interval '1 day'`); err != nil {
+		return 0, db.mapError(ctx, "storing the upload draft", err)
 	}
 	var id int64
 	err = db.x.GetContext(ctx, &id, `INSERT INTO upload_drafts (account_id, period, file, sha256, bytes, cells)
@@ -361,8 +370,10 @@ type Sealed struct {
 // answers are deleted and the round records its number of ratings: the
 // ratings are stored once, or the round stays closing. Closing refuses new
 // answers first (a round closed but not yet stored can be closed again);
-// a round stored already is ErrClosed; a locked period ErrLocked.
-func (db *DB) CloseRound(ctx context.Context, id int64, accountID int64, actor string,
+// a round stored already is ErrClosed; a locked period ErrLocked. A round
+// with at least one but fewer than minQuestionnaires questionnaires (not
+// counting self ratings) is ErrTooFew and stays open.
+func (db *DB) CloseRound(ctx context.Context, id int64, accountID int64, actor string, minQuestionnaires int,
 	ratings func(r *Round, sealed []Sealed) ([]assess.Rating, error)) (*SubmitReport, error) {
 	const op = "closing the round"
 	r, err := db.RoundByID(ctx, id)
@@ -371,6 +382,14 @@ func (db *DB) CloseRound(ctx context.Context, id int64, accountID int64, actor s
 	}
 	if r.ClosedAt != nil {
 		return nil, fmt.Errorf("round %d: %w", id, ErrClosed)
+	}
+	var n int
+	if err := db.x.GetContext(ctx, &n, `SELECT count(*) FROM sealed_answers WHERE round_id = $1 AND self = ''`, id); err != nil {
+		return nil, db.mapError(ctx, op, err)
+	}
+	if n > 0 && n < minQuestionnaires {
+		return nil, fmt.Errorf("round %d has %d submitted questionnaire(s), fewer than the %d its role needs (min_raters): "+
+			"stored now, each rating would be recognisable as its rater's; wait for more: %w", id, n, minQuestionnaires, ErrTooFew)
 	}
 	p, err := db.ServerPeriod(ctx, r.Period)
 	if err != nil {
