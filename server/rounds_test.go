@@ -1,6 +1,9 @@
 package server
 
 import (
+	"encoding/base64"
+	"fmt"
+	"html"
 	"net/url"
 	"os"
 	"strings"
@@ -202,6 +205,70 @@ func TestRatingRound(t *testing.T) {
 	for _, rd := range rounds.Rounds {
 		if rd.ID == pub.Round && (rd.Status != "closed" || rd.Questionnaires != 4 || rd.Submitted != 3 || rd.Ratings != 6) {
 			t.Errorf("public round: %+v", rd)
+		}
+	}
+}
+
+// TestTokenSheet: the admin opens a round and issues tokens from the
+// pages: the sheet shows each token once, as a link and a QR code (a PNG),
+// its CSV button gives the same tokens, a token not of the round is
+// refused there, and each link opens its questionnaire.
+func TestTokenSheet(t *testing.T) {
+	e := collectEnv(t)
+	b := e.browser()
+	b.login("office")
+	tok := formToken(t, b.send("GET", "/admin/rounds", nil).body)
+	r := b.send("POST", "/admin/rounds", url.Values{"csrf": {tok}, "item": {"peer_review"}, "role": {"public"}, "period": {"2024"}, "subject": {"a1", "a2"}})
+	if r.status != 303 {
+		t.Fatalf("open a round: %d %s", r.status, r.body)
+	}
+	if r := b.send("POST", "/admin/rounds", url.Values{"csrf": {tok}, "item": {"peer_review"}, "role": {"public"}, "period": {"2024"}}); r.status != 400 || !strings.Contains(string(r.body), "choose the subjects") {
+		t.Errorf("a round without subjects: %d", r.status)
+	}
+	sheet := b.send("POST", "/admin/rounds/1/tokens", url.Values{"csrf": {tok}, "count": {"3"}})
+	body := string(sheet.body)
+	if sheet.status != 201 || strings.Count(body, `<img src="data:image/png;base64,`) != 3 {
+		t.Fatalf("sheet: %d\n%s", sheet.status, body)
+	}
+	var toks []string
+	for _, part := range strings.Split(body, `name="token" value="`)[1:] {
+		v, _, _ := strings.Cut(part, `"`)
+		toks = append(toks, v)
+	}
+	if len(toks) != 3 {
+		t.Fatalf("%d tokens in the CSV form, want 3", len(toks))
+	}
+	for _, v := range toks {
+		if !strings.Contains(body, `href="`+e.ts.URL+`/q/`+v+`"`) {
+			t.Errorf("the sheet has no link for a token")
+		}
+		_, rest, _ := strings.Cut(body, `<img src="data:image/png;base64,`)
+		png, _, _ := strings.Cut(rest, `"`)
+		if raw, err := base64.StdEncoding.DecodeString(html.UnescapeString(png)); err != nil || !strings.HasPrefix(string(raw), "\x89PNG") {
+			t.Errorf("the QR code is not a PNG: %v", err)
+		}
+		if r := e.do("GET", "/q/"+v, "", nil); r.status != 200 || !strings.Contains(string(r.body), "西城县") {
+			t.Errorf("the token's questionnaire: %d", r.status)
+		}
+	}
+	csvr := b.send("POST", "/admin/rounds/1/tokens.csv", url.Values{"csrf": {tok}, "token": toks})
+	want := "n,token,url\n"
+	for i, v := range toks {
+		want += fmt.Sprintf("%d,%s,%s/q/%s\n", i+1, v, e.ts.URL, v)
+	}
+	if csvr.status != 200 || string(csvr.body) != want {
+		t.Errorf("tokens.csv: %d\n%s\nwant\n%s", csvr.status, csvr.body, want)
+	}
+	if r := b.send("POST", "/admin/rounds/1/tokens.csv", url.Values{"csrf": {tok}, "token": {toks[0], "forged"}}); r.status != 400 {
+		t.Errorf("a forged token in the CSV: %d", r.status)
+	}
+	// The tokens are shown once: the rounds page and API have counts only.
+	for _, p := range []string{"/admin/rounds", "/api/v1/rounds"} {
+		out := string(e.do("GET", p, e.token("office"), nil).body)
+		for _, v := range toks {
+			if strings.Contains(out, v) {
+				t.Errorf("%s shows a token", p)
+			}
 		}
 	}
 }
