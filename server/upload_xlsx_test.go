@@ -38,7 +38,7 @@ func TestReadXLSXPositions(t *testing.T) {
 		t.Fatalf("CSV text %q", text)
 	}
 	for _, c := range []struct {
-		line int
+		line  int
 		field string
 		want  string
 	}{
