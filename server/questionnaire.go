@@ -221,7 +221,7 @@ func (s *Server) postQuestionnaire(w http.ResponseWriter, r *http.Request, actio
 	}
 	submit := r.PostForm.Get("action") == "submit"
 	if !submit {
-		all := maps(peers, q.key.Subject, self)
+		all := withSelf(peers, q.key.Subject, self)
 		err := s.db.SaveAnswers(r.Context(), hash, all)
 		if status, msg := questionnaireStatus(lang, err); status != 0 {
 			s.renderQuestionnaire(w, r, status, action, q, fields, qPage{Message: msg, Done: errors.Is(err, postgres.ErrSubmitted)})
@@ -248,8 +248,8 @@ func (s *Server) postQuestionnaire(w http.ResponseWriter, r *http.Request, actio
 	s.renderQuestionnaire(w, r, http.StatusOK, action, q, nil, qPage{Done: true})
 }
 
-// maps merges the peer answers and the self answer.
-func maps(peers map[string]float64, self string, selfScore *float64) map[string]float64 {
+// withSelf merges the peer answers and the self answer.
+func withSelf(peers map[string]float64, self string, selfScore *float64) map[string]float64 {
 	out := make(map[string]float64, len(peers)+1)
 	for k, v := range peers {
 		out[k] = v
