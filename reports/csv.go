@@ -219,7 +219,7 @@ func viewCells(v *View) cellsTable {
 		t.leaves = append(t.leaves, v.Nodes[i].ID)
 	}
 	t.id = func(k int) string { return v.Subjects[k].ID }
-	t.cell = func(k, l int) ViewCell { return v.Subjects[k].Cells[l] }
+	t.cell = v.Cell
 	return t
 }
 

@@ -462,12 +462,12 @@ func (r *htmlRenderer) subject(k int, row htmlRow, large bool, dims []int) htmlS
 	leafName := func(l int) (string, string) { n := &v.Nodes[v.Leaves[l]]; return n.ID, n.Name }
 	for _, lp := range v.Strengths(k, 3) {
 		id, name := leafName(lp.Leaf)
-		c := s.Cells[lp.Leaf]
+		c := v.Cell(k, lp.Leaf)
 		hs.Strengths = append(hs.Strengths, htmlPoints{ID: id, Name: name, Value: fmtNum(c.Value, 2), Best: fmtNum(g.Mean[lp.Leaf], 2), Weight: fmtNum(c.Weight, 4), Points: "+" + fmtNum(lp.Points, 2)})
 	}
 	for _, lp := range v.Shortfalls(k, 3) {
 		id, name := leafName(lp.Leaf)
-		c := s.Cells[lp.Leaf]
+		c := v.Cell(k, lp.Leaf)
 		hs.Weaknesses = append(hs.Weaknesses, htmlPoints{ID: id, Name: name, Value: fmtNum(c.Value, 2), Best: fmtNum(g.Best[lp.Leaf], 2), Weight: fmtNum(c.Weight, 4), Points: "−" + fmtNum(lp.Points, 2)})
 	}
 	for a, adj := range v.Adjustments {

@@ -41,6 +41,7 @@ type View struct {
 	Grades      []ViewGrade      // best first; nil when unknown
 	Groups      []ViewGroup      // sorted by label
 	Subjects    []ViewSubject    // in output order: peer group, rank, id
+	cells       cellColumns      // the (subject, leaf) cells: Cell
 	Warnings    []diag.Warning
 
 	// HasPrevious is true once SetPrevious attached a previous batch; the
@@ -170,7 +171,6 @@ type ViewSubject struct {
 	// `rank: true`, 0 otherwise or without a value; nil when no node is
 	// ranked.
 	Ranks []int
-	Cells []ViewCell // by leaf index
 	// Adjustments[a] is the effect of View.Adjustments[a].
 	Adjustments  []scoring.AdjustmentResult
 	GradeByScore string
@@ -209,7 +209,6 @@ func NewView(b *batch.Batch) *View {
 			Rated: r.Rated, UnratedReason: string(r.Unrated), Rank: r.Rank, Score: r.Score, Root: r.RootValue,
 			Coverage: r.Coverage, Grade: r.Grade, Vetoed: r.Vetoed,
 			Nodes:        make([]float64, len(set.Nodes)),
-			Cells:        make([]ViewCell, len(set.Leaves)),
 			Adjustments:  append([]scoring.AdjustmentResult(nil), r.Adjustments...),
 			GradeByScore: r.GradeByScore, GradeReason: r.GradeReason,
 		}
@@ -233,12 +232,9 @@ func NewView(b *batch.Batch) *View {
 				}
 			}
 		}
-		for l := range set.Leaves {
-			c := res.Cells[l].At(si)
-			vs.Cells[l] = ViewCell{Applies: c.Applies, Raw: c.Raw, Value: c.Value, Weight: c.Weight, Status: string(c.Status)}
-		}
 		v.Subjects[k] = vs
 	}
+	v.cells = cellColumns{batch: res.Cells, row: res.Order}
 	v.Groups = make([]ViewGroup, len(res.Groups))
 	for gi, g := range res.Groups {
 		vg := ViewGroup{Label: g.Label, NSubjects: len(g.Members), NRated: g.NRated, Leaves: g.Leaves}
@@ -333,12 +329,12 @@ func (v *View) finish() {
 		for l := range v.Leaves {
 			best, sum, n := math.Inf(-1), 0.0, 0
 			for _, k := range g.Members {
-				s := &v.Subjects[k]
-				if !s.Rated || l >= len(s.Cells) {
+				if !v.Subjects[k].Rated {
 					continue
 				}
-				x := s.Cells[l].Value
-				if math.IsNaN(x) || s.Cells[l].Weight <= 0 {
+				c := v.Cell(k, l)
+				x := c.Value
+				if math.IsNaN(x) || c.Weight <= 0 {
 					continue
 				}
 				best = math.Max(best, x)
@@ -444,7 +440,7 @@ func (v *View) Shortfalls(k, max int) []LeafPoints {
 	if g == nil || !s.Rated {
 		return nil
 	}
-	return topPoints(s, max, func(l int) float64 { return (g.Best[l] - s.Cells[l].Value) * s.Cells[l].Weight })
+	return v.topPoints(k, max, func(c ViewCell, l int) float64 { return (g.Best[l] - c.Value) * c.Weight })
 }
 
 // Strengths returns the leaves where the subject gains the most points over
@@ -460,17 +456,19 @@ func (v *View) Strengths(k, max int) []LeafPoints {
 	if g == nil || !s.Rated {
 		return nil
 	}
-	return topPoints(s, max, func(l int) float64 { return (s.Cells[l].Value - g.Mean[l]) * s.Cells[l].Weight })
+	return v.topPoints(k, max, func(c ViewCell, l int) float64 { return (c.Value - g.Mean[l]) * c.Weight })
 }
 
-func topPoints(s *ViewSubject, max int, points func(l int) float64) []LeafPoints {
+// topPoints returns subject k's leaves by points (the given function of
+// a cell and its leaf), largest first, at most max of them.
+func (v *View) topPoints(k, max int, points func(c ViewCell, l int) float64) []LeafPoints {
 	var out []LeafPoints
-	for l := range s.Cells {
-		c := &s.Cells[l]
+	for l := range v.Leaves {
+		c := v.Cell(k, l)
 		if !c.Applies || c.Weight <= 0 || math.IsNaN(c.Value) {
 			continue
 		}
-		p := points(l)
+		p := points(c, l)
 		if math.IsNaN(p) || p <= 1e-12 {
 			continue
 		}

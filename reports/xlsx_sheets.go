@@ -103,8 +103,8 @@ func (x *xlsxWriter) nodeValuesSheet() error {
 		}
 		vals = append(vals[:0], s.Group, s.ID, s.Name, status, rank, s.Score, s.Root)
 		vals = x.nodeCells(vals, s, all)
-		for l, c := range s.Cells {
-			if c.Status == "imputed" {
+		for l := range v.Leaves {
+			if c := v.Cell(k, l); c.Status == "imputed" {
 				vals[col[v.Leaves[l]]] = xlsxCell(x.imputed, c.Value)
 			}
 		}
@@ -133,8 +133,8 @@ func (x *xlsxWriter) rawValuesSheet() error {
 	for k := range v.Subjects {
 		s := &v.Subjects[k]
 		vals = append(vals[:0], s.Group, s.ID, s.Name)
-		for _, c := range s.Cells {
-			if c.Applies {
+		for l := range v.Leaves {
+			if c := v.Cell(k, l); c.Applies {
 				vals = append(vals, c.Raw)
 			} else {
 				vals = append(vals, nil)

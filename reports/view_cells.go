@@ -1,0 +1,70 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/govscore/govscore/scoring"
+)
+
+// cellColumns are a View's (subject, leaf) cells, held by columns: a view of a
+// batch reads the batch's own cell columns (scoring.LeafCells, nothing
+// copied per cell); a view read from results.json holds one compact column
+// per leaf. View.Cell assembles one cell.
+type cellColumns struct {
+	batch []scoring.LeafCells // a batch's columns, by leaf; nil when read
+	row   []int               // view position → the batch's subject index
+	cols  []cellColumn        // read from results.json: by leaf
+	names []string            // statuses of cols, by index (names[0] = "")
+}
+
+// cellColumn is one leaf's cells by view position; a cell that does not
+// apply has status 0, NaN raw and value.
+type cellColumn struct {
+	raw, value, weight []float64
+	status             []uint8 // index into cellColumns.names; 0 = does not apply
+}
+
+// Cell returns subject k's (View.Subjects) cell of leaf l.
+func (v *View) Cell(k, l int) ViewCell {
+	c := &v.cells
+	if c.batch != nil {
+		x := c.batch[l].At(c.row[k])
+		return ViewCell{Applies: x.Applies, Raw: x.Raw, Value: x.Value, Weight: x.Weight, Status: string(x.Status)}
+	}
+	col := &c.cols[l]
+	st := col.status[k]
+	return ViewCell{Applies: st != 0, Raw: col.raw[k], Value: col.value[k], Weight: col.weight[k], Status: c.names[st]}
+}
+
+// newReadCells returns empty columns for n subjects and nl leaves: no
+// cell applies.
+func newReadCells(n, nl int) cellColumns {
+	c := cellColumns{cols: make([]cellColumn, nl), names: []string{""}}
+	for l := range c.cols {
+		col := cellColumn{raw: make([]float64, n), value: make([]float64, n), weight: make([]float64, n), status: make([]uint8, n)}
+		for k := range n {
+			col.raw[k], col.value[k] = math.NaN(), math.NaN()
+		}
+		c.cols[l] = col
+	}
+	return c
+}
+
+// set stores subject k's applicable cell of leaf l (read from
+// results.json). More than 255 distinct statuses (the writers know five)
+// are an error.
+func (c *cellColumns) set(k, l int, raw, value, weight float64, status string) error {
+	st := slices.Index(c.names[1:], status) + 1
+	if st == 0 {
+		if len(c.names) > math.MaxUint8 {
+			return fmt.Errorf("results.json: indicators: more than %d distinct cell statuses", math.MaxUint8)
+		}
+		st = len(c.names)
+		c.names = append(c.names, status)
+	}
+	col := &c.cols[l]
+	col.raw[k], col.value[k], col.weight[k], col.status[k] = raw, value, weight, uint8(st)
+	return nil
+}
