@@ -454,7 +454,7 @@ func (r *htmlRenderer) subject(k int, row htmlRow, large bool, dims []int) htmlS
 		mean[d] = g.DimMean[indexOf(allDims, ni)]
 		names[d] = v.Nodes[ni].Name
 		hs.Dims = append(hs.Dims, htmlDim{ID: v.Nodes[ni].ID, Name: names[d], Value: fmtNum(own[d], r.digits), Mean: fmtNum(mean[d], r.digits),
-			Imputed: s.NodeStatus != nil && s.NodeStatus[ni] == NodeImputed})
+			Imputed: s.NodeStatus != nil && s.NodeStatus[ni] == NodeStateImputed})
 	}
 	if !large && len(dims) > 0 {
 		hs.Radar = r.svg.radar(names, own, mean, v.Scale[0], v.Scale[1], L.f("chartRadar", s.Name), L["descRadar"])

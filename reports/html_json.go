@@ -298,19 +298,18 @@ func (v *View) readCells(c *ResultsCells, ix *viewIndex) error {
 
 // readNodeExtras reads a subject's composite statuses and node ranks.
 func readNodeExtras(v *View, s *ViewSubject, r ResultsSubject, nodeIndex map[string]int) error {
-	s.NodeStatus = make([]string, len(v.Nodes))
+	s.NodeStatus = make([]NodeState, len(v.Nodes))
 	for id, st := range r.NodeStatus {
 		i, ok := nodeIndex[id]
 		if !ok || v.Nodes[i].Leaf {
 			return fmt.Errorf("results.json: subject %q: node_status of unknown composite node %q", r.Subject, id)
 		}
 		if st != nil {
-			switch *st {
-			case NodeOK, NodeImputed, NodeMissing:
-				s.NodeStatus[i] = *st
-			default:
+			state, ok := nodeState(*st)
+			if !ok || state == NodeStateNone {
 				return fmt.Errorf("results.json: subject %q: node_status %q of %q, want ok, imputed or missing", r.Subject, *st, id)
 			}
+			s.NodeStatus[i] = state
 		}
 	}
 	if len(v.RankedNodes()) == 0 {

@@ -164,9 +164,10 @@ type ViewSubject struct {
 	// leaves their normalised value; NaN when missing or not applicable.
 	Nodes []float64
 	// NodeStatus[i] is the status of composite View.Nodes[i]'s value
-	// (NodeOK, NodeImputed, NodeMissing; "" for leaves, for nodes that do
-	// not apply and for unrated subjects).
-	NodeStatus []string
+	// (NodeStateOK, NodeStateImputed, NodeStateMissing; NodeStateNone for
+	// leaves, for nodes that do not apply and for unrated subjects): one
+	// byte a node.
+	NodeStatus []NodeState
 	// Ranks[i] is the subject's rank on View.Nodes[i] when that node has
 	// `rank: true`, 0 otherwise or without a value; nil when no node is
 	// ranked.
@@ -215,13 +216,13 @@ func NewView(b *batch.Batch) *View {
 		if !r.Rated {
 			vs.Score = math.NaN()
 		}
-		vs.NodeStatus = make([]string, len(set.Nodes))
+		vs.NodeStatus = make([]NodeState, len(set.Nodes))
 		for i, n := range set.Nodes {
 			vs.Nodes[i] = r.Nodes[i]
 			if n.IsLeaf() {
 				vs.Nodes[i] = res.Cells[n.LeafIndex].At(si).Value
 			} else {
-				vs.NodeStatus[i] = NodeStatus(b, si, n)
+				vs.NodeStatus[i], _ = nodeState(NodeStatus(b, si, n))
 			}
 		}
 		if res.NodeRanks != nil {

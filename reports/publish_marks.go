@@ -97,7 +97,7 @@ func imputedNodes(v *View, k int) []string {
 	s := &v.Subjects[k]
 	var out []string
 	for i, st := range s.NodeStatus {
-		if st == NodeImputed {
+		if st == NodeStateImputed {
 			out = append(out, v.Nodes[i].Name)
 		}
 	}

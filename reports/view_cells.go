@@ -68,3 +68,33 @@ func (c *cellColumns) set(k, l int, raw, value, weight float64, status string) e
 	col.raw[k], col.value[k], col.weight[k], col.status[k] = raw, value, weight, uint8(st)
 	return nil
 }
+
+// NodeState is a composite value's status in the View (SPEC §4.7), the
+// byte form of NodeOK, NodeImputed and NodeMissing.
+type NodeState uint8
+
+// The states of ViewSubject.NodeStatus.
+const (
+	NodeStateNone    NodeState = iota // a leaf, a node that does not apply, an unrated subject
+	NodeStateOK                       // NodeOK
+	NodeStateImputed                  // NodeImputed
+	NodeStateMissing                  // NodeMissing
+)
+
+// nodeStates are the results.json names of the states, by state.
+var nodeStates = [...]string{NodeStateNone: "", NodeStateOK: NodeOK, NodeStateImputed: NodeImputed, NodeStateMissing: NodeMissing}
+
+// String returns the state's name in results.json: NodeOK, NodeImputed,
+// NodeMissing, or "" for NodeStateNone.
+func (s NodeState) String() string { return nodeStates[s] }
+
+// nodeState returns the state named name, ok false when name is none of
+// "", NodeOK, NodeImputed and NodeMissing.
+func nodeState(name string) (NodeState, bool) {
+	for s, n := range nodeStates {
+		if n == name {
+			return NodeState(s), true
+		}
+	}
+	return NodeStateNone, false
+}

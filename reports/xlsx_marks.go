@@ -64,7 +64,7 @@ func (x *xlsxWriter) nodeColumns(cols []column, nodes []int, ids bool) (out []co
 func (x *xlsxWriter) nodeCells(vals []any, s *ViewSubject, nodes []int) []any {
 	v := x.v
 	for _, ni := range nodes {
-		if s.NodeStatus != nil && s.NodeStatus[ni] == NodeImputed {
+		if s.NodeStatus != nil && s.NodeStatus[ni] == NodeStateImputed {
 			vals = append(vals, xlsxCell(x.imputed, s.Nodes[ni]))
 		} else {
 			vals = append(vals, s.Nodes[ni])
