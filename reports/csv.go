@@ -206,7 +206,7 @@ func batchCells(b *batch.Batch) cellsTable {
 	subs, cells, order := b.Project.Data.Subjects, b.Result.Cells, b.Result.Order
 	t.id = func(k int) string { return subs[order[k]].ID }
 	t.cell = func(k, l int) ViewCell {
-		c := cells[l].At(order[k])
+		c := cells[l].Published(order[k])
 		return ViewCell{Applies: c.Applies, Raw: c.Raw, Value: c.Value, Weight: c.Weight, Status: string(c.Status)}
 	}
 	return t

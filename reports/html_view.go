@@ -217,11 +217,9 @@ func NewView(b *batch.Batch) *View {
 			vs.Score = math.NaN()
 		}
 		vs.NodeStatus = make([]NodeState, len(set.Nodes))
+		copy(vs.Nodes, r.Nodes) // a leaf's value is its normalised value (LeafCells.At)
 		for i, n := range set.Nodes {
-			vs.Nodes[i] = r.Nodes[i]
-			if n.IsLeaf() {
-				vs.Nodes[i] = res.Cells[n.LeafIndex].At(si).Value
-			} else {
+			if !n.IsLeaf() {
 				vs.NodeStatus[i], _ = nodeState(NodeStatus(b, si, n))
 			}
 		}
@@ -325,26 +323,31 @@ func (v *View) finish() {
 	dims := v.Dimensions()
 	for gi := range v.Groups {
 		g := &v.Groups[gi]
-		g.Best = make([]float64, len(v.Leaves))
-		g.Mean = make([]float64, len(v.Leaves))
-		for l := range v.Leaves {
-			best, sum, n := math.Inf(-1), 0.0, 0
-			for _, k := range g.Members {
-				if !v.Subjects[k].Rated {
-					continue
-				}
-				c := v.Cell(k, l)
-				x := c.Value
-				if math.IsNaN(x) || c.Weight <= 0 {
-					continue
-				}
-				best = math.Max(best, x)
-				sum += x
-				n++
+		// Subject by subject (the cells of a subject are near one another
+		// in the batch's columns), each leaf's sum in member order.
+		nl := len(v.Leaves)
+		best, sum, cnt := make([]float64, nl), make([]float64, nl), make([]int, nl)
+		for l := range best {
+			best[l] = math.Inf(-1)
+		}
+		for _, k := range g.Members {
+			if !v.Subjects[k].Rated {
+				continue
 			}
-			g.Best[l], g.Mean[l] = math.NaN(), math.NaN()
-			if n > 0 {
-				g.Best[l], g.Mean[l] = best, sum/float64(n)
+			for l := range nl {
+				if x, w := v.cellValueWeight(k, l); !math.IsNaN(x) && w > 0 {
+					best[l] = math.Max(best[l], x)
+					sum[l] += x
+					cnt[l]++
+				}
+			}
+		}
+		g.Best, g.Mean = best, sum
+		for l := range nl {
+			if cnt[l] == 0 {
+				g.Best[l], g.Mean[l] = math.NaN(), math.NaN()
+			} else {
+				g.Mean[l] = sum[l] / float64(cnt[l])
 			}
 		}
 		g.DimMean = make([]float64, len(dims))

@@ -30,12 +30,22 @@ type cellColumn struct {
 func (v *View) Cell(k, l int) ViewCell {
 	c := &v.cells
 	if c.batch != nil {
-		x := c.batch[l].At(c.row[k])
+		x := c.batch[l].Published(c.row[k])
 		return ViewCell{Applies: x.Applies, Raw: x.Raw, Value: x.Value, Weight: x.Weight, Status: string(x.Status)}
 	}
 	col := &c.cols[l]
 	st := col.status[k]
 	return ViewCell{Applies: st != 0, Raw: col.raw[k], Value: col.value[k], Weight: col.weight[k], Status: c.names[st]}
+}
+
+// cellValueWeight returns subject k's normalised value and effective
+// weight of leaf l (View.Cell's Value and Weight, at less cost).
+func (v *View) cellValueWeight(k, l int) (value, weight float64) {
+	c := &v.cells
+	if c.batch != nil {
+		return c.batch[l].ValueWeight(c.row[k])
+	}
+	return c.cols[l].value[k], c.cols[l].weight[k]
 }
 
 // newReadCells returns empty columns for n subjects and nl leaves: no
