@@ -209,10 +209,10 @@ func TestResultsModelRoundTrip(t *testing.T) {
 			t.Errorf("set %v: report.html differs after an encoding/json round trip", s != nil)
 		}
 		var c1, c2 bytes.Buffer
-		if err := WriteViewResultsCSV(&c1, v1); err != nil {
+		if err := WriteResultsCSV(&c1, v1); err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteViewResultsCSV(&c2, v2); err != nil {
+		if err := WriteResultsCSV(&c2, v2); err != nil {
 			t.Fatal(err)
 		}
 		if c1.String() != c2.String() {

@@ -69,7 +69,7 @@ func TestUnratedReasonShown(t *testing.T) {
 func TestSummaryNodeRanks(t *testing.T) {
 	b := loadBatch(t, smallDir, "2024")
 	var buf bytes.Buffer
-	if err := WriteSummary(&buf, b, 0); err != nil {
+	if err := WriteSummary(&buf, NewView(b), 0); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -80,7 +80,7 @@ func TestSummaryNodeRanks(t *testing.T) {
 	}
 	b.Project.Set.Display.Digits = 1
 	buf.Reset()
-	if err := WriteSummary(&buf, b, 0); err != nil {
+	if err := WriteSummary(&buf, NewView(b), 0); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), " 93.7 ") {

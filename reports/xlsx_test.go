@@ -294,10 +294,10 @@ func TestWriteXLSXReadBack(t *testing.T) {
 }
 
 // readCSV renders a CSV writer's output and parses it.
-func readCSV(t *testing.T, b *batch.Batch, write func(io.Writer, *batch.Batch) error) [][]string {
+func readCSV(t *testing.T, b *batch.Batch, write func(io.Writer, *View) error) [][]string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := write(&buf, b); err != nil {
+	if err := write(&buf, NewView(b)); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(buf.Bytes(), []byte("\uFEFF")))).ReadAll()
