@@ -37,3 +37,39 @@ func AppendFloat(b []byte, x float64) []byte {
 
 // FormatFloat is AppendFloat returning a string.
 func FormatFloat(x float64) string { return string(AppendFloat(nil, x)) }
+
+// IsDecimal reports whether s is an unsigned decimal number: digits with an
+// optional fraction and an optional exponent (1, 1.5, .5, 2e-3); no sign,
+// hex, NaN, Inf or underscores.
+func IsDecimal(s string) bool {
+	i, digits := 0, 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		exp := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			exp++
+		}
+		if exp == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}

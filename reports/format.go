@@ -87,44 +87,9 @@ func FormulaLike(s string) bool {
 	case '=', '@', '\t', '\r':
 		return true
 	case '+', '-':
-		return !isDecimal(s[1:])
+		return !diag.IsDecimal(s[1:])
 	}
 	return false
-}
-
-// isDecimal reports whether s is an unsigned decimal number: digits with an
-// optional fraction and an optional exponent (1, 1.5, .5, 2e-3).
-func isDecimal(s string) bool {
-	i, digits := 0, 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-		digits++
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			digits++
-		}
-	}
-	if digits == 0 {
-		return false
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		exp := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			exp++
-		}
-		if exp == 0 {
-			return false
-		}
-	}
-	return i == len(s)
 }
 
 // appendJSONString appends s as a JSON string. Non-ASCII text (Chinese

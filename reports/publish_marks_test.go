@@ -4,26 +4,15 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/govscore/govscore/batch"
 )
 
 // TestImputedMarks checks SPEC §4.7: a composite value filled by its missing
 // policy is "imputed" in results.json's node_status and marked as such in
 // report.html and results.md, from the batch and from results.json alike.
 func TestImputedMarks(t *testing.T) {
-	b := loadBatch(t, smallDir, "2024")
-	set := b.Project.Set
-	var trust, si int
-	for _, n := range set.Nodes {
-		if n.ID == "trust" {
-			trust = n.Index
-		}
-	}
-	for i, s := range b.Project.Data.Subjects {
-		if s.ID == "c1" {
-			si = i
-		}
-	}
-	b.Result.Subjects[si].NodeImputed[trust] = true // as a `missing: mean` composite would
+	b := imputedTrustBatch(t)
 	var js bytes.Buffer
 	if err := WriteJSON(&js, b); err != nil {
 		t.Fatal(err)
@@ -48,6 +37,26 @@ func TestImputedMarks(t *testing.T) {
 			t.Errorf("%s: results.md does not list c1's imputed 群众信任:\n%s", name, md)
 		}
 	}
+}
+
+// imputedTrustBatch is testdata/small for 2024 with c1's trust marked as
+// filled by its missing policy, as a `missing: mean` composite would.
+func imputedTrustBatch(t *testing.T) *batch.Batch {
+	t.Helper()
+	b := loadBatch(t, smallDir, "2024")
+	var trust, si int
+	for _, n := range b.Project.Set.Nodes {
+		if n.ID == "trust" {
+			trust = n.Index
+		}
+	}
+	for i, s := range b.Project.Data.Subjects {
+		if s.ID == "c1" {
+			si = i
+		}
+	}
+	b.Result.Subjects[si].NodeImputed[trust] = true
+	return b
 }
 
 // TestUnratedReasonShown checks that report.html says which rule left a

@@ -15,19 +15,7 @@ import (
 // (italic on light yellow, still a number) with the legend on the rules
 // sheet, and the rule that left an unrated subject unrated.
 func TestXLSXPublicationMarks(t *testing.T) {
-	b := loadBatch(t, smallDir, "2024")
-	var trust, si int
-	for _, n := range b.Project.Set.Nodes {
-		if n.ID == "trust" {
-			trust = n.Index
-		}
-	}
-	for i, s := range b.Project.Data.Subjects {
-		if s.ID == "c1" {
-			si = i
-		}
-	}
-	b.Result.Subjects[si].NodeImputed[trust] = true // as a `missing: mean` composite would
+	b := imputedTrustBatch(t)
 	var js bytes.Buffer
 	if err := WriteJSON(&js, b); err != nil {
 		t.Fatal(err)
@@ -139,22 +127,23 @@ func checkXLSXMarks(t *testing.T, f *excelize.File, v *View, sheet string, ids b
 
 func nodeIndex(t *testing.T, v *View, id string) int {
 	t.Helper()
-	for i, n := range v.Nodes {
-		if n.ID == id {
-			return i
-		}
-	}
-	t.Fatalf("no node %q", id)
-	return -1
+	return viewIndexOf(t, v.Nodes, id, func(n ViewNode) string { return n.ID })
 }
 
 func subjectIndex(t *testing.T, v *View, id string) int {
 	t.Helper()
-	for i, s := range v.Subjects {
-		if s.ID == id {
+	return viewIndexOf(t, v.Subjects, id, func(s ViewSubject) string { return s.ID })
+}
+
+// viewIndexOf returns the index of the item whose key is id, failing t when
+// there is none.
+func viewIndexOf[T any](t *testing.T, items []T, id string, key func(T) string) int {
+	t.Helper()
+	for i, x := range items {
+		if key(x) == id {
 			return i
 		}
 	}
-	t.Fatalf("no subject %q", id)
+	t.Fatalf("no %q", id)
 	return -1
 }
