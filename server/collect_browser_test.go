@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -59,9 +60,9 @@ func chromium(t *testing.T) (context.Context, func(name string) chromedp.Action)
 // TestCollectionInChromium: a provider uploads its workbook with one bad
 // cell in Chromium, sees the cell, fixes it, previews and confirms; then
 // ten rater tokens each open their questionnaire on a phone-sized
-// viewport (390×844, no script: the pages have none and the CSP allows
-// none), one saves and resumes, all submit, and closing the round stores
-// their ratings.
+// viewport (390×844, with the page's scripts disabled: the pages have
+// none and the CSP allows none), one saves and resumes, all submit, and
+// closing the round stores their ratings.
 func TestCollectionInChromium(t *testing.T) {
 	ctx, shot := chromium(t)
 	e := collectEnv(t)
@@ -118,7 +119,8 @@ func TestCollectionInChromium(t *testing.T) {
 
 	// Ten tokens rate on a phone.
 	round := e.openRound(map[string]any{"item": "peer_review", "role": "public", "period": "2024", "subjects": fiveSubjects, "count": 10})
-	if err := chromedp.Run(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile)); err != nil {
+	if err := chromedp.Run(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile),
+		emulation.SetScriptExecutionDisabled(true)); err != nil {
 		t.Fatal(err)
 	}
 	for i, tok := range round.Tokens {
