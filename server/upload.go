@@ -173,6 +173,10 @@ func readXLSX(name string, data []byte) ([]byte, *xlsxSheet, []cellError) {
 	return out.Bytes(), x, nil
 }
 
+// maxPreviewRows is the most cells a preview lists (changed first, then
+// added, then unchanged); the counts cover every cell.
+const maxPreviewRows = 2000
+
 // previewRow is one cell of an upload preview.
 type previewRow struct {
 	Subject, Metric string
@@ -321,8 +325,12 @@ func (s *Server) pageUpload(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
+	more := 0
+	if len(rows) > maxPreviewRows {
+		more, rows = len(rows)-maxPreviewRows, rows[:maxPreviewRows]
+	}
 	s.render(w, r, http.StatusOK, "preview", "preview", map[string]any{"Draft": id, "Period": per.String(), "File": name,
-		"Rows": rows, "Added": counts["added"], "Changed": counts["changed"], "Unchanged": counts["unchanged"]})
+		"Rows": rows, "More": more, "Added": counts["added"], "Changed": counts["changed"], "Unchanged": counts["unchanged"]})
 }
 
 // pageConfirm is POST /provider/confirm: stores a previewed draft (the
