@@ -162,6 +162,7 @@ type ViewSubject struct {
 	Vetoed                bool
 	// Nodes[i] is the value of View.Nodes[i]: composites from the batch,
 	// leaves their normalised value; NaN when missing or not applicable.
+	// A view of a batch shares the batch's row: read-only.
 	Nodes []float64
 	// NodeStatus[i] is the status of composite View.Nodes[i]'s value
 	// (NodeStateOK, NodeStateImputed, NodeStateMissing; NodeStateNone for
@@ -209,7 +210,9 @@ func NewView(b *batch.Batch) *View {
 			Group: r.Group, ID: s.ID, Name: s.Name, Kind: s.Kind,
 			Rated: r.Rated, UnratedReason: string(r.Unrated), Rank: r.Rank, Score: r.Score, Root: r.RootValue,
 			Coverage: r.Coverage, Grade: r.Grade, Vetoed: r.Vetoed,
-			Nodes:        make([]float64, len(set.Nodes)),
+			// The batch's own row, shared (read-only): a leaf's value in
+			// it is its normalised value (LeafCells.At).
+			Nodes:        r.Nodes[:len(set.Nodes):len(set.Nodes)],
 			Adjustments:  append([]scoring.AdjustmentResult(nil), r.Adjustments...),
 			GradeByScore: r.GradeByScore, GradeReason: r.GradeReason,
 		}
@@ -217,7 +220,6 @@ func NewView(b *batch.Batch) *View {
 			vs.Score = math.NaN()
 		}
 		vs.NodeStatus = make([]NodeState, len(set.Nodes))
-		copy(vs.Nodes, r.Nodes) // a leaf's value is its normalised value (LeafCells.At)
 		for i, n := range set.Nodes {
 			if !n.IsLeaf() {
 				vs.NodeStatus[i], _ = nodeState(NodeStatus(b, si, n))
