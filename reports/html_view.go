@@ -20,8 +20,14 @@ import (
 // published batch without its inputs.
 //
 // A View is read-only once built (SetPrevious aside) and the writers may
-// render it concurrently. It holds no reference to the batch it was built
-// from: a change to the batch afterwards does not reach it.
+// render it concurrently. It is columnar: a view of a batch copies no
+// (subject, leaf) cell and no node value but reads the batch's result
+// columns (scoring.Result, read-only after batch.Run; View.Cell), while
+// everything else — the meta, the definitions, the analysis — is taken
+// when the view is built: an analysis attached to the batch afterwards
+// does not reach it. A view read from results.json holds its own columns.
+// Every writer of the publication formats, results.csv, indicators.csv and
+// the terminal summary renders a View.
 type View struct {
 	Meta        batch.Meta
 	Scale       [2]float64
