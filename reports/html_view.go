@@ -26,8 +26,8 @@ import (
 // everything else — the meta, the definitions, the analysis — is taken
 // when the view is built: an analysis attached to the batch afterwards
 // does not reach it. A view read from results.json holds its own columns.
-// Every writer of the publication formats, results.csv, indicators.csv and
-// the terminal summary renders a View.
+// The writers of the reading formats, results.csv, indicators.csv and the
+// terminal summary render a View.
 type View struct {
 	Meta        batch.Meta
 	Scale       [2]float64
