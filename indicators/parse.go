@@ -17,7 +17,7 @@ import (
 
 // topKeys are the keys allowed at the top level of an indicator set.
 var topKeys = []string{
-	"govscore", "id", "name", "version", "period", "kinds", "peer_groups", "scale", "numerics",
+	"govscore", "id", "name", "version", "period", "kinds", "roles", "peer_groups", "scale", "numerics",
 	"min_coverage", "defaults", "metrics", "tree", "aggregate", "round", "clamp_total",
 	"adjustments", "grades", "ranking", "assessments", "uncertainty", "rated_when", "display",
 	"data",
@@ -187,7 +187,8 @@ func (r *reader) set(s *Set, top ast.Node) {
 			}
 		}
 	}
-	s.Kinds = r.kinds(m.get("kinds"))
+	s.Kinds, s.KindNames = r.kinds(m.get("kinds"))
+	s.Roles, s.RoleNames = r.roleNames(m.get("roles"))
 	s.PeerGroups = []string{"kind"}
 	if f := m.get("peer_groups"); f != nil {
 		s.PeerGroups = []string{}
@@ -243,9 +244,16 @@ func (r *reader) set(s *Set, top ast.Node) {
 }
 
 // kinds reads the required `kinds:` list.
-func (r *reader) kinds(f *field) []string {
+func (r *reader) kinds(f *field) ([]string, map[string]string) {
 	if f == nil {
-		return nil
+		return nil, nil
+	}
+	if _, ok := f.value.(*ast.MappingNode); ok {
+		ids, names := r.namedIDs(f)
+		if len(ids) == 0 {
+			r.errorf(f.valuePos(r), "kinds: the mapping is empty; name the kinds of subjects evaluated (e.g. {gov_department: 政府部门})")
+		}
+		return ids, names
 	}
 	items, ok := r.strList(f)
 	if ok && len(items) == 0 {
@@ -255,7 +263,53 @@ func (r *reader) kinds(f *field) []string {
 	for _, it := range items {
 		out = append(out, it.s)
 	}
-	return out
+	return out, nil
+}
+
+// roleNames reads the optional top-level `roles:`: the rater roles with
+// their display names, `{public: 群众, superior: 上级}`, or a list of ids.
+func (r *reader) roleNames(f *field) ([]string, map[string]string) {
+	if f == nil {
+		return nil, nil
+	}
+	if _, ok := f.value.(*ast.MappingNode); ok {
+		return r.namedIDs(f)
+	}
+	items, _ := r.strList(f)
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		out = append(out, it.s)
+	}
+	return out, nil
+}
+
+// namedIDs reads a mapping of ids to display names, `{id: 名称}`, in file
+// order: every name a non-empty string.
+func (r *reader) namedIDs(f *field) ([]string, map[string]string) {
+	m := r.mapping(f.raw, f.key, f.keyPos)
+	if m == nil {
+		return nil, nil
+	}
+	ids := make([]string, 0, len(m.fields))
+	names := make(map[string]string, len(m.fields))
+	for _, g := range m.fields {
+		g.used = true
+		if strings.TrimSpace(g.key) == "" {
+			r.errorf(g.keyPos, "%s: empty id", f.key)
+			continue
+		}
+		name, ok := r.text(g)
+		if !ok {
+			continue
+		}
+		if strings.TrimSpace(name) == "" {
+			r.errorf(g.valuePos(r), "%s: %q: want a display name (%s: {%s: 名称}), got nothing", f.key, g.key, f.key, g.key)
+			continue
+		}
+		ids = append(ids, g.key)
+		names[g.key] = name
+	}
+	return ids, names
 }
 
 // scale reads `scale: [lo, hi]`.

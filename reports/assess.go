@@ -8,6 +8,7 @@ import (
 
 	"github.com/govscore/govscore/assess"
 	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/i18n"
 )
 
 // Assessment outputs respect two privacy rules (SPEC §5, issue 4): a role's
@@ -117,7 +118,8 @@ func writeAssessJSON(j *jw, b *batch.Batch) {
 
 // roleBreakdown describes how subject si's combined score of item it was
 // built: each role's ratings count, trimmed mean and share of the score.
-func roleBreakdown(it *assess.ItemResult, si int, indent string) string {
+func (e *explainer) roleBreakdown(it *assess.ItemResult, indent string) string {
+	si := e.si
 	var sb strings.Builder
 	sum := 0.0
 	for r, rw := range it.Roles {
@@ -125,17 +127,17 @@ func roleBreakdown(it *assess.ItemResult, si int, indent string) string {
 			sum += rw.Weight
 		}
 	}
-	fmt.Fprintf(&sb, "%sassess.%s %s = %s (SE %s, 90%% interval [%s, %s])\n", indent, it.ID, it.Name,
-		num(it.Score[si]), num(it.SE[si]), num(it.Low[si]), num(it.High[si]))
+	sb.WriteString(e.trf("%sassess.%s %s = %s (SE %s, 90%% interval [%s, %s])\n", indent, it.ID, it.Name,
+		num(it.Score[si]), num(it.SE[si]), num(it.Low[si]), num(it.High[si])))
 	for r, rw := range it.Roles {
 		st := it.Stat(si, r)
 		if !st.Present {
-			fmt.Fprintf(&sb, "%s  %-12s weight %s: %d rating(s), fewer than min_raters: not used, not shown\n", indent, rw.Role, num(rw.Weight), st.N)
+			sb.WriteString(e.trf("%s  %-12s weight %s: %d rating(s), fewer than min_raters: not used, not shown\n", indent, e.name(i18n.Role, rw.Role), num(rw.Weight), st.N))
 			continue
 		}
 		share := rw.Weight / sum
-		fmt.Fprintf(&sb, "%s  %-12s weight %s (share %.3f): %d rating(s), %d kept after trimming, mean %s, sd %s → contributes %s\n",
-			indent, rw.Role, num(rw.Weight), share, st.N, st.Kept, fixed(st.Mean), fixed(st.SD), fixed(share*st.Mean))
+		sb.WriteString(e.trf("%s  %-12s weight %s (share %.3f): %d rating(s), %d kept after trimming, mean %s, sd %s → contributes %s\n",
+			indent, e.name(i18n.Role, rw.Role), num(rw.Weight), share, st.N, st.Kept, fixed(st.Mean), fixed(st.SD), fixed(share*st.Mean)))
 	}
 	return sb.String()
 }

@@ -52,7 +52,7 @@ func cmdValidate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	printWarnings(e.stderr, b.Warnings, 50)
+	printWarnings(e.stderr, b.Warnings, 50, e.lang)
 	var periods []string
 	for _, q := range p.Data.Periods() {
 		periods = append(periods, q.String())
@@ -77,7 +77,7 @@ func cmdExplain(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "explain")
 	var in inputFlags
 	in.register(fs)
-	subject := fs.String("subject", "", "`id` of the subject to explain (required)")
+	subject := fs.String("subject", "", "`id` or name of the subject to explain (required)")
 	period := fs.String("period", "", "batch `period` (default: the set's period, else the latest in the data)")
 	files, _, err := in.parse(fs, args)
 	if err != nil {
@@ -90,16 +90,15 @@ func cmdExplain(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	si, ok := b.SubjectIndex(*subject)
-	if !ok {
-		return usagef("no subject %q in %s", *subject, files.Subjects)
+	si, err := findSubject(b, *subject, files.Subjects, e.lang)
+	if err != nil {
+		return err
 	}
-	return reports.WriteExplain(e.stdout, b, si)
+	return reports.WriteExplainLang(e.stdout, b, si, e.lang)
 }
 
 func cmdInit(ctx context.Context, e *env, args []string) error {
 	fset := newFlags(e, "init")
-	lang := fset.String("lang", "zh", "`language` of the starter project: comments, names, kinds and grades (zh or en)")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
@@ -107,10 +106,7 @@ func cmdInit(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("want exactly one DIR")
 	}
-	if err := checkLang(*lang); err != nil {
-		return err
-	}
-	root, err := template.Project(*lang)
+	root, err := template.Project(e.outLang())
 	if err != nil {
 		return usagef("%v", err)
 	}

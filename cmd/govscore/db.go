@@ -49,7 +49,7 @@ func openDB(ctx context.Context, e *env, flagValue string, check bool) (*postgre
 
 func cmdDB(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(e.stdout, "usage: govscore db migrate [--db URL]\n       govscore db import DIR | --subjects F --metrics F[,F] [--indicators F] [--db URL]")
+		fmt.Fprintln(e.stdout, e.tr("usage: ")+"govscore db migrate [--db URL]\n       govscore db import DIR | --subjects F --metrics F[,F] [--indicators F] [--db URL]")
 		if len(args) == 0 {
 			return usagef("missing subcommand (migrate or import)")
 		}
@@ -131,7 +131,7 @@ func dbImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	printWarnings(e.stderr, rep.Warnings, 20)
+	printWarnings(e.stderr, rep.Warnings, 20, e.lang)
 	fmt.Fprintf(e.stdout, "import %d: subjects %d added, %d updated, %d unchanged; metric values %d added, %d changed, %d unchanged",
 		rep.ID, rep.SubjectsAdded, rep.SubjectsUpdated, rep.SubjectsUnchanged, rep.MetricsAdded, rep.MetricsChanged, rep.MetricsUnchanged)
 	if len(data.Ratings.Rows) > 0 || len(files.Assessments) > 0 {
@@ -240,7 +240,7 @@ func (d *dbBatch) save(ctx context.Context, e *env, outputs []output, outDir str
 		}
 	}
 	b := d.b
-	printWarnings(e.stderr, b.Warnings, 20)
+	printWarnings(e.stderr, b.Warnings, 20, e.lang)
 	if !quiet {
 		if err := reports.WriteSummary(e.stdout, b, top); err != nil {
 			return err

@@ -57,24 +57,13 @@ func publicationView(b *batch.Batch) *reports.View {
 	return v
 }
 
-// checkLang validates a --lang value.
-func checkLang(lang string) error {
-	for _, l := range reports.Languages {
-		if l == lang {
-			return nil
-		}
-	}
-	return usagef("unknown --lang %q (available: %s)", lang, strings.Join(reports.Languages, ", "))
-}
-
 // reportFlags are the flags of `govscore report OUT`.
 type reportFlags struct {
-	format, lang, indicators, previous *string
+	format, indicators, previous *string
 }
 
 func (f *reportFlags) register(fs *flag.FlagSet) {
 	f.format = fs.String("format", "", "with OUT: comma-separated `formats` to render: html, xlsx, md, and csv (results.csv and indicators.csv re-created from results.json) (default: html,xlsx,md)")
-	f.lang = fs.String("lang", "zh", "with OUT: `language` of the labels (zh or en)")
 	f.indicators = fs.String("indicators", "", "with OUT: the indicator set `file` the batch was scored with (default: OUT/../../indicators.yaml when its SHA-256 matches)")
 	f.previous = fs.String("previous", "", "with OUT: results.json `file` of the previous batch (default: OUT/../<previous period>/results.json when present)")
 }
@@ -83,9 +72,6 @@ func (f *reportFlags) register(fs *flag.FlagSet) {
 // dest (out itself when dest is ""): the publication formats, and with
 // --format csv the data files.
 func reportFromResults(e *env, out, dest string, f reportFlags) error {
-	if err := checkLang(*f.lang); err != nil {
-		return err
-	}
 	want := map[string]bool{}
 	if *f.format == "" {
 		*f.format = "html,xlsx,md"
@@ -138,7 +124,7 @@ func reportFromResults(e *env, out, dest string, f reportFlags) error {
 	}
 	var outputs []output
 	var written []string
-	o := pubOptions{lang: *f.lang}
+	o := pubOptions{lang: e.outLang()}
 	if want["csv"] {
 		// The data files, re-created from results.json byte for byte.
 		outputs = append(outputs,

@@ -26,7 +26,7 @@ func runMain(t *testing.T, args ...string) (int, string, string) {
 	var stdout, stderr bytes.Buffer
 	e := &env{stdout: &stdout, stderr: &stderr,
 		now:    func() time.Time { return time.Unix(1700000000, 0) },
-		getenv: func(k string) string { return map[string]string{"SOURCE_DATE_EPOCH": "1700000000"}[k] }}
+		getenv: func(k string) string { return map[string]string{"SOURCE_DATE_EPOCH": "1700000000", langEnv: "en"}[k] }}
 	code := mainEnv(context.Background(), args, e)
 	return code, stdout.String(), stderr.String()
 }

@@ -122,7 +122,6 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	format := fs.String("format", "", "comma-separated output `formats` (default: all of "+strings.Join(availableFormats(), ",")+")")
 	quiet := fs.Bool("q", false, "do not print the ranking summary")
 	top := fs.Int("top", 10, "subjects per peer group in the summary (0 = all)")
-	lang := fs.String("lang", "zh", "`language` of the labels in report.html, results.xlsx and results.md (zh or en)")
 	db := fs.String("db", "", "read the data from this database `URL` and store the batch there (default $"+dbEnv+")")
 	unc := registerUncertainty(fs)
 	fs.StringVar(&unc.analysis, "analysis", "auto", "robustness `analysis` in results.json: auto (up to AutoAnalysisLimit = 20000 subjects), on or off")
@@ -138,9 +137,6 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	want, err := parseFormats(*format)
 	if err != nil {
-		return err
-	}
-	if err := checkLang(*lang); err != nil {
 		return err
 	}
 	files, dir, err := in.files(pos)
@@ -174,14 +170,14 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 		outDir = filepath.Join(base, "out", b.Meta.Period)
 	}
-	outputs, written := runOutputs(b, want, *lang)
+	outputs, written := runOutputs(b, want, e.outLang())
 	if stored != nil {
 		return stored.save(ctx, e, outputs, *out, *quiet, *top)
 	}
 	if err := writeAtomic(outDir, outputs); err != nil {
 		return err
 	}
-	printWarnings(e.stderr, b.Warnings, 20)
+	printWarnings(e.stderr, b.Warnings, 20, e.lang)
 	if !*quiet {
 		if err := reports.WriteSummary(e.stdout, b, *top); err != nil {
 			return err

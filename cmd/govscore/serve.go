@@ -110,7 +110,7 @@ func throwawayAdmin(ctx context.Context, db *postgres.DB) (name, password string
 func cmdUser(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "add" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(e.stdout, "usage: govscore user add NAME --role admin|provider|assessor|subject [--provider P] [--subject ID] [--items a,b] --password-file F [--db URL]")
+			fmt.Fprintln(e.stdout, e.tr("usage: ")+"govscore user add NAME --role admin|provider|assessor|subject [--provider P] [--subject ID] [--items a,b] --password-file F [--db URL]")
 			return nil
 		}
 		return usagef("want the subcommand add")

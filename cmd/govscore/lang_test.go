@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runLang runs govscore with no $GOVSCORE_LANG: the messages follow --lang,
+// Chinese by default.
+func runLang(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	e := &env{stdout: &stdout, stderr: &stderr, now: func() time.Time { return time.Unix(1700000000, 0) },
+		getenv: func(k string) string { return map[string]string{"SOURCE_DATE_EPOCH": "1700000000"}[k] }}
+	code := mainEnv(context.Background(), args, e)
+	return code, stdout.String(), stderr.String()
+}
+
+var han = regexp.MustCompile(`\p{Han}`)
+
+// TestHelpInChinese: every command's --help, and the overview, are in
+// Chinese by default — the summary and every flag's description — and in
+// English with --lang en.
+func TestHelpInChinese(t *testing.T) {
+	for _, c := range commands() {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, _ := runLang(t, c.name, "--help")
+			if code != exitOK || !strings.HasPrefix(out, "用法：govscore "+c.name) {
+				t.Fatalf("exit %d:\n%s", code, out)
+			}
+			for _, line := range strings.Split(out, "\n") {
+				if strings.HasPrefix(line, "    \t") && !han.MatchString(line) {
+					t.Errorf("flag description not translated: %q", line)
+				}
+			}
+			if c.name != "db" && c.name != "user" && !strings.Contains(out, "-lang") {
+				t.Errorf("no --lang flag:\n%s", out)
+			}
+			_, en, _ := runLang(t, c.name, "--help", "--lang", "en")
+			if !strings.HasPrefix(en, "usage: govscore "+c.name) || han.MatchString(en) {
+				t.Errorf("--lang en help:\n%s", en)
+			}
+		})
+	}
+	_, out, _ := runLang(t, "--help")
+	if !strings.Contains(out, "用法：") || !strings.Contains(out, "退出码") {
+		t.Errorf("overview:\n%s", out)
+	}
+}
+
+// TestMessagesFollowLang: the CLI's own lines (problem counts, usage
+// errors) follow --lang, and $GOVSCORE_LANG when --lang is not given.
+func TestMessagesFollowLang(t *testing.T) {
+	code, _, errs := runLang(t, "validate", "/nonexistent-govscore-dir")
+	if code != exitUsage || !strings.Contains(errs, "用法：govscore validate") {
+		t.Errorf("zh: exit %d\n%s", code, errs)
+	}
+	code, _, errs = runLang(t, "validate", "--lang", "en", "/nonexistent-govscore-dir")
+	if code != exitUsage || !strings.Contains(errs, "usage: govscore validate") {
+		t.Errorf("en: exit %d\n%s", code, errs)
+	}
+	code, _, errs = runLang(t, "validate", "--lang=fr", ".")
+	if code != exitUsage || !strings.Contains(errs, `unknown --lang "fr"`) {
+		t.Errorf("fr: exit %d\n%s", code, errs)
+	}
+}
+
+// TestExplainByNameInChinese finds a subject by its name (or a unique part
+// of it) and explains it in Chinese: kinds, groups, methods, statuses and
+// the grade reason by their display names.
+func TestExplainByNameInChinese(t *testing.T) {
+	dir := filepath.Join("..", "..", "examples", "office-xlsx")
+	code, out, errs := runLang(t, "explain", dir, "--subject", "青山区民政局")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	for _, want := range []string{"评价对象 gd-civil — 青山区民政局（政府部门）", "同类组：政府部门", "加权算术平均", "阈值法", "[正常]", "群众评价", "得分 "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{"Peer group", "arithmetic", "goalpost", "score 7", "public "} {
+		if strings.Contains(out, bad) {
+			t.Errorf("English %q in:\n%s", bad, out)
+		}
+	}
+	if code, part, _ := runLang(t, "explain", dir, "--subject", "民政局"); code != exitOK || part != out {
+		t.Errorf("by a unique part of the name: exit %d", code)
+	}
+	if code, _, errs := runLang(t, "explain", dir, "--subject", "村委会"); code != exitUsage || !strings.Contains(errs, "请给出编号") {
+		t.Errorf("ambiguous name: exit %d\n%s", code, errs)
+	}
+	if code, _, errs := runLang(t, "explain", dir, "--subject", "不存在的单位"); code != exitUsage || !strings.Contains(errs, "没有编号或名称为") {
+		t.Errorf("unknown name: exit %d\n%s", code, errs)
+	}
+	if code, en, _ := runLang(t, "explain", dir, "--subject", "gd-civil", "--lang", "en"); code != exitOK || !strings.Contains(en, "Peer group: gov_department") {
+		t.Errorf("--lang en: exit %d\n%s", code, en)
+	}
+}

@@ -1,0 +1,206 @@
+package i18n
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// keyCalls are the calls whose argument at the given index is a catalogue
+// key: i18n.T and i18n.F (second argument), and the helpers of the
+// packages that wrap them (first argument).
+var keyCalls = map[string]int{"T": 1, "F": 1, "tr": 0, "trf": 0, "printf": 0}
+
+// wrapsCatalogue tells which files' printf and tr helpers go through the
+// catalogue: the files that import this package.
+func importsI18n(f *ast.File) bool {
+	for _, im := range f.Imports {
+		if im.Path.Value == `"github.com/govscore/govscore/i18n"` {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCatalogueComplete reads every non-test Go file of the module that
+// imports this package and fails on a constant message key with no Chinese
+// entry: a missing translation.
+func TestCatalogueComplete(t *testing.T) {
+	root := filepath.Join("..")
+	fset := token.NewFileSet()
+	keys := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".") && path != root) {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		if !importsI18n(f) && f.Name.Name != "i18n" {
+			return nil
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			var name string
+			switch fn := call.Fun.(type) {
+			case *ast.SelectorExpr:
+				name = fn.Sel.Name
+				if id, ok := fn.X.(*ast.Ident); ok && id.Name == "i18n" {
+					break
+				}
+				if name == "T" || name == "F" {
+					return true // not this package's
+				}
+			case *ast.Ident:
+				name = fn.Name
+				if f.Name.Name != "i18n" && (name == "T" || name == "F") {
+					return true
+				}
+			default:
+				return true
+			}
+			at, ok := keyCalls[name]
+			if !ok || at >= len(call.Args) {
+				return true
+			}
+			lit, ok := call.Args[at].(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			key, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				t.Fatalf("%s: %v", fset.Position(lit.Pos()), err)
+			}
+			keys++
+			if !Translated(key) && hasLetters(key) {
+				t.Errorf("%s: no Chinese for %q", fset.Position(lit.Pos()), key)
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys < 50 {
+		t.Fatalf("found only %d message keys; is the scan looking at the sources?", keys)
+	}
+}
+
+// hasLetters tells whether s has words to translate (a bare "%s\n" has not).
+func hasLetters(s string) bool {
+	s = strings.NewReplacer("%s", "", "%d", "", "%q", "", "%v", "").Replace(s)
+	return strings.IndexFunc(s, unicode.IsLetter) >= 0
+}
+
+// TestEntriesComplete checks both sides of every entry: no empty Chinese,
+// the same verbs (count and kind) in both, and both names of every
+// built-in identifier.
+func TestEntriesComplete(t *testing.T) {
+	for en, z := range zh {
+		if strings.TrimSpace(z) == "" {
+			t.Errorf("%q: empty Chinese", en)
+		}
+		if a, b := verbs(en), verbs(z); a != b {
+			t.Errorf("%q → %q: verbs %s vs %s", en, z, a, b)
+		}
+	}
+	for c, m := range names {
+		for id, p := range m {
+			if p.zh == "" || p.en == "" {
+				t.Errorf("%s %q: missing a language (%q, %q)", c, id, p.zh, p.en)
+			}
+		}
+	}
+}
+
+// verbs lists the formatting verbs of s, sorted, ignoring explicit indexes.
+func verbs(s string) string {
+	var out []string
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' || i+1 >= len(s) {
+			continue
+		}
+		j := i + 1
+		if s[j] == '%' {
+			i++
+			continue
+		}
+		for j < len(s) && strings.IndexByte("[]0123456789.-+# ", s[j]) >= 0 {
+			j++
+		}
+		if j < len(s) {
+			out = append(out, string(s[j]))
+		}
+		i = j
+	}
+	sortStrings(out)
+	return strings.Join(out, "")
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+func TestParseAndNames(t *testing.T) {
+	if _, err := Parse("fr"); err == nil {
+		t.Error("Parse(fr): no error")
+	}
+	if l, err := Parse("en"); err != nil || l != En {
+		t.Errorf("Parse(en) = %q, %v", l, err)
+	}
+	n := Namer{Kinds: map[string]string{"dept": "部门"}}
+	for _, c := range []struct{ got, want string }{
+		{n.Kind("dept"), "部门"},
+		{n.Kind("gov_department"), "政府部门"},
+		{n.Kind("unknown_kind"), "unknown_kind"},
+		{n.Role("public"), "群众评价"},
+		{n.Group("dept/north"), "部门/north"},
+		{Namer{Lang: En}.Role("third_party"), "third party"},
+		{n.Name(Normalize, "goalpost"), "阈值法"},
+		{T(Zh, "warning: %s\n"), "警告：%s\n"},
+		{T(En, "warning: %s\n"), "warning: %s\n"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
+
+func TestGradeReason(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"score 60.31 ≥ 60 → 合格", "得分 60.31 ≥ 60 → 合格"},
+		{"score 55 < 60 → 不合格; veto v1, v2 caps at 不合格", "得分 55 < 60 → 不合格；一票否决项 v1, v2：等级最高为 不合格"},
+		{"quota 20% of 10 = 2 exceeded → 良好", "超出名额（10 个的 20% = 2 个）→ 良好"},
+		{"score 40 < 60 but 不合格 is the lowest grade", "得分 40 < 60，但 不合格 已是最低等级"},
+		{"score 70 → 良好", "得分 70 → 良好"},
+		{"", ""},
+	} {
+		if got := GradeReason(Zh, c.in); got != c.want {
+			t.Errorf("GradeReason(%q) = %q, want %q", c.in, got, c.want)
+		}
+		if got := GradeReason(En, c.in); got != c.in {
+			t.Errorf("GradeReason(en, %q) = %q", c.in, got)
+		}
+	}
+}
