@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/govscore/govscore/analysis"
+	"github.com/govscore/govscore/i18n"
 )
 
 // htmlMethod is the methodology appendix of report.html, generated from the
@@ -109,6 +110,7 @@ type htmlGrade struct{ Name, Min, Quota string }
 type htmlAdjDef struct{ ID, Name, Rule string }
 
 func newHTMLMethod(v *View, L labels) htmlMethod {
+	d := v.names(L)
 	m := htmlMethod{
 		Scale:       "[" + FormatFloat(v.Scale[0]) + ", " + FormatFloat(v.Scale[1]) + "]",
 		MinCoverage: fmtPercent(v.MinCoverage),
@@ -124,41 +126,49 @@ func newHTMLMethod(v *View, L labels) htmlMethod {
 	for _, n := range v.Nodes {
 		hn := htmlNode{
 			Indent: strings.Repeat("　", n.Depth-1), ID: n.ID, Name: n.Name, Description: n.Description, Leaf: n.Leaf,
-			Share: fmtPercent(n.Share), Nominal: fmtPercent(n.Nominal), AppliesTo: L["all"], Missing: n.Missing,
+			Share: fmtPercent(n.Share), Nominal: fmtPercent(n.Nominal), AppliesTo: L["all"], Missing: d.of(i18n.Missing, n.Missing),
 		}
 		if n.MissingBy != "" {
-			hn.Missing += " (by " + n.MissingBy + ")"
+			if d.en {
+				hn.Missing += " (by " + n.MissingBy + ")"
+			} else {
+				hn.Missing += "（按 " + n.MissingBy + " 分组）"
+			}
 		}
 		if len(n.AppliesTo) > 0 {
-			hn.AppliesTo = strings.Join(n.AppliesTo, ", ")
+			hn.AppliesTo = d.kinds(n.AppliesTo)
 		}
 		if n.Leaf {
 			hn.Type = L["leaf"]
 			hn.Formula = strings.TrimSpace(n.Expr)
 			hn.Direction = L[n.Direction]
-			hn.Normalize = normDescription(n)
+			hn.Normalize = normDescription(n, d)
 		} else {
 			hn.Type = L["composite"]
-			hn.Formula = n.Aggregate
+			hn.Formula = d.of(i18n.Aggregate, n.Aggregate)
 			hn.Missing = ""
 			if n.Missing != "" && n.Missing != "exclude" {
-				hn.Missing = n.Missing
+				hn.Missing = d.of(i18n.Missing, n.Missing)
 			}
 		}
 		if n.Round >= 0 {
-			hn.Formula += "; round " + itoa(n.Round)
+			if d.en {
+				hn.Formula += "; round " + itoa(n.Round)
+			} else {
+				hn.Formula += "；保留 " + itoa(n.Round) + " 位小数"
+			}
 		}
 		m.Tree = append(m.Tree, hn)
 	}
 	for _, g := range v.Groups {
-		bg := htmlBoundsGroup{Label: g.Label}
+		bg := htmlBoundsGroup{Label: d.group(g.Label)}
 		for l, st := range g.Leaves {
 			if st.N+st.Missing == 0 {
 				continue
 			}
 			n := &v.Nodes[v.Leaves[l]]
 			row := htmlBoundsRow{
-				ID: n.ID, Name: n.Name, Method: n.Normalize, N: itoa(st.N), Missing: itoa(st.Missing),
+				ID: n.ID, Name: n.Name, Method: d.of(i18n.Normalize, n.Normalize), N: itoa(st.N), Missing: itoa(st.Missing),
 				Min: fmtSig(st.Min), Max: fmtSig(st.Max), Mean: fmtSig(st.Mean), SD: fmtSig(st.SD),
 				Uninformative: st.Uninformative,
 			}
@@ -199,15 +209,15 @@ func newHTMLMethod(v *View, L labels) htmlMethod {
 
 // normDescription summarises a leaf's pipeline after its expression:
 // transform, winsorisation and normalisation with its parameters.
-func normDescription(n ViewNode) string {
+func normDescription(n ViewNode, d disp) string {
 	var parts []string
 	if n.Transform != "" {
-		parts = append(parts, n.Transform)
+		parts = append(parts, d.of(i18n.Transform, n.Transform))
 	}
 	if len(n.Winsorize) == 2 {
 		parts = append(parts, "winsorize q["+FormatFloat(n.Winsorize[0])+", "+FormatFloat(n.Winsorize[1])+"]")
 	}
-	norm := n.Normalize
+	norm := d.of(i18n.Normalize, n.Normalize)
 	switch n.Normalize {
 	case "goalpost":
 		norm += " [" + FormatFloat(n.Low) + ", " + FormatFloat(n.High) + "]"
@@ -215,13 +225,13 @@ func normDescription(n ViewNode) string {
 		norm += " (" + FormatFloat(n.Mean) + " + " + FormatFloat(n.SD) + "·z)"
 	case "none":
 		if n.Clip {
-			norm += " (clip)"
+			norm += " (" + d.of(i18n.Normalize, "clip") + ")"
 		}
 	case "target":
 		switch t := n.Target; {
 		case t == nil:
 		case t.Median:
-			norm += " (median)"
+			norm += " (" + d.of(i18n.Normalize, "median") + ")"
 		case t.Low == t.High:
 			norm += " (" + FormatFloat(t.Low) + ")"
 		default:

@@ -30,9 +30,13 @@ type View struct {
 	Ranking     indicators.Ranking
 	// Digits is the number of decimals the reading formats show (the
 	// set's `display: {digits: N}`, SPEC §4.6).
-	Digits     int
-	Kinds      []string // the set's kinds; nil when unknown
-	PeerGroups []string // subject attributes defining the peer groups; nil when unknown
+	Digits int
+	Kinds  []string // the set's kinds; nil when unknown
+	// KindNames and RoleNames are the set's display names of its kinds and
+	// rater roles (`kinds: {id: 名称}`, `roles: {id: 名称}`); nil when the
+	// set gives none or is unknown (i18n's built-in names are used then).
+	KindNames, RoleNames map[string]string
+	PeerGroups           []string // subject attributes defining the peer groups; nil when unknown
 
 	Metrics     []ViewMetric     // declared metrics (data sources); nil when unknown
 	Nodes       []ViewNode       // the tree without its root, in tree order
@@ -258,6 +262,7 @@ func NewView(b *batch.Batch) *View {
 
 // setDefinitions copies the tree, metrics, adjustments and grades of set.
 func (v *View) setDefinitions(set *indicators.Set) {
+	v.KindNames, v.RoleNames = set.KindNames, set.RoleNames
 	v.Nodes = make([]ViewNode, len(set.Nodes))
 	v.Leaves = nil
 	for i, n := range set.Nodes {

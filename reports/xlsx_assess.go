@@ -1,6 +1,10 @@
 package reports
 
-import "math"
+import (
+	"math"
+
+	"github.com/govscore/govscore/i18n"
+)
 
 // assessSheet writes one row per (subject, assessment item, role) for the
 // subjects with a rating of the item: the combined score, its SE and 90%
@@ -36,7 +40,7 @@ func (x *xlsxWriter) assessSheet() error {
 				if ha.Roles[ri].Hidden || math.IsNaN(ro.Mean) {
 					mean = ha.Roles[ri].Mean // the note, never the number
 				}
-				if err := t.add(s.Group, s.ID, s.Name, it.ID, it.Name, as.Score, as.SE, as.Low, as.High, rw.Role, rw.Weight, ro.N, mean); err != nil {
+				if err := t.add(s.Group, s.ID, s.Name, it.ID, it.Name, as.Score, as.SE, as.Low, as.High, v.names(L).of(i18n.Role, rw.Role), rw.Weight, ro.N, mean); err != nil {
 					return err
 				}
 			}

@@ -3,6 +3,8 @@ package reports
 import (
 	"strings"
 	"time"
+
+	"github.com/govscore/govscore/i18n"
 )
 
 // rankingSheets writes one ranking sheet per peer group.
@@ -23,7 +25,7 @@ func (x *xlsxWriter) rankingSheets() error {
 		for _, ni := range dims {
 			cols = append(cols, column{v.Nodes[ni].Name, 12, x.num})
 		}
-		t, err := x.newTable(L["ranking"]+" "+g.Label, cols, 3)
+		t, err := x.newTable(L["ranking"]+" "+v.names(L).group(g.Label), cols, 3)
 		if err != nil {
 			return err
 		}
@@ -39,7 +41,7 @@ func (x *xlsxWriter) rankingSheets() error {
 			} else {
 				grade = L["unrated"]
 			}
-			vals = append(vals[:0], rank, s.ID, s.Name, s.Kind, score, grade, s.Coverage, veto)
+			vals = append(vals[:0], rank, s.ID, s.Name, v.names(L).of(i18n.Kind, s.Kind), score, grade, s.Coverage, veto)
 			if v.HasPrevious {
 				var prank, dr, ds any
 				switch {
@@ -200,7 +202,7 @@ func (x *xlsxWriter) boundsSheet() error {
 			if st.Uninformative {
 				unin = L["uninformative"]
 			}
-			if err := t.add(g.Label, n.ID, n.Name, n.Normalize, st.N, st.Missing, st.Min, st.Max, st.Mean, st.SD,
+			if err := t.add(v.names(L).group(g.Label), n.ID, n.Name, v.names(L).of(i18n.Normalize, n.Normalize), st.N, st.Missing, st.Min, st.Max, st.Mean, st.SD,
 				lo, hi, mean, sd, nn, st.WinsorLow, st.WinsorHigh, unin); err != nil {
 				return err
 			}
