@@ -57,3 +57,23 @@ func TestKindAndRoleNamesBad(t *testing.T) {
 		})
 	}
 }
+
+// TestTimeZone reads `timezone:` (default Asia/Shanghai, from the embedded
+// time zone database) and names the position of an unknown zone.
+func TestTimeZone(t *testing.T) {
+	s, err := Parse("tz.yaml", []byte("govscore: 1\nid: tz\nkinds: [a]\n"+namesTree))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.TimeZone != "Asia/Shanghai" || s.Location().String() != "Asia/Shanghai" {
+		t.Errorf("default time zone %q", s.TimeZone)
+	}
+	s, err = Parse("tz.yaml", []byte("govscore: 1\nid: tz\nkinds: [a]\ntimezone: UTC\n"+namesTree))
+	if err != nil || s.TimeZone != "UTC" {
+		t.Fatalf("UTC: %v %v", s, err)
+	}
+	_, err = Parse("tz.yaml", []byte("govscore: 1\nid: tz\nkinds: [a]\ntimezone: Asia/Beijing\n"+namesTree))
+	if err == nil || !strings.Contains(err.Error(), `tz.yaml:4:11: timezone: unknown time zone "Asia/Beijing"`) {
+		t.Errorf("unknown zone: %v", err)
+	}
+}

@@ -19,7 +19,7 @@ import (
 var topKeys = []string{
 	"govscore", "id", "name", "version", "period", "kinds", "roles", "peer_groups", "scale", "numerics",
 	"min_coverage", "defaults", "metrics", "tree", "aggregate", "round", "clamp_total",
-	"adjustments", "grades", "ranking", "assessments", "uncertainty", "rated_when", "display",
+	"adjustments", "grades", "ranking", "assessments", "uncertainty", "rated_when", "display", "timezone",
 	"data",
 }
 
@@ -237,6 +237,7 @@ func (r *reader) set(s *Set, top ast.Node) {
 	r.checkRankColumns(s, ids)
 	s.Ranking = r.ranking(m.get("ranking"))
 	s.Display = r.display(m.get("display"))
+	s.TimeZone = r.timezone(m.get("timezone"))
 	r.advanced(s, m)
 	s.Numerics = r.numerics(m.get("numerics"))
 	s.Data = r.dataMap(m.get("data"))

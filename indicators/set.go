@@ -25,8 +25,11 @@ type Set struct {
 	KindNames map[string]string
 	// Roles and RoleNames are the optional top-level `roles:`, the display
 	// names of the rater roles (`roles: {public: 群众}`); nil when absent.
-	Roles       []string
-	RoleNames   map[string]string
+	Roles     []string
+	RoleNames map[string]string
+	// TimeZone is the IANA name of `timezone:`, the time zone in which the
+	// reading formats show times; DefaultTimeZone when not set.
+	TimeZone    string
 	PeerGroups  []string   // subject attributes defining peer groups; empty = one group
 	Scale       [2]float64 // [lo, hi], lo < hi; default [0, 100]
 	Numerics    Numerics   // rounding and mean convention (SPEC §4.6); default spreadsheet

@@ -8,7 +8,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/govscore/govscore/analysis"
 	"github.com/govscore/govscore/i18n"
@@ -181,7 +180,7 @@ func newHTMLPage(v *View, opt HTMLOptions) (*htmlPage, error) {
 		HasPrev: v.HasPrevious, RankHeads: rankHeads(v, L),
 	}
 	if !v.Meta.GeneratedAt.IsZero() {
-		p.Generated = v.generatedAt().Format(time.RFC3339)
+		p.Generated = v.generatedShown()
 	}
 	details := opt.DetailsAbove
 	if details <= 0 {

@@ -36,7 +36,10 @@ type View struct {
 	// rater roles (`kinds: {id: 名称}`, `roles: {id: 名称}`); nil when the
 	// set gives none or is unknown (i18n's built-in names are used then).
 	KindNames, RoleNames map[string]string
-	PeerGroups           []string // subject attributes defining the peer groups; nil when unknown
+	// TimeZone is the set's `timezone:` (IANA name) in which the reading
+	// formats show times; "" = indicators.DefaultTimeZone.
+	TimeZone   string
+	PeerGroups []string // subject attributes defining the peer groups; nil when unknown
 
 	Metrics     []ViewMetric     // declared metrics (data sources); nil when unknown
 	Nodes       []ViewNode       // the tree without its root, in tree order
@@ -262,7 +265,7 @@ func NewView(b *batch.Batch) *View {
 
 // setDefinitions copies the tree, metrics, adjustments and grades of set.
 func (v *View) setDefinitions(set *indicators.Set) {
-	v.KindNames, v.RoleNames = set.KindNames, set.RoleNames
+	v.KindNames, v.RoleNames, v.TimeZone = set.KindNames, set.RoleNames, set.TimeZone
 	v.Nodes = make([]ViewNode, len(set.Nodes))
 	v.Leaves = nil
 	for i, n := range set.Nodes {
@@ -511,3 +514,9 @@ func (v *View) SetPrevious(prev *View) {
 
 // generatedAt is the batch's timestamp in UTC.
 func (v *View) generatedAt() time.Time { return v.Meta.GeneratedAt.UTC() }
+
+// generatedShown is the generation time as the reading formats show it: in
+// the set's time zone, "2006-01-02 15:04:05+08:00" (a valid HTML datetime).
+func (v *View) generatedShown() string {
+	return v.Meta.GeneratedAt.In(indicators.LoadTimeZone(v.TimeZone)).Format("2006-01-02 15:04:05Z07:00")
+}

@@ -49,7 +49,7 @@ func WriteMarkdown(w io.Writer, v *View, opt MarkdownOptions) error {
 		p("- ", L["change"], ": ", L["prevPeriod"], " ", mdEscape(v.PrevPeriod), "\n")
 	}
 	if !v.Meta.GeneratedAt.IsZero() {
-		p("- ", L["generated"], ": ", v.generatedAt().Format("2006-01-02T15:04:05Z07:00"), "\n")
+		p("- ", L["generated"], ": ", v.generatedShown(), "\n")
 	}
 	p("- ", L["setSHA"], ": `", v.Meta.SetSHA256, "`\n")
 	p("- ", L["dataSHA"], ": `", v.Meta.DataSHA256, "`\n")

@@ -2,7 +2,6 @@ package reports
 
 import (
 	"strings"
-	"time"
 
 	"github.com/govscore/govscore/i18n"
 )
@@ -303,7 +302,7 @@ func (x *xlsxWriter) rulesSheet() error {
 		[2]any{L["setSHA"], v.Meta.SetSHA256},
 		[2]any{L["dataSHA"], v.Meta.DataSHA256},
 		[2]any{L["engine"], v.Meta.EngineVersion},
-		[2]any{L["generated"], v.generatedAt().Format(time.RFC3339)})
+		[2]any{L["generated"], v.generatedShown()})
 	for _, r := range rows {
 		if err := t.add(r[0], r[1]); err != nil {
 			return err
