@@ -147,29 +147,41 @@ func (e *explainer) roleBreakdown(it *assess.ItemResult, indent string) string {
 // means, ICC(1), Krippendorff's alpha and, for two-way items, reciprocity
 // with the flagged pairs.
 func WriteAssess(w io.Writer, b *batch.Batch) error {
+	return WriteAssessLang(w, b, i18n.En)
+}
+
+// WriteAssessLang is WriteAssess in lang, roles by their display names.
+func WriteAssessLang(w io.Writer, b *batch.Batch, lang i18n.Lang) error {
 	var sb strings.Builder
+	printf := func(format string, args ...any) { fmt.Fprintf(&sb, i18n.T(lang, format), args...) }
+	role := func(id string) string {
+		if lang == i18n.En {
+			return id
+		}
+		return SetNamer(b.Project.Set, lang).Role(id)
+	}
 	if b.Assess == nil || len(b.Assess.Items) == 0 {
-		fmt.Fprintln(&sb, "the indicator set declares no assessment items")
+		printf("the indicator set declares no assessment items\n")
 		_, err := io.WriteString(w, sb.String())
 		return err
 	}
-	fmt.Fprintf(&sb, "Assessments — period %s\n", b.Meta.Period)
+	printf("Assessments — period %s\n", b.Meta.Period)
 	for ii := range b.Assess.Items {
 		it := &b.Assess.Items[ii]
 		rel := it.Reliability
-		fmt.Fprintf(&sb, "\n%s %s: %d ratings by %d raters\n", it.ID, it.Name, rel.Ratings, rel.Raters)
+		printf("\n%s %s: %d ratings by %d raters\n", it.ID, it.Name, rel.Ratings, rel.Raters)
 		for r, rw := range it.Roles {
-			mean := "not shown (fewer than min_raters ratings)"
+			mean := i18n.T(lang, "not shown (fewer than min_raters ratings)")
 			if !math.IsNaN(rel.RoleMeans[r]) {
-				mean = "mean " + fixed(rel.RoleMeans[r])
+				mean = i18n.F(lang, "mean %s", fixed(rel.RoleMeans[r]))
 			}
-			fmt.Fprintf(&sb, "  role %-12s weight %-6s %6d ratings, %s\n", rw.Role, num(rw.Weight), rel.RoleRatings[r], mean)
+			printf("  role %-12s weight %-6s %6d ratings, %s\n", role(rw.Role), num(rw.Weight), rel.RoleRatings[r], mean)
 		}
-		fmt.Fprintf(&sb, "  ICC(1) %s   Krippendorff's alpha (interval) %s\n", fixed(rel.ICC1), fixed(rel.Alpha))
+		printf("  ICC(1) %s   Krippendorff's alpha (interval) %s\n", fixed(rel.ICC1), fixed(rel.Alpha))
 		if rel.Reciprocity.Dyads > 0 {
-			fmt.Fprintf(&sb, "  reciprocity: %d pairs of subjects rate each other, r = %s\n", rel.Reciprocity.Dyads, fixed(rel.Reciprocity.R))
+			printf("  reciprocity: %d pairs of subjects rate each other, r = %s\n", rel.Reciprocity.Dyads, fixed(rel.Reciprocity.R))
 			for _, p := range rel.Reciprocity.Flagged {
-				fmt.Fprintf(&sb, "  FLAG: %s and %s rate each other far above their usual ratings (both > 1.5 sd): review for collusion\n", p.A, p.B)
+				printf("  FLAG: %s and %s rate each other far above their usual ratings (both > 1.5 sd): review for collusion\n", p.A, p.B)
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/text/width"
 
 	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/i18n"
 	"github.com/govscore/govscore/indicators"
 	"github.com/govscore/govscore/scoring"
 )
@@ -20,14 +21,26 @@ import (
 // decimals (the set's `display: {digits: N}`, SPEC §4.6); the files keep
 // the exact values.
 func WriteSummary(w io.Writer, b *batch.Batch, top int) error {
+	return WriteSummaryLang(w, b, top, i18n.En)
+}
+
+// WriteSummaryLang is WriteSummary in lang, peer groups by their display
+// names.
+func WriteSummaryLang(w io.Writer, b *batch.Batch, top int, lang i18n.Lang) error {
 	set := b.Project.Set
 	subs := b.Project.Data.Subjects
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%s %s — period %s\n", set.ID, set.Name, b.Meta.Period)
+	printf := func(format string, args ...any) { fmt.Fprintf(&sb, i18n.T(lang, format), args...) }
+	names := SetNamer(set, lang)
+	printf("%s %s — period %s\n", set.ID, set.Name, b.Meta.Period)
 	digits := set.Display.Digits
 	for _, g := range b.Result.Groups {
-		fmt.Fprintf(&sb, "\n[%s] %d subjects, %d rated\n", g.Label, len(g.Members), g.NRated)
-		head := []string{"rank", "subject", "name", "score", "grade"}
+		label := g.Label
+		if lang != i18n.En {
+			label = names.Group(label)
+		}
+		printf("\n[%s] %d subjects, %d rated\n", label, len(g.Members), g.NRated)
+		head := []string{i18n.T(lang, "rank"), i18n.T(lang, "subject"), i18n.T(lang, "name"), i18n.T(lang, "score"), i18n.T(lang, "grade")}
 		ranked := set.RankedNodes()
 		for _, n := range ranked {
 			head = append(head, indicators.RankColumn(n))
@@ -52,7 +65,7 @@ func WriteSummary(w io.Writer, b *batch.Batch, top int) error {
 			shown++
 			veto := ""
 			if r.Vetoed {
-				veto = " (veto)"
+				veto = i18n.T(lang, " (veto)")
 			}
 			row := []string{strconv.Itoa(r.Rank), subs[si].ID, subs[si].Name, strconv.FormatFloat(scoring.Round(r.Score, digits), 'f', digits, 64), r.Grade + veto}
 			for _, n := range ranked {
@@ -66,17 +79,17 @@ func WriteSummary(w io.Writer, b *batch.Batch, top int) error {
 		}
 		writeTable(&sb, rows, "  ")
 		if g.NRated > shown {
-			fmt.Fprintf(&sb, "  … %d more\n", g.NRated-shown)
+			printf("  … %d more\n", g.NRated-shown)
 		}
 		switch {
 		case byRule > 0:
-			fmt.Fprintf(&sb, "  %d unrated (%d by rated_when; others: coverage below %s or no score)\n", unrated, byRule, FormatFloat(set.MinCoverage))
+			printf("  %d unrated (%d by rated_when; others: coverage below %s or no score)\n", unrated, byRule, FormatFloat(set.MinCoverage))
 		case unrated > 0:
-			fmt.Fprintf(&sb, "  %d unrated (coverage below %s or no score)\n", unrated, FormatFloat(set.MinCoverage))
+			printf("  %d unrated (coverage below %s or no score)\n", unrated, FormatFloat(set.MinCoverage))
 		}
 	}
 	if n := len(b.Warnings); n > 0 {
-		fmt.Fprintf(&sb, "\n%d warnings (see results.json or stderr)\n", n)
+		printf("\n%d warnings (see results.json or stderr)\n", n)
 	}
 	_, err := io.WriteString(w, sb.String())
 	return err

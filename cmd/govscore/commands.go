@@ -57,7 +57,7 @@ func cmdValidate(ctx context.Context, e *env, args []string) error {
 	for _, q := range p.Data.Periods() {
 		periods = append(periods, q.String())
 	}
-	fmt.Fprintf(e.stdout, "ok: %s — %d nodes (%d indicators), %d subjects, %d metrics, periods %s; batch period %s\n",
+	fmt.Fprintf(e.stdout, e.tr("ok: %s — %d nodes (%d indicators), %d subjects, %d metrics, periods %s; batch period %s\n"),
 		p.Set.ID, len(p.Set.Nodes), len(p.Set.Leaves), p.Data.Len(), len(p.Data.Metrics()), strings.Join(periods, ", "), per)
 	return nil
 }
@@ -137,7 +137,7 @@ func cmdInit(ctx context.Context, e *env, args []string) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "created %s\nnext: govscore validate %s && govscore run %s\n", dir, dir, dir)
+	fmt.Fprintf(e.stdout, e.tr("created %s\nnext: govscore validate %s && govscore run %s\n"), dir, dir, dir)
 	return nil
 }
 
@@ -170,7 +170,7 @@ func cmdGen(ctx context.Context, e *env, args []string) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote a synthetic project of %d subjects × %d indicators to %s\n", *n, *m, pos[0])
+	fmt.Fprintf(e.stdout, e.tr("wrote a synthetic project of %d subjects × %d indicators to %s\n"), *n, *m, pos[0])
 	return nil
 }
 
@@ -199,22 +199,22 @@ func cmdTest(ctx context.Context, e *env, args []string) error {
 		switch {
 		case r.Err != nil:
 			failed++
-			fmt.Fprintf(e.stdout, "--- FAIL: %s\n    could not score the case:\n%s\n", r.Name, indent(r.Err.Error(), "    "))
+			fmt.Fprintf(e.stdout, e.tr("--- FAIL: %s\n    could not score the case:\n%s\n"), r.Name, indent(r.Err.Error(), "    "))
 		case len(r.Failures) > 0:
 			failed++
-			fmt.Fprintf(e.stdout, "--- FAIL: %s\n", r.Name)
+			fmt.Fprintf(e.stdout, e.tr("--- FAIL: %s\n"), r.Name)
 			for _, f := range r.Failures {
-				fmt.Fprintf(e.stdout, "    %s: subject %s: %s\n", f.Pos, f.Subject, f.Msg)
+				fmt.Fprintf(e.stdout, e.tr("    %s: subject %s: %s\n"), f.Pos, f.Subject, f.Msg)
 			}
 		case *verbose:
-			fmt.Fprintf(e.stdout, "--- PASS: %s\n", r.Name)
+			fmt.Fprintf(e.stdout, e.tr("--- PASS: %s\n"), r.Name)
 		}
 	}
 	if failed > 0 {
-		fmt.Fprintf(e.stdout, "FAIL: %d of %d cases\n", failed, len(suite.Tests))
+		fmt.Fprintf(e.stdout, e.tr("FAIL: %d of %d cases\n"), failed, len(suite.Tests))
 		return &testFailure{failed: failed}
 	}
-	fmt.Fprintf(e.stdout, "ok: %d cases passed\n", len(suite.Tests))
+	fmt.Fprintf(e.stdout, e.tr("ok: %d cases passed\n"), len(suite.Tests))
 	return nil
 }
 
@@ -235,5 +235,5 @@ func cmdAssess(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return reports.WriteAssess(e.stdout, b)
+	return reports.WriteAssessLang(e.stdout, b, e.lang)
 }

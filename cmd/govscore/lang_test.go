@@ -102,3 +102,30 @@ func TestExplainByNameInChinese(t *testing.T) {
 		t.Errorf("--lang en: exit %d\n%s", code, en)
 	}
 }
+
+// TestCommandsInChinese: validate, run's summary, assess and analyse speak
+// Chinese by default, with kinds, groups and roles by their display names.
+func TestCommandsInChinese(t *testing.T) {
+	dir := filepath.Join("..", "..", "examples", "office-xlsx")
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"validate", dir}, []string{"通过：qingshan-office-2024", "本次评价期 2024"}},
+		{[]string{"assess", dir}, []string{"测评 — 评价期 2024", "角色 群众评价", "Krippendorff α 系数"}},
+		{[]string{"analyse", dir}, []string{"稳健性分析：qingshan-office-2024", "== 同类组", "综合指标（克朗巴哈 α 系数"}},
+		{[]string{"run", dir, "-o", filepath.Join(t.TempDir(), "out"), "--format", "csv"}, []string{"[村（居）民自治组织] 4 个评价对象，4 个已评级", "名次  评价对象", "已写出"}},
+	} {
+		t.Run(c.args[0], func(t *testing.T) {
+			code, out, errs := runLang(t, c.args...)
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s", code, errs)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("no %q in:\n%s", w, out)
+				}
+			}
+		})
+	}
+}

@@ -157,10 +157,10 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if opt.AnalysisLimit > 0 && b.Analysis == nil {
-		fmt.Fprintf(e.stderr, "note: %d subjects > %d: the robustness analysis is left out of results.json (use --analysis on, or govscore analyse)\n", b.Project.Data.Len(), AutoAnalysisLimit)
+		fmt.Fprintf(e.stderr, e.tr("note: %d subjects > %d: the robustness analysis is left out of results.json (use --analysis on, or govscore analyse)\n"), b.Project.Data.Len(), AutoAnalysisLimit)
 	}
 	if opt.Previous && b.PreviousErr != nil {
-		fmt.Fprintf(e.stderr, "note: the previous period cannot be scored, so report.html, results.xlsx and results.md show no change from it: %v\n", b.PreviousErr)
+		fmt.Fprintf(e.stderr, e.tr("note: the previous period cannot be scored, so report.html, results.xlsx and results.md show no change from it: %v\n"), b.PreviousErr)
 	}
 	outDir := *out
 	if outDir == "" {
@@ -179,10 +179,10 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	printWarnings(e.stderr, b.Warnings, 20, e.lang)
 	if !*quiet {
-		if err := reports.WriteSummary(e.stdout, b, *top); err != nil {
+		if err := reports.WriteSummaryLang(e.stdout, b, *top, e.lang); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "\nwrote %s to %s\n", strings.Join(written, ", "), outDir)
+		fmt.Fprintf(e.stdout, e.tr("\nwrote %s to %s\n"), strings.Join(written, ", "), outDir)
 	}
 	return nil
 }
