@@ -199,4 +199,6 @@ var zh = map[string]string{
 	" … (%d in all)":                                            " ……（共 %d 个）",
 	"  %-16s %-20s %7d %7s %7s %7s  %s\n":                       "  %-16s %-20s %7d %7s %7s %7s  %s\n",
 	"\nMethodology warnings\n":                                  "\n方法提示\n",
+	"`audience` of report.html, results.xlsx and results.md: public (no warnings, file paths, flagged pairs or role means of fewer than 3 ratings) or internal (everything)": "report.html、results.xlsx 和 results.md 的`读者`：public（公开版：不含警告、文件路径、疑似互相抬分标记和少于 3 份评分的角色均分）或 internal（内部版：全部内容）",
+	"start results.csv and indicators.csv with a UTF-8 byte order mark, so that Excel opens them as UTF-8 (--bom=false: none)":                                               "results.csv 和 indicators.csv 以 UTF-8 字节顺序标记（BOM）开头，Excel 双击打开不乱码（--bom=false：不加）",
 }

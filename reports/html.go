@@ -93,6 +93,7 @@ type htmlPage struct {
 	Groups                                     []*htmlGroup
 	Method                                     htmlMethod
 	Warnings                                   []string
+	Public                                     bool // PublicView: no flagged pairs column
 }
 
 type htmlGroup struct {
@@ -172,7 +173,7 @@ func newHTMLPage(v *View, opt HTMLOptions) (*htmlPage, error) {
 	if collapse <= 0 {
 		collapse = DefaultCollapseAbove
 	}
-	p := &htmlPage{
+	p := &htmlPage{Public: v.Public,
 		Lang: lang, L: L, CSS: template.CSS(reportCSS),
 		Title:  v.Meta.SetName + " — " + L["report"] + " " + v.Meta.Period,
 		Period: v.Meta.Period, PrevPeriod: v.PrevPeriod,

@@ -38,7 +38,10 @@ type View struct {
 	KindNames, RoleNames map[string]string
 	// TimeZone is the set's `timezone:` (IANA name) in which the reading
 	// formats show times; "" = indicators.DefaultTimeZone.
-	TimeZone   string
+	TimeZone string
+	// Public is true for a view made by PublicView: the writers leave out
+	// the internal parts (warnings, flagged pairs).
+	Public     bool
 	PeerGroups []string // subject attributes defining the peer groups; nil when unknown
 
 	Metrics     []ViewMetric     // declared metrics (data sources); nil when unknown

@@ -60,6 +60,9 @@ func (x *xlsxWriter) reliabilitySheet() error {
 	}
 	cols := []column{{L["assessItem"] + " id", 18, 0}, {L["assessItem"], 22, 0}, {L["raters"], 9, 0}, {L["ratings"], 9, 0},
 		{L["icc1"], 9, x.num3}, {L["kalpha"], 12, x.num3}, {L["reciprocity"], 18, x.num3}, {X["dyads"], 9, 0}, {L["flagged"], 40, x.text}}
+	if v.Public {
+		cols = cols[:len(cols)-1] // no flagged pairs in public
+	}
 	t, err := x.newTable(L["reliability"], cols, 1)
 	if err != nil {
 		return err
@@ -70,7 +73,11 @@ func (x *xlsxWriter) reliabilitySheet() error {
 		if it.Dyads > 0 {
 			recip, dyads = it.Reciprocity, it.Dyads
 		}
-		if err := t.add(it.ID, it.Name, it.Raters, it.Ratings, it.ICC1, it.Alpha, recip, dyads, row.Flagged); err != nil {
+		vals := []any{it.ID, it.Name, it.Raters, it.Ratings, it.ICC1, it.Alpha, recip, dyads, row.Flagged}
+		if v.Public {
+			vals = vals[:len(vals)-1]
+		}
+		if err := t.add(vals...); err != nil {
 			return err
 		}
 	}

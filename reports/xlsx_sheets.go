@@ -291,7 +291,11 @@ func (x *xlsxWriter) rulesSheet() error {
 		{X["layout"], X["layoutNote"]},
 	}
 	if len(v.Assess) > 0 {
-		rows = append(rows, [2]any{L["reliability"], L["reliabilityNote"]})
+		note := L["reliabilityNote"]
+		if v.Public {
+			note = L["reliabilityNotePublic"]
+		}
+		rows = append(rows, [2]any{L["reliability"], note})
 	}
 	if m.Uncertainty != "" {
 		rows = append(rows, [2]any{L["uncertainty"], m.Uncertainty + " " + L["uncBands"]})
@@ -320,6 +324,9 @@ func clampNote(v *View, L labels) string {
 
 // warningsSheet writes the batch's warnings.
 func (x *xlsxWriter) warningsSheet() error {
+	if x.v.Public {
+		return nil
+	}
 	L := x.L
 	cols := []column{{"file:line:col", 36, 0}, {L["group"], 14, 0}, {L["subject"], 16, 0}, {L["indicator"], 22, 0}, {L["warnings"], 90, x.text}}
 	t, err := x.newTable(L["warnings"], cols, 0)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -127,5 +128,43 @@ func TestCommandsInChinese(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAudienceAndBOM: run writes the public report.html and results.xlsx by
+// default (no flagged pairs, no warnings) and the CSV files with a UTF-8
+// BOM; --audience internal and --bom=false give the others.
+func TestAudienceAndBOM(t *testing.T) {
+	dir := copyDir(t, filepath.Join("..", "..", "reports", "testdata", "assessed"))
+	pub, internal := filepath.Join(dir, "pub"), filepath.Join(dir, "internal")
+	if code, _, errs := runLang(t, "run", dir, "-o", pub, "-q"); code != exitOK {
+		t.Fatalf("run: exit %d\n%s", code, errs)
+	}
+	if code, _, errs := runLang(t, "run", dir, "-o", internal, "-q", "--audience", "internal", "--bom=false"); code != exitOK {
+		t.Fatalf("run internal: exit %d\n%s", code, errs)
+	}
+	read := func(p string) string {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, f := range []string{"results.csv", "indicators.csv"} {
+		if s := read(filepath.Join(pub, f)); !strings.HasPrefix(s, "\ufeff") {
+			t.Errorf("%s: no BOM by default", f)
+		}
+		if s := read(filepath.Join(internal, f)); strings.HasPrefix(s, "\ufeff") || strings.TrimPrefix(read(filepath.Join(pub, f)), "\ufeff") != s {
+			t.Errorf("%s: --bom=false must give the same bytes without the BOM", f)
+		}
+	}
+	if h := read(filepath.Join(pub, "report.html")); strings.Contains(h, "↔") || strings.Contains(h, "疑似相互抬分") {
+		t.Error("public report.html shows flagged pairs")
+	}
+	if h := read(filepath.Join(internal, "report.html")); !strings.Contains(h, "↔") {
+		t.Error("internal report.html lacks the flagged pairs")
+	}
+	if code, _, errs := runLang(t, "run", dir, "-o", filepath.Join(dir, "x"), "--audience", "press"); code != exitUsage || !strings.Contains(errs, "public or internal") {
+		t.Errorf("--audience press: exit %d\n%s", code, errs)
 	}
 }

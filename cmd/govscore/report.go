@@ -23,19 +23,65 @@ import (
 
 // pubOptions are the options of the publication formats.
 type pubOptions struct {
-	lang string // zh or en
+	lang     string // zh or en
+	internal bool   // --audience internal; the zero value is public
+}
+
+// view is v for the audience of o (reports.PublicView unless internal).
+func (o pubOptions) view(v *reports.View) *reports.View {
+	if o.internal {
+		return v
+	}
+	return reports.PublicView(v)
 }
 
 func publishHTML(w io.Writer, v *reports.View, o pubOptions) error {
-	return reports.WriteHTML(w, v, reports.HTMLOptions{Lang: o.lang})
+	return reports.WriteHTML(w, o.view(v), reports.HTMLOptions{Lang: o.lang})
 }
 
 func publishXLSX(w io.Writer, v *reports.View, o pubOptions) error {
-	return reports.WriteXLSX(w, v, reports.XLSXOptions{Lang: o.lang})
+	return reports.WriteXLSX(w, o.view(v), reports.XLSXOptions{Lang: o.lang})
 }
 
 func publishMarkdown(w io.Writer, v *reports.View, o pubOptions) error {
-	return reports.WriteMarkdown(w, v, reports.MarkdownOptions{Lang: o.lang})
+	return reports.WriteMarkdown(w, o.view(v), reports.MarkdownOptions{Lang: o.lang})
+}
+
+// outFlags are the flags of run and report that shape the written files.
+type outFlags struct {
+	audience string
+	bom      bool
+}
+
+func (f *outFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.audience, "audience", reports.AudiencePublic, "`audience` of report.html, results.xlsx and results.md: public (no warnings, file paths, flagged pairs or role means of fewer than 3 ratings) or internal (everything)")
+	fs.BoolVar(&f.bom, "bom", true, "start results.csv and indicators.csv with a UTF-8 byte order mark, so that Excel opens them as UTF-8 (--bom=false: none)")
+}
+
+// check validates the flags.
+func (f *outFlags) check() error {
+	if f.audience != reports.AudiencePublic && f.audience != reports.AudienceInternal {
+		return usagef("--audience must be public or internal, got %q", f.audience)
+	}
+	return nil
+}
+
+// pub returns the publication options of the flags in lang.
+func (f *outFlags) pub(lang string) pubOptions {
+	return pubOptions{lang: lang, internal: f.audience == reports.AudienceInternal}
+}
+
+// csv wraps the writer of a CSV file: with --bom it starts with U+FEFF.
+func (f *outFlags) csv(write func(io.Writer) error) func(io.Writer) error {
+	if !f.bom {
+		return write
+	}
+	return func(w io.Writer) error {
+		if _, err := io.WriteString(w, "\ufeff"); err != nil {
+			return err
+		}
+		return write(w)
+	}
 }
 
 // batchWriter adapts a publication writer to the formats table's batch
@@ -60,10 +106,12 @@ func publicationView(b *batch.Batch) *reports.View {
 // reportFlags are the flags of `govscore report OUT`.
 type reportFlags struct {
 	format, indicators, previous *string
+	out                          outFlags
 }
 
 func (f *reportFlags) register(fs *flag.FlagSet) {
 	f.format = fs.String("format", "", "with OUT: comma-separated `formats` to render: html, xlsx, md, and csv (results.csv and indicators.csv re-created from results.json) (default: html,xlsx,md)")
+	f.out.register(fs)
 	f.indicators = fs.String("indicators", "", "with OUT: the indicator set `file` the batch was scored with (default: OUT/../../indicators.yaml when its SHA-256 matches)")
 	f.previous = fs.String("previous", "", "with OUT: results.json `file` of the previous batch (default: OUT/../<previous period>/results.json when present)")
 }
@@ -72,6 +120,9 @@ func (f *reportFlags) register(fs *flag.FlagSet) {
 // dest (out itself when dest is ""): the publication formats, and with
 // --format csv the data files.
 func reportFromResults(e *env, out, dest string, f reportFlags) error {
+	if err := f.out.check(); err != nil {
+		return err
+	}
 	want := map[string]bool{}
 	if *f.format == "" {
 		*f.format = "html,xlsx,md"
@@ -124,12 +175,12 @@ func reportFromResults(e *env, out, dest string, f reportFlags) error {
 	}
 	var outputs []output
 	var written []string
-	o := pubOptions{lang: e.outLang()}
+	o := f.out.pub(e.outLang())
 	if want["csv"] {
 		// The data files, re-created from results.json byte for byte.
 		outputs = append(outputs,
-			output{"results.csv", func(w io.Writer) error { return reports.WriteViewResultsCSV(w, v) }},
-			output{"indicators.csv", func(w io.Writer) error { return reports.WriteViewIndicatorsCSV(w, v) }})
+			output{"results.csv", f.out.csv(func(w io.Writer) error { return reports.WriteViewResultsCSV(w, v) })},
+			output{"indicators.csv", f.out.csv(func(w io.Writer) error { return reports.WriteViewIndicatorsCSV(w, v) })})
 		written = append(written, "results.csv", "indicators.csv")
 	}
 	for _, x := range formats {

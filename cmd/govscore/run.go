@@ -122,6 +122,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	format := fs.String("format", "", "comma-separated output `formats` (default: all of "+strings.Join(availableFormats(), ",")+")")
 	quiet := fs.Bool("q", false, "do not print the ranking summary")
 	top := fs.Int("top", 10, "subjects per peer group in the summary (0 = all)")
+	var of outFlags
+	of.register(fs)
 	db := fs.String("db", "", "read the data from this database `URL` and store the batch there (default $"+dbEnv+")")
 	unc := registerUncertainty(fs)
 	fs.StringVar(&unc.analysis, "analysis", "auto", "robustness `analysis` in results.json: auto (up to AutoAnalysisLimit = 20000 subjects), on or off")
@@ -133,6 +135,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return usagef("--analysis must be auto, on or off, got %q", unc.analysis)
 	}
 	if err := unc.check(); err != nil {
+		return err
+	}
+	if err := of.check(); err != nil {
 		return err
 	}
 	want, err := parseFormats(*format)
@@ -170,7 +175,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 		outDir = filepath.Join(base, "out", b.Meta.Period)
 	}
-	outputs, written := runOutputs(b, want, e.outLang())
+	outputs, written := runOutputs(b, want, e.outLang(), &of)
 	if stored != nil {
 		return stored.save(ctx, e, outputs, *out, *quiet, *top)
 	}
@@ -191,7 +196,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 // want, in the order of formats, and their names: the publication formats
 // share one view of the batch; uncertainty.csv comes last when the batch
 // has an uncertainty analysis.
-func runOutputs(b *batch.Batch, want map[string]bool, lang string) ([]output, []string) {
+func runOutputs(b *batch.Batch, want map[string]bool, lang string, of *outFlags) ([]output, []string) {
 	var outputs []output
 	var written []string
 	var view *reports.View // built once, for the publication formats
@@ -203,11 +208,15 @@ func runOutputs(b *batch.Batch, want map[string]bool, lang string) ([]output, []
 			if view == nil {
 				view = publicationView(b)
 			}
-			publish, o := f.publish, pubOptions{lang: lang}
+			publish, o := f.publish, of.pub(lang)
 			outputs = append(outputs, output{f.file, func(w io.Writer) error { return publish(w, view, o) }})
 		} else {
 			write := f.write
-			outputs = append(outputs, output{f.file, func(w io.Writer) error { return write(w, b) }})
+			fn := func(w io.Writer) error { return write(w, b) }
+			if f.name == "csv" {
+				fn = of.csv(fn)
+			}
+			outputs = append(outputs, output{f.file, fn})
 		}
 		written = append(written, f.file)
 	}
