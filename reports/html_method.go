@@ -7,6 +7,7 @@ import (
 
 	"github.com/govscore/govscore/analysis"
 	"github.com/govscore/govscore/i18n"
+	"github.com/govscore/govscore/indicators"
 )
 
 // htmlMethod is the methodology appendix of report.html, generated from the
@@ -114,7 +115,7 @@ func newHTMLMethod(v *View, L labels) htmlMethod {
 	m := htmlMethod{
 		Scale:       "[" + FormatFloat(v.Scale[0]) + ", " + FormatFloat(v.Scale[1]) + "]",
 		MinCoverage: fmtPercent(v.MinCoverage),
-		Ranking:     rankingRule(v),
+		Ranking:     rankingRule(v, L),
 		ClampTotal:  v.ClampTotal,
 		Metrics:     v.Metrics,
 		SetSHA:      v.Meta.SetSHA256,
@@ -245,7 +246,18 @@ func normDescription(n ViewNode, d disp) string {
 	return strings.Join(parts, " → ")
 }
 
-func rankingRule(v *View) string {
+func rankingRule(v *View, L labels) string {
+	if L["lang"] != "en" {
+		rule := "竞争排名（并列同名次，其后名次顺延：1, 2, 2, 4）"
+		if v.Ranking.Method == indicators.Ordinal {
+			rule = "顺序排名（并列按编号先后：1, 2, 3, 4）"
+		}
+		order := "得分从高到低"
+		if !v.Ranking.Desc {
+			order = "得分从低到高"
+		}
+		return rule + "，" + order + "，按 " + itoa(v.Ranking.Digits) + " 位小数比较"
+	}
 	order := "desc"
 	if !v.Ranking.Desc {
 		order = "asc"

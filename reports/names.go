@@ -58,3 +58,12 @@ func (d disp) reason(s string) string {
 	}
 	return i18n.GradeReason(i18n.Zh, s)
 }
+
+// idHead is the header of the id column of what (a label key): "指标编号",
+// "Indicator id".
+func idHead(L labels, what string) string {
+	if L["lang"] == "en" {
+		return L[what] + " id"
+	}
+	return L[what] + L["id"]
+}

@@ -100,7 +100,7 @@ func (x *xlsxWriter) nodeValuesSheet() error {
 		if s.Rated {
 			status, rank = L["rated"], s.Rank
 		}
-		vals = append(vals[:0], s.Group, s.ID, s.Name, status, rank, s.Score, s.Root)
+		vals = append(vals[:0], v.names(L).group(s.Group), s.ID, s.Name, status, rank, s.Score, s.Root)
 		for i := range v.Nodes {
 			vals = append(vals, s.Nodes[i])
 		}
@@ -133,7 +133,7 @@ func (x *xlsxWriter) rawValuesSheet() error {
 	vals := make([]any, len(cols))
 	for k := range v.Subjects {
 		s := &v.Subjects[k]
-		vals = append(vals[:0], s.Group, s.ID, s.Name)
+		vals = append(vals[:0], v.names(L).group(s.Group), s.ID, s.Name)
 		for _, c := range s.Cells {
 			if c.Applies {
 				vals = append(vals, c.Raw)
@@ -151,7 +151,7 @@ func (x *xlsxWriter) rawValuesSheet() error {
 // treeSheet writes the methodology's tree: one row per node.
 func (x *xlsxWriter) treeSheet() error {
 	v, L := x.v, x.L
-	cols := []column{{L["indicator"] + " id", 24, 0}, {L["name"], 30, x.text}, {L["type"], 10, 0}, {L["formula"], 40, x.text},
+	cols := []column{{idHead(L, "indicator"), 24, 0}, {L["name"], 30, x.text}, {L["type"], 10, 0}, {L["formula"], 40, x.text},
 		{L["direction"], 12, 0}, {L["normalize"], 26, x.text}, {L["weight"], 9, 0}, {L["share"], 10, x.pct}, {L["nominalWeight"], 12, x.pct},
 		{L["missing"], 16, 0}, {L["appliesTo"], 24, x.text}}
 	t, err := x.newTable(L["methodology"], cols, 1)
@@ -172,7 +172,7 @@ func (x *xlsxWriter) treeSheet() error {
 // group used, one row per (group, leaf), as numbers.
 func (x *xlsxWriter) boundsSheet() error {
 	v, L, X := x.v, x.L, x.X
-	cols := []column{{L["group"], 14, 0}, {L["indicator"] + " id", 22, 0}, {L["indicator"], 26, 0}, {L["normalize"], 12, 0},
+	cols := []column{{L["group"], 14, 0}, {idHead(L, "indicator"), 22, 0}, {L["indicator"], 26, 0}, {L["normalize"], 12, 0},
 		{L["n"], 8, 0}, {L["nMissing"], 8, 0}, {L["min"], 11, 0}, {L["max"], 11, 0}, {L["mean"], 11, 0}, {L["sd"], 11, 0},
 		{X["usedLow"], 12, 0}, {X["usedHigh"], 12, 0}, {X["usedMean"], 12, 0}, {X["usedSD"], 12, 0}, {X["usedN"], 10, 0},
 		{X["winsorLow"], 12, 0}, {X["winsorHigh"], 12, 0}, {L["uninformative"], 14, 0}}
@@ -242,7 +242,7 @@ func (x *xlsxWriter) adjustmentsSheet() error {
 	if len(v.Adjustments) == 0 {
 		return nil
 	}
-	t, err := x.newTable(L["adjustments"], []column{{L["adjustment"] + " id", 18, 0}, {L["name"], 24, x.text}, {L["rules"], 70, x.text}}, 1)
+	t, err := x.newTable(L["adjustments"], []column{{idHead(L, "adjustment"), 18, 0}, {L["name"], 24, x.text}, {L["rules"], 70, x.text}}, 1)
 	if err != nil {
 		return err
 	}
