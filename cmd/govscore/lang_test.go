@@ -168,3 +168,31 @@ func TestAudienceAndBOM(t *testing.T) {
 		t.Errorf("--audience press: exit %d\n%s", code, errs)
 	}
 }
+
+// TestTimesInSetZone: with SOURCE_DATE_EPOCH the reading formats show the
+// time in the set's zone (Asia/Shanghai by default: 1700000000 is
+// 2023-11-15 06:13:20+08:00) and two runs write the same bytes.
+func TestTimesInSetZone(t *testing.T) {
+	dir := filepath.Join("..", "..", "examples", "office-xlsx")
+	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	for _, out := range []string{a, b} {
+		if code, _, errs := runLang(t, "run", dir, "-o", out, "-q"); code != exitOK {
+			t.Fatalf("run: exit %d\n%s", code, errs)
+		}
+	}
+	for _, f := range []string{"report.html", "results.xlsx", "results.md", "results.csv", "results.json"} {
+		x, err1 := os.ReadFile(filepath.Join(a, f))
+		y, err2 := os.ReadFile(filepath.Join(b, f))
+		if err1 != nil || err2 != nil || !bytes.Equal(x, y) {
+			t.Errorf("%s differs between two runs (%v, %v)", f, err1, err2)
+		}
+	}
+	md, err := os.ReadFile(filepath.Join(a, "results.md"))
+	if err != nil || !strings.Contains(string(md), "2023-11-15 06:13:20+08:00") {
+		t.Errorf("results.md does not show the time in Asia/Shanghai (%v):\n%.400s", err, md)
+	}
+	js, err := os.ReadFile(filepath.Join(a, "results.json"))
+	if err != nil || !strings.Contains(string(js), `"generated_at": "2023-11-14T22:13:20Z"`) {
+		t.Errorf("results.json generated_at is not UTC (%v)", err)
+	}
+}
