@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"io/fs"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -207,3 +208,54 @@ func TestGradeReason(t *testing.T) {
 		}
 	}
 }
+
+// TestMessages: every warning pattern matches a message as its package
+// writes it and gives Chinese; an unknown message is left as it is.
+func TestMessages(t *testing.T) {
+	samples := []string{
+		"file not read: nothing names it (the default files are data/subjects.csv, data/metrics*.csv and data/assessments*.csv; name others in the indicator set's data: section, or move the file out of data/)",
+		"no subject of the group has a value (is the metric in the data for this period?); the indicator is missing for every subject of the group",
+		"minmax normalisation is uninformative: all 4 values are equal; the indicator is left out of the group's aggregation",
+		`metric "pop" has no value for any subject in period 2024: the expressions reading it are missing`,
+		`metric "popu" in the data is read by no expression (did you mean "pop"?)`,
+		"no metric value at all in period 2024 for a1, a2: are their rows missing from the metrics files?",
+		`geometric aggregate over "x" = 0 ≤ 0; the node is missing`,
+		"the final aggregate is missing (no indicator took part); the subject is unrated",
+		"the condition is missing and counts as false",
+		"the points value is missing and counts 0",
+		`file is not UTF-8 (byte 0xB5 here is the first that is not); read as GB18030: save it as "CSV UTF-8" to silence this warning`,
+		"file is not valid UTF-8; read as GB18030 (save it as CSV UTF-8 to silence this warning)",
+		"metrics file has no data rows",
+		"assessments file has no rows",
+		"3 row(s) without a score ignored (the first is here)",
+		"1 blank row skipped (line 4)",
+		"2 blank rows skipped (lines 4, 9)",
+		`assessment item "sat": role "superior" (weight 20) is missing for 3 of the 10 rated subjects: it has fewer than its min_raters 1 rating, so its weight does not count for them; collect more ratings or lower min_raters for the role`,
+		`assessment item "sat": role "public" (weight 40) is missing for all 10 rated subjects: it has fewer than its min_raters 30 ratings, so its weight does not count for them; collect more ratings or lower min_raters for the role`,
+	}
+	used := map[int]bool{}
+	for _, s := range samples {
+		got := Message(Zh, s)
+		if got == s || !hanRE.MatchString(got) {
+			t.Errorf("no Chinese for %q: %q", s, got)
+		}
+		for i, m := range messages {
+			if m.re.MatchString(s) {
+				used[i] = true
+			}
+		}
+		if Message(En, s) != s {
+			t.Errorf("Message(en) changed %q", s)
+		}
+	}
+	for i, m := range messages {
+		if !used[i] {
+			t.Errorf("pattern %d (%s) has no sample", i, m.re)
+		}
+	}
+	if got := Message(Zh, "something new"); got != "something new" {
+		t.Errorf("unknown message changed: %q", got)
+	}
+}
+
+var hanRE = regexp.MustCompile(`\p{Han}`)

@@ -195,6 +195,9 @@ func newHTMLPage(v *View, opt HTMLOptions) (*htmlPage, error) {
 	}
 	p.Method = newHTMLMethod(v, L)
 	for _, w := range v.Warnings {
+		if L["lang"] != "en" {
+			w.Msg = i18n.Message(i18n.Zh, w.Msg)
+		}
 		p.Warnings = append(p.Warnings, w.String())
 	}
 	return p, nil

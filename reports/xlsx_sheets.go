@@ -334,7 +334,11 @@ func (x *xlsxWriter) warningsSheet() error {
 		return err
 	}
 	for _, w := range x.v.Warnings {
-		if err := t.add(w.Pos.String(), w.Group, w.Subject, w.Node, w.Msg); err != nil {
+		msg := w.Msg
+		if x.L["lang"] != "en" {
+			msg = i18n.Message(i18n.Zh, msg)
+		}
+		if err := t.add(w.Pos.String(), w.Group, w.Subject, w.Node, msg); err != nil {
 			return err
 		}
 	}

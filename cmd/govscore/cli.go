@@ -322,6 +322,7 @@ func printWarnings(w io.Writer, ws []diag.Warning, max int, lang i18n.Lang) {
 			fmt.Fprintf(w, i18n.T(lang, "warning: … and %d more (all are in results.json)\n"), len(ws)-max)
 			return
 		}
+		x.Msg = i18n.Message(lang, x.Msg)
 		fmt.Fprintf(w, i18n.T(lang, "warning: %s\n"), x)
 	}
 }

@@ -196,3 +196,21 @@ func TestTimesInSetZone(t *testing.T) {
 		t.Errorf("results.json generated_at is not UTC (%v)", err)
 	}
 }
+
+// TestWarningsInChinese: a warning the catalogue knows (here: a file under
+// data/ that nothing reads) is printed in Chinese by default, in English
+// with --lang en.
+func TestWarningsInChinese(t *testing.T) {
+	dir := copyDir(t, filepath.Join("..", "..", "examples", "office-xlsx"))
+	if err := os.WriteFile(filepath.Join(dir, "data", "旧名单.csv"), []byte("id,name,kind\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runLang(t, "validate", dir)
+	if code != exitOK || !strings.Contains(errs, "警告：") || !strings.Contains(errs, "旧名单.csv: 文件未被读取") {
+		t.Errorf("zh: exit %d\n%s", code, errs)
+	}
+	code, _, errs = runLang(t, "validate", dir, "--lang", "en")
+	if code != exitOK || !strings.Contains(errs, "warning: ") || !strings.Contains(errs, "file not read") {
+		t.Errorf("en: exit %d\n%s", code, errs)
+	}
+}

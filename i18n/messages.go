@@ -1,0 +1,77 @@
+package i18n
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// messages are the warnings of a batch (diag.Warning.Msg, written in
+// English by the packages that find them and kept so in results.json) with
+// their Chinese, as patterns: the terminal and the internal reports show
+// them in the language asked for. A warning without a pattern is shown as
+// written.
+var messages = []struct {
+	re *regexp.Regexp
+	zh string
+	// classes gives the submatches that are ids of a class, shown by their
+	// display names.
+	classes map[int]Class
+}{
+	{regexp.MustCompile(`^file not read: nothing names it \(the default files are data/subjects\.csv, data/metrics\*\.csv and data/assessments\*\.csv; name others in the indicator set's data: section, or move the file out of data/\)$`),
+		"文件未被读取：没有任何配置指向它（默认读取 data/subjects.csv、data/metrics*.csv 和 data/assessments*.csv；其他文件请在指标体系的 data: 部分中写明，或移出 data/ 目录）", nil},
+	{regexp.MustCompile(`^no subject of the group has a value \(is the metric in the data for this period\?\); the indicator is missing for every subject of the group$`),
+		"本组没有任何评价对象有该指标的值（该期数据中有这个指标吗？）；该指标对本组所有评价对象缺失", nil},
+	{regexp.MustCompile(`^(.*) normalisation is uninformative: (.*); the indicator is left out of the group's aggregation$`),
+		"$1标准化无区分度：$2；该指标不参与本组汇总", map[int]Class{1: Normalize}},
+	{regexp.MustCompile(`^(.*) has no value for any subject in period (\S+): the expressions reading it are missing$`),
+		"$1 在评价期 $2 没有任何评价对象的值：读取它的表达式均为缺失", nil},
+	{regexp.MustCompile(`^metric ("[^"]*") in the data is read by no expression(.*)$`),
+		"数据中的指标 $1 没有被任何表达式读取$2", nil},
+	{regexp.MustCompile(`^no metric value at all in period (\S+) for (.*): are their rows missing from the metrics files\?$`),
+		"评价期 $1 中 $2 没有任何指标值：指标数据文件中是否缺少它们的行？", nil},
+	{regexp.MustCompile(`^geometric aggregate over ("[^"]*") = (\S+) ≤ 0; the node is missing$`),
+		"$1 的几何平均汇总值 = $2 ≤ 0；该节点缺失", nil},
+	{regexp.MustCompile(`^the final aggregate is missing \(no indicator took part\); the subject is unrated$`),
+		"总分汇总缺失（没有指标参与）；该评价对象未评级", nil},
+	{regexp.MustCompile(`^the condition is missing and counts as false$`), "条件缺失，视为不成立", nil},
+	{regexp.MustCompile(`^the points value is missing and counts 0$`), "分值缺失，按 0 计", nil},
+	{regexp.MustCompile(`^file is not UTF-8 \(byte 0x([0-9A-F]{2}) here is the first that is not\); read as GB18030: save it as "CSV UTF-8" to silence this warning$`),
+		"文件不是 UTF-8 编码（此处字节 0x$1 是第一个非 UTF-8 字节）；已按 GB18030 读取：另存为“CSV UTF-8”即可消除此警告", nil},
+	{regexp.MustCompile(`^file is not valid UTF-8; read as GB18030 \(save it as CSV UTF-8 to silence this warning\)$`),
+		"文件不是有效的 UTF-8 编码；已按 GB18030 读取（另存为 CSV UTF-8 即可消除此警告）", nil},
+	{regexp.MustCompile(`^metrics file has no data rows$`), "指标数据文件没有数据行", nil},
+	{regexp.MustCompile(`^assessments file has no rows$`), "测评数据文件没有数据行", nil},
+	{regexp.MustCompile(`^(\d+) row\(s\) without a score ignored \(the first is here\)$`), "忽略了 $1 行没有评分的记录（第一行在此）", nil},
+	{regexp.MustCompile(`^1 blank row skipped \((.*)\)$`), "跳过 1 个空行（$1）", nil},
+	{regexp.MustCompile(`^(\d+) blank rows skipped \((.*)\)$`), "跳过 $1 个空行（$2）", nil},
+	{regexp.MustCompile(`^assessment item ("[^"]*"): role ("[^"]*") \(weight (\S+)\) is missing for (\d+) of the (\d+) rated subjects: it has fewer than its min_raters (\d+) ratings?, so its weight does not count for them; collect more ratings or lower min_raters for the role$`),
+		"测评项目 $1：角色 $2（权重 $3）在 $5 个已评级对象中的 $4 个缺失：评分少于最少评价人数 $6，其权重对这些对象不计入；请补充评分或降低该角色的最少评价人数", nil},
+	{regexp.MustCompile(`^assessment item ("[^"]*"): role ("[^"]*") \(weight (\S+)\) is missing for all (\d+) rated subjects: it has fewer than its min_raters (\d+) ratings?, so its weight does not count for them; collect more ratings or lower min_raters for the role$`),
+		"测评项目 $1：角色 $2（权重 $3）在全部 $4 个已评级对象中缺失：评分少于最少评价人数 $5，其权重对这些对象不计入；请补充评分或降低该角色的最少评价人数", nil},
+}
+
+// Message returns a warning message of a batch in lang: its Chinese when a
+// pattern of the catalogue matches it, else msg itself.
+func Message(lang Lang, msg string) string {
+	if lang == En {
+		return msg
+	}
+	for _, m := range messages {
+		sub := m.re.FindStringSubmatchIndex(msg)
+		if sub == nil {
+			continue
+		}
+		if len(m.classes) == 0 {
+			return string(m.re.ExpandString(nil, m.zh, msg, sub))
+		}
+		// Replace the id submatches by their names, then expand.
+		groups := m.re.FindStringSubmatch(msg)
+		tmpl := m.zh
+		for i, c := range m.classes {
+			tmpl = strings.ReplaceAll(tmpl, "$"+strconv.Itoa(i), Name(lang, c, groups[i]))
+		}
+		return string(m.re.ExpandString(nil, tmpl, msg, sub))
+	}
+	return msg
+}
