@@ -16,7 +16,7 @@ import (
 // keyCalls are the calls whose argument at the given index is a catalogue
 // key: i18n.T and i18n.F (second argument), and the helpers of the
 // packages that wrap them (first argument).
-var keyCalls = map[string]int{"T": 1, "F": 1, "tr": 0, "trf": 0, "printf": 0}
+var keyCalls = map[string]int{"T": 1, "F": 1, "tr": 0, "trf": 0, "printf": 0, "usagef": 0}
 
 // wrapsCatalogue tells which files' printf and tr helpers go through the
 // catalogue: the files that import this package.

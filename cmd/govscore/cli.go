@@ -100,12 +100,20 @@ func commands() []command {
 	}
 }
 
-// usageError is a command-line mistake (exit 2).
-type usageError struct{ msg string }
+// usageError is a command-line mistake (exit 2). It keeps its format so
+// that it is printed in the language of the messages.
+type usageError struct {
+	format string
+	args   []any
+}
 
-func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Error() string { return fmt.Sprintf(e.format, e.args...) }
 
-func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+// message is the error in lang.
+func (e *usageError) message(lang i18n.Lang) string { return i18n.F(lang, e.format, e.args...) }
+
+// usagef returns a usage error; format is a catalogue key (i18n).
+func usagef(format string, args ...any) error { return &usageError{format, args} }
 
 // testFailure is returned by `govscore test` when expectations fail (exit 1).
 type testFailure struct{ failed int }
@@ -156,7 +164,7 @@ func report(w io.Writer, c command, err error, lang i18n.Lang) int {
 	var tf *testFailure
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(w, i18n.T(lang, "govscore %s: %v\nusage: govscore %s %s\nRun 'govscore %s --help' for the flags.\n"), c.name, err, c.name, c.args, c.name)
+		fmt.Fprintf(w, i18n.T(lang, "govscore %s: %v\nusage: govscore %s %s\nRun 'govscore %s --help' for the flags.\n"), c.name, ue.message(lang), c.name, c.args, c.name)
 		return exitUsage
 	case errors.As(err, &list):
 		fmt.Fprintln(w, err)

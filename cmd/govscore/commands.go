@@ -90,7 +90,7 @@ func cmdExplain(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	si, err := findSubject(b, *subject, files.Subjects, e.lang)
+	si, err := findSubject(b, *subject, files.Subjects)
 	if err != nil {
 		return err
 	}

@@ -4,13 +4,12 @@ import (
 	"strings"
 
 	"github.com/govscore/govscore/batch"
-	"github.com/govscore/govscore/i18n"
 )
 
 // findSubject returns the index of the subject q names: by id, else by its
 // exact name, else by the one name containing q. No match or several are
 // usage errors listing the candidates.
-func findSubject(b *batch.Batch, q, file string, lang i18n.Lang) (int, error) {
+func findSubject(b *batch.Batch, q, file string) (int, error) {
 	if si, ok := b.SubjectIndex(q); ok {
 		return si, nil
 	}
@@ -43,7 +42,7 @@ func findSubject(b *batch.Batch, q, file string, lang i18n.Lang) (int, error) {
 			}
 			list = append(list, subjects[si].ID+" "+subjects[si].Name)
 		}
-		return -1, usagef(i18n.T(lang, "%q names %d subjects; give the id: %s"), q, len(cands), strings.Join(list, "; "))
+		return -1, usagef("%q names %d subjects; give the id: %s", q, len(cands), strings.Join(list, "; "))
 	}
-	return -1, usagef(i18n.T(lang, "no subject with id or name %q in %s"), q, file)
+	return -1, usagef("no subject with id or name %q in %s", q, file)
 }

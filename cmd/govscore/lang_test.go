@@ -164,7 +164,7 @@ func TestAudienceAndBOM(t *testing.T) {
 	if h := read(filepath.Join(internal, "report.html")); !strings.Contains(h, "↔") {
 		t.Error("internal report.html lacks the flagged pairs")
 	}
-	if code, _, errs := runLang(t, "run", dir, "-o", filepath.Join(dir, "x"), "--audience", "press"); code != exitUsage || !strings.Contains(errs, "public or internal") {
+	if code, _, errs := runLang(t, "run", dir, "-o", filepath.Join(dir, "x"), "--audience", "press"); code != exitUsage || !strings.Contains(errs, "--audience 应为 public") {
 		t.Errorf("--audience press: exit %d\n%s", code, errs)
 	}
 }
