@@ -231,6 +231,14 @@ func TestMessages(t *testing.T) {
 		"1 blank row skipped (line 4)",
 		"2 blank rows skipped (lines 4, 9)",
 		`assessment item "sat": role "superior" (weight 20) is missing for 3 of the 10 rated subjects: it has fewer than its min_raters 1 rating, so its weight does not count for them; collect more ratings or lower min_raters for the role`,
+		`unknown subject "cty" (did you mean "city"?): every subject must be listed in subjects.csv (1 more row names it)`,
+		`unknown subject "s9"`,
+		`unknown kind "gov_departmnt"; the indicator set declares: party_org, gov_department (did you mean "gov_department"?)`,
+		`missing required column "id": subjects.csv needs the columns id, name and kind (optional: parent, then any attributes); the first line must be a header row`,
+		`missing required column "period": a metrics file has the columns subject, period, metric, value[, source][, note] (long layout) or subject, period and one column per metric (wide layout)`,
+		`no subject is named "甲局x" (did you mean "甲局"?): the names must be written as in the subjects file`,
+		`answer "很好" is neither a number nor a label: add it to labels ("一般", "满意") in the indicator set, or correct the answer`,
+		`not a workbook but a text file (it starts with "id,name,kind"): a CSV file renamed .xlsx? name it .csv, or open it in Excel and save it as .xlsx`,
 		`assessment item "sat": role "public" (weight 40) is missing for all 10 rated subjects: it has fewer than its min_raters 30 ratings, so its weight does not count for them; collect more ratings or lower min_raters for the role`,
 	}
 	used := map[int]bool{}
@@ -251,6 +259,14 @@ func TestMessages(t *testing.T) {
 	for i, m := range messages {
 		if !used[i] {
 			t.Errorf("pattern %d (%s) has no sample", i, m.re)
+		}
+	}
+	for in, want := range map[string]string{
+		`unknown subject "cty" (did you mean "city"?): every subject must be listed in subjects.csv (1 more row names it)`:          `没有评价对象 "cty"（是否应为 "city"？）：每个评价对象都必须列在评价对象名单中（另有 1 行也写了它）`,
+		`minmax normalisation is uninformative: all 4 values are equal (0.5); the indicator is left out of the group's aggregation`: `极差标准化无区分度：全部 4 个值都相等（0.5）；该指标不参与本组汇总`,
+	} {
+		if got := Message(Zh, in); got != want {
+			t.Errorf("Message(%q) = %q, want %q", in, got, want)
 		}
 	}
 	if got := Message(Zh, "something new"); got != "something new" {

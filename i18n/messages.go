@@ -23,7 +23,7 @@ var messages = []struct {
 	{regexp.MustCompile(`^no subject of the group has a value \(is the metric in the data for this period\?\); the indicator is missing for every subject of the group$`),
 		"本组没有任何评价对象有该指标的值（该期数据中有这个指标吗？）；该指标对本组所有评价对象缺失", nil},
 	{regexp.MustCompile(`^(.*) normalisation is uninformative: (.*); the indicator is left out of the group's aggregation$`),
-		"$1标准化无区分度：$2；该指标不参与本组汇总", map[int]Class{1: Normalize}},
+		"$1无区分度：$2；该指标不参与本组汇总", map[int]Class{1: Normalize}},
 	{regexp.MustCompile(`^(.*) has no value for any subject in period (\S+): the expressions reading it are missing$`),
 		"$1 在评价期 $2 没有任何评价对象的值：读取它的表达式均为缺失", nil},
 	{regexp.MustCompile(`^metric ("[^"]*") in the data is read by no expression(.*)$`),
@@ -49,6 +49,37 @@ var messages = []struct {
 		"测评项目 $1：角色 $2（权重 $3）在 $5 个已评级对象中的 $4 个缺失：评分少于最少评价人数 $6，其权重对这些对象不计入；请补充评分或降低该角色的最少评价人数", nil},
 	{regexp.MustCompile(`^assessment item ("[^"]*"): role ("[^"]*") \(weight (\S+)\) is missing for all (\d+) rated subjects: it has fewer than its min_raters (\d+) ratings?, so its weight does not count for them; collect more ratings or lower min_raters for the role$`),
 		"测评项目 $1：角色 $2（权重 $3）在全部 $4 个已评级对象中缺失：评分少于最少评价人数 $5，其权重对这些对象不计入；请补充评分或降低该角色的最少评价人数", nil},
+	// Errors in the data an office meets first (the checks' own messages,
+	// diag.Error.Msg).
+	{regexp.MustCompile(`^unknown subject ("[^"]*")(.*?): every subject must be listed in subjects\.csv(.*)$`),
+		"没有评价对象 $1$2：每个评价对象都必须列在评价对象名单中$3", nil},
+	{regexp.MustCompile(`^unknown subject ("[^"]*")(.*)$`), "没有评价对象 $1$2", nil},
+	{regexp.MustCompile(`^unknown kind ("[^"]*"); the indicator set declares: (.*?)((?: \(did you mean "[^"]*"\?\))?)$`),
+		"未知类别 $1；指标体系声明的类别为：$2$3", nil},
+	{regexp.MustCompile(`^missing required column ("[^"]*"): subjects\.csv needs the columns id, name and kind \(optional: parent, then any attributes\)(.*)$`),
+		"缺少必需的列 $1：评价对象名单需要 id、name 和 kind 列（可选 parent 列，以及任意属性列）$2", nil},
+	{regexp.MustCompile(`^missing required column ("[^"]*"): a metrics file has the columns subject, period, metric, value\[, source\]\[, note\] \(long layout\) or subject, period and one column per metric \(wide layout\)(.*)$`),
+		"缺少必需的列 $1：指标数据文件的列为 subject、period、metric、value[、source][、note]（长表）或 subject、period 加每个指标一列（宽表）$2", nil},
+	{regexp.MustCompile(`^no subject is named ("[^"]*")(.*): the names must be written as in the subjects file$`),
+		"没有名称为 $1 的评价对象$2：名称必须与评价对象名单中的写法完全一致", nil},
+	{regexp.MustCompile(`^answer ("[^"]*") is neither a number nor a label: add it to labels \((.*)\) in the indicator set, or correct the answer$`),
+		"答案 $1 既不是数字也不是已定义的选项：请把它加入指标体系的 labels（$2），或更正答案", nil},
+	{regexp.MustCompile(`^not a workbook but a text file \(it starts with ("[^"]*")\): a CSV file renamed \.xlsx\? name it \.csv, or open it in Excel and save it as \.xlsx$`),
+		"不是工作簿而是文本文件（开头为 $1）：是改了扩展名的 CSV 文件吗？请改名为 .csv，或在 Excel 中打开后另存为 .xlsx", nil},
+}
+
+// fragments are the phrases appended to several messages (did-you-mean,
+// counts): translated in a message a pattern has translated.
+var fragments = []struct {
+	re *regexp.Regexp
+	zh string
+}{
+	{regexp.MustCompile(` \(did you mean ("[^"]*")\?\)`), "（是否应为 $1？）"},
+	{regexp.MustCompile(` \((\d+) more rows? names? it\)`), "（另有 $1 行也写了它）"},
+	{regexp.MustCompile(`; the first line must be a header row`), "；第一行必须是表头"},
+	{regexp.MustCompile(`no subject of the group has a value \(is the metric in the data for this period\?\)`), "本组没有任何评价对象有值（该期数据中有这个指标吗？）"},
+	{regexp.MustCompile(`only one subject of the group has a value`), "本组只有一个评价对象有值"},
+	{regexp.MustCompile(`all (\d+) values are equal \(([^)]*)\)`), "全部 $1 个值都相等（$2）"},
 }
 
 // Message returns a warning message of a batch in lang: its Chinese when a
@@ -63,7 +94,7 @@ func Message(lang Lang, msg string) string {
 			continue
 		}
 		if len(m.classes) == 0 {
-			return string(m.re.ExpandString(nil, m.zh, msg, sub))
+			return translateFragments(string(m.re.ExpandString(nil, m.zh, msg, sub)))
 		}
 		// Replace the id submatches by their names, then expand.
 		groups := m.re.FindStringSubmatch(msg)
@@ -71,7 +102,15 @@ func Message(lang Lang, msg string) string {
 		for i, c := range m.classes {
 			tmpl = strings.ReplaceAll(tmpl, "$"+strconv.Itoa(i), Name(lang, c, groups[i]))
 		}
-		return string(m.re.ExpandString(nil, tmpl, msg, sub))
+		return translateFragments(string(m.re.ExpandString(nil, tmpl, msg, sub)))
 	}
 	return msg
+}
+
+// translateFragments translates the appended phrases of a message.
+func translateFragments(s string) string {
+	for _, f := range fragments {
+		s = f.re.ReplaceAllString(s, f.zh)
+	}
+	return s
 }

@@ -156,6 +156,7 @@ func report(w io.Writer, c command, err error, lang i18n.Lang) int {
 	if err == nil {
 		return exitOK
 	}
+	translateErrors(err, lang)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
@@ -332,5 +333,28 @@ func printWarnings(w io.Writer, ws []diag.Warning, max int, lang i18n.Lang) {
 		}
 		x.Msg = i18n.Message(lang, x.Msg)
 		fmt.Fprintf(w, i18n.T(lang, "warning: %s\n"), x)
+	}
+}
+
+// translateErrors puts the messages of the positioned errors in err (a
+// diag.List, or one diag.Error) into lang, where the catalogue knows them
+// (i18n.Message), just before they are printed.
+func translateErrors(err error, lang i18n.Lang) {
+	if lang == i18n.En {
+		return
+	}
+	var list diag.List
+	if errors.As(err, &list) {
+		for _, x := range list.Unwrap() {
+			var de *diag.Error
+			if errors.As(x, &de) {
+				de.Msg = i18n.Message(lang, de.Msg)
+			}
+		}
+		return
+	}
+	var de *diag.Error
+	if errors.As(err, &de) {
+		de.Msg = i18n.Message(lang, de.Msg)
 	}
 }

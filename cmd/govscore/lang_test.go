@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/govscore/govscore/internal/xlsxtest"
 )
 
 // runLang runs govscore with no $GOVSCORE_LANG: the messages follow --lang,
@@ -212,5 +214,17 @@ func TestWarningsInChinese(t *testing.T) {
 	code, _, errs = runLang(t, "validate", dir, "--lang", "en")
 	if code != exitOK || !strings.Contains(errs, "warning: ") || !strings.Contains(errs, "file not read") {
 		t.Errorf("en: exit %d\n%s", code, errs)
+	}
+}
+
+// TestErrorsInChinese: an error the catalogue knows (a name in a workbook
+// matching no subject) is printed in Chinese by default, with its cell.
+func TestErrorsInChinese(t *testing.T) {
+	dir := xlsxtest.OfficeProject(t, func(f map[string][]xlsxtest.Sheet) {
+		f["公安局报送.xlsx"][0].Rows[1][1] = "甲局x"
+	})
+	code, _, errs := runLang(t, "validate", dir)
+	if code != exitInvalid || !strings.Contains(errs, `公安局报送.xlsx:Sheet1!B2: 没有名称为 "甲局x" 的评价对象（是否应为 "甲局"？）`) || !strings.Contains(errs, "共 1 个问题") {
+		t.Errorf("exit %d\n%s", code, errs)
 	}
 }
