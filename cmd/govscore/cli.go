@@ -87,7 +87,7 @@ func commands() []command {
 		{"validate", "DIR [--max-errors N]", "check YAML, expressions and data; print the problems (the first 50 by default, every one with --max-errors 0) and their count; write nothing", cmdValidate},
 		{"run", "DIR [-o OUT] [--period P] [--format csv,json,html,xlsx,md] [--lang zh|en]", "run a batch and write its outputs", cmdRun},
 		{"template", "DIR [--provider P] [--period P] -o F.xlsx", "write the fill-in workbook of a data provider: one row per subject, one column per metric, with Excel data validation", cmdTemplate},
-		{"explain", "DIR --subject ID [--period P]", "show how a subject's score was built", cmdExplain},
+		{"explain", "DIR --subject ID|NAME [--period P]", "show how a subject's score was built", cmdExplain},
 		{"analyse", "DIR [--json] [--uncertainty N --seed S] [--period P]", "robustness analysis: correlations, Cronbach's alpha, collinearity, leave-one-out rank shifts, uncertainty bands", cmdAnalyse},
 		{"test", "DIR", "run the expectations in DIR/tests.yaml", cmdTest},
 		{"assess", "DIR [--period P]", "assessment reliability report: raters, role means, ICC(1), Krippendorff's alpha, reciprocity flags", cmdAssess},
