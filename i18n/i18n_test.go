@@ -238,6 +238,8 @@ func TestMessages(t *testing.T) {
 		`missing required column "period": a metrics file has the columns subject, period, metric, value[, source][, note] (long layout) or subject, period and one column per metric (wide layout)`,
 		`no subject is named "甲局x" (did you mean "甲局"?): the names must be written as in the subjects file`,
 		`answer "很好" is neither a number nor a label: add it to labels ("一般", "满意") in the indicator set, or correct the answer`,
+		`metric "population": unparseable number "371,449": remove the thousands separators: 371449`,
+		`unparseable number "1，5": use a dot as the decimal separator and no thousands separators`,
 		`not a workbook but a text file (it starts with "id,name,kind"): a CSV file renamed .xlsx? name it .csv, or open it in Excel and save it as .xlsx`,
 		`assessment item "sat": role "public" (weight 40) is missing for all 10 rated subjects: it has fewer than its min_raters 30 ratings, so its weight does not count for them; collect more ratings or lower min_raters for the role`,
 	}
@@ -264,6 +266,14 @@ func TestMessages(t *testing.T) {
 	for in, want := range map[string]string{
 		`unknown subject "cty" (did you mean "city"?): every subject must be listed in subjects.csv (1 more row names it)`:          `没有评价对象 "cty"（是否应为 "city"？）：每个评价对象都必须列在评价对象名单中（另有 1 行也写了它）`,
 		`minmax normalisation is uninformative: all 4 values are equal (0.5); the indicator is left out of the group's aggregation`: `极差标准化无区分度：全部 4 个值都相等（0.5）；该指标不参与本组汇总`,
+	} {
+		if got := Message(Zh, in); got != want {
+			t.Errorf("Message(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{
+		`metric "population": unparseable number "371,449": remove the thousands separators: 371449`: `指标 "population"：无法识别的数字 "371,449"：去掉千位分隔符：371449（或在 data: 中设置 thousands: true）`,
+		`unparseable number "８４": full-width digits (U+FF18); type the number with ASCII digits`:     `无法识别的数字 "８４"：全角数字（U+FF18）；请用半角数字输入`,
 	} {
 		if got := Message(Zh, in); got != want {
 			t.Errorf("Message(%q) = %q, want %q", in, got, want)

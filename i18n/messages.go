@@ -64,6 +64,9 @@ var messages = []struct {
 		"没有名称为 $1 的评价对象$2：名称必须与评价对象名单中的写法完全一致", nil},
 	{regexp.MustCompile(`^answer ("[^"]*") is neither a number nor a label: add it to labels \((.*)\) in the indicator set, or correct the answer$`),
 		"答案 $1 既不是数字也不是已定义的选项：请把它加入指标体系的 labels（$2），或更正答案", nil},
+	{regexp.MustCompile(`^metric ("[^"]*"): unparseable number ("[^"]*"): (.*)$`),
+		"指标 $1：无法识别的数字 $2：$3", nil},
+	{regexp.MustCompile(`^unparseable number ("[^"]*"): (.*)$`), "无法识别的数字 $1：$2", nil},
 	{regexp.MustCompile(`^not a workbook but a text file \(it starts with ("[^"]*")\): a CSV file renamed \.xlsx\? name it \.csv, or open it in Excel and save it as \.xlsx$`),
 		"不是工作簿而是文本文件（开头为 $1）：是改了扩展名的 CSV 文件吗？请改名为 .csv，或在 Excel 中打开后另存为 .xlsx", nil},
 }
@@ -79,6 +82,10 @@ var fragments = []struct {
 	{regexp.MustCompile(`; the first line must be a header row`), "；第一行必须是表头"},
 	{regexp.MustCompile(`no subject of the group has a value \(is the metric in the data for this period\?\)`), "本组没有任何评价对象有值（该期数据中有这个指标吗？）"},
 	{regexp.MustCompile(`only one subject of the group has a value`), "本组只有一个评价对象有值"},
+	{regexp.MustCompile(`remove the thousands separators: (\S+)`), "去掉千位分隔符：$1（或在 data: 中设置 thousands: true）"},
+	{regexp.MustCompile(`use a dot as the decimal separator and no thousands separators`), "用英文句点作小数点，不要千位分隔符"},
+	{regexp.MustCompile(`write a decimal number \(12, -3\.5, 1e3\) or a percentage \(95%\), or leave the cell empty or NA when the value is missing`), "请填写数字（12、-3.5、1e3）或百分数（95%），缺失时留空或填 NA"},
+	{regexp.MustCompile(`full-width digits \((U\+[0-9A-F]{4})\); type the number with ASCII digits`), "全角数字（$1）；请用半角数字输入"},
 	{regexp.MustCompile(`all (\d+) values are equal \(([^)]*)\)`), "全部 $1 个值都相等（$2）"},
 }
 
