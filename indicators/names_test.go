@@ -13,10 +13,16 @@ metrics:
   x: {}
 `
 
+// namesItems is an assessment item weighing the roles public and superior.
+const namesItems = `assessments:
+  - id: sat
+    roles: {public: 60, superior: 40}
+`
+
 // TestKindAndRoleNames reads the `{id: 名称}` forms of kinds and roles
 // next to the SPEC's list form.
 func TestKindAndRoleNames(t *testing.T) {
-	src := "govscore: 1\nid: names\nkinds: {gov_department: 政府部门, village: 村委会}\nroles: {public: 群众, superior: 上级领导}\n" + namesTree
+	src := "govscore: 1\nid: names\nkinds: {gov_department: 政府部门, village: 村委会}\nroles: {public: 群众, superior: 上级领导}\n" + namesTree + namesItems
 	s, err := Parse("names.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +36,7 @@ func TestKindAndRoleNames(t *testing.T) {
 	if got := strings.Join(s.Roles, ","); got != "public,superior" || s.RoleNames["superior"] != "上级领导" {
 		t.Errorf("roles %s %v", got, s.RoleNames)
 	}
-	list, err := Parse("list.yaml", []byte("govscore: 1\nid: names\nkinds: [a, b]\nroles: [public]\n"+namesTree))
+	list, err := Parse("list.yaml", []byte("govscore: 1\nid: names\nkinds: [a, b]\nroles: [public]\n"+namesTree+namesItems))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,6 +54,8 @@ func TestKindAndRoleNamesBad(t *testing.T) {
 		{"duplicate", "kinds: {a: 甲, a: 乙}\n", `names.yaml:3:`},
 		{"roles scalar", "kinds: [a]\nroles: public\n", `names.yaml:4:8: roles: want a list`},
 		{"role name missing", "kinds: [a]\nroles: {public: }\n", `names.yaml:4:`},
+		{"role of no item", "kinds: [a]\nroles: {pubic: 群众}\n" + namesItems, `names.yaml:4:9: roles: "pubic" is a role of no assessment item (did you mean "public"?); the roles are: "public", "superior"`},
+		{"roles without items", "kinds: [a]\nroles: [public]\n", `names.yaml:4:9: roles: "public": the set has no assessment item with roles`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Parse("names.yaml", []byte("govscore: 1\nid: names\n"+c.head+namesTree))
