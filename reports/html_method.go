@@ -76,11 +76,22 @@ func uncertaintyRule(u *analysis.Uncertainty, L labels) string {
 	}
 	d := FormatFloat(u.WeightNoise)
 	s := L.f("uncertaintyRule", u.Replications, u.Seed, d, d)
+	d2 := (&View{}).names(L) // method names only: no set names needed
+	join := func(c i18n.Class, ids []string) string {
+		out := make([]string, len(ids))
+		for i, id := range ids {
+			out[i] = d2.of(c, id)
+		}
+		if d2.en {
+			return strings.Join(out, ", ")
+		}
+		return strings.Join(out, "、")
+	}
 	if len(u.Normalize) > 0 {
-		s += L.f("uncAltNorm", strings.Join(u.Normalize, ", "))
+		s += L.f("uncAltNorm", join(i18n.Normalize, u.Normalize))
 	}
 	if len(u.Aggregate) > 0 {
-		s += L.f("uncAltAgg", strings.Join(u.Aggregate, ", "))
+		s += L.f("uncAltAgg", join(i18n.Aggregate, u.Aggregate))
 	}
 	if u.RaterBootstrap {
 		s += L["uncBootstrap"]
