@@ -90,8 +90,10 @@ var names = map[Class]map[string]pair{
 		"lower":  {"越低越好", "lower is better"},
 	},
 	Transform: {
-		"log":  {"对数变换", "log"},
-		"sqrt": {"平方根变换", "sqrt"},
+		"log":       {"对数变换", "log"},
+		"log1p":     {"对数变换（原值加 1）", "log1p"},
+		"sqrt":      {"平方根变换", "sqrt"},
+		"winsorize": {"缩尾", "winsorize"},
 	},
 }
 

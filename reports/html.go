@@ -483,7 +483,7 @@ func (r *htmlRenderer) subject(k int, row htmlRow, large bool, dims []int) htmlS
 		if ar.Points == 0 && !veto && !ar.Capped {
 			continue // no effect on this subject
 		}
-		ha := htmlAdj{ID: adj.ID, Name: adj.Name, Rule: adjRule(adj, L), Capped: ar.Capped, Points: "—"}
+		ha := htmlAdj{ID: adj.ID, Name: adj.Name, Rule: adjRule(adj, L, v.names(L)), Capped: ar.Capped, Points: "—"}
 		if ar.Points != 0 {
 			ha.Points = fmtSigned(ar.Points, 2)
 		}
@@ -500,16 +500,21 @@ func (r *htmlRenderer) subject(k int, row htmlRow, large bool, dims []int) htmlS
 }
 
 // adjRule describes an adjustment's definition in one line.
-func adjRule(a ViewAdjustment, L labels) string {
+// Kinds show by their display names d.
+func adjRule(a ViewAdjustment, L labels, d disp) string {
 	if !a.DefinitionKnown {
 		return L["definitionLost"]
 	}
+	when, points, sep := "when ", "points ", "; "
+	if !d.en {
+		when, points, sep = "条件 ", "分值 ", "；"
+	}
 	var parts []string
 	if a.When != "" {
-		parts = append(parts, "when "+strings.TrimSpace(a.When))
+		parts = append(parts, when+strings.TrimSpace(a.When))
 	}
 	if a.Points != "" {
-		pts := "points " + strings.TrimSpace(a.Points)
+		pts := points + strings.TrimSpace(a.Points)
 		if a.Min != nil || a.Max != nil {
 			pts += " ∈ [" + bound(a.Min, "−∞") + ", " + bound(a.Max, "+∞") + "]"
 		}
@@ -519,9 +524,9 @@ func adjRule(a ViewAdjustment, L labels) string {
 		parts = append(parts, L["capGrade"]+" "+a.CapGrade)
 	}
 	if len(a.AppliesTo) > 0 {
-		parts = append(parts, L["appliesTo"]+": "+strings.Join(a.AppliesTo, ", "))
+		parts = append(parts, L["appliesTo"]+": "+d.kinds(a.AppliesTo))
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, sep)
 }
 
 // gradeOrder returns the grade names best first: the set's grades when

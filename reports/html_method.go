@@ -188,7 +188,11 @@ func newHTMLMethod(v *View, L labels) htmlMethod {
 			case "minmax":
 				row.Used = "[" + fmtSig(st.NormMin) + ", " + fmtSig(st.NormMax) + "], n = " + itoa(st.NormN)
 			case "zscore":
-				row.Used = "mean " + fmtSig(st.NormMean) + ", sd " + fmtSig(st.NormSD) + ", n = " + itoa(st.NormN)
+				if d.en {
+					row.Used = "mean " + fmtSig(st.NormMean) + ", sd " + fmtSig(st.NormSD) + ", n = " + itoa(st.NormN)
+				} else {
+					row.Used = "均值 " + fmtSig(st.NormMean) + "，标准差 " + fmtSig(st.NormSD) + "，n = " + itoa(st.NormN)
+				}
 			case "goalpost":
 				row.Used = "[" + FormatFloat(n.Low) + ", " + FormatFloat(n.High) + "]"
 			case "rank":
@@ -214,7 +218,7 @@ func newHTMLMethod(v *View, L labels) htmlMethod {
 		m.Grades = append(m.Grades, hg)
 	}
 	for _, a := range v.Adjustments {
-		m.Adjustments = append(m.Adjustments, htmlAdjDef{ID: a.ID, Name: a.Name, Rule: adjRule(a, L)})
+		m.Adjustments = append(m.Adjustments, htmlAdjDef{ID: a.ID, Name: a.Name, Rule: adjRule(a, L, d)})
 	}
 	return m
 }
@@ -227,7 +231,7 @@ func normDescription(n ViewNode, d disp) string {
 		parts = append(parts, d.of(i18n.Transform, n.Transform))
 	}
 	if len(n.Winsorize) == 2 {
-		parts = append(parts, "winsorize q["+FormatFloat(n.Winsorize[0])+", "+FormatFloat(n.Winsorize[1])+"]")
+		parts = append(parts, d.of(i18n.Transform, "winsorize")+" q["+FormatFloat(n.Winsorize[0])+", "+FormatFloat(n.Winsorize[1])+"]")
 	}
 	norm := d.of(i18n.Normalize, n.Normalize)
 	switch n.Normalize {

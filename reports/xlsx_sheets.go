@@ -247,7 +247,7 @@ func (x *xlsxWriter) adjustmentsSheet() error {
 		return err
 	}
 	for _, a := range v.Adjustments {
-		if err := t.add(a.ID, a.Name, adjRule(a, L)); err != nil {
+		if err := t.add(a.ID, a.Name, adjRule(a, L, v.names(L))); err != nil {
 			return err
 		}
 	}

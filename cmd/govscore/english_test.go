@@ -21,15 +21,22 @@ import (
 // outputs: names of methods and tools that have no Chinese name in use.
 var readerWords = []string{"ICC", "Krippendorff", "SHA", "govscore", "Excel", "TOPSIS", "CRITIC", "AHP", "PCA"}
 
-// TestChineseExampleHasNoEnglish runs the Chinese example (examples/
-// office-xlsx) as an office would — no flags — and fails on any English
+// TestChineseExampleHasNoEnglish runs the Chinese examples (examples/
+// office-xlsx, the office's path, and inner-mongolia-2024) as an office
+// would — no flags — and fails on any English
 // word a reader would see in its public outputs (report.html, results.xlsx,
 // results.md): everything but the identifiers the set and the data define
 // (ids, metric names, expressions), file names, hashes and readerWords.
 // results.csv and results.json are data files whose columns and keys the
 // SPEC fixes (§8), not reading formats.
 func TestChineseExampleHasNoEnglish(t *testing.T) {
-	dir := filepath.Join("..", "..", "examples", "office-xlsx")
+	for _, ex := range []string{"office-xlsx", "inner-mongolia-2024"} {
+		t.Run(ex, func(t *testing.T) { checkNoEnglish(t, filepath.Join("..", "..", "examples", ex)) })
+	}
+}
+
+// checkNoEnglish runs the project dir and greps its public outputs.
+func checkNoEnglish(t *testing.T, dir string) {
 	out := filepath.Join(t.TempDir(), "out")
 	if code, _, errs := runLang(t, "run", dir, "-o", out, "-q"); code != exitOK {
 		t.Fatalf("run: exit %d\n%s", code, errs)
@@ -62,6 +69,15 @@ func TestChineseExampleHasNoEnglish(t *testing.T) {
 	for _, a := range set.Assessments {
 		ids = append(ids, a.ID, "assess."+a.ID)
 	}
+	for _, a := range set.Adjustments {
+		ids = append(ids, a.ID)
+	}
+	for _, n := range set.Nodes {
+		if n.Missing.By != "" {
+			ids = append(ids, n.Missing.By) // a subject attribute
+		}
+	}
+	ids = append(ids, b.Project.Data.AttrNames...)
 	for _, s := range b.Project.Data.Subjects {
 		ids = append(ids, s.ID)
 	}
