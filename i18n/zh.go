@@ -236,4 +236,6 @@ var zh = map[string]string{
 	"user add takes one NAME":                                                   "user add 需要一个 NAME",
 	"want exactly one DIR":                                                      "需要且只需要一个 DIR",
 	"want the subcommand add":                                                   "应为子命令 add",
+	"note: results.json is the source of the report and is left as it is\n":     "注意：results.json 是报告的来源，保持不变\n",
+	"wrote %s to %s\n":                                                          "已写出 %s 到 %s\n",
 }

@@ -191,7 +191,7 @@ func reportFromResults(e *env, out, dest string, f reportFlags) error {
 		}
 	}
 	if want["json"] {
-		fmt.Fprintf(e.stderr, "note: results.json is the source of the report and is left as it is\n")
+		fmt.Fprint(e.stderr, e.tr("note: results.json is the source of the report and is left as it is\n"))
 	}
 	if dest == "" {
 		dest = out
@@ -199,7 +199,7 @@ func reportFromResults(e *env, out, dest string, f reportFlags) error {
 	if err := writeOutputs(dest, outputs, false); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s to %s\n", strings.Join(written, ", "), dest)
+	fmt.Fprintf(e.stdout, e.tr("wrote %s to %s\n"), strings.Join(written, ", "), dest)
 	return nil
 }
 
