@@ -238,4 +238,19 @@ var zh = map[string]string{
 	"want the subcommand add":                                                   "应为子命令 add",
 	"note: results.json is the source of the report and is left as it is\n":     "注意：results.json 是报告的来源，保持不变\n",
 	"wrote %s to %s\n":                                                          "已写出 %s 到 %s\n",
+
+	// govscore db, batch, serve, user.
+	"schema is up to date (version %d)\n":        "数据库结构已是最新（版本 %d）\n",
+	"applied migrations %s; schema version %d\n": "已执行迁移 %s；数据库结构版本 %d\n",
+	"import: %d metric rows sent\n":              "导入：已发送 %d 行指标数据\n",
+	"import %d: subjects %d added, %d updated, %d unchanged; metric values %d added, %d changed, %d unchanged": "导入 %d：评价对象新增 %d、更新 %d、未变 %d；指标值新增 %d、变更 %d、未变 %d",
+	"; ratings %d added, %d changed, %d unchanged":                                                             "；评分新增 %d、变更 %d、未变 %d",
+	"run: %d metric rows read\n":                                                                               "运行：已读取 %d 行指标数据\n",
+	"batch %d (draft): %s %s, period %s, data sha256 %.12s\n":                                                  "批次 %d（草稿）：%s %s，评价期 %s，数据 sha256 %.12s\n",
+	"batch %d approved\n":                           "批次 %d 已审核\n",
+	"batch %d published; it can no longer change\n": "批次 %d 已发布，不能再更改\n",
+	"throwaway admin: name %s, password %s\n":       "临时管理员：用户名 %s，密码 %s\n",
+	"project %s: indicator set %s in force, %d subjects, periods opened %s; metric values %d added, %d changed, %d unchanged\n": "项目 %s：指标体系 %s 生效，%d 个评价对象，已开放评价期 %s；指标值新增 %d、变更 %d、未变 %d\n",
+	"govscore serve: http://%s/ (Ctrl-C stops)\n": "govscore serve：http://%s/（按 Ctrl-C 停止）\n",
+	"account %s (%s) created\n":                   "账户 %s（%s）已创建\n",
 }
