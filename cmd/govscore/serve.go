@@ -55,7 +55,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "throwaway admin: name %s, password %s\n", name, pw)
+		fmt.Fprintf(e.stdout, e.tr("throwaway admin: name %s, password %s\n"), name, pw)
 	}
 	if *project != "" {
 		actor, err := importAccount(ctx, db)
@@ -66,7 +66,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "project %s: indicator set %s in force, %d subjects, periods opened %s; metric values %d added, %d changed, %d unchanged\n",
+		fmt.Fprintf(e.stdout, e.tr("project %s: indicator set %s in force, %d subjects, periods opened %s; metric values %d added, %d changed, %d unchanged\n"),
 			*project, rep.Set, rep.Subjects, strings.Join(rep.Periods, ", "), rep.Values.Added, rep.Values.Changed, rep.Values.Unchanged)
 		if r := rep.Ratings; r.Added+r.Changed+r.Unchanged > 0 {
 			fmt.Fprintf(e.stdout, "project %s: ratings %d added, %d changed, %d unchanged\n", *project, r.Added, r.Changed, r.Unchanged)
@@ -79,7 +79,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return s.ListenAndServe(ctx, *addr, func(a net.Addr) {
-		fmt.Fprintf(e.stdout, "govscore serve: http://%s/ (Ctrl-C stops)\n", a)
+		fmt.Fprintf(e.stdout, e.tr("govscore serve: http://%s/ (Ctrl-C stops)\n"), a)
 	})
 }
 
@@ -113,7 +113,7 @@ func throwawayAdmin(ctx context.Context, db *postgres.DB) (name, password string
 func cmdUser(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "add" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(e.stdout, "usage: govscore user add NAME --role admin|provider|assessor|subject [--provider P] [--subject ID] [--items a,b] --password-file F [--db URL]")
+			fmt.Fprintln(e.stdout, e.tr("usage: ")+"govscore user add NAME --role admin|provider|assessor|subject [--provider P] [--subject ID] [--items a,b] --password-file F [--db URL]")
 			return nil
 		}
 		return usagef("want the subcommand add")
@@ -169,7 +169,7 @@ func cmdUser(ctx context.Context, e *env, args []string) error {
 	if err := server.AddAccount(ctx, db, spec, actor); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "account %s (%s) created\n", spec.Name, spec.Role)
+	fmt.Fprintf(e.stdout, e.tr("account %s (%s) created\n"), spec.Name, spec.Role)
 	return nil
 }
 
