@@ -141,7 +141,7 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 	}
 	var pubs []*publication
 	for _, p := range periods {
-		pub, err := s.published(r.Context(), p)
+		pub, err := s.publicationOf(r.Context(), p)
 		if err != nil {
 			s.failErr(w, r, err)
 			return
