@@ -54,7 +54,7 @@ type Server struct {
 	stopVerify context.CancelFunc
 	verifyDone chan struct{}
 	routes     []route
-	handler  http.Handler
+	handler    http.Handler
 }
 
 // New returns a server on db, logging to log. It marks failed the batch
