@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"html"
 	"os"
 	"strings"
 	"testing"
@@ -126,4 +127,62 @@ func TestRatingsOfRecord(t *testing.T) {
 		t.Errorf("rating history = %v", h.Versions)
 	}
 	e.must(e.do("GET", "/api/v1/periods/2024/ratings/history", admin, nil), 400)
+}
+
+// TestExplanationShowsAdjustments: a subject's published explanation (page
+// and API) shows the score before adjustments, each bonus, deduction and
+// veto that applies to it, and the grade reasoning.
+func TestExplanationShowsAdjustments(t *testing.T) {
+	e := newEnv(t)
+	e.useRatedSet()
+	admin := e.token("office")
+	e.must(e.do("PUT", "/api/v1/periods/2024", admin, map[string]string{"status": "open"}), 200)
+	e.must(e.do("PUT", "/api/v1/periods/2024/metrics", e.token("police"), policeCSV), 200)
+	e.must(e.do("PUT", "/api/v1/periods/2024/metrics", e.token("stats"), statsCSV), 200)
+	e.must(e.do("PUT", "/api/v1/periods/2024/ratings", e.token("survey"), ratingsCSV), 200)
+	id := e.runBatch("2024")
+	e.must(e.do("POST", "/api/v1/batches/"+itoa(id)+"/approve", admin, nil), 200)
+	e.must(e.do("POST", "/api/v1/batches/"+itoa(id)+"/publish", admin, nil), 200)
+
+	var ex struct {
+		Score, Root  *float64
+		Grade        string
+		Vetoed       bool
+		GradeByScore string `json:"grade_by_score"`
+		GradeReason  string `json:"grade_reason"`
+		Adjustments  []struct {
+			ID       string  `json:"id"`
+			Name     string  `json:"name"`
+			Kind     string  `json:"kind"`
+			CapGrade string  `json:"cap_grade"`
+			Held     bool    `json:"held"`
+			Capped   bool    `json:"capped"`
+			Points   float64 `json:"points"`
+		}
+	}
+	// b1 (30 cases) earns the bonus: score = root + 2.
+	e.must(e.do("GET", "/api/v1/published/2024/subjects/b1", "", nil), 200).json(t, &ex)
+	if ex.Root == nil || ex.Score == nil || len(ex.Adjustments) != 2 {
+		t.Fatalf("b1 explanation: %+v", ex)
+	}
+	if b := ex.Adjustments[0]; b.ID != "safe_bonus" || b.Kind != "bonus" || !b.Held || b.Points != 2 || b.Name != "平安示范加分" {
+		t.Errorf("b1 bonus = %+v", b)
+	}
+	if d := *ex.Score - *ex.Root; d < 2-1e-9 || d > 2+1e-9 {
+		t.Errorf("b1 score %v - root %v = %v, want the bonus 2", *ex.Score, *ex.Root, d)
+	}
+	if ex.GradeReason == "" || ex.GradeByScore == "" {
+		t.Errorf("b1 grade reasoning missing: %+v", ex)
+	}
+	// a3 (200 cases) is vetoed: its grade is capped at 不合格.
+	e.must(e.do("GET", "/api/v1/published/2024/subjects/a3", "", nil), 200).json(t, &ex)
+	if v := ex.Adjustments[1]; v.ID != "case_veto" || v.Kind != "veto" || !v.Held || v.CapGrade != "不合格" || !ex.Vetoed || ex.Grade != "不合格" {
+		t.Errorf("a3 veto = %+v (vetoed %v, grade %s)", v, ex.Vetoed, ex.Grade)
+	}
+	page := string(e.must(e.do("GET", "/p/2024/s/a3", "", nil), 200).body)
+	for _, want := range []string{"加减分与一票否决", "重大案件一票否决", "一票否决", "等次最高为 不合格", "平安示范加分", "等次依据", html.EscapeString(ex.GradeReason)} {
+		if !strings.Contains(page, want) {
+			t.Errorf("a3's page lacks %q", want)
+		}
+	}
 }
