@@ -66,6 +66,9 @@ type explainNode struct {
 	Raw    *float64 `json:"raw,omitempty"`
 	Weight *float64 `json:"weight"`
 	Status string   `json:"status,omitempty"`
+	// Rank is the subject's rank on the node within its peer group, for
+	// a node with `rank: true` (SPEC §4.10); 0 when none.
+	Rank int `json:"rank,omitempty"`
 }
 
 // explain builds the explanation of subject in batch b.
@@ -105,6 +108,9 @@ func (s *Server) explain(ctx context.Context, b postgres.BatchInfo, subject stri
 			en.Value = res.Nodes[n.ID]
 			w := n.Weight
 			en.Weight = &w
+		}
+		if res.Explain != nil {
+			en.Rank = res.Explain.NodeRanks[n.ID]
 		}
 		e.Nodes = append(e.Nodes, en)
 	}

@@ -178,8 +178,9 @@ var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 type rankingWriter struct {
 	b      *bytes.Buffer
 	p      *page
-	dims   []string
-	period string // path-escaped
+	dims   []string // dimension names (table head)
+	ranked []string // ranked node names (table head)
+	period string   // path-escaped
 	group  string
 	open   bool
 	num    []byte
@@ -195,7 +196,7 @@ func (rw *rankingWriter) row(sr *postgres.RankingRow) error {
 	if !rw.open || sr.PeerGroup != rw.group {
 		rw.close()
 		rw.group, rw.open = sr.PeerGroup, true
-		if err := pages["period"].ExecuteTemplate(b, "ranking_table", map[string]any{"P": rw.p, "Label": sr.PeerGroup, "Dims": rw.dims}); err != nil {
+		if err := pages["period"].ExecuteTemplate(b, "ranking_table", map[string]any{"P": rw.p, "Label": sr.PeerGroup, "Dims": rw.dims, "Ranked": rw.ranked}); err != nil {
 			return err
 		}
 	}
@@ -229,6 +230,15 @@ func (rw *rankingWriter) row(sr *postgres.RankingRow) error {
 		b.WriteString("<td>")
 		if !math.IsNaN(v) {
 			b.Write(strconv.AppendFloat(rw.num[:0], v, 'f', 2, 64))
+		} else {
+			b.WriteString("–")
+		}
+		b.WriteString("</td>")
+	}
+	for _, rk := range sr.NodeRanks {
+		b.WriteString("<td>")
+		if rk > 0 {
+			b.Write(strconv.AppendInt(rw.num[:0], int64(rk), 10))
 		} else {
 			b.WriteString("–")
 		}
@@ -299,11 +309,15 @@ func (s *Server) pagePeriod(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	var dims, dimNames []string
+	var dims, dimNames, ranked, rankedNames []string
 	for _, n := range set.Nodes {
 		if n.Depth == 1 && !n.IsLeaf() {
 			dims = append(dims, n.ID)
 			dimNames = append(dimNames, n.Name)
+		}
+		if n.Rank {
+			ranked = append(ranked, n.ID)
+			rankedNames = append(rankedNames, n.Name)
 		}
 	}
 	files, err := s.db.OutputNames(ctx, pub.Current.ID)
@@ -331,8 +345,8 @@ func (s *Server) pagePeriod(w http.ResponseWriter, r *http.Request) {
 	}
 	tail := append([]byte(nil), b.Bytes()[at+len(rankingMark):]...)
 	b.Truncate(at)
-	rw := &rankingWriter{b: b, p: p, dims: dimNames, period: url.PathEscape(per.String()), num: make([]byte, 0, 32)}
-	if err := s.db.RankingRows(ctx, pub.Current.ID, dims, rw.row); err != nil {
+	rw := &rankingWriter{b: b, p: p, dims: dimNames, ranked: rankedNames, period: url.PathEscape(per.String()), num: make([]byte, 0, 32)}
+	if err := s.db.RankingRows(ctx, pub.Current.ID, dims, ranked, rw.row); err != nil {
 		s.failErr(w, r, err)
 		return
 	}

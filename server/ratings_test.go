@@ -1,9 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"html"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -184,5 +187,69 @@ func TestExplanationShowsAdjustments(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("a3's page lacks %q", want)
 		}
+	}
+}
+
+// TestNodeRanksShown: the ranks on a `rank: true` node (service) are a
+// column of the ranking page and a field of the explanation, equal to the
+// service_rank column of the stored results.csv.
+func TestNodeRanksShown(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.useRatedSet()
+	admin := e.token("office")
+	e.must(e.do("PUT", "/api/v1/periods/2024", admin, map[string]string{"status": "open"}), 200)
+	e.must(e.do("PUT", "/api/v1/periods/2024/metrics", e.token("police"), policeCSV), 200)
+	e.must(e.do("PUT", "/api/v1/periods/2024/metrics", e.token("stats"), statsCSV), 200)
+	e.must(e.do("PUT", "/api/v1/periods/2024/ratings", e.token("survey"), ratingsCSV), 200)
+	id := e.runBatch("2024")
+	e.must(e.do("POST", "/api/v1/batches/"+itoa(id)+"/approve", admin, nil), 200)
+	e.must(e.do("POST", "/api/v1/batches/"+itoa(id)+"/publish", admin, nil), 200)
+	info, _ := e.db.Run(ctx, id)
+	var csv bytes.Buffer
+	if err := e.db.WriteOutput(ctx, info.BatchID, "results.csv", &csv); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(csv.String()), "\n")
+	head := strings.Split(lines[0], ",")
+	col := slices.Index(head, "service_rank")
+	if col < 0 {
+		t.Fatalf("results.csv has no service_rank: %s", lines[0])
+	}
+	page := string(e.must(e.do("GET", "/p/2024", "", nil), 200).body)
+	if !strings.Contains(page, "<th scope=\"col\">公共服务 名次</th>") {
+		t.Errorf("the ranking page has no column of the service ranks")
+	}
+	checked := 0
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		subj, want := f[1], f[col]
+		if want == "" {
+			continue
+		}
+		var ex struct {
+			Nodes []struct {
+				ID   string `json:"id"`
+				Rank int    `json:"rank"`
+			} `json:"nodes"`
+		}
+		e.must(e.do("GET", "/api/v1/published/2024/subjects/"+subj, "", nil), 200).json(t, &ex)
+		for _, n := range ex.Nodes {
+			if n.ID == "service" {
+				checked++
+				if strconv.Itoa(n.Rank) != want {
+					t.Errorf("%s: explanation service rank %d, results.csv %s", subj, n.Rank, want)
+				}
+			}
+		}
+		// The page row ends with the service rank.
+		i := strings.Index(page, "/s/"+subj+"\"")
+		end := strings.Index(page[i:], "</tr>")
+		if !strings.HasSuffix(page[i:i+end], "<td>"+want+"</td>") {
+			t.Errorf("%s: page row %q does not end with its service rank %s", subj, page[i:i+end], want)
+		}
+	}
+	if checked < 4 {
+		t.Errorf("only %d subjects had a service rank", checked)
 	}
 }

@@ -257,6 +257,12 @@ func encodeSubjects(w *copyWriter, id int64, b *BatchRecord) error {
 	for i, a := range b.Set.Adjustments {
 		adjIDs[i] = a.ID
 	}
+	var ranked []rankedNode
+	for k, n := range b.Set.Nodes {
+		if n.Rank && k < len(b.Result.NodeRanks) && b.Result.NodeRanks[k] != nil {
+			ranked = append(ranked, rankedNode{id: n.ID, k: k})
+		}
+	}
 	for ord, si := range b.Result.Order {
 		r := &b.Result.Subjects[si]
 		s := &subs[si]
@@ -303,7 +309,7 @@ func encodeSubjects(w *copyWriter, id int64, b *BatchRecord) error {
 		} else {
 			line = append(line, `\N`...)
 		}
-		ex = appendExplain(ex[:0], adjIDs, r)
+		ex = appendExplain(ex[:0], adjIDs, ranked, b.Result.NodeRanks, si, r)
 		for _, f := range [...][]byte{nodes, raw, val, st, wt, ex} {
 			line = append(line, '\t')
 			line = appendCopyText(line, f)

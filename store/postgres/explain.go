@@ -27,6 +27,10 @@ type SubjectExplain struct {
 	GradeReason  string `json:"grade_reason,omitempty"`
 	// Unrated is the rule that left the subject unrated, "" when rated.
 	Unrated string `json:"unrated,omitempty"`
+	// NodeRanks are the subject's ranks within its peer group on the
+	// nodes with `rank: true` (SPEC §4.10), by node id; a node where it
+	// has no rank is absent.
+	NodeRanks map[string]int `json:"node_ranks,omitempty"`
 }
 
 // AdjustmentEffect is one adjustment's effect on a subject (scoring's
@@ -38,8 +42,16 @@ type AdjustmentEffect struct {
 	Capped bool    `json:"capped"` // its cap_grade lowered the grade
 }
 
-// appendExplain appends the explain column of subject r as JSON.
-func appendExplain(b []byte, ids []string, r *scoring.SubjectResult) []byte {
+// rankedNode is a node with `rank: true`: its id and its index in
+// Result.NodeRanks.
+type rankedNode struct {
+	id string
+	k  int
+}
+
+// appendExplain appends the explain column of subject si (result r) as
+// JSON: ids are the set's adjustment ids, ranked the ranked nodes.
+func appendExplain(b []byte, ids []string, ranked []rankedNode, nodeRanks [][]int32, si int, r *scoring.SubjectResult) []byte {
 	b = append(b, `{"root":`...)
 	b = appendJSONFloat(b, r.RootValue)
 	b = append(b, `,"adjustments":[`...)
@@ -71,6 +83,25 @@ func appendExplain(b []byte, ids []string, r *scoring.SubjectResult) []byte {
 		b = append(b, f.k...)
 		b = append(b, '"', ':')
 		b = appendJSONString(b, f.v)
+	}
+	first = true
+	for _, n := range ranked {
+		rk := nodeRanks[n.k][si]
+		if rk <= 0 {
+			continue
+		}
+		if first {
+			b = append(b, `,"node_ranks":{`...)
+			first = false
+		} else {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, n.id)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, int64(rk), 10)
+	}
+	if !first {
+		b = append(b, '}')
 	}
 	return append(b, '}')
 }

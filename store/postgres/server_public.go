@@ -163,16 +163,22 @@ type RankingRow struct {
 	Rank                            int
 	Score                           float64
 	Nodes                           []float64
+	// NodeRanks are the ranks on the ranked nodes asked for (0: none).
+	NodeRanks []int
 }
 
-// rankingSQL is the query of RankingRows for n node columns: each node's
-// value a column of its own ($2…$n+1 its ids), read from the row's nodes
-// with one jsonb lookup.
-func rankingSQL(n int) string {
+// rankingSQL is the query of RankingRows for n node columns and m node
+// rank columns: each a column of its own ($2…$n+1 the node ids, then the
+// ranked node ids), read from the row's nodes and explain with one jsonb
+// lookup.
+func rankingSQL(n, m int) string {
 	var b strings.Builder
 	b.WriteString(`SELECT subject, name, peer_group, rated, coalesce(rank, 0), coalesce(score, 'NaN'), coalesce(grade, ''), coalesce(vetoed, false)`)
 	for i := range n {
 		fmt.Fprintf(&b, ", coalesce((nodes->>$%d)::float8, 'NaN')", i+2)
+	}
+	for i := range m {
+		fmt.Fprintf(&b, ", coalesce((explain->'node_ranks'->>$%d)::int, 0)", n+i+2)
 	}
 	b.WriteString(` FROM batch_subjects WHERE batch_id = $1 ORDER BY ord`)
 	return b.String()
@@ -182,9 +188,10 @@ func rankingSQL(n int) string {
 // group, rank, subject id) with the values of the composite nodes named.
 func (db *DB) Ranking(ctx context.Context, id int64, nodes []string) ([]RankingRow, error) {
 	var out []RankingRow
-	err := db.RankingRows(ctx, id, nodes, func(r *RankingRow) error {
+	err := db.RankingRows(ctx, id, nodes, nil, func(r *RankingRow) error {
 		c := *r
 		c.Nodes = append([]float64(nil), r.Nodes...)
+		c.NodeRanks = nil
 		out = append(out, c)
 		return nil
 	})
@@ -193,17 +200,22 @@ func (db *DB) Ranking(ctx context.Context, id int64, nodes []string) ([]RankingR
 
 // RankingRows calls fn with each ranking line of batch id in output order
 // (peer group, rank, subject id), with the values of the composite nodes
-// named (NaN: missing). The row is reused from one call to the next: fn
-// must not keep it. An error of fn stops the reading and is returned.
-// It is one query over the batch's rows, each node value a column of its
-// own: the public ranking of 10,000 subjects is read on every request.
-func (db *DB) RankingRows(ctx context.Context, id int64, nodes []string, fn func(r *RankingRow) error) error {
-	args := make([]any, 1, len(nodes)+1)
+// named (NaN: missing) and the subject's ranks on the ranked nodes named
+// (`rank: true`; 0: none, or a batch stored before schema version 4).
+// The row is reused from one call to the next: fn must not keep it. An
+// error of fn stops the reading and is returned. It is one query over the
+// batch's rows, each value a column of its own: the public ranking of
+// 10,000 subjects is read on every request.
+func (db *DB) RankingRows(ctx context.Context, id int64, nodes, ranked []string, fn func(r *RankingRow) error) error {
+	args := make([]any, 1, len(nodes)+len(ranked)+1)
 	args[0] = id
 	for _, n := range nodes {
 		args = append(args, n)
 	}
-	rows, err := db.x.QueryContext(ctx, rankingSQL(len(nodes)), args...)
+	for _, n := range ranked {
+		args = append(args, n)
+	}
+	rows, err := db.x.QueryContext(ctx, rankingSQL(len(nodes), len(ranked)), args...)
 	if err != nil {
 		return db.mapError(ctx, fmt.Sprintf("batch %d", id), err)
 	}
@@ -211,9 +223,13 @@ func (db *DB) RankingRows(ctx context.Context, id int64, nodes []string, fn func
 	var r RankingRow
 	var rank int64
 	r.Nodes = make([]float64, len(nodes))
+	r.NodeRanks = make([]int, len(ranked))
 	dest := []any{&r.Subject, &r.Name, &r.PeerGroup, &r.Rated, &rank, &r.Score, &r.Grade, &r.Vetoed}
 	for i := range r.Nodes {
 		dest = append(dest, &r.Nodes[i])
+	}
+	for i := range r.NodeRanks {
+		dest = append(dest, &r.NodeRanks[i])
 	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
