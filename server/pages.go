@@ -184,7 +184,6 @@ type rankingWriter struct {
 	group  string
 	open   bool
 	num    []byte
-	err    error
 }
 
 // row appends one subject's line (rank, name linking its explanation,
