@@ -252,8 +252,10 @@ func (s *Server) submitRatings(r *http.Request, acct *postgres.Account, per data
 		}
 	}
 	rep, err := s.db.SubmitRatings(ctx, postgres.RatingSubmission{AccountID: acct.ID, Actor: acct.Name, Period: per.String(),
-		File: name, SHA256: digest(data), Bytes: int64(len(data)), Ratings: sub.ratings}, dry)
+		File: name, SHA256: digest(data), Bytes: int64(len(data)), Ratings: sub.ratings, OwnOnly: acct.Role != "admin"}, dry)
 	switch {
+	case errors.Is(err, postgres.ErrNotOwner):
+		return nil, nil, http.StatusForbidden, err.Error() + ": an assessor changes only the ratings it gave"
 	case errors.Is(err, postgres.ErrLocked):
 		return nil, nil, http.StatusConflict, err.Error()
 	case errors.Is(err, postgres.ErrNotFound):

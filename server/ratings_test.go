@@ -130,6 +130,15 @@ func TestRatingsOfRecord(t *testing.T) {
 		t.Errorf("rating history = %v", h.Versions)
 	}
 	e.must(e.do("GET", "/api/v1/periods/2024/ratings/history", admin, nil), 400)
+
+	// Own rows: once the admin corrected a rating, the assessor can no
+	// longer change it (its other ratings stay its own).
+	e.must(e.do("PUT", "/api/v1/periods/2024/ratings", admin, "period,item,subject,rater,role,score\n2024,satisfaction,a2,firm,third_party,71\n"), 200)
+	r = e.must(e.do("PUT", "/api/v1/periods/2024/ratings", survey, ratingsCSV), 403)
+	if !strings.Contains(string(r.body), "another submitter") {
+		t.Errorf("403 body: %s", r.body)
+	}
+	e.must(e.do("PUT", "/api/v1/periods/2024/ratings", survey, "period,item,subject,rater,role,score\n2024,satisfaction,b1,firm,third_party,91\n"), 200)
 }
 
 // TestExplanationShowsAdjustments: a subject's published explanation (page
