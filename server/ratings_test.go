@@ -262,3 +262,27 @@ func TestNodeRanksShown(t *testing.T) {
 		t.Errorf("only %d subjects had a service rank", checked)
 	}
 }
+
+// TestRatingNamesEscaped: a rater name with markup or a formula is shown
+// escaped on the admin pages and neutralised in the CSV download.
+func TestRatingNamesEscaped(t *testing.T) {
+	e := newEnv(t)
+	e.useRatedSet()
+	admin := e.token("office")
+	e.must(e.do("PUT", "/api/v1/periods/2024", admin, map[string]string{"status": "open"}), 200)
+	csv := "period,item,subject,rater,role,score\n2024,satisfaction,a1,<img src=x onerror=alert(1)>,third_party,80\n2024,satisfaction,a2,\"=HYPERLINK(\"\"http://x\"\")\",third_party,70\n"
+	e.must(e.do("PUT", "/api/v1/periods/2024/ratings?file=<b>x.csv", admin, csv), 200)
+	for _, p := range []string{"/admin/ratings?period=2024", "/admin/ratings/history?period=2024&item=satisfaction&subject=a1"} {
+		body := string(e.must(e.do("GET", p, admin, nil), 200).body)
+		if strings.Contains(body, "<img") || strings.Contains(body, "<b>") {
+			t.Errorf("%s holds unescaped markup", p)
+		}
+		if !strings.Contains(body, "&lt;img src=x onerror=alert(1)&gt;") {
+			t.Errorf("%s lacks the escaped rater name", p)
+		}
+	}
+	body := string(e.must(e.do("GET", "/api/v1/periods/2024/ratings", admin, nil), 200).body)
+	if !strings.Contains(body, `"'=HYPERLINK(""http://x"")"`) {
+		t.Errorf("the CSV download does not neutralise a formula-like rater: %s", body)
+	}
+}
