@@ -286,3 +286,47 @@ func TestRatingNamesEscaped(t *testing.T) {
 		t.Errorf("the CSV download does not neutralise a formula-like rater: %s", body)
 	}
 }
+
+// TestAssessorPage: an assessor logged in with a browser submits an
+// assessments file through the form (with its token; without it 403), a
+// dry run stores nothing, and a bad row comes back positioned and escaped;
+// other roles may not open the page.
+func TestAssessorPage(t *testing.T) {
+	e := newEnv(t)
+	e.useRatedSet()
+	e.must(e.do("PUT", "/api/v1/periods/2024", e.token("office"), map[string]string{"status": "open"}), 200)
+	b := e.browser()
+	b.login("survey")
+	page := string(b.send("GET", "/assessor", nil).body)
+	if !strings.Contains(page, `<code>satisfaction</code>`) || !strings.Contains(page, `href="/assessor"`) {
+		t.Fatalf("the assessor page lacks its items or its link:\n%s", page)
+	}
+	_, rest, _ := strings.Cut(page, `name="csrf" value="`)
+	tok, _, _ := strings.Cut(rest, `"`)
+	if r := b.sendMultipart("/assessor", map[string]string{"period": "2024"}, "firm.csv", ratingsCSV); r.status != 403 {
+		t.Errorf("form without token: %d, want 403", r.status)
+	}
+	r := b.sendMultipart("/assessor", map[string]string{"csrf": tok, "period": "2024", "dry_run": "1"}, "firm.csv", ratingsCSV)
+	if r.status != 200 || !strings.Contains(string(r.body), "新增 5") {
+		t.Errorf("dry run: %d %s", r.status, r.body)
+	}
+	if rs, _ := e.db.CurrentRatings(context.Background(), "2024"); len(rs) != 0 {
+		t.Errorf("a dry run stored %d ratings", len(rs))
+	}
+	r = b.sendMultipart("/assessor", map[string]string{"csrf": tok, "period": "2024"}, "firm.csv", ratingsCSV)
+	if r.status != 200 || !strings.Contains(string(r.body), "新增 5") {
+		t.Errorf("submission: %d %s", r.status, r.body)
+	}
+	if rs, _ := e.db.CurrentRatings(context.Background(), "2024"); len(rs) != 5 || rs[0].By != "survey" || rs[0].File != "firm.csv" {
+		t.Errorf("stored ratings: %+v", rs)
+	}
+	r = b.sendMultipart("/assessor", map[string]string{"csrf": tok, "period": "2024"}, "bad.csv", "period,item,subject,rater,role,score\n2024,satisfaction,<img src=x>,firm,third_party,80\n")
+	if r.status != 422 || strings.Contains(string(r.body), "<img src=x>") || !strings.Contains(string(r.body), "bad.csv:2:") {
+		t.Errorf("bad row: %d %s", r.status, r.body)
+	}
+	for _, who := range []string{"police", "a1"} {
+		if r := e.do("GET", "/assessor", e.token(who), nil); r.status != 403 {
+			t.Errorf("GET /assessor as %s: %d, want 403", who, r.status)
+		}
+	}
+}
