@@ -40,8 +40,6 @@ func (s *Server) recordRoutes() []route {
 		{"GET", "/api/v1/periods/{period}/ratings/history", adminOnly, false, "every version of the ratings of one item and subject", s.apiRatingHistory},
 		{"GET", "/admin/ratings", adminOnly, false, "", s.pageRatings},
 		{"GET", "/admin/ratings/history", adminOnly, false, "", s.pageRatingHistory},
-		{"GET", "/assessor", adminAssessor, false, "", s.pageAssessor},
-		{"POST", "/assessor", adminAssessor, true, "", s.pageAssessorPost},
 	}
 }
 
@@ -57,8 +55,6 @@ var recordMessages = map[string][2]string{
 	"show":           {"查看", "Show"},
 	"inputs_sha":     {"输入摘要", "Inputs SHA-256"},
 	"rating_changes": {"变化的测评", "Ratings that changed"},
-	"submit_ratings": {"报送测评", "Submit ratings"},
-	"your_items":     {"本单位负责的测评项目（角色 third_party）", "The items you rate (role third_party)"},
 	"adjustments":    {"加减分与一票否决", "Bonuses, deductions and vetoes"},
 	"adjustment":     {"项目", "Adjustment"},
 	"adj_kind":       {"类别", "Kind"},
@@ -372,54 +368,4 @@ func (s *Server) pageRatingHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "rating_history", "rating_history", map[string]any{
 		"Period": q.Get("period"), "Item": q.Get("item"), "Subject": q.Get("subject"), "Versions": h})
-}
-
-// pageAssessor is GET /assessor: the assessor's items and the upload form
-// of an assessments file.
-func (s *Server) pageAssessor(w http.ResponseWriter, r *http.Request) {
-	s.renderAssessor(w, r, http.StatusOK, nil, nil, "")
-}
-
-func (s *Server) renderAssessor(w http.ResponseWriter, r *http.Request, status int, rep *postgres.SubmitReport, errs []cellError, msg string) {
-	ps, err := s.db.ServerPeriods(r.Context())
-	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	items := assessorItems(accountOf(r))
-	if items == nil {
-		if set, err := s.currentSet(r.Context()); err == nil {
-			for _, a := range set.Assessments {
-				items = append(items, a.ID)
-			}
-		}
-	}
-	s.render(w, r, status, "assessor", "submit_ratings", map[string]any{"Periods": ps, "Items": items, "Report": rep, "Errors": errs, "Message": msg})
-}
-
-// pageAssessorPost is POST /assessor: an assessments file from the form,
-// as PUT /api/v1/periods/{period}/ratings does it.
-func (s *Server) pageAssessorPost(w http.ResponseWriter, r *http.Request) {
-	per, err := formPeriod(r.PostFormValue("period"))
-	if err != nil {
-		s.renderAssessor(w, r, http.StatusBadRequest, nil, nil, err.Error())
-		return
-	}
-	f, hdr, err := r.FormFile("file")
-	if err != nil {
-		s.renderAssessor(w, r, http.StatusBadRequest, nil, nil, "choose a CSV file")
-		return
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		s.renderAssessor(w, r, http.StatusRequestEntityTooLarge, nil, nil, err.Error())
-		return
-	}
-	name := path.Base(strings.ReplaceAll(hdr.Filename, "\\", "/"))
-	rep, errs, status, msg := s.submitRatings(r, accountOf(r), per, name, data, r.PostFormValue("dry_run") == "1")
-	if status == 0 {
-		status = http.StatusOK
-	}
-	s.renderAssessor(w, r, status, rep, errs, msg)
 }
