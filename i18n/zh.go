@@ -37,6 +37,7 @@ var zh = map[string]string{
 	"re-render report.html, results.xlsx, results.md (and with csv the CSV files) from OUT/results.json; or write the outputs of a stored batch": "根据 OUT/results.json 重新生成 report.html、results.xlsx、results.md（加 csv 时也生成 CSV 文件）；或写出已保存批次的结果",
 
 	// Flag descriptions.
+	"verify every published batch against its recorded SHA-256 at start and then every `interval`; a batch that fails is not served (0: at start only)": "启动时及此后每隔`间隔`，按记录的 SHA-256 校验每个已发布批次；校验不通过的批次不予提供（0：仅在启动时校验）",
 	"`address` to listen on":                                                                                                           "监听`地址`",
 	"`id` or name of the subject to explain (required)":                                                                                "要说明的评价对象的`编号`或名称（必填）",
 	"`language` of the messages and of the written reports: zh (default) or en":                                                        "提示信息和所写报告的`语言`：zh（默认）或 en",
@@ -204,6 +205,7 @@ var zh = map[string]string{
 	// Usage errors (usagef).
 	"%s exists and is not empty; choose a new directory":                        "%s 已存在且不为空；请换一个新目录",
 	"%s: the password has %d characters; use at least %d":                       "%s：密码只有 %d 个字符；至少需要 %d 个",
+	"--verify-every %s: want a positive interval such as 1m, or 0":              "--verify-every %s：应为正的时间间隔，例如 1m，或 0",
 	"--addr %q: want host:port, e.g. 127.0.0.1:8080":                            "--addr %q：应为 主机:端口，例如 127.0.0.1:8080",
 	"--analysis must be auto, on or off, got %q":                                "--analysis 应为 auto、on 或 off，而不是 %q",
 	"--audience must be public or internal, got %q":                             "--audience 应为 public（公开）或 internal（内部），而不是 %q",
