@@ -108,6 +108,8 @@ type diffJSON struct {
 	Supersedes int64                  `json:"supersedes,omitempty"`
 	Results    []changeJSON           `json:"results"`
 	Inputs     []postgres.InputChange `json:"inputs"`
+	// Appeals marks the changed inputs that hold an appeal's correction.
+	Appeals []appealMark `json:"appeals"`
 }
 
 // changeJSON is one subject whose result differs between two batches.
@@ -138,7 +140,7 @@ func (s *Server) diff(ctx context.Context, period string) (*diffJSON, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &diffJSON{Period: period, Batch: pub.Current.ID, Results: []changeJSON{}, Inputs: []postgres.InputChange{}}
+	d := &diffJSON{Period: period, Batch: pub.Current.ID, Results: []changeJSON{}, Inputs: []postgres.InputChange{}, Appeals: []appealMark{}}
 	if len(pub.Superseded) == 0 {
 		return d, nil
 	}
@@ -158,6 +160,9 @@ func (s *Server) diff(ctx context.Context, period string) (*diffJSON, error) {
 	}
 	if in != nil {
 		d.Inputs = in
+	}
+	if d.Appeals, err = s.appealMarks(ctx, d.Inputs); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

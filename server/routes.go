@@ -11,7 +11,7 @@ var openAPI []byte
 // routeTable lists every route of the server: the JSON API (documented in
 // openapi.json, checked by TestOpenAPIMatchesRoutes) and the pages.
 func (s *Server) routeTable() []route {
-	return []route{
+	routes := []route{
 		// JSON API (SPEC §9).
 		{"POST", "/api/v1/sessions", public, false, "log in: a bearer token", s.apiLogin},
 		{"DELETE", "/api/v1/sessions/current", anyAccount, false, "log out", s.apiLogout},
@@ -59,6 +59,8 @@ func (s *Server) routeTable() []route {
 		{"POST", "/provider", adminProvider, true, "", s.pageProviderPost},
 		{"GET", "/me", adminSubject, false, "", s.pageMe},
 	}
+	routes = append(routes, s.appealRoutes()...)
+	return routes
 }
 
 // apiOpenAPI is GET /api/v1/openapi.json.
