@@ -314,3 +314,50 @@ func TestAppealAttachments(t *testing.T) {
 		"opens_at": now.Format(time.RFC3339), "closes_at": now.Add(time.Hour).Format(time.RFC3339)}), 404)
 	_ = json.Marshal
 }
+
+// TestGamingThroughTheAPI runs the gaming checks on the server's data:
+// a3's cases jump from 60 (2023) to 200 (+233%) while the median change is
+// 0; the report changes no score and only the admin reads it, as JSON and
+// as a page.
+func TestGamingThroughTheAPI(t *testing.T) {
+	e := newEnv(t)
+	e.cycle()
+	admin := e.token("office")
+	e.must(e.do("PUT", "/api/v1/periods/2023", admin, map[string]string{"status": "open"}), 200)
+	e.must(e.do("PUT", "/api/v1/periods/2023/metrics?file=police2023.csv", e.token("police"),
+		"subject,period,cases\na1,2023,100\na2,2023,80\na3,2023,60\nb1,2023,30\nb2,2023,45\n"), 200)
+	var before []byte
+	before = e.must(e.do("GET", "/api/v1/published/2024", "", nil), 200).body
+	var rep struct {
+		Period string
+		Counts map[string]int
+		Flags  []struct {
+			Check, Subject, Metric, Message string
+			Evidence                        map[string]any
+		}
+	}
+	e.must(e.do("GET", "/api/v1/periods/2024/gaming", admin, nil), 200).json(t, &rep)
+	if rep.Period != "2024" || rep.Counts["jump"] != 1 || len(rep.Flags) != 1 {
+		t.Fatalf("report = %+v", rep)
+	}
+	f := rep.Flags[0]
+	if f.Check != "jump" || f.Subject != "a3" || f.Metric != "cases" || f.Evidence["previous"] != 60.0 || f.Evidence["value"] != 200.0 ||
+		math.Abs(f.Evidence["change"].(float64)-140.0/60) > 1e-12 || f.Evidence["median_change"] != 0.0 {
+		t.Errorf("flag = %+v", f)
+	}
+	for _, c := range []string{"straight_lining", "identical_vectors", "reciprocity", "near_grade", "near_veto"} {
+		if n, ok := rep.Counts[c]; !ok || n != 0 {
+			t.Errorf("count of %s = %d (present %v), want 0", c, n, ok)
+		}
+	}
+	// A report, not a score change.
+	if after := e.must(e.do("GET", "/api/v1/published/2024", "", nil), 200).body; !bytes.Equal(before, after) {
+		t.Error("the published results changed")
+	}
+	page := e.must(e.do("GET", "/admin/gaming?period=2024", admin, nil), 200)
+	if !strings.Contains(string(page.body), "a3&#39;s cases went from 60 to 200") {
+		t.Errorf("gaming page lacks the flag:\n%s", page.body)
+	}
+	e.must(e.do("GET", "/api/v1/periods/2031/gaming", admin, nil), 404)
+	e.must(e.do("GET", "/api/v1/periods/x/gaming", admin, nil), 400)
+}
