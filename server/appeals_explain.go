@@ -317,13 +317,18 @@ func exprOf(e *indicators.Expr) string {
 	return e.Text
 }
 
-// periodRatings are the ratings of period the server holds.
+// periodRatings are the current ratings of period (the data of record,
+// as a run reads them).
 func (s *Server) periodRatings(ctx context.Context, period string) ([]assess.Rating, error) {
 	per, err := dataset.ParsePeriod(period)
 	if err != nil {
 		return nil, err
 	}
-	return s.db.Ratings(ctx, per)
+	snap, err := s.db.ReadRunSnapshot(ctx, per)
+	if err != nil {
+		return nil, err
+	}
+	return snap.Ratings, nil
 }
 
 // ratingExplanation combines the period's ratings of item (as a batch

@@ -18,7 +18,8 @@ var parties = []string{"public", "office", "police", "stats", "a1", "b1", "surve
 func TestAuthorisationMatrix(t *testing.T) {
 	e := newEnv(t)
 	run := e.cycle()
-	yaml, err := os.ReadFile("testdata/indicators.yaml")
+	e.useRatedSet() // an assessment item, for the ratings routes
+	yaml, err := os.ReadFile("testdata/indicators_rated.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,6 +60,14 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"PUT /api/v1/periods/{period}/metrics", "/api/v1/periods/2024/metrics", func(string) any { return policeCSV }, ok(200, "office", "police")},
 		{"PUT /api/v1/periods/{period}/metrics", "/api/v1/periods/2024/metrics", func(string) any { return statsCSV }, ok(200, "office", "stats")},
 		{"GET /api/v1/periods/{period}/history", "/api/v1/periods/2024/history?subject=a1&metric=cases", nil, ok(200, "office")},
+		{"GET /api/v1/periods/{period}/ratings", "/api/v1/periods/2024/ratings", nil, ok(200, "office", "survey")},
+		// Own rows: the assessor rates as third_party; another role's
+		// ratings are not its to give.
+		{"PUT /api/v1/periods/{period}/ratings", "/api/v1/periods/2024/ratings", func(string) any { return ratingsCSV }, ok(200, "office", "survey")},
+		{"PUT /api/v1/periods/{period}/ratings", "/api/v1/periods/2024/ratings", func(string) any {
+			return strings.ReplaceAll(strings.ReplaceAll(ratingsCSV, "third_party", "public"), "firm", "crowd")
+		}, ok(200, "office")},
+		{"GET /api/v1/periods/{period}/ratings/history", "/api/v1/periods/2024/ratings/history?item=satisfaction&subject=a1", nil, ok(200, "office")},
 		{"POST /api/v1/batches", "/api/v1/batches", func(string) any { return map[string]string{"period": "2024"} }, ok(202, "office")},
 		{"GET /api/v1/batches/{id}", "/api/v1/batches/" + id, nil, ok(200, "office")},
 		{"POST /api/v1/batches/{id}/cancel", "/api/v1/batches/" + id + "/cancel", nil, ok(409, "office")},
@@ -113,7 +122,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 	}
 	// Pages: the admin pages refuse other roles and send the public to
 	// the login page.
-	for _, p := range []string{"/admin", "/admin/audit", "/admin/history?period=2024&subject=a1&metric=cases"} {
+	for _, p := range []string{"/admin", "/admin/audit", "/admin/history?period=2024&subject=a1&metric=cases",
+		"/admin/ratings", "/admin/ratings/history?period=2024&item=satisfaction&subject=a1"} {
 		for _, party := range parties {
 			tok := ""
 			if party != "public" {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/govscore/govscore/assess"
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/gaming"
@@ -14,50 +13,24 @@ import (
 )
 
 // gamingReport runs the gaming checks (package gaming) on the current
-// data of period: the current metric versions of the period and the
-// previous one, the period's ratings, scored with the set in force in
-// memory (nothing is stored, no run is recorded). A report: no score
-// changes.
+// data of record of period, read in one snapshot as a run reads it (the
+// metric versions of the period and the previous one, the current
+// ratings) and scored in memory with the set in force: nothing is stored
+// and no run is recorded. A report: no score changes.
 func (s *Server) gamingReport(ctx context.Context, period dataset.Period) (*gaming.Report, error) {
 	set, err := s.currentSet(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ds, err := s.db.ServerSubjects(ctx)
+	snap, err := s.db.ReadRunSnapshot(ctx, period)
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range []dataset.Period{period, period.Prev()} {
-		vals, err := s.db.CurrentValues(ctx, p.String(), nil)
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range vals {
-			i, ok := ds.SubjectIndex(v.Subject)
-			if !ok {
-				continue
-			}
-			col := ds.MutableColumn(v.Metric, p)
-			if v.Value.Valid {
-				col[i] = v.Value.Float64
-			}
-		}
-	}
-	for _, m := range collectedMetrics(set) {
-		if ds.Column(m, period) == nil {
-			ds.MutableColumn(m, period)
-		}
-	}
-	ratings, err := s.periodRatings(ctx, period.String())
+	b, err := batch.Run(ctx, snapshotSource{snap}, set, batch.Options{Period: period.String(), At: s.cfg.Now()})
 	if err != nil {
 		return nil, err
 	}
-	src := batch.Memory{Data: ds, ByPeriod: map[dataset.Period][]assess.Rating{period: ratings}}
-	b, err := batch.Run(ctx, src, set, batch.Options{Period: period.String(), At: s.cfg.Now()})
-	if err != nil {
-		return nil, err
-	}
-	return gaming.Run(gaming.InputOf(b, ratings), gaming.Options{}), nil
+	return gaming.Run(gaming.InputOf(b, snap.Ratings), gaming.Options{}), nil
 }
 
 // apiGaming is GET /api/v1/periods/{period}/gaming (admin).

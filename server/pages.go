@@ -8,9 +8,11 @@ import (
 	"html"
 	"html/template"
 	"io"
+	"io/fs"
 	"math"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -68,8 +70,16 @@ var pageFuncs = template.FuncMap{
 var pages = func() map[string]*template.Template {
 	base := template.Must(template.New("").Funcs(pageFuncs).ParseFS(templateFS, "templates/layout.html"))
 	out := map[string]*template.Template{}
-	for _, n := range []string{"home", "period", "subject", "diff", "methodology", "login", "error", "admin", "history", "audit", "provider"} {
-		out[n] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+n+".html"))
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range names {
+		n := strings.TrimSuffix(path.Base(f), ".html")
+		if n == "layout" {
+			continue
+		}
+		out[n] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, f))
 	}
 	return out
 }()
@@ -275,7 +285,7 @@ func (s *Server) pageDiff(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d, err := s.diff(r.Context(), per.String())
+	d, err := s.diff(r.Context(), per.String(), isAdmin(r))
 	if err != nil {
 		s.failErr(w, r, err)
 		return

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"time"
 
@@ -13,39 +14,62 @@ import (
 	"github.com/govscore/govscore/store/postgres"
 )
 
-// runSource is the batch.Source of a server run: the current versions of
-// the metric values (RunDataset records the versions it reads as the run's
-// inputs) and the imported ratings.
-type runSource struct {
-	db  *postgres.DB
-	run int64
+// snapshotSource is the batch.Source of a server run: what
+// postgres.ReadRunSnapshot read in one snapshot — the current metric
+// versions and the current ratings of the period.
+type snapshotSource struct {
+	snap *postgres.RunSnapshot
 }
 
 // Periods implements batch.Source: the periods holding metric versions.
-func (r runSource) Periods(ctx context.Context) ([]dataset.Period, error) {
-	return r.db.VersionPeriods(ctx)
+func (r snapshotSource) Periods(context.Context) ([]dataset.Period, error) {
+	return r.snap.Periods, nil
 }
 
-// Dataset implements batch.Source.
-func (r runSource) Dataset(ctx context.Context, per dataset.Period) (*dataset.Dataset, error) {
-	return r.db.RunDataset(ctx, r.run, per)
+// Dataset implements batch.Source. The snapshot holds the run's period
+// and the one before; another period is not read by a server run.
+func (r snapshotSource) Dataset(_ context.Context, per dataset.Period) (*dataset.Dataset, error) {
+	if per != r.snap.Period {
+		return nil, fmt.Errorf("period %s: the run read period %s only", per, r.snap.Period)
+	}
+	return r.snap.Data, nil
 }
 
 // Ratings implements batch.Source.
-func (r runSource) Ratings(ctx context.Context, per dataset.Period) ([]assess.Rating, error) {
-	return r.db.Ratings(ctx, per)
+func (r snapshotSource) Ratings(_ context.Context, per dataset.Period) ([]assess.Rating, error) {
+	if per != r.snap.Period {
+		return nil, fmt.Errorf("period %s: the run read period %s only", per, r.snap.Period)
+	}
+	return r.snap.Ratings, nil
 }
 
 // Describe implements batch.Describer.
-func (r runSource) Describe() (name, noPeriods, noRow string) {
+func (r snapshotSource) Describe() (name, noPeriods, noRow string) {
 	return "server", "the server holds no metric value: submit some first",
 		"the server holds no metric value for that period (it has: %s)"
 }
 
-// pipeline scores period of run id with set: the one pipeline of the CLI
-// (batch.Run), on the server's data of record.
-func pipeline(ctx context.Context, db *postgres.DB, run int64, set *indicators.Set, period string, at time.Time) (*batch.Batch, error) {
-	return batch.Run(ctx, runSource{db, run}, set, batch.Options{Period: period, At: at})
+// readInputs reads the inputs of run id of period in one snapshot and
+// records the versions read as the run's inputs.
+func readInputs(ctx context.Context, db *postgres.DB, run int64, period string) (*postgres.RunSnapshot, error) {
+	per, err := dataset.ParsePeriod(period)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := db.ReadRunSnapshot(ctx, per)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.RecordRunInputs(ctx, run, snap); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// pipeline scores the period of snap with set: the one pipeline of the
+// CLI (batch.Run), on the server's data of record as read by the run.
+func pipeline(ctx context.Context, snap *postgres.RunSnapshot, set *indicators.Set, at time.Time) (*batch.Batch, error) {
+	return batch.Run(ctx, snapshotSource{snap}, set, batch.Options{Period: snap.Period.String(), At: at})
 }
 
 // record converts a batch into what the database stores of it.

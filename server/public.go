@@ -110,6 +110,23 @@ type diffJSON struct {
 	Inputs     []postgres.InputChange `json:"inputs"`
 	// Appeals marks the changed inputs that hold an appeal's correction.
 	Appeals []appealMark `json:"appeals"`
+	// Ratings are the ratings read at other versions; the public sees
+	// which item, subject and role changed, the admin also the rater and
+	// the scores (old → new).
+	Ratings []ratingChangeJSON `json:"ratings"`
+	// Full: the rating changes name raters and scores (an admin's view).
+	Full bool `json:"-"`
+}
+
+// ratingChangeJSON is a rating two batches read at different versions.
+type ratingChangeJSON struct {
+	Period  string   `json:"period"`
+	Item    string   `json:"item"`
+	Subject string   `json:"subject"`
+	Role    string   `json:"role"`
+	Rater   string   `json:"rater,omitempty"`
+	Old     *float64 `json:"old,omitempty"`
+	New     *float64 `json:"new,omitempty"`
 }
 
 // changeJSON is one subject whose result differs between two batches.
@@ -135,12 +152,17 @@ func numPtr(x float64) *float64 {
 // diff compares the batch that stands for period with the one it
 // superseded: the subjects whose result changed and the inputs read at
 // other versions (old → new).
-func (s *Server) diff(ctx context.Context, period string) (*diffJSON, error) {
+//
+// With full (the caller is the admin), rating changes name the rater and
+// the scores; without, only the item, subject and role (the public
+// audience sees no rater-identifying detail).
+func (s *Server) diff(ctx context.Context, period string, full bool) (*diffJSON, error) {
 	pub, err := s.published(ctx, period)
 	if err != nil {
 		return nil, err
 	}
-	d := &diffJSON{Period: period, Batch: pub.Current.ID, Results: []changeJSON{}, Inputs: []postgres.InputChange{}, Appeals: []appealMark{}}
+	d := &diffJSON{Period: period, Batch: pub.Current.ID, Results: []changeJSON{}, Inputs: []postgres.InputChange{},
+		Ratings: []ratingChangeJSON{}, Full: full, Appeals: []appealMark{}}
 	if len(pub.Superseded) == 0 {
 		return d, nil
 	}
@@ -164,6 +186,20 @@ func (s *Server) diff(ctx context.Context, period string) (*diffJSON, error) {
 	if d.Appeals, err = s.appealMarks(ctx, d.Inputs); err != nil {
 		return nil, err
 	}
+	rcs, err := s.db.RatingChanges(ctx, old, pub.Current.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range rcs {
+		rc := ratingChangeJSON{Period: c.Period, Item: c.Item, Subject: c.Subject, Role: c.NewRole}
+		if rc.Role == "" {
+			rc.Role = c.OldRole
+		}
+		if full {
+			rc.Rater, rc.Old, rc.New = c.Rater, c.Old, c.New
+		}
+		d.Ratings = append(d.Ratings, rc)
+	}
 	return d, nil
 }
 
@@ -173,7 +209,7 @@ func (s *Server) apiPublishedDiff(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d, err := s.diff(r.Context(), per.String())
+	d, err := s.diff(r.Context(), per.String(), isAdmin(r))
 	if err != nil {
 		s.failErr(w, r, err)
 		return

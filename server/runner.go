@@ -88,7 +88,11 @@ func (rn *runner) run(ctx context.Context, id int64, period, actor string) {
 		if err := step(0.1, "reading the data and scoring"); err != nil {
 			return err
 		}
-		b, err := pipeline(ctx, s.db, id, set, period, s.cfg.Now())
+		snap, err := readInputs(ctx, s.db, id, period)
+		if err != nil {
+			return err
+		}
+		b, err := pipeline(ctx, snap, set, s.cfg.Now())
 		if err != nil {
 			return err
 		}
@@ -191,6 +195,9 @@ func runJSON(run *postgres.RunInfo) map[string]any {
 	}
 	if run.FinishedAt != nil {
 		m["finished_at"] = run.FinishedAt
+	}
+	if run.InputsSHA256 != "" {
+		m["inputs_sha256"] = run.InputsSHA256
 	}
 	return m
 }

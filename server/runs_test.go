@@ -56,7 +56,11 @@ func TestCancelledRunStoresNothing(t *testing.T) {
 	}
 	e.db.RunProgress(ctx, id, 0.1, "reading")
 	set, _ := e.s.currentSet(ctx)
-	b, err := pipeline(ctx, e.db, id, set, "2024", time.Unix(0, 0))
+	snap, err := readInputs(ctx, e.db, id, "2024")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := pipeline(ctx, snap, set, time.Unix(0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/dataset"
@@ -19,6 +20,7 @@ type SeedReport struct {
 	Subjects int
 	Periods  []string
 	Values   postgres.SubmitReport // summed over the files and periods
+	Ratings  postgres.SubmitReport // summed over the periods
 }
 
 // SeedProject makes a project directory (`govscore init`, examples/…) the
@@ -40,8 +42,9 @@ func SeedProject(ctx context.Context, db *postgres.DB, dir string, actor *postgr
 	if _, err := db.UseSet(ctx, p.Set, actor.Name); err != nil {
 		return nil, err
 	}
-	// The register and the ratings go through the CLI's import (its
-	// metrics land in the CLI's table too, which the server does not read).
+	// The register goes through the CLI's import (its metrics land in the
+	// CLI's table too, which the server does not read); the ratings are
+	// submitted as rating versions below.
 	data, err := batch.LoadData(files, p.Set)
 	if err != nil {
 		return nil, err
@@ -50,7 +53,7 @@ func SeedProject(ctx context.Context, db *postgres.DB, dir string, actor *postgr
 	for _, f := range data.Files {
 		fis = append(fis, postgres.FileInfo{Name: f.Name, SHA256: f.SHA256, Bytes: f.Bytes})
 	}
-	if _, err := db.Import(ctx, data.Dataset, data.Given, data.Ratings, postgres.ImportOptions{Files: fis}); err != nil {
+	if _, err := db.Import(ctx, data.Dataset, data.Given, nil, postgres.ImportOptions{Files: fis}); err != nil {
 		return nil, err
 	}
 	subjects, err := db.ServerSubjects(ctx)
@@ -82,12 +85,7 @@ func SeedProject(ctx context.Context, db *postgres.DB, dir string, actor *postgr
 		})
 		for _, per := range pers {
 			ps := per.String()
-			if _, err := db.ServerPeriod(ctx, ps); errors.Is(err, postgres.ErrNotFound) {
-				if err := db.SetPeriodStatus(ctx, ps, "open", actor.Name); err != nil {
-					return nil, err
-				}
-				rep.Periods = append(rep.Periods, ps)
-			} else if err != nil {
+			if err := openPeriod(ctx, db, ps, actor, rep); err != nil {
 				return nil, err
 			}
 			r, err := db.Submit(ctx, postgres.Submission{AccountID: actor.ID, Actor: actor.Name, Period: ps, File: filepath.Base(f),
@@ -100,5 +98,61 @@ func SeedProject(ctx context.Context, db *postgres.DB, dir string, actor *postgr
 			rep.Values.Unchanged += r.Unchanged
 		}
 	}
+	if data.Ratings != nil {
+		sum, n := filesDigest(files.Assessments)
+		for _, per := range data.Ratings.Periods() {
+			ps := per.String()
+			if err := openPeriod(ctx, db, ps, actor, rep); err != nil {
+				return nil, err
+			}
+			r, err := db.SubmitRatings(ctx, postgres.RatingSubmission{AccountID: actor.ID, Actor: actor.Name, Period: ps,
+				File: ratingFiles(files.Assessments), SHA256: sum, Bytes: n, Ratings: data.Ratings.Ratings(per)}, false)
+			if err != nil {
+				return nil, fmt.Errorf("ratings of period %s: %w", ps, err)
+			}
+			rep.Ratings.Added += r.Added
+			rep.Ratings.Changed += r.Changed
+			rep.Ratings.Unchanged += r.Unchanged
+		}
+	}
 	return rep, nil
+}
+
+// openPeriod opens period ps unless the server knows it already.
+func openPeriod(ctx context.Context, db *postgres.DB, ps string, actor *postgres.Account, rep *SeedReport) error {
+	if _, err := db.ServerPeriod(ctx, ps); errors.Is(err, postgres.ErrNotFound) {
+		if err := db.SetPeriodStatus(ctx, ps, "open", actor.Name); err != nil {
+			return err
+		}
+		rep.Periods = append(rep.Periods, ps)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// ratingFiles names the assessments files of a project, as the source of
+// its ratings.
+func ratingFiles(paths []string) string {
+	names := make([]string, len(paths))
+	for i, p := range paths {
+		names[i] = filepath.Base(p)
+	}
+	return strings.Join(names, ",")
+}
+
+// filesDigest is the hex SHA-256 of one file's bytes, or of the hex
+// digests of several files in order, and their total size.
+func filesDigest(paths []string) (string, int64) {
+	var all []byte
+	var n int64
+	for _, p := range paths {
+		b, _ := os.ReadFile(p)
+		n += int64(len(b))
+		if len(paths) == 1 {
+			return digest(b), n
+		}
+		all = append(all, digest(b)...)
+	}
+	return digest(all), n
 }

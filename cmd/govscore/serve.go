@@ -68,6 +68,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "project %s: indicator set %s in force, %d subjects, periods opened %s; metric values %d added, %d changed, %d unchanged\n",
 			*project, rep.Set, rep.Subjects, strings.Join(rep.Periods, ", "), rep.Values.Added, rep.Values.Changed, rep.Values.Unchanged)
+		if r := rep.Ratings; r.Added+r.Changed+r.Unchanged > 0 {
+			fmt.Fprintf(e.stdout, "project %s: ratings %d added, %d changed, %d unchanged\n", *project, r.Added, r.Changed, r.Unchanged)
+		}
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/govscore/govscore/dataset"
 )
@@ -29,6 +28,9 @@ type RunInfo struct {
 	CreatedBy   string     `json:"created_by"`
 	CreatedAt   time.Time  `json:"created_at"`
 	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+	// InputsSHA256 is the digest of the versions the run read (see
+	// RunSnapshot), empty until it read them.
+	InputsSHA256 string `json:"inputs_sha256,omitempty"`
 }
 
 // runRow is a runs row joined with its batch's status.
@@ -44,12 +46,13 @@ type runRow struct {
 	CreatedBy   string         `db:"created_by"`
 	CreatedAt   time.Time      `db:"created_at"`
 	FinishedAt  sql.NullTime   `db:"finished_at"`
+	Inputs      string         `db:"inputs_sha256"`
 }
 
 // toRunInfo converts a runs row.
 func toRunInfo(r runRow) *RunInfo {
 	out := &RunInfo{ID: r.ID, Period: r.Period, Status: r.Status, Progress: r.Progress, Stage: r.Stage, Error: r.Error,
-		BatchID: r.BatchID.Int64, BatchStatus: r.BatchStatus.String, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC()}
+		BatchID: r.BatchID.Int64, BatchStatus: r.BatchStatus.String, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC(), InputsSHA256: r.Inputs}
 	if r.FinishedAt.Valid {
 		t := r.FinishedAt.Time.UTC()
 		out.FinishedAt = &t
@@ -71,7 +74,7 @@ type InputChange struct {
 
 const (
 	runColumns = `r.id, r.period, r.status, r.progress, r.stage, r.error, r.batch_id, b.status AS batch_status,
-	r.created_by, r.created_at, r.finished_at FROM runs r LEFT JOIN batches b ON b.id = r.batch_id`
+	r.created_by, r.created_at, r.finished_at, r.inputs_sha256 FROM runs r LEFT JOIN batches b ON b.id = r.batch_id`
 	sqlAddRun          = `INSERT INTO runs (period, status, stage, created_by) VALUES ($1, 'queued', 'queued', $2) RETURNING id`
 	sqlRun             = `SELECT ` + runColumns + ` WHERE r.id = $1`
 	sqlRuns            = `SELECT ` + runColumns + ` ORDER BY r.id DESC LIMIT $1`
@@ -81,11 +84,6 @@ const (
 	sqlRunDone         = `UPDATE runs SET status = 'done', progress = 1, stage = 'done', batch_id = $2, finished_at = now() WHERE id = $1 AND status = 'running'`
 	sqlFailInterrupted = `UPDATE runs SET status = 'failed', error = 'the server stopped while the batch ran; nothing of it was stored: run it again', finished_at = now()
 WHERE status IN ('queued', 'running') RETURNING id`
-	sqlRecordInputs = `INSERT INTO run_inputs (run_id, version_id)
-SELECT $1, id FROM (SELECT DISTINCT ON (subject, metric, period) id FROM metric_versions
-	WHERE period = ANY($2::text[]) ORDER BY subject, metric, period, id DESC) c`
-	sqlRunValues = `SELECT v.period, v.subject, v.metric, v.value FROM run_inputs i JOIN metric_versions v ON v.id = i.version_id
-WHERE i.run_id = $1`
 	sqlKnownMetrics   = `SELECT DISTINCT metric FROM metric_versions`
 	sqlServerSubjects = `SELECT code, name, kind, coalesce(parent, '') AS parent, attrs FROM subjects`
 	sqlInputChanges   = `WITH a AS (SELECT v.* FROM runs r JOIN run_inputs i ON i.run_id = r.id JOIN metric_versions v ON v.id = i.version_id WHERE r.batch_id = $1),
@@ -173,68 +171,6 @@ func (db *DB) FailInterruptedRuns(ctx context.Context) ([]int64, error) {
 		return nil, db.mapError(ctx, "failing interrupted runs", err)
 	}
 	return ids, nil
-}
-
-// RunDataset reads the dataset of a run of period p: every subject, and
-// the current version of every metric cell of p and p.Prev(), in one
-// snapshot, and records those versions as the run's inputs. Metrics the
-// server knows from other periods get an all-missing column in p.
-func (db *DB) RunDataset(ctx context.Context, runID int64, p dataset.Period) (*dataset.Dataset, error) {
-	tx, err := db.x.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
-	if err != nil {
-		return nil, db.mapError(ctx, "reading the dataset", err)
-	}
-	defer tx.Rollback()
-	ds, err := readSubjects(ctx, tx)
-	if err != nil {
-		return nil, db.mapError(ctx, "reading subjects", err)
-	}
-	periods := []string{p.String(), p.Prev().String()}
-	if _, err := tx.ExecContext(ctx, sqlRecordInputs, runID, pq.StringArray(periods)); err != nil {
-		return nil, db.mapError(ctx, "recording the inputs", err)
-	}
-	rows, err := tx.QueryxContext(ctx, sqlRunValues, runID)
-	if err != nil {
-		return nil, db.mapError(ctx, "reading values", err)
-	}
-	for rows.Next() {
-		var per, subj, met string
-		var v sql.NullFloat64
-		if err := rows.Scan(&per, &subj, &met, &v); err != nil {
-			rows.Close()
-			return nil, db.mapError(ctx, "reading values", err)
-		}
-		i, ok := ds.SubjectIndex(subj)
-		if !ok {
-			continue // a subject since removed from the register
-		}
-		pp, err := dataset.ParsePeriod(per)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("stored period %q: %w", per, err)
-		}
-		col := ds.MutableColumn(met, pp)
-		if v.Valid {
-			col[i] = v.Float64
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, db.mapError(ctx, "reading values", err)
-	}
-	var names []string
-	if err := tx.SelectContext(ctx, &names, sqlKnownMetrics); err != nil {
-		return nil, db.mapError(ctx, "reading metric names", err)
-	}
-	for _, m := range names {
-		if ds.Column(m, p) == nil {
-			ds.MutableColumn(m, p)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, db.mapError(ctx, "recording the inputs", err)
-	}
-	return ds, nil
 }
 
 // readSubjects reads the subject register into a new dataset; every
