@@ -500,6 +500,9 @@ type decisionIn struct {
 	// metric appeal (may be omitted), one the adjustment reads for an
 	// adjustment appeal.
 	Metric string `json:"metric,omitempty"`
+	// WithdrawRaters are, for an accepted rating appeal, the raters whose
+	// rating of the item and subject is withdrawn (found invalid).
+	WithdrawRaters []string `json:"withdraw_raters,omitempty"`
 }
 
 // apiDecide is POST /api/v1/appeals/{id}/decision (admin) {accept,
@@ -539,6 +542,22 @@ func (s *Server) decide(r *http.Request, a *postgres.Appeal, in decisionIn) (int
 		return http.StatusConflict, fmt.Sprintf("appeal %d is already decided (%s by %s)", a.ID, map[bool]string{true: "accepted", false: "rejected"}[a.Decision.Accepted], a.Decision.DecidedBy)
 	}
 	d := postgres.Decision{Appeal: a.ID, Accepted: *in.Accept, Reason: in.Reason, AccountID: accountOf(r).ID, Actor: accountOf(r).Name}
+	if len(in.WithdrawRaters) > 0 {
+		switch {
+		case a.Kind != "rating":
+			return http.StatusBadRequest, "withdraw_raters is only for a rating appeal"
+		case !*in.Accept:
+			return http.StatusBadRequest, "a rejection withdraws no rating"
+		}
+		seen := map[string]bool{}
+		for _, rt := range in.WithdrawRaters {
+			if rt == "" || seen[rt] {
+				return http.StatusBadRequest, fmt.Sprintf("withdraw_raters: rater %q is empty or given twice", rt)
+			}
+			seen[rt] = true
+		}
+		d.Withdraw, d.Item = in.WithdrawRaters, a.Target
+	}
 	if in.CorrectedValue != nil {
 		if !*in.Accept {
 			return http.StatusBadRequest, "a rejection carries no corrected value"
@@ -563,8 +582,8 @@ func (s *Server) decide(r *http.Request, a *postgres.Appeal, in decisionIn) (int
 				return http.StatusBadRequest, fmt.Sprintf("metric: name the input of adjustment %s to correct, one of: %s", a.Target, strings.Join(reads, ", "))
 			}
 		default:
-			return http.StatusUnprocessableEntity, "a rating appeal is accepted without a corrected value: a combined rating is the raters' opinion, not a number of record; " +
-				"correct or withdraw the ratings through the ratings submission, then recompute"
+			return http.StatusUnprocessableEntity, "a rating appeal takes no corrected value: a combined rating is the raters' opinion, not a number of record; " +
+				"accept it withdrawing the ratings found invalid (withdraw_raters), or as it is, then recompute"
 		}
 		if m := metricDecl(set, in.Metric); m != nil && ((m.Min != nil && *in.CorrectedValue < *m.Min) || (m.Max != nil && *in.CorrectedValue > *m.Max)) {
 			return http.StatusUnprocessableEntity, fmt.Sprintf("corrected_value %s is outside the declared range of %s", formatNumber(*in.CorrectedValue), in.Metric)
@@ -577,6 +596,8 @@ func (s *Server) decide(r *http.Request, a *postgres.Appeal, in decisionIn) (int
 	switch {
 	case errors.Is(err, postgres.ErrDecided):
 		return http.StatusConflict, err.Error()
+	case errors.Is(err, postgres.ErrNoRating):
+		return http.StatusUnprocessableEntity, err.Error()
 	case errors.Is(err, postgres.ErrNotFound):
 		return http.StatusNotFound, err.Error()
 	case err != nil:

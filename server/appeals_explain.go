@@ -54,6 +54,16 @@ type ratingJSON struct {
 	Combined *float64   `json:"combined"`
 	SE       *float64   `json:"se"`
 	Roles    []roleJSON `json:"roles"`
+	// Ratings are the single ratings (opaque rater ids), for the admin
+	// only: what an accepted appeal may withdraw.
+	Ratings []raterJSON `json:"ratings,omitempty"`
+}
+
+// raterJSON is one current rating of the item and subject.
+type raterJSON struct {
+	Rater string  `json:"rater"`
+	Role  string  `json:"role"`
+	Score float64 `json:"score"`
 }
 
 // roleJSON is one role of a combined rating: its weight, how many ratings
@@ -283,6 +293,17 @@ func (s *Server) explainDispute(ctx context.Context, a *postgres.Appeal, admin b
 		if ex.Rating, err = s.ratingExplanation(ctx, set, a.Period, a.Subject, a.Target); err != nil {
 			return nil, err
 		}
+		if admin {
+			rs, err := s.periodRatings(ctx, a.Period)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range rs {
+				if r.Item == a.Target && r.Subject == a.Subject {
+					ex.Rating.Ratings = append(ex.Rating.Ratings, raterJSON{Rater: r.Rater, Role: r.Role, Score: r.Score})
+				}
+			}
+		}
 		ex.Current = ex.Rating.Combined
 	case "adjustment":
 		adj, ok := findAdjustment(set, a.Target)
@@ -481,14 +502,28 @@ func (s *Server) outcome(ctx context.Context, a *postgres.Appeal) ([]outcomeJSON
 type appealMark struct {
 	Appeal  int64  `json:"appeal"`
 	Subject string `json:"subject"`
-	Metric  string `json:"metric"`
-	Version int64  `json:"version"`
+	Metric  string `json:"metric,omitempty"`
+	Item    string `json:"item,omitempty"`
+	Version int64  `json:"version,omitempty"`
 }
 
 // appealMarks lists the inputs whose new version is an appeal's
-// correction.
-func (s *Server) appealMarks(ctx context.Context, inputs []postgres.InputChange) ([]appealMark, error) {
+// correction, and the items and subjects whose ratings an appeal
+// withdrew.
+func (s *Server) appealMarks(ctx context.Context, inputs []postgres.InputChange, ratings []postgres.RatingChange) ([]appealMark, error) {
 	out := []appealMark{}
+	seen := map[appealMark]bool{}
+	for _, c := range ratings {
+		a, err := s.db.AppealOfRatingChange(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		// The item and subject only: a public diff names no rater.
+		if m := (appealMark{Appeal: a, Subject: c.Subject, Item: c.Item}); a != 0 && !seen[m] {
+			seen[m] = true
+			out = append(out, m)
+		}
+	}
 	var vs []int64
 	for _, in := range inputs {
 		if in.NewVersion != 0 {

@@ -66,6 +66,8 @@ var appealMessages = map[string][2]string{
 	"evidence":         {"依据", "Evidence"},
 	"no_flags":         {"未发现异常。", "Nothing flagged."},
 	"download":         {"下载", "Download"},
+	"withdraw":         {"撤销该评价", "withdraw"},
+	"rater":            {"评价人", "Rater"},
 	"window_open":      {"申诉期内", "open now"},
 	"window_closed":    {"当前不在任何期间的申诉期内。", "No period's appeal window is open now."},
 }
@@ -222,7 +224,8 @@ func (s *Server) pageDecide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	accept := r.PostFormValue("accept") == "1"
-	in := decisionIn{Accept: &accept, Reason: r.PostFormValue("reason"), Metric: strings.TrimSpace(r.PostFormValue("metric"))}
+	in := decisionIn{Accept: &accept, Reason: r.PostFormValue("reason"), Metric: strings.TrimSpace(r.PostFormValue("metric")),
+		WithdrawRaters: r.PostForm["withdraw"]}
 	if v := strings.TrimSpace(r.PostFormValue("corrected_value")); v != "" {
 		x, err := strconv.ParseFloat(v, 64)
 		if err != nil {

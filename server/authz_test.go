@@ -84,7 +84,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET /api/v1/openapi.json", "/api/v1/openapi.json", nil, everyone(200)},
 	}
 	covered := map[string]bool{"POST /api/v1/sessions": true, "DELETE /api/v1/sessions/current": true} // TestSessions
-	for _, k := range appealRoutesTested { // TestAppealAuthorisation
+	// TestAppealAuthorisation checks the routes of appealRoutes.
+	for _, k := range appealRoutesTested {
 		covered[k] = true
 	}
 	for _, c := range cases {

@@ -183,9 +183,6 @@ func (s *Server) diff(ctx context.Context, period string, full bool) (*diffJSON,
 	if in != nil {
 		d.Inputs = in
 	}
-	if d.Appeals, err = s.appealMarks(ctx, d.Inputs); err != nil {
-		return nil, err
-	}
 	rcs, err := s.db.RatingChanges(ctx, old, pub.Current.ID)
 	if err != nil {
 		return nil, err
@@ -199,6 +196,9 @@ func (s *Server) diff(ctx context.Context, period string, full bool) (*diffJSON,
 			rc.Rater, rc.Old, rc.New = c.Rater, c.Old, c.New
 		}
 		d.Ratings = append(d.Ratings, rc)
+	}
+	if d.Appeals, err = s.appealMarks(ctx, d.Inputs, rcs); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

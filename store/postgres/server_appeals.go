@@ -8,7 +8,10 @@ import (
 	"math"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/govscore/govscore/assess"
 )
 
 // Sentinels of appeals.
@@ -62,14 +65,16 @@ type Appeal struct {
 // reason; an accepted correction names the metric, the corrected value and
 // the metric version that holds it (attributed to the appeal).
 type AppealDecision struct {
-	Accepted   bool      `json:"accepted"`
-	Reason     string    `json:"reason"`
-	Metric     string    `json:"metric,omitempty"`
-	Corrected  *float64  `json:"corrected_value,omitempty"`
-	Submission int64     `json:"submission,omitempty"`
-	Version    int64     `json:"version,omitempty"`
-	DecidedBy  string    `json:"decided_by"`
-	DecidedAt  time.Time `json:"decided_at"`
+	Accepted   bool     `json:"accepted"`
+	Reason     string   `json:"reason"`
+	Metric     string   `json:"metric,omitempty"`
+	Corrected  *float64 `json:"corrected_value,omitempty"`
+	Submission int64    `json:"submission,omitempty"`
+	Version    int64    `json:"version,omitempty"`
+	// Withdrawn is how many ratings an accepted rating appeal withdrew.
+	Withdrawn int       `json:"withdrawn,omitempty"`
+	DecidedBy string    `json:"decided_by"`
+	DecidedAt time.Time `json:"decided_at"`
 }
 
 // appealRow is an appeals row joined with its decision.
@@ -94,6 +99,7 @@ type appealRow struct {
 	Corrected  sql.NullFloat64 `db:"corrected"`
 	Submission sql.NullInt64   `db:"submission_id"`
 	Version    sql.NullInt64   `db:"version"`
+	Withdrawn  int             `db:"withdrawn"`
 	DecidedBy  sql.NullString  `db:"decided_by"`
 	DecidedAt  sql.NullTime    `db:"decided_at"`
 	Runs       pq.Int64Array   `db:"runs"`
@@ -117,7 +123,7 @@ func toAppeal(r appealRow) *Appeal {
 	}
 	if r.Decided.Valid {
 		a.Decision = &AppealDecision{Accepted: r.Decided.Bool, Reason: r.DReason.String, Metric: r.Metric.String,
-			Corrected: nullPtr(r.Corrected), Submission: r.Submission.Int64, Version: r.Version.Int64,
+			Corrected: nullPtr(r.Corrected), Submission: r.Submission.Int64, Version: r.Version.Int64, Withdrawn: r.Withdrawn,
 			DecidedBy: r.DecidedBy.String, DecidedAt: r.DecidedAt.Time.UTC()}
 	}
 	return a
@@ -134,6 +140,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`
 	a.attachment_name, a.attachment_type, a.attachment_sha256, coalesce(length(a.attachment), 0) AS attachment_bytes, a.filed_at,
 	d.accepted, d.reason AS d_reason, d.metric, d.corrected, d.submission_id,
 	(SELECT v.id FROM metric_versions v WHERE v.submission_id = d.submission_id LIMIT 1) AS version,
+	(SELECT count(*) FROM rating_versions v WHERE v.submission_id = d.rating_submission_id) AS withdrawn,
 	d.decided_by, d.decided_at,
 	ARRAY(SELECT run_id FROM appeal_runs r WHERE r.appeal_id = a.id ORDER BY run_id) AS runs
 FROM appeals a JOIN accounts ac ON ac.id = a.account_id LEFT JOIN appeal_decisions d ON d.appeal_id = a.id`
@@ -146,8 +153,12 @@ ORDER BY a.id DESC`
 FROM appeals a LEFT JOIN appeal_decisions d ON d.appeal_id = a.id WHERE a.id = $1 FOR UPDATE OF a`
 	sqlCurrentCell = `SELECT id, value FROM metric_versions WHERE period = $1 AND subject = $2 AND metric = $3 ORDER BY id DESC LIMIT 1`
 	sqlAddVersion  = `INSERT INTO metric_versions (period, subject, metric, value, submission_id, replaces) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
-	sqlDecide      = `INSERT INTO appeal_decisions (appeal_id, accepted, reason, metric, corrected, submission_id, decided_by)
-VALUES ($1, $2, $3, $4, $5, $6, $7)`
+	sqlDecide      = `INSERT INTO appeal_decisions (appeal_id, accepted, reason, metric, corrected, submission_id, rating_submission_id, decided_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+	sqlRatersOf = `SELECT DISTINCT ON (rater) rater, role, score FROM rating_versions
+WHERE period = $1 AND item = $2 AND subject = $3 AND rater = ANY($4::text[]) ORDER BY rater, id DESC`
+	sqlAppealOfRating = `SELECT d.appeal_id FROM rating_versions v JOIN appeal_decisions d ON d.rating_submission_id = v.submission_id
+WHERE v.period = $1 AND v.item = $2 AND v.subject = $3 AND v.rater = $4 AND v.id > $5 ORDER BY v.id DESC LIMIT 1`
 	sqlAppealRun       = `INSERT INTO appeal_runs (appeal_id, run_id) VALUES ($1, $2)`
 	sqlAppealsOfInputs = `SELECT v.id AS version, d.appeal_id FROM metric_versions v JOIN appeal_decisions d ON d.submission_id = v.submission_id
 WHERE v.id = ANY($1::bigint[])`
@@ -308,20 +319,85 @@ type Decision struct {
 	Reason    string
 	Metric    string
 	Corrected *float64
+	// Withdraw names raters whose current rating of the appeal's Item and
+	// subject an accepted rating appeal withdraws (ratings found invalid,
+	// e.g. by the gaming checks): new rating versions attributed to the
+	// appeal, also in a locked period.
+	Withdraw  []string
+	Item      string
 	AccountID int64
 	Actor     string
 }
+
+// ErrNoRating: a rating to withdraw is not a current rating.
+var ErrNoRating = errors.New("no such current rating")
 
 // DecideAppeal records a decision, and the correction it carries, in one
 // transaction with its audit record. ErrDecided when the appeal has its
 // decision already, ErrNotFound when there is no such appeal.
 func (db *DB) DecideAppeal(ctx context.Context, d Decision) error {
 	op := fmt.Sprintf("deciding appeal %d", d.Appeal)
+	if d.Accepted && len(d.Withdraw) > 0 {
+		return db.decideWithdrawing(ctx, d)
+	}
 	tx, err := db.x.BeginTxx(ctx, nil)
 	if err != nil {
 		return db.mapError(ctx, op, err)
 	}
 	defer tx.Rollback()
+	if err := db.decideTx(ctx, tx, d, 0); err != nil {
+		return err
+	}
+	return db.mapError(ctx, op, tx.Commit())
+}
+
+// decideWithdrawing stores the withdrawals of an accepted rating appeal as
+// a ratings submission (file appeal/<id>) and, in its transaction, the
+// decision that names it.
+func (db *DB) decideWithdrawing(ctx context.Context, d Decision) error {
+	op := fmt.Sprintf("deciding appeal %d", d.Appeal)
+	var ap struct {
+		Period  string `db:"period"`
+		Subject string `db:"subject"`
+	}
+	if err := db.x.GetContext(ctx, &ap, `SELECT period, subject FROM appeals WHERE id = $1`, d.Appeal); err != nil {
+		return db.mapError(ctx, op, err)
+	}
+	var cur []struct {
+		Rater string          `db:"rater"`
+		Role  string          `db:"role"`
+		Score sql.NullFloat64 `db:"score"`
+	}
+	if err := db.x.SelectContext(ctx, &cur, sqlRatersOf, ap.Period, d.Item, ap.Subject, pq.StringArray(d.Withdraw)); err != nil {
+		return db.mapError(ctx, op, err)
+	}
+	role := map[string]string{}
+	for _, c := range cur {
+		if c.Score.Valid {
+			role[c.Rater] = c.Role
+		}
+	}
+	var rs []assess.Rating
+	for _, r := range d.Withdraw {
+		if _, ok := role[r]; !ok {
+			return fmt.Errorf("rater %q has no current rating of %s for %s: %w", r, d.Item, ap.Subject, ErrNoRating)
+		}
+		rs = append(rs, assess.Rating{Item: d.Item, Subject: ap.Subject, Rater: r, Role: role[r], Score: math.NaN()})
+	}
+	file := fmt.Sprintf("appeal/%d", d.Appeal)
+	body := fmt.Sprintf("withdraw %s %s %s %v", ap.Period, d.Item, ap.Subject, d.Withdraw)
+	_, err := db.SubmitRatings(ctx, RatingSubmission{AccountID: d.AccountID, Actor: d.Actor, Period: ap.Period, File: file,
+		SHA256: digestBytes([]byte(body)), Bytes: int64(len(body)), Ratings: rs, AllowLocked: true,
+		InTx: func(ctx context.Context, tx *sqlx.Tx, rep *SubmitReport) error {
+			return db.decideTx(ctx, tx, d, rep.Version)
+		}}, false)
+	return err
+}
+
+// decideTx records decision d in tx; ratingSub is the ratings submission
+// holding its withdrawals (0: none).
+func (db *DB) decideTx(ctx context.Context, tx *sqlx.Tx, d Decision, ratingSub int64) error {
+	op := fmt.Sprintf("deciding appeal %d", d.Appeal)
 	var cur struct {
 		Period  string `db:"period"`
 		Subject string `db:"subject"`
@@ -372,18 +448,19 @@ func (db *DB) DecideAppeal(ctx context.Context, d Decision) error {
 			detail["replaces"] = replaces.Int64
 		}
 	}
-	if _, err := tx.ExecContext(ctx, sqlDecide, d.Appeal, d.Accepted, d.Reason, d.Metric, corrected, sub, d.Actor); err != nil {
+	rsub := sql.NullInt64{Int64: ratingSub, Valid: ratingSub != 0}
+	if rsub.Valid {
+		detail["item"], detail["withdrawn"], detail["rating_submission"] = d.Item, len(d.Withdraw), ratingSub
+	}
+	if _, err := tx.ExecContext(ctx, sqlDecide, d.Appeal, d.Accepted, d.Reason, d.Metric, corrected, sub, rsub, d.Actor); err != nil {
 		return db.mapError(ctx, op, err)
 	}
 	action := "appeal.reject"
 	if d.Accepted {
 		action = "appeal.accept"
 	}
-	if err := audit(ctx, tx, AuditEntry{Actor: d.Actor, Action: action, Object: fmt.Sprintf("appeal/%d", d.Appeal),
-		After: digestOf(detail), Detail: detail}); err != nil {
-		return db.mapError(ctx, op, err)
-	}
-	return db.mapError(ctx, op, tx.Commit())
+	return db.mapError(ctx, op, audit(ctx, tx, AuditEntry{Actor: d.Actor, Action: action, Object: fmt.Sprintf("appeal/%d", d.Appeal),
+		After: digestOf(detail), Detail: detail}))
 }
 
 func formatG(x float64) string {
@@ -436,4 +513,16 @@ func (db *DB) AppealsOfVersions(ctx context.Context, versions []int64) (map[int6
 		out[r.Version] = r.Appeal
 	}
 	return out, nil
+}
+
+// AppealOfRatingChange returns the appeal whose withdrawal or correction
+// made the rating change c (a version of its key newer than c's old one,
+// stored by an appeal's decision), or 0.
+func (db *DB) AppealOfRatingChange(ctx context.Context, c RatingChange) (int64, error) {
+	var id int64
+	err := db.x.GetContext(ctx, &id, sqlAppealOfRating, c.Period, c.Item, c.Subject, c.Rater, c.OldVersion)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, db.mapError(ctx, "finding appeals", err)
 }

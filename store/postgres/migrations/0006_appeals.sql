@@ -39,7 +39,9 @@ CREATE INDEX appeals_subject_idx ON appeals (subject, id);
 
 -- appeal_decisions: the one decision of an appeal. An accepted appeal with
 -- a correction names the metric corrected, the value, and the submission
--- that holds the new metric version.
+-- that holds the new metric version; an accepted rating appeal may
+-- withdraw ratings found invalid (rating_submission_id holds the
+-- withdrawals, never shown to the subject).
 CREATE TABLE appeal_decisions (
     appeal_id     bigint      PRIMARY KEY REFERENCES appeals (id),
     accepted      boolean     NOT NULL,
@@ -47,9 +49,10 @@ CREATE TABLE appeal_decisions (
     metric        text        NOT NULL DEFAULT '',
     corrected     double precision,
     submission_id bigint      UNIQUE REFERENCES submissions (id),
+    rating_submission_id bigint UNIQUE REFERENCES rating_submissions (id),
     decided_by    text        NOT NULL,
     decided_at    timestamptz NOT NULL DEFAULT now(),
-    CHECK (accepted OR submission_id IS NULL)
+    CHECK (accepted OR (submission_id IS NULL AND rating_submission_id IS NULL))
 );
 
 -- appeal_runs: the batch runs started to recompute after an appeal.
