@@ -143,3 +143,58 @@ func TestRatingAppeal(t *testing.T) {
 		t.Errorf("subject's outcome = %s %+v, current %v", sv.Status, sv.Outcome, sv.Explanation.Current)
 	}
 }
+
+// TestAdjustmentAppeal: a3, vetoed for its 200 cases (case_veto: cases >
+// 150), appeals the adjustment; the explanation shows the condition, that
+// it held, and the input; the correction names an input the adjustment
+// reads (another is 400), and the recomputed batch marks it and moves
+// a3's score.
+func TestAdjustmentAppeal(t *testing.T) {
+	e := newEnv(t)
+	admin := e.token("office")
+	yaml, err := os.ReadFile("testdata/indicators_assess.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.must(e.do("PUT", "/api/v1/set", admin, yaml), 200)
+	e.cycle()
+	e.openWindow("2024")
+	if err := AddAccount(t.Context(), e.db, AccountSpec{Name: "a3", Role: "subject", Subject: "a3", Password: testPassword}, "setup"); err != nil {
+		t.Fatal(err)
+	}
+	var ap appealOut
+	e.must(e.do("POST", "/api/v1/appeals", e.token("a3"), map[string]any{"period": "2024", "target": map[string]string{"adjustment": "case_veto"},
+		"reason": "200 件中 60 件为跨年积案。"}), 201).json(t, &ap)
+	id := itoa(ap.ID)
+	var v struct {
+		Explanation struct {
+			Grade      string
+			Adjustment *adjustmentJSON
+		}
+	}
+	e.must(e.do("GET", "/api/v1/appeals/"+id, admin, nil), 200).json(t, &v)
+	adj := v.Explanation.Adjustment
+	if adj == nil || adj.When != "cases > 150" || !adj.Held || adj.CapGrade != "不合格" || len(adj.Inputs) != 1 ||
+		adj.Inputs[0].Metric != "cases" || *adj.Inputs[0].Value != 200 || v.Explanation.Grade != "不合格" {
+		t.Fatalf("adjustment explanation = %+v (grade %s)", adj, v.Explanation.Grade)
+	}
+	path := "/api/v1/appeals/" + id + "/decision"
+	e.must(e.do("POST", path, admin, map[string]any{"accept": true, "reason": "x", "corrected_value": 140, "metric": "residents"}), 400)
+	e.must(e.do("POST", path, admin, map[string]any{"accept": true, "reason": "x", "corrected_value": 140}), 400)
+	e.must(e.do("POST", path, admin, map[string]any{"accept": true, "reason": "跨年积案不计入。", "corrected_value": 140, "metric": "cases"}), 200)
+	var rc struct{ ID int64 }
+	e.must(e.do("POST", "/api/v1/appeals/"+id+"/recompute", admin, nil), 202).json(t, &rc)
+	e.waitRun(rc.ID)
+	e.must(e.do("POST", "/api/v1/batches/"+itoa(rc.ID)+"/approve", admin, nil), 200)
+	e.must(e.do("POST", "/api/v1/batches/"+itoa(rc.ID)+"/publish", admin, nil), 200)
+	var d diffJSON
+	e.must(e.do("GET", "/api/v1/published/2024/diff", "", nil), 200).json(t, &d)
+	if len(d.Inputs) != 1 || d.Inputs[0].Subject != "a3" || *d.Inputs[0].New != 140 || len(d.Appeals) != 1 || d.Appeals[0].Metric != "cases" {
+		t.Fatalf("diff = %+v", d)
+	}
+	var sv appealOut
+	e.must(e.do("GET", "/api/v1/appeals/"+id, e.token("a3"), nil), 200).json(t, &sv)
+	if len(sv.Outcome) != 1 || sv.Outcome[0].GradeOld != "不合格" || *sv.Outcome[0].ScoreNew <= *sv.Outcome[0].ScoreOld {
+		t.Errorf("outcome = %+v", sv.Outcome)
+	}
+}
