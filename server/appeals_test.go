@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"math"
 	"net/http"
 	"strings"
@@ -76,7 +75,7 @@ type appealOut struct {
 // it moved, marked with the appeal, and the subject sees the outcome.
 func TestAppealCycle(t *testing.T) {
 	e := newEnv(t)
-	first := e.cycle()
+	e.cycle()
 	admin, a1 := e.token("office"), e.token("a1")
 	// No window yet: refused.
 	body := map[string]any{"period": "2024", "target": map[string]string{"metric": "cases"}, "reason": "我县 2024 年刑事案件数为 90 件，120 件含已撤销案件。"}
@@ -213,7 +212,6 @@ func TestAppealCycle(t *testing.T) {
 			t.Errorf("audit log lacks %q", want)
 		}
 	}
-	_ = first
 }
 
 // Attachments: a tiny file of each type taken, by its content.
@@ -312,7 +310,6 @@ func TestAppealAttachments(t *testing.T) {
 		"opens_at": now.Format(time.RFC3339), "closes_at": now.Add(-time.Hour).Format(time.RFC3339)}), 400)
 	e.must(e.do("PUT", "/api/v1/periods/2031/appeal-window", e.token("office"), map[string]string{
 		"opens_at": now.Format(time.RFC3339), "closes_at": now.Add(time.Hour).Format(time.RFC3339)}), 404)
-	_ = json.Marshal
 }
 
 // TestGamingThroughTheAPI runs the gaming checks on the server's data:
@@ -326,8 +323,7 @@ func TestGamingThroughTheAPI(t *testing.T) {
 	e.must(e.do("PUT", "/api/v1/periods/2023", admin, map[string]string{"status": "open"}), 200)
 	e.must(e.do("PUT", "/api/v1/periods/2023/metrics?file=police2023.csv", e.token("police"),
 		"subject,period,cases\na1,2023,100\na2,2023,80\na3,2023,60\nb1,2023,30\nb2,2023,45\n"), 200)
-	var before []byte
-	before = e.must(e.do("GET", "/api/v1/published/2024", "", nil), 200).body
+	before := e.must(e.do("GET", "/api/v1/published/2024", "", nil), 200).body
 	var rep struct {
 		Period string
 		Counts map[string]int
