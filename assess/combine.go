@@ -143,139 +143,26 @@ func Combine(items []Item, subjects []string, ratings []Rating) (*Result, error)
 }
 
 // combine is Combine; when keep is not nil (len(items) entries), it also
-// records each item's grouped ratings there for a Bootstrap.
+// records each item's grouped ratings there for a Bootstrap. Its stages:
+// index the definitions, reduce the ratings to integer keys, bucket them
+// by item, and compute the items concurrently (combiner.item).
 func combine(items []Item, subjects []string, ratings []Rating, keep []bootItem) (*Result, error) {
 	var errs diag.List
-	itemIdx := make(map[string]int32, len(items))
-	for i := range items {
-		it := &items[i]
-		it.validate(&errs)
-		if it.ID == "" {
-			continue
-		}
-		if _, dup := itemIdx[it.ID]; dup {
-			errs.Add(it.Pos, "assessment item %q defined twice", it.ID)
-			continue
-		}
-		itemIdx[it.ID] = int32(i)
-	}
-	subjIdx := make(map[string]int32, len(subjects))
-	for i, s := range subjects {
-		if s == "" {
-			errs.Add(diag.Pos{}, "subject %d has an empty id", i)
-			continue
-		}
-		if _, dup := subjIdx[s]; dup {
-			errs.Add(diag.Pos{}, "subject %q listed twice", s)
-			continue
-		}
-		subjIdx[s] = int32(i)
-	}
-	for i := range items {
-		if int64(len(subjects))*int64(len(items[i].Roles)) >= math.MaxInt32 {
-			errs.Add(items[i].Pos, "assessment item %q: too many subjects × roles", items[i].ID)
-		}
-	}
-	if len(ratings) >= math.MaxInt32 {
-		errs.Add(diag.Pos{}, "too many ratings (%d)", len(ratings))
-	}
+	itemIdx, subjIdx := indexDefinitions(items, subjects, len(ratings), &errs)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-
-	roleNames := make([][]string, len(items))
-	for k := range items {
-		for _, r := range items[k].Roles {
-			roleNames[k] = append(roleNames[k], r.Role)
-		}
-	}
-
-	// Pass 1: validate and reduce every rating to integer keys.
-	n := len(ratings)
-	recs := make([]rec, n)
-	itemOf := make([]int32, n)
-	off := make([]int, len(items)+1)
-	raterIdx := make(map[string]int32)
-	var raterSubj []int32 // subject index of each rater, -1 when not a subject
-	var raterNames []string
-	var bad badRatings
-	for i := range ratings {
-		rt := &ratings[i]
-		itemOf[i] = -1
-		k, ok := itemIdx[rt.Item]
-		if !ok {
-			bad.count(&bad.items, rt.Item)
-			continue
-		}
-		s, ok := subjIdx[rt.Subject]
-		if !ok {
-			bad.count(&bad.subjects, rt.Subject)
-			continue
-		}
-		roles := roleNames[k]
-		ro := -1
-		for j, name := range roles {
-			if name == rt.Role {
-				ro = j
-				break
-			}
-		}
-		if ro < 0 {
-			bad.count(&bad.roles, rt.Item+"\x00"+rt.Role)
-			continue
-		}
-		it := &items[k]
-		if x := rt.Score; !(x >= it.Scale[0] && x <= it.Scale[1]) {
-			bad.list.Add(diag.Pos{}, "assessment item %q, subject %q, rater %q: score %v outside the scale [%v, %v]",
-				rt.Item, rt.Subject, rt.Rater, x, it.Scale[0], it.Scale[1])
-			continue
-		}
-		if rt.Rater == "" {
-			bad.list.Add(diag.Pos{}, "assessment item %q, subject %q: empty rater", rt.Item, rt.Subject)
-			continue
-		}
-		r, ok := raterIdx[rt.Rater]
-		if !ok {
-			r = int32(len(raterSubj))
-			raterIdx[rt.Rater] = r
-			rs, isSubj := subjIdx[rt.Rater]
-			if !isSubj {
-				rs = -1
-			}
-			raterSubj = append(raterSubj, rs)
-			raterNames = append(raterNames, rt.Rater)
-		}
-		if raterSubj[r] == s && rt.Role != SelfRole {
-			bad.list.Add(diag.Pos{}, "assessment item %q: subject %q rates itself with role %q (only %q allowed)",
-				rt.Item, rt.Subject, rt.Role, SelfRole)
-			continue
-		}
-		recs[i] = rec{key: s*int32(len(roles)) + int32(ro), rater: r, score: rt.Score}
-		itemOf[i] = k
-		off[k+1]++
-	}
-	bad.flush(&errs)
+	red := reduceRatings(items, subjIdx, itemIdx, ratings)
+	red.bad.flush(&errs)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
+	byItem := red.bucketByItem(len(items))
 
-	// Pass 2: bucket by item (stable); recs becomes scratch space.
-	for k := range items {
-		off[k+1] += off[k]
-	}
-	byItem := make([]rec, off[len(items)])
-	next := slices.Clone(off[:len(items)])
-	for i, k := range itemOf {
-		if k >= 0 {
-			byItem[next[k]] = recs[i]
-			next[k]++
-		}
-	}
-	itemOf = nil
-
-	c := &combiner{subjects: subjects, nRaters: len(raterSubj), raterSubj: raterSubj, raterNames: raterNames, keep: keep}
+	c := &combiner{subjects: subjects, nRaters: len(red.raterSubj), raterSubj: red.raterSubj, raterNames: red.raterNames, keep: keep}
 	res := &Result{Subjects: subjects, Items: make([]ItemResult, len(items)), Scores: make(map[string][]float64, len(items))}
 	itemErrs := make([]diag.List, len(items))
+	off, recs := red.off, red.recs
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for k := range items {
@@ -293,6 +180,144 @@ func combine(items []Item, subjects []string, ratings []Rating, keep []bootItem)
 		return nil, err
 	}
 	return res, nil
+}
+
+// indexDefinitions validates the items and the subjects and indexes them
+// by id; a definition defined twice, an empty subject id and sizes beyond
+// the int32 keys are errors in errs.
+func indexDefinitions(items []Item, subjects []string, nRatings int, errs *diag.List) (itemIdx, subjIdx map[string]int32) {
+	itemIdx = make(map[string]int32, len(items))
+	for i := range items {
+		it := &items[i]
+		it.validate(errs)
+		if it.ID == "" {
+			continue
+		}
+		if _, dup := itemIdx[it.ID]; dup {
+			errs.Add(it.Pos, "assessment item %q defined twice", it.ID)
+			continue
+		}
+		itemIdx[it.ID] = int32(i)
+	}
+	subjIdx = make(map[string]int32, len(subjects))
+	for i, s := range subjects {
+		if s == "" {
+			errs.Add(diag.Pos{}, "subject %d has an empty id", i)
+			continue
+		}
+		if _, dup := subjIdx[s]; dup {
+			errs.Add(diag.Pos{}, "subject %q listed twice", s)
+			continue
+		}
+		subjIdx[s] = int32(i)
+	}
+	for i := range items {
+		if int64(len(subjects))*int64(len(items[i].Roles)) >= math.MaxInt32 {
+			errs.Add(items[i].Pos, "assessment item %q: too many subjects × roles", items[i].ID)
+		}
+	}
+	if nRatings >= math.MaxInt32 {
+		errs.Add(diag.Pos{}, "too many ratings (%d)", nRatings)
+	}
+	return itemIdx, subjIdx
+}
+
+// reduced is every valid rating reduced to integer keys: recs[i] is
+// rating i of item itemOf[i] (-1 when invalid), off[k+1] counts item k's
+// valid ratings, raters are indexed in order of appearance.
+type reduced struct {
+	recs       []rec
+	itemOf     []int32
+	off        []int
+	raterSubj  []int32 // subject index of each rater, -1 when not a subject
+	raterNames []string
+	bad        badRatings
+}
+
+// reduceRatings validates every rating (known item, subject and role, a
+// score inside the item's scale, a rater, role "self" when the rater is
+// the subject) and reduces it to rec{key: s·R + r, rater, score}.
+func reduceRatings(items []Item, subjIdx, itemIdx map[string]int32, ratings []Rating) *reduced {
+	roleNames := make([][]string, len(items))
+	for k := range items {
+		for _, r := range items[k].Roles {
+			roleNames[k] = append(roleNames[k], r.Role)
+		}
+	}
+	n := len(ratings)
+	red := &reduced{recs: make([]rec, n), itemOf: make([]int32, n), off: make([]int, len(items)+1)}
+	raterIdx := make(map[string]int32)
+	bad := &red.bad
+	for i := range ratings {
+		rt := &ratings[i]
+		red.itemOf[i] = -1
+		k, ok := itemIdx[rt.Item]
+		if !ok {
+			bad.count(&bad.items, rt.Item)
+			continue
+		}
+		s, ok := subjIdx[rt.Subject]
+		if !ok {
+			bad.count(&bad.subjects, rt.Subject)
+			continue
+		}
+		roles := roleNames[k]
+		ro := slices.Index(roles, rt.Role)
+		if ro < 0 {
+			bad.count(&bad.roles, rt.Item+"\x00"+rt.Role)
+			continue
+		}
+		it := &items[k]
+		if x := rt.Score; !(x >= it.Scale[0] && x <= it.Scale[1]) {
+			bad.list.Add(diag.Pos{}, "assessment item %q, subject %q, rater %q: score %v outside the scale [%v, %v]",
+				rt.Item, rt.Subject, rt.Rater, x, it.Scale[0], it.Scale[1])
+			continue
+		}
+		if rt.Rater == "" {
+			bad.list.Add(diag.Pos{}, "assessment item %q, subject %q: empty rater", rt.Item, rt.Subject)
+			continue
+		}
+		r, ok := raterIdx[rt.Rater]
+		if !ok {
+			r = int32(len(red.raterSubj))
+			raterIdx[rt.Rater] = r
+			rs, isSubj := subjIdx[rt.Rater]
+			if !isSubj {
+				rs = -1
+			}
+			red.raterSubj = append(red.raterSubj, rs)
+			red.raterNames = append(red.raterNames, rt.Rater)
+		}
+		if red.raterSubj[r] == s && rt.Role != SelfRole {
+			bad.list.Add(diag.Pos{}, "assessment item %q: subject %q rates itself with role %q (only %q allowed)",
+				rt.Item, rt.Subject, rt.Role, SelfRole)
+			continue
+		}
+		red.recs[i] = rec{key: s*int32(len(roles)) + int32(ro), rater: r, score: rt.Score}
+		red.itemOf[i] = k
+		red.off[k+1]++
+	}
+	return red
+}
+
+// bucketByItem returns the valid ratings grouped by item (stable): item k's
+// are [off[k], off[k+1]) once off is turned into offsets. recs becomes
+// scratch space for the items.
+func (red *reduced) bucketByItem(nItems int) []rec {
+	off := red.off
+	for k := 0; k < nItems; k++ {
+		off[k+1] += off[k]
+	}
+	byItem := make([]rec, off[nItems])
+	next := slices.Clone(off[:nItems])
+	for i, k := range red.itemOf {
+		if k >= 0 {
+			byItem[next[k]] = red.recs[i]
+			next[k]++
+		}
+	}
+	red.itemOf = nil
+	return byItem
 }
 
 // badRatings collects invalid ratings, one message per distinct unknown
@@ -333,236 +358,6 @@ func (b *badRatings) flush(errs *diag.List) {
 		errs.Add(diag.Pos{}, "assessment item %q has no role %q (%s)", item, role, times(b.roles[k]))
 	}
 	*errs = append(*errs, b.list...)
-}
-
-// combiner holds what every item's computation shares (read-only).
-type combiner struct {
-	subjects   []string
-	nRaters    int
-	raterSubj  []int32    // subject index of each rater, -1 when not a subject
-	raterNames []string   // rater ids by index
-	keep       []bootItem // when not nil, item k's groups go to keep[k]
-}
-
-// item computes item k's result from its ratings in, using buf (same
-// length) as scratch. It returns the duplicate-rating errors it finds.
-func (c *combiner) item(k int, it *Item, in, buf []rec) (ItemResult, diag.List) {
-	nS, nR := len(c.subjects), len(it.Roles)
-	nG := nS * nR
-	ir := ItemResult{
-		ID: it.ID, Name: it.Name, Roles: slices.Clone(it.Roles),
-		Score: make([]float64, nS), SE: make([]float64, nS),
-		Low: make([]float64, nS), High: make([]float64, nS),
-		Stats: make([]RoleStats, nG),
-	}
-
-	// Group by (subject, role) with a counting sort, then order each group
-	// by score: the canonical order every sum below runs in.
-	goff := make([]int, nG+1)
-	for _, r := range in {
-		goff[r.key+1]++
-	}
-	for g := 0; g < nG; g++ {
-		goff[g+1] += goff[g]
-	}
-	pos := slices.Clone(goff[:nG])
-	for _, r := range in {
-		buf[pos[r.key]] = r
-		pos[r.key]++
-	}
-	pos = nil
-	sorted := buf
-	for g := 0; g < nG; g++ {
-		grp := sorted[goff[g]:goff[g+1]]
-		if len(grp) > 1 {
-			slices.SortFunc(grp, func(a, b rec) int {
-				switch {
-				case a.score < b.score:
-					return -1
-				case a.score > b.score:
-					return 1
-				}
-				return int(a.rater) - int(b.rater)
-			})
-		}
-	}
-	N := len(sorted)
-	raw := make([]float64, N)
-	for i, r := range sorted {
-		raw[i] = r.score
-	}
-
-	// Rater view: a stable counting sort by rater of the canonical order,
-	// so each rater's ratings are contiguous and in subject order.
-	roff := make([]int32, c.nRaters+1)
-	for _, r := range sorted {
-		roff[r.rater+1]++
-	}
-	raters := 0
-	for j := 0; j < c.nRaters; j++ {
-		if roff[j+1] > 0 {
-			raters++
-		}
-		roff[j+1] += roff[j]
-	}
-	byRater := make([]int32, N) // positions in sorted
-	rpos := slices.Clone(roff[:c.nRaters])
-	for i, r := range sorted {
-		byRater[rpos[r.rater]] = int32(i)
-		rpos[r.rater]++
-	}
-	rpos = nil
-
-	mu, sigma := meanSD(raw)
-	adj := raw
-	if it.Standardize {
-		adj = make([]float64, N)
-		copy(adj, raw)
-	}
-	var errs diag.List
-	var dyads []dyadRec
-	for j := 0; j < c.nRaters; j++ {
-		idx := byRater[roff[j]:roff[j+1]]
-		if len(idx) == 0 {
-			continue
-		}
-		sum, lo, hi := 0.0, math.Inf(1), math.Inf(-1)
-		prevS := int32(-1)
-		for _, p := range idx {
-			x := raw[p]
-			sum += x
-			lo, hi = min(lo, x), max(hi, x)
-			s := sorted[p].key / int32(nR)
-			if s == prevS {
-				errs.Add(it.Pos, "assessment item %q: subject %q rated more than once by rater %q",
-					it.ID, c.subjects[s], c.raterNames[j])
-			}
-			prevS = s
-		}
-		m := sum / float64(len(idx))
-		ss := 0.0
-		for _, p := range idx {
-			d := raw[p] - m
-			ss += d * d
-		}
-		sd := 0.0
-		if len(idx) > 1 {
-			sd = math.Sqrt(ss / float64(len(idx)-1))
-		}
-		if lo == hi {
-			sd = 0
-		}
-		if it.Standardize && len(idx) >= 3 {
-			for _, p := range idx {
-				if sd == 0 {
-					adj[p] = mu
-				} else {
-					adj[p] = mu + sigma*(raw[p]-m)/sd
-				}
-			}
-		}
-		if a := c.raterSubj[j]; a >= 0 {
-			for _, p := range idx {
-				b := sorted[p].key / int32(nR)
-				if b == a {
-					continue
-				}
-				d := dyadRec{lo: min(a, b), hi: max(a, b), a: a, c: raw[p] - m, sd: sd}
-				dyads = append(dyads, d)
-			}
-		}
-	}
-
-	// Per (subject, role) statistics and the combination.
-	minN := make([]int, nR)
-	for r := range minN {
-		minN[r] = it.MinPresent(r)
-	}
-	var vals []float64
-	for g := 0; g < nG; g++ {
-		st := &ir.Stats[g]
-		st.N = goff[g+1] - goff[g]
-		if st.N < minN[g%nR] {
-			st.Mean, st.SD = math.NaN(), math.NaN()
-			continue
-		}
-		vals = append(vals[:0], adj[goff[g]:goff[g+1]]...)
-		if it.Standardize {
-			slices.Sort(vals)
-		}
-		if len(vals) > 2*it.Trim+2 {
-			vals = vals[it.Trim : len(vals)-it.Trim]
-		}
-		st.Present = true
-		st.Kept = len(vals)
-		st.Mean, st.SD = meanSD(vals)
-		if st.Kept == 1 {
-			st.SD = 0
-		}
-	}
-	if c.keep != nil {
-		c.keep[k] = newBootItem(it, goff, adj, ir.Stats)
-	}
-	fail := it.MissingRole == Fail
-	for s := 0; s < nS; s++ {
-		sumW, num, missing := 0.0, 0.0, false
-		for r, rw := range it.Roles {
-			if rw.Weight <= 0 {
-				continue
-			}
-			st := &ir.Stats[s*nR+r]
-			if !st.Present {
-				missing = true
-				continue
-			}
-			sumW += rw.Weight
-			num += rw.Weight * st.Mean
-		}
-		if sumW == 0 || (fail && missing) {
-			ir.Score[s], ir.SE[s], ir.Low[s], ir.High[s] = math.NaN(), math.NaN(), math.NaN(), math.NaN()
-			continue
-		}
-		a := num / sumW
-		v := 0.0
-		for r, rw := range it.Roles {
-			st := &ir.Stats[s*nR+r]
-			if rw.Weight <= 0 || !st.Present {
-				continue
-			}
-			w := rw.Weight / sumW
-			v += w * w * st.SD * st.SD / float64(st.Kept)
-		}
-		se := math.Sqrt(v)
-		ir.Score[s], ir.SE[s], ir.Low[s], ir.High[s] = a, se, a-Z90*se, a+Z90*se
-	}
-
-	// Reliability on the raw ratings.
-	rel := &ir.Reliability
-	rel.Raters, rel.Ratings = raters, N
-	rel.RoleRatings = make([]int, nR)
-	rel.RoleMeans = make([]float64, nR)
-	for g := 0; g < nG; g++ {
-		r := g % nR
-		rel.RoleRatings[r] += goff[g+1] - goff[g]
-		for _, x := range raw[goff[g]:goff[g+1]] {
-			rel.RoleMeans[r] += x
-		}
-	}
-	for r := range rel.RoleMeans {
-		if rel.RoleRatings[r] < minN[r] {
-			rel.RoleMeans[r] = math.NaN()
-		} else {
-			rel.RoleMeans[r] /= float64(rel.RoleRatings[r])
-		}
-	}
-	uoff := make([]int, nS+1)
-	for s := 0; s <= nS; s++ {
-		uoff[s] = goff[s*nR]
-	}
-	rel.ICC1 = iccOneWay(raw, uoff)
-	rel.Alpha = alphaInterval(raw, uoff)
-	rel.Reciprocity = reciprocity(dyads, c.subjects)
-	return ir, errs
 }
 
 // meanSD returns the mean and the sample standard deviation (n − 1) of x,

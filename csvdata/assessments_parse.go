@@ -477,39 +477,13 @@ func asmtMissing(s string) bool {
 }
 
 // asmtDecimal reports whether s is [+-]? (digits [. digits*] | . digits)
-// ([eE] [+-]? digits)?: no hex, NaN, Inf or underscores.
+// ([eE] [+-]? digits)?: no hex, NaN, Inf or underscores (diag.IsDecimal
+// after an optional sign).
 func asmtDecimal(s string) bool {
-	i := 0
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
 	}
-	digits := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i, digits = i+1, digits+1
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i, digits = i+1, digits+1
-		}
-	}
-	if digits == 0 {
-		return false
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		exp := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i, exp = i+1, exp+1
-		}
-		if exp == 0 {
-			return false
-		}
-	}
-	return i == len(s)
+	return diag.IsDecimal(s)
 }
 
 // asmtQuoteList formats names as "a", "b", "c".

@@ -54,9 +54,10 @@ func render(t *testing.T, files batch.Files) map[string][]byte {
 		t.Fatalf("run: %v", err)
 	}
 	out := map[string][]byte{}
+	v := reports.NewView(b)
 	for name, w := range map[string]func(io.Writer, *batch.Batch) error{
-		"results.csv":    reports.WriteResultsCSV,
-		"indicators.csv": reports.WriteIndicatorsCSV,
+		"results.csv":    func(w io.Writer, _ *batch.Batch) error { return reports.WriteResultsCSV(w, v) },
+		"indicators.csv": func(w io.Writer, _ *batch.Batch) error { return reports.WriteIndicatorsCSV(w, v) },
 		"results.json":   reports.WriteJSON,
 	} {
 		var buf bytes.Buffer

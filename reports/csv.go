@@ -8,8 +8,6 @@ import (
 	"strconv"
 
 	"golang.org/x/sync/errgroup"
-
-	"github.com/govscore/govscore/batch"
 )
 
 // ResultsHeader is the fixed part of the results.csv header; one column per
@@ -20,106 +18,40 @@ var ResultsHeader = []string{"peer_group", "subject", "name", "kind", "status", 
 // IndicatorsHeader is the header of indicators.csv.
 var IndicatorsHeader = []string{"subject", "indicator", "raw", "value", "status", "weight"}
 
-// WriteResultsCSV writes results.csv: one row per subject in output order
-// (peer group, rank, subject id; unrated subjects last in their group).
-// Unrated rows leave rank, score, grade and vetoed empty.
-func WriteResultsCSV(w io.Writer, b *batch.Batch) error { return writeResultsCSV(w, batchResults(b)) }
-
-// WriteViewResultsCSV writes results.csv from a View (e.g. one read back from
-// results.json by ReadView) with the writer WriteResultsCSV uses, so that
-// `govscore report OUT --format csv` re-creates the CSV files of a published
-// batch from its results.json byte for byte.
-func WriteViewResultsCSV(w io.Writer, v *View) error { return writeResultsCSV(w, viewResults(v)) }
-
-// WriteIndicatorsCSV writes indicators.csv: one row per (subject, applicable
-// leaf), subjects in output order and leaves in tree order. raw is the
-// expression value, value the normalised value, weight the leaf's effective
-// weight in the subject's score (0 when it took no part). Rows are formatted
-// in parallel chunks and written in order.
-func WriteIndicatorsCSV(w io.Writer, b *batch.Batch) error {
-	return writeIndicatorsCSV(w, batchCells(b))
-}
-
-// WriteViewIndicatorsCSV writes indicators.csv from a View, with the writer
-// WriteIndicatorsCSV uses.
-func WriteViewIndicatorsCSV(w io.Writer, v *View) error { return writeIndicatorsCSV(w, viewCells(v)) }
-
-// resultsTable is what results.csv is written from: row k (output order)
-// has the fixed columns, the value of composite column c and the rank on
-// ranked node c (0 = none).
-type resultsTable struct {
-	comps, ranked []string // composite ids; ranked node ids
-	n             int
-	fixed         func(k int) resultRow
-	node          func(k, c int) float64
-	rank          func(k, c int) int32
-}
-
-// batchResults is the results table of a scored batch.
-func batchResults(b *batch.Batch) resultsTable {
-	comps := b.Composites()
-	ranked := b.Project.Set.RankedNodes()
-	t := resultsTable{n: len(b.Result.Order)}
-	for _, n := range comps {
-		t.comps = append(t.comps, n.ID)
-	}
-	for _, n := range ranked {
-		t.ranked = append(t.ranked, n.ID)
-	}
-	subs, res, order := b.Project.Data.Subjects, b.Result, b.Result.Order
-	t.fixed = func(k int) resultRow {
-		si := order[k]
-		r, s := &res.Subjects[si], &subs[si]
-		return resultRow{r.Group, s.ID, s.Name, s.Kind, r.Rated, r.Rank, r.Score, r.Grade, r.Coverage, r.Vetoed}
-	}
-	t.node = func(k, c int) float64 { return res.Subjects[order[k]].Nodes[comps[c].Index] }
-	t.rank = func(k, c int) int32 { return res.NodeRanks[ranked[c].Index][order[k]] }
-	return t
-}
-
-// viewResults is the results table of a View.
-func viewResults(v *View) resultsTable {
+// WriteResultsCSV writes results.csv from the publication view: one row
+// per subject in output order (peer group, rank, subject id; unrated
+// subjects last in their group), the fixed columns, one column per
+// composite (tree order), one `<id>_rank` column per ranked node. Unrated
+// rows leave rank, score, grade and vetoed empty. A view read back from
+// results.json (ReadView) gives the same bytes as the batch's own view,
+// which is how `govscore report OUT --format csv` re-creates the file.
+func WriteResultsCSV(w io.Writer, v *View) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
 	var comps []int
-	t := resultsTable{n: len(v.Subjects)}
+	names := append([]string(nil), ResultsHeader...)
 	for i, n := range v.Nodes {
 		if !n.Leaf {
 			comps = append(comps, i)
-			t.comps = append(t.comps, n.ID)
+			names = append(names, n.ID)
 		}
 	}
 	ranked := v.RankedNodes()
 	for _, i := range ranked {
-		t.ranked = append(t.ranked, v.Nodes[i].ID)
-	}
-	t.fixed = func(k int) resultRow {
-		s := &v.Subjects[k]
-		return resultRow{s.Group, s.ID, s.Name, s.Kind, s.Rated, s.Rank, s.Score, s.Grade, s.Coverage, s.Vetoed}
-	}
-	t.node = func(k, c int) float64 { return v.Subjects[k].Nodes[comps[c]] }
-	t.rank = func(k, c int) int32 { return int32(v.Subjects[k].Ranks[ranked[c]]) }
-	return t
-}
-
-// writeResultsCSV writes results.csv from t: the fixed columns, one column
-// per composite, one `<id>_rank` column per ranked node.
-func writeResultsCSV(w io.Writer, t resultsTable) error {
-	bw := bufio.NewWriterSize(w, 1<<16)
-	names := append(append([]string(nil), ResultsHeader...), t.comps...)
-	for _, id := range t.ranked {
-		names = append(names, id+"_rank")
+		names = append(names, v.Nodes[i].ID+"_rank")
 	}
 	line := appendHeader(nil, names)
 	if _, err := bw.Write(line); err != nil {
 		return err
 	}
-	for k := 0; k < t.n; k++ {
-		line = appendResultRow(line[:0], t.fixed(k))
-		for c := range t.comps {
+	for k := range v.Subjects {
+		s := &v.Subjects[k]
+		line = appendResultRow(line[:0], s)
+		for _, i := range comps {
 			line = append(line, ',')
-			line = AppendFloat(line, t.node(k, c))
+			line = AppendFloat(line, s.Nodes[i])
 		}
-		for c := range t.ranked {
-			line = appendRank(line, t.rank(k, c))
+		for _, i := range ranked {
+			line = appendRank(line, s.Ranks[i])
 		}
 		line = append(line, '\n')
 		if _, err := bw.Write(line); err != nil {
@@ -130,7 +62,7 @@ func writeResultsCSV(w io.Writer, t resultsTable) error {
 }
 
 // appendRank appends ",rank", or "," alone when rank is 0 (no rank).
-func appendRank(line []byte, rank int32) []byte {
+func appendRank(line []byte, rank int) []byte {
 	line = append(line, ',')
 	if rank > 0 {
 		line = strconv.AppendInt(line, int64(rank), 10)
@@ -149,92 +81,50 @@ func appendHeader(line []byte, names []string) []byte {
 	return append(line, '\n')
 }
 
-// resultRow is the fixed part of a results.csv row.
-type resultRow struct {
-	group, id, name, kind string
-	rated                 bool
-	rank                  int
-	score                 float64
-	grade                 string
-	coverage              float64
-	vetoed                bool
-}
-
 // appendResultRow appends the fixed columns of a results.csv row (no
 // newline): unrated rows leave rank, score, grade and vetoed empty.
-func appendResultRow(line []byte, r resultRow) []byte {
-	line = appendCSVField(line, r.group)
+func appendResultRow(line []byte, s *ViewSubject) []byte {
+	line = appendCSVField(line, s.Group)
 	line = append(line, ',')
-	line = appendCSVField(line, r.id)
+	line = appendCSVField(line, s.ID)
 	line = append(line, ',')
-	line = appendCSVField(line, r.name)
+	line = appendCSVField(line, s.Name)
 	line = append(line, ',')
-	line = appendCSVField(line, r.kind)
+	line = appendCSVField(line, s.Kind)
 	line = append(line, ',')
-	if !r.rated {
+	if !s.Rated {
 		line = append(line, "unrated,,,,"...)
-		line = AppendFloat(line, r.coverage)
+		line = AppendFloat(line, s.Coverage)
 		return append(line, ',')
 	}
 	line = append(line, "rated,"...)
-	line = strconv.AppendInt(line, int64(r.rank), 10)
+	line = strconv.AppendInt(line, int64(s.Rank), 10)
 	line = append(line, ',')
-	line = AppendFloat(line, r.score)
+	line = AppendFloat(line, s.Score)
 	line = append(line, ',')
-	line = appendCSVField(line, r.grade)
+	line = appendCSVField(line, s.Grade)
 	line = append(line, ',')
-	line = AppendFloat(line, r.coverage)
+	line = AppendFloat(line, s.Coverage)
 	line = append(line, ',')
-	return strconv.AppendBool(line, r.vetoed)
+	return strconv.AppendBool(line, s.Vetoed)
 }
 
-// cellsTable is what indicators.csv is written from: the leaf ids, and for
-// row k (output order) the subject id and its cell of leaf l.
-type cellsTable struct {
-	leaves []string
-	n      int
-	id     func(k int) string
-	cell   func(k, l int) ViewCell
-}
-
-// batchCells is the cells table of a scored batch, read from its columns.
-func batchCells(b *batch.Batch) cellsTable {
-	t := cellsTable{n: len(b.Result.Order)}
-	for _, n := range b.Project.Set.Leaves {
-		t.leaves = append(t.leaves, n.ID)
-	}
-	subs, cells, order := b.Project.Data.Subjects, b.Result.Cells, b.Result.Order
-	t.id = func(k int) string { return subs[order[k]].ID }
-	t.cell = func(k, l int) ViewCell {
-		c := cells[l].At(order[k])
-		return ViewCell{Applies: c.Applies, Raw: c.Raw, Value: c.Value, Weight: c.Weight, Status: string(c.Status)}
-	}
-	return t
-}
-
-// viewCells is the cells table of a View.
-func viewCells(v *View) cellsTable {
-	t := cellsTable{n: len(v.Subjects)}
-	for _, i := range v.Leaves {
-		t.leaves = append(t.leaves, v.Nodes[i].ID)
-	}
-	t.id = func(k int) string { return v.Subjects[k].ID }
-	t.cell = func(k, l int) ViewCell { return v.Subjects[k].Cells[l] }
-	return t
-}
-
-// writeIndicatorsCSV writes indicators.csv from t, formatting rows in
-// parallel chunks (writeChunked).
-func writeIndicatorsCSV(w io.Writer, t cellsTable) error {
+// WriteIndicatorsCSV writes indicators.csv from the publication view: one
+// row per (subject, applicable leaf), subjects in output order and leaves
+// in tree order. raw is the expression value, value the normalised value,
+// weight the leaf's effective weight in the subject's score (0 when it took
+// no part). Rows are formatted in parallel chunks (writeChunked) and
+// written in order.
+func WriteIndicatorsCSV(w io.Writer, v *View) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	if _, err := bw.Write(appendHeader(nil, IndicatorsHeader)); err != nil {
 		return err
 	}
-	leafIDs := make([][]byte, len(t.leaves))
-	for l, id := range t.leaves {
-		leafIDs[l] = appendCSVField(nil, id)
+	leafIDs := make([][]byte, len(v.Leaves))
+	for l, ni := range v.Leaves {
+		leafIDs[l] = appendCSVField(nil, v.Nodes[ni].ID)
 	}
-	rows := make([]int, t.n)
+	rows := make([]int, len(v.Subjects))
 	for k := range rows {
 		rows[k] = k
 	}
@@ -248,9 +138,9 @@ func writeIndicatorsCSV(w io.Writer, t cellsTable) error {
 		}
 		var id []byte
 		for _, k := range rows {
-			id = appendCSVField(id[:0], t.id(k))
+			id = appendCSVField(id[:0], v.Subjects[k].ID)
 			for l := range leafIDs {
-				c := t.cell(k, l)
+				c := v.Cell(k, l)
 				if !c.Applies {
 					continue
 				}

@@ -37,7 +37,7 @@ func TestCSVFieldFormulaInjection(t *testing.T) {
 
 // TestResultsCSVFormulaInjection checks that names from the data that a
 // spreadsheet would evaluate are neutralised in results.csv and
-// indicators.csv, written from the batch and from the view alike, while
+// indicators.csv, written from the batch's view and from results.json alike, while
 // the numbers (negative ones included) stay numbers.
 func TestResultsCSVFormulaInjection(t *testing.T) {
 	b := loadBatch(t, smallDir, "2024")
@@ -45,22 +45,29 @@ func TestResultsCSVFormulaInjection(t *testing.T) {
 	subs[0].Name = "=HYPERLINK(\"http://evil\",\"x\")"
 	subs[1].Name = "@SUM(1+1)"
 	subs[2].Kind = "-2+3"
-	var res, ind, vres, vind bytes.Buffer
-	if err := WriteResultsCSV(&res, b); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteIndicatorsCSV(&ind, b); err != nil {
-		t.Fatal(err)
-	}
+	var res, ind, vres, vind, js bytes.Buffer
 	v := NewView(b)
-	if err := WriteViewResultsCSV(&vres, v); err != nil {
+	if err := WriteResultsCSV(&res, v); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteViewIndicatorsCSV(&vind, v); err != nil {
+	if err := WriteIndicatorsCSV(&ind, v); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteJSON(&js, b); err != nil {
+		t.Fatal(err)
+	}
+	read, err := ReadView(&js, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteResultsCSV(&vres, read); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteIndicatorsCSV(&vind, read); err != nil {
 		t.Fatal(err)
 	}
 	if res.String() != vres.String() || ind.String() != vind.String() {
-		t.Error("the view writers differ from the batch writers")
+		t.Error("the CSV files of the view read back from results.json differ from the batch's")
 	}
 	out := res.String()
 	for _, want := range []string{`"'=HYPERLINK(""http://evil"",""x"")"`, `'@SUM(1+1)`, `,'-2+3,`} {

@@ -13,29 +13,18 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/scoring"
 )
 
 // AppendFloat appends the shortest decimal representation of x that parses
-// back to the same float64, in plain notation for 1e-6 ≤ |x| < 1e21 (and 0)
-// and in exponent notation (1e-7, 1.5e+21) outside, like encoding/json.
+// back to the same float64 (diag.AppendFloat: plain notation for
+// 1e-6 ≤ |x| < 1e21 and 0, exponent notation outside, like encoding/json).
 // NaN and ±Inf append nothing: callers write them as missing.
-func AppendFloat(b []byte, x float64) []byte {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return b
-	}
-	if x == 0 {
-		return append(b, '0') // also for -0
-	}
-	abs := math.Abs(x)
-	if abs < 1e-6 || abs >= 1e21 {
-		return strconv.AppendFloat(b, x, 'g', -1, 64)
-	}
-	return strconv.AppendFloat(b, x, 'f', -1, 64)
-}
+func AppendFloat(b []byte, x float64) []byte { return diag.AppendFloat(b, x) }
 
 // FormatFloat is AppendFloat returning a string.
-func FormatFloat(x float64) string { return string(AppendFloat(nil, x)) }
+func FormatFloat(x float64) string { return diag.FormatFloat(x) }
 
 // appendCSVField appends s as one RFC 4180 field, quoted when it holds a
 // comma, quote, CR, LF or leading/trailing space, and neutralised against
@@ -98,44 +87,9 @@ func FormulaLike(s string) bool {
 	case '=', '@', '\t', '\r':
 		return true
 	case '+', '-':
-		return !isDecimal(s[1:])
+		return !diag.IsDecimal(s[1:])
 	}
 	return false
-}
-
-// isDecimal reports whether s is an unsigned decimal number: digits with an
-// optional fraction and an optional exponent (1, 1.5, .5, 2e-3).
-func isDecimal(s string) bool {
-	i, digits := 0, 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-		digits++
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			digits++
-		}
-	}
-	if digits == 0 {
-		return false
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		exp := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			exp++
-		}
-		if exp == 0 {
-			return false
-		}
-	}
-	return i == len(s)
 }
 
 // appendJSONString appends s as a JSON string. Non-ASCII text (Chinese

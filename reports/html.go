@@ -454,7 +454,7 @@ func (r *htmlRenderer) subject(k int, row htmlRow, large bool, dims []int) htmlS
 		mean[d] = g.DimMean[indexOf(allDims, ni)]
 		names[d] = v.Nodes[ni].Name
 		hs.Dims = append(hs.Dims, htmlDim{ID: v.Nodes[ni].ID, Name: names[d], Value: fmtNum(own[d], r.digits), Mean: fmtNum(mean[d], r.digits),
-			Imputed: s.NodeStatus != nil && s.NodeStatus[ni] == NodeImputed})
+			Imputed: s.NodeStatus != nil && s.NodeStatus[ni] == NodeStateImputed})
 	}
 	if !large && len(dims) > 0 {
 		hs.Radar = r.svg.radar(names, own, mean, v.Scale[0], v.Scale[1], L.f("chartRadar", s.Name), L["descRadar"])
@@ -462,12 +462,12 @@ func (r *htmlRenderer) subject(k int, row htmlRow, large bool, dims []int) htmlS
 	leafName := func(l int) (string, string) { n := &v.Nodes[v.Leaves[l]]; return n.ID, n.Name }
 	for _, lp := range v.Strengths(k, 3) {
 		id, name := leafName(lp.Leaf)
-		c := s.Cells[lp.Leaf]
+		c := v.Cell(k, lp.Leaf)
 		hs.Strengths = append(hs.Strengths, htmlPoints{ID: id, Name: name, Value: fmtNum(c.Value, 2), Best: fmtNum(g.Mean[lp.Leaf], 2), Weight: fmtNum(c.Weight, 4), Points: "+" + fmtNum(lp.Points, 2)})
 	}
 	for _, lp := range v.Shortfalls(k, 3) {
 		id, name := leafName(lp.Leaf)
-		c := s.Cells[lp.Leaf]
+		c := v.Cell(k, lp.Leaf)
 		hs.Weaknesses = append(hs.Weaknesses, htmlPoints{ID: id, Name: name, Value: fmtNum(c.Value, 2), Best: fmtNum(g.Best[lp.Leaf], 2), Weight: fmtNum(c.Weight, 4), Points: "−" + fmtNum(lp.Points, 2)})
 	}
 	for a, adj := range v.Adjustments {

@@ -203,7 +203,7 @@ func (v *View) readSubject(r ResultsSubject, ix *viewIndex, haveSet bool) (ViewS
 		Group: r.PeerGroup, ID: r.Subject, Name: r.Name, Kind: r.Kind, Rated: r.Status == "rated", UnratedReason: r.Unrated,
 		Score: float64(r.Score), Root: float64(r.Root), Coverage: float64(r.Coverage),
 		GradeByScore: r.GradeByScore, GradeReason: r.GradeReason,
-		Nodes: make([]float64, len(v.Nodes)), Cells: make([]ViewCell, len(v.Leaves)),
+		Nodes: make([]float64, len(v.Nodes)),
 	}
 	if r.Rank != nil {
 		s.Rank = *r.Rank
@@ -216,9 +216,6 @@ func (v *View) readSubject(r ResultsSubject, ix *viewIndex, haveSet bool) (ViewS
 	}
 	for i := range s.Nodes {
 		s.Nodes[i] = math.NaN()
-	}
-	for l := range s.Cells {
-		s.Cells[l] = ViewCell{Raw: math.NaN(), Value: math.NaN()}
 	}
 	for id, x := range r.Nodes {
 		i, ok := ix.node[id]
@@ -253,6 +250,7 @@ func (v *View) readCells(c *ResultsCells, ix *viewIndex) error {
 	if len(c.Columns) > 0 && !equalStrings(c.Columns, IndicatorsHeader) {
 		return fmt.Errorf("results.json: indicators.columns %v, want %v", c.Columns, IndicatorsHeader)
 	}
+	v.cells = newReadCells(len(v.Subjects), len(v.Leaves))
 	cellLeaves := make([]int, len(c.Leaves))
 	for i, id := range c.Leaves {
 		l, ok := ix.leaf(id)
@@ -275,7 +273,9 @@ func (v *View) readCells(c *ResultsCells, ix *viewIndex) error {
 			if cs.Status[i] == nil {
 				continue
 			}
-			s.Cells[l] = ViewCell{Applies: true, Raw: float64(cs.Raw[i]), Value: float64(cs.Value[i]), Weight: float64(cs.Weight[i]), Status: *cs.Status[i]}
+			if err := v.cells.set(k, l, float64(cs.Raw[i]), float64(cs.Value[i]), float64(cs.Weight[i]), *cs.Status[i]); err != nil {
+				return err
+			}
 			s.Nodes[v.Leaves[l]] = float64(cs.Value[i])
 		}
 	}
@@ -288,28 +288,28 @@ func (v *View) readCells(c *ResultsCells, ix *viewIndex) error {
 		if !ok {
 			return fmt.Errorf("results.json: indicators row %d: unknown indicator %q", i+1, row.Indicator)
 		}
-		s := &v.Subjects[k]
-		s.Cells[l] = ViewCell{Applies: true, Raw: float64(row.Raw), Value: float64(row.Value), Weight: float64(row.Weight), Status: row.Status}
-		s.Nodes[v.Leaves[l]] = float64(row.Value)
+		if err := v.cells.set(k, l, float64(row.Raw), float64(row.Value), float64(row.Weight), row.Status); err != nil {
+			return err
+		}
+		v.Subjects[k].Nodes[v.Leaves[l]] = float64(row.Value)
 	}
 	return nil
 }
 
 // readNodeExtras reads a subject's composite statuses and node ranks.
 func readNodeExtras(v *View, s *ViewSubject, r ResultsSubject, nodeIndex map[string]int) error {
-	s.NodeStatus = make([]string, len(v.Nodes))
+	s.NodeStatus = make([]NodeState, len(v.Nodes))
 	for id, st := range r.NodeStatus {
 		i, ok := nodeIndex[id]
 		if !ok || v.Nodes[i].Leaf {
 			return fmt.Errorf("results.json: subject %q: node_status of unknown composite node %q", r.Subject, id)
 		}
 		if st != nil {
-			switch *st {
-			case NodeOK, NodeImputed, NodeMissing:
-				s.NodeStatus[i] = *st
-			default:
+			state, ok := nodeState(*st)
+			if !ok || state == NodeStateNone {
 				return fmt.Errorf("results.json: subject %q: node_status %q of %q, want ok, imputed or missing", r.Subject, *st, id)
 			}
+			s.NodeStatus[i] = state
 		}
 	}
 	if len(v.RankedNodes()) == 0 {

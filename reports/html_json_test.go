@@ -48,8 +48,8 @@ func TestReadViewRoundTrip(t *testing.T) {
 		if d.ID != r.ID || d.Rank != r.Rank || !near(d.Score, r.Score, 0) || !near(d.Coverage, r.Coverage, 0) {
 			t.Errorf("subject %d: read %s rank %d score %v, want %s rank %d score %v", k, r.ID, r.Rank, r.Score, d.ID, d.Rank, d.Score)
 		}
-		for l := range d.Cells {
-			dc, rc := d.Cells[l], r.Cells[l]
+		for l := range direct.Leaves {
+			dc, rc := direct.Cell(k, l), read.Cell(k, l)
 			if dc.Applies != rc.Applies || dc.Applies && (!near(dc.Raw, rc.Raw, 0) || !near(dc.Value, rc.Value, 0) || !near(dc.Weight, rc.Weight, 0) || dc.Status != rc.Status) {
 				t.Errorf("subject %s leaf %d: read %+v, want %+v", d.ID, l, rc, dc)
 			}
@@ -138,12 +138,12 @@ func TestReadViewRowLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := v.Subjects[0].Cells[0]
+	c := v.Cell(0, 0)
 	if v.Subjects[0].ID != "c4" || !c.Applies || !near(c.Raw, 122, 0) || !near(c.Value, 99.5, 0) || c.Status != "ok" || !near(c.Weight, 0.4, 0) {
 		t.Fatalf("cell %+v", c)
 	}
-	if !math.IsNaN(v.Subjects[0].Cells[1].Value) || v.Subjects[0].Cells[1].Applies {
-		t.Errorf("a cell absent from the rows should not apply: %+v", v.Subjects[0].Cells[1])
+	if c := v.Cell(0, 1); !math.IsNaN(c.Value) || c.Applies {
+		t.Errorf("a cell absent from the rows should not apply: %+v", c)
 	}
 }
 
@@ -209,10 +209,10 @@ func TestResultsModelRoundTrip(t *testing.T) {
 			t.Errorf("set %v: report.html differs after an encoding/json round trip", s != nil)
 		}
 		var c1, c2 bytes.Buffer
-		if err := WriteViewResultsCSV(&c1, v1); err != nil {
+		if err := WriteResultsCSV(&c1, v1); err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteViewResultsCSV(&c2, v2); err != nil {
+		if err := WriteResultsCSV(&c2, v2); err != nil {
 			t.Fatal(err)
 		}
 		if c1.String() != c2.String() {

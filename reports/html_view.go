@@ -41,6 +41,7 @@ type View struct {
 	Grades      []ViewGrade      // best first; nil when unknown
 	Groups      []ViewGroup      // sorted by label
 	Subjects    []ViewSubject    // in output order: peer group, rank, id
+	cells       cellColumns      // the (subject, leaf) cells: Cell
 	Warnings    []diag.Warning
 
 	// HasPrevious is true once SetPrevious attached a previous batch; the
@@ -163,14 +164,14 @@ type ViewSubject struct {
 	// leaves their normalised value; NaN when missing or not applicable.
 	Nodes []float64
 	// NodeStatus[i] is the status of composite View.Nodes[i]'s value
-	// (NodeOK, NodeImputed, NodeMissing; "" for leaves, for nodes that do
-	// not apply and for unrated subjects).
-	NodeStatus []string
+	// (NodeStateOK, NodeStateImputed, NodeStateMissing; NodeStateNone for
+	// leaves, for nodes that do not apply and for unrated subjects): one
+	// byte a node.
+	NodeStatus []NodeState
 	// Ranks[i] is the subject's rank on View.Nodes[i] when that node has
 	// `rank: true`, 0 otherwise or without a value; nil when no node is
 	// ranked.
 	Ranks []int
-	Cells []ViewCell // by leaf index
 	// Adjustments[a] is the effect of View.Adjustments[a].
 	Adjustments  []scoring.AdjustmentResult
 	GradeByScore string
@@ -209,20 +210,17 @@ func NewView(b *batch.Batch) *View {
 			Rated: r.Rated, UnratedReason: string(r.Unrated), Rank: r.Rank, Score: r.Score, Root: r.RootValue,
 			Coverage: r.Coverage, Grade: r.Grade, Vetoed: r.Vetoed,
 			Nodes:        make([]float64, len(set.Nodes)),
-			Cells:        make([]ViewCell, len(set.Leaves)),
 			Adjustments:  append([]scoring.AdjustmentResult(nil), r.Adjustments...),
 			GradeByScore: r.GradeByScore, GradeReason: r.GradeReason,
 		}
 		if !r.Rated {
 			vs.Score = math.NaN()
 		}
-		vs.NodeStatus = make([]string, len(set.Nodes))
+		vs.NodeStatus = make([]NodeState, len(set.Nodes))
+		copy(vs.Nodes, r.Nodes) // a leaf's value is its normalised value (LeafCells.At)
 		for i, n := range set.Nodes {
-			vs.Nodes[i] = r.Nodes[i]
-			if n.IsLeaf() {
-				vs.Nodes[i] = res.Cells[n.LeafIndex].At(si).Value
-			} else {
-				vs.NodeStatus[i] = NodeStatus(b, si, n)
+			if !n.IsLeaf() {
+				vs.NodeStatus[i], _ = nodeState(NodeStatus(b, si, n))
 			}
 		}
 		if res.NodeRanks != nil {
@@ -233,12 +231,9 @@ func NewView(b *batch.Batch) *View {
 				}
 			}
 		}
-		for l := range set.Leaves {
-			c := res.Cells[l].At(si)
-			vs.Cells[l] = ViewCell{Applies: c.Applies, Raw: c.Raw, Value: c.Value, Weight: c.Weight, Status: string(c.Status)}
-		}
 		v.Subjects[k] = vs
 	}
+	v.cells = cellColumns{batch: res.Cells, row: res.Order}
 	v.Groups = make([]ViewGroup, len(res.Groups))
 	for gi, g := range res.Groups {
 		vg := ViewGroup{Label: g.Label, NSubjects: len(g.Members), NRated: g.NRated, Leaves: g.Leaves}
@@ -328,26 +323,31 @@ func (v *View) finish() {
 	dims := v.Dimensions()
 	for gi := range v.Groups {
 		g := &v.Groups[gi]
-		g.Best = make([]float64, len(v.Leaves))
-		g.Mean = make([]float64, len(v.Leaves))
-		for l := range v.Leaves {
-			best, sum, n := math.Inf(-1), 0.0, 0
-			for _, k := range g.Members {
-				s := &v.Subjects[k]
-				if !s.Rated || l >= len(s.Cells) {
-					continue
-				}
-				x := s.Cells[l].Value
-				if math.IsNaN(x) || s.Cells[l].Weight <= 0 {
-					continue
-				}
-				best = math.Max(best, x)
-				sum += x
-				n++
+		// Subject by subject (the cells of a subject are near one another
+		// in the batch's columns), each leaf's sum in member order.
+		nl := len(v.Leaves)
+		best, sum, cnt := make([]float64, nl), make([]float64, nl), make([]int, nl)
+		for l := range best {
+			best[l] = math.Inf(-1)
+		}
+		for _, k := range g.Members {
+			if !v.Subjects[k].Rated {
+				continue
 			}
-			g.Best[l], g.Mean[l] = math.NaN(), math.NaN()
-			if n > 0 {
-				g.Best[l], g.Mean[l] = best, sum/float64(n)
+			for l := range nl {
+				if x, w := v.cellValueWeight(k, l); !math.IsNaN(x) && w > 0 {
+					best[l] = math.Max(best[l], x)
+					sum[l] += x
+					cnt[l]++
+				}
+			}
+		}
+		g.Best, g.Mean = best, sum
+		for l := range nl {
+			if cnt[l] == 0 {
+				g.Best[l], g.Mean[l] = math.NaN(), math.NaN()
+			} else {
+				g.Mean[l] = sum[l] / float64(cnt[l])
 			}
 		}
 		g.DimMean = make([]float64, len(dims))
@@ -444,7 +444,7 @@ func (v *View) Shortfalls(k, max int) []LeafPoints {
 	if g == nil || !s.Rated {
 		return nil
 	}
-	return topPoints(s, max, func(l int) float64 { return (g.Best[l] - s.Cells[l].Value) * s.Cells[l].Weight })
+	return v.topPoints(k, max, func(c ViewCell, l int) float64 { return (g.Best[l] - c.Value) * c.Weight })
 }
 
 // Strengths returns the leaves where the subject gains the most points over
@@ -460,17 +460,19 @@ func (v *View) Strengths(k, max int) []LeafPoints {
 	if g == nil || !s.Rated {
 		return nil
 	}
-	return topPoints(s, max, func(l int) float64 { return (s.Cells[l].Value - g.Mean[l]) * s.Cells[l].Weight })
+	return v.topPoints(k, max, func(c ViewCell, l int) float64 { return (c.Value - g.Mean[l]) * c.Weight })
 }
 
-func topPoints(s *ViewSubject, max int, points func(l int) float64) []LeafPoints {
+// topPoints returns subject k's leaves by points (the given function of
+// a cell and its leaf), largest first, at most max of them.
+func (v *View) topPoints(k, max int, points func(c ViewCell, l int) float64) []LeafPoints {
 	var out []LeafPoints
-	for l := range s.Cells {
-		c := &s.Cells[l]
+	for l := range v.Leaves {
+		c := v.Cell(k, l)
 		if !c.Applies || c.Weight <= 0 || math.IsNaN(c.Value) {
 			continue
 		}
-		p := points(l)
+		p := points(c, l)
 		if math.IsNaN(p) || p <= 1e-12 {
 			continue
 		}

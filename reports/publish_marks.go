@@ -23,6 +23,7 @@ var pubLabels = map[string]labels{
 		"reasonNoLeaf":      "无适用指标",
 		"reasonCoverage":    "数据完整率低于最低要求",
 		"reasonNoAggregate": "无法计算得分",
+		"unratedReason":     "未评级原因",
 	},
 	"en": {
 		"nodeRank":          "%s rank",
@@ -33,6 +34,7 @@ var pubLabels = map[string]labels{
 		"reasonNoLeaf":      "no applicable indicator",
 		"reasonCoverage":    "coverage below the minimum",
 		"reasonNoAggregate": "no score could be computed",
+		"unratedReason":     "Unrated reason",
 	},
 }
 
@@ -95,7 +97,7 @@ func imputedNodes(v *View, k int) []string {
 	s := &v.Subjects[k]
 	var out []string
 	for i, st := range s.NodeStatus {
-		if st == NodeImputed {
+		if st == NodeStateImputed {
 			out = append(out, v.Nodes[i].Name)
 		}
 	}

@@ -4,26 +4,15 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/govscore/govscore/batch"
 )
 
 // TestImputedMarks checks SPEC §4.7: a composite value filled by its missing
 // policy is "imputed" in results.json's node_status and marked as such in
 // report.html and results.md, from the batch and from results.json alike.
 func TestImputedMarks(t *testing.T) {
-	b := loadBatch(t, smallDir, "2024")
-	set := b.Project.Set
-	var trust, si int
-	for _, n := range set.Nodes {
-		if n.ID == "trust" {
-			trust = n.Index
-		}
-	}
-	for i, s := range b.Project.Data.Subjects {
-		if s.ID == "c1" {
-			si = i
-		}
-	}
-	b.Result.Subjects[si].NodeImputed[trust] = true // as a `missing: mean` composite would
+	b := imputedTrustBatch(t)
 	var js bytes.Buffer
 	if err := WriteJSON(&js, b); err != nil {
 		t.Fatal(err)
@@ -50,6 +39,26 @@ func TestImputedMarks(t *testing.T) {
 	}
 }
 
+// imputedTrustBatch is testdata/small for 2024 with c1's trust marked as
+// filled by its missing policy, as a `missing: mean` composite would.
+func imputedTrustBatch(t *testing.T) *batch.Batch {
+	t.Helper()
+	b := loadBatch(t, smallDir, "2024")
+	var trust, si int
+	for _, n := range b.Project.Set.Nodes {
+		if n.ID == "trust" {
+			trust = n.Index
+		}
+	}
+	for i, s := range b.Project.Data.Subjects {
+		if s.ID == "c1" {
+			si = i
+		}
+	}
+	b.Result.Subjects[si].NodeImputed[trust] = true
+	return b
+}
+
 // TestUnratedReasonShown checks that report.html says which rule left a
 // subject unrated.
 func TestUnratedReasonShown(t *testing.T) {
@@ -69,7 +78,7 @@ func TestUnratedReasonShown(t *testing.T) {
 func TestSummaryNodeRanks(t *testing.T) {
 	b := loadBatch(t, smallDir, "2024")
 	var buf bytes.Buffer
-	if err := WriteSummary(&buf, b, 0); err != nil {
+	if err := WriteSummary(&buf, NewView(b), 0); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -80,7 +89,7 @@ func TestSummaryNodeRanks(t *testing.T) {
 	}
 	b.Project.Set.Display.Digits = 1
 	buf.Reset()
-	if err := WriteSummary(&buf, b, 0); err != nil {
+	if err := WriteSummary(&buf, NewView(b), 0); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), " 93.7 ") {

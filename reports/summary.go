@@ -8,40 +8,34 @@ import (
 
 	"golang.org/x/text/width"
 
-	"github.com/govscore/govscore/batch"
-	"github.com/govscore/govscore/indicators"
 	"github.com/govscore/govscore/scoring"
 )
 
-// WriteSummary prints the ranking of each peer group for a terminal: at most
-// top rated subjects per group (all when top ≤ 0), with their ranks on the
-// `rank: true` nodes (SPEC §4.10), then the number of
-// unrated subjects and of warnings. Scores are shown with a fixed number of
-// decimals (the set's `display: {digits: N}`, SPEC §4.6); the files keep
-// the exact values.
-func WriteSummary(w io.Writer, b *batch.Batch, top int) error {
-	set := b.Project.Set
-	subs := b.Project.Data.Subjects
+// WriteSummary prints the ranking of each peer group of the publication
+// view for a terminal: at most top rated subjects per group (all when
+// top ≤ 0), with their ranks on the `rank: true` nodes (SPEC §4.10), then
+// the number of unrated subjects and of warnings. Scores are shown with a
+// fixed number of decimals (the set's `display: {digits: N}`, SPEC §4.6);
+// the files keep the exact values.
+func WriteSummary(w io.Writer, v *View, top int) error {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%s %s — period %s\n", set.ID, set.Name, b.Meta.Period)
-	digits := set.Display.Digits
-	for _, g := range b.Result.Groups {
-		fmt.Fprintf(&sb, "\n[%s] %d subjects, %d rated\n", g.Label, len(g.Members), g.NRated)
+	fmt.Fprintf(&sb, "%s %s — period %s\n", v.Meta.SetID, v.Meta.SetName, v.Meta.Period)
+	digits := v.Digits
+	ranked := v.RankedNodes()
+	for gi := range v.Groups {
+		g := &v.Groups[gi]
+		fmt.Fprintf(&sb, "\n[%s] %d subjects, %d rated\n", g.Label, g.NSubjects, g.NRated)
 		head := []string{"rank", "subject", "name", "score", "grade"}
-		ranked := set.RankedNodes()
-		for _, n := range ranked {
-			head = append(head, indicators.RankColumn(n))
+		for _, i := range ranked {
+			head = append(head, v.Nodes[i].ID+"_rank")
 		}
 		rows := [][]string{head}
 		shown, unrated, byRule := 0, 0, 0
-		for _, si := range b.Result.Order {
-			r := &b.Result.Subjects[si]
-			if r.Group != g.Label {
-				continue
-			}
-			if !r.Rated {
+		for _, k := range g.Members {
+			s := &v.Subjects[k]
+			if !s.Rated {
 				unrated++
-				if r.Unrated == scoring.UnratedRatedWhen {
+				if s.UnratedReason == string(scoring.UnratedRatedWhen) {
 					byRule++
 				}
 				continue
@@ -51,14 +45,14 @@ func WriteSummary(w io.Writer, b *batch.Batch, top int) error {
 			}
 			shown++
 			veto := ""
-			if r.Vetoed {
+			if s.Vetoed {
 				veto = " (veto)"
 			}
-			row := []string{strconv.Itoa(r.Rank), subs[si].ID, subs[si].Name, strconv.FormatFloat(scoring.Round(r.Score, digits), 'f', digits, 64), r.Grade + veto}
-			for _, n := range ranked {
+			row := []string{strconv.Itoa(s.Rank), s.ID, s.Name, strconv.FormatFloat(scoring.Round(s.Score, digits), 'f', digits, 64), s.Grade + veto}
+			for _, i := range ranked {
 				rk := "-"
-				if x := b.Result.NodeRanks[n.Index][si]; x > 0 {
-					rk = strconv.Itoa(int(x))
+				if s.Ranks[i] > 0 {
+					rk = strconv.Itoa(s.Ranks[i])
 				}
 				row = append(row, rk)
 			}
@@ -70,12 +64,12 @@ func WriteSummary(w io.Writer, b *batch.Batch, top int) error {
 		}
 		switch {
 		case byRule > 0:
-			fmt.Fprintf(&sb, "  %d unrated (%d by rated_when; others: coverage below %s or no score)\n", unrated, byRule, FormatFloat(set.MinCoverage))
+			fmt.Fprintf(&sb, "  %d unrated (%d by rated_when; others: coverage below %s or no score)\n", unrated, byRule, FormatFloat(v.MinCoverage))
 		case unrated > 0:
-			fmt.Fprintf(&sb, "  %d unrated (coverage below %s or no score)\n", unrated, FormatFloat(set.MinCoverage))
+			fmt.Fprintf(&sb, "  %d unrated (coverage below %s or no score)\n", unrated, FormatFloat(v.MinCoverage))
 		}
 	}
-	if n := len(b.Warnings); n > 0 {
+	if n := len(v.Warnings); n > 0 {
 		fmt.Fprintf(&sb, "\n%d warnings (see results.json or stderr)\n", n)
 	}
 	_, err := io.WriteString(w, sb.String())

@@ -5,24 +5,26 @@ import (
 	"time"
 )
 
-// rankingSheets writes one ranking sheet per peer group.
+// rankingSheets writes one ranking sheet per peer group: after the veto
+// column the rule that left an unrated subject unrated, and after the
+// dimension scores the other `rank: true` nodes; every ranked node's value
+// column is followed by its rank column (see nodeColumns).
 func (x *xlsxWriter) rankingSheets() error {
 	v, L, X := x.v, x.L, x.X
 	bands := newBandRenderer(v, L)
 	for gi := range v.Groups {
 		g := &v.Groups[gi]
-		dims := v.GroupDimensions(g)
+		nodes := x.rankingNodes(g)
 		cols := []column{{L["rank"], 7, 0}, {L["id"], 16, 0}, {L["name"], 28, 0}, {L["kind"], 16, 0},
-			{L["score"], 10, x.score}, {L["grade"], 10, 0}, {L["coverage"], 11, x.pct}, {L["veto"], 9, 0}}
+			{L["score"], 10, x.score}, {L["grade"], 10, 0}, {L["coverage"], 11, x.pct}, {L["veto"], 9, 0},
+			{L["unratedReason"], 24, x.text}}
 		if v.HasPrevious {
 			cols = append(cols, column{L["prevPeriod"] + " " + L["rank"], 10, 0}, column{L["rankChange"], 10, 0}, column{L["scoreChange"], 11, x.score})
 		}
 		if bands.bands != nil {
 			cols = append(cols, column{X["bandLow"], 11, 0}, column{X["bandHigh"], 11, 0}, column{L["tiedWith"], 30, x.text})
 		}
-		for _, ni := range dims {
-			cols = append(cols, column{v.Nodes[ni].Name, 12, x.num})
-		}
+		cols, _ = x.nodeColumns(cols, nodes, false)
 		t, err := x.newTable(L["ranking"]+" "+g.Label, cols, 3)
 		if err != nil {
 			return err
@@ -30,16 +32,16 @@ func (x *xlsxWriter) rankingSheets() error {
 		vals := make([]any, 0, len(cols))
 		for _, k := range g.Members {
 			s := &v.Subjects[k]
-			var rank, score, grade, veto any
+			var rank, score, grade, veto, reason any
 			if s.Rated {
 				rank, score, grade = s.Rank, s.Score, s.Grade
 				if s.Vetoed {
 					veto = L["veto"]
 				}
 			} else {
-				grade = L["unrated"]
+				grade, reason = L["unrated"], reasonText(L, s.UnratedReason)
 			}
-			vals = append(vals[:0], rank, s.ID, s.Name, s.Kind, score, grade, s.Coverage, veto)
+			vals = append(vals[:0], rank, s.ID, s.Name, s.Kind, score, grade, s.Coverage, veto, reason)
 			if v.HasPrevious {
 				var prank, dr, ds any
 				switch {
@@ -61,9 +63,7 @@ func (x *xlsxWriter) rankingSheets() error {
 				}
 				vals = append(vals, lo, hi, tied)
 			}
-			for _, ni := range dims {
-				vals = append(vals, s.Nodes[ni])
-			}
+			vals = x.nodeCells(vals, s, nodes)
 			if err := t.add(vals...); err != nil {
 				return err
 			}
@@ -76,18 +76,20 @@ func (x *xlsxWriter) rankingSheets() error {
 }
 
 // nodeValuesSheet writes one row per subject (output order) with the value
-// of every node of the tree: composites as scored, leaves normalised. A
-// leaf value resting on an imputed raw value is highlighted (see the rules
-// sheet's legend); a leaf that took no part (missing, uninformative in the
-// group, not applicable) is an empty cell.
+// of every node of the tree: composites as scored, leaves normalised, a
+// `rank: true` node's value followed by its rank. A leaf value resting on an
+// imputed raw value and a composite value filled by its missing policy are
+// highlighted (see the rules sheet's legend); a leaf that took no part
+// (missing, uninformative in the group, not applicable) is an empty cell.
 func (x *xlsxWriter) nodeValuesSheet() error {
 	v, L, X := x.v, x.L, x.X
 	cols := []column{{L["group"], 14, 0}, {L["id"], 16, 0}, {L["name"], 28, 0}, {L["status"], 9, 0}, {L["rank"], 7, 0},
 		{L["score"], 10, x.score}, {L["aggregate"], 10, x.score}}
-	fixed := len(cols)
-	for _, n := range v.Nodes {
-		cols = append(cols, column{n.Name + " (" + n.ID + ")", 14, x.num})
+	all := make([]int, len(v.Nodes))
+	for i := range all {
+		all[i] = i
 	}
+	cols, col := x.nodeColumns(cols, all, true)
 	t, err := x.newTable(X["nodeValues"], cols, 3)
 	if err != nil {
 		return err
@@ -100,12 +102,10 @@ func (x *xlsxWriter) nodeValuesSheet() error {
 			status, rank = L["rated"], s.Rank
 		}
 		vals = append(vals[:0], s.Group, s.ID, s.Name, status, rank, s.Score, s.Root)
-		for i := range v.Nodes {
-			vals = append(vals, s.Nodes[i])
-		}
-		for l, c := range s.Cells {
-			if c.Status == "imputed" {
-				vals[fixed+v.Leaves[l]] = xlsxCell(x.imputed, c.Value)
+		vals = x.nodeCells(vals, s, all)
+		for l := range v.Leaves {
+			if c := v.Cell(k, l); c.Status == "imputed" {
+				vals[col[v.Leaves[l]]] = xlsxCell(x.imputed, c.Value)
 			}
 		}
 		if err := t.add(vals...); err != nil {
@@ -133,8 +133,8 @@ func (x *xlsxWriter) rawValuesSheet() error {
 	for k := range v.Subjects {
 		s := &v.Subjects[k]
 		vals = append(vals[:0], s.Group, s.ID, s.Name)
-		for _, c := range s.Cells {
-			if c.Applies {
+		for l := range v.Leaves {
+			if c := v.Cell(k, l); c.Applies {
 				vals = append(vals, c.Raw)
 			} else {
 				vals = append(vals, nil)

@@ -156,7 +156,8 @@ func TestWriteXLSXContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantHead := []string{"名次", "编号", "名称", "类别", "得分", "等级", "数据完整率", "一票否决", "上期 名次", "名次变化", "得分变化", "服务效能", "群众信任", "信息公开"}
+	wantHead := []string{"名次", "编号", "名称", "类别", "得分", "等级", "数据完整率", "一票否决", "未评级原因", "上期 名次", "名次变化", "得分变化",
+		"服务效能", "服务效能名次", "群众信任", "信息公开", "办结率", "办结率名次"}
 	if strings.Join(rows[0], "|") != strings.Join(wantHead, "|") {
 		t.Fatalf("header %q, want %q", rows[0], wantHead)
 	}
@@ -196,7 +197,8 @@ func TestWriteXLSXContent(t *testing.T) {
 		{"formatted coverage", "排名 community", "G6", "20.00%"},
 		{"veto marked", "排名 community", "H4", "一票否决"},
 		{"node header", "各指标得分", "H1", "服务效能 (service)"},
-		{"leaf header", "各指标得分", "I1", "人均服务人次 (served_pc)"},
+		{"node rank header", "各指标得分", "I1", "服务效能名次 (service_rank)"},
+		{"leaf header", "各指标得分", "J1", "人均服务人次 (served_pc)"},
 		{"raw header", "原始值", "D1", "人均服务人次 (served_pc)"},
 		{"methodology tree", "方法说明", "B2", "服务效能"},
 		{"methodology leaf indented", "方法说明", "B3", "　人均服务人次"},
@@ -292,10 +294,10 @@ func TestWriteXLSXReadBack(t *testing.T) {
 }
 
 // readCSV renders a CSV writer's output and parses it.
-func readCSV(t *testing.T, b *batch.Batch, write func(io.Writer, *batch.Batch) error) [][]string {
+func readCSV(t *testing.T, b *batch.Batch, write func(io.Writer, *View) error) [][]string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := write(&buf, b); err != nil {
+	if err := write(&buf, NewView(b)); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(buf.Bytes(), []byte("\uFEFF")))).ReadAll()
@@ -358,8 +360,9 @@ func TestWriteXLSXSplit(t *testing.T) {
 	}
 	f.Close()
 	r := openXLSX(t, buf.Bytes())
-	// 7 fixed + len(v.Nodes) columns: keys (3) + 3 per part.
-	nparts := (4 + len(v.Nodes) + 2) / 3
+	// 7 fixed + len(v.Nodes) + one rank column per ranked node: keys (3) +
+	// 3 per part.
+	nparts := (4 + len(v.Nodes) + len(v.RankedNodes()) + 2) / 3
 	nblocks := (len(v.Subjects) + 2) / 3
 	var got [][]string // the reassembled table
 	for b := 0; b < nblocks; b++ {
@@ -401,9 +404,27 @@ func TestWriteXLSXSplit(t *testing.T) {
 		if row[1] != s.ID {
 			t.Errorf("row %d: %q, want %q", k+2, row[1], s.ID)
 		}
+		cell := func(c int) string { // GetRows drops trailing empty cells
+			if c < len(row) {
+				return row[c]
+			}
+			return ""
+		}
+		c := 7
 		for i, want := range s.Nodes {
-			if c := 7 + i; c < len(row) && row[c] != "" && !near(parseF(t, row[c]), want, 0) {
-				t.Errorf("%s node %d: %s, want %v", s.ID, i, row[c], want)
+			if got := cell(c); got != "" && !near(parseF(t, got), want, 0) {
+				t.Errorf("%s node %d: %s, want %v", s.ID, i, got, want)
+			}
+			c++
+			if v.Nodes[i].Rank {
+				wantRank := ""
+				if s.Ranks[i] > 0 {
+					wantRank = strconv.Itoa(s.Ranks[i])
+				}
+				if got := cell(c); got != wantRank {
+					t.Errorf("%s node %d rank: %q, want %q", s.ID, i, got, wantRank)
+				}
+				c++
 			}
 		}
 	}

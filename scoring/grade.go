@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/govscore/govscore/diag"
@@ -31,9 +30,6 @@ func gradeIndex(grades []*indicators.Grade, name string) int {
 	}
 	return -1
 }
-
-// fmtNum formats a number as the shortest decimal that round-trips.
-func fmtNum(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 
 // adjust applies the adjustments (SPEC §4.8) to every rated subject:
 // score = root value + Σ points, each points value clamped to [min, max];
@@ -150,7 +146,7 @@ func (s *scorer) grade() {
 			}
 			if grades[j].Min != nil && *grades[j].Min > sc {
 				// Only possible when the last grade has a min: keep it, say so.
-				reasons[i] = append(reasons[i], fmt.Sprintf("score %s < %s but %s is the lowest grade", fmtNum(sc), fmtNum(*grades[j].Min), grades[j].Name))
+				reasons[i] = append(reasons[i], fmt.Sprintf("score %s < %s but %s is the lowest grade", diag.FormatFloat(sc), diag.FormatFloat(*grades[j].Min), grades[j].Name))
 			} else {
 				reasons[i] = append(reasons[i], gradeStep(grades, j, sc))
 			}
@@ -208,7 +204,7 @@ func (s *scorer) grade() {
 					cut--
 				}
 			}
-			msg := fmt.Sprintf("quota %s%% of %d = %d exceeded → %s", fmtNum(*gr.MaxShare*100), nRated, limit, grades[q+1].Name)
+			msg := fmt.Sprintf("quota %s%% of %d = %d exceeded → %s", diag.FormatFloat(*gr.MaxShare*100), nRated, limit, grades[q+1].Name)
 			for _, i := range holders[cut:] {
 				gi[i] = q + 1
 				reasons[i] = append(reasons[i], msg)
@@ -225,12 +221,12 @@ func (s *scorer) grade() {
 // gradeStep explains the grade j earned by the rounded score sc.
 func gradeStep(grades []*indicators.Grade, j int, sc float64) string {
 	if m := grades[j].Min; m != nil {
-		return fmt.Sprintf("score %s ≥ %s → %s", fmtNum(sc), fmtNum(*m), grades[j].Name)
+		return fmt.Sprintf("score %s ≥ %s → %s", diag.FormatFloat(sc), diag.FormatFloat(*m), grades[j].Name)
 	}
 	if j > 0 && grades[j-1].Min != nil {
-		return fmt.Sprintf("score %s < %s → %s", fmtNum(sc), fmtNum(*grades[j-1].Min), grades[j].Name)
+		return fmt.Sprintf("score %s < %s → %s", diag.FormatFloat(sc), diag.FormatFloat(*grades[j-1].Min), grades[j].Name)
 	}
-	return fmt.Sprintf("score %s → %s", fmtNum(sc), grades[j].Name)
+	return fmt.Sprintf("score %s → %s", diag.FormatFloat(sc), grades[j].Name)
 }
 
 // rank ranks the rated subjects of each peer group (SPEC §4.10) and fills

@@ -16,268 +16,287 @@ import (
 // the group's LeafStats, and returns its warnings and imputed values.
 //
 // The pipeline works on the rated applicable members idx; tv[p] is the
-// treated value of subject idx[p]. Its working slices come from sc.
+// treated value of subject idx[p]. Its working slices come from sc. Each
+// stage is a method of leafRun, in the order below.
 func (s *scorer) leafGroup(g, l int, sc *leafScratch) leafOutput {
 	leaf := s.set.Leaves[l]
-	k := leaf.Index
 	grp := &s.res.Groups[g]
-	st := &grp.Leaves[l]
-	raw := s.in.Raw[l]
-	cells := &s.res.Cells[l]
-	flags := cells.flags
-	nan := math.NaN()
-	var out leafOutput
+	r := &leafRun{s: s, leaf: leaf, grp: grp, st: &grp.Leaves[l], raw: s.in.Raw[l], cells: &s.res.Cells[l]}
+	r.flags = r.cells.flags
+	r.method = leaf.Normalize.Method
+	if r.method == "" {
+		r.method = indicators.MinMax
+	}
+	r.idx, r.buf = sc.idx[:0], sc.buf[:0]
+	defer func() { sc.idx, sc.buf = r.idx, r.buf }()
 
-	// Rated applicable members; every member's cell starts empty (Value
-	// is NaN until set below; Imputed and Treated are NaN unless scored).
-	idx := sc.idx[:0]
-	defer func() { sc.idx = idx }()
-	for _, i := range grp.Members {
+	r.members()
+	r.rawStats()
+	r.tv = slices.Grow(sc.tv[:0], len(r.idx))[:len(r.idx)]
+	sc.tv = r.tv
+	r.imputeTransform(r.imputer())
+	r.treat()
+	r.winsorise()
+	nz := r.normalizer()
+	r.checkInformative(&nz)
+	r.normalise(&nz)
+	return r.out
+}
+
+// leafRun is the state of one leafGroup call: the leaf, its group, and the
+// working slices of the stages.
+type leafRun struct {
+	s      *scorer
+	leaf   *indicators.Node
+	grp    *Group
+	st     *LeafStats
+	raw    []float64 // the leaf's raw values, by subject
+	cells  *LeafCells
+	flags  []cellFlags
+	method indicators.NormMethod
+
+	idx      []int     // the rated applicable members
+	tv       []float64 // tv[p]: the treated value of idx[p], NaN = missing
+	buf      []float64 // present values (raw, then treated; sorted when a stage needs it)
+	logShift float64   // the JRC log fallback's shift, NaN when not used
+	out      leafOutput
+}
+
+// members selects the rated applicable members idx; every member's cell
+// starts empty (Value is NaN until set below; Imputed and Treated are NaN
+// unless scored).
+func (r *leafRun) members() {
+	s, k := r.s, r.leaf.Index
+	for _, i := range r.grp.Members {
 		switch {
 		case !s.applies[s.kindOf[i]][k]:
-			flags[i] = 0
+			r.flags[i] = 0
 		case !s.rated[i]:
-			flags[i] = flagApplies | statusFlags(StatusUnrated)
+			r.flags[i] = flagApplies | statusFlags(StatusUnrated)
 		default:
-			flags[i] = flagApplies | flagScored
-			idx = append(idx, i)
+			r.flags[i] = flagApplies | flagScored
+			r.idx = append(r.idx, i)
 		}
 	}
+}
 
-	// Raw statistics over the present raw values (the values are sorted
-	// only when the median needs it).
-	pol := leaf.Missing.Policy
-	buf := sc.buf[:0]
-	defer func() { sc.buf = buf }()
-	for _, i := range idx {
-		if !math.IsNaN(raw[i]) {
-			buf = append(buf, raw[i])
+// rawStats computes N, Missing, Min, Max, Mean and SD (n−1) of the present
+// raw values into buf (sorted only when the median needs it).
+func (r *leafRun) rawStats() {
+	for _, i := range r.idx {
+		if !math.IsNaN(r.raw[i]) {
+			r.buf = append(r.buf, r.raw[i])
 		}
 	}
-	st.N, st.Missing = len(buf), len(idx)-len(buf)
-	st.Min, st.Max = minMax(buf)
-	st.Mean, st.SD = meanSD(buf)
+	st := r.st
+	st.N, st.Missing = len(r.buf), len(r.idx)-len(r.buf)
+	st.Min, st.Max = minMax(r.buf)
+	st.Mean, st.SD = meanSD(r.buf)
+}
 
-	// Impute: the pool value for the whole group, or per `by` value.
-	fill := func(int) float64 { return nan }
-	if leaf.Missing.Imputes() {
-		if leaf.Missing.By == "" {
-			var v float64
-			switch pol {
-			case indicators.ImputeMean:
-				v = st.Mean
-			case indicators.ImputeMin:
-				v = st.Min
-			default:
-				slices.Sort(buf)
-				v = median(buf)
-			}
-			fill = func(int) float64 { return v }
-		} else {
-			pools := map[string][]float64{}
-			for _, i := range idx {
-				if !math.IsNaN(raw[i]) {
-					a := attrOf(&s.in.Subjects[i], leaf.Missing.By)
-					pools[a] = append(pools[a], raw[i])
-				}
-			}
-			byVal := make(map[string]float64, len(pools))
-			for a, p := range pools {
-				slices.Sort(p)
-				byVal[a] = poolValue(pol, p)
-			}
-			fill = func(i int) float64 {
-				if v, ok := byVal[attrOf(&s.in.Subjects[i], leaf.Missing.By)]; ok {
-					return v
-				}
-				return nan
-			}
+// imputer returns the value a missing raw value of subject i is imputed
+// with (SPEC §4.4 step 2): the pool value (mean, min or median of the
+// present raw values) of the whole group, or of the members sharing i's
+// `by` attribute; NaN when the policy does not impute or i's pool is empty.
+func (r *leafRun) imputer() func(i int) float64 {
+	nan := math.NaN()
+	leaf, pol := r.leaf, r.leaf.Missing.Policy
+	if !leaf.Missing.Imputes() {
+		return func(int) float64 { return nan }
+	}
+	if leaf.Missing.By == "" {
+		var v float64
+		switch pol {
+		case indicators.ImputeMean:
+			v = r.st.Mean
+		case indicators.ImputeMin:
+			v = r.st.Min
+		default:
+			slices.Sort(r.buf)
+			v = median(r.buf)
+		}
+		return func(int) float64 { return v }
+	}
+	subs := r.s.in.Subjects
+	pools := map[string][]float64{}
+	for _, i := range r.idx {
+		if !math.IsNaN(r.raw[i]) {
+			a := attrOf(&subs[i], leaf.Missing.By)
+			pools[a] = append(pools[a], r.raw[i])
 		}
 	}
+	byVal := make(map[string]float64, len(pools))
+	for a, p := range pools {
+		slices.Sort(p)
+		byVal[a] = poolValue(pol, p)
+	}
+	return func(i int) float64 {
+		if v, ok := byVal[attrOf(&subs[i], leaf.Missing.By)]; ok {
+			return v
+		}
+		return nan
+	}
+}
 
-	// Impute and transform; collect the present treated values.
-	buf = buf[:0]
-	tv := slices.Grow(sc.tv[:0], len(idx))[:len(idx)]
-	sc.tv = tv
-	for p, i := range idx {
-		x := raw[i]
+// imputeTransform imputes each missing raw value with fill (a zero-policy
+// cell stays missing here and gets the scale's low end at normalisation)
+// and applies the leaf's transform (SPEC §4.4 step 3), tv[p] =
+// transform(raw or fill); buf collects the present treated values. A value
+// the transform cannot take is missing from here on, imputed or not.
+func (r *leafRun) imputeTransform(fill func(int) float64) {
+	nan := math.NaN()
+	leaf, flags := r.leaf, r.flags
+	r.buf = r.buf[:0]
+	for p, i := range r.idx {
+		x := r.raw[i]
 		if math.IsNaN(x) {
 			switch {
-			case pol == indicators.Zero:
+			case leaf.Missing.Policy == indicators.Zero:
 				flags[i].setStatus(StatusImputed)
-				tv[p] = nan
+				r.tv[p] = nan
 				continue
 			case leaf.Missing.Imputes():
 				x = fill(i)
 				if !math.IsNaN(x) {
 					flags[i].setStatus(StatusImputed)
 					flags[i] |= flagFilled
-					out.fillAt = append(out.fillAt, i)
-					out.fillVal = append(out.fillVal, x)
+					r.out.fillAt = append(r.out.fillAt, i)
+					r.out.fillVal = append(r.out.fillVal, x)
 				}
 			}
 		}
-		tv[p] = transform(leaf.Transform, x)
-		if !math.IsNaN(tv[p]) {
-			buf = append(buf, tv[p])
+		r.tv[p] = transform(leaf.Transform, x)
+		if !math.IsNaN(r.tv[p]) {
+			r.buf = append(r.buf, r.tv[p])
 		} else if flags[i].status() == StatusImputed {
-			// SPEC §4.4 step 3: a value the transform cannot take is
-			// missing from here on, imputed at step 2 or not.
 			flags[i].setStatus(StatusMissing)
 		}
 	}
-	method := leaf.Normalize.Method
-	if method == "" {
-		method = indicators.MinMax
-	}
-	logShift := nan
-	if leaf.Treat != nil && len(buf) > 0 {
-		st.Treat, logShift = s.treatJRC(leaf.Treat, idx, tv, flags)
-		buf = buf[:0]
-		for _, t := range tv {
+}
+
+// treat applies the JRC/COIN outlier treatment when the leaf has one
+// (treatJRC), recollects buf, and sorts buf when winsorising, the rank
+// method or a median target needs it.
+func (r *leafRun) treat() {
+	r.logShift = math.NaN()
+	if r.leaf.Treat != nil && len(r.buf) > 0 {
+		r.st.Treat, r.logShift = r.s.treatJRC(r.leaf.Treat, r.idx, r.tv, r.flags)
+		r.buf = r.buf[:0]
+		for _, t := range r.tv {
 			if !math.IsNaN(t) {
-				buf = append(buf, t)
+				r.buf = append(r.buf, t)
 			}
 		}
 	}
-	if leaf.Winsorize != nil || method == indicators.Rank || (method == indicators.Target && leaf.Normalize.TargetMedian) {
-		slices.Sort(buf)
+	if r.leaf.Winsorize != nil || r.method == indicators.Rank || (r.method == indicators.Target && r.leaf.Normalize.TargetMedian) {
+		slices.Sort(r.buf)
 	}
+}
 
-	// Winsorise: clamp to the R type 7 quantiles of the present values.
-	st.WinsorLow, st.WinsorHigh = nan, nan
-	if w := leaf.Winsorize; w != nil && len(buf) > 0 {
-		qlo, qhi := mcda.Quantile7(buf, w.Lower), mcda.Quantile7(buf, w.Upper) // R type 7, SPEC §4.4 step 4
+// winsorise clamps the present treated values to [Q(lower), Q(upper)], the
+// R type 7 quantiles of the present values (SPEC §4.4 step 4), and sets the
+// normalisation statistics (NormN, NormMean, NormSD, NormMin, NormMax) over
+// the result.
+func (r *leafRun) winsorise() {
+	st := r.st
+	st.WinsorLow, st.WinsorHigh = math.NaN(), math.NaN()
+	if w := r.leaf.Winsorize; w != nil && len(r.buf) > 0 {
+		qlo, qhi := mcda.Quantile7(r.buf, w.Lower), mcda.Quantile7(r.buf, w.Upper)
 		st.WinsorLow, st.WinsorHigh = qlo, qhi
-		for p, t := range tv {
+		for p, t := range r.tv {
 			if !math.IsNaN(t) {
-				tv[p] = min(max(t, qlo), qhi)
+				r.tv[p] = min(max(t, qlo), qhi)
 			}
 		}
-		for j, t := range buf {
-			buf[j] = min(max(t, qlo), qhi)
+		for j, t := range r.buf {
+			r.buf[j] = min(max(t, qlo), qhi)
 		}
 	}
+	st.NormN = len(r.buf)
+	st.NormMean, st.NormSD = meanSD(r.buf)
+	st.NormMin, st.NormMax = minMax(r.buf)
+}
 
-	// Normalisation statistics.
-	nrm := len(buf)
-	st.NormN = nrm
-	st.NormMean, st.NormSD = meanSD(buf)
-	st.NormMin, st.NormMax = minMax(buf)
-
-	var warns []diag.Warning
-	gl, gh := leaf.Normalize.Low, leaf.Normalize.High
-	if method == indicators.Goalpost {
-		gl, gh = transform(leaf.Transform, gl), transform(leaf.Transform, gh)
-		if !math.IsNaN(logShift) {
-			gl, gh = logShifted(gl, logShift), logShifted(gh, logShift)
+// normalizer returns the leaf's normalisation in the group: the goalposts
+// passed through the transform (and the JRC log fallback) like the
+// values, a target's band and distances (targetBand), the sorted values of
+// the rank method.
+func (r *leafRun) normalizer() normalizer {
+	leaf := r.leaf
+	nz := newNormalizer(leaf, r.method, r.s.set.Scale, r.st)
+	if r.method == indicators.Goalpost {
+		nz.gl, nz.gh = transform(leaf.Transform, nz.gl), transform(leaf.Transform, nz.gh)
+		if !math.IsNaN(r.logShift) {
+			nz.gl, nz.gh = logShifted(nz.gl, r.logShift), logShifted(nz.gh, r.logShift)
 		}
 	}
-	// Target: the band [ta, tb] (transformed like the values, or the
-	// median of the treated values) and the largest distances below (dlo)
-	// and above (dhi) it in the group.
-	var ta, tb, dlo, dhi float64
-	if method == indicators.Target {
-		ta, tb, dlo, dhi = targetBand(leaf, buf, logShift)
+	if r.method == indicators.Target {
+		nz.ta, nz.tb, nz.dlo, nz.dhi = targetBand(leaf, r.buf, r.logShift)
 	}
-	if len(idx) > 0 {
+	nz.sorted, nz.n = r.buf, float64(len(r.buf))
+	return nz
+}
+
+// checkInformative marks the leaf uninformative in the group, with a
+// warning, when its normalisation cannot tell the subjects apart: a target
+// or goalposts outside the transform's domain, or a relative method with
+// fewer than two distinct values. A leaf no subject of the group has a
+// value for is missing for all of them, with a warning (SPEC §3.1: a file
+// nothing read must not make an indicator vanish silently).
+func (r *leafRun) checkInformative(nz *normalizer) {
+	if len(r.idx) == 0 {
+		return
+	}
+	leaf, st, method, nrm := r.leaf, r.st, r.method, len(r.buf)
+	warn := func(msg string) {
+		r.out.warns = append(r.out.warns, diag.Warning{Pos: leaf.Pos, Group: r.grp.Label, Node: leaf.ID, Msg: msg})
+	}
+	switch {
+	case method == indicators.Target && (math.IsNaN(nz.ta) || math.IsNaN(nz.tb)) && nrm > 0:
+		st.Uninformative = true
+		warn(fmt.Sprintf("target [%v, %v] is outside the domain of transform %s%s; the indicator is uninformative",
+			leaf.Normalize.TargetLow, leaf.Normalize.TargetHigh, leaf.Transform, logNote(r.logShift)))
+	case method == indicators.Goalpost && (math.IsNaN(nz.gl) || math.IsNaN(nz.gh) || !(nz.gl < nz.gh)):
+		st.Uninformative = true
+		warn(fmt.Sprintf("goalposts [%v, %v] are outside the domain of transform %s%s; the indicator is uninformative",
+			leaf.Normalize.Low, leaf.Normalize.High, leaf.Transform, logNote(r.logShift)))
+	case method.Relative() && (nrm < 2 || st.NormMin == st.NormMax || !(st.NormSD > 0)):
+		st.Uninformative = true
+		var why string
 		switch {
-		case method == indicators.Target && (math.IsNaN(ta) || math.IsNaN(tb)) && len(buf) > 0:
-			st.Uninformative = true
-			warns = append(warns, diag.Warning{Pos: leaf.Pos, Group: grp.Label, Node: leaf.ID,
-				Msg: fmt.Sprintf("target [%v, %v] is outside the domain of transform %s%s; the indicator is uninformative",
-					leaf.Normalize.TargetLow, leaf.Normalize.TargetHigh, leaf.Transform, logNote(logShift))})
-		case method == indicators.Goalpost && (math.IsNaN(gl) || math.IsNaN(gh) || !(gl < gh)):
-			st.Uninformative = true
-			warns = append(warns, diag.Warning{Pos: leaf.Pos, Group: grp.Label, Node: leaf.ID,
-				Msg: fmt.Sprintf("goalposts [%v, %v] are outside the domain of transform %s%s; the indicator is uninformative",
-					leaf.Normalize.Low, leaf.Normalize.High, leaf.Transform, logNote(logShift))})
-		case method.Relative() && (nrm < 2 || st.NormMin == st.NormMax || !(st.NormSD > 0)):
-			st.Uninformative = true
-			var why string
-			switch {
-			case nrm == 0:
-				why = "no subject of the group has a value (is the metric in the data for this period?)"
-			case nrm == 1:
-				why = "only one subject of the group has a value"
-			default:
-				why = fmt.Sprintf("all %d values are equal (%v)", nrm, st.NormMin)
-			}
-			warns = append(warns, diag.Warning{Pos: leaf.Pos, Group: grp.Label, Node: leaf.ID,
-				Msg: fmt.Sprintf("%s normalisation is uninformative: %s; the indicator is left out of the group's aggregation", method, why)})
 		case nrm == 0:
-			// Whatever the normalisation: a leaf no subject of the group
-			// has a value for is missing for all of them (SPEC §3.1: a
-			// file nothing read must not make an indicator vanish
-			// silently).
-			warns = append(warns, diag.Warning{Pos: leaf.Pos, Group: grp.Label, Node: leaf.ID,
-				Msg: "no subject of the group has a value (is the metric in the data for this period?); the indicator is missing for every subject of the group"})
+			why = "no subject of the group has a value (is the metric in the data for this period?)"
+		case nrm == 1:
+			why = "only one subject of the group has a value"
+		default:
+			why = fmt.Sprintf("all %d values are equal (%v)", nrm, st.NormMin)
 		}
+		warn(fmt.Sprintf("%s normalisation is uninformative: %s; the indicator is left out of the group's aggregation", method, why))
+	case nrm == 0:
+		warn("no subject of the group has a value (is the metric in the data for this period?); the indicator is missing for every subject of the group")
 	}
+}
 
-	lo, hi := leaf.Normalize.Range(s.set.Scale)
-	span := hi - lo
-	zm, zs := leaf.Normalize.Mean, leaf.Normalize.SD
-	if zm == 0 && zs == 0 {
-		zm, zs = 50, 10
-	}
-	lower := leaf.Direction == indicators.Lower
+// normalise maps each treated value onto the scale (normalizer.value),
+// rounds it when the leaf rounds, stores it in the node-value column and
+// sets each cell's final status (SPEC §4.4 steps 5–6).
+func (r *leafRun) normalise(nz *normalizer) {
+	s, k, cells := r.s, r.leaf.Index, r.cells
 	if cells.treated != nil {
-		for p, i := range idx {
-			cells.treated[i] = tv[p]
+		for p, i := range r.idx {
+			cells.treated[i] = r.tv[p]
 		}
 	}
-	for p, i := range idx {
-		f := &flags[i]
-		if st.Uninformative {
+	zero := r.leaf.Missing.Policy == indicators.Zero
+	for p, i := range r.idx {
+		f := &r.flags[i]
+		if r.st.Uninformative {
 			f.setStatus(StatusUninformative)
 			continue
 		}
-		var v float64
-		x := tv[p]
-		switch {
-		case pol == indicators.Zero && math.IsNaN(raw[i]):
-			v = lo
-		case math.IsNaN(x):
-			v = nan
-		case method == indicators.MinMax:
-			if lower {
-				v = lo + span*(st.NormMax-x)/(st.NormMax-st.NormMin)
-			} else {
-				v = lo + span*(x-st.NormMin)/(st.NormMax-st.NormMin)
-			}
-		case method == indicators.ZScore:
-			z := (x - st.NormMean) / st.NormSD
-			if lower {
-				v = zm - zs*z
-			} else {
-				v = zm + zs*z
-			}
-		case method == indicators.Goalpost:
-			var f float64
-			if lower {
-				f = (gh - x) / (gh - gl)
-			} else {
-				f = (x - gl) / (gh - gl)
-			}
-			v = lo + span*min(max(f, 0), 1)
-		case method == indicators.Target:
-			v = targetValue(x, ta, tb, dlo, dhi, lo, hi)
-		case method == indicators.Rank:
-			r := fractionalRank(buf, x)
-			if lower {
-				v = lo + span*(float64(nrm)-r)/float64(nrm-1)
-			} else {
-				v = lo + span*(r-1)/float64(nrm-1)
-			}
-		default: // none
-			v = x
-			if leaf.Normalize.Clip {
-				v = min(max(v, lo), hi)
-			}
-		}
-		if leaf.Round >= 0 {
-			v = s.round(v, leaf.Round)
+		v := nz.value(r.tv[p], zero && math.IsNaN(r.raw[i]))
+		if r.leaf.Round >= 0 {
+			v = s.round(v, r.leaf.Round)
 		}
 		s.vals[s.at(k, i)] = v
 		switch {
@@ -289,8 +308,6 @@ func (s *scorer) leafGroup(g, l int, sc *leafScratch) leafOutput {
 			f.setStatus(StatusOK)
 		}
 	}
-	out.warns = warns
-	return out
 }
 
 // treatJRC applies the JRC/COIN outlier treatment t (SPEC §6, mcda.TreatJRC)

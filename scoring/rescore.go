@@ -206,61 +206,28 @@ func (r *Rescorer) leafBase(in Input, m indicators.NormMethod) []float64 {
 			}
 			continue
 		}
-		zm, zs := leaf.Normalize.Mean, leaf.Normalize.SD
-		if zm == 0 && zs == 0 {
-			zm, zs = 50, 10
-		}
-		lower := leaf.Direction == indicators.Lower
-		lo, hi := leaf.Normalize.Range(r.set.Scale)
-		span := hi - lo
+		zero := leaf.Missing.Policy == indicators.Zero
 		for _, grp := range r.res.Groups {
 			st := &grp.Leaves[l]
 			if st.Uninformative {
 				continue
 			}
-			var sorted []float64
+			nz := newNormalizer(leaf, m, r.set.Scale, st)
 			if m == indicators.Rank {
 				for _, i := range grp.Members {
 					if c := cells.At(i); r.pre[i] && c.Applies && !math.IsNaN(c.Treated) {
-						sorted = append(sorted, c.Treated)
+						nz.sorted = append(nz.sorted, c.Treated)
 					}
 				}
-				slices.Sort(sorted)
+				slices.Sort(nz.sorted)
 			}
-			nrm := float64(st.NormN)
+			nz.n = float64(st.NormN)
 			for _, i := range grp.Members {
 				c := cells.At(i)
 				if !r.pre[i] || !c.Applies {
 					continue
 				}
-				x := c.Treated
-				var v float64
-				switch {
-				case leaf.Missing.Policy == indicators.Zero && math.IsNaN(c.Raw):
-					v = lo
-				case math.IsNaN(x):
-					v = math.NaN()
-				case m == indicators.MinMax:
-					if lower {
-						v = lo + span*(st.NormMax-x)/(st.NormMax-st.NormMin)
-					} else {
-						v = lo + span*(x-st.NormMin)/(st.NormMax-st.NormMin)
-					}
-				case m == indicators.ZScore:
-					z := (x - st.NormMean) / st.NormSD
-					if lower {
-						v = zm - zs*z
-					} else {
-						v = zm + zs*z
-					}
-				default: // rank
-					rk := fractionalRank(sorted, x)
-					if lower {
-						v = lo + span*(nrm-rk)/(nrm-1)
-					} else {
-						v = lo + span*(rk-1)/(nrm-1)
-					}
-				}
+				v := nz.value(c.Treated, zero && math.IsNaN(c.Raw))
 				if leaf.Round >= 0 {
 					v = r.round(v, leaf.Round)
 				}

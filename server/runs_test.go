@@ -113,9 +113,11 @@ func TestExampleOnTheServerMatchesTheCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, write := range map[string]func(io.Writer, *batch.Batch) error{"results.csv": reports.WriteResultsCSV, "indicators.csv": reports.WriteIndicatorsCSV} {
+	for name, write := range map[string]func(io.Writer, *reports.View) error{"results.csv": reports.WriteResultsCSV, "indicators.csv": reports.WriteIndicatorsCSV} {
 		var want, got bytes.Buffer
-		write(&want, b)
+		if err := write(&want, reports.NewView(b)); err != nil {
+			t.Fatal(err)
+		}
 		if err := e2.db.WriteOutput(ctx, r.BatchID, name, &got); err != nil {
 			t.Fatal(err)
 		}

@@ -242,7 +242,7 @@ func (d *dbBatch) save(ctx context.Context, e *env, outputs []output, outDir str
 	b := d.b
 	printWarnings(e.stderr, b.Warnings, 20)
 	if !quiet {
-		if err := reports.WriteSummary(e.stdout, b, top); err != nil {
+		if err := reports.WriteSummary(e.stdout, reports.NewView(b), top); err != nil {
 			return err
 		}
 		fmt.Fprintln(e.stdout)

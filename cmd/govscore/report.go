@@ -38,6 +38,14 @@ func publishMarkdown(w io.Writer, v *reports.View, o pubOptions) error {
 	return reports.WriteMarkdown(w, v, reports.MarkdownOptions{Lang: o.lang})
 }
 
+func publishResultsCSV(w io.Writer, v *reports.View, _ pubOptions) error {
+	return reports.WriteResultsCSV(w, v)
+}
+
+func publishIndicatorsCSV(w io.Writer, v *reports.View, _ pubOptions) error {
+	return reports.WriteIndicatorsCSV(w, v)
+}
+
 // batchWriter adapts a publication writer to the formats table's batch
 // writers (used where no flags apply, e.g. outputs stored with a batch):
 // default language.
@@ -139,13 +147,8 @@ func reportFromResults(e *env, out, dest string, f reportFlags) error {
 	var outputs []output
 	var written []string
 	o := pubOptions{lang: *f.lang}
-	if want["csv"] {
-		// The data files, re-created from results.json byte for byte.
-		outputs = append(outputs,
-			output{"results.csv", func(w io.Writer) error { return reports.WriteViewResultsCSV(w, v) }},
-			output{"indicators.csv", func(w io.Writer) error { return reports.WriteViewIndicatorsCSV(w, v) }})
-		written = append(written, "results.csv", "indicators.csv")
-	}
+	// The publication formats and, with csv, the data files re-created from
+	// results.json byte for byte.
 	for _, x := range formats {
 		if x.publish != nil && want[x.name] {
 			publish := x.publish

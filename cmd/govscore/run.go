@@ -24,12 +24,12 @@ var osGetenv = os.Getenv
 var formats = []struct {
 	name, file string
 	write      func(io.Writer, *batch.Batch) error
-	// publish renders the publication formats from a view (report.go);
-	// nil for the formats written from the batch only.
+	// publish writes the formats rendered from the publication view
+	// (report.go); nil for results.json, written from the batch.
 	publish func(io.Writer, *reports.View, pubOptions) error
 }{
-	{"csv", "results.csv", reports.WriteResultsCSV, nil},
-	{"csv", "indicators.csv", reports.WriteIndicatorsCSV, nil},
+	{"csv", "results.csv", nil, publishResultsCSV},
+	{"csv", "indicators.csv", nil, publishIndicatorsCSV},
 	{"json", "results.json", writeJSON, nil},
 	{"html", "report.html", batchWriter(publishHTML), publishHTML},
 	{"xlsx", "results.xlsx", batchWriter(publishXLSX), publishXLSX},
@@ -174,7 +174,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 		outDir = filepath.Join(base, "out", b.Meta.Period)
 	}
-	outputs, written := runOutputs(b, want, *lang)
+	outputs, written, view := runOutputs(b, want, *lang)
 	if stored != nil {
 		return stored.save(ctx, e, outputs, *out, *quiet, *top)
 	}
@@ -183,7 +183,10 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	printWarnings(e.stderr, b.Warnings, 20)
 	if !*quiet {
-		if err := reports.WriteSummary(e.stdout, b, *top); err != nil {
+		if view == nil {
+			view = publicationView(b)
+		}
+		if err := reports.WriteSummary(e.stdout, view, *top); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "\nwrote %s to %s\n", strings.Join(written, ", "), outDir)
@@ -192,10 +195,11 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 }
 
 // runOutputs are the files of `govscore run` for the --format selection
-// want, in the order of formats, and their names: the publication formats
-// share one view of the batch; uncertainty.csv comes last when the batch
-// has an uncertainty analysis.
-func runOutputs(b *batch.Batch, want map[string]bool, lang string) ([]output, []string) {
+// want, in the order of formats, and their names: the formats written from
+// the publication view share one view of the batch (returned; nil when no
+// such format is wanted); uncertainty.csv comes last when the batch has an
+// uncertainty analysis.
+func runOutputs(b *batch.Batch, want map[string]bool, lang string) ([]output, []string, *reports.View) {
 	var outputs []output
 	var written []string
 	var view *reports.View // built once, for the publication formats
@@ -219,7 +223,7 @@ func runOutputs(b *batch.Batch, want map[string]bool, lang string) ([]output, []
 		outputs = append(outputs, output{"uncertainty.csv", func(w io.Writer) error { return writeUncertaintyCSV(w, u.Uncertainty) }})
 		written = append(written, "uncertainty.csv")
 	}
-	return outputs, written
+	return outputs, written, view
 }
 
 // output is one file to write.
