@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"math"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -356,4 +357,40 @@ func TestGamingThroughTheAPI(t *testing.T) {
 	}
 	e.must(e.do("GET", "/api/v1/periods/2031/gaming", admin, nil), 404)
 	e.must(e.do("GET", "/api/v1/periods/x/gaming", admin, nil), 400)
+}
+
+// TestAppealFormRefusesBadFiles files through the page's multipart form:
+// a GIF is refused (415) and an oversize PDF too (413), with the form
+// shown again; a PDF is taken.
+func TestAppealFormRefusesBadFiles(t *testing.T) {
+	e := newEnv(t)
+	e.cycle()
+	e.openWindow("2024")
+	post := func(name string, data []byte) *response {
+		var b bytes.Buffer
+		w := multipart.NewWriter(&b)
+		w.WriteField("period", "2024")
+		w.WriteField("target", "metric:cases")
+		w.WriteField("reason", "见附件")
+		fw, _ := w.CreateFormFile("file", name)
+		fw.Write(data)
+		w.Close()
+		return e.do("POST", "/appeals", e.token("a1"), b.Bytes(), "Content-Type", w.FormDataContentType())
+	}
+	if r := post("anim.gif", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;")); r.status != http.StatusUnsupportedMediaType ||
+		!strings.Contains(string(r.body), "image/gif") || !strings.Contains(string(r.body), `id="file-appeal"`) {
+		t.Errorf("GIF: %d", r.status)
+	}
+	big := append(bytes.Clone(pdfFile), bytes.Repeat([]byte{' '}, maxAttachment)...)
+	if r := post("big.pdf", big); r.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversize: %d", r.status)
+	}
+	if r := post("证明.pdf", pdfFile); r.status != http.StatusOK || !strings.Contains(string(r.body), "application/pdf") {
+		t.Errorf("PDF: %d", r.status)
+	}
+	var list []appealOut
+	e.must(e.do("GET", "/api/v1/appeals", e.token("a1"), nil), 200).json(t, &list)
+	if len(list) != 1 || list[0].AttachmentType != "application/pdf" {
+		t.Errorf("stored: %+v", list)
+	}
 }
