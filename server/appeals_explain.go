@@ -11,7 +11,6 @@ import (
 
 	"github.com/govscore/govscore/assess"
 	"github.com/govscore/govscore/batch"
-	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/indicators"
 	"github.com/govscore/govscore/store/postgres"
 )
@@ -338,18 +337,20 @@ func exprOf(e *indicators.Expr) string {
 	return e.Text
 }
 
-// periodRatings are the current ratings of period (the data of record,
-// as a run reads them).
+// periodRatings are the current ratings of period (the data of record
+// a run reads), in submission order.
 func (s *Server) periodRatings(ctx context.Context, period string) ([]assess.Rating, error) {
-	per, err := dataset.ParsePeriod(period)
+	vs, err := s.db.CurrentRatings(ctx, period)
 	if err != nil {
 		return nil, err
 	}
-	snap, err := s.db.ReadRunSnapshot(ctx, per)
-	if err != nil {
-		return nil, err
+	out := make([]assess.Rating, 0, len(vs))
+	for _, v := range vs {
+		if v.Score.Valid {
+			out = append(out, assess.Rating{Item: v.Item, Subject: v.Subject, Rater: v.Rater, Role: v.Role, Score: v.Score.Float64})
+		}
 	}
-	return snap.Ratings, nil
+	return out, nil
 }
 
 // ratingExplanation combines the period's ratings of item (as a batch
