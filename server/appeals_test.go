@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -392,5 +393,41 @@ func TestAppealFormRefusesBadFiles(t *testing.T) {
 	e.must(e.do("GET", "/api/v1/appeals", e.token("a1"), nil), 200).json(t, &list)
 	if len(list) != 1 || list[0].AttachmentType != "application/pdf" {
 		t.Errorf("stored: %+v", list)
+	}
+}
+
+// TestConcurrentDecisions: ten admins' requests decide one appeal at once;
+// exactly one wins (200), the others get 409, and exactly one corrected
+// version is stored.
+func TestConcurrentDecisions(t *testing.T) {
+	e := newEnv(t)
+	e.cycle()
+	e.openWindow("2024")
+	var ap appealOut
+	e.must(e.do("POST", "/api/v1/appeals", e.token("a1"), map[string]any{"period": "2024", "target": map[string]string{"metric": "cases"}, "reason": "r"}), 201).json(t, &ap)
+	admin := e.token("office")
+	codes := make(chan int, 10)
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- e.do("POST", "/api/v1/appeals/"+itoa(ap.ID)+"/decision", admin,
+				map[string]any{"accept": true, "reason": "r", "corrected_value": 90 + i}).status
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	n := map[int]int{}
+	for c := range codes {
+		n[c]++
+	}
+	if n[200] != 1 || n[409] != 9 {
+		t.Errorf("statuses = %v, want one 200 and nine 409", n)
+	}
+	var hist struct{ Versions []struct{ File string } }
+	e.must(e.do("GET", "/api/v1/periods/2024/history?subject=a1&metric=cases", admin, nil), 200).json(t, &hist)
+	if len(hist.Versions) != 2 || hist.Versions[0].File != "appeal/"+itoa(ap.ID) {
+		t.Errorf("versions = %+v, want the original and one correction", hist.Versions)
 	}
 }
