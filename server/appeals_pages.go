@@ -54,7 +54,6 @@ var appealMessages = map[string][2]string{
 	"recompute":        {"重新计算", "Recompute"},
 	"outcome":          {"结果", "Outcome"},
 	"versions":         {"数据版本", "Versions"},
-	"role":             {"评价主体", "Role"},
 	"ratings_n":        {"评价数", "Ratings"},
 	"mean":             {"均值", "Mean"},
 	"min_raters":       {"最少评价数", "min_raters"},
@@ -67,7 +66,6 @@ var appealMessages = map[string][2]string{
 	"no_flags":         {"未发现异常。", "Nothing flagged."},
 	"download":         {"下载", "Download"},
 	"withdraw":         {"撤销该评价", "withdraw"},
-	"rater":            {"评价人", "Rater"},
 	"window_open":      {"申诉期内", "open now"},
 	"window_closed":    {"当前不在任何期间的申诉期内。", "No period's appeal window is open now."},
 }
