@@ -66,17 +66,17 @@ var Checks = []string{StraightLining, IdenticalVectors, Reciprocity, NearGrade, 
 type Options struct {
 	// MinRatings is the fewest ratings a rater's answers must hold for the
 	// straight-lining and identical-vector checks (default 3).
-	MinRatings int
+	MinRatings int `json:"min_ratings"`
 	// GradeMargin is how far above a grade's min, in score points, a
 	// score is "just above" (default 1).
-	GradeMargin float64
+	GradeMargin float64 `json:"grade_margin"`
 	// VetoMargin is how close to a veto threshold, as a share of the
 	// threshold's magnitude, a value is "just on the safe side" (default
 	// 0.05).
-	VetoMargin float64
+	VetoMargin float64 `json:"veto_margin"`
 	// Jump is the relative change from the previous period that counts as
 	// a jump (default 0.5, i.e. 50%).
-	Jump float64
+	Jump float64 `json:"jump"`
 }
 
 func (o Options) withDefaults() Options {
