@@ -1,7 +1,11 @@
 // Package reports renders a scored batch: results.csv, indicators.csv and
-// results.json (SPEC §8), the terminal ranking summary and the `explain`
-// trace. Every writer takes an io.Writer and a *batch.Batch and writes the
-// same bytes for the same batch.
+// results.json (SPEC §8), report.html, results.xlsx and results.md, the
+// terminal ranking summary and the `explain` trace. results.json is
+// written from the batch (WriteJSON) and read back as a Results; the other
+// files and the summary render the publication View (NewView from a batch,
+// ReadView from a results.json); `explain` and the assessment table read
+// the batch. Every writer takes an io.Writer and writes the same bytes for
+// the same batch.
 //
 // Numbers are written with the shortest representation that round-trips a
 // float64 (AppendFloat); missing numbers are empty CSV cells and JSON null.

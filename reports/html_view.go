@@ -20,8 +20,14 @@ import (
 // published batch without its inputs.
 //
 // A View is read-only once built (SetPrevious aside) and the writers may
-// render it concurrently. It holds no reference to the batch it was built
-// from: a change to the batch afterwards does not reach it.
+// render it concurrently. It is columnar: a view of a batch copies no
+// (subject, leaf) cell and no node value but reads the batch's result
+// columns (scoring.Result, read-only after batch.Run; View.Cell), while
+// everything else — the meta, the definitions, the analysis — is taken
+// when the view is built: an analysis attached to the batch afterwards
+// does not reach it. A view read from results.json holds its own columns.
+// The writers of the reading formats, results.csv, indicators.csv and the
+// terminal summary render a View.
 type View struct {
 	Meta        batch.Meta
 	Scale       [2]float64
@@ -162,6 +168,7 @@ type ViewSubject struct {
 	Vetoed                bool
 	// Nodes[i] is the value of View.Nodes[i]: composites from the batch,
 	// leaves their normalised value; NaN when missing or not applicable.
+	// A view of a batch shares the batch's row: read-only.
 	Nodes []float64
 	// NodeStatus[i] is the status of composite View.Nodes[i]'s value
 	// (NodeStateOK, NodeStateImputed, NodeStateMissing; NodeStateNone for
@@ -209,7 +216,9 @@ func NewView(b *batch.Batch) *View {
 			Group: r.Group, ID: s.ID, Name: s.Name, Kind: s.Kind,
 			Rated: r.Rated, UnratedReason: string(r.Unrated), Rank: r.Rank, Score: r.Score, Root: r.RootValue,
 			Coverage: r.Coverage, Grade: r.Grade, Vetoed: r.Vetoed,
-			Nodes:        make([]float64, len(set.Nodes)),
+			// The batch's own row, shared (read-only): a leaf's value in
+			// it is its normalised value (LeafCells.At).
+			Nodes:        r.Nodes[:len(set.Nodes):len(set.Nodes)],
 			Adjustments:  append([]scoring.AdjustmentResult(nil), r.Adjustments...),
 			GradeByScore: r.GradeByScore, GradeReason: r.GradeReason,
 		}
@@ -217,7 +226,6 @@ func NewView(b *batch.Batch) *View {
 			vs.Score = math.NaN()
 		}
 		vs.NodeStatus = make([]NodeState, len(set.Nodes))
-		copy(vs.Nodes, r.Nodes) // a leaf's value is its normalised value (LeafCells.At)
 		for i, n := range set.Nodes {
 			if !n.IsLeaf() {
 				vs.NodeStatus[i], _ = nodeState(NodeStatus(b, si, n))
