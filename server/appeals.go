@@ -39,8 +39,9 @@ const maxAttachment = 2 << 20
 // (http.DetectContentType) names them.
 var attachmentTypes = []string{"application/pdf", "image/png", "image/jpeg"}
 
-// subjectOnly is the access of the routes only a subject account calls.
-var subjectOnly = access{roles: []string{"subject"}}
+// appellantOnly is the access of the routes only a subject account calls
+// (the appellant).
+var appellantOnly = access{roles: []string{"subject"}}
 
 // appealRoutes are the routes of appeals and the gaming checks.
 func (s *Server) appealRoutes() []route {
@@ -49,14 +50,14 @@ func (s *Server) appealRoutes() []route {
 		{"PUT", "/api/v1/periods/{period}/appeal-window", adminOnly, false, "set the period's appeal window", s.apiPutWindow},
 		{"GET", "/api/v1/periods/{period}/gaming", adminOnly, false, "gaming checks on the period's data (a report)", s.apiGaming},
 		{"GET", "/api/v1/appeals", adminSubject, false, "appeals (a subject's own)", s.apiAppeals},
-		{"POST", "/api/v1/appeals", subjectOnly, true, "file an appeal", s.apiFileAppeal},
+		{"POST", "/api/v1/appeals", appellantOnly, true, "file an appeal", s.apiFileAppeal},
 		{"GET", "/api/v1/appeals/{id}", adminSubject, false, "an appeal, its explanation, decision and outcome", s.apiAppeal},
 		{"GET", "/api/v1/appeals/{id}/attachment", adminSubject, false, "an appeal's attachment", s.apiAppealAttachment},
 		{"POST", "/api/v1/appeals/{id}/decision", adminOnly, false, "decide an appeal", s.apiDecide},
 		{"POST", "/api/v1/appeals/{id}/recompute", adminOnly, false, "recompute the period after an appeal", s.apiRecompute},
 
 		{"GET", "/appeals", adminSubject, false, "", s.pageAppeals},
-		{"POST", "/appeals", subjectOnly, true, "", s.pageFileAppeal},
+		{"POST", "/appeals", appellantOnly, true, "", s.pageFileAppeal},
 		{"GET", "/appeals/{id}", adminSubject, false, "", s.pageAppeal},
 		{"POST", "/appeals/{id}/decision", adminOnly, false, "", s.pageDecide},
 		{"POST", "/appeals/{id}/recompute", adminOnly, false, "", s.pageRecompute},
@@ -307,7 +308,7 @@ func (s *Server) disputedValue(ctx context.Context, set *indicators.Set, batch i
 		}
 		return v, 0, ""
 	case "rating":
-		if assessmentItem(set, target) == nil {
+		if setItem(set, target) == nil {
 			return nil, http.StatusUnprocessableEntity, fmt.Sprintf("item %q is not an assessment item of the indicator set", target)
 		}
 		rx, err := s.ratingExplanation(ctx, set, period, subject, target)
@@ -343,7 +344,7 @@ func collectedMetric(set *indicators.Set, name string) bool {
 	return slices.Contains(exprMetrics(set), name)
 }
 
-func assessmentItem(set *indicators.Set, id string) *indicators.AssessmentItem {
+func setItem(set *indicators.Set, id string) *indicators.AssessmentItem {
 	for _, it := range set.Assessments {
 		if it.ID == id {
 			return it

@@ -250,7 +250,7 @@ func (s *Server) explainDispute(ctx context.Context, a *postgres.Appeal, admin b
 		}
 	case "rating":
 		names = expands(set, "assess."+a.Target)
-		if it := assessmentItem(set, a.Target); it != nil {
+		if it := setItem(set, a.Target); it != nil {
 			ex.Name = it.Name
 		}
 	}
