@@ -59,8 +59,8 @@ func (s *Server) routeTable() []route {
 		{"POST", "/provider", adminProvider, true, "", s.pageProviderPost},
 		{"GET", "/me", adminSubject, false, "", s.pageMe},
 	}
-	routes = append(routes, s.recordRoutes()...)
 	routes = append(routes, s.appealRoutes()...)
+	routes = append(routes, s.recordRoutes()...)
 	return routes
 }
 
