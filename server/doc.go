@@ -64,5 +64,4 @@
 // and the diff names the subjects and the inputs that changed. Every write
 // is in the append-only audit_log (the database refuses UPDATE, DELETE and
 // TRUNCATE on it).
-
 package server
