@@ -149,8 +149,8 @@ FROM appeals a JOIN accounts ac ON ac.id = a.account_id LEFT JOIN appeal_decisio
 ORDER BY a.id DESC`
 	sqlAppeal           = sqlAppealSelect + ` WHERE a.id = $1`
 	sqlAppealAttachment = `SELECT attachment_name, attachment_type, attachment FROM appeals WHERE id = $1 AND attachment IS NOT NULL`
-	sqlLockAppeal       = `SELECT a.period, a.subject, (d.appeal_id IS NOT NULL) AS decided
-FROM appeals a LEFT JOIN appeal_decisions d ON d.appeal_id = a.id WHERE a.id = $1 FOR UPDATE OF a`
+	sqlLockAppeal       = `SELECT period, subject FROM appeals WHERE id = $1 FOR UPDATE`
+	sqlDecided          = `SELECT EXISTS (SELECT 1 FROM appeal_decisions WHERE appeal_id = $1)`
 	sqlCurrentCell = `SELECT id, value FROM metric_versions WHERE period = $1 AND subject = $2 AND metric = $3 ORDER BY id DESC LIMIT 1`
 	sqlAddVersion  = `INSERT INTO metric_versions (period, subject, metric, value, submission_id, replaces) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
 	sqlDecide      = `INSERT INTO appeal_decisions (appeal_id, accepted, reason, metric, corrected, submission_id, rating_submission_id, decided_by)
@@ -401,12 +401,18 @@ func (db *DB) decideTx(ctx context.Context, tx *sqlx.Tx, d Decision, ratingSub i
 	var cur struct {
 		Period  string `db:"period"`
 		Subject string `db:"subject"`
-		Decided bool   `db:"decided"`
 	}
 	if err := tx.GetContext(ctx, &cur, sqlLockAppeal, d.Appeal); err != nil {
 		return db.mapError(ctx, op, err)
 	}
-	if cur.Decided {
+	// A statement of its own, after the lock: at READ COMMITTED it sees a
+	// decision committed while this one waited for the lock (the locking
+	// statement's join would not).
+	var decided bool
+	if err := tx.GetContext(ctx, &decided, sqlDecided, d.Appeal); err != nil {
+		return db.mapError(ctx, op, err)
+	}
+	if decided {
 		return fmt.Errorf("appeal %d: %w", d.Appeal, ErrDecided)
 	}
 	detail := map[string]any{"accepted": d.Accepted, "reason": d.Reason}
