@@ -151,9 +151,9 @@ ORDER BY a.id DESC`
 	sqlAppealAttachment = `SELECT attachment_name, attachment_type, attachment FROM appeals WHERE id = $1 AND attachment IS NOT NULL`
 	sqlLockAppeal       = `SELECT period, subject FROM appeals WHERE id = $1 FOR UPDATE`
 	sqlDecided          = `SELECT EXISTS (SELECT 1 FROM appeal_decisions WHERE appeal_id = $1)`
-	sqlCurrentCell = `SELECT id, value FROM metric_versions WHERE period = $1 AND subject = $2 AND metric = $3 ORDER BY id DESC LIMIT 1`
-	sqlAddVersion  = `INSERT INTO metric_versions (period, subject, metric, value, submission_id, replaces) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
-	sqlDecide      = `INSERT INTO appeal_decisions (appeal_id, accepted, reason, metric, corrected, submission_id, rating_submission_id, decided_by)
+	sqlCurrentCell      = `SELECT id, value FROM metric_versions WHERE period = $1 AND subject = $2 AND metric = $3 ORDER BY id DESC LIMIT 1`
+	sqlAddVersion       = `INSERT INTO metric_versions (period, subject, metric, value, submission_id, replaces) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
+	sqlDecide           = `INSERT INTO appeal_decisions (appeal_id, accepted, reason, metric, corrected, submission_id, rating_submission_id, decided_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 	sqlRatersOf = `SELECT DISTINCT ON (rater) rater, role, score FROM rating_versions
 WHERE period = $1 AND item = $2 AND subject = $3 AND rater = ANY($4::text[]) ORDER BY rater, id DESC`
