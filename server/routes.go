@@ -61,6 +61,7 @@ func (s *Server) routeTable() []route {
 	}
 	routes = append(routes, s.appealRoutes()...)
 	routes = append(routes, s.recordRoutes()...)
+	routes = append(routes, s.collectRoutes()...)
 	return routes
 }
 

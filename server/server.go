@@ -201,7 +201,7 @@ func (s *Server) logRequests(h http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		h.ServeHTTP(sw, r)
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+		s.log.Debug("request", "method", r.Method, "path", logPath(r.URL.Path), "status", sw.status,
 			"ms", float64(time.Since(start).Microseconds())/1000, "remote", clientAddr(r))
 	})
 }
@@ -214,7 +214,7 @@ func (s *Server) recoverPanics(h http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.log.Error("panic", "path", logPath(r.URL.Path), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				s.fail(w, r, http.StatusInternalServerError, "internal", "internal error")
 			}
 		}()
@@ -262,7 +262,7 @@ func (s *Server) failErr(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, context.Canceled):
 		// the client went away
 	default:
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.Error("request failed", "method", r.Method, "path", logPath(r.URL.Path), "err", err)
 		s.fail(w, r, http.StatusInternalServerError, "internal", "internal error; the server log has the details")
 	}
 }
