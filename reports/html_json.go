@@ -63,15 +63,26 @@ func (res *Results) View(set *indicators.Set) (*View, error) {
 		return nil, err
 	}
 	v.readUncertainty(res.Analysis)
-	for _, w := range res.Warnings {
-		v.Warnings = append(v.Warnings, diag.Warning{
+	if res.Analysis != nil {
+		v.Analysis = res.Analysis.Raw
+		v.MethodologyWarnings = readWarnings(res.MethodologyWarnings)
+	}
+	v.Warnings = readWarnings(res.Warnings)
+	sort.SliceStable(v.Groups, func(a, b int) bool { return v.Groups[a].Label < v.Groups[b].Label })
+	v.finish()
+	return v, nil
+}
+
+// readWarnings converts results.json's warnings.
+func readWarnings(ws []ResultsWarning) []diag.Warning {
+	var out []diag.Warning
+	for _, w := range ws {
+		out = append(out, diag.Warning{
 			Pos:   diag.Pos{File: w.File, Line: w.Line, Col: w.Col},
 			Group: w.PeerGroup, Subject: w.Subject, Node: w.Node, Msg: w.Message,
 		})
 	}
-	sort.SliceStable(v.Groups, func(a, b int) bool { return v.Groups[a].Label < v.Groups[b].Label })
-	v.finish()
-	return v, nil
+	return out
 }
 
 // readMeta copies the batch metadata.
@@ -160,6 +171,9 @@ func (v *View) readGroups(groups []ResultsGroup, ix *viewIndex) error {
 				NormN: ns.N, NormMin: float64(ns.Min), NormMax: float64(ns.Max), NormMean: float64(ns.Mean), NormSD: float64(ns.SD),
 				WinsorLow: float64(ns.WinsorLow), WinsorHigh: float64(ns.WinsorHigh), Uninformative: st.Uninformative,
 			}
+		}
+		if err := v.readGroupDetails(&vg, &g, ix); err != nil {
+			return err
 		}
 		v.Groups = append(v.Groups, vg)
 	}

@@ -15,7 +15,7 @@ func smallJSON(t testing.TB) ([]byte, *indicators.Set) {
 	t.Helper()
 	b := loadBatch(t, smallDir, "2024")
 	var buf bytes.Buffer
-	if err := WriteJSON(&buf, b); err != nil {
+	if err := WriteJSON(&buf, NewView(b)); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes(), b.Project.Set
@@ -218,6 +218,9 @@ func TestResultsModelRoundTrip(t *testing.T) {
 		if c1.String() != c2.String() {
 			t.Errorf("results.csv differs after an encoding/json round trip")
 		}
+		if j1, j2 := writeJSONBytes(t, v1), writeJSONBytes(t, v2); !bytes.Equal(j1, j2) {
+			t.Errorf("set %v: results.json differs after an encoding/json round trip %s", s != nil, firstDiff(j1, j2))
+		}
 	}
 	if _, err := DecodeResults(strings.NewReader(`{"format": "other/1"}`)); err == nil || !strings.Contains(err.Error(), `format "other/1"`) {
 		t.Errorf("DecodeResults of another format: %v", err)
@@ -233,7 +236,7 @@ func TestTargetAndToRoundTrip(t *testing.T) {
 	leaves[0].Normalize = indicators.Normalize{Method: indicators.Target, TargetLow: 0.9, TargetHigh: 1.1, To: &[2]float64{0, 0.8}}
 	leaves[1].Normalize = indicators.Normalize{Method: indicators.Target, TargetMedian: true}
 	var js bytes.Buffer
-	if err := WriteJSON(&js, b); err != nil {
+	if err := WriteJSON(&js, NewView(b)); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{`"normalize": "target", "target": [0.9, 1.1], "to": [0, 0.8]`, `"normalize": "target", "target": "median"`} {

@@ -64,9 +64,6 @@ func (u *uncertaintyFlags) options(hasJSON bool) (*analysis.Options, int) {
 	return opt, AutoAnalysisLimit
 }
 
-// writeJSON writes results.json with the batch's analysis, when it has one.
-func writeJSON(w io.Writer, b *batch.Batch) error { return reports.WriteJSONAnalysis(w, b, b.Analysis) }
-
 // uncertaintyHeader is the header of uncertainty.csv.
 var uncertaintyHeader = []string{"peer_group", "subject", "nominal_rank", "median_rank", "p05_rank", "p95_rank", "unscored", "tied_count", "tied_with"}
 
