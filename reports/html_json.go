@@ -207,7 +207,67 @@ func (v *View) readSubjects(results []ResultsSubject, ix *viewIndex, haveSet boo
 			s.Adjustments = append(s.Adjustments, scoring.AdjustmentResult{})
 		}
 	}
+	if !haveSet {
+		v.orderAdjustments(results, ix)
+	}
 	return nil
+}
+
+// orderAdjustments puts the adjustments known by id only (read without the
+// set, first seen first) in an order consistent with every subject's list:
+// results.json lists a subject's adjustments in set order, so a
+// topological order of "listed before" (the earliest seen first among the
+// free ones) is the set order restricted to what the file shows, and
+// WriteJSON lists each subject's adjustments as the file did. Lists that
+// contradict each other (an edited file) keep the first-seen order.
+func (v *View) orderAdjustments(results []ResultsSubject, ix *viewIndex) {
+	n := len(v.Adjustments)
+	next := make([][]int, n) // next[a]: adjustments listed right after a
+	indeg := make([]int, n)
+	edge := map[[2]int]bool{}
+	for _, r := range results {
+		for i := 1; i < len(r.Adjustments); i++ {
+			a, b := ix.adj[r.Adjustments[i-1].ID], ix.adj[r.Adjustments[i].ID]
+			if a != b && !edge[[2]int{a, b}] {
+				edge[[2]int{a, b}] = true
+				next[a] = append(next[a], b)
+				indeg[b]++
+			}
+		}
+	}
+	order := make([]int, 0, n)
+	done := make([]bool, n)
+	for len(order) < n {
+		pick := -1
+		for a := range n {
+			if !done[a] && indeg[a] == 0 {
+				pick = a
+				break
+			}
+		}
+		if pick < 0 {
+			return // a cycle: contradictory lists
+		}
+		done[pick] = true
+		order = append(order, pick)
+		for _, b := range next[pick] {
+			indeg[b]--
+		}
+	}
+	adjs := make([]ViewAdjustment, n)
+	for i, a := range order {
+		adjs[i] = v.Adjustments[a]
+		ix.adj[adjs[i].ID] = i
+	}
+	v.Adjustments = adjs
+	for k := range v.Subjects {
+		old := v.Subjects[k].Adjustments
+		s := make([]scoring.AdjustmentResult, n)
+		for i, a := range order {
+			s[i] = old[a]
+		}
+		v.Subjects[k].Adjustments = s
+	}
 }
 
 // readSubject reads one subject: its outcome, composite values, statuses

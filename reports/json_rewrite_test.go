@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -136,4 +137,56 @@ func TestJSONLegacy(t *testing.T) {
 			t.Errorf("%s: differs %s", name, firstDiff(got, want.Bytes()))
 		}
 	}
+}
+
+// TestReadViewAdjustmentOrder reads without the set a results.json whose
+// first subject lists only the second adjustment and a later one both, so
+// that the adjustments are first seen out of set order: the view must
+// still list them in set order (the order results.json lists each
+// subject's) and write every subject's list as it was read.
+func TestReadViewAdjustmentOrder(t *testing.T) {
+	b := loadBatch(t, smallDir, "2024")
+	var want []string
+	for _, a := range b.Project.Set.Adjustments {
+		want = append(want, a.ID)
+	}
+	res, err := DecodeResults(bytes.NewReader(writeJSONBytes(t, NewView(b))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	both := slices.IndexFunc(res.Results, func(r ResultsSubject) bool { return slices.Equal(adjIDs(r), want) })
+	if len(want) != 2 || both < 0 {
+		t.Fatalf("testdata/small needs two adjustments and a subject with both: %v", want)
+	}
+	first := (both + 1) % len(res.Results)
+	res.Results[first].Adjustments = res.Results[both].Adjustments[1:]
+	res.Results[0], res.Results[first] = res.Results[first], res.Results[0]
+	v, err := res.View(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range v.Adjustments {
+		got = append(got, a.ID)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("adjustments %v, want %v", got, want)
+	}
+	again, err := DecodeResults(bytes.NewReader(writeJSONBytes(t, v)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range res.Results {
+		if a, b := adjIDs(res.Results[k]), adjIDs(again.Results[k]); !slices.Equal(a, b) {
+			t.Errorf("subject %s: adjustments read %v, written %v", res.Results[k].Subject, a, b)
+		}
+	}
+}
+
+func adjIDs(r ResultsSubject) []string {
+	var out []string
+	for _, a := range r.Adjustments {
+		out = append(out, a.ID)
+	}
+	return out
 }
