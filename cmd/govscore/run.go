@@ -211,7 +211,11 @@ func runOutputs(b *batch.Batch, want map[string]bool, lang string) ([]output, []
 		written = append(written, f.file)
 	}
 	if u := b.Analysis; u != nil && u.Uncertainty != nil {
-		outputs = append(outputs, output{"uncertainty.csv", func(w io.Writer) error { return writeUncertaintyCSV(w, u.Uncertainty) }})
+		if view == nil {
+			view = publicationView(b)
+		}
+		v := view
+		outputs = append(outputs, output{"uncertainty.csv", func(w io.Writer) error { return reports.WriteUncertaintyCSV(w, v) }})
 		written = append(written, "uncertainty.csv")
 	}
 	return outputs, written, view
