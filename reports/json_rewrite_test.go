@@ -125,20 +125,6 @@ func TestResultsRewrite(t *testing.T) {
 	}
 }
 
-// TestJSONLegacy checks that WriteJSON from the View writes the same bytes
-// as the batch-based writer it replaced.
-func TestJSONLegacy(t *testing.T) {
-	for name, b := range rewriteBatches(t) {
-		var want bytes.Buffer
-		if err := legacyWriteJSON(&want, b, b.Analysis); err != nil {
-			t.Fatal(err)
-		}
-		if got := writeJSONBytes(t, NewView(b)); !bytes.Equal(got, want.Bytes()) {
-			t.Errorf("%s: differs %s", name, firstDiff(got, want.Bytes()))
-		}
-	}
-}
-
 // TestReadViewAdjustmentOrder reads without the set a results.json whose
 // first subject lists only the second adjustment and a later one both, so
 // that the adjustments are first seen out of set order: the view must
