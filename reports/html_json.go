@@ -151,6 +151,7 @@ func (ix *viewIndex) leaf(id string) (int, bool) {
 
 // readGroups reads the peer groups and their leaf statistics.
 func (v *View) readGroups(groups []ResultsGroup, ix *viewIndex) error {
+	children := v.childLists()
 	for _, g := range groups {
 		if _, dup := ix.group[g.Label]; dup {
 			return fmt.Errorf("results.json: peer group %q twice", g.Label)
@@ -172,7 +173,7 @@ func (v *View) readGroups(groups []ResultsGroup, ix *viewIndex) error {
 				WinsorLow: float64(ns.WinsorLow), WinsorHigh: float64(ns.WinsorHigh), Uninformative: st.Uninformative,
 			}
 		}
-		if err := v.readGroupDetails(&vg, &g, ix); err != nil {
+		if err := v.readGroupDetails(&vg, &g, ix, children); err != nil {
 			return err
 		}
 		v.Groups = append(v.Groups, vg)

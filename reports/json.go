@@ -178,6 +178,7 @@ func nominalShare(n *indicators.Node) float64 {
 }
 
 func writeGroups(j *jw, v *View) {
+	children := v.childLists()
 	j.key("groups", 1).raw("[")
 	for gi := range v.Groups {
 		g := &v.Groups[gi]
@@ -222,7 +223,7 @@ func writeGroups(j *jw, v *View) {
 			j.raw("}")
 		}
 		j.raw("], ")
-		writeGroupWeights(j, v, g)
+		writeGroupWeights(j, v, g, children)
 		j.raw("}")
 	}
 	j.raw("\n  ],\n")
@@ -515,8 +516,9 @@ func writeTreat(j *jw, t *ViewTreat) {
 
 // writeGroupWeights writes the weights in effect of every composite's
 // children in group g ("weights": {composite id ("score" for the root): {child
-// id: weight}}), with the complete cases of statistical weightings.
-func writeGroupWeights(j *jw, v *View, g *ViewGroup) {
+// id: weight}}), with the complete cases of statistical weightings;
+// children are v.childLists().
+func writeGroupWeights(j *jw, v *View, g *ViewGroup, children [][]int) {
 	j.key("weights", 0).raw("{")
 	for k := range g.Weights {
 		w := &g.Weights[k]
@@ -528,7 +530,7 @@ func writeGroupWeights(j *jw, v *View, g *ViewGroup) {
 			id = v.Nodes[w.Node].ID
 		}
 		j.raw("\n      ").key(id, 0).raw("{")
-		for c, ni := range v.Children(w.Node) {
+		for c, ni := range children[w.Node+1] {
 			if c > 0 {
 				j.raw(", ")
 			}

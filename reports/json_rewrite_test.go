@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/indicators"
 )
 
 // exampleResults are the committed results.json files of the examples.
@@ -105,8 +106,10 @@ func TestResultsRewrite(t *testing.T) {
 		}
 		docs[f] = data
 	}
+	sets := map[string]*indicators.Set{}
 	for name, b := range rewriteBatches(t) {
 		docs[name] = writeJSONBytes(t, NewView(b))
+		sets[name] = b.Project.Set
 	}
 	for name, want := range docs {
 		t.Run(name, func(t *testing.T) {
@@ -114,12 +117,20 @@ func TestResultsRewrite(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v, err := res.View(nil)
-			if err != nil {
-				t.Fatal(err)
+			// Without the set, and with the set the batch was scored with
+			// when the test has it.
+			withSets := []*indicators.Set{nil}
+			if set := sets[name]; set != nil {
+				withSets = append(withSets, set)
 			}
-			if got := writeJSONBytes(t, v); !bytes.Equal(got, want) {
-				t.Errorf("rewritten results.json differs %s", firstDiff(got, want))
+			for _, set := range withSets {
+				v, err := res.View(set)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := writeJSONBytes(t, v); !bytes.Equal(got, want) {
+					t.Errorf("with set %v: rewritten results.json differs %s", set != nil, firstDiff(got, want))
+				}
 			}
 		})
 	}

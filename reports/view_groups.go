@@ -27,9 +27,8 @@ type ViewWeights struct {
 	// Node is the composite's index in View.Nodes, -1 for the root
 	// (written under the key "score").
 	Node int
-	// Children[c] is the weight of the composite's c-th child
-	// (View.Children order). A view of a batch shares the batch's slice:
-	// read-only.
+	// Children[c] is the weight of the composite's c-th child in tree
+	// order. A view of a batch shares the batch's slice: read-only.
 	Children []float64
 	// Method is the statistical weighting of the composite ("@method"),
 	// "" for declared weights; Cases the complete cases it used ("@cases",
@@ -38,14 +37,12 @@ type ViewWeights struct {
 	Cases  int
 }
 
-// Children returns the indices in v.Nodes of the children of node i (-1:
-// the root), in tree order.
-func (v *View) Children(i int) []int {
-	var out []int
+// childLists returns the children of every node, in tree order: out[i+1]
+// are the indices in v.Nodes of node i's children, out[0] the root's.
+func (v *View) childLists() [][]int {
+	out := make([][]int, len(v.Nodes)+1)
 	for c, n := range v.Nodes {
-		if n.Parent == i {
-			out = append(out, c)
-		}
+		out[n.Parent+1] = append(out[n.Parent+1], c)
 	}
 	return out
 }
@@ -96,8 +93,8 @@ func newViewTreat(t *scoring.TreatStats, id func(int) string) *ViewTreat {
 }
 
 // readGroupDetails reads a group's treatment records and weights from
-// results.json into vg; ix finds the leaves.
-func (v *View) readGroupDetails(vg *ViewGroup, g *ResultsGroup, ix *viewIndex) error {
+// results.json into vg; ix finds the leaves, children are v.childLists().
+func (v *View) readGroupDetails(vg *ViewGroup, g *ResultsGroup, ix *viewIndex, children [][]int) error {
 	for _, st := range g.Leaves {
 		if st.Treat == nil {
 			continue
@@ -127,7 +124,7 @@ func (v *View) readGroupDetails(vg *ViewGroup, g *ResultsGroup, ix *viewIndex) e
 			continue
 		}
 		seen++
-		kids := v.Children(i)
+		kids := children[i+1]
 		if len(jw.Children) != len(kids) {
 			return fmt.Errorf("results.json: peer group %q: weights of %q: %d children, the tree has %d", g.Label, id, len(jw.Children), len(kids))
 		}
