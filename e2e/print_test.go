@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,16 +42,26 @@ const (
 // bounds of each group, the sources): 4 × (2 + 2 + 1) + 12 = 32 here. With
 // the "print every subject's details" box ticked the sections are printed
 // too, compactly: at most a page per two subjects more.
+//
+// The page printed is the one `govscore run` writes by default (the public
+// audience, reports.PublicView), in Chinese and in English (--lang en).
 func TestReportPrintPages(t *testing.T) {
 	browser(t)
 	dir := artifacts(t)
-	pagePath := writeSyntheticReport(t, dir)
+	for _, lang := range reports.Languages {
+		t.Run(lang, func(t *testing.T) { printPages(t, dir, lang) })
+	}
+}
+
+// printPages prints the report in lang and checks its page counts.
+func printPages(t *testing.T, dir, lang string) {
+	pagePath := writeSyntheticReport(t, dir, lang)
 	summary, details := printReport(t, pagePath)
 	perGroup := (printSubjects + printGroups - 1) / printGroups
 	bound := printGroups*(2*((perGroup+44)/45)+1) + 12
 	detailsBound := bound + (printSubjects+1)/2
-	t.Logf("%d subjects: %d pages without the per-subject details, %d with them (bounds %d, %d)",
-		printSubjects, summary, details, bound, detailsBound)
+	t.Logf("%s, %d subjects: %d pages without the per-subject details, %d with them (bounds %d, %d)",
+		lang, printSubjects, summary, details, bound, detailsBound)
 	if summary > bound {
 		t.Errorf("the report prints on %d pages, want at most %d", summary, bound)
 	}
@@ -62,9 +73,9 @@ func TestReportPrintPages(t *testing.T) {
 	}
 }
 
-// writeSyntheticReport renders the report of a synthetic project of
-// printSubjects subjects into dir.
-func writeSyntheticReport(t *testing.T, dir string) string {
+// writeSyntheticReport renders the public report in lang of a synthetic
+// project of printSubjects subjects into dir.
+func writeSyntheticReport(t *testing.T, dir, lang string) string {
 	t.Helper()
 	proj := t.TempDir()
 	if err := synth.Write(proj, synth.Config{Subjects: printSubjects, Leaves: printLeaves, Seed: 11, Period: "2024"}); err != nil {
@@ -86,10 +97,10 @@ func writeSyntheticReport(t *testing.T, dir string) string {
 		t.Fatalf("%d peer groups, want %d", n, printGroups)
 	}
 	var buf bytes.Buffer
-	if err := reports.WriteHTML(&buf, reports.NewView(b), reports.HTMLOptions{Lang: "zh"}); err != nil {
+	if err := reports.WriteHTML(&buf, reports.PublicView(reports.NewView(b)), reports.HTMLOptions{Lang: lang}); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "report_print_300.html")
+	path := filepath.Join(dir, "report_print_300_"+lang+".html")
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +113,7 @@ func writeSyntheticReport(t *testing.T, dir string) string {
 func printReport(t *testing.T, pagePath string) (summary, details int) {
 	t.Helper()
 	abs := mustAbs(t, pagePath)
+	base := strings.TrimSuffix(filepath.Base(abs), ".html")
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"))
 	// No UserDataDir(t.TempDir()): Chromium's helper processes may still write
@@ -126,9 +138,9 @@ func printReport(t *testing.T, pagePath string) (summary, details int) {
 		})
 	}
 	if err := chromedp.Run(ctx, chromedp.Navigate("file://"+abs), chromedp.WaitReady("footer", chromedp.ByQuery),
-		print("report_print_300.pdf", &summary),
+		print(base+".pdf", &summary),
 		chromedp.Click("#print-details", chromedp.ByQuery),
-		print("report_print_300_details.pdf", &details)); err != nil {
+		print(base+"_details.pdf", &details)); err != nil {
 		t.Fatal(err)
 	}
 	if summary == 0 || details == 0 {

@@ -17,9 +17,9 @@ import (
 
 // topKeys are the keys allowed at the top level of an indicator set.
 var topKeys = []string{
-	"govscore", "id", "name", "version", "period", "kinds", "peer_groups", "scale", "numerics",
+	"govscore", "id", "name", "version", "period", "kinds", "roles", "peer_groups", "scale", "numerics",
 	"min_coverage", "defaults", "metrics", "tree", "aggregate", "round", "clamp_total",
-	"adjustments", "grades", "ranking", "assessments", "uncertainty", "rated_when", "display",
+	"adjustments", "grades", "ranking", "assessments", "uncertainty", "rated_when", "display", "timezone",
 	"data",
 }
 
@@ -187,7 +187,8 @@ func (r *reader) set(s *Set, top ast.Node) {
 			}
 		}
 	}
-	s.Kinds = r.kinds(m.get("kinds"))
+	s.Kinds, s.KindNames = r.kinds(m.get("kinds"))
+	s.Roles, s.RoleNames = r.roleNames(m.get("roles"))
 	s.PeerGroups = []string{"kind"}
 	if f := m.get("peer_groups"); f != nil {
 		s.PeerGroups = []string{}
@@ -236,16 +237,25 @@ func (r *reader) set(s *Set, top ast.Node) {
 	r.checkRankColumns(s, ids)
 	s.Ranking = r.ranking(m.get("ranking"))
 	s.Display = r.display(m.get("display"))
+	s.TimeZone = r.timezone(m.get("timezone"))
 	r.advanced(s, m)
+	r.checkRoleNames(s)
 	s.Numerics = r.numerics(m.get("numerics"))
 	s.Data = r.dataMap(m.get("data"))
 	r.unknown(m, topKeys)
 }
 
 // kinds reads the required `kinds:` list.
-func (r *reader) kinds(f *field) []string {
+func (r *reader) kinds(f *field) ([]string, map[string]string) {
 	if f == nil {
-		return nil
+		return nil, nil
+	}
+	if _, ok := f.value.(*ast.MappingNode); ok {
+		ids, names, _ := r.namedIDs(f)
+		if len(ids) == 0 {
+			r.errorf(f.valuePos(r), "kinds: the mapping is empty; name the kinds of subjects evaluated (e.g. {gov_department: 政府部门})")
+		}
+		return ids, names
 	}
 	items, ok := r.strList(f)
 	if ok && len(items) == 0 {
@@ -255,7 +265,87 @@ func (r *reader) kinds(f *field) []string {
 	for _, it := range items {
 		out = append(out, it.s)
 	}
-	return out
+	return out, nil
+}
+
+// roleNames reads the optional top-level `roles:`: the rater roles with
+// their display names, `{public: 群众, superior: 上级}`, or a list of ids.
+func (r *reader) roleNames(f *field) ([]string, map[string]string) {
+	if f == nil {
+		return nil, nil
+	}
+	r.roleKeys = map[string]diag.Pos{}
+	if _, ok := f.value.(*ast.MappingNode); ok {
+		ids, names, pos := r.namedIDs(f)
+		r.roleKeys = pos
+		return ids, names
+	}
+	items, _ := r.strList(f)
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		out = append(out, it.s)
+		r.roleKeys[it.s] = it.pos
+	}
+	return out, nil
+}
+
+// checkRoleNames reports a role of the top-level `roles:` that no
+// assessment item weighs: a typo would otherwise leave a role without its
+// name silently.
+func (r *reader) checkRoleNames(s *Set) {
+	var known []string
+	for _, it := range s.Assessments {
+		for _, rw := range it.Roles {
+			if !contains(known, rw.Role) {
+				known = append(known, rw.Role)
+			}
+		}
+	}
+	for _, id := range s.Roles {
+		if contains(known, id) {
+			continue
+		}
+		pos := r.roleKeys[id]
+		switch {
+		case len(known) == 0:
+			r.errorf(pos, "roles: %q: the set has no assessment item with roles; name roles only for the items' roles", id)
+		case suggest(id, known) != "":
+			r.errorf(pos, "roles: %q is a role of no assessment item (did you mean %q?); the roles are: %s", id, suggest(id, known), quoteList(known))
+		default:
+			r.errorf(pos, "roles: %q is a role of no assessment item; the roles are: %s", id, quoteList(known))
+		}
+	}
+}
+
+// namedIDs reads a mapping of ids to display names, `{id: 名称}`, in file
+// order: every name a non-empty string. pos holds each id's position.
+func (r *reader) namedIDs(f *field) (ids []string, names map[string]string, pos map[string]diag.Pos) {
+	m := r.mapping(f.raw, f.key, f.keyPos)
+	if m == nil {
+		return nil, nil, nil
+	}
+	ids = make([]string, 0, len(m.fields))
+	names = make(map[string]string, len(m.fields))
+	pos = make(map[string]diag.Pos, len(m.fields))
+	for _, g := range m.fields {
+		g.used = true
+		pos[g.key] = g.keyPos
+		if strings.TrimSpace(g.key) == "" {
+			r.errorf(g.keyPos, "%s: empty id", f.key)
+			continue
+		}
+		name, ok := r.text(g)
+		if !ok {
+			continue
+		}
+		if strings.TrimSpace(name) == "" {
+			r.errorf(g.valuePos(r), "%s: %q: want a display name (%s: {%s: 名称}), got nothing", f.key, g.key, f.key, g.key)
+			continue
+		}
+		ids = append(ids, g.key)
+		names[g.key] = name
+	}
+	return ids, names, pos
 }
 
 // scale reads `scale: [lo, hi]`.

@@ -15,11 +15,21 @@ type Set struct {
 	File   string // path the set was read from, as given to Parse
 	Source []byte // the YAML text, verbatim (its SHA-256 identifies the set)
 
-	ID          string
-	Name        string
-	Version     string // the set's own version label, e.g. "2024.1"
-	Period      string // default batch period, "" when not set
-	Kinds       []string
+	ID      string
+	Name    string
+	Version string // the set's own version label, e.g. "2024.1"
+	Period  string // default batch period, "" when not set
+	Kinds   []string
+	// KindNames are the display names of `kinds: {id: 名称}`; nil for the
+	// list form (the reading formats then use i18n's built-in names).
+	KindNames map[string]string
+	// Roles and RoleNames are the optional top-level `roles:`, the display
+	// names of the rater roles (`roles: {public: 群众}`); nil when absent.
+	Roles     []string
+	RoleNames map[string]string
+	// TimeZone is the IANA name of `timezone:`, the time zone in which the
+	// reading formats show times; DefaultTimeZone when not set.
+	TimeZone    string
 	PeerGroups  []string   // subject attributes defining peer groups; empty = one group
 	Scale       [2]float64 // [lo, hi], lo < hi; default [0, 100]
 	Numerics    Numerics   // rounding and mean convention (SPEC §4.6); default spreadsheet

@@ -33,6 +33,8 @@ type reader struct {
 	// rankFields keeps the `rank:` field of each node with rank: true, for
 	// checkRankColumns.
 	rankFields map[*Node]*field
+	// roleKeys are the positions of the ids of the top-level `roles:`.
+	roleKeys map[string]diag.Pos
 }
 
 // maxWork bounds the number of mappings one file may expand to (aliases can

@@ -8,6 +8,7 @@ import (
 
 	"github.com/govscore/govscore/assess"
 	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/i18n"
 )
 
 // Assessment outputs respect two privacy rules (SPEC §5, issue 4): a role's
@@ -125,7 +126,8 @@ func at(xs []int, i int) int {
 
 // roleBreakdown describes how subject si's combined score of item it was
 // built: each role's ratings count, trimmed mean and share of the score.
-func roleBreakdown(it *assess.ItemResult, si int, indent string) string {
+func (e *explainer) roleBreakdown(it *assess.ItemResult, indent string) string {
+	si := e.si
 	var sb strings.Builder
 	sum := 0.0
 	for r, rw := range it.Roles {
@@ -133,17 +135,17 @@ func roleBreakdown(it *assess.ItemResult, si int, indent string) string {
 			sum += rw.Weight
 		}
 	}
-	fmt.Fprintf(&sb, "%sassess.%s %s = %s (SE %s, 90%% interval [%s, %s])\n", indent, it.ID, it.Name,
-		num(it.Score[si]), num(it.SE[si]), num(it.Low[si]), num(it.High[si]))
+	sb.WriteString(e.trf("%sassess.%s %s = %s (SE %s, 90%% interval [%s, %s])\n", indent, it.ID, it.Name,
+		num(it.Score[si]), num(it.SE[si]), num(it.Low[si]), num(it.High[si])))
 	for r, rw := range it.Roles {
 		st := it.Stat(si, r)
 		if !st.Present {
-			fmt.Fprintf(&sb, "%s  %-12s weight %s: %d rating(s), fewer than min_raters: not used, not shown\n", indent, rw.Role, num(rw.Weight), st.N)
+			sb.WriteString(e.trf("%s  %-12s weight %s: %d rating(s), fewer than min_raters: not used, not shown\n", indent, e.name(i18n.Role, rw.Role), num(rw.Weight), st.N))
 			continue
 		}
 		share := rw.Weight / sum
-		fmt.Fprintf(&sb, "%s  %-12s weight %s (share %.3f): %d rating(s), %d kept after trimming, mean %s, sd %s → contributes %s\n",
-			indent, rw.Role, num(rw.Weight), share, st.N, st.Kept, fixed(st.Mean), fixed(st.SD), fixed(share*st.Mean))
+		sb.WriteString(e.trf("%s  %-12s weight %s (share %.3f): %d rating(s), %d kept after trimming, mean %s, sd %s → contributes %s\n",
+			indent, e.name(i18n.Role, rw.Role), num(rw.Weight), share, st.N, st.Kept, fixed(st.Mean), fixed(st.SD), fixed(share*st.Mean)))
 	}
 	return sb.String()
 }
@@ -153,29 +155,41 @@ func roleBreakdown(it *assess.ItemResult, si int, indent string) string {
 // means, ICC(1), Krippendorff's alpha and, for two-way items, reciprocity
 // with the flagged pairs.
 func WriteAssess(w io.Writer, b *batch.Batch) error {
+	return WriteAssessLang(w, b, i18n.En)
+}
+
+// WriteAssessLang is WriteAssess in lang, roles by their display names.
+func WriteAssessLang(w io.Writer, b *batch.Batch, lang i18n.Lang) error {
 	var sb strings.Builder
+	printf := func(format string, args ...any) { fmt.Fprintf(&sb, i18n.T(lang, format), args...) }
+	role := func(id string) string {
+		if lang == i18n.En {
+			return id
+		}
+		return SetNamer(b.Project.Set, lang).Role(id)
+	}
 	if b.Assess == nil || len(b.Assess.Items) == 0 {
-		fmt.Fprintln(&sb, "the indicator set declares no assessment items")
+		printf("the indicator set declares no assessment items\n")
 		_, err := io.WriteString(w, sb.String())
 		return err
 	}
-	fmt.Fprintf(&sb, "Assessments — period %s\n", b.Meta.Period)
+	printf("Assessments — period %s\n", b.Meta.Period)
 	for ii := range b.Assess.Items {
 		it := &b.Assess.Items[ii]
 		rel := it.Reliability
-		fmt.Fprintf(&sb, "\n%s %s: %d ratings by %d raters\n", it.ID, it.Name, rel.Ratings, rel.Raters)
+		printf("\n%s %s: %d ratings by %d raters\n", it.ID, it.Name, rel.Ratings, rel.Raters)
 		for r, rw := range it.Roles {
-			mean := "not shown (fewer than min_raters ratings)"
+			mean := i18n.T(lang, "not shown (fewer than min_raters ratings)")
 			if !math.IsNaN(rel.RoleMeans[r]) {
-				mean = "mean " + fixed(rel.RoleMeans[r])
+				mean = i18n.F(lang, "mean %s", fixed(rel.RoleMeans[r]))
 			}
-			fmt.Fprintf(&sb, "  role %-12s weight %-6s %6d ratings, %s\n", rw.Role, num(rw.Weight), rel.RoleRatings[r], mean)
+			printf("  role %-12s weight %-6s %6d ratings, %s\n", role(rw.Role), num(rw.Weight), rel.RoleRatings[r], mean)
 		}
-		fmt.Fprintf(&sb, "  ICC(1) %s   Krippendorff's alpha (interval) %s\n", fixed(rel.ICC1), fixed(rel.Alpha))
+		printf("  ICC(1) %s   Krippendorff's alpha (interval) %s\n", fixed(rel.ICC1), fixed(rel.Alpha))
 		if rel.Reciprocity.Dyads > 0 {
-			fmt.Fprintf(&sb, "  reciprocity: %d pairs of subjects rate each other, r = %s\n", rel.Reciprocity.Dyads, fixed(rel.Reciprocity.R))
+			printf("  reciprocity: %d pairs of subjects rate each other, r = %s\n", rel.Reciprocity.Dyads, fixed(rel.Reciprocity.R))
 			for _, p := range rel.Reciprocity.Flagged {
-				fmt.Fprintf(&sb, "  FLAG: %s and %s rate each other far above their usual ratings (both > 1.5 sd): review for collusion\n", p.A, p.B)
+				printf("  FLAG: %s and %s rate each other far above their usual ratings (both > 1.5 sd): review for collusion\n", p.A, p.B)
 			}
 		}
 	}

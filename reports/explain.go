@@ -9,6 +9,7 @@ import (
 
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/engine"
+	"github.com/govscore/govscore/i18n"
 	"github.com/govscore/govscore/indicators"
 	"github.com/govscore/govscore/scoring"
 )
@@ -19,8 +20,17 @@ import (
 // contribution; every leaf's expression with its input values, raw value,
 // imputation, transform and winsorisation, normalisation method and the
 // bounds it used, normalised value; the adjustments; the grade reasoning.
+//
+// The text is in English; WriteExplainLang writes it in another language.
 func WriteExplain(w io.Writer, b *batch.Batch, si int) error {
-	e := &explainer{b: b, si: si, r: &b.Result.Subjects[si]}
+	return WriteExplainLang(w, b, si, i18n.En)
+}
+
+// WriteExplainLang is WriteExplain in lang: its texts, and the display
+// names of kinds, peer groups, methods, statuses and grade reasons (the
+// ids, expressions and numbers stay as they are).
+func WriteExplainLang(w io.Writer, b *batch.Batch, si int, lang i18n.Lang) error {
+	e := &explainer{b: b, si: si, r: &b.Result.Subjects[si], lang: lang, names: SetNamer(b.Project.Set, lang)}
 	e.header()
 	e.node(b.Project.Set.Root, 0)
 	e.adjustments()
@@ -30,13 +40,37 @@ func WriteExplain(w io.Writer, b *batch.Batch, si int) error {
 }
 
 type explainer struct {
-	b  *batch.Batch
-	si int
-	r  *scoring.SubjectResult
-	sb strings.Builder
+	b     *batch.Batch
+	si    int
+	r     *scoring.SubjectResult
+	sb    strings.Builder
+	lang  i18n.Lang
+	names i18n.Namer
 }
 
-func (e *explainer) printf(format string, args ...any) { fmt.Fprintf(&e.sb, format, args...) }
+// printf writes format, translated, with args.
+func (e *explainer) printf(format string, args ...any) { e.sb.WriteString(e.trf(format, args...)) }
+
+// trf formats format, translated, with args; the "missing" of num and
+// fixed is translated too.
+func (e *explainer) trf(format string, args ...any) string {
+	if e.lang != i18n.En {
+		for i, a := range args {
+			if a == "missing" {
+				args[i] = i18n.Name(e.lang, i18n.Status, "missing")
+			}
+		}
+	}
+	return fmt.Sprintf(i18n.T(e.lang, format), args...)
+}
+
+// name is the display name of id in class c, in English the id itself.
+func (e *explainer) name(c i18n.Class, id string) string {
+	if e.lang == i18n.En || id == "" {
+		return id
+	}
+	return e.names.Name(c, id)
+}
 
 func num(x float64) string {
 	if math.IsNaN(x) {
@@ -65,10 +99,14 @@ func (e *explainer) group() *scoring.Group {
 func (e *explainer) header() {
 	s := &e.b.Project.Data.Subjects[e.si]
 	set := e.b.Project.Set
-	e.printf("Subject %s — %s (%s)\n", s.ID, s.Name, s.Kind)
+	e.printf("Subject %s — %s (%s)\n", s.ID, s.Name, e.name(i18n.Kind, s.Kind))
 	g := e.group()
 	if g != nil {
-		e.printf("Peer group: %s (%d subjects, %d rated)\n", g.Label, len(g.Members), g.NRated)
+		label := g.Label
+		if e.lang != i18n.En {
+			label = e.names.Group(label)
+		}
+		e.printf("Peer group: %s (%d subjects, %d rated)\n", label, len(g.Members), g.NRated)
 	}
 	e.printf("Period: %s (previous: %s)   Indicator set: %s version %s\n", e.b.Meta.Period, e.b.Meta.PrevPeriod, set.ID, set.Version)
 	applicable, present := 0, 0
@@ -120,7 +158,7 @@ func (e *explainer) header() {
 func (e *explainer) node(n *indicators.Node, depth int) {
 	ind := strings.Repeat("  ", depth)
 	if n.Parent == nil {
-		e.printf("%sscore aggregate (%s) = %s\n", ind, aggName(n), num(e.r.RootValue))
+		e.printf("%sscore aggregate (%s) = %s\n", ind, e.name(i18n.Aggregate, aggName(n)), num(e.r.RootValue))
 		for _, c := range n.Children {
 			e.node(c, depth+1)
 		}
@@ -141,9 +179,9 @@ func (e *explainer) node(n *indicators.Node, depth int) {
 	v := e.r.Nodes[n.Index]
 	eff := e.r.Effective[n.Index]
 	e.printf("%s%s %s [%s] = %s   weight %s (nominal %s)   effective %s   contribution %s",
-		ind, n.ID, n.Name, aggName(n), num(v), fixed(e.r.NodeWeights[n.Index]), num(n.Weight), fixed(eff), fixed(eff*v))
+		ind, n.ID, n.Name, e.name(i18n.Aggregate, aggName(n)), num(v), fixed(e.r.NodeWeights[n.Index]), num(n.Weight), fixed(eff), fixed(eff*v))
 	if e.r.NodeImputed[n.Index] {
-		e.printf("   (imputed by missing: %s)", n.Missing.Policy)
+		e.printf("   (imputed by missing: %s)", e.name(i18n.Missing, string(n.Missing.Policy)))
 	}
 	if n.Round >= 0 {
 		e.printf("   (rounded to %d digits)", n.Round)
@@ -180,7 +218,7 @@ func (e *explainer) leaf(n *indicators.Node, depth int) {
 		e.printf("%s%s %s: does not apply to this kind\n", ind, n.ID, n.Name)
 		return
 	}
-	e.printf("%s%s %s = %s   [%s]   weight %s   contribution %s\n", ind, n.ID, n.Name, num(c.Value), c.Status, fixed(c.Weight), fixed(c.Weight*nanZero(c.Value)))
+	e.printf("%s%s %s = %s   [%s]   weight %s   contribution %s\n", ind, n.ID, n.Name, num(c.Value), e.name(i18n.Status, string(c.Status)), fixed(c.Weight), fixed(c.Weight*nanZero(c.Value)))
 	in := ind + "    "
 	e.printf("%sexpr: %s\n", in, strings.TrimSpace(n.Expr.Text))
 	if inputs := e.b.Project.Plan.Trace(e.b.Project.Data, e.b.Values, e.si, n.LeafIndex); len(inputs) > 0 {
@@ -188,7 +226,7 @@ func (e *explainer) leaf(n *indicators.Node, depth int) {
 		for _, x := range inputs {
 			if item, ok := strings.CutPrefix(x.Name, "assess."); ok && e.b.Assess != nil {
 				if it := e.b.Assess.Item(item); it != nil {
-					e.printf("%s", roleBreakdown(it, e.si, in))
+					e.sb.WriteString(e.roleBreakdown(it, in))
 				}
 			}
 		}
@@ -201,9 +239,9 @@ func (e *explainer) leaf(n *indicators.Node, depth int) {
 		case n.Missing.Imputes() && !math.IsNaN(c.Imputed):
 			by := ""
 			if n.Missing.By != "" {
-				by = " of subjects with the same " + n.Missing.By
+				by = e.trf(" of subjects with the same %s", n.Missing.By)
 			}
-			e.printf(" → imputed (%s%s) = %s", n.Missing.Policy, by, num(c.Imputed))
+			e.printf(" → imputed (%s%s) = %s", e.name(i18n.Missing, string(n.Missing.Policy)), by, num(c.Imputed))
 		case n.Missing.Imputes():
 			e.printf(" → no value to impute from: excluded")
 		default:
@@ -211,7 +249,7 @@ func (e *explainer) leaf(n *indicators.Node, depth int) {
 		}
 	}
 	if n.Transform != "" {
-		e.printf(" → %s", n.Transform)
+		e.printf(" → %s", e.name(i18n.Transform, string(n.Transform)))
 	}
 	if n.Winsorize != nil {
 		e.printf(" → winsorised")
@@ -220,7 +258,11 @@ func (e *explainer) leaf(n *indicators.Node, depth int) {
 		e.printf(" = %s", num(c.Treated))
 	}
 	e.printf("\n")
-	e.printf("%snormalise: %s, %s is better%s\n", in, n.Normalize.Method, n.Direction, e.bounds(n))
+	if e.lang == i18n.En {
+		e.printf("%snormalise: %s, %s is better%s\n", in, n.Normalize.Method, n.Direction, e.bounds(n))
+	} else {
+		e.printf("%snormalise: %s, %s%s\n", in, e.name(i18n.Normalize, string(n.Normalize.Method)), e.name(i18n.Direction, n.Direction.String()), e.bounds(n))
+	}
 }
 
 // transformed applies a leaf transform to a goalpost (SPEC §4.4 step 3: the
@@ -244,37 +286,37 @@ func (e *explainer) bounds(n *indicators.Node) string {
 	st := g.Leaves[n.LeafIndex]
 	var s string
 	if st.Uninformative {
-		return "; UNINFORMATIVE in this group (all values equal or fewer than 2): excluded for every subject"
+		return e.trf("; UNINFORMATIVE in this group (all values equal or fewer than 2): excluded for every subject")
 	}
 	switch n.Normalize.Method {
 	case indicators.MinMax:
-		s = fmt.Sprintf("; group min %s, max %s (n = %d)", num(st.NormMin), num(st.NormMax), st.NormN)
+		s = e.trf("; group min %s, max %s (n = %d)", num(st.NormMin), num(st.NormMax), st.NormN)
 	case indicators.ZScore:
-		s = fmt.Sprintf("; group mean %s, sd %s (n = %d) → %s + %s·z", num(st.NormMean), num(st.NormSD), st.NormN, num(n.Normalize.Mean), num(n.Normalize.SD))
+		s = e.trf("; group mean %s, sd %s (n = %d) → %s + %s·z", num(st.NormMean), num(st.NormSD), st.NormN, num(n.Normalize.Mean), num(n.Normalize.SD))
 	case indicators.Goalpost:
-		s = fmt.Sprintf("; goalposts low %s, high %s", num(n.Normalize.Low), num(n.Normalize.High))
+		s = e.trf("; goalposts low %s, high %s", num(n.Normalize.Low), num(n.Normalize.High))
 		if n.Transform != "" {
 			lo, hi := transformed(n.Transform, n.Normalize.Low), transformed(n.Transform, n.Normalize.High)
-			s += fmt.Sprintf(" (after %s: %s, %s)", n.Transform, num(lo), num(hi))
+			s += e.trf(" (after %s: %s, %s)", e.name(i18n.Transform, string(n.Transform)), num(lo), num(hi))
 		}
 	case indicators.Rank:
-		s = fmt.Sprintf("; fractional rank among n = %d", st.NormN)
+		s = e.trf("; fractional rank among n = %d", st.NormN)
 	case indicators.NormNone:
 		if n.Normalize.Clip {
-			s = "; clipped to the scale"
+			s = e.trf("; clipped to the scale")
 		}
 	case indicators.Target:
 		if n.Normalize.TargetMedian {
-			s = fmt.Sprintf("; best at the group median (n = %d)", st.NormN)
+			s = e.trf("; best at the group median (n = %d)", st.NormN)
 		} else {
-			s = fmt.Sprintf("; best in [%s, %s]", num(n.Normalize.TargetLow), num(n.Normalize.TargetHigh))
+			s = e.trf("; best in [%s, %s]", num(n.Normalize.TargetLow), num(n.Normalize.TargetHigh))
 		}
 	}
 	if to := n.Normalize.To; to != nil {
-		s += fmt.Sprintf("; on [%s, %s]", num(to[0]), num(to[1]))
+		s += e.trf("; on [%s, %s]", num(to[0]), num(to[1]))
 	}
 	if !math.IsNaN(st.WinsorLow) {
-		s += fmt.Sprintf("; winsorised to [%s, %s]", num(st.WinsorLow), num(st.WinsorHigh))
+		s += e.trf("; winsorised to [%s, %s]", num(st.WinsorLow), num(st.WinsorHigh))
 	}
 	return s
 }
@@ -348,7 +390,7 @@ func (e *explainer) grade() {
 	if !e.r.Rated || len(e.b.Project.Set.Grades) == 0 {
 		return
 	}
-	e.printf("\nGrade: %s\n  %s\n", e.r.Grade, e.r.GradeReason)
+	e.printf("\nGrade: %s\n  %s\n", e.r.Grade, i18n.GradeReason(e.lang, e.r.GradeReason))
 }
 
 // inputList formats expression inputs as "name = value, …".
@@ -370,4 +412,14 @@ func bound(p *float64, inf string) string {
 		return inf
 	}
 	return num(*p)
+}
+
+// SetNamer returns the display names of set (its `kinds:` and `roles:`
+// names over the built-in ones) in lang.
+func SetNamer(set *indicators.Set, lang i18n.Lang) i18n.Namer {
+	n := i18n.Namer{Lang: lang}
+	if set != nil {
+		n.Kinds, n.Roles = set.KindNames, set.RoleNames
+	}
+	return n
 }

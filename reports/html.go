@@ -8,9 +8,9 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/govscore/govscore/analysis"
+	"github.com/govscore/govscore/i18n"
 )
 
 //go:embed templates/report.html.tmpl templates/report.css
@@ -93,6 +93,7 @@ type htmlPage struct {
 	Groups                                     []*htmlGroup
 	Method                                     htmlMethod
 	Warnings                                   []string
+	Public                                     bool // PublicView: no flagged pairs column
 }
 
 type htmlGroup struct {
@@ -172,7 +173,7 @@ func newHTMLPage(v *View, opt HTMLOptions) (*htmlPage, error) {
 	if collapse <= 0 {
 		collapse = DefaultCollapseAbove
 	}
-	p := &htmlPage{
+	p := &htmlPage{Public: v.Public,
 		Lang: lang, L: L, CSS: template.CSS(reportCSS),
 		Title:  v.Meta.SetName + " — " + L["report"] + " " + v.Meta.Period,
 		Period: v.Meta.Period, PrevPeriod: v.PrevPeriod,
@@ -180,7 +181,7 @@ func newHTMLPage(v *View, opt HTMLOptions) (*htmlPage, error) {
 		HasPrev: v.HasPrevious, RankHeads: rankHeads(v, L),
 	}
 	if !v.Meta.GeneratedAt.IsZero() {
-		p.Generated = v.generatedAt().Format(time.RFC3339)
+		p.Generated = v.generatedShown()
 	}
 	details := opt.DetailsAbove
 	if details <= 0 {
@@ -194,6 +195,9 @@ func newHTMLPage(v *View, opt HTMLOptions) (*htmlPage, error) {
 	}
 	p.Method = newHTMLMethod(v, L)
 	for _, w := range v.Warnings {
+		if L["lang"] != "en" {
+			w.Msg = i18n.Message(i18n.Zh, w.Msg)
+		}
 		p.Warnings = append(p.Warnings, w.String())
 	}
 	return p, nil
@@ -288,7 +292,7 @@ func (r *htmlRenderer) assess(k int) []htmlAssess {
 		}
 		for ri, rw := range it.Roles {
 			ro := as.Roles[ri]
-			hr := htmlAssessRole{Role: rw.Role, Weight: FormatFloat(rw.Weight), N: strconv.Itoa(ro.N), Mean: fmtNum(ro.Mean, 2)}
+			hr := htmlAssessRole{Role: r.v.names(r.L).of(i18n.Role, rw.Role), Weight: FormatFloat(rw.Weight), N: strconv.Itoa(ro.N), Mean: fmtNum(ro.Mean, 2)}
 			if ro.N < it.MinPresent(ri) || math.IsNaN(ro.Mean) {
 				hr.Mean, hr.Hidden = r.L.f("fewerRatings", it.MinPresent(ri)), true
 				if ro.N == 0 {
@@ -305,7 +309,7 @@ func (r *htmlRenderer) assess(k int) []htmlAssess {
 func (r *htmlRenderer) row(k int) htmlRow {
 	v, L := r.v, r.L
 	s := &v.Subjects[k]
-	row := htmlRow{Anchor: "s" + strconv.Itoa(k), ID: s.ID, Name: s.Name, Kind: s.Kind, Rated: s.Rated, Vetoed: s.Vetoed,
+	row := htmlRow{Anchor: "s" + strconv.Itoa(k), ID: s.ID, Name: s.Name, Kind: v.names(L).of(i18n.Kind, s.Kind), Rated: s.Rated, Vetoed: s.Vetoed,
 		Coverage: fmtPercent(s.Coverage)}
 	if s.Rated {
 		row.Rank = strconv.Itoa(s.Rank)
@@ -345,7 +349,7 @@ func (r *htmlRenderer) row(k int) htmlRow {
 func (r *htmlRenderer) group(gi int) *htmlGroup {
 	v, L := r.v, r.L
 	g := &v.Groups[gi]
-	hg := &htmlGroup{Anchor: "g" + strconv.Itoa(gi), Label: g.Label, NSubjects: len(g.Members), NRated: g.NRated}
+	hg := &htmlGroup{Anchor: "g" + strconv.Itoa(gi), Label: v.names(L).group(g.Label), NSubjects: len(g.Members), NRated: g.NRated}
 	hg.Large = len(g.Members) > r.collapse
 	hg.NoDetails = len(g.Members) > r.details
 	var rated []int
@@ -373,7 +377,7 @@ func (r *htmlRenderer) group(gi int) *htmlGroup {
 		items = append(items, barItem{Label: name, Value: float64(c), Text: strconv.Itoa(c)})
 	}
 	if len(items) > 0 {
-		hg.GradeChart = r.svg.barChart(items, 0, float64(max(1, len(rated))), L.f("chartGrades", g.Label), L["descGrades"])
+		hg.GradeChart = r.svg.barChart(items, 0, float64(max(1, len(rated))), L.f("chartGrades", hg.Label), L["descGrades"])
 	}
 	lo, hi := v.Scale[0], v.Scale[1]
 	if len(rated) > 0 {
@@ -384,7 +388,7 @@ func (r *htmlRenderer) group(gi int) *htmlGroup {
 		}
 		if len(rated) > r.collapse {
 			hg.BarsNote = L["barsNote"]
-			hg.ScoreChart = r.svg.histogram(scores, lo, hi, 20, L.f("chartHist", g.Label), L.f("descHist", len(rated)))
+			hg.ScoreChart = r.svg.histogram(scores, lo, hi, 20, L.f("chartHist", hg.Label), L.f("descHist", len(rated)))
 		} else {
 			bars := make([]barItem, len(rated))
 			for i, k := range rated {
@@ -392,7 +396,7 @@ func (r *htmlRenderer) group(gi int) *htmlGroup {
 				bars[i] = barItem{Label: s.Name, Value: s.Score, Text: fmtNum(s.Score, r.digits), Alert: s.Vetoed}
 			}
 			desc := L.f("descBars", len(rated), fmtNum(scores[0], r.digits), fmtNum(scores[len(scores)-1], r.digits))
-			hg.ScoreChart = r.svg.barChart(bars, lo, hi, L.f("chartBars", g.Label), desc)
+			hg.ScoreChart = r.svg.barChart(bars, lo, hi, L.f("chartBars", hg.Label), desc)
 		}
 	}
 	dims := v.GroupDimensions(g)
@@ -416,7 +420,7 @@ func (r *htmlRenderer) group(gi int) *htmlGroup {
 		for d, ni := range dims {
 			cols[d] = v.Nodes[ni].Name
 		}
-		hg.HeatChart = r.svg.heatmap(names, cols, vals, v.Scale[0], v.Scale[1], L.f("chartHeat", g.Label), L["descHeat"])
+		hg.HeatChart = r.svg.heatmap(names, cols, vals, v.Scale[0], v.Scale[1], L.f("chartHeat", hg.Label), L["descHeat"])
 	}
 	if hg.NoDetails {
 		for i := range hg.Rows {
@@ -434,7 +438,7 @@ func (r *htmlRenderer) subject(k int, row htmlRow, large bool, dims []int) htmlS
 	v, L := r.v, r.L
 	s := &v.Subjects[k]
 	g := v.Group(s.Group)
-	hs := htmlSubject{Row: row, Unrated: !s.Rated, GradeByScore: s.GradeByScore, Reason: s.GradeReason}
+	hs := htmlSubject{Row: row, Unrated: !s.Rated, GradeByScore: s.GradeByScore, Reason: v.names(L).reason(s.GradeReason)}
 	if !s.Rated {
 		hs.UnratedNote = r.L["unratedNote"]
 		if row.Reason != "" {
@@ -479,7 +483,7 @@ func (r *htmlRenderer) subject(k int, row htmlRow, large bool, dims []int) htmlS
 		if ar.Points == 0 && !veto && !ar.Capped {
 			continue // no effect on this subject
 		}
-		ha := htmlAdj{ID: adj.ID, Name: adj.Name, Rule: adjRule(adj, L), Capped: ar.Capped, Points: "—"}
+		ha := htmlAdj{ID: adj.ID, Name: adj.Name, Rule: adjRule(adj, L, v.names(L)), Capped: ar.Capped, Points: "—"}
 		if ar.Points != 0 {
 			ha.Points = fmtSigned(ar.Points, 2)
 		}
@@ -496,16 +500,21 @@ func (r *htmlRenderer) subject(k int, row htmlRow, large bool, dims []int) htmlS
 }
 
 // adjRule describes an adjustment's definition in one line.
-func adjRule(a ViewAdjustment, L labels) string {
+// Kinds show by their display names d.
+func adjRule(a ViewAdjustment, L labels, d disp) string {
 	if !a.DefinitionKnown {
 		return L["definitionLost"]
 	}
+	when, points, sep := "when ", "points ", "; "
+	if !d.en {
+		when, points, sep = "条件 ", "分值 ", "；"
+	}
 	var parts []string
 	if a.When != "" {
-		parts = append(parts, "when "+strings.TrimSpace(a.When))
+		parts = append(parts, when+strings.TrimSpace(a.When))
 	}
 	if a.Points != "" {
-		pts := "points " + strings.TrimSpace(a.Points)
+		pts := points + strings.TrimSpace(a.Points)
 		if a.Min != nil || a.Max != nil {
 			pts += " ∈ [" + bound(a.Min, "−∞") + ", " + bound(a.Max, "+∞") + "]"
 		}
@@ -515,9 +524,9 @@ func adjRule(a ViewAdjustment, L labels) string {
 		parts = append(parts, L["capGrade"]+" "+a.CapGrade)
 	}
 	if len(a.AppliesTo) > 0 {
-		parts = append(parts, L["appliesTo"]+": "+strings.Join(a.AppliesTo, ", "))
+		parts = append(parts, L["appliesTo"]+": "+d.kinds(a.AppliesTo))
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, sep)
 }
 
 // gradeOrder returns the grade names best first: the set's grades when

@@ -265,10 +265,10 @@ func TestTargetAndToRoundTrip(t *testing.T) {
 	}
 	for name, v := range map[string]*View{"direct": NewView(b), "read": read} {
 		n0, n1 := v.Nodes[v.Leaves[0]], v.Nodes[v.Leaves[1]]
-		if got, want := normDescription(n0), "target [0.9, 1.1] → [0, 0.8]"; !strings.HasSuffix(got, want) {
+		if got, want := normDescription(n0, disp{en: true}), "target [0.9, 1.1] → [0, 0.8]"; !strings.HasSuffix(got, want) {
 			t.Errorf("%s: %s normalisation %q, want … %q", name, n0.ID, got, want)
 		}
-		if got := normDescription(n1); !strings.HasSuffix(got, "target (median)") {
+		if got := normDescription(n1, disp{en: true}); !strings.HasSuffix(got, "target (median)") {
 			t.Errorf("%s: %s normalisation %q", name, n1.ID, got)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/govscore/govscore/analysis"
+	"github.com/govscore/govscore/i18n"
+	"github.com/govscore/govscore/indicators"
 )
 
 // htmlMethod is the methodology appendix of report.html, generated from the
@@ -74,11 +76,22 @@ func uncertaintyRule(u *analysis.Uncertainty, L labels) string {
 	}
 	d := FormatFloat(u.WeightNoise)
 	s := L.f("uncertaintyRule", u.Replications, u.Seed, d, d)
+	d2 := (&View{}).names(L) // method names only: no set names needed
+	join := func(c i18n.Class, ids []string) string {
+		out := make([]string, len(ids))
+		for i, id := range ids {
+			out[i] = d2.of(c, id)
+		}
+		if d2.en {
+			return strings.Join(out, ", ")
+		}
+		return strings.Join(out, "、")
+	}
 	if len(u.Normalize) > 0 {
-		s += L.f("uncAltNorm", strings.Join(u.Normalize, ", "))
+		s += L.f("uncAltNorm", join(i18n.Normalize, u.Normalize))
 	}
 	if len(u.Aggregate) > 0 {
-		s += L.f("uncAltAgg", strings.Join(u.Aggregate, ", "))
+		s += L.f("uncAltAgg", join(i18n.Aggregate, u.Aggregate))
 	}
 	if u.RaterBootstrap {
 		s += L["uncBootstrap"]
@@ -109,10 +122,11 @@ type htmlGrade struct{ Name, Min, Quota string }
 type htmlAdjDef struct{ ID, Name, Rule string }
 
 func newHTMLMethod(v *View, L labels) htmlMethod {
+	d := v.names(L)
 	m := htmlMethod{
 		Scale:       "[" + FormatFloat(v.Scale[0]) + ", " + FormatFloat(v.Scale[1]) + "]",
 		MinCoverage: fmtPercent(v.MinCoverage),
-		Ranking:     rankingRule(v),
+		Ranking:     rankingRule(v, L),
 		ClampTotal:  v.ClampTotal,
 		Metrics:     v.Metrics,
 		SetSHA:      v.Meta.SetSHA256,
@@ -124,41 +138,49 @@ func newHTMLMethod(v *View, L labels) htmlMethod {
 	for _, n := range v.Nodes {
 		hn := htmlNode{
 			Indent: strings.Repeat("　", n.Depth-1), ID: n.ID, Name: n.Name, Description: n.Description, Leaf: n.Leaf,
-			Share: fmtPercent(n.Share), Nominal: fmtPercent(n.Nominal), AppliesTo: L["all"], Missing: n.Missing,
+			Share: fmtPercent(n.Share), Nominal: fmtPercent(n.Nominal), AppliesTo: L["all"], Missing: d.of(i18n.Missing, n.Missing),
 		}
 		if n.MissingBy != "" {
-			hn.Missing += " (by " + n.MissingBy + ")"
+			if d.en {
+				hn.Missing += " (by " + n.MissingBy + ")"
+			} else {
+				hn.Missing += "（按 " + n.MissingBy + " 分组）"
+			}
 		}
 		if len(n.AppliesTo) > 0 {
-			hn.AppliesTo = strings.Join(n.AppliesTo, ", ")
+			hn.AppliesTo = d.kinds(n.AppliesTo)
 		}
 		if n.Leaf {
 			hn.Type = L["leaf"]
 			hn.Formula = strings.TrimSpace(n.Expr)
 			hn.Direction = L[n.Direction]
-			hn.Normalize = normDescription(n)
+			hn.Normalize = normDescription(n, d)
 		} else {
 			hn.Type = L["composite"]
-			hn.Formula = n.Aggregate
+			hn.Formula = d.of(i18n.Aggregate, n.Aggregate)
 			hn.Missing = ""
 			if n.Missing != "" && n.Missing != "exclude" {
-				hn.Missing = n.Missing
+				hn.Missing = d.of(i18n.Missing, n.Missing)
 			}
 		}
 		if n.Round >= 0 {
-			hn.Formula += "; round " + itoa(n.Round)
+			if d.en {
+				hn.Formula += "; round " + itoa(n.Round)
+			} else {
+				hn.Formula += "；保留 " + itoa(n.Round) + " 位小数"
+			}
 		}
 		m.Tree = append(m.Tree, hn)
 	}
 	for _, g := range v.Groups {
-		bg := htmlBoundsGroup{Label: g.Label}
+		bg := htmlBoundsGroup{Label: d.group(g.Label)}
 		for l, st := range g.Leaves {
 			if st.N+st.Missing == 0 {
 				continue
 			}
 			n := &v.Nodes[v.Leaves[l]]
 			row := htmlBoundsRow{
-				ID: n.ID, Name: n.Name, Method: n.Normalize, N: itoa(st.N), Missing: itoa(st.Missing),
+				ID: n.ID, Name: n.Name, Method: d.of(i18n.Normalize, n.Normalize), N: itoa(st.N), Missing: itoa(st.Missing),
 				Min: fmtSig(st.Min), Max: fmtSig(st.Max), Mean: fmtSig(st.Mean), SD: fmtSig(st.SD),
 				Uninformative: st.Uninformative,
 			}
@@ -166,7 +188,11 @@ func newHTMLMethod(v *View, L labels) htmlMethod {
 			case "minmax":
 				row.Used = "[" + fmtSig(st.NormMin) + ", " + fmtSig(st.NormMax) + "], n = " + itoa(st.NormN)
 			case "zscore":
-				row.Used = "mean " + fmtSig(st.NormMean) + ", sd " + fmtSig(st.NormSD) + ", n = " + itoa(st.NormN)
+				if d.en {
+					row.Used = "mean " + fmtSig(st.NormMean) + ", sd " + fmtSig(st.NormSD) + ", n = " + itoa(st.NormN)
+				} else {
+					row.Used = "均值 " + fmtSig(st.NormMean) + "，标准差 " + fmtSig(st.NormSD) + "，n = " + itoa(st.NormN)
+				}
 			case "goalpost":
 				row.Used = "[" + FormatFloat(n.Low) + ", " + FormatFloat(n.High) + "]"
 			case "rank":
@@ -192,22 +218,22 @@ func newHTMLMethod(v *View, L labels) htmlMethod {
 		m.Grades = append(m.Grades, hg)
 	}
 	for _, a := range v.Adjustments {
-		m.Adjustments = append(m.Adjustments, htmlAdjDef{ID: a.ID, Name: a.Name, Rule: adjRule(a, L)})
+		m.Adjustments = append(m.Adjustments, htmlAdjDef{ID: a.ID, Name: a.Name, Rule: adjRule(a, L, d)})
 	}
 	return m
 }
 
 // normDescription summarises a leaf's pipeline after its expression:
 // transform, winsorisation and normalisation with its parameters.
-func normDescription(n ViewNode) string {
+func normDescription(n ViewNode, d disp) string {
 	var parts []string
 	if n.Transform != "" {
-		parts = append(parts, n.Transform)
+		parts = append(parts, d.of(i18n.Transform, n.Transform))
 	}
 	if len(n.Winsorize) == 2 {
-		parts = append(parts, "winsorize q["+FormatFloat(n.Winsorize[0])+", "+FormatFloat(n.Winsorize[1])+"]")
+		parts = append(parts, d.of(i18n.Transform, "winsorize")+" q["+FormatFloat(n.Winsorize[0])+", "+FormatFloat(n.Winsorize[1])+"]")
 	}
-	norm := n.Normalize
+	norm := d.of(i18n.Normalize, n.Normalize)
 	switch n.Normalize {
 	case "goalpost":
 		norm += " [" + FormatFloat(n.Low) + ", " + FormatFloat(n.High) + "]"
@@ -215,13 +241,13 @@ func normDescription(n ViewNode) string {
 		norm += " (" + FormatFloat(n.Mean) + " + " + FormatFloat(n.SD) + "·z)"
 	case "none":
 		if n.Clip {
-			norm += " (clip)"
+			norm += " (" + d.of(i18n.Normalize, "clip") + ")"
 		}
 	case "target":
 		switch t := n.Target; {
 		case t == nil:
 		case t.Median:
-			norm += " (median)"
+			norm += " (" + d.of(i18n.Normalize, "median") + ")"
 		case t.Low == t.High:
 			norm += " (" + FormatFloat(t.Low) + ")"
 		default:
@@ -235,7 +261,18 @@ func normDescription(n ViewNode) string {
 	return strings.Join(parts, " → ")
 }
 
-func rankingRule(v *View) string {
+func rankingRule(v *View, L labels) string {
+	if L["lang"] != "en" {
+		rule := "竞争排名（并列同名次，其后名次顺延：1, 2, 2, 4）"
+		if v.Ranking.Method == indicators.Ordinal {
+			rule = "顺序排名（并列按编号先后：1, 2, 3, 4）"
+		}
+		order := "得分从高到低"
+		if !v.Ranking.Desc {
+			order = "得分从低到高"
+		}
+		return rule + "，" + order + "，按 " + itoa(v.Ranking.Digits) + " 位小数比较"
+	}
 	order := "desc"
 	if !v.Ranking.Desc {
 		order = "asc"

@@ -133,7 +133,7 @@ func TestWriteHTMLContent(t *testing.T) {
 		{"leaf description", en, `按时办结的事项占受理事项的比例。`, true},
 		{"data sources", en, `Data sources (metrics)`, true},
 		{"provenance hash", en, `Indicator set SHA-256`, true},
-		{"generated_at only time", en, `2025-01-02T03:04:05Z`, true},
+		{"generated_at only time, in the set's time zone (Asia/Shanghai by default)", en, `2025-01-02 11:04:05&#43;08:00`, true},
 		{"open sections when small", en, `<details class="subject" id="s0" open>`, true},
 		{"collapsed sections when large", collapsed, `<details class="subject" id="s0">`, true},
 		{"collapse note", collapsed, `the subject sections are collapsed`, true},

@@ -37,8 +37,18 @@ type View struct {
 	Ranking     indicators.Ranking
 	// Digits is the number of decimals the reading formats show (the
 	// set's `display: {digits: N}`, SPEC §4.6).
-	Digits     int
-	Kinds      []string // the set's kinds; nil when unknown
+	Digits int
+	Kinds  []string // the set's kinds; nil when unknown
+	// KindNames and RoleNames are the set's display names of its kinds and
+	// rater roles (`kinds: {id: 名称}`, `roles: {id: 名称}`); nil when the
+	// set gives none or is unknown (i18n's built-in names are used then).
+	KindNames, RoleNames map[string]string
+	// TimeZone is the set's `timezone:` (IANA name) in which the reading
+	// formats show times; "" = indicators.DefaultTimeZone.
+	TimeZone string
+	// Public is true for a view made by PublicView: the writers leave out
+	// the internal parts (warnings, flagged pairs).
+	Public     bool
 	PeerGroups []string // subject attributes defining the peer groups; nil when unknown
 
 	Metrics     []ViewMetric     // declared metrics (data sources); nil when unknown
@@ -277,6 +287,7 @@ func NewView(b *batch.Batch) *View {
 
 // setDefinitions copies the tree, metrics, adjustments and grades of set.
 func (v *View) setDefinitions(set *indicators.Set) {
+	v.KindNames, v.RoleNames, v.TimeZone = set.KindNames, set.RoleNames, set.TimeZone
 	v.Nodes = make([]ViewNode, len(set.Nodes))
 	v.Leaves = nil
 	for i, n := range set.Nodes {
@@ -532,3 +543,9 @@ func (v *View) SetPrevious(prev *View) {
 
 // generatedAt is the batch's timestamp in UTC.
 func (v *View) generatedAt() time.Time { return v.Meta.GeneratedAt.UTC() }
+
+// generatedShown is the generation time as the reading formats show it: in
+// the set's time zone, "2006-01-02 15:04:05+08:00" (a valid HTML datetime).
+func (v *View) generatedShown() string {
+	return v.Meta.GeneratedAt.In(indicators.LoadTimeZone(v.TimeZone)).Format("2006-01-02 15:04:05Z07:00")
+}

@@ -49,13 +49,13 @@ func WriteMarkdown(w io.Writer, v *View, opt MarkdownOptions) error {
 		p("- ", L["change"], ": ", L["prevPeriod"], " ", mdEscape(v.PrevPeriod), "\n")
 	}
 	if !v.Meta.GeneratedAt.IsZero() {
-		p("- ", L["generated"], ": ", v.generatedAt().Format("2006-01-02T15:04:05Z07:00"), "\n")
+		p("- ", L["generated"], ": ", v.generatedShown(), "\n")
 	}
 	p("- ", L["setSHA"], ": `", v.Meta.SetSHA256, "`\n")
 	p("- ", L["dataSHA"], ": `", v.Meta.DataSHA256, "`\n")
 	for gi := range v.Groups {
 		g := &v.Groups[gi]
-		p("\n## ", L["group"], ": ", mdEscape(g.Label), "\n\n")
+		p("\n## ", L["group"], ": ", mdEscape(v.names(L).group(g.Label)), "\n\n")
 		p(L["subjects"], " ", strconv.Itoa(g.NSubjects), " · ", L["rated"], " ", strconv.Itoa(g.NRated), "\n\n")
 		head, numeric := mdHead(v, L, bands.bands != nil)
 		p("| ", strings.Join(head, " | "), " |\n|")

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/text/width"
 
+	"github.com/govscore/govscore/i18n"
 	"github.com/govscore/govscore/scoring"
 )
 
@@ -18,14 +19,26 @@ import (
 // fixed number of decimals (the set's `display: {digits: N}`, SPEC §4.6);
 // the files keep the exact values.
 func WriteSummary(w io.Writer, v *View, top int) error {
+	return WriteSummaryLang(w, v, top, i18n.En)
+}
+
+// WriteSummaryLang is WriteSummary in lang, peer groups by their display
+// names.
+func WriteSummaryLang(w io.Writer, v *View, top int, lang i18n.Lang) error {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%s %s — period %s\n", v.Meta.SetID, v.Meta.SetName, v.Meta.Period)
+	printf := func(format string, args ...any) { fmt.Fprintf(&sb, i18n.T(lang, format), args...) }
+	names := i18n.Namer{Lang: lang, Kinds: v.KindNames, Roles: v.RoleNames}
+	printf("%s %s — period %s\n", v.Meta.SetID, v.Meta.SetName, v.Meta.Period)
 	digits := v.Digits
 	ranked := v.RankedNodes()
 	for gi := range v.Groups {
 		g := &v.Groups[gi]
-		fmt.Fprintf(&sb, "\n[%s] %d subjects, %d rated\n", g.Label, g.NSubjects, g.NRated)
-		head := []string{"rank", "subject", "name", "score", "grade"}
+		label := g.Label
+		if lang != i18n.En {
+			label = names.Group(label)
+		}
+		printf("\n[%s] %d subjects, %d rated\n", label, g.NSubjects, g.NRated)
+		head := []string{i18n.T(lang, "rank"), i18n.T(lang, "subject"), i18n.T(lang, "name"), i18n.T(lang, "score"), i18n.T(lang, "grade")}
 		for _, i := range ranked {
 			head = append(head, v.Nodes[i].ID+"_rank")
 		}
@@ -46,7 +59,7 @@ func WriteSummary(w io.Writer, v *View, top int) error {
 			shown++
 			veto := ""
 			if s.Vetoed {
-				veto = " (veto)"
+				veto = i18n.T(lang, " (veto)")
 			}
 			row := []string{strconv.Itoa(s.Rank), s.ID, s.Name, strconv.FormatFloat(scoring.Round(s.Score, digits), 'f', digits, 64), s.Grade + veto}
 			for _, i := range ranked {
@@ -60,17 +73,17 @@ func WriteSummary(w io.Writer, v *View, top int) error {
 		}
 		writeTable(&sb, rows, "  ")
 		if g.NRated > shown {
-			fmt.Fprintf(&sb, "  … %d more\n", g.NRated-shown)
+			printf("  … %d more\n", g.NRated-shown)
 		}
 		switch {
 		case byRule > 0:
-			fmt.Fprintf(&sb, "  %d unrated (%d by rated_when; others: coverage below %s or no score)\n", unrated, byRule, FormatFloat(v.MinCoverage))
+			printf("  %d unrated (%d by rated_when; others: coverage below %s or no score)\n", unrated, byRule, FormatFloat(v.MinCoverage))
 		case unrated > 0:
-			fmt.Fprintf(&sb, "  %d unrated (coverage below %s or no score)\n", unrated, FormatFloat(v.MinCoverage))
+			printf("  %d unrated (coverage below %s or no score)\n", unrated, FormatFloat(v.MinCoverage))
 		}
 	}
 	if n := len(v.Warnings); n > 0 {
-		fmt.Fprintf(&sb, "\n%d warnings (see results.json or stderr)\n", n)
+		printf("\n%d warnings (see results.json or stderr)\n", n)
 	}
 	_, err := io.WriteString(w, sb.String())
 	return err

@@ -1,6 +1,10 @@
 package reports
 
-import "math"
+import (
+	"math"
+
+	"github.com/govscore/govscore/i18n"
+)
 
 // assessSheet writes one row per (subject, assessment item, role) for the
 // subjects with a rating of the item: the combined score, its SE and 90%
@@ -12,7 +16,7 @@ func (x *xlsxWriter) assessSheet() error {
 	if len(v.Assess) == 0 {
 		return nil
 	}
-	cols := []column{{L["group"], 14, 0}, {L["id"], 16, 0}, {L["name"], 24, 0}, {L["assessItem"] + " id", 18, 0}, {L["assessItem"], 22, 0},
+	cols := []column{{L["group"], 14, 0}, {L["id"], 16, 0}, {L["name"], 24, 0}, {idHead(L, "assessItem"), 18, 0}, {L["assessItem"], 22, 0},
 		{L["combined"], 11, x.num}, {L["se"], 9, x.num}, {L["ci90"] + " −", 11, x.num}, {L["ci90"] + " +", 11, x.num},
 		{L["role"], 14, 0}, {L["roleWeight"], 9, 0}, {L["nRatings"], 9, 0}, {L["roleMean"], 26, x.num}}
 	t, err := x.newTable(L["assessResults"], cols, 3)
@@ -36,7 +40,7 @@ func (x *xlsxWriter) assessSheet() error {
 				if ha.Roles[ri].Hidden || math.IsNaN(ro.Mean) {
 					mean = ha.Roles[ri].Mean // the note, never the number
 				}
-				if err := t.add(s.Group, s.ID, s.Name, it.ID, it.Name, as.Score, as.SE, as.Low, as.High, rw.Role, rw.Weight, ro.N, mean); err != nil {
+				if err := t.add(v.names(L).group(s.Group), s.ID, s.Name, it.ID, it.Name, as.Score, as.SE, as.Low, as.High, v.names(L).of(i18n.Role, rw.Role), rw.Weight, ro.N, mean); err != nil {
 					return err
 				}
 			}
@@ -54,8 +58,11 @@ func (x *xlsxWriter) reliabilitySheet() error {
 	if len(v.Assess) == 0 {
 		return nil
 	}
-	cols := []column{{L["assessItem"] + " id", 18, 0}, {L["assessItem"], 22, 0}, {L["raters"], 9, 0}, {L["ratings"], 9, 0},
+	cols := []column{{idHead(L, "assessItem"), 18, 0}, {L["assessItem"], 22, 0}, {L["raters"], 9, 0}, {L["ratings"], 9, 0},
 		{L["icc1"], 9, x.num3}, {L["kalpha"], 12, x.num3}, {L["reciprocity"], 18, x.num3}, {X["dyads"], 9, 0}, {L["flagged"], 40, x.text}}
+	if v.Public {
+		cols = cols[:len(cols)-1] // no flagged pairs in public
+	}
 	t, err := x.newTable(L["reliability"], cols, 1)
 	if err != nil {
 		return err
@@ -66,7 +73,11 @@ func (x *xlsxWriter) reliabilitySheet() error {
 		if it.Dyads > 0 {
 			recip, dyads = it.Reciprocity, it.Dyads
 		}
-		if err := t.add(it.ID, it.Name, it.Raters, it.Ratings, it.ICC1, it.Alpha, recip, dyads, row.Flagged); err != nil {
+		vals := []any{it.ID, it.Name, it.Raters, it.Ratings, it.ICC1, it.Alpha, recip, dyads, row.Flagged}
+		if v.Public {
+			vals = vals[:len(vals)-1]
+		}
+		if err := t.add(vals...); err != nil {
 			return err
 		}
 	}

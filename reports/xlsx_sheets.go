@@ -2,7 +2,8 @@ package reports
 
 import (
 	"strings"
-	"time"
+
+	"github.com/govscore/govscore/i18n"
 )
 
 // rankingSheets writes one ranking sheet per peer group: after the veto
@@ -25,7 +26,7 @@ func (x *xlsxWriter) rankingSheets() error {
 			cols = append(cols, column{X["bandLow"], 11, 0}, column{X["bandHigh"], 11, 0}, column{L["tiedWith"], 30, x.text})
 		}
 		cols, _ = x.nodeColumns(cols, nodes, false)
-		t, err := x.newTable(L["ranking"]+" "+g.Label, cols, 3)
+		t, err := x.newTable(L["ranking"]+" "+v.names(L).group(g.Label), cols, 3)
 		if err != nil {
 			return err
 		}
@@ -41,7 +42,7 @@ func (x *xlsxWriter) rankingSheets() error {
 			} else {
 				grade, reason = L["unrated"], reasonText(L, s.UnratedReason)
 			}
-			vals = append(vals[:0], rank, s.ID, s.Name, s.Kind, score, grade, s.Coverage, veto, reason)
+			vals = append(vals[:0], rank, s.ID, s.Name, v.names(L).of(i18n.Kind, s.Kind), score, grade, s.Coverage, veto, reason)
 			if v.HasPrevious {
 				var prank, dr, ds any
 				switch {
@@ -101,7 +102,7 @@ func (x *xlsxWriter) nodeValuesSheet() error {
 		if s.Rated {
 			status, rank = L["rated"], s.Rank
 		}
-		vals = append(vals[:0], s.Group, s.ID, s.Name, status, rank, s.Score, s.Root)
+		vals = append(vals[:0], v.names(L).group(s.Group), s.ID, s.Name, status, rank, s.Score, s.Root)
 		vals = x.nodeCells(vals, s, all)
 		for l := range v.Leaves {
 			if c := v.Cell(k, l); c.Status == "imputed" {
@@ -132,7 +133,7 @@ func (x *xlsxWriter) rawValuesSheet() error {
 	vals := make([]any, len(cols))
 	for k := range v.Subjects {
 		s := &v.Subjects[k]
-		vals = append(vals[:0], s.Group, s.ID, s.Name)
+		vals = append(vals[:0], v.names(L).group(s.Group), s.ID, s.Name)
 		for l := range v.Leaves {
 			if c := v.Cell(k, l); c.Applies {
 				vals = append(vals, c.Raw)
@@ -150,7 +151,7 @@ func (x *xlsxWriter) rawValuesSheet() error {
 // treeSheet writes the methodology's tree: one row per node.
 func (x *xlsxWriter) treeSheet() error {
 	v, L := x.v, x.L
-	cols := []column{{L["indicator"] + " id", 24, 0}, {L["name"], 30, x.text}, {L["type"], 10, 0}, {L["formula"], 40, x.text},
+	cols := []column{{idHead(L, "indicator"), 24, 0}, {L["name"], 30, x.text}, {L["type"], 10, 0}, {L["formula"], 40, x.text},
 		{L["direction"], 12, 0}, {L["normalize"], 26, x.text}, {L["weight"], 9, 0}, {L["share"], 10, x.pct}, {L["nominalWeight"], 12, x.pct},
 		{L["missing"], 16, 0}, {L["appliesTo"], 24, x.text}}
 	t, err := x.newTable(L["methodology"], cols, 1)
@@ -171,7 +172,7 @@ func (x *xlsxWriter) treeSheet() error {
 // group used, one row per (group, leaf), as numbers.
 func (x *xlsxWriter) boundsSheet() error {
 	v, L, X := x.v, x.L, x.X
-	cols := []column{{L["group"], 14, 0}, {L["indicator"] + " id", 22, 0}, {L["indicator"], 26, 0}, {L["normalize"], 12, 0},
+	cols := []column{{L["group"], 14, 0}, {idHead(L, "indicator"), 22, 0}, {L["indicator"], 26, 0}, {L["normalize"], 12, 0},
 		{L["n"], 8, 0}, {L["nMissing"], 8, 0}, {L["min"], 11, 0}, {L["max"], 11, 0}, {L["mean"], 11, 0}, {L["sd"], 11, 0},
 		{X["usedLow"], 12, 0}, {X["usedHigh"], 12, 0}, {X["usedMean"], 12, 0}, {X["usedSD"], 12, 0}, {X["usedN"], 10, 0},
 		{X["winsorLow"], 12, 0}, {X["winsorHigh"], 12, 0}, {L["uninformative"], 14, 0}}
@@ -200,7 +201,7 @@ func (x *xlsxWriter) boundsSheet() error {
 			if st.Uninformative {
 				unin = L["uninformative"]
 			}
-			if err := t.add(g.Label, n.ID, n.Name, n.Normalize, st.N, st.Missing, st.Min, st.Max, st.Mean, st.SD,
+			if err := t.add(v.names(L).group(g.Label), n.ID, n.Name, v.names(L).of(i18n.Normalize, n.Normalize), st.N, st.Missing, st.Min, st.Max, st.Mean, st.SD,
 				lo, hi, mean, sd, nn, st.WinsorLow, st.WinsorHigh, unin); err != nil {
 				return err
 			}
@@ -241,12 +242,12 @@ func (x *xlsxWriter) adjustmentsSheet() error {
 	if len(v.Adjustments) == 0 {
 		return nil
 	}
-	t, err := x.newTable(L["adjustments"], []column{{L["adjustment"] + " id", 18, 0}, {L["name"], 24, x.text}, {L["rules"], 70, x.text}}, 1)
+	t, err := x.newTable(L["adjustments"], []column{{idHead(L, "adjustment"), 18, 0}, {L["name"], 24, x.text}, {L["rules"], 70, x.text}}, 1)
 	if err != nil {
 		return err
 	}
 	for _, a := range v.Adjustments {
-		if err := t.add(a.ID, a.Name, adjRule(a, L)); err != nil {
+		if err := t.add(a.ID, a.Name, adjRule(a, L, v.names(L))); err != nil {
 			return err
 		}
 	}
@@ -290,7 +291,11 @@ func (x *xlsxWriter) rulesSheet() error {
 		{X["layout"], X["layoutNote"]},
 	}
 	if len(v.Assess) > 0 {
-		rows = append(rows, [2]any{L["reliability"], L["reliabilityNote"]})
+		note := L["reliabilityNote"]
+		if v.Public {
+			note = L["reliabilityNotePublic"]
+		}
+		rows = append(rows, [2]any{L["reliability"], note})
 	}
 	if m.Uncertainty != "" {
 		rows = append(rows, [2]any{L["uncertainty"], m.Uncertainty + " " + L["uncBands"]})
@@ -301,7 +306,7 @@ func (x *xlsxWriter) rulesSheet() error {
 		[2]any{L["setSHA"], v.Meta.SetSHA256},
 		[2]any{L["dataSHA"], v.Meta.DataSHA256},
 		[2]any{L["engine"], v.Meta.EngineVersion},
-		[2]any{L["generated"], v.generatedAt().Format(time.RFC3339)})
+		[2]any{L["generated"], v.generatedShown()})
 	for _, r := range rows {
 		if err := t.add(r[0], r[1]); err != nil {
 			return err
@@ -319,6 +324,9 @@ func clampNote(v *View, L labels) string {
 
 // warningsSheet writes the batch's warnings.
 func (x *xlsxWriter) warningsSheet() error {
+	if x.v.Public {
+		return nil
+	}
 	L := x.L
 	cols := []column{{"file:line:col", 36, 0}, {L["group"], 14, 0}, {L["subject"], 16, 0}, {L["indicator"], 22, 0}, {L["warnings"], 90, x.text}}
 	t, err := x.newTable(L["warnings"], cols, 0)
@@ -326,7 +334,11 @@ func (x *xlsxWriter) warningsSheet() error {
 		return err
 	}
 	for _, w := range x.v.Warnings {
-		if err := t.add(w.Pos.String(), w.Group, w.Subject, w.Node, w.Msg); err != nil {
+		msg := w.Msg
+		if x.L["lang"] != "en" {
+			msg = i18n.Message(i18n.Zh, msg)
+		}
+		if err := t.add(w.Pos.String(), w.Group, w.Subject, w.Node, msg); err != nil {
 			return err
 		}
 	}

@@ -153,18 +153,16 @@ func BenchmarkLoad(b *testing.B) {
 	}
 }
 
-// BenchmarkPublishedPage10k reads the published ranking page of 10,000
-// subjects (4 peer groups, every subject's score, grade and dimension
-// values, rendered from the database on every request) and reports the
-// p50 and p95 latency.
-func BenchmarkPublishedPage10k(b *testing.B) {
-	e := seededEnv(b, 10_000, 20, "2024")
+// pageLatency requests path n times (b.Loop) after one warm-up request
+// (the set cache, the first verification of the batch) and reports the
+// p50 and p95 latency; path returns the path of each request.
+func pageLatency(b *testing.B, e *env, path func(i int) string) {
 	c := &http.Client{}
-	get := func() time.Duration {
+	get := func(p string) time.Duration {
 		t0 := time.Now()
-		resp, err := c.Get(e.ts.URL + "/p/2024")
+		resp, err := c.Get(e.ts.URL + p)
 		if err != nil || resp.StatusCode != 200 {
-			b.Fatalf("%v %v", err, resp)
+			b.Fatalf("GET %s: %v %v", p, err, resp)
 		}
 		var buf [64 << 10]byte
 		for {
@@ -175,12 +173,44 @@ func BenchmarkPublishedPage10k(b *testing.B) {
 		resp.Body.Close()
 		return time.Since(t0)
 	}
-	get() // warm the set cache
+	get(path(0))
 	var ds []time.Duration
+	i := 0
 	for b.Loop() {
-		ds = append(ds, get())
+		i++
+		ds = append(ds, get(path(i)))
 	}
 	slices.Sort(ds)
 	b.ReportMetric(ms(quantile(ds, 0.5)), "p50-ms")
 	b.ReportMetric(ms(quantile(ds, 0.95)), "p95-ms")
+}
+
+// BenchmarkRankingPage10k reads the published ranking page of 10,000
+// subjects (4 peer groups, every subject's rank, score, grade and
+// dimension values, rendered from the database on every request) and
+// reports the p50 and p95 latency.
+func BenchmarkRankingPage10k(b *testing.B) {
+	e := seededEnv(b, 10_000, 20, "2024")
+	pageLatency(b, e, func(int) string { return "/p/2024" })
+}
+
+// BenchmarkSubjectPage10k reads the published explanation pages of
+// subjects of a 10,000-subject batch (a different subject each request)
+// and reports the p50 and p95 latency.
+func BenchmarkSubjectPage10k(b *testing.B) {
+	e := seededEnv(b, 10_000, 20, "2024")
+	pageLatency(b, e, func(i int) string { return fmt.Sprintf("/p/2024/s/s%05d", 1+(i*7919)%10_000) })
+}
+
+// BenchmarkVerifyPublished10k verifies the published batch of 10,000
+// subjects as the server does at start and every --verify-every: the
+// batch digest recomputed from its rows and every output read back.
+func BenchmarkVerifyPublished10k(b *testing.B) {
+	e := seededEnv(b, 10_000, 20, "2024")
+	ctx := context.Background()
+	for b.Loop() {
+		if n, err := e.s.verifier.verifyAll(ctx); err != nil || n != 0 {
+			b.Fatalf("%d failed, %v", n, err)
+		}
+	}
 }

@@ -52,4 +52,18 @@
 // and the diff names the subjects and the inputs that changed. Every write
 // is in the append-only audit_log (the database refuses UPDATE, DELETE and
 // TRUNCATE on it).
+//
+// # Collection
+//
+// collect.go holds the routes of collection (docs/collection.md): a
+// provider downloads its fill-in workbook, uploads CSV or XLSX, sees its
+// problems at their cells or a preview against the current values, and
+// confirms a draft (upload_drafts, migration 0005) into a new version; the
+// admin opens rating rounds and issues rater tokens (SHA-256 stored, shown
+// once on a printable QR sheet and as CSV); a token's questionnaire at
+// /q/{token} is saved, resumed and submitted once, its answers sealed
+// without key or time (sealed_answers) until the round is closed, when
+// they are shuffled and stored as ratings under pseudonyms in one
+// submission; subject accounts rate their peers and themselves; assessors
+// upload their results. No page, export or log links a rating to a token.
 package server

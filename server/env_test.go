@@ -90,6 +90,13 @@ func newEnvWith(t testing.TB, cfg Config) *env { return newEnvOpts(t, cfg, true)
 // newEnvOpts is newEnvWith; without testdata it holds the accounts only.
 func newEnvOpts(t testing.TB, cfg Config, testdata bool) *env {
 	t.Helper()
+	return newEnvLog(t, cfg, testdata, io.Discard)
+}
+
+// newEnvLog is newEnvOpts with the server's log written to logs (JSON,
+// debug level).
+func newEnvLog(t testing.TB, cfg Config, testdata bool, logs io.Writer) *env {
+	t.Helper()
 	ctx := context.Background()
 	db, err := postgres.Open(ctx, testDatabase(t))
 	if err != nil {
@@ -122,7 +129,7 @@ func newEnvOpts(t testing.TB, cfg Config, testdata bool) *env {
 			t.Fatal(err)
 		}
 	}
-	s, err := New(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
+	s, err := New(ctx, db, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

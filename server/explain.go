@@ -26,6 +26,30 @@ type explanation struct {
 	Coverage  *float64      `json:"coverage"`
 	Vetoed    bool          `json:"vetoed"`
 	Nodes     []explainNode `json:"nodes"`
+	// Root is the value of the tree before adjustments; Adjustments the
+	// bonuses, deductions and vetoes that apply to the subject (SPEC
+	// §4.8); GradeByScore the grade the score earned and GradeReason the
+	// steps from it to Grade (caps, quotas; SPEC §4.9); Unrated the rule
+	// that left the subject unrated. Absent for batches stored before
+	// schema version 4.
+	Root         *float64            `json:"root,omitempty"`
+	Adjustments  []explainAdjustment `json:"adjustments,omitempty"`
+	GradeByScore string              `json:"grade_by_score,omitempty"`
+	GradeReason  string              `json:"grade_reason,omitempty"`
+	Unrated      string              `json:"unrated,omitempty"`
+}
+
+// explainAdjustment is one adjustment's effect on a subject: Kind is
+// "veto" for a cap_grade adjustment (一票否决), else "bonus" or
+// "deduction" by the sign of the points it gave ("adjustment" for none).
+type explainAdjustment struct {
+	ID       string  `json:"id"`
+	Name     string  `json:"name"`
+	Kind     string  `json:"kind"`
+	Held     bool    `json:"held"`
+	Points   float64 `json:"points"`
+	CapGrade string  `json:"cap_grade,omitempty"`
+	Capped   bool    `json:"capped"`
 }
 
 // explainNode is one node of the tree in an explanation. For a leaf,
@@ -42,6 +66,9 @@ type explainNode struct {
 	Raw    *float64 `json:"raw,omitempty"`
 	Weight *float64 `json:"weight"`
 	Status string   `json:"status,omitempty"`
+	// Rank is the subject's rank on the node within its peer group, for
+	// a node with `rank: true` (SPEC §4.10); 0 when none.
+	Rank int `json:"rank,omitempty"`
 }
 
 // explain builds the explanation of subject in batch b.
@@ -82,7 +109,32 @@ func (s *Server) explain(ctx context.Context, b postgres.BatchInfo, subject stri
 			w := n.Weight
 			en.Weight = &w
 		}
+		if res.Explain != nil {
+			en.Rank = res.Explain.NodeRanks[n.ID]
+		}
 		e.Nodes = append(e.Nodes, en)
+	}
+	if x := res.Explain; x != nil {
+		e.Root, e.GradeByScore, e.GradeReason, e.Unrated = x.Root, x.GradeByScore, x.GradeReason, x.Unrated
+		for _, a := range x.Adjustments {
+			ea := explainAdjustment{ID: a.ID, Name: a.ID, Held: a.Held, Points: a.Points, Capped: a.Capped}
+			for _, sa := range set.Adjustments {
+				if sa.ID == a.ID {
+					ea.Name, ea.CapGrade = sa.Name, sa.CapGrade
+				}
+			}
+			switch {
+			case ea.CapGrade != "":
+				ea.Kind = "veto"
+			case a.Points > 0:
+				ea.Kind = "bonus"
+			case a.Points < 0:
+				ea.Kind = "deduction"
+			default:
+				ea.Kind = "adjustment"
+			}
+			e.Adjustments = append(e.Adjustments, ea)
+		}
 	}
 	return e, nil
 }

@@ -5,7 +5,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"html"
 	"html/template"
 	"io"
 	"io/fs"
@@ -15,6 +14,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/govscore/govscore/store/postgres"
@@ -97,25 +97,37 @@ type page struct {
 // T translates a label.
 func (p *page) T(key string) string { return tr(p.Lang, key) }
 
-// render writes a page with status.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, titleKey string, data any) {
+// newPage is the page of a request: its language, account, form token
+// and data, titled by the label titleKey.
+func (s *Server) newPage(r *http.Request, titleKey string, data any) *page {
 	p := &page{Lang: langOf(r), Path: r.URL.RequestURI(), Account: accountOf(r), Data: data}
 	p.Title = tr(p.Lang, titleKey)
 	if sess := sessionOf(r); sess != nil && sess.Kind == "cookie" {
 		p.CSRF = sess.CSRF
 	}
+	return p
+}
+
+// writePage sends a rendered page with status.
+func (s *Server) writePage(w http.ResponseWriter, p *page, status int, body []byte) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if p.Account != nil {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// render writes a page with status.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, titleKey string, data any) {
+	p := s.newPage(r, titleKey, data)
 	var b bytes.Buffer
 	if err := pages[name].ExecuteTemplate(&b, "layout", p); err != nil {
 		s.log.Error("rendering a page", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if p.Account != nil {
-		w.Header().Set("Cache-Control", "no-store")
-	}
-	w.WriteHeader(status)
-	w.Write(b.Bytes())
+	s.writePage(w, p, status, b.Bytes())
 }
 
 // errorPage renders an error as a page.
@@ -141,7 +153,7 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 	}
 	var pubs []*publication
 	for _, p := range periods {
-		pub, err := s.published(r.Context(), p)
+		pub, err := s.publicationOf(r.Context(), p)
 		if err != nil {
 			s.failErr(w, r, err)
 			return
@@ -151,59 +163,130 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "home", "published", pubs)
 }
 
-// rankingGroup is one peer group's table on a period page. Rows is the
-// table body, written by rankingRows: a page of 10,000 subjects renders
-// in a few milliseconds that way, where a template action per cell takes
-// hundreds.
-type rankingGroup struct {
-	Label string
-	Rows  template.HTML
-	b     strings.Builder
+// rankingMark stands in the rendered period page where the ranking
+// tables go; pagePeriod writes them there as it reads the rows.
+const rankingMark = "\x00ranking\x00"
+
+// pageBuffers are reused page buffers: the 10,000-subject ranking is ~2 MB.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// rankingWriter writes the ranking tables of a period page row by row:
+// a table per peer group (its head from the template "ranking_table"),
+// each row appended as HTML without a template action per cell and
+// without allocating per row — the page of 10,000 subjects is read and
+// written on every request.
+type rankingWriter struct {
+	b      *bytes.Buffer
+	p      *page
+	dims   []string // dimension names (table head)
+	ranked []string // ranked node names (table head)
+	period string   // path-escaped
+	group  string
+	open   bool
+	num    []byte
 }
 
-// rankingRow appends one subject's line to the group's body: rank, name
-// (linking its explanation), score, grade and dimension values. Every text
-// is HTML-escaped and the subject id path-escaped.
-func (g *rankingGroup) rankingRow(lang, period string, sr *postgres.RankingRow) {
-	b := &g.b
+// row appends one subject's line (rank, name linking its explanation,
+// score, grade and dimension values), opening a new table when the peer
+// group changes. Every text is HTML-escaped and the subject id
+// path-escaped.
+func (rw *rankingWriter) row(sr *postgres.RankingRow) error {
+	b := rw.b
+	if !rw.open || sr.PeerGroup != rw.group {
+		rw.close()
+		rw.group, rw.open = sr.PeerGroup, true
+		if err := pages["period"].ExecuteTemplate(b, "ranking_table", map[string]any{"P": rw.p, "Label": sr.PeerGroup, "Dims": rw.dims, "Ranked": rw.ranked}); err != nil {
+			return err
+		}
+	}
 	b.WriteString("<tr><td>")
 	if sr.Rated {
-		b.WriteString(strconv.Itoa(sr.Rank))
+		b.Write(strconv.AppendInt(rw.num[:0], int64(sr.Rank), 10))
 	} else {
 		b.WriteString("–")
 	}
 	b.WriteString(`</td><th scope="row"><a href="/p/`)
-	b.WriteString(url.PathEscape(period))
+	b.WriteString(rw.period)
 	b.WriteString("/s/")
-	b.WriteString(html.EscapeString(url.PathEscape(sr.Subject)))
+	writeEscaped(b, url.PathEscape(sr.Subject))
 	b.WriteString(`">`)
-	b.WriteString(html.EscapeString(sr.Name))
+	writeEscaped(b, sr.Name)
 	b.WriteString("</a></th><td>")
 	if sr.Rated {
-		b.WriteString(strconv.FormatFloat(sr.Score, 'f', 2, 64))
+		b.Write(strconv.AppendFloat(rw.num[:0], sr.Score, 'f', 2, 64))
 	} else {
-		b.WriteString(html.EscapeString(tr(lang, "unrated")))
+		writeEscaped(b, tr(rw.p.Lang, "unrated"))
 	}
 	b.WriteString("</td><td>")
-	b.WriteString(html.EscapeString(sr.Grade))
+	writeEscaped(b, sr.Grade)
 	if sr.Vetoed {
-		b.WriteString(" (" + html.EscapeString(tr(lang, "vetoed")) + ")")
+		b.WriteString(" (")
+		writeEscaped(b, tr(rw.p.Lang, "vetoed"))
+		b.WriteString(")")
 	}
 	b.WriteString("</td>")
 	for _, v := range sr.Nodes {
 		b.WriteString("<td>")
 		if !math.IsNaN(v) {
-			b.WriteString(strconv.FormatFloat(v, 'f', 2, 64))
+			b.Write(strconv.AppendFloat(rw.num[:0], v, 'f', 2, 64))
+		} else {
+			b.WriteString("–")
+		}
+		b.WriteString("</td>")
+	}
+	for _, rk := range sr.NodeRanks {
+		b.WriteString("<td>")
+		if rk > 0 {
+			b.Write(strconv.AppendInt(rw.num[:0], int64(rk), 10))
 		} else {
 			b.WriteString("–")
 		}
 		b.WriteString("</td>")
 	}
 	b.WriteString("</tr>\n")
+	return nil
+}
+
+// close ends the open table, if any.
+func (rw *rankingWriter) close() {
+	if rw.open {
+		rw.b.WriteString("</tbody>\n</table>\n")
+		rw.open = false
+	}
+}
+
+// writeEscaped writes s HTML-escaped (as html.EscapeString) without
+// allocating when nothing needs escaping.
+func writeEscaped(b *bytes.Buffer, s string) {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var esc string
+		switch s[i] {
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		case '&':
+			esc = "&amp;"
+		case '\'':
+			esc = "&#39;"
+		case '"':
+			esc = "&#34;"
+		default:
+			continue
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(esc)
+		last = i + 1
+	}
+	b.WriteString(s[last:])
 }
 
 // pagePeriod is GET /p/{period}: the ranking of every peer group in the
-// batch that stands, with its dimension values and grades.
+// batch that stands, with its dimension values and grades. The page is
+// rendered into a pooled buffer — the template around a mark, the rows
+// straight from the database cursor at the mark — and sent once the
+// cursor is closed, so a slow client never holds a database connection.
 func (s *Server) pagePeriod(w http.ResponseWriter, r *http.Request) {
 	per, ok := s.pathPeriod(w, r)
 	if !ok {
@@ -225,36 +308,50 @@ func (s *Server) pagePeriod(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	var dims, dimNames []string
+	var dims, dimNames, ranked, rankedNames []string
 	for _, n := range set.Nodes {
 		if n.Depth == 1 && !n.IsLeaf() {
 			dims = append(dims, n.ID)
 			dimNames = append(dimNames, n.Name)
 		}
-	}
-	res, err := s.db.Ranking(ctx, pub.Current.ID, dims)
-	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	var groups []*rankingGroup
-	lang := langOf(r)
-	for i := range res {
-		sr := &res[i]
-		if len(groups) == 0 || groups[len(groups)-1].Label != sr.PeerGroup {
-			groups = append(groups, &rankingGroup{Label: sr.PeerGroup})
+		if n.Rank {
+			ranked = append(ranked, n.ID)
+			rankedNames = append(rankedNames, n.Name)
 		}
-		groups[len(groups)-1].rankingRow(lang, per.String(), sr)
-	}
-	for _, g := range groups {
-		g.Rows = template.HTML(g.b.String())
 	}
 	files, err := s.db.OutputNames(ctx, pub.Current.ID)
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "period", "ranking", map[string]any{"Pub": pub, "Groups": groups, "Dims": dimNames, "Files": files})
+	p := s.newPage(r, "ranking", map[string]any{"Pub": pub, "Dims": dimNames, "Files": files, "Tables": template.HTML(rankingMark)})
+	b := pageBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if b.Cap() <= 16<<20 {
+			b.Reset()
+			pageBuffers.Put(b)
+		}
+	}()
+	b.Reset()
+	if err := pages["period"].ExecuteTemplate(b, "layout", p); err != nil {
+		s.failErr(w, r, fmt.Errorf("rendering the period page: %w", err))
+		return
+	}
+	at := bytes.Index(b.Bytes(), []byte(rankingMark))
+	if at < 0 {
+		s.failErr(w, r, errors.New("rendering the period page: no ranking mark"))
+		return
+	}
+	tail := append([]byte(nil), b.Bytes()[at+len(rankingMark):]...)
+	b.Truncate(at)
+	rw := &rankingWriter{b: b, p: p, dims: dimNames, ranked: rankedNames, period: url.PathEscape(per.String()), num: make([]byte, 0, 32)}
+	if err := s.db.RankingRows(ctx, pub.Current.ID, dims, ranked, rw.row); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	rw.close()
+	b.Write(tail)
+	s.writePage(w, p, http.StatusOK, b.Bytes())
 }
 
 // pageSubject is GET /p/{period}/s/{subject}: a subject's explanation in

@@ -17,11 +17,28 @@ type publication struct {
 	Period     string
 	Current    postgres.BatchInfo
 	Superseded []postgres.BatchInfo
+	// Withheld says why the batch that stands is not served (it failed
+	// its last verification); empty when it is served.
+	Withheld string
 }
 
 // published returns the publication of period, or ErrNotFound when
-// nothing of it is published.
+// nothing of it is published, or an *integrityError when the batch that
+// stands fails verification (it is not served).
 func (s *Server) published(ctx context.Context, period string) (*publication, error) {
+	pub, err := s.publicationOf(ctx, period)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.verifier.check(ctx, pub.Current.ID); err != nil {
+		return nil, err
+	}
+	return pub, nil
+}
+
+// publicationOf is published without the verification: for the lists of
+// periods, which mark a withheld batch instead of failing.
+func (s *Server) publicationOf(ctx context.Context, period string) (*publication, error) {
 	bs, err := s.db.PublishedBatches(ctx, period)
 	if err != nil {
 		return nil, err
@@ -29,7 +46,11 @@ func (s *Server) published(ctx context.Context, period string) (*publication, er
 	if len(bs) == 0 {
 		return nil, fmt.Errorf("period %s has no published batch: %w", period, postgres.ErrNotFound)
 	}
-	return &publication{Period: period, Current: bs[0], Superseded: bs[1:]}, nil
+	pub := &publication{Period: period, Current: bs[0], Superseded: bs[1:]}
+	if err := s.verifier.withheld(pub.Current.ID); err != nil {
+		pub.Withheld = err.Error()
+	}
+	return pub, nil
 }
 
 // publicResultsJSON is a stored results.json for the public audience:
@@ -60,7 +81,7 @@ func (s *Server) apiPublishedList(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []map[string]any{}
 	for _, p := range periods {
-		pub, err := s.published(r.Context(), p)
+		pub, err := s.publicationOf(r.Context(), p)
 		if err != nil {
 			s.failErr(w, r, err)
 			return
@@ -69,7 +90,11 @@ func (s *Server) apiPublishedList(w http.ResponseWriter, r *http.Request) {
 		for _, b := range pub.Superseded {
 			sup = append(sup, b.ID)
 		}
-		out = append(out, map[string]any{"period": p, "batch": pub.Current.ID, "published_at": pub.Current.PublishedAt, "superseded": sup})
+		e := map[string]any{"period": p, "batch": pub.Current.ID, "published_at": pub.Current.PublishedAt, "superseded": sup}
+		if pub.Withheld != "" {
+			e["withheld"] = pub.Withheld
+		}
+		out = append(out, e)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -166,6 +191,9 @@ func (s *Server) diff(ctx context.Context, period string, full bool) (*diffJSON,
 	}
 	old := pub.Superseded[0].ID
 	d.Supersedes = old
+	if err := s.verifier.check(ctx, old); err != nil {
+		return nil, err
+	}
 	cs, err := s.db.Diff(ctx, old, pub.Current.ID)
 	if err != nil {
 		return nil, err

@@ -55,6 +55,23 @@ var recordMessages = map[string][2]string{
 	"show":           {"查看", "Show"},
 	"inputs_sha":     {"输入摘要", "Inputs SHA-256"},
 	"rating_changes": {"变化的测评", "Ratings that changed"},
+	"adjustments":    {"加减分与一票否决", "Bonuses, deductions and vetoes"},
+	"adjustment":     {"项目", "Adjustment"},
+	"adj_kind":       {"类别", "Kind"},
+	"adj_held":       {"条件成立", "Condition held"},
+	"adj_points":     {"分值", "Points"},
+	"adj_effect":     {"对等次的影响", "Effect on the grade"},
+	"adj_bonus":      {"加分", "bonus"},
+	"adj_deduction":  {"扣分", "deduction"},
+	"adj_veto":       {"一票否决", "veto"},
+	"adj_adjustment": {"加减分", "adjustment"},
+	"root_value":     {"指标得分（加减分前）", "Indicator score (before adjustments)"},
+	"cap_grade":      {"等次最高为", "grade at most"},
+	"capped":         {"已降等", "grade lowered"},
+	"grade_reason":   {"等次依据", "Why this grade"},
+	"unrated_reason": {"未评级原因", "Why unrated"},
+	"yes":            {"是", "yes"},
+	"no":             {"否", "no"},
 }
 
 func init() {
@@ -235,8 +252,10 @@ func (s *Server) submitRatings(r *http.Request, acct *postgres.Account, per data
 		}
 	}
 	rep, err := s.db.SubmitRatings(ctx, postgres.RatingSubmission{AccountID: acct.ID, Actor: acct.Name, Period: per.String(),
-		File: name, SHA256: digest(data), Bytes: int64(len(data)), Ratings: sub.ratings}, dry)
+		File: name, SHA256: digest(data), Bytes: int64(len(data)), Ratings: sub.ratings, OwnOnly: acct.Role != "admin"}, dry)
 	switch {
+	case errors.Is(err, postgres.ErrNotOwner):
+		return nil, nil, http.StatusForbidden, err.Error() + ": an assessor changes only the ratings it gave"
 	case errors.Is(err, postgres.ErrLocked):
 		return nil, nil, http.StatusConflict, err.Error()
 	case errors.Is(err, postgres.ErrNotFound):

@@ -1,8 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"html"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -126,4 +130,159 @@ func TestRatingsOfRecord(t *testing.T) {
 		t.Errorf("rating history = %v", h.Versions)
 	}
 	e.must(e.do("GET", "/api/v1/periods/2024/ratings/history", admin, nil), 400)
+
+	// Own rows: once the admin corrected a rating, the assessor can no
+	// longer change it (its other ratings stay its own).
+	e.must(e.do("PUT", "/api/v1/periods/2024/ratings", admin, "period,item,subject,rater,role,score\n2024,satisfaction,a2,firm,third_party,71\n"), 200)
+	r = e.must(e.do("PUT", "/api/v1/periods/2024/ratings", survey, ratingsCSV), 403)
+	if !strings.Contains(string(r.body), "another submitter") {
+		t.Errorf("403 body: %s", r.body)
+	}
+	e.must(e.do("PUT", "/api/v1/periods/2024/ratings", survey, "period,item,subject,rater,role,score\n2024,satisfaction,b1,firm,third_party,91\n"), 200)
+}
+
+// TestExplanationShowsAdjustments: a subject's published explanation (page
+// and API) shows the score before adjustments, each bonus, deduction and
+// veto that applies to it, and the grade reasoning.
+func TestExplanationShowsAdjustments(t *testing.T) {
+	e := newEnv(t)
+	e.useRatedSet()
+	admin := e.token("office")
+	e.must(e.do("PUT", "/api/v1/periods/2024", admin, map[string]string{"status": "open"}), 200)
+	e.must(e.do("PUT", "/api/v1/periods/2024/metrics", e.token("police"), policeCSV), 200)
+	e.must(e.do("PUT", "/api/v1/periods/2024/metrics", e.token("stats"), statsCSV), 200)
+	e.must(e.do("PUT", "/api/v1/periods/2024/ratings", e.token("survey"), ratingsCSV), 200)
+	id := e.runBatch("2024")
+	e.must(e.do("POST", "/api/v1/batches/"+itoa(id)+"/approve", admin, nil), 200)
+	e.must(e.do("POST", "/api/v1/batches/"+itoa(id)+"/publish", admin, nil), 200)
+
+	var ex struct {
+		Score, Root  *float64
+		Grade        string
+		Vetoed       bool
+		GradeByScore string `json:"grade_by_score"`
+		GradeReason  string `json:"grade_reason"`
+		Adjustments  []struct {
+			ID       string  `json:"id"`
+			Name     string  `json:"name"`
+			Kind     string  `json:"kind"`
+			CapGrade string  `json:"cap_grade"`
+			Held     bool    `json:"held"`
+			Capped   bool    `json:"capped"`
+			Points   float64 `json:"points"`
+		}
+	}
+	// b1 (30 cases) earns the bonus: score = root + 2.
+	e.must(e.do("GET", "/api/v1/published/2024/subjects/b1", "", nil), 200).json(t, &ex)
+	if ex.Root == nil || ex.Score == nil || len(ex.Adjustments) != 2 {
+		t.Fatalf("b1 explanation: %+v", ex)
+	}
+	if b := ex.Adjustments[0]; b.ID != "safe_bonus" || b.Kind != "bonus" || !b.Held || b.Points != 2 || b.Name != "平安示范加分" {
+		t.Errorf("b1 bonus = %+v", b)
+	}
+	if d := *ex.Score - *ex.Root; d < 2-1e-9 || d > 2+1e-9 {
+		t.Errorf("b1 score %v - root %v = %v, want the bonus 2", *ex.Score, *ex.Root, d)
+	}
+	if ex.GradeReason == "" || ex.GradeByScore == "" {
+		t.Errorf("b1 grade reasoning missing: %+v", ex)
+	}
+	// a3 (200 cases) is vetoed: its grade is capped at 不合格.
+	e.must(e.do("GET", "/api/v1/published/2024/subjects/a3", "", nil), 200).json(t, &ex)
+	if v := ex.Adjustments[1]; v.ID != "case_veto" || v.Kind != "veto" || !v.Held || v.CapGrade != "不合格" || !ex.Vetoed || ex.Grade != "不合格" {
+		t.Errorf("a3 veto = %+v (vetoed %v, grade %s)", v, ex.Vetoed, ex.Grade)
+	}
+	page := string(e.must(e.do("GET", "/p/2024/s/a3", "", nil), 200).body)
+	for _, want := range []string{"加减分与一票否决", "重大案件一票否决", "一票否决", "等次最高为 不合格", "平安示范加分", "等次依据", html.EscapeString(ex.GradeReason)} {
+		if !strings.Contains(page, want) {
+			t.Errorf("a3's page lacks %q", want)
+		}
+	}
+}
+
+// TestNodeRanksShown: the ranks on a `rank: true` node (service) are a
+// column of the ranking page and a field of the explanation, equal to the
+// service_rank column of the stored results.csv.
+func TestNodeRanksShown(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.useRatedSet()
+	admin := e.token("office")
+	e.must(e.do("PUT", "/api/v1/periods/2024", admin, map[string]string{"status": "open"}), 200)
+	e.must(e.do("PUT", "/api/v1/periods/2024/metrics", e.token("police"), policeCSV), 200)
+	e.must(e.do("PUT", "/api/v1/periods/2024/metrics", e.token("stats"), statsCSV), 200)
+	e.must(e.do("PUT", "/api/v1/periods/2024/ratings", e.token("survey"), ratingsCSV), 200)
+	id := e.runBatch("2024")
+	e.must(e.do("POST", "/api/v1/batches/"+itoa(id)+"/approve", admin, nil), 200)
+	e.must(e.do("POST", "/api/v1/batches/"+itoa(id)+"/publish", admin, nil), 200)
+	info, _ := e.db.Run(ctx, id)
+	var csv bytes.Buffer
+	if err := e.db.WriteOutput(ctx, info.BatchID, "results.csv", &csv); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(csv.String()), "\n")
+	head := strings.Split(lines[0], ",")
+	col := slices.Index(head, "service_rank")
+	if col < 0 {
+		t.Fatalf("results.csv has no service_rank: %s", lines[0])
+	}
+	page := string(e.must(e.do("GET", "/p/2024", "", nil), 200).body)
+	if !strings.Contains(page, "<th scope=\"col\">公共服务 名次</th>") {
+		t.Errorf("the ranking page has no column of the service ranks")
+	}
+	checked := 0
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		subj, want := f[1], f[col]
+		if want == "" {
+			continue
+		}
+		var ex struct {
+			Nodes []struct {
+				ID   string `json:"id"`
+				Rank int    `json:"rank"`
+			} `json:"nodes"`
+		}
+		e.must(e.do("GET", "/api/v1/published/2024/subjects/"+subj, "", nil), 200).json(t, &ex)
+		for _, n := range ex.Nodes {
+			if n.ID == "service" {
+				checked++
+				if strconv.Itoa(n.Rank) != want {
+					t.Errorf("%s: explanation service rank %d, results.csv %s", subj, n.Rank, want)
+				}
+			}
+		}
+		// The page row ends with the service rank.
+		i := strings.Index(page, "/s/"+subj+"\"")
+		end := strings.Index(page[i:], "</tr>")
+		if !strings.HasSuffix(page[i:i+end], "<td>"+want+"</td>") {
+			t.Errorf("%s: page row %q does not end with its service rank %s", subj, page[i:i+end], want)
+		}
+	}
+	if checked < 4 {
+		t.Errorf("only %d subjects had a service rank", checked)
+	}
+}
+
+// TestRatingNamesEscaped: a rater name with markup or a formula is shown
+// escaped on the admin pages and neutralised in the CSV download.
+func TestRatingNamesEscaped(t *testing.T) {
+	e := newEnv(t)
+	e.useRatedSet()
+	admin := e.token("office")
+	e.must(e.do("PUT", "/api/v1/periods/2024", admin, map[string]string{"status": "open"}), 200)
+	csv := "period,item,subject,rater,role,score\n2024,satisfaction,a1,<img src=x onerror=alert(1)>,third_party,80\n2024,satisfaction,a2,\"=HYPERLINK(\"\"http://x\"\")\",third_party,70\n"
+	e.must(e.do("PUT", "/api/v1/periods/2024/ratings?file=<b>x.csv", admin, csv), 200)
+	for _, p := range []string{"/admin/ratings?period=2024", "/admin/ratings/history?period=2024&item=satisfaction&subject=a1"} {
+		body := string(e.must(e.do("GET", p, admin, nil), 200).body)
+		if strings.Contains(body, "<img") || strings.Contains(body, "<b>") {
+			t.Errorf("%s holds unescaped markup", p)
+		}
+		if !strings.Contains(body, "&lt;img src=x onerror=alert(1)&gt;") {
+			t.Errorf("%s lacks the escaped rater name", p)
+		}
+	}
+	body := string(e.must(e.do("GET", "/api/v1/periods/2024/ratings", admin, nil), 200).body)
+	if !strings.Contains(body, `"'=HYPERLINK(""http://x"")"`) {
+		t.Errorf("the CSV download does not neutralise a formula-like rater: %s", body)
+	}
 }

@@ -60,6 +60,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/me", adminSubject, false, "", s.pageMe},
 	}
 	routes = append(routes, s.recordRoutes()...)
+	routes = append(routes, s.collectRoutes()...)
 	return routes
 }
 

@@ -30,6 +30,10 @@ func newRunner(s *Server) *runner {
 	return &runner{s: s, cancels: map[int64]context.CancelFunc{}, base: base, stop: stop}
 }
 
+// testHookScored, set by tests, runs in a batch run after scoring and
+// before storing.
+var testHookScored func(ctx context.Context, run int64)
+
 // start runs run id of period in the background.
 func (rn *runner) start(id int64, period, actor string) {
 	ctx, cancel := context.WithCancel(rn.base)
@@ -95,6 +99,9 @@ func (rn *runner) run(ctx context.Context, id int64, period, actor string) {
 		b, err := pipeline(ctx, snap, set, s.cfg.Now())
 		if err != nil {
 			return err
+		}
+		if testHookScored != nil {
+			testHookScored(ctx, id)
 		}
 		if err := step(0.7, "storing"); err != nil {
 			return err

@@ -33,6 +33,11 @@ type Config struct {
 	// Now is the clock (default time.Now); GeneratedAt of batches comes
 	// from it.
 	Now func() time.Time
+	// VerifyEvery is how often every published batch is verified against
+	// the digests recorded when it was stored (default 1 minute; the
+	// first check runs at start). Negative: only at start and when a
+	// request first needs a batch.
+	VerifyEvery time.Duration
 }
 
 // Server is the govscore server of record (SPEC §9). Create one with New;
@@ -43,8 +48,13 @@ type Server struct {
 	cfg      Config
 	throttle *throttle
 	runner   *runner
-	routes   []route
-	handler  http.Handler
+	verifier *verifier
+	// stopVerify ends the verification loop; verifyDone is closed when
+	// it has.
+	stopVerify context.CancelFunc
+	verifyDone chan struct{}
+	routes     []route
+	handler    http.Handler
 }
 
 // New returns a server on db, logging to log. It marks failed the batch
@@ -68,6 +78,7 @@ func New(ctx context.Context, db *postgres.DB, log *slog.Logger, cfg Config) (*S
 	db.SetMaxOpenConns(cfg.MaxConns)
 	s := &Server{db: db, log: log, cfg: cfg, throttle: newThrottle()}
 	s.runner = newRunner(s)
+	s.verifier = newVerifier(s)
 	ids, err := db.FailInterruptedRuns(ctx)
 	if err != nil {
 		return nil, err
@@ -86,15 +97,33 @@ func New(ctx context.Context, db *postgres.DB, log *slog.Logger, cfg Config) (*S
 		s.fail(w, r, http.StatusForbidden, "cross_origin", "cross-origin request refused: use the site's own forms or an API client without a browser origin")
 	}))
 	s.handler = s.recoverPanics(s.securityHeaders(s.logRequests(cop.Handler(s.authenticate(mux)))))
+	every := cfg.VerifyEvery
+	if every == 0 {
+		every = time.Minute
+	}
+	if every < 0 {
+		every = 1<<63 - 1 // at start only
+	}
+	vctx, stop := context.WithCancel(context.Background())
+	s.stopVerify, s.verifyDone = stop, make(chan struct{})
+	go func() {
+		defer close(s.verifyDone)
+		s.verifier.loop(vctx, every)
+	}()
 	return s, nil
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Close cancels the batch runs in progress and waits for them to end
-// (each marks itself cancelled, storing nothing).
-func (s *Server) Close() { s.runner.stopAll() }
+// Close cancels the batch runs in progress and the verification of
+// published batches, and waits for them to end (each run marks itself
+// cancelled, storing nothing).
+func (s *Server) Close() {
+	s.stopVerify()
+	s.runner.stopAll()
+	<-s.verifyDone
+}
 
 // ListenAndServe serves on addr until ctx is done, then shuts down
 // gracefully: it stops accepting, lets requests in flight finish (up to
@@ -201,7 +230,7 @@ func (s *Server) logRequests(h http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		h.ServeHTTP(sw, r)
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+		s.log.Debug("request", "method", r.Method, "path", logPath(r.URL.Path), "status", sw.status,
 			"ms", float64(time.Since(start).Microseconds())/1000, "remote", clientAddr(r))
 	})
 }
@@ -214,7 +243,7 @@ func (s *Server) recoverPanics(h http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.log.Error("panic", "path", logPath(r.URL.Path), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				s.fail(w, r, http.StatusInternalServerError, "internal", "internal error")
 			}
 		}()
@@ -259,10 +288,12 @@ func (s *Server) failErr(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, postgres.ErrLocked), errors.Is(err, postgres.ErrTransition), errors.Is(err, postgres.ErrPublished),
 		errors.Is(err, postgres.ErrExists), errors.Is(err, postgres.ErrBatchExists):
 		s.fail(w, r, http.StatusConflict, "conflict", err.Error())
+	case isIntegrity(err):
+		s.fail(w, r, http.StatusConflict, "integrity", err.Error())
 	case errors.Is(err, context.Canceled):
 		// the client went away
 	default:
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.Error("request failed", "method", r.Method, "path", logPath(r.URL.Path), "err", err)
 		s.fail(w, r, http.StatusInternalServerError, "internal", "internal error; the server log has the details")
 	}
 }

@@ -168,7 +168,7 @@ func scanCells(text []byte) ([]givenCell, map[[2]int]string) {
 			continue
 		}
 		for i, h := range header {
-			if i == sc || i == pc || i >= len(rec) {
+			if h := strings.TrimSpace(h); i == sc || i == pc || i >= len(rec) || h == "note" || h == "source" || h == "" {
 				continue
 			}
 			g.metric = strings.TrimSpace(h)
@@ -256,9 +256,8 @@ func (s *Server) apiPutMetrics(w http.ResponseWriter, r *http.Request) {
 	if f := r.URL.Query().Get("file"); f != "" {
 		name = path.Base(strings.ReplaceAll(f, "\\", "/"))
 	}
-	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		s.fail(w, r, http.StatusUnsupportedMediaType, "unsupported", "XLSX submissions are not taken by this server yet: save the sheet as CSV (UTF-8) in a §3 layout")
-		return
+	if isXLSX(data) && !strings.HasSuffix(strings.ToLower(name), ".xlsx") {
+		name += ".xlsx"
 	}
 	rep, errs, status, msg := s.submit(r, acct, per, name, data, r.URL.Query().Get("dry_run") == "1")
 	switch {
@@ -273,10 +272,11 @@ func (s *Server) apiPutMetrics(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// submit parses and stores a submission as acct. It returns the report,
-// or the file's problems with 422, or another status with a message; an
-// unexpected failure is returned as status 500.
-func (s *Server) submit(r *http.Request, acct *postgres.Account, per dataset.Period, name string, data []byte, dry bool) (*postgres.SubmitReport, []cellError, int, string) {
+// prepare parses a submission of acct for period per and checks what it
+// may be taken for: a set in force, an open period, every cell well
+// formed, only the metrics acct may submit. It returns the cells, or the
+// file's problems with 422, or another status with a message.
+func (s *Server) prepare(r *http.Request, acct *postgres.Account, per dataset.Period, name string, data []byte) ([]postgres.Cell, []cellError, int, string) {
 	ctx := r.Context()
 	set, err := s.currentSet(ctx)
 	if err != nil {
@@ -299,7 +299,17 @@ func (s *Server) submit(r *http.Request, acct *postgres.Account, per dataset.Per
 		s.log.Error("reading subjects", "err", err)
 		return nil, nil, http.StatusInternalServerError, "internal error"
 	}
+	var sheet *xlsxSheet
+	if isXLSX(data) {
+		var errs []cellError
+		if data, sheet, errs = readXLSX(name, data); errs != nil {
+			return nil, errs, http.StatusUnprocessableEntity, ""
+		}
+	}
 	sub := parseSubmission(name, data, subjects, set, per)
+	if sheet != nil {
+		sub.errs = sheet.remap(sub.errs)
+	}
 	if len(sub.errs) == 0 && len(sub.periods[per]) == 0 {
 		return nil, []cellError{{File: name, Line: 1, Column: 1, Message: "the file gives no metric value: want a header subject,period,metric,value (long) or subject,period,<metric>… (wide) and rows"}}, http.StatusUnprocessableEntity, ""
 	}
@@ -318,8 +328,20 @@ func (s *Server) submit(r *http.Request, acct *postgres.Account, per dataset.Per
 				acct.Provider, strings.Join(not, ", "), acct.Provider, strings.Join(allowed, ", "))
 		}
 	}
+	return sub.periods[per], nil, 0, ""
+}
+
+// submit parses and stores a submission as acct. It returns the report,
+// or the file's problems with 422, or another status with a message; an
+// unexpected failure is returned as status 500.
+func (s *Server) submit(r *http.Request, acct *postgres.Account, per dataset.Period, name string, data []byte, dry bool) (*postgres.SubmitReport, []cellError, int, string) {
+	ctx := r.Context()
+	cells, errs, status, msg := s.prepare(r, acct, per, name, data)
+	if status != 0 {
+		return nil, errs, status, msg
+	}
 	rep, err := s.db.Submit(ctx, postgres.Submission{AccountID: acct.ID, Actor: acct.Name, Period: per.String(), File: name,
-		SHA256: digest(data), Bytes: int64(len(data)), Cells: sub.periods[per]}, dry)
+		SHA256: digest(data), Bytes: int64(len(data)), Cells: cells}, dry)
 	switch {
 	case errors.Is(err, postgres.ErrLocked):
 		return nil, nil, http.StatusConflict, err.Error()

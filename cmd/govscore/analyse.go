@@ -12,6 +12,7 @@ import (
 
 	"github.com/govscore/govscore/analysis"
 	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/i18n"
 	"github.com/govscore/govscore/indicators"
 )
 
@@ -95,37 +96,37 @@ func cmdAnalyse(ctx context.Context, e *env, args []string) error {
 		_, err = e.stdout.Write(append(js, '\n'))
 		return err
 	}
-	return writeAnalysisText(e.stdout, b, rep)
+	return writeAnalysisText(e.stdout, b, rep, e.lang)
 }
 
 // writeAnalysisText prints the analysis for a person: per group the flags,
 // the alphas and weights of the composites, each leaf's correlation with
 // its parent and leave-one-out shift, then the uncertainty bands and the
 // methodology warnings.
-func writeAnalysisText(w io.Writer, b *batch.Batch, rep *analysis.Report) error {
+func writeAnalysisText(w io.Writer, b *batch.Batch, rep *analysis.Report, lang i18n.Lang) error {
 	var buf bytes.Buffer
-	p := func(format string, args ...any) { fmt.Fprintf(&buf, format, args...) }
-	p("Analysis of %s, period %s\n", b.Meta.SetID, b.Meta.Period)
+	printf := func(format string, args ...any) { fmt.Fprintf(&buf, i18n.T(lang, format), args...) }
+	printf("Analysis of %s, period %s\n", b.Meta.SetID, b.Meta.Period)
 	for _, g := range rep.Groups {
-		p("\n== peer group %s (%d rated)\n", g.Label, g.Rated)
-		p("\nComposites (Cronbach's alpha; children weights in effect)\n")
+		printf("\n== peer group %s (%d rated)\n", g.Label, g.Rated)
+		printf("\nComposites (Cronbach's alpha; children weights in effect)\n")
 		for _, n := range g.Nodes {
 			if n.Leaf {
 				continue
 			}
-			p("  %-28s alpha %-7s", n.ID, f3(n.Alpha))
+			printf("  %-28s alpha %-7s", n.ID, f3(n.Alpha))
 			if n.WeightCases > 0 {
-				p(" (%d complete cases)", n.WeightCases)
+				printf(" (%d complete cases)", n.WeightCases)
 			}
-			p("\n")
+			printf("\n")
 			node := nodeByID(b, n.ID)
 			for c, wt := range n.Weights {
 				if node != nil && c < len(node.Children) {
-					p("      %-24s %.4f\n", node.Children[c].ID, float64(wt))
+					printf("      %-24s %.4f\n", node.Children[c].ID, float64(wt))
 				}
 			}
 		}
-		p("\nIndicators (r with parent: Pearson / Spearman; leave-one-out rank change: max / mean; mean effective weight)\n")
+		printf("\nIndicators (r with parent: Pearson / Spearman; leave-one-out rank change: max / mean; mean effective weight)\n")
 		for _, n := range g.Nodes {
 			if !n.Leaf {
 				continue
@@ -133,47 +134,47 @@ func writeAnalysisText(w io.Writer, b *batch.Batch, rep *analysis.Report) error 
 			flags := ""
 			switch {
 			case n.Uninformative:
-				flags = "  UNINFORMATIVE"
+				flags = "  " + i18n.T(lang, "UNINFORMATIVE")
 			case n.LowVariance:
-				flags = "  LOW VARIANCE"
+				flags = "  " + i18n.T(lang, "LOW VARIANCE")
 			}
 			loo := "-"
 			if n.LeaveOneOut != nil {
 				loo = fmt.Sprintf("%d / %s", n.LeaveOneOut.Max, f3p(float64(n.LeaveOneOut.Mean)))
 			}
-			p("  %-28s r %s / %s   shift %-12s  w %.4f%s\n", n.ID, f3p(float64(n.ParentPearson)), f3p(float64(n.ParentSpearman)), loo, float64(n.EffectiveWeight), flags)
+			printf("  %-28s r %s / %s   shift %-12s  w %.4f%s\n", n.ID, f3p(float64(n.ParentPearson)), f3p(float64(n.ParentSpearman)), loo, float64(n.EffectiveWeight), flags)
 		}
 		if len(g.Collinear) > 0 {
-			p("\nCollinear siblings (|r| > %g)\n", analysis.Collinear)
+			printf("\nCollinear siblings (|r| > %g)\n", analysis.Collinear)
 			for _, c := range g.Collinear {
-				p("  %s: %s ~ %s  r = %.3f\n", c.Parent, c.A, c.B, float64(c.R))
+				printf("  %s: %s ~ %s  r = %.3f\n", c.Parent, c.A, c.B, float64(c.R))
 			}
 		}
 	}
 	if u := rep.Uncertainty; u != nil {
-		p("\nUncertainty: %d replications, seed %d, weight noise ±%g", u.Replications, u.Seed, u.WeightNoise)
+		printf("\nUncertainty: %d replications, seed %d, weight noise ±%g", u.Replications, u.Seed, u.WeightNoise)
 		if len(u.Normalize) > 0 {
-			p(", normalize %s", strings.Join(u.Normalize, "|"))
+			printf(", normalize %s", strings.Join(u.Normalize, "|"))
 		}
 		if len(u.Aggregate) > 0 {
-			p(", aggregate %s", strings.Join(u.Aggregate, "|"))
+			printf(", aggregate %s", strings.Join(u.Aggregate, "|"))
 		}
 		if u.RaterBootstrap {
-			p(", rater bootstrap")
+			printf(", rater bootstrap")
 		}
-		p("\n  %-16s %-20s %7s %7s %7s %7s  %s\n", "peer group", "subject", "nominal", "median", "p05", "p95", "tied with")
+		printf("\n  %-16s %-20s %7s %7s %7s %7s  %s\n", i18n.T(lang, "peer group"), i18n.T(lang, "subject"), i18n.T(lang, "nominal"), i18n.T(lang, "median"), "p05", "p95", i18n.T(lang, "tied with"))
 		for _, s := range u.Subjects {
 			tied := strings.Join(s.Tied, " ")
 			if s.TiedCount > len(s.Tied) {
-				tied += fmt.Sprintf(" … (%d in all)", s.TiedCount)
+				tied += i18n.F(lang, " … (%d in all)", s.TiedCount)
 			}
-			p("  %-16s %-20s %7d %7s %7s %7s  %s\n", s.Group, s.Subject, s.Nominal, f3p(float64(s.Median)), f3p(float64(s.P05)), f3p(float64(s.P95)), tied)
+			printf("  %-16s %-20s %7d %7s %7s %7s  %s\n", s.Group, s.Subject, s.Nominal, f3p(float64(s.Median)), f3p(float64(s.P05)), f3p(float64(s.P95)), tied)
 		}
 	}
 	if len(rep.Warnings) > 0 {
-		p("\nMethodology warnings\n")
+		printf("\nMethodology warnings\n")
 		for _, x := range rep.Warnings {
-			p("  %s\n", x)
+			printf("  %s\n", x)
 		}
 	}
 	_, err := w.Write(buf.Bytes())

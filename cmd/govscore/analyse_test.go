@@ -21,6 +21,9 @@ func analyseCLI(t *testing.T, args ...string) (int, string, string) {
 			if k == "SOURCE_DATE_EPOCH" {
 				return "0"
 			}
+			if k == langEnv {
+				return "en"
+			}
 			return ""
 		}}
 	code := mainEnv(context.Background(), args, e)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/diag"
+	"github.com/govscore/govscore/i18n"
 )
 
 // Exit codes (SPEC §2).
@@ -32,6 +33,52 @@ type env struct {
 	stdout, stderr io.Writer
 	now            func() time.Time
 	getenv         func(string) string
+	// lang is the language of the messages: --lang, else $GOVSCORE_LANG,
+	// else Chinese. langSet is true when --lang was given: the written
+	// outputs follow --lang only, never the environment.
+	lang    i18n.Lang
+	langSet bool
+}
+
+// langEnv names the environment variable giving the default language of
+// the terminal messages.
+const langEnv = "GOVSCORE_LANG"
+
+// outLang is the language of the written outputs (report.html,
+// results.xlsx, results.md, a starter project): --lang, else Chinese.
+func (e *env) outLang() string {
+	if e.langSet {
+		return string(e.lang)
+	}
+	return string(i18n.Default)
+}
+
+// tr returns msg in the language of the messages.
+func (e *env) tr(msg string) string { return i18n.T(e.lang, msg) }
+
+// presetLang sets e.lang from $GOVSCORE_LANG and a --lang in args, before
+// the command parses its flags: the usage errors of the flag parsing are in
+// that language too.
+func (e *env) presetLang(args []string) {
+	e.lang = i18n.Default
+	if l, err := i18n.Parse(e.getenv(langEnv)); err == nil {
+		e.lang = l
+	}
+	for i, a := range args {
+		if a == "--" {
+			return
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "lang" {
+			continue
+		}
+		if !hasVal && i+1 < len(args) {
+			val = args[i+1]
+		}
+		if l, err := i18n.Parse(val); err == nil {
+			e.lang = l
+		}
+	}
 }
 
 func commands() []command {
@@ -40,7 +87,7 @@ func commands() []command {
 		{"validate", "DIR [--max-errors N]", "check YAML, expressions and data; print the problems (the first 50 by default, every one with --max-errors 0) and their count; write nothing", cmdValidate},
 		{"run", "DIR [-o OUT] [--period P] [--format csv,json,html,xlsx,md] [--lang zh|en]", "run a batch and write its outputs", cmdRun},
 		{"template", "DIR [--provider P] [--period P] -o F.xlsx", "write the fill-in workbook of a data provider: one row per subject, one column per metric, with Excel data validation", cmdTemplate},
-		{"explain", "DIR --subject ID [--period P]", "show how a subject's score was built", cmdExplain},
+		{"explain", "DIR --subject ID|NAME [--period P]", "show how a subject's score was built", cmdExplain},
 		{"analyse", "DIR [--json] [--uncertainty N --seed S] [--period P]", "robustness analysis: correlations, Cronbach's alpha, collinearity, leave-one-out rank shifts, uncertainty bands", cmdAnalyse},
 		{"test", "DIR", "run the expectations in DIR/tests.yaml", cmdTest},
 		{"assess", "DIR [--period P]", "assessment reliability report: raters, role means, ICC(1), Krippendorff's alpha, reciprocity flags", cmdAssess},
@@ -53,17 +100,29 @@ func commands() []command {
 	}
 }
 
-// usageError is a command-line mistake (exit 2).
-type usageError struct{ msg string }
+// usageError is a command-line mistake (exit 2). It keeps its format so
+// that it is printed in the language of the messages.
+type usageError struct {
+	format string
+	args   []any
+}
 
-func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Error() string { return fmt.Sprintf(e.format, e.args...) }
 
-func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+// message is the error in lang.
+func (e *usageError) message(lang i18n.Lang) string { return i18n.F(lang, e.format, e.args...) }
+
+// usagef returns a usage error; format is a catalogue key (i18n).
+func usagef(format string, args ...any) error { return &usageError{format, args} }
 
 // testFailure is returned by `govscore test` when expectations fail (exit 1).
 type testFailure struct{ failed int }
 
-func (e *testFailure) Error() string { return fmt.Sprintf("%d test case(s) failed", e.failed) }
+func (e *testFailure) Error() string { return e.message(i18n.En) }
+
+func (e *testFailure) message(lang i18n.Lang) string {
+	return i18n.F(lang, "%d test case(s) failed", e.failed)
+}
 
 // Main runs govscore with args (without the program name) and returns the
 // exit code.
@@ -72,12 +131,13 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func mainEnv(ctx context.Context, args []string, e *env) int {
+	e.presetLang(args)
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		if len(args) == 0 {
-			printUsage(e.stderr)
+			printUsage(e.stderr, e.lang)
 			return exitUsage
 		}
-		printUsage(e.stdout)
+		printUsage(e.stdout, e.lang)
 		return exitOK
 	}
 	for _, c := range commands() {
@@ -85,17 +145,18 @@ func mainEnv(ctx context.Context, args []string, e *env) int {
 			continue
 		}
 		err := c.run(ctx, e, args[1:])
-		return report(e.stderr, c, err)
+		return report(e.stderr, c, err, e.lang)
 	}
-	fmt.Fprintf(e.stderr, "govscore: unknown command %q\n\n", args[0])
-	printUsage(e.stderr)
+	fmt.Fprintf(e.stderr, i18n.T(e.lang, "govscore: unknown command %q\n\n"), args[0])
+	printUsage(e.stderr, e.lang)
 	return exitUsage
 }
 
-func report(w io.Writer, c command, err error) int {
+func report(w io.Writer, c command, err error, lang i18n.Lang) int {
 	if err == nil {
 		return exitOK
 	}
+	translateErrors(err, lang)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
@@ -104,32 +165,32 @@ func report(w io.Writer, c command, err error) int {
 	var tf *testFailure
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(w, "govscore %s: %v\nusage: govscore %s %s\nRun 'govscore %s --help' for the flags.\n", c.name, err, c.name, c.args, c.name)
+		fmt.Fprintf(w, i18n.T(lang, "govscore %s: %v\nusage: govscore %s %s\nRun 'govscore %s --help' for the flags.\n"), c.name, ue.message(lang), c.name, c.args, c.name)
 		return exitUsage
 	case errors.As(err, &list):
 		fmt.Fprintln(w, err)
-		fmt.Fprintf(w, "govscore %s: %d problem(s); nothing was written\n", c.name, list.Len())
+		fmt.Fprintf(w, i18n.T(lang, "govscore %s: %d problem(s); nothing was written\n"), c.name, list.Len())
 		return exitInvalid
 	case batch.IsInvalidInput(err):
 		fmt.Fprintln(w, err)
-		fmt.Fprintf(w, "govscore %s: invalid input; nothing was written\n", c.name)
+		fmt.Fprintf(w, i18n.T(lang, "govscore %s: invalid input; nothing was written\n"), c.name)
 		return exitInvalid
 	case errors.As(err, &tf):
-		fmt.Fprintf(w, "govscore %s: %v\n", c.name, err)
+		fmt.Fprintf(w, "govscore %s: %s\n", c.name, tf.message(lang))
 		return exitInvalid
 	}
 	fmt.Fprintf(w, "govscore %s: %v\n", c.name, err)
 	return exitFailure
 }
 
-func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "govscore — governance performance evaluation: indicator sets in YAML, data in CSV, explainable rankings.")
-	fmt.Fprintln(w, "\nUsage:")
+func printUsage(w io.Writer, lang i18n.Lang) {
+	fmt.Fprintln(w, i18n.T(lang, "govscore — governance performance evaluation: indicator sets in YAML, data in CSV, explainable rankings."))
+	fmt.Fprintln(w, i18n.T(lang, "\nUsage:"))
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  govscore %-9s %s\n      %s\n", c.name, c.args, c.summary)
+		fmt.Fprintf(w, "  govscore %-9s %s\n      %s\n", c.name, c.args, i18n.T(lang, c.summary))
 	}
-	fmt.Fprintln(w, "\nFlags may come before or after DIR; every command has --help.")
-	fmt.Fprintln(w, "Exit codes: 0 ok, 1 invalid input (nothing written), 2 usage error, 3 other failure.")
+	fmt.Fprintln(w, i18n.T(lang, "\nFlags may come before or after DIR; every command has --help; --lang zh|en sets the language."))
+	fmt.Fprintln(w, i18n.T(lang, "Exit codes: 0 ok, 1 invalid input (nothing written), 2 usage error, 3 other failure."))
 }
 
 // newFlags returns a FlagSet for command c that prints its usage to e.stdout
@@ -137,10 +198,20 @@ func printUsage(w io.Writer) {
 func newFlags(e *env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	fs.Func("lang", "`language` of the messages and of the written reports: zh (default) or en", func(s string) error {
+		l, err := i18n.Parse(s)
+		if err != nil {
+			return err
+		}
+		e.lang, e.langSet = l, true
+		return nil
+	})
 	for _, c := range commands() {
 		if c.name == name {
 			fs.Usage = func() {
-				fmt.Fprintf(e.stdout, "usage: govscore %s %s\n\n%s\n\nFlags:\n", c.name, c.args, c.summary)
+				fmt.Fprintf(e.stdout, i18n.T(e.lang, "usage: govscore %s %s\n\n%s\n\nFlags:\n"), c.name, c.args, i18n.T(e.lang, c.summary))
+				// The flags' descriptions in the language of the messages.
+				fs.VisitAll(func(f *flag.Flag) { f.Usage = i18n.T(e.lang, f.Usage) })
 				fs.SetOutput(e.stdout)
 				fs.PrintDefaults()
 				fs.SetOutput(io.Discard)
@@ -254,12 +325,36 @@ func splitList(s string) []string {
 }
 
 // printWarnings writes warnings to stderr, at most max of them.
-func printWarnings(w io.Writer, ws []diag.Warning, max int) {
+func printWarnings(w io.Writer, ws []diag.Warning, max int, lang i18n.Lang) {
 	for i, x := range ws {
 		if i == max {
-			fmt.Fprintf(w, "warning: … and %d more (all are in results.json)\n", len(ws)-max)
+			fmt.Fprintf(w, i18n.T(lang, "warning: … and %d more (all are in results.json)\n"), len(ws)-max)
 			return
 		}
-		fmt.Fprintf(w, "warning: %s\n", x)
+		x.Msg = i18n.Message(lang, x.Msg)
+		fmt.Fprintf(w, i18n.T(lang, "warning: %s\n"), x)
+	}
+}
+
+// translateErrors puts the messages of the positioned errors in err (a
+// diag.List, or one diag.Error) into lang, where the catalogue knows them
+// (i18n.Message), just before they are printed.
+func translateErrors(err error, lang i18n.Lang) {
+	if lang == i18n.En {
+		return
+	}
+	var list diag.List
+	if errors.As(err, &list) {
+		for _, x := range list.Unwrap() {
+			var de *diag.Error
+			if errors.As(x, &de) {
+				de.Msg = i18n.Message(lang, de.Msg)
+			}
+		}
+		return
+	}
+	var de *diag.Error
+	if errors.As(err, &de) {
+		de.Msg = i18n.Message(lang, de.Msg)
 	}
 }

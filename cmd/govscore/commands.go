@@ -52,12 +52,12 @@ func cmdValidate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	printWarnings(e.stderr, b.Warnings, 50)
+	printWarnings(e.stderr, b.Warnings, 50, e.lang)
 	var periods []string
 	for _, q := range p.Data.Periods() {
 		periods = append(periods, q.String())
 	}
-	fmt.Fprintf(e.stdout, "ok: %s — %d nodes (%d indicators), %d subjects, %d metrics, periods %s; batch period %s\n",
+	fmt.Fprintf(e.stdout, e.tr("ok: %s — %d nodes (%d indicators), %d subjects, %d metrics, periods %s; batch period %s\n"),
 		p.Set.ID, len(p.Set.Nodes), len(p.Set.Leaves), p.Data.Len(), len(p.Data.Metrics()), strings.Join(periods, ", "), per)
 	return nil
 }
@@ -77,7 +77,7 @@ func cmdExplain(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "explain")
 	var in inputFlags
 	in.register(fs)
-	subject := fs.String("subject", "", "`id` of the subject to explain (required)")
+	subject := fs.String("subject", "", "`id` or name of the subject to explain (required)")
 	period := fs.String("period", "", "batch `period` (default: the set's period, else the latest in the data)")
 	files, _, err := in.parse(fs, args)
 	if err != nil {
@@ -90,16 +90,15 @@ func cmdExplain(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	si, ok := b.SubjectIndex(*subject)
-	if !ok {
-		return usagef("no subject %q in %s", *subject, files.Subjects)
+	si, err := findSubject(b, *subject, files.Subjects)
+	if err != nil {
+		return err
 	}
-	return reports.WriteExplain(e.stdout, b, si)
+	return reports.WriteExplainLang(e.stdout, b, si, e.lang)
 }
 
 func cmdInit(ctx context.Context, e *env, args []string) error {
 	fset := newFlags(e, "init")
-	lang := fset.String("lang", "zh", "`language` of the starter project: comments, names, kinds and grades (zh or en)")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
@@ -107,10 +106,7 @@ func cmdInit(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("want exactly one DIR")
 	}
-	if err := checkLang(*lang); err != nil {
-		return err
-	}
-	root, err := template.Project(*lang)
+	root, err := template.Project(e.outLang())
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -141,7 +137,7 @@ func cmdInit(ctx context.Context, e *env, args []string) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "created %s\nnext: govscore validate %s && govscore run %s\n", dir, dir, dir)
+	fmt.Fprintf(e.stdout, e.tr("created %s\nnext: govscore validate %s && govscore run %s\n"), dir, dir, dir)
 	return nil
 }
 
@@ -174,7 +170,7 @@ func cmdGen(ctx context.Context, e *env, args []string) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote a synthetic project of %d subjects × %d indicators to %s\n", *n, *m, pos[0])
+	fmt.Fprintf(e.stdout, e.tr("wrote a synthetic project of %d subjects × %d indicators to %s\n"), *n, *m, pos[0])
 	return nil
 }
 
@@ -203,22 +199,22 @@ func cmdTest(ctx context.Context, e *env, args []string) error {
 		switch {
 		case r.Err != nil:
 			failed++
-			fmt.Fprintf(e.stdout, "--- FAIL: %s\n    could not score the case:\n%s\n", r.Name, indent(r.Err.Error(), "    "))
+			fmt.Fprintf(e.stdout, e.tr("--- FAIL: %s\n    could not score the case:\n%s\n"), r.Name, indent(r.Err.Error(), "    "))
 		case len(r.Failures) > 0:
 			failed++
-			fmt.Fprintf(e.stdout, "--- FAIL: %s\n", r.Name)
+			fmt.Fprintf(e.stdout, e.tr("--- FAIL: %s\n"), r.Name)
 			for _, f := range r.Failures {
-				fmt.Fprintf(e.stdout, "    %s: subject %s: %s\n", f.Pos, f.Subject, f.Msg)
+				fmt.Fprintf(e.stdout, e.tr("    %s: subject %s: %s\n"), f.Pos, f.Subject, f.Msg)
 			}
 		case *verbose:
-			fmt.Fprintf(e.stdout, "--- PASS: %s\n", r.Name)
+			fmt.Fprintf(e.stdout, e.tr("--- PASS: %s\n"), r.Name)
 		}
 	}
 	if failed > 0 {
-		fmt.Fprintf(e.stdout, "FAIL: %d of %d cases\n", failed, len(suite.Tests))
+		fmt.Fprintf(e.stdout, e.tr("FAIL: %d of %d cases\n"), failed, len(suite.Tests))
 		return &testFailure{failed: failed}
 	}
-	fmt.Fprintf(e.stdout, "ok: %d cases passed\n", len(suite.Tests))
+	fmt.Fprintf(e.stdout, e.tr("ok: %d cases passed\n"), len(suite.Tests))
 	return nil
 }
 
@@ -239,5 +235,5 @@ func cmdAssess(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return reports.WriteAssess(e.stdout, b)
+	return reports.WriteAssessLang(e.stdout, b, e.lang)
 }

@@ -49,7 +49,7 @@ func openDB(ctx context.Context, e *env, flagValue string, check bool) (*postgre
 
 func cmdDB(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(e.stdout, "usage: govscore db migrate [--db URL]\n       govscore db import DIR | --subjects F --metrics F[,F] [--indicators F] [--db URL]")
+		fmt.Fprintln(e.stdout, e.tr("usage: ")+"govscore db migrate [--db URL]\n       govscore db import DIR | --subjects F --metrics F[,F] [--indicators F] [--db URL]")
 		if len(args) == 0 {
 			return usagef("missing subcommand (migrate or import)")
 		}
@@ -84,10 +84,10 @@ func dbMigrate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(applied) == 0 {
-		fmt.Fprintf(e.stdout, "schema is up to date (version %d)\n", postgres.SchemaVersion())
+		fmt.Fprintf(e.stdout, e.tr("schema is up to date (version %d)\n"), postgres.SchemaVersion())
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "applied migrations %s; schema version %d\n", joinInts(applied), postgres.SchemaVersion())
+	fmt.Fprintf(e.stdout, e.tr("applied migrations %s; schema version %d\n"), joinInts(applied), postgres.SchemaVersion())
 	return nil
 }
 
@@ -116,7 +116,7 @@ func dbImport(ctx context.Context, e *env, args []string) error {
 	}
 	opt := postgres.ImportOptions{Progress: func(n int64) {
 		if n >= 1_000_000 {
-			fmt.Fprintf(e.stderr, "import: %d metric rows sent\n", n)
+			fmt.Fprintf(e.stderr, e.tr("import: %d metric rows sent\n"), n)
 		}
 	}}
 	for _, f := range data.Files {
@@ -131,11 +131,11 @@ func dbImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	printWarnings(e.stderr, rep.Warnings, 20)
-	fmt.Fprintf(e.stdout, "import %d: subjects %d added, %d updated, %d unchanged; metric values %d added, %d changed, %d unchanged",
+	printWarnings(e.stderr, rep.Warnings, 20, e.lang)
+	fmt.Fprintf(e.stdout, e.tr("import %d: subjects %d added, %d updated, %d unchanged; metric values %d added, %d changed, %d unchanged"),
 		rep.ID, rep.SubjectsAdded, rep.SubjectsUpdated, rep.SubjectsUnchanged, rep.MetricsAdded, rep.MetricsChanged, rep.MetricsUnchanged)
 	if len(data.Ratings.Rows) > 0 || len(files.Assessments) > 0 {
-		fmt.Fprintf(e.stdout, "; ratings %d added, %d changed, %d unchanged", rep.AssessmentsAdded, rep.AssessmentsChanged, rep.AssessmentsUnchanged)
+		fmt.Fprintf(e.stdout, e.tr("; ratings %d added, %d changed, %d unchanged"), rep.AssessmentsAdded, rep.AssessmentsChanged, rep.AssessmentsUnchanged)
 	}
 	fmt.Fprintln(e.stdout)
 	return nil
@@ -188,7 +188,7 @@ func loadAndRunDB(ctx context.Context, e *env, url string, files batch.Files, op
 	// database; reading datasets of a million rows or more is reported.
 	src := &postgres.Snapshot{DB: db, Options: postgres.LoadOptions{Progress: func(n int64) {
 		if n >= 1_000_000 {
-			fmt.Fprintf(e.stderr, "run: %d metric rows read\n", n)
+			fmt.Fprintf(e.stderr, e.tr("run: %d metric rows read\n"), n)
 		}
 	}}}
 	b, err := batch.Run(ctx, src, set, opt)
@@ -240,14 +240,14 @@ func (d *dbBatch) save(ctx context.Context, e *env, outputs []output, outDir str
 		}
 	}
 	b := d.b
-	printWarnings(e.stderr, b.Warnings, 20)
+	printWarnings(e.stderr, b.Warnings, 20, e.lang)
 	if !quiet {
-		if err := reports.WriteSummary(e.stdout, reports.NewView(b), top); err != nil {
+		if err := reports.WriteSummaryLang(e.stdout, reports.NewView(b), top, e.lang); err != nil {
 			return err
 		}
 		fmt.Fprintln(e.stdout)
 	}
-	fmt.Fprintf(e.stdout, "batch %d (draft): %s %s, period %s, data sha256 %.12s\n", id, b.Meta.SetID, b.Meta.SetVersion, b.Meta.Period, b.Meta.DataSHA256)
+	fmt.Fprintf(e.stdout, e.tr("batch %d (draft): %s %s, period %s, data sha256 %.12s\n"), id, b.Meta.SetID, b.Meta.SetVersion, b.Meta.Period, b.Meta.DataSHA256)
 	return nil
 }
 
@@ -325,13 +325,13 @@ func cmdBatch(ctx context.Context, e *env, args []string) error {
 		if err := db.Approve(ctx, id[0], who); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "batch %d approved\n", id[0])
+		fmt.Fprintf(e.stdout, e.tr("batch %d approved\n"), id[0])
 		return nil
 	case "publish":
 		if err := db.Publish(ctx, id[0], who); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "batch %d published; it can no longer change\n", id[0])
+		fmt.Fprintf(e.stdout, e.tr("batch %d published; it can no longer change\n"), id[0])
 		return nil
 	}
 	changes, err := db.Diff(ctx, id[0], id[1])
@@ -443,7 +443,7 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	if err := writeAtomic(dir, outputs); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s to %s\n", strings.Join(names, ", "), dir)
+	fmt.Fprintf(e.stdout, e.tr("wrote %s to %s\n"), strings.Join(names, ", "), dir)
 	return nil
 }
 

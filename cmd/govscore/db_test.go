@@ -55,6 +55,9 @@ func gov(t *testing.T, args ...string) (code int, stdout, stderr string) {
 			if k == "SOURCE_DATE_EPOCH" {
 				return "0"
 			}
+			if k == langEnv {
+				return "en"
+			}
 			return ""
 		}}
 	code = mainEnv(context.Background(), args, e)

@@ -9,7 +9,7 @@
 //	govscore template DIR [--provider P] [--period P] -o F.xlsx   a provider's fill-in workbook
 //	govscore run DIR [-o OUT] [--period P] [--format csv,json,html,xlsx,md] [--lang zh|en]
 //	                 [--uncertainty N --seed S] [--analysis auto|on|off] [--db URL]
-//	govscore explain DIR --subject ID [--period P]
+//	govscore explain DIR --subject ID|NAME [--period P]
 //	govscore test DIR                      run the expectations in DIR/tests.yaml
 //	govscore analyse DIR [--json] [--uncertainty N --seed S]
 //	govscore assess DIR [--period P]       assessment reliability report

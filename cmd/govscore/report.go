@@ -23,19 +23,65 @@ import (
 
 // pubOptions are the options of the publication formats.
 type pubOptions struct {
-	lang string // zh or en
+	lang     string // zh or en
+	internal bool   // --audience internal; the zero value is public
+}
+
+// view is v for the audience of o (reports.PublicView unless internal).
+func (o pubOptions) view(v *reports.View) *reports.View {
+	if o.internal {
+		return v
+	}
+	return reports.PublicView(v)
 }
 
 func publishHTML(w io.Writer, v *reports.View, o pubOptions) error {
-	return reports.WriteHTML(w, v, reports.HTMLOptions{Lang: o.lang})
+	return reports.WriteHTML(w, o.view(v), reports.HTMLOptions{Lang: o.lang})
 }
 
 func publishXLSX(w io.Writer, v *reports.View, o pubOptions) error {
-	return reports.WriteXLSX(w, v, reports.XLSXOptions{Lang: o.lang})
+	return reports.WriteXLSX(w, o.view(v), reports.XLSXOptions{Lang: o.lang})
 }
 
 func publishMarkdown(w io.Writer, v *reports.View, o pubOptions) error {
-	return reports.WriteMarkdown(w, v, reports.MarkdownOptions{Lang: o.lang})
+	return reports.WriteMarkdown(w, o.view(v), reports.MarkdownOptions{Lang: o.lang})
+}
+
+// outFlags are the flags of run and report that shape the written files.
+type outFlags struct {
+	audience string
+	bom      bool
+}
+
+func (f *outFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.audience, "audience", reports.AudiencePublic, "`audience` of report.html, results.xlsx and results.md: public (no warnings, file paths, flagged pairs or role means of fewer than 3 ratings) or internal (everything)")
+	fs.BoolVar(&f.bom, "bom", true, "start results.csv and indicators.csv with a UTF-8 byte order mark, so that Excel opens them as UTF-8 (--bom=false: none)")
+}
+
+// check validates the flags.
+func (f *outFlags) check() error {
+	if f.audience != reports.AudiencePublic && f.audience != reports.AudienceInternal {
+		return usagef("--audience must be public or internal, got %q", f.audience)
+	}
+	return nil
+}
+
+// pub returns the publication options of the flags in lang.
+func (f *outFlags) pub(lang string) pubOptions {
+	return pubOptions{lang: lang, internal: f.audience == reports.AudienceInternal}
+}
+
+// csv wraps the writer of a CSV file: with --bom it starts with U+FEFF.
+func (f *outFlags) csv(write func(io.Writer) error) func(io.Writer) error {
+	if !f.bom {
+		return write
+	}
+	return func(w io.Writer) error {
+		if _, err := io.WriteString(w, "\ufeff"); err != nil {
+			return err
+		}
+		return write(w)
+	}
 }
 
 func publishJSON(w io.Writer, v *reports.View, _ pubOptions) error {
@@ -60,24 +106,15 @@ func publicationView(b *batch.Batch) *reports.View {
 	return v
 }
 
-// checkLang validates a --lang value.
-func checkLang(lang string) error {
-	for _, l := range reports.Languages {
-		if l == lang {
-			return nil
-		}
-	}
-	return usagef("unknown --lang %q (available: %s)", lang, strings.Join(reports.Languages, ", "))
-}
-
 // reportFlags are the flags of `govscore report OUT`.
 type reportFlags struct {
-	format, lang, indicators, previous *string
+	format, indicators, previous *string
+	out                          outFlags
 }
 
 func (f *reportFlags) register(fs *flag.FlagSet) {
 	f.format = fs.String("format", "", "with OUT: comma-separated `formats` to render: html, xlsx, md, and csv (results.csv and indicators.csv re-created from results.json) (default: html,xlsx,md)")
-	f.lang = fs.String("lang", "zh", "with OUT: `language` of the labels (zh or en)")
+	f.out.register(fs)
 	f.indicators = fs.String("indicators", "", "with OUT: the indicator set `file` the batch was scored with (default: OUT/../../indicators.yaml when its SHA-256 matches)")
 	f.previous = fs.String("previous", "", "with OUT: results.json `file` of the previous batch (default: OUT/../<previous period>/results.json when present)")
 }
@@ -86,7 +123,7 @@ func (f *reportFlags) register(fs *flag.FlagSet) {
 // dest (out itself when dest is ""): the publication formats, and with
 // --format csv the data files.
 func reportFromResults(e *env, out, dest string, f reportFlags) error {
-	if err := checkLang(*f.lang); err != nil {
+	if err := f.out.check(); err != nil {
 		return err
 	}
 	want := map[string]bool{}
@@ -141,18 +178,22 @@ func reportFromResults(e *env, out, dest string, f reportFlags) error {
 	}
 	var outputs []output
 	var written []string
-	o := pubOptions{lang: *f.lang}
+	o := f.out.pub(e.outLang())
 	// The publication formats and, with csv, the data files re-created from
 	// results.json byte for byte.
 	for _, x := range formats {
 		if want[x.name] && x.name != "json" {
 			publish := x.publish
-			outputs = append(outputs, output{x.file, func(w io.Writer) error { return publish(w, v, o) }})
+			fn := func(w io.Writer) error { return publish(w, v, o) }
+			if x.name == "csv" {
+				fn = f.out.csv(fn)
+			}
+			outputs = append(outputs, output{x.file, fn})
 			written = append(written, x.file)
 		}
 	}
 	if want["json"] {
-		fmt.Fprintf(e.stderr, "note: results.json is the source of the report and is left as it is\n")
+		fmt.Fprint(e.stderr, e.tr("note: results.json is the source of the report and is left as it is\n"))
 	}
 	if dest == "" {
 		dest = out
@@ -160,7 +201,7 @@ func reportFromResults(e *env, out, dest string, f reportFlags) error {
 	if err := writeOutputs(dest, outputs, false); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s to %s\n", strings.Join(written, ", "), dest)
+	fmt.Fprintf(e.stdout, e.tr("wrote %s to %s\n"), strings.Join(written, ", "), dest)
 	return nil
 }
 

@@ -26,7 +26,7 @@ func runMain(t *testing.T, args ...string) (int, string, string) {
 	var stdout, stderr bytes.Buffer
 	e := &env{stdout: &stdout, stderr: &stderr,
 		now:    func() time.Time { return time.Unix(1700000000, 0) },
-		getenv: func(k string) string { return map[string]string{"SOURCE_DATE_EPOCH": "1700000000"}[k] }}
+		getenv: func(k string) string { return map[string]string{"SOURCE_DATE_EPOCH": "1700000000", langEnv: "en"}[k] }}
 	code := mainEnv(context.Background(), args, e)
 	return code, stdout.String(), stderr.String()
 }
@@ -55,14 +55,14 @@ func TestRunAndReportPublications(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("report: exit %d\n%s", code, stderr)
 	}
-	if !strings.Contains(stdout, "wrote report.html, results.xlsx, results.md") {
+	if !strings.Contains(stdout, "已写出 report.html, results.xlsx, results.md") {
 		t.Errorf("report stdout: %s", stdout)
 	}
 	html, err = os.ReadFile(filepath.Join(out, "report.html"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`<html lang="zh">`, "安全一票否决", "when accidents &gt; 0"} {
+	for _, want := range []string{`<html lang="zh">`, "安全一票否决", "条件 accidents &gt; 0"} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("re-rendered report lacks %q", want)
 		}

@@ -119,7 +119,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	format := fs.String("format", "", "comma-separated output `formats` (default: all of "+strings.Join(availableFormats(), ",")+")")
 	quiet := fs.Bool("q", false, "do not print the ranking summary")
 	top := fs.Int("top", 10, "subjects per peer group in the summary (0 = all)")
-	lang := fs.String("lang", "zh", "`language` of the labels in report.html, results.xlsx and results.md (zh or en)")
+	var of outFlags
+	of.register(fs)
 	db := fs.String("db", "", "read the data from this database `URL` and store the batch there (default $"+dbEnv+")")
 	unc := registerUncertainty(fs)
 	fs.StringVar(&unc.analysis, "analysis", "auto", "robustness `analysis` in results.json: auto (up to AutoAnalysisLimit = 20000 subjects), on or off")
@@ -133,11 +134,11 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err := unc.check(); err != nil {
 		return err
 	}
-	want, err := parseFormats(*format)
-	if err != nil {
+	if err := of.check(); err != nil {
 		return err
 	}
-	if err := checkLang(*lang); err != nil {
+	want, err := parseFormats(*format)
+	if err != nil {
 		return err
 	}
 	files, dir, err := in.files(pos)
@@ -158,10 +159,10 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if opt.AnalysisLimit > 0 && b.Analysis == nil {
-		fmt.Fprintf(e.stderr, "note: %d subjects > %d: the robustness analysis is left out of results.json (use --analysis on, or govscore analyse)\n", b.Project.Data.Len(), AutoAnalysisLimit)
+		fmt.Fprintf(e.stderr, e.tr("note: %d subjects > %d: the robustness analysis is left out of results.json (use --analysis on, or govscore analyse)\n"), b.Project.Data.Len(), AutoAnalysisLimit)
 	}
 	if opt.Previous && b.PreviousErr != nil {
-		fmt.Fprintf(e.stderr, "note: the previous period cannot be scored, so report.html, results.xlsx and results.md show no change from it: %v\n", b.PreviousErr)
+		fmt.Fprintf(e.stderr, e.tr("note: the previous period cannot be scored, so report.html, results.xlsx and results.md show no change from it: %v\n"), b.PreviousErr)
 	}
 	outDir := *out
 	if outDir == "" {
@@ -171,22 +172,22 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 		outDir = filepath.Join(base, "out", b.Meta.Period)
 	}
-	outputs, written, view := runOutputs(b, want, *lang)
+	outputs, written, view := runOutputs(b, want, e.outLang(), &of)
 	if stored != nil {
 		return stored.save(ctx, e, outputs, *out, *quiet, *top)
 	}
 	if err := writeAtomic(outDir, outputs); err != nil {
 		return err
 	}
-	printWarnings(e.stderr, b.Warnings, 20)
+	printWarnings(e.stderr, b.Warnings, 20, e.lang)
 	if !*quiet {
 		if view == nil {
 			view = publicationView(b)
 		}
-		if err := reports.WriteSummary(e.stdout, view, *top); err != nil {
+		if err := reports.WriteSummaryLang(e.stdout, view, *top, e.lang); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "\nwrote %s to %s\n", strings.Join(written, ", "), outDir)
+		fmt.Fprintf(e.stdout, e.tr("\nwrote %s to %s\n"), strings.Join(written, ", "), outDir)
 	}
 	return nil
 }
@@ -195,7 +196,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 // want, in the order of formats, and their names: every format is written
 // from one view of the batch (returned; nil when no format is wanted);
 // uncertainty.csv comes last when the batch has an uncertainty analysis.
-func runOutputs(b *batch.Batch, want map[string]bool, lang string) ([]output, []string, *reports.View) {
+// The CSV files start with a byte order mark when of says so.
+func runOutputs(b *batch.Batch, want map[string]bool, lang string, of *outFlags) ([]output, []string, *reports.View) {
 	var outputs []output
 	var written []string
 	var view *reports.View // built once, for every format
@@ -206,8 +208,12 @@ func runOutputs(b *batch.Batch, want map[string]bool, lang string) ([]output, []
 		if view == nil {
 			view = publicationView(b)
 		}
-		publish, o := f.publish, pubOptions{lang: lang}
-		outputs = append(outputs, output{f.file, func(w io.Writer) error { return publish(w, view, o) }})
+		publish, o := f.publish, of.pub(lang)
+		fn := func(w io.Writer) error { return publish(w, view, o) }
+		if f.name == "csv" {
+			fn = of.csv(fn)
+		}
+		outputs = append(outputs, output{f.file, fn})
 		written = append(written, f.file)
 	}
 	if u := b.Analysis; u != nil && u.Uncertainty != nil {

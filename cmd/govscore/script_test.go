@@ -82,7 +82,7 @@ func runScript(t *testing.T, path string) {
 			}
 			e := &env{stdout: &stdout, stderr: &stderr,
 				now:    func() time.Time { return time.Unix(1700000000, 0) },
-				getenv: func(k string) string { return map[string]string{"SOURCE_DATE_EPOCH": "1700000000"}[k] }}
+				getenv: func(k string) string { return map[string]string{"SOURCE_DATE_EPOCH": "1700000000", langEnv: "en"}[k] }}
 			code = mainEnv(context.Background(), args, e)
 		case "exit":
 			want, _ := strconv.Atoi(arg)
@@ -184,7 +184,7 @@ func TestHelpPrintedOnce(t *testing.T) {
 	for _, c := range commands() {
 		t.Run(c.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			e := &env{stdout: &stdout, stderr: &stderr, now: time.Now, getenv: func(string) string { return "" }}
+			e := &env{stdout: &stdout, stderr: &stderr, now: time.Now, getenv: func(k string) string { return map[string]string{langEnv: "en"}[k] }}
 			if code := mainEnv(context.Background(), []string{c.name, "--help"}, e); code != 0 {
 				t.Fatalf("--help: exit %d", code)
 			}

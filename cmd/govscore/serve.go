@@ -13,13 +13,14 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/govscore/govscore/server"
 	"github.com/govscore/govscore/store/postgres"
 )
 
 // cmdServe is `govscore serve --db URL [--addr A] [--project DIR]
-// [--throwaway-admin] [--secure-cookies]`.
+// [--throwaway-admin] [--secure-cookies] [--verify-every D]`.
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve")
 	url := fs.String("db", "", "database `URL` (default $"+dbEnv+")")
@@ -27,6 +28,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	project := fs.String("project", "", "make the project `DIR` the data of record first: its indicator set, subjects and metrics (periods opened); for trying the server")
 	throwaway := fs.Bool("throwaway-admin", false, "create an admin account with a random password and print it (for trying the server)")
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure on plain HTTP too (behind a TLS-terminating proxy)")
+	verifyEvery := fs.Duration("verify-every", time.Minute, "verify every published batch against its recorded SHA-256 at start and then every `interval`; a batch that fails is not served (0: at start only)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -36,6 +38,13 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	if _, _, err := net.SplitHostPort(*addr); err != nil {
 		return usagef("--addr %q: want host:port, e.g. 127.0.0.1:8080", *addr)
+	}
+	if *verifyEvery < 0 {
+		return usagef("--verify-every %s: want a positive interval such as 1m, or 0", *verifyEvery)
+	}
+	every := *verifyEvery
+	if every == 0 {
+		every = -1 // at start only
 	}
 	// With --project the schema is created or upgraded here, as
 	// `govscore db migrate` would.
@@ -55,7 +64,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "throwaway admin: name %s, password %s\n", name, pw)
+		fmt.Fprintf(e.stdout, e.tr("throwaway admin: name %s, password %s\n"), name, pw)
 	}
 	if *project != "" {
 		actor, err := importAccount(ctx, db)
@@ -66,7 +75,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "project %s: indicator set %s in force, %d subjects, periods opened %s; metric values %d added, %d changed, %d unchanged\n",
+		fmt.Fprintf(e.stdout, e.tr("project %s: indicator set %s in force, %d subjects, periods opened %s; metric values %d added, %d changed, %d unchanged\n"),
 			*project, rep.Set, rep.Subjects, strings.Join(rep.Periods, ", "), rep.Values.Added, rep.Values.Changed, rep.Values.Unchanged)
 		if r := rep.Ratings; r.Added+r.Changed+r.Unchanged > 0 {
 			fmt.Fprintf(e.stdout, "project %s: ratings %d added, %d changed, %d unchanged\n", *project, r.Added, r.Changed, r.Unchanged)
@@ -74,12 +83,12 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	s, err := server.New(ctx, db, log, server.Config{SecureCookies: *secure})
+	s, err := server.New(ctx, db, log, server.Config{SecureCookies: *secure, VerifyEvery: every})
 	if err != nil {
 		return err
 	}
 	return s.ListenAndServe(ctx, *addr, func(a net.Addr) {
-		fmt.Fprintf(e.stdout, "govscore serve: http://%s/ (Ctrl-C stops)\n", a)
+		fmt.Fprintf(e.stdout, e.tr("govscore serve: http://%s/ (Ctrl-C stops)\n"), a)
 	})
 }
 
@@ -113,7 +122,7 @@ func throwawayAdmin(ctx context.Context, db *postgres.DB) (name, password string
 func cmdUser(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "add" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(e.stdout, "usage: govscore user add NAME --role admin|provider|assessor|subject [--provider P] [--subject ID] [--items a,b] --password-file F [--db URL]")
+			fmt.Fprintln(e.stdout, e.tr("usage: ")+"govscore user add NAME --role admin|provider|assessor|subject [--provider P] [--subject ID] [--items a,b] --password-file F [--db URL]")
 			return nil
 		}
 		return usagef("want the subcommand add")
@@ -169,7 +178,7 @@ func cmdUser(ctx context.Context, e *env, args []string) error {
 	if err := server.AddAccount(ctx, db, spec, actor); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "account %s (%s) created\n", spec.Name, spec.Role)
+	fmt.Fprintf(e.stdout, e.tr("account %s (%s) created\n"), spec.Name, spec.Role)
 	return nil
 }
 

@@ -61,7 +61,7 @@ func cmdTemplate(ctx context.Context, e *env, args []string) error {
 	if err := writeFileAtomic(*out, func(f *os.File) error { return workbook.WriteTemplate(f, t) }); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s: %d subjects × %d metrics for period %s\n", *out, len(t.Subjects), len(t.Metrics), per)
+	fmt.Fprintf(e.stdout, e.tr("wrote %s: %d subjects × %d metrics for period %s\n"), *out, len(t.Subjects), len(t.Metrics), per)
 	return nil
 }
 

@@ -99,7 +99,7 @@ ON CONFLICT (sha256) DO UPDATE SET sha256 = EXCLUDED.sha256 RETURNING id`
 	sqlInsertBatch = `INSERT INTO batches (set_version, period, data_sha256, engine_version, generated_at, composites, leaves, subjects, rated)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`
 	sqlCopyBatchSubjects = `COPY batch_subjects (batch_id, ord, subject, name, kind, peer_group, rated, rank, score, grade, coverage, vetoed,
-	nodes, raw, value, status, weight) FROM STDIN`
+	nodes, raw, value, status, weight, explain) FROM STDIN`
 	sqlCopyWarnings = `COPY batch_warnings (batch_id, seq, file, line, col, peer_group, subject, node, message) FROM STDIN`
 	sqlInsertFile   = `INSERT INTO batch_files (batch_id, name, chunk, data) VALUES ($1, $2, $3, $4)`
 	sqlBatchColumns = `SELECT b.id, s.set_id, s.name AS set_name, s.version AS set_version, s.sha256 AS set_sha256,
@@ -252,7 +252,17 @@ func encodeSubjects(w *copyWriter, id int64, b *BatchRecord) error {
 	leaves := b.Set.Leaves
 	subs := b.Subjects
 	cells := b.Result.Cells
-	var nodes, raw, val, st, wt []byte
+	var nodes, raw, val, st, wt, ex []byte
+	adjIDs := make([]string, len(b.Set.Adjustments))
+	for i, a := range b.Set.Adjustments {
+		adjIDs[i] = a.ID
+	}
+	var ranked []rankedNode
+	for k, n := range b.Set.Nodes {
+		if n.Rank && k < len(b.Result.NodeRanks) && b.Result.NodeRanks[k] != nil {
+			ranked = append(ranked, rankedNode{id: n.ID, k: k})
+		}
+	}
 	for ord, si := range b.Result.Order {
 		r := &b.Result.Subjects[si]
 		s := &subs[si]
@@ -299,7 +309,8 @@ func encodeSubjects(w *copyWriter, id int64, b *BatchRecord) error {
 		} else {
 			line = append(line, `\N`...)
 		}
-		for _, f := range [...][]byte{nodes, raw, val, st, wt} {
+		ex = appendExplain(ex[:0], adjIDs, ranked, b.Result.NodeRanks, si, r)
+		for _, f := range [...][]byte{nodes, raw, val, st, wt, ex} {
 			line = append(line, '\t')
 			line = appendCopyText(line, f)
 		}

@@ -106,6 +106,15 @@
 //     where the source varies) and the ratings; it holds the given cells'
 //     subject indices (4 bytes each, 8 where the source varies) while it
 //     sends them.
+//   - The server's data of record (migrations 0003, 0004) are versions:
+//     metric values (Submit) and ratings (SubmitRatings) are never
+//     overwritten, each version names its submission and the version it
+//     replaces, and the tables refuse UPDATE, DELETE and TRUNCATE. A
+//     server run reads the register, the metric versions and the ratings
+//     in one REPEATABLE READ READ ONLY snapshot (ReadRunSnapshot) and
+//     records the versions it read with their digest (RecordRunInputs),
+//     so InputChanges and RatingChanges name what changed between two
+//     batches.
 //   - The package depends on the core packages (dataset, indicators,
 //     scoring, assess, diag) only. *DB is a batch.Source (Periods,
 //     Dataset, Ratings, Describe); SaveBatch takes a BatchRecord of domain

@@ -133,6 +133,8 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		{"leaf value changed", "batch_subjects", `UPDATE batch_subjects SET value[1] = 0.5 WHERE batch_id = $1 AND ord = 3`, false},
 		{"row deleted", "batch_subjects", `DELETE FROM batch_subjects WHERE batch_id = $1 AND ord = 1`, false},
 		{"rows moved in", "batch_subjects", `UPDATE batch_subjects SET batch_id = $1, subject = subject || '-x' WHERE batch_id = $2 AND ord = 0`, false},
+		{"explanation changed", "batch_subjects", `UPDATE batch_subjects SET explain = jsonb_set(explain, '{root}', '1') WHERE batch_id = $1 AND ord = 0`, false},
+		{"explanation removed", "batch_subjects", `UPDATE batch_subjects SET explain = NULL WHERE batch_id = $1 AND ord = 0`, false},
 		{"warning removed", "batch_warnings", `DELETE FROM batch_warnings WHERE batch_id = $1 AND seq = 0`, false},
 		{"period changed", "batches", `UPDATE batches SET period = '1999' WHERE id = $1`, false},
 		{"set yaml changed", "indicator_sets", `UPDATE indicator_sets SET yaml = yaml || ' '`, false},

@@ -105,11 +105,33 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 		}
 		applied = append(applied, m.version)
 	}
+	for _, c := range lateColumns {
+		var n int
+		if err := tx.GetContext(ctx, &n, sqlHasColumn, c.table, c.column); err != nil {
+			return nil, db.mapError(ctx, "migrate", err)
+		}
+		if n == 0 {
+			if _, err := tx.ExecContext(ctx, c.ddl); err != nil {
+				return nil, db.mapError(ctx, "migrate: "+c.table+"."+c.column, err)
+			}
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, db.mapError(ctx, "migrate: commit", err)
 	}
 	return applied, nil
 }
+
+// lateColumns are columns that a migration gained after it was merged
+// (0004's batch_subjects.explain): a database that applied the earlier
+// form of the migration lacks them. Migrate adds them; CheckSchema reports
+// them missing as ErrSchemaOld ("run govscore db migrate").
+var lateColumns = []struct{ table, column, ddl string }{
+	{"batch_subjects", "explain", `ALTER TABLE batch_subjects ADD COLUMN explain jsonb`},
+}
+
+const sqlHasColumn = `SELECT count(*) FROM information_schema.columns
+WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`
 
 // CheckSchema returns nil when the database schema is the one this build
 // expects, else an error wrapping ErrSchemaMissing, ErrSchemaOld or
@@ -134,7 +156,19 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 	if err := db.x.SelectContext(ctx, &have, sqlAppliedVersions); err != nil {
 		return db.mapError(ctx, "checking the schema version", err)
 	}
-	return checkGaps(db.url, have)
+	if err := checkGaps(db.url, have); err != nil {
+		return err
+	}
+	for _, c := range lateColumns {
+		var n int
+		if err := db.x.GetContext(ctx, &n, sqlHasColumn, c.table, c.column); err != nil {
+			return db.mapError(ctx, "checking the schema", err)
+		}
+		if n == 0 {
+			return fmt.Errorf("%s: column %s.%s is missing (migration 0004 applied in an earlier form): %w", db.url, c.table, c.column, ErrSchemaOld)
+		}
+	}
+	return nil
 }
 
 // checkGaps reports an embedded migration missing from the applied

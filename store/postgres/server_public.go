@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 
 	"github.com/lib/pq"
@@ -26,6 +24,9 @@ type SubjectResult struct {
 	Nodes                          map[string]*float64 // composite id → value (nil: missing)
 	Raw, Value, Weight             []float64           // NaN: missing
 	Status                         []string
+	// Explain is the root value, adjustments and grade reasoning (nil
+	// for a batch stored before schema version 4).
+	Explain *SubjectExplain
 }
 
 // subjectRow is a batch_subjects row.
@@ -45,6 +46,7 @@ type subjectRow struct {
 	Value     nullFloats      `db:"value"`
 	Weight    nullFloats      `db:"weight"`
 	Status    nullStrings     `db:"status"`
+	Explain   []byte          `db:"explain"`
 }
 
 // toSubjectResult converts a batch_subjects row.
@@ -58,6 +60,11 @@ func toSubjectResult(r subjectRow) (SubjectResult, error) {
 	for _, st := range r.Status {
 		s.Status = append(s.Status, st.String)
 	}
+	e, err := parseExplain(r.Explain)
+	if err != nil {
+		return s, fmt.Errorf("subject %q: explain: %w", r.Subject, err)
+	}
+	s.Explain = e
 	return s, nil
 }
 
@@ -95,7 +102,7 @@ type BatchLayout struct {
 
 const (
 	subjectColumns     = `subject, name, kind, peer_group, rated, rank, score, grade, coverage, vetoed, nodes`
-	sqlBatchSubject    = `SELECT ` + subjectColumns + `, raw, value, weight, status FROM batch_subjects WHERE batch_id = $1 AND subject = $2`
+	sqlBatchSubject    = `SELECT ` + subjectColumns + `, raw, value, weight, status, explain FROM batch_subjects WHERE batch_id = $1 AND subject = $2`
 	sqlBatchLayout     = `SELECT composites, leaves FROM batches WHERE id = $1`
 	sqlPublishedOf     = sqlBatchColumns + ` WHERE b.status = 'published' AND b.period = $1 ORDER BY b.published_at DESC, b.id DESC`
 	sqlPublishedPeriod = `SELECT DISTINCT period FROM batches WHERE status = 'published' ORDER BY period DESC`
@@ -156,43 +163,82 @@ type RankingRow struct {
 	Rank                            int
 	Score                           float64
 	Nodes                           []float64
+	// NodeRanks are the ranks on the ranked nodes asked for (0: none).
+	NodeRanks []int
 }
 
-const sqlRanking = `SELECT subject, name, peer_group, rated, coalesce(rank, 0), coalesce(score, 'NaN'), coalesce(grade, ''), coalesce(vetoed, false),
-	array_to_string(ARRAY(SELECT coalesce(nodes->>n, 'NaN') FROM unnest($2::text[]) WITH ORDINALITY AS u(n, i) ORDER BY i), ',')
-FROM batch_subjects WHERE batch_id = $1 ORDER BY ord`
+// rankingSQL is the query of RankingRows for n node columns and m node
+// rank columns: each a column of its own ($2…$n+1 the node ids, then the
+// ranked node ids), read from the row's nodes and explain with one jsonb
+// lookup.
+func rankingSQL(n, m int) string {
+	var b strings.Builder
+	b.WriteString(`SELECT subject, name, peer_group, rated, coalesce(rank, 0), coalesce(score, 'NaN'), coalesce(grade, ''), coalesce(vetoed, false)`)
+	for i := range n {
+		fmt.Fprintf(&b, ", coalesce((nodes->>$%d)::float8, 'NaN')", i+2)
+	}
+	for i := range m {
+		fmt.Fprintf(&b, ", coalesce((explain->'node_ranks'->>$%d)::int, 0)", n+i+2)
+	}
+	b.WriteString(` FROM batch_subjects WHERE batch_id = $1 ORDER BY ord`)
+	return b.String()
+}
 
 // Ranking returns the ranking lines of batch id in output order (peer
-// group, rank, subject id) with the values of the composite nodes named,
-// read with plain scans: the public ranking of 10,000 subjects is read on
-// every request.
+// group, rank, subject id) with the values of the composite nodes named.
 func (db *DB) Ranking(ctx context.Context, id int64, nodes []string) ([]RankingRow, error) {
-	rows, err := db.x.QueryContext(ctx, sqlRanking, id, pq.StringArray(nodes))
+	var out []RankingRow
+	err := db.RankingRows(ctx, id, nodes, nil, func(r *RankingRow) error {
+		c := *r
+		c.Nodes = append([]float64(nil), r.Nodes...)
+		c.NodeRanks = nil
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// RankingRows calls fn with each ranking line of batch id in output order
+// (peer group, rank, subject id), with the values of the composite nodes
+// named (NaN: missing) and the subject's ranks on the ranked nodes named
+// (`rank: true`; 0: none, or a batch stored before schema version 4).
+// The row is reused from one call to the next: fn must not keep it. An
+// error of fn stops the reading and is returned. It is one query over the
+// batch's rows, each value a column of its own: the public ranking of
+// 10,000 subjects is read on every request.
+func (db *DB) RankingRows(ctx context.Context, id int64, nodes, ranked []string, fn func(r *RankingRow) error) error {
+	args := make([]any, 1, len(nodes)+len(ranked)+1)
+	args[0] = id
+	for _, n := range nodes {
+		args = append(args, n)
+	}
+	for _, n := range ranked {
+		args = append(args, n)
+	}
+	rows, err := db.x.QueryContext(ctx, rankingSQL(len(nodes), len(ranked)), args...)
 	if err != nil {
-		return nil, db.mapError(ctx, fmt.Sprintf("batch %d", id), err)
+		return db.mapError(ctx, fmt.Sprintf("batch %d", id), err)
 	}
 	defer rows.Close()
-	var out []RankingRow
-	var vals string
+	var r RankingRow
+	var rank int64
+	r.Nodes = make([]float64, len(nodes))
+	r.NodeRanks = make([]int, len(ranked))
+	dest := []any{&r.Subject, &r.Name, &r.PeerGroup, &r.Rated, &rank, &r.Score, &r.Grade, &r.Vetoed}
+	for i := range r.Nodes {
+		dest = append(dest, &r.Nodes[i])
+	}
+	for i := range r.NodeRanks {
+		dest = append(dest, &r.NodeRanks[i])
+	}
 	for rows.Next() {
-		var r RankingRow
-		var rank int64
-		if err := rows.Scan(&r.Subject, &r.Name, &r.PeerGroup, &r.Rated, &rank, &r.Score, &r.Grade, &r.Vetoed, &vals); err != nil {
-			return nil, db.mapError(ctx, fmt.Sprintf("batch %d", id), err)
+		if err := rows.Scan(dest...); err != nil {
+			return db.mapError(ctx, fmt.Sprintf("batch %d", id), err)
 		}
 		r.Rank = int(rank)
-		r.Nodes = make([]float64, 0, len(nodes))
-		for v := range strings.SplitSeq(vals, ",") {
-			if v == "" {
-				continue
-			}
-			x, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				x = math.NaN() // a non-numeric node value
-			}
-			r.Nodes = append(r.Nodes, x)
+		if err := fn(&r); err != nil {
+			return err
 		}
-		out = append(out, r)
 	}
-	return out, db.mapError(ctx, fmt.Sprintf("batch %d", id), rows.Err())
+	return db.mapError(ctx, fmt.Sprintf("batch %d", id), rows.Err())
 }

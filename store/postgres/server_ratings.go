@@ -40,6 +40,10 @@ type RatingSubmission struct {
 	// AllowLocked lets the submission change a locked period (an admin's
 	// correction after an appeal); otherwise a locked period is ErrLocked.
 	AllowLocked bool
+	// OwnOnly refuses (ErrNotOwner) to change a rating whose current
+	// version another submitter made: an assessor changes its own ratings
+	// only. Without it (the admin), any rating may change.
+	OwnOnly bool
 	// InTx, when not nil, runs in the submission's transaction after the
 	// new versions are stored, on every submission that is not a dry run
 	// (also when nothing changed); its error rolls the whole submission
@@ -81,12 +85,18 @@ func (v RatingVersion) Rating() assess.Rating {
 // and rater) twice.
 var ErrDuplicateKey = errors.New("the same key is given twice")
 
+// ErrNotOwner: a submission with OwnOnly would change a rating that
+// another submitter made.
+var ErrNotOwner = errors.New("the rating was given by another submitter")
+
 const (
 	ratingColumns = `v.id, v.period, v.item, v.subject, v.rater, v.role, v.score, v.seq, v.submission_id, v.replaces,
 	s.actor AS by, s.file, v.created_at
 FROM rating_versions v JOIN rating_submissions s ON s.id = v.submission_id`
-	sqlCurrentRatingsOf = `SELECT DISTINCT ON (v.item, v.subject, v.rater) v.id, v.item, v.subject, v.rater, v.role, v.score
-FROM rating_versions v JOIN unnest($2::text[], $3::text[], $4::text[]) AS k(item, subject, rater)
+	sqlCurrentRatingsOf = `SELECT DISTINCT ON (v.item, v.subject, v.rater) v.id, v.item, v.subject, v.rater, v.role, v.score,
+	s.account_id IS NOT DISTINCT FROM $5 AND s.actor = $6 AS own
+FROM rating_versions v JOIN rating_submissions s ON s.id = v.submission_id
+JOIN unnest($2::text[], $3::text[], $4::text[]) AS k(item, subject, rater)
   ON v.item = k.item AND v.subject = k.subject AND v.rater = k.rater
 WHERE v.period = $1 ORDER BY v.item, v.subject, v.rater, v.id DESC`
 	sqlAddRatingSubmission = `INSERT INTO rating_submissions (account_id, actor, period, file, sha256, bytes, added, changed, unchanged)
@@ -144,10 +154,12 @@ func (db *DB) SubmitRatings(ctx context.Context, s RatingSubmission, dryRun bool
 		Rater   string          `db:"rater"`
 		Role    string          `db:"role"`
 		Score   sql.NullFloat64 `db:"score"`
+		Own     bool            `db:"own"`
 	}
 	var current []cur
+	acct := sql.NullInt64{Int64: s.AccountID, Valid: s.AccountID != 0}
 	if err := tx.SelectContext(ctx, &current, sqlCurrentRatingsOf, s.Period, pq.StringArray(items),
-		pq.StringArray(subjects), pq.StringArray(raters)); err != nil {
+		pq.StringArray(subjects), pq.StringArray(raters), acct, s.Actor); err != nil {
 		return nil, db.mapError(ctx, op, err)
 	}
 	have := make(map[[3]string]cur, len(current))
@@ -174,6 +186,9 @@ func (db *DB) SubmitRatings(ctx context.Context, s RatingSubmission, dryRun bool
 		default:
 			rep.Changed++
 		}
+		if ok && s.OwnOnly && !old.Own {
+			return nil, fmt.Errorf("%s: item %q, subject %q, rater %q: %w", op, r.Item, r.Subject, r.Rater, ErrNotOwner)
+		}
 		nItem = append(nItem, r.Item)
 		nSubj = append(nSubj, r.Subject)
 		nRater = append(nRater, r.Rater)
@@ -186,7 +201,6 @@ func (db *DB) SubmitRatings(ctx context.Context, s RatingSubmission, dryRun bool
 		return rep, nil
 	}
 	if len(nItem) > 0 {
-		acct := sql.NullInt64{Int64: s.AccountID, Valid: s.AccountID != 0}
 		if err := tx.GetContext(ctx, &rep.Version, sqlAddRatingSubmission, acct, s.Actor, s.Period, s.File, s.SHA256, s.Bytes,
 			rep.Added, rep.Changed, rep.Unchanged); err != nil {
 			return nil, db.mapError(ctx, op, err)

@@ -256,3 +256,42 @@ func formatScore(v RatingVersion) string {
 	}
 	return strconv.FormatFloat(v.Score.Float64, 'g', -1, 64)
 }
+
+// TestSubmitRatingsOwnOnly: with OwnOnly a submitter changes only the
+// ratings whose current version it made; an unchanged rating of another
+// passes; without OwnOnly (the admin) anything changes.
+func TestSubmitRatingsOwnOnly(t *testing.T) {
+	db, admin := serverDB(t)
+	ctx := context.Background()
+	other, err := db.AddAccount(ctx, Account{Name: "firm2", Role: "assessor", Items: []string{"sat"}}, "h", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, err := db.AddAccount(ctx, Account{Name: "firm1", Role: "assessor", Items: []string{"sat"}}, "h", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := func(acct int64, actor string, rs ...assess.Rating) RatingSubmission {
+		return RatingSubmission{AccountID: acct, Actor: actor, Period: "2024", File: "f", SHA256: "x", Ratings: rs, OwnOnly: true}
+	}
+	if _, err := db.SubmitRatings(ctx, sub(mine, "firm1", rating("sat", "c1", "r1", "third_party", 80)), false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SubmitRatings(ctx, sub(mine, "firm1", rating("sat", "c1", "r1", "third_party", 81)), false); err != nil {
+		t.Errorf("changing its own rating: %v", err)
+	}
+	if _, err := db.SubmitRatings(ctx, sub(other, "firm2", rating("sat", "c1", "r1", "third_party", 10)), true); !errors.Is(err, ErrNotOwner) {
+		t.Errorf("changing another's rating (dry run): %v, want ErrNotOwner", err)
+	}
+	if rep, err := db.SubmitRatings(ctx, sub(other, "firm2", rating("sat", "c1", "r1", "third_party", 81), rating("sat", "d1", "r1", "third_party", 5)), false); err != nil || rep.Unchanged != 1 || rep.Added != 1 {
+		t.Errorf("another's unchanged rating with a new one: %+v, %v", rep, err)
+	}
+	adm := sub(admin, "office", rating("sat", "c1", "r1", "third_party", 60))
+	adm.OwnOnly = false
+	if _, err := db.SubmitRatings(ctx, adm, false); err != nil {
+		t.Errorf("the admin's correction: %v", err)
+	}
+	if _, err := db.SubmitRatings(ctx, sub(mine, "firm1", rating("sat", "c1", "r1", "third_party", 82)), false); !errors.Is(err, ErrNotOwner) {
+		t.Errorf("changing a rating the admin corrected: %v, want ErrNotOwner", err)
+	}
+}

@@ -49,6 +49,29 @@ func TestMigrationsApplyInAnyNumberingOrder(t *testing.T) {
 	}
 }
 
+// TestLateColumnRepaired: a database migrated with the earlier form of
+// migration 0004 (without batch_subjects.explain) is reported old by
+// CheckSchema, and Migrate adds the column.
+func TestLateColumnRepaired(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	if _, err := db.x.Exec(`ALTER TABLE batch_subjects DROP COLUMN explain`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CheckSchema(ctx); !errors.Is(err, ErrSchemaOld) || !strings.Contains(err.Error(), "batch_subjects.explain") {
+		t.Fatalf("CheckSchema without the column = %v, want ErrSchemaOld naming it", err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CheckSchema(ctx); err != nil {
+		t.Fatalf("CheckSchema after Migrate: %v", err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate again: %v", err)
+	}
+}
+
 func TestAccountsAndSessions(t *testing.T) {
 	db, id := serverDB(t)
 	ctx := context.Background()

@@ -32,7 +32,9 @@ var (
 // SHA-256 of its identity (with its indicator set, the YAML's own SHA-256
 // included) followed by, for its subjects (in ord order), warnings (in seq
 // order) and output digests (in name order), the row count and the
-// SHA-256 of each row's text form. Floats print in their shortest exact
+// SHA-256 of each row's text form (a subject row's explain column, from
+// migration 0004, only when it is not NULL, so that the digests of
+// batches stored before it are unchanged). Floats print in their shortest exact
 // form (extra_float_digits > 0, set by digestTx), timestamps as
 // microseconds since the epoch, so the digest depends only on the stored
 // values. Status, approval and publication are not covered: they change
@@ -43,8 +45,11 @@ const sqlBatchDigest = `SELECT encode(sha256(
 		b.composites, b.leaves, b.subjects, b.rated, (extract(epoch FROM b.created_at) * 1000000)::bigint, b.created_by)::text
 		FROM batches b JOIN indicator_sets s ON s.id = b.set_version WHERE b.id = $1), 'UTF8')
 	|| convert_to(';subjects ' || (SELECT count(*) FROM batch_subjects WHERE batch_id = $1) || ';', 'UTF8')
-	|| coalesce((SELECT string_agg(sha256(convert_to(ROW(x.ord, x.subject, x.name, x.kind, x.peer_group, x.rated, x.rank, x.score,
-		x.grade, x.coverage, x.vetoed, x.nodes, x.raw, x.value, x.status, x.weight)::text, 'UTF8')), ''::bytea
+	|| coalesce((SELECT string_agg(sha256(convert_to(CASE WHEN x.explain IS NULL
+		THEN ROW(x.ord, x.subject, x.name, x.kind, x.peer_group, x.rated, x.rank, x.score,
+			x.grade, x.coverage, x.vetoed, x.nodes, x.raw, x.value, x.status, x.weight)::text
+		ELSE ROW(x.ord, x.subject, x.name, x.kind, x.peer_group, x.rated, x.rank, x.score,
+			x.grade, x.coverage, x.vetoed, x.nodes, x.raw, x.value, x.status, x.weight, x.explain)::text END, 'UTF8')), ''::bytea
 		ORDER BY x.ord, x.subject COLLATE "C") FROM batch_subjects x WHERE x.batch_id = $1), ''::bytea)
 	|| convert_to(';warnings ' || (SELECT count(*) FROM batch_warnings WHERE batch_id = $1) || ';', 'UTF8')
 	|| coalesce((SELECT string_agg(sha256(convert_to(ROW(w.seq, w.file, w.line, w.col, w.peer_group, w.subject, w.node, w.message)::text, 'UTF8')), ''::bytea

@@ -70,3 +70,11 @@ CREATE TRIGGER submissions_no_truncate BEFORE TRUNCATE ON submissions
     FOR EACH STATEMENT EXECUTE FUNCTION govscore_append_only();
 CREATE TRIGGER run_inputs_no_truncate BEFORE TRUNCATE ON run_inputs
     FOR EACH STATEMENT EXECUTE FUNCTION govscore_append_only();
+
+-- explain: how a subject's score and grade came about beyond its node
+-- values — the root value before adjustments, each applying adjustment's
+-- effect (held, points, capped), the grade by score and the reasoning
+-- to the grade, the unrated rule — as JSON written with the batch (see
+-- store/postgres/explain.go). NULL for batches stored before this
+-- migration; the batch digest covers it when it is not NULL.
+ALTER TABLE batch_subjects ADD COLUMN explain jsonb;

@@ -1,0 +1,123 @@
+package i18n
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// messages are the warnings of a batch (diag.Warning.Msg, written in
+// English by the packages that find them and kept so in results.json) with
+// their Chinese, as patterns: the terminal and the internal reports show
+// them in the language asked for. A warning without a pattern is shown as
+// written.
+var messages = []struct {
+	re *regexp.Regexp
+	zh string
+	// classes gives the submatches that are ids of a class, shown by their
+	// display names.
+	classes map[int]Class
+}{
+	{regexp.MustCompile(`^file not read: nothing names it \(the default files are data/subjects\.csv, data/metrics\*\.csv and data/assessments\*\.csv; name others in the indicator set's data: section, or move the file out of data/\)$`),
+		"文件未被读取：没有任何配置指向它（默认读取 data/subjects.csv、data/metrics*.csv 和 data/assessments*.csv；其他文件请在指标体系的 data: 部分中写明，或移出 data/ 目录）", nil},
+	{regexp.MustCompile(`^no subject of the group has a value \(is the metric in the data for this period\?\); the indicator is missing for every subject of the group$`),
+		"本组没有任何评价对象有该指标的值（该期数据中有这个指标吗？）；该指标对本组所有评价对象缺失", nil},
+	{regexp.MustCompile(`^(.*) normalisation is uninformative: (.*); the indicator is left out of the group's aggregation$`),
+		"$1无区分度：$2；该指标不参与本组汇总", map[int]Class{1: Normalize}},
+	{regexp.MustCompile(`^(.*) has no value for any subject in period (\S+): the expressions reading it are missing$`),
+		"$1 在评价期 $2 没有任何评价对象的值：读取它的表达式均为缺失", nil},
+	{regexp.MustCompile(`^metric ("[^"]*") in the data is read by no expression(.*)$`),
+		"数据中的指标 $1 没有被任何表达式读取$2", nil},
+	{regexp.MustCompile(`^no metric value at all in period (\S+) for (.*): are their rows missing from the metrics files\?$`),
+		"评价期 $1 中 $2 没有任何指标值：指标数据文件中是否缺少它们的行？", nil},
+	{regexp.MustCompile(`^geometric aggregate over ("[^"]*") = (\S+) ≤ 0; the node is missing$`),
+		"$1 的几何平均汇总值 = $2 ≤ 0；该节点缺失", nil},
+	{regexp.MustCompile(`^the final aggregate is missing \(no indicator took part\); the subject is unrated$`),
+		"总分汇总缺失（没有指标参与）；该评价对象未评级", nil},
+	{regexp.MustCompile(`^the condition is missing and counts as false$`), "条件缺失，视为不成立", nil},
+	{regexp.MustCompile(`^the points value is missing and counts 0$`), "分值缺失，按 0 计", nil},
+	{regexp.MustCompile(`^file is not UTF-8 \(byte 0x([0-9A-F]{2}) here is the first that is not\); read as GB18030: save it as "CSV UTF-8" to silence this warning$`),
+		"文件不是 UTF-8 编码（此处字节 0x$1 是第一个非 UTF-8 字节）；已按 GB18030 读取：另存为“CSV UTF-8”即可消除此警告", nil},
+	{regexp.MustCompile(`^file is not valid UTF-8; read as GB18030 \(save it as CSV UTF-8 to silence this warning\)$`),
+		"文件不是有效的 UTF-8 编码；已按 GB18030 读取（另存为 CSV UTF-8 即可消除此警告）", nil},
+	{regexp.MustCompile(`^metrics file has no data rows$`), "指标数据文件没有数据行", nil},
+	{regexp.MustCompile(`^assessments file has no rows$`), "测评数据文件没有数据行", nil},
+	{regexp.MustCompile(`^(\d+) row\(s\) without a score ignored \(the first is here\)$`), "忽略了 $1 行没有评分的记录（第一行在此）", nil},
+	{regexp.MustCompile(`^1 blank row skipped \((.*)\)$`), "跳过 1 个空行（$1）", nil},
+	{regexp.MustCompile(`^(\d+) blank rows skipped \((.*)\)$`), "跳过 $1 个空行（$2）", nil},
+	{regexp.MustCompile(`^assessment item ("[^"]*"): role ("[^"]*") \(weight (\S+)\) is missing for (\d+) of the (\d+) rated subjects: it has fewer than its min_raters (\d+) ratings?, so its weight does not count for them; collect more ratings or lower min_raters for the role$`),
+		"测评项目 $1：角色 $2（权重 $3）在 $5 个已评级对象中的 $4 个缺失：评分少于最少评价人数 $6，其权重对这些对象不计入；请补充评分或降低该角色的最少评价人数", nil},
+	{regexp.MustCompile(`^assessment item ("[^"]*"): role ("[^"]*") \(weight (\S+)\) is missing for all (\d+) rated subjects: it has fewer than its min_raters (\d+) ratings?, so its weight does not count for them; collect more ratings or lower min_raters for the role$`),
+		"测评项目 $1：角色 $2（权重 $3）在全部 $4 个已评级对象中缺失：评分少于最少评价人数 $5，其权重对这些对象不计入；请补充评分或降低该角色的最少评价人数", nil},
+	// Errors in the data an office meets first (the checks' own messages,
+	// diag.Error.Msg).
+	{regexp.MustCompile(`^unknown subject ("[^"]*")(.*?): every subject must be listed in subjects\.csv(.*)$`),
+		"没有评价对象 $1$2：每个评价对象都必须列在评价对象名单中$3", nil},
+	{regexp.MustCompile(`^unknown subject ("[^"]*")(.*)$`), "没有评价对象 $1$2", nil},
+	{regexp.MustCompile(`^unknown kind ("[^"]*"); the indicator set declares: (.*?)((?: \(did you mean "[^"]*"\?\))?)$`),
+		"未知类别 $1；指标体系声明的类别为：$2$3", nil},
+	{regexp.MustCompile(`^missing required column ("[^"]*"): subjects\.csv needs the columns id, name and kind \(optional: parent, then any attributes\)(.*)$`),
+		"缺少必需的列 $1：评价对象名单需要 id、name 和 kind 列（可选 parent 列，以及任意属性列）$2", nil},
+	{regexp.MustCompile(`^missing required column ("[^"]*"): a metrics file has the columns subject, period, metric, value\[, source\]\[, note\] \(long layout\) or subject, period and one column per metric \(wide layout\)(.*)$`),
+		"缺少必需的列 $1：指标数据文件的列为 subject、period、metric、value[、source][、note]（长表）或 subject、period 加每个指标一列（宽表）$2", nil},
+	{regexp.MustCompile(`^no subject is named ("[^"]*")(.*): the names must be written as in the subjects file$`),
+		"没有名称为 $1 的评价对象$2：名称必须与评价对象名单中的写法完全一致", nil},
+	{regexp.MustCompile(`^answer ("[^"]*") is neither a number nor a label: add it to labels \((.*)\) in the indicator set, or correct the answer$`),
+		"答案 $1 既不是数字也不是已定义的选项：请把它加入指标体系的 labels（$2），或更正答案", nil},
+	{regexp.MustCompile(`^metric ("[^"]*"): unparseable number ("[^"]*"): (.*)$`),
+		"指标 $1：无法识别的数字 $2：$3", nil},
+	{regexp.MustCompile(`^unparseable number ("[^"]*"): (.*)$`), "无法识别的数字 $1：$2", nil},
+	{regexp.MustCompile(`^not a workbook but a text file \(it starts with ("[^"]*")\): a CSV file renamed \.xlsx\? name it \.csv, or open it in Excel and save it as \.xlsx$`),
+		"不是工作簿而是文本文件（开头为 $1）：是改了扩展名的 CSV 文件吗？请改名为 .csv，或在 Excel 中打开后另存为 .xlsx", nil},
+}
+
+// fragments are the phrases appended to several messages (did-you-mean,
+// counts): translated in a message a pattern has translated.
+var fragments = []struct {
+	re *regexp.Regexp
+	zh string
+}{
+	{regexp.MustCompile(` \(did you mean ("[^"]*")\?\)`), "（是否应为 $1？）"},
+	{regexp.MustCompile(` \((\d+) more rows? names? it\)`), "（另有 $1 行也写了它）"},
+	{regexp.MustCompile(`; the first line must be a header row`), "；第一行必须是表头"},
+	{regexp.MustCompile(`no subject of the group has a value \(is the metric in the data for this period\?\)`), "本组没有任何评价对象有值（该期数据中有这个指标吗？）"},
+	{regexp.MustCompile(`only one subject of the group has a value`), "本组只有一个评价对象有值"},
+	{regexp.MustCompile(`remove the thousands separators: (\S+)`), "去掉千位分隔符：$1（或在 data: 中设置 thousands: true）"},
+	{regexp.MustCompile(`use a dot as the decimal separator and no thousands separators`), "用英文句点作小数点，不要千位分隔符"},
+	{regexp.MustCompile(`write a decimal number \(12, -3\.5, 1e3\) or a percentage \(95%\), or leave the cell empty or NA when the value is missing`), "请填写数字（12、-3.5、1e3）或百分数（95%），缺失时留空或填 NA"},
+	{regexp.MustCompile(`full-width digits \((U\+[0-9A-F]{4})\); type the number with ASCII digits`), "全角数字（$1）；请用半角数字输入"},
+	{regexp.MustCompile(`all (\d+) values are equal \(([^)]*)\)`), "全部 $1 个值都相等（$2）"},
+}
+
+// Message returns a warning message of a batch in lang: its Chinese when a
+// pattern of the catalogue matches it, else msg itself.
+func Message(lang Lang, msg string) string {
+	if lang == En {
+		return msg
+	}
+	for _, m := range messages {
+		sub := m.re.FindStringSubmatchIndex(msg)
+		if sub == nil {
+			continue
+		}
+		if len(m.classes) == 0 {
+			return translateFragments(string(m.re.ExpandString(nil, m.zh, msg, sub)))
+		}
+		// Replace the id submatches by their names, then expand.
+		groups := m.re.FindStringSubmatch(msg)
+		tmpl := m.zh
+		for i, c := range m.classes {
+			tmpl = strings.ReplaceAll(tmpl, "$"+strconv.Itoa(i), Name(lang, c, groups[i]))
+		}
+		return translateFragments(string(m.re.ExpandString(nil, tmpl, msg, sub)))
+	}
+	return msg
+}
+
+// translateFragments translates the appended phrases of a message.
+func translateFragments(s string) string {
+	for _, f := range fragments {
+		s = f.re.ReplaceAllString(s, f.zh)
+	}
+	return s
+}
