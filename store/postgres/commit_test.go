@@ -193,6 +193,10 @@ func TestCommitAnswerLostSaveBatch(t *testing.T) {
 	}
 	checkUnknown(t, err)
 	waitCount(t, direct, `SELECT count(*) FROM batches`, 1)
+	// PostgreSQL makes a commit visible a moment before it releases the
+	// transaction's advisory lock: wait for that too, or the rerun may
+	// meet the lock (ErrBusy) on a loaded machine.
+	waitCount(t, direct, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, 0)
 	if _, err := direct.SaveBatch(ctx, batchRecord(b), testOutputs()); !errors.Is(err, ErrBatchExists) {
 		t.Errorf("rerun = %v, want ErrBatchExists", err)
 	}
@@ -214,6 +218,10 @@ func TestCommitAnswerLostImport(t *testing.T) {
 	}
 	checkUnknown(t, err)
 	waitCount(t, direct, `SELECT count(*) FROM metrics`, 5)
+	// PostgreSQL makes a commit visible a moment before it releases the
+	// transaction's advisory lock: wait for that too, or the rerun may
+	// meet the lock (ErrBusy) on a loaded machine.
+	waitCount(t, direct, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, 0)
 	rep, err := importFiles(ctx, direct, f["subjects.csv"], []string{f["metrics.csv"]})
 	if err != nil {
 		t.Fatal(err)
