@@ -110,6 +110,12 @@ type Error struct {
 	Period string
 	// Err is the error this one wraps, nil when none.
 	Err error
+	// Format and Args are the English format and arguments Msg was made
+	// of, when it was made by List.Add: a display in another language
+	// translates Format (the key of the i18n catalogue) and formats Args
+	// with it. Format is "" for a message written otherwise.
+	Format string
+	Args   []any
 
 	// omitted > 0 marks the last element of a List that stopped
 	// collecting: the number of errors counted but not kept.
@@ -191,7 +197,7 @@ func (l *List) Add(pos Pos, format string, args ...any) {
 		l.add(nil, 1)
 		return
 	}
-	l.add(&Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}, 0)
+	l.add(&Error{Pos: pos, Msg: fmt.Sprintf(format, args...), Format: format, Args: args}, 0)
 }
 
 // AddOmitted counts n errors found but not kept (a collector that capped

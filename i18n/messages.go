@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -120,4 +121,29 @@ func translateFragments(s string) string {
 		s = f.re.ReplaceAllString(s, f.zh)
 	}
 	return s
+}
+
+// Error returns in lang an error message that was made by formatting the
+// English format with args (diag.List.Add keeps both in diag.Error): the
+// Chinese of format, from the catalogue, formatted with the same args, its
+// appended phrases (did-you-mean, counts) translated; msg, the English as
+// made, is the fallback, shown through the patterns of Message when format
+// is "" or has no Chinese entry. Args that are errors are shown in lang
+// too, as far as Message knows them.
+func Error(lang Lang, format string, args []any, msg string) string {
+	if lang == En {
+		return msg
+	}
+	z, ok := zh[format]
+	if format == "" || !ok {
+		return Message(lang, msg)
+	}
+	tr := make([]any, len(args))
+	for i, a := range args {
+		if err, ok := a.(error); ok {
+			a = Message(lang, err.Error())
+		}
+		tr[i] = a
+	}
+	return translateFragments(fmt.Sprintf(z, tr...))
 }

@@ -348,13 +348,13 @@ func translateErrors(err error, lang i18n.Lang) {
 		for _, x := range list.Unwrap() {
 			var de *diag.Error
 			if errors.As(x, &de) {
-				de.Msg = i18n.Message(lang, de.Msg)
+				de.Msg = i18n.Error(lang, de.Format, de.Args, de.Msg)
 			}
 		}
 		return
 	}
 	var de *diag.Error
 	if errors.As(err, &de) {
-		de.Msg = i18n.Message(lang, de.Msg)
+		de.Msg = i18n.Error(lang, de.Format, de.Args, de.Msg)
 	}
 }
