@@ -140,10 +140,53 @@ func Error(lang Lang, format string, args []any, msg string) string {
 	}
 	tr := make([]any, len(args))
 	for i, a := range args {
-		if err, ok := a.(error); ok {
-			a = Message(lang, err.Error())
+		switch v := a.(type) {
+		case error:
+			a = Message(lang, v.Error())
+		case string:
+			a = argument(v)
 		}
 		tr[i] = a
 	}
 	return translateFragments(fmt.Sprintf(z, tr...))
+}
+
+// arguments are the English phrases that messages take as arguments (what
+// a YAML value is, which node or mapping is concerned), with their
+// Chinese: an argument is translated when a pattern matches it whole.
+var arguments = []struct {
+	re *regexp.Regexp
+	zh string
+}{
+	{regexp.MustCompile(`^node ("[^"]*")$`), "节点 $1"},
+	{regexp.MustCompile(`^tree node( \d+)?$`), "指标树节点$1"},
+	{regexp.MustCompile(`^metric ("[^"]*")$`), "指标 $1"},
+	{regexp.MustCompile(`^grade ("[^"]*"|\d+)$`), "等次 $1"},
+	{regexp.MustCompile(`^adjustment ("[^"]*"|\d+)$`), "加减分项 $1"},
+	{regexp.MustCompile(`^assessment item ("[^"]*"|\d+)$`), "测评项目 $1"},
+	{regexp.MustCompile(`^indicator set$`), "指标体系"},
+	{regexp.MustCompile(`^string (".*")$`), "字符串 $1"},
+	{regexp.MustCompile(`^null \(an empty value\)$`), "null（空值）"},
+	{regexp.MustCompile(`^a block string$`), "块字符串"},
+	{regexp.MustCompile(`^number (\S+)$`), "数字 $1"},
+	{regexp.MustCompile(`^boolean (\S+)$`), "布尔值 $1"},
+	{regexp.MustCompile(`^a mapping$`), "映射"},
+	{regexp.MustCompile(`^a list$`), "列表"},
+	{regexp.MustCompile(`^a (alias|anchor|tag|directive|comment|document)$`), "YAML $1"},
+	{regexp.MustCompile(`^leaf$`), "末级指标"},
+	{regexp.MustCompile(`^composite$`), "上级指标"},
+	{regexp.MustCompile(`^leaf \(it has expr\)$`), "末级指标（它有 expr）"},
+	{regexp.MustCompile(`^composite \(it has children\)$`), "上级指标（它有 children）"},
+	{regexp.MustCompile(`^control character (U\+[0-9A-F]{4}) \((\w+)\) at character (\d+)$`), "第 $3 个字符是控制字符 $1（$2）"},
+	{regexp.MustCompile(`^control character (U\+[0-9A-F]{4}) at character (\d+)$`), "第 $2 个字符是控制字符 $1"},
+}
+
+// argument returns the Chinese of an argument of a message, or s itself.
+func argument(s string) string {
+	for _, a := range arguments {
+		if a.re.MatchString(s) {
+			return a.re.ReplaceAllString(s, a.zh)
+		}
+	}
+	return s
 }

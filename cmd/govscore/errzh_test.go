@@ -1,0 +1,77 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// zhScriptCases are bad-input script cases whose errors
+// TestScriptErrorsInChinese checks in Chinese.
+var zhScriptCases = []string{
+	"bad_unknown_key", "bad_wrong_type", "bad_duplicate_id", "bad_expr_and_children",
+	"bad_goalpost", "bad_target_band", "bad_to_range", "bad_weight_zero",
+	"bad_cap_grade", "bad_min_raters_role", "bad_unknown_kind", "bad_rank_column",
+	"bad_yaml_depth",
+}
+
+var (
+	// verbatim matches the parts of an error line that are written as in
+	// the input: quoted ids, keys and values, flow mappings and lists
+	// (examples to copy), lists of ids, file names and positions.
+	verbatim = regexp.MustCompile(`"[^"]*"|'[^']*'|\{[^}]*\}|\[[^\]]*\]|\S+\.(yaml|csv|xlsx)\S*|\w+(, \w+)+`)
+	// asciiWord is a word in Latin letters.
+	asciiWord = regexp.MustCompile(`[A-Za-z_][A-Za-z_0-9]*`)
+	// keyWords are the words an error may show in English in Chinese
+	// messages: the command, the keys and values of the YAML schema, and
+	// the acronyms.
+	keyWords = map[string]bool{}
+)
+
+func init() {
+	for _, w := range strings.Fields(`govscore validate run expr children normalize goalpost low high
+		direction lower higher to roles min_raters default rank weight name id kinds applies_to
+		cap_grade points grades min max treat winsorize target median null YAML AHP CR max_cr
+		metrics tree defaults weighting method a b A B T L H`) {
+		keyWords[w] = true
+	}
+}
+
+// TestScriptErrorsInChinese runs validate on bad-input script projects in
+// the default language (Chinese) and fails on an error line holding an
+// English word other than a key, id, value, expression or position: an
+// untranslated message, or an untranslated argument of one.
+func TestScriptErrorsInChinese(t *testing.T) {
+	for _, name := range zhScriptCases {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", "script", name+".txtar"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, files := parseTxtar(data)
+			dir := t.TempDir()
+			for n, content := range files {
+				p := filepath.Join(dir, filepath.FromSlash(n))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, content, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code, _, errs := runLang(t, "validate", dir)
+			if code != exitInvalid || !han.MatchString(errs) {
+				t.Fatalf("exit %d\n%s", code, errs)
+			}
+			for _, line := range strings.Split(strings.TrimSpace(errs), "\n") {
+				for _, w := range asciiWord.FindAllString(verbatim.ReplaceAllString(line, ""), -1) {
+					if !keyWords[w] {
+						t.Errorf("English word %q in %q", w, line)
+					}
+				}
+			}
+		})
+	}
+}
