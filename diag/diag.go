@@ -367,3 +367,21 @@ func SortWarnings(ws []Warning) []Warning {
 	}
 	return out
 }
+
+// Text is a message made of an English format and its arguments, kept
+// apart so that a display in another language can translate it: as an
+// argument of List.Add (a part of a message built in several steps), it
+// prints as the English text and the catalogue translates its format.
+type Text struct {
+	Format string
+	Args   []any
+}
+
+// Textf returns the Text of format and args.
+func Textf(format string, args ...any) Text { return Text{Format: format, Args: args} }
+
+// String formats the English text.
+func (t Text) String() string { return fmt.Sprintf(t.Format, t.Args...) }
+
+// Parts returns the format and the arguments (for the catalogue).
+func (t Text) Parts() (string, []any) { return t.Format, t.Args }

@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -24,8 +25,8 @@ var keyCalls = map[string]int{"T": 1, "F": 1, "tr": 0, "trf": 0, "printf": 0, "u
 // have a Chinese entry (diag.Error keeps the format and its arguments, and
 // the command line shows it in the language asked for).
 var (
-	errorCalls = map[string]int{"errorf": 1, "Add": 1}
-	errorDirs  = map[string]bool{"indicators": true}
+	errorCalls = map[string]int{"errorf": 1, "Add": 1, "nameErr": 1, "typeErr": 1, "Textf": 0}
+	errorDirs  = map[string]bool{"indicators": true, "engine": true}
 )
 
 // wrapsCatalogue tells which files' printf and tr helpers go through the
@@ -264,6 +265,18 @@ func TestMessages(t *testing.T) {
 		`metric "population": unparseable number "371,449": remove the thousands separators: 371449`,
 		`unparseable number "1，5": use a dot as the decimal separator and no thousands separators`,
 		`not a workbook but a text file (it starts with "id,name,kind"): a CSV file renamed .xlsx? name it .csv, or open it in Excel and save it as .xlsx`,
+		"unexpected token EOF",
+		`unexpected token Operator("*")`,
+		"unexpected end of expression",
+		"literal not terminated",
+		"invalid char escape",
+		"unclosed comment",
+		"unrecognized character: U+0040 '@'",
+		"expected name",
+		`bad number syntax: "1e"`,
+		"invalid float literal: 1..2",
+		"integer literal is too large",
+		"Operator (||) and coalesce expressions (??) cannot be mixed. Wrap either by parentheses.",
 		`assessment item "sat": role "public" (weight 40) is missing for all 10 rated subjects: it has fewer than its min_raters 30 ratings, so its weight does not count for them; collect more ratings or lower min_raters for the role`,
 	}
 	used := map[int]bool{}
@@ -308,3 +321,48 @@ func TestMessages(t *testing.T) {
 }
 
 var hanRE = regexp.MustCompile(`\p{Han}`)
+
+// errText is a message kept as its format and arguments (as diag.Text).
+type errText struct {
+	format string
+	args   []any
+}
+
+func (e errText) Parts() (string, []any) { return e.format, e.args }
+func (e errText) String() string         { return fmt.Sprintf(e.format, e.args...) }
+
+// TestError: an error kept as its format and arguments is shown in
+// Chinese, its arguments too (nested messages, contexts, value kinds), the
+// did-you-mean hint kept; in English it is the message as made; a format
+// without an entry falls back to the patterns.
+func TestError(t *testing.T) {
+	for _, c := range []struct {
+		format string
+		args   []any
+		want   string
+	}{
+		{"unknown key %q in %s (did you mean %q?)", []any{"wieght", `node "service"`, "weight"},
+			`节点 "service" 中没有键 "wieght"（是否应为 "weight"？）`},
+		{"%s: want a number, got %s", []any{"weight", `string "heavy"`}, `weight：应为数字，实际为字符串 "heavy"`},
+		{"%s: %s%s", []any{`leaf "x"`, errText{"unknown metric %q%s", []any{"incidnets", ` (did you mean "incidents"?)`}}, "\n | expr"},
+			"末级指标 \"x\"：指标 \"incidnets\" 不存在（是否应为 \"incidents\"？）\n | expr"},
+		{"%s: %s%s", []any{"rated_when", errText{"syntax error: %s", []any{"unexpected token EOF"}}, ""},
+			"rated_when：语法错误：表达式意外结束（缺少后半部分？）"},
+		{"%s takes %s, got %d", []any{"ratio", "2 arguments", 3}, "ratio 需要 2 个参数，实际为 3 个"},
+	} {
+		msg := fmt.Sprintf(c.format, c.args...)
+		if got := Error(Zh, c.format, c.args, msg); got != c.want {
+			t.Errorf("Error(%q) = %q, want %q", c.format, got, c.want)
+		}
+		if got := Error(En, c.format, c.args, msg); got != msg {
+			t.Errorf("Error(en, %q) = %q, want %q", c.format, got, msg)
+		}
+	}
+	// No entry: the patterns, else the English as made.
+	if got := Error(Zh, "no such format %d", []any{1}, `unknown subject "s9"`); got != `没有评价对象 "s9"` {
+		t.Errorf("fallback: %q", got)
+	}
+	if got := Error(Zh, "", nil, "something else"); got != "something else" {
+		t.Errorf("fallback: %q", got)
+	}
+}

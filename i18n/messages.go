@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // messages are the warnings of a batch (diag.Warning.Msg, written in
@@ -68,6 +69,19 @@ var messages = []struct {
 	{regexp.MustCompile(`^metric ("[^"]*"): unparseable number ("[^"]*"): (.*)$`),
 		"指标 $1：无法识别的数字 $2：$3", nil},
 	{regexp.MustCompile(`^unparseable number ("[^"]*"): (.*)$`), "无法识别的数字 $1：$2", nil},
+	// The messages of expr-lang's parser (expression syntax errors).
+	{regexp.MustCompile(`^unexpected token EOF$`), "表达式意外结束（缺少后半部分？）", nil},
+	{regexp.MustCompile(`^unexpected token (.*)$`), "此处不应出现 $1", nil},
+	{regexp.MustCompile(`^unexpected end of expression$`), "表达式不完整", nil},
+	{regexp.MustCompile(`^literal not terminated$`), "字符串缺少结尾引号", nil},
+	{regexp.MustCompile(`^invalid char escape$`), "无效的转义字符", nil},
+	{regexp.MustCompile(`^unclosed comment$`), "注释没有结束", nil},
+	{regexp.MustCompile(`^unrecognized character: (.*)$`), "无法识别的字符：$1", nil},
+	{regexp.MustCompile(`^expected name$`), "此处应为名称", nil},
+	{regexp.MustCompile(`^bad number syntax: (.*)$`), "数字格式有误：$1", nil},
+	{regexp.MustCompile(`^invalid (integer|float|hex|octal|binary) literal: (.*)$`), "无效的数字：$2", nil},
+	{regexp.MustCompile(`^(integer|float) literal is too large$`), "数字太大", nil},
+	{regexp.MustCompile(`^Operator \((.*)\) and coalesce expressions \(\?\?\) cannot be mixed\. Wrap either by parentheses\.$`), "运算符 $1 不能与 ?? 混用，请用括号把其中一边括起来", nil},
 	{regexp.MustCompile(`^not a workbook but a text file \(it starts with ("[^"]*")\): a CSV file renamed \.xlsx\? name it \.csv, or open it in Excel and save it as \.xlsx$`),
 		"不是工作簿而是文本文件（开头为 $1）：是改了扩展名的 CSV 文件吗？请改名为 .csv，或在 Excel 中打开后另存为 .xlsx", nil},
 }
@@ -125,31 +139,73 @@ func translateFragments(s string) string {
 
 // Error returns in lang an error message that was made by formatting the
 // English format with args (diag.List.Add keeps both in diag.Error): the
-// Chinese of format, from the catalogue, formatted with the same args, its
-// appended phrases (did-you-mean, counts) translated; msg, the English as
-// made, is the fallback, shown through the patterns of Message when format
-// is "" or has no Chinese entry. Args that are errors are shown in lang
-// too, as far as Message knows them.
+// Chinese of format, from the catalogue, formatted with the arguments in
+// Chinese, its appended phrases (did-you-mean, counts) translated. An
+// argument is translated when it is itself a format with its arguments (a
+// diag.Text), an error or a phrase the catalogue knows; ids, keys and
+// values stay as written. A format without words ("%s: %s") needs no
+// entry. msg, the English as made, is the fallback, shown through the
+// patterns of Message when format is "" or has no Chinese entry.
 func Error(lang Lang, format string, args []any, msg string) string {
 	if lang == En {
 		return msg
 	}
+	if s, ok := formatZh(format, args); ok {
+		return translateFragments(s)
+	}
+	return Message(lang, msg)
+}
+
+// parted is a message kept as its format and arguments (diag.Text).
+type parted interface{ Parts() (string, []any) }
+
+// formatZh formats the Chinese of format with args in Chinese; ok is
+// false when format has no Chinese entry.
+func formatZh(format string, args []any) (string, bool) {
 	z, ok := zh[format]
-	if format == "" || !ok {
-		return Message(lang, msg)
+	if !ok {
+		if format == "" || hasWords(format) {
+			return "", false
+		}
+		z = format
 	}
 	tr := make([]any, len(args))
 	for i, a := range args {
 		switch v := a.(type) {
+		case parted:
+			f, as := v.Parts()
+			if s, ok := formatZh(f, as); ok {
+				a = s
+			} else {
+				a = Message(Zh, fmt.Sprint(v))
+			}
 		case error:
-			a = Message(lang, v.Error())
+			a = Message(Zh, v.Error())
 		case string:
-			a = argument(v)
+			if s := argument(v); s != v {
+				a = s
+			} else {
+				a = Message(Zh, v)
+			}
+		case fmt.Stringer:
+			if s := v.String(); argument(s) != s {
+				a = argument(s)
+			}
 		}
 		tr[i] = a
 	}
-	return translateFragments(fmt.Sprintf(z, tr...))
+	return fmt.Sprintf(z, tr...), true
 }
+
+// hasWords tells whether a format has words to translate (a bare "%s: %s"
+// has not).
+func hasWords(format string) bool {
+	f := verbRe.ReplaceAllString(format, "")
+	return strings.IndexFunc(f, unicode.IsLetter) >= 0
+}
+
+// verbRe matches a formatting verb.
+var verbRe = regexp.MustCompile(`%(\[\d+\])?[-+# 0-9.]*[a-zA-Z%]`)
 
 // arguments are the English phrases that messages take as arguments (what
 // a YAML value is, which node or mapping is concerned), with their
@@ -174,6 +230,16 @@ var arguments = []struct {
 	{regexp.MustCompile(`^a list$`), "列表"},
 	{regexp.MustCompile(`^a (alias|anchor|tag|directive|comment|document)$`), "YAML $1"},
 	{regexp.MustCompile(`^leaf$`), "末级指标"},
+	{regexp.MustCompile(`^leaf ("[^"]*")$`), "末级指标 $1"},
+	{regexp.MustCompile(`^adjustment ("[^"]*"): (points|when)$`), "加减分项 $1：$2"},
+	{regexp.MustCompile(`^node ("[^"]*"): applies_when$`), "节点 $1：applies_when"},
+	{regexp.MustCompile(`^number$`), "数值"},
+	{regexp.MustCompile(`^operator (\S+) is$`), "运算符 $1"},
+	{regexp.MustCompile(`^(\*ast\.\w+) is$`), "$1"},
+	{regexp.MustCompile(`^(\d+) arguments$`), "$1 个参数"},
+	{regexp.MustCompile(`^at least (\d+) arguments$`), "至少 $1 个参数"},
+	{regexp.MustCompile(`^bool$`), "布尔值"},
+	{regexp.MustCompile(`^string$`), "字符串"},
 	{regexp.MustCompile(`^composite$`), "上级指标"},
 	{regexp.MustCompile(`^leaf \(it has expr\)$`), "末级指标（它有 expr）"},
 	{regexp.MustCompile(`^composite \(it has children\)$`), "上级指标（它有 children）"},
@@ -183,6 +249,9 @@ var arguments = []struct {
 
 // argument returns the Chinese of an argument of a message, or s itself.
 func argument(s string) string {
+	if z, ok := zhArgs[s]; ok {
+		return z
+	}
 	for _, a := range arguments {
 		if a.re.MatchString(s) {
 			return a.re.ReplaceAllString(s, a.zh)
