@@ -20,13 +20,14 @@ import (
 var keyCalls = map[string]int{"T": 1, "F": 1, "tr": 0, "trf": 0, "printf": 0, "usagef": 0}
 
 // errorCalls are the calls that make a positioned error from an English
-// format (diag.List.Add and the packages' errorf helpers), with the index
-// of the format; errorDirs are the packages whose error messages must all
+// format (diag.List.Add, diag.Textf and the packages' errorf helpers), the
+// format being their first constant string argument; errorDirs are the packages whose error messages must all
 // have a Chinese entry (diag.Error keeps the format and its arguments, and
 // the command line shows it in the language asked for).
 var (
-	errorCalls = map[string]int{"errorf": 1, "Add": 1, "nameErr": 1, "typeErr": 1, "Textf": 0}
-	errorDirs  = map[string]bool{"indicators": true, "engine": true}
+	errorCalls = map[string]bool{"errorf": true, "Add": true, "nameErr": true, "typeErr": true, "Textf": true,
+		"errorRef": true, "add": true, "addAt": true}
+	errorDirs = map[string]bool{"indicators": true, "engine": true, "csvdata": true}
 )
 
 // wrapsCatalogue tells which files' printf and tr helpers go through the
@@ -88,8 +89,13 @@ func TestCatalogueComplete(t *testing.T) {
 				return true
 			}
 			at, ok := keyCalls[name]
-			if e, isErr := errorCalls[name]; isErr && errorDirs[filepath.Base(filepath.Dir(path))] {
-				at, ok = e, true
+			if errorCalls[name] && errorDirs[filepath.Base(filepath.Dir(path))] {
+				for i, a := range call.Args[:min(len(call.Args), 3)] {
+					if lit, isLit := a.(*ast.BasicLit); isLit && lit.Kind == token.STRING {
+						at, ok = i, true
+						break
+					}
+				}
 			}
 			if name == "printf" && !wraps {
 				return true

@@ -18,6 +18,9 @@ var zhScriptCases = []string{
 	// Expressions (engine).
 	"bad_expr_syntax", "bad_unknown_metric", "bad_nil_bool", "bad_yaml_and_expr", "bad_derived_cycle",
 	"bad_applies_when", "bad_rated_when", "bad_expr_depth", "bad_non_numeric_leaf",
+	// Data files (csvdata).
+	"bad_control_chars", "bad_csv_field_count", "bad_csv_row", "bad_duplicate_metric", "bad_number",
+	"bad_numerics", "bad_parent_cycle", "bad_period_mix", "bad_unknown_subject",
 }
 
 var (
@@ -43,7 +46,8 @@ func init() {
 		direction lower higher to roles min_raters default rank weight name id kinds applies_to
 		cap_grade points grades min max treat winsorize target median null YAML AHP CR max_cr
 		metrics tree defaults weighting method a b A B T L H has x nil false true period subject
-		assess prev group applies_when rated_when when n_present`) {
+		assess prev group applies_when rated_when when n_present
+		U NUL ESC DEL NA e3 YYYY Hn Qn MM CSV UTF GB18030 Excel xlsx`) {
 		keyWords[w] = true
 	}
 }
