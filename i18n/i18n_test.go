@@ -27,7 +27,8 @@ var keyCalls = map[string]int{"T": 1, "F": 1, "tr": 0, "trf": 0, "printf": 0, "u
 var (
 	errorCalls = map[string]bool{"errorf": true, "Add": true, "nameErr": true, "typeErr": true, "Textf": true,
 		"errorRef": true, "add": true, "addAt": true}
-	errorDirs = map[string]bool{"indicators": true, "engine": true, "csvdata": true}
+	errorDirs = map[string]bool{"indicators": true, "engine": true, "csvdata": true,
+		"datamap": true, "workbook": true, "batch": true, "dataset": true, "assess": true, "scoring": true}
 )
 
 // wrapsCatalogue tells which files' printf and tr helpers go through the
@@ -271,6 +272,7 @@ func TestMessages(t *testing.T) {
 		`metric "population": unparseable number "371,449": remove the thousands separators: 371449`,
 		`unparseable number "1，5": use a dot as the decimal separator and no thousands separators`,
 		`not a workbook but a text file (it starts with "id,name,kind"): a CSV file renamed .xlsx? name it .csv, or open it in Excel and save it as .xlsx`,
+		`invalid period "2024-13": want YYYY, YYYY-Hn, YYYY-Qn or YYYY-MM`,
 		"unexpected token EOF",
 		`unexpected token Operator("*")`,
 		"unexpected end of expression",

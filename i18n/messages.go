@@ -69,6 +69,7 @@ var messages = []struct {
 	{regexp.MustCompile(`^metric ("[^"]*"): unparseable number ("[^"]*"): (.*)$`),
 		"指标 $1：无法识别的数字 $2：$3", nil},
 	{regexp.MustCompile(`^unparseable number ("[^"]*"): (.*)$`), "无法识别的数字 $1：$2", nil},
+	{regexp.MustCompile(`^invalid period ("[^"]*"): want YYYY, YYYY-Hn, YYYY-Qn or YYYY-MM$`), "评价期 $1 不合法：应为 YYYY、YYYY-Hn、YYYY-Qn 或 YYYY-MM", nil},
 	// The messages of expr-lang's parser (expression syntax errors).
 	{regexp.MustCompile(`^unexpected token EOF$`), "表达式意外结束（缺少后半部分？）", nil},
 	{regexp.MustCompile(`^unexpected token (.*)$`), "此处不应出现 $1", nil},
@@ -234,6 +235,8 @@ var arguments = []struct {
 	{regexp.MustCompile(`^adjustment ("[^"]*"): (points|when)$`), "加减分项 $1：$2"},
 	{regexp.MustCompile(`^node ("[^"]*"): applies_when$`), "节点 $1：applies_when"},
 	{regexp.MustCompile(`^number$`), "数值"},
+	{regexp.MustCompile(`^1 rating$`), "1 条评分"},
+	{regexp.MustCompile(`^(\d+) ratings$`), "$1 条评分"},
 	{regexp.MustCompile(`^metric ("[^"]*"): $`), "指标 $1："},
 	{regexp.MustCompile(`^below the declared min$`), "低于声明的最小值"},
 	{regexp.MustCompile(`^above the declared max$`), "高于声明的最大值"},
