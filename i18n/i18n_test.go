@@ -273,6 +273,12 @@ func TestMessages(t *testing.T) {
 		`unparseable number "1，5": use a dot as the decimal separator and no thousands separators`,
 		`not a workbook but a text file (it starts with "id,name,kind"): a CSV file renamed .xlsx? name it .csv, or open it in Excel and save it as .xlsx`,
 		`invalid period "2024-13": want YYYY, YYYY-Hn, YYYY-Qn or YYYY-MM`,
+		"division by zero: value treated as missing (period 2023)",
+		"logarithm of zero: value treated as missing",
+		"geometric aggregate over a scale starting at 0: geometric means need positive values, so a child at 0 makes the node missing; use a scale with lo > 0 or the arithmetic aggregate",
+		`applies_to names kind "dept", but ancestor "service" excludes it: the node never applies to dept subjects`,
+		"direction does not apply to normalize: target (the best value is the target; distances below and above both lower the value); remove it",
+		"normalize: to on zscore changes only the value of `missing: zero` (a); zscore values are mean + sd·z, so set mean and sd for their range",
 		"unexpected token EOF",
 		`unexpected token Operator("*")`,
 		"unexpected end of expression",
@@ -308,6 +314,8 @@ func TestMessages(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]string{
+		"division by zero: value treated as missing (period 2023)":                                                                  "除数为零：该值按缺失处理（评价期 2023）",
+		"overflow in power: value treated as missing":                                                                               "乘方溢出：该值按缺失处理",
 		`unknown subject "cty" (did you mean "city"?): every subject must be listed in subjects.csv (1 more row names it)`:          `没有评价对象 "cty"（是否应为 "city"？）：每个评价对象都必须列在评价对象名单中（另有 1 行也写了它）`,
 		`minmax normalisation is uninformative: all 4 values are equal (0.5); the indicator is left out of the group's aggregation`: `极差标准化无区分度：全部 4 个值都相等（0.5）；该指标不参与本组汇总`,
 	} {
