@@ -172,7 +172,17 @@ func report(w io.Writer, c command, err error, lang i18n.Lang) int {
 		fmt.Fprintf(w, i18n.T(lang, "govscore %s: %d problem(s); nothing was written\n"), c.name, list.Len())
 		return exitInvalid
 	case batch.IsInvalidInput(err):
-		fmt.Fprintln(w, err)
+		var mf *batch.MissingFilesError
+		if errors.As(err, &mf) && lang != i18n.En {
+			// The missing files, each a text of the catalogue.
+			fmt.Fprint(w, i18n.T(lang, "missing input:"))
+			for _, m := range mf.Missing {
+				fmt.Fprint(w, "\n  "+i18n.T(lang, m))
+			}
+			fmt.Fprintln(w)
+		} else {
+			fmt.Fprintln(w, err)
+		}
 		fmt.Fprintf(w, i18n.T(lang, "govscore %s: invalid input; nothing was written\n"), c.name)
 		return exitInvalid
 	case errors.As(err, &tf):

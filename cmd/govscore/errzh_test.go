@@ -99,3 +99,25 @@ func TestScriptErrorsInChinese(t *testing.T) {
 		})
 	}
 }
+
+// TestMissingInputInChinese: the list of missing input files is printed in
+// Chinese (each file a text of the catalogue), in English with --lang en.
+func TestMissingInputInChinese(t *testing.T) {
+	dir := t.TempDir()
+	code, _, errs := runLang(t, "validate", dir)
+	want := "缺少输入：\n  指标体系（indicators.yaml 或 --indicators）\n  评价对象名单（data/subjects.csv 或 --subjects）\n  指标数据（data/metrics*.csv 或 --metrics）\n"
+	if code != exitInvalid || !strings.HasPrefix(errs, want) {
+		t.Errorf("exit %d\n%s", code, errs)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "indicators.yaml"), []byte("govscore: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = runLang(t, "validate", dir)
+	if code != exitInvalid || !strings.HasPrefix(errs, "缺少输入：\n  评价对象名单（data/subjects.csv、指标体系中的 data.subjects 或 --subjects）\n") {
+		t.Errorf("exit %d\n%s", code, errs)
+	}
+	code, _, errs = runLang(t, "validate", "--lang", "en", dir)
+	if code != exitInvalid || !strings.HasPrefix(errs, "missing input:\n  the subjects (data/subjects.csv, data.subjects in the indicator set, or --subjects)\n") {
+		t.Errorf("--lang en: exit %d\n%s", code, errs)
+	}
+}
