@@ -10,6 +10,7 @@ var zhOther = map[string]string{
 	"the indicator set (indicators.yaml or --indicators)":                                 "指标体系（indicators.yaml 或 --indicators）",
 	"the subjects (data/subjects.csv or --subjects)":                                      "评价对象名单（data/subjects.csv 或 --subjects）",
 	"the metrics (data/metrics*.csv or --metrics)":                                        "指标数据（data/metrics*.csv 或 --metrics）",
+	"the metrics (data/metrics*.csv, data.metrics in the indicator set, or --metrics)":    "指标数据（data/metrics*.csv、指标体系中的 data.metrics 或 --metrics）",
 	"the subjects (data/subjects.csv, data.subjects in the indicator set, or --subjects)": "评价对象名单（data/subjects.csv、指标体系中的 data.subjects 或 --subjects）",
 	"assessment item %q defined twice":                                                    "测评项目 %q 定义了两次",
 	"subject %d has an empty id":                                                          "第 %d 个评价对象的编号为空",
