@@ -28,7 +28,7 @@ var (
 	errorCalls = map[string]bool{"errorf": true, "Add": true, "nameErr": true, "typeErr": true, "Textf": true,
 		"errorRef": true, "add": true, "addAt": true}
 	errorDirs = map[string]bool{"indicators": true, "engine": true, "csvdata": true,
-		"datamap": true, "workbook": true, "batch": true, "dataset": true, "assess": true, "scoring": true}
+		"datamap": true, "workbook": true, "batch": true, "dataset": true, "assess": true, "scoring": true, "expect": true}
 )
 
 // wrapsCatalogue tells which files' printf and tr helpers go through the
