@@ -81,6 +81,14 @@ var messages = []struct {
 		"指标 $1：无法识别的数字 $2：$3", nil},
 	{regexp.MustCompile(`^unparseable number ("[^"]*"): (.*)$`), "无法识别的数字 $1：$2", nil},
 	{regexp.MustCompile(`^invalid period ("[^"]*"): want YYYY, YYYY-Hn, YYYY-Qn or YYYY-MM$`), "评价期 $1 不合法：应为 YYYY、YYYY-Hn、YYYY-Qn 或 YYYY-MM", nil},
+	// The scoring's invalid-input errors (scoring.MissingError,
+	// scoring.WeightingError), after their position.
+	{regexp.MustCompile(`^(.*: )?indicator ("[^"]*") has missing: fail and no value for (\d+) rated subject\(s\): (.*) and (\d+) more$`),
+		"$1指标 $2 设置了 missing: fail，但 $3 个已评级对象没有值：$4 等（另有 $5 个）", nil},
+	{regexp.MustCompile(`^(.*: )?indicator ("[^"]*") has missing: fail and no value for (\d+) rated subject\(s\): (.*)$`),
+		"$1指标 $2 设置了 missing: fail，但 $3 个已评级对象没有值：$4", nil},
+	{regexp.MustCompile(`^(.*: )?composite ("[^"]*"), peer group ("[^"]*"): (\S+) weights cannot be computed from (\d+) complete case\(s\): (.*); statistical weights need at least (\d+) subjects with every child present — use explicit weights or ahp for this composite$`),
+		"$1上级指标 $2，同类组 $3：无法用 $5 个完整样本计算 $4 权重：$6；统计赋权至少需要 $7 个所有下级指标都有值的评价对象——请为该上级指标改用显式权重或 ahp", nil},
 	// The messages of the YAML parser (goccy/go-yaml) an office meets.
 	{regexp.MustCompile(`^found character '(.)' that cannot start any token$`), "字符 '$1' 不能出现在这里（不能作为任何记号的开头）", nil},
 	{regexp.MustCompile(`^non-map value is specified$`), "此处应为“键: 值”", nil},

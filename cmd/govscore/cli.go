@@ -181,7 +181,7 @@ func report(w io.Writer, c command, err error, lang i18n.Lang) int {
 			}
 			fmt.Fprintln(w)
 		} else {
-			fmt.Fprintln(w, err)
+			fmt.Fprintln(w, i18n.Message(lang, err.Error()))
 		}
 		fmt.Fprintf(w, i18n.T(lang, "govscore %s: invalid input; nothing was written\n"), c.name)
 		return exitInvalid
