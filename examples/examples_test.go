@@ -55,13 +55,13 @@ func render(t *testing.T, files batch.Files) map[string][]byte {
 	}
 	out := map[string][]byte{}
 	v := reports.NewView(b)
-	for name, w := range map[string]func(io.Writer, *batch.Batch) error{
-		"results.csv":    func(w io.Writer, _ *batch.Batch) error { return reports.WriteResultsCSV(w, v) },
-		"indicators.csv": func(w io.Writer, _ *batch.Batch) error { return reports.WriteIndicatorsCSV(w, v) },
+	for name, w := range map[string]func(io.Writer, *reports.View) error{
+		"results.csv":    reports.WriteResultsCSV,
+		"indicators.csv": reports.WriteIndicatorsCSV,
 		"results.json":   reports.WriteJSON,
 	} {
 		var buf bytes.Buffer
-		if err := w(&buf, b); err != nil {
+		if err := w(&buf, v); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		out[name] = buf.Bytes()

@@ -19,26 +19,22 @@ import (
 // writeAssessJSON writes the "assessments" member of results.json: per item
 // its roles, reliability analysis and every subject's combined score with
 // its standard error, 90% interval and per-role statistics.
-func writeAssessJSON(j *jw, b *batch.Batch) {
+func writeAssessJSON(j *jw, v *View) {
 	j.key("assessments", 1).raw("[")
-	if b.Assess == nil {
+	if v.Assess == nil {
 		j.raw("],\n")
 		return
 	}
-	subs := b.Project.Data.Subjects
-	for ii := range b.Assess.Items {
-		it := &b.Assess.Items[ii]
+	for ii := range v.Assess {
+		it := &v.Assess[ii]
 		if ii > 0 {
 			j.raw(",")
 		}
 		j.raw("\n    {")
 		j.key("id", 0).str(it.ID).raw(", ")
 		j.key("name", 0).str(it.Name).raw(", ")
-		var roleMin []int
-		if ii < len(b.Project.Set.Assessments) {
-			def := b.Project.Set.Assessments[ii]
-			j.key("min_raters", 0).int(def.MinRaters).raw(", ")
-			roleMin = roleMinRaters(def, it.Roles)
+		if it.MinRatersKnown {
+			j.key("min_raters", 0).int(it.MinRaters).raw(", ")
 		}
 		j.key("roles", 0).raw("[")
 		for r, rw := range it.Roles {
@@ -46,22 +42,21 @@ func writeAssessJSON(j *jw, b *batch.Batch) {
 				j.raw(", ")
 			}
 			j.raw("{").key("role", 0).str(rw.Role).raw(", ").key("weight", 0).num(rw.Weight)
-			if roleMin != nil {
-				j.raw(", ").key("min_raters", 0).int(roleMin[r])
+			if it.MinRatersKnown {
+				j.raw(", ").key("min_raters", 0).int(at(it.RoleMinRaters, r))
 			}
 			j.raw("}")
 		}
 		j.raw("],\n      ")
-		rel := it.Reliability
 		j.key("reliability", 0).raw("{")
-		j.key("raters", 0).int(rel.Raters).raw(", ")
-		j.key("ratings", 0).int(rel.Ratings).raw(", ")
+		j.key("raters", 0).int(it.Raters).raw(", ")
+		j.key("ratings", 0).int(it.Ratings).raw(", ")
 		j.key("role_ratings", 0).raw("{")
 		for r, rw := range it.Roles {
 			if r > 0 {
 				j.raw(", ")
 			}
-			j.key(rw.Role, 0).int(rel.RoleRatings[r])
+			j.key(rw.Role, 0).int(at(it.RoleRatings, r))
 		}
 		j.raw("}, ")
 		j.key("role_means", 0).raw("{")
@@ -69,38 +64,43 @@ func writeAssessJSON(j *jw, b *batch.Batch) {
 			if r > 0 {
 				j.raw(", ")
 			}
-			j.key(rw.Role, 0).num(rel.RoleMeans[r])
+			mean := math.NaN()
+			if r < len(it.RoleMeans) {
+				mean = it.RoleMeans[r]
+			}
+			j.key(rw.Role, 0).num(mean)
 		}
 		j.raw("}, ")
-		j.key("icc1", 0).num(rel.ICC1).raw(", ")
-		j.key("krippendorff_alpha", 0).num(rel.Alpha).raw(", ")
+		j.key("icc1", 0).num(it.ICC1).raw(", ")
+		j.key("krippendorff_alpha", 0).num(it.Alpha).raw(", ")
 		j.key("reciprocity", 0).raw("{")
-		j.key("dyads", 0).int(rel.Reciprocity.Dyads).raw(", ")
-		j.key("r", 0).num(rel.Reciprocity.R).raw(", ")
+		j.key("dyads", 0).int(it.Dyads).raw(", ")
+		j.key("r", 0).num(it.Reciprocity).raw(", ")
 		j.key("flagged_pairs", 0).raw("[")
-		for k, p := range rel.Reciprocity.Flagged {
+		for k, p := range it.Flagged {
 			if k > 0 {
 				j.raw(", ")
 			}
-			j.raw("[").str(p.A).raw(", ").str(p.B).raw("]")
+			j.raw("[").str(p[0]).raw(", ").str(p[1]).raw("]")
 		}
 		j.raw("]}},\n      ")
 		j.key("subjects", 0).raw("[")
-		for _, si := range b.Result.Order {
-			if si != b.Result.Order[0] {
+		for k := range it.Subjects {
+			s := &it.Subjects[k]
+			if k > 0 {
 				j.raw(",")
 			}
 			j.raw("\n        {")
-			j.key("subject", 0).str(subs[si].ID).raw(", ")
-			j.key("score", 0).num(it.Score[si]).raw(", ")
-			j.key("se", 0).num(it.SE[si]).raw(", ")
-			j.key("ci90", 0).raw("[").num(it.Low[si]).raw(", ").num(it.High[si]).raw("], ")
+			j.key("subject", 0).str(v.Subjects[k].ID).raw(", ")
+			j.key("score", 0).num(s.Score).raw(", ")
+			j.key("se", 0).num(s.SE).raw(", ")
+			j.key("ci90", 0).raw("[").num(s.Low).raw(", ").num(s.High).raw("], ")
 			j.key("roles", 0).raw("{")
 			for r, rw := range it.Roles {
 				if r > 0 {
 					j.raw(", ")
 				}
-				st := it.Stat(si, r)
+				st := &s.Roles[r]
 				j.key(rw.Role, 0)
 				if !st.Present {
 					j.raw("{").key("n", 0).int(st.N).raw(", ").key("mean", 0).raw("null}")
@@ -114,6 +114,14 @@ func writeAssessJSON(j *jw, b *batch.Batch) {
 		j.raw("\n      ]}")
 	}
 	j.raw("\n  ],\n")
+}
+
+// at returns xs[i], 0 past its end.
+func at(xs []int, i int) int {
+	if i < len(xs) {
+		return xs[i]
+	}
+	return 0
 }
 
 // roleBreakdown describes how subject si's combined score of item it was

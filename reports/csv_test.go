@@ -53,7 +53,7 @@ func TestResultsCSVFormulaInjection(t *testing.T) {
 	if err := WriteIndicatorsCSV(&ind, v); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteJSON(&js, b); err != nil {
+	if err := WriteJSON(&js, NewView(b)); err != nil {
 		t.Fatal(err)
 	}
 	read, err := ReadView(&js, nil)

@@ -1,11 +1,12 @@
 // Package reports renders a scored batch: results.csv, indicators.csv and
 // results.json (SPEC §8), report.html, results.xlsx and results.md, the
-// terminal ranking summary and the `explain` trace. results.json is
-// written from the batch (WriteJSON) and read back as a Results; the other
-// files and the summary render the publication View (NewView from a batch,
-// ReadView from a results.json); `explain` and the assessment table read
-// the batch. Every writer takes an io.Writer and writes the same bytes for
-// the same batch.
+// terminal ranking summary and the `explain` trace. Every file and the
+// summary render the publication View, built once from a batch (NewView)
+// or decoded from a results.json (DecodeResults, then Results.View;
+// ReadView); a view decoded from a results.json writes that file again
+// byte for byte (TestResultsRewrite). `explain` and the assessment table
+// read the batch. Every writer takes an io.Writer and writes the same
+// bytes for the same batch.
 //
 // Numbers are written with the shortest representation that round-trips a
 // float64 (AppendFloat); missing numbers are empty CSV cells and JSON null.

@@ -93,7 +93,7 @@ func TestAssessPrivacy(t *testing.T) {
 	b := assessedBatch(t, 20)
 	direct := NewView(b)
 	var js bytes.Buffer
-	if err := WriteJSONAnalysis(&js, b, b.Analysis); err != nil {
+	if err := WriteJSON(&js, NewView(b)); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(js.String(), hiddenMean) {
@@ -150,7 +150,7 @@ func TestReadViewAssessedRoundTrip(t *testing.T) {
 	b := assessedBatch(t, 30)
 	direct := NewView(b)
 	var js bytes.Buffer
-	if err := WriteJSONAnalysis(&js, b, b.Analysis); err != nil {
+	if err := WriteJSON(&js, NewView(b)); err != nil {
 		t.Fatal(err)
 	}
 	read, err := ReadView(bytes.NewReader(js.Bytes()), b.Project.Set)
@@ -196,7 +196,7 @@ func TestViewSnapshot(t *testing.T) {
 func TestReadViewAssessErrors(t *testing.T) {
 	b := assessedBatch(t, 0)
 	var js bytes.Buffer
-	if err := WriteJSON(&js, b); err != nil {
+	if err := WriteJSON(&js, NewView(b)); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct{ name, old, new, want string }{
@@ -307,7 +307,7 @@ func TestAssessPerRoleMinRaters(t *testing.T) {
 		}
 	}
 	var js bytes.Buffer
-	if err := WriteJSON(&js, b); err != nil {
+	if err := WriteJSON(&js, NewView(b)); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(js.String(), `{"role": "public", "weight": 60, "min_raters": 5}, {"role": "peer", "weight": 40, "min_raters": 3}`) {

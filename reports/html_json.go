@@ -63,15 +63,26 @@ func (res *Results) View(set *indicators.Set) (*View, error) {
 		return nil, err
 	}
 	v.readUncertainty(res.Analysis)
-	for _, w := range res.Warnings {
-		v.Warnings = append(v.Warnings, diag.Warning{
+	if res.Analysis != nil {
+		v.Analysis = res.Analysis.Raw
+		v.MethodologyWarnings = readWarnings(res.MethodologyWarnings)
+	}
+	v.Warnings = readWarnings(res.Warnings)
+	sort.SliceStable(v.Groups, func(a, b int) bool { return v.Groups[a].Label < v.Groups[b].Label })
+	v.finish()
+	return v, nil
+}
+
+// readWarnings converts results.json's warnings.
+func readWarnings(ws []ResultsWarning) []diag.Warning {
+	var out []diag.Warning
+	for _, w := range ws {
+		out = append(out, diag.Warning{
 			Pos:   diag.Pos{File: w.File, Line: w.Line, Col: w.Col},
 			Group: w.PeerGroup, Subject: w.Subject, Node: w.Node, Msg: w.Message,
 		})
 	}
-	sort.SliceStable(v.Groups, func(a, b int) bool { return v.Groups[a].Label < v.Groups[b].Label })
-	v.finish()
-	return v, nil
+	return out
 }
 
 // readMeta copies the batch metadata.
@@ -140,6 +151,7 @@ func (ix *viewIndex) leaf(id string) (int, bool) {
 
 // readGroups reads the peer groups and their leaf statistics.
 func (v *View) readGroups(groups []ResultsGroup, ix *viewIndex) error {
+	children := v.childLists()
 	for _, g := range groups {
 		if _, dup := ix.group[g.Label]; dup {
 			return fmt.Errorf("results.json: peer group %q twice", g.Label)
@@ -160,6 +172,9 @@ func (v *View) readGroups(groups []ResultsGroup, ix *viewIndex) error {
 				NormN: ns.N, NormMin: float64(ns.Min), NormMax: float64(ns.Max), NormMean: float64(ns.Mean), NormSD: float64(ns.SD),
 				WinsorLow: float64(ns.WinsorLow), WinsorHigh: float64(ns.WinsorHigh), Uninformative: st.Uninformative,
 			}
+		}
+		if err := v.readGroupDetails(&vg, &g, ix, children); err != nil {
+			return err
 		}
 		v.Groups = append(v.Groups, vg)
 	}
@@ -193,7 +208,67 @@ func (v *View) readSubjects(results []ResultsSubject, ix *viewIndex, haveSet boo
 			s.Adjustments = append(s.Adjustments, scoring.AdjustmentResult{})
 		}
 	}
+	if !haveSet {
+		v.orderAdjustments(results, ix)
+	}
 	return nil
+}
+
+// orderAdjustments puts the adjustments known by id only (read without the
+// set, first seen first) in an order consistent with every subject's list:
+// results.json lists a subject's adjustments in set order, so a
+// topological order of "listed before" (the earliest seen first among the
+// free ones) is the set order restricted to what the file shows, and
+// WriteJSON lists each subject's adjustments as the file did. Lists that
+// contradict each other (an edited file) keep the first-seen order.
+func (v *View) orderAdjustments(results []ResultsSubject, ix *viewIndex) {
+	n := len(v.Adjustments)
+	next := make([][]int, n) // next[a]: adjustments listed right after a
+	indeg := make([]int, n)
+	edge := map[[2]int]bool{}
+	for _, r := range results {
+		for i := 1; i < len(r.Adjustments); i++ {
+			a, b := ix.adj[r.Adjustments[i-1].ID], ix.adj[r.Adjustments[i].ID]
+			if a != b && !edge[[2]int{a, b}] {
+				edge[[2]int{a, b}] = true
+				next[a] = append(next[a], b)
+				indeg[b]++
+			}
+		}
+	}
+	order := make([]int, 0, n)
+	done := make([]bool, n)
+	for len(order) < n {
+		pick := -1
+		for a := range n {
+			if !done[a] && indeg[a] == 0 {
+				pick = a
+				break
+			}
+		}
+		if pick < 0 {
+			return // a cycle: contradictory lists
+		}
+		done[pick] = true
+		order = append(order, pick)
+		for _, b := range next[pick] {
+			indeg[b]--
+		}
+	}
+	adjs := make([]ViewAdjustment, n)
+	for i, a := range order {
+		adjs[i] = v.Adjustments[a]
+		ix.adj[adjs[i].ID] = i
+	}
+	v.Adjustments = adjs
+	for k := range v.Subjects {
+		old := v.Subjects[k].Adjustments
+		s := make([]scoring.AdjustmentResult, n)
+		for i, a := range order {
+			s[i] = old[a]
+		}
+		v.Subjects[k].Adjustments = s
+	}
 }
 
 // readSubject reads one subject: its outcome, composite values, statuses

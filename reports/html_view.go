@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"encoding/json"
 	"math"
 
 	"github.com/govscore/govscore/analysis"
@@ -13,8 +14,8 @@ import (
 	"github.com/govscore/govscore/scoring"
 )
 
-// View is the publication view of a batch: everything the report.html,
-// results.xlsx and results.md writers render, and nothing they do not. A
+// View is the publication view of a batch: everything results.json holds
+// and the report.html, results.xlsx, results.md and CSV writers render. A
 // View is built from a scored batch (NewView) or read back from a
 // results.json (ReadView), so that `govscore report OUT` re-renders a
 // published batch without its inputs.
@@ -26,8 +27,8 @@ import (
 // everything else — the meta, the definitions, the analysis — is taken
 // when the view is built: an analysis attached to the batch afterwards
 // does not reach it. A view read from results.json holds its own columns.
-// The writers of the reading formats, results.csv, indicators.csv and the
-// terminal summary render a View.
+// Every writer — results.json, the reading formats, results.csv,
+// indicators.csv and the terminal summary — renders a View.
 type View struct {
 	Meta        batch.Meta
 	Scale       [2]float64
@@ -71,6 +72,12 @@ type View struct {
 	// Uncertainty is the uncertainty analysis (rank bands), nil when it was
 	// not run; see UncertaintyAnalysis.
 	Uncertainty *analysis.Uncertainty
+	// Analysis is the robustness analysis (results.json's "analysis", in
+	// the layout of analysis.Report.JSON), nil when it was not run;
+	// MethodologyWarnings are its methodology warnings.
+	Analysis            json.RawMessage
+	MethodologyWarnings []diag.Warning
+	analysisErr         error // encoding the batch's analysis failed: WriteJSON returns it
 }
 
 // ViewMetric is a declared metric: a data source of the set.
@@ -145,6 +152,12 @@ type ViewGroup struct {
 	// DimMean[d] is the mean value of dimension d (View.Dimensions) over the
 	// rated subjects that have it; NaN when none.
 	DimMean []float64
+	// Treat[l] is leaf l's outlier treatment record in the group, nil
+	// when none (Treat itself is nil when no leaf has one).
+	Treat []*ViewTreat
+	// Weights are the weights in effect of the composites' children in
+	// the group, composites in tree order, the root last.
+	Weights []ViewWeights
 }
 
 // ViewCell is one (subject, leaf) cell, as in indicators.csv.
@@ -261,9 +274,12 @@ func NewView(b *batch.Batch) *View {
 		sort.Ints(vg.Members)
 		v.Groups[gi] = vg
 	}
+	v.setGroupDetails(b)
 	v.setAssess(b, pos)
-	if b.Analysis != nil {
-		v.Uncertainty = b.Analysis.Uncertainty
+	if a := b.Analysis; a != nil {
+		v.Uncertainty = a.Uncertainty
+		v.Analysis, v.analysisErr = a.JSON()
+		v.MethodologyWarnings = a.Warnings
 	}
 	v.finish()
 	return v

@@ -25,13 +25,20 @@ type ViewAssessItem struct {
 	// MinRaters is the item's min_raters (0 when unknown: results.json
 	// written before it was recorded).
 	MinRaters int
+	// MinRatersKnown is true when the item's definition in the set was
+	// known (results.json then records min_raters).
+	MinRatersKnown bool
 	// RoleMinRaters[r] is role r's own min_raters (`min_raters: {role: n}`,
 	// SPEC §5), aligned with Roles; 0 (or a short slice) = MinRaters.
 	RoleMinRaters   []int
 	Raters, Ratings int
-	ICC1, Alpha     float64 // NaN when undefined
-	Dyads           int
-	Reciprocity     float64 // double-entry r of the dyads, NaN when undefined
+	// RoleRatings[r] and RoleMeans[r] are role r's number of ratings and
+	// mean over all subjects (the reliability analysis), aligned with Roles.
+	RoleRatings []int
+	RoleMeans   []float64
+	ICC1, Alpha float64 // NaN when undefined
+	Dyads       int
+	Reciprocity float64 // double-entry r of the dyads, NaN when undefined
 	// Flagged lists the pairs of subjects (ids) flagged for mutual
 	// inflation.
 	Flagged [][2]string
@@ -49,6 +56,12 @@ type ViewAssessSubject struct {
 type ViewAssessRole struct {
 	// N is the number of ratings received (before trimming).
 	N int
+	// Present is true when the role has at least its min_raters ratings;
+	// Kept is then the number kept after trimming and SD their standard
+	// deviation.
+	Present bool
+	Kept    int
+	SD      float64
 	// Mean is the role's (trimmed) mean; NaN when the role is missing,
 	// in particular when it rests on fewer than MinRaters ratings.
 	Mean float64
@@ -68,7 +81,7 @@ func (it *ViewAssessItem) MinPresent(r int) int {
 // guard enforces the privacy rule on role r read from any source.
 func (it *ViewAssessItem) guard(r int, ro *ViewAssessRole) {
 	if ro.N < it.MinPresent(r) {
-		ro.Mean = math.NaN()
+		ro.Present, ro.Kept, ro.Mean, ro.SD = false, 0, math.NaN(), math.NaN()
 	}
 }
 
@@ -83,9 +96,11 @@ func (v *View) setAssess(b *batch.Batch, pos []int) {
 		ir := &b.Assess.Items[ii]
 		rel := &ir.Reliability
 		it := ViewAssessItem{ID: ir.ID, Name: ir.Name, Roles: ir.Roles, Raters: rel.Raters, Ratings: rel.Ratings,
+			RoleRatings: rel.RoleRatings, RoleMeans: rel.RoleMeans,
 			ICC1: rel.ICC1, Alpha: rel.Alpha, Dyads: rel.Reciprocity.Dyads, Reciprocity: rel.Reciprocity.R,
 			Subjects: make([]ViewAssessSubject, len(v.Subjects))}
-		if ii < len(set.Assessments) && set.Assessments[ii].ID == ir.ID {
+		if ii < len(set.Assessments) {
+			it.MinRatersKnown = true
 			it.MinRaters = set.Assessments[ii].MinRaters
 			it.RoleMinRaters = roleMinRaters(set.Assessments[ii], ir.Roles)
 		}
@@ -97,9 +112,9 @@ func (v *View) setAssess(b *batch.Batch, pos []int) {
 				Roles: make([]ViewAssessRole, len(ir.Roles))}
 			for r := range ir.Roles {
 				st := ir.Stat(si, r)
-				vr := ViewAssessRole{N: st.N, Mean: math.NaN()}
+				vr := ViewAssessRole{N: st.N, Mean: math.NaN(), SD: math.NaN()}
 				if st.Present {
-					vr.Mean = st.Mean
+					vr.Present, vr.Kept, vr.Mean, vr.SD = true, st.Kept, st.Mean, st.SD
 				}
 				it.guard(r, &vr)
 				vs.Roles[r] = vr
@@ -141,18 +156,27 @@ func (v *View) Bands() []*analysis.Band {
 func (v *View) readAssess(items []ResultsAssessItm, subjectIndex map[string]int) error {
 	nan := math.NaN()
 	for _, j := range items {
-		it := ViewAssessItem{ID: j.ID, Name: j.Name, MinRaters: j.MinRaters, Raters: j.Reliability.Raters, Ratings: j.Reliability.Ratings,
+		it := ViewAssessItem{ID: j.ID, Name: j.Name, Raters: j.Reliability.Raters, Ratings: j.Reliability.Ratings,
 			ICC1: float64(j.Reliability.ICC1), Alpha: float64(j.Reliability.Alpha), Dyads: j.Reliability.Reciprocity.Dyads,
 			Reciprocity: float64(j.Reliability.Reciprocity.R), Flagged: j.Reliability.Reciprocity.Flagged,
 			Subjects: make([]ViewAssessSubject, len(v.Subjects))}
+		if j.MinRaters != nil {
+			it.MinRaters, it.MinRatersKnown = *j.MinRaters, true
+		}
 		for _, r := range j.Roles {
 			it.Roles = append(it.Roles, assess.RoleWeight{Role: r.Role, Weight: float64(r.Weight)})
 			it.RoleMinRaters = append(it.RoleMinRaters, r.MinRaters)
+			it.RoleRatings = append(it.RoleRatings, j.Reliability.RoleRatings[r.Role])
+			mean, ok := j.Reliability.RoleMeans[r.Role]
+			if !ok {
+				mean = Num(nan)
+			}
+			it.RoleMeans = append(it.RoleMeans, float64(mean))
 		}
 		for k := range it.Subjects {
 			vs := ViewAssessSubject{Score: nan, SE: nan, Low: nan, High: nan, Roles: make([]ViewAssessRole, len(it.Roles))}
 			for r := range vs.Roles {
-				vs.Roles[r].Mean = nan
+				vs.Roles[r].Mean, vs.Roles[r].SD = nan, nan
 			}
 			it.Subjects[k] = vs
 		}
@@ -173,7 +197,10 @@ func (v *View) readAssess(items []ResultsAssessItm, subjectIndex map[string]int)
 				if r < 0 {
 					return fmt.Errorf("results.json: assessment item %q, subject %q: unknown role %q", j.ID, s.Subject, name)
 				}
-				vs.Roles[r] = ViewAssessRole{N: rs.N, Mean: float64(rs.Mean)}
+				vs.Roles[r] = ViewAssessRole{N: rs.N, Mean: float64(rs.Mean), SD: nan}
+				if rs.Kept != nil {
+					vs.Roles[r].Present, vs.Roles[r].Kept, vs.Roles[r].SD = true, *rs.Kept, float64(rs.SD)
+				}
 				it.guard(r, &vs.Roles[r])
 			}
 		}

@@ -8,40 +8,39 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/govscore/govscore/analysis"
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/indicators"
-	"github.com/govscore/govscore/scoring"
 )
 
 // JSONFormat identifies the layout of results.json; it changes when a field
 // changes meaning.
 const JSONFormat = "govscore.results/1"
 
-// WriteJSON writes results.json: the metadata of the batch, the tree with the
-// nominal weights in effect, per-group per-leaf statistics, every subject's
+// WriteJSON writes results.json from the publication view v: the
+// metadata of the batch, the tree with the nominal weights in effect,
+// per-group per-leaf statistics and weights in effect, every subject's
 // result (node values, adjustments, grade reasoning), every (subject, leaf)
-// cell as in indicators.csv, and the warnings. The layout:
+// cell as in indicators.csv, the assessments, the robustness analysis when
+// the view has one, and the warnings. The layout:
 //
 //	{"format", "meta": {indicator_set: {id, name, version, sha256}, data_sha256,
 //	  period, previous_period, engine_version, generated_at},
-//	 "scale", "ranking", "display", "tree": [...], "groups": [...], "results": [...],
-//	 "indicators": {"columns": [...], "rows": [[...], ...]}, "warnings": [...]}
+//	 "scale", "min_coverage", "ranking", "display", "tree": [...], "groups": [...],
+//	 "results": [...], "indicators": {"leaves": [...], "subjects": [...]},
+//	 "assessments": [...], ["analysis", "methodology_warnings",] "warnings": [...]}
 //
-// Missing numbers are null. Object keys are written in a fixed order.
-func WriteJSON(w io.Writer, b *batch.Batch) error { return WriteJSONAnalysis(w, b, nil) }
-
-// WriteJSONAnalysis writes results.json like WriteJSON, with the robustness
-// analysis a (analysis.Report.JSON: correlations, alphas, flags,
-// leave-one-out shifts, uncertainty bands) as its "analysis" member and its
-// methodology warnings as "methodology_warnings", after "indicators". A nil
-// a writes neither.
-func WriteJSONAnalysis(w io.Writer, b *batch.Batch, a *analysis.Report) error {
+// Missing numbers are null. Object keys are written in a fixed order. The
+// document is streamed from the view's columns (no per-cell copy), and a
+// view decoded from results.json (DecodeResults, Results.View) writes the
+// same bytes back.
+func WriteJSON(w io.Writer, v *View) error {
+	if v.analysisErr != nil {
+		return v.analysisErr
+	}
 	bw := bufio.NewWriterSize(w, 1<<20)
 	j := &jw{w: bw}
-	set := b.Project.Set
-	m := b.Meta
+	m := v.Meta
 
 	j.raw("{\n")
 	j.key("format", 1).str(JSONFormat).raw(",\n")
@@ -57,27 +56,28 @@ func WriteJSONAnalysis(w io.Writer, b *batch.Batch, a *analysis.Report) error {
 	j.key("engine_version", 2).str(m.EngineVersion).raw(",\n")
 	j.key("generated_at", 2).str(m.GeneratedAt.UTC().Format(time.RFC3339)).raw("\n")
 	j.raw("  },\n")
-	j.key("scale", 1).raw("[").num(set.Scale[0]).raw(", ").num(set.Scale[1]).raw("],\n")
-	j.key("min_coverage", 1).num(set.MinCoverage).raw(",\n")
+	j.key("scale", 1).raw("[").num(v.Scale[0]).raw(", ").num(v.Scale[1]).raw("],\n")
+	j.key("min_coverage", 1).num(v.MinCoverage).raw(",\n")
 	j.key("ranking", 1).raw("{")
-	j.key("method", 0).str(string(set.Ranking.Method)).raw(", ")
+	j.key("method", 0).str(string(v.Ranking.Method)).raw(", ")
 	order := "desc"
-	if !set.Ranking.Desc {
+	if !v.Ranking.Desc {
 		order = "asc"
 	}
 	j.key("order", 0).str(order).raw(", ")
-	j.key("digits", 0).int(set.Ranking.Digits).raw("},\n")
-	j.key("display", 1).raw("{").key("digits", 0).int(set.Display.Digits).raw("},\n")
+	j.key("digits", 0).int(v.Ranking.Digits).raw("},\n")
+	j.key("display", 1).raw("{").key("digits", 0).int(v.Digits).raw("},\n")
 
-	writeTree(j, set)
-	writeGroups(j, b)
-	writeSubjects(j, b)
-	writeCells(j, b)
-	writeAssessJSON(j, b)
-	if a != nil {
-		writeAnalysisJSON(j, a)
+	writeTree(j, v)
+	writeGroups(j, v)
+	writeSubjects(j, v)
+	writeCells(j, v)
+	writeAssessJSON(j, v)
+	if v.Analysis != nil {
+		j.key("analysis", 1).bytes(bytes.ReplaceAll(v.Analysis, []byte("\n"), []byte("\n  "))).raw(",\n")
+		j.key("methodology_warnings", 1).warnings(v.MethodologyWarnings).raw(",\n")
 	}
-	writeWarnings(j, b)
+	j.key("warnings", 1).warnings(v.Warnings).raw("\n")
 	j.raw("}\n")
 	if j.err != nil {
 		return j.err
@@ -85,9 +85,10 @@ func WriteJSONAnalysis(w io.Writer, b *batch.Batch, a *analysis.Report) error {
 	return bw.Flush()
 }
 
-func writeTree(j *jw, set *indicators.Set) {
+func writeTree(j *jw, v *View) {
 	j.key("tree", 1).raw("[")
-	for i, n := range set.Nodes {
+	for i := range v.Nodes {
+		n := &v.Nodes[i]
 		if i > 0 {
 			j.raw(",")
 		}
@@ -95,13 +96,13 @@ func writeTree(j *jw, set *indicators.Set) {
 		j.key("id", 0).str(n.ID).raw(", ")
 		j.key("name", 0).str(n.Name).raw(", ")
 		parent := ""
-		if n.Parent != nil {
-			parent = n.Parent.ID
+		if n.Parent >= 0 {
+			parent = v.Nodes[n.Parent].ID
 		}
 		j.key("parent", 0).str(parent).raw(", ")
 		j.key("depth", 0).int(n.Depth).raw(", ")
 		j.key("weight", 0).num(n.Weight).raw(", ")
-		j.key("share", 0).num(nominalShare(n)).raw(", ")
+		j.key("share", 0).num(n.Share).raw(", ")
 		if len(n.AppliesTo) > 0 {
 			j.key("applies_to", 0).strs(n.AppliesTo).raw(", ")
 		}
@@ -111,47 +112,56 @@ func writeTree(j *jw, set *indicators.Set) {
 		if n.Rank {
 			j.key("rank", 0).bool(true).raw(", ")
 		}
-		j.key("missing", 0).str(string(n.Missing.Policy))
-		if n.Missing.By != "" {
-			j.raw(", ").key("missing_by", 0).str(n.Missing.By)
+		j.key("missing", 0).str(n.Missing)
+		if n.MissingBy != "" {
+			j.raw(", ").key("missing_by", 0).str(n.MissingBy)
 		}
 		j.raw(", ")
-		if n.IsLeaf() {
-			j.key("type", 0).str("leaf").raw(", ")
-			j.key("expr", 0).str(n.Expr.Text).raw(", ")
-			j.key("direction", 0).str(n.Direction.String()).raw(", ")
-			j.key("normalize", 0).str(string(n.Normalize.Method))
-			switch n.Normalize.Method {
-			case indicators.Goalpost:
-				j.raw(", ").key("low", 0).num(n.Normalize.Low).raw(", ").key("high", 0).num(n.Normalize.High)
-			case indicators.ZScore:
-				j.raw(", ").key("mean", 0).num(n.Normalize.Mean).raw(", ").key("sd", 0).num(n.Normalize.SD)
-			case indicators.NormNone:
-				j.raw(", ").key("clip", 0).bool(n.Normalize.Clip)
-			case indicators.Target:
-				j.raw(", ").key("target", 0)
-				if n.Normalize.TargetMedian {
-					j.str("median")
-				} else {
-					j.raw("[").num(n.Normalize.TargetLow).raw(", ").num(n.Normalize.TargetHigh).raw("]")
-				}
-			}
-			if to := n.Normalize.To; to != nil {
-				j.raw(", ").key("to", 0).raw("[").num(to[0]).raw(", ").num(to[1]).raw("]")
-			}
-			if n.Transform != "" {
-				j.raw(", ").key("transform", 0).str(string(n.Transform))
-			}
-			if n.Winsorize != nil {
-				j.raw(", ").key("winsorize", 0).raw("[").num(n.Winsorize.Lower).raw(", ").num(n.Winsorize.Upper).raw("]")
-			}
+		if n.Leaf {
+			writeLeafDef(j, n)
 		} else {
 			j.key("type", 0).str("composite").raw(", ")
-			j.key("aggregate", 0).str(string(n.Aggregate))
+			j.key("aggregate", 0).str(n.Aggregate)
 		}
 		j.raw("}")
 	}
 	j.raw("\n  ],\n")
+}
+
+// writeLeafDef writes a leaf's definition in the tree: its expression,
+// direction, normalisation and treatment.
+func writeLeafDef(j *jw, n *ViewNode) {
+	j.key("type", 0).str("leaf").raw(", ")
+	j.key("expr", 0).str(n.Expr).raw(", ")
+	j.key("direction", 0).str(n.Direction).raw(", ")
+	j.key("normalize", 0).str(n.Normalize)
+	switch indicators.NormMethod(n.Normalize) {
+	case indicators.Goalpost:
+		j.raw(", ").key("low", 0).num(n.Low).raw(", ").key("high", 0).num(n.High)
+	case indicators.ZScore:
+		j.raw(", ").key("mean", 0).num(n.Mean).raw(", ").key("sd", 0).num(n.SD)
+	case indicators.NormNone:
+		j.raw(", ").key("clip", 0).bool(n.Clip)
+	case indicators.Target:
+		j.raw(", ").key("target", 0)
+		switch t := n.Target; {
+		case t == nil:
+			j.raw("null")
+		case t.Median:
+			j.str("median")
+		default:
+			j.raw("[").num(t.Low).raw(", ").num(t.High).raw("]")
+		}
+	}
+	if to := n.To; len(to) == 2 {
+		j.raw(", ").key("to", 0).raw("[").num(to[0]).raw(", ").num(to[1]).raw("]")
+	}
+	if n.Transform != "" {
+		j.raw(", ").key("transform", 0).str(n.Transform)
+	}
+	if wz := n.Winsorize; len(wz) == 2 {
+		j.raw(", ").key("winsorize", 0).raw("[").num(wz[0]).raw(", ").num(wz[1]).raw("]")
+	}
 }
 
 // nominalShare is the node's weight divided by the sum of its siblings'
@@ -167,20 +177,22 @@ func nominalShare(n *indicators.Node) float64 {
 	return n.Weight / sum
 }
 
-func writeGroups(j *jw, b *batch.Batch) {
-	leaves := b.Project.Set.Leaves
+func writeGroups(j *jw, v *View) {
+	children := v.childLists()
 	j.key("groups", 1).raw("[")
-	for gi, g := range b.Result.Groups {
+	for gi := range v.Groups {
+		g := &v.Groups[gi]
 		if gi > 0 {
 			j.raw(",")
 		}
 		j.raw("\n    {")
 		j.key("label", 0).str(g.Label).raw(", ")
-		j.key("subjects", 0).int(len(g.Members)).raw(", ")
+		j.key("subjects", 0).int(g.NSubjects).raw(", ")
 		j.key("rated", 0).int(g.NRated).raw(", ")
 		j.key("leaves", 0).raw("[")
 		first := true
-		for l, st := range g.Leaves {
+		for l := range g.Leaves {
+			st := &g.Leaves[l]
 			if st.N+st.Missing == 0 {
 				continue // the leaf applies to no rated subject of the group
 			}
@@ -189,7 +201,7 @@ func writeGroups(j *jw, b *batch.Batch) {
 			}
 			first = false
 			j.raw("\n      {")
-			j.key("indicator", 0).str(leaves[l].ID).raw(", ")
+			j.key("indicator", 0).str(v.Nodes[v.Leaves[l]].ID).raw(", ")
 			j.key("n", 0).int(st.N).raw(", ")
 			j.key("missing", 0).int(st.Missing).raw(", ")
 			j.key("min", 0).num(st.Min).raw(", ")
@@ -205,97 +217,132 @@ func writeGroups(j *jw, b *batch.Batch) {
 			j.key("winsor_low", 0).num(st.WinsorLow).raw(", ")
 			j.key("winsor_high", 0).num(st.WinsorHigh).raw("}, ")
 			j.key("uninformative", 0).bool(st.Uninformative)
-			if t := st.Treat; t != nil {
-				writeTreat(j, b, t)
+			if l < len(g.Treat) && g.Treat[l] != nil {
+				writeTreat(j, g.Treat[l])
 			}
 			j.raw("}")
 		}
 		j.raw("], ")
-		writeGroupWeights(j, b, gi)
+		writeGroupWeights(j, v, g, children)
 		j.raw("}")
 	}
 	j.raw("\n  ],\n")
 }
 
-func writeSubjects(j *jw, b *batch.Batch) {
-	set := b.Project.Set
-	subs := b.Project.Data.Subjects
-	comps := b.Composites()
-	ranked := set.RankedNodes()
+func writeSubjects(j *jw, v *View) {
+	var comps []int
+	for i := range v.Nodes {
+		if !v.Nodes[i].Leaf {
+			comps = append(comps, i)
+		}
+	}
+	ranked := v.RankedNodes()
 	j.key("results", 1).raw("[")
-	for k, si := range b.Result.Order {
-		r := &b.Result.Subjects[si]
-		s := &subs[si]
+	for k := range v.Subjects {
+		s := &v.Subjects[k]
 		if k > 0 {
 			j.raw(",")
 		}
 		j.raw("\n    {")
-		j.key("peer_group", 0).str(r.Group).raw(", ")
+		j.key("peer_group", 0).str(s.Group).raw(", ")
 		j.key("subject", 0).str(s.ID).raw(", ")
 		j.key("name", 0).str(s.Name).raw(", ")
 		j.key("kind", 0).str(s.Kind).raw(", ")
-		if r.Rated {
+		if s.Rated {
 			j.key("status", 0).str("rated").raw(", ")
-			j.key("rank", 0).int(r.Rank).raw(", ")
-			j.key("score", 0).num(r.Score).raw(", ")
-			j.key("grade", 0).str(r.Grade).raw(", ")
+			j.key("rank", 0).int(s.Rank).raw(", ")
+			j.key("score", 0).num(s.Score).raw(", ")
+			j.key("grade", 0).str(s.Grade).raw(", ")
 		} else {
 			j.key("status", 0).str("unrated").raw(", ")
-			j.key("unrated_reason", 0).str(string(r.Unrated)).raw(", ")
+			j.key("unrated_reason", 0).str(s.UnratedReason).raw(", ")
 			j.key("rank", 0).raw("null, ")
 			j.key("score", 0).raw("null, ")
 			j.key("grade", 0).raw("null, ")
 		}
-		j.key("coverage", 0).num(r.Coverage).raw(", ")
-		if r.Rated {
-			j.key("vetoed", 0).bool(r.Vetoed).raw(", ")
+		j.key("coverage", 0).num(s.Coverage).raw(", ")
+		if s.Rated {
+			j.key("vetoed", 0).bool(s.Vetoed).raw(", ")
 		} else {
 			j.key("vetoed", 0).raw("null, ")
 		}
-		j.key("root", 0).num(r.RootValue).raw(", ")
+		j.key("root", 0).num(s.Root).raw(", ")
 		j.key("nodes", 0).raw("{")
-		for c, n := range comps {
+		for c, i := range comps {
 			if c > 0 {
 				j.raw(", ")
 			}
-			j.key(n.ID, 0).num(r.Nodes[n.Index])
+			j.key(v.Nodes[i].ID, 0).num(s.Nodes[i])
 		}
 		j.raw("}, ")
-		writeNodeStatus(j, b, si, comps)
-		writeNodeRanks(j, b, si, ranked)
+		j.key("node_status", 0).raw("{")
+		for c, i := range comps {
+			if c > 0 {
+				j.raw(", ")
+			}
+			j.key(v.Nodes[i].ID, 0)
+			if st := s.NodeStatus[i]; st == NodeStateNone {
+				j.raw("null")
+			} else {
+				j.str(st.String())
+			}
+		}
+		j.raw("}, ")
+		writeNodeRanks(j, v, s, ranked)
 		j.key("adjustments", 0).raw("[")
 		first := true
-		for a, adj := range set.Adjustments {
-			if a >= len(r.Adjustments) || !r.Adjustments[a].Applies {
+		for a, ar := range s.Adjustments {
+			if a >= len(v.Adjustments) || !ar.Applies {
 				continue
 			}
-			ar := r.Adjustments[a]
 			if !first {
 				j.raw(", ")
 			}
 			first = false
 			j.raw("{")
-			j.key("id", 0).str(adj.ID).raw(", ")
+			j.key("id", 0).str(v.Adjustments[a].ID).raw(", ")
 			j.key("held", 0).bool(ar.Held).raw(", ")
 			j.key("points", 0).num(ar.Points).raw(", ")
 			j.key("capped", 0).bool(ar.Capped).raw("}")
 		}
 		j.raw("], ")
-		j.key("grade_by_score", 0).str(r.GradeByScore).raw(", ")
-		j.key("grade_reason", 0).str(r.GradeReason).raw("}")
+		j.key("grade_by_score", 0).str(s.GradeByScore).raw(", ")
+		j.key("grade_reason", 0).str(s.GradeReason).raw("}")
 	}
 	j.raw("\n  ],\n")
+}
+
+// writeNodeRanks writes a subject's "node_ranks" when the set ranks nodes
+// (`rank: true`, SPEC §4.10): each ranked node's rank in the peer group,
+// null when the subject has none.
+func writeNodeRanks(j *jw, v *View, s *ViewSubject, ranked []int) {
+	if len(ranked) == 0 {
+		return
+	}
+	j.key("node_ranks", 0).raw("{")
+	for c, i := range ranked {
+		if c > 0 {
+			j.raw(", ")
+		}
+		j.key(v.Nodes[i].ID, 0)
+		if i < len(s.Ranks) && s.Ranks[i] > 0 {
+			j.int(s.Ranks[i])
+		} else {
+			j.raw("null")
+		}
+	}
+	j.raw("}, ")
 }
 
 // writeCells writes the (subject, leaf) cells compactly: the leaf ids once,
 // then per subject (in output order) four arrays aligned with them — raw,
 // value, status and weight, as in indicators.csv; a leaf that does not apply
-// to the subject has null in every array.
-func writeCells(j *jw, b *batch.Batch) {
-	leaves := b.Project.Set.Leaves
-	ids := make([]string, len(leaves))
-	for l, n := range leaves {
-		ids[l] = n.ID
+// to the subject has null in every array. Subjects are formatted in
+// parallel chunks (writeChunked), each subject's cells read once.
+func writeCells(j *jw, v *View) {
+	ids := make([]string, len(v.Leaves))
+	for l, ni := range v.Leaves {
+		ids[l] = v.Nodes[ni].ID
 	}
 	j.key("indicators", 1).raw("{")
 	j.key("leaves", 0).strs(ids).raw(",\n    ")
@@ -303,21 +350,23 @@ func writeCells(j *jw, b *batch.Batch) {
 	if j.err != nil {
 		return
 	}
-	subs := b.Project.Data.Subjects
-	cells := b.Result.Cells
-	format := func(order []int, buf []byte) []byte {
-		row := make([]scoring.Cell, len(leaves)) // the subject's cells, assembled once
-		for _, si := range order {
+	rows := make([]int, len(v.Subjects))
+	for k := range rows {
+		rows[k] = k
+	}
+	format := func(rows []int, buf []byte) []byte {
+		row := make([]ViewCell, len(ids)) // the subject's cells, assembled once
+		for _, k := range rows {
 			buf = append(buf, ",\n      {\"subject\": "...)
-			buf = appendJSONString(buf, subs[si].ID)
+			buf = appendJSONString(buf, v.Subjects[k].ID)
 			for l := range row {
-				row[l] = cells[l].At(si)
+				row[l] = v.Cell(k, l)
 			}
 			for f, field := range []string{"raw", "value", "status", "weight"} {
 				buf = append(buf, ", \""...)
 				buf = append(buf, field...)
 				buf = append(buf, "\": ["...)
-				for l := range leaves {
+				for l := range row {
 					if l > 0 {
 						buf = append(buf, ',')
 					}
@@ -332,9 +381,7 @@ func writeCells(j *jw, b *batch.Batch) {
 					case 1:
 						buf = appendJSONFloat(buf, c.Value)
 					case 2:
-						buf = append(buf, '"')
-						buf = append(buf, c.Status...)
-						buf = append(buf, '"')
+						buf = appendJSONString(buf, c.Status)
 					case 3:
 						buf = appendJSONFloat(buf, c.Weight)
 					}
@@ -346,12 +393,8 @@ func writeCells(j *jw, b *batch.Batch) {
 		return buf
 	}
 	// Every subject starts with ","; the first one must not.
-	j.err = writeChunked(&dropFirstByte{w: j.w}, b.Result.Order, format)
+	j.err = writeChunked(&dropFirstByte{w: j.w}, rows, format)
 	j.raw("\n    ]},\n")
-}
-
-func writeWarnings(j *jw, b *batch.Batch) {
-	j.key("warnings", 1).warnings(b.Warnings).raw("\n")
 }
 
 // warnings writes ws as a JSON array of objects with the position, peer
@@ -460,111 +503,52 @@ func (d *dropFirstByte) Write(p []byte) (int, error) {
 
 // writeTreat writes a leaf's JRC treatment record: outcome, skewness and
 // kurtosis before and after, the winsorised subjects and the log shift.
-func writeTreat(j *jw, b *batch.Batch, t *scoring.TreatStats) {
+func writeTreat(j *jw, t *ViewTreat) {
 	j.raw(", ").key("treat", 0).raw("{")
 	j.key("outcome", 0).str(t.Outcome).raw(", ")
 	j.key("skew_before", 0).num(t.SkewBefore).raw(", ")
 	j.key("kurtosis_before", 0).num(t.KurtBefore).raw(", ")
 	j.key("skew_after", 0).num(t.SkewAfter).raw(", ")
 	j.key("kurtosis_after", 0).num(t.KurtAfter).raw(", ")
-	ids := make([]string, len(t.Points))
-	for p, i := range t.Points {
-		ids[p] = b.Project.Data.Subjects[i].ID
-	}
-	j.key("winsorised", 0).strs(ids).raw(", ")
+	j.key("winsorised", 0).strs(t.Winsorised).raw(", ")
 	j.key("log_shift", 0).num(t.LogShift).raw("}")
 }
 
 // writeGroupWeights writes the weights in effect of every composite's
 // children in group g ("weights": {composite id ("score" for the root): {child
-// id: weight}}), with the complete cases of statistical weightings.
-func writeGroupWeights(j *jw, b *batch.Batch, g int) {
-	set := b.Project.Set
-	grp := &b.Result.Groups[g]
+// id: weight}}), with the complete cases of statistical weightings;
+// children are v.childLists().
+func writeGroupWeights(j *jw, v *View, g *ViewGroup, children [][]int) {
 	j.key("weights", 0).raw("{")
-	first := true
-	for k := 0; k <= len(set.Nodes); k++ {
-		node, id := set.Root, "score"
-		if k < len(set.Nodes) {
-			node, id = set.Nodes[k], set.Nodes[k].ID
-		}
-		if k >= len(grp.Weights) || grp.Weights[k] == nil {
-			continue
-		}
-		if !first {
+	for k := range g.Weights {
+		w := &g.Weights[k]
+		if k > 0 {
 			j.raw(", ")
 		}
-		first = false
+		id := "score"
+		if w.Node >= 0 {
+			id = v.Nodes[w.Node].ID
+		}
 		j.raw("\n      ").key(id, 0).raw("{")
-		for c, ch := range node.Children {
+		for c, ni := range children[w.Node+1] {
 			if c > 0 {
 				j.raw(", ")
 			}
-			j.key(ch.ID, 0).num(grp.Weights[k][c])
+			x := math.NaN()
+			if c < len(w.Children) {
+				x = w.Children[c]
+			}
+			j.key(v.Nodes[ni].ID, 0).num(x)
 		}
-		if node.Weighting != nil {
-			j.raw(", ").key("@method", 0).str(string(node.Weighting.Method))
-			if grp.WeightCases[k] > 0 {
-				j.raw(", ").key("@cases", 0).int(grp.WeightCases[k])
+		if w.Method != "" {
+			j.raw(", ").key("@method", 0).str(w.Method)
+			if w.Cases > 0 {
+				j.raw(", ").key("@cases", 0).int(w.Cases)
 			}
 		}
 		j.raw("}")
 	}
 	j.raw("}")
-}
-
-// writeAnalysisJSON writes the "analysis" and "methodology_warnings"
-// members.
-func writeAnalysisJSON(j *jw, a *analysis.Report) {
-	js, err := a.JSON()
-	if err != nil {
-		if j.err == nil {
-			j.err = err
-		}
-		return
-	}
-	j.key("analysis", 1).bytes(bytes.ReplaceAll(js, []byte("\n"), []byte("\n  "))).raw(",\n")
-	j.key("methodology_warnings", 1).warnings(a.Warnings).raw(",\n")
-}
-
-// writeNodeStatus writes a subject's "node_status": the status of each
-// composite's value (SPEC §4.7) — NodeStatus — keyed by node id.
-func writeNodeStatus(j *jw, b *batch.Batch, si int, comps []*indicators.Node) {
-	j.key("node_status", 0).raw("{")
-	for c, n := range comps {
-		if c > 0 {
-			j.raw(", ")
-		}
-		j.key(n.ID, 0)
-		if st := NodeStatus(b, si, n); st == "" {
-			j.raw("null")
-		} else {
-			j.str(st)
-		}
-	}
-	j.raw("}, ")
-}
-
-// writeNodeRanks writes a subject's "node_ranks" when the set ranks nodes
-// (`rank: true`, SPEC §4.10): each ranked node's rank in the peer group,
-// null when the subject has none.
-func writeNodeRanks(j *jw, b *batch.Batch, si int, ranked []*indicators.Node) {
-	if len(ranked) == 0 {
-		return
-	}
-	j.key("node_ranks", 0).raw("{")
-	for c, n := range ranked {
-		if c > 0 {
-			j.raw(", ")
-		}
-		j.key(n.ID, 0)
-		if r := b.Result.NodeRanks[n.Index][si]; r > 0 {
-			j.int(int(r))
-		} else {
-			j.raw("null")
-		}
-	}
-	j.raw("}, ")
 }
 
 // Statuses of a composite's value for a subject (SPEC §4.7).

@@ -14,7 +14,7 @@ import (
 func TestImputedMarks(t *testing.T) {
 	b := imputedTrustBatch(t)
 	var js bytes.Buffer
-	if err := WriteJSON(&js, b); err != nil {
+	if err := WriteJSON(&js, NewView(b)); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(js.String(), `"subject": "c1"`) || !strings.Contains(js.String(), `"node_status": {"service": "ok", "trust": "imputed"}`) {

@@ -13,10 +13,10 @@ import (
 // from which Results.View rebuilds the publication view of a published
 // batch without its inputs. Missing numbers are Num NaN (JSON null).
 //
-// WriteJSON streams the same layout from the batch rather than through this
-// type, so that a million-subject batch is not copied to be written; the
-// round-trip tests (TestReadViewRoundTrip, FuzzReadView) hold the two
-// together.
+// WriteJSON streams the same layout from a View's columns rather than
+// through this type, so that a million-subject batch is not copied to be
+// written; TestResultsRewrite (decode, View, WriteJSON: the same bytes) and
+// FuzzReadView hold the two together.
 type Results struct {
 	Format      string             `json:"format"`
 	Meta        ResultsMeta        `json:"meta"`
@@ -30,7 +30,9 @@ type Results struct {
 	Indicators  ResultsCells       `json:"indicators"`
 	Assessments []ResultsAssessItm `json:"assessments"`
 	Analysis    *ResultsAnalysis   `json:"analysis,omitempty"`
-	Warnings    []ResultsWarning   `json:"warnings"`
+	// MethodologyWarnings are the robustness analysis's warnings.
+	MethodologyWarnings []ResultsWarning `json:"methodology_warnings,omitempty"`
+	Warnings            []ResultsWarning `json:"warnings"`
 }
 
 // DecodeResults decodes a results.json document and checks its format.
@@ -135,6 +137,72 @@ type ResultsGroup struct {
 	Subjects int                `json:"subjects"`
 	Rated    int                `json:"rated"`
 	Leaves   []ResultsLeafStats `json:"leaves"`
+	// Weights are the weights in effect of each composite's children,
+	// keyed by composite id ("score" for the root).
+	Weights map[string]ResultsWeights `json:"weights"`
+}
+
+// ResultsWeights are the weights in effect of a composite's children in a
+// peer group: {child id: weight, "@method": statistical weighting,
+// "@cases": complete cases}.
+type ResultsWeights struct {
+	Children map[string]Num
+	Method   string
+	Cases    int
+}
+
+// UnmarshalJSON reads the object of child weights with its optional
+// "@method" and "@cases".
+func (w *ResultsWeights) UnmarshalJSON(b []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*w = ResultsWeights{Children: make(map[string]Num, len(m))}
+	for k, raw := range m {
+		var err error
+		switch k {
+		case "@method":
+			err = json.Unmarshal(raw, &w.Method)
+		case "@cases":
+			err = json.Unmarshal(raw, &w.Cases)
+		default:
+			var x Num
+			err = json.Unmarshal(raw, &x)
+			w.Children[k] = x
+		}
+		if err != nil {
+			return fmt.Errorf("weights %q: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// MarshalJSON writes the object: the child weights, "@method" when set,
+// "@cases" when positive.
+func (w ResultsWeights) MarshalJSON() ([]byte, error) {
+	m := make(map[string]any, len(w.Children)+2)
+	for k, x := range w.Children {
+		m[k] = x
+	}
+	if w.Method != "" {
+		m["@method"] = w.Method
+	}
+	if w.Cases > 0 {
+		m["@cases"] = w.Cases
+	}
+	return json.Marshal(m)
+}
+
+// ResultsTreat is a leaf's JRC treatment record in a peer group.
+type ResultsTreat struct {
+	Outcome    string   `json:"outcome"`
+	SkewBefore Num      `json:"skew_before"`
+	KurtBefore Num      `json:"kurtosis_before"`
+	SkewAfter  Num      `json:"skew_after"`
+	KurtAfter  Num      `json:"kurtosis_after"`
+	Winsorised []string `json:"winsorised"`
+	LogShift   Num      `json:"log_shift"`
 }
 
 // ResultsLeafStats are a leaf's statistics in a peer group.
@@ -155,7 +223,8 @@ type ResultsLeafStats struct {
 		WinsorLow  Num `json:"winsor_low"`
 		WinsorHigh Num `json:"winsor_high"`
 	} `json:"normalisation"`
-	Uninformative bool `json:"uninformative"`
+	Uninformative bool          `json:"uninformative"`
+	Treat         *ResultsTreat `json:"treat,omitempty"`
 }
 
 // ResultsSubject is one subject of results.json's "results", in output
@@ -253,17 +322,19 @@ type ResultsWarning struct {
 type ResultsAssessItm struct {
 	ID        string `json:"id"`
 	Name      string `json:"name"`
-	MinRaters int    `json:"min_raters"`
+	MinRaters *int   `json:"min_raters"` // nil when the set's definition was unknown
 	Roles     []struct {
 		Role      string `json:"role"`
 		Weight    Num    `json:"weight"`
 		MinRaters int    `json:"min_raters"`
 	} `json:"roles"`
 	Reliability struct {
-		Raters      int `json:"raters"`
-		Ratings     int `json:"ratings"`
-		ICC1        Num `json:"icc1"`
-		Alpha       Num `json:"krippendorff_alpha"`
+		Raters      int            `json:"raters"`
+		Ratings     int            `json:"ratings"`
+		RoleRatings map[string]int `json:"role_ratings"`
+		RoleMeans   map[string]Num `json:"role_means"`
+		ICC1        Num            `json:"icc1"`
+		Alpha       Num            `json:"krippendorff_alpha"`
 		Reciprocity struct {
 			Dyads   int         `json:"dyads"`
 			R       Num         `json:"r"`
@@ -276,15 +347,21 @@ type ResultsAssessItm struct {
 		SE      Num    `json:"se"`
 		CI90    [2]Num `json:"ci90"`
 		Roles   map[string]struct {
-			N    int `json:"n"`
-			Mean Num `json:"mean"`
+			N    int  `json:"n"`
+			Kept *int `json:"kept"` // nil when the role is not present
+			Mean Num  `json:"mean"`
+			SD   Num  `json:"sd"`
 		} `json:"roles"`
 	} `json:"subjects"`
 }
 
-// ResultsAnalysis is the part of results.json's "analysis" the view shows:
-// the uncertainty bands (SPEC §6).
+// ResultsAnalysis is results.json's "analysis": the part the view shows,
+// the uncertainty bands (SPEC §6), decoded, and the whole member as written
+// (Raw).
 type ResultsAnalysis struct {
+	// Raw is the member in the layout of analysis.Report.JSON (indented
+	// from column 0), whatever its indentation in the document.
+	Raw         json.RawMessage `json:"-"`
 	Uncertainty *struct {
 		Replications   int      `json:"replications"`
 		Seed           uint64   `json:"seed"`
@@ -333,4 +410,29 @@ func (t ResultsTarget) MarshalJSON() ([]byte, error) {
 		return []byte(`"median"`), nil
 	}
 	return json.Marshal([2]Num{Num(t.Low), Num(t.High)})
+}
+
+// UnmarshalJSON keeps the member (Raw) and decodes its uncertainty bands.
+func (a *ResultsAnalysis) UnmarshalJSON(b []byte) error {
+	type plain ResultsAnalysis // without this method
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	var raw bytes.Buffer
+	if err := json.Indent(&raw, b, "", "  "); err != nil {
+		return err
+	}
+	p.Raw = raw.Bytes()
+	*a = ResultsAnalysis(p)
+	return nil
+}
+
+// MarshalJSON writes Raw, the member as it was read, when there is one.
+func (a ResultsAnalysis) MarshalJSON() ([]byte, error) {
+	if a.Raw != nil {
+		return a.Raw, nil
+	}
+	type plain ResultsAnalysis // without this method
+	return json.Marshal(plain(a))
 }

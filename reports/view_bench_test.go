@@ -1,23 +1,45 @@
 package reports
 
 import (
+	"io"
 	"testing"
 
+	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/synth"
 )
 
-// BenchmarkNewView100k builds the publication view of 100,000 subjects ×
-// 50 indicators: what writing results.csv and indicators.csv from the View
-// costs on top of writing them from the batch's columns.
-func BenchmarkNewView100k(b *testing.B) {
+// bench100k scores a synthetic project of 100,000 subjects × 50 indicators.
+func bench100k(b *testing.B) *batch.Batch {
+	b.Helper()
 	dir := b.TempDir()
 	if err := synth.Write(dir, synth.Config{Subjects: 100000, Leaves: 50, Seed: 1, Period: "2024"}); err != nil {
 		b.Fatal(err)
 	}
-	bt := loadBatch(b, dir, "2024")
+	return loadBatch(b, dir, "2024")
+}
+
+// BenchmarkNewView100k builds the publication view of 100,000 subjects ×
+// 50 indicators: what writing the outputs from the View costs on top of
+// writing them from the batch's columns.
+func BenchmarkNewView100k(b *testing.B) {
+	bt := bench100k(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		NewView(bt)
+	}
+}
+
+// BenchmarkWriteJSON100k writes results.json of 100,000 subjects × 50
+// indicators from its View: the allocations are the chunk buffers, none
+// per cell.
+func BenchmarkWriteJSON100k(b *testing.B) {
+	v := NewView(bench100k(b))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := WriteJSON(io.Discard, v); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

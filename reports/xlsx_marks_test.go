@@ -17,7 +17,7 @@ import (
 func TestXLSXPublicationMarks(t *testing.T) {
 	b := imputedTrustBatch(t)
 	var js bytes.Buffer
-	if err := WriteJSON(&js, b); err != nil {
+	if err := WriteJSON(&js, NewView(b)); err != nil {
 		t.Fatal(err)
 	}
 	read, err := ReadView(bytes.NewReader(js.Bytes()), nil)

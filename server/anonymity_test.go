@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/govscore/govscore/i18n"
 )
 
 // lockedBuffer is a bytes.Buffer safe for the concurrent writes of a
@@ -230,8 +232,17 @@ func TestAnonymityHolds(t *testing.T) {
 	}
 	// The report's role tables: every role row with fewer ratings than
 	// its min_raters shows no mean (and b2's public row is among them).
-	minRaters := map[string]int{"public": 3, "peer": 3, "self": 1}
-	roleRow := regexp.MustCompile(`<tr><th scope="row">(public|peer|self)</th><td class="num">[^<]*</td><td class="num">(\d+)</td><td class="([a-z]+)">`)
+	// The report (Chinese by default) heads each role row with the role's
+	// display name.
+	minRaters := map[string]int{}
+	var shown []string
+	for role, n := range map[string]int{"public": 3, "peer": 3, "self": 1} {
+		d := i18n.Name(i18n.Zh, i18n.Role, role)
+		minRaters[d] = n
+		shown = append(shown, regexp.QuoteMeta(d))
+	}
+	slices.Sort(shown)
+	roleRow := regexp.MustCompile(`<tr><th scope="row">(` + strings.Join(shown, "|") + `)</th><td class="num">[^<]*</td><td class="num">(\d+)</td><td class="([a-z]+)">`)
 	for _, name := range []string{"admin /p/2024/files/report.html", "public /p/2024/files/report.html"} {
 		hidden := 0
 		for _, m := range roleRow.FindAllStringSubmatch(outputs[name], -1) {

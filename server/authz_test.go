@@ -106,6 +106,10 @@ func TestAuthorisationMatrix(t *testing.T) {
 			}
 		}
 	}
+	// TestAppealAuthorisation checks the routes of appealRoutes.
+	for _, k := range appealRoutesTested {
+		covered[k] = true
+	}
 	for _, rt := range (&Server{}).routeTable() {
 		if k := rt.method + " " + rt.path; strings.HasPrefix(rt.path, "/api/") && !covered[k] {
 			t.Errorf("route %s is not in the authorisation matrix", k)

@@ -40,6 +40,18 @@
 //     http.Server has read, write and idle timeouts and shuts down
 //     gracefully.
 //
+// # Appeals and gaming checks
+//
+// appeals.go (routes in appealRoutes, schema migration 0006_appeals.sql):
+// a subject files an appeal against one of its own metric values,
+// combined ratings or adjustments in the period's published batch, inside
+// the admin's appeal window, with an optional attachment sniffed by
+// content; the admin decides once, an accepted correction is a new data
+// version attributed to the appeal (in a locked period too), and a
+// recomputation is a batch run linked to it, whose published diff marks
+// the appeal. gaming.go serves the checks of package gaming on the data
+// of record: a report, never a score change.
+//
 // # Data of record
 //
 // Metric values are versioned, never overwritten (metric_versions): each

@@ -94,7 +94,7 @@ func outputs(b *batch.Batch) []postgres.Output {
 	return []postgres.Output{
 		{Name: "results.csv", Write: func(w io.Writer) error { return reports.WriteResultsCSV(w, v()) }},
 		{Name: "indicators.csv", Write: func(w io.Writer) error { return reports.WriteIndicatorsCSV(w, v()) }},
-		{Name: "results.json", Write: func(w io.Writer) error { return reports.WriteJSON(w, b) }},
+		{Name: "results.json", Write: func(w io.Writer) error { return reports.WriteJSON(w, v()) }},
 		{Name: "report.html", Write: func(w io.Writer) error { return reports.WriteHTML(w, v(), reports.HTMLOptions{Lang: "zh"}) }},
 		{Name: "results.xlsx", Write: func(w io.Writer) error { return reports.WriteXLSX(w, v(), reports.XLSXOptions{Lang: "zh"}) }},
 	}

@@ -133,6 +133,8 @@ type diffJSON struct {
 	Supersedes int64                  `json:"supersedes,omitempty"`
 	Results    []changeJSON           `json:"results"`
 	Inputs     []postgres.InputChange `json:"inputs"`
+	// Appeals marks the changed inputs that hold an appeal's correction.
+	Appeals []appealMark `json:"appeals"`
 	// Ratings are the ratings read at other versions; the public sees
 	// which item, subject and role changed, the admin also the rater and
 	// the scores (old → new).
@@ -185,7 +187,7 @@ func (s *Server) diff(ctx context.Context, period string, full bool) (*diffJSON,
 		return nil, err
 	}
 	d := &diffJSON{Period: period, Batch: pub.Current.ID, Results: []changeJSON{}, Inputs: []postgres.InputChange{},
-		Ratings: []ratingChangeJSON{}, Full: full}
+		Ratings: []ratingChangeJSON{}, Full: full, Appeals: []appealMark{}}
 	if len(pub.Superseded) == 0 {
 		return d, nil
 	}
@@ -222,6 +224,9 @@ func (s *Server) diff(ctx context.Context, period string, full bool) (*diffJSON,
 			rc.Rater, rc.Old, rc.New = c.Rater, c.Old, c.New
 		}
 		d.Ratings = append(d.Ratings, rc)
+	}
+	if d.Appeals, err = s.appealMarks(ctx, d.Inputs, rcs); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

@@ -59,6 +59,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/provider", adminProvider, true, "", s.pageProviderPost},
 		{"GET", "/me", adminSubject, false, "", s.pageMe},
 	}
+	routes = append(routes, s.appealRoutes()...)
 	routes = append(routes, s.recordRoutes()...)
 	routes = append(routes, s.collectRoutes()...)
 	return routes

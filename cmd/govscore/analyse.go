@@ -12,10 +12,8 @@ import (
 
 	"github.com/govscore/govscore/analysis"
 	"github.com/govscore/govscore/batch"
-	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/i18n"
 	"github.com/govscore/govscore/indicators"
-	"github.com/govscore/govscore/reports"
 )
 
 // uncertaintyFlags are the flags of the uncertainty analysis, shared by run
@@ -64,36 +62,6 @@ func (u *uncertaintyFlags) options(hasJSON bool) (*analysis.Options, int) {
 	}
 	return opt, AutoAnalysisLimit
 }
-
-// writeJSON writes results.json with the batch's analysis, when it has one.
-func writeJSON(w io.Writer, b *batch.Batch) error { return reports.WriteJSONAnalysis(w, b, b.Analysis) }
-
-// uncertaintyHeader is the header of uncertainty.csv.
-var uncertaintyHeader = []string{"peer_group", "subject", "nominal_rank", "median_rank", "p05_rank", "p95_rank", "unscored", "tied_count", "tied_with"}
-
-// writeUncertaintyCSV writes uncertainty.csv: one row per rated subject in
-// output order; tied_with lists the statistically tied subjects (at most
-// analysis.MaxTied, nearest nominal rank first) separated by spaces.
-func writeUncertaintyCSV(w io.Writer, u *analysis.Uncertainty) error {
-	var buf bytes.Buffer
-	buf.WriteString(strings.Join(uncertaintyHeader, ",") + "\n")
-	for _, s := range u.Subjects {
-		fields := []string{s.Group, s.Subject, strconv.Itoa(s.Nominal), fnum(float64(s.Median)), fnum(float64(s.P05)),
-			fnum(float64(s.P95)), strconv.Itoa(s.Unscored), strconv.Itoa(s.TiedCount), strings.Join(s.Tied, " ")}
-		for i, f := range fields {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			buf.WriteString(reports.CSVField(f))
-		}
-		buf.WriteByte('\n')
-	}
-	_, err := w.Write(buf.Bytes())
-	return err
-}
-
-// fnum formats a number as the shortest round-tripping decimal ("" for NaN).
-func fnum(x float64) string { return diag.FormatNum(x, "") }
 
 // cmdAnalyse is `govscore analyse DIR`: the robustness analysis as text, or
 // as JSON with --json.

@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/govscore/govscore/analysis"
 )
 
 // runCLI runs govscore with args and returns the exit code and outputs.
@@ -145,22 +144,8 @@ func TestWeightingErrorIsInvalidInput(t *testing.T) {
 	}
 }
 
-func TestWriteUncertaintyCSVQuoting(t *testing.T) {
-	u := &analysis.Uncertainty{Subjects: []analysis.Band{
-		{Group: "a,b", Subject: "=cmd|' /C calc'!A0", Nominal: 1, Median: 1, P05: 1, P95: 2, Tied: []string{"-x", "y"}},
-		{Group: `q"g`, Subject: "-1.5", Nominal: 2, Median: 2, P05: 1, P95: 2},
-	}}
-	var buf bytes.Buffer
-	if err := writeUncertaintyCSV(&buf, u); err != nil {
-		t.Fatal(err)
-	}
-	want := strings.Join(uncertaintyHeader, ",") + "\n" +
-		`"a,b",'=cmd|' /C calc'!A0,1,1,1,2,0,0,'-x y` + "\n" +
-		`"q""g",-1.5,2,2,1,2,0,0,` + "\n"
-	if buf.String() != want {
-		t.Errorf("uncertainty.csv:\n%s\nwant:\n%s", buf.String(), want)
-	}
-	if fnum(0.5) != "0.5" || f3p(2) != "2.000" {
-		t.Error("number formatting")
+func TestF3p(t *testing.T) {
+	if f3p(2) != "2.000" || f3p(math.NaN()) != "-" {
+		t.Errorf("f3p(2) = %q, f3p(NaN) = %q", f3p(2), f3p(math.NaN()))
 	}
 }

@@ -90,6 +90,7 @@ func commands() []command {
 		{"explain", "DIR --subject ID|NAME [--period P]", "show how a subject's score was built", cmdExplain},
 		{"analyse", "DIR [--json] [--uncertainty N --seed S] [--period P]", "robustness analysis: correlations, Cronbach's alpha, collinearity, leave-one-out rank shifts, uncertainty bands", cmdAnalyse},
 		{"test", "DIR", "run the expectations in DIR/tests.yaml", cmdTest},
+		{"audit", "DIR [--period P] [--json]", "gaming checks on the collected data (straight-lining, identical answers, reciprocal pairs, values just above a grade or veto threshold, jumps): a report, no score changes", cmdAudit},
 		{"assess", "DIR [--period P]", "assessment reliability report: raters, role means, ICC(1), Krippendorff's alpha, reciprocity flags", cmdAssess},
 		{"gen", "DIR --subjects N --leaves M [--seed S]", "write a synthetic project (for benchmarks)", cmdGen},
 		{"db", "migrate | import DIR [--db URL]", "create or upgrade the database schema; import subjects and metrics", cmdDB},

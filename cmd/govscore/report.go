@@ -16,7 +16,7 @@ import (
 	"github.com/govscore/govscore/reports"
 )
 
-// The publication formats (html, xlsx, md) render a reports.View. `run`
+// Every output format (csv, json, html, xlsx, md) renders a reports.View. `run`
 // builds it from the batch, with the previous period scored from the same
 // data as the previous batch when the data hold that period; `report OUT`
 // reads it back from OUT/results.json.
@@ -84,21 +84,16 @@ func (f *outFlags) csv(write func(io.Writer) error) func(io.Writer) error {
 	}
 }
 
+func publishJSON(w io.Writer, v *reports.View, _ pubOptions) error {
+	return reports.WriteJSON(w, v)
+}
+
 func publishResultsCSV(w io.Writer, v *reports.View, _ pubOptions) error {
 	return reports.WriteResultsCSV(w, v)
 }
 
 func publishIndicatorsCSV(w io.Writer, v *reports.View, _ pubOptions) error {
 	return reports.WriteIndicatorsCSV(w, v)
-}
-
-// batchWriter adapts a publication writer to the formats table's batch
-// writers (used where no flags apply, e.g. outputs stored with a batch):
-// default language.
-func batchWriter(publish func(io.Writer, *reports.View, pubOptions) error) func(io.Writer, *batch.Batch) error {
-	return func(w io.Writer, b *batch.Batch) error {
-		return publish(w, publicationView(b), pubOptions{})
-	}
 }
 
 // publicationView is the view of b, with the previous period attached when
@@ -187,7 +182,7 @@ func reportFromResults(e *env, out, dest string, f reportFlags) error {
 	// The publication formats and, with csv, the data files re-created from
 	// results.json byte for byte.
 	for _, x := range formats {
-		if x.publish != nil && want[x.name] {
+		if want[x.name] && x.name != "json" {
 			publish := x.publish
 			fn := func(w io.Writer) error { return publish(w, v, o) }
 			if x.name == "csv" {

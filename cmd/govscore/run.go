@@ -20,20 +20,17 @@ import (
 var osGetenv = os.Getenv
 
 // formats maps each output format to its file and writer, in the order the
-// files are written.
+// files are written; every writer renders the publication view (report.go).
 var formats = []struct {
 	name, file string
-	write      func(io.Writer, *batch.Batch) error
-	// publish writes the formats rendered from the publication view
-	// (report.go); nil for results.json, written from the batch.
-	publish func(io.Writer, *reports.View, pubOptions) error
+	publish    func(io.Writer, *reports.View, pubOptions) error
 }{
-	{"csv", "results.csv", nil, publishResultsCSV},
-	{"csv", "indicators.csv", nil, publishIndicatorsCSV},
-	{"json", "results.json", writeJSON, nil},
-	{"html", "report.html", batchWriter(publishHTML), publishHTML},
-	{"xlsx", "results.xlsx", batchWriter(publishXLSX), publishXLSX},
-	{"md", "results.md", batchWriter(publishMarkdown), publishMarkdown},
+	{"csv", "results.csv", publishResultsCSV},
+	{"csv", "indicators.csv", publishIndicatorsCSV},
+	{"json", "results.json", publishJSON},
+	{"html", "report.html", publishHTML},
+	{"xlsx", "results.xlsx", publishXLSX},
+	{"md", "results.md", publishMarkdown},
 }
 
 func availableFormats() []string {
@@ -196,37 +193,35 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 }
 
 // runOutputs are the files of `govscore run` for the --format selection
-// want, in the order of formats, and their names: the formats written from
-// the publication view share one view of the batch (returned; nil when no
-// such format is wanted); uncertainty.csv comes last when the batch has an
-// uncertainty analysis. The CSV files start with a byte order mark when
-// of says so.
+// want, in the order of formats, and their names: every format is written
+// from one view of the batch (returned; nil when no format is wanted);
+// uncertainty.csv comes last when the batch has an uncertainty analysis.
+// The CSV files start with a byte order mark when of says so.
 func runOutputs(b *batch.Batch, want map[string]bool, lang string, of *outFlags) ([]output, []string, *reports.View) {
 	var outputs []output
 	var written []string
-	var view *reports.View // built once, for the publication formats
+	var view *reports.View // built once, for every format
 	for _, f := range formats {
 		if !want[f.name] {
 			continue
 		}
-		if f.publish != nil {
-			if view == nil {
-				view = publicationView(b)
-			}
-			publish, o := f.publish, of.pub(lang)
-			fn := func(w io.Writer) error { return publish(w, view, o) }
-			if f.name == "csv" {
-				fn = of.csv(fn)
-			}
-			outputs = append(outputs, output{f.file, fn})
-		} else {
-			write := f.write
-			outputs = append(outputs, output{f.file, func(w io.Writer) error { return write(w, b) }})
+		if view == nil {
+			view = publicationView(b)
 		}
+		publish, o := f.publish, of.pub(lang)
+		fn := func(w io.Writer) error { return publish(w, view, o) }
+		if f.name == "csv" {
+			fn = of.csv(fn)
+		}
+		outputs = append(outputs, output{f.file, fn})
 		written = append(written, f.file)
 	}
 	if u := b.Analysis; u != nil && u.Uncertainty != nil {
-		outputs = append(outputs, output{"uncertainty.csv", func(w io.Writer) error { return writeUncertaintyCSV(w, u.Uncertainty) }})
+		if view == nil {
+			view = publicationView(b)
+		}
+		v := view
+		outputs = append(outputs, output{"uncertainty.csv", func(w io.Writer) error { return reports.WriteUncertaintyCSV(w, v) }})
 		written = append(written, "uncertainty.csv")
 	}
 	return outputs, written, view
