@@ -25,7 +25,7 @@ import (
 type asmtErr struct {
 	line, col int // 1-based; col 0 = the whole line
 	runes     bool
-	msg       string
+	msg       diag.Text
 }
 
 // asmtKey identifies a rating for the duplicate check.
@@ -59,7 +59,7 @@ func (p *asmtParser) errorf(line, col int, format string, args ...any) {
 		p.omitted++
 		return
 	}
-	p.errs = append(p.errs, asmtErr{line: line, col: col, msg: fmt.Sprintf(format, clipArgs(args)...)})
+	p.errs = append(p.errs, asmtErr{line: line, col: col, msg: diag.Textf(format, clipArgs(args)...)})
 }
 
 // decode returns the file as UTF-8 without a byte order mark, recording a
@@ -82,7 +82,7 @@ func (p *asmtParser) decode(data []byte, out *Assessments) ([]byte, bool) {
 				i += n
 			}
 			p.errs = append(p.errs, asmtErr{line: line, col: col, runes: true,
-				msg: "file is neither UTF-8 nor GB18030: save it as UTF-8 (in Excel: CSV UTF-8)"})
+				msg: diag.Textf("file is neither UTF-8 nor GB18030: save it as UTF-8 (in Excel: CSV UTF-8)")})
 			return nil, false
 		}
 		out.Warnings = append(out.Warnings, diag.Warning{Pos: diag.Pos{File: p.name},
@@ -409,7 +409,7 @@ func (p *asmtParser) warnings(st *asmtRows, out *Assessments) {
 func (p *asmtParser) csvError(err error) {
 	var pe *csv.ParseError
 	if le := (*limitError)(nil); errors.As(err, &le) {
-		p.errs = append(p.errs, asmtErr{line: le.line, col: 1, runes: true, msg: le.Error()})
+		p.errs = append(p.errs, asmtErr{line: le.line, col: 1, runes: true, msg: diag.Textf("%s", le.Error())})
 		return
 	}
 	if !errors.As(err, &pe) {
@@ -464,7 +464,7 @@ func (p *asmtParser) finish(text []byte) error {
 			end := min(s+e.col-1, len(text))
 			pos.Col = utf8.RuneCount(text[s:end]) + 1
 		}
-		l = append(l, &diag.Error{Pos: pos, Msg: e.msg})
+		l = append(l, &diag.Error{Pos: pos, Msg: e.msg.String(), Format: e.msg.Format, Args: e.msg.Args})
 	}
 	l.AddOmitted(p.omitted)
 	return l.Err()

@@ -85,7 +85,7 @@ func TestCSVErrorOther(t *testing.T) {
 	if err := l.csvError(0, &csv.ParseError{StartLine: 3, Line: 3, Column: 1, Err: csv.ErrFieldCount}); err != nil {
 		t.Fatal(err)
 	}
-	if len(l.errs) != 1 || l.errs[0].msg != "malformed CSV: wrong number of fields" || l.errs[0].pos.line != 3 {
+	if len(l.errs) != 1 || l.errs[0].msg.String() != "malformed CSV: wrong number of fields" || l.errs[0].pos.line != 3 {
 		t.Errorf("errs = %+v", l.errs)
 	}
 	if err := l.csvError(0, errBroken); err != errBroken {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/govscore/govscore/dataset"
@@ -91,7 +92,7 @@ const refMark = "\x00ref\x00"
 // rawErr is an error before its positions are resolved to rune columns.
 type rawErr struct {
 	pos    bpos
-	msg    string
+	msg    diag.Text
 	ref    bpos // replaces refMark in msg
 	hasRef bool
 }
@@ -194,7 +195,7 @@ func (l *loader) errorf(p bpos, format string, args ...any) {
 	if l.full() {
 		return
 	}
-	l.errs = append(l.errs, rawErr{pos: p, msg: fmt.Sprintf(format, clipArgs(args)...)})
+	l.errs = append(l.errs, rawErr{pos: p, msg: diag.Textf(format, clipArgs(args)...)})
 }
 
 // full counts one more error and reports true when diag.MaxCollected
@@ -209,11 +210,11 @@ func (l *loader) full() bool {
 
 // errorRef records an error at p whose message names the position ref
 // where refMark stands.
-func (l *loader) errorRef(p, ref bpos, msg string) {
+func (l *loader) errorRef(p, ref bpos, format string, args ...any) {
 	if l.full() {
 		return
 	}
-	l.errs = append(l.errs, rawErr{pos: p, msg: msg, ref: ref, hasRef: true})
+	l.errs = append(l.errs, rawErr{pos: p, msg: diag.Textf(format, args...), ref: ref, hasRef: true})
 }
 
 // csvError records an error returned by csv.Reader.Read in file i. It
@@ -284,7 +285,7 @@ func (l *loader) newReader(i int) (r rowReader, c io.Closer, header []string, po
 				continue
 			}
 			if k, dup := first[header[j]]; dup {
-				l.errorRef(pos[j], pos[k], fmt.Sprintf("duplicate column %q (also at %s): rename or delete one of them", header[j], refMark))
+				l.errorRef(pos[j], pos[k], "duplicate column %q (also at %s): rename or delete one of them", header[j], refMark)
 				ok = false
 				continue
 			}
@@ -340,11 +341,11 @@ func (l *loader) didYouMean(id string) string {
 func (l *loader) finish() (diag.List, error) {
 	for _, u := range l.unknown {
 		if u.more > 0 {
-			row := "rows name"
+			format := "%s (%d more rows name it)"
 			if u.more == 1 {
-				row = "row names"
+				format = "%s (%d more row names it)"
 			}
-			l.errs[u.err].msg += fmt.Sprintf(" (%d more %s it)", u.more, row)
+			l.errs[u.err].msg = diag.Textf(format, l.errs[u.err].msg, u.more)
 		}
 	}
 	want := make([]map[int][]int, len(l.srcs))
@@ -387,11 +388,18 @@ func (l *loader) finish() (diag.List, error) {
 	}
 	list := make(diag.List, 0, len(l.errs))
 	for _, e := range l.errs {
-		msg := e.msg
+		msg, args := e.msg.String(), e.msg.Args
 		if e.hasRef {
-			msg = strings.Replace(msg, refMark, resolve(e.ref).String(), 1)
+			ref := resolve(e.ref).String()
+			msg = strings.Replace(msg, refMark, ref, 1)
+			args = slices.Clone(args)
+			for i, a := range args {
+				if a == refMark {
+					args[i] = ref
+				}
+			}
 		}
-		list = append(list, &diag.Error{Pos: resolve(e.pos), Msg: msg})
+		list = append(list, &diag.Error{Pos: resolve(e.pos), Msg: msg, Format: e.msg.Format, Args: args})
 	}
 	list.Append(l.direct)
 	list.AddOmitted(l.omitted)

@@ -181,8 +181,8 @@ func (f *metricFile) period(rec []string, j int) (dataset.Period, bool) {
 	case e.p.Kind != m.kind:
 		if !m.mixed[e.p.Kind] {
 			m.mixed[e.p.Kind] = true
-			l.errorRef(f.at(j), m.kindFirst, fmt.Sprintf("period %q is %s but the data's periods are %s (first %q at %s): use one period format in all metric files",
-				text, e.p.Kind, m.kind, m.kindText, refMark))
+			l.errorRef(f.at(j), m.kindFirst, "period %q is %s but the data's periods are %s (first %q at %s): use one period format in all metric files",
+				text, e.p.Kind, m.kind, m.kindText, refMark)
 		}
 		return e.p, false
 	}
@@ -505,9 +505,8 @@ func (l *loader) locateDuplicates() error {
 		d := g[0]
 		first := d.col.locate[d.subj]
 		if len(g) == 1 {
-			msg := fmt.Sprintf("duplicate value for subject %q, metric %q, period %s (first given at %s): give each subject, period and metric once across all metric files",
+			l.errorRef(d.pos, first, "duplicate value for subject %q, metric %q, period %s (first given at %s): give each subject, period and metric once across all metric files",
 				l.ds.Subjects[d.subj].ID, d.col.metric, d.col.period, refMark)
-			l.errorRef(d.pos, first, msg)
 			continue
 		}
 		var names []string
@@ -518,9 +517,8 @@ func (l *loader) locateDuplicates() error {
 			}
 			names = append(names, strconv.Quote(x.col.metric))
 		}
-		msg := fmt.Sprintf("duplicate values for subject %q, period %s: %d metrics (%s) were first given on the row at %s: give each subject, period and metric once across all metric files",
+		l.errorRef(d.pos, first, "duplicate values for subject %q, period %s: %d metrics (%s) were first given on the row at %s: give each subject, period and metric once across all metric files",
 			l.ds.Subjects[d.subj].ID, d.col.period, len(g), strings.Join(names, ", "), refMark)
-		l.errorRef(d.pos, first, msg)
 	}
 	return nil
 }

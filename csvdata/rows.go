@@ -27,7 +27,7 @@ type rowReader interface {
 // reported without stopping the reading.
 type cellProblem struct {
 	line, col int
-	msg       string
+	msg       diag.Text
 	byteCol   bool // col is a byte column of a CSV line
 }
 
@@ -42,7 +42,7 @@ type problemReader interface {
 type problems struct{ list []cellProblem }
 
 func (p *problems) add(line, col int, format string, args ...any) {
-	p.list = append(p.list, cellProblem{line: line, col: col, msg: fmt.Sprintf(format, clipArgs(args)...)})
+	p.list = append(p.list, cellProblem{line: line, col: col, msg: diag.Textf(format, clipArgs(args)...)})
 }
 
 func (p *problems) drain() []cellProblem {

@@ -160,7 +160,7 @@ func (l *loader) subject(st *subjectRows, rec []string) {
 		return
 	}
 	if k, dup := st.first[id]; dup {
-		l.errorRef(at(lay.id), st.rows[k].idPos, fmt.Sprintf("duplicate subject id %q (first defined at %s): ids must be unique", id, refMark))
+		l.errorRef(at(lay.id), st.rows[k].idPos, "duplicate subject id %q (first defined at %s): ids must be unique", id, refMark)
 		return
 	}
 	kind := strings.TrimSpace(rec[lay.kind])

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/govscore/govscore/datamap"
+	"github.com/govscore/govscore/diag"
 )
 
 // surveyColumns is the header surveyRows gives: an assessments file's.
@@ -55,7 +56,7 @@ func newSurveyRows(in rowReader, m *datamap.File, prefix string, byteCol bool, r
 
 func (r *surveyRows) addAt(col int, format string, args ...any) {
 	line, c := r.in.FieldPos(col)
-	r.list = append(r.list, cellProblem{line: line, col: c, msg: fmt.Sprintf(format, clipArgs(args)...), byteCol: r.byteCol})
+	r.list = append(r.list, cellProblem{line: line, col: c, msg: diag.Textf(format, clipArgs(args)...), byteCol: r.byteCol})
 }
 
 func (r *surveyRows) start() error {

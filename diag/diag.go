@@ -110,6 +110,12 @@ type Error struct {
 	Period string
 	// Err is the error this one wraps, nil when none.
 	Err error
+	// Format and Args are the English format and arguments Msg was made
+	// of, when it was made by List.Add: a display in another language
+	// translates Format (the key of the i18n catalogue) and formats Args
+	// with it. Format is "" for a message written otherwise.
+	Format string
+	Args   []any
 
 	// omitted > 0 marks the last element of a List that stopped
 	// collecting: the number of errors counted but not kept.
@@ -191,7 +197,7 @@ func (l *List) Add(pos Pos, format string, args ...any) {
 		l.add(nil, 1)
 		return
 	}
-	l.add(&Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}, 0)
+	l.add(&Error{Pos: pos, Msg: fmt.Sprintf(format, args...), Format: format, Args: args}, 0)
 }
 
 // AddOmitted counts n errors found but not kept (a collector that capped
@@ -361,3 +367,21 @@ func SortWarnings(ws []Warning) []Warning {
 	}
 	return out
 }
+
+// Text is a message made of an English format and its arguments, kept
+// apart so that a display in another language can translate it: as an
+// argument of List.Add (a part of a message built in several steps), it
+// prints as the English text and the catalogue translates its format.
+type Text struct {
+	Format string
+	Args   []any
+}
+
+// Textf returns the Text of format and args.
+func Textf(format string, args ...any) Text { return Text{Format: format, Args: args} }
+
+// String formats the English text.
+func (t Text) String() string { return fmt.Sprintf(t.Format, t.Args...) }
+
+// Parts returns the format and the arguments (for the catalogue).
+func (t Text) Parts() (string, []any) { return t.Format, t.Args }

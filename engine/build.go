@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/govscore/govscore/diag"
+
 	"github.com/expr-lang/expr/ast"
 )
 
 // perr is a problem at a rune offset of an expression's text.
 type perr struct {
 	from int
-	msg  string
+	msg  diag.Text
 }
 
 // builder turns one parsed expression into the typed tree, checking names
@@ -32,12 +34,12 @@ const supported = "supported: numbers, strings, true/false, metrics, prev.<metri
 	"group.mean|median|min|max|sd|count(<metric>), and nil (the missing number)"
 
 func (b *builder) nameErr(from int, format string, args ...any) *node {
-	b.nameErrs = append(b.nameErrs, perr{from, fmt.Sprintf(format, args...)})
+	b.nameErrs = append(b.nameErrs, perr{from, diag.Textf(format, args...)})
 	return nil
 }
 
 func (b *builder) typeErr(from int, format string, args ...any) *node {
-	b.typeErrs = append(b.typeErrs, perr{from, fmt.Sprintf(format, args...)})
+	b.typeErrs = append(b.typeErrs, perr{from, diag.Textf(format, args...)})
 	return nil
 }
 

@@ -174,11 +174,11 @@ func (c *compiler) compileExpr(e *indicators.Expr, label, id string, want typ) *
 // compile is compileExpr; a non-empty subjectOnly restricts the inputs to
 // subject attributes and period, naming the key in the message.
 func (c *compiler) compile(e *indicators.Expr, label, id string, want typ, subjectOnly string) *program {
-	errAt := func(line, col int, msg string) {
+	errAt := func(line, col int, msg diag.Text) {
 		pos := c.filePos(e.At(line, col))
 		c.errs.Add(pos, "%s: %s%s", label, msg, c.snippet(pos))
 	}
-	errFrom := func(from int, msg string) {
+	errFrom := func(from int, msg diag.Text) {
 		line, col := lineCol(e.Text, from)
 		errAt(line, col, msg)
 	}
@@ -190,9 +190,9 @@ func (c *compiler) compile(e *indicators.Expr, label, id string, want typ, subje
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) {
-			errAt(fe.Line, fe.Column, "syntax error: "+fe.Message)
+			errAt(fe.Line, fe.Column, diag.Textf("syntax error: %s", fe.Message))
 		} else {
-			errAt(1, 0, "syntax error: "+err.Error())
+			errAt(1, 0, diag.Textf("syntax error: %s", err.Error()))
 		}
 		return nil
 	}
@@ -212,7 +212,7 @@ func (c *compiler) compile(e *indicators.Expr, label, id string, want typ, subje
 		return nil
 	}
 	if fe := check(tree, c.cfg); fe != nil {
-		errFrom(fe.From, fe.Message)
+		errFrom(fe.From, diag.Textf("%s", fe.Message))
 		return nil
 	}
 	if len(b.typeErrs) > 0 || root == nil {
@@ -222,7 +222,7 @@ func (c *compiler) compile(e *indicators.Expr, label, id string, want typ, subje
 		return nil
 	}
 	if root.typ != want {
-		errAt(1, 0, fmt.Sprintf("expression must produce a %s, got %s", want, root.typ))
+		errAt(1, 0, diag.Textf("expression must produce a %s, got %s", want, root.typ))
 		return nil
 	}
 	pos := c.filePos(e.Pos)

@@ -1,6 +1,6 @@
 package engine
 
-import "fmt"
+import "github.com/govscore/govscore/diag"
 
 // Limits on an expression's text, checked before expr-lang's parser sees
 // it: the parser recurses once per bracket and per prefix operator, so a
@@ -16,9 +16,9 @@ const (
 // to report and the message; ok is true when the text is within them.
 // Brackets inside string literals ('…', "…" with \ escapes, `…`) do not
 // count.
-func checkExprLimits(text string) (from int, msg string, ok bool) {
+func checkExprLimits(text string) (from int, msg diag.Text, ok bool) {
 	if len(text) > MaxExprBytes {
-		return 0, fmt.Sprintf("expression is %d bytes long, more than %d: split it into named metrics (metrics: {name: {expr: …}})", len(text), MaxExprBytes), false
+		return 0, diag.Textf("expression is %d bytes long, more than %d: split it into named metrics (metrics: {name: {expr: …}})", len(text), MaxExprBytes), false
 	}
 	depth := 0
 	var quote rune // the open string literal's delimiter, or 0
@@ -39,12 +39,12 @@ func checkExprLimits(text string) (from int, msg string, ok bool) {
 			quote = r
 		case r == '(' || r == '[' || r == '{':
 			if depth++; depth > MaxExprNesting {
-				return i, fmt.Sprintf("brackets nested more than %d deep: simplify the expression or split it into named metrics", MaxExprNesting), false
+				return i, diag.Textf("brackets nested more than %d deep: simplify the expression or split it into named metrics", MaxExprNesting), false
 			}
 		case r == ')' || r == ']' || r == '}':
 			depth = max(depth-1, 0)
 		}
 		i++
 	}
-	return 0, "", true
+	return 0, diag.Text{}, true
 }

@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -17,6 +18,18 @@ import (
 // key: i18n.T and i18n.F (second argument), and the helpers of the
 // packages that wrap them (first argument).
 var keyCalls = map[string]int{"T": 1, "F": 1, "tr": 0, "trf": 0, "printf": 0, "usagef": 0}
+
+// errorCalls are the calls that make a positioned error from an English
+// format (diag.List.Add, diag.Textf and the packages' errorf helpers), the
+// format being their first constant string argument; errorDirs are the packages whose error messages must all
+// have a Chinese entry (diag.Error keeps the format and its arguments, and
+// the command line shows it in the language asked for).
+var (
+	errorCalls = map[string]bool{"errorf": true, "Add": true, "nameErr": true, "typeErr": true, "Textf": true,
+		"errorRef": true, "add": true, "addAt": true}
+	errorDirs = map[string]bool{"indicators": true, "engine": true, "csvdata": true,
+		"datamap": true, "workbook": true, "batch": true, "dataset": true, "assess": true, "scoring": true, "expect": true}
+)
 
 // wrapsCatalogue tells which files' printf and tr helpers go through the
 // catalogue: the files that import this package.
@@ -77,6 +90,14 @@ func TestCatalogueComplete(t *testing.T) {
 				return true
 			}
 			at, ok := keyCalls[name]
+			if errorCalls[name] && errorDirs[filepath.Base(filepath.Dir(path))] {
+				for i, a := range call.Args[:min(len(call.Args), 3)] {
+					if lit, isLit := a.(*ast.BasicLit); isLit && lit.Kind == token.STRING {
+						at, ok = i, true
+						break
+					}
+				}
+			}
 			if name == "printf" && !wraps {
 				return true
 			}
@@ -124,6 +145,10 @@ func TestEntriesComplete(t *testing.T) {
 		if a, b := verbs(en), verbs(z); a != b {
 			t.Errorf("%q → %q: verbs %s vs %s", en, z, a, b)
 		}
+		// Without explicit indexes the arguments go in the English order.
+		if !strings.Contains(z, "%[") && orderedVerbs(en) != orderedVerbs(z) {
+			t.Errorf("%q → %q: verbs in another order without %%[n] indexes", en, z)
+		}
 	}
 	for c, m := range names {
 		for id, p := range m {
@@ -136,6 +161,13 @@ func TestEntriesComplete(t *testing.T) {
 
 // verbs lists the formatting verbs of s, sorted, ignoring explicit indexes.
 func verbs(s string) string {
+	out := strings.Split(orderedVerbs(s), "")
+	sortStrings(out)
+	return strings.Join(out, "")
+}
+
+// orderedVerbs lists the formatting verbs of s in their order.
+func orderedVerbs(s string) string {
 	var out []string
 	for i := 0; i < len(s); i++ {
 		if s[i] != '%' || i+1 >= len(s) {
@@ -154,7 +186,6 @@ func verbs(s string) string {
 		}
 		i = j
 	}
-	sortStrings(out)
 	return strings.Join(out, "")
 }
 
@@ -241,6 +272,39 @@ func TestMessages(t *testing.T) {
 		`metric "population": unparseable number "371,449": remove the thousands separators: 371449`,
 		`unparseable number "1，5": use a dot as the decimal separator and no thousands separators`,
 		`not a workbook but a text file (it starts with "id,name,kind"): a CSV file renamed .xlsx? name it .csv, or open it in Excel and save it as .xlsx`,
+		`invalid period "2024-13": want YYYY, YYYY-Hn, YYYY-Qn or YYYY-MM`,
+		"division by zero: value treated as missing (period 2023)",
+		`indicators.yaml:12:5: indicator "x" has missing: fail and no value for 12 rated subject(s): a1, a2 and 10 more`,
+		`indicator "x" has missing: fail and no value for 2 rated subject(s): a1, a2`,
+		`composite "score", peer group "dept": entropy weights cannot be computed from 2 complete case(s): too few cases; statistical weights need at least 3 subjects with every child present — use explicit weights or ahp for this composite`,
+		"found character '\t' that cannot start any token",
+		"non-map value is specified",
+		"could not find end character of double-quoted text",
+		"could not find end character of single-quoted text",
+		"mapping value is not allowed in this context",
+		"value is not allowed in this context",
+		"',' or ']' must be specified",
+		"could not find flow mapping end token '}'",
+		"sequence end token ']' not found",
+		"unexpected key name",
+		"found an invalid key for this map",
+		"logarithm of zero: value treated as missing",
+		"geometric aggregate over a scale starting at 0: geometric means need positive values, so a child at 0 makes the node missing; use a scale with lo > 0 or the arithmetic aggregate",
+		`applies_to names kind "dept", but ancestor "service" excludes it: the node never applies to dept subjects`,
+		"direction does not apply to normalize: target (the best value is the target; distances below and above both lower the value); remove it",
+		"normalize: to on zscore changes only the value of `missing: zero` (a); zscore values are mean + sd·z, so set mean and sd for their range",
+		"unexpected token EOF",
+		`unexpected token Operator("*")`,
+		"unexpected end of expression",
+		"literal not terminated",
+		"invalid char escape",
+		"unclosed comment",
+		"unrecognized character: U+0040 '@'",
+		"expected name",
+		`bad number syntax: "1e"`,
+		"invalid float literal: 1..2",
+		"integer literal is too large",
+		"Operator (||) and coalesce expressions (??) cannot be mixed. Wrap either by parentheses.",
 		`assessment item "sat": role "public" (weight 40) is missing for all 10 rated subjects: it has fewer than its min_raters 30 ratings, so its weight does not count for them; collect more ratings or lower min_raters for the role`,
 	}
 	used := map[int]bool{}
@@ -264,6 +328,8 @@ func TestMessages(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]string{
+		"division by zero: value treated as missing (period 2023)":                                                                  "除数为零：该值按缺失处理（评价期 2023）",
+		"overflow in power: value treated as missing":                                                                               "乘方溢出：该值按缺失处理",
 		`unknown subject "cty" (did you mean "city"?): every subject must be listed in subjects.csv (1 more row names it)`:          `没有评价对象 "cty"（是否应为 "city"？）：每个评价对象都必须列在评价对象名单中（另有 1 行也写了它）`,
 		`minmax normalisation is uninformative: all 4 values are equal (0.5); the indicator is left out of the group's aggregation`: `极差标准化无区分度：全部 4 个值都相等（0.5）；该指标不参与本组汇总`,
 	} {
@@ -285,3 +351,50 @@ func TestMessages(t *testing.T) {
 }
 
 var hanRE = regexp.MustCompile(`\p{Han}`)
+
+// errText is a message kept as its format and arguments (as diag.Text).
+type errText struct {
+	format string
+	args   []any
+}
+
+func (e errText) Parts() (string, []any) { return e.format, e.args }
+func (e errText) String() string         { return fmt.Sprintf(e.format, e.args...) }
+
+// TestError: an error kept as its format and arguments is shown in
+// Chinese, its arguments too (nested messages, contexts, value kinds), the
+// did-you-mean hint kept; in English it is the message as made; a format
+// without an entry falls back to the patterns.
+func TestError(t *testing.T) {
+	for _, c := range []struct {
+		format string
+		args   []any
+		want   string
+	}{
+		{"unknown key %q in %s (did you mean %q?)", []any{"wieght", `node "service"`, "weight"},
+			`节点 "service" 中没有键 "wieght"（是否应为 "weight"？）`},
+		{"%s: want a number, got %s", []any{"weight", `string "heavy"`}, `weight：应为数字，实际为字符串 "heavy"`},
+		{"%s: %s%s", []any{`leaf "x"`, errText{"unknown metric %q%s", []any{"incidnets", ` (did you mean "incidents"?)`}}, "\n | expr"},
+			"末级指标 \"x\"：指标 \"incidnets\" 不存在（是否应为 \"incidents\"？）\n | expr"},
+		{"%s: %s%s", []any{"rated_when", errText{"syntax error: %s", []any{"unexpected token EOF"}}, ""},
+			"rated_when：语法错误：表达式意外结束（缺少后半部分？）"},
+		{"YAML syntax error: %s%s", []any{"non-map value is specified", `; full-width colon "：" (U+FF1A) on this line: YAML needs an ASCII colon ":"`},
+			`YAML 语法错误：此处应为“键: 值”；此行有全角冒号“：”（U+FF1A）：YAML 需要半角冒号 ":"`},
+		{"%s takes %s, got %d", []any{"ratio", "2 arguments", 3}, "ratio 需要 2 个参数，实际为 3 个"},
+	} {
+		msg := fmt.Sprintf(c.format, c.args...)
+		if got := Error(Zh, c.format, c.args, msg); got != c.want {
+			t.Errorf("Error(%q) = %q, want %q", c.format, got, c.want)
+		}
+		if got := Error(En, c.format, c.args, msg); got != msg {
+			t.Errorf("Error(en, %q) = %q, want %q", c.format, got, msg)
+		}
+	}
+	// No entry: the patterns, else the English as made.
+	if got := Error(Zh, "no such format %d", []any{1}, `unknown subject "s9"`); got != `没有评价对象 "s9"` {
+		t.Errorf("fallback: %q", got)
+	}
+	if got := Error(Zh, "", nil, "something else"); got != "something else" {
+		t.Errorf("fallback: %q", got)
+	}
+}

@@ -56,10 +56,15 @@ func CheckNesting(filename string, src []byte) *diag.Error {
 			}
 			if flow+len(block) > MaxNesting {
 				return &diag.Error{
-					Pos: diag.Pos{File: filename, Line: max(line, 1), Col: max(col, 1)},
-					Msg: fmt.Sprintf("collections nested more than %d deep: flatten the structure (a tree deeper than a few levels is not an indicator set)", MaxNesting),
+					Pos:    diag.Pos{File: filename, Line: max(line, 1), Col: max(col, 1)},
+					Msg:    fmt.Sprintf(nestingFormat, MaxNesting),
+					Format: nestingFormat,
+					Args:   []any{MaxNesting},
 				}
 			}
 		}
 	}
 }
+
+// nestingFormat is the message of a file nested too deeply.
+const nestingFormat = "collections nested more than %d deep: flatten the structure (a tree deeper than a few levels is not an indicator set)"

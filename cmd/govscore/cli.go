@@ -173,7 +173,17 @@ func report(w io.Writer, c command, err error, lang i18n.Lang) int {
 		fmt.Fprintf(w, i18n.T(lang, "govscore %s: %d problem(s); nothing was written\n"), c.name, list.Len())
 		return exitInvalid
 	case batch.IsInvalidInput(err):
-		fmt.Fprintln(w, err)
+		var mf *batch.MissingFilesError
+		if errors.As(err, &mf) && lang != i18n.En {
+			// The missing files, each a text of the catalogue.
+			fmt.Fprint(w, i18n.T(lang, "missing input:"))
+			for _, m := range mf.Missing {
+				fmt.Fprint(w, "\n  "+i18n.T(lang, m))
+			}
+			fmt.Fprintln(w)
+		} else {
+			fmt.Fprintln(w, i18n.Message(lang, err.Error()))
+		}
 		fmt.Fprintf(w, i18n.T(lang, "govscore %s: invalid input; nothing was written\n"), c.name)
 		return exitInvalid
 	case errors.As(err, &tf):
@@ -349,13 +359,13 @@ func translateErrors(err error, lang i18n.Lang) {
 		for _, x := range list.Unwrap() {
 			var de *diag.Error
 			if errors.As(x, &de) {
-				de.Msg = i18n.Message(lang, de.Msg)
+				de.Msg = i18n.Error(lang, de.Format, de.Args, de.Msg)
 			}
 		}
 		return
 	}
 	var de *diag.Error
 	if errors.As(err, &de) {
-		de.Msg = i18n.Message(lang, de.Msg)
+		de.Msg = i18n.Error(lang, de.Format, de.Args, de.Msg)
 	}
 }
