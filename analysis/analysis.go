@@ -241,7 +241,7 @@ func groupStats(in scoring.Input, res *scoring.Result, g int) Group {
 			ParentPearson: Num(mcda.Pearson(x, px)), ParentSpearman: Num(mcda.Spearman(x, px))}
 		var ew float64
 		for _, i := range members {
-			ew += res.Subjects[i].Effective[k]
+			ew += res.Effective(i, k)
 		}
 		ns.EffectiveWeight = Num(ew / float64(len(members)))
 		if nd.IsLeaf() {

@@ -290,3 +290,42 @@ func TestEvaluateAssessLength(t *testing.T) {
 		t.Errorf("assess without columns = %v, want missing", x)
 	}
 }
+
+func TestBareMetricLeafSharesColumn(t *testing.T) {
+	a := []float64{1, nanv, 3, -4}
+	inf := []float64{1, math.Inf(1), 2, 3}
+	ds := testData(len(a), []string{"gov"}, map[string][]float64{"a@2024": a, "i@2024": inf})
+	set := spec{
+		derived:  []string{"d: a * 2"},
+		leaves:   []string{"l1: a", "l2: a", "l3: a + 0", "l4: d", "l5: i", "l6: absent ?? 7"},
+		declared: []string{"absent"},
+	}.build()
+	p, err := Compile(set, Schema{Metrics: ds.Metrics()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := p.Evaluate(context.Background(), ds, mustPeriod("2024"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := ds.Column("a", mustPeriod("2024"))
+	same := func(x, y []float64) bool { return len(x) > 0 && len(y) > 0 && &x[0] == &y[0] }
+	if !same(v.Leaves[0], col) || !same(v.Leaves[1], col) {
+		t.Errorf("bare metric leaves do not share the dataset's column")
+	}
+	if same(v.Leaves[2], col) {
+		t.Errorf("leaf a + 0 shares the dataset's column")
+	}
+	if !same(v.Leaves[3], v.Derived["d"]) {
+		t.Errorf("bare derived-metric leaf does not share the derived column")
+	}
+	// A column with ±Inf is evaluated (into a column of its own), not shared.
+	if same(v.Leaves[4], ds.Column("i", mustPeriod("2024"))) || v.Leaves[4][2] != 2 {
+		t.Errorf("leaf over a column with Inf = %v", v.Leaves[4])
+	}
+	for i, x := range a {
+		if !close(v.Leaves[0][i], x) || !close(v.Leaves[2][i], x) || !close(v.Leaves[3][i], 2*x) || v.Leaves[5][i] != 7 {
+			t.Errorf("subject %d: leaves %v %v %v %v", i, v.Leaves[0][i], v.Leaves[2][i], v.Leaves[3][i], v.Leaves[5][i])
+		}
+	}
+}

@@ -148,6 +148,10 @@ func (p *Plan) EvaluateWith(ctx context.Context, ds *dataset.Dataset, period dat
 			if err := gctx.Err(); err != nil {
 				return err
 			}
+			if col, ok := shared(jb.pr, env); ok {
+				*jb.out = col
+				return nil
+			}
 			out := make([]float64, n)
 			w, err := e.run(gctx, jb.pr, env, period, out)
 			if err != nil {
@@ -175,6 +179,28 @@ func (p *Plan) EvaluateWith(ctx context.Context, ds *dataset.Dataset, period dat
 	}
 	v.Warnings = diag.SortWarnings(v.Warnings)
 	return v, nil
+}
+
+// shared returns the input column that pr reads when pr is nothing but a
+// numeric input (a leaf `expr: m039`) and the column holds no ±Inf (a
+// metric's values are numbers or missing): pr's result would be a copy of
+// it, so the values share it instead. Values' columns are read-only, like
+// the dataset's; a bare-metric leaf then costs no column of its own (8 MB
+// per leaf at 1M subjects).
+func shared(pr *program, env *runEnv) ([]float64, bool) {
+	if pr.root.kind != nInput || pr.root.typ != tNum {
+		return nil, false
+	}
+	col := env.cols[pr.root.in]
+	if len(col) == 0 {
+		return nil, false
+	}
+	for _, x := range col {
+		if math.IsInf(x, 0) {
+			return nil, false
+		}
+	}
+	return col, true
 }
 
 type derivedKey struct {

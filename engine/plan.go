@@ -20,6 +20,9 @@ type Schema struct {
 // Values is the outcome of evaluating a Plan for one period: one column per
 // leaf and per adjustment expression, indexed like Dataset.Subjects. NaN
 // means missing. Boolean results (When) are 1 for true, 0 for false.
+// The columns are read-only: a column whose expression is a bare metric is
+// the dataset's (or the derived metric's) column itself, not a copy, and
+// two leaves over the same metric share it.
 type Values struct {
 	Period dataset.Period
 	// Leaves[l][s] is the raw value of leaf l (Set.Leaves order) for subject s.

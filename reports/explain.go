@@ -177,7 +177,7 @@ func (e *explainer) node(n *indicators.Node, depth int) {
 		return
 	}
 	v := e.r.Nodes[n.Index]
-	eff := e.r.Effective[n.Index]
+	eff := e.b.Result.Effective(e.si, n.Index)
 	e.printf("%s%s %s [%s] = %s   weight %s (nominal %s)   effective %s   contribution %s",
 		ind, n.ID, n.Name, e.name(i18n.Aggregate, aggName(n)), num(v), fixed(e.r.NodeWeights[n.Index]), num(n.Weight), fixed(eff), fixed(eff*v))
 	if e.r.NodeImputed[n.Index] {

@@ -398,12 +398,5 @@ func (s *scorer) finishSubjects() {
 		}
 		s.res.Groups[s.groupOf[i]].NRated++
 		r.RootValue = root
-		for k, node := range s.set.Nodes {
-			w := r.NodeWeights[k]
-			if p := node.Parent; p != nil && p.Index >= 0 {
-				w *= r.Effective[p.Index]
-			}
-			r.Effective[k] = w
-		}
 	}
 }

@@ -71,7 +71,7 @@ func TestAggregate(t *testing.T) {
 				t.Errorf("score = %.15g, want %.15g", r.Score, tc.score)
 			}
 			checkFloats(t, "nodes", r.Nodes, tc.nodes)
-			checkFloats(t, "effective", r.Effective, tc.eff)
+			checkFloats(t, "effective", effectiveRow(res, 0), tc.eff)
 			for l, lf := range tc.set.Leaves {
 				if c := res.Cells[l].At(0); !near(c.Weight, tc.eff[lf.Index]) {
 					t.Errorf("cell %s weight = %v, want %v", lf.ID, c.Weight, tc.eff[lf.Index])
@@ -138,11 +138,11 @@ func TestCompositeImpute(t *testing.T) {
 				t.Errorf("score = %v, want %v", r.Score, want)
 			}
 			// The imputed composite's descendants carry no weight.
-			if r.Effective[1] != 0 || res.Cells[0].At(2).Weight != 0 {
-				t.Errorf("l1 effective = %v, cell weight %v, want 0", r.Effective[1], res.Cells[0].At(2).Weight)
+			if res.Effective(2, 1) != 0 || res.Cells[0].At(2).Weight != 0 {
+				t.Errorf("l1 effective = %v, cell weight %v, want 0", res.Effective(2, 1), res.Cells[0].At(2).Weight)
 			}
-			if tc.imp && !near(r.Effective[0], 0.5) {
-				t.Errorf("C effective = %v, want 0.5", r.Effective[0])
+			if tc.imp && !near(res.Effective(2, 0), 0.5) {
+				t.Errorf("C effective = %v, want 0.5", res.Effective(2, 0))
 			}
 		})
 	}
@@ -258,4 +258,13 @@ func TestRootMissingUnrated(t *testing.T) {
 	if res.Groups[0].NRated != 1 || len(res.Warnings) != 1 || res.Warnings[0].Subject != "b" {
 		t.Errorf("NRated %d, warnings %v", res.Groups[0].NRated, res.Warnings)
 	}
+}
+
+// effectiveRow returns subject i's effective weights, node by node.
+func effectiveRow(res *Result, i int) []float64 {
+	row := make([]float64, len(res.Subjects[i].NodeWeights))
+	for k := range row {
+		row[k] = res.Effective(i, k)
+	}
+	return row
 }

@@ -72,7 +72,7 @@ type Cell struct {
 // A batch holds one cell per subject and leaf (50 million at 1M subjects ×
 // 50 leaves), so the cells are not stored as Cell values but column by
 // column, each part once: Raw is the Input column itself, Value and Weight
-// are read from the subjects' Nodes and Effective, Imputed differs from Raw
+// are read from the subjects' Nodes and NodeWeights, Imputed differs from Raw
 // only where the missing policy filled a value (kept as a sparse list),
 // Treated is stored only for leaves with a transform, winsorisation or JRC
 // treatment (it equals Imputed otherwise), and Status, Applies and Outlier
@@ -84,7 +84,8 @@ type LeafCells struct {
 	fillAt  []int           // subjects whose missing raw value was imputed, ascending
 	fillVal []float64       // their imputed values
 	treated []float64       // by subject; nil when Treated = Imputed
-	subj    []SubjectResult // Value = subj[i].Nodes[k], Weight = subj[i].Effective[k]
+	subj    []SubjectResult // Value = subj[i].Nodes[k], Weight = effective(subj[i].NodeWeights, parent, k)
+	parent  []int           // Result.parent
 }
 
 // cellFlags packs a cell's status (the low three bits, an index into
@@ -137,7 +138,7 @@ func (c *LeafCells) At(i int) Cell {
 		cell.Treated = cell.Imputed
 	}
 	r := &c.subj[i]
-	cell.Value, cell.Weight = r.Nodes[c.k], r.Effective[c.k]
+	cell.Value, cell.Weight = r.Nodes[c.k], effective(r.NodeWeights, c.parent, c.k)
 	return cell
 }
 
@@ -147,7 +148,7 @@ func (c *LeafCells) At(i int) Cell {
 func (c *LeafCells) Published(i int) Cell {
 	f := c.flags[i]
 	r := &c.subj[i]
-	return Cell{Raw: c.raw[i], Imputed: math.NaN(), Treated: math.NaN(), Value: r.Nodes[c.k], Weight: r.Effective[c.k],
+	return Cell{Raw: c.raw[i], Imputed: math.NaN(), Treated: math.NaN(), Value: r.Nodes[c.k], Weight: effective(r.NodeWeights, c.parent, c.k),
 		Status: f.status(), Applies: f&flagApplies != 0, Outlier: f&flagOutlier != 0}
 }
 
@@ -156,7 +157,7 @@ func (c *LeafCells) Published(i int) Cell {
 // loop over one subject's leaves stays in one place of memory.
 func (c *LeafCells) ValueWeight(i int) (value, weight float64) {
 	r := &c.subj[i]
-	return r.Nodes[c.k], r.Effective[c.k]
+	return r.Nodes[c.k], effective(r.NodeWeights, c.parent, c.k)
 }
 
 // imputed returns subject i's imputed value, given its flags f.
@@ -236,9 +237,10 @@ type SubjectResult struct {
 	// NaN when the node does not apply or is missing.
 	Nodes []float64
 	// NodeWeights[i] is Set.Nodes[i]'s normalised weight at its parent for
-	// this subject (0 when it took no part); Effective[i] the product of the
-	// normalised weights along the path.
-	NodeWeights, Effective []float64
+	// this subject (0 when it took no part). The effective weight, their
+	// product along the path, is Result.Effective: computed when asked, not
+	// stored (it would be one more float per subject × node).
+	NodeWeights []float64
 	// NodeImputed[i] is true when the composite's value was filled by its
 	// missing policy; for a leaf it is true when its cell is imputed.
 	NodeImputed []bool
@@ -299,6 +301,25 @@ type Result struct {
 	// applies[profileOf[i]][k] (see Applies).
 	profileOf []int
 	applies   [][]bool
+	// parent[k] is the index of Set.Nodes[k]'s parent, -1 at the top level.
+	parent []int
+}
+
+// Effective returns the effective weight of Set.Nodes[k] in subject i's
+// score (SPEC §4.5): the product of its normalised weights (NodeWeights)
+// along the path, 0 when it took no part.
+func (r *Result) Effective(i, k int) float64 {
+	return effective(r.Subjects[i].NodeWeights, r.parent, k)
+}
+
+// effective returns the product of w along node k's path, parent is
+// Result.parent. The order of the products is the one the scorer used when
+// it stored the weights: w[k] times the parent's effective weight.
+func effective(w []float64, parent []int, k int) float64 {
+	if p := parent[k]; p >= 0 {
+		return w[k] * effective(w, parent, p)
+	}
+	return w[k]
 }
 
 // Applies reports whether Set.Nodes[k] applies to subject i: applies_to

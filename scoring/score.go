@@ -275,11 +275,18 @@ func newScorer(in Input) *scorer {
 	s.imps = make([]bool, s.stride*n)
 	nanFill(s.vals)
 
-	res := &Result{Groups: groups, Subjects: make([]SubjectResult, n), Cells: make([]LeafCells, len(set.Leaves))}
+	res := &Result{Groups: groups, Subjects: make([]SubjectResult, n), Cells: make([]LeafCells, len(set.Leaves)),
+		parent: make([]int, nn)}
+	for k, node := range set.Nodes {
+		res.parent[k] = -1
+		if p := node.Parent; p != nil && p.Index >= 0 {
+			res.parent[k] = p.Index
+		}
+	}
 	flags := make([]cellFlags, len(set.Leaves)*n)
 	for l, leaf := range set.Leaves {
 		c := &res.Cells[l]
-		c.k, c.raw, c.subj = leaf.Index, in.Raw[l], res.Subjects
+		c.k, c.raw, c.subj, c.parent = leaf.Index, in.Raw[l], res.Subjects, res.parent
 		c.flags, flags = flags[:n:n], flags[n:]
 		if leaf.Transform != indicators.TransformNone || leaf.Winsorize != nil || leaf.Treat != nil {
 			c.treated = make([]float64, n)
@@ -287,7 +294,6 @@ func newScorer(in Input) *scorer {
 		}
 	}
 	na := len(set.Adjustments)
-	effBack := make([]float64, nn*n)
 	adjBack := make([]AdjustmentResult, na*n)
 	for i := range res.Subjects {
 		r := &res.Subjects[i]
@@ -296,7 +302,6 @@ func newScorer(in Input) *scorer {
 		r.Nodes = s.vals[b : b+nn : b+nn]
 		r.NodeWeights = s.wts[b : b+nn : b+nn]
 		r.NodeImputed = s.imps[b : b+nn : b+nn]
-		r.Effective, effBack = effBack[:nn:nn], effBack[nn:]
 		r.Adjustments, adjBack = adjBack[:na:na], adjBack[na:]
 		r.RootValue, r.Score = math.NaN(), math.NaN()
 	}
