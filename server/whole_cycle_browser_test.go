@@ -280,7 +280,9 @@ func TestWholeCycleInChromium(t *testing.T) {
 		chromedp.SendKeys("#w-period", "2024", chromedp.ByQuery),
 		chromedp.SetValue("#w-opens", now.Add(-time.Hour).Format("2006-01-02T15:04"), chromedp.ByQuery),
 		chromedp.SetValue("#w-closes", now.Add(24*time.Hour).Format("2006-01-02T15:04"), chromedp.ByQuery),
-		chromedp.Click("#set-window", chromedp.ByQuery), chromedp.WaitVisible("main table", chromedp.ByQuery),
+		// The page before the form had the table already: wait for the
+		// window to show as open.
+		chromedp.Click("#set-window", chromedp.ByQuery), chromedp.WaitVisible(`//main//table//td[contains(., "申诉期内")]`, chromedp.BySearch),
 		chromedp.Text("main table", &text, chromedp.ByQuery), shot("14_window"), logoutTasks); err != nil {
 		t.Fatal(err)
 	}
