@@ -15,8 +15,14 @@ import (
 
 // chromium starts a headless Chromium for a test (skipped when it is
 // missing, outside CI) and returns its context and a screenshot action
-// saving to $GOVSCORE_ARTIFACTS (default artifacts/).
+// saving to $GOVSCORE_ARTIFACTS (default artifacts/) as collect_NAME.png.
 func chromium(t *testing.T) (context.Context, func(name string) chromedp.Action) {
+	t.Helper()
+	return chromiumAs(t, "collect_")
+}
+
+// chromiumAs is chromium with the screenshots named prefix+NAME.png.
+func chromiumAs(t *testing.T, prefix string) (context.Context, func(name string) chromedp.Action) {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -51,7 +57,7 @@ func chromium(t *testing.T) (context.Context, func(name string) chromedp.Action)
 			if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
 				return err
 			}
-			return os.WriteFile(filepath.Join(dir, "collect_"+name+".png"), buf, 0o644)
+			return os.WriteFile(filepath.Join(dir, prefix+name+".png"), buf, 0o644)
 		})
 	}
 	return ctx, shot
