@@ -220,8 +220,9 @@ func (r *reader) set(s *Set, top ast.Node) {
 
 	s.Root = &Node{Weight: 1, Round: -1, Index: -1, LeafIndex: -1, Aggregate: Arithmetic,
 		Missing: Missing{Policy: Exclude}, Pos: m.pos}
-	if f := m.get("aggregate"); f != nil {
-		r.aggregate(s, s.Root, f)
+	agg := m.get("aggregate")
+	if agg != nil {
+		r.aggregate(s.Root, agg)
 	}
 	if f := m.get("round"); f != nil {
 		s.Root.Round = r.round(f)
@@ -230,6 +231,7 @@ func (r *reader) set(s *Set, top ast.Node) {
 	if f := m.get("tree"); f != nil {
 		s.Root.Children = r.children(s, s.Root, f, defs, ids)
 	}
+	r.checkGeometric(s, s.Root, agg)
 	r.index(s)
 
 	s.Grades = r.grades(m.get("grades"))

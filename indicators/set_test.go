@@ -253,6 +253,19 @@ func TestWarnings(t *testing.T) {
 			src:  "govscore: 1\nid: w\nkinds: [a]\nscale: [1, 5]\naggregate: geometric\ntree:\n  - {id: x, expr: x}\n",
 		},
 		{
+			// Every child on its own range above 0 (`to:`, SPEC §4.4 step 5),
+			// also through an arithmetic composite: no child can be 0.
+			name: "geometric over children with to above zero",
+			src:  "govscore: 1\nid: w\nkinds: [a]\ntree:\n  - id: g\n    aggregate: geometric\n    children:\n      - {id: x, expr: x, normalize: {method: minmax, to: [1, 100]}}\n      - id: h\n        children:\n          - {id: y, expr: y, normalize: {method: minmax, to: [10, 100]}}\n",
+		},
+		{
+			// One child left on the set's scale [0, 100]: the warning names
+			// the lowest bound among the children.
+			name: "geometric with one child reaching zero",
+			src:  "govscore: 1\nid: w\nkinds: [a]\ntree:\n  - id: g\n    aggregate: geometric\n    children:\n      - {id: x, expr: x, normalize: {method: minmax, to: [1, 100]}}\n      - {id: y, expr: y}\n",
+			want: []string{"6:16: g: geometric aggregate over a scale starting at 0"},
+		},
+		{
 			name: "kind excluded by ancestor",
 			src:  "govscore: 1\nid: w\nkinds: [a, b, c]\ntree:\n  - id: g\n    applies_to: [a]\n    children:\n      - id: h\n        applies_to: [a, b]\n        children:\n          - {id: x, expr: x, applies_to: [c]}\n",
 			want: []string{`9:25: h: applies_to names kind "b", but ancestor "g" excludes it`, `11:43: x: applies_to names kind "c", but ancestor "h" excludes it`},

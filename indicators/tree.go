@@ -2,6 +2,7 @@ package indicators
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -123,17 +124,47 @@ func (r *reader) round(f *field) int {
 // aggregateChoices are the aggregation methods a composite may name.
 var aggregateChoices = []string{string(Arithmetic), string(Geometric), string(TOPSIS), string(GRA)}
 
-// aggregate reads a composite's `aggregate:` into n and warns about a
-// geometric mean over a scale that reaches 0.
-func (r *reader) aggregate(s *Set, n *Node, f *field) {
-	v, ok := r.enum(f, aggregateChoices...)
-	if !ok {
+// aggregate reads a composite's `aggregate:` into n.
+func (r *reader) aggregate(n *Node, f *field) {
+	if v, ok := r.enum(f, aggregateChoices...); ok {
+		n.Aggregate = Aggregate(v)
+	}
+}
+
+// checkGeometric warns about a geometric mean (read from f, n's children
+// read) over children whose values can reach 0 or below: a child at its
+// lower bound would make the node missing.
+func (r *reader) checkGeometric(s *Set, n *Node, f *field) {
+	if f == nil || n.Aggregate != Geometric {
 		return
 	}
-	n.Aggregate = Aggregate(v)
-	if n.Aggregate == Geometric && s.Scale[0] <= 0 {
-		r.warnf(f.valuePos(r), n.ID, "geometric aggregate over a scale starting at %g: geometric means need positive values, so a child at %g makes the node missing; use a scale with lo > 0 or the arithmetic aggregate", s.Scale[0], s.Scale[0])
+	lo := math.Inf(1)
+	for _, c := range n.Children {
+		lo = min(lo, lowerBound(s, c))
 	}
+	if len(n.Children) == 0 || lo > 0 {
+		return
+	}
+	r.warnf(f.valuePos(r), n.ID, "geometric aggregate over a scale starting at %g: geometric means need positive values, so a child at %g makes the node missing; use a scale with lo > 0 or the arithmetic aggregate", lo, lo)
+}
+
+// lowerBound is the least value node n can take: a leaf's lower end of
+// its range (its `to:`, else the set's scale), an arithmetic or geometric
+// composite's least child bound (a weighted mean stays within its
+// children's), any other composite's the set's scale.
+func lowerBound(s *Set, n *Node) float64 {
+	if len(n.Children) == 0 {
+		lo, _ := n.Normalize.Range(s.Scale)
+		return lo
+	}
+	if n.Aggregate != Arithmetic && n.Aggregate != Geometric {
+		return s.Scale[0]
+	}
+	lo := math.Inf(1)
+	for _, c := range n.Children {
+		lo = min(lo, lowerBound(s, c))
+	}
+	return lo
 }
 
 // normMethods lists the normalisation methods with the keys each takes.
@@ -559,12 +590,14 @@ func (r *reader) composite(s *Set, n *Node, m *mapping, defs *leafSpec, ids map[
 			r.leafField(s, n, f)
 		}
 	}
-	if f := m.get("aggregate"); f != nil {
-		r.aggregate(s, n, f)
+	agg := m.get("aggregate")
+	if agg != nil {
+		r.aggregate(n, agg)
 	}
 	if f := m.get("children"); f != nil {
 		n.Children = r.children(s, n, f, defs, ids)
 	}
+	r.checkGeometric(s, n, agg)
 	if f := m.get("weighting"); f != nil {
 		n.Weighting = r.weighting(f, len(n.Children))
 	}
