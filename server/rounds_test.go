@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/govscore/govscore/reports"
 )
 
 // collectEnv is a test server with testdata/indicators_collect.yaml in
@@ -269,6 +271,22 @@ func TestTokenSheet(t *testing.T) {
 			if strings.Contains(out, v) {
 				t.Errorf("%s shows a token", p)
 			}
+		}
+	}
+}
+
+// TestRaterTokenNeverFormulaLike: a rater token never begins with - or _
+// (a spreadsheet reads a leading - as a formula, and the token CSV would
+// then carry a neutralised token). 2,000 draws meet a leading - or _ in
+// newToken with probability 1 − (62/64)^2000 ≈ 1.
+func TestRaterTokenNeverFormulaLike(t *testing.T) {
+	for range 2000 {
+		tok := newRaterToken()
+		if len(tok) != 43 || tok[0] == '-' || tok[0] == '_' {
+			t.Fatalf("rater token %q: want 43 characters, not beginning with - or _", tok)
+		}
+		if reports.NeutraliseFormula(tok) != tok {
+			t.Fatalf("rater token %q is formula-like", tok)
 		}
 	}
 }
