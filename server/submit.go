@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -242,24 +243,42 @@ func (s *Server) apiPutMetrics(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acct := accountOf(r)
-	data, err := io.ReadAll(r.Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			s.fail(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the file exceeds %d bytes", mbe.Limit))
-			return
-		}
-		s.fail(w, r, http.StatusBadRequest, "bad_request", "reading the body: "+err.Error())
+	name, data, ok := s.readUpload(w, r)
+	if !ok {
 		return
-	}
-	name := "request.csv"
-	if f := r.URL.Query().Get("file"); f != "" {
-		name = path.Base(strings.ReplaceAll(f, "\\", "/"))
 	}
 	if isXLSX(data) && !strings.HasSuffix(strings.ToLower(name), ".xlsx") {
 		name += ".xlsx"
 	}
 	rep, errs, status, msg := s.submit(r, acct, per, name, data, r.URL.Query().Get("dry_run") == "1")
+	s.answerSubmission(w, r, name, rep, errs, status, msg)
+}
+
+// readUpload reads the body of an upload and the file name it is given
+// (?file=, its base name; "request.csv" without one). A body too large
+// (413) or unreadable (400) is answered, and ok is false.
+func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (name string, data []byte, ok bool) {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.fail(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the file exceeds %d bytes", mbe.Limit))
+			return "", nil, false
+		}
+		s.fail(w, r, http.StatusBadRequest, "bad_request", "reading the body: "+err.Error())
+		return "", nil, false
+	}
+	name = "request.csv"
+	if f := r.URL.Query().Get("file"); f != "" {
+		name = path.Base(strings.ReplaceAll(f, "\\", "/"))
+	}
+	return name, data, true
+}
+
+// answerSubmission answers an upload of file name with what a submission
+// of it gave: 422 with the file's problems, another status with its
+// message, or 200 with the report.
+func (s *Server) answerSubmission(w http.ResponseWriter, r *http.Request, name string, rep *postgres.SubmitReport, errs []cellError, status int, msg string) {
 	switch {
 	case status == http.StatusUnprocessableEntity:
 		writeJSON(w, status, map[string]any{"error": "invalid", "message": fmt.Sprintf("%d problem(s) in %s; nothing was stored", len(errs), name), "errors": errs})
@@ -272,12 +291,10 @@ func (s *Server) apiPutMetrics(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// prepare parses a submission of acct for period per and checks what it
-// may be taken for: a set in force, an open period, every cell well
-// formed, only the metrics acct may submit. It returns the cells, or the
-// file's problems with 422, or another status with a message.
-func (s *Server) prepare(r *http.Request, acct *postgres.Account, per dataset.Period, name string, data []byte) ([]postgres.Cell, []cellError, int, string) {
-	ctx := r.Context()
+// openForSubmission returns the set in force and the subjects when period
+// per is open for submissions; otherwise a status with a message (409 with
+// no set or a locked period, 404 for a period not opened, 500).
+func (s *Server) openForSubmission(ctx context.Context, per dataset.Period) (*indicators.Set, *dataset.Dataset, int, string) {
 	set, err := s.currentSet(ctx)
 	if err != nil {
 		if errors.Is(err, postgres.ErrNotFound) {
@@ -298,6 +315,19 @@ func (s *Server) prepare(r *http.Request, acct *postgres.Account, per dataset.Pe
 	if err != nil {
 		s.log.Error("reading subjects", "err", err)
 		return nil, nil, http.StatusInternalServerError, "internal error"
+	}
+	return set, subjects, 0, ""
+}
+
+// prepare parses a submission of acct for period per and checks what it
+// may be taken for: a set in force, an open period, every cell well
+// formed, only the metrics acct may submit. It returns the cells, or the
+// file's problems with 422, or another status with a message.
+func (s *Server) prepare(r *http.Request, acct *postgres.Account, per dataset.Period, name string, data []byte) ([]postgres.Cell, []cellError, int, string) {
+	ctx := r.Context()
+	set, subjects, status, msg := s.openForSubmission(ctx, per)
+	if status != 0 {
+		return nil, nil, status, msg
 	}
 	var sheet *xlsxSheet
 	if isXLSX(data) {
