@@ -217,16 +217,11 @@ func (s *Server) submitRatings(r *http.Request, acct *postgres.Account, per data
 	}
 	rep, err := s.db.SubmitRatings(ctx, postgres.RatingSubmission{AccountID: acct.ID, Actor: acct.Name, Period: per.String(),
 		File: name, SHA256: digest(data), Bytes: int64(len(data)), Ratings: sub.ratings, OwnOnly: acct.Role != "admin"}, dry)
-	switch {
-	case errors.Is(err, postgres.ErrNotOwner):
+	if errors.Is(err, postgres.ErrNotOwner) {
 		return nil, nil, http.StatusForbidden, err.Error() + ": an assessor changes only the ratings it gave"
-	case errors.Is(err, postgres.ErrLocked):
-		return nil, nil, http.StatusConflict, err.Error()
-	case errors.Is(err, postgres.ErrNotFound):
-		return nil, nil, http.StatusNotFound, err.Error()
-	case err != nil:
-		s.log.Error("storing ratings", "err", err)
-		return nil, nil, http.StatusInternalServerError, "internal error"
+	}
+	if status, msg := s.storeStatus(err, "storing ratings"); status != 0 {
+		return nil, nil, status, msg
 	}
 	return rep, nil, 0, ""
 }

@@ -372,16 +372,26 @@ func (s *Server) submit(r *http.Request, acct *postgres.Account, per dataset.Per
 	}
 	rep, err := s.db.Submit(ctx, postgres.Submission{AccountID: acct.ID, Actor: acct.Name, Period: per.String(), File: name,
 		SHA256: digest(data), Bytes: int64(len(data)), Cells: cells}, dry)
-	switch {
-	case errors.Is(err, postgres.ErrLocked):
-		return nil, nil, http.StatusConflict, err.Error()
-	case errors.Is(err, postgres.ErrNotFound):
-		return nil, nil, http.StatusNotFound, err.Error()
-	case err != nil:
-		s.log.Error("storing a submission", "err", err)
-		return nil, nil, http.StatusInternalServerError, "internal error"
+	if status, msg := s.storeStatus(err, "storing a submission"); status != 0 {
+		return nil, nil, status, msg
 	}
 	return rep, nil, 0, ""
+}
+
+// storeStatus is the status and message that answer err from storing a
+// submission (409 for a locked period, 404, else 500, logged as what), or
+// 0 for none.
+func (s *Server) storeStatus(err error, what string) (int, string) {
+	switch {
+	case errors.Is(err, postgres.ErrLocked):
+		return http.StatusConflict, err.Error()
+	case errors.Is(err, postgres.ErrNotFound):
+		return http.StatusNotFound, err.Error()
+	case err != nil:
+		s.log.Error(what, "err", err)
+		return http.StatusInternalServerError, "internal error"
+	}
+	return 0, ""
 }
 
 // apiGetMetrics is GET /api/v1/periods/{period}/metrics: the current
