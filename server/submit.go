@@ -464,6 +464,30 @@ func parsePeriodExact(s string) (string, error) {
 	return s, nil
 }
 
+// formUpload reads the period and the file of an upload form (the
+// file's base name and bytes). A bad period or no file is 400 with the
+// period's error or noFile; a file too large is 413 with the error.
+func formUpload(r *http.Request, noFile string) (per dataset.Period, name string, data []byte, status int, msg string) {
+	per, err := formPeriod(r.PostFormValue("period"))
+	if err != nil {
+		return per, "", nil, http.StatusBadRequest, err.Error()
+	}
+	f, hdr, err := r.FormFile("file")
+	if err != nil {
+		return per, "", nil, http.StatusBadRequest, noFile
+	}
+	defer f.Close()
+	data, err = io.ReadAll(f)
+	if err != nil {
+		return per, "", nil, http.StatusRequestEntityTooLarge, err.Error()
+	}
+	name = strings.ReplaceAll(hdr.Filename, "\\", "/")
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:]
+	}
+	return per, name, data, 0, ""
+}
+
 // formPeriod parses a period from a form.
 func formPeriod(s string) (dataset.Period, error) {
 	if _, err := parsePeriodExact(s); err != nil {
