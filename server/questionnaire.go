@@ -170,15 +170,25 @@ func (s *Server) renderQuestionnaire(w http.ResponseWriter, r *http.Request, sta
 	s.render(w, r, status, "questionnaire", "questionnaire", &p)
 }
 
-// showQuestionnaire is the GET of a questionnaire.
-func (s *Server) showQuestionnaire(w http.ResponseWriter, r *http.Request, action string, hash []byte) {
+// loadQuestionnaireFields is loadQuestionnaire with the questionnaire's
+// fields; it answers a failure itself (false).
+func (s *Server) loadQuestionnaireFields(w http.ResponseWriter, r *http.Request, hash []byte) (*questionnaire, []qField, bool) {
 	q, ok := s.loadQuestionnaire(w, r, hash)
 	if !ok {
-		return
+		return nil, nil, false
 	}
 	fields, err := s.fields(r, q)
 	if err != nil {
 		s.failErr(w, r, err)
+		return nil, nil, false
+	}
+	return q, fields, true
+}
+
+// showQuestionnaire is the GET of a questionnaire.
+func (s *Server) showQuestionnaire(w http.ResponseWriter, r *http.Request, action string, hash []byte) {
+	q, fields, ok := s.loadQuestionnaireFields(w, r, hash)
+	if !ok {
 		return
 	}
 	p := qPage{Done: q.key.Submitted}
@@ -296,13 +306,8 @@ func (s *Server) apiQuestionnaire(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hash := tokenPath(r)
-	q, ok := s.loadQuestionnaire(w, r, hash)
+	q, fields, ok := s.loadQuestionnaireFields(w, r, hash)
 	if !ok {
-		return
-	}
-	fields, err := s.fields(r, q)
-	if err != nil {
-		s.failErr(w, r, err)
 		return
 	}
 	given := map[string]string{}
@@ -328,7 +333,7 @@ func (s *Server) apiQuestionnaire(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "invalid", "message": strings.Join(probs, "; ")})
 		return
 	}
-	err = s.db.SubmitAnswers(r.Context(), hash, peers, q.key.Subject, self)
+	err := s.db.SubmitAnswers(r.Context(), hash, peers, q.key.Subject, self)
 	if status, msg := questionnaireStatus("en", err); status != 0 {
 		s.fail(w, r, status, "conflict", msg)
 		return
