@@ -16,7 +16,6 @@ import (
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/csvdata"
 	"github.com/govscore/govscore/dataset"
-	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/indicators"
 	"github.com/govscore/govscore/reports"
 	"github.com/govscore/govscore/store/postgres"
@@ -97,19 +96,7 @@ func parseRatings(name string, data []byte, subjects *dataset.Dataset, set *indi
 	a, err := csvdata.ParseAssessments(name, data, batch.AssessItems(set), ids)
 	if err != nil {
 		at := cellTexts(data)
-		var l diag.List
-		var e *diag.Error
-		switch {
-		case errors.As(err, &l):
-		case errors.As(err, &e):
-			l = diag.List{e}
-		default:
-			l = diag.List{{Pos: diag.Pos{File: name}, Msg: err.Error()}}
-		}
-		for _, e := range l {
-			sub.errs = append(sub.errs, cellError{File: e.Pos.File, Line: e.Pos.Line, Column: e.Pos.Col,
-				Cell: at[[2]int{e.Pos.Line, e.Pos.Col}], Message: e.Msg})
-		}
+		sub.errs = append(sub.errs, cellErrors(name, err, at)...)
 		return sub
 	}
 	for _, row := range a.Rows {

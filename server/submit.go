@@ -61,19 +61,7 @@ func parseSubmission(name string, data []byte, subjects *dataset.Dataset, set *i
 	cells, at := scanCells(text)
 	ds, err := csvdata.Parse(subjectsCSV(subjects), []csvdata.NamedData{{Name: name, Data: data}}, batch.LoadOptions(set))
 	if err != nil {
-		var l diag.List
-		var e *diag.Error
-		switch {
-		case errors.As(err, &l):
-		case errors.As(err, &e):
-			l = diag.List{e}
-		default:
-			l = diag.List{{Pos: diag.Pos{File: name}, Msg: err.Error()}}
-		}
-		for _, e := range l {
-			sub.errs = append(sub.errs, cellError{File: e.Pos.File, Line: e.Pos.Line, Column: e.Pos.Col,
-				Cell: at[[2]int{e.Pos.Line, e.Pos.Col}], Message: e.Msg})
-		}
+		sub.errs = append(sub.errs, cellErrors(name, err, at)...)
 		return sub
 	}
 	seen := map[string]bool{}
@@ -115,6 +103,27 @@ type givenCell struct {
 // scanCells lists the (subject, period, metric) cells of a metrics file in
 // the long or wide layout, and the text of every cell by (line, rune
 // column) for error messages. It stops at the first CSV syntax error,
+// cellErrors are the positioned problems of a parse error of file name
+// (a diag.List, a *diag.Error, or any other error, placed at the file),
+// each with the text of its cell from at (by line and column).
+func cellErrors(name string, err error, at map[[2]int]string) []cellError {
+	var l diag.List
+	var e *diag.Error
+	switch {
+	case errors.As(err, &l):
+	case errors.As(err, &e):
+		l = diag.List{e}
+	default:
+		l = diag.List{{Pos: diag.Pos{File: name}, Msg: err.Error()}}
+	}
+	out := make([]cellError, 0, len(l))
+	for _, e := range l {
+		out = append(out, cellError{File: e.Pos.File, Line: e.Pos.Line, Column: e.Pos.Col,
+			Cell: at[[2]int{e.Pos.Line, e.Pos.Col}], Message: e.Msg})
+	}
+	return out
+}
+
 // which csvdata reports.
 func scanCells(text []byte) ([]givenCell, map[[2]int]string) {
 	at := map[[2]int]string{}
