@@ -233,11 +233,7 @@ func (s *Server) postQuestionnaire(w http.ResponseWriter, r *http.Request, actio
 	if !submit {
 		all := withSelf(peers, q.key.Subject, self)
 		err := s.db.SaveAnswers(r.Context(), hash, all)
-		if status, msg := questionnaireStatus(lang, err); status != 0 {
-			s.renderQuestionnaire(w, r, status, action, q, fields, qPage{Message: msg, Done: errors.Is(err, postgres.ErrSubmitted)})
-			return
-		} else if err != nil {
-			s.failErr(w, r, err)
+		if s.answersFailed(w, r, lang, err, action, q, fields) {
 			return
 		}
 		s.renderQuestionnaire(w, r, http.StatusOK, action, q, fields, qPage{Saved: true})
@@ -248,14 +244,24 @@ func (s *Server) postQuestionnaire(w http.ResponseWriter, r *http.Request, actio
 		return
 	}
 	err = s.db.SubmitAnswers(r.Context(), hash, peers, q.key.Subject, self)
-	if status, msg := questionnaireStatus(lang, err); status != 0 {
-		s.renderQuestionnaire(w, r, status, action, q, fields, qPage{Message: msg, Done: errors.Is(err, postgres.ErrSubmitted)})
-		return
-	} else if err != nil {
-		s.failErr(w, r, err)
+	if s.answersFailed(w, r, lang, err, action, q, fields) {
 		return
 	}
 	s.renderQuestionnaire(w, r, http.StatusOK, action, q, nil, qPage{Done: true})
+}
+
+// answersFailed answers err from saving or submitting a questionnaire's
+// answers on its page (a closed round or answers already submitted, with
+// their message; anything else as a failure) and reports whether it did.
+func (s *Server) answersFailed(w http.ResponseWriter, r *http.Request, lang string, err error, action string, q *questionnaire, fields []qField) bool {
+	if status, msg := questionnaireStatus(lang, err); status != 0 {
+		s.renderQuestionnaire(w, r, status, action, q, fields, qPage{Message: msg, Done: errors.Is(err, postgres.ErrSubmitted)})
+		return true
+	} else if err != nil {
+		s.failErr(w, r, err)
+		return true
+	}
+	return false
 }
 
 // withSelf merges the peer answers and the self answer.
