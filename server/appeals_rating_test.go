@@ -111,8 +111,7 @@ func TestRatingAppeal(t *testing.T) {
 	var rc struct{ ID int64 }
 	e.must(e.do("POST", "/api/v1/appeals/"+id+"/recompute", admin, nil), 202).json(t, &rc)
 	e.waitRun(rc.ID)
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(rc.ID)+"/approve", admin, nil), 200)
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(rc.ID)+"/publish", admin, nil), 200)
+	e.publish(rc.ID)
 
 	// The public diff: the rating change without its rater, the appeal
 	// marked, no metric input changed.
@@ -185,8 +184,7 @@ func TestAdjustmentAppeal(t *testing.T) {
 	var rc struct{ ID int64 }
 	e.must(e.do("POST", "/api/v1/appeals/"+id+"/recompute", admin, nil), 202).json(t, &rc)
 	e.waitRun(rc.ID)
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(rc.ID)+"/approve", admin, nil), 200)
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(rc.ID)+"/publish", admin, nil), 200)
+	e.publish(rc.ID)
 	var d diffJSON
 	e.must(e.do("GET", "/api/v1/published/2024/diff", "", nil), 200).json(t, &d)
 	if len(d.Inputs) != 1 || d.Inputs[0].Subject != "a3" || *d.Inputs[0].New != 140 || len(d.Appeals) != 1 || d.Appeals[0].Metric != "cases" {

@@ -235,9 +235,16 @@ func (e *env) cycle() int64 {
 	e.must(e.do("PUT", "/api/v1/periods/2024/metrics?file=police.csv", e.token("police"), policeCSV), 200)
 	e.must(e.do("PUT", "/api/v1/periods/2024/metrics?file=stats.csv", e.token("stats"), statsCSV), 200)
 	id := e.runBatch("2024")
+	e.publish(id)
+	return id
+}
+
+// publish approves and publishes batch id as the admin.
+func (e *env) publish(id int64) {
+	e.t.Helper()
+	admin := e.token("office")
 	e.must(e.do("POST", "/api/v1/batches/"+itoa(id)+"/approve", admin, nil), 200)
 	e.must(e.do("POST", "/api/v1/batches/"+itoa(id)+"/publish", admin, nil), 200)
-	return id
 }
 
 // runBatch starts a batch of period and waits until it is stored.
