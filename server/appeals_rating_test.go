@@ -2,7 +2,6 @@ package server
 
 import (
 	"math"
-	"os"
 	"strings"
 	"testing"
 )
@@ -28,11 +27,7 @@ const surveyCSV = "period,item,subject,rater,role,score\n" +
 func TestRatingAppeal(t *testing.T) {
 	e := newEnv(t)
 	admin := e.token("office")
-	yaml, err := os.ReadFile("testdata/indicators_assess.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.must(e.do("PUT", "/api/v1/set", admin, yaml), 200)
+	e.useSet("testdata/indicators_assess.yaml")
 	e.must(e.do("PUT", "/api/v1/periods/2024", admin, map[string]string{"status": "open"}), 200)
 	e.must(e.do("PUT", "/api/v1/periods/2024/ratings?file=survey.csv", admin, surveyCSV), 200)
 	e.cycle()
@@ -151,11 +146,7 @@ func TestRatingAppeal(t *testing.T) {
 func TestAdjustmentAppeal(t *testing.T) {
 	e := newEnv(t)
 	admin := e.token("office")
-	yaml, err := os.ReadFile("testdata/indicators_assess.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.must(e.do("PUT", "/api/v1/set", admin, yaml), 200)
+	e.useSet("testdata/indicators_assess.yaml")
 	e.cycle()
 	e.openWindow("2024")
 	if err := AddAccount(t.Context(), e.db, AccountSpec{Name: "a3", Role: "subject", Subject: "a3", Password: testPassword}, "setup"); err != nil {

@@ -19,7 +19,13 @@ const ratingsCSV = "period,item,subject,rater,role,score\n2024,satisfaction,a1,f
 // "satisfaction" read by the leaf review) in force.
 func (e *env) useRatedSet() {
 	e.t.Helper()
-	yaml, err := os.ReadFile("testdata/indicators_rated.yaml")
+	e.useSet("testdata/indicators_rated.yaml")
+}
+
+// useSet puts the indicator set of file in force as the admin.
+func (e *env) useSet(file string) {
+	e.t.Helper()
+	yaml, err := os.ReadFile(file)
 	if err != nil {
 		e.t.Fatal(err)
 	}
