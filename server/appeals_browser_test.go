@@ -53,10 +53,7 @@ func TestAppealInChromium(t *testing.T) {
 		}
 	}
 	waitDraftPage(t, ctx, u, 2)
-	if err := chromedp.Run(ctx, chromedp.Click("#approve-2", chromedp.ByQuery), chromedp.WaitVisible("#publish-2", chromedp.ByQuery),
-		// Run 1's row links /p/2024 already: wait for run 2's publish
-		// button to go.
-		chromedp.Click("#publish-2", chromedp.ByQuery), chromedp.WaitNotPresent("#publish-2", chromedp.ByQuery),
+	if err := chromedp.Run(ctx, approvePublishTasks(2),
 		chromedp.Navigate(u+"/p/2024/diff"), chromedp.WaitVisible("#appeal-marks", chromedp.ByQuery),
 		chromedp.Text("main", &text, chromedp.ByQuery), shot("5_diff"), logoutTasks); err != nil {
 		t.Fatal(err)

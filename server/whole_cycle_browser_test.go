@@ -48,6 +48,17 @@ func waitDraftPage(t *testing.T, ctx context.Context, u string, id int) {
 	}
 }
 
+// approvePublishTasks approves and publishes run id's draft from the
+// admin dashboard, waiting for its publish button to go (an earlier run's
+// row may link the ranking already).
+func approvePublishTasks(id int) chromedp.Tasks {
+	n := strconv.Itoa(id)
+	return chromedp.Tasks{
+		chromedp.Click("#approve-"+n, chromedp.ByQuery), chromedp.WaitVisible("#publish-"+n, chromedp.ByQuery),
+		chromedp.Click("#publish-"+n, chromedp.ByQuery), chromedp.WaitNotPresent("#publish-"+n, chromedp.ByQuery),
+	}
+}
+
 // acceptAppealTasks opens appeal 1 from the admin's review queue at u,
 // reads its page into text (then review, a screenshot), accepts it with
 // the corrected value and reason (then decided) and recomputes, waiting
@@ -344,8 +355,7 @@ func TestWholeCycleInChromium(t *testing.T) {
 		}
 	}
 	waitDraftPage(t, ctx, u, 2)
-	if err := chromedp.Run(ctx, chromedp.Click("#approve-2", chromedp.ByQuery), chromedp.WaitVisible("#publish-2", chromedp.ByQuery),
-		chromedp.Click("#publish-2", chromedp.ByQuery), chromedp.WaitNotPresent("#publish-2", chromedp.ByQuery), logoutTasks); err != nil {
+	if err := chromedp.Run(ctx, approvePublishTasks(2), logoutTasks); err != nil {
 		t.Fatal(err)
 	}
 
