@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"io"
 	"mime/multipart"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -34,20 +33,7 @@ func (e *env) send(method, path, token string, form url.Values, file, content st
 	case form != nil:
 		body, ct = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
 	}
-	req, _ := http.NewRequest(method, e.ts.URL+path, body)
-	if ct != "" {
-		req.Header.Set("Content-Type", ct)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return &response{status: resp.StatusCode, header: resp.Header, body: b}
+	return e.request(method, path, token, ct, body)
 }
 
 // TestCollectAuthorisation calls every route of collection (API and

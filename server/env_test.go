@@ -172,7 +172,14 @@ func (e *env) do(method, path, token string, body any, hdr ...string) *response 
 		js, _ := json.Marshal(b)
 		rd, ct = bytes.NewReader(js), "application/json"
 	}
-	req, err := http.NewRequest(method, e.ts.URL+path, rd)
+	return e.request(method, path, token, ct, rd, hdr...)
+}
+
+// request sends a body of content type ct (none when "") with an optional
+// bearer token and header pairs hdr, and reads the whole response.
+func (e *env) request(method, path, token, ct string, body io.Reader, hdr ...string) *response {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.ts.URL+path, body)
 	if err != nil {
 		e.t.Fatal(err)
 	}
