@@ -101,8 +101,7 @@ func TestAnonymityHolds(t *testing.T) {
 		e.must(e.do("POST", "/api/v1/rounds/"+itoa(id)+"/close", admin, nil), 200)
 	}
 	run := e.runBatch("2024")
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(run)+"/approve", admin, nil), 200)
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(run)+"/publish", admin, nil), 200)
+	e.publish(run)
 
 	// Every output, as the admin and as the public.
 	outputs := map[string]string{}

@@ -72,7 +72,12 @@ func (s *Server) apiGetWindow(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	win, err := s.db.AppealWindowOf(r.Context(), per.String())
+	s.writeWindow(w, r, per.String())
+}
+
+// writeWindow answers the appeal window of period.
+func (s *Server) writeWindow(w http.ResponseWriter, r *http.Request, period string) {
+	win, err := s.db.AppealWindowOf(r.Context(), period)
 	if err != nil {
 		s.failErr(w, r, err)
 		return
@@ -103,12 +108,7 @@ func (s *Server) apiPutWindow(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, status, codeOf(status), msg)
 		return
 	}
-	win, err := s.db.AppealWindowOf(r.Context(), per.String())
-	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, windowJSON(win, s.cfg.Now()))
+	s.writeWindow(w, r, per.String())
 }
 
 // setWindow checks and stores an appeal window as the caller.

@@ -38,16 +38,7 @@ func TestAppealAuthorisation(t *testing.T) {
 	own := fileAs("a1", true)     // a1's, with an attachment
 	apiDec := fileAs("a1", false) // decided through the API
 	pageDec := fileAs("a1", false)
-	ok := func(status int, who ...string) map[string]int {
-		m := map[string]int{"public": 401}
-		for _, p := range parties[1:] {
-			m[p] = 403
-		}
-		for _, p := range who {
-			m[p] = status
-		}
-		return m
-	}
+	ok := onlyParties
 	now := time.Now().UTC()
 	window := map[string]string{"opens_at": now.Add(-time.Hour).Format(time.RFC3339), "closes_at": now.Add(time.Hour).Format(time.RFC3339)}
 	accounts := []string{"office", "police", "stats", "a1", "b1", "survey"}

@@ -454,16 +454,11 @@ func (s *Server) adjustmentResult(ctx context.Context, batchID int64, subject, i
 // stored and, for the appeal's subject, the result before (in the
 // disputed batch) and after.
 type outcomeJSON struct {
-	Run       int64    `json:"run"`
-	Status    string   `json:"status"`
-	Batch     int64    `json:"batch,omitempty"`
-	Published bool     `json:"published"`
-	ScoreOld  *float64 `json:"score_old"`
-	ScoreNew  *float64 `json:"score_new"`
-	RankOld   int      `json:"rank_old,omitempty"`
-	RankNew   int      `json:"rank_new,omitempty"`
-	GradeOld  string   `json:"grade_old,omitempty"`
-	GradeNew  string   `json:"grade_new,omitempty"`
+	Run       int64  `json:"run"`
+	Status    string `json:"status"`
+	Batch     int64  `json:"batch,omitempty"`
+	Published bool   `json:"published"`
+	resultChange
 }
 
 // outcome lists the recomputations of appeal a. A subject sees only the
@@ -491,7 +486,7 @@ func (s *Server) outcome(ctx context.Context, a *postgres.Appeal) ([]outcomeJSON
 			if err != nil {
 				return nil, err
 			}
-			o.ScoreOld, o.ScoreNew, o.RankOld, o.RankNew, o.GradeOld, o.GradeNew = numPtr(old.Score), numPtr(nr.Score), old.Rank, nr.Rank, old.Grade, nr.Grade
+			o.resultChange = newResultChange(old.Score, nr.Score, old.Rank, nr.Rank, old.Grade, nr.Grade)
 		}
 		out = append(out, o)
 	}

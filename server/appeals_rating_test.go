@@ -2,7 +2,6 @@ package server
 
 import (
 	"math"
-	"os"
 	"strings"
 	"testing"
 )
@@ -28,11 +27,7 @@ const surveyCSV = "period,item,subject,rater,role,score\n" +
 func TestRatingAppeal(t *testing.T) {
 	e := newEnv(t)
 	admin := e.token("office")
-	yaml, err := os.ReadFile("testdata/indicators_assess.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.must(e.do("PUT", "/api/v1/set", admin, yaml), 200)
+	e.useSet("testdata/indicators_assess.yaml")
 	e.must(e.do("PUT", "/api/v1/periods/2024", admin, map[string]string{"status": "open"}), 200)
 	e.must(e.do("PUT", "/api/v1/periods/2024/ratings?file=survey.csv", admin, surveyCSV), 200)
 	e.cycle()
@@ -111,8 +106,7 @@ func TestRatingAppeal(t *testing.T) {
 	var rc struct{ ID int64 }
 	e.must(e.do("POST", "/api/v1/appeals/"+id+"/recompute", admin, nil), 202).json(t, &rc)
 	e.waitRun(rc.ID)
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(rc.ID)+"/approve", admin, nil), 200)
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(rc.ID)+"/publish", admin, nil), 200)
+	e.publish(rc.ID)
 
 	// The public diff: the rating change without its rater, the appeal
 	// marked, no metric input changed.
@@ -152,11 +146,7 @@ func TestRatingAppeal(t *testing.T) {
 func TestAdjustmentAppeal(t *testing.T) {
 	e := newEnv(t)
 	admin := e.token("office")
-	yaml, err := os.ReadFile("testdata/indicators_assess.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.must(e.do("PUT", "/api/v1/set", admin, yaml), 200)
+	e.useSet("testdata/indicators_assess.yaml")
 	e.cycle()
 	e.openWindow("2024")
 	if err := AddAccount(t.Context(), e.db, AccountSpec{Name: "a3", Role: "subject", Subject: "a3", Password: testPassword}, "setup"); err != nil {
@@ -185,8 +175,7 @@ func TestAdjustmentAppeal(t *testing.T) {
 	var rc struct{ ID int64 }
 	e.must(e.do("POST", "/api/v1/appeals/"+id+"/recompute", admin, nil), 202).json(t, &rc)
 	e.waitRun(rc.ID)
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(rc.ID)+"/approve", admin, nil), 200)
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(rc.ID)+"/publish", admin, nil), 200)
+	e.publish(rc.ID)
 	var d diffJSON
 	e.must(e.do("GET", "/api/v1/published/2024/diff", "", nil), 200).json(t, &d)
 	if len(d.Inputs) != 1 || d.Inputs[0].Subject != "a3" || *d.Inputs[0].New != 140 || len(d.Appeals) != 1 || d.Appeals[0].Metric != "cases" {

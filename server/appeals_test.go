@@ -161,8 +161,7 @@ func TestAppealCycle(t *testing.T) {
 	if len(sv.Outcome) != 0 || len(v.Outcome) != 1 || v.Outcome[0].Status != "draft" {
 		t.Fatalf("outcome before publication: subject %+v, admin %+v", sv.Outcome, v.Outcome)
 	}
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(rc.ID)+"/approve", admin, nil), 200)
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(rc.ID)+"/publish", admin, nil), 200)
+	e.publish(rc.ID)
 
 	// The diff: exactly that input, the scores it moved, the appeal.
 	var d diffJSON

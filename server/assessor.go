@@ -1,9 +1,7 @@
 package server
 
 import (
-	"io"
 	"net/http"
-	"strings"
 
 	"github.com/govscore/govscore/store/postgres"
 )
@@ -28,25 +26,10 @@ func (s *Server) renderAssessor(w http.ResponseWriter, r *http.Request, status i
 // assessments layout, as PUT /api/v1/periods/{period}/ratings takes it;
 // "preview" stores nothing.
 func (s *Server) pageAssessorPost(w http.ResponseWriter, r *http.Request) {
-	per, err := formPeriod(r.PostFormValue("period"))
-	if err != nil {
-		s.renderAssessor(w, r, http.StatusBadRequest, nil, nil, err.Error(), false)
+	per, name, data, status, msg := formUpload(r, tr(langOf(r), "choose_file"))
+	if status != 0 {
+		s.renderAssessor(w, r, status, nil, nil, msg, false)
 		return
-	}
-	f, hdr, err := r.FormFile("file")
-	if err != nil {
-		s.renderAssessor(w, r, http.StatusBadRequest, nil, nil, tr(langOf(r), "choose_file"), false)
-		return
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		s.renderAssessor(w, r, http.StatusRequestEntityTooLarge, nil, nil, err.Error(), false)
-		return
-	}
-	name := strings.ReplaceAll(hdr.Filename, "\\", "/")
-	if i := strings.LastIndexByte(name, '/'); i >= 0 {
-		name = name[i+1:]
 	}
 	dry := r.PostFormValue("action") == "preview"
 	rep, errs, status, msg := s.submitRatings(r, accountOf(r), per, name, data, dry)

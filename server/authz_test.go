@@ -12,6 +12,29 @@ import (
 // for other parties' rows.
 var parties = []string{"public", "office", "police", "stats", "a1", "b1", "survey"}
 
+// onlyParties is the statuses of a route for who: status for them, 401
+// for the public and 403 for every other party.
+func onlyParties(status int, who ...string) map[string]int {
+	m := map[string]int{"public": 401}
+	for _, p := range parties[1:] {
+		m[p] = 403
+	}
+	for _, p := range who {
+		m[p] = status
+	}
+	return m
+}
+
+// everyParty is the statuses of a route that answers every party,
+// the public too, with status.
+func everyParty(status int) map[string]int {
+	m := map[string]int{}
+	for _, p := range parties {
+		m[p] = status
+	}
+	return m
+}
+
 // TestAuthorisationMatrix calls every API route as every party and checks
 // 401 (not logged in), 403 (role or row not theirs) or the route's
 // success status; own rows succeed and other parties' rows are refused.
@@ -23,23 +46,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ok := func(status int, who ...string) map[string]int {
-		m := map[string]int{"public": 401}
-		for _, p := range parties[1:] {
-			m[p] = 403
-		}
-		for _, p := range who {
-			m[p] = status
-		}
-		return m
-	}
-	everyone := func(status int) map[string]int {
-		m := map[string]int{}
-		for _, p := range parties {
-			m[p] = status
-		}
-		return m
-	}
+	ok := onlyParties
+	everyone := everyParty
 	id := itoa(run)
 	cases := []struct {
 		route string // the route table entry it exercises

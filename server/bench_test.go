@@ -34,9 +34,7 @@ func seededEnv(b *testing.B, n, leaves int, period string) *env {
 		b.Fatal(err)
 	}
 	id := e.runBatch(period)
-	admin := e.token("office")
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(id)+"/approve", admin, nil), 200)
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(id)+"/publish", admin, nil), 200)
+	e.publish(id)
 	return e
 }
 

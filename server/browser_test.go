@@ -1,12 +1,8 @@
 package server
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -20,56 +16,12 @@ const chromiumPath = "/usr/bin/chromium"
 // logs in and reads its explanation. Screenshots of each step are saved in
 // $GOVSCORE_ARTIFACTS (default artifacts/).
 func TestCycleInChromium(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing under CI: scripts/test installs the chromium package", chromiumPath)
-		}
-		t.Skipf("%s is missing: apt-get install chromium to run the browser tests", chromiumPath)
-	}
+	ctx, shot := chromiumAs(t, "server_")
 	e := newEnv(t)
-	dir := os.Getenv("GOVSCORE_ARTIFACTS")
-	if dir == "" {
-		dir = "artifacts"
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	profile, err := os.MkdirTemp("", "govscore-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Chromium may still be writing its profile as it exits.
-	t.Cleanup(func() { os.RemoveAll(profile) })
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromiumPath), chromedp.NoSandbox,
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"), chromedp.WindowSize(1280, 900),
-		chromedp.UserDataDir(profile))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 300*time.Second)
-	defer cancel()
-	shot := func(name string) chromedp.Action {
-		return chromedp.ActionFunc(func(ctx context.Context) error {
-			var buf []byte
-			if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dir, "server_"+name+".png"), buf, 0o644)
-		})
-	}
 	u := e.ts.URL
-	login := func(name string) chromedp.Tasks {
-		return chromedp.Tasks{
-			chromedp.Navigate(u + "/login"),
-			chromedp.SendKeys("#name", name, chromedp.ByQuery),
-			chromedp.SendKeys("#password", testPassword, chromedp.ByQuery),
-			chromedp.Click("#login", chromedp.ByQuery),
-		}
-	}
 	var text string
 	// The admin logs in and opens 2024.
-	if err := chromedp.Run(ctx, login("office"), chromedp.WaitVisible("#open-period", chromedp.ByQuery), shot("1_admin"),
+	if err := chromedp.Run(ctx, loginTasks(u, "office"), chromedp.WaitVisible("#open-period", chromedp.ByQuery), shot("1_admin"),
 		chromedp.SendKeys("#period", "2024", chromedp.ByQuery), chromedp.Click("#open-period", chromedp.ByQuery),
 		chromedp.WaitVisible("#run-2024", chromedp.ByQuery), shot("2_period_open")); err != nil {
 		t.Fatal(err)
@@ -81,19 +33,7 @@ func TestCycleInChromium(t *testing.T) {
 	if err := chromedp.Run(ctx, chromedp.Click("#run-2024", chromedp.ByQuery), chromedp.WaitVisible("#status-1", chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if err := chromedp.Run(ctx, chromedp.Navigate(u+"/admin"), chromedp.Text("#status-1", &text, chromedp.ByQuery)); err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasPrefix(text, "draft") {
-			break
-		}
-		if strings.HasPrefix(text, "failed") || time.Now().After(deadline) {
-			t.Fatalf("batch 1: %s", text)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	waitDraftPage(t, ctx, u, 1)
 	if err := chromedp.Run(ctx, shot("3_draft"), chromedp.Click("#approve-1", chromedp.ByQuery), chromedp.WaitVisible("#publish-1", chromedp.ByQuery),
 		chromedp.Click("#publish-1", chromedp.ByQuery), chromedp.WaitVisible(`td a[href="/p/2024"]`, chromedp.ByQuery),
 		chromedp.Text("#status-1", &text, chromedp.ByQuery), shot("4_published")); err != nil {
@@ -104,7 +44,7 @@ func TestCycleInChromium(t *testing.T) {
 	}
 	// The admin logs out; the public ranking.
 	pctx := ctx
-	if err := chromedp.Run(pctx, chromedp.Click(`form[action="/logout"] button`, chromedp.ByQuery), chromedp.WaitVisible(`a[href="/login"]`, chromedp.ByQuery),
+	if err := chromedp.Run(pctx, logoutTasks,
 		chromedp.Navigate(u+"/p/2024"), chromedp.Text("main", &text, chromedp.ByQuery), shot("5_public_ranking")); err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +67,7 @@ func TestCycleInChromium(t *testing.T) {
 	// A subject logs in and reads its explanation.
 	sctx := pctx
 	var loc string
-	if err := chromedp.Run(sctx, login("a1"), chromedp.WaitVisible("dl", chromedp.ByQuery), chromedp.Location(&loc),
+	if err := chromedp.Run(sctx, loginTasks(u, "a1"), chromedp.WaitVisible("dl", chromedp.ByQuery), chromedp.Location(&loc),
 		chromedp.Text("main", &text, chromedp.ByQuery), shot("7_subject_explanation")); err != nil {
 		chromedp.Run(sctx, chromedp.Location(&loc), shot("7_failed"))
 		t.Fatalf("%v (at %s)", err, loc)

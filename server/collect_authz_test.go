@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"io"
 	"mime/multipart"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -34,20 +33,7 @@ func (e *env) send(method, path, token string, form url.Values, file, content st
 	case form != nil:
 		body, ct = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
 	}
-	req, _ := http.NewRequest(method, e.ts.URL+path, body)
-	if ct != "" {
-		req.Header.Set("Content-Type", ct)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return &response{status: resp.StatusCode, header: resp.Header, body: b}
+	return e.request(method, path, token, ct, body)
 }
 
 // TestCollectAuthorisation calls every route of collection (API and
@@ -56,27 +42,12 @@ func (e *env) send(method, path, token string, form url.Values, file, content st
 // another party (a draft, a peer round) 404.
 func TestCollectAuthorisation(t *testing.T) {
 	e := collectEnv(t)
-	only := func(status int, who ...string) map[string]int {
-		m := map[string]int{"public": 401}
-		for _, p := range parties[1:] {
-			m[p] = 403
-		}
-		for _, p := range who {
-			m[p] = status
-		}
-		return m
-	}
+	only := onlyParties
 	page := func(m map[string]int) map[string]int { // a GET page sends the public to the login page
 		m["public"] = 200
 		return m
 	}
-	everyone := func(status int) map[string]int {
-		m := map[string]int{}
-		for _, p := range parties {
-			m[p] = status
-		}
-		return m
-	}
+	everyone := everyParty
 	pub := e.openRound(map[string]any{"item": "peer_review", "role": "public", "period": "2024", "subjects": fiveSubjects, "count": 3 * len(parties)})
 	peer := e.openRound(map[string]any{"item": "peer_review", "role": "peer", "period": "2024", "subjects": []string{"a1", "a2", "a3"}, "peers": true, "count": 0})
 	closing := make([]issued, 2)

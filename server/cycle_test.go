@@ -55,15 +55,13 @@ func TestCycleThroughTheAPI(t *testing.T) {
 	e.must(e.do("GET", "/api/v1/subjects/a2/explanation", e.token("a1"), nil), 403)
 
 	// A correction, a new batch: it supersedes the first, both are kept.
-	admin := e.token("office")
 	var rep struct{ Added, Changed, Unchanged int }
 	e.must(e.do("PUT", "/api/v1/periods/2024/metrics?file=fix.csv", e.token("police"), "subject,period,cases\na3,2024,100\na2,2024,80\n"), 200).json(t, &rep)
 	if rep.Changed != 1 || rep.Unchanged != 1 || rep.Added != 0 {
 		t.Errorf("correction = %+v, want 1 changed, 1 unchanged", rep)
 	}
 	id2 := e.runBatch("2024")
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(id2)+"/approve", admin, nil), 200)
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(id2)+"/publish", admin, nil), 200)
+	e.publish(id2)
 	var d diffJSON
 	e.must(e.do("GET", "/api/v1/published/2024/diff", "", nil), 200).json(t, &d)
 	if d.Supersedes == 0 || d.Batch == d.Supersedes || len(d.Inputs) != 1 {

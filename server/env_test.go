@@ -172,7 +172,14 @@ func (e *env) do(method, path, token string, body any, hdr ...string) *response 
 		js, _ := json.Marshal(b)
 		rd, ct = bytes.NewReader(js), "application/json"
 	}
-	req, err := http.NewRequest(method, e.ts.URL+path, rd)
+	return e.request(method, path, token, ct, rd, hdr...)
+}
+
+// request sends a body of content type ct (none when "") with an optional
+// bearer token and header pairs hdr, and reads the whole response.
+func (e *env) request(method, path, token, ct string, body io.Reader, hdr ...string) *response {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.ts.URL+path, body)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -235,9 +242,16 @@ func (e *env) cycle() int64 {
 	e.must(e.do("PUT", "/api/v1/periods/2024/metrics?file=police.csv", e.token("police"), policeCSV), 200)
 	e.must(e.do("PUT", "/api/v1/periods/2024/metrics?file=stats.csv", e.token("stats"), statsCSV), 200)
 	id := e.runBatch("2024")
+	e.publish(id)
+	return id
+}
+
+// publish approves and publishes batch id as the admin.
+func (e *env) publish(id int64) {
+	e.t.Helper()
+	admin := e.token("office")
 	e.must(e.do("POST", "/api/v1/batches/"+itoa(id)+"/approve", admin, nil), 200)
 	e.must(e.do("POST", "/api/v1/batches/"+itoa(id)+"/publish", admin, nil), 200)
-	return id
 }
 
 // runBatch starts a batch of period and waits until it is stored.

@@ -40,11 +40,7 @@ func (s *Server) apiGaming(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep, status, msg := s.gaming(r, per)
-	if status != 0 {
-		s.fail(w, r, status, codeOf(status), msg)
-		return
-	}
-	writeJSON(w, http.StatusOK, rep)
+	s.answerJSON(w, r, rep, status, msg)
 }
 
 // gaming runs the checks for a request: a period without data or that

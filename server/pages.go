@@ -648,25 +648,10 @@ func (s *Server) renderProvider(w http.ResponseWriter, r *http.Request, status i
 // pageProviderPost is POST /provider: a metrics file from the form, as
 // PUT /api/v1/periods/{period}/metrics does it.
 func (s *Server) pageProviderPost(w http.ResponseWriter, r *http.Request) {
-	per, err := formPeriod(r.PostFormValue("period"))
-	if err != nil {
-		s.renderProvider(w, r, http.StatusBadRequest, nil, nil, err.Error())
+	per, name, data, status, msg := formUpload(r, "choose a CSV file")
+	if status != 0 {
+		s.renderProvider(w, r, status, nil, nil, msg)
 		return
-	}
-	f, hdr, err := r.FormFile("file")
-	if err != nil {
-		s.renderProvider(w, r, http.StatusBadRequest, nil, nil, "choose a CSV file")
-		return
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		s.renderProvider(w, r, http.StatusRequestEntityTooLarge, nil, nil, err.Error())
-		return
-	}
-	name := strings.ReplaceAll(hdr.Filename, "\\", "/")
-	if i := strings.LastIndexByte(name, '/'); i >= 0 {
-		name = name[i+1:]
 	}
 	rep, errs, status, msg := s.submit(r, accountOf(r), per, name, data, r.PostFormValue("dry_run") == "1")
 	if status == 0 {

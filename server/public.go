@@ -156,15 +156,27 @@ type ratingChangeJSON struct {
 
 // changeJSON is one subject whose result differs between two batches.
 type changeJSON struct {
-	Subject   string   `json:"subject"`
-	Name      string   `json:"name"`
-	PeerGroup string   `json:"peer_group"`
-	ScoreOld  *float64 `json:"score_old"`
-	ScoreNew  *float64 `json:"score_new"`
-	RankOld   int      `json:"rank_old,omitempty"`
-	RankNew   int      `json:"rank_new,omitempty"`
-	GradeOld  string   `json:"grade_old,omitempty"`
-	GradeNew  string   `json:"grade_new,omitempty"`
+	Subject   string `json:"subject"`
+	Name      string `json:"name"`
+	PeerGroup string `json:"peer_group"`
+	resultChange
+}
+
+// resultChange is a subject's result before and after: in two batches of
+// a diff, or in the disputed batch and a recomputation after an appeal.
+type resultChange struct {
+	ScoreOld *float64 `json:"score_old"`
+	ScoreNew *float64 `json:"score_new"`
+	RankOld  int      `json:"rank_old,omitempty"`
+	RankNew  int      `json:"rank_new,omitempty"`
+	GradeOld string   `json:"grade_old,omitempty"`
+	GradeNew string   `json:"grade_new,omitempty"`
+}
+
+// newResultChange is the change from one score, rank and grade to
+// another; a NaN score is none.
+func newResultChange(scoreOld, scoreNew float64, rankOld, rankNew int, gradeOld, gradeNew string) resultChange {
+	return resultChange{ScoreOld: numPtr(scoreOld), ScoreNew: numPtr(scoreNew), RankOld: rankOld, RankNew: rankNew, GradeOld: gradeOld, GradeNew: gradeNew}
 }
 
 func numPtr(x float64) *float64 {
@@ -202,7 +214,7 @@ func (s *Server) diff(ctx context.Context, period string, full bool) (*diffJSON,
 	}
 	for _, c := range cs {
 		d.Results = append(d.Results, changeJSON{Subject: c.Subject, Name: c.Name, PeerGroup: c.PeerGroup,
-			ScoreOld: numPtr(c.ScoreA), ScoreNew: numPtr(c.ScoreB), RankOld: c.RankA, RankNew: c.RankB, GradeOld: c.GradeA, GradeNew: c.GradeB})
+			resultChange: newResultChange(c.ScoreA, c.ScoreB, c.RankA, c.RankB, c.GradeA, c.GradeB)})
 	}
 	in, err := s.db.InputChanges(ctx, old, pub.Current.ID)
 	if err != nil {

@@ -170,15 +170,25 @@ func (s *Server) renderQuestionnaire(w http.ResponseWriter, r *http.Request, sta
 	s.render(w, r, status, "questionnaire", "questionnaire", &p)
 }
 
-// showQuestionnaire is the GET of a questionnaire.
-func (s *Server) showQuestionnaire(w http.ResponseWriter, r *http.Request, action string, hash []byte) {
+// loadQuestionnaireFields is loadQuestionnaire with the questionnaire's
+// fields; it answers a failure itself (false).
+func (s *Server) loadQuestionnaireFields(w http.ResponseWriter, r *http.Request, hash []byte) (*questionnaire, []qField, bool) {
 	q, ok := s.loadQuestionnaire(w, r, hash)
 	if !ok {
-		return
+		return nil, nil, false
 	}
 	fields, err := s.fields(r, q)
 	if err != nil {
 		s.failErr(w, r, err)
+		return nil, nil, false
+	}
+	return q, fields, true
+}
+
+// showQuestionnaire is the GET of a questionnaire.
+func (s *Server) showQuestionnaire(w http.ResponseWriter, r *http.Request, action string, hash []byte) {
+	q, fields, ok := s.loadQuestionnaireFields(w, r, hash)
+	if !ok {
 		return
 	}
 	p := qPage{Done: q.key.Submitted}
@@ -223,11 +233,7 @@ func (s *Server) postQuestionnaire(w http.ResponseWriter, r *http.Request, actio
 	if !submit {
 		all := withSelf(peers, q.key.Subject, self)
 		err := s.db.SaveAnswers(r.Context(), hash, all)
-		if status, msg := questionnaireStatus(lang, err); status != 0 {
-			s.renderQuestionnaire(w, r, status, action, q, fields, qPage{Message: msg, Done: errors.Is(err, postgres.ErrSubmitted)})
-			return
-		} else if err != nil {
-			s.failErr(w, r, err)
+		if s.answersFailed(w, r, lang, err, action, q, fields) {
 			return
 		}
 		s.renderQuestionnaire(w, r, http.StatusOK, action, q, fields, qPage{Saved: true})
@@ -238,14 +244,24 @@ func (s *Server) postQuestionnaire(w http.ResponseWriter, r *http.Request, actio
 		return
 	}
 	err = s.db.SubmitAnswers(r.Context(), hash, peers, q.key.Subject, self)
-	if status, msg := questionnaireStatus(lang, err); status != 0 {
-		s.renderQuestionnaire(w, r, status, action, q, fields, qPage{Message: msg, Done: errors.Is(err, postgres.ErrSubmitted)})
-		return
-	} else if err != nil {
-		s.failErr(w, r, err)
+	if s.answersFailed(w, r, lang, err, action, q, fields) {
 		return
 	}
 	s.renderQuestionnaire(w, r, http.StatusOK, action, q, nil, qPage{Done: true})
+}
+
+// answersFailed answers err from saving or submitting a questionnaire's
+// answers on its page (a closed round or answers already submitted, with
+// their message; anything else as a failure) and reports whether it did.
+func (s *Server) answersFailed(w http.ResponseWriter, r *http.Request, lang string, err error, action string, q *questionnaire, fields []qField) bool {
+	if status, msg := questionnaireStatus(lang, err); status != 0 {
+		s.renderQuestionnaire(w, r, status, action, q, fields, qPage{Message: msg, Done: errors.Is(err, postgres.ErrSubmitted)})
+		return true
+	} else if err != nil {
+		s.failErr(w, r, err)
+		return true
+	}
+	return false
 }
 
 // withSelf merges the peer answers and the self answer.
@@ -296,13 +312,8 @@ func (s *Server) apiQuestionnaire(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hash := tokenPath(r)
-	q, ok := s.loadQuestionnaire(w, r, hash)
+	q, fields, ok := s.loadQuestionnaireFields(w, r, hash)
 	if !ok {
-		return
-	}
-	fields, err := s.fields(r, q)
-	if err != nil {
-		s.failErr(w, r, err)
 		return
 	}
 	given := map[string]string{}
@@ -328,7 +339,7 @@ func (s *Server) apiQuestionnaire(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "invalid", "message": strings.Join(probs, "; ")})
 		return
 	}
-	err = s.db.SubmitAnswers(r.Context(), hash, peers, q.key.Subject, self)
+	err := s.db.SubmitAnswers(r.Context(), hash, peers, q.key.Subject, self)
 	if status, msg := questionnaireStatus("en", err); status != 0 {
 		s.fail(w, r, status, "conflict", msg)
 		return

@@ -5,9 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"path"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -18,7 +16,6 @@ import (
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/csvdata"
 	"github.com/govscore/govscore/dataset"
-	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/indicators"
 	"github.com/govscore/govscore/reports"
 	"github.com/govscore/govscore/store/postgres"
@@ -99,19 +96,7 @@ func parseRatings(name string, data []byte, subjects *dataset.Dataset, set *indi
 	a, err := csvdata.ParseAssessments(name, data, batch.AssessItems(set), ids)
 	if err != nil {
 		at := cellTexts(data)
-		var l diag.List
-		var e *diag.Error
-		switch {
-		case errors.As(err, &l):
-		case errors.As(err, &e):
-			l = diag.List{e}
-		default:
-			l = diag.List{{Pos: diag.Pos{File: name}, Msg: err.Error()}}
-		}
-		for _, e := range l {
-			sub.errs = append(sub.errs, cellError{File: e.Pos.File, Line: e.Pos.Line, Column: e.Pos.Col,
-				Cell: at[[2]int{e.Pos.Line, e.Pos.Col}], Message: e.Msg})
-		}
+		sub.errs = append(sub.errs, cellErrors(name, err, at)...)
 		return sub
 	}
 	for _, row := range a.Rows {
@@ -181,29 +166,12 @@ func (s *Server) apiPutRatings(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	data, err := io.ReadAll(r.Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			s.fail(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the file exceeds %d bytes", mbe.Limit))
-			return
-		}
-		s.fail(w, r, http.StatusBadRequest, "bad_request", "reading the body: "+err.Error())
+	name, data, ok := s.readUpload(w, r)
+	if !ok {
 		return
 	}
-	name := "request.csv"
-	if f := r.URL.Query().Get("file"); f != "" {
-		name = path.Base(strings.ReplaceAll(f, "\\", "/"))
-	}
 	rep, errs, status, msg := s.submitRatings(r, accountOf(r), per, name, data, r.URL.Query().Get("dry_run") == "1")
-	switch {
-	case status == http.StatusUnprocessableEntity:
-		writeJSON(w, status, map[string]any{"error": "invalid", "message": fmt.Sprintf("%d problem(s) in %s; nothing was stored", len(errs), name), "errors": errs})
-	case status != 0:
-		s.fail(w, r, status, codeOf(status), msg)
-	default:
-		writeJSON(w, http.StatusOK, rep)
-	}
+	s.answerSubmission(w, r, name, rep, errs, status, msg)
 }
 
 // submitRatings parses and stores a ratings submission as acct: the report,
@@ -213,26 +181,9 @@ func (s *Server) submitRatings(r *http.Request, acct *postgres.Account, per data
 	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
 		return nil, nil, http.StatusUnsupportedMediaType, "XLSX submissions are not taken by this server yet: save the sheet as CSV (UTF-8) in the assessments layout"
 	}
-	set, err := s.currentSet(ctx)
-	if err != nil {
-		if errors.Is(err, postgres.ErrNotFound) {
-			return nil, nil, http.StatusConflict, "no indicator set is in force: the admin sets one first (PUT /api/v1/set)"
-		}
-		s.log.Error("reading the set", "err", err)
-		return nil, nil, http.StatusInternalServerError, "internal error"
-	}
-	if st, err := s.db.ServerPeriod(ctx, per.String()); err != nil {
-		if errors.Is(err, postgres.ErrNotFound) {
-			return nil, nil, http.StatusNotFound, fmt.Sprintf("period %s is not open: the admin opens it first", per)
-		}
-		return nil, nil, http.StatusInternalServerError, "internal error"
-	} else if st.Status != "open" {
-		return nil, nil, http.StatusConflict, fmt.Sprintf("period %s is locked: no submission is taken", per)
-	}
-	subjects, err := s.db.ServerSubjects(ctx)
-	if err != nil {
-		s.log.Error("reading subjects", "err", err)
-		return nil, nil, http.StatusInternalServerError, "internal error"
+	set, subjects, status, msg := s.openForSubmission(ctx, per)
+	if status != 0 {
+		return nil, nil, status, msg
 	}
 	sub := parseRatings(name, data, subjects, set, per)
 	if len(sub.errs) > 0 {
@@ -253,16 +204,11 @@ func (s *Server) submitRatings(r *http.Request, acct *postgres.Account, per data
 	}
 	rep, err := s.db.SubmitRatings(ctx, postgres.RatingSubmission{AccountID: acct.ID, Actor: acct.Name, Period: per.String(),
 		File: name, SHA256: digest(data), Bytes: int64(len(data)), Ratings: sub.ratings, OwnOnly: acct.Role != "admin"}, dry)
-	switch {
-	case errors.Is(err, postgres.ErrNotOwner):
+	if errors.Is(err, postgres.ErrNotOwner) {
 		return nil, nil, http.StatusForbidden, err.Error() + ": an assessor changes only the ratings it gave"
-	case errors.Is(err, postgres.ErrLocked):
-		return nil, nil, http.StatusConflict, err.Error()
-	case errors.Is(err, postgres.ErrNotFound):
-		return nil, nil, http.StatusNotFound, err.Error()
-	case err != nil:
-		s.log.Error("storing ratings", "err", err)
-		return nil, nil, http.StatusInternalServerError, "internal error"
+	}
+	if status, msg := s.storeStatus(err, "storing ratings"); status != 0 {
+		return nil, nil, status, msg
 	}
 	return rep, nil, 0, ""
 }

@@ -19,7 +19,13 @@ const ratingsCSV = "period,item,subject,rater,role,score\n2024,satisfaction,a1,f
 // "satisfaction" read by the leaf review) in force.
 func (e *env) useRatedSet() {
 	e.t.Helper()
-	yaml, err := os.ReadFile("testdata/indicators_rated.yaml")
+	e.useSet("testdata/indicators_rated.yaml")
+}
+
+// useSet puts the indicator set of file in force as the admin.
+func (e *env) useSet(file string) {
+	e.t.Helper()
+	yaml, err := os.ReadFile(file)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -60,8 +66,7 @@ func TestRatingsOfRecord(t *testing.T) {
 	}
 
 	first := e.runBatch("2024")
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(first)+"/approve", admin, nil), 200)
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(first)+"/publish", admin, nil), 200)
+	e.publish(first)
 	run1, err := e.db.Run(ctx, first)
 	if err != nil || len(run1.InputsSHA256) != 64 {
 		t.Fatalf("run 1: %+v, %v", run1, err)
@@ -87,8 +92,7 @@ func TestRatingsOfRecord(t *testing.T) {
 	if run2.InputsSHA256 == run1.InputsSHA256 {
 		t.Errorf("two runs over different ratings have the same inputs digest %s", run2.InputsSHA256)
 	}
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(second)+"/approve", admin, nil), 200)
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(second)+"/publish", admin, nil), 200)
+	e.publish(second)
 
 	type diff struct {
 		Inputs  []map[string]any
@@ -141,20 +145,26 @@ func TestRatingsOfRecord(t *testing.T) {
 	e.must(e.do("PUT", "/api/v1/periods/2024/ratings", survey, "period,item,subject,rater,role,score\n2024,satisfaction,b1,firm,third_party,91\n"), 200)
 }
 
+// ratedCycle opens 2024 (the rated set in force), takes both providers'
+// metrics and the survey's ratings, and runs and publishes a batch: its id.
+func (e *env) ratedCycle() int64 {
+	e.t.Helper()
+	e.must(e.do("PUT", "/api/v1/periods/2024", e.token("office"), map[string]string{"status": "open"}), 200)
+	e.must(e.do("PUT", "/api/v1/periods/2024/metrics", e.token("police"), policeCSV), 200)
+	e.must(e.do("PUT", "/api/v1/periods/2024/metrics", e.token("stats"), statsCSV), 200)
+	e.must(e.do("PUT", "/api/v1/periods/2024/ratings", e.token("survey"), ratingsCSV), 200)
+	id := e.runBatch("2024")
+	e.publish(id)
+	return id
+}
+
 // TestExplanationShowsAdjustments: a subject's published explanation (page
 // and API) shows the score before adjustments, each bonus, deduction and
 // veto that applies to it, and the grade reasoning.
 func TestExplanationShowsAdjustments(t *testing.T) {
 	e := newEnv(t)
 	e.useRatedSet()
-	admin := e.token("office")
-	e.must(e.do("PUT", "/api/v1/periods/2024", admin, map[string]string{"status": "open"}), 200)
-	e.must(e.do("PUT", "/api/v1/periods/2024/metrics", e.token("police"), policeCSV), 200)
-	e.must(e.do("PUT", "/api/v1/periods/2024/metrics", e.token("stats"), statsCSV), 200)
-	e.must(e.do("PUT", "/api/v1/periods/2024/ratings", e.token("survey"), ratingsCSV), 200)
-	id := e.runBatch("2024")
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(id)+"/approve", admin, nil), 200)
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(id)+"/publish", admin, nil), 200)
+	e.ratedCycle()
 
 	var ex struct {
 		Score, Root  *float64
@@ -206,14 +216,7 @@ func TestNodeRanksShown(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	e.useRatedSet()
-	admin := e.token("office")
-	e.must(e.do("PUT", "/api/v1/periods/2024", admin, map[string]string{"status": "open"}), 200)
-	e.must(e.do("PUT", "/api/v1/periods/2024/metrics", e.token("police"), policeCSV), 200)
-	e.must(e.do("PUT", "/api/v1/periods/2024/metrics", e.token("stats"), statsCSV), 200)
-	e.must(e.do("PUT", "/api/v1/periods/2024/ratings", e.token("survey"), ratingsCSV), 200)
-	id := e.runBatch("2024")
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(id)+"/approve", admin, nil), 200)
-	e.must(e.do("POST", "/api/v1/batches/"+itoa(id)+"/publish", admin, nil), 200)
+	id := e.ratedCycle()
 	info, _ := e.db.Run(ctx, id)
 	var csv bytes.Buffer
 	if err := e.db.WriteOutput(ctx, info.BatchID, "results.csv", &csv); err != nil {

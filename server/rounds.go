@@ -214,11 +214,7 @@ func (s *Server) apiCloseRound(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep, status, msg := s.closeRound(r, id)
-	if status != 0 {
-		s.fail(w, r, status, codeOf(status), msg)
-		return
-	}
-	writeJSON(w, http.StatusOK, rep)
+	s.answerJSON(w, r, rep, status, msg)
 }
 
 // pageRounds is GET /admin/rounds: the rounds, and the form of a new one.

@@ -298,6 +298,16 @@ func (s *Server) failErr(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
+// answerJSON answers v with 200, or fails with status and msg when
+// status is not 0.
+func (s *Server) answerJSON(w http.ResponseWriter, r *http.Request, v any, status int, msg string) {
+	if status != 0 {
+		s.fail(w, r, status, codeOf(status), msg)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
 // writeJSON writes v as the JSON response with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

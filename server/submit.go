@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -60,19 +61,7 @@ func parseSubmission(name string, data []byte, subjects *dataset.Dataset, set *i
 	cells, at := scanCells(text)
 	ds, err := csvdata.Parse(subjectsCSV(subjects), []csvdata.NamedData{{Name: name, Data: data}}, batch.LoadOptions(set))
 	if err != nil {
-		var l diag.List
-		var e *diag.Error
-		switch {
-		case errors.As(err, &l):
-		case errors.As(err, &e):
-			l = diag.List{e}
-		default:
-			l = diag.List{{Pos: diag.Pos{File: name}, Msg: err.Error()}}
-		}
-		for _, e := range l {
-			sub.errs = append(sub.errs, cellError{File: e.Pos.File, Line: e.Pos.Line, Column: e.Pos.Col,
-				Cell: at[[2]int{e.Pos.Line, e.Pos.Col}], Message: e.Msg})
-		}
+		sub.errs = append(sub.errs, cellErrors(name, err, at)...)
 		return sub
 	}
 	seen := map[string]bool{}
@@ -114,6 +103,27 @@ type givenCell struct {
 // scanCells lists the (subject, period, metric) cells of a metrics file in
 // the long or wide layout, and the text of every cell by (line, rune
 // column) for error messages. It stops at the first CSV syntax error,
+// cellErrors are the positioned problems of a parse error of file name
+// (a diag.List, a *diag.Error, or any other error, placed at the file),
+// each with the text of its cell from at (by line and column).
+func cellErrors(name string, err error, at map[[2]int]string) []cellError {
+	var l diag.List
+	var e *diag.Error
+	switch {
+	case errors.As(err, &l):
+	case errors.As(err, &e):
+		l = diag.List{e}
+	default:
+		l = diag.List{{Pos: diag.Pos{File: name}, Msg: err.Error()}}
+	}
+	out := make([]cellError, 0, len(l))
+	for _, e := range l {
+		out = append(out, cellError{File: e.Pos.File, Line: e.Pos.Line, Column: e.Pos.Col,
+			Cell: at[[2]int{e.Pos.Line, e.Pos.Col}], Message: e.Msg})
+	}
+	return out
+}
+
 // which csvdata reports.
 func scanCells(text []byte) ([]givenCell, map[[2]int]string) {
 	at := map[[2]int]string{}
@@ -242,24 +252,42 @@ func (s *Server) apiPutMetrics(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acct := accountOf(r)
-	data, err := io.ReadAll(r.Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			s.fail(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the file exceeds %d bytes", mbe.Limit))
-			return
-		}
-		s.fail(w, r, http.StatusBadRequest, "bad_request", "reading the body: "+err.Error())
+	name, data, ok := s.readUpload(w, r)
+	if !ok {
 		return
-	}
-	name := "request.csv"
-	if f := r.URL.Query().Get("file"); f != "" {
-		name = path.Base(strings.ReplaceAll(f, "\\", "/"))
 	}
 	if isXLSX(data) && !strings.HasSuffix(strings.ToLower(name), ".xlsx") {
 		name += ".xlsx"
 	}
 	rep, errs, status, msg := s.submit(r, acct, per, name, data, r.URL.Query().Get("dry_run") == "1")
+	s.answerSubmission(w, r, name, rep, errs, status, msg)
+}
+
+// readUpload reads the body of an upload and the file name it is given
+// (?file=, its base name; "request.csv" without one). A body too large
+// (413) or unreadable (400) is answered, and ok is false.
+func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (name string, data []byte, ok bool) {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.fail(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the file exceeds %d bytes", mbe.Limit))
+			return "", nil, false
+		}
+		s.fail(w, r, http.StatusBadRequest, "bad_request", "reading the body: "+err.Error())
+		return "", nil, false
+	}
+	name = "request.csv"
+	if f := r.URL.Query().Get("file"); f != "" {
+		name = path.Base(strings.ReplaceAll(f, "\\", "/"))
+	}
+	return name, data, true
+}
+
+// answerSubmission answers an upload of file name with what a submission
+// of it gave: 422 with the file's problems, another status with its
+// message, or 200 with the report.
+func (s *Server) answerSubmission(w http.ResponseWriter, r *http.Request, name string, rep *postgres.SubmitReport, errs []cellError, status int, msg string) {
 	switch {
 	case status == http.StatusUnprocessableEntity:
 		writeJSON(w, status, map[string]any{"error": "invalid", "message": fmt.Sprintf("%d problem(s) in %s; nothing was stored", len(errs), name), "errors": errs})
@@ -272,12 +300,10 @@ func (s *Server) apiPutMetrics(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// prepare parses a submission of acct for period per and checks what it
-// may be taken for: a set in force, an open period, every cell well
-// formed, only the metrics acct may submit. It returns the cells, or the
-// file's problems with 422, or another status with a message.
-func (s *Server) prepare(r *http.Request, acct *postgres.Account, per dataset.Period, name string, data []byte) ([]postgres.Cell, []cellError, int, string) {
-	ctx := r.Context()
+// openForSubmission returns the set in force and the subjects when period
+// per is open for submissions; otherwise a status with a message (409 with
+// no set or a locked period, 404 for a period not opened, 500).
+func (s *Server) openForSubmission(ctx context.Context, per dataset.Period) (*indicators.Set, *dataset.Dataset, int, string) {
 	set, err := s.currentSet(ctx)
 	if err != nil {
 		if errors.Is(err, postgres.ErrNotFound) {
@@ -298,6 +324,19 @@ func (s *Server) prepare(r *http.Request, acct *postgres.Account, per dataset.Pe
 	if err != nil {
 		s.log.Error("reading subjects", "err", err)
 		return nil, nil, http.StatusInternalServerError, "internal error"
+	}
+	return set, subjects, 0, ""
+}
+
+// prepare parses a submission of acct for period per and checks what it
+// may be taken for: a set in force, an open period, every cell well
+// formed, only the metrics acct may submit. It returns the cells, or the
+// file's problems with 422, or another status with a message.
+func (s *Server) prepare(r *http.Request, acct *postgres.Account, per dataset.Period, name string, data []byte) ([]postgres.Cell, []cellError, int, string) {
+	ctx := r.Context()
+	set, subjects, status, msg := s.openForSubmission(ctx, per)
+	if status != 0 {
+		return nil, nil, status, msg
 	}
 	var sheet *xlsxSheet
 	if isXLSX(data) {
@@ -342,16 +381,26 @@ func (s *Server) submit(r *http.Request, acct *postgres.Account, per dataset.Per
 	}
 	rep, err := s.db.Submit(ctx, postgres.Submission{AccountID: acct.ID, Actor: acct.Name, Period: per.String(), File: name,
 		SHA256: digest(data), Bytes: int64(len(data)), Cells: cells}, dry)
-	switch {
-	case errors.Is(err, postgres.ErrLocked):
-		return nil, nil, http.StatusConflict, err.Error()
-	case errors.Is(err, postgres.ErrNotFound):
-		return nil, nil, http.StatusNotFound, err.Error()
-	case err != nil:
-		s.log.Error("storing a submission", "err", err)
-		return nil, nil, http.StatusInternalServerError, "internal error"
+	if status, msg := s.storeStatus(err, "storing a submission"); status != 0 {
+		return nil, nil, status, msg
 	}
 	return rep, nil, 0, ""
+}
+
+// storeStatus is the status and message that answer err from storing a
+// submission (409 for a locked period, 404, else 500, logged as what), or
+// 0 for none.
+func (s *Server) storeStatus(err error, what string) (int, string) {
+	switch {
+	case errors.Is(err, postgres.ErrLocked):
+		return http.StatusConflict, err.Error()
+	case errors.Is(err, postgres.ErrNotFound):
+		return http.StatusNotFound, err.Error()
+	case err != nil:
+		s.log.Error(what, "err", err)
+		return http.StatusInternalServerError, "internal error"
+	}
+	return 0, ""
 }
 
 // apiGetMetrics is GET /api/v1/periods/{period}/metrics: the current
@@ -422,6 +471,30 @@ func parsePeriodExact(s string) (string, error) {
 		return "", fmt.Errorf("period %q: write it as %s", s, p)
 	}
 	return s, nil
+}
+
+// formUpload reads the period and the file of an upload form (the
+// file's base name and bytes). A bad period or no file is 400 with the
+// period's error or noFile; a file too large is 413 with the error.
+func formUpload(r *http.Request, noFile string) (per dataset.Period, name string, data []byte, status int, msg string) {
+	per, err := formPeriod(r.PostFormValue("period"))
+	if err != nil {
+		return per, "", nil, http.StatusBadRequest, err.Error()
+	}
+	f, hdr, err := r.FormFile("file")
+	if err != nil {
+		return per, "", nil, http.StatusBadRequest, noFile
+	}
+	defer f.Close()
+	data, err = io.ReadAll(f)
+	if err != nil {
+		return per, "", nil, http.StatusRequestEntityTooLarge, err.Error()
+	}
+	name = strings.ReplaceAll(hdr.Filename, "\\", "/")
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:]
+	}
+	return per, name, data, 0, ""
 }
 
 // formPeriod parses a period from a form.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"os"
@@ -288,25 +287,10 @@ func (s *Server) pageTemplate(w http.ResponseWriter, r *http.Request) {
 // preview against the current values and kept as a draft that
 // POST /provider/confirm stores.
 func (s *Server) pageUpload(w http.ResponseWriter, r *http.Request) {
-	per, err := formPeriod(r.PostFormValue("period"))
-	if err != nil {
-		s.renderProvider(w, r, http.StatusBadRequest, nil, nil, err.Error())
+	per, name, data, status, msg := formUpload(r, tr(langOf(r), "choose_file"))
+	if status != 0 {
+		s.renderProvider(w, r, status, nil, nil, msg)
 		return
-	}
-	f, hdr, err := r.FormFile("file")
-	if err != nil {
-		s.renderProvider(w, r, http.StatusBadRequest, nil, nil, tr(langOf(r), "choose_file"))
-		return
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		s.renderProvider(w, r, http.StatusRequestEntityTooLarge, nil, nil, err.Error())
-		return
-	}
-	name := strings.ReplaceAll(hdr.Filename, "\\", "/")
-	if i := strings.LastIndexByte(name, '/'); i >= 0 {
-		name = name[i+1:]
 	}
 	acct := accountOf(r)
 	cells, errs, status, msg := s.prepare(r, acct, per, name, data)

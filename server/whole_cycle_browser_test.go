@@ -48,6 +48,33 @@ func waitDraftPage(t *testing.T, ctx context.Context, u string, id int) {
 	}
 }
 
+// approvePublishTasks approves and publishes run id's draft from the
+// admin dashboard, waiting for its publish button to go (an earlier run's
+// row may link the ranking already).
+func approvePublishTasks(id int) chromedp.Tasks {
+	n := strconv.Itoa(id)
+	return chromedp.Tasks{
+		chromedp.Click("#approve-"+n, chromedp.ByQuery), chromedp.WaitVisible("#publish-"+n, chromedp.ByQuery),
+		chromedp.Click("#publish-"+n, chromedp.ByQuery), chromedp.WaitNotPresent("#publish-"+n, chromedp.ByQuery),
+	}
+}
+
+// acceptAppealTasks opens appeal 1 from the admin's review queue at u,
+// reads its page into text (then review, a screenshot), accepts it with
+// the corrected value and reason (then decided) and recomputes, waiting
+// for the outcome.
+func acceptAppealTasks(u, value, reason string, text *string, review, decided chromedp.Action) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Navigate(u + "/appeals"), chromedp.WaitVisible("#appeal-1", chromedp.ByQuery),
+		chromedp.Click("#appeal-1", chromedp.ByQuery), chromedp.WaitVisible("#decide", chromedp.ByQuery),
+		chromedp.Text("main", text, chromedp.ByQuery), review,
+		chromedp.Click("#d-accept", chromedp.ByQuery), chromedp.SendKeys("#d-value", value, chromedp.ByQuery),
+		chromedp.SendKeys("#d-reason", reason, chromedp.ByQuery), chromedp.Click("#decide", chromedp.ByQuery),
+		chromedp.WaitVisible("#recompute", chromedp.ByQuery), decided,
+		chromedp.Click("#recompute", chromedp.ByQuery), chromedp.WaitVisible("#outcome", chromedp.ByQuery),
+	}
+}
+
 // tableRows reads the body rows of the n-th table of main, one string
 // per row with its cells joined by " | ".
 func tableRows(n int, rows *[]string) chromedp.Action {
@@ -318,13 +345,8 @@ func TestWholeCycleInChromium(t *testing.T) {
 	}
 
 	// 9. The admin accepts with 90, recomputes, approves, publishes.
-	if err := chromedp.Run(ctx, loginTasks(u, "office"), chromedp.Navigate(u+"/appeals"), chromedp.WaitVisible("#appeal-1", chromedp.ByQuery),
-		chromedp.Click("#appeal-1", chromedp.ByQuery), chromedp.WaitVisible("#decide", chromedp.ByQuery),
-		chromedp.Text("main", &text, chromedp.ByQuery), shot("17_review"),
-		chromedp.Click("#d-accept", chromedp.ByQuery), chromedp.SendKeys("#d-value", "90", chromedp.ByQuery),
-		chromedp.SendKeys("#d-reason", "公安局复核确认。", chromedp.ByQuery), chromedp.Click("#decide", chromedp.ByQuery),
-		chromedp.WaitVisible("#recompute", chromedp.ByQuery), shot("18_accepted"),
-		chromedp.Click("#recompute", chromedp.ByQuery), chromedp.WaitVisible("#outcome", chromedp.ByQuery)); err != nil {
+	if err := chromedp.Run(ctx, loginTasks(u, "office"),
+		acceptAppealTasks(u, "90", "公安局复核确认。", &text, shot("17_review"), shot("18_accepted"))); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"police", "police.xlsx", "120.00"} {
@@ -333,8 +355,7 @@ func TestWholeCycleInChromium(t *testing.T) {
 		}
 	}
 	waitDraftPage(t, ctx, u, 2)
-	if err := chromedp.Run(ctx, chromedp.Click("#approve-2", chromedp.ByQuery), chromedp.WaitVisible("#publish-2", chromedp.ByQuery),
-		chromedp.Click("#publish-2", chromedp.ByQuery), chromedp.WaitNotPresent("#publish-2", chromedp.ByQuery), logoutTasks); err != nil {
+	if err := chromedp.Run(ctx, approvePublishTasks(2), logoutTasks); err != nil {
 		t.Fatal(err)
 	}
 
