@@ -190,14 +190,7 @@ func TestDerivedMetrics(t *testing.T) {
 		derived:  []string{"growth: rate - prev.rate", "rate: resolved / received", "cum: (prev.cum ?? 0) + resolved"},
 		leaves:   []string{"g: growth", "pg: prev.growth ?? -1", "c: cum", "pc: prev.cum"},
 	}.build()
-	p, err := Compile(set, Schema{Metrics: ds.Metrics()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := p.Evaluate(context.Background(), ds, mustPeriod("2024"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, v := compileEval(t, set, Schema{Metrics: ds.Metrics()}, ds)
 	checks := []struct {
 		name string
 		got  []float64
@@ -275,14 +268,7 @@ func TestTraceAdjustment(t *testing.T) {
 		points: []string{"bonus: awards * 2"},
 		when:   []string{"veto: accidents > 0 and awards >= 0"},
 	}.build()
-	p, err := Compile(set, Schema{Metrics: ds.Metrics()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := p.Evaluate(context.Background(), ds, mustPeriod("2024"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, v := compileEval(t, set, Schema{Metrics: ds.Metrics()}, ds)
 	for _, tc := range []struct {
 		adj, subject int
 		want         []Input

@@ -300,14 +300,7 @@ func TestBareMetricLeafSharesColumn(t *testing.T) {
 		leaves:   []string{"l1: a", "l2: a", "l3: a + 0", "l4: d", "l5: i", "l6: absent ?? 7"},
 		declared: []string{"absent"},
 	}.build()
-	p, err := Compile(set, Schema{Metrics: ds.Metrics()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := p.Evaluate(context.Background(), ds, mustPeriod("2024"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, v := compileEval(t, set, Schema{Metrics: ds.Metrics()}, ds)
 	col := ds.Column("a", mustPeriod("2024"))
 	same := func(x, y []float64) bool { return len(x) > 0 && len(y) > 0 && &x[0] == &y[0] }
 	if !same(v.Leaves[0], col) || !same(v.Leaves[1], col) {

@@ -43,14 +43,7 @@ func TestGroupStatistics(t *testing.T) {
 				leaves: []string{"v: " + tc.expr}}.build()
 			set.PeerGroups = []string{"region"}
 			set.RatedWhen = &indicators.Expr{Text: `subject.id not in ["s6", "s7"]`, Pos: diag.Pos{Line: 1, Col: 1}}
-			p, err := Compile(set, Schema{Metrics: ds.Metrics(), Attrs: ds.AttrNames})
-			if err != nil {
-				t.Fatal(err)
-			}
-			v, err := p.Evaluate(context.Background(), ds, mustPeriod("2024"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, v := compileEval(t, set, Schema{Metrics: ds.Metrics(), Attrs: ds.AttrNames}, ds)
 			if got := v.RatedWhen; len(got) != 8 || got[6] != 0 || got[0] != 1 {
 				t.Errorf("RatedWhen = %v", got)
 			}

@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strings"
+	"testing"
 
 	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/diag"
@@ -109,4 +111,19 @@ func close(a, b float64) bool {
 		return true
 	}
 	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
+}
+
+// compileEval compiles set against schema and evaluates it on ds for 2024,
+// failing the test on either error.
+func compileEval(t testing.TB, set *indicators.Set, schema Schema, ds *dataset.Dataset) (*Plan, *Values) {
+	t.Helper()
+	p, err := Compile(set, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := p.Evaluate(context.Background(), ds, mustPeriod("2024"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, v
 }
