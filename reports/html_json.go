@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -322,7 +323,7 @@ func (v *View) readSubject(r ResultsSubject, ix *viewIndex, haveSet bool) (ViewS
 
 // readCells reads the (subject, leaf) cells, in either layout.
 func (v *View) readCells(c *ResultsCells, ix *viewIndex) error {
-	if len(c.Columns) > 0 && !equalStrings(c.Columns, IndicatorsHeader) {
+	if len(c.Columns) > 0 && !slices.Equal(c.Columns, IndicatorsHeader) {
 		return fmt.Errorf("results.json: indicators.columns %v, want %v", c.Columns, IndicatorsHeader)
 	}
 	v.cells = newReadCells(len(v.Subjects), len(v.Leaves))
@@ -464,16 +465,4 @@ func (v *View) treeFromJSON(tree []ResultsNode) error {
 func emptyLeafStats() scoring.LeafStats {
 	nan := math.NaN()
 	return scoring.LeafStats{Min: nan, Max: nan, Mean: nan, SD: nan, NormMin: nan, NormMax: nan, NormMean: nan, NormSD: nan, WinsorLow: nan, WinsorHigh: nan}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
