@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -112,6 +113,12 @@ func TestReadViewErrors(t *testing.T) {
 		{"row layout unknown subject", strings.Replace(good, `"indicators": {`, `"indicators": {"rows": [["zz", "served_pc", 1, 2, "ok", 0.5]], `, 1), nil, `indicators row 1: unknown subject "zz"`},
 		{"row layout unknown leaf", strings.Replace(good, `"indicators": {`, `"indicators": {"rows": [["c4", "nope", 1, 2, "ok", 0.5]], `, 1), nil, `indicators row 1: unknown indicator "nope"`},
 		{"row layout bad columns", strings.Replace(good, `"indicators": {`, `"indicators": {"columns": ["a"], `, 1), nil, "indicators.columns"},
+		{"node status of unknown node", strings.Replace(good, `"node_status": {"service": "ok"`, `"node_status": {"nope": "ok"`, 1), nil, `node_status of unknown composite node "nope"`},
+		{"bad node status", strings.Replace(good, `"node_status": {"service": "ok"`, `"node_status": {"service": "fine"`, 1), nil, `node_status "fine" of "service", want ok, imputed or missing`},
+		{"rank of unranked node", strings.Replace(good, `"node_ranks": {"service": 1`, `"node_ranks": {"trust": 1`, 1), nil, `node_ranks of "trust", which is not a ranked node`},
+		{"weights child count", strings.Replace(good, `"trust": {"complaint_rate": 0.5, "growth": 0.5}`, `"trust": {"complaint_rate": 0.5}`, 1), nil, `weights of "trust": 1 children, the tree has 2`},
+		{"weights child missing", strings.Replace(good, `"trust": {"complaint_rate": 0.5, "growth": 0.5}`, `"trust": {"complaint_rate": 0.5, "nope": 0.5}`, 1), nil, `weights of "trust": no weight of child "growth"`},
+		{"weights of a leaf", strings.Replace(good, `"service": {"served_pc": 0.6666666666666666`, `"served_pc": {"x": 1}, "service": {"served_pc": 0.6666666666666666`, 1), nil, "weights of 1 nodes that are not composites of the tree"},
 		{"tree size differs from set", strings.Replace(good, `"tree": [`, `"tree": [{"id": "extra", "type": "composite"},`, 1), set, "tree nodes, the indicator set has"},
 	}
 	for _, tt := range tests {
@@ -271,5 +278,23 @@ func TestTargetAndToRoundTrip(t *testing.T) {
 		if got := normDescription(n1, disp{en: true}); !strings.HasSuffix(got, "target (median)") {
 			t.Errorf("%s: %s normalisation %q", name, n1.ID, got)
 		}
+	}
+}
+
+// TestReadCellsStatusLimit checks that a results.json with more distinct
+// cell statuses than a status byte holds is refused, not wrapped round.
+func TestReadCellsStatusLimit(t *testing.T) {
+	c := newReadCells(1, 1)
+	for i := range math.MaxUint8 {
+		if err := c.set(0, 0, 1, 2, 0.5, fmt.Sprint("s", i)); err != nil {
+			t.Fatalf("status %d: %v", i, err)
+		}
+	}
+	if got := c.names[c.cols[0].status[0]]; got != fmt.Sprint("s", math.MaxUint8-1) {
+		t.Errorf("last status read back as %q", got)
+	}
+	err := c.set(0, 0, 1, 2, 0.5, "one too many")
+	if err == nil || !strings.Contains(err.Error(), "more than 255 distinct cell statuses") {
+		t.Errorf("err = %v, want the status limit", err)
 	}
 }
