@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,16 +36,49 @@ func (o pubOptions) view(v *reports.View) *reports.View {
 	return reports.PublicView(v)
 }
 
+// outputs are the files of the formats in want, in the order of formats,
+// rendered from v in lang: the reading formats from v for the audience of
+// f (made once for all of them), the CSV files with the byte order mark f
+// asks for.
+func (f *outFlags) outputs(v *reports.View, want map[string]bool, lang string) ([]output, []string) {
+	var outputs []output
+	var written []string
+	o := f.pub(lang)
+	var av *reports.View // v for the audience, made when first needed
+	for _, x := range formats {
+		if !want[x.name] {
+			continue
+		}
+		xv := v
+		if x.audience {
+			if av == nil {
+				av = o.view(v)
+			}
+			xv = av
+		}
+		publish := x.publish
+		fn := func(w io.Writer) error { return publish(w, xv, o) }
+		if x.name == "csv" {
+			fn = f.csv(fn)
+		}
+		outputs = append(outputs, output{x.file, fn})
+		written = append(written, x.file)
+	}
+	return outputs, written
+}
+
+// publishHTML, publishXLSX and publishMarkdown render the reading formats
+// from v, already the view for the audience (outFlags.outputs).
 func publishHTML(w io.Writer, v *reports.View, o pubOptions) error {
-	return reports.WriteHTML(w, o.view(v), reports.HTMLOptions{Lang: o.lang})
+	return reports.WriteHTML(w, v, reports.HTMLOptions{Lang: o.lang})
 }
 
 func publishXLSX(w io.Writer, v *reports.View, o pubOptions) error {
-	return reports.WriteXLSX(w, o.view(v), reports.XLSXOptions{Lang: o.lang})
+	return reports.WriteXLSX(w, v, reports.XLSXOptions{Lang: o.lang})
 }
 
 func publishMarkdown(w io.Writer, v *reports.View, o pubOptions) error {
-	return reports.WriteMarkdown(w, o.view(v), reports.MarkdownOptions{Lang: o.lang})
+	return reports.WriteMarkdown(w, v, reports.MarkdownOptions{Lang: o.lang})
 }
 
 // outFlags are the flags of run and report that shape the written files.
@@ -176,22 +210,11 @@ func reportFromResults(e *env, out, dest string, f reportFlags) error {
 		}
 		v.SetPrevious(prev)
 	}
-	var outputs []output
-	var written []string
-	o := f.out.pub(e.outLang())
 	// The publication formats and, with csv, the data files re-created from
 	// results.json byte for byte.
-	for _, x := range formats {
-		if want[x.name] && x.name != "json" {
-			publish := x.publish
-			fn := func(w io.Writer) error { return publish(w, v, o) }
-			if x.name == "csv" {
-				fn = f.out.csv(fn)
-			}
-			outputs = append(outputs, output{x.file, fn})
-			written = append(written, x.file)
-		}
-	}
+	wantOut := maps.Clone(want)
+	delete(wantOut, "json")
+	outputs, written := f.out.outputs(v, wantOut, e.outLang())
 	if want["json"] {
 		fmt.Fprint(e.stderr, e.tr("note: results.json is the source of the report and is left as it is\n"))
 	}

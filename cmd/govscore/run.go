@@ -20,17 +20,19 @@ import (
 var osGetenv = os.Getenv
 
 // formats maps each output format to its file and writer, in the order the
-// files are written; every writer renders the publication view (report.go).
+// files are written; every writer renders the publication view (report.go),
+// the reading formats (audience) the view for --audience.
 var formats = []struct {
 	name, file string
 	publish    func(io.Writer, *reports.View, pubOptions) error
+	audience   bool
 }{
-	{"csv", "results.csv", publishResultsCSV},
-	{"csv", "indicators.csv", publishIndicatorsCSV},
-	{"json", "results.json", publishJSON},
-	{"html", "report.html", publishHTML},
-	{"xlsx", "results.xlsx", publishXLSX},
-	{"md", "results.md", publishMarkdown},
+	{"csv", "results.csv", publishResultsCSV, false},
+	{"csv", "indicators.csv", publishIndicatorsCSV, false},
+	{"json", "results.json", publishJSON, false},
+	{"html", "report.html", publishHTML, true},
+	{"xlsx", "results.xlsx", publishXLSX, true},
+	{"md", "results.md", publishMarkdown, true},
 }
 
 func availableFormats() []string {
@@ -198,24 +200,14 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 // uncertainty.csv comes last when the batch has an uncertainty analysis.
 // The CSV files start with a byte order mark when of says so.
 func runOutputs(b *batch.Batch, want map[string]bool, lang string, of *outFlags) ([]output, []string, *reports.View) {
-	var outputs []output
-	var written []string
 	var view *reports.View // built once, for every format
 	for _, f := range formats {
-		if !want[f.name] {
-			continue
-		}
-		if view == nil {
+		if want[f.name] {
 			view = publicationView(b)
+			break
 		}
-		publish, o := f.publish, of.pub(lang)
-		fn := func(w io.Writer) error { return publish(w, view, o) }
-		if f.name == "csv" {
-			fn = of.csv(fn)
-		}
-		outputs = append(outputs, output{f.file, fn})
-		written = append(written, f.file)
 	}
+	outputs, written := of.outputs(view, want, lang)
 	if u := b.Analysis; u != nil && u.Uncertainty != nil {
 		if view == nil {
 			view = publicationView(b)
