@@ -92,20 +92,17 @@ func TestWriteHTMLAssessed(t *testing.T) {
 func TestAssessPrivacy(t *testing.T) {
 	b := assessedBatch(t, 20)
 	direct := NewView(b)
-	var js bytes.Buffer
-	if err := WriteJSON(&js, NewView(b)); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(js.String(), hiddenMean) {
+	js := writeJSONBytes(t, NewView(b))
+	if strings.Contains(string(js), hiddenMean) {
 		t.Fatalf("results.json shows the hidden mean %s", hiddenMean)
 	}
-	read, err := ReadView(bytes.NewReader(js.Bytes()), b.Project.Set)
+	read, err := ReadView(bytes.NewReader(js), b.Project.Set)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A results.json edited to carry the mean: the view drops it.
-	edited := strings.Replace(js.String(), `"peer": {"n": 2, "mean": null}`, `"peer": {"n": 2, "mean": `+hiddenMean+`}`, 1)
-	if edited == js.String() {
+	edited := strings.Replace(string(js), `"peer": {"n": 2, "mean": null}`, `"peer": {"n": 2, "mean": `+hiddenMean+`}`, 1)
+	if edited == string(js) {
 		t.Fatal("results.json has no hidden peer role of n = 2 to edit")
 	}
 	forged, err := ReadView(strings.NewReader(edited), b.Project.Set)
@@ -149,11 +146,8 @@ func TestAssessPrivacy(t *testing.T) {
 func TestReadViewAssessedRoundTrip(t *testing.T) {
 	b := assessedBatch(t, 30)
 	direct := NewView(b)
-	var js bytes.Buffer
-	if err := WriteJSON(&js, NewView(b)); err != nil {
-		t.Fatal(err)
-	}
-	read, err := ReadView(bytes.NewReader(js.Bytes()), b.Project.Set)
+	js := writeJSONBytes(t, NewView(b))
+	read, err := ReadView(bytes.NewReader(js), b.Project.Set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,18 +189,15 @@ func TestViewSnapshot(t *testing.T) {
 
 func TestReadViewAssessErrors(t *testing.T) {
 	b := assessedBatch(t, 0)
-	var js bytes.Buffer
-	if err := WriteJSON(&js, NewView(b)); err != nil {
-		t.Fatal(err)
-	}
+	js := writeJSONBytes(t, NewView(b))
 	tests := []struct{ name, old, new, want string }{
 		{"unknown subject", `{"subject": "c1", "score"`, `{"subject": "nobody", "score"`, `unknown subject "nobody"`},
 		{"unknown role", `"peer": {"n": 2`, `"judge": {"n": 2`, `unknown role "judge"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := strings.Replace(js.String(), tt.old, tt.new, 1)
-			if src == js.String() {
+			src := strings.Replace(string(js), tt.old, tt.new, 1)
+			if src == string(js) {
 				t.Fatalf("%q not found in results.json", tt.old)
 			}
 			_, err := ReadView(strings.NewReader(src), b.Project.Set)
@@ -306,14 +297,11 @@ func TestAssessPerRoleMinRaters(t *testing.T) {
 			def.Roles[r].MinRaters = 5 // every subject has 4 public ratings
 		}
 	}
-	var js bytes.Buffer
-	if err := WriteJSON(&js, NewView(b)); err != nil {
-		t.Fatal(err)
+	js := writeJSONBytes(t, NewView(b))
+	if !strings.Contains(string(js), `{"role": "public", "weight": 60, "min_raters": 5}, {"role": "peer", "weight": 40, "min_raters": 3}`) {
+		t.Errorf("results.json lacks the per-role min_raters:\n%.2000s", string(js))
 	}
-	if !strings.Contains(js.String(), `{"role": "public", "weight": 60, "min_raters": 5}, {"role": "peer", "weight": 40, "min_raters": 3}`) {
-		t.Errorf("results.json lacks the per-role min_raters:\n%.2000s", js.String())
-	}
-	read, err := ReadView(bytes.NewReader(js.Bytes()), nil)
+	read, err := ReadView(bytes.NewReader(js), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -257,16 +257,13 @@ func TestTargetAndToRoundTrip(t *testing.T) {
 	leaves := b.Project.Set.Leaves
 	leaves[0].Normalize = indicators.Normalize{Method: indicators.Target, TargetLow: 0.9, TargetHigh: 1.1, To: &[2]float64{0, 0.8}}
 	leaves[1].Normalize = indicators.Normalize{Method: indicators.Target, TargetMedian: true}
-	var js bytes.Buffer
-	if err := WriteJSON(&js, NewView(b)); err != nil {
-		t.Fatal(err)
-	}
+	js := writeJSONBytes(t, NewView(b))
 	for _, want := range []string{`"normalize": "target", "target": [0.9, 1.1], "to": [0, 0.8]`, `"normalize": "target", "target": "median"`} {
-		if !strings.Contains(js.String(), want) {
+		if !strings.Contains(string(js), want) {
 			t.Errorf("results.json lacks %s", want)
 		}
 	}
-	read, err := ReadView(bytes.NewReader(js.Bytes()), nil)
+	read, err := ReadView(bytes.NewReader(js), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

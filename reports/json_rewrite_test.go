@@ -74,7 +74,8 @@ func rewriteBatches(t *testing.T) map[string]*batch.Batch {
 	return bs
 }
 
-func writeJSONBytes(t *testing.T, v *View) []byte {
+// writeJSONBytes returns results.json of v.
+func writeJSONBytes(t testing.TB, v *View) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := WriteJSON(&buf, v); err != nil {

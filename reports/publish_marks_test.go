@@ -13,17 +13,14 @@ import (
 // report.html and results.md, from the batch and from results.json alike.
 func TestImputedMarks(t *testing.T) {
 	b := imputedTrustBatch(t)
-	var js bytes.Buffer
-	if err := WriteJSON(&js, NewView(b)); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(js.String(), `"subject": "c1"`) || !strings.Contains(js.String(), `"node_status": {"service": "ok", "trust": "imputed"}`) {
+	js := writeJSONBytes(t, NewView(b))
+	if !strings.Contains(string(js), `"subject": "c1"`) || !strings.Contains(string(js), `"node_status": {"service": "ok", "trust": "imputed"}`) {
 		t.Errorf("results.json lacks c1's imputed trust")
 	}
-	if !strings.Contains(js.String(), `"subject": "c5"`) || !strings.Contains(js.String(), `"node_status": {"service": null, "trust": null}`) {
+	if !strings.Contains(string(js), `"subject": "c5"`) || !strings.Contains(string(js), `"node_status": {"service": null, "trust": null}`) {
 		t.Errorf("results.json: unrated c5 should have null statuses")
 	}
-	read, err := ReadView(bytes.NewReader(js.Bytes()), nil)
+	read, err := ReadView(bytes.NewReader(js), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

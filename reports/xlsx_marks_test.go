@@ -16,11 +16,8 @@ import (
 // sheet, and the rule that left an unrated subject unrated.
 func TestXLSXPublicationMarks(t *testing.T) {
 	b := imputedTrustBatch(t)
-	var js bytes.Buffer
-	if err := WriteJSON(&js, NewView(b)); err != nil {
-		t.Fatal(err)
-	}
-	read, err := ReadView(bytes.NewReader(js.Bytes()), nil)
+	js := writeJSONBytes(t, NewView(b))
+	read, err := ReadView(bytes.NewReader(js), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
