@@ -129,13 +129,13 @@ func TestAssessPrivacy(t *testing.T) {
 				}
 			}
 		}
-		k := subjectPos(v, "c2")
+		k := subjectIndex(t, v, "c2")
 		if m := v.Assess[0].Subjects[k].Roles[1].Mean; !math.IsNaN(m) {
 			t.Errorf("%s view: c2's peer mean %v, want hidden", name, m)
 		}
 	}
 	// The shown role means survive the round trip.
-	k := subjectPos(direct, "c1")
+	k := subjectIndex(t, direct, "c1")
 	if d, r := direct.Assess[0].Subjects[k].Roles[1].Mean, read.Assess[0].Subjects[k].Roles[1].Mean; math.IsNaN(d) || d != r {
 		t.Errorf("c1 peer mean: direct %v, read %v", d, r)
 	}
@@ -206,15 +206,6 @@ func TestReadViewAssessErrors(t *testing.T) {
 			}
 		})
 	}
-}
-
-func subjectPos(v *View, id string) int {
-	for k := range v.Subjects {
-		if v.Subjects[k].ID == id {
-			return k
-		}
-	}
-	return -1
 }
 
 // batchInputOf is the scoring input of b.
@@ -310,7 +301,7 @@ func TestAssessPerRoleMinRaters(t *testing.T) {
 		if it.MinPresent(0) != 5 || it.MinPresent(1) != 3 {
 			t.Errorf("%s: MinPresent = %d, %d, want 5, 3", name, it.MinPresent(0), it.MinPresent(1))
 		}
-		k := subjectPos(v, "c1")
+		k := subjectIndex(t, v, "c1")
 		if m := it.Subjects[k].Roles[0].Mean; !math.IsNaN(m) {
 			t.Errorf("%s: c1's public mean %v rests on 4 < 5 ratings, want hidden", name, m)
 		}
