@@ -57,6 +57,11 @@ func (res *Results) View(set *indicators.Set) (*View, error) {
 	if err := v.readSubjects(res.Results, ix, set != nil); err != nil {
 		return nil, err
 	}
+	for gi, g := range res.Groups {
+		if n := len(v.Groups[gi].Members); n != g.Subjects {
+			return nil, fmt.Errorf("results.json: peer group %q: subjects %d, but %d results name it", g.Label, g.Subjects, n)
+		}
+	}
 	if err := v.readCells(&res.Indicators, ix); err != nil {
 		return nil, err
 	}
@@ -158,7 +163,7 @@ func (v *View) readGroups(groups []ResultsGroup, ix *viewIndex) error {
 			return fmt.Errorf("results.json: peer group %q twice", g.Label)
 		}
 		ix.group[g.Label] = len(v.Groups)
-		vg := ViewGroup{Label: g.Label, NSubjects: g.Subjects, NRated: g.Rated, Leaves: make([]scoring.LeafStats, len(v.Leaves))}
+		vg := ViewGroup{Label: g.Label, NRated: g.Rated, Leaves: make([]scoring.LeafStats, len(v.Leaves))}
 		for l := range vg.Leaves {
 			vg.Leaves[l] = emptyLeafStats()
 		}

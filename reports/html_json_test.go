@@ -113,6 +113,7 @@ func TestReadViewErrors(t *testing.T) {
 		{"row layout unknown subject", strings.Replace(good, `"indicators": {`, `"indicators": {"rows": [["zz", "served_pc", 1, 2, "ok", 0.5]], `, 1), nil, `indicators row 1: unknown subject "zz"`},
 		{"row layout unknown leaf", strings.Replace(good, `"indicators": {`, `"indicators": {"rows": [["c4", "nope", 1, 2, "ok", 0.5]], `, 1), nil, `indicators row 1: unknown indicator "nope"`},
 		{"row layout bad columns", strings.Replace(good, `"indicators": {`, `"indicators": {"columns": ["a"], `, 1), nil, "indicators.columns"},
+		{"group subject count", strings.Replace(good, `"label": "department", "subjects": 3`, `"label": "department", "subjects": 4`, 1), nil, `peer group "department": subjects 4, but 3 results name it`},
 		{"node status of unknown node", strings.Replace(good, `"node_status": {"service": "ok"`, `"node_status": {"nope": "ok"`, 1), nil, `node_status of unknown composite node "nope"`},
 		{"bad node status", strings.Replace(good, `"node_status": {"service": "ok"`, `"node_status": {"service": "fine"`, 1), nil, `node_status "fine" of "service", want ok, imputed or missing`},
 		{"rank of unranked node", strings.Replace(good, `"node_ranks": {"service": 1`, `"node_ranks": {"trust": 1`, 1), nil, `node_ranks of "trust", which is not a ranked node`},

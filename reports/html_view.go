@@ -138,8 +138,8 @@ type ViewGrade struct {
 
 // ViewGroup is a peer group.
 type ViewGroup struct {
-	Label             string
-	NSubjects, NRated int
+	Label  string
+	NRated int
 	// Leaves[l] holds the statistics of leaf l in the group; a leaf that
 	// applies to no rated subject of the group has N+Missing == 0.
 	Leaves []scoring.LeafStats
@@ -267,7 +267,7 @@ func NewView(b *batch.Batch) *View {
 	v.cells = cellColumns{batch: res.Cells, row: res.Order}
 	v.Groups = make([]ViewGroup, len(res.Groups))
 	for gi, g := range res.Groups {
-		vg := ViewGroup{Label: g.Label, NSubjects: len(g.Members), NRated: g.NRated, Leaves: g.Leaves}
+		vg := ViewGroup{Label: g.Label, NRated: g.NRated, Leaves: g.Leaves}
 		for _, si := range g.Members {
 			vg.Members = append(vg.Members, pos[si])
 		}

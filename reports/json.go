@@ -187,7 +187,7 @@ func writeGroups(j *jw, v *View) {
 		}
 		j.raw("\n    {")
 		j.key("label", 0).str(g.Label).raw(", ")
-		j.key("subjects", 0).int(g.NSubjects).raw(", ")
+		j.key("subjects", 0).int(len(g.Members)).raw(", ")
 		j.key("rated", 0).int(g.NRated).raw(", ")
 		j.key("leaves", 0).raw("[")
 		first := true

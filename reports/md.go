@@ -56,7 +56,7 @@ func WriteMarkdown(w io.Writer, v *View, opt MarkdownOptions) error {
 	for gi := range v.Groups {
 		g := &v.Groups[gi]
 		p("\n## ", L["group"], ": ", mdEscape(v.names(L).group(g.Label)), "\n\n")
-		p(L["subjects"], " ", strconv.Itoa(g.NSubjects), " · ", L["rated"], " ", strconv.Itoa(g.NRated), "\n\n")
+		p(L["subjects"], " ", strconv.Itoa(len(g.Members)), " · ", L["rated"], " ", strconv.Itoa(g.NRated), "\n\n")
 		head, numeric := mdHead(v, L, bands.bands != nil)
 		p("| ", strings.Join(head, " | "), " |\n|")
 		for i := range head {

@@ -37,7 +37,7 @@ func WriteSummaryLang(w io.Writer, v *View, top int, lang i18n.Lang) error {
 		if lang != i18n.En {
 			label = names.Group(label)
 		}
-		printf("\n[%s] %d subjects, %d rated\n", label, g.NSubjects, g.NRated)
+		printf("\n[%s] %d subjects, %d rated\n", label, len(g.Members), g.NRated)
 		head := []string{i18n.T(lang, "rank"), i18n.T(lang, "subject"), i18n.T(lang, "name"), i18n.T(lang, "score"), i18n.T(lang, "grade")}
 		for _, i := range ranked {
 			head = append(head, v.Nodes[i].ID+"_rank")
