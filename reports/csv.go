@@ -30,7 +30,7 @@ func WriteResultsCSV(w io.Writer, v *View) error {
 	var comps []int
 	names := append([]string(nil), ResultsHeader...)
 	for i, n := range v.Nodes {
-		if !n.Leaf {
+		if !n.IsLeaf() {
 			comps = append(comps, i)
 			names = append(names, n.ID)
 		}

@@ -149,7 +149,7 @@ func newViewIndex(v *View) *viewIndex {
 // leaf returns the leaf index of the leaf with the given id.
 func (ix *viewIndex) leaf(id string) (int, bool) {
 	i, ok := ix.node[id]
-	if !ok || !ix.v.Nodes[i].Leaf {
+	if !ok || !ix.v.Nodes[i].IsLeaf() {
 		return 0, false
 	}
 	return ix.v.Nodes[i].LeafIndex, true
@@ -300,7 +300,7 @@ func (v *View) readSubject(r ResultsSubject, ix *viewIndex, haveSet bool) (ViewS
 	}
 	for id, x := range r.Nodes {
 		i, ok := ix.node[id]
-		if !ok || v.Nodes[i].Leaf {
+		if !ok || v.Nodes[i].IsLeaf() {
 			return s, fmt.Errorf("results.json: subject %q: unknown composite node %q", r.Subject, id)
 		}
 		s.Nodes[i] = float64(x)
@@ -382,7 +382,7 @@ func readNodeExtras(v *View, s *ViewSubject, r ResultsSubject, nodeIndex map[str
 	s.NodeStatus = make([]NodeState, len(v.Nodes))
 	for id, st := range r.NodeStatus {
 		i, ok := nodeIndex[id]
-		if !ok || v.Nodes[i].Leaf {
+		if !ok || v.Nodes[i].IsLeaf() {
 			return fmt.Errorf("results.json: subject %q: node_status of unknown composite node %q", r.Subject, id)
 		}
 		if st != nil {
@@ -437,14 +437,14 @@ func (v *View) treeFromJSON(tree []ResultsNode) error {
 			if !ok {
 				return fmt.Errorf("results.json: tree node %q: parent %q is not listed before it", t.ID, t.Parent)
 			}
-			if v.Nodes[p].Leaf {
+			if v.Nodes[p].IsLeaf() {
 				return fmt.Errorf("results.json: tree node %q: parent %q is a leaf", t.ID, t.Parent)
 			}
 			n.Parent, n.Depth = p, v.Nodes[p].Depth+1
 		}
 		switch t.Type {
 		case "leaf":
-			n.Leaf, n.LeafIndex = true, len(v.Leaves)
+			n.LeafIndex = len(v.Leaves)
 			n.Expr, n.Direction, n.Normalize = t.Expr, t.Direction, t.Normalize
 			n.Low, n.High, n.Mean, n.SD, n.Clip = float64(t.Low), float64(t.High), float64(t.Mean), float64(t.SD), t.Clip
 			n.Transform = t.Transform

@@ -137,7 +137,7 @@ func newHTMLMethod(v *View, L labels) htmlMethod {
 	}
 	for _, n := range v.Nodes {
 		hn := htmlNode{
-			Indent: strings.Repeat("　", n.Depth-1), ID: n.ID, Name: n.Name, Description: n.Description, Leaf: n.Leaf,
+			Indent: strings.Repeat("　", n.Depth-1), ID: n.ID, Name: n.Name, Description: n.Description, Leaf: n.IsLeaf(),
 			Share: fmtPercent(n.Share), Nominal: fmtPercent(n.Nominal), AppliesTo: L["all"], Missing: d.of(i18n.Missing, n.Missing),
 		}
 		if n.MissingBy != "" {
@@ -150,7 +150,7 @@ func newHTMLMethod(v *View, L labels) htmlMethod {
 		if len(n.AppliesTo) > 0 {
 			hn.AppliesTo = d.kinds(n.AppliesTo)
 		}
-		if n.Leaf {
+		if n.IsLeaf() {
 			hn.Type = L["leaf"]
 			hn.Formula = strings.TrimSpace(n.Expr)
 			hn.Direction = L[n.Direction]

@@ -101,7 +101,6 @@ type ViewNode struct {
 	Rank           bool // `rank: true`: ViewSubject.Ranks holds its ranks
 	Missing        string
 	MissingBy      string
-	Leaf           bool
 	LeafIndex      int // -1 for composites
 
 	// Leaf fields.
@@ -135,6 +134,9 @@ type ViewGrade struct {
 	Min      *float64
 	MaxShare *float64
 }
+
+// IsLeaf reports whether n is a leaf (it has a leaf index).
+func (n *ViewNode) IsLeaf() bool { return n.LeafIndex >= 0 }
 
 // ViewGroup is a peer group.
 type ViewGroup struct {
@@ -294,7 +296,7 @@ func (v *View) setDefinitions(set *indicators.Set) {
 		vn := ViewNode{
 			ID: n.ID, Name: n.Name, Description: n.Description, Parent: -1, Depth: n.Depth,
 			Weight: n.Weight, Share: nominalShare(n), AppliesTo: n.AppliesTo, Round: n.Round, Rank: n.Rank,
-			Missing: string(n.Missing.Policy), MissingBy: n.Missing.By, Leaf: n.IsLeaf(), LeafIndex: n.LeafIndex,
+			Missing: string(n.Missing.Policy), MissingBy: n.Missing.By, LeafIndex: n.LeafIndex,
 		}
 		if n.Parent != nil && n.Parent.Index >= 0 {
 			vn.Parent = n.Parent.Index

@@ -117,7 +117,7 @@ func writeTree(j *jw, v *View) {
 			j.raw(", ").key("missing_by", 0).str(n.MissingBy)
 		}
 		j.raw(", ")
-		if n.Leaf {
+		if n.IsLeaf() {
 			writeLeafDef(j, n)
 		} else {
 			j.key("type", 0).str("composite").raw(", ")
@@ -232,7 +232,7 @@ func writeGroups(j *jw, v *View) {
 func writeSubjects(j *jw, v *View) {
 	var comps []int
 	for i := range v.Nodes {
-		if !v.Nodes[i].Leaf {
+		if !v.Nodes[i].IsLeaf() {
 			comps = append(comps, i)
 		}
 	}

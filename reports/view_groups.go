@@ -114,7 +114,7 @@ func (v *View) readGroupDetails(vg *ViewGroup, g *ResultsGroup, ix *viewIndex, c
 	for i := -1; i < len(v.Nodes); i++ {
 		id := "score"
 		if i >= 0 {
-			if v.Nodes[i].Leaf {
+			if v.Nodes[i].IsLeaf() {
 				continue
 			}
 			id = v.Nodes[i].ID
