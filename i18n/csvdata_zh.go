@@ -69,9 +69,3 @@ var zhData = map[string]string{
 	"value %q in a column without a header: name the column in the header row (row %d) or delete the value": "没有表头的列中有值 %q：请在表头（第 %d 行）中写明列名，或删除该值",
 	"value %s of metric %q is %s %s: correct the value or the metric's bounds in the indicator set":         "指标 %[2]q 的值 %[1]s %[3]s %[4]s：请更正该值，或更正指标体系中该指标的上下限",
 }
-
-func init() {
-	for en, z := range zhData {
-		zh[en] = z
-	}
-}

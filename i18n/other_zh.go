@@ -49,9 +49,3 @@ var zhOther = map[string]string{
 	"merged cells %s over data: only %s holds a value, the others read empty; unmerge them and fill every cell":                                                                 "数据区域有合并单元格 %s：只有 %s 有值，其余单元格读作空；请取消合并并填写每个单元格",
 	"formula without a computed value (the file was saved by a program that did not calculate it): open the workbook in Excel, let it calculate and save it, or type the value": "公式没有计算结果（保存该文件的程序没有计算公式）：请在 Excel 中打开工作簿，计算后保存，或直接填写数值",
 }
-
-func init() {
-	for en, z := range zhOther {
-		zh[en] = z
-	}
-}
