@@ -464,7 +464,7 @@ func (p *asmtParser) finish(text []byte) error {
 			end := min(s+e.col-1, len(text))
 			pos.Col = utf8.RuneCount(text[s:end]) + 1
 		}
-		l = append(l, &diag.Error{Pos: pos, Msg: e.msg.String(), Format: e.msg.Format, Args: e.msg.Args})
+		l = append(l, e.msg.At(pos))
 	}
 	l.AddOmitted(p.omitted)
 	return l.Err()

@@ -399,7 +399,7 @@ func (l *loader) finish() (diag.List, error) {
 				}
 			}
 		}
-		list = append(list, &diag.Error{Pos: resolve(e.pos), Msg: t.String(), Format: t.Format, Args: t.Args})
+		list = append(list, t.At(resolve(e.pos)))
 	}
 	list.Append(l.direct)
 	list.AddOmitted(l.omitted)
