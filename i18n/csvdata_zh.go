@@ -4,6 +4,9 @@ package i18n
 // subjects, metrics and assessments, CSV or workbook), keyed by their
 // English format; init merges it into zh.
 var zhData = map[string]string{
+	"empty subject name: give the name of a subject in the subjects file":                                                    "评价对象名称为空：请填写评价对象名单中某个评价对象的名称",
+	"no subject is named %q%s: the names must be written as in the subjects file":                                            "没有名称为 %q 的评价对象%s：名称必须与评价对象名单中的写法完全一致",
+	"the name %q is shared by subjects %q and %q: name subjects uniquely in the subjects file, or give ids (subject_by: id)": "名称 %q 同时属于评价对象 %q 和 %q：请在评价对象名单中为评价对象取不同的名称，或改用编号（subject_by: id）",
 	"%s (%d more rows name it)":                                "%s（另有 %d 行也写了它）",
 	"%s (%d more row names it)":                                "%s（另有 %d 行也写了它）",
 	"%s: no column %q in the header row%s; the headers are %s": "%s：表头中没有列 %q%s；表头为 %s",
