@@ -5,6 +5,7 @@ package i18n
 // workbook: the cells of an .xlsx), keyed by their English format; init
 // merges it into zh.
 var zhOther = map[string]string{
+	"meta.previous_period %q is not a period (YYYY, YYYY-Hn, YYYY-Qn or YYYY-MM); the file was altered: restore it, or name the previous results with --previous FILE": "meta.previous_period %q 不是评价期（YYYY、YYYY-Hn、YYYY-Qn 或 YYYY-MM）；该文件被改动过：请恢复它，或用 --previous FILE 指定上期结果",
 	// batch.MissingFilesError, as the command line prints it.
 	"missing input:": "缺少输入：",
 	"the indicator set (indicators.yaml or --indicators)":                                 "指标体系（indicators.yaml 或 --indicators）",
