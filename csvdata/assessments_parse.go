@@ -309,11 +309,11 @@ func (p *asmtParser) rowItem(c asmtCell, line int) (int, bool) {
 // rowSubject checks the subject cell and returns the subject's index.
 func (p *asmtParser) rowSubject(c asmtCell, line int) (int, bool) {
 	if p.names != nil {
-		si, msg := p.names.lookup(c.text)
-		if msg != "" {
+		si, msg, ok := p.names.lookup(c.text)
+		if !ok {
 			p.errorf(line, c.col, "%s", msg)
 		}
-		return si, msg == ""
+		return si, ok
 	}
 	si, ok := p.subjIdx[c.text]
 	switch {
@@ -464,7 +464,7 @@ func (p *asmtParser) finish(text []byte) error {
 			end := min(s+e.col-1, len(text))
 			pos.Col = utf8.RuneCount(text[s:end]) + 1
 		}
-		l = append(l, &diag.Error{Pos: pos, Msg: e.msg.String(), Format: e.msg.Format, Args: e.msg.Args})
+		l = append(l, e.msg.At(pos))
 	}
 	l.AddOmitted(p.omitted)
 	return l.Err()

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"os"
-	"strconv"
 
 	"github.com/govscore/govscore/assess"
 	"github.com/govscore/govscore/datamap"
@@ -128,18 +127,18 @@ func parseMappedAssessments(in Input, items []assess.Item, ds *dataset.Dataset, 
 			p.names = names
 		}
 	}
-	resolve := func(s string) (string, string) {
+	resolve := func(s string) (string, diag.Text, bool) {
 		if names != nil {
-			k, msg := names.lookup(s)
-			if msg != "" {
-				return "", msg
+			k, msg, ok := names.lookup(s)
+			if !ok {
+				return "", msg, false
 			}
-			return ids[k], ""
+			return ids[k], diag.Text{}, true
 		}
 		if _, ok := p.subjIdx[s]; ok {
-			return s, ""
+			return s, diag.Text{}, true
 		}
-		return "", "unknown subject " + quote(s) + p.subjectSuggestion(s)
+		return "", diag.Textf("unknown subject %q%s", s, p.subjectSuggestion(s)), false
 	}
 	out := &Assessments{}
 	src := mappedSource(in.Path, in.name(), in.Map, assessmentsFile)
@@ -191,8 +190,6 @@ func csvRows(text []byte) rowReader {
 	r.FieldsPerRecord = -1
 	return r
 }
-
-func quote(s string) string { return strconv.Quote(s) }
 
 // LoadSubjects reads the subjects file alone, as LoadInputs reads it.
 func LoadSubjects(subjects Input, opt Options) (*dataset.Dataset, error) {

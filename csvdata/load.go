@@ -86,14 +86,15 @@ type bpos struct {
 	exact           bool // col is already in runes
 }
 
-// refMark stands in a message for the position held in rawErr.ref.
+// refMark stands, as an argument of a message, for the position held in
+// rawErr.ref.
 const refMark = "\x00ref\x00"
 
 // rawErr is an error before its positions are resolved to rune columns.
 type rawErr struct {
 	pos    bpos
 	msg    diag.Text
-	ref    bpos // replaces refMark in msg
+	ref    bpos // replaces the argument refMark of msg
 	hasRef bool
 }
 
@@ -209,7 +210,7 @@ func (l *loader) full() bool {
 }
 
 // errorRef records an error at p whose message names the position ref
-// where refMark stands.
+// where the argument refMark stands.
 func (l *loader) errorRef(p, ref bpos, format string, args ...any) {
 	if l.full() {
 		return
@@ -388,18 +389,17 @@ func (l *loader) finish() (diag.List, error) {
 	}
 	list := make(diag.List, 0, len(l.errs))
 	for _, e := range l.errs {
-		msg, args := e.msg.String(), e.msg.Args
+		t := e.msg
 		if e.hasRef {
 			ref := resolve(e.ref).String()
-			msg = strings.Replace(msg, refMark, ref, 1)
-			args = slices.Clone(args)
-			for i, a := range args {
+			t.Args = slices.Clone(t.Args)
+			for i, a := range t.Args {
 				if a == refMark {
-					args[i] = ref
+					t.Args[i] = ref
 				}
 			}
 		}
-		list = append(list, &diag.Error{Pos: resolve(e.pos), Msg: msg, Format: e.msg.Format, Args: args})
+		list = append(list, t.At(resolve(e.pos)))
 	}
 	list.Append(l.direct)
 	list.AddOmitted(l.omitted)

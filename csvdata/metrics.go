@@ -122,9 +122,9 @@ func (f *metricFile) subject(rec []string, j int) (int, bool) {
 		if l.names == nil {
 			l.names = newNameIndex(l.ds.Subjects)
 		}
-		k, msg := l.names.lookup(id)
-		if msg == "" || f.locate {
-			return k, msg == ""
+		k, msg, ok := l.names.lookup(id)
+		if ok || f.locate {
+			return k, ok
 		}
 		if u := l.unknown["\x00name\x00"+id]; u != nil {
 			u.more++

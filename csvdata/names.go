@@ -1,7 +1,6 @@
 package csvdata
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/govscore/govscore/dataset"
@@ -32,18 +31,19 @@ func newNameIndex(subjects []dataset.Subject) *nameIndex {
 	return n
 }
 
-// lookup returns the subject called name, or an error message: no subject
-// has the name (with a did-you-mean over names), or two do.
-func (n *nameIndex) lookup(name string) (int, string) {
+// lookup returns the subject called name, or ok false and the error
+// message (its format and arguments, for the catalogue): no subject has
+// the name (with a did-you-mean over names), or two do.
+func (n *nameIndex) lookup(name string) (k int, msg diag.Text, ok bool) {
 	switch k := n.idx[name]; len(k) {
 	case 1:
-		return k[0], ""
+		return k[0], diag.Text{}, true
 	case 0:
 		if name == "" {
-			return 0, "empty subject name: give the name of a subject in the subjects file"
+			return 0, diag.Textf("empty subject name: give the name of a subject in the subjects file"), false
 		}
-		return 0, fmt.Sprintf("no subject is named %q%s: the names must be written as in the subjects file", name, diag.DidYouMean(name, n.names, &n.budget))
+		return 0, diag.Textf("no subject is named %q%s: the names must be written as in the subjects file", name, diag.DidYouMean(name, n.names, &n.budget)), false
 	default:
-		return 0, fmt.Sprintf("the name %q is shared by subjects %q and %q: name subjects uniquely in the subjects file, or give ids (subject_by: id)", name, n.ids[k[0]], n.ids[k[1]])
+		return 0, diag.Textf("the name %q is shared by subjects %q and %q: name subjects uniquely in the subjects file, or give ids (subject_by: id)", name, n.ids[k[0]], n.ids[k[1]]), false
 	}
 }

@@ -27,7 +27,7 @@ type surveyRows struct {
 	in      rowReader
 	m       *datamap.File
 	prefix  string
-	resolve func(string) (string, string) // subject as written → id, or an error message
+	resolve func(string) (string, diag.Text, bool) // subject as written → id, or ok false and an error message
 	byteCol bool
 
 	started  bool
@@ -45,7 +45,7 @@ type surveyRows struct {
 	rec   []string
 }
 
-func newSurveyRows(in rowReader, m *datamap.File, prefix string, byteCol bool, resolve func(string) (string, string)) *surveyRows {
+func newSurveyRows(in rowReader, m *datamap.File, prefix string, byteCol bool, resolve func(string) (string, diag.Text, bool)) *surveyRows {
 	keys := make([]string, 0, len(m.Labels))
 	for k := range m.Labels {
 		keys = append(keys, strconv.Quote(k))
@@ -81,8 +81,8 @@ func (r *surveyRows) start() error {
 			ok = false
 			continue
 		}
-		id, msg := r.resolve(q.Subject)
-		if msg != "" {
+		id, msg, found := r.resolve(q.Subject)
+		if !found {
 			r.addAt(j, "question %q (mapped at %s): %s", q.Header, q.Pos, msg)
 			ok = false
 			continue

@@ -197,7 +197,7 @@ func (l *List) Add(pos Pos, format string, args ...any) {
 		l.add(nil, 1)
 		return
 	}
-	l.add(&Error{Pos: pos, Msg: fmt.Sprintf(format, args...), Format: format, Args: args}, 0)
+	l.add(Textf(format, args...).At(pos), 0)
 }
 
 // AddOmitted counts n errors found but not kept (a collector that capped
@@ -385,3 +385,9 @@ func (t Text) String() string { return fmt.Sprintf(t.Format, t.Args...) }
 
 // Parts returns the format and the arguments (for the catalogue).
 func (t Text) Parts() (string, []any) { return t.Format, t.Args }
+
+// At returns the error at pos with the message t: its English text, and
+// its format and arguments for the catalogue.
+func (t Text) At(pos Pos) *Error {
+	return &Error{Pos: pos, Msg: t.String(), Format: t.Format, Args: t.Args}
+}

@@ -196,3 +196,25 @@ func TestFormatCap(t *testing.T) {
 		t.Errorf("Error and Format(MaxErrors) differ")
 	}
 }
+
+// TestAddKeepsFormat checks that an error made by List.Add, or by Text.At,
+// keeps its English format and arguments beside the message (the
+// catalogue translates them), a Text argument printing as its English.
+func TestAddKeepsFormat(t *testing.T) {
+	var l List
+	inner := Textf("unknown subject %q", "s9")
+	l.Add(Pos{File: "f", Line: 2}, "%s (%d more rows name it)", inner, 3)
+	e := l[0]
+	if e.Error() != `f:2: unknown subject "s9" (3 more rows name it)` {
+		t.Errorf("Error() = %q", e.Error())
+	}
+	if e.Format != "%s (%d more rows name it)" || len(e.Args) != 2 || e.Args[1] != any(3) {
+		t.Errorf("Format, Args = %q, %#v", e.Format, e.Args)
+	} else if a, ok := e.Args[0].(Text); !ok || a.Format != inner.Format {
+		t.Errorf("Args[0] = %#v, want the Text", e.Args[0])
+	}
+	at := inner.At(Pos{File: "g"})
+	if at.Msg != `unknown subject "s9"` || at.Format != inner.Format || len(at.Args) != 1 || at.Error() != `g: unknown subject "s9"` {
+		t.Errorf("At = %#v", at)
+	}
+}

@@ -4,6 +4,9 @@ package i18n
 // subjects, metrics and assessments, CSV or workbook), keyed by their
 // English format; init merges it into zh.
 var zhData = map[string]string{
+	"empty subject name: give the name of a subject in the subjects file":                                                    "评价对象名称为空：请填写评价对象名单中某个评价对象的名称",
+	"no subject is named %q%s: the names must be written as in the subjects file":                                            "没有名称为 %q 的评价对象%s：名称必须与评价对象名单中的写法完全一致",
+	"the name %q is shared by subjects %q and %q: name subjects uniquely in the subjects file, or give ids (subject_by: id)": "名称 %q 同时属于评价对象 %q 和 %q：请在评价对象名单中为评价对象取不同的名称，或改用编号（subject_by: id）",
 	"%s (%d more rows name it)":                                "%s（另有 %d 行也写了它）",
 	"%s (%d more row names it)":                                "%s（另有 %d 行也写了它）",
 	"%s: no column %q in the header row%s; the headers are %s": "%s：表头中没有列 %q%s；表头为 %s",
@@ -68,10 +71,4 @@ var zhData = map[string]string{
 	"unknown subject %q%s: every subject must be listed in subjects.csv":                                    "没有评价对象 %q%s：每个评价对象都必须列在评价对象名单中",
 	"value %q in a column without a header: name the column in the header row (row %d) or delete the value": "没有表头的列中有值 %q：请在表头（第 %d 行）中写明列名，或删除该值",
 	"value %s of metric %q is %s %s: correct the value or the metric's bounds in the indicator set":         "指标 %[2]q 的值 %[1]s %[3]s %[4]s：请更正该值，或更正指标体系中该指标的上下限",
-}
-
-func init() {
-	for en, z := range zhData {
-		zh[en] = z
-	}
 }

@@ -71,9 +71,3 @@ var zhArgs = map[string]string{
 		"abs, ceil, clamp, coalesce, exp, floor, has, log, log10, max, min, n_present, pow, ratio, round, sqrt, " +
 		"group.mean|median|min|max|sd|count(<指标>)，以及 nil（缺失的数值）",
 }
-
-func init() {
-	for en, z := range zhEngine {
-		zh[en] = z
-	}
-}

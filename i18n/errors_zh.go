@@ -139,9 +139,3 @@ var zhErrors = map[string]string{
 	"collections nested more than %d deep: flatten the structure (a tree deeper than a few levels is not an indicator set)": "嵌套超过 %d 层：请展平结构（指标树一般只有几层，这么深的不是指标体系）",
 	"winsorize: lower (%g) must be < upper (%g)":                                                                            "winsorize：lower（%g）必须 < upper（%g）",
 }
-
-func init() {
-	for en, z := range zhErrors {
-		zh[en] = z
-	}
-}

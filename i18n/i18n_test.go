@@ -31,7 +31,7 @@ var (
 		"datamap": true, "workbook": true, "batch": true, "dataset": true, "assess": true, "scoring": true, "expect": true}
 )
 
-// wrapsCatalogue tells which files' printf and tr helpers go through the
+// importsI18n tells which files' printf and tr helpers go through the
 // catalogue: the files that import this package.
 func importsI18n(f *ast.File) bool {
 	for _, im := range f.Imports {
@@ -396,5 +396,44 @@ func TestError(t *testing.T) {
 	}
 	if got := Error(Zh, "", nil, "something else"); got != "something else" {
 		t.Errorf("fallback: %q", got)
+	}
+}
+
+// TestCatalogueParts checks that no English key is in two parts of the
+// catalogue, nor in a part and in zh's own entries (read from zh.go): init
+// merges the parts into zh, and a key in two of them would take whichever
+// came last.
+func TestCatalogueParts(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "zh.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		if v, ok := n.(*ast.ValueSpec); ok && len(v.Names) == 1 && v.Names[0].Name == "zh" {
+			for _, e := range v.Values[0].(*ast.CompositeLit).Elts {
+				k, err := strconv.Unquote(e.(*ast.KeyValueExpr).Key.(*ast.BasicLit).Value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				seen[k] = "zh.go"
+			}
+			return false
+		}
+		return true
+	})
+	if len(seen) == 0 {
+		t.Fatal("no entry of zh read from zh.go")
+	}
+	for i, part := range zhParts {
+		for en := range part {
+			if w, ok := seen[en]; ok {
+				t.Errorf("key %q is in part %d and in %s", en, i, w)
+			}
+			seen[en] = fmt.Sprintf("part %d", i)
+		}
+	}
+	if len(zh) != len(seen) {
+		t.Errorf("zh has %d entries, want %d", len(zh), len(seen))
 	}
 }

@@ -119,20 +119,10 @@ type Namer struct {
 }
 
 // Kind returns the display name of kind id.
-func (n Namer) Kind(id string) string {
-	if s := n.Kinds[id]; s != "" {
-		return s
-	}
-	return Name(n.lang(), Kind, id)
-}
+func (n Namer) Kind(id string) string { return n.Name(Kind, id) }
 
 // Role returns the display name of role id.
-func (n Namer) Role(id string) string {
-	if s := n.Roles[id]; s != "" {
-		return s
-	}
-	return Name(n.lang(), Role, id)
-}
+func (n Namer) Role(id string) string { return n.Name(Role, id) }
 
 // Group returns the display name of a peer-group label: the labels are the
 // values of the set's `peer_groups` attributes joined by "/", and each
@@ -148,11 +138,15 @@ func (n Namer) Group(label string) string {
 // Name returns the display name of id in class c (kinds and roles through
 // the set's names).
 func (n Namer) Name(c Class, id string) string {
+	var own map[string]string
 	switch c {
 	case Kind:
-		return n.Kind(id)
+		own = n.Kinds
 	case Role:
-		return n.Role(id)
+		own = n.Roles
+	}
+	if s := own[id]; s != "" {
+		return s
 	}
 	return Name(n.lang(), c, id)
 }

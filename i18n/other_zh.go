@@ -5,6 +5,7 @@ package i18n
 // workbook: the cells of an .xlsx), keyed by their English format; init
 // merges it into zh.
 var zhOther = map[string]string{
+	"meta.previous_period %q is not a period (YYYY, YYYY-Hn, YYYY-Qn or YYYY-MM); the file was altered: restore it, or name the previous results with --previous FILE": "meta.previous_period %q 不是评价期（YYYY、YYYY-Hn、YYYY-Qn 或 YYYY-MM）；该文件被改动过：请恢复它，或用 --previous FILE 指定上期结果",
 	// batch.MissingFilesError, as the command line prints it.
 	"missing input:": "缺少输入：",
 	"the indicator set (indicators.yaml or --indicators)":                                 "指标体系（indicators.yaml 或 --indicators）",
@@ -48,10 +49,4 @@ var zhOther = map[string]string{
 	"node %q: missing.by: subjects have no attribute %q (columns: %s)":                                                                                                          "节点 %q：missing.by：评价对象没有属性 %q（现有列：%s）",
 	"merged cells %s over data: only %s holds a value, the others read empty; unmerge them and fill every cell":                                                                 "数据区域有合并单元格 %s：只有 %s 有值，其余单元格读作空；请取消合并并填写每个单元格",
 	"formula without a computed value (the file was saved by a program that did not calculate it): open the workbook in Excel, let it calculate and save it, or type the value": "公式没有计算结果（保存该文件的程序没有计算公式）：请在 Excel 中打开工作簿，计算后保存，或直接填写数值",
-}
-
-func init() {
-	for en, z := range zhOther {
-		zh[en] = z
-	}
 }

@@ -1,5 +1,7 @@
 package i18n
 
+import "maps"
+
 // zh is the Chinese of every message, keyed by its English text.
 var zh = map[string]string{
 	// The command line's framing (cmd/govscore).
@@ -268,4 +270,15 @@ var zh = map[string]string{
 	"project %s: indicator set %s in force, %d subjects, periods opened %s; metric values %d added, %d changed, %d unchanged\n": "项目 %s：指标体系 %s 生效，%d 个评价对象，已开放评价期 %s；指标值新增 %d、变更 %d、未变 %d\n",
 	"govscore serve: http://%s/ (Ctrl-C stops)\n": "govscore serve：http://%s/（按 Ctrl-C 停止）\n",
 	"account %s (%s) created\n":                   "账户 %s（%s）已创建\n",
+}
+
+// zhParts are the parts of the catalogue kept in files of their own, by
+// the package whose messages they translate; init merges them into zh. No
+// key is in two of them (TestCatalogueParts), so the order does not matter.
+var zhParts = []map[string]string{zhData, zhEngine, zhErrors, zhOther}
+
+func init() {
+	for _, part := range zhParts {
+		maps.Copy(zh, part)
+	}
 }

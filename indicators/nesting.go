@@ -1,8 +1,6 @@
 package indicators
 
 import (
-	"fmt"
-
 	"github.com/goccy/go-yaml/scanner"
 	"github.com/goccy/go-yaml/token"
 
@@ -55,16 +53,9 @@ func CheckNesting(filename string, src []byte) *diag.Error {
 				block = append(block, col)
 			}
 			if flow+len(block) > MaxNesting {
-				return &diag.Error{
-					Pos:    diag.Pos{File: filename, Line: max(line, 1), Col: max(col, 1)},
-					Msg:    fmt.Sprintf(nestingFormat, MaxNesting),
-					Format: nestingFormat,
-					Args:   []any{MaxNesting},
-				}
+				return diag.Textf("collections nested more than %d deep: flatten the structure (a tree deeper than a few levels is not an indicator set)",
+					MaxNesting).At(diag.Pos{File: filename, Line: max(line, 1), Col: max(col, 1)})
 			}
 		}
 	}
 }
-
-// nestingFormat is the message of a file nested too deeply.
-const nestingFormat = "collections nested more than %d deep: flatten the structure (a tree deeper than a few levels is not an indicator set)"

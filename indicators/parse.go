@@ -308,11 +308,12 @@ func (r *reader) checkRoleNames(s *Set) {
 			continue
 		}
 		pos := r.roleKeys[id]
+		sg := suggest(id, known)
 		switch {
 		case len(known) == 0:
 			r.errorf(pos, "roles: %q: the set has no assessment item with roles; name roles only for the items' roles", id)
-		case suggest(id, known) != "":
-			r.errorf(pos, "roles: %q is a role of no assessment item (did you mean %q?); the roles are: %s", id, suggest(id, known), quoteList(known))
+		case sg != "":
+			r.errorf(pos, "roles: %q is a role of no assessment item (did you mean %q?); the roles are: %s", id, sg, quoteList(known))
 		default:
 			r.errorf(pos, "roles: %q is a role of no assessment item; the roles are: %s", id, quoteList(known))
 		}

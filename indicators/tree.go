@@ -135,14 +135,11 @@ func (r *reader) aggregate(n *Node, f *field) {
 // read) over children whose values can reach 0 or below: a child at its
 // lower bound would make the node missing.
 func (r *reader) checkGeometric(s *Set, n *Node, f *field) {
-	if f == nil || n.Aggregate != Geometric {
+	if f == nil || n.Aggregate != Geometric || len(n.Children) == 0 {
 		return
 	}
-	lo := math.Inf(1)
-	for _, c := range n.Children {
-		lo = min(lo, lowerBound(s, c))
-	}
-	if len(n.Children) == 0 || lo > 0 {
+	lo := lowerBound(s, n) // a geometric composite's: its least child's
+	if lo > 0 {
 		return
 	}
 	r.warnf(f.valuePos(r), n.ID, "geometric aggregate over a scale starting at %g: geometric means need positive values, so a child at %g makes the node missing; use a scale with lo > 0 or the arithmetic aggregate", lo, lo)

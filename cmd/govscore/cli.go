@@ -349,23 +349,20 @@ func printWarnings(w io.Writer, ws []diag.Warning, max int, lang i18n.Lang) {
 
 // translateErrors puts the messages of the positioned errors in err (a
 // diag.List, or one diag.Error) into lang, where the catalogue knows them
-// (i18n.Message), just before they are printed.
+// (i18n.Error, from the format and arguments each error keeps), just
+// before they are printed.
 func translateErrors(err error, lang i18n.Lang) {
 	if lang == i18n.En {
 		return
 	}
 	var list diag.List
-	if errors.As(err, &list) {
-		for _, x := range list.Unwrap() {
-			var de *diag.Error
-			if errors.As(x, &de) {
-				de.Msg = i18n.Error(lang, de.Format, de.Args, de.Msg)
-			}
+	var one *diag.Error
+	switch {
+	case errors.As(err, &list):
+		for _, de := range list {
+			de.Msg = i18n.Error(lang, de.Format, de.Args, de.Msg)
 		}
-		return
-	}
-	var de *diag.Error
-	if errors.As(err, &de) {
-		de.Msg = i18n.Error(lang, de.Format, de.Args, de.Msg)
+	case errors.As(err, &one):
+		one.Msg = i18n.Error(lang, one.Format, one.Args, one.Msg)
 	}
 }

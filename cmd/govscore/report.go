@@ -196,7 +196,8 @@ func reportFromResults(e *env, out, dest string, f reportFlags) error {
 		// meta.previous_period names a sibling directory: accept a period
 		// only, never a path (../../etc).
 		if per, err := dataset.ParsePeriod(v.Meta.PrevPeriod); err != nil || per.String() != v.Meta.PrevPeriod {
-			return &diag.Error{Pos: diag.Pos{File: resultsPath}, Msg: fmt.Sprintf("meta.previous_period %q is not a period (YYYY, YYYY-Hn, YYYY-Qn or YYYY-MM); the file was altered: restore it, or name the previous results with --previous FILE", clip(v.Meta.PrevPeriod))}
+			return diag.Textf("meta.previous_period %q is not a period (YYYY, YYYY-Hn, YYYY-Qn or YYYY-MM); the file was altered: restore it, or name the previous results with --previous FILE",
+				clip(v.Meta.PrevPeriod)).At(diag.Pos{File: resultsPath})
 		}
 		p := filepath.Join(filepath.Dir(filepath.Clean(out)), v.Meta.PrevPeriod, "results.json")
 		if _, err := os.Stat(p); err == nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -162,5 +163,36 @@ func TestReportErrors(t *testing.T) {
 				t.Fatalf("exit %d, want %d; stderr %q, want %q", code, tt.code, stderr, tt.want)
 			}
 		})
+	}
+}
+
+// TestReportAlteredPreviousPeriod: a results.json whose
+// meta.previous_period is not a period (a path, say) is invalid input
+// (exit 1), in English with --lang en and in Chinese by default.
+func TestReportAlteredPreviousPeriod(t *testing.T) {
+	dir := copyDir(t, filepath.Join("..", "..", "reports", "testdata", "small"))
+	out := filepath.Join(dir, "out", "2024")
+	if code, _, stderr := runMain(t, "run", dir, "-q", "--format", "json"); code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, stderr)
+	}
+	p := filepath.Join(out, "results.json")
+	src, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	altered := regexp.MustCompile(`"previous_period": "[^"]*"`).ReplaceAll(src, []byte(`"previous_period": "../x"`))
+	if bytes.Equal(altered, src) {
+		t.Fatal("results.json has no previous_period")
+	}
+	if err := os.WriteFile(p, altered, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runMain(t, "report", out)
+	if want := p + `: meta.previous_period "../x" is not a period`; code != exitInvalid || !strings.Contains(stderr, want) {
+		t.Errorf("en: exit %d, stderr %q; want %d and %q", code, stderr, exitInvalid, want)
+	}
+	code, _, stderr = runLang(t, "report", out)
+	if want := p + `: meta.previous_period "../x" 不是评价期`; code != exitInvalid || !strings.Contains(stderr, want) {
+		t.Errorf("zh: exit %d, stderr %q; want %d and %q", code, stderr, exitInvalid, want)
 	}
 }
