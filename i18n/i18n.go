@@ -36,6 +36,16 @@ const Default = Zh
 // Langs lists the languages, the default first.
 var Langs = []Lang{Zh, En}
 
+// Codes returns the codes of Langs ("zh", "en"), the default first: the
+// languages of the report labels and of the server's pages.
+func Codes() []string {
+	out := make([]string, len(Langs))
+	for i, l := range Langs {
+		out[i] = string(l)
+	}
+	return out
+}
+
 // Parse returns the language named s ("zh" or "en").
 func Parse(s string) (Lang, error) {
 	if slices.Contains(Langs, Lang(s)) {

@@ -1,9 +1,13 @@
 package reports
 
-import "fmt"
+import (
+	"fmt"
 
-// Languages lists the languages of the report labels (--lang).
-var Languages = []string{"zh", "en"}
+	"github.com/govscore/govscore/i18n"
+)
+
+// Languages lists the languages of the report labels (--lang), i18n's.
+var Languages = i18n.Codes()
 
 // labels are the fixed texts of the publications in one language. The names
 // of subjects, nodes, adjustments and grades come from the data and the YAML

@@ -3,10 +3,12 @@ package server
 import (
 	"net/http"
 	"time"
+
+	"github.com/govscore/govscore/i18n"
 )
 
-// Languages are the page languages; the first is the default.
-var Languages = []string{"zh", "en"}
+// Languages are the page languages, i18n's; the first is the default.
+var Languages = i18n.Codes()
 
 // messages holds the page labels: key → {zh, en}.
 var messages = map[string][2]string{
