@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
+	"strings"
+
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
 
 	"github.com/govscore/govscore/assess"
 	"github.com/govscore/govscore/batch"
@@ -95,31 +98,66 @@ type inputJSON struct {
 	Value  *float64 `json:"value"`
 }
 
-// identRE matches identifiers in an expression.
-var identRE = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_.]*`)
-
 // readsOf lists the metric names (and assess.<item>) an expression text
-// names, sorted: its identifiers that are metrics of the set or read from
-// the data. `prev.m` counts as m.
+// reads, sorted, as expr-lang's parser (the engine's) sees them: its
+// identifiers that are not functions, `prev.m` as m, `assess.<item>`;
+// subject attributes, period, group statistics' names and the text of
+// string literals are not metrics. A text that does not parse reads
+// nothing (a stored set's expressions compiled).
 func readsOf(text string) []string {
+	tree, err := parser.Parse(text)
+	if err != nil {
+		return nil
+	}
 	var out []string
-	for _, id := range identRE.FindAllString(text, -1) {
-		if p, ok := cutPrefix(id, "prev."); ok {
-			id = p
+	add := func(name string) {
+		if !slices.Contains(out, name) {
+			out = append(out, name)
 		}
-		if !slices.Contains(out, id) {
-			out = append(out, id)
+	}
+	v := &identVisitor{notRead: map[ast.Node]bool{}}
+	ast.Walk(&tree.Node, v)
+	for _, m := range v.members {
+		switch base := m.Node.(*ast.IdentifierNode); base.Value {
+		case "prev":
+			add(m.Property.(*ast.StringNode).Value)
+		case "assess":
+			add("assess." + m.Property.(*ast.StringNode).Value)
+		}
+	}
+	for _, id := range v.idents {
+		if !v.notRead[id] && id.Value != "period" {
+			add(id.Value)
 		}
 	}
 	slices.Sort(out)
 	return out
 }
 
-func cutPrefix(s, p string) (string, bool) {
-	if len(s) > len(p) && s[:len(p)] == p {
-		return s[len(p):], true
+// identVisitor gathers the identifiers of an expression tree, the member
+// accesses on a bare name (prev.m, assess.x, subject.a, group.mean) and the
+// identifiers that are not read as values: called functions and the bases
+// of those member accesses.
+type identVisitor struct {
+	idents  []*ast.IdentifierNode
+	members []*ast.MemberNode
+	notRead map[ast.Node]bool
+}
+
+// Visit implements ast.Visitor.
+func (v *identVisitor) Visit(n *ast.Node) {
+	switch x := (*n).(type) {
+	case *ast.IdentifierNode:
+		v.idents = append(v.idents, x)
+	case *ast.CallNode:
+		v.notRead[x.Callee] = true
+	case *ast.MemberNode:
+		base, ok := x.Node.(*ast.IdentifierNode)
+		if _, prop := x.Property.(*ast.StringNode); ok && prop {
+			v.notRead[base] = true
+			v.members = append(v.members, x)
+		}
 	}
-	return s, false
 }
 
 // exprMetrics lists the names the set's expressions read that are not
@@ -205,27 +243,12 @@ func collectedMetrics(set *indicators.Set) []string {
 		}
 	}
 	for _, m := range exprMetrics(set) {
-		if metricDecl(set, m) == nil && !slices.Contains(out, m) {
-			if _, isAssess := cutPrefix(m, "assess."); !isAssess && !isBuiltin(m) {
-				out = append(out, m)
-			}
+		if metricDecl(set, m) == nil && !slices.Contains(out, m) && !strings.HasPrefix(m, "assess.") {
+			out = append(out, m)
 		}
 	}
 	slices.Sort(out)
 	return out
-}
-
-// isBuiltin reports whether an identifier of an expression is a function,
-// keyword or environment name rather than a metric.
-func isBuiltin(id string) bool {
-	switch id {
-	case "abs", "min", "max", "round", "floor", "ceil", "ratio", "clamp", "log", "log10", "sqrt", "has", "coalesce", "n_present",
-		"nil", "true", "false", "and", "or", "not", "in", "period", "len":
-		return true
-	}
-	_, sub := cutPrefix(id, "subject.")
-	_, grp := cutPrefix(id, "group.")
-	return sub || grp
 }
 
 // explainDispute builds the explanation of appeal a's disputed number.
