@@ -199,6 +199,12 @@ func exprMetrics(set *indicators.Set) []string {
 // expands returns name and the derived metrics that read it, directly or
 // through others.
 func expands(set *indicators.Set, name string) []string {
+	reads := map[string][]string{}
+	for _, m := range set.Metrics {
+		if m.Expr != nil {
+			reads[m.Name] = readsOf(m.Expr.Text)
+		}
+	}
 	names := []string{name}
 	for changed := true; changed; {
 		changed = false
@@ -206,7 +212,7 @@ func expands(set *indicators.Set, name string) []string {
 			if m.Expr == nil || slices.Contains(names, m.Name) {
 				continue
 			}
-			for _, id := range readsOf(m.Expr.Text) {
+			for _, id := range reads[m.Name] {
 				if slices.Contains(names, id) {
 					names = append(names, m.Name)
 					changed = true
@@ -221,13 +227,28 @@ func expands(set *indicators.Set, name string) []string {
 // adjustmentMetrics lists the collected metrics an adjustment reads
 // (through derived metrics too).
 func adjustmentMetrics(set *indicators.Set, a *indicators.Adjustment) []string {
+	var reads []string
+	add := func(e *indicators.Expr) {
+		if e == nil {
+			return
+		}
+		for _, id := range readsOf(e.Text) {
+			if !slices.Contains(reads, id) {
+				reads = append(reads, id)
+			}
+		}
+	}
+	add(a.Points)
+	add(a.When)
+	for i := 0; i < len(reads); i++ { // reads grows by what its derived metrics read
+		if m := metricDecl(set, reads[i]); m != nil {
+			add(m.Expr)
+		}
+	}
 	var out []string
 	for _, m := range collectedMetrics(set) {
-		for _, n := range expands(set, m) {
-			if (a.Points != nil && slices.Contains(readsOf(a.Points.Text), n)) || (a.When != nil && slices.Contains(readsOf(a.When.Text), n)) {
-				out = append(out, m)
-				break
-			}
+		if slices.Contains(reads, m) {
+			out = append(out, m)
 		}
 	}
 	return out

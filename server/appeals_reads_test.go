@@ -33,6 +33,7 @@ kinds: [county, city]
 metrics:
   received: {min: 0}
   rate: {expr: "resolved / received"}
+  half: {expr: "rate / 2"}
 tree:
   - id: l1
     expr: 'subject.kind == "county" ? nil : rate'
@@ -41,7 +42,7 @@ tree:
 adjustments:
   - id: veto
     points: "-accidents"
-    when: "rate < 0.5"
+    when: "half < 0.25"
 `))
 	if err != nil {
 		t.Fatal(err)
