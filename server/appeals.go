@@ -311,7 +311,7 @@ func (s *Server) disputedValue(ctx context.Context, set *indicators.Set, batch i
 		if setItem(set, target) == nil {
 			return nil, http.StatusUnprocessableEntity, fmt.Sprintf("item %q is not an assessment item of the indicator set", target)
 		}
-		rx, err := s.ratingExplanation(ctx, set, period, subject, target)
+		rx, err := s.ratingExplanation(ctx, set, period, subject, target, false)
 		if err != nil {
 			return nil, http.StatusInternalServerError, "internal error"
 		}

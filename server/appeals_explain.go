@@ -333,19 +333,8 @@ func (s *Server) explainDispute(ctx context.Context, a *postgres.Appeal, admin b
 			}
 		}
 	case "rating":
-		if ex.Rating, err = s.ratingExplanation(ctx, set, a.Period, a.Subject, a.Target); err != nil {
+		if ex.Rating, err = s.ratingExplanation(ctx, set, a.Period, a.Subject, a.Target, admin); err != nil {
 			return nil, err
-		}
-		if admin {
-			rs, err := s.periodRatings(ctx, a.Period)
-			if err != nil {
-				return nil, err
-			}
-			for _, r := range rs {
-				if r.Item == a.Target && r.Subject == a.Subject {
-					ex.Rating.Ratings = append(ex.Rating.Ratings, raterJSON{Rater: r.Rater, Role: r.Role, Score: r.Score})
-				}
-			}
 		}
 		ex.Current = ex.Rating.Combined
 	case "adjustment":
@@ -399,11 +388,18 @@ func (s *Server) periodRatings(ctx context.Context, period string) ([]assess.Rat
 
 // ratingExplanation combines the period's ratings of item (as a batch
 // does) and returns subject's combined score with its role counts and the
-// role means that rest on at least min_raters ratings.
-func (s *Server) ratingExplanation(ctx context.Context, set *indicators.Set, period, subject, item string) (*ratingJSON, error) {
+// role means that rest on at least min_raters ratings; withRaters (the
+// admin only) adds the single ratings of item and subject.
+func (s *Server) ratingExplanation(ctx context.Context, set *indicators.Set, period, subject, item string, withRaters bool) (*ratingJSON, error) {
 	ratings, err := s.periodRatings(ctx, period)
 	if err != nil {
 		return nil, err
+	}
+	out := &ratingJSON{Roles: []roleJSON{}}
+	for _, r := range ratings {
+		if withRaters && r.Item == item && r.Subject == subject {
+			out.Ratings = append(out.Ratings, raterJSON{Rater: r.Rater, Role: r.Role, Score: r.Score})
+		}
 	}
 	subjects, err := s.db.ServerSubjects(ctx)
 	if err != nil {
@@ -413,7 +409,6 @@ func (s *Server) ratingExplanation(ctx context.Context, set *indicators.Set, per
 	for i, sj := range subjects.Subjects {
 		ids[i] = sj.ID
 	}
-	out := &ratingJSON{Roles: []roleJSON{}}
 	si, ok := subjects.SubjectIndex(subject)
 	if !ok {
 		return out, nil
