@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/govscore/govscore/assess"
+	"github.com/govscore/govscore/diag"
 )
 
 // Sentinels of appeals.
@@ -438,7 +439,7 @@ func (db *DB) decideTx(ctx context.Context, tx *sqlx.Tx, d Decision, ratingSub i
 			return db.mapError(ctx, op, err)
 		}
 		file := fmt.Sprintf("appeal/%d", d.Appeal)
-		body := fmt.Sprintf("%s,%s,%s,%s", cur.Subject, cur.Period, d.Metric, formatG(*d.Corrected))
+		body := fmt.Sprintf("%s,%s,%s,%s", cur.Subject, cur.Period, d.Metric, diag.FormatNum(*d.Corrected, "NA"))
 		var sid int64
 		if err := tx.GetContext(ctx, &sid, sqlAddSubmission, d.AccountID, cur.Period, file, digestBytes([]byte(body)), len(body),
 			added, changed, 0); err != nil {
@@ -467,13 +468,6 @@ func (db *DB) decideTx(ctx context.Context, tx *sqlx.Tx, d Decision, ratingSub i
 	}
 	return db.mapError(ctx, op, audit(ctx, tx, AuditEntry{Actor: d.Actor, Action: action, Object: fmt.Sprintf("appeal/%d", d.Appeal),
 		After: digestOf(detail), Detail: detail}))
-}
-
-func formatG(x float64) string {
-	if math.IsNaN(x) {
-		return "NA"
-	}
-	return fmt.Sprintf("%v", x)
 }
 
 // RecomputeAppeal records a batch run of the appeal's period started to
