@@ -548,11 +548,12 @@ type appealMark struct {
 func (s *Server) appealMarks(ctx context.Context, inputs []postgres.InputChange, ratings []postgres.RatingChange) ([]appealMark, error) {
 	out := []appealMark{}
 	seen := map[appealMark]bool{}
-	for _, c := range ratings {
-		a, err := s.db.AppealOfRatingChange(ctx, c)
-		if err != nil {
-			return nil, err
-		}
+	of, err := s.db.AppealsOfRatingChanges(ctx, ratings)
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range ratings {
+		a := of[i]
 		// The item and subject only: a public diff names no rater.
 		if m := (appealMark{Appeal: a, Subject: c.Subject, Item: c.Item}); a != 0 && !seen[m] {
 			seen[m] = true
@@ -568,12 +569,12 @@ func (s *Server) appealMarks(ctx context.Context, inputs []postgres.InputChange,
 	if len(vs) == 0 {
 		return out, nil
 	}
-	of, err := s.db.AppealsOfVersions(ctx, vs)
+	byVersion, err := s.db.AppealsOfVersions(ctx, vs)
 	if err != nil {
 		return nil, err
 	}
 	for _, in := range inputs {
-		if a, ok := of[in.NewVersion]; ok && in.NewVersion != 0 {
+		if a, ok := byVersion[in.NewVersion]; ok && in.NewVersion != 0 {
 			out = append(out, appealMark{Appeal: a, Subject: in.Subject, Metric: in.Metric, Version: in.NewVersion})
 		}
 	}
