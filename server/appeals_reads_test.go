@@ -38,7 +38,7 @@ tree:
   - id: l1
     expr: 'subject.kind == "county" ? nil : rate'
   - id: l2
-    expr: "pow(awards, 2)"
+    expr: "pow(awards, 2) + assess.q"
 adjustments:
   - id: veto
     points: "-accidents"
@@ -53,7 +53,7 @@ adjustments:
 	if got, want := adjustmentMetrics(set, set.Adjustments[0]), []string{"accidents", "received", "resolved"}; !slices.Equal(got, want) {
 		t.Errorf("adjustmentMetrics = %q, want %q", got, want)
 	}
-	for name, want := range map[string]bool{"resolved": true, "rate": false, "county": false, "pow": false} {
+	for name, want := range map[string]bool{"resolved": true, "rate": false, "county": false, "pow": false, "assess.q": false, "received": true} {
 		if got := collectedMetric(set, name); got != want {
 			t.Errorf("collectedMetric(%q) = %v, want %v", name, got, want)
 		}
