@@ -79,18 +79,25 @@ type Options struct {
 	Jump float64 `json:"jump"`
 }
 
+// DefaultOptions are the thresholds a zero Options field takes: 3
+// ratings, 1 point, 5% and 50%.
+func DefaultOptions() Options {
+	return Options{MinRatings: 3, GradeMargin: 1, VetoMargin: 0.05, Jump: 0.5}
+}
+
 func (o Options) withDefaults() Options {
+	d := DefaultOptions()
 	if o.MinRatings <= 0 {
-		o.MinRatings = 3
+		o.MinRatings = d.MinRatings
 	}
 	if o.GradeMargin <= 0 {
-		o.GradeMargin = 1
+		o.GradeMargin = d.GradeMargin
 	}
 	if o.VetoMargin <= 0 {
-		o.VetoMargin = 0.05
+		o.VetoMargin = d.VetoMargin
 	}
 	if o.Jump <= 0 {
-		o.Jump = 0.5
+		o.Jump = d.Jump
 	}
 	return o
 }

@@ -311,7 +311,7 @@ func (s *Server) disputedValue(ctx context.Context, set *indicators.Set, batch i
 		if setItem(set, target) == nil {
 			return nil, http.StatusUnprocessableEntity, fmt.Sprintf("item %q is not an assessment item of the indicator set", target)
 		}
-		rx, err := s.ratingExplanation(ctx, set, period, subject, target)
+		rx, err := s.ratingExplanation(ctx, set, period, subject, target, false)
 		if err != nil {
 			return nil, http.StatusInternalServerError, "internal error"
 		}
@@ -333,15 +333,9 @@ func (s *Server) disputedValue(ctx context.Context, set *indicators.Set, batch i
 }
 
 // collectedMetric reports whether name is a metric subjects are measured
-// on: declared without an expression, or read by an expression while not
-// declared (an undeclared metric present in the data).
+// on: one of collectedMetrics.
 func collectedMetric(set *indicators.Set, name string) bool {
-	for _, m := range set.Metrics {
-		if m.Name == name {
-			return m.Expr == nil
-		}
-	}
-	return slices.Contains(exprMetrics(set), name)
+	return slices.Contains(collectedMetrics(set), name)
 }
 
 func setItem(set *indicators.Set, id string) *indicators.AssessmentItem {

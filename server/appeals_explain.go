@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
+	"strings"
+
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
 
 	"github.com/govscore/govscore/assess"
 	"github.com/govscore/govscore/batch"
@@ -95,31 +98,66 @@ type inputJSON struct {
 	Value  *float64 `json:"value"`
 }
 
-// identRE matches identifiers in an expression.
-var identRE = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_.]*`)
-
 // readsOf lists the metric names (and assess.<item>) an expression text
-// names, sorted: its identifiers that are metrics of the set or read from
-// the data. `prev.m` counts as m.
+// reads, sorted, as expr-lang's parser (the engine's) sees them: its
+// identifiers that are not functions, `prev.m` as m, `assess.<item>`;
+// subject attributes, period, group statistics' names and the text of
+// string literals are not metrics. A text that does not parse reads
+// nothing (a stored set's expressions compiled).
 func readsOf(text string) []string {
+	tree, err := parser.Parse(text)
+	if err != nil {
+		return nil
+	}
 	var out []string
-	for _, id := range identRE.FindAllString(text, -1) {
-		if p, ok := cutPrefix(id, "prev."); ok {
-			id = p
+	add := func(name string) {
+		if !slices.Contains(out, name) {
+			out = append(out, name)
 		}
-		if !slices.Contains(out, id) {
-			out = append(out, id)
+	}
+	v := &identVisitor{notRead: map[ast.Node]bool{}}
+	ast.Walk(&tree.Node, v)
+	for _, m := range v.members {
+		switch base := m.Node.(*ast.IdentifierNode); base.Value {
+		case "prev":
+			add(m.Property.(*ast.StringNode).Value)
+		case "assess":
+			add("assess." + m.Property.(*ast.StringNode).Value)
+		}
+	}
+	for _, id := range v.idents {
+		if !v.notRead[id] && id.Value != "period" {
+			add(id.Value)
 		}
 	}
 	slices.Sort(out)
 	return out
 }
 
-func cutPrefix(s, p string) (string, bool) {
-	if len(s) > len(p) && s[:len(p)] == p {
-		return s[len(p):], true
+// identVisitor gathers the identifiers of an expression tree, the member
+// accesses on a bare name (prev.m, assess.x, subject.a, group.mean) and the
+// identifiers that are not read as values: called functions and the bases
+// of those member accesses.
+type identVisitor struct {
+	idents  []*ast.IdentifierNode
+	members []*ast.MemberNode
+	notRead map[ast.Node]bool
+}
+
+// Visit implements ast.Visitor.
+func (v *identVisitor) Visit(n *ast.Node) {
+	switch x := (*n).(type) {
+	case *ast.IdentifierNode:
+		v.idents = append(v.idents, x)
+	case *ast.CallNode:
+		v.notRead[x.Callee] = true
+	case *ast.MemberNode:
+		base, ok := x.Node.(*ast.IdentifierNode)
+		if _, prop := x.Property.(*ast.StringNode); ok && prop {
+			v.notRead[base] = true
+			v.members = append(v.members, x)
+		}
 	}
-	return s, false
 }
 
 // exprMetrics lists the names the set's expressions read that are not
@@ -161,6 +199,12 @@ func exprMetrics(set *indicators.Set) []string {
 // expands returns name and the derived metrics that read it, directly or
 // through others.
 func expands(set *indicators.Set, name string) []string {
+	reads := map[string][]string{}
+	for _, m := range set.Metrics {
+		if m.Expr != nil {
+			reads[m.Name] = readsOf(m.Expr.Text)
+		}
+	}
 	names := []string{name}
 	for changed := true; changed; {
 		changed = false
@@ -168,7 +212,7 @@ func expands(set *indicators.Set, name string) []string {
 			if m.Expr == nil || slices.Contains(names, m.Name) {
 				continue
 			}
-			for _, id := range readsOf(m.Expr.Text) {
+			for _, id := range reads[m.Name] {
 				if slices.Contains(names, id) {
 					names = append(names, m.Name)
 					changed = true
@@ -183,13 +227,28 @@ func expands(set *indicators.Set, name string) []string {
 // adjustmentMetrics lists the collected metrics an adjustment reads
 // (through derived metrics too).
 func adjustmentMetrics(set *indicators.Set, a *indicators.Adjustment) []string {
+	var reads []string
+	add := func(e *indicators.Expr) {
+		if e == nil {
+			return
+		}
+		for _, id := range readsOf(e.Text) {
+			if !slices.Contains(reads, id) {
+				reads = append(reads, id)
+			}
+		}
+	}
+	add(a.Points)
+	add(a.When)
+	for i := 0; i < len(reads); i++ { // reads grows by what its derived metrics read
+		if m := metricDecl(set, reads[i]); m != nil {
+			add(m.Expr)
+		}
+	}
 	var out []string
 	for _, m := range collectedMetrics(set) {
-		for _, n := range expands(set, m) {
-			if (a.Points != nil && slices.Contains(readsOf(a.Points.Text), n)) || (a.When != nil && slices.Contains(readsOf(a.When.Text), n)) {
-				out = append(out, m)
-				break
-			}
+		if slices.Contains(reads, m) {
+			out = append(out, m)
 		}
 	}
 	return out
@@ -205,27 +264,12 @@ func collectedMetrics(set *indicators.Set) []string {
 		}
 	}
 	for _, m := range exprMetrics(set) {
-		if metricDecl(set, m) == nil && !slices.Contains(out, m) {
-			if _, isAssess := cutPrefix(m, "assess."); !isAssess && !isBuiltin(m) {
-				out = append(out, m)
-			}
+		if metricDecl(set, m) == nil && !slices.Contains(out, m) && !strings.HasPrefix(m, "assess.") {
+			out = append(out, m)
 		}
 	}
 	slices.Sort(out)
 	return out
-}
-
-// isBuiltin reports whether an identifier of an expression is a function,
-// keyword or environment name rather than a metric.
-func isBuiltin(id string) bool {
-	switch id {
-	case "abs", "min", "max", "round", "floor", "ceil", "ratio", "clamp", "log", "log10", "sqrt", "has", "coalesce", "n_present",
-		"nil", "true", "false", "and", "or", "not", "in", "period", "len":
-		return true
-	}
-	_, sub := cutPrefix(id, "subject.")
-	_, grp := cutPrefix(id, "group.")
-	return sub || grp
 }
 
 // explainDispute builds the explanation of appeal a's disputed number.
@@ -289,19 +333,8 @@ func (s *Server) explainDispute(ctx context.Context, a *postgres.Appeal, admin b
 			}
 		}
 	case "rating":
-		if ex.Rating, err = s.ratingExplanation(ctx, set, a.Period, a.Subject, a.Target); err != nil {
+		if ex.Rating, err = s.ratingExplanation(ctx, set, a.Period, a.Subject, a.Target, admin); err != nil {
 			return nil, err
-		}
-		if admin {
-			rs, err := s.periodRatings(ctx, a.Period)
-			if err != nil {
-				return nil, err
-			}
-			for _, r := range rs {
-				if r.Item == a.Target && r.Subject == a.Subject {
-					ex.Rating.Ratings = append(ex.Rating.Ratings, raterJSON{Rater: r.Rater, Role: r.Role, Score: r.Score})
-				}
-			}
 		}
 		ex.Current = ex.Rating.Combined
 	case "adjustment":
@@ -355,11 +388,18 @@ func (s *Server) periodRatings(ctx context.Context, period string) ([]assess.Rat
 
 // ratingExplanation combines the period's ratings of item (as a batch
 // does) and returns subject's combined score with its role counts and the
-// role means that rest on at least min_raters ratings.
-func (s *Server) ratingExplanation(ctx context.Context, set *indicators.Set, period, subject, item string) (*ratingJSON, error) {
+// role means that rest on at least min_raters ratings; withRaters (the
+// admin only) adds the single ratings of item and subject.
+func (s *Server) ratingExplanation(ctx context.Context, set *indicators.Set, period, subject, item string, withRaters bool) (*ratingJSON, error) {
 	ratings, err := s.periodRatings(ctx, period)
 	if err != nil {
 		return nil, err
+	}
+	out := &ratingJSON{Roles: []roleJSON{}}
+	for _, r := range ratings {
+		if withRaters && r.Item == item && r.Subject == subject {
+			out.Ratings = append(out.Ratings, raterJSON{Rater: r.Rater, Role: r.Role, Score: r.Score})
+		}
 	}
 	subjects, err := s.db.ServerSubjects(ctx)
 	if err != nil {
@@ -369,7 +409,6 @@ func (s *Server) ratingExplanation(ctx context.Context, set *indicators.Set, per
 	for i, sj := range subjects.Subjects {
 		ids[i] = sj.ID
 	}
-	out := &ratingJSON{Roles: []roleJSON{}}
 	si, ok := subjects.SubjectIndex(subject)
 	if !ok {
 		return out, nil
@@ -509,11 +548,12 @@ type appealMark struct {
 func (s *Server) appealMarks(ctx context.Context, inputs []postgres.InputChange, ratings []postgres.RatingChange) ([]appealMark, error) {
 	out := []appealMark{}
 	seen := map[appealMark]bool{}
-	for _, c := range ratings {
-		a, err := s.db.AppealOfRatingChange(ctx, c)
-		if err != nil {
-			return nil, err
-		}
+	of, err := s.db.AppealsOfRatingChanges(ctx, ratings)
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range ratings {
+		a := of[i]
 		// The item and subject only: a public diff names no rater.
 		if m := (appealMark{Appeal: a, Subject: c.Subject, Item: c.Item}); a != 0 && !seen[m] {
 			seen[m] = true
@@ -529,12 +569,12 @@ func (s *Server) appealMarks(ctx context.Context, inputs []postgres.InputChange,
 	if len(vs) == 0 {
 		return out, nil
 	}
-	of, err := s.db.AppealsOfVersions(ctx, vs)
+	byVersion, err := s.db.AppealsOfVersions(ctx, vs)
 	if err != nil {
 		return nil, err
 	}
 	for _, in := range inputs {
-		if a, ok := of[in.NewVersion]; ok && in.NewVersion != 0 {
+		if a, ok := byVersion[in.NewVersion]; ok && in.NewVersion != 0 {
 			out = append(out, appealMark{Appeal: a, Subject: in.Subject, Metric: in.Metric, Version: in.NewVersion})
 		}
 	}

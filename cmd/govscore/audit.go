@@ -21,10 +21,11 @@ func cmdAudit(ctx context.Context, e *env, args []string) error {
 	period := fs.String("period", "", "batch `period` (default: the set's period, else the latest in the data)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	var opt gaming.Options
-	fs.IntVar(&opt.MinRatings, "min-ratings", 3, "fewest ratings of a rater for the straight-lining and identical-answer checks")
-	fs.Float64Var(&opt.GradeMargin, "grade-margin", 1, "score `points` above a grade's min that count as just above it")
-	fs.Float64Var(&opt.VetoMargin, "veto-margin", 0.05, "share of a veto threshold within which a safe value counts as just escaping it")
-	fs.Float64Var(&opt.Jump, "jump", 0.5, "relative change from the previous period that counts as a jump")
+	def := gaming.DefaultOptions()
+	fs.IntVar(&opt.MinRatings, "min-ratings", def.MinRatings, "fewest ratings of a rater for the straight-lining and identical-answer checks")
+	fs.Float64Var(&opt.GradeMargin, "grade-margin", def.GradeMargin, "score `points` above a grade's min that count as just above it")
+	fs.Float64Var(&opt.VetoMargin, "veto-margin", def.VetoMargin, "share of a veto threshold within which a safe value counts as just escaping it")
+	fs.Float64Var(&opt.Jump, "jump", def.Jump, "relative change from the previous period that counts as a jump")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/govscore/govscore/assess"
+	"github.com/govscore/govscore/diag"
 )
 
 // Sentinels of appeals.
@@ -157,8 +158,9 @@ ORDER BY a.id DESC`
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 	sqlRatersOf = `SELECT DISTINCT ON (rater) rater, role, score FROM rating_versions
 WHERE period = $1 AND item = $2 AND subject = $3 AND rater = ANY($4::text[]) ORDER BY rater, id DESC`
-	sqlAppealOfRating = `SELECT d.appeal_id FROM rating_versions v JOIN appeal_decisions d ON d.rating_submission_id = v.submission_id
-WHERE v.period = $1 AND v.item = $2 AND v.subject = $3 AND v.rater = $4 AND v.id > $5 ORDER BY v.id DESC LIMIT 1`
+	sqlAppealsOfRatings = `SELECT c.i, (SELECT d.appeal_id FROM rating_versions v JOIN appeal_decisions d ON d.rating_submission_id = v.submission_id
+  WHERE v.period = c.period AND v.item = c.item AND v.subject = c.subject AND v.rater = c.rater AND v.id > c.old ORDER BY v.id DESC LIMIT 1) AS appeal_id
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) WITH ORDINALITY AS c(period, item, subject, rater, old, i)`
 	sqlAppealRun       = `INSERT INTO appeal_runs (appeal_id, run_id) VALUES ($1, $2)`
 	sqlAppealsOfInputs = `SELECT v.id AS version, d.appeal_id FROM metric_versions v JOIN appeal_decisions d ON d.submission_id = v.submission_id
 WHERE v.id = ANY($1::bigint[])`
@@ -438,7 +440,7 @@ func (db *DB) decideTx(ctx context.Context, tx *sqlx.Tx, d Decision, ratingSub i
 			return db.mapError(ctx, op, err)
 		}
 		file := fmt.Sprintf("appeal/%d", d.Appeal)
-		body := fmt.Sprintf("%s,%s,%s,%s", cur.Subject, cur.Period, d.Metric, formatG(*d.Corrected))
+		body := fmt.Sprintf("%s,%s,%s,%s", cur.Subject, cur.Period, d.Metric, diag.FormatNum(*d.Corrected, "NA"))
 		var sid int64
 		if err := tx.GetContext(ctx, &sid, sqlAddSubmission, d.AccountID, cur.Period, file, digestBytes([]byte(body)), len(body),
 			added, changed, 0); err != nil {
@@ -467,13 +469,6 @@ func (db *DB) decideTx(ctx context.Context, tx *sqlx.Tx, d Decision, ratingSub i
 	}
 	return db.mapError(ctx, op, audit(ctx, tx, AuditEntry{Actor: d.Actor, Action: action, Object: fmt.Sprintf("appeal/%d", d.Appeal),
 		After: digestOf(detail), Detail: detail}))
-}
-
-func formatG(x float64) string {
-	if math.IsNaN(x) {
-		return "NA"
-	}
-	return fmt.Sprintf("%v", x)
 }
 
 // RecomputeAppeal records a batch run of the appeal's period started to
@@ -521,14 +516,29 @@ func (db *DB) AppealsOfVersions(ctx context.Context, versions []int64) (map[int6
 	return out, nil
 }
 
-// AppealOfRatingChange returns the appeal whose withdrawal or correction
-// made the rating change c (a version of its key newer than c's old one,
-// stored by an appeal's decision), or 0.
-func (db *DB) AppealOfRatingChange(ctx context.Context, c RatingChange) (int64, error) {
-	var id int64
-	err := db.x.GetContext(ctx, &id, sqlAppealOfRating, c.Period, c.Item, c.Subject, c.Rater, c.OldVersion)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
+// AppealsOfRatingChanges returns, for each rating change of cs (same
+// order), the appeal whose withdrawal or correction made it (a version of
+// its key newer than the change's old one, stored by an appeal's
+// decision), or 0: one query for the whole diff.
+func (db *DB) AppealsOfRatingChanges(ctx context.Context, cs []RatingChange) ([]int64, error) {
+	out := make([]int64, len(cs))
+	if len(cs) == 0 {
+		return out, nil
 	}
-	return id, db.mapError(ctx, "finding appeals", err)
+	per, item, subj, rater, old := make([]string, len(cs)), make([]string, len(cs)), make([]string, len(cs)), make([]string, len(cs)), make([]int64, len(cs))
+	for i, c := range cs {
+		per[i], item[i], subj[i], rater[i], old[i] = c.Period, c.Item, c.Subject, c.Rater, c.OldVersion
+	}
+	var rows []struct {
+		I      int           `db:"i"`
+		Appeal sql.NullInt64 `db:"appeal_id"`
+	}
+	if err := db.x.SelectContext(ctx, &rows, sqlAppealsOfRatings, pq.StringArray(per), pq.StringArray(item), pq.StringArray(subj),
+		pq.StringArray(rater), pq.Int64Array(old)); err != nil {
+		return nil, db.mapError(ctx, "finding appeals", err)
+	}
+	for _, r := range rows {
+		out[r.I-1] = r.Appeal.Int64
+	}
+	return out, nil
 }
