@@ -1,9 +1,7 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -454,35 +452,20 @@ type adjResult struct {
 	gradeReason string
 }
 
-// adjustmentResult reads adjustment id's result for subject from the
-// batch's stored results.json; ErrNotFound when it does not apply.
+// adjustmentResult returns adjustment id's result for subject in the batch,
+// from the explanation the batch stored with the subject's row (as the
+// explanation page reads it); ErrNotFound when it does not apply, or when
+// the batch was stored without explanations (before migration 0004's
+// explain column).
 func (s *Server) adjustmentResult(ctx context.Context, batchID int64, subject, id string) (*adjResult, error) {
-	var b bytes.Buffer
-	if err := s.db.WriteOutput(ctx, batchID, "results.json", &b); err != nil {
+	r, err := s.db.SubjectResultOf(ctx, batchID, subject)
+	if err != nil {
 		return nil, err
 	}
-	var doc struct {
-		Results []struct {
-			Subject     string `json:"subject"`
-			GradeReason string `json:"grade_reason"`
-			Adjustments []struct {
-				ID string `json:"id"`
-				adjResult
-			} `json:"adjustments"`
-		} `json:"results"`
-	}
-	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
-		return nil, fmt.Errorf("batch %d results.json: %w", batchID, err)
-	}
-	for _, r := range doc.Results {
-		if r.Subject != subject {
-			continue
-		}
-		for _, a := range r.Adjustments {
+	if r.Explain != nil {
+		for _, a := range r.Explain.Adjustments {
 			if a.ID == id {
-				out := a.adjResult
-				out.gradeReason = r.GradeReason
-				return &out, nil
+				return &adjResult{Held: a.Held, Points: a.Points, Capped: a.Capped, gradeReason: r.Explain.GradeReason}, nil
 			}
 		}
 	}
