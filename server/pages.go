@@ -362,8 +362,6 @@ func (s *Server) pageSubject(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	p := &page{Lang: langOf(r)}
-	_ = p
 	s.render(w, r, http.StatusOK, "subject", "explanation", e)
 }
 
