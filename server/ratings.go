@@ -72,9 +72,7 @@ var recordMessages = map[string][2]string{
 }
 
 func init() {
-	for k, v := range recordMessages {
-		messages[k] = v
-	}
+	addMessages("record", recordMessages)
 }
 
 // ratingSubmission is a parsed assessments file: its ratings of the
