@@ -64,8 +64,6 @@ var collectMessages = map[string][2]string{
 	"tokens":            {"评议码（仅显示这一次）", "Rater tokens (shown this once)"},
 	"questionnaire":     {"评议问卷", "Questionnaire"},
 	"rate_peers":        {"互评", "Rate your peers"},
-	"item":              {"评议项目", "Item"},
-	"role":              {"评议人类别", "Rater role"},
 	"subjects":          {"被评议单位", "Subjects to rate"},
 	"peers_opt":         {"被评议单位的账号互评（双向测评）", "The subjects' own accounts rate each other (two-way)"},
 	"self_opt":          {"并自评（self）", "and rate themselves (self)"},
@@ -103,9 +101,16 @@ func init() {
 	for _, n := range collectPages {
 		pages[n] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+n+".html"))
 	}
-	for k, v := range collectMessages {
+	addMessages("collect", collectMessages)
+}
+
+// addMessages adds the page labels m of part to messages; a key that is
+// there already is a programming error (one part's label would silently
+// replace another's, whichever init runs last).
+func addMessages(part string, m map[string][2]string) {
+	for k, v := range m {
 		if _, dup := messages[k]; dup {
-			panic("collect: duplicate page label " + k)
+			panic(part + ": duplicate page label " + k)
 		}
 		messages[k] = v
 	}

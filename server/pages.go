@@ -146,19 +146,10 @@ func (s *Server) pageCSS(w http.ResponseWriter, r *http.Request) {
 
 // pageHome is GET /: the published periods.
 func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
-	periods, err := s.db.PublishedPeriods(r.Context())
+	pubs, err := s.publications(r.Context())
 	if err != nil {
 		s.failErr(w, r, err)
 		return
-	}
-	var pubs []*publication
-	for _, p := range periods {
-		pub, err := s.publicationOf(r.Context(), p)
-		if err != nil {
-			s.failErr(w, r, err)
-			return
-		}
-		pubs = append(pubs, pub)
 	}
 	s.render(w, r, http.StatusOK, "home", "published", pubs)
 }
@@ -371,8 +362,6 @@ func (s *Server) pageSubject(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	p := &page{Lang: langOf(r)}
-	_ = p
 	s.render(w, r, http.StatusOK, "subject", "explanation", e)
 }
 

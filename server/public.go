@@ -53,6 +53,30 @@ func (s *Server) publicationOf(ctx context.Context, period string) (*publication
 	return pub, nil
 }
 
+// publications returns the publication of every period with a published
+// batch, newest period first, from one query; like publicationOf, it
+// marks a withheld batch instead of failing.
+func (s *Server) publications(ctx context.Context) ([]*publication, error) {
+	bs, err := s.db.AllPublishedBatches(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var pubs []*publication
+	for i := 0; i < len(bs); {
+		j := i + 1
+		for j < len(bs) && bs[j].Period == bs[i].Period {
+			j++
+		}
+		pub := &publication{Period: bs[i].Period, Current: bs[i], Superseded: bs[i+1 : j]}
+		if err := s.verifier.withheld(pub.Current.ID); err != nil {
+			pub.Withheld = err.Error()
+		}
+		pubs = append(pubs, pub)
+		i = j
+	}
+	return pubs, nil
+}
+
 // publicResultsJSON is a stored results.json for the public audience:
 // without the "assessments" member (per-item rater statistics and the
 // reciprocity flags between raters, which may identify raters).
@@ -74,23 +98,18 @@ func publicResultsJSON(stored []byte) ([]byte, error) {
 // apiPublishedList is GET /api/v1/published: the published periods, each
 // with the batch that stands and those it superseded.
 func (s *Server) apiPublishedList(w http.ResponseWriter, r *http.Request) {
-	periods, err := s.db.PublishedPeriods(r.Context())
+	pubs, err := s.publications(r.Context())
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
 	out := []map[string]any{}
-	for _, p := range periods {
-		pub, err := s.publicationOf(r.Context(), p)
-		if err != nil {
-			s.failErr(w, r, err)
-			return
-		}
+	for _, pub := range pubs {
 		var sup []int64
 		for _, b := range pub.Superseded {
 			sup = append(sup, b.ID)
 		}
-		e := map[string]any{"period": p, "batch": pub.Current.ID, "published_at": pub.Current.PublishedAt, "superseded": sup}
+		e := map[string]any{"period": pub.Period, "batch": pub.Current.ID, "published_at": pub.Current.PublishedAt, "superseded": sup}
 		if pub.Withheld != "" {
 			e["withheld"] = pub.Withheld
 		}

@@ -8,9 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"unicode/utf8"
-
-	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/govscore/govscore/assess"
 	"github.com/govscore/govscore/batch"
@@ -72,9 +69,7 @@ var recordMessages = map[string][2]string{
 }
 
 func init() {
-	for k, v := range recordMessages {
-		messages[k] = v
-	}
+	addMessages("record", recordMessages)
 }
 
 // ratingSubmission is a parsed assessments file: its ratings of the
@@ -113,27 +108,15 @@ func parseRatings(name string, data []byte, subjects *dataset.Dataset, set *indi
 // cellTexts returns the text of every cell of a CSV file by (line, rune
 // column), for error messages.
 func cellTexts(data []byte) map[[2]int]string {
-	text := data
-	if !utf8.Valid(text) {
-		if d, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data); err == nil {
-			text = d
-		}
-	}
-	text = bytes.TrimPrefix(text, []byte("\uFEFF"))
+	r := newCSVCells(csvText(data))
 	at := map[[2]int]string{}
-	lines := bytes.Split(text, []byte("\n"))
-	r := csv.NewReader(bytes.NewReader(text))
-	r.FieldsPerRecord = -1
 	for {
 		rec, err := r.Read()
 		if err != nil {
 			return at
 		}
 		for i, f := range rec {
-			l, c := r.FieldPos(i)
-			if l-1 < len(lines) && c-1 <= len(lines[l-1]) {
-				c = utf8.RuneCount(lines[l-1][:c-1]) + 1
-			}
+			l, c := r.pos(i)
 			at[[2]int{l, c}] = f
 		}
 	}

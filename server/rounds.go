@@ -332,16 +332,18 @@ func (s *Server) pageTokensCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	toks := r.PostForm["token"]
-	for _, t := range toks {
-		in, err := s.db.KeyInRound(r.Context(), id, tokenHash(t))
-		if err != nil {
-			s.failErr(w, r, err)
-			return
-		}
-		if !in {
-			s.fail(w, r, http.StatusBadRequest, "bad_request", fmt.Sprintf("a token is not one of round %d", id))
-			return
-		}
+	hashes := make([][]byte, len(toks))
+	for i, t := range toks {
+		hashes[i] = tokenHash(t)
+	}
+	in, err := s.db.KeysInRound(r.Context(), id, hashes)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	if !in {
+		s.fail(w, r, http.StatusBadRequest, "bad_request", fmt.Sprintf("a token is not one of round %d", id))
+		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"round-%d-tokens.csv\"", id))

@@ -51,14 +51,7 @@ type submission struct {
 // is an error.
 func parseSubmission(name string, data []byte, subjects *dataset.Dataset, set *indicators.Set, only dataset.Period) *submission {
 	sub := &submission{periods: map[dataset.Period][]postgres.Cell{}}
-	text := data
-	if !utf8.Valid(text) {
-		if d, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data); err == nil {
-			text = d
-		}
-	}
-	text = bytes.TrimPrefix(text, []byte("\uFEFF"))
-	cells, at := scanCells(text)
+	cells, at := scanCells(csvText(data))
 	ds, err := csvdata.Parse(subjectsCSV(subjects), []csvdata.NamedData{{Name: name, Data: data}}, batch.LoadOptions(set))
 	if err != nil {
 		sub.errs = append(sub.errs, cellErrors(name, err, at)...)
@@ -127,15 +120,7 @@ func cellErrors(name string, err error, at map[[2]int]string) []cellError {
 // which csvdata reports.
 func scanCells(text []byte) ([]givenCell, map[[2]int]string) {
 	at := map[[2]int]string{}
-	r := csv.NewReader(bytes.NewReader(text))
-	r.FieldsPerRecord = -1
-	lines := bytes.Split(text, []byte("\n"))
-	runeCol := func(line, byteCol int) int {
-		if line-1 < len(lines) && byteCol-1 <= len(lines[line-1]) {
-			return utf8.RuneCount(lines[line-1][:byteCol-1]) + 1
-		}
-		return byteCol
-	}
+	r := newCSVCells(text)
 	header, err := r.Read()
 	if err != nil {
 		return nil, at
@@ -162,14 +147,14 @@ func scanCells(text []byte) ([]givenCell, map[[2]int]string) {
 			return out, at
 		}
 		for i, f := range rec {
-			l, c := r.FieldPos(i)
-			at[[2]int{l, runeCol(l, c)}] = f
+			l, c := r.pos(i)
+			at[[2]int{l, c}] = f
 		}
 		if len(rec) <= max(sc, pc) || strings.TrimSpace(strings.Join(rec, "")) == "" {
 			continue
 		}
-		l, c := r.FieldPos(pc)
-		g := givenCell{subject: strings.TrimSpace(rec[sc]), period: strings.TrimSpace(rec[pc]), line: l, col: runeCol(l, c)}
+		l, c := r.pos(pc)
+		g := givenCell{subject: strings.TrimSpace(rec[sc]), period: strings.TrimSpace(rec[pc]), line: l, col: c}
 		if long {
 			if len(rec) > max(mc, vc) {
 				g.metric = strings.TrimSpace(rec[mc])
@@ -186,6 +171,40 @@ func scanCells(text []byte) ([]givenCell, map[[2]int]string) {
 		}
 	}
 	return out, at
+}
+
+// csvText is an uploaded CSV file as the text csvdata reads: decoded from
+// GB18030 when it is not valid UTF-8, without a byte order mark.
+func csvText(data []byte) []byte {
+	text := data
+	if !utf8.Valid(text) {
+		if d, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data); err == nil {
+			text = d
+		}
+	}
+	return bytes.TrimPrefix(text, []byte("\uFEFF"))
+}
+
+// csvCells reads the records of a CSV text and gives the position of a
+// field of the last one as csvdata's errors do: line and rune column.
+type csvCells struct {
+	*csv.Reader
+	lines [][]byte
+}
+
+func newCSVCells(text []byte) *csvCells {
+	r := csv.NewReader(bytes.NewReader(text))
+	r.FieldsPerRecord = -1
+	return &csvCells{Reader: r, lines: bytes.Split(text, []byte("\n"))}
+}
+
+// pos is the line and rune column of field i of the record last read.
+func (r *csvCells) pos(i int) (line, col int) {
+	line, col = r.FieldPos(i)
+	if line-1 < len(r.lines) && col-1 <= len(r.lines[line-1]) {
+		col = utf8.RuneCount(r.lines[line-1][:col-1]) + 1
+	}
+	return line, col
 }
 
 // subjectsCSV renders the subject register as the subjects.csv the parser

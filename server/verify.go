@@ -56,31 +56,18 @@ func isIntegrity(err error) bool {
 // verification is an *integrityError; another error (the database) is
 // returned as it is and not remembered.
 func (v *verifier) check(ctx context.Context, id int64) error {
-	for {
-		v.mu.Lock()
-		err, done := v.state[id]
-		if done {
-			v.mu.Unlock()
-			if err != nil {
-				return &integrityError{batch: id, err: err}
-			}
-			return nil
-		}
-		wait, running := v.inflight[id]
-		if !running {
-			v.mu.Unlock()
-			if err := v.verify(ctx, id); err != nil && !isIntegrity(err) {
-				return err
-			}
-			continue
-		}
-		v.mu.Unlock()
-		select {
-		case <-wait:
-		case <-ctx.Done():
-			return ctx.Err()
+	v.mu.Lock()
+	err, done := v.state[id]
+	v.mu.Unlock()
+	if !done {
+		if err = v.verify(ctx, id); err != nil && !isIntegrity(err) {
+			return err
 		}
 	}
+	if err != nil {
+		return &integrityError{batch: id, err: err}
+	}
+	return nil
 }
 
 // withheld returns why batch id is not served, nil when it is (or has not
@@ -96,10 +83,17 @@ func (v *verifier) withheld(id int64) error {
 
 // verify checks batch id now and records the outcome; a change of state
 // (first failure, restored) is logged and audited. It returns Verify's
-// error.
+// error. When a check of it is running already, verify waits for that
+// one's outcome instead.
 func (v *verifier) verify(ctx context.Context, id int64) error {
 	v.mu.Lock()
-	if wait, ok := v.inflight[id]; ok {
+	for {
+		wait, ok := v.inflight[id]
+		if !ok {
+			break
+		}
+		// A check of it is running: its outcome is this one's, unless it
+		// could not be made (the database), which leaves nothing concluded.
 		v.mu.Unlock()
 		select {
 		case <-wait:
@@ -107,9 +101,10 @@ func (v *verifier) verify(ctx context.Context, id int64) error {
 			return ctx.Err()
 		}
 		v.mu.Lock()
-		err := v.state[id]
-		v.mu.Unlock()
-		return err
+		if err, known := v.state[id]; known {
+			v.mu.Unlock()
+			return err
+		}
 	}
 	done := make(chan struct{})
 	v.inflight[id] = done
@@ -152,23 +147,17 @@ func (v *verifier) verify(ctx context.Context, id int64) error {
 // verifyAll checks every published batch (superseded ones included) and
 // returns how many failed.
 func (v *verifier) verifyAll(ctx context.Context) (int, error) {
-	periods, err := v.s.db.PublishedPeriods(ctx)
+	bs, err := v.s.db.AllPublishedBatches(ctx)
 	if err != nil {
 		return 0, err
 	}
 	failed := 0
-	for _, p := range periods {
-		bs, err := v.s.db.PublishedBatches(ctx, p)
-		if err != nil {
-			return failed, err
-		}
-		for _, b := range bs {
-			if err := v.verify(ctx, b.ID); err != nil {
-				if !isIntegrity(err) {
-					return failed, err
-				}
-				failed++
+	for _, b := range bs {
+		if err := v.verify(ctx, b.ID); err != nil {
+			if !isIntegrity(err) {
+				return failed, err
 			}
+			failed++
 		}
 	}
 	return failed, nil

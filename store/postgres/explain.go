@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/scoring"
 )
 
@@ -106,12 +107,15 @@ func appendExplain(b []byte, ids []string, ranked []rankedNode, nodeRanks [][]in
 	return append(b, '}')
 }
 
-// appendJSONFloat appends x as a JSON number, null when not finite.
+// appendJSONFloat appends x as a JSON number in the number format of the
+// output files (diag.AppendFloat), null when not finite. The column is
+// jsonb, so its stored text (and the batch digest) does not depend on
+// the form.
 func appendJSONFloat(b []byte, x float64) []byte {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return append(b, "null"...)
 	}
-	return strconv.AppendFloat(b, x, 'g', -1, 64)
+	return diag.AppendFloat(b, x)
 }
 
 // appendJSONString appends s as a JSON string; invalid UTF-8 becomes

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -515,5 +516,67 @@ func TestRedact(t *testing.T) {
 		if got := Redact(tc.in); got != tc.want {
 			t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestAllPublishedBatches: the one-query list is PublishedBatches of each
+// of PublishedPeriods, in that order (periods newest first, within a
+// period newest publication first); drafts are left out.
+func TestAllPublishedBatches(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	b := exampleBatch(t)
+	save := func(period, data string, publish bool) {
+		t.Helper()
+		rec := batchRecord(b)
+		rec.Period, rec.DataSHA256 = period, data
+		id, err := db.SaveBatch(ctx, rec, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !publish {
+			return
+		}
+		if err := db.Approve(ctx, id, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Publish(ctx, id, "bob"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save("2023", "a", true)
+	save("2024", "a", true)
+	save("2023", "b", true)
+	save("2024", "b", false)
+	save("2022", "a", false)
+	var want []int64
+	periods, err := db.PublishedPeriods(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range periods {
+		bs, err := db.PublishedBatches(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range bs {
+			want = append(want, x.ID)
+		}
+	}
+	all, err := db.AllPublishedBatches(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	var gotPeriods []string
+	for _, x := range all {
+		got = append(got, x.ID)
+		gotPeriods = append(gotPeriods, x.Period)
+	}
+	if !slices.Equal(got, want) || len(got) != 3 {
+		t.Errorf("AllPublishedBatches ids = %v, want %v (3 published)", got, want)
+	}
+	if !slices.Equal(gotPeriods, []string{"2024", "2023", "2023"}) {
+		t.Errorf("AllPublishedBatches periods = %v, want [2024 2023 2023]", gotPeriods)
 	}
 }

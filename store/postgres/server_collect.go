@@ -348,11 +348,19 @@ func (db *DB) SubmitAnswers(ctx context.Context, hash []byte, answers map[string
 	return db.mapError(ctx, op, tx.Commit())
 }
 
-// KeyInRound reports whether hash is a rater token of round.
-func (db *DB) KeyInRound(ctx context.Context, round int64, hash []byte) (bool, error) {
+// KeysInRound reports whether every one of hashes is a rater token of
+// round, in one query however many there are (a hash may repeat).
+func (db *DB) KeysInRound(ctx context.Context, round int64, hashes [][]byte) (bool, error) {
+	distinct := make(map[string]bool, len(hashes))
+	for _, h := range hashes {
+		distinct[string(h)] = true
+	}
+	if len(distinct) == 0 {
+		return true, nil
+	}
 	var n int
-	err := db.x.GetContext(ctx, &n, `SELECT count(*) FROM rater_keys WHERE key_hash = $1 AND round_id = $2 AND kind = 'token'`, hash, round)
-	return n == 1, db.mapError(ctx, "checking a token", err)
+	err := db.x.GetContext(ctx, &n, `SELECT count(*) FROM rater_keys WHERE key_hash = ANY($1) AND round_id = $2 AND kind = 'token'`, pq.ByteaArray(hashes), round)
+	return n == len(distinct), db.mapError(ctx, "checking the tokens", err)
 }
 
 // Sealed is one sealed questionnaire (or the self rating of one): the

@@ -115,3 +115,46 @@ func TestRoundQuestionnaires(t *testing.T) {
 		t.Errorf("closed round = %+v, %v", r, err)
 	}
 }
+
+// TestKeysInRound: every hash must be a token of the round (repeats
+// allowed); one of another round, an account key or an unknown hash
+// fails the whole list; an empty list passes.
+func TestKeysInRound(t *testing.T) {
+	db, _ := serverDB(t)
+	ctx := context.Background()
+	a, err := db.AddRound(ctx, Round{Item: "sat", Role: "public", Period: "2024", Subjects: []string{"c1"}}, "office")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := db.AddRound(ctx, Round{Item: "sat", Role: "public", Period: "2024", Subjects: []string{"c1"}}, "office")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddTokens(ctx, a, [][]byte{keyOf("a1"), keyOf("a2")}, "office"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddTokens(ctx, b, [][]byte{keyOf("b1")}, "office"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EnsureAccountKey(ctx, keyOf("acct"), a, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		hashes [][]byte
+		want   bool
+	}{
+		{"none", nil, true},
+		{"all", [][]byte{keyOf("a1"), keyOf("a2")}, true},
+		{"repeated", [][]byte{keyOf("a1"), keyOf("a1"), keyOf("a2")}, true},
+		{"other round", [][]byte{keyOf("a1"), keyOf("b1")}, false},
+		{"account key", [][]byte{keyOf("a1"), keyOf("acct")}, false},
+		{"unknown", [][]byte{keyOf("forged")}, false},
+		{"repeated unknown", [][]byte{keyOf("a1"), keyOf("a1"), keyOf("forged")}, false},
+	} {
+		got, err := db.KeysInRound(ctx, a, tc.hashes)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: KeysInRound = %v, %v; want %v", tc.name, got, err, tc.want)
+		}
+	}
+}

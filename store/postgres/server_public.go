@@ -106,6 +106,7 @@ const (
 	sqlBatchLayout     = `SELECT composites, leaves FROM batches WHERE id = $1`
 	sqlPublishedOf     = sqlBatchColumns + ` WHERE b.status = 'published' AND b.period = $1 ORDER BY b.published_at DESC, b.id DESC`
 	sqlPublishedPeriod = `SELECT DISTINCT period FROM batches WHERE status = 'published' ORDER BY period DESC`
+	sqlPublishedAll    = sqlBatchColumns + ` WHERE b.status = 'published' ORDER BY b.period DESC, b.published_at DESC, b.id DESC`
 )
 
 // PublishedPeriods lists the periods with a published batch, newest first.
@@ -123,6 +124,21 @@ func (db *DB) PublishedPeriods(ctx context.Context) ([]string, error) {
 func (db *DB) PublishedBatches(ctx context.Context, period string) ([]BatchInfo, error) {
 	var rows []batchRow
 	if err := db.x.SelectContext(ctx, &rows, sqlPublishedOf, period); err != nil {
+		return nil, db.mapError(ctx, "listing published batches", err)
+	}
+	out := make([]BatchInfo, len(rows))
+	for i := range rows {
+		out[i] = rows[i].info()
+	}
+	return out, nil
+}
+
+// AllPublishedBatches lists the published batches of every period in one
+// query: the periods newest first (as PublishedPeriods) and, within a
+// period, newest publication first (as PublishedBatches).
+func (db *DB) AllPublishedBatches(ctx context.Context) ([]BatchInfo, error) {
+	var rows []batchRow
+	if err := db.x.SelectContext(ctx, &rows, sqlPublishedAll); err != nil {
 		return nil, db.mapError(ctx, "listing published batches", err)
 	}
 	out := make([]BatchInfo, len(rows))
