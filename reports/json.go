@@ -358,7 +358,7 @@ func writeCells(j *jw, v *View) {
 		row := make([]ViewCell, len(ids)) // the subject's cells, assembled once
 		for _, k := range rows {
 			buf = append(buf, ",\n      {\"subject\": "...)
-			buf = appendJSONString(buf, v.Subjects[k].ID)
+			buf = diag.AppendJSONString(buf, v.Subjects[k].ID)
 			for l := range row {
 				row[l] = v.Cell(k, l)
 			}
@@ -377,13 +377,13 @@ func writeCells(j *jw, v *View) {
 					}
 					switch f {
 					case 0:
-						buf = appendJSONFloat(buf, c.Raw)
+						buf = diag.AppendJSONFloat(buf, c.Raw)
 					case 1:
-						buf = appendJSONFloat(buf, c.Value)
+						buf = diag.AppendJSONFloat(buf, c.Value)
 					case 2:
-						buf = appendJSONString(buf, c.Status)
+						buf = diag.AppendJSONString(buf, c.Status)
 					case 3:
-						buf = appendJSONFloat(buf, c.Weight)
+						buf = diag.AppendJSONFloat(buf, c.Weight)
 					}
 				}
 				buf = append(buf, ']')
@@ -450,13 +450,13 @@ func (j *jw) key(k string, indent int) *jw {
 	for i := 0; i < indent; i++ {
 		j.raw("  ")
 	}
-	j.buf = appendJSONString(j.buf[:0], k)
+	j.buf = diag.AppendJSONString(j.buf[:0], k)
 	j.buf = append(j.buf, ": "...)
 	return j.bytes(j.buf)
 }
 
 func (j *jw) str(s string) *jw {
-	j.buf = appendJSONString(j.buf[:0], s)
+	j.buf = diag.AppendJSONString(j.buf[:0], s)
 	return j.bytes(j.buf)
 }
 
@@ -472,7 +472,7 @@ func (j *jw) strs(ss []string) *jw {
 }
 
 func (j *jw) num(x float64) *jw {
-	j.buf = appendJSONFloat(j.buf[:0], x)
+	j.buf = diag.AppendJSONFloat(j.buf[:0], x)
 	return j.bytes(j.buf)
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/govscore/govscore/diag"
 )
 
 // Results is the results.json document (format JSONFormat) as encoding/json
@@ -67,7 +69,7 @@ func (x *Num) UnmarshalJSON(b []byte) error {
 
 // MarshalJSON writes the number as WriteJSON does (AppendFloat), NaN and
 // ±Inf as null.
-func (x Num) MarshalJSON() ([]byte, error) { return appendJSONFloat(nil, float64(x)), nil }
+func (x Num) MarshalJSON() ([]byte, error) { return diag.AppendJSONFloat(nil, float64(x)), nil }
 
 // ResultsMeta is results.json's "meta": the provenance of the batch.
 type ResultsMeta struct {

@@ -2,9 +2,7 @@ package postgres
 
 import (
 	"encoding/json"
-	"math"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/scoring"
@@ -54,7 +52,7 @@ type rankedNode struct {
 // JSON: ids are the set's adjustment ids, ranked the ranked nodes.
 func appendExplain(b []byte, ids []string, ranked []rankedNode, nodeRanks [][]int32, si int, r *scoring.SubjectResult) []byte {
 	b = append(b, `{"root":`...)
-	b = appendJSONFloat(b, r.RootValue)
+	b = diag.AppendJSONFloat(b, r.RootValue)
 	b = append(b, `,"adjustments":[`...)
 	first := true
 	for i, a := range r.Adjustments {
@@ -66,11 +64,11 @@ func appendExplain(b []byte, ids []string, ranked []rankedNode, nodeRanks [][]in
 		}
 		first = false
 		b = append(b, `{"id":`...)
-		b = appendJSONString(b, ids[i])
+		b = diag.AppendJSONString(b, ids[i])
 		b = append(b, `,"held":`...)
 		b = strconv.AppendBool(b, a.Held)
 		b = append(b, `,"points":`...)
-		b = appendJSONFloat(b, a.Points)
+		b = diag.AppendJSONFloat(b, a.Points)
 		b = append(b, `,"capped":`...)
 		b = strconv.AppendBool(b, a.Capped)
 		b = append(b, '}')
@@ -83,7 +81,7 @@ func appendExplain(b []byte, ids []string, ranked []rankedNode, nodeRanks [][]in
 		b = append(b, ',', '"')
 		b = append(b, f.k...)
 		b = append(b, '"', ':')
-		b = appendJSONString(b, f.v)
+		b = diag.AppendJSONString(b, f.v)
 	}
 	first = true
 	for _, n := range ranked {
@@ -97,7 +95,7 @@ func appendExplain(b []byte, ids []string, ranked []rankedNode, nodeRanks [][]in
 		} else {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, n.id)
+		b = diag.AppendJSONString(b, n.id)
 		b = append(b, ':')
 		b = strconv.AppendInt(b, int64(rk), 10)
 	}
@@ -105,47 +103,6 @@ func appendExplain(b []byte, ids []string, ranked []rankedNode, nodeRanks [][]in
 		b = append(b, '}')
 	}
 	return append(b, '}')
-}
-
-// appendJSONFloat appends x as a JSON number in the number format of the
-// output files (diag.AppendFloat), null when not finite. The column is
-// jsonb, so its stored text (and the batch digest) does not depend on
-// the form.
-func appendJSONFloat(b []byte, x float64) []byte {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return append(b, "null"...)
-	}
-	return diag.AppendFloat(b, x)
-}
-
-// appendJSONString appends s as a JSON string; invalid UTF-8 becomes
-// U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c < 0x20:
-				b = append(b, `\u00`...)
-				b = append(b, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			b = append(b, "\uFFFD"...)
-		} else {
-			b = append(b, s[i:i+n]...)
-		}
-		i += n
-	}
-	return append(b, '"')
 }
 
 // parseExplain decodes a stored explain column; nil when there is none.
