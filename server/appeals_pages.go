@@ -20,11 +20,7 @@ func init() {
 	for _, n := range []string{"appeals", "appeal", "gaming"} {
 		pages[n] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+n+".html"))
 	}
-	for k, v := range appealMessages {
-		if _, ok := messages[k]; !ok {
-			messages[k] = v
-		}
-	}
+	addMessages("appeals", appealMessages)
 }
 
 // appealMessages are the labels of the appeal and gaming pages.
