@@ -126,7 +126,10 @@ type Error struct {
 // a message shows its wrapped error's.
 func (e *Error) Error() string {
 	if e.omitted > 0 {
-		return omittedMsg(e.omitted)
+		if e.Msg != "" { // translated for display
+			return e.Msg
+		}
+		return fmt.Sprintf(OmittedFormat, e.omitted)
 	}
 	msg := e.Msg
 	if msg == "" && e.Err != nil {
@@ -142,15 +145,23 @@ func (e *Error) Error() string {
 // an Error).
 func (e *Error) Unwrap() error { return e.Err }
 
+// Omitted is the number of errors counted but not kept when e is the last
+// element of a List that stopped collecting (its message is OmittedFormat
+// with that number, unless Msg was set to a translation of it); else 0.
+func (e *Error) Omitted() int { return e.omitted }
+
 // List collects errors. The zero value is an empty list ready to use. It
 // keeps at most MaxCollected errors; the ones past it are only counted,
 // in a last element that Len, Sort and Error account for.
 type List []*Error
 
-// omittedMsg is the message of the element counting errors not kept.
-func omittedMsg(n int) string {
-	return fmt.Sprintf("(%d more errors not kept: fix the ones above and run again)", n)
-}
+// OmittedFormat is the message format (with the number) of the last
+// element of a List that counts the errors not kept (Error.Omitted).
+const OmittedFormat = "(%d more errors not kept: fix the ones above and run again)"
+
+// MoreFormat is the line (with the number) that List.Error prints after
+// the errors it shows, for the ones it leaves out.
+const MoreFormat = "(and %d more errors)"
 
 // split returns the kept errors and the number of omitted ones.
 func (l List) split() (List, int) {
@@ -258,7 +269,7 @@ func (l *List) Sort() {
 		out = append(out, e)
 	}
 	if n > 0 {
-		out = append(out, &Error{Msg: omittedMsg(n), omitted: n})
+		out = append(out, &Error{omitted: n})
 	}
 	*l = out
 }
@@ -279,7 +290,11 @@ func (l List) Error() string { return l.Format(MaxErrors) }
 // Format is Error with a cap of max errors printed instead of MaxErrors;
 // max <= 0 prints every error kept (at most MaxCollected, the others are
 // counted on a last line).
-func (l List) Format(max int) string {
+func (l List) Format(max int) string { return l.FormatMore(max, MoreFormat) }
+
+// FormatMore is Format with the last line, counting the errors not shown,
+// made from more (a format with one %d: MoreFormat, or its translation).
+func (l List) FormatMore(max int, more string) string {
 	kept, n := l.split()
 	if max <= 0 {
 		max = len(kept)
@@ -294,11 +309,11 @@ func (l List) Format(max int) string {
 		}
 		b.WriteString(e.Error())
 	}
-	if more := len(kept) + n - min(len(kept), max); more > 0 {
+	if left := len(kept) + n - min(len(kept), max); left > 0 {
 		if b.Len() > 0 {
 			b.WriteByte('\n')
 		}
-		fmt.Fprintf(&b, "(and %d more errors)", more)
+		fmt.Fprintf(&b, more, left)
 	}
 	return b.String()
 }

@@ -5,11 +5,13 @@ import "maps"
 // zh is the Chinese of every message, keyed by its English text.
 var zh = map[string]string{
 	// The command line's framing (cmd/govscore).
-	"govscore: unknown command %q\n\n":                                                                         "govscore：没有命令 %q\n\n",
-	"govscore %s: %v\nusage: govscore %s %s\nRun 'govscore %s --help' for the flags.\n":                        "govscore %s：%v\n用法：govscore %s %s\n运行 'govscore %s --help' 查看全部选项。\n",
-	"govscore %s: %d problem(s); nothing was written\n":                                                        "govscore %s：共 %d 个问题；未写入任何文件\n",
-	"govscore %s: invalid input; nothing was written\n":                                                        "govscore %s：输入有误；未写入任何文件\n",
-	"%d test case(s) failed":                                                                                   "%d 个测试用例未通过",
+	"govscore: unknown command %q\n\n":                                                  "govscore：没有命令 %q\n\n",
+	"govscore %s: %v\nusage: govscore %s %s\nRun 'govscore %s --help' for the flags.\n": "govscore %s：%v\n用法：govscore %s %s\n运行 'govscore %s --help' 查看全部选项。\n",
+	"(and %d more errors)":                                                              "（另有 %d 个错误未列出）",
+	"(%d more errors not kept: fix the ones above and run again)":                       "（另有 %d 个错误未记录：请先改正以上错误再运行）",
+	"govscore %s: %d problem(s); nothing was written\n":                                 "govscore %s：共 %d 个问题；未写入任何文件\n",
+	"govscore %s: invalid input; nothing was written\n":                                 "govscore %s：输入有误；未写入任何文件\n",
+	"%d test case(s) failed":                                                            "%d 个测试用例未通过",
 	"govscore — governance performance evaluation: indicator sets in YAML, data in CSV, explainable rankings.": "govscore — 治理绩效评价：YAML 指标体系，CSV/Excel 数据，可解释的排名。",
 	"\nUsage:": "\n用法：",
 	"\nFlags may come before or after DIR; every command has --help; --lang zh|en sets the language.": "\n选项可写在 DIR 之前或之后；每个命令都有 --help；--lang zh|en 选择语言。",

@@ -169,7 +169,7 @@ func report(w io.Writer, c command, err error, lang i18n.Lang) int {
 		fmt.Fprintf(w, i18n.T(lang, "govscore %s: %v\nusage: govscore %s %s\nRun 'govscore %s --help' for the flags.\n"), c.name, ue.message(lang), c.name, c.args, c.name)
 		return exitUsage
 	case errors.As(err, &list):
-		fmt.Fprintln(w, err)
+		fmt.Fprintln(w, listText(err, lang))
 		fmt.Fprintf(w, i18n.T(lang, "govscore %s: %d problem(s); nothing was written\n"), c.name, list.Len())
 		return exitInvalid
 	case batch.IsInvalidInput(err):
@@ -347,6 +347,19 @@ func printWarnings(w io.Writer, ws []diag.Warning, max int, lang i18n.Lang) {
 	}
 }
 
+// listText is the text of err, an error list, with its line counting the
+// errors not shown in lang.
+func listText(err error, lang i18n.Lang) string {
+	more := i18n.T(lang, diag.MoreFormat)
+	switch l := err.(type) {
+	case diag.List:
+		return l.FormatMore(diag.MaxErrors, more)
+	case *cappedList:
+		return l.list.FormatMore(l.max, more)
+	}
+	return err.Error()
+}
+
 // translateErrors puts the messages of the positioned errors in err (a
 // diag.List, or one diag.Error) into lang, where the catalogue knows them
 // (i18n.Error, from the format and arguments each error keeps), just
@@ -360,6 +373,10 @@ func translateErrors(err error, lang i18n.Lang) {
 	switch {
 	case errors.As(err, &list):
 		for _, de := range list {
+			if n := de.Omitted(); n > 0 {
+				de.Msg = fmt.Sprintf(i18n.T(lang, diag.OmittedFormat), n)
+				continue
+			}
 			de.Msg = i18n.Error(lang, de.Format, de.Args, de.Msg)
 		}
 	case errors.As(err, &one):

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/govscore/govscore/diag"
+	"github.com/govscore/govscore/i18n"
 	"github.com/govscore/govscore/internal/xlsxtest"
 )
 
@@ -123,5 +126,64 @@ func TestDBImportWorkbooks(t *testing.T) {
 		if err1 != nil || err2 != nil || string(x) != string(y) {
 			t.Errorf("%s differs between the file run and the database run (%v, %v)", name, err1, err2)
 		}
+	}
+}
+
+// TestErrorCountsInChinese: the lines that count the problems not printed
+// ("(and N more errors)") and not kept (past diag.MaxCollected) are in the
+// terminal's language like the problems themselves, and in English with
+// --lang en.
+func TestErrorCountsInChinese(t *testing.T) {
+	dir := xlsxtest.OfficeProject(t, func(f map[string][]xlsxtest.Sheet) {
+		for _, r := range f["公安局报送.xlsx"][0].Rows[1:] {
+			r[1] = r[1].(string) + "x"
+		}
+	})
+	code, _, errs := runLang(t, "validate", dir, "--max-errors", "1")
+	if code != exitInvalid || !strings.Contains(errs, "（另有 2 个错误未列出）") || strings.Contains(errs, "more errors") {
+		t.Errorf("zh, --max-errors 1: exit %d\n%s", code, errs)
+	}
+	code, _, errs = runLang(t, "validate", dir, "--max-errors", "1", "--lang", "en")
+	if code != exitInvalid || !strings.Contains(errs, "(and 2 more errors)") {
+		t.Errorf("en, --max-errors 1: exit %d\n%s", code, errs)
+	}
+
+	// Past diag.MaxCollected the last kept line counts the rest.
+	n := diag.MaxCollected + 7
+	proj := t.TempDir()
+	var m strings.Builder
+	m.WriteString("subject,metric,period,value\n")
+	for i := range n {
+		fmt.Fprintf(&m, "x%d,m,2024,1\n", i)
+	}
+	for name, content := range map[string]string{
+		"indicators.yaml":   "govscore: 1\nid: t\nname: t\nperiod: \"2024\"\nkinds: [k]\ntree:\n  - {id: a, expr: m}\n",
+		"data/subjects.csv": "id,name,kind\ns1,S1,k\ns2,S2,k\n",
+		"data/metrics.csv":  m.String(),
+	} {
+		p := filepath.Join(proj, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, errs = runLang(t, "validate", proj, "--max-errors", "0")
+	if code != exitInvalid || !strings.Contains(errs, "（另有 7 个错误未列出）") || strings.Contains(errs, "more errors") {
+		t.Errorf("zh, past MaxCollected: exit %d\n%.300s", code, errs[max(0, len(errs)-300):])
+	}
+	// The element that counts them reads in the same language.
+	var list diag.List
+	for i := range n {
+		list.Add(diag.Pos{File: "m.csv", Line: i + 2, Col: 1}, "unknown subject %q", fmt.Sprint("x", i))
+	}
+	translateErrors(list, i18n.Zh)
+	if last := list[len(list)-1]; last.Omitted() != 7 || last.Error() != "（另有 7 个错误未记录：请先改正以上错误再运行）" {
+		t.Errorf("omitted element: %d, %q", last.Omitted(), last.Error())
+	}
+	code, _, errs = runLang(t, "validate", proj, "--lang", "en")
+	if code != exitInvalid || !strings.Contains(errs, fmt.Sprintf("(and %d more errors)", n-diag.MaxErrors)) {
+		t.Errorf("en, past MaxCollected: exit %d\n%.300s", code, errs[max(0, len(errs)-300):])
 	}
 }
