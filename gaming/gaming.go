@@ -172,6 +172,17 @@ type Flag struct {
 	Rater    string         `json:"rater,omitempty"`
 	Message  string         `json:"message"`
 	Evidence map[string]any `json:"evidence"`
+	// Format and Args are the English format and arguments Message was
+	// made of: a display in another language translates Format (the key
+	// of the i18n catalogue) and formats Args with it.
+	Format string `json:"-"`
+	Args   []any  `json:"-"`
+}
+
+// said sets the flag's message to format with args, keeping both.
+func (f Flag) said(format string, args ...any) Flag {
+	f.Message, f.Format, f.Args = fmt.Sprintf(format, args...), format, args
+	return f
 }
 
 // Report is the outcome of Run: the flags, and how many were raised by
@@ -283,8 +294,7 @@ func straightLining(ratings []assess.Rating, opt Options) []Flag {
 			continue
 		}
 		out = append(out, Flag{Check: StraightLining, Item: a.item, Rater: a.rater,
-			Message:  fmt.Sprintf("rater %s gave every one of the %d subjects it rated on %s the same score %s", a.rater, len(a.scores), a.item, num(a.scores[0])),
-			Evidence: map[string]any{"role": a.role, "ratings": len(a.scores), "score": a.scores[0], "subjects": a.subjects}})
+			Evidence: map[string]any{"role": a.role, "ratings": len(a.scores), "score": a.scores[0], "subjects": a.subjects}}.said("rater %s gave every one of the %d subjects it rated on %s the same score %s", a.rater, len(a.scores), a.item, num(a.scores[0])))
 	}
 	return out
 }
@@ -324,8 +334,7 @@ func identicalVectors(ratings []assess.Rating, opt Options) []Flag {
 			vec[s] = g[0].scores[i]
 		}
 		out = append(out, Flag{Check: IdenticalVectors, Item: g[0].item, Rater: raters[0],
-			Message:  fmt.Sprintf("%d raters of %s gave identical answers to the same %d subjects: %s", len(raters), g[0].item, len(g[0].subjects), strings.Join(raters, ", ")),
-			Evidence: map[string]any{"raters": raters, "answers": vec}})
+			Evidence: map[string]any{"raters": raters, "answers": vec}}.said("%d raters of %s gave identical answers to the same %d subjects: %s", len(raters), g[0].item, len(g[0].subjects), strings.Join(raters, ", ")))
 	}
 	return out
 }
@@ -346,9 +355,8 @@ func reciprocity(by map[string]assess.Reciprocity) []Flag {
 				ev["item_reciprocity_r"] = rc.R
 			}
 			out = append(out, Flag{Check: Reciprocity, Subject: p.A, Item: item,
-				Message: fmt.Sprintf("%s and %s rate each other on %s far above their own habit (%s and %s points above their means, each more than 1.5 sd)",
-					p.A, p.B, item, num(p.AB), num(p.BA)),
-				Evidence: ev})
+				Evidence: ev}.said("%s and %s rate each other on %s far above their own habit (%s and %s points above their means, each more than 1.5 sd)",
+				p.A, p.B, item, num(p.AB), num(p.BA)))
 		}
 	}
 	return out
@@ -365,8 +373,7 @@ func nearGrade(scores []Score, grades []GradeMin, opt Options) []Flag {
 			d := s.Score - g.Min
 			if d >= 0 && d < opt.GradeMargin {
 				out = append(out, Flag{Check: NearGrade, Subject: s.Subject,
-					Message:  fmt.Sprintf("%s scores %s, %s above the min %s of grade %s", s.Subject, num(s.Score), num(d), num(g.Min), g.Name),
-					Evidence: map[string]any{"score": s.Score, "grade": s.Grade, "threshold_grade": g.Name, "threshold": g.Min, "above_by": d, "margin": opt.GradeMargin}})
+					Evidence: map[string]any{"score": s.Score, "grade": s.Grade, "threshold_grade": g.Name, "threshold": g.Min, "above_by": d, "margin": opt.GradeMargin}}.said("%s scores %s, %s above the min %s of grade %s", s.Subject, num(s.Score), num(d), num(g.Min), g.Name))
 				break
 			}
 		}
@@ -402,8 +409,7 @@ func nearVeto(values []Value, vetoes []Veto, opt Options) []Flag {
 				continue
 			}
 			out = append(out, Flag{Check: NearVeto, Subject: x.Subject, Metric: x.Metric,
-				Message:  fmt.Sprintf("%s's %s = %s escapes the veto %s (%s %s %s) by %s", x.Subject, x.Metric, num(x.Value), v.ID, v.Metric, v.Op, num(v.Threshold), num(d)),
-				Evidence: map[string]any{"value": x.Value, "veto": v.ID, "condition": v.Metric + " " + v.Op + " " + num(v.Threshold), "distance": d, "margin": margin}})
+				Evidence: map[string]any{"value": x.Value, "veto": v.ID, "condition": v.Metric + " " + v.Op + " " + num(v.Threshold), "distance": d, "margin": margin}}.said("%s's %s = %s escapes the veto %s (%s %s %s) by %s", x.Subject, x.Metric, num(x.Value), v.ID, v.Metric, v.Op, num(v.Threshold), num(d)))
 		}
 	}
 	return out
@@ -449,8 +455,7 @@ func jumps(values []Value, opt Options) []Flag {
 				continue
 			}
 			out = append(out, Flag{Check: Jump, Subject: c.v.Subject, Metric: m,
-				Message:  fmt.Sprintf("%s's %s went from %s to %s (%+.0f%%; the median change of %s is %+.0f%%)", c.v.Subject, m, num(c.v.Prev), num(c.v.Value), 100*c.r, m, 100*med),
-				Evidence: map[string]any{"previous": c.v.Prev, "value": c.v.Value, "change": c.r, "median_change": med, "subjects_compared": len(cs), "threshold": max(opt.Jump, spread)}})
+				Evidence: map[string]any{"previous": c.v.Prev, "value": c.v.Value, "change": c.r, "median_change": med, "subjects_compared": len(cs), "threshold": max(opt.Jump, spread)}}.said("%s's %s went from %s to %s (%+.0f%%; the median change of %s is %+.0f%%)", c.v.Subject, m, num(c.v.Prev), num(c.v.Value), 100*c.r, m, 100*med))
 		}
 	}
 	return out

@@ -26,9 +26,9 @@ var keyCalls = map[string]int{"T": 1, "F": 1, "tr": 0, "trf": 0, "printf": 0, "u
 // the command line shows it in the language asked for).
 var (
 	errorCalls = map[string]bool{"errorf": true, "Add": true, "nameErr": true, "typeErr": true, "Textf": true,
-		"errorRef": true, "add": true, "addAt": true}
+		"errorRef": true, "add": true, "addAt": true, "said": true}
 	errorDirs = map[string]bool{"indicators": true, "engine": true, "csvdata": true,
-		"datamap": true, "workbook": true, "batch": true, "dataset": true, "assess": true, "scoring": true, "expect": true}
+		"datamap": true, "workbook": true, "batch": true, "dataset": true, "assess": true, "scoring": true, "expect": true, "gaming": true}
 )
 
 // importsI18n tells which files' printf and tr helpers go through the

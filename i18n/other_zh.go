@@ -6,6 +6,13 @@ package i18n
 // merges it into zh.
 var zhOther = map[string]string{
 	"meta.previous_period %q is not a period (YYYY, YYYY-Hn, YYYY-Qn or YYYY-MM); the file was altered: restore it, or name the previous results with --previous FILE": "meta.previous_period %q 不是评价期（YYYY、YYYY-Hn、YYYY-Qn 或 YYYY-MM）；该文件被改动过：请恢复它，或用 --previous FILE 指定上期结果",
+	// The gaming checks' flags (package gaming).
+	"rater %s gave every one of the %d subjects it rated on %s the same score %s":                                           "评分人 %s 对其在 %[3]s 上评的全部 %[2]d 个对象都给了同一分数 %[4]s",
+	"%d raters of %s gave identical answers to the same %d subjects: %s":                                                    "%[2]s 的 %[1]d 位评分人对相同的 %[3]d 个对象给出了完全相同的答案：%[4]s",
+	"%s and %s rate each other on %s far above their own habit (%s and %s points above their means, each more than 1.5 sd)": "%s 与 %s 在 %s 上互评远高于各自的评分习惯（分别比各自均值高 %s 和 %s 分，均超过 1.5 个标准差）",
+	"%s scores %s, %s above the min %s of grade %s":                                                                         "%s 得分 %s，仅比等次 %[5]s 的下限 %[4]s 高 %[3]s",
+	"%s's %s = %s escapes the veto %s (%s %s %s) by %s":                                                                     "%s 的 %s = %s，以 %[8]s 之差避开了否决项 %[4]s（%[5]s %[6]s %[7]s）",
+	"%s's %s went from %s to %s (%+.0f%%; the median change of %s is %+.0f%%)":                                              "%s 的 %s 从 %s 变为 %s（%+.0f%%；%s 的变化中位数为 %+.0f%%）",
 	// batch.MissingFilesError, as the command line prints it.
 	"missing input:": "缺少输入：",
 	"the indicator set (indicators.yaml or --indicators)":                                 "指标体系（indicators.yaml 或 --indicators）",

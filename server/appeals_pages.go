@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/govscore/govscore/gaming"
+	"github.com/govscore/govscore/i18n"
 	"github.com/govscore/govscore/store/postgres"
 )
 
@@ -265,6 +266,18 @@ func (s *Server) pageWindow(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/appeals", http.StatusSeeOther)
 }
 
+// translatedFlags is rep with its flags' messages in lang (the report is
+// not changed: the API answers with the English text).
+func translatedFlags(rep *gaming.Report, lang string) *gaming.Report {
+	out := *rep
+	out.Flags = make([]gaming.Flag, len(rep.Flags))
+	for i, f := range rep.Flags {
+		f.Message = i18n.Error(i18n.Lang(lang), f.Format, f.Args, f.Message)
+		out.Flags[i] = f
+	}
+	return &out
+}
+
 // pageGaming is GET /admin/gaming?period=P: the gaming report.
 func (s *Server) pageGaming(w http.ResponseWriter, r *http.Request) {
 	raw := r.URL.Query().Get("period")
@@ -281,7 +294,7 @@ func (s *Server) pageGaming(w http.ResponseWriter, r *http.Request) {
 			s.render(w, r, status, "gaming", "gaming", data)
 			return
 		}
-		data["Report"] = rep
+		data["Report"] = translatedFlags(rep, langOf(r))
 	}
 	s.render(w, r, http.StatusOK, "gaming", "gaming", data)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/gaming"
+	"github.com/govscore/govscore/i18n"
 )
 
 // cmdAudit is `govscore audit DIR [--period P] [--json]`: the gaming
@@ -62,7 +63,7 @@ func cmdAudit(ctx context.Context, e *env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	return writeAuditText(e.stdout, rep, e.tr)
+	return writeAuditText(e.stdout, rep, e.lang)
 }
 
 // checkTitle describes each gaming check in a few words (translated when
@@ -77,9 +78,10 @@ var checkTitle = map[string]string{
 }
 
 // writeAuditText prints a gaming report for a person, its framing in the
-// language of tr: the count of each check, then every flag with its
-// message (the gaming package's English text, as in the JSON report).
-func writeAuditText(w io.Writer, rep *gaming.Report, tr func(string) string) error {
+// language lang: the count of each check, then every flag with its
+// message (the JSON report keeps the gaming package's English text).
+func writeAuditText(w io.Writer, rep *gaming.Report, lang i18n.Lang) error {
+	tr := func(s string) string { return i18n.T(lang, s) }
 	var b strings.Builder
 	total := len(rep.Flags)
 	fmt.Fprintf(&b, tr("gaming checks, period %s: %d flag(s) — a report for the office, no score was changed\n"), rep.Period, total)
@@ -87,7 +89,7 @@ func writeAuditText(w io.Writer, rep *gaming.Report, tr func(string) string) err
 		fmt.Fprintf(&b, "  %-18s %s %d\n", c, tr(checkTitle[c]), rep.Counts[c])
 	}
 	for _, f := range rep.Flags {
-		fmt.Fprintf(&b, "%s: %s\n", f.Check, f.Message)
+		fmt.Fprintf(&b, "%s: %s\n", f.Check, i18n.Error(lang, f.Format, f.Args, f.Message))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -22,6 +22,14 @@ func TestAuditCommand(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
+	// In Chinese, the flags read in Chinese too.
+	code, out, errs = runLang(t, "audit", analyseExample)
+	for _, want := range []string{"a-cl-keji 与 g-cl-civil 在 two_way 上互评远高于各自的评分习惯",
+		"a-cl-molin 得分 90.43，仅比等次 优秀 的下限 90 高 0.43"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("zh: exit %d, output lacks %q:\n%s%s", code, want, out, errs)
+		}
+	}
 	code, js, errs := analyseCLI(t, "audit", "--json", analyseExample)
 	if code != 0 {
 		t.Fatalf("--json: exit %d: %s", code, errs)
