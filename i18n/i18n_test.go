@@ -26,7 +26,7 @@ var keyCalls = map[string]int{"T": 1, "F": 1, "tr": 0, "trf": 0, "printf": 0, "u
 // the command line shows it in the language asked for).
 var (
 	errorCalls = map[string]bool{"errorf": true, "Add": true, "nameErr": true, "typeErr": true, "Textf": true,
-		"errorRef": true, "add": true, "addAt": true, "said": true}
+		"errorRef": true, "add": true, "addAt": true, "said": true, "fail": true}
 	errorDirs = map[string]bool{"indicators": true, "engine": true, "csvdata": true,
 		"datamap": true, "workbook": true, "batch": true, "dataset": true, "assess": true, "scoring": true, "expect": true, "gaming": true}
 )

@@ -6,6 +6,19 @@ package i18n
 // merges it into zh.
 var zhOther = map[string]string{
 	"meta.previous_period %q is not a period (YYYY, YYYY-Hn, YYYY-Qn or YYYY-MM); the file was altered: restore it, or name the previous results with --previous FILE": "meta.previous_period %q 不是评价期（YYYY、YYYY-Hn、YYYY-Qn 或 YYYY-MM）；该文件被改动过：请恢复它，或用 --previous FILE 指定上期结果",
+	// The expectations of govscore test that fail (package expect).
+	"no subject %q in the data":                                "数据中没有评价对象 %q",
+	"status = %s, want %s":                                     "状态为 %s，应为 %s",
+	"%s = %s, want missing":                                    "%s = %s，应为缺失",
+	"%s is missing, want %s":                                   "%s 缺失，应为 %s",
+	"%s = %s, want %s (±%s)":                                   "%s = %s，应为 %s（±%s）",
+	"rank = %d, want %d":                                       "名次为 %d，应为 %d",
+	"expected grade %q is not a grade of the set (grades: %s)": "期望的等次 %q 不是指标体系中的等次（等次有：%s）",
+	"grade = %q, want %q":                                      "等次为 %q，应为 %q",
+	"vetoed = %v, want %v":                                     "一票否决为 %v，应为 %v",
+	"nodes: %q is not a composite node of the set":             "nodes：%q 不是指标体系中的上级指标",
+	"indicators: %q is not an indicator (leaf) of the set":     "indicators：%q 不是指标体系中的末级指标",
+	"raw: %q is not an indicator (leaf) of the set":            "raw：%q 不是指标体系中的末级指标",
 	// The gaming checks' flags (package gaming).
 	"rater %s gave every one of the %d subjects it rated on %s the same score %s":                                           "评分人 %s 对其在 %[3]s 上评的全部 %[2]d 个对象都给了同一分数 %[4]s",
 	"%d raters of %s gave identical answers to the same %d subjects: %s":                                                    "%[2]s 的 %[1]d 位评分人对相同的 %[3]d 个对象给出了完全相同的答案：%[4]s",

@@ -13,6 +13,7 @@ import (
 	"github.com/govscore/govscore/cmd/govscore/template"
 	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/expect"
+	"github.com/govscore/govscore/i18n"
 	"github.com/govscore/govscore/internal/atomicdir"
 	"github.com/govscore/govscore/reports"
 	"github.com/govscore/govscore/synth"
@@ -199,12 +200,20 @@ func cmdTest(ctx context.Context, e *env, args []string) error {
 		switch {
 		case r.Err != nil:
 			failed++
-			fmt.Fprintf(e.stdout, e.tr("--- FAIL: %s\n    could not score the case:\n%s\n"), r.Name, indent(r.Err.Error(), "    "))
+			translateErrors(r.Err, e.lang)
+			msg := r.Err.Error()
+			var list diag.List
+			if errors.As(r.Err, &list) {
+				msg = listText(r.Err, e.lang)
+			} else if batch.IsInvalidInput(r.Err) {
+				msg = i18n.Message(e.lang, msg)
+			}
+			fmt.Fprintf(e.stdout, e.tr("--- FAIL: %s\n    could not score the case:\n%s\n"), r.Name, indent(msg, "    "))
 		case len(r.Failures) > 0:
 			failed++
 			fmt.Fprintf(e.stdout, e.tr("--- FAIL: %s\n"), r.Name)
 			for _, f := range r.Failures {
-				fmt.Fprintf(e.stdout, e.tr("    %s: subject %s: %s\n"), f.Pos, f.Subject, f.Msg)
+				fmt.Fprintf(e.stdout, e.tr("    %s: subject %s: %s\n"), f.Pos, f.Subject, i18n.Error(e.lang, f.Format, f.Args, f.Msg))
 			}
 		case *verbose:
 			fmt.Fprintf(e.stdout, e.tr("--- PASS: %s\n"), r.Name)
