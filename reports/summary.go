@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/text/width"
-
 	"github.com/govscore/govscore/i18n"
 	"github.com/govscore/govscore/scoring"
 )
@@ -89,21 +87,6 @@ func WriteSummaryLang(w io.Writer, v *View, top int, lang i18n.Lang) error {
 	return err
 }
 
-// displayWidth is the number of terminal columns s takes: East Asian wide
-// and fullwidth characters (Chinese names) take two.
-func displayWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		switch width.LookupRune(r).Kind() {
-		case width.EastAsianWide, width.EastAsianFullwidth:
-			n += 2
-		default:
-			n++
-		}
-	}
-	return n
-}
-
 // writeTable writes rows as aligned columns separated by two spaces, padding
 // by display width so that Chinese text lines up.
 func writeTable(sb *strings.Builder, rows [][]string, indent string) {
@@ -113,7 +96,7 @@ func writeTable(sb *strings.Builder, rows [][]string, indent string) {
 			if i >= len(widths) {
 				widths = append(widths, 0)
 			}
-			widths[i] = max(widths[i], displayWidth(c))
+			widths[i] = max(widths[i], i18n.Width(c))
 		}
 	}
 	for _, r := range rows {
@@ -121,7 +104,7 @@ func writeTable(sb *strings.Builder, rows [][]string, indent string) {
 		for i, c := range r {
 			sb.WriteString(c)
 			if i < len(r)-1 {
-				sb.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+				sb.WriteString(strings.Repeat(" ", widths[i]-i18n.Width(c)+2))
 			}
 		}
 		sb.WriteByte('\n')

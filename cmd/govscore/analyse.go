@@ -162,13 +162,16 @@ func writeAnalysisText(w io.Writer, b *batch.Batch, rep *analysis.Report, lang i
 		if u.RaterBootstrap {
 			printf(", rater bootstrap")
 		}
-		printf("\n  %-16s %-20s %7s %7s %7s %7s  %s\n", i18n.T(lang, "peer group"), i18n.T(lang, "subject"), i18n.T(lang, "nominal"), i18n.T(lang, "median"), "p05", "p95", i18n.T(lang, "tied with"))
+		// Padded by display width: group labels, subjects and the
+		// headings may be Chinese.
+		l, r := i18n.PadRight, i18n.PadLeft
+		printf("\n  %s %s %s %s %7s %7s  %s\n", l(i18n.T(lang, "peer group"), 16), l(i18n.T(lang, "subject"), 20), r(i18n.T(lang, "nominal"), 7), r(i18n.T(lang, "median"), 7), "p05", "p95", i18n.T(lang, "tied with"))
 		for _, s := range u.Subjects {
 			tied := strings.Join(s.Tied, " ")
 			if s.TiedCount > len(s.Tied) {
 				tied += i18n.F(lang, " … (%d in all)", s.TiedCount)
 			}
-			printf("  %-16s %-20s %7d %7s %7s %7s  %s\n", s.Group, s.Subject, s.Nominal, f3p(float64(s.Median)), f3p(float64(s.P05)), f3p(float64(s.P95)), tied)
+			printf("  %s %s %7d %7s %7s %7s  %s\n", l(s.Group, 16), l(s.Subject, 20), s.Nominal, f3p(float64(s.Median)), f3p(float64(s.P05)), f3p(float64(s.P95)), tied)
 		}
 	}
 	if len(rep.Warnings) > 0 {
