@@ -41,7 +41,8 @@ var zh = map[string]string{
 	"re-render report.html, results.xlsx, results.md (and with csv the CSV files) from OUT/results.json; or write the outputs of a stored batch": "根据 OUT/results.json 重新生成 report.html、results.xlsx、results.md（加 csv 时也生成 CSV 文件）；或写出已保存批次的结果",
 
 	// Flag descriptions.
-	"verify every published batch against its recorded SHA-256 at start and then every `interval`; a batch that fails is not served (0: at start only)": "启动时及此后每隔`间隔`，按记录的 SHA-256 校验每个已发布批次；校验不通过的批次不予提供（0：仅在启动时校验）",
+	"verify the standing published batches (per period the newest and the one its diff compares with) against their recorded SHA-256 every `interval`; a batch that fails is not served (0: at start only)": "每隔`间隔`，按记录的 SHA-256 校验现行的已发布批次（每个评价期最新的一个及其对比的上一个）；校验不通过的批次不予提供（0：仅在启动时校验）",
+	"verify every published batch, superseded ones too, at start and then every `interval` (0: at start only)":                                                                                              "启动时及此后每隔`间隔`，校验全部已发布批次（含已被取代的）（0：仅在启动时校验）",
 	"print the report as JSON": "以 JSON 格式输出报告",
 	"fewest ratings of a rater for the straight-lining and identical-answer checks":  "评价人参与“同分”和“答案相同”检查所需的最少评分数",
 	"score `points` above a grade's min that count as just above it":                 "高出等次下限不超过此`分值`即视为“刚好高于”",
@@ -215,6 +216,7 @@ var zh = map[string]string{
 	"%s exists and is not empty; choose a new directory":                                     "%s 已存在且不为空；请换一个新目录",
 	"%s: the password has %d characters; use at least %d":                                    "%s：密码只有 %d 个字符；至少需要 %d 个",
 	"--verify-every %s: want a positive interval such as 1m, or 0":                           "--verify-every %s：应为正的时间间隔，例如 1m，或 0",
+	"--verify-all-every %s: want a positive interval such as 24h, or 0":                      "--verify-all-every %s：应为正的时间间隔，例如 24h，或 0",
 	"--min-ratings, --grade-margin, --veto-margin and --jump must be positive":               "--min-ratings、--grade-margin、--veto-margin 和 --jump 必须为正数",
 	"gaming checks, period %s: %d flag(s) — a report for the office, no score was changed\n": "数据操纵检查，评价期 %s：%d 项提示——供考核办参阅的报告，未改动任何得分\n",
 	"same score to every subject":                                                            "对所有对象打同一分",

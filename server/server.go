@@ -33,11 +33,16 @@ type Config struct {
 	// Now is the clock (default time.Now); GeneratedAt of batches comes
 	// from it.
 	Now func() time.Time
-	// VerifyEvery is how often every published batch is verified against
-	// the digests recorded when it was stored (default 1 minute; the
-	// first check runs at start). Negative: only at start and when a
-	// request first needs a batch.
+	// VerifyEvery is how often the standing published batches (per
+	// period the newest publication and the one the published diff
+	// compares it with) are verified against the digests recorded when
+	// they were stored (default 1 minute). Negative: only at start and
+	// when a request first needs a batch.
 	VerifyEvery time.Duration
+	// VerifyAllEvery is how often every published batch, superseded ones
+	// included, is verified (default 24 hours; the first check, at
+	// start, covers them all). Negative: only at start.
+	VerifyAllEvery time.Duration
 }
 
 // Server is the govscore server of record (SPEC §9). Create one with New;
@@ -104,11 +109,18 @@ func New(ctx context.Context, db *postgres.DB, log *slog.Logger, cfg Config) (*S
 	if every < 0 {
 		every = 1<<63 - 1 // at start only
 	}
+	allEvery := cfg.VerifyAllEvery
+	if allEvery == 0 {
+		allEvery = 24 * time.Hour
+	}
+	if allEvery < 0 {
+		allEvery = 1<<63 - 1 // at start only
+	}
 	vctx, stop := context.WithCancel(context.Background())
 	s.stopVerify, s.verifyDone = stop, make(chan struct{})
 	go func() {
 		defer close(s.verifyDone)
-		s.verifier.loop(vctx, every)
+		s.verifier.loop(vctx, every, allEvery)
 	}()
 	return s, nil
 }

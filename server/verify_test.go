@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/govscore/govscore/store/postgres"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -155,5 +157,59 @@ func TestVerificationRestored(t *testing.T) {
 	log, _ := e.db.AuditLog(ctx, 0, 10)
 	if len(log) == 0 || log[0].Action != "batch.verify_restored" {
 		t.Errorf("latest audit entry = %+v, want batch.verify_restored", log[0])
+	}
+}
+
+// TestStandingBatches: of a period's publications, newest first, the first
+// two are checked every --verify-every (the results in force and what the
+// diff compares them with); the others only in the full checks.
+func TestStandingBatches(t *testing.T) {
+	bs := []postgres.BatchInfo{
+		{ID: 9, Period: "2025"}, {ID: 8, Period: "2025"}, {ID: 7, Period: "2025"},
+		{ID: 6, Period: "2024"},
+		{ID: 5, Period: "2023"}, {ID: 4, Period: "2023"}, {ID: 3, Period: "2023"}, {ID: 2, Period: "2023"},
+	}
+	var got []int64
+	for _, b := range standing(bs) {
+		got = append(got, b.ID)
+	}
+	if want := []int64{9, 8, 6, 5, 4}; !slices.Equal(got, want) {
+		t.Errorf("standing = %v, want %v", got, want)
+	}
+	if len(standing(nil)) != 0 {
+		t.Error("standing(nil) is not empty")
+	}
+}
+
+// TestSupersededVerifiedDaily: a superseded publication that is neither
+// in force nor the diff's base is not re-read on the frequent checks, and
+// is withheld once a full check finds it altered.
+func TestSupersededVerifiedDaily(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	first := e.cycle()
+	republish := func(cases string) int64 { // a corrected value, a new publication
+		e.must(e.do("PUT", "/api/v1/periods/2024/metrics?file=police.csv", e.token("police"),
+			strings.Replace(policeCSV, "a1,2024,120", "a1,2024,"+cases, 1)), 200)
+		id := e.runBatch("2024")
+		e.publish(id)
+		return id
+	}
+	second, third := republish("110"), republish("100")
+	if n, err := e.s.verifier.verifyAll(ctx); err != nil || n != 0 {
+		t.Fatalf("verifying the untouched batches: %d failed, %v", n, err)
+	}
+	e.tamper("batch_subjects", `UPDATE batch_subjects SET score = score + 1 WHERE batch_id = $1 AND ord = 0`, first)
+	if n, err := e.s.verifier.verifyStanding(ctx); err != nil || n != 0 {
+		t.Fatalf("the frequent check: %d failed, %v", n, err)
+	}
+	if e.s.verifier.withheld(first) != nil {
+		t.Error("the frequent check read the superseded batch")
+	}
+	if n, err := e.s.verifier.verifyAll(ctx); err != nil || n != 1 {
+		t.Fatalf("the full check: %d failed, %v", n, err)
+	}
+	if e.s.verifier.withheld(first) == nil || e.s.verifier.withheld(second) != nil || e.s.verifier.withheld(third) != nil {
+		t.Error("the full check did not withhold exactly the altered batch")
 	}
 }

@@ -28,7 +28,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	project := fs.String("project", "", "make the project `DIR` the data of record first: its indicator set, subjects and metrics (periods opened); for trying the server")
 	throwaway := fs.Bool("throwaway-admin", false, "create an admin account with a random password and print it (for trying the server)")
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure on plain HTTP too (behind a TLS-terminating proxy)")
-	verifyEvery := fs.Duration("verify-every", time.Minute, "verify every published batch against its recorded SHA-256 at start and then every `interval`; a batch that fails is not served (0: at start only)")
+	verifyEvery := fs.Duration("verify-every", time.Minute, "verify the standing published batches (per period the newest and the one its diff compares with) against their recorded SHA-256 every `interval`; a batch that fails is not served (0: at start only)")
+	verifyAllEvery := fs.Duration("verify-all-every", 24*time.Hour, "verify every published batch, superseded ones too, at start and then every `interval` (0: at start only)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -42,9 +43,15 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if *verifyEvery < 0 {
 		return usagef("--verify-every %s: want a positive interval such as 1m, or 0", *verifyEvery)
 	}
-	every := *verifyEvery
+	if *verifyAllEvery < 0 {
+		return usagef("--verify-all-every %s: want a positive interval such as 24h, or 0", *verifyAllEvery)
+	}
+	every, allEvery := *verifyEvery, *verifyAllEvery
 	if every == 0 {
 		every = -1 // at start only
+	}
+	if allEvery == 0 {
+		allEvery = -1
 	}
 	// With --project the schema is created or upgraded here, as
 	// `govscore db migrate` would.
@@ -83,7 +90,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	s, err := server.New(ctx, db, log, server.Config{SecureCookies: *secure, VerifyEvery: every})
+	s, err := server.New(ctx, db, log, server.Config{SecureCookies: *secure, VerifyEvery: every, VerifyAllEvery: allEvery})
 	if err != nil {
 		return err
 	}
