@@ -17,11 +17,13 @@ the generator does not use are not implemented and are refused.
 It writes what `govscore run --format csv,json` writes, as an analyst would with pandas:
 - results.csv and indicators.csv with govscore's rows, columns and order (indicators.csv: one row
   per subject and applicable leaf, subject,indicator,raw,value,status,weight, the weight being the
-  leaf's effective weight in the subject's score) through DataFrame.to_csv, with a UTF-8 BOM and
-  the numbers as govscore writes them (shortest(): "82", not "82.0"); indicators.csv 20,000
-  subjects at a time, to keep the number objects that formatting needs small. Keys, statuses, raw
-  values and weights come out byte-identical; values and scores can differ in the last digits
-  (sums in another order), which bench/pandas/compare.py allows up to 1e-9.
+  leaf's effective weight in the subject's score) through DataFrame.to_csv with a UTF-8 BOM.
+  results.csv has its numbers as govscore writes them (shortest(): "82", not "82.0");
+  indicators.csv has pandas' own float text (shortest round-trip too, but "574.0" for 574 and
+  "0.0" for 0), as converting 5 million cells to that form would cost ~8 s of CPU more. Keys and
+  statuses come out byte-identical, raw values and weights equal as numbers; normalised values
+  and scores can differ in the last digits (sums in another order), which bench/pandas/compare.py
+  allows up to 1e-9.
 - results.json with the same information in its own layout: the set (meta, tree), per peer group
   and leaf the statistics of the raw values (n, missing, min, max, mean, sd), the results rows
   (DataFrame.to_json records) and every cell as subject-by-leaf matrices of raw, value, status and
@@ -284,9 +286,11 @@ def main(project, out):
     code[~rated_o] = 4
     code[~app] = len(STATUS)  # not applicable: no row in indicators.csv, null in results.json
 
-    # indicators.csv: one row per subject and applicable leaf, written 20,000 subjects at a time
-    # (a million cells: the numbers as objects for shortest() would take ~500 MB at once).
-    subjects_o, leaf_codes, status = res["subject"].to_numpy(), np.arange(len(leaf_ids)), np.array(STATUS)
+    # indicators.csv: one row per subject and applicable leaf, 20,000 subjects at a time (the
+    # whole table at once costs ~500 MB more at its peak, for the same time). The numbers in
+    # pandas' own text ("82.0", not govscore's "82"): shortest() on 5 million cells would cost
+    # ~8 s of CPU more.
+    subjects_o, leaf_codes = res["subject"].to_numpy(), np.arange(len(leaf_ids))
     with open(os.path.join(out, "indicators.csv"), "w", encoding="utf-8-sig", newline="") as f:
         for i in range(0, n, 20000):
             j = min(i + 20000, n)
@@ -294,10 +298,10 @@ def main(project, out):
             pd.DataFrame({
                 "subject": np.repeat(subjects_o[i:j], len(leaf_ids))[keep],
                 "indicator": pd.Categorical.from_codes(np.tile(leaf_codes, j - i)[keep], leaf_ids),
-                "raw": shortest(r[i:j].ravel()[keep]),
-                "value": shortest(v[i:j].ravel()[keep]),
-                "status": status[code[i:j].ravel()[keep]],
-                "weight": shortest(w[i:j].ravel()[keep]),
+                "raw": r[i:j].ravel()[keep],
+                "value": v[i:j].ravel()[keep],
+                "status": pd.Categorical.from_codes(code[i:j].ravel()[keep], STATUS),
+                "weight": w[i:j].ravel()[keep],
             }).to_csv(f, index=False, header=i == 0)
 
     # Per peer group and leaf: the present raw values of the rated subjects it applies to.
