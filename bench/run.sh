@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Issue 13 baseline: govscore run --format csv,json against the pandas script doing the same
-# scoring (bench/pandas/score.py), on the `govscore gen` shape, run back to back in one script.
+# Issue 13 baseline: govscore run --format csv,json against the pandas script producing the same
+# outputs (bench/pandas/score.py: results.csv, indicators.csv, results.json), on the `govscore gen`
+# shape, run back to back in one script.
 #
 #   bench/run.sh [SUBJECTS [LEAVES [PAIRS]]]     defaults: 100000 50 3
 #
 # Environment: WORK (scratch directory, default a temporary one, removed at the end unless
 # given), PYTHON (default python3; needs pandas, numpy and PyYAML).
-# Prints, per run, wall, user+sys CPU and peak RSS (from /usr/bin/time -v), checks that the two
-# results.csv agree (bench/pandas/compare.py, 1e-9), and prints the pandas/govscore ratios of
-# CPU time, wall time and peak RSS for each pair and for the medians.
+# Prints, per run, wall, user+sys CPU and peak RSS (from /usr/bin/time -v) and the sizes of the
+# files each side wrote; checks that the outputs agree (bench/pandas/compare.py: all three files
+# after the first pair, results.csv after the others — both sides are deterministic), and prints
+# the pandas/govscore ratios of CPU time, wall time and peak RSS for each pair and for the medians.
 set -euo pipefail
 subjects=${1:-100000}
 leaves=${2:-50}
@@ -54,7 +56,17 @@ for i in $(seq "$pairs"); do
 	rm -rf "$proj/out" "$proj/pd"
 	measure "govscore_$i" "$WORK/govscore" run "$proj" -o "$proj/out" -q --format csv,json | tee -a "$results"
 	measure "pandas_$i" "$python" "$here/pandas/score.py" "$proj" "$proj/pd" | tee -a "$results"
-	"$python" "$here/pandas/compare.py" "$proj/out/results.csv" "$proj/pd/results.csv"
+	echo "# load after pair $i: $(cut -d' ' -f1-3 /proc/loadavg)"
+	if [[ $i == 1 ]]; then
+		for d in out pd; do
+			(cd "$proj/$d" && stat -c '%s %n' results.csv indicators.csv results.json) |
+				awk -v who="$([[ $d == out ]] && echo govscore || echo pandas)" \
+					'{printf "%s %s %.1f MB", (NR == 1 ? "# " who " wrote:" : ","), $2, $1 / 1e6; t += $1} END {printf ", total %.1f MB\n", t / 1e6}'
+		done
+		"$python" "$here/pandas/compare.py" "$proj/out" "$proj/pd" | sed 's/^/# /'
+	else
+		"$python" "$here/pandas/compare.py" "$proj/out" "$proj/pd" --csv-only | sed 's/^/# /'
+	fi
 done
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 awk '
@@ -70,4 +82,5 @@ awk '
 		mgc = median(gc, g); mpc = median(pc, p); mgw = median(gw, g); mpw = median(pw, p); mgm = median(gm, g); mpm = median(pm, p)
 		printf "median: govscore %.2f s wall, %.2f s CPU, %d MB; pandas %.2f s wall, %.2f s CPU, %d MB\n", mgw, mgc, mgm/1024, mpw, mpc, mpm/1024
 		printf "median ratios: govscore is %.2fx faster in CPU (%.2fx in wall), at %.2fx the peak memory of pandas\n", mpc/mgc, mpw/mgw, mgm/mpm
+		printf "issue 13 target (govscore >= 5x faster in wall time, <= 0.5x the peak memory): wall %s (%.2fx), memory %s (%.2fx)\n", (mpw/mgw >= 5 ? "met" : "NOT met"), mpw/mgw, (mgm/mpm <= 0.5 ? "met" : "NOT met"), mgm/mpm
 	}' "$results"

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Baseline for issue 13: the scoring of `govscore run --format csv,json` written in pandas.
 
-Usage: score.py PROJECT OUT   (PROJECT made by `govscore gen`; writes OUT/results.csv)
+Usage: score.py PROJECT OUT   (PROJECT made by `govscore gen`; writes OUT/results.csv,
+OUT/indicators.csv and OUT/results.json)
 
 This is the script a capable analyst would write for the project `govscore gen` makes: it reads
 indicators.yaml and the two CSV files, and scores with column-wise pandas/NumPy operations
@@ -12,7 +13,26 @@ log1p, winsorize, minmax/zscore/goalpost/rank/none normalisation, direction, wei
 aggregation with per-tier rounding, adjustments with max/min clamps and a grade cap, grades with
 quotas, competition ranking. It is a benchmark baseline, not a second implementation: features
 the generator does not use are not implemented and are refused.
+
+It writes what `govscore run --format csv,json` writes, as an analyst would with pandas:
+- results.csv and indicators.csv with govscore's rows, columns and order (indicators.csv: one row
+  per subject and applicable leaf, subject,indicator,raw,value,status,weight, the weight being the
+  leaf's effective weight in the subject's score) through DataFrame.to_csv with a UTF-8 BOM.
+  results.csv has its numbers as govscore writes them (shortest(): "82", not "82.0");
+  indicators.csv has pandas' own float text (shortest round-trip too, but "574.0" for 574 and
+  "0.0" for 0), as converting 5 million cells to that form would cost ~8 s of CPU more. Keys and
+  statuses come out byte-identical, raw values and weights equal as numbers; normalised values
+  and scores can differ in the last digits (sums in another order), which bench/pandas/compare.py
+  allows up to 1e-9.
+- results.json with the same information in its own layout: the set (meta, tree), per peer group
+  and leaf the statistics of the raw values (n, missing, min, max, mean, sd), the results rows
+  (DataFrame.to_json records) and every cell as subject-by-leaf matrices of raw, value, status and
+  weight (null where the leaf does not apply), through DataFrame.to_json, the fastest writer
+  pandas has; its numbers carry 15 significant digits (to_json's maximum) where govscore's
+  round-trip (up to 17). Not written: govscore's adjustment details, grade reasons, node statuses,
+  normalisation statistics, group weights, hashes.
 """
+import json
 import os
 import re
 import sys
@@ -97,6 +117,8 @@ def main(project, out):
     group = df["peer_group"]
 
     values = pd.DataFrame(index=df.index)
+    filled = pd.DataFrame(index=df.index)  # cells the missing policy filled (status imputed)
+    uninformative = pd.DataFrame(index=df.index)
     for _, leaf in leaves:
         lid = leaf["id"]
         inpool = rated & applies[lid]
@@ -156,10 +178,16 @@ def main(project, out):
             raise SystemExit(f"{lid}: normalize {method!r} not in this baseline")
         if zero:
             v = v.where(raw[lid].notna() | ~inpool, lo)
-        values[lid] = v.where(inpool & informative.fillna(False))
+        informative = informative.fillna(False)
+        values[lid] = v.where(inpool & informative)
+        filled[lid] = inpool & raw[lid].isna() & (zero or missing != "exclude")
+        uninformative[lid] = inpool & ~informative
 
     # Aggregation: weighted mean over the children that take part, rounded per node.
+    # A leaf's effective weight is its share among its dimension's children that take part
+    # times the dimension's share among the dimensions that take part (0 if it takes no part).
     node = pd.DataFrame(index=df.index)
+    shares = []
     for d in dims:
         ids = [c["id"] for c in d["children"]]
         w = np.array([c.get("weight", 1) for c in d["children"]], dtype=float)
@@ -168,6 +196,7 @@ def main(project, out):
         ws = (part * w).sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             agg = (np.where(part, v, 0) * w).sum(axis=1) / ws
+            shares.append(part * w / ws[:, None])
         agg[ws == 0] = np.nan
         node[d["id"]] = spreadsheet_round(agg, d["round"]) if "round" in d else agg
     w = np.array([d.get("weight", 1) for d in dims], dtype=float)
@@ -176,7 +205,9 @@ def main(project, out):
     ws = (part * w).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         root = (np.where(part, v, 0) * w).sum(axis=1) / ws
+        dim_share = part * w / ws[:, None]
     root[ws == 0] = np.nan
+    weight = np.nan_to_num(np.hstack([s * dim_share[:, [j]] for j, s in enumerate(shares)]))
     if "round" in spec:
         root = spreadsheet_round(root, spec["round"])
     rated &= ~np.isnan(root)
@@ -235,7 +266,86 @@ def main(project, out):
     res["_u"] = ~rated
     res = res.sort_values(["peer_group", "_u", "rank", "subject"]).drop(columns="_u")
     os.makedirs(out, exist_ok=True)
-    res.to_csv(os.path.join(out, "results.csv"), index=False)
+    numeric = ["score", "coverage"] + list(node.columns)
+    res.assign(**{c: shortest(res[c].to_numpy()) for c in numeric}).to_csv(
+        os.path.join(out, "results.csv"), index=False, encoding="utf-8-sig")
+
+    # The cells, subject by subject in the order of results.csv, leaves in tree order.
+    order = res.index.to_numpy()
+    n, leaf_ids = len(order), [leaf["id"] for _, leaf in leaves]
+    rated_o = rated.to_numpy()[order]
+    app = applies.to_numpy()[order]
+    r = raw.to_numpy()[order]
+    v = values.to_numpy()[order]
+    v[~rated_o] = np.nan
+    w = weight[order]
+    w[~rated_o] = 0
+    code = np.where(np.isnan(r), 2, 0)  # STATUS: ok, missing
+    code[filled.to_numpy()[order]] = 1
+    code[uninformative.to_numpy()[order]] = 3
+    code[~rated_o] = 4
+    code[~app] = len(STATUS)  # not applicable: no row in indicators.csv, null in results.json
+
+    # indicators.csv: one row per subject and applicable leaf, 20,000 subjects at a time (the
+    # whole table at once costs ~500 MB more at its peak, for the same time). The numbers in
+    # pandas' own text ("82.0", not govscore's "82"): shortest() on 5 million cells would cost
+    # ~8 s of CPU more.
+    subjects_o, leaf_codes = res["subject"].to_numpy(), np.arange(len(leaf_ids))
+    with open(os.path.join(out, "indicators.csv"), "w", encoding="utf-8-sig", newline="") as f:
+        for i in range(0, n, 20000):
+            j = min(i + 20000, n)
+            keep = app[i:j].ravel()
+            pd.DataFrame({
+                "subject": np.repeat(subjects_o[i:j], len(leaf_ids))[keep],
+                "indicator": pd.Categorical.from_codes(np.tile(leaf_codes, j - i)[keep], leaf_ids),
+                "raw": r[i:j].ravel()[keep],
+                "value": v[i:j].ravel()[keep],
+                "status": pd.Categorical.from_codes(code[i:j].ravel()[keep], STATUS),
+                "weight": w[i:j].ravel()[keep],
+            }).to_csv(f, index=False, header=i == 0)
+
+    # Per peer group and leaf: the present raw values of the rated subjects it applies to.
+    x = raw.where(applies & rated.to_numpy()[:, None])
+    g = x.groupby(group)
+    stats = pd.concat({
+        "n": g.count(), "missing": (x.isna() & applies & rated.to_numpy()[:, None]).groupby(group).sum(),
+        "min": g.min(), "max": g.max(), "mean": g.mean(), "sd": g.std(),
+    }, axis=1).stack(level=1).rename_axis(["peer_group", "indicator"]).reset_index()
+    stats = stats[stats["n"] + stats["missing"] > 0]
+
+    # results.json: the set, the group statistics, the results and every cell as leaf-by-subject
+    # matrices (null where a leaf does not apply).
+    def js(frame, orient):
+        return frame.to_json(orient=orient, double_precision=15, force_ascii=False)
+
+    with open(os.path.join(out, "results.json"), "w", encoding="utf-8") as f:
+        f.write('{"format": "pandas-baseline/1", "meta": ')
+        f.write(json.dumps({k: spec.get(k) for k in ("id", "name", "version", "period")}, ensure_ascii=False))
+        f.write(', "scale": [%s, %s], "tree": ' % (lo, hi) + json.dumps(dims, ensure_ascii=False))
+        f.write(', "groups": ' + js(stats, "records"))
+        f.write(', "results": ' + js(res, "records"))
+        f.write(', "indicators": {"leaves": ' + json.dumps(leaf_ids) + ', "subjects": ' + js(res["subject"], "values"))
+        labels = np.array(STATUS + [None], dtype=object)
+        for name, m in (("raw", np.where(app, r, np.nan)), ("value", np.where(app, v, np.nan)),
+                        ("status", labels[code]), ("weight", np.where(app, w, np.nan))):
+            f.write(f', "{name}": ' + js(pd.DataFrame(m), "values"))
+        f.write("}}\n")
+
+
+STATUS = ["ok", "imputed", "missing", "uninformative", "unrated"]
+
+
+def shortest(a):
+    """Numbers as govscore writes them: the shortest text that reads back as the same float64,
+    integers without ".0" and no exponent from 1e-6 to 1e21 (Python's repr uses one below 1e-4
+    and from 1e16). An object array for to_csv: ints where the value is whole, floats otherwise."""
+    out = a.astype(object)
+    with np.errstate(invalid="ignore"):
+        whole = (np.floor(a) == a) & (np.abs(a) < 1e15)
+        out[whole] = a[whole].astype(np.int64)
+        odd = (~whole & (np.abs(a) >= 1e15) & (np.abs(a) < 1e21)) | ((a != 0) & (np.abs(a) >= 1e-6) & (np.abs(a) < 1e-4))
+    out[odd] = [np.format_float_positional(y, unique=True, trim="-") for y in a[odd]]
+    return out
 
 
 if __name__ == "__main__":
