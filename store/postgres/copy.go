@@ -27,12 +27,17 @@ type copyEnder interface {
 	Exec(args []driver.Value) (driver.Result, error)
 }
 
-// copyWriter collects text-format COPY lines and sends them in chunks.
+// copyWriter collects COPY lines (text format) or tuples (binary format,
+// see copyBinaryIn) and sends them in chunks.
 type copyWriter struct {
 	ctx  context.Context
-	stmt copyDataStmt
-	buf  []byte
-	rows int64
+	stmt copyDataStmt // text format: lib/pq's COPY statement
+	// Binary format: send sends buf, whose first prefix bytes are room
+	// for a message header.
+	send   func(buf []byte) error
+	prefix int
+	buf    []byte
+	rows   int64
 }
 
 // line returns the buffer to append one line to, newline included.
@@ -44,7 +49,7 @@ func (w *copyWriter) line() []byte { return w.buf }
 func (w *copyWriter) endLine(b []byte) error {
 	w.buf = b
 	w.rows++
-	if len(w.buf) >= copyChunk {
+	if len(w.buf)-w.prefix >= copyChunk {
 		err := w.flush()
 		if err == nil && testHookCopyFlush != nil {
 			testHookCopyFlush()
@@ -57,8 +62,13 @@ func (w *copyWriter) endLine(b []byte) error {
 // flush sends the buffered lines. CopyData appends the newline of the
 // last line itself.
 func (w *copyWriter) flush() error {
-	if len(w.buf) == 0 {
+	if len(w.buf) == w.prefix {
 		return nil
+	}
+	if w.send != nil {
+		err := w.send(w.buf)
+		w.buf = w.buf[:w.prefix]
+		return err
 	}
 	_, err := w.stmt.CopyData(w.ctx, string(w.buf[:len(w.buf)-1]))
 	w.buf = w.buf[:0]
