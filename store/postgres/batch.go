@@ -102,7 +102,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`
 	nodes, raw, value, status, weight, explain) FROM STDIN`
 	sqlCopyWarnings = `COPY batch_warnings (batch_id, seq, file, line, col, peer_group, subject, node, message) FROM STDIN`
 	sqlInsertFile   = `INSERT INTO batch_files (batch_id, name, chunk, data) VALUES ($1, $2, $3, $4)`
-	sqlBatchColumns = `SELECT b.id, s.set_id, s.name AS set_name, s.version AS set_version, s.sha256 AS set_sha256,
+	// sqlCopyFilesBinary stores the chunks of the outputs (copyChunks).
+	sqlCopyFilesBinary = `COPY batch_files (batch_id, name, chunk, data) FROM STDIN (FORMAT binary)`
+	sqlBatchColumns    = `SELECT b.id, s.set_id, s.name AS set_name, s.version AS set_version, s.sha256 AS set_sha256,
 	b.period, b.data_sha256, b.engine_version, b.status, b.subjects, b.rated, b.generated_at, b.created_at, b.created_by,
 	b.approved_at, b.approved_by, b.published_at, b.published_by
 FROM batches b JOIN indicator_sets s ON s.id = b.set_version`
@@ -202,7 +204,7 @@ func (db *DB) saveBatch(ctx context.Context, b *BatchRecord, outputs []Output, a
 	}
 	stored := make(chan filesResult, 1)
 	go func() {
-		sums, err := db.storeFiles(outCtx, tx.Tx, id, outputs, connFree)
+		sums, err := db.storeFiles(outCtx, tx.Tx, conn, id, outputs, connFree)
 		stored <- filesResult{sums, err}
 	}()
 	if err := db.copyResults(ctx, conn, id, b); err != nil {

@@ -34,10 +34,11 @@ type copyWriter struct {
 	stmt copyDataStmt // text format: lib/pq's COPY statement
 	// Binary format: send sends buf, whose first prefix bytes are room
 	// for a message header.
-	send   func(buf []byte) error
-	prefix int
-	buf    []byte
-	rows   int64
+	send    func(buf []byte) error
+	sendRaw func(p []byte) error // sends p as it is
+	prefix  int
+	buf     []byte
+	rows    int64
 }
 
 // line returns the buffer to append one line to, newline included.
@@ -73,6 +74,15 @@ func (w *copyWriter) flush() error {
 	_, err := w.stmt.CopyData(w.ctx, string(w.buf[:len(w.buf)-1]))
 	w.buf = w.buf[:0]
 	return err
+}
+
+// writeRaw sends what is buffered, then p, unbuffered (binary format
+// only: the bytes of a large field, without copying them).
+func (w *copyWriter) writeRaw(p []byte) error {
+	if err := w.flush(); err != nil {
+		return err
+	}
+	return w.sendRaw(p)
 }
 
 // testHookCopyFlush, set by tests, runs after each full chunk sent, with

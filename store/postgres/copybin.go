@@ -134,7 +134,7 @@ func (f pqConnFields) copyInLocked(q string, fill func(w *copyWriter) error) (in
 	if !started {
 		return 0, err
 	}
-	w := &copyWriter{buf: make([]byte, 5, copyChunk+4096), send: f.sendData, prefix: 5}
+	w := &copyWriter{buf: make([]byte, 5, copyChunk+4096), send: f.sendData, sendRaw: f.sendRaw, prefix: 5}
 	ferr := fill(w)
 	if ferr == nil {
 		ferr = w.flush()
@@ -163,6 +163,16 @@ func (f pqConnFields) sendData(buf []byte) error {
 	buf[0] = 'd'
 	binary.BigEndian.PutUint32(buf[1:5], uint32(len(buf)-1))
 	_, err := f.c.Write(buf)
+	return err
+}
+
+// sendRaw sends p as a CopyData message.
+func (f pqConnFields) sendRaw(p []byte) error {
+	var hdr [5]byte
+	hdr[0] = 'd'
+	binary.BigEndian.PutUint32(hdr[1:], uint32(len(p)+4))
+	bufs := net.Buffers{hdr[:], p}
+	_, err := bufs.WriteTo(f.c)
 	return err
 }
 
