@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -423,4 +424,45 @@ SELECT id, '2024', 'legacy-data', 'old', now(), '{}', '{}', 0, 0 FROM s RETURNIN
 		t.Fatal(err)
 	}
 	return id
+}
+
+// TestSaveBatchCancelledDuringBinaryCopy cancels the context in the
+// middle of the binary COPY of the results: the error wraps
+// context.Canceled, nothing is stored, and the batch stores afterwards
+// (the interrupted connection is not reused).
+func TestSaveBatchCancelledDuringBinaryCopy(t *testing.T) {
+	db := open(t)
+	b := exampleBatch(t)
+	// Enough rows for several chunks of the COPY.
+	rec := batchRecord(b)
+	res := *b.Result
+	res.Order = slices.Clone(res.Order)
+	for len(res.Order) < 4000 {
+		res.Order = append(res.Order, b.Result.Order...)
+	}
+	rec.Result = &res
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	flushed := 0
+	testHookCopyFlush = func() {
+		if flushed++; flushed == 1 {
+			cancel()
+		}
+	}
+	_, err := db.SaveBatch(ctx, rec, nil)
+	testHookCopyFlush = nil
+	if flushed == 0 {
+		t.Fatal("the COPY sent no chunk: the test batch is too small")
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	for _, tbl := range []string{"batches", "batch_subjects"} {
+		if n := count(t, db, "SELECT count(*) FROM "+tbl); n != 0 {
+			t.Errorf("%s has %d rows after the cancelled save", tbl, n)
+		}
+	}
+	if _, err := db.SaveBatch(context.Background(), batchRecord(b), nil); err != nil {
+		t.Fatalf("storing the batch again: %v", err)
+	}
 }
