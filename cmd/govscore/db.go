@@ -210,8 +210,9 @@ func batchRecord(b *batch.Batch) *postgres.BatchRecord {
 
 // save stores the batch with the outputs a file run would write (the
 // --format selection), prints its id, and writes the files to outDir only
-// when -o was given.
-func (d *dbBatch) save(ctx context.Context, e *env, outputs []output, outDir string, quiet bool, top int) error {
+// when -o was given. The summary is printed from view, the outputs' view
+// of the batch (nil when they have none: it is built then).
+func (d *dbBatch) save(ctx context.Context, e *env, outputs []output, view *reports.View, outDir string, quiet bool, top int) error {
 	stored := make([]postgres.Output, len(outputs))
 	for i, o := range outputs {
 		stored[i] = postgres.Output{Name: o.name, Write: o.write}
@@ -242,7 +243,10 @@ func (d *dbBatch) save(ctx context.Context, e *env, outputs []output, outDir str
 	b := d.b
 	printWarnings(e.stderr, b.Warnings, 20, e.lang)
 	if !quiet {
-		if err := reports.WriteSummaryLang(e.stdout, reports.NewView(b), top, e.lang); err != nil {
+		if view == nil {
+			view = publicationView(b)
+		}
+		if err := reports.WriteSummaryLang(e.stdout, view, top, e.lang); err != nil {
 			return err
 		}
 		fmt.Fprintln(e.stdout)

@@ -176,7 +176,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	outputs, written, view := runOutputs(b, want, e.outLang(), &of)
 	if stored != nil {
-		return stored.save(ctx, e, outputs, *out, *quiet, *top)
+		return stored.save(ctx, e, outputs, view, *out, *quiet, *top)
 	}
 	if err := writeAtomic(outDir, outputs); err != nil {
 		return err

@@ -102,7 +102,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`
 	nodes, raw, value, status, weight, explain) FROM STDIN`
 	sqlCopyWarnings = `COPY batch_warnings (batch_id, seq, file, line, col, peer_group, subject, node, message) FROM STDIN`
 	sqlInsertFile   = `INSERT INTO batch_files (batch_id, name, chunk, data) VALUES ($1, $2, $3, $4)`
-	sqlBatchColumns = `SELECT b.id, s.set_id, s.name AS set_name, s.version AS set_version, s.sha256 AS set_sha256,
+	// sqlCopyFilesBinary stores the chunks of the outputs (copyChunks).
+	sqlCopyFilesBinary = `COPY batch_files (batch_id, name, chunk, data) FROM STDIN (FORMAT binary)`
+	sqlBatchColumns    = `SELECT b.id, s.set_id, s.name AS set_name, s.version AS set_version, s.sha256 AS set_sha256,
 	b.period, b.data_sha256, b.engine_version, b.status, b.subjects, b.rated, b.generated_at, b.created_at, b.created_by,
 	b.approved_at, b.approved_by, b.published_at, b.published_by
 FROM batches b JOIN indicator_sets s ON s.id = b.set_version`
@@ -202,7 +204,7 @@ func (db *DB) saveBatch(ctx context.Context, b *BatchRecord, outputs []Output, a
 	}
 	stored := make(chan filesResult, 1)
 	go func() {
-		sums, err := db.storeFiles(outCtx, tx.Tx, id, outputs, connFree)
+		sums, err := db.storeFiles(outCtx, tx.Tx, conn, id, outputs, connFree)
 		stored <- filesResult{sums, err}
 	}()
 	if err := db.copyResults(ctx, conn, id, b); err != nil {
@@ -230,10 +232,22 @@ func (db *DB) saveBatch(ctx context.Context, b *BatchRecord, outputs []Output, a
 	return id, nil
 }
 
-// copyResults sends the batch_subjects and batch_warnings rows through
-// the raw COPY of copyIn, on conn, whose transaction is open.
+// textCopyOnly, set by tests, makes copyResults use the text format.
+var textCopyOnly bool
+
+// copyResults sends the batch_subjects rows in COPY's binary format
+// (copyBinaryIn; the text format through copyIn when the connection cannot
+// be taken over) and the batch_warnings rows through the raw COPY of
+// copyIn, on conn, whose transaction is open.
 func (db *DB) copyResults(ctx context.Context, conn *sqlx.Conn, id int64, b *BatchRecord) error {
-	if _, err := copyIn(ctx, conn, sqlCopyBatchSubjects, func(w *copyWriter) error { return encodeSubjects(w, id, b) }); err != nil {
+	err := errNoBinaryCopy
+	if !textCopyOnly {
+		_, err = copyBinaryIn(ctx, conn, sqlCopyBatchSubjectsBinary, func(w *copyWriter) error { return encodeSubjectsBinary(w, id, b) })
+	}
+	if errors.Is(err, errNoBinaryCopy) {
+		_, err = copyIn(ctx, conn, sqlCopyBatchSubjects, func(w *copyWriter) error { return encodeSubjects(w, id, b) })
+	}
+	if err != nil {
 		return db.mapError(ctx, "storing results", err)
 	}
 	if len(b.Warnings) > 0 {
@@ -315,6 +329,90 @@ func encodeSubjects(w *copyWriter, id int64, b *BatchRecord) error {
 			line = appendCopyText(line, f)
 		}
 		line = append(line, '\n')
+		if err := w.endLine(line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sqlCopyBatchSubjectsBinary is sqlCopyBatchSubjects in binary format
+// (copyBinaryIn, encodeSubjectsBinary).
+const sqlCopyBatchSubjectsBinary = sqlCopyBatchSubjects + ` (FORMAT binary)`
+
+// encodeSubjectsBinary is encodeSubjects in COPY's binary format: the
+// same rows, the floats as their 8 bytes, so that the server has no text
+// to parse but the JSON of nodes and explain.
+func encodeSubjectsBinary(w *copyWriter, id int64, b *BatchRecord) error {
+	comps := b.composites()
+	leaves := b.Set.Leaves
+	subs := b.Subjects
+	cells := b.Result.Cells
+	var nodes, ex []byte
+	adjIDs := make([]string, len(b.Set.Adjustments))
+	for i, a := range b.Set.Adjustments {
+		adjIDs[i] = a.ID
+	}
+	var ranked []rankedNode
+	for k, n := range b.Set.Nodes {
+		if n.Rank && k < len(b.Result.NodeRanks) && b.Result.NodeRanks[k] != nil {
+			ranked = append(ranked, rankedNode{id: n.ID, k: k})
+		}
+	}
+	w.buf = append(w.buf, binHeader...)
+	for ord, si := range b.Result.Order {
+		r := &b.Result.Subjects[si]
+		s := &subs[si]
+		line := appendInt16(w.line(), 18)
+		line = binInt64(line, id)
+		line = binInt32(line, int32(ord))
+		for _, f := range [...]string{s.ID, s.Name, s.Kind, r.Group} {
+			line = binText(line, f)
+		}
+		line = binBool(line, r.Rated)
+		if r.Rated {
+			line = binInt32(line, int32(r.Rank))
+			line = binFloat(line, r.Score)
+			line = binText(line, r.Grade)
+		} else {
+			line = binNull(binNull(binNull(line)))
+		}
+		line = binFloat(line, r.Coverage)
+		if r.Rated {
+			line = binBool(line, r.Vetoed)
+		} else {
+			line = binNull(line)
+		}
+		nodes = appendNodes(nodes[:0], comps, r.Nodes)
+		line = binJSONB(line, nodes)
+		// raw, value, status, weight: NULL where the leaf does not
+		// apply, as in encodeSubjects.
+		for a := range 4 {
+			oid := int32(oidFloat8)
+			if a == 2 {
+				oid = oidText
+			}
+			var at int
+			line, at = binArrayStart(line, len(leaves), oid)
+			for l := range leaves {
+				c := cells[l].At(si)
+				switch {
+				case !c.Applies:
+					line = binNull(line)
+				case a == 0:
+					line = binFloat(line, c.Raw)
+				case a == 1:
+					line = binFloat(line, c.Value)
+				case a == 2:
+					line = binText(line, c.Status)
+				default:
+					line = binFloat(line, c.Weight)
+				}
+			}
+			line = binArrayEnd(line, at)
+		}
+		ex = appendExplain(ex[:0], adjIDs, ranked, b.Result.NodeRanks, si, r)
+		line = binJSONB(line, ex)
 		if err := w.endLine(line); err != nil {
 			return err
 		}

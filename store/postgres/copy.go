@@ -27,12 +27,18 @@ type copyEnder interface {
 	Exec(args []driver.Value) (driver.Result, error)
 }
 
-// copyWriter collects text-format COPY lines and sends them in chunks.
+// copyWriter collects COPY lines (text format) or tuples (binary format,
+// see copyBinaryIn) and sends them in chunks.
 type copyWriter struct {
 	ctx  context.Context
-	stmt copyDataStmt
-	buf  []byte
-	rows int64
+	stmt copyDataStmt // text format: lib/pq's COPY statement
+	// Binary format: send sends buf, whose first prefix bytes are room
+	// for a message header.
+	send    func(buf []byte) error
+	sendRaw func(p []byte) error // sends p as it is
+	prefix  int
+	buf     []byte
+	rows    int64
 }
 
 // line returns the buffer to append one line to, newline included.
@@ -44,7 +50,7 @@ func (w *copyWriter) line() []byte { return w.buf }
 func (w *copyWriter) endLine(b []byte) error {
 	w.buf = b
 	w.rows++
-	if len(w.buf) >= copyChunk {
+	if len(w.buf)-w.prefix >= copyChunk {
 		err := w.flush()
 		if err == nil && testHookCopyFlush != nil {
 			testHookCopyFlush()
@@ -57,12 +63,26 @@ func (w *copyWriter) endLine(b []byte) error {
 // flush sends the buffered lines. CopyData appends the newline of the
 // last line itself.
 func (w *copyWriter) flush() error {
-	if len(w.buf) == 0 {
+	if len(w.buf) == w.prefix {
 		return nil
+	}
+	if w.send != nil {
+		err := w.send(w.buf)
+		w.buf = w.buf[:w.prefix]
+		return err
 	}
 	_, err := w.stmt.CopyData(w.ctx, string(w.buf[:len(w.buf)-1]))
 	w.buf = w.buf[:0]
 	return err
+}
+
+// writeRaw sends what is buffered, then p, unbuffered (binary format
+// only: the bytes of a large field, without copying them).
+func (w *copyWriter) writeRaw(p []byte) error {
+	if err := w.flush(); err != nil {
+		return err
+	}
+	return w.sendRaw(p)
 }
 
 // testHookCopyFlush, set by tests, runs after each full chunk sent, with

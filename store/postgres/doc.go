@@ -120,13 +120,17 @@
 //     Dataset, Ratings, Describe); SaveBatch takes a BatchRecord of domain
 //     values and converts it into its rows (setRow, batchInsertRow and the
 //     COPY lines) itself.
-//   - SaveBatch sends the batch_subjects and batch_warnings rows through
-//     the same raw COPY, on the connection of its transaction. The
-//     outputs are rendered meanwhile, in a goroutine of their own; their
-//     8 MB chunks are gzipped in parallel (up to GOMAXPROCS, at most 8, at
-//     once) and inserted in order once the COPY is done. Memory stays
-//     bounded whatever the size of the outputs: at most 16 compressed
-//     chunks wait for the connection, and rendering waits when they do.
+//   - SaveBatch sends the batch_subjects rows in COPY's binary format
+//     (copyBinaryIn: lib/pq refuses binary COPY, so the COPY sub-protocol
+//     is spoken on lib/pq's connection between two statements; the text
+//     format is the fallback) and the batch_warnings rows through the raw
+//     text COPY, on the connection of its transaction. The outputs are
+//     rendered meanwhile, in a goroutine of their own; their 8 MB chunks
+//     are gzipped in parallel (up to GOMAXPROCS, at most 8, at once) and
+//     sent in order, by one binary COPY into batch_files, once the COPY of
+//     the results is done. Memory stays bounded whatever the size of the
+//     outputs: at most 16 compressed chunks wait for the connection, and
+//     rendering waits when they do.
 //   - Imports are serialised by an advisory lock. Storing the same batch
 //     (set version, period, data) twice is ErrBatchExists; storing it while
 //     another process stores it is ErrBusy.

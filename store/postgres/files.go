@@ -5,10 +5,12 @@ import (
 	"compress/gzip"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
 
+	"github.com/jmoiron/sqlx"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -32,13 +34,15 @@ type zipChunk struct {
 	name  string
 	n     int // chunk number within the file
 	in    *[]byte
-	out   bytes.Buffer
+	out   *bytes.Buffer // from outPool
 	ready chan struct{}
 }
 
 var (
 	// chunkPool recycles the fileChunk-sized input buffers.
 	chunkPool = sync.Pool{New: func() any { b := make([]byte, 0, fileChunk); return &b }}
+	// outPool recycles the buffers of the gzip members.
+	outPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 	// gzipPool recycles the compressors (about 1 MB of state each).
 	gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}
 )
@@ -61,6 +65,7 @@ type fileStore struct {
 	ctx      context.Context
 	db       *DB
 	tx       *sql.Tx
+	conn     *sqlx.Conn // the transaction's connection, for a binary COPY
 	id       int64
 	connFree <-chan struct{}
 	zip      errgroup.Group
@@ -71,9 +76,9 @@ type fileStore struct {
 	done     chan struct{} // closed when the inserting goroutine ends
 }
 
-func newFileStore(ctx context.Context, db *DB, tx *sql.Tx, id int64, connFree <-chan struct{}) *fileStore {
+func newFileStore(ctx context.Context, db *DB, tx *sql.Tx, conn *sqlx.Conn, id int64, connFree <-chan struct{}) *fileStore {
 	s := &fileStore{
-		ctx: ctx, db: db, tx: tx, id: id, connFree: connFree,
+		ctx: ctx, db: db, tx: tx, conn: conn, id: id, connFree: connFree,
 		queue:   make(chan *zipChunk, queuedChunks),
 		abandon: make(chan struct{}),
 		failed:  make(chan struct{}),
@@ -99,15 +104,59 @@ func (s *fileStore) insert() {
 	case <-s.ctx.Done():
 		stop(s.db.mapError(s.ctx, "storing outputs", s.ctx.Err()))
 	}
-	for c := range s.queue {
-		<-c.ready
-		if s.err != nil || isClosed(s.abandon) {
-			continue
-		}
-		if _, err := s.tx.ExecContext(s.ctx, sqlInsertFile, s.id, c.name, c.n, c.out.Bytes()); err != nil {
-			stop(s.db.mapError(s.ctx, "storing "+c.name, err))
+	if s.err == nil && !isClosed(s.abandon) && s.conn != nil && !textCopyOnly {
+		_, err := copyBinaryIn(s.ctx, s.conn, sqlCopyFilesBinary, s.copyChunks)
+		switch {
+		case errors.Is(err, errNoBinaryCopy):
+			// The INSERTs below.
+		case err != nil && !errors.Is(err, errAbandoned):
+			stop(s.db.mapError(s.ctx, "storing outputs", err))
 		}
 	}
+	for c := range s.queue {
+		<-c.ready
+		if s.err == nil && !isClosed(s.abandon) {
+			if _, err := s.tx.ExecContext(s.ctx, sqlInsertFile, s.id, c.name, c.n, c.out.Bytes()); err != nil {
+				stop(s.db.mapError(s.ctx, "storing "+c.name, err))
+			}
+		}
+		c.release()
+	}
+}
+
+// errAbandoned ends the COPY of outputs that will not be stored.
+var errAbandoned = errors.New("the outputs are abandoned")
+
+// copyChunks writes the queued chunks as batch_files rows in COPY's
+// binary format, each gzip member straight from its buffer, until the
+// queue is closed (or the outputs are abandoned: errAbandoned).
+func (s *fileStore) copyChunks(w *copyWriter) error {
+	w.buf = append(w.buf, binHeader...)
+	for c := range s.queue {
+		<-c.ready
+		if isClosed(s.abandon) {
+			c.release()
+			return errAbandoned
+		}
+		line := appendInt16(w.line(), 4)
+		line = binInt64(line, s.id)
+		line = binText(line, c.name)
+		line = binInt32(line, int32(c.n))
+		w.buf = appendInt32(line, int32(c.out.Len()))
+		err := w.writeRaw(c.out.Bytes())
+		c.release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// release returns the chunk's gzip member to outPool.
+func (c *zipChunk) release() {
+	c.out.Reset()
+	outPool.Put(c.out)
+	c.out = nil
 }
 
 func isClosed(c <-chan struct{}) bool {
@@ -130,11 +179,12 @@ func (s *fileStore) send(c *zipChunk) error {
 		return s.db.mapError(s.ctx, "storing "+c.name, err)
 	}
 	c.ready = make(chan struct{})
+	c.out = outPool.Get().(*bytes.Buffer)
 	s.zip.Go(func() error {
 		defer close(c.ready)
 		zw := gzipPool.Get().(*gzip.Writer)
 		c.out.Grow(len(*c.in)/3 + 64)
-		zw.Reset(&c.out)
+		zw.Reset(c.out)
 		zw.Write(*c.in) // writes to a bytes.Buffer do not fail
 		zw.Close()
 		gzipPool.Put(zw)
@@ -211,11 +261,11 @@ func (w *fileWriter) release() {
 // storeFiles renders the outputs, one after the other, into batch_files
 // through a fileStore whose inserts wait for connFree, and returns the
 // SHA-256 and size of each, of its uncompressed bytes.
-func (db *DB) storeFiles(ctx context.Context, tx *sql.Tx, id int64, outputs []Output, connFree <-chan struct{}) ([]OutputDigest, error) {
+func (db *DB) storeFiles(ctx context.Context, tx *sql.Tx, conn *sqlx.Conn, id int64, outputs []Output, connFree <-chan struct{}) ([]OutputDigest, error) {
 	if len(outputs) == 0 {
 		return nil, nil
 	}
-	s := newFileStore(ctx, db, tx, id, connFree)
+	s := newFileStore(ctx, db, tx, conn, id, connFree)
 	var rerr error
 	var sums []OutputDigest
 	for _, o := range outputs {

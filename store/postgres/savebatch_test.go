@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -229,6 +230,77 @@ func TestSaveBatchOutputFails(t *testing.T) {
 // escape (tab, newline, backslash, \N, \.), unrated subjects and missing
 // scores.
 func TestSaveBatchCopyEncoding(t *testing.T) {
+	for _, text := range []bool{false, true} {
+		name := "binary"
+		if text {
+			name = "text"
+		}
+		t.Run(name, func(t *testing.T) {
+			textCopyOnly = text
+			defer func() { textCopyOnly = false }()
+			testSaveBatchCopyEncoding(t)
+		})
+	}
+}
+
+// TestBinaryCopyAvailable: the batch_subjects rows go in COPY's binary
+// format, which needs lib/pq's connection fields (copyBinaryIn); after
+// an upgrade of lib/pq that renames them, SaveBatch falls back to the
+// text format, slower, and this test fails.
+func TestBinaryCopyAvailable(t *testing.T) {
+	db := open(t)
+	conn, err := db.x.Connx(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.Raw(func(dc any) error {
+		if _, ok := rawPQConn(dc); !ok {
+			t.Errorf("lib/pq's connection %T cannot be taken over for a binary COPY", dc)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSaveBatchBinaryEqualsText stores one batch through the binary and
+// the text COPY and compares every column of the rows.
+func TestSaveBatchBinaryEqualsText(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	b := exampleBatch(t)
+	b.Result.Subjects[0].Rated = false
+	b.Result.Subjects[1].Score = math.NaN()
+	bin, err := db.SaveBatch(ctx, batchRecord(b), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	textCopyOnly = true
+	rec := batchRecord(b)
+	rec.DataSHA256 = "text"
+	text, err := db.SaveBatch(ctx, rec, nil)
+	textCopyOnly = false
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := "ord, subject, name, kind, peer_group, rated, rank, score, grade, coverage, vetoed, nodes, raw, value, status, weight, explain"
+	var diff, n int
+	if err := db.x.Get(&diff, fmt.Sprintf(`SELECT count(*) FROM (
+	(SELECT %[1]s FROM batch_subjects WHERE batch_id = $1 EXCEPT ALL SELECT %[1]s FROM batch_subjects WHERE batch_id = $2)
+	UNION ALL
+	(SELECT %[1]s FROM batch_subjects WHERE batch_id = $2 EXCEPT ALL SELECT %[1]s FROM batch_subjects WHERE batch_id = $1)) d`, cols), bin, text); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.x.Get(&n, `SELECT count(*) FROM batch_subjects WHERE batch_id = $1 AND explain IS NOT NULL`, bin); err != nil {
+		t.Fatal(err)
+	}
+	if diff != 0 || n != len(b.Result.Subjects) {
+		t.Errorf("%d rows with explain stored in binary (want %d), %d rows differ from the text format's", n, len(b.Result.Subjects), diff)
+	}
+}
+
+func testSaveBatchCopyEncoding(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
 	b := exampleBatch(t)
@@ -352,4 +424,45 @@ SELECT id, '2024', 'legacy-data', 'old', now(), '{}', '{}', 0, 0 FROM s RETURNIN
 		t.Fatal(err)
 	}
 	return id
+}
+
+// TestSaveBatchCancelledDuringBinaryCopy cancels the context in the
+// middle of the binary COPY of the results: the error wraps
+// context.Canceled, nothing is stored, and the batch stores afterwards
+// (the interrupted connection is not reused).
+func TestSaveBatchCancelledDuringBinaryCopy(t *testing.T) {
+	db := open(t)
+	b := exampleBatch(t)
+	// Enough rows for several chunks of the COPY.
+	rec := batchRecord(b)
+	res := *b.Result
+	res.Order = slices.Clone(res.Order)
+	for len(res.Order) < 4000 {
+		res.Order = append(res.Order, b.Result.Order...)
+	}
+	rec.Result = &res
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	flushed := 0
+	testHookCopyFlush = func() {
+		if flushed++; flushed == 1 {
+			cancel()
+		}
+	}
+	_, err := db.SaveBatch(ctx, rec, nil)
+	testHookCopyFlush = nil
+	if flushed == 0 {
+		t.Fatal("the COPY sent no chunk: the test batch is too small")
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	for _, tbl := range []string{"batches", "batch_subjects"} {
+		if n := count(t, db, "SELECT count(*) FROM "+tbl); n != 0 {
+			t.Errorf("%s has %d rows after the cancelled save", tbl, n)
+		}
+	}
+	if _, err := db.SaveBatch(context.Background(), batchRecord(b), nil); err != nil {
+		t.Fatalf("storing the batch again: %v", err)
+	}
 }
