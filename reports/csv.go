@@ -136,30 +136,37 @@ func WriteIndicatorsCSV(w io.Writer, v *View) error {
 		for l := range lastW {
 			lastW[l] = math.NaN()
 		}
+		blk := cellBlocks.Get().(*cellBlock)
+		defer cellBlocks.Put(blk)
 		var id []byte
-		for _, k := range rows {
-			id = appendCSVField(id[:0], v.Subjects[k].ID)
-			for l := range leafIDs {
-				c := v.Cell(k, l)
-				if !c.Applies {
-					continue
+		for lo := 0; lo < len(rows); lo += cellBlockSize {
+			block := rows[lo:min(lo+cellBlockSize, len(rows))]
+			blk.fill(v, block)
+			n := len(block)
+			for j, k := range block {
+				id = appendCSVField(id[:0], v.Subjects[k].ID)
+				for l := range leafIDs {
+					x := l*n + j
+					if !blk.applies[x] {
+						continue
+					}
+					buf = append(buf, id...)
+					buf = append(buf, ',')
+					buf = append(buf, leafIDs[l]...)
+					buf = append(buf, ',')
+					buf = AppendFloat(buf, blk.raw[x])
+					buf = append(buf, ',')
+					buf = AppendFloat(buf, blk.value[x])
+					buf = append(buf, ',')
+					buf = append(buf, blk.status[x]...)
+					buf = append(buf, ',')
+					if w := blk.weight[x]; w != lastW[l] {
+						lastW[l] = w
+						lastWB[l] = AppendFloat(lastWB[l][:0], w)
+					}
+					buf = append(buf, lastWB[l]...)
+					buf = append(buf, '\n')
 				}
-				buf = append(buf, id...)
-				buf = append(buf, ',')
-				buf = append(buf, leafIDs[l]...)
-				buf = append(buf, ',')
-				buf = AppendFloat(buf, c.Raw)
-				buf = append(buf, ',')
-				buf = AppendFloat(buf, c.Value)
-				buf = append(buf, ',')
-				buf = append(buf, c.Status...)
-				buf = append(buf, ',')
-				if c.Weight != lastW[l] {
-					lastW[l] = c.Weight
-					lastWB[l] = AppendFloat(lastWB[l][:0], c.Weight)
-				}
-				buf = append(buf, lastWB[l]...)
-				buf = append(buf, '\n')
 			}
 		}
 		return buf

@@ -355,40 +355,43 @@ func writeCells(j *jw, v *View) {
 		rows[k] = k
 	}
 	format := func(rows []int, buf []byte) []byte {
-		row := make([]ViewCell, len(ids)) // the subject's cells, assembled once
-		for _, k := range rows {
-			buf = append(buf, ",\n      {\"subject\": "...)
-			buf = diag.AppendJSONString(buf, v.Subjects[k].ID)
-			for l := range row {
-				row[l] = v.Cell(k, l)
-			}
-			for f, field := range []string{"raw", "value", "status", "weight"} {
-				buf = append(buf, ", \""...)
-				buf = append(buf, field...)
-				buf = append(buf, "\": ["...)
-				for l := range row {
-					if l > 0 {
-						buf = append(buf, ',')
+		blk := cellBlocks.Get().(*cellBlock)
+		defer cellBlocks.Put(blk)
+		for lo := 0; lo < len(rows); lo += cellBlockSize {
+			block := rows[lo:min(lo+cellBlockSize, len(rows))]
+			blk.fill(v, block)
+			n := len(block)
+			for j, k := range block {
+				buf = append(buf, ",\n      {\"subject\": "...)
+				buf = diag.AppendJSONString(buf, v.Subjects[k].ID)
+				for f, field := range []string{"raw", "value", "status", "weight"} {
+					buf = append(buf, ", \""...)
+					buf = append(buf, field...)
+					buf = append(buf, "\": ["...)
+					for l := range ids {
+						if l > 0 {
+							buf = append(buf, ',')
+						}
+						x := l*n + j
+						if !blk.applies[x] {
+							buf = append(buf, "null"...)
+							continue
+						}
+						switch f {
+						case 0:
+							buf = diag.AppendJSONFloat(buf, blk.raw[x])
+						case 1:
+							buf = diag.AppendJSONFloat(buf, blk.value[x])
+						case 2:
+							buf = diag.AppendJSONString(buf, string(blk.status[x]))
+						case 3:
+							buf = diag.AppendJSONFloat(buf, blk.weight[x])
+						}
 					}
-					c := &row[l]
-					if !c.Applies {
-						buf = append(buf, "null"...)
-						continue
-					}
-					switch f {
-					case 0:
-						buf = diag.AppendJSONFloat(buf, c.Raw)
-					case 1:
-						buf = diag.AppendJSONFloat(buf, c.Value)
-					case 2:
-						buf = diag.AppendJSONString(buf, c.Status)
-					case 3:
-						buf = diag.AppendJSONFloat(buf, c.Weight)
-					}
+					buf = append(buf, ']')
 				}
-				buf = append(buf, ']')
+				buf = append(buf, '}')
 			}
-			buf = append(buf, '}')
 		}
 		return buf
 	}
