@@ -154,9 +154,18 @@ func WriteIndicatorsCSV(w io.Writer, v *View) error {
 					buf = append(buf, ',')
 					buf = append(buf, leafIDs[l]...)
 					buf = append(buf, ',')
-					buf = AppendFloat(buf, blk.raw[x])
-					buf = append(buf, ',')
-					buf = AppendFloat(buf, blk.value[x])
+					raw, value := blk.raw[x], blk.value[x]
+					at := len(buf)
+					buf = AppendFloat(buf, raw)
+					if value == raw {
+						// A value left as it was (normalize: none,
+						// a goalpost of its own range): same text.
+						buf = append(buf, ',')
+						buf = append(buf, buf[at:len(buf)-1]...)
+					} else {
+						buf = append(buf, ',')
+						buf = AppendFloat(buf, value)
+					}
 					buf = append(buf, ',')
 					buf = append(buf, blk.status[x]...)
 					buf = append(buf, ',')

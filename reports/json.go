@@ -357,6 +357,15 @@ func writeCells(j *jw, v *View) {
 	format := func(rows []int, buf []byte) []byte {
 		blk := cellBlocks.Get().(*cellBlock)
 		defer cellBlocks.Put(blk)
+		// rawAt[l] is where the subject's raw value of leaf l starts in
+		// buf, rawEnd[l] where it ends: a value equal to it is copied.
+		rawAt, rawEnd := make([]int, len(ids)), make([]int, len(ids))
+		// Effective weights repeat from subject to subject: each leaf's
+		// weight is formatted once per run of equal values.
+		lastW, lastWB := make([]float64, len(ids)), make([][]byte, len(ids))
+		for l := range lastW {
+			lastW[l] = math.NaN()
+		}
 		for lo := 0; lo < len(rows); lo += cellBlockSize {
 			block := rows[lo:min(lo+cellBlockSize, len(rows))]
 			blk.fill(v, block)
@@ -364,33 +373,64 @@ func writeCells(j *jw, v *View) {
 			for j, k := range block {
 				buf = append(buf, ",\n      {\"subject\": "...)
 				buf = diag.AppendJSONString(buf, v.Subjects[k].ID)
-				for f, field := range []string{"raw", "value", "status", "weight"} {
-					buf = append(buf, ", \""...)
-					buf = append(buf, field...)
-					buf = append(buf, "\": ["...)
-					for l := range ids {
-						if l > 0 {
-							buf = append(buf, ',')
-						}
-						x := l*n + j
-						if !blk.applies[x] {
-							buf = append(buf, "null"...)
-							continue
-						}
-						switch f {
-						case 0:
-							buf = diag.AppendJSONFloat(buf, blk.raw[x])
-						case 1:
-							buf = diag.AppendJSONFloat(buf, blk.value[x])
-						case 2:
-							buf = diag.AppendJSONString(buf, string(blk.status[x]))
-						case 3:
-							buf = diag.AppendJSONFloat(buf, blk.weight[x])
-						}
+				buf = append(buf, ", \"raw\": ["...)
+				for l := range ids {
+					if l > 0 {
+						buf = append(buf, ',')
 					}
-					buf = append(buf, ']')
+					x := l*n + j
+					rawAt[l] = len(buf)
+					if !blk.applies[x] {
+						buf = append(buf, "null"...)
+					} else {
+						buf = diag.AppendJSONFloat(buf, blk.raw[x])
+					}
+					rawEnd[l] = len(buf)
 				}
-				buf = append(buf, '}')
+				buf = append(buf, "], \"value\": ["...)
+				for l := range ids {
+					if l > 0 {
+						buf = append(buf, ',')
+					}
+					x := l*n + j
+					switch value := blk.value[x]; {
+					case !blk.applies[x]:
+						buf = append(buf, "null"...)
+					case value == blk.raw[x]:
+						buf = append(buf, buf[rawAt[l]:rawEnd[l]]...)
+					default:
+						buf = diag.AppendJSONFloat(buf, value)
+					}
+				}
+				buf = append(buf, "], \"status\": ["...)
+				for l := range ids {
+					if l > 0 {
+						buf = append(buf, ',')
+					}
+					x := l*n + j
+					if !blk.applies[x] {
+						buf = append(buf, "null"...)
+						continue
+					}
+					buf = diag.AppendJSONString(buf, string(blk.status[x]))
+				}
+				buf = append(buf, "], \"weight\": ["...)
+				for l := range ids {
+					if l > 0 {
+						buf = append(buf, ',')
+					}
+					x := l*n + j
+					if !blk.applies[x] {
+						buf = append(buf, "null"...)
+						continue
+					}
+					if w := blk.weight[x]; w != lastW[l] || lastWB[l] == nil {
+						lastW[l] = w
+						lastWB[l] = diag.AppendJSONFloat(lastWB[l][:0], w)
+					}
+					buf = append(buf, lastWB[l]...)
+				}
+				buf = append(buf, "]}"...)
 			}
 		}
 		return buf
