@@ -15,6 +15,7 @@ import (
 // per leaf. View.Cell assembles one cell.
 type cellColumns struct {
 	batch []scoring.LeafCells // a batch's columns, by leaf; nil when read
+	res   *scoring.Result     // the batch's result; nil when read
 	row   []int               // view position → the batch's subject index
 	cols  []cellColumn        // read from results.json: by leaf
 	names []string            // statuses of cols, by index (names[0] = "")
@@ -125,7 +126,8 @@ type cellBlock struct {
 	raw, value, weight []float64
 	status             []scoring.Status
 	applies            []bool
-	idx                []int // the batch's subject indices of the block
+	idx                []int     // the batch's subject indices of the block
+	eff                []float64 // one subject's effective weights, by node
 }
 
 // cellBlocks recycles the blocks of the writers' workers.
@@ -152,9 +154,17 @@ func (b *cellBlock) fill(v *View, rows []int) {
 			o := l * n
 			c.batch[l].PublishedColumn(b.idx, b.raw[o:o+n], b.status[o:o+n], b.applies[o:o+n])
 		}
+		// Values and weights from each subject's row: the view's
+		// Nodes are the batch's own (a leaf's entry is its value).
+		if cap(b.eff) < len(v.Nodes) {
+			b.eff = make([]float64, len(v.Nodes))
+		}
+		eff := b.eff[:len(v.Nodes)]
 		for j, i := range b.idx {
-			for l := range c.batch {
-				b.value[l*n+j], b.weight[l*n+j] = c.batch[l].ValueWeight(i)
+			c.res.EffectiveWeights(i, eff)
+			nodes := v.Subjects[rows[j]].Nodes
+			for l, ni := range v.Leaves {
+				b.value[l*n+j], b.weight[l*n+j] = nodes[ni], eff[ni]
 			}
 		}
 		return

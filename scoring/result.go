@@ -326,6 +326,22 @@ func (r *Result) Effective(i, k int) float64 {
 	return effective(r.Subjects[i].NodeWeights, r.parent, k)
 }
 
+// EffectiveWeights sets eff[k] to Effective(i, k) for every node k (eff
+// has one entry per node of Set.Nodes): one pass down the tree, each
+// product taken as Effective takes it, for a writer that needs every leaf's
+// weight of a subject.
+func (r *Result) EffectiveWeights(i int, eff []float64) {
+	w := r.Subjects[i].NodeWeights
+	eff = eff[:len(r.parent)]
+	for k, p := range r.parent { // Set.Nodes is in pre-order: p < k
+		if p >= 0 {
+			eff[k] = w[k] * eff[p]
+		} else {
+			eff[k] = w[k]
+		}
+	}
+}
+
 // effective returns the product of w along node k's path, parent is
 // Result.parent. The order of the products is the one the scorer used when
 // it stored the weights: w[k] times the parent's effective weight.
