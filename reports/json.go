@@ -229,6 +229,9 @@ func writeGroups(j *jw, v *View) {
 	j.raw("\n  ],\n")
 }
 
+// writeSubjects writes "results": one object per subject in output order.
+// Subjects are formatted in parallel chunks (writeChunked), with the keys
+// quoted once.
 func writeSubjects(j *jw, v *View) {
 	var comps []int
 	for i := range v.Nodes {
@@ -237,101 +240,131 @@ func writeSubjects(j *jw, v *View) {
 		}
 	}
 	ranked := v.RankedNodes()
-	j.key("results", 1).raw("[")
-	for k := range v.Subjects {
-		s := &v.Subjects[k]
-		if k > 0 {
-			j.raw(",")
-		}
-		j.raw("\n    {")
-		j.key("peer_group", 0).str(s.Group).raw(", ")
-		j.key("subject", 0).str(s.ID).raw(", ")
-		j.key("name", 0).str(s.Name).raw(", ")
-		j.key("kind", 0).str(s.Kind).raw(", ")
-		if s.Rated {
-			j.key("status", 0).str("rated").raw(", ")
-			j.key("rank", 0).int(s.Rank).raw(", ")
-			j.key("score", 0).num(s.Score).raw(", ")
-			j.key("grade", 0).str(s.Grade).raw(", ")
-		} else {
-			j.key("status", 0).str("unrated").raw(", ")
-			j.key("unrated_reason", 0).str(s.UnratedReason).raw(", ")
-			j.key("rank", 0).raw("null, ")
-			j.key("score", 0).raw("null, ")
-			j.key("grade", 0).raw("null, ")
-		}
-		j.key("coverage", 0).num(s.Coverage).raw(", ")
-		if s.Rated {
-			j.key("vetoed", 0).bool(s.Vetoed).raw(", ")
-		} else {
-			j.key("vetoed", 0).raw("null, ")
-		}
-		j.key("root", 0).num(s.Root).raw(", ")
-		j.key("nodes", 0).raw("{")
-		for c, i := range comps {
-			if c > 0 {
-				j.raw(", ")
-			}
-			j.key(v.Nodes[i].ID, 0).num(s.Nodes[i])
-		}
-		j.raw("}, ")
-		j.key("node_status", 0).raw("{")
-		for c, i := range comps {
-			if c > 0 {
-				j.raw(", ")
-			}
-			j.key(v.Nodes[i].ID, 0)
-			if st := s.NodeStatus[i]; st == NodeStateNone {
-				j.raw("null")
-			} else {
-				j.str(st.String())
-			}
-		}
-		j.raw("}, ")
-		writeNodeRanks(j, v, s, ranked)
-		j.key("adjustments", 0).raw("[")
-		first := true
-		for a, ar := range s.Adjustments {
-			if a >= len(v.Adjustments) || !ar.Applies {
-				continue
-			}
-			if !first {
-				j.raw(", ")
-			}
-			first = false
-			j.raw("{")
-			j.key("id", 0).str(v.Adjustments[a].ID).raw(", ")
-			j.key("held", 0).bool(ar.Held).raw(", ")
-			j.key("points", 0).num(ar.Points).raw(", ")
-			j.key("capped", 0).bool(ar.Capped).raw("}")
-		}
-		j.raw("], ")
-		j.key("grade_by_score", 0).str(s.GradeByScore).raw(", ")
-		j.key("grade_reason", 0).str(s.GradeReason).raw("}")
+	nodeKeys := make([][]byte, len(v.Nodes)) // `"id": `
+	for i := range v.Nodes {
+		nodeKeys[i] = append(diag.AppendJSONString(nil, v.Nodes[i].ID), ": "...)
 	}
+	adjIDs := make([][]byte, len(v.Adjustments))
+	for a := range v.Adjustments {
+		adjIDs[a] = diag.AppendJSONString(nil, v.Adjustments[a].ID)
+	}
+	j.key("results", 1).raw("[")
+	if j.err != nil {
+		return
+	}
+	rows := make([]int, len(v.Subjects))
+	for k := range rows {
+		rows[k] = k
+	}
+	format := func(rows []int, buf []byte) []byte {
+		for _, k := range rows {
+			buf = appendSubjectJSON(buf, v, &v.Subjects[k], comps, ranked, nodeKeys, adjIDs)
+		}
+		return buf
+	}
+	// Every subject starts with ","; the first one must not.
+	j.err = writeChunked(&dropFirstByte{w: j.w}, rows, format)
 	j.raw("\n  ],\n")
 }
 
-// writeNodeRanks writes a subject's "node_ranks" when the set ranks nodes
-// (`rank: true`, SPEC §4.10): each ranked node's rank in the peer group,
-// null when the subject has none.
-func writeNodeRanks(j *jw, v *View, s *ViewSubject, ranked []int) {
-	if len(ranked) == 0 {
-		return
+// appendSubjectJSON appends ",\n    " and subject s's object of
+// "results": its fixed fields, "nodes" and "node_status" of the composites
+// comps, "node_ranks" of the ranked nodes when the set ranks nodes (SPEC
+// §4.10; null for a subject without a rank), the adjustments that apply,
+// and the grade's reasoning. nodeKeys[i] is `"<id>": ` of View.Nodes[i],
+// adjIDs[a] the quoted id of View.Adjustments[a].
+func appendSubjectJSON(buf []byte, v *View, s *ViewSubject, comps, ranked []int, nodeKeys, adjIDs [][]byte) []byte {
+	buf = append(buf, ",\n    {\"peer_group\": "...)
+	buf = diag.AppendJSONString(buf, s.Group)
+	buf = append(buf, ", \"subject\": "...)
+	buf = diag.AppendJSONString(buf, s.ID)
+	buf = append(buf, ", \"name\": "...)
+	buf = diag.AppendJSONString(buf, s.Name)
+	buf = append(buf, ", \"kind\": "...)
+	buf = diag.AppendJSONString(buf, s.Kind)
+	if s.Rated {
+		buf = append(buf, ", \"status\": \"rated\", \"rank\": "...)
+		buf = strconv.AppendInt(buf, int64(s.Rank), 10)
+		buf = append(buf, ", \"score\": "...)
+		buf = diag.AppendJSONFloat(buf, s.Score)
+		buf = append(buf, ", \"grade\": "...)
+		buf = diag.AppendJSONString(buf, s.Grade)
+	} else {
+		buf = append(buf, ", \"status\": \"unrated\", \"unrated_reason\": "...)
+		buf = diag.AppendJSONString(buf, s.UnratedReason)
+		buf = append(buf, ", \"rank\": null, \"score\": null, \"grade\": null"...)
 	}
-	j.key("node_ranks", 0).raw("{")
-	for c, i := range ranked {
+	buf = append(buf, ", \"coverage\": "...)
+	buf = diag.AppendJSONFloat(buf, s.Coverage)
+	if s.Rated {
+		buf = append(buf, ", \"vetoed\": "...)
+		buf = strconv.AppendBool(buf, s.Vetoed)
+	} else {
+		buf = append(buf, ", \"vetoed\": null"...)
+	}
+	buf = append(buf, ", \"root\": "...)
+	buf = diag.AppendJSONFloat(buf, s.Root)
+	buf = append(buf, ", \"nodes\": {"...)
+	for c, i := range comps {
 		if c > 0 {
-			j.raw(", ")
+			buf = append(buf, ", "...)
 		}
-		j.key(v.Nodes[i].ID, 0)
-		if i < len(s.Ranks) && s.Ranks[i] > 0 {
-			j.int(s.Ranks[i])
+		buf = append(buf, nodeKeys[i]...)
+		buf = diag.AppendJSONFloat(buf, s.Nodes[i])
+	}
+	buf = append(buf, "}, \"node_status\": {"...)
+	for c, i := range comps {
+		if c > 0 {
+			buf = append(buf, ", "...)
+		}
+		buf = append(buf, nodeKeys[i]...)
+		if st := s.NodeStatus[i]; st == NodeStateNone {
+			buf = append(buf, "null"...)
 		} else {
-			j.raw("null")
+			buf = diag.AppendJSONString(buf, st.String())
 		}
 	}
-	j.raw("}, ")
+	buf = append(buf, "}, "...)
+	if len(ranked) > 0 {
+		buf = append(buf, "\"node_ranks\": {"...)
+		for c, i := range ranked {
+			if c > 0 {
+				buf = append(buf, ", "...)
+			}
+			buf = append(buf, nodeKeys[i]...)
+			if i < len(s.Ranks) && s.Ranks[i] > 0 {
+				buf = strconv.AppendInt(buf, int64(s.Ranks[i]), 10)
+			} else {
+				buf = append(buf, "null"...)
+			}
+		}
+		buf = append(buf, "}, "...)
+	}
+	buf = append(buf, "\"adjustments\": ["...)
+	first := true
+	for a, ar := range s.Adjustments {
+		if a >= len(v.Adjustments) || !ar.Applies {
+			continue
+		}
+		if !first {
+			buf = append(buf, ", "...)
+		}
+		first = false
+		buf = append(buf, "{\"id\": "...)
+		buf = append(buf, adjIDs[a]...)
+		buf = append(buf, ", \"held\": "...)
+		buf = strconv.AppendBool(buf, ar.Held)
+		buf = append(buf, ", \"points\": "...)
+		buf = diag.AppendJSONFloat(buf, ar.Points)
+		buf = append(buf, ", \"capped\": "...)
+		buf = strconv.AppendBool(buf, ar.Capped)
+		buf = append(buf, '}')
+	}
+	buf = append(buf, "], \"grade_by_score\": "...)
+	buf = diag.AppendJSONString(buf, s.GradeByScore)
+	buf = append(buf, ", \"grade_reason\": "...)
+	buf = diag.AppendJSONString(buf, s.GradeReason)
+	return append(buf, '}')
 }
 
 // writeCells writes the (subject, leaf) cells compactly: the leaf ids once,
