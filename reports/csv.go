@@ -6,6 +6,7 @@ import (
 	"math"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -212,6 +213,9 @@ func writeChunked(w io.Writer, order []int, format func(order []int, buf []byte)
 	close(next)
 	var g errgroup.Group
 	stop := make(chan struct{})
+	// size is the largest chunk formatted so far: a new buffer starts at
+	// it, instead of growing to it by doubling.
+	var size atomic.Int64
 	for k := 0; k < workers; k++ {
 		g.Go(func() error {
 			for i := range next {
@@ -221,9 +225,16 @@ func writeChunked(w io.Writer, order []int, format func(order []int, buf []byte)
 				case <-stop:
 					return nil
 				}
+				if n := int(size.Load()); cap(buf) < n {
+					buf = make([]byte, 0, n+n/8)
+				}
 				lo := i * chunk
 				hi := min(lo+chunk, len(order))
-				slots[i] <- format(order[lo:hi], buf[:0])
+				buf = format(order[lo:hi], buf[:0])
+				if n := int64(len(buf)); n > size.Load() {
+					size.Store(n)
+				}
+				slots[i] <- buf
 			}
 			return nil
 		})

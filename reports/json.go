@@ -11,6 +11,7 @@ import (
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/scoring"
 )
 
 // JSONFormat identifies the layout of results.json; it changes when a field
@@ -396,6 +397,8 @@ func writeCells(j *jw, v *View) {
 		// Effective weights repeat from subject to subject: each leaf's
 		// weight is formatted once per run of equal values.
 		lastW, lastWB := make([]float64, len(ids)), make([][]byte, len(ids))
+		// The same for the statuses.
+		lastS, lastSB := make([]scoring.Status, len(ids)), make([][]byte, len(ids))
 		for l := range lastW {
 			lastW[l] = math.NaN()
 		}
@@ -445,7 +448,11 @@ func writeCells(j *jw, v *View) {
 						buf = append(buf, "null"...)
 						continue
 					}
-					buf = diag.AppendJSONString(buf, string(blk.status[x]))
+					if st := blk.status[x]; st != lastS[l] || lastSB[l] == nil {
+						lastS[l] = st
+						lastSB[l] = diag.AppendJSONString(lastSB[l][:0], string(st))
+					}
+					buf = append(buf, lastSB[l]...)
 				}
 				buf = append(buf, "], \"weight\": ["...)
 				for l := range ids {
