@@ -6,6 +6,7 @@ import (
 	"math"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -136,30 +137,46 @@ func WriteIndicatorsCSV(w io.Writer, v *View) error {
 		for l := range lastW {
 			lastW[l] = math.NaN()
 		}
+		blk := cellBlocks.Get().(*cellBlock)
+		defer cellBlocks.Put(blk)
 		var id []byte
-		for _, k := range rows {
-			id = appendCSVField(id[:0], v.Subjects[k].ID)
-			for l := range leafIDs {
-				c := v.Cell(k, l)
-				if !c.Applies {
-					continue
+		for lo := 0; lo < len(rows); lo += cellBlockSize {
+			block := rows[lo:min(lo+cellBlockSize, len(rows))]
+			blk.fill(v, block)
+			n := len(block)
+			for j, k := range block {
+				id = appendCSVField(id[:0], v.Subjects[k].ID)
+				for l := range leafIDs {
+					x := l*n + j
+					if !blk.applies[x] {
+						continue
+					}
+					buf = append(buf, id...)
+					buf = append(buf, ',')
+					buf = append(buf, leafIDs[l]...)
+					buf = append(buf, ',')
+					raw, value := blk.raw[x], blk.value[x]
+					at := len(buf)
+					buf = AppendFloat(buf, raw)
+					if value == raw {
+						// A value left as it was (normalize: none,
+						// a goalpost of its own range): same text.
+						buf = append(buf, ',')
+						buf = append(buf, buf[at:len(buf)-1]...)
+					} else {
+						buf = append(buf, ',')
+						buf = AppendFloat(buf, value)
+					}
+					buf = append(buf, ',')
+					buf = append(buf, blk.status[x]...)
+					buf = append(buf, ',')
+					if w := blk.weight[x]; w != lastW[l] {
+						lastW[l] = w
+						lastWB[l] = AppendFloat(lastWB[l][:0], w)
+					}
+					buf = append(buf, lastWB[l]...)
+					buf = append(buf, '\n')
 				}
-				buf = append(buf, id...)
-				buf = append(buf, ',')
-				buf = append(buf, leafIDs[l]...)
-				buf = append(buf, ',')
-				buf = AppendFloat(buf, c.Raw)
-				buf = append(buf, ',')
-				buf = AppendFloat(buf, c.Value)
-				buf = append(buf, ',')
-				buf = append(buf, c.Status...)
-				buf = append(buf, ',')
-				if c.Weight != lastW[l] {
-					lastW[l] = c.Weight
-					lastWB[l] = AppendFloat(lastWB[l][:0], c.Weight)
-				}
-				buf = append(buf, lastWB[l]...)
-				buf = append(buf, '\n')
 			}
 		}
 		return buf
@@ -196,6 +213,9 @@ func writeChunked(w io.Writer, order []int, format func(order []int, buf []byte)
 	close(next)
 	var g errgroup.Group
 	stop := make(chan struct{})
+	// size is the largest chunk formatted so far: a new buffer starts at
+	// it, instead of growing to it by doubling.
+	var size atomic.Int64
 	for k := 0; k < workers; k++ {
 		g.Go(func() error {
 			for i := range next {
@@ -205,9 +225,16 @@ func writeChunked(w io.Writer, order []int, format func(order []int, buf []byte)
 				case <-stop:
 					return nil
 				}
+				if n := int(size.Load()); cap(buf) < n {
+					buf = make([]byte, 0, n+n/8)
+				}
 				lo := i * chunk
 				hi := min(lo+chunk, len(order))
-				slots[i] <- format(order[lo:hi], buf[:0])
+				buf = format(order[lo:hi], buf[:0])
+				if n := int64(len(buf)); n > size.Load() {
+					size.Store(n)
+				}
+				slots[i] <- buf
 			}
 			return nil
 		})

@@ -266,7 +266,7 @@ func NewView(b *batch.Batch) *View {
 		}
 		v.Subjects[k] = vs
 	}
-	v.cells = cellColumns{batch: res.Cells, row: res.Order}
+	v.cells = cellColumns{batch: res.Cells, res: res, row: res.Order}
 	v.Groups = make([]ViewGroup, len(res.Groups))
 	for gi, g := range res.Groups {
 		vg := ViewGroup{Label: g.Label, NRated: g.NRated, Leaves: g.Leaves}

@@ -11,6 +11,7 @@ import (
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/scoring"
 )
 
 // JSONFormat identifies the layout of results.json; it changes when a field
@@ -229,6 +230,9 @@ func writeGroups(j *jw, v *View) {
 	j.raw("\n  ],\n")
 }
 
+// writeSubjects writes "results": one object per subject in output order.
+// Subjects are formatted in parallel chunks (writeChunked), with the keys
+// quoted once.
 func writeSubjects(j *jw, v *View) {
 	var comps []int
 	for i := range v.Nodes {
@@ -237,101 +241,131 @@ func writeSubjects(j *jw, v *View) {
 		}
 	}
 	ranked := v.RankedNodes()
-	j.key("results", 1).raw("[")
-	for k := range v.Subjects {
-		s := &v.Subjects[k]
-		if k > 0 {
-			j.raw(",")
-		}
-		j.raw("\n    {")
-		j.key("peer_group", 0).str(s.Group).raw(", ")
-		j.key("subject", 0).str(s.ID).raw(", ")
-		j.key("name", 0).str(s.Name).raw(", ")
-		j.key("kind", 0).str(s.Kind).raw(", ")
-		if s.Rated {
-			j.key("status", 0).str("rated").raw(", ")
-			j.key("rank", 0).int(s.Rank).raw(", ")
-			j.key("score", 0).num(s.Score).raw(", ")
-			j.key("grade", 0).str(s.Grade).raw(", ")
-		} else {
-			j.key("status", 0).str("unrated").raw(", ")
-			j.key("unrated_reason", 0).str(s.UnratedReason).raw(", ")
-			j.key("rank", 0).raw("null, ")
-			j.key("score", 0).raw("null, ")
-			j.key("grade", 0).raw("null, ")
-		}
-		j.key("coverage", 0).num(s.Coverage).raw(", ")
-		if s.Rated {
-			j.key("vetoed", 0).bool(s.Vetoed).raw(", ")
-		} else {
-			j.key("vetoed", 0).raw("null, ")
-		}
-		j.key("root", 0).num(s.Root).raw(", ")
-		j.key("nodes", 0).raw("{")
-		for c, i := range comps {
-			if c > 0 {
-				j.raw(", ")
-			}
-			j.key(v.Nodes[i].ID, 0).num(s.Nodes[i])
-		}
-		j.raw("}, ")
-		j.key("node_status", 0).raw("{")
-		for c, i := range comps {
-			if c > 0 {
-				j.raw(", ")
-			}
-			j.key(v.Nodes[i].ID, 0)
-			if st := s.NodeStatus[i]; st == NodeStateNone {
-				j.raw("null")
-			} else {
-				j.str(st.String())
-			}
-		}
-		j.raw("}, ")
-		writeNodeRanks(j, v, s, ranked)
-		j.key("adjustments", 0).raw("[")
-		first := true
-		for a, ar := range s.Adjustments {
-			if a >= len(v.Adjustments) || !ar.Applies {
-				continue
-			}
-			if !first {
-				j.raw(", ")
-			}
-			first = false
-			j.raw("{")
-			j.key("id", 0).str(v.Adjustments[a].ID).raw(", ")
-			j.key("held", 0).bool(ar.Held).raw(", ")
-			j.key("points", 0).num(ar.Points).raw(", ")
-			j.key("capped", 0).bool(ar.Capped).raw("}")
-		}
-		j.raw("], ")
-		j.key("grade_by_score", 0).str(s.GradeByScore).raw(", ")
-		j.key("grade_reason", 0).str(s.GradeReason).raw("}")
+	nodeKeys := make([][]byte, len(v.Nodes)) // `"id": `
+	for i := range v.Nodes {
+		nodeKeys[i] = append(diag.AppendJSONString(nil, v.Nodes[i].ID), ": "...)
 	}
+	adjIDs := make([][]byte, len(v.Adjustments))
+	for a := range v.Adjustments {
+		adjIDs[a] = diag.AppendJSONString(nil, v.Adjustments[a].ID)
+	}
+	j.key("results", 1).raw("[")
+	if j.err != nil {
+		return
+	}
+	rows := make([]int, len(v.Subjects))
+	for k := range rows {
+		rows[k] = k
+	}
+	format := func(rows []int, buf []byte) []byte {
+		for _, k := range rows {
+			buf = appendSubjectJSON(buf, v, &v.Subjects[k], comps, ranked, nodeKeys, adjIDs)
+		}
+		return buf
+	}
+	// Every subject starts with ","; the first one must not.
+	j.err = writeChunked(&dropFirstByte{w: j.w}, rows, format)
 	j.raw("\n  ],\n")
 }
 
-// writeNodeRanks writes a subject's "node_ranks" when the set ranks nodes
-// (`rank: true`, SPEC §4.10): each ranked node's rank in the peer group,
-// null when the subject has none.
-func writeNodeRanks(j *jw, v *View, s *ViewSubject, ranked []int) {
-	if len(ranked) == 0 {
-		return
+// appendSubjectJSON appends ",\n    " and subject s's object of
+// "results": its fixed fields, "nodes" and "node_status" of the composites
+// comps, "node_ranks" of the ranked nodes when the set ranks nodes (SPEC
+// §4.10; null for a subject without a rank), the adjustments that apply,
+// and the grade's reasoning. nodeKeys[i] is `"<id>": ` of View.Nodes[i],
+// adjIDs[a] the quoted id of View.Adjustments[a].
+func appendSubjectJSON(buf []byte, v *View, s *ViewSubject, comps, ranked []int, nodeKeys, adjIDs [][]byte) []byte {
+	buf = append(buf, ",\n    {\"peer_group\": "...)
+	buf = diag.AppendJSONString(buf, s.Group)
+	buf = append(buf, ", \"subject\": "...)
+	buf = diag.AppendJSONString(buf, s.ID)
+	buf = append(buf, ", \"name\": "...)
+	buf = diag.AppendJSONString(buf, s.Name)
+	buf = append(buf, ", \"kind\": "...)
+	buf = diag.AppendJSONString(buf, s.Kind)
+	if s.Rated {
+		buf = append(buf, ", \"status\": \"rated\", \"rank\": "...)
+		buf = strconv.AppendInt(buf, int64(s.Rank), 10)
+		buf = append(buf, ", \"score\": "...)
+		buf = diag.AppendJSONFloat(buf, s.Score)
+		buf = append(buf, ", \"grade\": "...)
+		buf = diag.AppendJSONString(buf, s.Grade)
+	} else {
+		buf = append(buf, ", \"status\": \"unrated\", \"unrated_reason\": "...)
+		buf = diag.AppendJSONString(buf, s.UnratedReason)
+		buf = append(buf, ", \"rank\": null, \"score\": null, \"grade\": null"...)
 	}
-	j.key("node_ranks", 0).raw("{")
-	for c, i := range ranked {
+	buf = append(buf, ", \"coverage\": "...)
+	buf = diag.AppendJSONFloat(buf, s.Coverage)
+	if s.Rated {
+		buf = append(buf, ", \"vetoed\": "...)
+		buf = strconv.AppendBool(buf, s.Vetoed)
+	} else {
+		buf = append(buf, ", \"vetoed\": null"...)
+	}
+	buf = append(buf, ", \"root\": "...)
+	buf = diag.AppendJSONFloat(buf, s.Root)
+	buf = append(buf, ", \"nodes\": {"...)
+	for c, i := range comps {
 		if c > 0 {
-			j.raw(", ")
+			buf = append(buf, ", "...)
 		}
-		j.key(v.Nodes[i].ID, 0)
-		if i < len(s.Ranks) && s.Ranks[i] > 0 {
-			j.int(s.Ranks[i])
+		buf = append(buf, nodeKeys[i]...)
+		buf = diag.AppendJSONFloat(buf, s.Nodes[i])
+	}
+	buf = append(buf, "}, \"node_status\": {"...)
+	for c, i := range comps {
+		if c > 0 {
+			buf = append(buf, ", "...)
+		}
+		buf = append(buf, nodeKeys[i]...)
+		if st := s.NodeStatus[i]; st == NodeStateNone {
+			buf = append(buf, "null"...)
 		} else {
-			j.raw("null")
+			buf = diag.AppendJSONString(buf, st.String())
 		}
 	}
-	j.raw("}, ")
+	buf = append(buf, "}, "...)
+	if len(ranked) > 0 {
+		buf = append(buf, "\"node_ranks\": {"...)
+		for c, i := range ranked {
+			if c > 0 {
+				buf = append(buf, ", "...)
+			}
+			buf = append(buf, nodeKeys[i]...)
+			if i < len(s.Ranks) && s.Ranks[i] > 0 {
+				buf = strconv.AppendInt(buf, int64(s.Ranks[i]), 10)
+			} else {
+				buf = append(buf, "null"...)
+			}
+		}
+		buf = append(buf, "}, "...)
+	}
+	buf = append(buf, "\"adjustments\": ["...)
+	first := true
+	for a, ar := range s.Adjustments {
+		if a >= len(v.Adjustments) || !ar.Applies {
+			continue
+		}
+		if !first {
+			buf = append(buf, ", "...)
+		}
+		first = false
+		buf = append(buf, "{\"id\": "...)
+		buf = append(buf, adjIDs[a]...)
+		buf = append(buf, ", \"held\": "...)
+		buf = strconv.AppendBool(buf, ar.Held)
+		buf = append(buf, ", \"points\": "...)
+		buf = diag.AppendJSONFloat(buf, ar.Points)
+		buf = append(buf, ", \"capped\": "...)
+		buf = strconv.AppendBool(buf, ar.Capped)
+		buf = append(buf, '}')
+	}
+	buf = append(buf, "], \"grade_by_score\": "...)
+	buf = diag.AppendJSONString(buf, s.GradeByScore)
+	buf = append(buf, ", \"grade_reason\": "...)
+	buf = diag.AppendJSONString(buf, s.GradeReason)
+	return append(buf, '}')
 }
 
 // writeCells writes the (subject, leaf) cells compactly: the leaf ids once,
@@ -355,40 +389,89 @@ func writeCells(j *jw, v *View) {
 		rows[k] = k
 	}
 	format := func(rows []int, buf []byte) []byte {
-		row := make([]ViewCell, len(ids)) // the subject's cells, assembled once
-		for _, k := range rows {
-			buf = append(buf, ",\n      {\"subject\": "...)
-			buf = diag.AppendJSONString(buf, v.Subjects[k].ID)
-			for l := range row {
-				row[l] = v.Cell(k, l)
-			}
-			for f, field := range []string{"raw", "value", "status", "weight"} {
-				buf = append(buf, ", \""...)
-				buf = append(buf, field...)
-				buf = append(buf, "\": ["...)
-				for l := range row {
+		blk := cellBlocks.Get().(*cellBlock)
+		defer cellBlocks.Put(blk)
+		// rawAt[l] is where the subject's raw value of leaf l starts in
+		// buf, rawEnd[l] where it ends: a value equal to it is copied.
+		rawAt, rawEnd := make([]int, len(ids)), make([]int, len(ids))
+		// Effective weights repeat from subject to subject: each leaf's
+		// weight is formatted once per run of equal values.
+		lastW, lastWB := make([]float64, len(ids)), make([][]byte, len(ids))
+		// The same for the statuses.
+		lastS, lastSB := make([]scoring.Status, len(ids)), make([][]byte, len(ids))
+		for l := range lastW {
+			lastW[l] = math.NaN()
+		}
+		for lo := 0; lo < len(rows); lo += cellBlockSize {
+			block := rows[lo:min(lo+cellBlockSize, len(rows))]
+			blk.fill(v, block)
+			n := len(block)
+			for j, k := range block {
+				buf = append(buf, ",\n      {\"subject\": "...)
+				buf = diag.AppendJSONString(buf, v.Subjects[k].ID)
+				buf = append(buf, ", \"raw\": ["...)
+				for l := range ids {
 					if l > 0 {
 						buf = append(buf, ',')
 					}
-					c := &row[l]
-					if !c.Applies {
+					x := l*n + j
+					rawAt[l] = len(buf)
+					if !blk.applies[x] {
+						buf = append(buf, "null"...)
+					} else {
+						buf = diag.AppendJSONFloat(buf, blk.raw[x])
+					}
+					rawEnd[l] = len(buf)
+				}
+				buf = append(buf, "], \"value\": ["...)
+				for l := range ids {
+					if l > 0 {
+						buf = append(buf, ',')
+					}
+					x := l*n + j
+					switch value := blk.value[x]; {
+					case !blk.applies[x]:
+						buf = append(buf, "null"...)
+					case value == blk.raw[x]:
+						buf = append(buf, buf[rawAt[l]:rawEnd[l]]...)
+					default:
+						buf = diag.AppendJSONFloat(buf, value)
+					}
+				}
+				buf = append(buf, "], \"status\": ["...)
+				for l := range ids {
+					if l > 0 {
+						buf = append(buf, ',')
+					}
+					x := l*n + j
+					if !blk.applies[x] {
 						buf = append(buf, "null"...)
 						continue
 					}
-					switch f {
-					case 0:
-						buf = diag.AppendJSONFloat(buf, c.Raw)
-					case 1:
-						buf = diag.AppendJSONFloat(buf, c.Value)
-					case 2:
-						buf = diag.AppendJSONString(buf, c.Status)
-					case 3:
-						buf = diag.AppendJSONFloat(buf, c.Weight)
+					if st := blk.status[x]; st != lastS[l] || lastSB[l] == nil {
+						lastS[l] = st
+						lastSB[l] = diag.AppendJSONString(lastSB[l][:0], string(st))
 					}
+					buf = append(buf, lastSB[l]...)
 				}
-				buf = append(buf, ']')
+				buf = append(buf, "], \"weight\": ["...)
+				for l := range ids {
+					if l > 0 {
+						buf = append(buf, ',')
+					}
+					x := l*n + j
+					if !blk.applies[x] {
+						buf = append(buf, "null"...)
+						continue
+					}
+					if w := blk.weight[x]; w != lastW[l] || lastWB[l] == nil {
+						lastW[l] = w
+						lastWB[l] = diag.AppendJSONFloat(lastWB[l][:0], w)
+					}
+					buf = append(buf, lastWB[l]...)
+				}
+				buf = append(buf, "]}"...)
 			}
-			buf = append(buf, '}')
 		}
 		return buf
 	}

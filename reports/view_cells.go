@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/govscore/govscore/scoring"
 )
@@ -14,6 +15,7 @@ import (
 // per leaf. View.Cell assembles one cell.
 type cellColumns struct {
 	batch []scoring.LeafCells // a batch's columns, by leaf; nil when read
+	res   *scoring.Result     // the batch's result; nil when read
 	row   []int               // view position → the batch's subject index
 	cols  []cellColumn        // read from results.json: by leaf
 	names []string            // statuses of cols, by index (names[0] = "")
@@ -107,4 +109,73 @@ func nodeState(name string) (NodeState, bool) {
 		}
 	}
 	return NodeStateNone, false
+}
+
+// cellBlockSize is the number of subjects a cellBlock holds: the cells of
+// 128 subjects × 50 leaves fit in a core's L2 cache.
+const cellBlockSize = 128
+
+// cellBlock holds the cells of a block of subjects (view positions), leaf by
+// leaf: the cell of the block's j-th subject and leaf l is at l*n + j. The
+// writers of every cell (indicators.csv, results.json) fill one block at a
+// time and format from it: a batch's columns are read one leaf at a time
+// for the whole block (scoring.LeafCells.PublishedColumn), so that the
+// reads overlap instead of waiting on one column after another.
+type cellBlock struct {
+	n                  int
+	raw, value, weight []float64
+	status             []scoring.Status
+	applies            []bool
+	idx                []int     // the batch's subject indices of the block
+	eff                []float64 // one subject's effective weights, by node
+}
+
+// cellBlocks recycles the blocks of the writers' workers.
+var cellBlocks = sync.Pool{New: func() any { return new(cellBlock) }}
+
+// fill reads the cells of the view positions rows into b.
+func (b *cellBlock) fill(v *View, rows []int) {
+	n, nl := len(rows), len(v.Leaves)
+	b.n = n
+	size := n * nl
+	if cap(b.raw) < size {
+		b.raw, b.value, b.weight = make([]float64, size), make([]float64, size), make([]float64, size)
+		b.status, b.applies = make([]scoring.Status, size), make([]bool, size)
+	}
+	b.raw, b.value, b.weight = b.raw[:size], b.value[:size], b.weight[:size]
+	b.status, b.applies = b.status[:size], b.applies[:size]
+	c := &v.cells
+	if c.batch != nil {
+		b.idx = b.idx[:0]
+		for _, k := range rows {
+			b.idx = append(b.idx, c.row[k])
+		}
+		for l := range c.batch {
+			o := l * n
+			c.batch[l].PublishedColumn(b.idx, b.raw[o:o+n], b.status[o:o+n], b.applies[o:o+n])
+		}
+		// Values and weights from each subject's row: the view's
+		// Nodes are the batch's own (a leaf's entry is its value).
+		if cap(b.eff) < len(v.Nodes) {
+			b.eff = make([]float64, len(v.Nodes))
+		}
+		eff := b.eff[:len(v.Nodes)]
+		for j, i := range b.idx {
+			c.res.EffectiveWeights(i, eff)
+			nodes := v.Subjects[rows[j]].Nodes
+			for l, ni := range v.Leaves {
+				b.value[l*n+j], b.weight[l*n+j] = nodes[ni], eff[ni]
+			}
+		}
+		return
+	}
+	for l := range c.cols {
+		col := &c.cols[l]
+		o := l * n
+		for j, k := range rows {
+			st := col.status[k]
+			b.raw[o+j], b.value[o+j], b.weight[o+j] = col.raw[k], col.value[k], col.weight[k]
+			b.status[o+j], b.applies[o+j] = scoring.Status(c.names[st]), st != 0
+		}
+	}
 }

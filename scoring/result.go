@@ -152,6 +152,20 @@ func (c *LeafCells) Published(i int) Cell {
 		Status: f.status(), Applies: f&flagApplies != 0, Outlier: f&flagOutlier != 0}
 }
 
+// PublishedColumn is Published for many subjects, by column: raw[j],
+// status[j] and applies[j] are the Raw, Status and Applies of subject
+// idx[j]'s cell (Value and Weight come from the subject's row:
+// ValueWeight). Reading one leaf's column for a block of subjects lets the
+// memory reads overlap, where a loop over one subject's leaves waits on
+// each column in turn.
+func (c *LeafCells) PublishedColumn(idx []int, raw []float64, status []Status, applies []bool) {
+	raw, status, applies = raw[:len(idx)], status[:len(idx)], applies[:len(idx)]
+	for j, i := range idx {
+		f := c.flags[i]
+		raw[j], status[j], applies[j] = c.raw[i], statuses[f&flagStatus], f&flagApplies != 0
+	}
+}
+
 // ValueWeight returns subject i's normalised value and effective weight
 // (Cell.Value and Cell.Weight): read from the subject's own row, so that a
 // loop over one subject's leaves stays in one place of memory.
@@ -310,6 +324,22 @@ type Result struct {
 // along the path, 0 when it took no part.
 func (r *Result) Effective(i, k int) float64 {
 	return effective(r.Subjects[i].NodeWeights, r.parent, k)
+}
+
+// EffectiveWeights sets eff[k] to Effective(i, k) for every node k (eff
+// has one entry per node of Set.Nodes): one pass down the tree, each
+// product taken as Effective takes it, for a writer that needs every leaf's
+// weight of a subject.
+func (r *Result) EffectiveWeights(i int, eff []float64) {
+	w := r.Subjects[i].NodeWeights
+	eff = eff[:len(r.parent)]
+	for k, p := range r.parent { // Set.Nodes is in pre-order: p < k
+		if p >= 0 {
+			eff[k] = w[k] * eff[p]
+		} else {
+			eff[k] = w[k]
+		}
+	}
 }
 
 // effective returns the product of w along node k's path, parent is
