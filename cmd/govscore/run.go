@@ -174,18 +174,27 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 		outDir = filepath.Join(base, "out", b.Meta.Period)
 	}
+	if stored == nil {
+		// Keep only what the view reads: the data set's metric columns,
+		// the expression values and the plan can go (issue 13).
+		b = b.Published()
+	}
 	outputs, written, view := runOutputs(b, want, e.outLang(), &of)
 	if stored != nil {
 		return stored.save(ctx, e, outputs, *out, *quiet, *top)
 	}
+	if !*quiet && view == nil {
+		view = publicationView(b)
+	}
+	// The view holds what the writers and the summary read: b is not used
+	// below (and not captured), so the subjects' records and index can be
+	// collected too while the files are written.
+	warnings := b.Warnings
 	if err := writeAtomic(outDir, outputs); err != nil {
 		return err
 	}
-	printWarnings(e.stderr, b.Warnings, 20, e.lang)
+	printWarnings(e.stderr, warnings, 20, e.lang)
 	if !*quiet {
-		if view == nil {
-			view = publicationView(b)
-		}
 		if err := reports.WriteSummaryLang(e.stdout, view, *top, e.lang); err != nil {
 			return err
 		}
