@@ -1,7 +1,6 @@
 package scoring
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -30,13 +29,19 @@ type scorer struct {
 	rated   []bool
 
 	// Subject-major working arrays: subject i's node k is at i·stride + k
-	// (see at); k = nn is the root. SubjectResult.Nodes, NodeWeights and
-	// NodeImputed are windows onto them until shareRows replaces the
-	// weights and flags by shared rows.
+	// (see at); k = nn is the root. SubjectResult.Nodes and NodeImputed
+	// are windows onto them until shareRows replaces the flags by shared
+	// rows.
 	stride int
 	vals   []float64 // node value (rounded where the node rounds), NaN = none
-	wts    []float64 // normalised weight at the parent, 0 = took no part
 	imps   []bool    // value filled by the missing policy
+	// The normalised weights at the parent (0 = took no part) by
+	// composite row (nil for a leaf; nn is the root): see kidWeights.
+	// shareRows builds SubjectResult.NodeWeights from them. wrow is one
+	// subject's row of weights the aggregation writes before kidWeights.put
+	// takes it (all 0 between subjects), wtmp scratch for put.
+	kw         []*kidWeights
+	wrow, wtmp []float64
 
 	rounded []float64 // scores rounded to Ranking.Digits, by subject
 
@@ -274,7 +279,22 @@ func newScorer(in Input) *scorer {
 	s.rated = make([]bool, n)
 	s.stride = nn + 1
 	s.vals = make([]float64, s.stride*n)
-	s.wts = make([]float64, s.stride*n)
+	s.kw = make([]*kidWeights, nn+1)
+	for k := 0; k <= nn; k++ {
+		node := set.Root
+		if k < nn {
+			node = set.Nodes[k]
+		}
+		if node.IsLeaf() {
+			continue
+		}
+		kids := make([]int, len(node.Children))
+		for j, ch := range node.Children {
+			kids[j] = ch.Index
+		}
+		s.kw[k] = newKidWeights(kids, n)
+	}
+	s.wrow, s.wtmp = make([]float64, s.stride), make([]float64, s.stride)
 	s.imps = make([]bool, s.stride*n)
 	nanFill(s.vals)
 
@@ -303,7 +323,6 @@ func newScorer(in Input) *scorer {
 		r.Group = labels[groupOf[i]]
 		b := i * s.stride
 		r.Nodes = s.vals[b : b+nn : b+nn]
-		r.NodeWeights = s.wts[b : b+nn : b+nn]
 		r.NodeImputed = s.imps[b : b+nn : b+nn]
 		r.Adjustments, adjBack = adjBack[:na:na], adjBack[na:]
 		r.RootValue, r.Score = math.NaN(), math.NaN()
@@ -452,13 +471,14 @@ func attrOf(sub *dataset.Subject, name string) string {
 	return v
 }
 
-// shareRows replaces the per-subject rows of node weights and imputed flags
-// by shared ones where they are equal bit for bit, and releases the
-// working arrays they were windows onto: most subjects of a peer group
-// take part with every node and have its weights, and most have no node
-// filled. At 1M subjects × 60 nodes that is 0.5 GB of weights and 60 MB
-// of flags down to the rows that differ. The values (SubjectResult.Nodes)
-// stay windows onto s.vals. Run last: nothing writes the rows afterwards.
+// shareRows gives the subjects their rows of node weights (weightRows:
+// shared by the subjects whose weights are equal bit for bit) and replaces
+// their rows of imputed flags by one shared row of false where no node was
+// filled: most subjects of a peer group take part with every node and have
+// its weights, and most have no node filled. At 1M subjects × 60 nodes
+// that is 0.5 GB of weights and 60 MB of flags down to the rows that
+// differ. The values (SubjectResult.Nodes) stay windows onto s.vals. Run
+// last: nothing writes the rows afterwards.
 func (s *scorer) shareRows() {
 	nn, subs := s.nn, s.res.Subjects
 	if len(subs) == 0 {
@@ -486,58 +506,6 @@ func (s *scorer) shareRows() {
 	}
 	s.imps = nil
 
-	// Weights: the distinct rows, found by their bits; each group's last
-	// row is tried first (most of a group's subjects have the same).
-	key := make([]byte, 8*nn)
-	index := map[string]int{} // row bits → index in distinct
-	var distinct [][]float64  // windows onto s.wts, to copy
-	rowOf := make([]int32, len(subs))
-	last := make([]int, len(s.res.Groups))
-	for g := range last {
-		last[g] = -1
-	}
-	for i := range subs {
-		w := subs[i].NodeWeights
-		g := s.groupOf[i]
-		if j := last[g]; j >= 0 && sameBits(distinct[j], w) {
-			rowOf[i] = int32(j)
-			continue
-		}
-		for k, x := range w {
-			binary.LittleEndian.PutUint64(key[8*k:], math.Float64bits(x))
-		}
-		j, ok := index[string(key)]
-		if !ok {
-			if len(distinct) >= len(subs)/2 {
-				return // few rows shared: keep the subjects' own
-			}
-			j = len(distinct)
-			index[string(key)] = j // a copy of the key: only for a new row
-			distinct = append(distinct, w)
-		}
-		rowOf[i], last[g] = int32(j), j
-	}
-	wts := make([]float64, len(distinct)*nn)
-	for j, w := range distinct {
-		row := wts[j*nn : (j+1)*nn : (j+1)*nn]
-		copy(row, w)
-		distinct[j] = row
-	}
-	for i := range subs {
-		subs[i].NodeWeights = distinct[rowOf[i]]
-	}
-	s.wts = nil
-}
-
-// sameBits reports whether a and b hold the same float64 bits.
-func sameBits(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k := range a {
-		if math.Float64bits(a[k]) != math.Float64bits(b[k]) {
-			return false
-		}
-	}
-	return true
+	weightRows(subs, s.groupOf, len(s.res.Groups), nn, s.kw)
+	s.kw = nil
 }
