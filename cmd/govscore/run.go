@@ -157,8 +157,13 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 		defer stored.close()
 		b = stored.b
-	} else if b, err = loadAndRun(ctx, e, files, opt); err != nil {
-		return err
+	} else {
+		// From files the outputs are rendered from the scored batch
+		// alone: the metric columns can go before scoring.
+		opt.DropColumns = true
+		if b, err = loadAndRun(ctx, e, files, opt); err != nil {
+			return err
+		}
 	}
 	if opt.AnalysisLimit > 0 && b.Analysis == nil {
 		fmt.Fprintf(e.stderr, e.tr("note: %d subjects > %d: the robustness analysis is left out of results.json (use --analysis on, or govscore analyse)\n"), b.Project.Data.Len(), AutoAnalysisLimit)
