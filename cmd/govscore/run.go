@@ -161,6 +161,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		// From files the outputs are rendered from the scored batch
 		// alone: the metric columns can go before scoring.
 		opt.DropColumns = true
+		defer setMemoryLimit(e, files)()
 		if b, err = loadAndRun(ctx, e, files, opt); err != nil {
 			return err
 		}
