@@ -71,6 +71,17 @@ func (a Attrs) Get(name string) (v string, ok bool) {
 	return "", false
 }
 
+// at returns the value of attribute name, which is d.AttrNames[j] of the
+// dataset the attributes belong to: the j-th value when they are aligned
+// with the dataset's names (New), else by name ("" when absent).
+func (a Attrs) at(j int, name string) string {
+	if a.names != nil && j < len(a.vals) && a.names.list[j] == name {
+		return a.vals[j]
+	}
+	v, _ := a.Get(name)
+	return v
+}
+
 // All iterates over the attributes (name, value) in the order of their
 // names.
 func (a Attrs) All() iter.Seq2[string, string] {

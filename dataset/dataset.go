@@ -173,8 +173,8 @@ func (d *Dataset) Fingerprint() string {
 		str(s.Name)
 		str(s.Kind)
 		str(s.Parent)
-		for _, v := range s.Attrs.vals { // aligned with d.AttrNames (New)
-			str(v)
+		for j, a := range d.AttrNames {
+			str(s.Attrs.at(j, a))
 		}
 	}
 	keys := make([]colKey, 0, len(d.cols))
