@@ -34,7 +34,7 @@
 //
 // subjects.csv has the columns id, name and kind (required), parent
 // (optional) and any other column, read as a string attribute
-// (Dataset.AttrNames; Subject.Attrs is nil when there is none). An id is
+// (Dataset.AttrNames; Subject.Attrs is empty when there is none). An id is
 // non-empty and unique; the second row with an
 // id is an error naming the first. An empty name defaults to the id. kind is
 // non-empty and, when Options.Kinds is not empty, one of those kinds. parent

@@ -32,7 +32,8 @@ func ExampleParse() {
 		fmt.Println(m, ds.Column(m, p))
 	}
 	for _, s := range ds.Subjects {
-		fmt.Println(s.ID, s.Name, s.Kind, s.Attrs["region"])
+		region, _ := s.Attr("region")
+		fmt.Println(s.ID, s.Name, s.Kind, region)
 	}
 
 	// A typo in the data is reported with its position.

@@ -148,7 +148,7 @@ func TestParseGood(t *testing.T) {
 			warnings: []string{`gbk.csv:1:14: file is not UTF-8 (byte 0xC7 here is the first that is not); read as GB18030: save it as "CSV UTF-8" to silence this warning`},
 			check: func(t *testing.T, ds *dataset.Dataset) {
 				s := ds.Subjects[0]
-				if s.Name != "街道办" || s.Attrs["区域"] != "北区" {
+				if s.Name != "街道办" || attr(s, "区域") != "北区" {
 					t.Errorf("subject = %+v, want name 街道办 and 区域 北区", s)
 				}
 			},
@@ -159,16 +159,16 @@ func TestParseGood(t *testing.T) {
 			opt:      csvdata.Options{Kinds: kinds},
 			check: func(t *testing.T, ds *dataset.Dataset) {
 				want := []dataset.Subject{
-					{ID: "a", Name: "A", Kind: "party_org", Attrs: map[string]string{"level": "1"}, Pos: diag.Pos{File: "subjects.csv", Line: 3, Col: 1}},
-					{ID: "b", Name: "b", Kind: "party_org", Parent: "a", Attrs: map[string]string{"level": "2"}, Pos: diag.Pos{File: "subjects.csv", Line: 2, Col: 1}},
-					{ID: "c", Name: "C", Kind: "social_org", Parent: "b", Attrs: map[string]string{"level": ""}, Pos: diag.Pos{File: "subjects.csv", Line: 5, Col: 1}},
+					{ID: "a", Name: "A", Kind: "party_org", Attrs: dataset.MakeAttrs(map[string]string{"level": "1"}), Pos: diag.Pos{File: "subjects.csv", Line: 3, Col: 1}},
+					{ID: "b", Name: "b", Kind: "party_org", Parent: "a", Attrs: dataset.MakeAttrs(map[string]string{"level": "2"}), Pos: diag.Pos{File: "subjects.csv", Line: 2, Col: 1}},
+					{ID: "c", Name: "C", Kind: "social_org", Parent: "b", Attrs: dataset.MakeAttrs(map[string]string{"level": ""}), Pos: diag.Pos{File: "subjects.csv", Line: 5, Col: 1}},
 				}
 				if len(ds.Subjects) != len(want) {
 					t.Fatalf("got %d subjects, want %d", len(ds.Subjects), len(want))
 				}
 				for i, w := range want {
 					g := ds.Subjects[i]
-					if g.ID != w.ID || g.Name != w.Name || g.Kind != w.Kind || g.Parent != w.Parent || g.Pos != w.Pos || len(g.Attrs) != len(w.Attrs) || g.Attrs["level"] != w.Attrs["level"] {
+					if g.ID != w.ID || g.Name != w.Name || g.Kind != w.Kind || g.Parent != w.Parent || g.Pos != w.Pos || g.Attrs.Len() != w.Attrs.Len() || attr(g, "level") != attr(w, "level") {
 						t.Errorf("subject %d = %+v, want %+v", i, g, w)
 					}
 				}
@@ -608,4 +608,10 @@ func TestLoad(t *testing.T) {
 			t.Errorf("I/O error reported as a diag.List")
 		}
 	})
+}
+
+// attr returns the attribute name of s, "" when it has none.
+func attr(s dataset.Subject, name string) string {
+	v, _ := s.Attr(name)
+	return v
 }

@@ -40,6 +40,10 @@ type source struct {
 	// layout it maps onto.
 	m    *datamap.File
 	kind fileKind
+	// lines is the number of lines of a UTF-8 CSV file, counted by
+	// detect; 0 when unknown. It bounds the number of rows (a quoted cell
+	// can span lines) for presizing.
+	lines int
 }
 
 // fileKind is the layout a source is read as.
@@ -185,6 +189,9 @@ func (s *source) detect() (gb bool, bad *encodingError, err error) {
 	ok, line, col, b, err := checkUTF8(r)
 	c.Close()
 	if err != nil || ok {
+		if ok {
+			s.lines = line
+		}
 		return false, nil, err
 	}
 	s.gb = true
@@ -206,7 +213,8 @@ func (s *source) detect() (gb bool, bad *encodingError, err error) {
 }
 
 // checkUTF8 reports whether r holds valid UTF-8 and, when it does not, the
-// line, rune column and value of the first invalid byte.
+// line, rune column and value of the first invalid byte. When it does, line
+// is the number of lines (line breaks + 1).
 func checkUTF8(r io.Reader) (ok bool, line, col int, bad byte, err error) {
 	buf := make([]byte, bufSize)
 	carry := 0
@@ -252,7 +260,7 @@ func checkUTF8(r io.Reader) (ok bool, line, col int, bad byte, err error) {
 			col += utf8.RuneCount(chunk)
 		}
 		if atEOF {
-			return true, 0, 0, 0, nil
+			return true, line, 0, 0, nil
 		}
 		carry = copy(buf, data[end:])
 	}

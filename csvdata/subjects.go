@@ -38,7 +38,12 @@ func (l *loader) subjects() error {
 	if !ok {
 		return nil
 	}
-	st := &subjectRows{r: r, lay: lay, allowed: map[string]bool{}, first: map[string]int{}}
+	// Presize from the lines detect counted (an upper bound on the rows;
+	// capped so that a file of blank lines does not reserve much).
+	est := min(max(l.srcs[file].lines-1, 0), maxPresize)
+	st := &subjectRows{r: r, lay: lay, allowed: map[string]bool{}, first: make(map[string]int, est),
+		subjects: make([]dataset.Subject, 0, est), rows: make([]subjectRow, 0, est),
+		attrs: dataset.NewAttrTable(lay.attrNames)}
 	for _, k := range l.opt.Kinds {
 		st.allowed[k] = true
 	}
@@ -86,6 +91,10 @@ func (l *loader) subjects() error {
 	}
 	return nil
 }
+
+// maxPresize bounds the rows the loader reserves room for before reading
+// them (see source.lines).
+const maxPresize = 1 << 20
 
 // subjectLayout is where the columns of subjects.csv are.
 type subjectLayout struct {
@@ -143,6 +152,8 @@ type subjectRows struct {
 	subjects []dataset.Subject
 	rows     []subjectRow
 	first    map[string]int // id → index in subjects
+	attrs    *dataset.AttrTable
+	vals     []string // room for the attribute values of the next rows
 }
 
 // subject reads one row into st.subjects, recording its problems; a row
@@ -189,11 +200,17 @@ func (l *loader) subject(st *subjectRows, rec []string) {
 		s.Parent = strings.TrimSpace(rec[lay.parent])
 		row.parentPos = at(lay.parent)
 	}
-	if len(lay.attrCols) > 0 {
-		s.Attrs = make(map[string]string, len(lay.attrCols))
-		for k, j := range lay.attrCols {
-			s.Attrs[lay.attrNames[k]] = strings.TrimSpace(rec[j])
+	if na := len(lay.attrCols); na > 0 {
+		// The values of all subjects in few arrays, not a map each.
+		if len(st.vals) < na {
+			st.vals = make([]string, na*max(cap(st.subjects)-len(st.subjects), 1024))
 		}
+		vals := st.vals[:na:na]
+		st.vals = st.vals[na:]
+		for k, j := range lay.attrCols {
+			vals[k] = strings.TrimSpace(rec[j])
+		}
+		s.Attrs = st.attrs.Attrs(vals)
 	}
 	st.first[id] = len(st.subjects)
 	st.subjects = append(st.subjects, s)

@@ -24,9 +24,9 @@ type Subject struct {
 	ID     string
 	Name   string
 	Kind   string
-	Parent string            // id of the parent subject, "" for none
-	Attrs  map[string]string // the other columns of subjects.csv
-	Pos    diag.Pos          // the subject's row in subjects.csv
+	Parent string   // id of the parent subject, "" for none
+	Attrs  Attrs    // the other columns of subjects.csv (MakeAttrs builds them by hand)
+	Pos    diag.Pos // the subject's row in subjects.csv
 }
 
 // Attr returns a subject attribute by column name: id, name, kind, parent or
@@ -42,8 +42,7 @@ func (s *Subject) Attr(name string) (v string, ok bool) {
 	case "parent":
 		return s.Parent, true
 	}
-	v, ok = s.Attrs[name]
-	return v, ok
+	return s.Attrs.Get(name)
 }
 
 type colKey struct {
@@ -70,18 +69,28 @@ type Dataset struct {
 
 // New returns a dataset of the given subjects, sorted by id: index i of
 // its columns is Subjects[i], not the i-th subject given (use SubjectIndex,
-// or a Builder). attrNames are the free attribute columns. The caller
-// guarantees unique ids.
+// or a Builder). attrNames are the free attribute columns: every
+// subject's Attrs is aligned with them (an attribute a subject lacks is
+// "", one it has beyond them is dropped). The caller guarantees unique
+// ids.
 func New(subjects []Subject, attrNames []string) *Dataset {
 	s := append([]Subject(nil), subjects...)
 	sort.Slice(s, func(i, j int) bool { return s[i].ID < s[j].ID })
 	a := append([]string(nil), attrNames...)
 	sort.Strings(a)
+	alignAttrs(s, a)
 	d := &Dataset{Subjects: s, AttrNames: a, index: make(map[string]int, len(s)), cols: map[colKey][]float64{}}
 	for i := range s {
 		d.index[s[i].ID] = i
 	}
 	return d
+}
+
+// WithoutColumns returns a dataset of the same subjects (shared, not
+// copied) without any metric column: what a reader of the subjects only
+// needs, so that the columns can be collected once nothing else holds d.
+func (d *Dataset) WithoutColumns() *Dataset {
+	return &Dataset{Subjects: d.Subjects, AttrNames: d.AttrNames, Warnings: d.Warnings, index: d.index, cols: map[colKey][]float64{}}
 }
 
 // Len is the number of subjects.
@@ -164,8 +173,8 @@ func (d *Dataset) Fingerprint() string {
 		str(s.Name)
 		str(s.Kind)
 		str(s.Parent)
-		for _, a := range d.AttrNames {
-			str(s.Attrs[a])
+		for j, a := range d.AttrNames {
+			str(s.Attrs.at(j, a))
 		}
 	}
 	keys := make([]colKey, 0, len(d.cols))

@@ -42,7 +42,7 @@ func TestParsePeriod(t *testing.T) {
 func TestDatasetColumnsAndFingerprint(t *testing.T) {
 	p, _ := ParsePeriod("2024")
 	q, _ := ParsePeriod("2023")
-	subs := []Subject{{ID: "b", Kind: "k"}, {ID: "a", Kind: "k", Attrs: map[string]string{"region": "n"}}}
+	subs := []Subject{{ID: "b", Kind: "k"}, {ID: "a", Kind: "k", Attrs: MakeAttrs(map[string]string{"region": "n"})}}
 	d := New(subs, []string{"region"})
 	if d.Subjects[0].ID != "a" {
 		t.Fatal("subjects are not sorted by id")

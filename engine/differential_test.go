@@ -283,7 +283,7 @@ func TestMatchesExprVM(t *testing.T) {
 				return map[string]any{
 					"a": col("a", "2024"), "b": col("b", "2024"), "c": col("c", "2024"), "d": col("d", "2024"),
 					"prev":    map[string]float64{"a": col("a", "2023"), "b": col("b", "2023")},
-					"subject": map[string]string{"kind": sub.Kind, "region": sub.Attrs["region"]},
+					"subject": map[string]string{"kind": sub.Kind, "region": attrOf(sub, "region")},
 					"period":  "2024",
 				}
 			}
@@ -339,4 +339,10 @@ func TestGeneratorCoversOps(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("ops never generated: %s", strings.Join(missing, " "))
 	}
+}
+
+// attrOf returns the attribute name of s, "" when it has none.
+func attrOf(s dataset.Subject, name string) string {
+	v, _ := s.Attr(name)
+	return v
 }

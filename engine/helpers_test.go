@@ -78,7 +78,7 @@ func testData(n int, kinds []string, cols map[string][]float64) *dataset.Dataset
 	subs := make([]dataset.Subject, n)
 	for i := range subs {
 		subs[i] = dataset.Subject{ID: fmt.Sprintf("s%d", i), Name: fmt.Sprintf("Subject %d", i),
-			Kind: kinds[i%len(kinds)], Attrs: map[string]string{"region": fmt.Sprintf("r%d", i%2)}}
+			Kind: kinds[i%len(kinds)], Attrs: dataset.MakeAttrs(map[string]string{"region": fmt.Sprintf("r%d", i%2)})}
 	}
 	ds := dataset.New(subs, []string{"region"})
 	for key, vals := range cols {

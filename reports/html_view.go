@@ -233,6 +233,14 @@ func NewView(b *batch.Batch) *View {
 	subs := b.Project.Data.Subjects
 	pos := make([]int, len(subs)) // subject index → position in v.Subjects
 	v.Subjects = make([]ViewSubject, len(res.Order))
+	// The subjects' rows of node states and ranks, in one array each (one
+	// object, not one per subject).
+	nn := len(set.Nodes)
+	states := make([]NodeState, nn*len(res.Order))
+	var ranks []int
+	if res.NodeRanks != nil {
+		ranks = make([]int, nn*len(res.Order))
+	}
 	for k, si := range res.Order {
 		pos[si] = k
 		r := &res.Subjects[si]
@@ -243,21 +251,23 @@ func NewView(b *batch.Batch) *View {
 			Coverage: r.Coverage, Grade: r.Grade, Vetoed: r.Vetoed,
 			// The batch's own row, shared (read-only): a leaf's value in
 			// it is its normalised value (LeafCells.At).
-			Nodes:        r.Nodes[:len(set.Nodes):len(set.Nodes)],
-			Adjustments:  append([]scoring.AdjustmentResult(nil), r.Adjustments...),
+			Nodes:        r.Nodes[:nn:nn],
 			GradeByScore: r.GradeByScore, GradeReason: r.GradeReason,
+		}
+		if na := len(r.Adjustments); na > 0 {
+			vs.Adjustments = r.Adjustments[:na:na] // shared too
 		}
 		if !r.Rated {
 			vs.Score = math.NaN()
 		}
-		vs.NodeStatus = make([]NodeState, len(set.Nodes))
+		vs.NodeStatus = states[k*nn : (k+1)*nn : (k+1)*nn]
 		for i, n := range set.Nodes {
 			if !n.IsLeaf() {
 				vs.NodeStatus[i], _ = nodeState(NodeStatus(b, si, n))
 			}
 		}
 		if res.NodeRanks != nil {
-			vs.Ranks = make([]int, len(set.Nodes))
+			vs.Ranks = ranks[k*nn : (k+1)*nn : (k+1)*nn]
 			for i, ranks := range res.NodeRanks {
 				if ranks != nil {
 					vs.Ranks[i] = int(ranks[si])

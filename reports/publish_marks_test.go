@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,7 +53,11 @@ func imputedTrustBatch(t *testing.T) *batch.Batch {
 			si = i
 		}
 	}
-	b.Result.Subjects[si].NodeImputed[trust] = true
+	// The subject's own row: subjects without a filled node share one
+	// (scoring.SubjectResult.NodeImputed).
+	r := &b.Result.Subjects[si]
+	r.NodeImputed = slices.Clone(r.NodeImputed)
+	r.NodeImputed[trust] = true
 	return b
 }
 

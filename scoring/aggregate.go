@@ -11,7 +11,7 @@ import (
 )
 
 // at is the position of node row k of subject i in the flat working
-// arrays (vals, wts, imps).
+// arrays (vals, imps).
 func (s *scorer) at(k, i int) int { return i*s.stride + k }
 
 // nodeApplies reports whether node row k (nn = root) applies to subject i.
@@ -110,8 +110,9 @@ func (s *scorer) aggregateMean(k int, kids, members []int, w []float64) {
 	geo := node.Aggregate == indicators.Geometric
 	for _, i := range members {
 		base := i * s.stride
-		vals, wts := s.vals[base:base+s.stride], s.wts[base:base+s.stride]
-		acc, bad := weightedMean(w, vals, kids, geo, s.rmean, wts)
+		vals := s.vals[base : base+s.stride]
+		acc, bad := weightedMean(w, vals, kids, geo, s.rmean, s.wrow)
+		s.kw[k].put(i, s.wrow, s.wtmp)
 		if bad >= 0 {
 			ch := node.Children[bad]
 			s.warns = append(s.warns, diag.Warning{Pos: node.Pos, Group: s.res.Groups[s.groupOf[i]].Label,
@@ -274,8 +275,9 @@ func (s *scorer) aggregateMCDA(k int, kids, members []int, w []float64) {
 		}
 		s.vals[s.at(k, i)] = v
 		for q, c := range cols {
-			s.wts[s.at(kids[c], i)] = wc[q] / sum
+			s.wrow[kids[c]] = wc[q] / sum
 		}
+		s.kw[k].put(i, s.wrow, s.wtmp)
 	}
 }
 
@@ -393,7 +395,11 @@ func (s *scorer) finishSubjects() {
 		}
 		r.Rated = s.rated[i]
 		if !r.Rated {
-			clear(r.NodeWeights)
+			for _, kw := range s.kw {
+				if kw != nil {
+					kw.of[i] = 0 // the zero vector
+				}
+			}
 			continue
 		}
 		s.res.Groups[s.groupOf[i]].NRated++

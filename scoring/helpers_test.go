@@ -93,11 +93,11 @@ func newSet(top ...*indicators.Node) *indicators.Set {
 
 // subj builds a subject; attrs alternate name, value.
 func subj(id, kind string, attrs ...string) dataset.Subject {
-	s := dataset.Subject{ID: id, Name: id, Kind: kind, Attrs: map[string]string{}}
+	m := map[string]string{}
 	for i := 0; i+1 < len(attrs); i += 2 {
-		s.Attrs[attrs[i]] = attrs[i+1]
+		m[attrs[i]] = attrs[i+1]
 	}
-	return s
+	return dataset.Subject{ID: id, Name: id, Kind: kind, Attrs: dataset.MakeAttrs(m)}
 }
 
 // subjects builds n subjects s0, s1, … of kind "a".

@@ -253,10 +253,13 @@ type SubjectResult struct {
 	// NodeWeights[i] is Set.Nodes[i]'s normalised weight at its parent for
 	// this subject (0 when it took no part). The effective weight, their
 	// product along the path, is Result.Effective: computed when asked, not
-	// stored (it would be one more float per subject × node).
+	// stored (it would be one more float per subject × node). Subjects
+	// whose weights are equal bit for bit share one row (most of a peer
+	// group's): read-only.
 	NodeWeights []float64
 	// NodeImputed[i] is true when the composite's value was filled by its
 	// missing policy; for a leaf it is true when its cell is imputed.
+	// Subjects without any such node share one row of false: read-only.
 	NodeImputed []bool
 	RootValue   float64 // aggregate of the top-level nodes (rounded per the set)
 	Score       float64 // RootValue + adjustments (clamped when clamp_total)

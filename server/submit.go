@@ -216,7 +216,8 @@ func subjectsCSV(ds *dataset.Dataset) csvdata.NamedData {
 	for _, s := range ds.Subjects {
 		rec := []string{s.ID, s.Name, s.Kind, s.Parent}
 		for _, a := range ds.AttrNames {
-			rec = append(rec, s.Attrs[a])
+			v, _ := s.Attrs.Get(a)
+			rec = append(rec, v)
 		}
 		w.Write(rec)
 	}

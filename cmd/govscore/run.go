@@ -157,8 +157,14 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 		defer stored.close()
 		b = stored.b
-	} else if b, err = loadAndRun(ctx, e, files, opt); err != nil {
-		return err
+	} else {
+		// From files the outputs are rendered from the scored batch
+		// alone: the metric columns can go before scoring.
+		opt.DropColumns = true
+		defer setMemoryLimit(e, files)()
+		if b, err = loadAndRun(ctx, e, files, opt); err != nil {
+			return err
+		}
 	}
 	if opt.AnalysisLimit > 0 && b.Analysis == nil {
 		fmt.Fprintf(e.stderr, e.tr("note: %d subjects > %d: the robustness analysis is left out of results.json (use --analysis on, or govscore analyse)\n"), b.Project.Data.Len(), AutoAnalysisLimit)
@@ -174,18 +180,27 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 		outDir = filepath.Join(base, "out", b.Meta.Period)
 	}
+	if stored == nil {
+		// Keep only what the view reads: the data set's metric columns,
+		// the expression values and the plan can go (issue 13).
+		b = b.Published()
+	}
 	outputs, written, view := runOutputs(b, want, e.outLang(), &of)
 	if stored != nil {
 		return stored.save(ctx, e, outputs, view, *out, *quiet, *top)
 	}
+	if !*quiet && view == nil {
+		view = publicationView(b)
+	}
+	// The view holds what the writers and the summary read: b is not used
+	// below (and not captured), so the subjects' records and index can be
+	// collected too while the files are written.
+	warnings := b.Warnings
 	if err := writeAtomic(outDir, outputs); err != nil {
 		return err
 	}
-	printWarnings(e.stderr, b.Warnings, 20, e.lang)
+	printWarnings(e.stderr, warnings, 20, e.lang)
 	if !*quiet {
-		if view == nil {
-			view = publicationView(b)
-		}
 		if err := reports.WriteSummaryLang(e.stdout, view, *top, e.lang); err != nil {
 			return err
 		}

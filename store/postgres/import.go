@@ -207,7 +207,7 @@ func (db *DB) importSubjects(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, 
 		for i := range ds.Subjects {
 			s := &ds.Subjects[i]
 			for _, a := range ds.AttrNames {
-				attrs[a] = s.Attrs[a]
+				attrs[a], _ = s.Attrs.Get(a)
 			}
 			aj, _ := json.Marshal(attrs)
 			b := appendCopyText(w.line(), s.ID)

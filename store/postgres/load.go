@@ -177,16 +177,15 @@ func (db *DB) loadDataset(ctx context.Context, tx *sqlx.Tx, p dataset.Period, op
 			rows.Close()
 			return nil, db.mapError(ctx, "reading subjects", err)
 		}
-		if err := json.Unmarshal(attrs, &s.Attrs); err != nil {
+		var m map[string]string
+		if err := json.Unmarshal(attrs, &m); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("reading subject %q: attrs: %w", s.ID, err)
 		}
-		if len(s.Attrs) == 0 {
-			s.Attrs = nil
-		}
-		for a := range s.Attrs {
+		for a := range m {
 			attrSet[a] = true
 		}
+		s.Attrs = dataset.MakeAttrs(m)
 		subjects = append(subjects, s)
 		dbIDs = append(dbIDs, id)
 	}
@@ -199,19 +198,8 @@ func (db *DB) loadDataset(ctx context.Context, tx *sqlx.Tx, p dataset.Period, op
 		attrNames = append(attrNames, a)
 	}
 	sort.Strings(attrNames)
-	// Every subject has every attribute, as with one subjects.csv.
-	if len(attrNames) > 0 {
-		for i := range subjects {
-			if subjects[i].Attrs == nil {
-				subjects[i].Attrs = make(map[string]string, len(attrNames))
-			}
-			for _, a := range attrNames {
-				if _, ok := subjects[i].Attrs[a]; !ok {
-					subjects[i].Attrs[a] = ""
-				}
-			}
-		}
-	}
+	// dataset.New gives every subject every attribute ("" where it has
+	// none), as with one subjects.csv.
 	// dataset.New sorts the subjects; map database ids to the sorted index.
 	byCode := make(map[string]int32, len(subjects))
 	for i := range subjects {

@@ -222,7 +222,7 @@ func TestImportIdempotentAndReportsChanges(t *testing.T) {
 	if prev := ds.Column("x", p.Prev()); prev == nil || prev[0] != 0.5 {
 		t.Errorf("previous period x = %v, want c1 = 0.5", prev)
 	}
-	if ds.Subjects[2].Name != "Other (renamed)" || ds.Subjects[1].Parent != "c1" || ds.Subjects[2].Attrs["region"] != "south" {
+	if ds.Subjects[2].Name != "Other (renamed)" || ds.Subjects[1].Parent != "c1" || attr(ds.Subjects[2], "region") != "south" {
 		t.Errorf("subjects read back: %+v", ds.Subjects)
 	}
 }
@@ -318,8 +318,8 @@ func TestSQLLookingStringsStoredVerbatim(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := ds.Subjects[0]
-	if s.ID != evilID || s.Name != evilName || s.Attrs["region"] != strings.TrimSpace(evilRegion) {
-		t.Errorf("read back %q %q %q", s.ID, s.Name, s.Attrs["region"])
+	if s.ID != evilID || s.Name != evilName || attr(s, "region") != strings.TrimSpace(evilRegion) {
+		t.Errorf("read back %q %q %q", s.ID, s.Name, attr(s, "region"))
 	}
 	var src string
 	if err := db.x.Get(&src, `SELECT source FROM metrics`); err != nil || src != "'; TRUNCATE imports; --" {
@@ -579,4 +579,10 @@ func TestAllPublishedBatches(t *testing.T) {
 	if !slices.Equal(gotPeriods, []string{"2024", "2023", "2023"}) {
 		t.Errorf("AllPublishedBatches periods = %v, want [2024 2023 2023]", gotPeriods)
 	}
+}
+
+// attr returns the attribute name of s, "" when it has none.
+func attr(s dataset.Subject, name string) string {
+	v, _ := s.Attr(name)
+	return v
 }

@@ -189,34 +189,22 @@ func readSubjects(ctx context.Context, q sqlx.QueryerContext) (*dataset.Dataset,
 	attrSet := map[string]bool{}
 	subjects := make([]dataset.Subject, len(rows))
 	for i, r := range rows {
-		s := dataset.Subject{ID: r.Code, Name: r.Name, Kind: r.Kind, Parent: r.Parent}
-		if err := json.Unmarshal(r.Attrs, &s.Attrs); err != nil {
+		var m map[string]string
+		if err := json.Unmarshal(r.Attrs, &m); err != nil {
 			return nil, fmt.Errorf("subject %q: attrs: %w", r.Code, err)
 		}
-		for a := range s.Attrs {
+		for a := range m {
 			attrSet[a] = true
 		}
-		subjects[i] = s
+		subjects[i] = dataset.Subject{ID: r.Code, Name: r.Name, Kind: r.Kind, Parent: r.Parent, Attrs: dataset.MakeAttrs(m)}
 	}
 	var attrs []string
 	for a := range attrSet {
 		attrs = append(attrs, a)
 	}
 	sort.Strings(attrs)
-	for i := range subjects {
-		if len(attrs) == 0 {
-			subjects[i].Attrs = nil
-			continue
-		}
-		if subjects[i].Attrs == nil {
-			subjects[i].Attrs = map[string]string{}
-		}
-		for _, a := range attrs {
-			if _, ok := subjects[i].Attrs[a]; !ok {
-				subjects[i].Attrs[a] = ""
-			}
-		}
-	}
+	// dataset.New gives every subject every attribute ("" where it has
+	// none).
 	return dataset.New(subjects, attrs), nil
 }
 
