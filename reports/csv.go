@@ -3,7 +3,6 @@ package reports
 import (
 	"bufio"
 	"io"
-	"math"
 	"runtime"
 	"strconv"
 	"sync/atomic"
@@ -132,11 +131,7 @@ func WriteIndicatorsCSV(w io.Writer, v *View) error {
 	format := func(rows []int, buf []byte) []byte {
 		// Effective weights repeat from subject to subject: format each
 		// leaf's weight once per run of equal values.
-		lastW := make([]float64, len(leafIDs))
-		lastWB := make([][]byte, len(leafIDs))
-		for l := range lastW {
-			lastW[l] = math.NaN()
-		}
+		weights := newRunText(len(leafIDs), AppendFloat)
 		blk := cellBlocks.Get().(*cellBlock)
 		defer cellBlocks.Put(blk)
 		var id []byte
@@ -170,11 +165,7 @@ func WriteIndicatorsCSV(w io.Writer, v *View) error {
 					buf = append(buf, ',')
 					buf = append(buf, blk.status[x]...)
 					buf = append(buf, ',')
-					if w := blk.weight[x]; w != lastW[l] {
-						lastW[l] = w
-						lastWB[l] = AppendFloat(lastWB[l][:0], w)
-					}
-					buf = append(buf, lastWB[l]...)
+					buf = weights.appendTo(buf, l, blk.weight[x])
 					buf = append(buf, '\n')
 				}
 			}

@@ -396,12 +396,9 @@ func writeCells(j *jw, v *View) {
 		rawAt, rawEnd := make([]int, len(ids)), make([]int, len(ids))
 		// Effective weights repeat from subject to subject: each leaf's
 		// weight is formatted once per run of equal values.
-		lastW, lastWB := make([]float64, len(ids)), make([][]byte, len(ids))
+		weights := newRunText(len(ids), diag.AppendJSONFloat)
 		// The same for the statuses.
-		lastS, lastSB := make([]scoring.Status, len(ids)), make([][]byte, len(ids))
-		for l := range lastW {
-			lastW[l] = math.NaN()
-		}
+		statuses := newRunText(len(ids), func(b []byte, st scoring.Status) []byte { return diag.AppendJSONString(b, string(st)) })
 		for lo := 0; lo < len(rows); lo += cellBlockSize {
 			block := rows[lo:min(lo+cellBlockSize, len(rows))]
 			blk.fill(v, block)
@@ -448,11 +445,7 @@ func writeCells(j *jw, v *View) {
 						buf = append(buf, "null"...)
 						continue
 					}
-					if st := blk.status[x]; st != lastS[l] || lastSB[l] == nil {
-						lastS[l] = st
-						lastSB[l] = diag.AppendJSONString(lastSB[l][:0], string(st))
-					}
-					buf = append(buf, lastSB[l]...)
+					buf = statuses.appendTo(buf, l, blk.status[x])
 				}
 				buf = append(buf, "], \"weight\": ["...)
 				for l := range ids {
@@ -464,11 +457,7 @@ func writeCells(j *jw, v *View) {
 						buf = append(buf, "null"...)
 						continue
 					}
-					if w := blk.weight[x]; w != lastW[l] || lastWB[l] == nil {
-						lastW[l] = w
-						lastWB[l] = diag.AppendJSONFloat(lastWB[l][:0], w)
-					}
-					buf = append(buf, lastWB[l]...)
+					buf = weights.appendTo(buf, l, blk.weight[x])
 				}
 				buf = append(buf, "]}"...)
 			}

@@ -258,6 +258,21 @@ func (db *DB) copyResults(ctx context.Context, conn *sqlx.Conn, id int64, b *Bat
 	return nil
 }
 
+// explainKeys are what the explain column of every subject names: the
+// adjustments' ids and the ranked nodes (appendExplain).
+func explainKeys(b *BatchRecord) (adjIDs []string, ranked []rankedNode) {
+	adjIDs = make([]string, len(b.Set.Adjustments))
+	for i, a := range b.Set.Adjustments {
+		adjIDs[i] = a.ID
+	}
+	for k, n := range b.Set.Nodes {
+		if n.Rank && k < len(b.Result.NodeRanks) && b.Result.NodeRanks[k] != nil {
+			ranked = append(ranked, rankedNode{id: n.ID, k: k})
+		}
+	}
+	return adjIDs, ranked
+}
+
 // encodeSubjects writes one batch_subjects line per subject, in output
 // order, in COPY's text format. The per-leaf arrays are PostgreSQL array
 // literals ({1.5,NULL,…}) with floats in Go's shortest round-trip form.
@@ -267,16 +282,7 @@ func encodeSubjects(w *copyWriter, id int64, b *BatchRecord) error {
 	subs := b.Subjects
 	cells := b.Result.Cells
 	var nodes, raw, val, st, wt, ex []byte
-	adjIDs := make([]string, len(b.Set.Adjustments))
-	for i, a := range b.Set.Adjustments {
-		adjIDs[i] = a.ID
-	}
-	var ranked []rankedNode
-	for k, n := range b.Set.Nodes {
-		if n.Rank && k < len(b.Result.NodeRanks) && b.Result.NodeRanks[k] != nil {
-			ranked = append(ranked, rankedNode{id: n.ID, k: k})
-		}
-	}
+	adjIDs, ranked := explainKeys(b)
 	for ord, si := range b.Result.Order {
 		r := &b.Result.Subjects[si]
 		s := &subs[si]
@@ -349,16 +355,7 @@ func encodeSubjectsBinary(w *copyWriter, id int64, b *BatchRecord) error {
 	subs := b.Subjects
 	cells := b.Result.Cells
 	var nodes, ex []byte
-	adjIDs := make([]string, len(b.Set.Adjustments))
-	for i, a := range b.Set.Adjustments {
-		adjIDs[i] = a.ID
-	}
-	var ranked []rankedNode
-	for k, n := range b.Set.Nodes {
-		if n.Rank && k < len(b.Result.NodeRanks) && b.Result.NodeRanks[k] != nil {
-			ranked = append(ranked, rankedNode{id: n.ID, k: k})
-		}
-	}
+	adjIDs, ranked := explainKeys(b)
 	w.buf = append(w.buf, binHeader...)
 	for ord, si := range b.Result.Order {
 		r := &b.Result.Subjects[si]
