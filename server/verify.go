@@ -148,12 +148,19 @@ func (v *verifier) verify(ctx context.Context, id int64) error {
 // verifyAll checks every published batch (superseded ones included) and
 // returns how many failed.
 func (v *verifier) verifyAll(ctx context.Context) (int, error) {
+	return v.verifyPublished(ctx, func(bs []postgres.BatchInfo) []postgres.BatchInfo { return bs })
+}
+
+// verifyPublished checks the published batches that pick takes from
+// AllPublishedBatches' list and returns how many failed; a check that
+// cannot be made (the database) stops it.
+func (v *verifier) verifyPublished(ctx context.Context, pick func([]postgres.BatchInfo) []postgres.BatchInfo) (int, error) {
 	bs, err := v.s.db.AllPublishedBatches(ctx)
 	if err != nil {
 		return 0, err
 	}
 	failed := 0
-	for _, b := range bs {
+	for _, b := range pick(bs) {
 		if err := v.verify(ctx, b.ID); err != nil {
 			if !isIntegrity(err) {
 				return failed, err
@@ -183,20 +190,7 @@ func standing(bs []postgres.BatchInfo) []postgres.BatchInfo {
 // batch each minute would grow with the number of batches (~0.7 s per
 // 10,000-subject batch); those are checked by verifyAll, less often.
 func (v *verifier) verifyStanding(ctx context.Context) (int, error) {
-	bs, err := v.s.db.AllPublishedBatches(ctx)
-	if err != nil {
-		return 0, err
-	}
-	failed := 0
-	for _, b := range standing(bs) {
-		if err := v.verify(ctx, b.ID); err != nil {
-			if !isIntegrity(err) {
-				return failed, err
-			}
-			failed++
-		}
-	}
-	return failed, nil
+	return v.verifyPublished(ctx, standing)
 }
 
 // loop verifies every published batch now, then the standing ones every
