@@ -436,29 +436,9 @@ func writeCells(j *jw, v *View) {
 					}
 				}
 				buf = append(buf, "], \"status\": ["...)
-				for l := range ids {
-					if l > 0 {
-						buf = append(buf, ',')
-					}
-					x := l*n + j
-					if !blk.applies[x] {
-						buf = append(buf, "null"...)
-						continue
-					}
-					buf = statuses.appendTo(buf, l, blk.status[x])
-				}
+				buf = appendJSONRuns(buf, statuses, blk.status, blk.applies, len(ids), n, j)
 				buf = append(buf, "], \"weight\": ["...)
-				for l := range ids {
-					if l > 0 {
-						buf = append(buf, ',')
-					}
-					x := l*n + j
-					if !blk.applies[x] {
-						buf = append(buf, "null"...)
-						continue
-					}
-					buf = weights.appendTo(buf, l, blk.weight[x])
-				}
+				buf = appendJSONRuns(buf, weights, blk.weight, blk.applies, len(ids), n, j)
 				buf = append(buf, "]}"...)
 			}
 		}

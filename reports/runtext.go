@@ -24,3 +24,21 @@ func (r *runText[T]) appendTo(buf []byte, l int, x T) []byte {
 	}
 	return append(buf, r.text[l]...)
 }
+
+// appendJSONRuns appends the JSON list of one subject's entries over
+// leaves leaves: for subject j of a cell block of n subjects, "null" where
+// the cell does not apply, else r's text of vals[l*n+j].
+func appendJSONRuns[T comparable](buf []byte, r *runText[T], vals []T, applies []bool, leaves, n, j int) []byte {
+	for l := range leaves {
+		if l > 0 {
+			buf = append(buf, ',')
+		}
+		x := l*n + j
+		if !applies[x] {
+			buf = append(buf, "null"...)
+			continue
+		}
+		buf = r.appendTo(buf, l, vals[x])
+	}
+	return buf
+}
