@@ -200,11 +200,10 @@ type Failure struct {
 	Pos     diag.Pos
 	Subject string
 	Msg     string
-	// Format and Args are the English format and arguments Msg was made
-	// of: a display in another language translates Format (the key of
-	// the i18n catalogue) and formats Args with it.
-	Format string
-	Args   []any
+	// Text is the English format and arguments Msg was made of: a display
+	// in another language translates its format (the key of the i18n
+	// catalogue) and formats the arguments with it.
+	Text diag.Text
 }
 
 // CaseResult is the outcome of one case.
@@ -292,7 +291,7 @@ func check(b *batch.Batch, x Expectation, tol float64) []Failure {
 	}
 	var fs []Failure
 	fail := func(format string, args ...any) {
-		fs = append(fs, Failure{Pos: x.Pos, Subject: x.Subject, Msg: fmt.Sprintf(format, args...), Format: format, Args: args})
+		fs = append(fs, Failure{Pos: x.Pos, Subject: x.Subject, Msg: fmt.Sprintf(format, args...), Text: diag.Textf(format, args...)})
 	}
 	si, ok := b.SubjectIndex(x.Subject)
 	if !ok {

@@ -46,6 +46,7 @@ import (
 	"strings"
 
 	"github.com/govscore/govscore/assess"
+	"github.com/govscore/govscore/diag"
 )
 
 // Check names.
@@ -172,16 +173,16 @@ type Flag struct {
 	Rater    string         `json:"rater,omitempty"`
 	Message  string         `json:"message"`
 	Evidence map[string]any `json:"evidence"`
-	// Format and Args are the English format and arguments Message was
-	// made of: a display in another language translates Format (the key
-	// of the i18n catalogue) and formats Args with it.
-	Format string `json:"-"`
-	Args   []any  `json:"-"`
+	// Text is the English format and arguments Message was made of: a
+	// display in another language translates its format (the key of the
+	// i18n catalogue) and formats the arguments with it.
+	Text diag.Text `json:"-"`
 }
 
 // said sets the flag's message to format with args, keeping both.
 func (f Flag) said(format string, args ...any) Flag {
-	f.Message, f.Format, f.Args = fmt.Sprintf(format, args...), format, args
+	f.Text = diag.Textf(format, args...)
+	f.Message = f.Text.String()
 	return f
 }
 

@@ -272,7 +272,7 @@ func translatedFlags(rep *gaming.Report, lang string) *gaming.Report {
 	out := *rep
 	out.Flags = make([]gaming.Flag, len(rep.Flags))
 	for i, f := range rep.Flags {
-		f.Message = i18n.Error(i18n.Lang(lang), f.Format, f.Args, f.Message)
+		f.Message = i18n.Error(i18n.Lang(lang), f.Text.Format, f.Text.Args, f.Message)
 		out.Flags[i] = f
 	}
 	return &out

@@ -89,7 +89,7 @@ func writeAuditText(w io.Writer, rep *gaming.Report, lang i18n.Lang) error {
 		fmt.Fprintf(&b, "  %-18s %s %d\n", c, tr(checkTitle[c]), rep.Counts[c])
 	}
 	for _, f := range rep.Flags {
-		fmt.Fprintf(&b, "%s: %s\n", f.Check, i18n.Error(lang, f.Format, f.Args, f.Message))
+		fmt.Fprintf(&b, "%s: %s\n", f.Check, i18n.Error(lang, f.Text.Format, f.Text.Args, f.Message))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

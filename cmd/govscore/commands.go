@@ -213,7 +213,7 @@ func cmdTest(ctx context.Context, e *env, args []string) error {
 			failed++
 			fmt.Fprintf(e.stdout, e.tr("--- FAIL: %s\n"), r.Name)
 			for _, f := range r.Failures {
-				fmt.Fprintf(e.stdout, e.tr("    %s: subject %s: %s\n"), f.Pos, f.Subject, i18n.Error(e.lang, f.Format, f.Args, f.Msg))
+				fmt.Fprintf(e.stdout, e.tr("    %s: subject %s: %s\n"), f.Pos, f.Subject, i18n.Error(e.lang, f.Text.Format, f.Text.Args, f.Msg))
 			}
 		case *verbose:
 			fmt.Fprintf(e.stdout, e.tr("--- PASS: %s\n"), r.Name)
