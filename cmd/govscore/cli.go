@@ -157,7 +157,6 @@ func report(w io.Writer, c command, err error, lang i18n.Lang) int {
 	if err == nil {
 		return exitOK
 	}
-	translateErrors(err, lang)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
@@ -169,7 +168,7 @@ func report(w io.Writer, c command, err error, lang i18n.Lang) int {
 		fmt.Fprintf(w, i18n.T(lang, "govscore %s: %v\nusage: govscore %s %s\nRun 'govscore %s --help' for the flags.\n"), c.name, ue.message(lang), c.name, c.args, c.name)
 		return exitUsage
 	case errors.As(err, &list):
-		fmt.Fprintln(w, listText(err, lang))
+		fmt.Fprintln(w, errorText(err, lang))
 		fmt.Fprintf(w, i18n.T(lang, "govscore %s: %d problem(s); nothing was written\n"), c.name, list.Len())
 		return exitInvalid
 	case batch.IsInvalidInput(err):
@@ -182,7 +181,7 @@ func report(w io.Writer, c command, err error, lang i18n.Lang) int {
 			}
 			fmt.Fprintln(w)
 		} else {
-			fmt.Fprintln(w, i18n.Message(lang, err.Error()))
+			fmt.Fprintln(w, errorText(err, lang))
 		}
 		fmt.Fprintf(w, i18n.T(lang, "govscore %s: invalid input; nothing was written\n"), c.name)
 		return exitInvalid
@@ -190,6 +189,7 @@ func report(w io.Writer, c command, err error, lang i18n.Lang) int {
 		fmt.Fprintf(w, "govscore %s: %s\n", c.name, tf.message(lang))
 		return exitInvalid
 	}
+	translateErrors(err, lang)
 	fmt.Fprintf(w, "govscore %s: %v\n", c.name, err)
 	return exitFailure
 }
@@ -347,15 +347,20 @@ func printWarnings(w io.Writer, ws []diag.Warning, max int, lang i18n.Lang) {
 	}
 }
 
-// listText is the text of err, an error list, with its line counting the
-// errors not shown in lang.
-func listText(err error, lang i18n.Lang) string {
+// errorText is the text of err in lang, its positioned errors translated
+// (translateErrors): an error list with its line counting the errors not
+// shown in lang, other invalid input through the catalogue's patterns.
+func errorText(err error, lang i18n.Lang) string {
+	translateErrors(err, lang)
 	more := i18n.T(lang, diag.MoreFormat)
 	switch l := err.(type) {
 	case diag.List:
 		return l.FormatMore(diag.MaxErrors, more)
 	case *cappedList:
 		return l.list.FormatMore(l.max, more)
+	}
+	if batch.IsInvalidInput(err) {
+		return i18n.Message(lang, err.Error())
 	}
 	return err.Error()
 }

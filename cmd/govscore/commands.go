@@ -200,15 +200,7 @@ func cmdTest(ctx context.Context, e *env, args []string) error {
 		switch {
 		case r.Err != nil:
 			failed++
-			translateErrors(r.Err, e.lang)
-			msg := r.Err.Error()
-			var list diag.List
-			if errors.As(r.Err, &list) {
-				msg = listText(r.Err, e.lang)
-			} else if batch.IsInvalidInput(r.Err) {
-				msg = i18n.Message(e.lang, msg)
-			}
-			fmt.Fprintf(e.stdout, e.tr("--- FAIL: %s\n    could not score the case:\n%s\n"), r.Name, indent(msg, "    "))
+			fmt.Fprintf(e.stdout, e.tr("--- FAIL: %s\n    could not score the case:\n%s\n"), r.Name, indent(errorText(r.Err, e.lang), "    "))
 		case len(r.Failures) > 0:
 			failed++
 			fmt.Fprintf(e.stdout, e.tr("--- FAIL: %s\n"), r.Name)
