@@ -124,10 +124,7 @@ func WriteIndicatorsCSV(w io.Writer, v *View) error {
 	for l, ni := range v.Leaves {
 		leafIDs[l] = appendCSVField(nil, v.Nodes[ni].ID)
 	}
-	rows := make([]int, len(v.Subjects))
-	for k := range rows {
-		rows[k] = k
-	}
+	rows := subjectRows(v)
 	format := func(rows []int, buf []byte) []byte {
 		// Effective weights repeat from subject to subject: format each
 		// leaf's weight once per run of equal values.
@@ -176,6 +173,16 @@ func WriteIndicatorsCSV(w io.Writer, v *View) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+// subjectRows is every subject index of v, in order: the rows of the
+// per-subject writers.
+func subjectRows(v *View) []int {
+	rows := make([]int, len(v.Subjects))
+	for k := range rows {
+		rows[k] = k
+	}
+	return rows
 }
 
 // writeChunked formats order in chunks on all CPUs and writes the chunks in

@@ -243,13 +243,16 @@ type diskFullError struct{}
 
 func (*diskFullError) Error() string { return "disk full" }
 
-// synthView scores a synthetic project of n subjects and m leaves.
-func synthView(b *testing.B, n, m int) *View {
-	dir := b.TempDir()
+// synthView is the view of synthBatch.
+func synthView(b *testing.B, n, m int) *View { return NewView(synthBatch(b, n, m)) }
+
+// synthBatch scores a synthetic project of n subjects and m leaves.
+func synthBatch(t testing.TB, n, m int) *batch.Batch {
+	dir := t.TempDir()
 	if err := synth.Write(dir, synth.Config{Subjects: n, Leaves: m, Seed: 1, Period: "2024"}); err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
-	return NewView(loadBatch(b, dir, "2024"))
+	return loadBatch(t, dir, "2024")
 }
 
 // BenchmarkWriteHTML10k renders report.html for 10,000 subjects × 50

@@ -253,10 +253,7 @@ func writeSubjects(j *jw, v *View) {
 	if j.err != nil {
 		return
 	}
-	rows := make([]int, len(v.Subjects))
-	for k := range rows {
-		rows[k] = k
-	}
+	rows := subjectRows(v)
 	format := func(rows []int, buf []byte) []byte {
 		for _, k := range rows {
 			buf = appendSubjectJSON(buf, v, &v.Subjects[k], comps, ranked, nodeKeys, adjIDs)
@@ -384,10 +381,7 @@ func writeCells(j *jw, v *View) {
 	if j.err != nil {
 		return
 	}
-	rows := make([]int, len(v.Subjects))
-	for k := range rows {
-		rows[k] = k
-	}
+	rows := subjectRows(v)
 	format := func(rows []int, buf []byte) []byte {
 		blk := cellBlocks.Get().(*cellBlock)
 		defer cellBlocks.Put(blk)
