@@ -171,6 +171,11 @@ func (l List) split() (List, int) {
 	return l, 0
 }
 
+// Kept returns the errors the list keeps, each with its position, and the
+// number of errors it only counted (the last element that counts them,
+// Error.Omitted, has no position and is not among the kept ones).
+func (l List) Kept() (List, int) { return l.split() }
+
 // add appends e, or counts it once MaxCollected errors are kept.
 func (l *List) add(e *Error, omitted int) {
 	kept, n := l.split()

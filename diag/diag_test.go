@@ -197,6 +197,33 @@ func TestFormatCap(t *testing.T) {
 	}
 }
 
+// TestKept checks that Kept returns the positioned errors without the count
+// of the ones not kept, and that count: the element a caller checking
+// positions must not expect one from.
+func TestKept(t *testing.T) {
+	var l List
+	for i := 1; i <= MaxCollected+3; i++ {
+		l.Add(Pos{File: "f", Line: i}, "e%d", i)
+	}
+	kept, n := l.Kept()
+	if len(kept) != MaxCollected || n != 3 || l.Len() != MaxCollected+3 {
+		t.Fatalf("Kept = %d errors and %d counted, Len %d", len(kept), n, l.Len())
+	}
+	for _, e := range kept {
+		if e.Pos.Line < 1 || e.Omitted() != 0 {
+			t.Fatalf("kept error %v without a position", e)
+		}
+	}
+	if last := l[len(l)-1]; last.Omitted() != 3 || last.Pos.Line != 0 {
+		t.Errorf("last element %v, want the count of 3", last)
+	}
+	var short List
+	short.Add(Pos{File: "f", Line: 1}, "one")
+	if k, n := short.Kept(); len(k) != 1 || n != 0 {
+		t.Errorf("Kept of one error = %d, %d", len(k), n)
+	}
+}
+
 // TestAddKeepsFormat checks that an error made by List.Add, or by Text.At,
 // keeps its English format and arguments beside the message (the
 // catalogue translates them), a Text argument printing as its English.
