@@ -22,21 +22,21 @@ var byGroupFormats = map[string]bool{"csv": true, "json": true}
 
 // groupParts assembles the outputs of a run by peer group (batch.RunByGroup)
 // from what each group's view writes: results.csv and indicators.csv are
-// each group's rows after the first group's header; results.json is the
-// first group's head (format, meta, settings, tree: the same for every
+// each group's rows after the first group's header, written straight into
+// their staged files (the groups come in output order); results.json is
+// the first group's head (format, meta, settings, tree: the same for every
 // group), then each group's elements of "groups", "results" and the
-// "indicators" subjects, then the whole batch's warnings. The groups' parts
-// are spooled to files in dir, so that only one group is held in memory.
+// "indicators" subjects, then the whole batch's warnings: the groups'
+// elements are spooled to files in dir until the last group is done. Only
+// one group is held in memory.
 type groupParts struct {
 	dir       string
 	csv, json bool
-	bom       bool
 
 	results, indicators *spool // CSV, header included
 	groups, subjects    *spool // results.json's "groups" and "results" elements
 	cells               *spool // results.json's "indicators" subjects
 	head, cellsHead     []byte
-	groupsDone          int
 	summary             strings.Builder
 }
 
@@ -52,26 +52,32 @@ var jsonMarkers = [][]byte{
 	[]byte("\n    ]},\n  \"assessments\": ["),
 }
 
-// newGroupParts starts the spools in a fresh directory under tmp ("" = the
-// system's).
-func newGroupParts(tmp string, want map[string]bool, bom bool) (*groupParts, error) {
-	dir, err := os.MkdirTemp(tmp, "govscore-groups-")
+// newGroupParts opens results.csv and indicators.csv in the staging
+// directory st (with the byte order mark when bom) and the spools of
+// results.json in a fresh directory under the system's temporary one.
+func newGroupParts(st *staged, want map[string]bool, bom bool) (*groupParts, error) {
+	dir, err := os.MkdirTemp("", "govscore-groups-")
 	if err != nil {
 		return nil, err
 	}
-	gp := &groupParts{dir: dir, csv: want["csv"], json: want["json"], bom: bom}
+	gp := &groupParts{dir: dir, csv: want["csv"], json: want["json"]}
 	for _, s := range []struct {
-		on   bool
-		dst  **spool
-		name string
-	}{{gp.csv, &gp.results, "results.csv"}, {gp.csv, &gp.indicators, "indicators.csv"},
-		{gp.json, &gp.groups, "groups"}, {gp.json, &gp.subjects, "subjects"}, {gp.json, &gp.cells, "cells"}} {
+		on        bool
+		dst       **spool
+		dir, name string
+	}{{gp.csv, &gp.results, st.tx.Dir(), "results.csv"}, {gp.csv, &gp.indicators, st.tx.Dir(), "indicators.csv"},
+		{gp.json, &gp.groups, dir, "groups"}, {gp.json, &gp.subjects, dir, "subjects"}, {gp.json, &gp.cells, dir, "cells"}} {
 		if !s.on {
 			continue
 		}
-		if *s.dst, err = newSpool(dir, s.name); err != nil {
+		if *s.dst, err = newSpool(s.dir, s.name); err != nil {
 			gp.close()
 			return nil, err
+		}
+	}
+	if gp.csv && bom {
+		for _, s := range []*spool{gp.results, gp.indicators} {
+			s.w.WriteString("\ufeff")
 		}
 	}
 	return gp, nil
@@ -127,48 +133,35 @@ func (gp *groupParts) add(e *env, g int, b *batch.Batch, top int) error {
 		s = s[strings.IndexByte(s, '\n')+1:]
 	}
 	gp.summary.WriteString(s)
-	gp.groupsDone++
 	return nil
 }
 
-// outputs are the assembled files, in the order of formats, and their
-// names; warnings is the batch's (results.json's last section).
-func (gp *groupParts) outputs(run *batch.GroupRun) ([]output, []string, error) {
+// finish completes the staged files: the CSV files are flushed, and
+// results.json is written from the parts with the batch's warnings. It
+// returns the names of the files, in the order of formats.
+func (gp *groupParts) finish(st *staged, run *batch.GroupRun) ([]string, error) {
+	var names []string
 	for _, s := range []*spool{gp.results, gp.indicators, gp.groups, gp.subjects, gp.cells} {
-		if s != nil {
-			if err := s.w.Flush(); err != nil {
-				return nil, nil, err
+		if s == nil {
+			continue
+		}
+		if err := s.w.Flush(); err != nil {
+			return nil, err
+		}
+		if s == gp.results || s == gp.indicators {
+			if err := s.f.Close(); err != nil {
+				return nil, err
 			}
-		}
-	}
-	var outs []output
-	bom := func(w io.Writer) error {
-		if gp.bom {
-			_, err := io.WriteString(w, "\ufeff")
-			return err
-		}
-		return nil
-	}
-	if gp.csv {
-		for _, s := range []*spool{gp.results, gp.indicators} {
-			outs = append(outs, output{s.name, func(w io.Writer) error {
-				if err := bom(w); err != nil {
-					return err
-				}
-				return s.copyTo(w)
-			}})
+			names = append(names, s.name)
 		}
 	}
 	if gp.json {
-		outs = append(outs, output{"results.json", func(w io.Writer) error {
-			return gp.writeJSON(w, run)
-		}})
+		if err := st.tx.WriteFile("results.json", func(w io.Writer) error { return gp.writeJSON(w, run) }); err != nil {
+			return nil, fmt.Errorf("writing results.json: %w", err)
+		}
+		names = append(names, "results.json")
 	}
-	names := make([]string, len(outs))
-	for i, o := range outs {
-		names[i] = o.name
-	}
-	return outs, names, nil
+	return names, nil
 }
 
 // writeJSON writes results.json from the parts.
@@ -208,8 +201,9 @@ type spool struct {
 	wrote bool // an element was written (elements)
 }
 
+// newSpool creates the file name in dir.
 func newSpool(dir, name string) (*spool, error) {
-	f, err := os.CreateTemp(dir, name+"-")
+	f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -362,7 +356,23 @@ func runByGroup(ctx context.Context, e *env, files batch.Files, dir, db string, 
 		return usagef("%v", err)
 	}
 	opt.Previous = false
-	gp, err := newGroupParts("", want, of.bom)
+	per, err := p.ResolvePeriod(opt.Period)
+	if err != nil {
+		return err
+	}
+	if outDir == "" {
+		base := dir
+		if base == "" {
+			base = filepath.Dir(files.Indicators)
+		}
+		outDir = filepath.Join(base, "out", per.String())
+	}
+	st, err := stage(outDir, nil)
+	if err != nil {
+		return err
+	}
+	defer st.cleanup()
+	gp, err := newGroupParts(st, want, of.bom)
 	if err != nil {
 		return err
 	}
@@ -383,18 +393,11 @@ func runByGroup(ctx context.Context, e *env, files batch.Files, dir, db string, 
 	if opt.AnalysisLimit > 0 {
 		fmt.Fprintf(e.stderr, e.tr("note: %d subjects > %d: the robustness analysis is left out of results.json (use --analysis on, or govscore analyse)\n"), run.Subjects, AutoAnalysisLimit)
 	}
-	if outDir == "" {
-		base := dir
-		if base == "" {
-			base = filepath.Dir(files.Indicators)
-		}
-		outDir = filepath.Join(base, "out", run.Meta.Period)
-	}
-	outputs, written, err := gp.outputs(run)
+	written, err := gp.finish(st, run)
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(outDir, outputs); err != nil {
+	if err := st.commit(); err != nil {
 		return err
 	}
 	printWarnings(e.stderr, run.Warnings, 20, e.lang)
