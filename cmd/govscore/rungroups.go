@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"github.com/govscore/govscore/diag"
+	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/store/postgres"
 	"io"
 	"os"
 	"path/filepath"
@@ -329,16 +331,16 @@ func (s *jsonSplitter) finish() error {
 	return nil
 }
 
-// runByGroup is `govscore run --by-group` from files: the project is
-// loaded whole (batch.Load validates every file at once), then scored one
-// peer group at a time (batch.RunByGroup over batch.Split), each group's
-// outputs spooled and assembled into the files a whole run writes, byte
-// for byte. A database run by group is not built: its batch would have to
-// be stored group by group.
+// runByGroup is `govscore run --by-group`: the batch is scored one peer
+// group at a time (batch.RunByGroup), each group's outputs written or
+// spooled as it comes and assembled into the files a whole run writes,
+// byte for byte. From files the project is loaded whole (batch.Load
+// validates every file at once) and each group's columns are gathered from
+// it (batch.Split); from the database (db not "") the subjects are read
+// first and the columns spilled to a file (postgres.Groups), each group's
+// rows are encoded for storing as it comes (postgres.BatchSpool) and the
+// batch is stored at the end, as a whole run stores it.
 func runByGroup(ctx context.Context, e *env, files batch.Files, dir, db string, opt batch.Options, want map[string]bool, of *outFlags, outDir string, quiet bool, top int) error {
-	if db != "" {
-		return usagef("--by-group reads files only: a run from the database stores its batch whole")
-	}
 	for f := range want {
 		if !byGroupFormats[f] {
 			return usagef("--by-group writes csv and json only (--format csv,json), not %s", f)
@@ -347,15 +349,19 @@ func runByGroup(ctx context.Context, e *env, files batch.Files, dir, db string, 
 	if err := checkPeriodFlag(opt.Period); err != nil {
 		return err
 	}
+	var err error
+	if opt.At, err = generatedAt(e); err != nil {
+		return usagef("%v", err)
+	}
+	opt.Previous = false
+	if db != "" {
+		return runByGroupDB(ctx, e, files, db, opt, want, of, outDir, quiet, top)
+	}
 	defer setMemoryLimit(e, files)()
 	p, err := batch.Load(files)
 	if err != nil {
 		return err
 	}
-	if opt.At, err = generatedAt(e); err != nil {
-		return usagef("%v", err)
-	}
-	opt.Previous = false
 	per, err := p.ResolvePeriod(opt.Period)
 	if err != nil {
 		return err
@@ -372,41 +378,138 @@ func runByGroup(ctx context.Context, e *env, files batch.Files, dir, db string, 
 		return err
 	}
 	defer st.cleanup()
-	gp, err := newGroupParts(st, want, of.bom)
+	run, written, summary, err := scoreByGroup(ctx, e, batch.Split{Data: p.Data}, p.Set, opt, st, want, of, top, nil)
 	if err != nil {
-		return err
-	}
-	defer gp.close()
-	src := batch.Split{Data: p.Data}
-	run, err := batch.RunByGroup(ctx, src, p.Set, opt, func(g int, b *batch.Batch) error {
-		return gp.add(e, g, b, top)
-	})
-	if err != nil {
-		if errors.Is(err, batch.ErrByGroup) {
-			return usagef("--by-group: %v", err)
-		}
 		return err
 	}
 	// The warnings of loading the files (the set's, the data's, the
 	// resolution of the inputs) are the whole run's too.
 	run.Warnings = diag.SortWarnings(append(run.Warnings, p.Warnings...))
-	if opt.AnalysisLimit > 0 {
-		fmt.Fprintf(e.stderr, e.tr("note: %d subjects > %d: the robustness analysis is left out of results.json (use --analysis on, or govscore analyse)\n"), run.Subjects, AutoAnalysisLimit)
-	}
-	written, err := gp.finish(st, run)
-	if err != nil {
-		return err
-	}
 	if err := st.commit(); err != nil {
 		return err
 	}
 	printWarnings(e.stderr, run.Warnings, 20, e.lang)
 	if !quiet {
-		fmt.Fprint(e.stdout, gp.summary.String())
-		if n := len(run.Warnings); n > 0 {
-			fmt.Fprintf(e.stdout, e.tr("\n%d warnings (see results.json or stderr)\n"), n)
-		}
+		printGroupSummary(e, summary, run)
 		fmt.Fprintf(e.stdout, e.tr("\nwrote %s to %s\n"), strings.Join(written, ", "), outDir)
 	}
 	return nil
+}
+
+// runByGroupDB is runByGroup from the database at url: the files are
+// staged in OUT with -o (moved into place once the batch is stored), else
+// in a temporary directory, and stored with the batch.
+func runByGroupDB(ctx context.Context, e *env, files batch.Files, url string, opt batch.Options, want map[string]bool, of *outFlags, outDir string, quiet bool, top int) error {
+	if files.Indicators == "" {
+		return usagef("missing the indicator set (DIR/indicators.yaml or --indicators)")
+	}
+	set, err := indicators.ParseFile(files.Indicators)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, e, url, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	src := &postgres.Groups{DB: db, Options: postgres.LoadOptions{Progress: func(n int64) {
+		if n >= 1_000_000 {
+			fmt.Fprintf(e.stderr, e.tr("run: %d metric rows read\n"), n)
+		}
+	}}}
+	defer src.Close()
+	rows, err := db.NewBatchSpool(ctx, "")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	stageDir := outDir
+	if stageDir == "" {
+		tmp, err := os.MkdirTemp("", "govscore-outputs-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		stageDir = filepath.Join(tmp, "out")
+	}
+	st, err := stage(stageDir, nil)
+	if err != nil {
+		return err
+	}
+	defer st.cleanup()
+	store := func(b *batch.Batch) error {
+		return rows.Add(&postgres.BatchRecord{Set: b.Project.Set, Subjects: b.Project.Data.Subjects, Result: b.Result})
+	}
+	run, written, summary, err := scoreByGroup(ctx, e, src, set, opt, st, want, of, top, store)
+	if err != nil {
+		return err
+	}
+	m := run.Meta
+	head := &postgres.BatchRecord{Set: set, SetSHA256: m.SetSHA256, Period: m.Period, DataSHA256: m.DataSHA256,
+		EngineVersion: m.EngineVersion, GeneratedAt: m.GeneratedAt, Warnings: run.Warnings}
+	outputs := make([]postgres.Output, len(written))
+	for i, name := range written {
+		outputs[i] = postgres.Output{Name: name, Write: func(w io.Writer) error { return st.copyTo(name, w) }}
+	}
+	id, err := rows.Save(ctx, head, outputs)
+	if err != nil {
+		return err
+	}
+	if outDir != "" {
+		if err := st.commit(); err != nil {
+			return fmt.Errorf("batch %d is stored, but writing %s failed: %w", id, outDir, err)
+		}
+	}
+	printWarnings(e.stderr, run.Warnings, 20, e.lang)
+	if !quiet {
+		printGroupSummary(e, summary, run)
+		fmt.Fprintln(e.stdout)
+	}
+	fmt.Fprintf(e.stdout, e.tr("batch %d (draft): %s %s, period %s, data sha256 %.12s\n"), id, m.SetID, m.SetVersion, m.Period, m.DataSHA256)
+	return nil
+}
+
+// scoreByGroup scores the batch of src one peer group at a time, writing
+// each group's parts of the outputs of want into st (groupParts) and
+// passing its batch to also (when not nil). It returns the whole batch's
+// GroupRun, the names of the staged files and the terminal summary of the
+// groups.
+func scoreByGroup(ctx context.Context, e *env, src batch.GroupSource, set *indicators.Set, opt batch.Options, st *staged, want map[string]bool, of *outFlags, top int, also func(*batch.Batch) error) (*batch.GroupRun, []string, string, error) {
+	gp, err := newGroupParts(st, want, of.bom)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	defer gp.close()
+	run, err := batch.RunByGroup(ctx, src, set, opt, func(g int, b *batch.Batch) error {
+		if err := gp.add(e, g, b, top); err != nil {
+			return err
+		}
+		if also != nil {
+			return also(b)
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, batch.ErrByGroup) {
+			return nil, nil, "", usagef("--by-group: %v", err)
+		}
+		return nil, nil, "", err
+	}
+	if opt.AnalysisLimit > 0 {
+		fmt.Fprintf(e.stderr, e.tr("note: %d subjects > %d: the robustness analysis is left out of results.json (use --analysis on, or govscore analyse)\n"), run.Subjects, AutoAnalysisLimit)
+	}
+	written, err := gp.finish(st, run)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return run, written, gp.summary.String(), nil
+}
+
+// printGroupSummary prints the groups' summary and the batch's count of
+// warnings, as reports.WriteSummaryLang does for a whole batch.
+func printGroupSummary(e *env, summary string, run *batch.GroupRun) {
+	fmt.Fprint(e.stdout, summary)
+	if n := len(run.Warnings); n > 0 {
+		fmt.Fprintf(e.stdout, e.tr("\n%d warnings (see results.json or stderr)\n"), n)
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"github.com/jmoiron/sqlx"
 	"os"
 	"path/filepath"
 	"strings"
@@ -144,12 +145,91 @@ func TestRunByGroupRefuses(t *testing.T) {
 	}{
 		{[]string{"--format", "csv,html"}, "csv and json only"},
 		{[]string{"--format", "json"}, "robustness analysis"},
-		{[]string{"--format", "csv", "--db", "postgres://x"}, "reads files only"},
 	} {
 		args := append([]string{"run", dir, "-q", "--by-group", "-o", t.TempDir()}, c.args...)
 		code, _, stderr := runMain(t, args...)
 		if code != 2 || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+}
+
+// TestRunByGroupDBEqualsWholeRun: from the database, a run by peer group
+// writes the files of the whole run and stores the same batch: the same
+// batches row (but its creation time), the same batch_subjects,
+// batch_warnings and batch_outputs rows, and outputs that `report
+// --batch` gives back byte for byte; the batch verifies.
+func TestRunByGroupDBEqualsWholeRun(t *testing.T) {
+	dir := byGroupProject(t, 1500)
+	tmp := t.TempDir()
+	dbs := map[string]string{"whole": testDatabase(t), "grouped": testDatabase(t)}
+	outs := map[string][2]string{}
+	for name, db := range dbs {
+		mustGov(t, "db", "migrate", "--db", db)
+		mustGov(t, "db", "import", dir, "--db", db)
+		args := []string{"run", dir, "--db", db, "--format", "csv,json", "--analysis", "off", "--top", "2", "-o", filepath.Join(tmp, name)}
+		if name == "grouped" {
+			args = append(args, "--by-group")
+		}
+		code, out, errs := gov(t, args...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d\n%s%s", name, code, out, errs)
+		}
+		outs[name] = [2]string{strings.ReplaceAll(out, filepath.Join(tmp, name), "OUT"), errs}
+		mustGov(t, "report", "--db", db, "--batch", "1", "-o", filepath.Join(tmp, name+"-report"))
+		if out := mustGov(t, "batch", "verify", "1", "--db", db); !strings.Contains(out, "batch 1 verified") {
+			t.Errorf("%s: batch verify: %q", name, out)
+		}
+	}
+	if outs["whole"] != outs["grouped"] {
+		t.Errorf("output differs:\n%q\n---\n%q", outs["whole"], outs["grouped"])
+	}
+	for _, f := range []string{"results.csv", "indicators.csv", "results.json"} {
+		want, err := os.ReadFile(filepath.Join(tmp, "whole", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range []string{"grouped", "grouped-report", "whole-report"} {
+			got, err := os.ReadFile(filepath.Join(tmp, d, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s/%s differs from the whole run's", d, f)
+			}
+		}
+	}
+	queries := []string{
+		`SELECT ROW(id, set_version, period, data_sha256, engine_version, generated_at, composites, leaves, subjects, rated, status)::text FROM batches ORDER BY id`,
+		`SELECT ROW(x.*)::text FROM batch_subjects x ORDER BY batch_id, ord`,
+		`SELECT ROW(x.*)::text FROM batch_warnings x ORDER BY batch_id, seq`,
+		`SELECT ROW(x.*)::text FROM batch_outputs x ORDER BY batch_id, name`,
+	}
+	rows := map[string][]string{}
+	for name, db := range dbs {
+		conn, err := sqlx.Open("postgres", db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		for _, q := range queries {
+			var got []string
+			if err := conn.Select(&got, q); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) == 0 {
+				t.Errorf("%s: no rows for %s", name, q)
+			}
+			rows[name] = append(rows[name], got...)
+		}
+	}
+	if len(rows["whole"]) != len(rows["grouped"]) {
+		t.Fatalf("%d stored rows, %d by group", len(rows["whole"]), len(rows["grouped"]))
+	}
+	for i := range rows["whole"] {
+		if rows["whole"][i] != rows["grouped"][i] {
+			t.Errorf("stored row %d differs:\n%.300s\n%.300s", i, rows["whole"][i], rows["grouped"][i])
+			break
 		}
 	}
 }
