@@ -67,8 +67,9 @@ type GroupRun struct {
 // item), the robustness analysis (Options.Analysis, unless AnalysisLimit
 // leaves it out as Run would: it re-scores every group together) and the
 // previous period (Options.Previous). A group
-// with invalid data stops the run with that group's errors (a whole run
-// lists the errors of every group).
+// with invalid data, or that a `missing: fail` node or a statistical
+// weighting cannot score, stops the run with that group's errors (a whole
+// run lists the failing subjects of every group).
 func RunByGroup(ctx context.Context, src GroupSource, set *indicators.Set, opt Options, each func(g int, b *Batch) error) (*GroupRun, error) {
 	switch {
 	case len(set.Assessments) > 0:
