@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"testing"
+	"unsafe"
 
 	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/indicators"
@@ -72,5 +73,13 @@ func TestBySize(t *testing.T) {
 		if got[j] != want[j] {
 			t.Fatalf("bySize = %v, want %v", got, want)
 		}
+	}
+}
+
+// TestAdjustmentResultSize: a batch holds one AdjustmentResult per subject
+// and adjustment; it stays at two words.
+func TestAdjustmentResultSize(t *testing.T) {
+	if n := unsafe.Sizeof(AdjustmentResult{}); n != 16 {
+		t.Errorf("AdjustmentResult is %d bytes, want 16", n)
 	}
 }
