@@ -112,8 +112,7 @@ func appendResultRow(line []byte, s *ViewSubject) []byte {
 // no part). Rows are formatted in parallel chunks (writeChunked) and
 // written in order.
 func WriteIndicatorsCSV(w io.Writer, v *View) error {
-	bw := bufio.NewWriterSize(w, 1<<20)
-	if _, err := bw.Write(appendHeader(nil, IndicatorsHeader)); err != nil {
+	if _, err := w.Write(appendHeader(nil, IndicatorsHeader)); err != nil {
 		return err
 	}
 	leafIDs := make([][]byte, len(v.Leaves))
@@ -165,10 +164,9 @@ func WriteIndicatorsCSV(w io.Writer, v *View) error {
 		}
 		return buf
 	}
-	if err := writeChunked(bw, rows, format); err != nil {
-		return err
-	}
-	return bw.Flush()
+	// The chunks are written as they are: through a buffer they would be
+	// copied in part.
+	return writeChunked(w, rows, format)
 }
 
 // subjectRows is every subject index of v, in order: the rows of the

@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"bufio"
 	"io"
 
 	"github.com/govscore/govscore/diag"
@@ -15,17 +14,15 @@ import (
 // into results.json's text, which indicators.csv's rows copy (a missing
 // number, null there, is an empty field here). The two files are written
 // concurrently, each in order; indicators.csv is complete when results.json
-// reaches its "indicators" section. Writing one of the files alone costs
-// the same as before: WriteIndicatorsCSV and WriteJSON do not take this
-// path.
+// reaches its "indicators" section. WriteIndicatorsCSV and WriteJSON, for
+// one of the files alone, do not take this path.
 func WriteIndicatorsAndJSON(csv, js io.Writer, v *View) error {
-	cw := bufio.NewWriterSize(csv, 1<<20)
-	err := writeJSON(js, v, func(j *jw, v *View) {
+	if _, err := csv.Write(appendHeader(nil, IndicatorsHeader)); err != nil {
+		return err
+	}
+	return writeJSON(js, v, func(j *jw, v *View) {
 		ids := beginCells(j, v)
 		if j.err != nil {
-			return
-		}
-		if _, j.err = cw.Write(appendHeader(nil, IndicatorsHeader)); j.err != nil {
 			return
 		}
 		leafIDs := make([][]byte, len(ids))
@@ -35,15 +32,11 @@ func WriteIndicatorsAndJSON(csv, js io.Writer, v *View) error {
 		format := func(rows []int, bufs [][]byte) {
 			bufs[0], bufs[1] = appendCellsBoth(bufs[0], bufs[1], v, rows, leafIDs)
 		}
-		// Every subject of results.json starts with ","; the first one
-		// must not.
-		j.err = writeChunkedTo([]io.Writer{&dropFirstByte{w: j.w}, cw}, subjectRows(v), format)
+		if w := j.chunks(); j.err == nil {
+			j.err = writeChunkedTo([]io.Writer{w, csv}, subjectRows(v), format)
+		}
 		endCells(j)
 	})
-	if err != nil {
-		return err
-	}
-	return cw.Flush()
 }
 
 // span is where a number's text is in results.json's chunk buffer.

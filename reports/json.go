@@ -46,7 +46,7 @@ func writeJSON(w io.Writer, v *View, cells func(*jw, *View)) error {
 		return v.analysisErr
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
-	j := &jw{w: bw}
+	j := &jw{w: bw, out: w}
 	m := v.Meta
 
 	j.raw("{\n")
@@ -266,8 +266,9 @@ func writeSubjects(j *jw, v *View) {
 		}
 		return buf
 	}
-	// Every subject starts with ","; the first one must not.
-	j.err = writeChunked(&dropFirstByte{w: j.w}, rows, format)
+	if w := j.chunks(); j.err == nil {
+		j.err = writeChunked(w, rows, format)
+	}
 	j.raw("\n  ],\n")
 }
 
@@ -438,8 +439,9 @@ func writeCells(j *jw, v *View) {
 		}
 		return buf
 	}
-	// Every subject starts with ","; the first one must not.
-	j.err = writeChunked(&dropFirstByte{w: j.w}, rows, format)
+	if w := j.chunks(); j.err == nil {
+		j.err = writeChunked(w, rows, format)
+	}
 	endCells(j)
 }
 
@@ -490,8 +492,20 @@ func (j *jw) warnings(ws []diag.Warning) *jw {
 // jw is a small streaming JSON writer with a sticky error.
 type jw struct {
 	w   *bufio.Writer
+	out io.Writer // the writer under w
 	buf []byte
 	err error
+}
+
+// chunks flushes j's buffer and returns the writer under it, wrapped to
+// drop the first byte written (every chunk of a list starts with ","): the
+// chunks of writeChunked, larger than the buffer, are written directly
+// instead of being copied through it in part.
+func (j *jw) chunks() io.Writer {
+	if j.err == nil {
+		j.err = j.w.Flush()
+	}
+	return &dropFirstByte{w: j.out}
 }
 
 func (j *jw) raw(s string) *jw {
