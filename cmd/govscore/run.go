@@ -228,16 +228,19 @@ func runOutputs(b *batch.Batch, want map[string]bool, lang string, of *outFlags)
 			view = publicationView(b)
 		}
 		v := view
-		outputs = append(outputs, output{"uncertainty.csv", func(w io.Writer) error { return reports.WriteUncertaintyCSV(w, v) }})
+		outputs = append(outputs, output{name: "uncertainty.csv", write: func(w io.Writer) error { return reports.WriteUncertaintyCSV(w, v) }})
 		written = append(written, "uncertainty.csv")
 	}
 	return outputs, written, view
 }
 
-// output is one file to write.
+// output is one file to write: by write alone, or, when pair is set and
+// the pair's other file is written too, with it by pair.write
+// (stageOutputs).
 type output struct {
 	name  string
 	write func(io.Writer) error
+	pair  *outputPair
 }
 
 // writeAtomic writes every output into a fresh staging directory next to
@@ -273,9 +276,10 @@ func stage(dir string, outputs []output) (*staged, error) {
 }
 
 // stageOutputs is stage; with replace false, commit keeps the earlier
-// outputs it does not overwrite. The files are independent: they are
-// written concurrently, so that one file's system calls overlap another's
-// formatting.
+// outputs it does not overwrite. The files are written concurrently, so
+// that one file's system calls overlap another's formatting; a pair of
+// outputs that are both staged is written by the pair's one writer
+// (outputPair.stage).
 func stageOutputs(dir string, outputs []output, replace bool) (*staged, error) {
 	var opts atomicdir.Options
 	if replace {
@@ -288,6 +292,12 @@ func stageOutputs(dir string, outputs []output, replace bool) (*staged, error) {
 	st := &staged{tx: tx}
 	var g errgroup.Group
 	for _, o := range outputs {
+		if p := o.pair; p != nil && p.staged(outputs) {
+			if o.name == p.first {
+				g.Go(func() error { return p.stage(tx) })
+			}
+			continue
+		}
 		g.Go(func() error {
 			if err := tx.WriteFile(o.name, o.write); err != nil {
 				return fmt.Errorf("writing %s: %w", o.name, err)
