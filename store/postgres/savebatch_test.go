@@ -466,3 +466,57 @@ func TestSaveBatchCancelledDuringBinaryCopy(t *testing.T) {
 		t.Fatalf("storing the batch again: %v", err)
 	}
 }
+
+// TestBatchFilesStoredExternal: after migration 0007 the chunks of
+// batch_files are stored out of line as they are, never pglz-compressed
+// by TOAST (they are gzip members already), and read back unchanged; a
+// value pglz would shrink to a fraction shows that the column's storage,
+// not the data, decides.
+func TestBatchFilesStoredExternal(t *testing.T) {
+	db := open(t)
+	var storage string
+	if err := db.x.Get(&storage, `SELECT attstorage FROM pg_attribute WHERE attrelid = 'batch_files'::regclass AND attname = 'data'`); err != nil {
+		t.Fatal(err)
+	}
+	if storage != "e" {
+		t.Fatalf("batch_files.data storage %q, want e (EXTERNAL)", storage)
+	}
+	id := legacyBatch(t, db)
+	compressible := bytes.Repeat([]byte("peer_group,subject,score\n"), 4000) // 100 KB
+	if _, err := db.x.Exec(sqlInsertFile, id, "plain.csv", 0, compressible); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	data := bigOutput(300_000)
+	saved, err := db.SaveBatch(ctx, batchRecord(exampleBatch(t)), []Output{{Name: "results.csv", Write: func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		Compression *string `db:"compression"`
+		Stored      int64   `db:"stored"`
+		Raw         int64   `db:"raw"`
+	}
+	if err := db.x.Select(&rows, `SELECT pg_column_compression(data) AS compression, pg_column_size(data) AS stored, octet_length(data) AS raw
+FROM batch_files WHERE batch_id IN ($1, $2) ORDER BY batch_id, name, chunk`, id, saved); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("%d rows, want 2", len(rows))
+	}
+	for i, r := range rows {
+		if r.Compression != nil || r.Stored < r.Raw {
+			t.Errorf("row %d: compression %v, %d bytes stored for %d, want uncompressed", i, r.Compression != nil, r.Stored, r.Raw)
+		}
+	}
+	var got bytes.Buffer
+	if err := db.WriteOutput(ctx, saved, "results.csv", &got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), data) {
+		t.Errorf("read back %d bytes, differing from the %d written", got.Len(), len(data))
+	}
+}
