@@ -187,6 +187,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	outputs, written, view := runOutputs(b, want, e.outLang(), &of)
 	if stored != nil {
+		defer setStoringMemoryLimit(e)()
 		return stored.save(ctx, e, outputs, view, *out, *quiet, *top)
 	}
 	if !*quiet && view == nil {
