@@ -332,7 +332,7 @@ func testSaveBatchCopyEncoding(t *testing.T) {
 SELECT set_version, period, 'reference', engine_version, generated_at, composites, leaves, subjects, rated FROM batches WHERE id = $1 RETURNING id`, id); err != nil {
 		t.Fatal(err)
 	}
-	comps := b.Composites()
+	keys := nodeKeys(b.Composites())
 	var nodes []byte
 	for ord, si := range b.Result.Order {
 		r := &subs[si]
@@ -360,7 +360,7 @@ SELECT set_version, period, 'reference', engine_version, generated_at, composite
 		if r.Rated {
 			rank, score, grade, vetoed = r.Rank, fin(r.Score), r.Grade, r.Vetoed
 		}
-		nodes = appendNodes(nodes[:0], comps, r.Nodes)
+		nodes = appendNodeKeys(nodes[:0], keys, r.Nodes)
 		if _, err := db.x.Exec(`INSERT INTO batch_subjects VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 			ref, ord, s.ID, s.Name, s.Kind, r.Group, r.Rated, rank, score, grade, fin(r.Coverage), vetoed,
 			string(nodes), arr(raw), arr(val), arr(st), arr(wt)); err != nil {
