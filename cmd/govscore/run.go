@@ -147,7 +147,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opt := batch.Options{Period: *period, Previous: want["html"] || want["xlsx"] || want["md"]}
+	// The outputs (and, with --db, the stored rows) come from the scored
+	// batch alone: the metric columns can go before scoring.
+	opt := batch.Options{Period: *period, Previous: want["html"] || want["xlsx"] || want["md"], DropColumns: true}
 	opt.Analysis, opt.AnalysisLimit = unc.options(want["json"])
 	var b *batch.Batch
 	var stored *dbBatch // set when the data comes from a database
@@ -158,9 +160,6 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		defer stored.close()
 		b = stored.b
 	} else {
-		// From files the outputs are rendered from the scored batch
-		// alone: the metric columns can go before scoring.
-		opt.DropColumns = true
 		defer setMemoryLimit(e, files)()
 		if b, err = loadAndRun(ctx, e, files, opt); err != nil {
 			return err
@@ -180,13 +179,15 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 		outDir = filepath.Join(base, "out", b.Meta.Period)
 	}
-	if stored == nil {
-		// Keep only what the view reads: the data set's metric columns,
-		// the expression values and the plan can go (issue 13).
-		b = b.Published()
+	// Keep only what the view and the stored rows read: the data set's
+	// metric columns, the expression values and the plan can go (issue 13).
+	b = b.Published()
+	if stored != nil {
+		stored.b = b
 	}
 	outputs, written, view := runOutputs(b, want, e.outLang(), &of)
 	if stored != nil {
+		defer setStoringMemoryLimit(e)()
 		return stored.save(ctx, e, outputs, view, *out, *quiet, *top)
 	}
 	if !*quiet && view == nil {
