@@ -163,6 +163,14 @@ func project(src Source, set *indicators.Set, ds *dataset.Dataset) (*Project, er
 // runPeriod scores period per; with drop the metric columns are released
 // once evaluated (Options.DropColumns).
 func runPeriod(ctx context.Context, src Source, set *indicators.Set, per dataset.Period, at time.Time, drop bool) (*Batch, error) {
+	return runPart(ctx, src, set, per, at, drop, nil)
+}
+
+// runPart is runPeriod; with facts not nil the data are a part of the
+// batch's (one peer group, RunByGroup): the data-wide checks are not
+// warned about but collected into *facts, and the data fingerprint is left
+// to the caller.
+func runPart(ctx context.Context, src Source, set *indicators.Set, per dataset.Period, at time.Time, drop bool, facts *periodFacts) (*Batch, error) {
 	ds, err := src.Dataset(ctx, per)
 	if err != nil {
 		return nil, err
@@ -194,8 +202,14 @@ func runPeriod(ctx context.Context, src Source, set *indicators.Set, per dataset
 	}
 	// What reads the metric columns besides the expressions, before they
 	// may go.
-	dataSHA := dataFingerprint(p.Set, p.Data, per, ratings)
-	periodWarnings := p.PeriodWarnings(per)
+	var dataSHA string
+	var periodWarnings []diag.Warning
+	if facts != nil {
+		*facts = p.periodFacts(per)
+	} else {
+		dataSHA = dataFingerprint(p.Set, p.Data, per, ratings)
+		periodWarnings = p.PeriodWarnings(per)
+	}
 	if drop {
 		p.Data = p.Data.WithoutColumns()
 	}

@@ -157,6 +157,26 @@ func (d *Dataset) Periods() []Period {
 // by metric and period). Two datasets with the same content have the same
 // fingerprint whatever the order of the rows they were loaded from.
 func (d *Dataset) Fingerprint() string {
+	keys := make([]ColumnKey, 0, len(d.cols))
+	for k := range d.cols {
+		keys = append(keys, ColumnKey{k.metric, k.period})
+	}
+	fp, _ := FingerprintColumns(d, keys, func(k ColumnKey) ([]float64, error) { return d.cols[colKey{k.Metric, k.Period}], nil })
+	return fp
+}
+
+// ColumnKey names a metric column: a metric in a period.
+type ColumnKey struct {
+	Metric string
+	Period Period
+}
+
+// FingerprintColumns is the Fingerprint of a dataset with the subjects of
+// d and the metric columns keys, whose values column returns one at a time
+// (a reader that holds the columns elsewhere, e.g. spilled to a file, and
+// one in memory at a time; d's own columns are not read). A column
+// returned must have a value per subject of d.
+func FingerprintColumns(d *Dataset, keys []ColumnKey, column func(ColumnKey) ([]float64, error)) (string, error) {
 	h := sha256.New()
 	str := func(s string) {
 		var n [8]byte
@@ -177,21 +197,22 @@ func (d *Dataset) Fingerprint() string {
 			str(s.Attrs.at(j, a))
 		}
 	}
-	keys := make([]colKey, 0, len(d.cols))
-	for k := range d.cols {
-		keys = append(keys, k)
-	}
+	keys = append([]ColumnKey(nil), keys...)
 	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].metric != keys[j].metric {
-			return keys[i].metric < keys[j].metric
+		if keys[i].Metric != keys[j].Metric {
+			return keys[i].Metric < keys[j].Metric
 		}
-		return keys[i].period.Before(keys[j].period)
+		return keys[i].Period.Before(keys[j].Period)
 	})
 	buf := make([]byte, 8)
 	for _, k := range keys {
-		str(k.metric)
-		str(k.period.String())
-		for _, v := range d.cols[k] {
+		col, err := column(k)
+		if err != nil {
+			return "", err
+		}
+		str(k.Metric)
+		str(k.Period.String())
+		for _, v := range col {
 			bits := math.Float64bits(v)
 			if v != v {
 				bits = 0x7ff8000000000001 // one canonical missing
@@ -200,5 +221,5 @@ func (d *Dataset) Fingerprint() string {
 			h.Write(buf)
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

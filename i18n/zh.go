@@ -212,7 +212,11 @@ var zh = map[string]string{
 	"\nMethodology warnings\n":                                  "\n方法提示\n",
 	"`audience` of report.html, results.xlsx and results.md: public (no warnings, file paths, flagged pairs or role means of fewer than 3 ratings) or internal (everything)": "report.html、results.xlsx 和 results.md 的`读者`：public（公开版：不含警告、文件路径、疑似互相抬分标记和少于 3 份评分的角色均分）或 internal（内部版：全部内容）",
 	"start results.csv and indicators.csv with a UTF-8 byte order mark, so that Excel opens them as UTF-8 (--bom=false: none)":                                               "results.csv 和 indicators.csv 以 UTF-8 字节顺序标记（BOM）开头，Excel 双击打开不乱码（--bom=false：不加）",
+	"score one peer group at a time (--format csv,json; from files): the scoring memory is the largest group's":                                                              "逐个同类组评分（--format csv,json；从文件读取）：评分所占内存以最大的同类组为限",
 	// Usage errors (usagef).
+	"--by-group reads files only: a run from the database stores its batch whole": "--by-group 只能读文件：从数据库运行时批次须整体存储",
+	"--by-group writes csv and json only (--format csv,json), not %s":             "--by-group 只写 csv 和 json（--format csv,json），不写 %s",
+	"--by-group: %v": "--by-group：%v",
 	"%s exists and is not empty; choose a new directory":                                     "%s 已存在且不为空；请换一个新目录",
 	"%s: the password has %d characters; use at least %d":                                    "%s：密码只有 %d 个字符；至少需要 %d 个",
 	"--verify-every %s: want a positive interval such as 1m, or 0":                           "--verify-every %s：应为正的时间间隔，例如 1m，或 0",

@@ -124,6 +124,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	var of outFlags
 	of.register(fs)
 	db := fs.String("db", "", "read the data from this database `URL` and store the batch there (default $"+dbEnv+")")
+	byGroup := fs.Bool("by-group", false, "score one peer group at a time (--format csv,json; from files): the scoring memory is the largest group's")
 	unc := registerUncertainty(fs)
 	fs.StringVar(&unc.analysis, "analysis", "auto", "robustness `analysis` in results.json: auto (up to AutoAnalysisLimit = 20000 subjects), on or off")
 	pos, err := parseFlags(fs, args)
@@ -151,6 +152,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	// batch alone: the metric columns can go before scoring.
 	opt := batch.Options{Period: *period, Previous: want["html"] || want["xlsx"] || want["md"], DropColumns: true}
 	opt.Analysis, opt.AnalysisLimit = unc.options(want["json"])
+	if *byGroup {
+		return runByGroup(ctx, e, files, dir, dbURL(e, *db), opt, want, &of, *out, *quiet, *top)
+	}
 	var b *batch.Batch
 	var stored *dbBatch // set when the data comes from a database
 	if u := dbURL(e, *db); u != "" {

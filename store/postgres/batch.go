@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/govscore/govscore/indicators"
 	"github.com/govscore/govscore/scoring"
@@ -153,47 +152,11 @@ func (db *DB) saveBatch(ctx context.Context, b *BatchRecord, outputs []Output, a
 		return 0, db.mapError(ctx, "storing the batch", err)
 	}
 	defer conn.Close()
-	tx, err := conn.BeginTxx(ctx, nil)
+	tx, id, err := db.openBatch(ctx, conn, b, func(setVersion int64) batchInsertRow { return toBatchInsertRow(b, setVersion) }, 0)
 	if err != nil {
-		return 0, db.mapError(ctx, "storing the batch", err)
+		return 0, err
 	}
 	defer tx.Rollback()
-	var locked bool
-	if err := tx.GetContext(ctx, &locked, `SELECT pg_try_advisory_xact_lock($1)`, batchKey(b)); err != nil {
-		return 0, db.mapError(ctx, "storing the batch", err)
-	}
-	if !locked {
-		return 0, fmt.Errorf("storing the batch of %s for %s: %w", b.Set.ID, b.Period, ErrBusy)
-	}
-	set := b.Set
-	sr := toSetRow(b)
-	var setVersion int64
-	if err := tx.GetContext(ctx, &setVersion, sqlUpsertSet, sr.SetID, sr.Name, sr.Version, sr.SHA256, sr.YAML); err != nil {
-		return 0, db.mapError(ctx, "storing the indicator set", err)
-	}
-	var existing struct {
-		ID     int64  `db:"id"`
-		Status string `db:"status"`
-	}
-	err = tx.GetContext(ctx, &existing, sqlFindBatch, setVersion, b.Period, b.DataSHA256)
-	if err == nil {
-		return 0, fmt.Errorf("batch %d (%s) already holds indicator set %s version %q, period %s and this data (sha256 %.12s…): %w",
-			existing.ID, existing.Status, set.ID, set.Version, b.Period, b.DataSHA256, ErrBatchExists)
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return 0, db.mapError(ctx, "storing the batch", err)
-	}
-	br := toBatchInsertRow(b, setVersion)
-	var id int64
-	err = tx.GetContext(ctx, &id, sqlInsertBatch, br.SetVersion, br.Period, br.DataSHA256, br.EngineVersion,
-		br.GeneratedAt, pq.Array(br.Composites), pq.Array(br.Leaves), br.Subjects, br.Rated)
-	var pe *pq.Error
-	if errors.As(err, &pe) && pe.Code == codeUnique {
-		return 0, fmt.Errorf("a batch of indicator set %s version %q, period %s and this data was stored meanwhile: %w", set.ID, set.Version, b.Period, ErrBatchExists)
-	}
-	if err != nil {
-		return 0, db.mapError(ctx, "storing the batch", err)
-	}
 	// The outputs are rendered and compressed while the server takes the
 	// results; their rows wait for the connection (storeFiles).
 	outCtx, cancelOut := context.WithCancel(ctx)
@@ -305,7 +268,7 @@ func encodeSubjects(w *copyWriter, id int64, b *BatchRecord) error {
 
 		line := strconv.AppendInt(w.line(), id, 10)
 		line = append(line, '\t')
-		line = strconv.AppendInt(line, int64(ord), 10)
+		line = strconv.AppendInt(line, int64(b.Ord+ord), 10)
 		for _, f := range [...]string{s.ID, s.Name, s.Kind, r.Group} {
 			line = append(line, '\t')
 			line = appendCopyText(line, f)
@@ -379,7 +342,7 @@ func encodeSubjectsBinary(w *copyWriter, id int64, b *BatchRecord) error {
 			s := &subs[si]
 			line := appendInt16(w.line(), 18)
 			line = binInt64(line, id)
-			line = binInt32(line, int32(ord))
+			line = binInt32(line, int32(b.Ord+ord))
 			for _, f := range [...]string{s.ID, s.Name, s.Kind, r.Group} {
 				line = binText(line, f)
 			}

@@ -158,16 +158,59 @@ var testHookAfterDataset func()
 
 // loadDataset is LoadDataset in tx.
 func (db *DB) loadDataset(ctx context.Context, tx *sqlx.Tx, p dataset.Period, opt LoadOptions) (*dataset.Dataset, error) {
+	ds, index, err := db.loadSubjects(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	var read int64
+	for _, per := range []dataset.Period{p, p.Prev()} {
+		if err := db.loadPeriod(ctx, tx, ds, per, index, &read, opt.Progress); err != nil {
+			return nil, err
+		}
+	}
+	if opt.Progress != nil {
+		opt.Progress(read)
+	}
+	names, err := db.metricNames(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, m := range ds.Metrics() {
+		have[m] = true
+	}
+	for _, m := range names {
+		if !have[m] {
+			ds.MutableColumn(m, p)
+		}
+	}
+	return ds, nil
+}
+
+// metricNames are the names of the metrics with a column in any period,
+// sorted.
+func (db *DB) metricNames(ctx context.Context, tx *sqlx.Tx) ([]string, error) {
+	var names []string
+	if err := tx.SelectContext(ctx, &names, sqlMetricNames); err != nil {
+		return nil, db.mapError(ctx, "reading metric names", err)
+	}
+	return names, nil
+}
+
+// loadSubjects reads every subject into a dataset without columns (sorted
+// by id, every subject with every attribute) and returns, by database id,
+// each subject's index in it (−1 for none).
+func (db *DB) loadSubjects(ctx context.Context, tx *sqlx.Tx) (*dataset.Dataset, []int32, error) {
 	var n, maxID int
 	if err := tx.QueryRowxContext(ctx, sqlCountSubject).Scan(&n, &maxID); err != nil {
-		return nil, db.mapError(ctx, "reading subjects", err)
+		return nil, nil, db.mapError(ctx, "reading subjects", err)
 	}
 	subjects := make([]dataset.Subject, 0, n)
 	dbIDs := make([]int32, 0, n)
 	attrSet := map[string]bool{}
 	rows, err := tx.QueryContext(ctx, sqlSubjects)
 	if err != nil {
-		return nil, db.mapError(ctx, "reading subjects", err)
+		return nil, nil, db.mapError(ctx, "reading subjects", err)
 	}
 	for rows.Next() {
 		var s dataset.Subject
@@ -175,12 +218,12 @@ func (db *DB) loadDataset(ctx context.Context, tx *sqlx.Tx, p dataset.Period, op
 		var attrs []byte
 		if err := rows.Scan(&id, &s.ID, &s.Name, &s.Kind, &s.Parent, &attrs); err != nil {
 			rows.Close()
-			return nil, db.mapError(ctx, "reading subjects", err)
+			return nil, nil, db.mapError(ctx, "reading subjects", err)
 		}
 		var m map[string]string
 		if err := json.Unmarshal(attrs, &m); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("reading subject %q: attrs: %w", s.ID, err)
+			return nil, nil, fmt.Errorf("reading subject %q: attrs: %w", s.ID, err)
 		}
 		for a := range m {
 			attrSet[a] = true
@@ -191,7 +234,7 @@ func (db *DB) loadDataset(ctx context.Context, tx *sqlx.Tx, p dataset.Period, op
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, db.mapError(ctx, "reading subjects", err)
+		return nil, nil, db.mapError(ctx, "reading subjects", err)
 	}
 	attrNames := make([]string, 0, len(attrSet))
 	for a := range attrSet {
@@ -213,31 +256,7 @@ func (db *DB) loadDataset(ctx context.Context, tx *sqlx.Tx, p dataset.Period, op
 	for i := range ds.Subjects {
 		index[byCode[ds.Subjects[i].ID]] = int32(i)
 	}
-	byCode = nil
-
-	var read int64
-	for _, per := range []dataset.Period{p, p.Prev()} {
-		if err := db.loadPeriod(ctx, tx, ds, per, index, &read, opt.Progress); err != nil {
-			return nil, err
-		}
-	}
-	if opt.Progress != nil {
-		opt.Progress(read)
-	}
-	var names []string
-	if err := tx.SelectContext(ctx, &names, sqlMetricNames); err != nil {
-		return nil, db.mapError(ctx, "reading metric names", err)
-	}
-	have := map[string]bool{}
-	for _, m := range ds.Metrics() {
-		have[m] = true
-	}
-	for _, m := range names {
-		if !have[m] {
-			ds.MutableColumn(m, p)
-		}
-	}
-	return ds, nil
+	return ds, index, nil
 }
 
 // loadPeriod streams the metric values of one period into ds.

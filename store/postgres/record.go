@@ -25,6 +25,10 @@ type BatchRecord struct {
 	Subjects []dataset.Subject
 	Result   *scoring.Result
 	Warnings []diag.Warning
+	// Ord is the output position of the record's first subject: 0 for a
+	// whole batch, the number of subjects of the groups before for one
+	// peer group's part (BatchSpool).
+	Ord int
 }
 
 // composites returns the composite nodes of the set in tree order.

@@ -1,0 +1,515 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"github.com/govscore/govscore/diag"
+	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/store/postgres"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/reports"
+)
+
+// byGroupFormats are the formats a run by peer group writes: the files
+// that list the subjects group after group.
+var byGroupFormats = map[string]bool{"csv": true, "json": true}
+
+// groupParts assembles the outputs of a run by peer group (batch.RunByGroup)
+// from what each group's view writes: results.csv and indicators.csv are
+// each group's rows after the first group's header, written straight into
+// their staged files (the groups come in output order); results.json is
+// the first group's head (format, meta, settings, tree: the same for every
+// group), then each group's elements of "groups", "results" and the
+// "indicators" subjects, then the whole batch's warnings: the groups'
+// elements are spooled to files in dir until the last group is done. Only
+// one group is held in memory.
+type groupParts struct {
+	dir       string
+	csv, json bool
+
+	results, indicators *spool // CSV, header included
+	groups, subjects    *spool // results.json's "groups" and "results" elements
+	cells               *spool // results.json's "indicators" subjects
+	head, cellsHead     []byte
+	summary             strings.Builder
+}
+
+// The markers cut a group's results.json into its parts (jsonSplitter):
+// before the first, the head; then the "groups" elements, the "results"
+// elements, the "indicators" leaves, its subjects, and the rest (the
+// assessments, empty in a run by group, and the group's warnings).
+var jsonMarkers = [][]byte{
+	[]byte("\n  \"groups\": ["),
+	[]byte("\n  ],\n  \"results\": ["),
+	[]byte("\n  ],\n  \"indicators\": {"),
+	[]byte(",\n    \"subjects\": ["),
+	[]byte("\n    ]},\n  \"assessments\": ["),
+}
+
+// newGroupParts opens results.csv and indicators.csv in the staging
+// directory st (with the byte order mark when bom) and the spools of
+// results.json in a fresh directory under the system's temporary one.
+func newGroupParts(st *staged, want map[string]bool, bom bool) (*groupParts, error) {
+	dir, err := os.MkdirTemp("", "govscore-groups-")
+	if err != nil {
+		return nil, err
+	}
+	gp := &groupParts{dir: dir, csv: want["csv"], json: want["json"]}
+	for _, s := range []struct {
+		on        bool
+		dst       **spool
+		dir, name string
+	}{{gp.csv, &gp.results, st.tx.Dir(), "results.csv"}, {gp.csv, &gp.indicators, st.tx.Dir(), "indicators.csv"},
+		{gp.json, &gp.groups, dir, "groups"}, {gp.json, &gp.subjects, dir, "subjects"}, {gp.json, &gp.cells, dir, "cells"}} {
+		if !s.on {
+			continue
+		}
+		if *s.dst, err = newSpool(s.dir, s.name); err != nil {
+			gp.close()
+			return nil, err
+		}
+	}
+	if gp.csv && bom {
+		for _, s := range []*spool{gp.results, gp.indicators} {
+			s.w.WriteString("\ufeff")
+		}
+	}
+	return gp, nil
+}
+
+// close removes the spools.
+func (gp *groupParts) close() {
+	for _, s := range []*spool{gp.results, gp.indicators, gp.groups, gp.subjects, gp.cells} {
+		if s != nil {
+			s.f.Close()
+		}
+	}
+	os.RemoveAll(gp.dir)
+}
+
+// add writes the parts of one group's batch, the g-th in output order, and
+// its lines of the terminal summary (top subjects per group).
+func (gp *groupParts) add(e *env, g int, b *batch.Batch, top int) error {
+	v := reports.NewView(b)
+	if gp.csv {
+		if err := reports.WriteResultsCSV(gp.results.part(g > 0), v); err != nil {
+			return err
+		}
+		if err := reports.WriteIndicatorsCSV(gp.indicators.part(g > 0), v); err != nil {
+			return err
+		}
+	}
+	if gp.json {
+		sp := &jsonSplitter{markers: jsonMarkers}
+		var head, cellsHead bytes.Buffer
+		sp.sinks = []io.Writer{&head, gp.groups.elements(), gp.subjects.elements(), &cellsHead, gp.cells.elements(), io.Discard}
+		if err := reports.WriteJSON(sp, v); err != nil {
+			return err
+		}
+		if err := sp.finish(); err != nil {
+			return err
+		}
+		if g == 0 {
+			gp.head, gp.cellsHead = head.Bytes(), cellsHead.Bytes()
+		} else if !bytes.Equal(head.Bytes(), gp.head) || !bytes.Equal(cellsHead.Bytes(), gp.cellsHead) {
+			return errors.New("run by peer group: the groups' results.json differ outside their subjects")
+		}
+	}
+	// The summary of the group, without the batch's header line (printed
+	// once) and the group's count of warnings (the batch's is printed).
+	v.Warnings = nil
+	var sb strings.Builder
+	if err := reports.WriteSummaryLang(&sb, v, top, e.lang); err != nil {
+		return err
+	}
+	s := sb.String()
+	if g > 0 {
+		s = s[strings.IndexByte(s, '\n')+1:]
+	}
+	gp.summary.WriteString(s)
+	return nil
+}
+
+// finish completes the staged files: the CSV files are flushed, and
+// results.json is written from the parts with the batch's warnings. It
+// returns the names of the files, in the order of formats.
+func (gp *groupParts) finish(st *staged, run *batch.GroupRun) ([]string, error) {
+	var names []string
+	for _, s := range []*spool{gp.results, gp.indicators, gp.groups, gp.subjects, gp.cells} {
+		if s == nil {
+			continue
+		}
+		if err := s.w.Flush(); err != nil {
+			return nil, err
+		}
+		if s == gp.results || s == gp.indicators {
+			if err := s.f.Close(); err != nil {
+				return nil, err
+			}
+			names = append(names, s.name)
+		}
+	}
+	if gp.json {
+		if err := st.tx.WriteFile("results.json", func(w io.Writer) error { return gp.writeJSON(w, run) }); err != nil {
+			return nil, fmt.Errorf("writing results.json: %w", err)
+		}
+		names = append(names, "results.json")
+	}
+	return names, nil
+}
+
+// writeJSON writes results.json from the parts.
+func (gp *groupParts) writeJSON(w io.Writer, run *batch.GroupRun) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	for i, part := range []func() error{
+		func() error { _, err := bw.Write(gp.head); return err },
+		func() error { return gp.groups.copyTo(bw) },
+		func() error { return gp.subjects.copyTo(bw) },
+		func() error { _, err := bw.Write(gp.cellsHead); return err },
+		func() error { return gp.cells.copyTo(bw) },
+	} {
+		if err := part(); err != nil {
+			return err
+		}
+		if _, err := bw.Write(jsonMarkers[i]); err != nil {
+			return err
+		}
+	}
+	if _, err := bw.WriteString("],\n  \"warnings\": "); err != nil {
+		return err
+	}
+	if err := reports.WriteJSONWarnings(bw, run.Warnings); err != nil {
+		return err
+	}
+	if _, err := bw.WriteString("\n}\n"); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// spool is one output part of every group, in a file.
+type spool struct {
+	name  string
+	f     *os.File
+	w     *bufio.Writer
+	wrote bool // an element was written (elements)
+}
+
+// newSpool creates the file name in dir.
+func newSpool(dir, name string) (*spool, error) {
+	f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return &spool{name: name, f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
+}
+
+// part is the writer of one group's CSV file: after the first group, its
+// header line is dropped.
+func (s *spool) part(dropHeader bool) io.Writer {
+	if !dropHeader {
+		return s.w
+	}
+	return &skipLine{w: s.w}
+}
+
+// elements is the writer of one group's elements of a JSON array: a comma
+// goes before them when an earlier group wrote some (each group's first
+// element has none).
+func (s *spool) elements() io.Writer { return &elementWriter{s: s} }
+
+// copyTo writes the spooled bytes to w.
+func (s *spool) copyTo(w io.Writer) error {
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	_, err := io.Copy(w, s.f)
+	return err
+}
+
+// elementWriter writes to its spool, with a comma first when the spool
+// already holds elements.
+type elementWriter struct {
+	s       *spool
+	started bool
+}
+
+func (e *elementWriter) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if !e.started {
+		e.started = true
+		if e.s.wrote {
+			if err := e.s.w.WriteByte(','); err != nil {
+				return 0, err
+			}
+		}
+		e.s.wrote = true
+	}
+	return e.s.w.Write(p)
+}
+
+// skipLine drops the bytes up to and including the first newline.
+type skipLine struct {
+	w    io.Writer
+	done bool
+}
+
+func (s *skipLine) Write(p []byte) (int, error) {
+	n := len(p)
+	if !s.done {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			return n, nil
+		}
+		s.done = true
+		p = p[i+1:]
+	}
+	if _, err := s.w.Write(p); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// jsonSplitter cuts a stream at markers, in order: the bytes before
+// markers[0] go to sinks[0], those between markers[i-1] and markers[i] to
+// sinks[i], the rest to sinks[len(markers)]; the markers themselves to
+// none. A marker missing from the stream is an error (finish).
+type jsonSplitter struct {
+	markers [][]byte
+	sinks   []io.Writer
+	i       int
+	pend    []byte // the end of the stream that may start markers[i]
+}
+
+func (s *jsonSplitter) Write(p []byte) (int, error) {
+	n := len(p)
+	if s.i == len(s.markers) {
+		_, err := s.sinks[s.i].Write(p)
+		return n, err
+	}
+	buf := p
+	if len(s.pend) > 0 {
+		buf = append(s.pend, p...)
+		s.pend = nil
+	}
+	for s.i < len(s.markers) {
+		m := s.markers[s.i]
+		k := bytes.Index(buf, m)
+		if k < 0 {
+			keep := min(len(buf), len(m)-1)
+			if _, err := s.sinks[s.i].Write(buf[:len(buf)-keep]); err != nil {
+				return 0, err
+			}
+			s.pend = append(s.pend[:0:0], buf[len(buf)-keep:]...)
+			return n, nil
+		}
+		if _, err := s.sinks[s.i].Write(buf[:k]); err != nil {
+			return 0, err
+		}
+		buf = buf[k+len(m):]
+		s.i++
+	}
+	_, err := s.sinks[s.i].Write(buf)
+	return n, err
+}
+
+// finish checks that every marker was found.
+func (s *jsonSplitter) finish() error {
+	if s.i < len(s.markers) {
+		return fmt.Errorf("run by peer group: results.json has no %q", s.markers[s.i])
+	}
+	return nil
+}
+
+// runByGroup is `govscore run --by-group`: the batch is scored one peer
+// group at a time (batch.RunByGroup), each group's outputs written or
+// spooled as it comes and assembled into the files a whole run writes,
+// byte for byte. From files the project is loaded whole (batch.Load
+// validates every file at once) and each group's columns are gathered from
+// it (batch.Split); from the database (db not "") the subjects are read
+// first and the columns spilled to a file (postgres.Groups), each group's
+// rows are encoded for storing as it comes (postgres.BatchSpool) and the
+// batch is stored at the end, as a whole run stores it.
+func runByGroup(ctx context.Context, e *env, files batch.Files, dir, db string, opt batch.Options, want map[string]bool, of *outFlags, outDir string, quiet bool, top int) error {
+	for f := range want {
+		if !byGroupFormats[f] {
+			return usagef("--by-group writes csv and json only (--format csv,json), not %s", f)
+		}
+	}
+	if err := checkPeriodFlag(opt.Period); err != nil {
+		return err
+	}
+	var err error
+	if opt.At, err = generatedAt(e); err != nil {
+		return usagef("%v", err)
+	}
+	opt.Previous = false
+	if db != "" {
+		return runByGroupDB(ctx, e, files, db, opt, want, of, outDir, quiet, top)
+	}
+	defer setMemoryLimit(e, files)()
+	p, err := batch.Load(files)
+	if err != nil {
+		return err
+	}
+	per, err := p.ResolvePeriod(opt.Period)
+	if err != nil {
+		return err
+	}
+	if outDir == "" {
+		base := dir
+		if base == "" {
+			base = filepath.Dir(files.Indicators)
+		}
+		outDir = filepath.Join(base, "out", per.String())
+	}
+	st, err := stage(outDir, nil)
+	if err != nil {
+		return err
+	}
+	defer st.cleanup()
+	run, written, summary, err := scoreByGroup(ctx, e, batch.Split{Data: p.Data}, p.Set, opt, st, want, of, top, nil)
+	if err != nil {
+		return err
+	}
+	// The warnings of loading the files (the set's, the data's, the
+	// resolution of the inputs) are the whole run's too.
+	run.Warnings = diag.SortWarnings(append(run.Warnings, p.Warnings...))
+	if err := st.commit(); err != nil {
+		return err
+	}
+	printWarnings(e.stderr, run.Warnings, 20, e.lang)
+	if !quiet {
+		printGroupSummary(e, summary, run)
+		fmt.Fprintf(e.stdout, e.tr("\nwrote %s to %s\n"), strings.Join(written, ", "), outDir)
+	}
+	return nil
+}
+
+// runByGroupDB is runByGroup from the database at url: the files are
+// staged in OUT with -o (moved into place once the batch is stored), else
+// in a temporary directory, and stored with the batch.
+func runByGroupDB(ctx context.Context, e *env, files batch.Files, url string, opt batch.Options, want map[string]bool, of *outFlags, outDir string, quiet bool, top int) error {
+	if files.Indicators == "" {
+		return usagef("missing the indicator set (DIR/indicators.yaml or --indicators)")
+	}
+	set, err := indicators.ParseFile(files.Indicators)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, e, url, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	src := &postgres.Groups{DB: db, Options: postgres.LoadOptions{Progress: func(n int64) {
+		if n >= 1_000_000 {
+			fmt.Fprintf(e.stderr, e.tr("run: %d metric rows read\n"), n)
+		}
+	}}}
+	defer src.Close()
+	rows, err := db.NewBatchSpool(ctx, "")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	stageDir := outDir
+	if stageDir == "" {
+		tmp, err := os.MkdirTemp("", "govscore-outputs-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		stageDir = filepath.Join(tmp, "out")
+	}
+	st, err := stage(stageDir, nil)
+	if err != nil {
+		return err
+	}
+	defer st.cleanup()
+	store := func(b *batch.Batch) error {
+		return rows.Add(&postgres.BatchRecord{Set: b.Project.Set, Subjects: b.Project.Data.Subjects, Result: b.Result})
+	}
+	run, written, summary, err := scoreByGroup(ctx, e, src, set, opt, st, want, of, top, store)
+	if err != nil {
+		return err
+	}
+	m := run.Meta
+	head := &postgres.BatchRecord{Set: set, SetSHA256: m.SetSHA256, Period: m.Period, DataSHA256: m.DataSHA256,
+		EngineVersion: m.EngineVersion, GeneratedAt: m.GeneratedAt, Warnings: run.Warnings}
+	outputs := make([]postgres.Output, len(written))
+	for i, name := range written {
+		outputs[i] = postgres.Output{Name: name, Write: func(w io.Writer) error { return st.copyTo(name, w) }}
+	}
+	id, err := rows.Save(ctx, head, outputs)
+	if err != nil {
+		return err
+	}
+	if outDir != "" {
+		if err := st.commit(); err != nil {
+			return fmt.Errorf("batch %d is stored, but writing %s failed: %w", id, outDir, err)
+		}
+	}
+	printWarnings(e.stderr, run.Warnings, 20, e.lang)
+	if !quiet {
+		printGroupSummary(e, summary, run)
+		fmt.Fprintln(e.stdout)
+	}
+	fmt.Fprintf(e.stdout, e.tr("batch %d (draft): %s %s, period %s, data sha256 %.12s\n"), id, m.SetID, m.SetVersion, m.Period, m.DataSHA256)
+	return nil
+}
+
+// scoreByGroup scores the batch of src one peer group at a time, writing
+// each group's parts of the outputs of want into st (groupParts) and
+// passing its batch to also (when not nil). It returns the whole batch's
+// GroupRun, the names of the staged files and the terminal summary of the
+// groups.
+func scoreByGroup(ctx context.Context, e *env, src batch.GroupSource, set *indicators.Set, opt batch.Options, st *staged, want map[string]bool, of *outFlags, top int, also func(*batch.Batch) error) (*batch.GroupRun, []string, string, error) {
+	gp, err := newGroupParts(st, want, of.bom)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	defer gp.close()
+	run, err := batch.RunByGroup(ctx, src, set, opt, func(g int, b *batch.Batch) error {
+		if err := gp.add(e, g, b, top); err != nil {
+			return err
+		}
+		if also != nil {
+			return also(b)
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, batch.ErrByGroup) {
+			return nil, nil, "", usagef("--by-group: %v", err)
+		}
+		return nil, nil, "", err
+	}
+	if opt.AnalysisLimit > 0 {
+		fmt.Fprintf(e.stderr, e.tr("note: %d subjects > %d: the robustness analysis is left out of results.json (use --analysis on, or govscore analyse)\n"), run.Subjects, AutoAnalysisLimit)
+	}
+	written, err := gp.finish(st, run)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return run, written, gp.summary.String(), nil
+}
+
+// printGroupSummary prints the groups' summary and the batch's count of
+// warnings, as reports.WriteSummaryLang does for a whole batch.
+func printGroupSummary(e *env, summary string, run *batch.GroupRun) {
+	fmt.Fprint(e.stdout, summary)
+	if n := len(run.Warnings); n > 0 {
+		fmt.Fprintf(e.stdout, e.tr("\n%d warnings (see results.json or stderr)\n"), n)
+	}
+}
