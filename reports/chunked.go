@@ -65,11 +65,20 @@ func writeChunkedTo(ws []io.Writer, order []int, format func(order []int, bufs [
 	var g errgroup.Group
 	for range workers {
 		g.Go(func() error {
-			for i := range next {
+			for {
+				// The buffers first, then the chunk index: a worker
+				// that holds index i must be able to format chunk i, or
+				// writer 0, waiting for i, never returns the buffers
+				// that later chunks hold (a deadlock seen under load).
 				var bufs [][]byte
 				select {
 				case bufs = <-pool:
 				case <-stop:
+					return nil
+				}
+				i, ok := <-next
+				if !ok {
+					pool <- bufs
 					return nil
 				}
 				for k := range bufs {
@@ -87,7 +96,6 @@ func writeChunkedTo(ws []io.Writer, order []int, format func(order []int, bufs [
 				}
 				slots[i] <- bufs
 			}
-			return nil
 		})
 	}
 	// pass hands a written set of buffers on to writer k+1, or back to
