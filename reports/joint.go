@@ -13,8 +13,8 @@ import (
 // and each raw value, normalised value and effective weight formatted once,
 // into results.json's text, which indicators.csv's rows copy (a missing
 // number, null there, is an empty field here). The two files are written
-// concurrently, each in order; indicators.csv is complete when results.json
-// reaches its "indicators" section. WriteIndicatorsCSV and WriteJSON, for
+// concurrently, each in order: indicators.csv while results.json writes its
+// "indicators" section. WriteIndicatorsCSV and WriteJSON, for
 // one of the files alone, do not take this path.
 func WriteIndicatorsAndJSON(csv, js io.Writer, v *View) error {
 	if _, err := csv.Write(appendHeader(nil, IndicatorsHeader)); err != nil {
