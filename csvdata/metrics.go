@@ -339,6 +339,13 @@ func (l *loader) metricFile(i int, locate bool) error {
 	if len(names) == 0 && !bad {
 		l.errorf(headerLine, "no metric columns: add one column per metric after subject and period (wide layout), or metric and value columns (long layout)")
 	}
+	if !f.locate {
+		done, rows, err := f.wideParallel(r, len(header), sc, pc, names, cols)
+		if done || err != nil {
+			f.done(rows)
+			return err
+		}
+	}
 	return f.wide(len(header), sc, pc, names, cols)
 }
 

@@ -3,11 +3,7 @@ package reports
 import (
 	"bufio"
 	"io"
-	"runtime"
 	"strconv"
-	"sync/atomic"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // ResultsHeader is the fixed part of the results.csv header; one column per
@@ -116,8 +112,7 @@ func appendResultRow(line []byte, s *ViewSubject) []byte {
 // no part). Rows are formatted in parallel chunks (writeChunked) and
 // written in order.
 func WriteIndicatorsCSV(w io.Writer, v *View) error {
-	bw := bufio.NewWriterSize(w, 1<<20)
-	if _, err := bw.Write(appendHeader(nil, IndicatorsHeader)); err != nil {
+	if _, err := w.Write(appendHeader(nil, IndicatorsHeader)); err != nil {
 		return err
 	}
 	leafIDs := make([][]byte, len(v.Leaves))
@@ -169,10 +164,9 @@ func WriteIndicatorsCSV(w io.Writer, v *View) error {
 		}
 		return buf
 	}
-	if err := writeChunked(bw, rows, format); err != nil {
-		return err
-	}
-	return bw.Flush()
+	// The chunks are written as they are: through a buffer they would be
+	// copied in part.
+	return writeChunked(w, rows, format)
 }
 
 // subjectRows is every subject index of v, in order: the rows of the
@@ -183,82 +177,4 @@ func subjectRows(v *View) []int {
 		rows[k] = k
 	}
 	return rows
-}
-
-// writeChunked formats order in chunks on all CPUs and writes the chunks in
-// order, so the output is identical to a sequential run. Formatting of later
-// chunks overlaps the writing of earlier ones, and chunk buffers are reused.
-func writeChunked(w io.Writer, order []int, format func(order []int, buf []byte) []byte) error {
-	const chunk = 1024
-	workers := runtime.GOMAXPROCS(0)
-	nchunks := (len(order) + chunk - 1) / chunk
-	if nchunks == 0 {
-		return nil
-	}
-	inflight := 2 * workers
-	pool := make(chan []byte, inflight)
-	for i := 0; i < inflight; i++ {
-		pool <- nil
-	}
-	slots := make([]chan []byte, nchunks)
-	for i := range slots {
-		slots[i] = make(chan []byte, 1)
-	}
-	next := make(chan int, nchunks)
-	for i := 0; i < nchunks; i++ {
-		next <- i
-	}
-	close(next)
-	var g errgroup.Group
-	stop := make(chan struct{})
-	// size is the largest chunk formatted so far: a new buffer starts at
-	// it, instead of growing to it by doubling.
-	var size atomic.Int64
-	for k := 0; k < workers; k++ {
-		g.Go(func() error {
-			for i := range next {
-				var buf []byte
-				select {
-				case buf = <-pool:
-				case <-stop:
-					return nil
-				}
-				if n := int(size.Load()); cap(buf) < n {
-					buf = make([]byte, 0, n+n/8)
-				}
-				lo := i * chunk
-				hi := min(lo+chunk, len(order))
-				buf = format(order[lo:hi], buf[:0])
-				if n := int64(len(buf)); n > size.Load() {
-					size.Store(n)
-				}
-				slots[i] <- buf
-			}
-			return nil
-		})
-	}
-	var err error
-	for i := 0; i < nchunks; i++ {
-		buf := <-slots[i]
-		if err == nil {
-			_, err = w.Write(buf)
-		}
-		if err != nil {
-			close(stop)
-			// Drain so that the workers can finish.
-			for j := i + 1; j < nchunks; j++ {
-				select {
-				case <-slots[j]:
-				default:
-				}
-			}
-			break
-		}
-		pool <- buf
-	}
-	if err != nil {
-		go func() { _ = g.Wait() }()
-		return err
-	}
-	return g.Wait()
 }

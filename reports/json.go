@@ -36,11 +36,17 @@ const JSONFormat = "govscore.results/1"
 // view decoded from results.json (DecodeResults, Results.View) writes the
 // same bytes back.
 func WriteJSON(w io.Writer, v *View) error {
+	return writeJSON(w, v, writeCells)
+}
+
+// writeJSON writes results.json as WriteJSON does, the "indicators"
+// section with cells.
+func writeJSON(w io.Writer, v *View, cells func(*jw, *View)) error {
 	if v.analysisErr != nil {
 		return v.analysisErr
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
-	j := &jw{w: bw}
+	j := &jw{w: bw, out: w}
 	m := v.Meta
 
 	j.raw("{\n")
@@ -72,7 +78,7 @@ func WriteJSON(w io.Writer, v *View) error {
 	writeTree(j, v)
 	writeGroups(j, v)
 	writeSubjects(j, v)
-	writeCells(j, v)
+	cells(j, v)
 	writeAssessJSON(j, v)
 	if v.Analysis != nil {
 		j.key("analysis", 1).bytes(bytes.ReplaceAll(v.Analysis, []byte("\n"), []byte("\n  "))).raw(",\n")
@@ -260,8 +266,9 @@ func writeSubjects(j *jw, v *View) {
 		}
 		return buf
 	}
-	// Every subject starts with ","; the first one must not.
-	j.err = writeChunked(&dropFirstByte{w: j.w}, rows, format)
+	if w := j.chunks(); j.err == nil {
+		j.err = writeChunked(w, rows, format)
+	}
 	j.raw("\n  ],\n")
 }
 
@@ -371,13 +378,7 @@ func appendSubjectJSON(buf []byte, v *View, s *ViewSubject, comps, ranked []int,
 // to the subject has null in every array. Subjects are formatted in
 // parallel chunks (writeChunked), each subject's cells read once.
 func writeCells(j *jw, v *View) {
-	ids := make([]string, len(v.Leaves))
-	for l, ni := range v.Leaves {
-		ids[l] = v.Nodes[ni].ID
-	}
-	j.key("indicators", 1).raw("{")
-	j.key("leaves", 0).strs(ids).raw(",\n    ")
-	j.key("subjects", 0).raw("[")
+	ids := beginCells(j, v)
 	if j.err != nil {
 		return
 	}
@@ -438,10 +439,27 @@ func writeCells(j *jw, v *View) {
 		}
 		return buf
 	}
-	// Every subject starts with ","; the first one must not.
-	j.err = writeChunked(&dropFirstByte{w: j.w}, rows, format)
-	j.raw("\n    ]},\n")
+	if w := j.chunks(); j.err == nil {
+		j.err = writeChunked(w, rows, format)
+	}
+	endCells(j)
 }
+
+// beginCells writes the start of the "indicators" section, up to the
+// subjects' list, and returns the leaf ids.
+func beginCells(j *jw, v *View) []string {
+	ids := make([]string, len(v.Leaves))
+	for l, ni := range v.Leaves {
+		ids[l] = v.Nodes[ni].ID
+	}
+	j.key("indicators", 1).raw("{")
+	j.key("leaves", 0).strs(ids).raw(",\n    ")
+	j.key("subjects", 0).raw("[")
+	return ids
+}
+
+// endCells closes the "indicators" section beginCells started.
+func endCells(j *jw) { j.raw("\n    ]},\n") }
 
 // warnings writes ws as a JSON array of objects with the position, peer
 // group, subject and node when known, and the message.
@@ -474,8 +492,20 @@ func (j *jw) warnings(ws []diag.Warning) *jw {
 // jw is a small streaming JSON writer with a sticky error.
 type jw struct {
 	w   *bufio.Writer
+	out io.Writer // the writer under w
 	buf []byte
 	err error
+}
+
+// chunks flushes j's buffer and returns the writer under it, wrapped to
+// drop the first byte written (every chunk of a list starts with ","): the
+// chunks of writeChunked, larger than the buffer, are written directly
+// instead of being copied through it in part.
+func (j *jw) chunks() io.Writer {
+	if j.err == nil {
+		j.err = j.w.Flush()
+	}
+	return &dropFirstByte{w: j.out}
 }
 
 func (j *jw) raw(s string) *jw {

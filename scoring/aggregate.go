@@ -37,34 +37,75 @@ func (s *scorer) nodeAt(k int) *indicators.Node {
 
 // aggregate computes every composite, bottom-up (reverse tree order, so all
 // of a node's children — imputed ones included — are final before it), and
-// then the root (SPEC §4.5). It stops at the first composite whose
-// statistical weights cannot be computed (*WeightingError).
+// then the root (SPEC §4.5). Nothing in it reads across peer groups (the
+// weights, the MCDA ideal points and the composites' imputation pools are
+// the group's), so the groups are aggregated in parallel, each by one
+// worker, each subject's values written only by its group's. It returns
+// the error the sequential order (composite by composite, group by group)
+// would have met first: the first composite whose statistical weights
+// cannot be computed (*WeightingError).
 func (s *scorer) aggregate() error {
+	var rows []int // composite rows in the order they are computed
 	for k := s.nn - 1; k >= 0; k-- {
 		if !s.set.Nodes[k].IsLeaf() {
-			if err := s.aggregateNode(k); err != nil {
-				return err
+			rows = append(rows, k)
+		}
+	}
+	rows = append(rows, s.nn)
+	type groupOut struct {
+		warns []diag.Warning
+		err   error
+		at    int // the position in rows of err's composite
+	}
+	out := make([]groupOut, len(s.res.Groups))
+	scratch := make([]aggScratch, s.workers)
+	parallel(s.workers, len(s.order), func(w, t int) {
+		g, sc, o := s.order[t], &scratch[w], &out[s.order[t]]
+		if sc.wrow == nil {
+			sc.wrow, sc.wtmp, sc.key = make([]float64, s.stride), make([]float64, s.stride), make([]byte, 8*s.stride)
+		}
+		for p, k := range rows {
+			if err := s.aggregateGroup(k, g, sc, &o.warns); err != nil {
+				o.err, o.at = err, p
+				return
 			}
 		}
+	})
+	var err error
+	at := len(rows)
+	for _, o := range out {
+		if o.err != nil && o.at < at {
+			err, at = o.err, o.at
+		}
+		s.warns = append(s.warns, o.warns...)
 	}
-	return s.aggregateNode(s.nn)
+	if err != nil {
+		return err
+	}
+	for _, kw := range s.kw {
+		if kw != nil {
+			kw.merge(s.res.Groups)
+		}
+	}
+	return nil
 }
 
-// aggregateNode computes composite row k for every rated subject it applies
-// to, group by group with the group's weights in effect, then fills the
-// missing ones by the node's missing policy group-wide.
-func (s *scorer) aggregateNode(k int) error {
+// aggScratch is one aggregation worker's scratch, reused from group to
+// group and composite to composite: nothing keeps it.
+type aggScratch struct {
+	members    []int
+	wrow, wtmp []float64 // a subject's row of weights and put's scratch (see kidWeights.put)
+	key        []byte    // put's scratch
+}
+
+// aggregateGroup computes composite row k for the rated members of group g
+// it applies to, with the group's weights in effect, then fills the missing
+// ones by the node's missing policy. Its warnings go to warns.
+func (s *scorer) aggregateGroup(k, g int, sc *aggScratch, warns *[]diag.Warning) error {
 	node := s.nodeAt(k)
-	kids := make([]int, len(node.Children))
-	for j, ch := range node.Children {
-		kids[j] = ch.Index
-	}
-	var members []int // reused from group to group: nothing keeps it
-	for g := range s.res.Groups {
-		members = s.nodeMembers(k, g, members[:0])
-		if len(members) == 0 {
-			continue
-		}
+	kids := s.kw[k].kids
+	sc.members = s.nodeMembers(k, g, sc.members[:0])
+	if members := sc.members; len(members) > 0 {
 		use, report, cases, err := s.groupWeights(k, g, kids, members)
 		if err != nil {
 			return err
@@ -73,15 +114,13 @@ func (s *scorer) aggregateNode(k int) error {
 		grp.Weights[k], grp.WeightCases[k], grp.use[k] = report, cases, use
 		switch node.Aggregate {
 		case indicators.TOPSIS, indicators.GRA:
-			s.aggregateMCDA(k, kids, members, use)
+			s.aggregateMCDA(k, g, kids, members, use, sc)
 		default:
-			s.aggregateMean(k, kids, members, use)
+			s.aggregateMean(k, g, kids, members, use, sc, warns)
 		}
 	}
 	if pol := node.Missing.Policy; pol == indicators.Zero || node.Missing.Imputes() {
-		for g := range s.res.Groups {
-			s.imputeNode(k, g)
-		}
+		s.imputeNode(k, g)
 	}
 	return nil
 }
@@ -99,23 +138,23 @@ func (s *scorer) nodeMembers(k, g int, out []int) []int {
 
 // aggregateMean computes the arithmetic or geometric aggregate of node row k
 // for the subjects members, with children weights w (in children order, not
-// necessarily normalised).
+// necessarily normalised), members of group g; its warnings go to warns.
 //
 // The children that take part for a subject are those that apply, have a
 // value and have weight > 0; their normalised weights are wᵢ/Σw over them.
 // arithmetic: Σ wᵢvᵢ; geometric: exp(Σ wᵢ ln vᵢ), missing (with a warning)
 // when some vᵢ ≤ 0. No participating child → missing.
-func (s *scorer) aggregateMean(k int, kids, members []int, w []float64) {
+func (s *scorer) aggregateMean(k, g int, kids, members []int, w []float64, sc *aggScratch, warns *[]diag.Warning) {
 	node := s.nodeAt(k)
 	geo := node.Aggregate == indicators.Geometric
 	for _, i := range members {
 		base := i * s.stride
 		vals := s.vals[base : base+s.stride]
-		acc, bad := weightedMean(w, vals, kids, geo, s.rmean, s.wrow)
-		s.kw[k].put(i, s.wrow, s.wtmp)
+		acc, bad := weightedMean(w, vals, kids, geo, s.rmean, sc.wrow)
+		s.kw[k].put(g, i, sc.wrow, sc.wtmp, sc.key)
 		if bad >= 0 {
 			ch := node.Children[bad]
-			s.warns = append(s.warns, diag.Warning{Pos: node.Pos, Group: s.res.Groups[s.groupOf[i]].Label,
+			*warns = append(*warns, diag.Warning{Pos: node.Pos, Group: s.res.Groups[g].Label,
 				Subject: s.in.Subjects[i].ID, Node: s.nodeID(k),
 				Msg: fmt.Sprintf("geometric aggregate over %q = %v ≤ 0; the node is missing", ch.ID, vals[ch.Index])})
 			continue
@@ -242,13 +281,13 @@ func mcdaValues(agg indicators.Aggregate, rows [][]float64, w []float64, lo, hi 
 }
 
 // aggregateMCDA computes the TOPSIS or GRA aggregate (SPEC §6) of node row k
-// over the subjects members of one peer group, with children weights w.
+// over the subjects members of peer group g, with children weights w.
 // The columns are the children with weight > 0 that have a value for at
 // least one of the members; a member without a value for every column is
 // missing (for GRA as for TOPSIS), and takes no part in the ideal points,
 // the reference series or Δmin/Δmax. The column weights are normalised to
 // sum 1 and recorded as the members' normalised weights.
-func (s *scorer) aggregateMCDA(k int, kids, members []int, w []float64) {
+func (s *scorer) aggregateMCDA(k, g int, kids, members []int, w []float64, sc *aggScratch) {
 	node := s.nodeAt(k)
 	cols, wc := s.columns(kids, members, w)
 	if len(cols) == 0 {
@@ -275,9 +314,9 @@ func (s *scorer) aggregateMCDA(k int, kids, members []int, w []float64) {
 		}
 		s.vals[s.at(k, i)] = v
 		for q, c := range cols {
-			s.wrow[kids[c]] = wc[q] / sum
+			sc.wrow[kids[c]] = wc[q] / sum
 		}
-		s.kw[k].put(i, s.wrow, s.wtmp)
+		s.kw[k].put(g, i, sc.wrow, sc.wtmp, sc.key)
 	}
 }
 

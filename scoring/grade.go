@@ -90,24 +90,31 @@ func (s *scorer) adjust() {
 	}
 }
 
-// ratedByScore returns the rated members of group g sorted best first by
-// their score rounded to Ranking.Digits (ties by subject id), and the
-// rounded scores indexed by subject.
-func (s *scorer) ratedByScore(g int) (idx []int, rounded []float64) {
-	if s.rounded == nil {
-		s.rounded = make([]float64, s.n)
-		for i := range s.rounded {
+// sortByScore rounds every score to Ranking.Digits (s.rounded, by subject)
+// and sorts each group's rated members best first by it, ties by subject
+// id (s.byScore, by group): the order grade and rank work in. The groups
+// are sorted in parallel.
+func (s *scorer) sortByScore() {
+	groups := s.res.Groups
+	s.rounded = make([]float64, s.n)
+	s.byScore = make([][]int, len(groups))
+	slab := make([]int, s.n)
+	for g := range groups {
+		m := len(groups[g].Members)
+		s.byScore[g], slab = slab[:0:m], slab[m:]
+	}
+	parallel(s.workers, len(s.order), func(_, t int) {
+		g := s.order[t]
+		idx := s.byScore[g]
+		for _, i := range groups[g].Members {
 			s.rounded[i] = s.round(s.res.Subjects[i].Score, s.set.Ranking.Digits)
+			if s.rated[i] {
+				idx = append(idx, i)
+			}
 		}
-	}
-	rounded = s.rounded
-	for _, i := range s.res.Groups[g].Members {
-		if s.rated[i] {
-			idx = append(idx, i)
-		}
-	}
-	s.sortByRounded(idx, rounded)
-	return idx, rounded
+		s.sortByRounded(idx, s.rounded)
+		s.byScore[g] = idx
+	})
 }
 
 // sortByRounded sorts the subject indices idx best first by their rounded
@@ -127,94 +134,101 @@ func (s *scorer) sortByRounded(idx []int, rounded []float64) {
 }
 
 // grade assigns grades per peer group (SPEC §4.9): by rounded score, then
-// cap_grade vetoes (the worst cap wins), then quotas best grade first.
+// cap_grade vetoes (the worst cap wins), then quotas best grade first. The
+// groups are graded in parallel: quotas count within a group.
 func (s *scorer) grade() {
-	grades := s.set.Grades
-	if len(grades) == 0 {
+	if len(s.set.Grades) == 0 {
 		return
 	}
 	gi := make([]int, s.n)
 	reasons := make([][]string, s.n)
-	for g := range s.res.Groups {
-		idx, rounded := s.ratedByScore(g)
-		for _, i := range idx {
-			r := &s.res.Subjects[i]
-			sc := rounded[i]
-			j := 0
-			for j < len(grades)-1 && !(grades[j].Min != nil && *grades[j].Min <= sc) {
-				j++
+	parallel(s.workers, len(s.order), func(_, t int) {
+		s.gradeGroup(s.order[t], gi, reasons)
+	})
+}
+
+// gradeGroup grades the rated members of group g; gi and reasons are
+// scratch by subject (the grade index and the steps that led to it).
+func (s *scorer) gradeGroup(g int, gi []int, reasons [][]string) {
+	grades := s.set.Grades
+	idx, rounded := s.byScore[g], s.rounded
+	for _, i := range idx {
+		r := &s.res.Subjects[i]
+		sc := rounded[i]
+		j := 0
+		for j < len(grades)-1 && !(grades[j].Min != nil && *grades[j].Min <= sc) {
+			j++
+		}
+		if grades[j].Min != nil && *grades[j].Min > sc {
+			// Only possible when the last grade has a min: keep it, say so.
+			reasons[i] = append(reasons[i], fmt.Sprintf("score %s < %s but %s is the lowest grade", diag.FormatFloat(sc), diag.FormatFloat(*grades[j].Min), grades[j].Name))
+		} else {
+			reasons[i] = append(reasons[i], gradeStep(grades, j, sc))
+		}
+		r.GradeByScore = grades[j].Name
+		// Caps: the worst held cap wins when it is worse than the grade.
+		worst := -1
+		for a, adj := range s.set.Adjustments {
+			if ar := r.Adjustments[a]; ar.Held && adj.CapGrade != "" {
+				worst = max(worst, gradeIndex(grades, adj.CapGrade))
 			}
-			if grades[j].Min != nil && *grades[j].Min > sc {
-				// Only possible when the last grade has a min: keep it, say so.
-				reasons[i] = append(reasons[i], fmt.Sprintf("score %s < %s but %s is the lowest grade", diag.FormatFloat(sc), diag.FormatFloat(*grades[j].Min), grades[j].Name))
-			} else {
-				reasons[i] = append(reasons[i], gradeStep(grades, j, sc))
-			}
-			r.GradeByScore = grades[j].Name
-			// Caps: the worst held cap wins when it is worse than the grade.
-			worst := -1
+		}
+		if worst > j {
+			var ids []string
 			for a, adj := range s.set.Adjustments {
-				if ar := r.Adjustments[a]; ar.Held && adj.CapGrade != "" {
-					worst = max(worst, gradeIndex(grades, adj.CapGrade))
+				if ar := &r.Adjustments[a]; ar.Held && adj.CapGrade != "" && gradeIndex(grades, adj.CapGrade) == worst {
+					ar.Capped = true
+					ids = append(ids, adj.ID)
 				}
 			}
-			if worst > j {
-				var ids []string
-				for a, adj := range s.set.Adjustments {
-					if ar := &r.Adjustments[a]; ar.Held && adj.CapGrade != "" && gradeIndex(grades, adj.CapGrade) == worst {
-						ar.Capped = true
-						ids = append(ids, adj.ID)
-					}
-				}
-				j = worst
-				reasons[i] = append(reasons[i], fmt.Sprintf("veto %s caps at %s", strings.Join(ids, ", "), grades[j].Name))
-			}
-			gi[i] = j
+			j = worst
+			reasons[i] = append(reasons[i], fmt.Sprintf("veto %s caps at %s", strings.Join(ids, ", "), grades[j].Name))
 		}
-		// Quotas, best grade first. The excess moves down lowest scores
-		// first (SPEC §4.9) whatever the ranking order: holders are sorted
-		// by rounded score, highest first, ties by id.
-		nRated := len(idx)
-		for q, gr := range grades {
-			if gr.MaxShare == nil || q == len(grades)-1 {
-				continue
-			}
-			var holders []int
-			for _, i := range idx {
-				if gi[i] == q {
-					holders = append(holders, i)
-				}
-			}
-			limit := quotaLimit(*gr.MaxShare, nRated)
-			if len(holders) <= limit {
-				continue
-			}
-			slices.SortStableFunc(holders, func(a, b int) int {
-				switch ra, rb := rounded[a], rounded[b]; {
-				case ra > rb:
-					return -1
-				case ra < rb:
-					return 1
-				}
-				return strings.Compare(s.in.Subjects[a].ID, s.in.Subjects[b].ID)
-			})
-			cut := limit
-			if cut > 0 && rounded[holders[cut]] == rounded[holders[cut-1]] {
-				for cut > 0 && rounded[holders[cut-1]] == rounded[holders[limit]] {
-					cut--
-				}
-			}
-			msg := fmt.Sprintf("quota %s%% of %d = %d exceeded → %s", diag.FormatFloat(*gr.MaxShare*100), nRated, limit, grades[q+1].Name)
-			for _, i := range holders[cut:] {
-				gi[i] = q + 1
-				reasons[i] = append(reasons[i], msg)
-			}
+		gi[i] = j
+	}
+	// Quotas, best grade first. The excess moves down lowest scores
+	// first (SPEC §4.9) whatever the ranking order: holders are sorted
+	// by rounded score, highest first, ties by id.
+	nRated := len(idx)
+	for q, gr := range grades {
+		if gr.MaxShare == nil || q == len(grades)-1 {
+			continue
 		}
+		var holders []int
 		for _, i := range idx {
-			r := &s.res.Subjects[i]
-			r.Grade = grades[gi[i]].Name
-			r.GradeReason = strings.Join(reasons[i], "; ")
+			if gi[i] == q {
+				holders = append(holders, i)
+			}
 		}
+		limit := quotaLimit(*gr.MaxShare, nRated)
+		if len(holders) <= limit {
+			continue
+		}
+		slices.SortStableFunc(holders, func(a, b int) int {
+			switch ra, rb := rounded[a], rounded[b]; {
+			case ra > rb:
+				return -1
+			case ra < rb:
+				return 1
+			}
+			return strings.Compare(s.in.Subjects[a].ID, s.in.Subjects[b].ID)
+		})
+		cut := limit
+		if cut > 0 && rounded[holders[cut]] == rounded[holders[cut-1]] {
+			for cut > 0 && rounded[holders[cut-1]] == rounded[holders[limit]] {
+				cut--
+			}
+		}
+		msg := fmt.Sprintf("quota %s%% of %d = %d exceeded → %s", diag.FormatFloat(*gr.MaxShare*100), nRated, limit, grades[q+1].Name)
+		for _, i := range holders[cut:] {
+			gi[i] = q + 1
+			reasons[i] = append(reasons[i], msg)
+		}
+	}
+	for _, i := range idx {
+		r := &s.res.Subjects[i]
+		r.Grade = grades[gi[i]].Name
+		r.GradeReason = strings.Join(reasons[i], "; ")
 	}
 }
 
@@ -229,14 +243,22 @@ func gradeStep(grades []*indicators.Grade, j int, sc float64) string {
 	return fmt.Sprintf("score %s → %s", diag.FormatFloat(sc), grades[j].Name)
 }
 
-// rank ranks the rated subjects of each peer group (SPEC §4.10) and fills
-// Result.Order: groups by label, rated subjects by rank then id, then the
-// unrated ones by id.
+// rank ranks the rated subjects of each peer group (SPEC §4.10), the
+// groups in parallel, and fills Result.Order: groups by label, rated
+// subjects by rank then id, then the unrated ones by id.
 func (s *scorer) rank() {
-	s.res.Order = make([]int, 0, s.n)
+	groups := s.res.Groups
+	s.res.Order = make([]int, s.n)
+	seg := make([][]int, len(groups)) // each group's part of Order
+	rest := s.res.Order
+	for g := range groups {
+		m := len(groups[g].Members)
+		seg[g], rest = rest[:0:m], rest[m:]
+	}
 	ordinal := s.set.Ranking.Method == indicators.Ordinal
-	for g := range s.res.Groups {
-		idx, rounded := s.ratedByScore(g)
+	parallel(s.workers, len(s.order), func(_, t int) {
+		g := s.order[t]
+		idx, rounded := s.byScore[g], s.rounded
 		for p, i := range idx {
 			r := &s.res.Subjects[i]
 			switch {
@@ -248,11 +270,11 @@ func (s *scorer) rank() {
 				r.Rank = p + 1
 			}
 		}
-		s.res.Order = append(s.res.Order, idx...)
-		for _, i := range s.res.Groups[g].Members {
+		o := append(seg[g], idx...)
+		for _, i := range groups[g].Members {
 			if !s.rated[i] {
-				s.res.Order = append(s.res.Order, i)
+				o = append(o, i)
 			}
 		}
-	}
+	})
 }

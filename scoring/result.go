@@ -232,11 +232,13 @@ type LeafStats struct {
 	Treat *TreatStats
 }
 
-// AdjustmentResult is one adjustment's effect on one subject.
+// AdjustmentResult is one adjustment's effect on one subject. (Points
+// first: the three flags then share one word, 16 bytes instead of 24, and
+// a batch holds one per subject and adjustment.)
 type AdjustmentResult struct {
+	Points  float64 // points added after clamping (0 when none)
 	Applies bool    // applies to the subject's kind
 	Held    bool    // its `when` held (true when it has no `when`)
-	Points  float64 // points added after clamping (0 when none)
 	Capped  bool    // its cap_grade lowered the subject's grade
 }
 

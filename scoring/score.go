@@ -7,8 +7,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/diag"
@@ -37,19 +35,20 @@ type scorer struct {
 	imps   []bool    // value filled by the missing policy
 	// The normalised weights at the parent (0 = took no part) by
 	// composite row (nil for a leaf; nn is the root): see kidWeights.
-	// shareRows builds SubjectResult.NodeWeights from them. wrow is one
-	// subject's row of weights the aggregation writes before kidWeights.put
-	// takes it (all 0 between subjects), wtmp scratch for put.
-	kw         []*kidWeights
-	wrow, wtmp []float64
+	// shareRows builds SubjectResult.NodeWeights from them.
+	kw []*kidWeights
 
-	rounded []float64 // scores rounded to Ranking.Digits, by subject
+	rounded []float64 // scores rounded to Ranking.Digits, by subject (sortByScore)
+	byScore [][]int   // by group: the rated members, best first (sortByScore)
 
 	round func(float64, int) float64 // the set's rounding rule (Rounder)
 	rmean bool                       // `numerics: r`: R's mean for equal weights
 
 	res   *Result
 	warns []diag.Warning
+
+	workers int   // goroutines for the work split by peer group (see parallel)
+	order   []int // group indices, largest first: the order of the tasks
 }
 
 // Score treats, normalises, weights, aggregates, adjusts, grades and ranks
@@ -60,11 +59,15 @@ type scorer struct {
 // a cap_grade that names no grade). Score does no I/O and does not modify
 // in. It uses up to GOMAXPROCS goroutines; the result does not depend on
 // their number.
-func Score(in Input) (*Result, error) {
+func Score(in Input) (*Result, error) { return score(in, runtime.GOMAXPROCS(0)) }
+
+// score is Score on at most workers goroutines.
+func score(in Input, workers int) (*Result, error) {
 	if err := validate(in); err != nil {
 		return nil, err
 	}
 	s := newScorer(in)
+	s.workers, s.order = max(1, workers), bySize(s.res.Groups)
 	s.coverage()
 	if err := s.checkLeafFail(); err != nil {
 		return nil, err
@@ -78,6 +81,7 @@ func Score(in Input) (*Result, error) {
 	}
 	s.finishSubjects()
 	s.adjust()
+	s.sortByScore()
 	s.grade()
 	s.rank()
 	s.nodeRanks()
@@ -292,9 +296,8 @@ func newScorer(in Input) *scorer {
 		for j, ch := range node.Children {
 			kids[j] = ch.Index
 		}
-		s.kw[k] = newKidWeights(kids, n)
+		s.kw[k] = newKidWeights(kids, n, len(groups))
 	}
-	s.wrow, s.wtmp = make([]float64, s.stride), make([]float64, s.stride)
 	s.imps = make([]bool, s.stride*n)
 	nanFill(s.vals)
 
@@ -398,26 +401,18 @@ func (s *scorer) checkLeafFail() error {
 }
 
 // leaves runs the leaf pipeline for every (peer group, leaf) pair, in
-// parallel; each task writes only its own cells and warnings. The imputed
+// parallel (largest groups first); each task writes only its own cells and warnings. The imputed
 // values of each leaf are then gathered from its groups' tasks.
 func (s *scorer) leaves() {
 	nl := len(s.set.Leaves)
 	ng := len(s.res.Groups)
 	nt := ng * nl
 	out := make([]leafOutput, nt)
-	// A bounded pool of workers takes tasks by index. (errgroup would do,
-	// but golang.org/x/sync is only an indirect requirement in go.mod.)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := min(runtime.GOMAXPROCS(0), nt); w > 0; w-- {
-		wg.Go(func() {
-			var sc leafScratch
-			for t := int(next.Add(1) - 1); t < nt; t = int(next.Add(1) - 1) {
-				out[t] = s.leafGroup(t/nl, t%nl, &sc)
-			}
-		})
-	}
-	wg.Wait()
+	scratch := make([]leafScratch, s.workers)
+	parallel(s.workers, nt, func(w, t int) {
+		g, l := s.order[t/nl], t%nl
+		out[g*nl+l] = s.leafGroup(g, l, &scratch[w])
+	})
 	for _, o := range out {
 		s.warns = append(s.warns, o.warns...)
 	}

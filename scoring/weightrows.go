@@ -12,47 +12,94 @@ import (
 // index of its vector. Most subjects of a peer group share one (every
 // child took part), so at 1M subjects this is 4 bytes per subject and
 // composite instead of 8 per subject and node.
+//
+// The peer groups are aggregated in parallel, so each group interns its
+// vectors in its own table (groups) while it is aggregated; merge then
+// gathers them into vecs, group by group, which gives every vector the
+// index one table for the whole batch would have given it.
 type kidWeights struct {
-	kids  []int       // the children's node rows, in children order
-	of    []int32     // by subject: index into vecs; 0 = all zero (took no part)
-	vecs  [][]float64 // distinct vectors in children order; vecs[0] is all zero
+	kids []int   // the children's node rows, in children order
+	of   []int32 // by subject: index into vecs (into its group's table before merge); 0 = all zero (took no part)
+	vecs [][]float64
+	// groups are the tables of the peer groups, by group index, until
+	// merge; nil after.
+	groups []kwTable
+}
+
+// kwTable is a table of distinct weight vectors: vecs[0] is all zero
+// (once the table is used), index finds a vector by its bits.
+type kwTable struct {
+	vecs  [][]float64
 	index map[string]int32
-	key   []byte
 }
 
 // newKidWeights returns the store of composite row k's children for n
-// subjects, every subject at the zero vector.
-func newKidWeights(kids []int, n int) *kidWeights {
-	kw := &kidWeights{kids: kids, of: make([]int32, n), index: map[string]int32{}, key: make([]byte, 8*len(kids))}
-	kw.intern(make([]float64, len(kids)))
-	return kw
+// subjects in ngroups peer groups, every subject at the zero vector.
+func newKidWeights(kids []int, n, ngroups int) *kidWeights {
+	return &kidWeights{kids: kids, of: make([]int32, n), groups: make([]kwTable, ngroups)}
 }
 
-// intern returns the index of v (bit for bit), adding a copy of it when
-// new.
-func (kw *kidWeights) intern(v []float64) int32 {
-	for j, x := range v {
-		binary.LittleEndian.PutUint64(kw.key[8*j:], math.Float64bits(x))
+// intern returns the index of v (bit for bit) in t, adding a copy of it
+// when new; key is scratch of 8·len(v) bytes. The zero vector is added
+// first, at index 0.
+func (t *kwTable) intern(v []float64, key []byte) int32 {
+	if t.index == nil {
+		t.index = map[string]int32{}
+		clear(key) // the bits of +0
+		t.add(make([]float64, len(v)), key)
 	}
-	if j, ok := kw.index[string(kw.key)]; ok {
+	for j, x := range v {
+		binary.LittleEndian.PutUint64(key[8*j:], math.Float64bits(x))
+	}
+	if j, ok := t.index[string(key)]; ok {
 		return j
 	}
-	j := int32(len(kw.vecs))
-	kw.index[string(kw.key)] = j
-	kw.vecs = append(kw.vecs, append([]float64(nil), v...))
+	return t.add(v, key)
+}
+
+// add appends a copy of v to t.vecs under key, which holds v's bits, and
+// returns its index.
+func (t *kwTable) add(v []float64, key []byte) int32 {
+	j := int32(len(t.vecs))
+	t.index[string(key)] = j
+	t.vecs = append(t.vecs, append([]float64(nil), v...))
 	return j
 }
 
-// put records subject i's weights, which row holds at the children's node
-// rows (a subject's row of the scorer's layout), and sets them back to 0
-// there: row is scratch reused from subject to subject.
-func (kw *kidWeights) put(i int, row []float64, tmp []float64) {
-	tmp = tmp[:len(kw.kids)]
+// put records the weights of subject i, a member of peer group g, which
+// row holds at the children's node rows (a subject's row of the scorer's
+// layout), and sets them back to 0 there: row is scratch reused from
+// subject to subject, tmp scratch of len(kids) floats and key of
+// 8·len(kids) bytes. Only one goroutine may put into a group at a time.
+func (kw *kidWeights) put(g, i int, row, tmp []float64, key []byte) {
+	tmp, key = tmp[:len(kw.kids)], key[:8*len(kw.kids)]
 	for j, c := range kw.kids {
 		tmp[j] = row[c]
 		row[c] = 0
 	}
-	kw.of[i] = kw.intern(tmp)
+	kw.of[i] = kw.groups[g].intern(tmp, key)
+}
+
+// merge gathers the groups' tables into vecs, group by group in index
+// order, and points each member's of at its vector there.
+func (kw *kidWeights) merge(groups []Group) {
+	var all kwTable
+	key := make([]byte, 8*len(kw.kids))
+	all.intern(make([]float64, len(kw.kids)), key)
+	for g := range groups {
+		t := &kw.groups[g]
+		if t.vecs == nil {
+			continue // nothing put: every member is at 0, the zero vector
+		}
+		remap := make([]int32, len(t.vecs))
+		for j, v := range t.vecs {
+			remap[j] = all.intern(v, key)
+		}
+		for _, i := range groups[g].Members {
+			kw.of[i] = remap[kw.of[i]]
+		}
+	}
+	kw.vecs, kw.groups = all.vecs, nil
 }
 
 // weightRows builds every subject's NodeWeights from the composites'

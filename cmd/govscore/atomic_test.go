@@ -32,10 +32,10 @@ func text(s string) func(io.Writer) error {
 // leaves exactly its own outputs, none of the first run's.
 func TestWriteAtomicReplacesARun(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	if err := writeAtomic(dir, []output{{"results.csv", text("a")}, {"results.json", text("a")}, {"report.html", text("a")}}); err != nil {
+	if err := writeAtomic(dir, []output{{name: "results.csv", write: text("a")}, {name: "results.json", write: text("a")}, {name: "report.html", write: text("a")}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeAtomic(dir, []output{{"results.csv", text("b")}}); err != nil {
+	if err := writeAtomic(dir, []output{{name: "results.csv", write: text("b")}}); err != nil {
 		t.Fatal(err)
 	}
 	if got := names(t, dir); len(got) != 1 || got[0] != "results.csv" {
@@ -55,7 +55,7 @@ func TestWriteAtomicSharedFolder(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
 	os.WriteFile(filepath.Join(dir, "report.html"), []byte("old"), 0o644)
-	if err := writeAtomic(dir, []output{{"results.csv", text("new")}}); err != nil {
+	if err := writeAtomic(dir, []output{{name: "results.csv", write: text("new")}}); err != nil {
 		t.Fatal(err)
 	}
 	if got := names(t, dir); len(got) != 2 || got[0] != "notes.txt" || got[1] != "results.csv" {
@@ -71,7 +71,7 @@ func TestWriteAtomicFailureKeepsTheOldRun(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "results.csv"), []byte("old"), 0o644)
 	os.Mkdir(filepath.Join(dir, "results.md"), 0o755)
 	os.WriteFile(filepath.Join(dir, "results.md", "x"), []byte("x"), 0o644)
-	err := writeAtomic(dir, []output{{"results.csv", text("new")}, {"results.md", text("new")}})
+	err := writeAtomic(dir, []output{{name: "results.csv", write: text("new")}, {name: "results.md", write: text("new")}})
 	if err == nil {
 		t.Fatal("moving a file onto a directory succeeded")
 	}
@@ -79,7 +79,7 @@ func TestWriteAtomicFailureKeepsTheOldRun(t *testing.T) {
 		t.Fatalf("results.csv = %q after the failed run, want the old content", b)
 	}
 	boom := errors.New("render failed")
-	err = writeAtomic(dir, []output{{"results.csv", text("newer")}, {"results.json", func(io.Writer) error { return boom }}})
+	err = writeAtomic(dir, []output{{name: "results.csv", write: text("newer")}, {name: "results.json", write: func(io.Writer) error { return boom }}})
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want the render error", err)
 	}
@@ -92,10 +92,10 @@ func TestWriteAtomicFailureKeepsTheOldRun(t *testing.T) {
 // results.json keeps it.
 func TestWriteOutputsKeepsOthers(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	if err := writeAtomic(dir, []output{{"results.json", text("src")}, {"report.html", text("a")}}); err != nil {
+	if err := writeAtomic(dir, []output{{name: "results.json", write: text("src")}, {name: "report.html", write: text("a")}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeOutputs(dir, []output{{"report.html", text("b")}}, false); err != nil {
+	if err := writeOutputs(dir, []output{{name: "report.html", write: text("b")}}, false); err != nil {
 		t.Fatal(err)
 	}
 	if got := names(t, dir); len(got) != 2 {

@@ -155,7 +155,7 @@ func TestWriteAtomicCleansStaleStaging(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(stale, "results.csv"), []byte("partial"), 0o644)
-	if err := writeAtomic(filepath.Join(root, "out"), []output{{"results.csv", text("a")}}); err != nil {
+	if err := writeAtomic(filepath.Join(root, "out"), []output{{name: "results.csv", write: text("a")}}); err != nil {
 		t.Fatal(err)
 	}
 	noStaging(t, root)

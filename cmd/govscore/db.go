@@ -442,7 +442,7 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	}
 	var outputs []output
 	for _, n := range names {
-		outputs = append(outputs, output{n, func(w io.Writer) error { return db.WriteOutput(ctx, *id, n, w) }})
+		outputs = append(outputs, output{name: n, write: func(w io.Writer) error { return db.WriteOutput(ctx, *id, n, w) }})
 	}
 	if err := writeAtomic(dir, outputs); err != nil {
 		return err

@@ -2,7 +2,9 @@ package main
 
 import (
 	"os"
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 
 	"github.com/govscore/govscore/batch"
 )
@@ -48,4 +50,51 @@ func setMemoryLimit(e *env, files batch.Files) (restore func()) {
 	}
 	prev := debug.SetMemoryLimit(max(memLimitPerByte*size, memLimitFloor))
 	return func() { debug.SetMemoryLimit(prev) }
+}
+
+// Soft memory limit of `govscore run --db` while it stores the batch
+// (issue 13). Once scored, the live heap is what the stored rows and the
+// outputs read (the published batch and its view); storing adds the rows'
+// encoding buffers, the chunks queued for the COPY and the compressors, a
+// bounded amount, and short-lived garbage from rendering ~6.5 GB of
+// outputs at 1M subjects. With the default pacing the heap grows to twice
+// the live heap before a collection; the limit, storeLimitNum/Den of the
+// live heap plus storeLimitHeadroom, makes the collector run earlier. The
+// live heap is measured after a collection, which also returns what the
+// publication dropped. GOMEMLIMIT, when set, is honoured instead, and a
+// lower limit already in force is kept.
+const (
+	storeLimitNum, storeLimitDen = 5, 4
+	storeLimitHeadroom           = 256 << 20
+)
+
+// setStoringMemoryLimit sets the soft memory limit for storing a batch
+// from the live heap, unless GOMEMLIMIT is set, and returns the function
+// that restores the previous one.
+func setStoringMemoryLimit(e *env) (restore func()) {
+	if e.getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	runtime.GC()
+	prev := debug.SetMemoryLimit(-1)
+	debug.SetMemoryLimit(min(prev, storingLimit(liveHeap())))
+	return func() { debug.SetMemoryLimit(prev) }
+}
+
+// storingLimit is the soft limit while storing, for a live heap of live
+// bytes.
+func storingLimit(live uint64) int64 {
+	return int64(live)*storeLimitNum/storeLimitDen + storeLimitHeadroom
+}
+
+// liveHeap returns the live heap of the last collection.
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() == metrics.KindUint64 {
+		return s[0].Value.Uint64()
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"testing"
 
@@ -44,6 +45,47 @@ func TestSetMemoryLimit(t *testing.T) {
 	}
 
 	restore = setMemoryLimit(env("3GiB"), batch.Files{Subjects: small, Metrics: []string{big}})
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Errorf("GOMEMLIMIT set: limit changed to %d", got)
+	}
+	restore()
+}
+
+// TestSetStoringMemoryLimit: storing a batch sets the soft limit to 5/4 of
+// the live heap (measured after a collection) plus storeLimitHeadroom,
+// keeps a lower limit in force, leaves it alone when GOMEMLIMIT is set,
+// and restores the previous one.
+func TestSetStoringMemoryLimit(t *testing.T) {
+	env := func(v string) *env { return &env{getenv: func(string) string { return v }} }
+	before := debug.SetMemoryLimit(-1)
+	held := make([]byte, 64<<20)
+	for i := range held {
+		held[i] = byte(i)
+	}
+	restore := setStoringMemoryLimit(env(""))
+	got := debug.SetMemoryLimit(-1)
+	live := liveHeap()
+	if live < uint64(len(held)) {
+		t.Errorf("live heap %d, less than the %d bytes held", live, len(held))
+	}
+	if want := int64(live) + int64(live)/4 + 256<<20; got != want {
+		t.Errorf("limit %d, want 1.25 × live heap %d + 256 MiB = %d", got, live, want)
+	}
+	restore()
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Errorf("after restore: limit %d, want %d", got, before)
+	}
+	runtime.KeepAlive(held)
+
+	debug.SetMemoryLimit(100 << 20)
+	restore = setStoringMemoryLimit(env(""))
+	if got := debug.SetMemoryLimit(-1); got != 100<<20 {
+		t.Errorf("a lower limit in force: changed to %d", got)
+	}
+	restore()
+	debug.SetMemoryLimit(before)
+
+	restore = setStoringMemoryLimit(env("3GiB"))
 	if got := debug.SetMemoryLimit(-1); got != before {
 		t.Errorf("GOMEMLIMIT set: limit changed to %d", got)
 	}

@@ -61,9 +61,10 @@ func (f *outFlags) outputs(v *reports.View, want map[string]bool, lang string) (
 		if x.name == "csv" {
 			fn = f.csv(fn)
 		}
-		outputs = append(outputs, output{x.file, fn})
+		outputs = append(outputs, output{name: x.file, write: fn})
 		written = append(written, x.file)
 	}
+	f.pairCells(outputs, v)
 	return outputs, written
 }
 
@@ -111,11 +112,20 @@ func (f *outFlags) csv(write func(io.Writer) error) func(io.Writer) error {
 		return write
 	}
 	return func(w io.Writer) error {
-		if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		if err := f.writeBOM(w); err != nil {
 			return err
 		}
 		return write(w)
 	}
+}
+
+// writeBOM writes U+FEFF to the CSV file w with --bom, nothing without.
+func (f *outFlags) writeBOM(w io.Writer) error {
+	if !f.bom {
+		return nil
+	}
+	_, err := io.WriteString(w, "\ufeff")
+	return err
 }
 
 func publishJSON(w io.Writer, v *reports.View, _ pubOptions) error {

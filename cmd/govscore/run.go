@@ -148,7 +148,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opt := batch.Options{Period: *period, Previous: want["html"] || want["xlsx"] || want["md"]}
+	// The outputs (and, with --db, the stored rows) come from the scored
+	// batch alone: the metric columns can go before scoring.
+	opt := batch.Options{Period: *period, Previous: want["html"] || want["xlsx"] || want["md"], DropColumns: true}
 	opt.Analysis, opt.AnalysisLimit = unc.options(want["json"])
 	if *byGroup {
 		return runByGroup(ctx, e, files, dir, dbURL(e, *db), opt, want, &of, *out, *quiet, *top)
@@ -162,9 +164,6 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		defer stored.close()
 		b = stored.b
 	} else {
-		// From files the outputs are rendered from the scored batch
-		// alone: the metric columns can go before scoring.
-		opt.DropColumns = true
 		defer setMemoryLimit(e, files)()
 		if b, err = loadAndRun(ctx, e, files, opt); err != nil {
 			return err
@@ -184,13 +183,15 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 		outDir = filepath.Join(base, "out", b.Meta.Period)
 	}
-	if stored == nil {
-		// Keep only what the view reads: the data set's metric columns,
-		// the expression values and the plan can go (issue 13).
-		b = b.Published()
+	// Keep only what the view and the stored rows read: the data set's
+	// metric columns, the expression values and the plan can go (issue 13).
+	b = b.Published()
+	if stored != nil {
+		stored.b = b
 	}
 	outputs, written, view := runOutputs(b, want, e.outLang(), &of)
 	if stored != nil {
+		defer setStoringMemoryLimit(e)()
 		return stored.save(ctx, e, outputs, view, *out, *quiet, *top)
 	}
 	if !*quiet && view == nil {
@@ -232,16 +233,19 @@ func runOutputs(b *batch.Batch, want map[string]bool, lang string, of *outFlags)
 			view = publicationView(b)
 		}
 		v := view
-		outputs = append(outputs, output{"uncertainty.csv", func(w io.Writer) error { return reports.WriteUncertaintyCSV(w, v) }})
+		outputs = append(outputs, output{name: "uncertainty.csv", write: func(w io.Writer) error { return reports.WriteUncertaintyCSV(w, v) }})
 		written = append(written, "uncertainty.csv")
 	}
 	return outputs, written, view
 }
 
-// output is one file to write.
+// output is one file to write: by write alone, or, when pair is set and
+// the pair's other file is written too, with it by pair.write
+// (stageOutputs).
 type output struct {
 	name  string
 	write func(io.Writer) error
+	pair  *outputPair
 }
 
 // writeAtomic writes every output into a fresh staging directory next to
@@ -277,9 +281,10 @@ func stage(dir string, outputs []output) (*staged, error) {
 }
 
 // stageOutputs is stage; with replace false, commit keeps the earlier
-// outputs it does not overwrite. The files are independent: they are
-// written concurrently, so that one file's system calls overlap another's
-// formatting.
+// outputs it does not overwrite. The files are written concurrently, so
+// that one file's system calls overlap another's formatting; a pair of
+// outputs that are both staged is written by the pair's one writer
+// (outputPair.stage).
 func stageOutputs(dir string, outputs []output, replace bool) (*staged, error) {
 	var opts atomicdir.Options
 	if replace {
@@ -292,6 +297,12 @@ func stageOutputs(dir string, outputs []output, replace bool) (*staged, error) {
 	st := &staged{tx: tx}
 	var g errgroup.Group
 	for _, o := range outputs {
+		if p := o.pair; p != nil && p.staged(outputs) {
+			if o.name == p.first {
+				g.Go(func() error { return p.stage(tx) })
+			}
+			continue
+		}
 		g.Go(func() error {
 			if err := tx.WriteFile(o.name, o.write); err != nil {
 				return fmt.Errorf("writing %s: %w", o.name, err)

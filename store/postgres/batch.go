@@ -17,6 +17,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/scoring"
 )
 
 // Status is a batch's place in its lifecycle.
@@ -240,7 +241,7 @@ func explainKeys(b *BatchRecord) (adjIDs []string, ranked []rankedNode) {
 // order, in COPY's text format. The per-leaf arrays are PostgreSQL array
 // literals ({1.5,NULL,…}) with floats in Go's shortest round-trip form.
 func encodeSubjects(w *copyWriter, id int64, b *BatchRecord) error {
-	comps := b.composites()
+	keys := nodeKeys(b.composites())
 	leaves := b.Set.Leaves
 	subs := b.Subjects
 	cells := b.Result.Cells
@@ -249,7 +250,7 @@ func encodeSubjects(w *copyWriter, id int64, b *BatchRecord) error {
 	for ord, si := range b.Result.Order {
 		r := &b.Result.Subjects[si]
 		s := &subs[si]
-		nodes = appendNodes(nodes[:0], comps, r.Nodes)
+		nodes = appendNodeKeys(nodes[:0], keys, r.Nodes)
 		raw, val, st, wt = append(raw[:0], '{'), append(val[:0], '{'), append(st[:0], '{'), append(wt[:0], '{')
 		for l := range leaves {
 			if l > 0 {
@@ -312,72 +313,132 @@ const sqlCopyBatchSubjectsBinary = sqlCopyBatchSubjects + ` (FORMAT binary)`
 // encodeSubjectsBinary is encodeSubjects in COPY's binary format: the
 // same rows, the floats as their 8 bytes, so that the server has no text
 // to parse but the JSON of nodes and explain.
+//
+// The subjects are encoded by blocks of encodeBlockSize in output order
+// (subjectBlock): the cells of a block are read one leaf's column at a
+// time (scoring.LeafCells.PublishedColumn, as the report writers do), each
+// subject's normalised values from its node row and its effective weights
+// in one pass down the tree (Result.EffectiveWeights, bit for bit
+// Cell.Weight), into buffers reused from block to block.
 func encodeSubjectsBinary(w *copyWriter, id int64, b *BatchRecord) error {
-	comps := b.composites()
-	leaves := b.Set.Leaves
+	keys := nodeKeys(b.composites())
+	leafNodes := make([]int, len(b.Set.Leaves))
+	for l, n := range b.Set.Leaves {
+		leafNodes[l] = n.Index
+	}
 	subs := b.Subjects
-	cells := b.Result.Cells
+	res := b.Result
 	var nodes, ex []byte
 	adjIDs, ranked := explainKeys(b)
+	blk := newSubjectBlock(len(leafNodes), len(b.Set.Nodes))
 	w.buf = append(w.buf, binHeader...)
-	for ord, si := range b.Result.Order {
-		r := &b.Result.Subjects[si]
-		s := &subs[si]
-		line := appendInt16(w.line(), 18)
-		line = binInt64(line, id)
-		line = binInt32(line, int32(b.Ord+ord))
-		for _, f := range [...]string{s.ID, s.Name, s.Kind, r.Group} {
-			line = binText(line, f)
-		}
-		line = binBool(line, r.Rated)
-		if r.Rated {
-			line = binInt32(line, int32(r.Rank))
-			line = binFloat(line, r.Score)
-			line = binText(line, r.Grade)
-		} else {
-			line = binNull(binNull(binNull(line)))
-		}
-		line = binFloat(line, r.Coverage)
-		if r.Rated {
-			line = binBool(line, r.Vetoed)
-		} else {
-			line = binNull(line)
-		}
-		nodes = appendNodes(nodes[:0], comps, r.Nodes)
-		line = binJSONB(line, nodes)
-		// raw, value, status, weight: NULL where the leaf does not
-		// apply, as in encodeSubjects.
-		for a := range 4 {
-			oid := int32(oidFloat8)
-			if a == 2 {
-				oid = oidText
+	for start := 0; start < len(res.Order); start += encodeBlockSize {
+		idx := res.Order[start:min(start+encodeBlockSize, len(res.Order))]
+		blk.fill(res, idx)
+		n := len(idx)
+		for j, si := range idx {
+			ord := start + j
+			r := &res.Subjects[si]
+			s := &subs[si]
+			line := appendInt16(w.line(), 18)
+			line = binInt64(line, id)
+			line = binInt32(line, int32(b.Ord+ord))
+			for _, f := range [...]string{s.ID, s.Name, s.Kind, r.Group} {
+				line = binText(line, f)
 			}
+			line = binBool(line, r.Rated)
+			if r.Rated {
+				line = binInt32(line, int32(r.Rank))
+				line = binFloat(line, r.Score)
+				line = binText(line, r.Grade)
+			} else {
+				line = binNull(binNull(binNull(line)))
+			}
+			line = binFloat(line, r.Coverage)
+			if r.Rated {
+				line = binBool(line, r.Vetoed)
+			} else {
+				line = binNull(line)
+			}
+			nodes = appendNodeKeys(nodes[:0], keys, r.Nodes)
+			line = binJSONB(line, nodes)
+			// raw, value, status, weight: NULL where the leaf does not
+			// apply, as in encodeSubjects.
+			res.EffectiveWeights(si, blk.eff)
 			var at int
-			line, at = binArrayStart(line, len(leaves), oid)
-			for l := range leaves {
-				c := cells[l].At(si)
-				switch {
-				case !c.Applies:
+			line, at = binArrayStart(line, len(leafNodes), oidFloat8)
+			for l := range leafNodes {
+				if c := l*n + j; blk.applies[c] {
+					line = binFloat(line, blk.raw[c])
+				} else {
 					line = binNull(line)
-				case a == 0:
-					line = binFloat(line, c.Raw)
-				case a == 1:
-					line = binFloat(line, c.Value)
-				case a == 2:
-					line = binText(line, c.Status)
-				default:
-					line = binFloat(line, c.Weight)
 				}
 			}
 			line = binArrayEnd(line, at)
-		}
-		ex = appendExplain(ex[:0], adjIDs, ranked, b.Result.NodeRanks, si, r)
-		line = binJSONB(line, ex)
-		if err := w.endLine(line); err != nil {
-			return err
+			line, at = binArrayStart(line, len(leafNodes), oidFloat8)
+			for l, k := range leafNodes {
+				if blk.applies[l*n+j] {
+					line = binFloat(line, r.Nodes[k])
+				} else {
+					line = binNull(line)
+				}
+			}
+			line = binArrayEnd(line, at)
+			line, at = binArrayStart(line, len(leafNodes), oidText)
+			for l := range leafNodes {
+				if c := l*n + j; blk.applies[c] {
+					line = binText(line, blk.status[c])
+				} else {
+					line = binNull(line)
+				}
+			}
+			line = binArrayEnd(line, at)
+			line, at = binArrayStart(line, len(leafNodes), oidFloat8)
+			for l, k := range leafNodes {
+				if blk.applies[l*n+j] {
+					line = binFloat(line, blk.eff[k])
+				} else {
+					line = binNull(line)
+				}
+			}
+			line = binArrayEnd(line, at)
+			ex = appendExplain(ex[:0], adjIDs, ranked, res.NodeRanks, si, r)
+			line = binJSONB(line, ex)
+			if err := w.endLine(line); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// encodeBlockSize is the number of subjects encodeSubjectsBinary reads the
+// cells of at once: 128 subjects × 50 leaves of cells fit in a core's L2
+// cache, as the report writers' blocks.
+const encodeBlockSize = 128
+
+// subjectBlock holds the cells of a block of subjects, leaf by leaf: the
+// block's j-th subject's cell of leaf l is at l*n + j; eff is one
+// subject's effective weights, by node.
+type subjectBlock struct {
+	raw     []float64
+	status  []scoring.Status
+	applies []bool
+	eff     []float64
+}
+
+func newSubjectBlock(leaves, nodes int) *subjectBlock {
+	size := leaves * encodeBlockSize
+	return &subjectBlock{raw: make([]float64, size), status: make([]scoring.Status, size), applies: make([]bool, size), eff: make([]float64, nodes)}
+}
+
+// fill reads the cells of the subjects idx (at most encodeBlockSize).
+func (blk *subjectBlock) fill(res *scoring.Result, idx []int) {
+	n := len(idx)
+	for l := range res.Cells {
+		o := l * n
+		res.Cells[l].PublishedColumn(idx, blk.raw[o:o+n], blk.status[o:o+n], blk.applies[o:o+n])
+	}
 }
 
 // encodeWarnings writes one batch_warnings line per warning, in COPY's
@@ -634,17 +695,33 @@ func appendArrayFloat(b []byte, x float64) []byte {
 	return strconv.AppendFloat(b, x, 'g', -1, 64)
 }
 
-// appendNodes appends the composite values as a JSON object.
-func appendNodes(b []byte, comps []*indicators.Node, vals []float64) []byte {
-	b = append(b, '{')
+// nodeKey is a composite's JSON object key (its id, quoted, and the
+// colon) and its index in a subject's node values.
+type nodeKey struct {
+	key   []byte
+	index int
+}
+
+// nodeKeys quotes the composites' ids once for appendNodeKeys.
+func nodeKeys(comps []*indicators.Node) []nodeKey {
+	out := make([]nodeKey, len(comps))
 	for i, n := range comps {
+		k, _ := json.Marshal(n.ID)
+		out[i] = nodeKey{key: append(k, ':'), index: n.Index}
+	}
+	return out
+}
+
+// appendNodeKeys appends the composite values vals[k.index] as a JSON
+// object, under keys.
+func appendNodeKeys(b []byte, keys []nodeKey, vals []float64) []byte {
+	b = append(b, '{')
+	for i, k := range keys {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		k, _ := json.Marshal(n.ID)
-		b = append(b, k...)
-		b = append(b, ':')
-		v := vals[n.Index]
+		b = append(b, k.key...)
+		v := vals[k.index]
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			b = append(b, "null"...)
 		} else {

@@ -332,7 +332,7 @@ func testSaveBatchCopyEncoding(t *testing.T) {
 SELECT set_version, period, 'reference', engine_version, generated_at, composites, leaves, subjects, rated FROM batches WHERE id = $1 RETURNING id`, id); err != nil {
 		t.Fatal(err)
 	}
-	comps := b.Composites()
+	keys := nodeKeys(b.Composites())
 	var nodes []byte
 	for ord, si := range b.Result.Order {
 		r := &subs[si]
@@ -360,7 +360,7 @@ SELECT set_version, period, 'reference', engine_version, generated_at, composite
 		if r.Rated {
 			rank, score, grade, vetoed = r.Rank, fin(r.Score), r.Grade, r.Vetoed
 		}
-		nodes = appendNodes(nodes[:0], comps, r.Nodes)
+		nodes = appendNodeKeys(nodes[:0], keys, r.Nodes)
 		if _, err := db.x.Exec(`INSERT INTO batch_subjects VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 			ref, ord, s.ID, s.Name, s.Kind, r.Group, r.Rated, rank, score, grade, fin(r.Coverage), vetoed,
 			string(nodes), arr(raw), arr(val), arr(st), arr(wt)); err != nil {
@@ -464,5 +464,59 @@ func TestSaveBatchCancelledDuringBinaryCopy(t *testing.T) {
 	}
 	if _, err := db.SaveBatch(context.Background(), batchRecord(b), nil); err != nil {
 		t.Fatalf("storing the batch again: %v", err)
+	}
+}
+
+// TestBatchFilesStoredExternal: after migration 0007 the chunks of
+// batch_files are stored out of line as they are, never pglz-compressed
+// by TOAST (they are gzip members already), and read back unchanged; a
+// value pglz would shrink to a fraction shows that the column's storage,
+// not the data, decides.
+func TestBatchFilesStoredExternal(t *testing.T) {
+	db := open(t)
+	var storage string
+	if err := db.x.Get(&storage, `SELECT attstorage FROM pg_attribute WHERE attrelid = 'batch_files'::regclass AND attname = 'data'`); err != nil {
+		t.Fatal(err)
+	}
+	if storage != "e" {
+		t.Fatalf("batch_files.data storage %q, want e (EXTERNAL)", storage)
+	}
+	id := legacyBatch(t, db)
+	compressible := bytes.Repeat([]byte("peer_group,subject,score\n"), 4000) // 100 KB
+	if _, err := db.x.Exec(sqlInsertFile, id, "plain.csv", 0, compressible); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	data := bigOutput(300_000)
+	saved, err := db.SaveBatch(ctx, batchRecord(exampleBatch(t)), []Output{{Name: "results.csv", Write: func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		Compression *string `db:"compression"`
+		Stored      int64   `db:"stored"`
+		Raw         int64   `db:"raw"`
+	}
+	if err := db.x.Select(&rows, `SELECT pg_column_compression(data) AS compression, pg_column_size(data) AS stored, octet_length(data) AS raw
+FROM batch_files WHERE batch_id IN ($1, $2) ORDER BY batch_id, name, chunk`, id, saved); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("%d rows, want 2", len(rows))
+	}
+	for i, r := range rows {
+		if r.Compression != nil || r.Stored < r.Raw {
+			t.Errorf("row %d: compression %v, %d bytes stored for %d, want uncompressed", i, r.Compression != nil, r.Stored, r.Raw)
+		}
+	}
+	var got bytes.Buffer
+	if err := db.WriteOutput(ctx, saved, "results.csv", &got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), data) {
+		t.Errorf("read back %d bytes, differing from the %d written", got.Len(), len(data))
 	}
 }

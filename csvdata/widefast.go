@@ -1,0 +1,317 @@
+package csvdata
+
+import (
+	"bytes"
+	"encoding/csv"
+	"io"
+	"math"
+	"runtime"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/govscore/govscore/dataset"
+)
+
+// wideBlockBytes is the size of the blocks the parallel reading of a wide
+// metrics file cuts its data rows into (at line ends); a variable so that
+// the tests can cut small files into many blocks.
+var wideBlockBytes = 4 << 20
+
+// wideParallel reads the data rows of a wide-layout metrics file (metric
+// names[k] in column cols[k], nf fields a row) on GOMAXPROCS goroutines:
+// it reopens the file after the header the csv reader r has read, cuts the
+// rest into blocks at line ends, parses the blocks' rows in parallel into
+// per-block column blocks and stores them into the columns in file order.
+//
+// It reads only regular files: rows without quotes, blank rows or empty
+// lines, each with nf fields, a known subject, a valid period of the
+// data's format, parseable values within their bounds and no value given
+// twice. At the first row that is not, it undoes what it stored and
+// returns done = false without having touched r or recorded anything:
+// wide then reads the file row by row, as it always did, and reports every
+// problem with its place. With done, rows is the number of data rows.
+func (f *metricFile) wideParallel(r rowReader, nf, sc, pc int, names []string, cols []int) (done bool, rows int, err error) {
+	l := f.l
+	src := l.srcs[f.i]
+	cr, isCSV := r.(*csv.Reader)
+	if !isCSV || src.isSheet() || !src.m.Plain() || l.given != nil || l.ds == nil || len(cols) == 0 {
+		return false, 0, nil
+	}
+	br, closer, err := src.reader()
+	if err != nil {
+		return false, 0, err
+	}
+	defer closer.Close()
+	// Skip the header, counting its lines: the first data row's line.
+	line := 1
+	for skip := cr.InputOffset(); skip > 0; {
+		b, err := br.Peek(int(min(skip, int64(br.Size()))))
+		switch {
+		case err == io.EOF:
+			return false, 0, nil // shorter than the csv reader saw: leave it to wide
+		case err != nil:
+			return false, 0, err
+		}
+		line += bytes.Count(b, []byte{'\n'})
+		_, _ = br.Discard(len(b))
+		skip -= int64(len(b))
+	}
+
+	workers := runtime.GOMAXPROCS(0)
+	lo, hi := make([]float64, len(names)), make([]float64, len(names))
+	for k, n := range names {
+		lo[k], hi[k] = math.Inf(-1), math.Inf(1)
+		if b, ok := l.opt.Bounds[n]; ok {
+			if b.Min != nil {
+				lo[k] = *b.Min
+			}
+			if b.Max != nil {
+				hi[k] = *b.Max
+			}
+		}
+	}
+	parsers := make([]wideParser, workers)
+	for w := range parsers {
+		parsers[w] = wideParser{ds: l.ds, nf: nf, sc: sc, pc: pc, cols: cols, lo: lo, hi: hi}
+	}
+	st := wideStore{f: f, ncol: len(cols), names: names, refs: map[dataset.Period]int{}, firstLine: line}
+	m := &l.metrics
+	st.kind, st.kindFirst, st.kindText = m.kind, m.kindFirst, m.kindText
+
+	bufs := make([][]byte, workers)
+	outs := make([]wideOut, workers)
+	var tail []byte
+	eof := false
+	for !eof {
+		// Read up to one block per worker, each cut after its last line end.
+		nb := 0
+		for ; nb < workers && !eof; nb++ {
+			buf := append(bufs[nb][:0], tail...)
+			if cap(buf) < wideBlockBytes {
+				buf = append(make([]byte, 0, wideBlockBytes+len(buf)), buf...)
+			}
+			n, err := io.ReadFull(br, buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
+			switch err {
+			case nil:
+			case io.EOF, io.ErrUnexpectedEOF:
+				eof = true
+			default:
+				st.undo()
+				return false, 0, err
+			}
+			cut := len(buf)
+			if !eof {
+				cut = bytes.LastIndexByte(buf, '\n') + 1
+				if cut == 0 {
+					st.undo() // a row longer than a block: over MaxRowBytes
+					return false, 0, nil
+				}
+			}
+			tail = append(tail[:0], buf[cut:]...)
+			bufs[nb] = buf[:cut]
+		}
+		var wg sync.WaitGroup
+		for b := range nb {
+			wg.Go(func() { parsers[b].parse(bufs[b], &outs[b]) })
+		}
+		wg.Wait()
+		for b := range nb {
+			if !st.store(&outs[b]) {
+				st.undo()
+				return false, 0, nil
+			}
+		}
+	}
+	m.kind, m.kindFirst, m.kindText = st.kind, st.kindFirst, st.kindText
+	return true, len(st.subj), nil
+}
+
+// wideOut is the parse of one block: the regular rows before the first
+// irregular one (bad), each row's subject and period, and its values
+// row-major (NaN for a missing cell).
+type wideOut struct {
+	subj []int32
+	per  []dataset.Period
+	vals []float64
+	pcol int // the first row's period column (1-based, in bytes)
+	bad  bool
+}
+
+// wideParser parses blocks of rows; one per goroutine.
+type wideParser struct {
+	ds         *dataset.Dataset
+	nf, sc, pc int
+	cols       []int
+	lo, hi     []float64 // bounds by metric
+	vp         valueParser
+	at         []int // field boundaries of the current row
+	lastText   string
+	last       periodEntry
+}
+
+// parse parses the rows of block (whole lines) into out.
+func (p *wideParser) parse(block []byte, out *wideOut) {
+	out.subj, out.per, out.vals, out.bad = out.subj[:0], out.per[:0], out.vals[:0], false
+	if bytes.IndexByte(block, '"') >= 0 {
+		out.bad = true
+		return
+	}
+	for len(block) > 0 {
+		end := bytes.IndexByte(block, '\n')
+		row := block
+		if end >= 0 {
+			row, block = block[:end], block[end+1:]
+		} else {
+			block = nil
+		}
+		if n := len(row); n > 0 && row[n-1] == '\r' {
+			row = row[:n-1]
+		}
+		if !p.row(row, out) {
+			out.bad = true
+			return
+		}
+	}
+}
+
+// row parses one line into out, or returns false when it is not regular.
+func (p *wideParser) row(row []byte, out *wideOut) bool {
+	if len(row) == 0 || len(row) >= MaxRowBytes-2 || bytes.IndexByte(row, '\r') >= 0 {
+		return false
+	}
+	p.at = append(p.at[:0], -1)
+	for j, c := range row {
+		if c == ',' {
+			p.at = append(p.at, j)
+		}
+	}
+	p.at = append(p.at, len(row))
+	if len(p.at)-1 != p.nf {
+		return false
+	}
+	field := func(j int) string {
+		b := row[p.at[j]+1 : p.at[j+1]]
+		if len(b) == 0 {
+			return ""
+		}
+		// A view of the block, read before the block is reused and never
+		// kept: map look-ups, ParsePeriod and valueParser.parse copy
+		// nothing out of it (the period cache clones its key).
+		return unsafe.String(&b[0], len(b))
+	}
+	blank := true
+	for j := range p.nf {
+		if strings.TrimSpace(field(j)) != "" {
+			blank = false
+			break
+		}
+	}
+	if blank {
+		return false
+	}
+	subj, ok := p.ds.SubjectIndex(strings.TrimSpace(field(p.sc)))
+	if !ok {
+		return false
+	}
+	text := strings.TrimSpace(field(p.pc))
+	if text != p.lastText || p.lastText == "" {
+		per, err := dataset.ParsePeriod(text)
+		p.last, p.lastText = periodEntry{per, err == nil}, strings.Clone(text)
+	}
+	if !p.last.ok {
+		return false
+	}
+	for k, j := range p.cols {
+		v, kind := p.vp.parse(field(j))
+		switch {
+		case kind == valueMissing:
+			v = math.NaN()
+		case kind != valueOK:
+			return false
+		case v < p.lo[k] || v > p.hi[k]:
+			return false
+		}
+		out.vals = append(out.vals, v)
+	}
+	if len(out.subj) == 0 {
+		out.pcol = p.at[p.pc] + 2
+	}
+	out.subj = append(out.subj, int32(subj))
+	out.per = append(out.per, p.last.p)
+	return true
+}
+
+// wideStore stores parsed blocks into the columns in file order, keeping
+// what undo needs.
+type wideStore struct {
+	f         *metricFile
+	ncol      int
+	names     []string
+	pers      []dataset.Period       // the periods met, in order
+	cols      [][]*column            // their columns, by metric
+	refs      map[dataset.Period]int // index in pers
+	subj      []int32                // the rows stored: subject
+	pidx      []int32                // and period index
+	firstLine int                    // the line of the first data row
+	// The data's period format as it will be once the rows are stored.
+	kind      dataset.PeriodKind
+	kindFirst bpos
+	kindText  string
+}
+
+// store stores the rows of out, or returns false (having stored a prefix
+// of them) at the first that is not regular: a period of another format, a
+// value already given, a row out's parser stopped at.
+func (s *wideStore) store(out *wideOut) bool {
+	for r, subj := range out.subj {
+		per := out.per[r]
+		if s.kind == 0 {
+			s.kind, s.kindText = per.Kind, per.String()
+			s.kindFirst = bpos{file: s.f.i, line: s.firstLine, col: out.pcol}
+		} else if per.Kind != s.kind {
+			return false
+		}
+		q, ok := s.refs[per]
+		if !ok {
+			q = len(s.pers)
+			s.refs[per] = q
+			s.pers = append(s.pers, per)
+			cs := make([]*column, s.ncol)
+			for k, n := range s.names {
+				cs[k] = s.f.l.column(n, per)
+			}
+			s.cols = append(s.cols, cs)
+		}
+		w, bit := subj>>6, uint64(1)<<(subj&63)
+		cs := s.cols[q]
+		for _, c := range cs {
+			if c.seen[w]&bit != 0 {
+				return false
+			}
+		}
+		vals := out.vals[r*s.ncol : (r+1)*s.ncol]
+		for k, c := range cs {
+			c.seen[w] |= bit
+			c.vals[subj] = vals[k]
+		}
+		s.subj = append(s.subj, subj)
+		s.pidx = append(s.pidx, int32(q))
+	}
+	return !out.bad
+}
+
+// undo takes back the values stored: their cells were missing and not
+// given before (a value given twice is not stored).
+func (s *wideStore) undo() {
+	nan := math.NaN()
+	for r, subj := range s.subj {
+		w, bit := subj>>6, uint64(1)<<(subj&63)
+		for _, c := range s.cols[s.pidx[r]] {
+			c.seen[w] &^= bit
+			c.vals[subj] = nan
+		}
+	}
+	s.subj, s.pidx = s.subj[:0], s.pidx[:0]
+}
