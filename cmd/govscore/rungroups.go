@@ -103,17 +103,28 @@ func (gp *groupParts) add(e *env, g int, b *batch.Batch, top int) error {
 		if err := reports.WriteResultsCSV(gp.results.part(g > 0), v); err != nil {
 			return err
 		}
-		if err := reports.WriteIndicatorsCSV(gp.indicators.part(g > 0), v); err != nil {
-			return err
-		}
+	}
+	var sp *jsonSplitter
+	var head, cellsHead bytes.Buffer
+	if gp.json {
+		sp = &jsonSplitter{markers: jsonMarkers}
+		sp.sinks = []io.Writer{&head, gp.groups.elements(), gp.subjects.elements(), &cellsHead, gp.cells.elements(), io.Discard}
+	}
+	// indicators.csv and results.json share one formatting of the cells
+	// when both are written, as in a whole run (outputPair).
+	var err error
+	switch {
+	case gp.csv && gp.json:
+		err = reports.WriteIndicatorsAndJSON(gp.indicators.part(g > 0), sp, v)
+	case gp.csv:
+		err = reports.WriteIndicatorsCSV(gp.indicators.part(g > 0), v)
+	case gp.json:
+		err = reports.WriteJSON(sp, v)
+	}
+	if err != nil {
+		return err
 	}
 	if gp.json {
-		sp := &jsonSplitter{markers: jsonMarkers}
-		var head, cellsHead bytes.Buffer
-		sp.sinks = []io.Writer{&head, gp.groups.elements(), gp.subjects.elements(), &cellsHead, gp.cells.elements(), io.Discard}
-		if err := reports.WriteJSON(sp, v); err != nil {
-			return err
-		}
 		if err := sp.finish(); err != nil {
 			return err
 		}

@@ -135,6 +135,39 @@ func TestRunByGroupEqualsWholeRun(t *testing.T) {
 	}
 }
 
+// TestRunByGroupOneFormat: with one of csv and json, the run by group
+// writes that format alone (its own writer, not the joint one of csv,json),
+// byte for byte as the whole run.
+func TestRunByGroupOneFormat(t *testing.T) {
+	dir := byGroupProject(t, 1200)
+	for _, c := range []struct {
+		format string
+		files  []string
+	}{{"csv", []string{"results.csv", "indicators.csv"}}, {"json", []string{"results.json"}}} {
+		whole, grouped := filepath.Join(t.TempDir(), "whole"), filepath.Join(t.TempDir(), "grouped")
+		args := []string{"run", dir, "--format", c.format, "--analysis", "off"}
+		if code, _, stderr := runMain(t, append(args, "-o", whole)...); code != 0 {
+			t.Fatalf("%s, whole run: exit %d\n%s", c.format, code, stderr)
+		}
+		if code, _, stderr := runMain(t, append(args, "-o", grouped, "--by-group")...); code != 0 {
+			t.Fatalf("%s, run by group: exit %d\n%s", c.format, code, stderr)
+		}
+		for _, f := range c.files {
+			a, err := os.ReadFile(filepath.Join(whole, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(filepath.Join(grouped, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(a) == 0 || !bytes.Equal(a, b) {
+				t.Errorf("--format %s: %s differs (%d and %d bytes)", c.format, f, len(a), len(b))
+			}
+		}
+	}
+}
+
 // TestRunByGroupRefuses: what a run by group cannot reproduce is a usage
 // error that says why.
 func TestRunByGroupRefuses(t *testing.T) {
