@@ -181,19 +181,29 @@ func (db *DB) saveBatch(ctx context.Context, b *BatchRecord, outputs []Output, a
 	if files.err != nil {
 		return 0, files.err
 	}
-	if err := db.recordDigest(ctx, tx, id, files.sums); err != nil {
+	if err := db.commitBatch(ctx, tx, id, files.sums, after); err != nil {
 		return 0, err
+	}
+	return id, nil
+}
+
+// commitBatch ends the transaction that stored batch id: it records the
+// batch digest over the stored rows and the outputs' sums, runs after (when
+// not nil) and commits.
+func (db *DB) commitBatch(ctx context.Context, tx *sqlx.Tx, id int64, sums []OutputDigest, after func(ctx context.Context, tx *sqlx.Tx, id int64) error) error {
+	if err := db.recordDigest(ctx, tx, id, sums); err != nil {
+		return err
 	}
 	if after != nil {
 		if err := after(ctx, tx, id); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, db.commitError(ctx, "storing the batch", err,
+		return db.commitError(ctx, "storing the batch", err,
 			"if it was stored, running again says \"batch already exists\" and `govscore batch list` shows it; if not, it is stored then")
 	}
-	return id, nil
+	return nil
 }
 
 // textCopyOnly, set by tests, makes copyResults use the text format.

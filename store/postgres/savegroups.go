@@ -208,12 +208,8 @@ func (s *BatchSpool) Save(ctx context.Context, head *BatchRecord, outputs []Outp
 	if err != nil {
 		return 0, err
 	}
-	if err := db.recordDigest(ctx, tx, id, sums); err != nil {
+	if err := db.commitBatch(ctx, tx, id, sums, nil); err != nil {
 		return 0, err
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, db.commitError(ctx, "storing the batch", err,
-			"if it was stored, running again says \"batch already exists\" and `govscore batch list` shows it; if not, it is stored then")
 	}
 	return id, nil
 }
