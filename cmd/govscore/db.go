@@ -216,6 +216,11 @@ func (d *dbBatch) save(ctx context.Context, e *env, outputs []output, view *repo
 	stored := make([]postgres.Output, len(outputs))
 	for i, o := range outputs {
 		stored[i] = postgres.Output{Name: o.name, Write: o.write}
+		// A pair (indicators.csv with results.json) is rendered in one
+		// pass when both are stored, as when both are staged.
+		if p := o.pair; p != nil && o.name == p.first && p.staged(outputs) {
+			stored[i].JointWith, stored[i].Joint = p.second, p.write
+		}
 	}
 	// With -o, render each output once: into the staged files, which the
 	// database then stores; they move into place once the batch is stored.
@@ -228,7 +233,7 @@ func (d *dbBatch) save(ctx context.Context, e *env, outputs []output, view *repo
 		defer st.cleanup()
 		for i, o := range outputs {
 			name := o.name
-			stored[i].Write = func(w io.Writer) error { return st.copyTo(name, w) }
+			stored[i] = postgres.Output{Name: name, Write: func(w io.Writer) error { return st.copyTo(name, w) }}
 		}
 	}
 	id, err := d.db.SaveBatch(ctx, batchRecord(d.b), stored)

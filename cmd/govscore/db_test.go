@@ -195,3 +195,38 @@ func TestDBImportBlankRows(t *testing.T) {
 		t.Errorf("stderr %q, want the blank-rows warning", errs)
 	}
 }
+
+// TestDBRunStoredOnlyEqualsFileRun: `run --db` without -o renders the
+// outputs straight into the database, indicators.csv and results.json in
+// one pass (postgres.Output.Joint); `report --batch` gives back the files
+// of a file-based run byte for byte, for csv,json and for csv alone.
+func TestDBRunStoredOnlyEqualsFileRun(t *testing.T) {
+	db := testDatabase(t)
+	ex := filepath.Join("..", "..", "examples", "inner-mongolia-2024")
+	tmp := t.TempDir()
+	mustGov(t, "db", "migrate", "--db", db)
+	mustGov(t, "db", "import", ex, "--db", db)
+	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	mustGov(t, "run", ex, "-q", "--format", "csv,json", "-o", filepath.Join(tmp, "files"))
+	out := mustGov(t, "run", ex, "-q", "--db", db, "--format", "csv,json")
+	if !strings.Contains(out, "batch 1 (draft)") {
+		t.Fatalf("run --db output %q", out)
+	}
+	mustGov(t, "report", "--db", db, "--batch", "1", "-o", filepath.Join(tmp, "report"))
+	for _, f := range []string{"results.csv", "indicators.csv", "results.json"} {
+		want, err := os.ReadFile(filepath.Join(tmp, "files", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(tmp, "report", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("stored %s differs from the file-based run", f)
+		}
+	}
+	if out := mustGov(t, "batch", "verify", "1", "--db", db); !strings.Contains(out, "batch 1 verified") {
+		t.Errorf("batch verify: %q", out)
+	}
+}

@@ -34,9 +34,20 @@ const (
 // so that `govscore report` reproduces it byte for byte. SaveBatch calls
 // Write from a goroutine of its own while it stores the batch's results,
 // so Write must only read the batch.
+//
+// Two outputs can be rendered together, in one pass (indicators.csv and
+// results.json share the formatting of every cell): the first of the pair
+// sets JointWith to the other's name and Joint to the function writing
+// both. When both are stored, Joint renders them and neither Write is
+// called; the stored files are those the two Writes would store.
 type Output struct {
 	Name  string
 	Write func(io.Writer) error
+	// JointWith names the output rendered together with this one by
+	// Joint; "" for none.
+	JointWith string
+	// Joint writes this output to w and the JointWith output to with.
+	Joint func(w, with io.Writer) error
 }
 
 // BatchInfo describes a stored batch.

@@ -261,35 +261,76 @@ func (w *fileWriter) release() {
 	w.cur = nil
 }
 
-// storeFiles renders the outputs, one after the other, into batch_files
-// through a fileStore whose inserts wait for connFree, and returns the
-// SHA-256 and size of each, of its uncompressed bytes.
+// storeFiles renders the outputs, one after the other (a joint pair in one
+// pass, its chunks interleaved in the stream: each row names its file and
+// chunk number), into batch_files through a fileStore whose inserts wait
+// for connFree, and returns the SHA-256 and size of each, of its
+// uncompressed bytes, in the order of outputs.
 func (db *DB) storeFiles(ctx context.Context, tx *sql.Tx, conn *sqlx.Conn, id int64, outputs []Output, connFree <-chan struct{}) ([]OutputDigest, error) {
 	if len(outputs) == 0 {
 		return nil, nil
 	}
 	s := newFileStore(ctx, db, tx, conn, id, connFree)
 	var rerr error
-	var sums []OutputDigest
-	for _, o := range outputs {
-		w := &fileWriter{s: s, name: o.Name, cur: chunkPool.Get().(*[]byte)}
-		hw := newHashWriter(w)
-		err := o.Write(hw)
-		if err == nil {
-			err = w.finish()
-		} else if !isClosed(s.failed) && ctx.Err() == nil {
-			err = fmt.Errorf("rendering %s: %w", o.Name, err)
+	sums := make([]OutputDigest, len(outputs))
+	done := make([]bool, len(outputs))
+	for i, o := range outputs {
+		if done[i] {
+			continue
 		}
-		w.release()
+		// The outputs rendered by this step: o, and with it its joint
+		// partner when that is stored too and not rendered yet.
+		at := []int{i}
+		if o.Joint != nil {
+			for j := i + 1; j < len(outputs); j++ {
+				if !done[j] && outputs[j].Name == o.JointWith {
+					at = append(at, j)
+					break
+				}
+			}
+		}
+		ws := make([]*fileWriter, len(at))
+		hws := make([]*hashWriter, len(at))
+		for k, j := range at {
+			ws[k] = &fileWriter{s: s, name: outputs[j].Name, cur: chunkPool.Get().(*[]byte)}
+			hws[k] = newHashWriter(ws[k])
+		}
+		var err error
+		if len(at) == 2 {
+			err = o.Joint(hws[0], hws[1])
+		} else {
+			err = o.Write(hws[0])
+		}
+		if err == nil {
+			for _, w := range ws {
+				if err = w.finish(); err != nil {
+					break
+				}
+			}
+		} else if !isClosed(s.failed) && ctx.Err() == nil {
+			names := o.Name
+			if len(at) == 2 {
+				names += " and " + o.JointWith
+			}
+			err = fmt.Errorf("rendering %s: %w", names, err)
+		}
+		for _, w := range ws {
+			w.release()
+		}
 		if err != nil {
 			rerr = err
 			close(s.abandon)
 			break
 		}
-		sums = append(sums, hw.digest(o.Name))
+		for k, j := range at {
+			sums[j], done[j] = hws[k].digest(outputs[j].Name), true
+		}
 	}
 	if err := s.close(); err != nil {
 		return nil, err
 	}
-	return sums, rerr
+	if rerr != nil {
+		return nil, rerr
+	}
+	return sums, nil
 }

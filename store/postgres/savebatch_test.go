@@ -520,3 +520,110 @@ FROM batch_files WHERE batch_id IN ($1, $2) ORDER BY batch_id, name, chunk`, id,
 		t.Errorf("read back %d bytes, differing from the %d written", got.Len(), len(data))
 	}
 }
+
+// TestSaveBatchJointOutputs: a pair rendered in one pass (Output.Joint,
+// writes to the two files interleaved, several chunks each) stores the
+// same files, digests and sizes as the two rendered one after the other;
+// its partner's Write is not called; a Joint without its partner among the
+// outputs renders with Write alone; a failing Joint stores nothing.
+func TestSaveBatchJointOutputs(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	a, b := bigOutput(2*fileChunk+777), bigOutput(3*fileChunk + 5)[fileChunk/2:]
+	writeAll := func(w io.Writer, p []byte) error {
+		for len(p) > 0 {
+			k := min(len(p), 999_983)
+			if _, err := w.Write(p[:k]); err != nil {
+				return err
+			}
+			p = p[k:]
+		}
+		return nil
+	}
+	alone := []Output{
+		{Name: "indicators.csv", Write: func(w io.Writer) error { return writeAll(w, a) }},
+		{Name: "results.csv", Write: func(w io.Writer) error { return writeAll(w, []byte("x\n")) }},
+		{Name: "results.json", Write: func(w io.Writer) error { return writeAll(w, b) }},
+	}
+	joint := slices.Clone(alone)
+	joint[0].JointWith = "results.json"
+	joint[0].Joint = func(w, with io.Writer) error {
+		// Alternate uneven pieces of the two files.
+		pa, pb := a, b
+		for len(pa) > 0 || len(pb) > 0 {
+			k := min(len(pa), 700_001)
+			if _, err := w.Write(pa[:k]); err != nil {
+				return err
+			}
+			pa = pa[k:]
+			k = min(len(pb), 1_300_003)
+			if _, err := with.Write(pb[:k]); err != nil {
+				return err
+			}
+			pb = pb[k:]
+		}
+		return nil
+	}
+	joint[2].Write = func(io.Writer) error { return errors.New("results.json rendered alone although its pair is stored") }
+	first := exampleBatch(t)
+	idAlone, err := db.SaveBatch(ctx, batchRecord(first), alone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := exampleBatch(t)
+	second.Meta.Period = "2025"
+	idJoint, err := db.SaveBatch(ctx, batchRecord(second), joint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digests := func(id int64) []OutputDigest {
+		var outs []OutputDigest
+		if err := db.x.Select(&outs, sqlOutputDigests, id); err != nil {
+			t.Fatal(err)
+		}
+		return outs
+	}
+	if da, dj := digests(idAlone), digests(idJoint); len(dj) != 3 || !slices.Equal(da, dj) {
+		t.Errorf("output digests alone %v, jointly %v", da, dj)
+	}
+	for name, want := range map[string][]byte{"indicators.csv": a, "results.json": b, "results.csv": []byte("x\n")} {
+		var got bytes.Buffer
+		if err := db.WriteOutput(ctx, idJoint, name, &got); err != nil || !bytes.Equal(got.Bytes(), want) {
+			t.Errorf("%s read back: %d bytes (want %d), %v", name, got.Len(), len(want), err)
+		}
+	}
+	if _, err := db.Verify(ctx, idJoint, true); err != nil {
+		t.Errorf("verify the jointly stored batch: %v", err)
+	}
+
+	// Without its partner, the first output is rendered by its Write.
+	third := exampleBatch(t)
+	third.Meta.Period = "2026"
+	idOne, err := db.SaveBatch(ctx, batchRecord(third), joint[:2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := db.WriteOutput(ctx, idOne, "indicators.csv", &got); err != nil || !bytes.Equal(got.Bytes(), a) {
+		t.Errorf("indicators.csv stored alone: %d bytes, %v", got.Len(), err)
+	}
+
+	// A failing joint rendering stores nothing and names both files.
+	before := count(t, db, "SELECT count(*) FROM batches")
+	failing := slices.Clone(joint)
+	failing[0].Joint = func(w, with io.Writer) error {
+		if err := writeAll(w, a); err != nil {
+			return err
+		}
+		return errors.New("disk on fire")
+	}
+	fourth := exampleBatch(t)
+	fourth.Meta.Period = "2027"
+	_, err = db.SaveBatch(ctx, batchRecord(fourth), failing)
+	if err == nil || !strings.Contains(err.Error(), "rendering indicators.csv and results.json: disk on fire") {
+		t.Errorf("failing joint rendering: %v", err)
+	}
+	if n := count(t, db, "SELECT count(*) FROM batches"); n != before {
+		t.Errorf("%d batches after the failed save, want %d", n, before)
+	}
+}
