@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -20,7 +19,14 @@ const (
 	sqlCountSubject = `SELECT count(*), coalesce(max(id), 0) FROM subjects`
 	sqlSubjects     = `SELECT id, code, name, kind, coalesce(parent, ''), attrs FROM subjects`
 	sqlPeriodNames  = `SELECT c.metric_id, n.name FROM metric_columns c JOIN metric_names n ON n.id = c.metric_id WHERE c.period = $1`
-	sqlPeriodValues = `SELECT metric_id, subject_id, value FROM metrics WHERE period = $1`
+	// sqlPeriodMetricIDs lists the distinct metric ids of a period's rows
+	// with one index probe each (a loose scan of the primary key).
+	sqlPeriodMetricIDs = `WITH RECURSIVE m(id) AS (
+	SELECT min(metric_id) FROM metrics WHERE period = $1
+	UNION ALL
+	SELECT (SELECT min(metric_id) FROM metrics WHERE period = $1 AND metric_id > m.id) FROM m WHERE m.id IS NOT NULL)
+SELECT id FROM m WHERE id IS NOT NULL`
+	sqlFirstSubjectOf = `SELECT subject_id FROM metrics WHERE period = $1 AND metric_id = $2 ORDER BY subject_id LIMIT 1`
 )
 
 // LoadOptions tune LoadDataset.
@@ -286,30 +292,28 @@ func (db *DB) loadPeriod(ctx context.Context, tx *sqlx.Tx, ds *dataset.Dataset, 
 	if len(cols) == 0 {
 		return nil
 	}
-	rows, err = tx.QueryContext(ctx, sqlPeriodValues, pt)
-	if err != nil {
+	// Every row of the period must belong to a catalogued column: the
+	// metric ids of the period's rows, found by a loose scan of the key.
+	var ids []int32
+	if err := tx.SelectContext(ctx, &ids, sqlPeriodMetricIDs, pt); err != nil {
 		return db.mapError(ctx, "reading metrics", err)
 	}
-	defer rows.Close()
-	var mid, sid int32
-	var v sql.NullFloat64
-	for rows.Next() {
-		if err := rows.Scan(&mid, &sid, &v); err != nil {
-			return db.mapError(ctx, "reading metrics", err)
-		}
-		if int(mid) >= len(cols) || cols[mid] == nil || int(sid) >= len(index) || index[sid] < 0 {
-			return fmt.Errorf("reading metrics: row (%s, metric %d, subject %d) has no catalogued column or subject", pt, mid, sid)
-		}
-		if v.Valid {
-			cols[mid][index[sid]] = v.Float64
-		}
-		*read++
-		if progress != nil && *read%1_000_000 == 0 {
-			progress(*read)
+	for _, mid := range ids {
+		if int(mid) >= len(cols) || cols[mid] == nil {
+			var sid int32
+			if err := tx.GetContext(ctx, &sid, sqlFirstSubjectOf, pt, mid); err != nil {
+				return db.mapError(ctx, "reading metrics", err)
+			}
+			return fmt.Errorf("reading metrics: row (%s, metric %d, subject %d) has no catalogued column", pt, mid, sid)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return db.mapError(ctx, "reading metrics", err)
+	for mid, col := range cols {
+		if col == nil {
+			continue
+		}
+		if err := db.readColumnBlob(ctx, tx, per, int32(mid), index, col, read, progress); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -12,11 +11,6 @@ import (
 
 	"github.com/govscore/govscore/dataset"
 )
-
-// sqlMetricColumn reads one metric column of a period: a range of the
-// primary key (period, metric_id, subject_id), so one column's rows are
-// read together whatever their number.
-const sqlMetricColumn = `SELECT subject_id, value FROM metrics WHERE period = $1 AND metric_id = $2`
 
 // Groups is the database as the source of a run by peer group
 // (batch.GroupSource): the first call reads, from one snapshot, every
@@ -181,7 +175,7 @@ func (g *Groups) load(ctx context.Context, per dataset.Period) error {
 			return g.DB.mapError(ctx, "reading metrics", err)
 		}
 		for _, m := range metrics {
-			if err := g.readColumn(ctx, tx.QueryContext, q, m.ID, index, col, &read); err != nil {
+			if err := g.readColumn(ctx, tx, q, m.ID, index, col, &read); err != nil {
 				return err
 			}
 			for i, v := range col {
@@ -222,34 +216,9 @@ func (g *Groups) add(c spilled) {
 
 // readColumn reads the column of metric id in period q into col (NaN =
 // missing), counting the rows into *read.
-func (g *Groups) readColumn(ctx context.Context, query func(context.Context, string, ...any) (*sql.Rows, error), q dataset.Period, id int32, index []int32, col []float64, read *int64) error {
+func (g *Groups) readColumn(ctx context.Context, tx rowQuerier, q dataset.Period, id int32, index []int32, col []float64, read *int64) error {
 	for i := range col {
 		col[i] = math.NaN()
 	}
-	rows, err := query(ctx, sqlMetricColumn, q.String(), id)
-	if err != nil {
-		return g.DB.mapError(ctx, "reading metrics", err)
-	}
-	defer rows.Close()
-	var sid int32
-	var v sql.NullFloat64
-	for rows.Next() {
-		if err := rows.Scan(&sid, &v); err != nil {
-			return g.DB.mapError(ctx, "reading metrics", err)
-		}
-		if int(sid) >= len(index) || index[sid] < 0 {
-			return fmt.Errorf("reading metrics: row (%s, metric %d, subject %d) has no subject", q, id, sid)
-		}
-		if v.Valid {
-			col[index[sid]] = v.Float64
-		}
-		*read++
-		if g.Options.Progress != nil && *read%1_000_000 == 0 {
-			g.Options.Progress(*read)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return g.DB.mapError(ctx, "reading metrics", err)
-	}
-	return nil
+	return g.DB.readColumnBlob(ctx, tx, q, id, index, col, read, g.Options.Progress)
 }

@@ -1,0 +1,119 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/dataset"
+)
+
+// TestLoadDatasetColumnsBitExact: the columns read back from the database
+// (sqlColumnBlob, in several subject-id ranges) are those of the files bit
+// for bit — negative zero, subnormals, the largest float, values that
+// need 17 digits — with NA and absent cells missing, for the batch period
+// and the previous one; the progress count includes the NULL rows.
+func TestLoadDatasetColumnsBitExact(t *testing.T) {
+	defer func(w int) { columnBlobIDs = w }(columnBlobIDs)
+	columnBlobIDs = 2 // subject ids 1–2, 3–4, …: several ranges per column
+	db := open(t)
+	ctx := context.Background()
+	var subjects, metrics strings.Builder
+	subjects.WriteString("id,name,kind\n")
+	metrics.WriteString("subject,period,metric,value\n")
+	values := []string{"-0", "5e-324", "2.2250738585072014e-308", "1.7976931348623157e308", "0.1", "0.30000000000000004", "-123456.789", "NA", "1e21", "3"}
+	rows := 0
+	for i := range 23 {
+		fmt.Fprintf(&subjects, "s%02d,Subject %d,gov\n", i, i)
+		for j, m := range []string{"a", "b", "c"} {
+			if (i+j)%5 == 4 {
+				continue // absent cell
+			}
+			fmt.Fprintf(&metrics, "s%02d,2024,%s,%s\n", i, m, values[(i*3+j)%len(values)])
+			rows++
+		}
+		if i%3 == 0 {
+			fmt.Fprintf(&metrics, "s%02d,2023,a,%d.5\n", i, i)
+			rows++
+		}
+	}
+	f := writeFiles(t, map[string]string{"subjects.csv": subjects.String(), "metrics.csv": metrics.String()})
+	if _, err := importFiles(ctx, db, f["subjects.csv"], []string{f["metrics.csv"]}); err != nil {
+		t.Fatal(err)
+	}
+	want, err := batch.LoadData(batch.Files{Subjects: f["subjects.csv"], Metrics: []string{f["metrics.csv"]}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := dataset.ParsePeriod("2024")
+	var calls []int64
+	got, err := db.LoadDataset(ctx, p, LoadOptions{Progress: func(n int64) { calls = append(calls, n) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(calls, []int64{int64(rows)}) {
+		t.Errorf("progress calls %v, want [%d] (every row, NA ones included)", calls, rows)
+	}
+	for _, k := range []struct {
+		m string
+		p dataset.Period
+	}{{"a", p}, {"b", p}, {"c", p}, {"a", p.Prev()}} {
+		w, g := want.Dataset.Column(k.m, k.p), got.Column(k.m, k.p)
+		if len(w) != len(g) || len(w) != 23 {
+			t.Fatalf("%s %s: %d values read back, %d in the files", k.m, k.p, len(g), len(w))
+		}
+		for i := range w {
+			if math.Float64bits(w[i]) != math.Float64bits(g[i]) && !(math.IsNaN(w[i]) && math.IsNaN(g[i])) {
+				t.Errorf("%s %s %s: read back %v (%#x), the files hold %v (%#x)", k.m, k.p, got.Subjects[i].ID, g[i], math.Float64bits(g[i]), w[i], math.Float64bits(w[i]))
+			}
+		}
+	}
+}
+
+// TestLoadDatasetUncataloguedRow: a metric row whose (period, metric) has
+// no catalogued column — which the import never writes — is reported, not
+// silently skipped.
+func TestLoadDatasetUncataloguedRow(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	f := writeFiles(t, map[string]string{"subjects.csv": subjectsCSV, "metrics.csv": metricsCSV})
+	rep, err := importFiles(ctx, db, f["subjects.csv"], []string{f["metrics.csv"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mid, sid int32
+	if err := db.x.Get(&mid, `INSERT INTO metric_names (name) VALUES ('stray') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.x.Get(&sid, `SELECT id FROM subjects WHERE code = 'd2'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.x.Exec(`INSERT INTO metrics (period, metric_id, subject_id, value, import_id, loaded_at) VALUES ('2024', $1, $2, 1, $3, now())`, mid, sid, rep.ID); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := dataset.ParsePeriod("2024")
+	_, err = db.LoadDataset(ctx, p, LoadOptions{})
+	want := fmt.Sprintf("row (2024, metric %d, subject %d) has no catalogued column", mid, sid)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("LoadDataset = %v, want an error saying %q", err, want)
+	}
+}
+
+// TestProgressTo: progress is called with each multiple of a million
+// passed, as the row-by-row reader called it.
+func TestProgressTo(t *testing.T) {
+	var got []int64
+	f := func(n int64) { got = append(got, n) }
+	progressTo(0, 999_999, f)
+	progressTo(999_999, 1_000_000, f)
+	progressTo(1_000_000, 3_500_000, f)
+	progressTo(3_500_000, 3_600_000, f)
+	progressTo(3_600_000, 4_000_000, nil)
+	if want := []int64{1_000_000, 2_000_000, 3_000_000}; !slices.Equal(got, want) {
+		t.Errorf("progress calls %v, want %v", got, want)
+	}
+}
