@@ -33,6 +33,27 @@
 // old files (or lack a file being moved); any program that calls Recover
 // before reading — every govscore command does — sees the old or the new
 // set, never a mix.
+//
+// # Direct I/O on Linux
+//
+// On Linux, Tx.WriteFile writes a file larger than one buffer (4 MiB) with
+// O_DIRECT, bypassing the page cache: the bytes the writer hands over are
+// copied into page-aligned 4 MiB buffers, and a full buffer is written
+// (pwrite(2)) by a goroutine of its own while the next one fills, with at
+// most three buffers per file. The last buffer's aligned part goes with
+// O_DIRECT too; its unaligned tail (under 4 KiB) is written after O_DIRECT
+// is cleared (fcntl F_SETFL). This saves the kernel's copy into the page
+// cache (about 1 s of system CPU per GB written) and the write-back that
+// the fsync before the commit would wait for; the fsync still makes the
+// file's size and extents durable, so the guarantees above do not change.
+// A file that does not fill the first buffer is written normally, in one
+// write when WriteFile's writer returns. Where O_DIRECT is refused (fcntl
+// or a write fails with EINVAL: tmpfs on older kernels, some network and
+// FUSE file systems) the file is written through the page cache instead.
+// Because full buffers are written in the background, a failing disk write
+// (ENOSPC, EIO, EFBIG) is returned by a later Write or by WriteFile itself;
+// either way WriteFile returns it and removes the staged file. On other
+// systems each Write goes to the file as it comes, through the page cache.
 package atomicdir
 
 import (
@@ -235,7 +256,11 @@ func (tx *Tx) Dir() string { return tx.tmp }
 func (tx *Tx) Path(name string) string { return filepath.Join(tx.tmp, filepath.FromSlash(name)) }
 
 // WriteFile stages the file name with the bytes write produces, creating
-// its parent directories in the staging directory.
+// its parent directories in the staging directory. On an error (from write
+// or from the file system) the staged file is removed and the error
+// returned. On Linux a file larger than a few megabytes is written with
+// direct I/O (see the package comment); write's Write calls then copy into
+// memory and a later one, or WriteFile itself, reports a failed disk write.
 func (tx *Tx) WriteFile(name string, write func(io.Writer) error) error {
 	if err := checkName(name); err != nil {
 		return err
@@ -244,16 +269,31 @@ func (tx *Tx) WriteFile(name string, write func(io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	f, err := createStaged(p)
 	if err != nil {
 		return err
 	}
-	if err := write(f); err != nil {
-		f.Close()
+	err = write(f)
+	if ferr := f.finish(err != nil); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		os.Remove(p) // a partial file is never committed; free its space now
 		return err
 	}
-	return f.Close()
+	return nil
 }
+
+// stagedWriter is a staged file being written (createStaged): finish
+// writes what is buffered (unless abort), closes the file and returns the
+// first error.
+type stagedWriter interface {
+	io.Writer
+	finish(abort bool) error
+}
+
+// errAborted stops the writes of a staged file whose writer failed.
+var errAborted = errors.New("atomicdir: write abandoned")
 
 func checkName(name string) error {
 	if !fs.ValidPath(name) || name == "." {
