@@ -203,3 +203,34 @@ func BenchmarkRunAllFormats(b *testing.B) {
 	b.ReportMetric(all.Seconds()/float64(b.N), "s-all/op")
 	b.ReportMetric(all.Seconds()/data.Seconds(), "all/csv,json")
 }
+
+// BenchmarkScoreGenerated is BenchmarkRun without reading the files and
+// writing the outputs: evaluation and scoring (batch.Run) of the loaded
+// synthetic project, N subjects × 50 leaves (GOVSCORE_BENCH_SUBJECTS).
+func BenchmarkScoreGenerated(b *testing.B) {
+	n := 100000
+	if s := os.Getenv("GOVSCORE_BENCH_SUBJECTS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	dir := filepath.Join(b.TempDir(), "proj")
+	if err := synth.Write(dir, synth.Config{Subjects: n, Leaves: 50, Seed: 1, Period: "2024"}); err != nil {
+		b.Fatal(err)
+	}
+	files, err := batch.FromDir(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := batch.Load(files)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := batch.Run(context.Background(), p, p.Set, batch.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
