@@ -6,6 +6,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"sync"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/govscore/govscore/dataset"
 )
@@ -43,6 +48,15 @@ type rowQuerier interface {
 // are added to *read, and progress, when not nil, is called with each
 // multiple of a million that *read reaches, as the row-by-row reader did.
 func (db *DB) readColumnBlob(ctx context.Context, tx rowQuerier, q dataset.Period, id int32, index []int32, col []float64, read *int64, progress func(int64)) error {
+	return db.readColumnBlobLocked(ctx, tx, q, id, index, col, func(n int64) {
+		progressTo(*read, *read+n, progress)
+		*read += n
+	})
+}
+
+// readColumnBlobLocked is readColumnBlob reporting each range's row count
+// to count.
+func (db *DB) readColumnBlobLocked(ctx context.Context, tx rowQuerier, q dataset.Period, id int32, index []int32, col []float64, count func(int64)) error {
 	for lo := 0; lo < max(len(index), 1); lo += columnBlobIDs {
 		hi := lo + columnBlobIDs - 1
 		if lo+columnBlobIDs >= len(index) {
@@ -63,10 +77,74 @@ func (db *DB) readColumnBlob(ctx context.Context, tx rowQuerier, q dataset.Perio
 			}
 			col[index[sid]] = math.Float64frombits(binary.BigEndian.Uint64(blob[p+4:]))
 		}
+		count(n)
+	}
+	return nil
+}
+
+// testHookSnapshotShared, when set by a test, is called once the second
+// connection of readColumns holds the snapshot, before any column is read.
+var testHookSnapshotShared func()
+
+// columnJob is one column for readColumns: metric id's values go to col.
+type columnJob struct {
+	id  int32
+	col []float64
+}
+
+// readColumns reads the columns jobs of period q as readColumnBlob does,
+// on two connections at once: tx's, and a second one in a transaction
+// that imports tx's snapshot (pg_export_snapshot), so that both read the
+// same data; each server backend builds its columns' blobs while the
+// other works (one backend alone keeps one of the two cores busy). tx must
+// be a REPEATABLE READ transaction. With a pool of one connection, or one
+// job, the columns are read on tx alone.
+func (db *DB) readColumns(ctx context.Context, tx *sqlx.Tx, q dataset.Period, jobs []columnJob, index []int32, read *int64, progress func(int64)) error {
+	var mu sync.Mutex
+	count := func(n int64) {
+		mu.Lock()
+		defer mu.Unlock()
 		progressTo(*read, *read+n, progress)
 		*read += n
 	}
-	return nil
+	if len(jobs) < 2 || db.x.Stats().MaxOpenConnections == 1 {
+		for _, j := range jobs {
+			if err := db.readColumnBlobLocked(ctx, tx, q, j.id, index, j.col, count); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var snap string
+	if err := tx.GetContext(ctx, &snap, `SELECT pg_export_snapshot()`); err != nil {
+		return db.mapError(ctx, "reading metrics", err)
+	}
+	tx2, err := db.x.BeginTxx(ctx, nil)
+	if err != nil {
+		return db.mapError(ctx, "reading metrics", err)
+	}
+	defer tx2.Rollback()
+	if _, err := tx2.ExecContext(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY`); err != nil {
+		return db.mapError(ctx, "reading metrics", err)
+	}
+	if _, err := tx2.ExecContext(ctx, `SET TRANSACTION SNAPSHOT `+pq.QuoteLiteral(snap)); err != nil {
+		return db.mapError(ctx, "reading metrics", err)
+	}
+	if testHookSnapshotShared != nil {
+		testHookSnapshotShared()
+	}
+	var g errgroup.Group
+	for w, t := range []rowQuerier{tx, tx2} {
+		g.Go(func() error {
+			for k := w; k < len(jobs); k += 2 {
+				if err := db.readColumnBlobLocked(ctx, t, q, jobs[k].id, index, jobs[k].col, count); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 // progressTo calls progress (when not nil) with every multiple of a

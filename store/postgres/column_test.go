@@ -117,3 +117,47 @@ func TestProgressTo(t *testing.T) {
 		t.Errorf("progress calls %v, want %v", got, want)
 	}
 }
+
+// TestLoadDatasetOneSnapshotTwoConnections: the columns read on the second
+// connection come from the first one's snapshot: values changed and
+// committed by another transaction once the reads have started are not
+// seen, in any column.
+func TestLoadDatasetOneSnapshotTwoConnections(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	var metrics strings.Builder
+	metrics.WriteString("subject,period,metric,value\n")
+	for _, s := range []string{"c1", "d1", "d2"} {
+		for _, m := range []string{"a", "b", "c", "d"} {
+			fmt.Fprintf(&metrics, "%s,2024,%s,1\n", s, m)
+		}
+	}
+	f := writeFiles(t, map[string]string{"subjects.csv": subjectsCSV, "metrics.csv": metrics.String()})
+	if _, err := importFiles(ctx, db, f["subjects.csv"], []string{f["metrics.csv"]}); err != nil {
+		t.Fatal(err)
+	}
+	hooked := false
+	testHookSnapshotShared = func() {
+		hooked = true
+		if _, err := db.x.Exec(`UPDATE metrics SET value = 2`); err != nil {
+			t.Errorf("changing the values: %v", err)
+		}
+	}
+	defer func() { testHookSnapshotShared = nil }()
+	p, _ := dataset.ParsePeriod("2024")
+	ds, err := db.LoadDataset(ctx, p, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hooked {
+		t.Fatal("the columns were not read on two connections")
+	}
+	for _, m := range []string{"a", "b", "c", "d"} {
+		if col := ds.Column(m, p); !slices.Equal(col, []float64{1, 1, 1}) {
+			t.Errorf("%s = %v, want the snapshot's [1 1 1]", m, col)
+		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM metrics WHERE value = 2`); n != 12 {
+		t.Errorf("%d values changed, want 12 (the change committed)", n)
+	}
+}

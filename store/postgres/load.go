@@ -307,13 +307,11 @@ func (db *DB) loadPeriod(ctx context.Context, tx *sqlx.Tx, ds *dataset.Dataset, 
 			return fmt.Errorf("reading metrics: row (%s, metric %d, subject %d) has no catalogued column", pt, mid, sid)
 		}
 	}
+	var jobs []columnJob
 	for mid, col := range cols {
-		if col == nil {
-			continue
-		}
-		if err := db.readColumnBlob(ctx, tx, per, int32(mid), index, col, read, progress); err != nil {
-			return err
+		if col != nil {
+			jobs = append(jobs, columnJob{id: int32(mid), col: col})
 		}
 	}
-	return nil
+	return db.readColumns(ctx, tx, per, jobs, index, read, progress)
 }
