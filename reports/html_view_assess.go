@@ -98,7 +98,7 @@ func (v *View) setAssess(b *batch.Batch, pos []int) {
 		it := ViewAssessItem{ID: ir.ID, Name: ir.Name, Roles: ir.Roles, Raters: rel.Raters, Ratings: rel.Ratings,
 			RoleRatings: rel.RoleRatings, RoleMeans: rel.RoleMeans,
 			ICC1: rel.ICC1, Alpha: rel.Alpha, Dyads: rel.Reciprocity.Dyads, Reciprocity: rel.Reciprocity.R,
-			Subjects: make([]ViewAssessSubject, len(v.Subjects))}
+			Subjects: make([]ViewAssessSubject, v.NumSubjects())}
 		if ii < len(set.Assessments) {
 			it.MinRatersKnown = true
 			it.MinRaters = set.Assessments[ii].MinRaters
@@ -138,11 +138,11 @@ func (v *View) Bands() []*analysis.Band {
 	if u == nil {
 		return nil
 	}
-	byID := make(map[string]int, len(v.Subjects))
-	for k := range v.Subjects {
-		byID[v.Subjects[k].ID] = k
+	byID := make(map[string]int, v.NumSubjects())
+	for k := range v.NumSubjects() {
+		byID[v.subjectID(k)] = k
 	}
-	out := make([]*analysis.Band, len(v.Subjects))
+	out := make([]*analysis.Band, v.NumSubjects())
 	for i := range u.Subjects {
 		if k, ok := byID[u.Subjects[i].Subject]; ok {
 			out[k] = &u.Subjects[i]
@@ -159,7 +159,7 @@ func (v *View) readAssess(items []ResultsAssessItm, subjectIndex map[string]int)
 		it := ViewAssessItem{ID: j.ID, Name: j.Name, Raters: j.Reliability.Raters, Ratings: j.Reliability.Ratings,
 			ICC1: float64(j.Reliability.ICC1), Alpha: float64(j.Reliability.Alpha), Dyads: j.Reliability.Reciprocity.Dyads,
 			Reciprocity: float64(j.Reliability.Reciprocity.R), Flagged: j.Reliability.Reciprocity.Flagged,
-			Subjects: make([]ViewAssessSubject, len(v.Subjects))}
+			Subjects: make([]ViewAssessSubject, v.NumSubjects())}
 		if j.MinRaters != nil {
 			it.MinRaters, it.MinRatersKnown = *j.MinRaters, true
 		}
