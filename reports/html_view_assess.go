@@ -42,7 +42,7 @@ type ViewAssessItem struct {
 	// Flagged lists the pairs of subjects (ids) flagged for mutual
 	// inflation.
 	Flagged [][2]string
-	// Subjects[k] is the result of View.Subjects[k].
+	// Subjects[k] is the result of the subject at position k (View.Subject).
 	Subjects []ViewAssessSubject
 }
 
@@ -130,9 +130,9 @@ func (v *View) setAssess(b *batch.Batch, pos []int) {
 // batch's analysis (an input of batch.Run) and ReadView from results.json.
 func (v *View) UncertaintyAnalysis() *analysis.Uncertainty { return v.Uncertainty }
 
-// Bands returns each subject's uncertainty band, indexed like v.Subjects
-// (nil entries for unrated subjects), or nil when no uncertainty analysis
-// was run.
+// Bands returns each subject's uncertainty band, indexed by position
+// (View.Subject; nil entries for unrated subjects), or nil when no
+// uncertainty analysis was run.
 func (v *View) Bands() []*analysis.Band {
 	u := v.UncertaintyAnalysis()
 	if u == nil {
@@ -152,7 +152,7 @@ func (v *View) Bands() []*analysis.Band {
 }
 
 // readAssess fills v.Assess from results.json's items; subjectIndex maps
-// subject ids to positions in v.Subjects.
+// subject ids to positions of the view (View.Subject).
 func (v *View) readAssess(items []ResultsAssessItm, subjectIndex map[string]int) error {
 	nan := math.NaN()
 	for _, j := range items {
