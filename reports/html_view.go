@@ -328,24 +328,45 @@ func (v *View) finish() {
 		}
 	}
 	dims := v.Dimensions()
+	nl := len(v.Leaves)
+	var eff []float64 // a view of a batch: one subject's effective weights, by node
+	if v.cells.batch != nil {
+		eff = make([]float64, len(v.Nodes))
+	}
 	for gi := range v.Groups {
 		g := &v.Groups[gi]
-		// Subject by subject (the cells of a subject are near one another
-		// in the batch's columns), each leaf's sum in member order.
-		nl := len(v.Leaves)
+		// Subject by subject (a subject's values and weights are in its
+		// row of the batch), each sum in member order.
 		best, sum, cnt := make([]float64, nl), make([]float64, nl), make([]int, nl)
 		for l := range best {
 			best[l] = math.Inf(-1)
 		}
+		dimSum, dimN := make([]float64, len(dims)), make([]int, len(dims))
 		for _, k := range g.Members {
-			if rated, _ := v.subjectNodes(k); !rated {
+			rated, nodes := v.subjectNodes(k)
+			if !rated {
 				continue
 			}
-			for l := range nl {
-				if x, w := v.cellValueWeight(k, l); !math.IsNaN(x) && w > 0 {
+			if eff != nil {
+				v.cells.res.EffectiveWeights(v.cells.row[k], eff)
+			}
+			for l, ni := range v.Leaves {
+				var x, w float64
+				if eff != nil { // the leaf's value is in the subject's row
+					x, w = nodes[ni], eff[ni]
+				} else {
+					x, w = v.cellValueWeight(k, l)
+				}
+				if !math.IsNaN(x) && w > 0 {
 					best[l] = math.Max(best[l], x)
 					sum[l] += x
 					cnt[l]++
+				}
+			}
+			for d, ni := range dims {
+				if x := nodes[ni]; !math.IsNaN(x) {
+					dimSum[d] += x
+					dimN[d]++
 				}
 			}
 		}
@@ -358,17 +379,10 @@ func (v *View) finish() {
 			}
 		}
 		g.DimMean = make([]float64, len(dims))
-		for d, ni := range dims {
-			sum, n := 0.0, 0
-			for _, k := range g.Members {
-				if rated, nodes := v.subjectNodes(k); rated && !math.IsNaN(nodes[ni]) {
-					sum += nodes[ni]
-					n++
-				}
-			}
+		for d := range dims {
 			g.DimMean[d] = math.NaN()
-			if n > 0 {
-				g.DimMean[d] = sum / float64(n)
+			if dimN[d] > 0 {
+				g.DimMean[d] = dimSum[d] / float64(dimN[d])
 			}
 		}
 	}
