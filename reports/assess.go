@@ -91,7 +91,7 @@ func writeAssessJSON(j *jw, v *View) {
 				j.raw(",")
 			}
 			j.raw("\n        {")
-			j.key("subject", 0).str(v.Subjects[k].ID).raw(", ")
+			j.key("subject", 0).str(v.subjectID(k)).raw(", ")
 			j.key("score", 0).num(s.Score).raw(", ")
 			j.key("se", 0).num(s.SE).raw(", ")
 			j.key("ci90", 0).raw("[").num(s.Low).raw(", ").num(s.High).raw("], ")

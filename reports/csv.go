@@ -39,15 +39,15 @@ func WriteResultsCSV(w io.Writer, v *View) error {
 	if _, err := bw.Write(line); err != nil {
 		return err
 	}
-	for k := range v.Subjects {
-		s := &v.Subjects[k]
-		line = appendResultRow(line[:0], s)
+	for k := range v.NumSubjects() {
+		s := v.Subject(k)
+		line = appendResultRow(line[:0], &s)
 		for _, i := range comps {
 			line = append(line, ',')
 			line = AppendFloat(line, s.Nodes[i])
 		}
 		for _, i := range ranked {
-			line = appendRank(line, s.Ranks[i])
+			line = appendRank(line, v.NodeRank(k, i))
 		}
 		line = append(line, '\n')
 		if _, err := bw.Write(line); err != nil {
@@ -132,7 +132,7 @@ func WriteIndicatorsCSV(w io.Writer, v *View) error {
 			blk.fill(v, block)
 			n := len(block)
 			for j, k := range block {
-				id = appendCSVField(id[:0], v.Subjects[k].ID)
+				id = appendCSVField(id[:0], v.subjectID(k))
 				for l := range leafIDs {
 					x := l*n + j
 					if !blk.applies[x] {
@@ -172,7 +172,7 @@ func WriteIndicatorsCSV(w io.Writer, v *View) error {
 // subjectRows is every subject index of v, in order: the rows of the
 // per-subject writers.
 func subjectRows(v *View) []int {
-	rows := make([]int, len(v.Subjects))
+	rows := make([]int, v.NumSubjects())
 	for k := range rows {
 		rows[k] = k
 	}

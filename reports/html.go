@@ -221,9 +221,9 @@ type htmlRenderer struct {
 // newBandRenderer returns a renderer with v's uncertainty bands and the
 // subject names the tied notes use.
 func newBandRenderer(v *View, L labels) *htmlRenderer {
-	r := &htmlRenderer{v: v, L: L, bands: v.Bands(), names: make(map[string]string, len(v.Subjects))}
-	for k := range v.Subjects {
-		r.names[v.Subjects[k].ID] = v.Subjects[k].Name
+	r := &htmlRenderer{v: v, L: L, bands: v.Bands(), names: make(map[string]string, v.NumSubjects())}
+	for k := range v.NumSubjects() {
+		r.names[v.subjectID(k)] = v.Subject(k).Name
 	}
 	return r
 }
@@ -308,7 +308,7 @@ func (r *htmlRenderer) assess(k int) []htmlAssess {
 
 func (r *htmlRenderer) row(k int) htmlRow {
 	v, L := r.v, r.L
-	s := &v.Subjects[k]
+	s := v.Subject(k)
 	row := htmlRow{Anchor: "s" + strconv.Itoa(k), ID: s.ID, Name: s.Name, Kind: v.names(L).of(i18n.Kind, s.Kind), Rated: s.Rated, Vetoed: s.Vetoed,
 		Coverage: fmtPercent(s.Coverage)}
 	if s.Rated {
@@ -355,7 +355,7 @@ func (r *htmlRenderer) group(gi int) *htmlGroup {
 	var rated []int
 	for _, k := range g.Members {
 		hg.Rows = append(hg.Rows, r.row(k))
-		if v.Subjects[k].Rated {
+		if v.Subject(k).Rated {
 			rated = append(rated, k)
 		} else {
 			hg.NUnrated++
@@ -364,7 +364,7 @@ func (r *htmlRenderer) group(gi int) *htmlGroup {
 	// Grade distribution.
 	counts := map[string]int{}
 	for _, k := range rated {
-		counts[v.Subjects[k].Grade]++
+		counts[v.Subject(k).Grade]++
 	}
 	var items []barItem
 	for _, name := range v.gradeOrder() {
@@ -383,7 +383,7 @@ func (r *htmlRenderer) group(gi int) *htmlGroup {
 	if len(rated) > 0 {
 		scores := make([]float64, len(rated))
 		for i, k := range rated {
-			scores[i] = v.Subjects[k].Score
+			scores[i] = v.Subject(k).Score
 			lo, hi = math.Min(lo, scores[i]), math.Max(hi, scores[i])
 		}
 		if len(rated) > r.collapse {
@@ -392,7 +392,7 @@ func (r *htmlRenderer) group(gi int) *htmlGroup {
 		} else {
 			bars := make([]barItem, len(rated))
 			for i, k := range rated {
-				s := &v.Subjects[k]
+				s := v.Subject(k)
 				bars[i] = barItem{Label: s.Name, Value: s.Score, Text: fmtNum(s.Score, r.digits), Alert: s.Vetoed}
 			}
 			desc := L.f("descBars", len(rated), fmtNum(scores[0], r.digits), fmtNum(scores[len(scores)-1], r.digits))
@@ -409,7 +409,7 @@ func (r *htmlRenderer) group(gi int) *htmlGroup {
 		names := make([]string, len(heatRows))
 		vals := make([][]float64, len(heatRows))
 		for i, k := range heatRows {
-			s := &v.Subjects[k]
+			s := v.Subject(k)
 			names[i] = s.Name
 			vals[i] = make([]float64, len(dims))
 			for d, ni := range dims {
@@ -436,7 +436,7 @@ func (r *htmlRenderer) group(gi int) *htmlGroup {
 
 func (r *htmlRenderer) subject(k int, row htmlRow, large bool, dims []int) htmlSubject {
 	v, L := r.v, r.L
-	s := &v.Subjects[k]
+	s := v.Subject(k)
 	g := v.Group(s.Group)
 	hs := htmlSubject{Row: row, Unrated: !s.Rated, GradeByScore: s.GradeByScore, Reason: v.names(L).reason(s.GradeReason)}
 	if !s.Rated {
@@ -458,7 +458,7 @@ func (r *htmlRenderer) subject(k int, row htmlRow, large bool, dims []int) htmlS
 		mean[d] = g.DimMean[indexOf(allDims, ni)]
 		names[d] = v.Nodes[ni].Name
 		hs.Dims = append(hs.Dims, htmlDim{ID: v.Nodes[ni].ID, Name: names[d], Value: fmtNum(own[d], r.digits), Mean: fmtNum(mean[d], r.digits),
-			Imputed: s.NodeStatus != nil && s.NodeStatus[ni] == NodeStateImputed})
+			Imputed: v.NodeState(k, ni) == NodeStateImputed})
 	}
 	if !large && len(dims) > 0 {
 		hs.Radar = r.svg.radar(names, own, mean, v.Scale[0], v.Scale[1], L.f("chartRadar", s.Name), L["descRadar"])
@@ -541,7 +541,8 @@ func (v *View) gradeOrder() []string {
 	}
 	best := map[string]float64{}
 	var out []string
-	for _, s := range v.Subjects {
+	for k := range v.NumSubjects() {
+		s := v.Subject(k)
 		if !s.Rated {
 			continue
 		}

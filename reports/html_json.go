@@ -191,7 +191,11 @@ func (v *View) readGroups(groups []ResultsGroup, ix *viewIndex) error {
 // adjustments are defined by the indicator set (an unknown one is then an
 // error) or known by id only.
 func (v *View) readSubjects(results []ResultsSubject, ix *viewIndex, haveSet bool) error {
-	v.Subjects = make([]ViewSubject, len(results))
+	nn := len(v.Nodes)
+	v.subjects = viewSubjects{list: make([]ViewSubject, len(results)), states: make([]NodeState, len(results)*nn)}
+	if len(v.RankedNodes()) > 0 {
+		v.subjects.ranks = make([]int, len(results)*nn)
+	}
 	for k, r := range results {
 		if _, dup := ix.subject[r.Subject]; dup {
 			return fmt.Errorf("results.json: subject %q twice", r.Subject)
@@ -202,14 +206,14 @@ func (v *View) readSubjects(results []ResultsSubject, ix *viewIndex, haveSet boo
 			return fmt.Errorf("results.json: subject %q: unknown peer group %q", r.Subject, r.PeerGroup)
 		}
 		v.Groups[gi].Members = append(v.Groups[gi].Members, k)
-		s, err := v.readSubject(r, ix, haveSet)
+		s, err := v.readSubject(k, r, ix, haveSet)
 		if err != nil {
 			return err
 		}
-		v.Subjects[k] = s
+		v.subjects.list[k] = s
 	}
-	for k := range v.Subjects { // every subject knows every adjustment
-		s := &v.Subjects[k]
+	for k := range v.subjects.list { // every subject knows every adjustment
+		s := &v.subjects.list[k]
 		for len(s.Adjustments) < len(v.Adjustments) {
 			s.Adjustments = append(s.Adjustments, scoring.AdjustmentResult{})
 		}
@@ -267,19 +271,19 @@ func (v *View) orderAdjustments(results []ResultsSubject, ix *viewIndex) {
 		ix.adj[adjs[i].ID] = i
 	}
 	v.Adjustments = adjs
-	for k := range v.Subjects {
-		old := v.Subjects[k].Adjustments
+	for k := range v.subjects.list {
+		old := v.subjects.list[k].Adjustments
 		s := make([]scoring.AdjustmentResult, n)
 		for i, a := range order {
 			s[i] = old[a]
 		}
-		v.Subjects[k].Adjustments = s
+		v.subjects.list[k].Adjustments = s
 	}
 }
 
-// readSubject reads one subject: its outcome, composite values, statuses
-// and ranks, and adjustments.
-func (v *View) readSubject(r ResultsSubject, ix *viewIndex, haveSet bool) (ViewSubject, error) {
+// readSubject reads the subject at position k: its outcome, composite
+// values, statuses and ranks, and adjustments.
+func (v *View) readSubject(k int, r ResultsSubject, ix *viewIndex, haveSet bool) (ViewSubject, error) {
 	s := ViewSubject{
 		Group: r.PeerGroup, ID: r.Subject, Name: r.Name, Kind: r.Kind, Rated: r.Status == "rated", UnratedReason: r.Unrated,
 		Score: float64(r.Score), Root: float64(r.Root), Coverage: float64(r.Coverage),
@@ -305,7 +309,7 @@ func (v *View) readSubject(r ResultsSubject, ix *viewIndex, haveSet bool) (ViewS
 		}
 		s.Nodes[i] = float64(x)
 	}
-	if err := readNodeExtras(v, &s, r, ix.node); err != nil {
+	if err := readNodeExtras(v, k, r, ix.node); err != nil {
 		return s, err
 	}
 	for _, a := range r.Adjustments {
@@ -331,7 +335,7 @@ func (v *View) readCells(c *ResultsCells, ix *viewIndex) error {
 	if len(c.Columns) > 0 && !slices.Equal(c.Columns, IndicatorsHeader) {
 		return fmt.Errorf("results.json: indicators.columns %v, want %v", c.Columns, IndicatorsHeader)
 	}
-	v.cells = newReadCells(len(v.Subjects), len(v.Leaves))
+	v.cells = newReadCells(len(v.subjects.list), len(v.Leaves))
 	cellLeaves := make([]int, len(c.Leaves))
 	for i, id := range c.Leaves {
 		l, ok := ix.leaf(id)
@@ -349,7 +353,7 @@ func (v *View) readCells(c *ResultsCells, ix *viewIndex) error {
 		if len(cs.Raw) != n || len(cs.Value) != n || len(cs.Weight) != n || len(cs.Status) != n {
 			return fmt.Errorf("results.json: indicators: subject %q: arrays of %d, %d, %d and %d values for %d leaves", cs.Subject, len(cs.Raw), len(cs.Value), len(cs.Status), len(cs.Weight), n)
 		}
-		s := &v.Subjects[k]
+		s := &v.subjects.list[k]
 		for i, l := range cellLeaves {
 			if cs.Status[i] == nil {
 				continue
@@ -372,14 +376,16 @@ func (v *View) readCells(c *ResultsCells, ix *viewIndex) error {
 		if err := v.cells.set(k, l, float64(row.Raw), float64(row.Value), float64(row.Weight), row.Status); err != nil {
 			return err
 		}
-		v.Subjects[k].Nodes[v.Leaves[l]] = float64(row.Value)
+		v.subjects.list[k].Nodes[v.Leaves[l]] = float64(row.Value)
 	}
 	return nil
 }
 
-// readNodeExtras reads a subject's composite statuses and node ranks.
-func readNodeExtras(v *View, s *ViewSubject, r ResultsSubject, nodeIndex map[string]int) error {
-	s.NodeStatus = make([]NodeState, len(v.Nodes))
+// readNodeExtras reads the composite statuses and node ranks of the subject
+// at position k.
+func readNodeExtras(v *View, k int, r ResultsSubject, nodeIndex map[string]int) error {
+	nn := len(v.Nodes)
+	states := v.subjects.states[k*nn : (k+1)*nn]
 	for id, st := range r.NodeStatus {
 		i, ok := nodeIndex[id]
 		if !ok || v.Nodes[i].IsLeaf() {
@@ -390,20 +396,20 @@ func readNodeExtras(v *View, s *ViewSubject, r ResultsSubject, nodeIndex map[str
 			if !ok || state == NodeStateNone {
 				return fmt.Errorf("results.json: subject %q: node_status %q of %q, want ok, imputed or missing", r.Subject, *st, id)
 			}
-			s.NodeStatus[i] = state
+			states[i] = state
 		}
 	}
-	if len(v.RankedNodes()) == 0 {
+	if v.subjects.ranks == nil { // no node is ranked
 		return nil
 	}
-	s.Ranks = make([]int, len(v.Nodes))
+	ranks := v.subjects.ranks[k*nn : (k+1)*nn]
 	for id, rk := range r.NodeRanks {
 		i, ok := nodeIndex[id]
 		if !ok || !v.Nodes[i].Rank {
 			return fmt.Errorf("results.json: subject %q: node_ranks of %q, which is not a ranked node", r.Subject, id)
 		}
 		if rk != nil {
-			s.Ranks[i] = *rk
+			ranks[i] = *rk
 		}
 	}
 	return nil

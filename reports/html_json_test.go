@@ -44,8 +44,8 @@ func TestReadViewRoundTrip(t *testing.T) {
 			t.Fatalf("%s: lengths differ", lang)
 		}
 	}
-	for k := range direct.Subjects {
-		d, r := &direct.Subjects[k], &read.Subjects[k]
+	for k := range direct.NumSubjects() {
+		d, r := direct.Subject(k), read.Subject(k)
 		if d.ID != r.ID || d.Rank != r.Rank || !near(d.Score, r.Score, 0) || !near(d.Coverage, r.Coverage, 0) {
 			t.Errorf("subject %d: read %s rank %d score %v, want %s rank %d score %v", k, r.ID, r.Rank, r.Score, d.ID, d.Rank, d.Score)
 		}
@@ -64,8 +64,8 @@ func TestReadViewWithoutSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(v.Nodes) != 7 || len(v.Leaves) != 5 || len(v.Groups) != 2 || len(v.Subjects) != 8 {
-		t.Fatalf("read %d nodes, %d leaves, %d groups, %d subjects", len(v.Nodes), len(v.Leaves), len(v.Groups), len(v.Subjects))
+	if len(v.Nodes) != 7 || len(v.Leaves) != 5 || len(v.Groups) != 2 || v.NumSubjects() != 8 {
+		t.Fatalf("read %d nodes, %d leaves, %d groups, %d subjects", len(v.Nodes), len(v.Leaves), len(v.Groups), v.NumSubjects())
 	}
 	if got := strings.Join(v.gradeOrder(), ","); got != "优秀,良好,不合格" && got != "优秀,良好,合格,不合格" {
 		t.Errorf("grade order %q", got)
@@ -147,7 +147,7 @@ func TestReadViewRowLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := v.Cell(0, 0)
-	if v.Subjects[0].ID != "c4" || !c.Applies || !near(c.Raw, 122, 0) || !near(c.Value, 99.5, 0) || c.Status != "ok" || !near(c.Weight, 0.4, 0) {
+	if v.Subject(0).ID != "c4" || !c.Applies || !near(c.Raw, 122, 0) || !near(c.Value, 99.5, 0) || c.Status != "ok" || !near(c.Weight, 0.4, 0) {
 		t.Fatalf("cell %+v", c)
 	}
 	if c := v.Cell(0, 1); !math.IsNaN(c.Value) || c.Applies {

@@ -39,9 +39,9 @@ type htmlReliability struct {
 // reliabilityRows describes each assessment item's reliability; flagged
 // pairs are named by their subjects' names.
 func reliabilityRows(v *View) []htmlReliability {
-	names := make(map[string]string, len(v.Subjects))
-	for k := range v.Subjects {
-		names[v.Subjects[k].ID] = v.Subjects[k].Name
+	names := make(map[string]string, v.NumSubjects())
+	for k := range v.NumSubjects() {
+		names[v.subjectID(k)] = v.Subject(k).Name
 	}
 	name := func(id string) string {
 		if n := names[id]; n != "" {

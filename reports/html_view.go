@@ -26,7 +26,10 @@ import (
 // columns (scoring.Result, read-only after batch.Run; View.Cell), while
 // everything else — the meta, the definitions, the analysis — is taken
 // when the view is built: an analysis attached to the batch afterwards
-// does not reach it. A view read from results.json holds its own columns.
+// does not reach it. Nor does it copy a subject's outcome: of a subject it
+// holds the id, name and kind, and Subject assembles the rest when asked
+// from the batch's result. A view read from results.json holds its own
+// subjects and columns.
 // Every writer — results.json, the reading formats, results.csv,
 // indicators.csv and the terminal summary — renders a View.
 type View struct {
@@ -57,7 +60,7 @@ type View struct {
 	Adjustments []ViewAdjustment // in set order
 	Grades      []ViewGrade      // best first; nil when unknown
 	Groups      []ViewGroup      // sorted by label
-	Subjects    []ViewSubject    // in output order: peer group, rank, id
+	subjects    viewSubjects     // in output order: peer group, rank, id (Subject)
 	cells       cellColumns      // the (subject, leaf) cells: Cell
 	Warnings    []diag.Warning
 
@@ -98,7 +101,7 @@ type ViewNode struct {
 	Share, Nominal float64
 	AppliesTo      []string
 	Round          int  // -1 = not rounded
-	Rank           bool // `rank: true`: ViewSubject.Ranks holds its ranks
+	Rank           bool // `rank: true`: View.NodeRank gives its ranks
 	Missing        string
 	MissingBy      string
 	LeafIndex      int // -1 for composites
@@ -145,7 +148,8 @@ type ViewGroup struct {
 	// Leaves[l] holds the statistics of leaf l in the group; a leaf that
 	// applies to no rated subject of the group has N+Missing == 0.
 	Leaves []scoring.LeafStats
-	// Members are indices into View.Subjects, in output order.
+	// Members are positions of the view's subjects (View.Subject), in
+	// output order.
 	Members []int
 	// Best[l] and Mean[l] are the highest and the mean normalised value of
 	// leaf l over the group's rated subjects where it took part; NaN when
@@ -180,7 +184,9 @@ type ViewPrevious struct {
 	SameGroup bool // the subject was in a peer group of the same label
 }
 
-// ViewSubject is one subject's outcome.
+// ViewSubject is one subject's outcome (View.Subject); the states of its
+// composites' values and its node ranks are View.NodeState and
+// View.NodeRank.
 type ViewSubject struct {
 	Group, ID, Name, Kind string
 	Rated                 bool
@@ -195,16 +201,8 @@ type ViewSubject struct {
 	// leaves their normalised value; NaN when missing or not applicable.
 	// A view of a batch shares the batch's row: read-only.
 	Nodes []float64
-	// NodeStatus[i] is the status of composite View.Nodes[i]'s value
-	// (NodeStateOK, NodeStateImputed, NodeStateMissing; NodeStateNone for
-	// leaves, for nodes that do not apply and for unrated subjects): one
-	// byte a node.
-	NodeStatus []NodeState
-	// Ranks[i] is the subject's rank on View.Nodes[i] when that node has
-	// `rank: true`, 0 otherwise or without a value; nil when no node is
-	// ranked.
-	Ranks []int
-	// Adjustments[a] is the effect of View.Adjustments[a].
+	// Adjustments[a] is the effect of View.Adjustments[a] (a view of a
+	// batch shares the batch's row too).
 	Adjustments  []scoring.AdjustmentResult
 	GradeByScore string
 	GradeReason  string
@@ -231,50 +229,12 @@ func NewView(b *batch.Batch) *View {
 	v.setDefinitions(set)
 	res := b.Result
 	subs := b.Project.Data.Subjects
-	pos := make([]int, len(subs)) // subject index → position in v.Subjects
-	v.Subjects = make([]ViewSubject, len(res.Order))
-	// The subjects' rows of node states and ranks, in one array each (one
-	// object, not one per subject).
-	nn := len(set.Nodes)
-	states := make([]NodeState, nn*len(res.Order))
-	var ranks []int
-	if res.NodeRanks != nil {
-		ranks = make([]int, nn*len(res.Order))
-	}
+	v.subjects = viewSubjects{res: res, order: res.Order, names: make([]subjectName, len(res.Order))}
+	pos := make([]int, len(subs)) // subject index → position in the view
 	for k, si := range res.Order {
 		pos[si] = k
-		r := &res.Subjects[si]
 		s := &subs[si]
-		vs := ViewSubject{
-			Group: r.Group, ID: s.ID, Name: s.Name, Kind: s.Kind,
-			Rated: r.Rated, UnratedReason: string(r.Unrated), Rank: r.Rank, Score: r.Score, Root: r.RootValue,
-			Coverage: r.Coverage, Grade: r.Grade, Vetoed: r.Vetoed,
-			// The batch's own row, shared (read-only): a leaf's value in
-			// it is its normalised value (LeafCells.At).
-			Nodes:        r.Nodes[:nn:nn],
-			GradeByScore: r.GradeByScore, GradeReason: r.GradeReason,
-		}
-		if na := len(r.Adjustments); na > 0 {
-			vs.Adjustments = r.Adjustments[:na:na] // shared too
-		}
-		if !r.Rated {
-			vs.Score = math.NaN()
-		}
-		vs.NodeStatus = states[k*nn : (k+1)*nn : (k+1)*nn]
-		for i, n := range set.Nodes {
-			if !n.IsLeaf() {
-				vs.NodeStatus[i], _ = nodeState(NodeStatus(b, si, n))
-			}
-		}
-		if res.NodeRanks != nil {
-			vs.Ranks = ranks[k*nn : (k+1)*nn : (k+1)*nn]
-			for i, ranks := range res.NodeRanks {
-				if ranks != nil {
-					vs.Ranks[i] = int(ranks[si])
-				}
-			}
-		}
-		v.Subjects[k] = vs
+		v.subjects.names[k] = subjectName{ID: s.ID, Name: s.Name, Kind: s.Kind}
 	}
 	v.cells = cellColumns{batch: res.Cells, res: res, row: res.Order}
 	v.Groups = make([]ViewGroup, len(res.Groups))
@@ -368,24 +328,45 @@ func (v *View) finish() {
 		}
 	}
 	dims := v.Dimensions()
+	nl := len(v.Leaves)
+	var eff []float64 // a view of a batch: one subject's effective weights, by node
+	if v.cells.batch != nil {
+		eff = make([]float64, len(v.Nodes))
+	}
 	for gi := range v.Groups {
 		g := &v.Groups[gi]
-		// Subject by subject (the cells of a subject are near one another
-		// in the batch's columns), each leaf's sum in member order.
-		nl := len(v.Leaves)
+		// Subject by subject (a subject's values and weights are in its
+		// row of the batch), each sum in member order.
 		best, sum, cnt := make([]float64, nl), make([]float64, nl), make([]int, nl)
 		for l := range best {
 			best[l] = math.Inf(-1)
 		}
+		dimSum, dimN := make([]float64, len(dims)), make([]int, len(dims))
 		for _, k := range g.Members {
-			if !v.Subjects[k].Rated {
+			rated, nodes := v.subjectNodes(k)
+			if !rated {
 				continue
 			}
-			for l := range nl {
-				if x, w := v.cellValueWeight(k, l); !math.IsNaN(x) && w > 0 {
+			if eff != nil {
+				v.cells.res.EffectiveWeights(v.cells.row[k], eff)
+			}
+			for l, ni := range v.Leaves {
+				var x, w float64
+				if eff != nil { // the leaf's value is in the subject's row
+					x, w = nodes[ni], eff[ni]
+				} else {
+					x, w = v.cellValueWeight(k, l)
+				}
+				if !math.IsNaN(x) && w > 0 {
 					best[l] = math.Max(best[l], x)
 					sum[l] += x
 					cnt[l]++
+				}
+			}
+			for d, ni := range dims {
+				if x := nodes[ni]; !math.IsNaN(x) {
+					dimSum[d] += x
+					dimN[d]++
 				}
 			}
 		}
@@ -398,18 +379,10 @@ func (v *View) finish() {
 			}
 		}
 		g.DimMean = make([]float64, len(dims))
-		for d, ni := range dims {
-			sum, n := 0.0, 0
-			for _, k := range g.Members {
-				s := &v.Subjects[k]
-				if s.Rated && !math.IsNaN(s.Nodes[ni]) {
-					sum += s.Nodes[ni]
-					n++
-				}
-			}
+		for d := range dims {
 			g.DimMean[d] = math.NaN()
-			if n > 0 {
-				g.DimMean[d] = sum / float64(n)
+			if dimN[d] > 0 {
+				g.DimMean[d] = dimSum[d] / float64(dimN[d])
 			}
 		}
 	}
@@ -445,8 +418,7 @@ func (v *View) GroupDimensions(g *ViewGroup) []int {
 	var out []int
 	for _, ni := range v.Dimensions() {
 		for _, k := range g.Members {
-			s := &v.Subjects[k]
-			if s.Rated && !math.IsNaN(s.Nodes[ni]) {
+			if rated, nodes := v.subjectNodes(k); rated && !math.IsNaN(nodes[ni]) {
 				out = append(out, ni)
 				break
 			}
@@ -486,7 +458,7 @@ type LeafPoints struct {
 // subjects. A leaf that took no part (w_l = 0) costs nothing: its siblings
 // were reweighted. Ties are broken by leaf order.
 func (v *View) Shortfalls(k, max int) []LeafPoints {
-	s := &v.Subjects[k]
+	s := v.Subject(k)
 	g := v.Group(s.Group)
 	if g == nil || !s.Rated {
 		return nil
@@ -502,7 +474,7 @@ func (v *View) Shortfalls(k, max int) []LeafPoints {
 // with mean_l the mean normalised value of leaf l over the group's rated
 // subjects that it took part for. Leaves with no gain are left out.
 func (v *View) Strengths(k, max int) []LeafPoints {
-	s := &v.Subjects[k]
+	s := v.Subject(k)
 	g := v.Group(s.Group)
 	if g == nil || !s.Rated {
 		return nil
@@ -536,18 +508,18 @@ func (v *View) topPoints(k, max int, points func(c ViewCell, l int) float64) []L
 // gets its rank, score and grade in prev (matched by id), and the writers
 // show the change columns. A subject absent from prev keeps Prev nil.
 func (v *View) SetPrevious(prev *View) {
-	byID := make(map[string]*ViewSubject, len(prev.Subjects))
-	for k := range prev.Subjects {
-		byID[prev.Subjects[k].ID] = &prev.Subjects[k]
+	byID := make(map[string]int, prev.NumSubjects())
+	for k := range prev.NumSubjects() {
+		byID[prev.subjectID(k)] = k
 	}
-	for k := range v.Subjects {
-		s := &v.Subjects[k]
-		p, ok := byID[s.ID]
+	v.subjects.prev = make([]*ViewPrevious, v.NumSubjects())
+	for k := range v.subjects.prev {
+		pk, ok := byID[v.subjectID(k)]
 		if !ok {
-			s.Prev = nil
 			continue
 		}
-		s.Prev = &ViewPrevious{Rated: p.Rated, Rank: p.Rank, Score: p.Score, Grade: p.Grade, SameGroup: p.Group == s.Group}
+		s, p := v.Subject(k), prev.Subject(pk)
+		v.subjects.prev[k] = &ViewPrevious{Rated: p.Rated, Rank: p.Rank, Score: p.Score, Grade: p.Grade, SameGroup: p.Group == s.Group}
 	}
 	v.HasPrevious = true
 	v.PrevPeriod = prev.Meta.Period

@@ -42,7 +42,7 @@ type ViewAssessItem struct {
 	// Flagged lists the pairs of subjects (ids) flagged for mutual
 	// inflation.
 	Flagged [][2]string
-	// Subjects[k] is the result of View.Subjects[k].
+	// Subjects[k] is the result of the subject at position k (View.Subject).
 	Subjects []ViewAssessSubject
 }
 
@@ -98,7 +98,7 @@ func (v *View) setAssess(b *batch.Batch, pos []int) {
 		it := ViewAssessItem{ID: ir.ID, Name: ir.Name, Roles: ir.Roles, Raters: rel.Raters, Ratings: rel.Ratings,
 			RoleRatings: rel.RoleRatings, RoleMeans: rel.RoleMeans,
 			ICC1: rel.ICC1, Alpha: rel.Alpha, Dyads: rel.Reciprocity.Dyads, Reciprocity: rel.Reciprocity.R,
-			Subjects: make([]ViewAssessSubject, len(v.Subjects))}
+			Subjects: make([]ViewAssessSubject, v.NumSubjects())}
 		if ii < len(set.Assessments) {
 			it.MinRatersKnown = true
 			it.MinRaters = set.Assessments[ii].MinRaters
@@ -130,19 +130,19 @@ func (v *View) setAssess(b *batch.Batch, pos []int) {
 // batch's analysis (an input of batch.Run) and ReadView from results.json.
 func (v *View) UncertaintyAnalysis() *analysis.Uncertainty { return v.Uncertainty }
 
-// Bands returns each subject's uncertainty band, indexed like v.Subjects
-// (nil entries for unrated subjects), or nil when no uncertainty analysis
-// was run.
+// Bands returns each subject's uncertainty band, indexed by position
+// (View.Subject; nil entries for unrated subjects), or nil when no
+// uncertainty analysis was run.
 func (v *View) Bands() []*analysis.Band {
 	u := v.UncertaintyAnalysis()
 	if u == nil {
 		return nil
 	}
-	byID := make(map[string]int, len(v.Subjects))
-	for k := range v.Subjects {
-		byID[v.Subjects[k].ID] = k
+	byID := make(map[string]int, v.NumSubjects())
+	for k := range v.NumSubjects() {
+		byID[v.subjectID(k)] = k
 	}
-	out := make([]*analysis.Band, len(v.Subjects))
+	out := make([]*analysis.Band, v.NumSubjects())
 	for i := range u.Subjects {
 		if k, ok := byID[u.Subjects[i].Subject]; ok {
 			out[k] = &u.Subjects[i]
@@ -152,14 +152,14 @@ func (v *View) Bands() []*analysis.Band {
 }
 
 // readAssess fills v.Assess from results.json's items; subjectIndex maps
-// subject ids to positions in v.Subjects.
+// subject ids to positions of the view (View.Subject).
 func (v *View) readAssess(items []ResultsAssessItm, subjectIndex map[string]int) error {
 	nan := math.NaN()
 	for _, j := range items {
 		it := ViewAssessItem{ID: j.ID, Name: j.Name, Raters: j.Reliability.Raters, Ratings: j.Reliability.Ratings,
 			ICC1: float64(j.Reliability.ICC1), Alpha: float64(j.Reliability.Alpha), Dyads: j.Reliability.Reciprocity.Dyads,
 			Reciprocity: float64(j.Reliability.Reciprocity.R), Flagged: j.Reliability.Reciprocity.Flagged,
-			Subjects: make([]ViewAssessSubject, len(v.Subjects))}
+			Subjects: make([]ViewAssessSubject, v.NumSubjects())}
 		if j.MinRaters != nil {
 			it.MinRaters, it.MinRatersKnown = *j.MinRaters, true
 		}

@@ -71,7 +71,7 @@ func appendCellsBoth(js, csv []byte, v *View, rows []int, leafIDs [][]byte) ([]b
 		blk.fill(v, block)
 		n := len(block)
 		for j, k := range block {
-			subject := v.Subjects[k].ID
+			subject := v.subjectID(k)
 			js = append(js, ",\n      {\"subject\": "...)
 			js = diag.AppendJSONString(js, subject)
 			js = append(js, ", \"raw\": ["...)

@@ -262,7 +262,8 @@ func writeSubjects(j *jw, v *View) {
 	rows := subjectRows(v)
 	format := func(rows []int, buf []byte) []byte {
 		for _, k := range rows {
-			buf = appendSubjectJSON(buf, v, &v.Subjects[k], comps, ranked, nodeKeys, adjIDs)
+			s := v.Subject(k)
+			buf = appendSubjectJSON(buf, v, k, &s, comps, ranked, nodeKeys, adjIDs)
 		}
 		return buf
 	}
@@ -272,13 +273,13 @@ func writeSubjects(j *jw, v *View) {
 	j.raw("\n  ],\n")
 }
 
-// appendSubjectJSON appends ",\n    " and subject s's object of
+// appendSubjectJSON appends ",\n    " and subject s's (View.Subject(k)) object of
 // "results": its fixed fields, "nodes" and "node_status" of the composites
 // comps, "node_ranks" of the ranked nodes when the set ranks nodes (SPEC
 // §4.10; null for a subject without a rank), the adjustments that apply,
 // and the grade's reasoning. nodeKeys[i] is `"<id>": ` of View.Nodes[i],
 // adjIDs[a] the quoted id of View.Adjustments[a].
-func appendSubjectJSON(buf []byte, v *View, s *ViewSubject, comps, ranked []int, nodeKeys, adjIDs [][]byte) []byte {
+func appendSubjectJSON(buf []byte, v *View, k int, s *ViewSubject, comps, ranked []int, nodeKeys, adjIDs [][]byte) []byte {
 	buf = append(buf, ",\n    {\"peer_group\": "...)
 	buf = diag.AppendJSONString(buf, s.Group)
 	buf = append(buf, ", \"subject\": "...)
@@ -323,7 +324,7 @@ func appendSubjectJSON(buf []byte, v *View, s *ViewSubject, comps, ranked []int,
 			buf = append(buf, ", "...)
 		}
 		buf = append(buf, nodeKeys[i]...)
-		if st := s.NodeStatus[i]; st == NodeStateNone {
+		if st := v.NodeState(k, i); st == NodeStateNone {
 			buf = append(buf, "null"...)
 		} else {
 			buf = diag.AppendJSONString(buf, st.String())
@@ -337,8 +338,8 @@ func appendSubjectJSON(buf []byte, v *View, s *ViewSubject, comps, ranked []int,
 				buf = append(buf, ", "...)
 			}
 			buf = append(buf, nodeKeys[i]...)
-			if i < len(s.Ranks) && s.Ranks[i] > 0 {
-				buf = strconv.AppendInt(buf, int64(s.Ranks[i]), 10)
+			if rank := v.NodeRank(k, i); rank > 0 {
+				buf = strconv.AppendInt(buf, int64(rank), 10)
 			} else {
 				buf = append(buf, "null"...)
 			}
@@ -400,7 +401,7 @@ func writeCells(j *jw, v *View) {
 			n := len(block)
 			for j, k := range block {
 				buf = append(buf, ",\n      {\"subject\": "...)
-				buf = diag.AppendJSONString(buf, v.Subjects[k].ID)
+				buf = diag.AppendJSONString(buf, v.subjectID(k))
 				buf = append(buf, ", \"raw\": ["...)
 				for l := range ids {
 					if l > 0 {
@@ -638,14 +639,5 @@ const (
 // NodeImputed or NodeMissing; "" when the subject is unrated or the node
 // does not apply to it.
 func NodeStatus(b *batch.Batch, si int, n *indicators.Node) string {
-	r := &b.Result.Subjects[si]
-	switch {
-	case !r.Rated || !b.Result.Applies(n.Index, si):
-		return ""
-	case math.IsNaN(r.Nodes[n.Index]):
-		return NodeMissing
-	case r.NodeImputed[n.Index]:
-		return NodeImputed
-	}
-	return NodeOK
+	return nodeStateOf(b.Result, si, n.Index).String()
 }

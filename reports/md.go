@@ -75,7 +75,7 @@ func WriteMarkdown(w io.Writer, v *View, opt MarkdownOptions) error {
 		var unrated []string
 		counts := map[string]int{}
 		for _, k := range g.Members {
-			s := &v.Subjects[k]
+			s := v.Subject(k)
 			if !s.Rated {
 				if nUnrated++; nUnrated <= DefaultMarkdownMax {
 					why := ""

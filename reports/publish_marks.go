@@ -80,12 +80,11 @@ func nodeRanks(v *View, k int) []string {
 	if len(ranked) == 0 {
 		return nil
 	}
-	s := &v.Subjects[k]
 	out := make([]string, len(ranked))
 	for c, i := range ranked {
 		out[c] = "—"
-		if s.Ranks != nil && s.Ranks[i] > 0 {
-			out[c] = strconv.Itoa(s.Ranks[i])
+		if r := v.NodeRank(k, i); r > 0 {
+			out[c] = strconv.Itoa(r)
 		}
 	}
 	return out
@@ -94,10 +93,9 @@ func nodeRanks(v *View, k int) []string {
 // imputedNodes returns the names of the composites whose value for subject
 // k was filled by their missing policy, in tree order.
 func imputedNodes(v *View, k int) []string {
-	s := &v.Subjects[k]
 	var out []string
-	for i, st := range s.NodeStatus {
-		if st == NodeStateImputed {
+	for i := range v.Nodes {
+		if v.NodeState(k, i) == NodeStateImputed {
 			out = append(out, v.Nodes[i].Name)
 		}
 	}
@@ -110,7 +108,7 @@ func mdImputed(v *View, L labels, members []int) string {
 	var parts []string
 	for _, k := range members {
 		if names := imputedNodes(v, k); len(names) > 0 {
-			s := &v.Subjects[k]
+			s := v.Subject(k)
 			for i := range names {
 				names[i] = mdEscape(names[i])
 			}

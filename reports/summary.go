@@ -43,7 +43,7 @@ func WriteSummaryLang(w io.Writer, v *View, top int, lang i18n.Lang) error {
 		rows := [][]string{head}
 		shown, unrated, byRule := 0, 0, 0
 		for _, k := range g.Members {
-			s := &v.Subjects[k]
+			s := v.Subject(k)
 			if !s.Rated {
 				unrated++
 				if s.UnratedReason == string(scoring.UnratedRatedWhen) {
@@ -62,8 +62,8 @@ func WriteSummaryLang(w io.Writer, v *View, top int, lang i18n.Lang) error {
 			row := []string{strconv.Itoa(s.Rank), s.ID, s.Name, strconv.FormatFloat(scoring.Round(s.Score, digits), 'f', digits, 64), s.Grade + veto}
 			for _, i := range ranked {
 				rk := "-"
-				if s.Ranks[i] > 0 {
-					rk = strconv.Itoa(s.Ranks[i])
+				if r := v.NodeRank(k, i); r > 0 {
+					rk = strconv.Itoa(r)
 				}
 				row = append(row, rk)
 			}

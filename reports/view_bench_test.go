@@ -26,9 +26,11 @@ func BenchmarkNewView100k(b *testing.B) {
 	bt := bench100k(b)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := cpuTime()
 	for i := 0; i < b.N; i++ {
 		NewView(bt)
 	}
+	reportCPU(b, cpu)
 }
 
 // BenchmarkWriteJSON100k writes results.json of 100,000 subjects × 50

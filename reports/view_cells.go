@@ -28,7 +28,7 @@ type cellColumn struct {
 	status             []uint8 // index into cellColumns.names; 0 = does not apply
 }
 
-// Cell returns subject k's (View.Subjects) cell of leaf l.
+// Cell returns the cell of leaf l of the subject at position k (View.Subject).
 func (v *View) Cell(k, l int) ViewCell {
 	c := &v.cells
 	if c.batch != nil {
@@ -85,7 +85,7 @@ func (c *cellColumns) set(k, l int, raw, value, weight float64, status string) e
 // byte form of NodeOK, NodeImputed and NodeMissing.
 type NodeState uint8
 
-// The states of ViewSubject.NodeStatus.
+// The states of View.NodeState.
 const (
 	NodeStateNone    NodeState = iota // a leaf, a node that does not apply, an unrated subject
 	NodeStateOK                       // NodeOK
@@ -162,7 +162,7 @@ func (b *cellBlock) fill(v *View, rows []int) {
 		eff := b.eff[:len(v.Nodes)]
 		for j, i := range b.idx {
 			c.res.EffectiveWeights(i, eff)
-			nodes := v.Subjects[rows[j]].Nodes
+			nodes := c.res.Subjects[i].Nodes
 			for l, ni := range v.Leaves {
 				b.value[l*n+j], b.weight[l*n+j] = nodes[ni], eff[ni]
 			}

@@ -24,8 +24,8 @@ func (x *xlsxWriter) assessSheet() error {
 		return err
 	}
 	r := &htmlRenderer{v: v, L: L}
-	for k := range v.Subjects {
-		s := &v.Subjects[k]
+	for k := range v.NumSubjects() {
+		s := v.Subject(k)
 		for _, ha := range r.assess(k) {
 			var it *ViewAssessItem
 			for i := range v.Assess {

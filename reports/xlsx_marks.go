@@ -21,7 +21,7 @@ func (x *xlsxWriter) rankingNodes(g *ViewGroup) []int {
 			continue
 		}
 		for _, k := range g.Members {
-			if r := v.Subjects[k].Ranks; r != nil && r[ni] > 0 {
+			if v.NodeRank(k, ni) > 0 {
 				nodes = append(nodes, ni)
 				break
 			}
@@ -58,21 +58,21 @@ func (x *xlsxWriter) nodeColumns(cols []column, nodes []int, ids bool) (out []co
 	return cols, pos
 }
 
-// nodeCells appends subject s's cells for the columns of nodeColumns: the
+// nodeCells appends subject s's (View.Subject(k)) cells for the columns of nodeColumns: the
 // node's value (in the imputed style when its missing policy filled it)
 // and, for a ranked node, the rank (empty where s has none).
-func (x *xlsxWriter) nodeCells(vals []any, s *ViewSubject, nodes []int) []any {
+func (x *xlsxWriter) nodeCells(vals []any, k int, s *ViewSubject, nodes []int) []any {
 	v := x.v
 	for _, ni := range nodes {
-		if s.NodeStatus != nil && s.NodeStatus[ni] == NodeStateImputed {
+		if v.NodeState(k, ni) == NodeStateImputed {
 			vals = append(vals, xlsxCell(x.imputed, s.Nodes[ni]))
 		} else {
 			vals = append(vals, s.Nodes[ni])
 		}
 		if v.Nodes[ni].Rank {
 			var rank any
-			if s.Ranks != nil && s.Ranks[ni] > 0 {
-				rank = s.Ranks[ni]
+			if r := v.NodeRank(k, ni); r > 0 {
+				rank = r
 			}
 			vals = append(vals, rank)
 		}

@@ -75,9 +75,9 @@ func checkXLSXMarks(t *testing.T, f *excelize.File, v *View, sheet string, ids b
 	if col[rankHead] != col[serviceHead]+1 {
 		t.Errorf("%s: %q at column %d, want right after %q (%d)", sheet, rankHead, col[rankHead], serviceHead, col[serviceHead])
 	}
-	c4 := &v.Subjects[subjectIndex(t, v, "c4")]
+	c4 := subjectIndex(t, v, "c4")
 	ref := cell(rankHead, "c4")
-	if got, _ := f.GetCellValue(sheet, ref); got != "1" || c4.Ranks[service] != 1 {
+	if got, _ := f.GetCellValue(sheet, ref); got != "1" || v.NodeRank(c4, service) != 1 {
 		t.Errorf("%s!%s (c4's service rank) = %q, want 1", sheet, ref, got)
 	}
 	if typ, _ := f.GetCellType(sheet, ref); typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
@@ -89,7 +89,7 @@ func checkXLSXMarks(t *testing.T, f *excelize.File, v *View, sheet string, ids b
 	}{{"c1", true}, {"c4", false}} {
 		ref := cell(trustHead, tc.id)
 		got, _ := f.GetCellValue(sheet, ref, excelize.Options{RawCellValue: true})
-		want := v.Subjects[subjectIndex(t, v, tc.id)].Nodes[trust]
+		want := v.Subject(subjectIndex(t, v, tc.id)).Nodes[trust]
 		if !near(parseF(t, got), want, 1e-12) {
 			t.Errorf("%s!%s = %q, want %v", sheet, ref, got, want)
 		}
@@ -129,7 +129,13 @@ func nodeIndex(t *testing.T, v *View, id string) int {
 
 func subjectIndex(t *testing.T, v *View, id string) int {
 	t.Helper()
-	return viewIndexOf(t, v.Subjects, id, func(s ViewSubject) string { return s.ID })
+	for k := range v.NumSubjects() {
+		if v.Subject(k).ID == id {
+			return k
+		}
+	}
+	t.Fatalf("no subject %q", id)
+	return -1
 }
 
 // viewIndexOf returns the index of the item whose key is id, failing t when

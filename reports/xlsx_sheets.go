@@ -32,7 +32,7 @@ func (x *xlsxWriter) rankingSheets() error {
 		}
 		vals := make([]any, 0, len(cols))
 		for _, k := range g.Members {
-			s := &v.Subjects[k]
+			s := v.Subject(k)
 			var rank, score, grade, veto, reason any
 			if s.Rated {
 				rank, score, grade = s.Rank, s.Score, s.Grade
@@ -64,7 +64,7 @@ func (x *xlsxWriter) rankingSheets() error {
 				}
 				vals = append(vals, lo, hi, tied)
 			}
-			vals = x.nodeCells(vals, s, nodes)
+			vals = x.nodeCells(vals, k, &s, nodes)
 			if err := t.add(vals...); err != nil {
 				return err
 			}
@@ -96,14 +96,14 @@ func (x *xlsxWriter) nodeValuesSheet() error {
 		return err
 	}
 	vals := make([]any, len(cols))
-	for k := range v.Subjects {
-		s := &v.Subjects[k]
+	for k := range v.NumSubjects() {
+		s := v.Subject(k)
 		status, rank := L["unrated"], any(nil)
 		if s.Rated {
 			status, rank = L["rated"], s.Rank
 		}
 		vals = append(vals[:0], v.names(L).group(s.Group), s.ID, s.Name, status, rank, s.Score, s.Root)
-		vals = x.nodeCells(vals, s, all)
+		vals = x.nodeCells(vals, k, &s, all)
 		for l := range v.Leaves {
 			if c := v.Cell(k, l); c.Status == "imputed" {
 				vals[col[v.Leaves[l]]] = xlsxCell(x.imputed, c.Value)
@@ -131,8 +131,8 @@ func (x *xlsxWriter) rawValuesSheet() error {
 		return err
 	}
 	vals := make([]any, len(cols))
-	for k := range v.Subjects {
-		s := &v.Subjects[k]
+	for k := range v.NumSubjects() {
+		s := v.Subject(k)
 		vals = append(vals[:0], v.names(L).group(s.Group), s.ID, s.Name)
 		for l := range v.Leaves {
 			if c := v.Cell(k, l); c.Applies {

@@ -167,7 +167,7 @@ func TestWriteXLSXContent(t *testing.T) {
 	// Every rated row matches the view, in output order; numbers within 1e-9.
 	g := v.Group("community")
 	for i, k := range g.Members {
-		s := &v.Subjects[k]
+		s := v.Subject(k)
 		r := rows[i+1]
 		if r[1] != s.ID || r[2] != s.Name {
 			t.Errorf("row %d: %q %q, want %q %q", i+2, r[1], r[2], s.ID, s.Name)
@@ -363,7 +363,7 @@ func TestWriteXLSXSplit(t *testing.T) {
 	// 7 fixed + len(v.Nodes) + one rank column per ranked node: keys (3) +
 	// 3 per part.
 	nparts := (4 + len(v.Nodes) + len(v.RankedNodes()) + 2) / 3
-	nblocks := (len(v.Subjects) + 2) / 3
+	nblocks := (v.NumSubjects() + 2) / 3
 	var got [][]string // the reassembled table
 	for b := 0; b < nblocks; b++ {
 		var block [][]string
@@ -396,10 +396,11 @@ func TestWriteXLSXSplit(t *testing.T) {
 			got = append(got, block[1:]...)
 		}
 	}
-	if len(got) != len(v.Subjects)+1 {
-		t.Fatalf("%d rows reassembled, want %d", len(got), len(v.Subjects)+1)
+	if len(got) != v.NumSubjects()+1 {
+		t.Fatalf("%d rows reassembled, want %d", len(got), v.NumSubjects()+1)
 	}
-	for k, s := range v.Subjects {
+	for k := range v.NumSubjects() {
+		s := v.Subject(k)
 		row := got[k+1]
 		if row[1] != s.ID {
 			t.Errorf("row %d: %q, want %q", k+2, row[1], s.ID)
@@ -418,8 +419,8 @@ func TestWriteXLSXSplit(t *testing.T) {
 			c++
 			if v.Nodes[i].Rank {
 				wantRank := ""
-				if s.Ranks[i] > 0 {
-					wantRank = strconv.Itoa(s.Ranks[i])
+				if r := v.NodeRank(k, i); r > 0 {
+					wantRank = strconv.Itoa(r)
 				}
 				if got := cell(c); got != wantRank {
 					t.Errorf("%s node %d rank: %q, want %q", s.ID, i, got, wantRank)
@@ -614,7 +615,7 @@ func TestXLSXCellText(t *testing.T) {
 	v := smallView(t, false)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v.Subjects[0].Name = tt.in
+			v.subjects.names[0].Name = tt.in
 			f := openXLSX(t, writeXLSX(t, v, XLSXOptions{Lang: "en"}))
 			got, err := f.GetCellValue("Node values", "C2")
 			if err != nil {
