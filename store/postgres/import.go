@@ -121,7 +121,7 @@ func (db *DB) Import(ctx context.Context, ds *dataset.Dataset, given *dataset.Gi
 	for _, fi := range opt.Files {
 		whole.Write([]byte(fi.SHA256))
 	}
-	cols := columnCells(ds, given)
+	cols := importColumns(ds, given)
 
 	// One connection for the transaction, so that the COPY of metric rows
 	// can reach the driver (copyIn) inside it.
@@ -151,7 +151,7 @@ func (db *DB) Import(ctx context.Context, ds *dataset.Dataset, given *dataset.Gi
 	if err != nil {
 		return nil, err
 	}
-	if err := db.importMetrics(ctx, conn, tx, ds, cols, subjIDs, rep, opt.Progress); err != nil {
+	if err := db.importMetrics(ctx, conn, tx, ds, given, cols, subjIDs, rep, opt.Progress); err != nil {
 		return nil, err
 	}
 	if err := db.importAssessments(ctx, tx, ratings, ds, subjIDs, rep); err != nil {
@@ -261,8 +261,9 @@ func (db *DB) importSubjects(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, 
 	return ids, nil
 }
 
-// importMetrics stores the given metric cells.
-func (db *DB) importMetrics(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, ds *dataset.Dataset, cols []*colCells, subjIDs []int32, rep *ImportReport, progress func(int64)) error {
+// importMetrics stores the given metric cells, column by column, each
+// read from the dataset in the order of the subjects' database ids.
+func (db *DB) importMetrics(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, ds *dataset.Dataset, given *dataset.Given, cols []*importColumn, subjIDs []int32, rep *ImportReport, progress func(int64)) error {
 	names := ds.Metrics()
 	if _, err := tx.ExecContext(ctx, sqlAddMetricNames, pq.Array(names)); err != nil {
 		return db.mapError(ctx, "import metrics", err)
@@ -289,8 +290,8 @@ func (db *DB) importMetrics(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, d
 	// Which columns are new (copied straight in) and which exist (merged).
 	years := map[int]bool{}
 	for _, c := range cols {
-		c.metricID = metricIDs[c.metric]
-		years[c.period.Year] = true
+		c.metricID = metricIDs[c.given.Metric]
+		years[c.given.Period.Year] = true
 		if err := tx.GetContext(ctx, &c.existing, sqlColumnExists, c.periodText, c.metricID); err != nil {
 			return db.mapError(ctx, "import metrics", err)
 		}
@@ -319,7 +320,9 @@ func (db *DB) importMetrics(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, d
 	if _, err := tx.ExecContext(ctx, sqlTempMetrics); err != nil {
 		return db.mapError(ctx, "import metrics", err)
 	}
-	sortCells(cols, subjIDs)
+	sortColumns(cols)
+	order := importOrder(subjIDs)
+	sources := copySources(given)
 
 	// The rows go in several COPY streams, one after the other (one
 	// connection holds one at a time): one per new partition, one for the
@@ -330,16 +333,16 @@ func (db *DB) importMetrics(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, d
 	type stream struct {
 		sql  string
 		end  []byte
-		take func(c *colCells) bool
+		take func(c *importColumn) bool
 	}
 	var streams []stream
 	for _, y := range slices.Sorted(maps.Keys(newYears)) {
 		streams = append(streams, stream{sqlCopyInto(partitionName(y)), suffix,
-			func(c *colCells) bool { return c.period.Year == y && !c.existing }})
+			func(c *importColumn) bool { return c.given.Period.Year == y && !c.existing }})
 	}
 	streams = append(streams,
-		stream{sqlCopyMetrics, suffix, func(c *colCells) bool { return !c.existing && !newYears[c.period.Year] }},
-		stream{sqlCopyTmpMetrics, []byte("\n"), func(c *colCells) bool { return c.existing }})
+		stream{sqlCopyMetrics, suffix, func(c *importColumn) bool { return !c.existing && !newYears[c.given.Period.Year] }},
+		stream{sqlCopyTmpMetrics, []byte("\n"), func(c *importColumn) bool { return c.existing }})
 	var sent, merged int64
 	for _, st := range streams {
 		if !slices.ContainsFunc(cols, st.take) {
@@ -350,7 +353,7 @@ func (db *DB) importMetrics(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, d
 				if !st.take(c) {
 					continue
 				}
-				if err := c.encode(w, subjIDs, st.end, func() {
+				if err := c.encode(w, order, subjIDs, sources, st.end, func() {
 					sent++
 					if progress != nil && sent%1_000_000 == 0 {
 						progress(sent)
