@@ -1,10 +1,13 @@
 package postgres
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/govscore/govscore/dataset"
 )
@@ -112,6 +115,67 @@ func (c *importColumn) encode(w *copyWriter, order, subjIDs []int32, sources [][
 		b = append(b, '\t')
 		b = append(b, sources[g.SourceIndex(i)]...)
 		b = append(b, end...)
+		if err := w.endLine(b); err != nil {
+			return err
+		}
+		sent()
+	}
+	return nil
+}
+
+// binSources returns the sources of given as they go into COPY's binary
+// format, by source index: the text, or nil for none (NULL).
+func binSources(given *dataset.Given) [][]byte {
+	sources := make([][]byte, len(given.Sources()))
+	for i, src := range given.Sources() {
+		if src != "" {
+			sources[i] = []byte(src)
+		}
+	}
+	return sources
+}
+
+// pgEpochMicros is 2000-01-01 00:00:00 UTC, the origin of PostgreSQL's
+// binary timestamps, in microseconds since the Unix epoch.
+const pgEpochMicros = 946_684_800_000_000
+
+// binImportTail returns the last two fields of a metrics row in COPY's
+// binary format: import_id (bigint) and loaded_at (timestamptz: the
+// microseconds since 2000-01-01 UTC).
+func binImportTail(importID int64, loadedAt time.Time) []byte {
+	b := binInt64(nil, importID)
+	return binInt64(b, loadedAt.UnixMicro()-pgEpochMicros)
+}
+
+// encodeBinary is encode in COPY's binary format: each given cell is a
+// tuple of fields fields (period, metric_id, subject_id, value, source,
+// then tail, the fields that follow, already encoded). sources are as
+// binSources returns them. A missing value (NaN) is NULL; every other
+// value goes as its bits, as the text format's shortest form reads back.
+func (c *importColumn) encodeBinary(w *copyWriter, order, subjIDs []int32, sources [][]byte, fields int16, tail []byte, sent func()) error {
+	prefix := appendInt16(nil, fields)
+	prefix = binText(prefix, c.periodText)
+	prefix = binInt32(prefix, c.metricID)
+	g := c.given
+	for _, k := range order {
+		i := int(k)
+		if !g.Has(i) {
+			continue
+		}
+		b := append(w.line(), prefix...)
+		b = binInt32(b, subjIDs[i])
+		if v := c.values[i]; v != v {
+			b = binNull(b)
+		} else {
+			b = appendInt32(b, 8)
+			b = binary.BigEndian.AppendUint64(b, math.Float64bits(v))
+		}
+		if src := sources[g.SourceIndex(i)]; src == nil {
+			b = binNull(b)
+		} else {
+			b = binText(b, src)
+		}
+		b = append(b, tail...)
 		if err := w.endLine(b); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -87,6 +88,8 @@ SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up`
 	value double precision, source text) ON COMMIT DROP`
 	sqlCopyTmpMetrics = `COPY tmp_metrics (period, metric_id, subject_id, value, source) FROM STDIN`
 	sqlCopyMetrics    = `COPY metrics (period, metric_id, subject_id, value, source, import_id, loaded_at) FROM STDIN`
+	// sqlBinary ends a COPY … FROM STDIN of the binary format.
+	sqlBinary = ` (FORMAT binary)`
 	// RETURNING xmax is not available on a partitioned table, so the
 	// merge is an UPDATE of the changed rows and an INSERT of the new ones.
 	sqlUpdateMetrics = `UPDATE metrics AS m SET value = t.value, source = t.source, import_id = $1, loaded_at = $2
@@ -108,7 +111,11 @@ ON CONFLICT (period, metric_id, subject_id) DO NOTHING`
 //
 // The data must be valid (csvdata.LoadGiven and csvdata.LoadAssessments
 // validate files); every subject a rating names must be in ds. Rows go to
-// the server with COPY … FROM STDIN. Values of (metric, period) columns
+// the server with COPY … FROM STDIN, the metric values in the binary
+// format (the text format when the connection cannot be taken over), read
+// column by column from ds and given in the order of the subjects'
+// database ids: the import holds no copy of the cells, only that order (4
+// bytes per subject). Values of (metric, period) columns
 // that the database does not hold yet are copied straight into metrics;
 // the others go through a temporary table and are merged with INSERT … ON
 // CONFLICT, which counts what was added and what changed.
@@ -330,40 +337,64 @@ func (db *DB) importMetrics(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, d
 	// database holds already, which are then merged.
 	loadedAt := time.Now().UTC().Truncate(time.Microsecond)
 	suffix := fmt.Appendf(nil, "\t%d\t%s\n", rep.ID, pq.FormatTimestamp(loadedAt))
+	binTail := binImportTail(rep.ID, loadedAt)
+	binSrcs := binSources(given)
+	// Each stream goes in COPY's binary format (no float to format here
+	// nor to parse on the server, nor a timestamp per row), in the text
+	// format when the connection cannot be taken over (copyBinaryIn).
 	type stream struct {
-		sql  string
-		end  []byte
-		take func(c *importColumn) bool
+		sql    string
+		end    []byte // text format: the rest of each line
+		fields int16  // binary format: fields per tuple …
+		tail   []byte // … the last of them encoded
+		take   func(c *importColumn) bool
 	}
 	var streams []stream
 	for _, y := range slices.Sorted(maps.Keys(newYears)) {
-		streams = append(streams, stream{sqlCopyInto(partitionName(y)), suffix,
+		streams = append(streams, stream{sqlCopyInto(partitionName(y)), suffix, 7, binTail,
 			func(c *importColumn) bool { return c.given.Period.Year == y && !c.existing }})
 	}
 	streams = append(streams,
-		stream{sqlCopyMetrics, suffix, func(c *importColumn) bool { return !c.existing && !newYears[c.given.Period.Year] }},
-		stream{sqlCopyTmpMetrics, []byte("\n"), func(c *importColumn) bool { return c.existing }})
+		stream{sqlCopyMetrics, suffix, 7, binTail, func(c *importColumn) bool { return !c.existing && !newYears[c.given.Period.Year] }},
+		stream{sqlCopyTmpMetrics, []byte("\n"), 5, nil, func(c *importColumn) bool { return c.existing }})
 	var sent, merged int64
+	count := func() {
+		sent++
+		if progress != nil && sent%1_000_000 == 0 {
+			progress(sent)
+		}
+	}
 	for _, st := range streams {
 		if !slices.ContainsFunc(cols, st.take) {
 			continue
 		}
-		n, err := copyIn(ctx, conn, st.sql, func(w *copyWriter) error {
-			for _, c := range cols {
-				if !st.take(c) {
-					continue
-				}
-				if err := c.encode(w, order, subjIDs, sources, st.end, func() {
-					sent++
-					if progress != nil && sent%1_000_000 == 0 {
-						progress(sent)
+		var n int64
+		err := errNoBinaryCopy
+		if !textCopyOnly {
+			n, err = copyBinaryIn(ctx, conn, st.sql+sqlBinary, func(w *copyWriter) error {
+				w.buf = append(w.buf, binHeader...)
+				for _, c := range cols {
+					if st.take(c) {
+						if err := c.encodeBinary(w, order, subjIDs, binSrcs, st.fields, st.tail, count); err != nil {
+							return err
+						}
 					}
-				}); err != nil {
-					return err
 				}
-			}
-			return nil
-		})
+				return nil
+			})
+		}
+		if errors.Is(err, errNoBinaryCopy) {
+			n, err = copyIn(ctx, conn, st.sql, func(w *copyWriter) error {
+				for _, c := range cols {
+					if st.take(c) {
+						if err := c.encode(w, order, subjIDs, sources, st.end, count); err != nil {
+							return err
+						}
+					}
+				}
+				return nil
+			})
+		}
 		if err != nil {
 			return db.mapError(ctx, "import metrics", err)
 		}

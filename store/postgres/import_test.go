@@ -350,8 +350,19 @@ FROM metrics m JOIN subjects s ON s.id = m.subject_id JOIN metric_names n ON n.i
 // varying sources — and checks the stored rows one by one against the
 // cells the loader gave (value bit for bit, NULL, source, import id) and
 // the report's counts against them; importing the second files again
-// changes no row.
+// changes no row. The rows go in COPY's binary format, and in the text
+// format (the fallback when the connection cannot be taken over).
 func TestImportGeneratedRowForRow(t *testing.T) {
+	for _, text := range []bool{false, true} {
+		t.Run(map[bool]string{false: "binary", true: "text"}[text], func(t *testing.T) {
+			textCopyOnly = text
+			defer func() { textCopyOnly = false }()
+			testImportRowForRow(t)
+		})
+	}
+}
+
+func testImportRowForRow(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
 	const n = 2500
@@ -482,6 +493,18 @@ func TestImportGeneratedRowForRow(t *testing.T) {
 				t.Errorf("%s: stored %+v (%v), want %+v", k, g, ok, w)
 			}
 		}
+	}
+	// One load time per import, whether its rows were copied straight in
+	// (their time encoded by the client) or merged (a parameter).
+	times := map[int64]map[string]bool{}
+	for _, g := range got {
+		if times[g.importID] == nil {
+			times[g.importID] = map[string]bool{}
+		}
+		times[g.importID][g.loadedAt] = true
+	}
+	if len(times) != 2 || len(times[rep1.ID]) != 1 || len(times[rep2.ID]) != 1 {
+		t.Errorf("load times by import: %v, want one for each of the two imports", times)
 	}
 	// Importing the second files again changes no row, not even its
 	// import id or load time.
