@@ -110,10 +110,18 @@ func dbImport(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+	// Reading the files is a run's reading (memlimit.go). Once read, the
+	// import holds the data once, in the dataset, and streams it to the
+	// server: the storing limit keeps the heap near that live heap
+	// instead of letting the COPY's garbage grow it to twice as much.
+	restoreLoad := setMemoryLimit(e, files)
 	data, err := batch.LoadData(files, set)
 	if err != nil {
+		restoreLoad()
 		return err
 	}
+	defer restoreLoad()
+	defer setStoringMemoryLimit(e)()
 	opt := postgres.ImportOptions{Progress: func(n int64) {
 		if n >= 1_000_000 {
 			fmt.Fprintf(e.stderr, e.tr("import: %d metric rows sent\n"), n)

@@ -91,3 +91,48 @@ func TestSetStoringMemoryLimit(t *testing.T) {
 	}
 	restore()
 }
+
+// TestDBImportRestoresMemoryLimit: `db import` sets the soft limits of
+// reading and storing and restores the previous limit whether it fails
+// on the files (invalid data), on the database (none answers) or not at
+// all.
+func TestDBImportRestoresMemoryLimit(t *testing.T) {
+	const mine = 7 << 30
+	prev := debug.SetMemoryLimit(mine)
+	defer debug.SetMemoryLimit(prev)
+	bad := t.TempDir()
+	os.WriteFile(filepath.Join(bad, "subjects.csv"), []byte("id,name,kind\na,A,party_org\n"), 0o644)
+	os.WriteFile(filepath.Join(bad, "metrics.csv"), []byte("subject,period,x\na,2024,1,2\n"), 0o644)
+	ex := filepath.Join("..", "..", "examples", "inner-mongolia-2024")
+	cases := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"invalid files", []string{"db", "import", "--subjects", filepath.Join(bad, "subjects.csv"), "--metrics", filepath.Join(bad, "metrics.csv"),
+			"--db", "postgres://u@127.0.0.1:1/x?sslmode=disable&connect_timeout=2"}, exitInvalid},
+		{"no database", []string{"db", "import", ex, "--db", "postgres://u@127.0.0.1:1/x?sslmode=disable&connect_timeout=2"}, exitFailure},
+	}
+	if url := os.Getenv("GOVSCORE_TEST_DATABASE_URL"); url != "" {
+		db := testDatabase(t)
+		if code, _, errs := gov(t, "db", "migrate", "--db", db); code != exitOK {
+			t.Fatalf("migrate: exit %d: %s", code, errs)
+		}
+		cases = append(cases, struct {
+			name string
+			args []string
+			code int
+		}{"imported", []string{"db", "import", ex, "--db", db}, exitOK})
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errs := gov(t, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d: %s", code, tc.code, errs)
+			}
+			if got := debug.SetMemoryLimit(-1); got != mine {
+				t.Errorf("limit after db import: %d, want the previous %d", got, mine)
+			}
+		})
+	}
+}

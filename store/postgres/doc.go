@@ -131,6 +131,11 @@
 //     the results is done. Memory stays bounded whatever the size of the
 //     outputs: at most 16 compressed chunks wait for the connection, and
 //     rendering waits when they do.
+//   - Import sends the metric rows in the binary format too, reading
+//     each (metric, period) column straight from the dataset and its
+//     Given record in the order of the subjects' database ids (one
+//     permutation, 4 bytes per subject): it holds no copy of the cells
+//     beyond the dataset's.
 //   - Imports are serialised by an advisory lock. Storing the same batch
 //     (set version, period, data) twice is ErrBatchExists; storing it while
 //     another process stores it is ErrBusy.

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -87,6 +88,8 @@ SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up`
 	value double precision, source text) ON COMMIT DROP`
 	sqlCopyTmpMetrics = `COPY tmp_metrics (period, metric_id, subject_id, value, source) FROM STDIN`
 	sqlCopyMetrics    = `COPY metrics (period, metric_id, subject_id, value, source, import_id, loaded_at) FROM STDIN`
+	// sqlBinary ends a COPY … FROM STDIN of the binary format.
+	sqlBinary = ` (FORMAT binary)`
 	// RETURNING xmax is not available on a partitioned table, so the
 	// merge is an UPDATE of the changed rows and an INSERT of the new ones.
 	sqlUpdateMetrics = `UPDATE metrics AS m SET value = t.value, source = t.source, import_id = $1, loaded_at = $2
@@ -108,7 +111,11 @@ ON CONFLICT (period, metric_id, subject_id) DO NOTHING`
 //
 // The data must be valid (csvdata.LoadGiven and csvdata.LoadAssessments
 // validate files); every subject a rating names must be in ds. Rows go to
-// the server with COPY … FROM STDIN. Values of (metric, period) columns
+// the server with COPY … FROM STDIN, the metric values in the binary
+// format (the text format when the connection cannot be taken over), read
+// column by column from ds and given in the order of the subjects'
+// database ids: the import holds no copy of the cells, only that order (4
+// bytes per subject). Values of (metric, period) columns
 // that the database does not hold yet are copied straight into metrics;
 // the others go through a temporary table and are merged with INSERT … ON
 // CONFLICT, which counts what was added and what changed.
@@ -121,7 +128,7 @@ func (db *DB) Import(ctx context.Context, ds *dataset.Dataset, given *dataset.Gi
 	for _, fi := range opt.Files {
 		whole.Write([]byte(fi.SHA256))
 	}
-	cols := columnCells(ds, given)
+	cols := importColumns(ds, given)
 
 	// One connection for the transaction, so that the COPY of metric rows
 	// can reach the driver (copyIn) inside it.
@@ -151,7 +158,7 @@ func (db *DB) Import(ctx context.Context, ds *dataset.Dataset, given *dataset.Gi
 	if err != nil {
 		return nil, err
 	}
-	if err := db.importMetrics(ctx, conn, tx, ds, cols, subjIDs, rep, opt.Progress); err != nil {
+	if err := db.importMetrics(ctx, conn, tx, ds, given, cols, subjIDs, rep, opt.Progress); err != nil {
 		return nil, err
 	}
 	if err := db.importAssessments(ctx, tx, ratings, ds, subjIDs, rep); err != nil {
@@ -261,8 +268,9 @@ func (db *DB) importSubjects(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, 
 	return ids, nil
 }
 
-// importMetrics stores the given metric cells.
-func (db *DB) importMetrics(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, ds *dataset.Dataset, cols []*colCells, subjIDs []int32, rep *ImportReport, progress func(int64)) error {
+// importMetrics stores the given metric cells, column by column, each
+// read from the dataset in the order of the subjects' database ids.
+func (db *DB) importMetrics(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, ds *dataset.Dataset, given *dataset.Given, cols []*importColumn, subjIDs []int32, rep *ImportReport, progress func(int64)) error {
 	names := ds.Metrics()
 	if _, err := tx.ExecContext(ctx, sqlAddMetricNames, pq.Array(names)); err != nil {
 		return db.mapError(ctx, "import metrics", err)
@@ -289,8 +297,8 @@ func (db *DB) importMetrics(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, d
 	// Which columns are new (copied straight in) and which exist (merged).
 	years := map[int]bool{}
 	for _, c := range cols {
-		c.metricID = metricIDs[c.metric]
-		years[c.period.Year] = true
+		c.metricID = metricIDs[c.given.Metric]
+		years[c.given.Period.Year] = true
 		if err := tx.GetContext(ctx, &c.existing, sqlColumnExists, c.periodText, c.metricID); err != nil {
 			return db.mapError(ctx, "import metrics", err)
 		}
@@ -319,7 +327,9 @@ func (db *DB) importMetrics(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, d
 	if _, err := tx.ExecContext(ctx, sqlTempMetrics); err != nil {
 		return db.mapError(ctx, "import metrics", err)
 	}
-	sortCells(cols, subjIDs)
+	sortColumns(cols)
+	order := importOrder(subjIDs)
+	sources := copySources(given)
 
 	// The rows go in several COPY streams, one after the other (one
 	// connection holds one at a time): one per new partition, one for the
@@ -327,40 +337,64 @@ func (db *DB) importMetrics(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, d
 	// database holds already, which are then merged.
 	loadedAt := time.Now().UTC().Truncate(time.Microsecond)
 	suffix := fmt.Appendf(nil, "\t%d\t%s\n", rep.ID, pq.FormatTimestamp(loadedAt))
+	binTail := binImportTail(rep.ID, loadedAt)
+	binSrcs := binSources(given)
+	// Each stream goes in COPY's binary format (no float to format here
+	// nor to parse on the server, nor a timestamp per row), in the text
+	// format when the connection cannot be taken over (copyBinaryIn).
 	type stream struct {
-		sql  string
-		end  []byte
-		take func(c *colCells) bool
+		sql    string
+		end    []byte // text format: the rest of each line
+		fields int16  // binary format: fields per tuple …
+		tail   []byte // … the last of them encoded
+		take   func(c *importColumn) bool
 	}
 	var streams []stream
 	for _, y := range slices.Sorted(maps.Keys(newYears)) {
-		streams = append(streams, stream{sqlCopyInto(partitionName(y)), suffix,
-			func(c *colCells) bool { return c.period.Year == y && !c.existing }})
+		streams = append(streams, stream{sqlCopyInto(partitionName(y)), suffix, 7, binTail,
+			func(c *importColumn) bool { return c.given.Period.Year == y && !c.existing }})
 	}
 	streams = append(streams,
-		stream{sqlCopyMetrics, suffix, func(c *colCells) bool { return !c.existing && !newYears[c.period.Year] }},
-		stream{sqlCopyTmpMetrics, []byte("\n"), func(c *colCells) bool { return c.existing }})
+		stream{sqlCopyMetrics, suffix, 7, binTail, func(c *importColumn) bool { return !c.existing && !newYears[c.given.Period.Year] }},
+		stream{sqlCopyTmpMetrics, []byte("\n"), 5, nil, func(c *importColumn) bool { return c.existing }})
 	var sent, merged int64
+	count := func() {
+		sent++
+		if progress != nil && sent%1_000_000 == 0 {
+			progress(sent)
+		}
+	}
 	for _, st := range streams {
 		if !slices.ContainsFunc(cols, st.take) {
 			continue
 		}
-		n, err := copyIn(ctx, conn, st.sql, func(w *copyWriter) error {
-			for _, c := range cols {
-				if !st.take(c) {
-					continue
-				}
-				if err := c.encode(w, subjIDs, st.end, func() {
-					sent++
-					if progress != nil && sent%1_000_000 == 0 {
-						progress(sent)
+		var n int64
+		err := errNoBinaryCopy
+		if !textCopyOnly {
+			n, err = copyBinaryIn(ctx, conn, st.sql+sqlBinary, func(w *copyWriter) error {
+				w.buf = append(w.buf, binHeader...)
+				for _, c := range cols {
+					if st.take(c) {
+						if err := c.encodeBinary(w, order, subjIDs, binSrcs, st.fields, st.tail, count); err != nil {
+							return err
+						}
 					}
-				}); err != nil {
-					return err
 				}
-			}
-			return nil
-		})
+				return nil
+			})
+		}
+		if errors.Is(err, errNoBinaryCopy) {
+			n, err = copyIn(ctx, conn, st.sql, func(w *copyWriter) error {
+				for _, c := range cols {
+					if st.take(c) {
+						if err := c.encode(w, order, subjIDs, sources, st.end, count); err != nil {
+							return err
+						}
+					}
+				}
+				return nil
+			})
+		}
 		if err != nil {
 			return db.mapError(ctx, "import metrics", err)
 		}
