@@ -22,17 +22,7 @@ import (
 // change it (e.g. 10000 or 1000000). Peak memory is measured on the binary
 // (see BENCHMARKS.md).
 func BenchmarkRun(b *testing.B) {
-	n := 100000
-	if s := os.Getenv("GOVSCORE_BENCH_SUBJECTS"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			b.Fatal(err)
-		}
-	}
-	dir := filepath.Join(b.TempDir(), "proj")
-	if err := synth.Write(dir, synth.Config{Subjects: n, Leaves: 50, Seed: 1, Period: "2024"}); err != nil {
-		b.Fatal(err)
-	}
+	dir := benchProject(b)
 	e := &env{stdout: io.Discard, stderr: io.Discard, now: time.Now, getenv: func(string) string { return "" }}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -56,13 +46,7 @@ func BenchmarkRun(b *testing.B) {
 // instead changes the data — negative values under a log transform, other
 // rank ties — and with it the scoring cost, by ±10% either way.)
 func groupStatsProjects(b *testing.B) (plain, grouped string) {
-	n := 100000
-	if s := os.Getenv("GOVSCORE_BENCH_SUBJECTS"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			b.Fatal(err)
-		}
-	}
+	n := benchSubjects(b)
 	plain = filepath.Join(b.TempDir(), "plain")
 	if err := synth.Write(plain, synth.Config{Subjects: n, Leaves: 50, Seed: 1, Period: "2024"}); err != nil {
 		b.Fatal(err)
@@ -169,17 +153,7 @@ func BenchmarkScoreGroupStats(b *testing.B) {
 // default), alternately, and reports both times and their ratio: issue 13
 // asks for every format within 3× the csv,json time (BENCHMARKS.md).
 func BenchmarkRunAllFormats(b *testing.B) {
-	n := 100000
-	if s := os.Getenv("GOVSCORE_BENCH_SUBJECTS"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			b.Fatal(err)
-		}
-	}
-	dir := filepath.Join(b.TempDir(), "proj")
-	if err := synth.Write(dir, synth.Config{Subjects: n, Leaves: 50, Seed: 1, Period: "2024"}); err != nil {
-		b.Fatal(err)
-	}
+	dir := benchProject(b)
 	e := &env{stdout: io.Discard, stderr: io.Discard, now: time.Now, getenv: func(string) string { return "" }}
 	var data, all time.Duration
 	b.ResetTimer()
@@ -208,17 +182,7 @@ func BenchmarkRunAllFormats(b *testing.B) {
 // writing the outputs: evaluation and scoring (batch.Run) of the loaded
 // synthetic project, N subjects × 50 leaves (GOVSCORE_BENCH_SUBJECTS).
 func BenchmarkScoreGenerated(b *testing.B) {
-	n := 100000
-	if s := os.Getenv("GOVSCORE_BENCH_SUBJECTS"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			b.Fatal(err)
-		}
-	}
-	dir := filepath.Join(b.TempDir(), "proj")
-	if err := synth.Write(dir, synth.Config{Subjects: n, Leaves: 50, Seed: 1, Period: "2024"}); err != nil {
-		b.Fatal(err)
-	}
+	dir := benchProject(b)
 	files, err := batch.FromDir(dir)
 	if err != nil {
 		b.Fatal(err)
@@ -233,4 +197,28 @@ func BenchmarkScoreGenerated(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchSubjects is the number of subjects of the benchmarks' synthetic
+// project: GOVSCORE_BENCH_SUBJECTS, 100,000 by default.
+func benchSubjects(b *testing.B) int {
+	s := os.Getenv("GOVSCORE_BENCH_SUBJECTS")
+	if s == "" {
+		return 100000
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+// benchProject writes the synthetic project of BenchmarkRun (benchSubjects
+// × 50 leaves) into a temporary directory and returns it.
+func benchProject(b *testing.B) string {
+	dir := filepath.Join(b.TempDir(), "proj")
+	if err := synth.Write(dir, synth.Config{Subjects: benchSubjects(b), Leaves: 50, Seed: 1, Period: "2024"}); err != nil {
+		b.Fatal(err)
+	}
+	return dir
 }
