@@ -22,7 +22,6 @@ type colCells struct {
 	period     dataset.Period
 	periodText string
 	metricID   int32
-	existing   bool      // the database holds values of the column already
 	values     []float64 // the dataset's column
 	subj       []int32   // dataset indices
 	src0       int32     // the source of every cell while srcs is nil
