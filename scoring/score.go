@@ -273,7 +273,13 @@ func newScorer(in Input) *scorer {
 	}
 	for g := range groups {
 		m := groups[g].Members
-		slices.SortStableFunc(m, func(a, b int) int { return strings.Compare(in.Subjects[a].ID, in.Subjects[b].ID) })
+		byID := func(a, b int) int { return strings.Compare(in.Subjects[a].ID, in.Subjects[b].ID) }
+		// The members are in subject order, which is usually id order
+		// already (a dataset's subjects are sorted by id): the check is one
+		// comparison per member, the stable sort a merge sort's many.
+		if !slices.IsSortedFunc(m, byID) {
+			slices.SortStableFunc(m, byID)
+		}
 		groups[g].Leaves = make([]LeafStats, len(set.Leaves))
 		groups[g].Weights = make([][]float64, nn+1)
 		groups[g].WeightCases = make([]int, nn+1)
