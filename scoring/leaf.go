@@ -21,7 +21,7 @@ import (
 func (s *scorer) leafGroup(g, l int, sc *leafScratch) leafOutput {
 	leaf := s.set.Leaves[l]
 	grp := &s.res.Groups[g]
-	r := &leafRun{s: s, leaf: leaf, grp: grp, st: &grp.Leaves[l], raw: s.in.Raw[l], cells: &s.res.Cells[l]}
+	r := &leafRun{s: s, leaf: leaf, grp: grp, st: &grp.Leaves[l], raw: s.in.Raw[l], cells: &s.res.Cells[l], radix: &sc.radix}
 	r.flags = r.cells.flags
 	r.method = leaf.Normalize.Method
 	if r.method == "" {
@@ -59,6 +59,7 @@ type leafRun struct {
 	tv       []float64 // tv[p]: the treated value of idx[p], NaN = missing
 	buf      []float64 // present values (raw, then treated; sorted when a stage needs it)
 	logShift float64   // the JRC log fallback's shift, NaN when not used
+	radix    *radixScratch
 	out      leafOutput
 }
 
@@ -112,7 +113,7 @@ func (r *leafRun) imputer() func(i int) float64 {
 		case indicators.ImputeMin:
 			v = r.st.Min
 		default:
-			slices.Sort(r.buf)
+			sortFloats(r.buf, r.radix)
 			v = median(r.buf)
 		}
 		return func(int) float64 { return v }
@@ -189,7 +190,7 @@ func (r *leafRun) treat() {
 		}
 	}
 	if r.leaf.Winsorize != nil || r.method == indicators.Rank || (r.method == indicators.Target && r.leaf.Normalize.TargetMedian) {
-		slices.Sort(r.buf)
+		sortFloats(r.buf, r.radix)
 	}
 }
 

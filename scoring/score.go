@@ -448,6 +448,7 @@ type leafOutput struct {
 type leafScratch struct {
 	idx     []int
 	buf, tv []float64
+	radix   radixScratch // sortFloats's keys
 }
 
 // sortFills sorts the imputed values by subject index.

@@ -1,0 +1,76 @@
+package scoring
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestSortFloatsMatchesSlicesSort: sortFloats leaves the same bits as
+// slices.Sort on short and long inputs of wide-ranging, tied, negative,
+// infinite and subnormal values, with −0 alone, +0 alone, and both (the
+// fallback), reusing one scratch.
+func TestSortFloatsMatchesSlicesSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 2))
+	var rs radixScratch
+	gens := []func() float64{
+		func() float64 { return rng.NormFloat64() * 1e3 },
+		func() float64 { return float64(rng.IntN(7) - 3) },
+		func() float64 { return math.Ldexp(rng.Float64(), rng.IntN(2000)-1000) * float64(1-2*rng.IntN(2)) },
+		func() float64 {
+			switch rng.IntN(6) {
+			case 0:
+				return math.Inf(1)
+			case 1:
+				return math.Inf(-1)
+			case 2:
+				return math.SmallestNonzeroFloat64
+			case 3:
+				return -math.MaxFloat64
+			}
+			return rng.Float64()
+		},
+	}
+	for trial := 0; trial < 200; trial++ {
+		n := rng.IntN(3 * radixMin)
+		gen := gens[trial%len(gens)]
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = gen()
+		}
+		if n > 0 {
+			switch trial % 5 {
+			case 1:
+				x[rng.IntN(n)] = math.Copysign(0, -1)
+			case 2:
+				x[rng.IntN(n)] = 0
+			case 3:
+				x[rng.IntN(n)], x[rng.IntN(n)] = math.Copysign(0, -1), 0
+			}
+		}
+		want := slices.Clone(x)
+		slices.Sort(want)
+		sortFloats(x, &rs)
+		for i := range x {
+			if math.Float64bits(x[i]) != math.Float64bits(want[i]) {
+				t.Fatalf("trial %d (n %d): at %d sortFloats gives %v, slices.Sort %v", trial, n, i, x[i], want[i])
+			}
+		}
+	}
+}
+
+// TestFloatKeyOrder: floatKey orders values as < does (−0 just below +0)
+// and keyFloat inverts it.
+func TestFloatKeyOrder(t *testing.T) {
+	xs := []float64{math.Inf(-1), -math.MaxFloat64, -1, -math.SmallestNonzeroFloat64, math.Copysign(0, -1), 0,
+		math.SmallestNonzeroFloat64, 1, math.MaxFloat64, math.Inf(1)}
+	for i, x := range xs {
+		if got := keyFloat(floatKey(x)); math.Float64bits(got) != math.Float64bits(x) {
+			t.Errorf("keyFloat(floatKey(%v)) = %v", x, got)
+		}
+		if i > 0 && !(floatKey(xs[i-1]) < floatKey(x)) {
+			t.Errorf("floatKey(%v) = %#x is not below floatKey(%v) = %#x", xs[i-1], floatKey(xs[i-1]), x, floatKey(x))
+		}
+	}
+}
