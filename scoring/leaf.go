@@ -27,8 +27,8 @@ func (s *scorer) leafGroup(g, l int, sc *leafScratch) leafOutput {
 	if r.method == "" {
 		r.method = indicators.MinMax
 	}
-	r.idx, r.buf = sc.idx[:0], sc.buf[:0]
-	defer func() { sc.idx, sc.buf = r.idx, r.buf }()
+	r.idx, r.buf, r.ranks = sc.idx[:0], sc.buf[:0], sc.ranks[:0]
+	defer func() { sc.idx, sc.buf, sc.ranks = r.idx, r.buf, r.ranks }()
 
 	r.members()
 	r.rawStats()
@@ -60,6 +60,7 @@ type leafRun struct {
 	buf      []float64 // present values (raw, then treated; sorted when a stage needs it)
 	logShift float64   // the JRC log fallback's shift, NaN when not used
 	radix    *radixScratch
+	ranks    []float64 // rank: the fractional rank of tv[p] (normalise)
 	out      leafOutput
 }
 
@@ -289,13 +290,26 @@ func (r *leafRun) normalise(nz *normalizer) {
 		}
 	}
 	zero := r.leaf.Missing.Policy == indicators.Zero
+	// Rank: the ranks of all values from one sort (midRanks) rather than
+	// two searches per value among the sorted ones (same ranks).
+	var ranks []float64
+	if nz.method == indicators.Rank && !r.st.Uninformative && len(r.tv) >= radixMin {
+		ranks = slices.Grow(r.ranks[:0], len(r.tv))[:len(r.tv)]
+		r.ranks = ranks
+		midRanks(r.tv, ranks, r.radix)
+	}
 	for p, i := range r.idx {
 		f := &r.flags[i]
 		if r.st.Uninformative {
 			f.setStatus(StatusUninformative)
 			continue
 		}
-		v := nz.value(r.tv[p], zero && math.IsNaN(r.raw[i]))
+		var v float64
+		if zf := zero && math.IsNaN(r.raw[i]); ranks != nil && !zf && !math.IsNaN(r.tv[p]) {
+			v = nz.rankValue(ranks[p])
+		} else {
+			v = nz.value(r.tv[p], zf)
+		}
 		if r.leaf.Round >= 0 {
 			v = s.round(v, r.leaf.Round)
 		}

@@ -109,3 +109,41 @@ func radixSort(keys, tmpK []uint64, vals, tmpV []int32) ([]uint64, []int32) {
 	}
 	return keys, vals
 }
+
+// midRanks writes into r[p] the fractional rank of x[p] among the values of
+// x that are not NaN (RankAmong's (#{v < x} + 1 + #{v ≤ x}) / 2, −0 equal
+// to +0), NaN for a NaN x[p]. It sorts (value, p) pairs once, by radix
+// sort, and gives each run of equal values its mean rank, instead of two
+// searches per value. len(x) < 2³¹.
+func midRanks(x, r []float64, rs *radixScratch) {
+	rs.keys, rs.vals = rs.keys[:0], rs.vals[:0]
+	for p, v := range x {
+		r[p] = math.NaN()
+		if math.IsNaN(v) {
+			continue
+		}
+		if v == 0 {
+			v = 0 // −0 ranks as +0
+		}
+		rs.keys = append(rs.keys, floatKey(v))
+		rs.vals = append(rs.vals, int32(p))
+	}
+	n := len(rs.keys)
+	if n == 0 {
+		return
+	}
+	rs.tmpK = slices.Grow(rs.tmpK[:0], n)[:n]
+	rs.tmpV = slices.Grow(rs.tmpV[:0], n)[:n]
+	keys, order := radixSort(rs.keys, rs.tmpK, rs.vals, rs.tmpV)
+	for lo := 0; lo < n; {
+		hi := lo + 1
+		for hi < n && keys[hi] == keys[lo] {
+			hi++
+		}
+		rank := float64(lo+1+hi) / 2
+		for _, p := range order[lo:hi] {
+			r[p] = rank
+		}
+		lo = hi
+	}
+}

@@ -74,3 +74,47 @@ func TestFloatKeyOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestMidRanksMatchesRankAmong: the rank midRanks gives each value is
+// exactly fractionalRank's among the sorted non-NaN values, with ties,
+// signed zeros and NaN (which gets NaN), for short and long inputs.
+func TestMidRanksMatchesRankAmong(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 3))
+	var rs radixScratch
+	for trial := 0; trial < 100; trial++ {
+		n := rng.IntN(3 * radixMin)
+		x := make([]float64, n)
+		for i := range x {
+			switch rng.IntN(10) {
+			case 0:
+				x[i] = math.NaN()
+			case 1:
+				x[i] = math.Copysign(0, -1)
+			case 2:
+				x[i] = 0
+			case 3:
+				x[i] = math.Inf(1 - 2*rng.IntN(2))
+			default:
+				x[i] = float64(rng.IntN(1+trial)) - float64(trial)/2
+			}
+		}
+		var sorted []float64
+		for _, v := range x {
+			if !math.IsNaN(v) {
+				sorted = append(sorted, v)
+			}
+		}
+		slices.Sort(sorted)
+		r := make([]float64, n)
+		midRanks(x, r, &rs)
+		for p, v := range x {
+			want := math.NaN()
+			if !math.IsNaN(v) {
+				want = fractionalRank(sorted, v)
+			}
+			if math.Float64bits(r[p]) != math.Float64bits(want) && !(math.IsNaN(r[p]) && math.IsNaN(want)) {
+				t.Fatalf("trial %d: rank of x[%d] = %v is %v, want %v", trial, p, v, r[p], want)
+			}
+		}
+	}
+}

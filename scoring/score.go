@@ -448,7 +448,8 @@ type leafOutput struct {
 type leafScratch struct {
 	idx     []int
 	buf, tv []float64
-	radix   radixScratch // sortFloats's keys
+	ranks   []float64    // leafRun.ranks
+	radix   radixScratch // sortFloats's and midRanks's keys
 }
 
 // sortFills sorts the imputed values by subject index.
