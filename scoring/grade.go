@@ -141,17 +141,22 @@ func (s *scorer) grade() {
 		return
 	}
 	gi := make([]int, s.n)
+	steps := make([]string, s.n)
 	reasons := make([][]string, s.n)
 	parallel(s.workers, len(s.order), func(_, t int) {
-		s.gradeGroup(s.order[t], gi, reasons)
+		s.gradeGroup(s.order[t], gi, steps, reasons)
 	})
 }
 
-// gradeGroup grades the rated members of group g; gi and reasons are
-// scratch by subject (the grade index and the steps that led to it).
-func (s *scorer) gradeGroup(g int, gi []int, reasons [][]string) {
+// gradeGroup grades the rated members of group g; gi, steps and reasons
+// are scratch by subject (the grade index, the grade step and the further
+// steps that led to it: vetoes, quotas).
+func (s *scorer) gradeGroup(g int, gi []int, steps []string, reasons [][]string) {
 	grades := s.set.Grades
 	idx, rounded := s.byScore[g], s.rounded
+	// idx is in score order: subjects with the same rounded score and
+	// grade follow one another and share one step string.
+	prevBits, prevJ, prevStep := uint64(0), -1, ""
 	for _, i := range idx {
 		r := &s.res.Subjects[i]
 		sc := rounded[i]
@@ -159,12 +164,15 @@ func (s *scorer) gradeGroup(g int, gi []int, reasons [][]string) {
 		for j < len(grades)-1 && !(grades[j].Min != nil && *grades[j].Min <= sc) {
 			j++
 		}
-		if grades[j].Min != nil && *grades[j].Min > sc {
+		switch {
+		case j == prevJ && math.Float64bits(sc) == prevBits:
+		case grades[j].Min != nil && *grades[j].Min > sc:
 			// Only possible when the last grade has a min: keep it, say so.
-			reasons[i] = append(reasons[i], fmt.Sprintf("score %s < %s but %s is the lowest grade", diag.FormatFloat(sc), diag.FormatFloat(*grades[j].Min), grades[j].Name))
-		} else {
-			reasons[i] = append(reasons[i], gradeStep(grades, j, sc))
+			prevStep = fmt.Sprintf("score %s < %s but %s is the lowest grade", diag.FormatFloat(sc), diag.FormatFloat(*grades[j].Min), grades[j].Name)
+		default:
+			prevStep = gradeStep(grades, j, sc)
 		}
+		prevBits, prevJ, steps[i] = math.Float64bits(sc), j, prevStep
 		r.GradeByScore = grades[j].Name
 		// Caps: the worst held cap wins when it is worse than the grade.
 		worst := -1
@@ -228,7 +236,10 @@ func (s *scorer) gradeGroup(g int, gi []int, reasons [][]string) {
 	for _, i := range idx {
 		r := &s.res.Subjects[i]
 		r.Grade = grades[gi[i]].Name
-		r.GradeReason = strings.Join(reasons[i], "; ")
+		r.GradeReason = steps[i]
+		if reasons[i] != nil {
+			r.GradeReason = strings.Join(append([]string{steps[i]}, reasons[i]...), "; ")
+		}
 	}
 }
 
