@@ -119,8 +119,16 @@ func (s *scorer) sortByScore() {
 
 // sortByRounded sorts the subject indices idx best first by their rounded
 // values (the ranking order: desc or asc), ties by subject id.
+//
+// idx comes in member order, which is id order (newScorer), so a stable
+// sort by value alone gives the same order: without NaN (which the
+// comparison below does not order) and from radixMin subjects on, that is
+// an LSD radix sort of the values' keys (−0 as +0, complemented for desc).
 func (s *scorer) sortByRounded(idx []int, rounded []float64) {
 	desc := s.set.Ranking.Desc
+	if len(idx) >= radixMin && s.radixByRounded(idx, rounded, desc) {
+		return
+	}
 	slices.SortStableFunc(idx, func(a, b int) int {
 		ra, rb := rounded[a], rounded[b]
 		switch {
@@ -288,4 +296,30 @@ func (s *scorer) rank() {
 			}
 		}
 	})
+}
+
+// radixByRounded is sortByRounded's radix sort; it reports false, leaving
+// idx as it was, when a value is NaN.
+func (s *scorer) radixByRounded(idx []int, rounded []float64, desc bool) bool {
+	n := len(idx)
+	keys, tmpK := make([]uint64, n), make([]uint64, n)
+	vals, tmpV := make([]int32, n), make([]int32, n)
+	for p, i := range idx {
+		v := rounded[i]
+		if math.IsNaN(v) {
+			return false
+		}
+		if v == 0 {
+			v = 0 // −0 ties with +0
+		}
+		keys[p], vals[p] = floatKey(v), int32(i)
+		if desc {
+			keys[p] = ^keys[p]
+		}
+	}
+	_, vals = radixSort(keys, tmpK, vals, tmpV)
+	for p, i := range vals {
+		idx[p] = int(i)
+	}
+	return true
 }

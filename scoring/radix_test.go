@@ -1,10 +1,15 @@
 package scoring
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/govscore/govscore/dataset"
+	"github.com/govscore/govscore/indicators"
 )
 
 // TestSortFloatsMatchesSlicesSort: sortFloats leaves the same bits as
@@ -114,6 +119,62 @@ func TestMidRanksMatchesRankAmong(t *testing.T) {
 			}
 			if math.Float64bits(r[p]) != math.Float64bits(want) && !(math.IsNaN(r[p]) && math.IsNaN(want)) {
 				t.Fatalf("trial %d: rank of x[%d] = %v is %v, want %v", trial, p, v, r[p], want)
+			}
+		}
+	}
+}
+
+// TestSortByRoundedRadixMatchesComparator: on members in id order (with a
+// repeated id), sortByRounded's radix path gives the order the comparison
+// sort (value, ties by id) gives, descending and ascending, with ties,
+// signed zeros and infinities; with a NaN it falls back to the comparison
+// sort.
+func TestSortByRoundedRadixMatchesComparator(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 4))
+	n := 3 * radixMin
+	subs := make([]dataset.Subject, n)
+	for i := range subs {
+		subs[i].ID = fmt.Sprintf("s%05d", i-i%7/6) // ids sorted, some repeated
+	}
+	rounded := make([]float64, n)
+	for _, desc := range []bool{true, false} {
+		for trial := 0; trial < 20; trial++ {
+			s := &scorer{in: Input{Subjects: subs}, set: &indicators.Set{Ranking: indicators.Ranking{Desc: desc}}}
+			for i := range rounded {
+				switch rng.IntN(8) {
+				case 0:
+					rounded[i] = math.Copysign(0, -1)
+				case 1:
+					rounded[i] = 0
+				case 2:
+					rounded[i] = math.Inf(1 - 2*rng.IntN(2))
+				default:
+					rounded[i] = float64(rng.IntN(40)) / 4
+				}
+			}
+			if trial == 19 {
+				rounded[rng.IntN(n)] = math.NaN()
+			}
+			var idx []int
+			for i := range n {
+				if rng.IntN(5) > 0 {
+					idx = append(idx, i)
+				}
+			}
+			want := slices.Clone(idx)
+			slices.SortStableFunc(want, func(a, b int) int {
+				ra, rb := rounded[a], rounded[b]
+				switch {
+				case ra == rb:
+					return strings.Compare(subs[a].ID, subs[b].ID)
+				case (ra > rb) == desc:
+					return -1
+				}
+				return 1
+			})
+			s.sortByRounded(idx, rounded)
+			if !slices.Equal(idx, want) {
+				t.Fatalf("desc %v trial %d: radix order differs from the comparison sort", desc, trial)
 			}
 		}
 	}
