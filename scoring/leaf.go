@@ -119,6 +119,9 @@ func (r *leafRun) imputer() func(i int) float64 {
 		}
 		return func(int) float64 { return v }
 	}
+	if ac := r.s.attrCodes[leaf.Missing.By]; ac != nil {
+		return r.imputerByCode(ac)
+	}
 	subs := r.s.in.Subjects
 	pools := map[string][]float64{}
 	for _, i := range r.idx {
@@ -138,6 +141,28 @@ func (r *leafRun) imputer() func(i int) float64 {
 		}
 		return nan
 	}
+}
+
+// imputerByCode is imputer's pools by attribute for an attribute coded by
+// subject (ac): the pools are indexed by code instead of keyed by value,
+// with the same values.
+func (r *leafRun) imputerByCode(ac *attrCodes) func(i int) float64 {
+	pools := make([][]float64, len(ac.vals))
+	for _, i := range r.idx {
+		if x := r.raw[i]; !math.IsNaN(x) {
+			c := ac.code[i]
+			pools[c] = append(pools[c], x)
+		}
+	}
+	byVal := make([]float64, len(ac.vals))
+	for c, p := range pools {
+		byVal[c] = math.NaN()
+		if len(p) > 0 {
+			sortFloats(p, r.radix)
+			byVal[c] = poolValue(r.leaf.Missing.Policy, p)
+		}
+	}
+	return func(i int) float64 { return byVal[ac.code[i]] }
 }
 
 // imputeTransform imputes each missing raw value with fill (a zero-policy
