@@ -220,7 +220,7 @@ func (s *scorer) gradeGroup(g int, gi []int, steps []string, reasons [][]string)
 		if len(holders) <= limit {
 			continue
 		}
-		slices.SortStableFunc(holders, func(a, b int) int {
+		byScoreDesc := func(a, b int) int {
 			switch ra, rb := rounded[a], rounded[b]; {
 			case ra > rb:
 				return -1
@@ -228,7 +228,12 @@ func (s *scorer) gradeGroup(g int, gi []int, steps []string, reasons [][]string)
 				return 1
 			}
 			return strings.Compare(s.in.Subjects[a].ID, s.in.Subjects[b].ID)
-		})
+		}
+		// Holders come in ranking order, already this order when the
+		// ranking is descending: one comparison per holder checks it.
+		if !slices.IsSortedFunc(holders, byScoreDesc) {
+			slices.SortStableFunc(holders, byScoreDesc)
+		}
 		cut := limit
 		if cut > 0 && rounded[holders[cut]] == rounded[holders[cut-1]] {
 			for cut > 0 && rounded[holders[cut-1]] == rounded[holders[limit]] {
