@@ -146,8 +146,22 @@ func (r *leafRun) imputer() func(i int) float64 {
 // imputerByCode is imputer's pools by attribute for an attribute coded by
 // subject (ac): the pools are indexed by code instead of keyed by value,
 // with the same values.
+//
+// The pools are windows onto one slab, sized by a first counting pass.
 func (r *leafRun) imputerByCode(ac *attrCodes) func(i int) float64 {
+	count := make([]int, len(ac.vals))
+	total := 0
+	for _, i := range r.idx {
+		if !math.IsNaN(r.raw[i]) {
+			count[ac.code[i]]++
+			total++
+		}
+	}
+	slab := make([]float64, total)
 	pools := make([][]float64, len(ac.vals))
+	for c, m := range count {
+		pools[c], slab = slab[:0:m], slab[m:]
+	}
 	for _, i := range r.idx {
 		if x := r.raw[i]; !math.IsNaN(x) {
 			c := ac.code[i]
