@@ -10,6 +10,7 @@ import (
 
 	"github.com/govscore/govscore/dataset"
 	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/mcda"
 )
 
 // TestSortFloatsMatchesSlicesSort: sortFloats leaves the same bits as
@@ -175,6 +176,80 @@ func TestSortByRoundedRadixMatchesComparator(t *testing.T) {
 			s.sortByRounded(idx, rounded)
 			if !slices.Equal(idx, want) {
 				t.Fatalf("desc %v trial %d: radix order differs from the comparison sort", desc, trial)
+			}
+		}
+	}
+}
+
+// TestRankLeafLargeGroup: a rank leaf over a group large enough for the
+// radix path (midRanks; values with +0 only and with both −0 and +0) gets
+// exactly lo + span·(r − 1)/(n − 1) (lower: n − r) with r the
+// fractional rank among the winsorised present values, computed here
+// independently (mcda.FractionalRanks, mcda.Quantile7).
+func TestRankLeafLargeGroup(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 6))
+	for _, tc := range []struct {
+		name          string
+		lower, winsor bool
+		zeros         []float64 // put into some values
+	}{
+		{"plain", false, false, nil},
+		{"lower winsorised", true, true, nil},
+		{"+0 only", false, true, []float64{0}},
+		{"both zeros", true, false, []float64{0, math.Copysign(0, -1)}},
+	} {
+		n := 700
+		subs := make([]dataset.Subject, n)
+		raw := make([]float64, n)
+		for i := range subs {
+			subs[i] = subj(fmt.Sprintf("s%04d", i), "a")
+			raw[i] = float64(rng.IntN(60)) - 20
+			switch {
+			case rng.IntN(10) == 0:
+				raw[i] = math.NaN()
+			case len(tc.zeros) > 0 && rng.IntN(8) == 0:
+				raw[i] = tc.zeros[rng.IntN(len(tc.zeros))]
+			}
+		}
+		opts := []opt{method(indicators.Rank)}
+		if tc.lower {
+			opts = append(opts, lowerIsBetter())
+		}
+		if tc.winsor {
+			opts = append(opts, winsor(0.05, 0.9))
+		}
+		set := newSet(leaf("x", opts...))
+		res := mustScore(t, Input{Set: set, Subjects: subs, Raw: [][]float64{raw}})
+
+		var sorted []float64
+		for _, v := range raw {
+			if !math.IsNaN(v) {
+				sorted = append(sorted, v)
+			}
+		}
+		slices.Sort(sorted)
+		x := slices.Clone(raw)
+		if tc.winsor {
+			qlo, qhi := mcda.Quantile7(sorted, 0.05), mcda.Quantile7(sorted, 0.9)
+			for i, v := range x {
+				if !math.IsNaN(v) {
+					x[i] = min(max(v, qlo), qhi)
+				}
+			}
+		}
+		r, m := mcda.FractionalRanks(x), float64(len(sorted))
+		got := cellValues(res, 0)
+		for i := range x {
+			want := math.NaN()
+			switch {
+			case math.IsNaN(x[i]):
+			case tc.lower:
+				want = 0 + 100*(m-r[i])/(m-1)
+			default:
+				want = 0 + 100*(r[i]-1)/(m-1)
+			}
+			if math.Float64bits(got[i]) != math.Float64bits(want) && !(math.IsNaN(got[i]) && math.IsNaN(want)) {
+				t.Fatalf("%s: subject %d (raw %v) = %v, want %v", tc.name, i, raw[i], got[i], want)
 			}
 		}
 	}
