@@ -3,7 +3,6 @@ package mcda
 import (
 	"math"
 	"slices"
-	"sort"
 )
 
 // FractionalRanks returns the ranks of x, 1 for the smallest, ties getting
@@ -55,10 +54,46 @@ func RanksInOrder(x []float64, order []int, r []float64) {
 // RankAmong returns the fractional rank that x takes among sorted
 // (ascending, no NaN): ties get the mean of the ranks they span,
 // (#{v < x} + 1 + #{v ≤ x}) / 2. x need not be one of the values.
+//
+// One binary search finds the first value ≥ x; the end of its run of
+// equal values is found by galloping from there (runs are short), instead
+// of a second binary search over the rest. A NaN x ranks as if below every
+// value and equal to all of them, (1 + len(sorted)) / 2, as it did when both
+// searches went through cmp.Compare.
 func RankAmong(sorted []float64, x float64) float64 {
-	lo, _ := slices.BinarySearch(sorted, x)
-	hi := lo + sort.Search(len(sorted)-lo, func(i int) bool { return sorted[lo+i] > x })
-	return midRank(lo, hi)
+	if math.IsNaN(x) {
+		return midRank(0, len(sorted))
+	}
+	// lo: the first index with sorted[lo] >= x (len(sorted) if none).
+	lo, n := 0, len(sorted)
+	for hi := n; lo < hi; {
+		m := int(uint(lo+hi) >> 1)
+		if sorted[m] < x {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo == n || sorted[lo] > x {
+		return midRank(lo, lo)
+	}
+	// sorted[lo] == x: gallop for the first index past the run, known to
+	// lie in (a, b].
+	a, step := lo, 1
+	for a+step < n && !(sorted[a+step] > x) {
+		a += step
+		step <<= 1
+	}
+	b := min(a+step, n)
+	for a+1 < b {
+		m := int(uint(a+b) >> 1)
+		if sorted[m] > x {
+			b = m
+		} else {
+			a = m
+		}
+	}
+	return midRank(lo, b)
 }
 
 // midRank is the mean of the 1-based ranks lo+1 … hi.

@@ -119,8 +119,16 @@ func (s *scorer) sortByScore() {
 
 // sortByRounded sorts the subject indices idx best first by their rounded
 // values (the ranking order: desc or asc), ties by subject id.
+//
+// idx comes in member order, which is id order (newScorer), so a stable
+// sort by value alone gives the same order: without NaN (which the
+// comparison below does not order) and from radixMin subjects on, that is
+// an LSD radix sort of the values' keys (−0 as +0, complemented for desc).
 func (s *scorer) sortByRounded(idx []int, rounded []float64) {
 	desc := s.set.Ranking.Desc
+	if len(idx) >= radixMin && s.radixByRounded(idx, rounded, desc) {
+		return
+	}
 	slices.SortStableFunc(idx, func(a, b int) int {
 		ra, rb := rounded[a], rounded[b]
 		switch {
@@ -141,17 +149,22 @@ func (s *scorer) grade() {
 		return
 	}
 	gi := make([]int, s.n)
+	steps := make([]string, s.n)
 	reasons := make([][]string, s.n)
 	parallel(s.workers, len(s.order), func(_, t int) {
-		s.gradeGroup(s.order[t], gi, reasons)
+		s.gradeGroup(s.order[t], gi, steps, reasons)
 	})
 }
 
-// gradeGroup grades the rated members of group g; gi and reasons are
-// scratch by subject (the grade index and the steps that led to it).
-func (s *scorer) gradeGroup(g int, gi []int, reasons [][]string) {
+// gradeGroup grades the rated members of group g; gi, steps and reasons
+// are scratch by subject (the grade index, the grade step and the further
+// steps that led to it: vetoes, quotas).
+func (s *scorer) gradeGroup(g int, gi []int, steps []string, reasons [][]string) {
 	grades := s.set.Grades
 	idx, rounded := s.byScore[g], s.rounded
+	// idx is in score order: subjects with the same rounded score and
+	// grade follow one another and share one step string.
+	prevBits, prevJ, prevStep := uint64(0), -1, ""
 	for _, i := range idx {
 		r := &s.res.Subjects[i]
 		sc := rounded[i]
@@ -159,12 +172,15 @@ func (s *scorer) gradeGroup(g int, gi []int, reasons [][]string) {
 		for j < len(grades)-1 && !(grades[j].Min != nil && *grades[j].Min <= sc) {
 			j++
 		}
-		if grades[j].Min != nil && *grades[j].Min > sc {
+		switch {
+		case j == prevJ && math.Float64bits(sc) == prevBits:
+		case grades[j].Min != nil && *grades[j].Min > sc:
 			// Only possible when the last grade has a min: keep it, say so.
-			reasons[i] = append(reasons[i], fmt.Sprintf("score %s < %s but %s is the lowest grade", diag.FormatFloat(sc), diag.FormatFloat(*grades[j].Min), grades[j].Name))
-		} else {
-			reasons[i] = append(reasons[i], gradeStep(grades, j, sc))
+			prevStep = fmt.Sprintf("score %s < %s but %s is the lowest grade", diag.FormatFloat(sc), diag.FormatFloat(*grades[j].Min), grades[j].Name)
+		default:
+			prevStep = gradeStep(grades, j, sc)
 		}
+		prevBits, prevJ, steps[i] = math.Float64bits(sc), j, prevStep
 		r.GradeByScore = grades[j].Name
 		// Caps: the worst held cap wins when it is worse than the grade.
 		worst := -1
@@ -204,7 +220,7 @@ func (s *scorer) gradeGroup(g int, gi []int, reasons [][]string) {
 		if len(holders) <= limit {
 			continue
 		}
-		slices.SortStableFunc(holders, func(a, b int) int {
+		byScoreDesc := func(a, b int) int {
 			switch ra, rb := rounded[a], rounded[b]; {
 			case ra > rb:
 				return -1
@@ -212,7 +228,12 @@ func (s *scorer) gradeGroup(g int, gi []int, reasons [][]string) {
 				return 1
 			}
 			return strings.Compare(s.in.Subjects[a].ID, s.in.Subjects[b].ID)
-		})
+		}
+		// Holders come in ranking order, already this order when the
+		// ranking is descending: one comparison per holder checks it.
+		if !slices.IsSortedFunc(holders, byScoreDesc) {
+			slices.SortStableFunc(holders, byScoreDesc)
+		}
 		cut := limit
 		if cut > 0 && rounded[holders[cut]] == rounded[holders[cut-1]] {
 			for cut > 0 && rounded[holders[cut-1]] == rounded[holders[limit]] {
@@ -228,7 +249,10 @@ func (s *scorer) gradeGroup(g int, gi []int, reasons [][]string) {
 	for _, i := range idx {
 		r := &s.res.Subjects[i]
 		r.Grade = grades[gi[i]].Name
-		r.GradeReason = strings.Join(reasons[i], "; ")
+		r.GradeReason = steps[i]
+		if reasons[i] != nil {
+			r.GradeReason = strings.Join(append([]string{steps[i]}, reasons[i]...), "; ")
+		}
 	}
 }
 
@@ -277,4 +301,30 @@ func (s *scorer) rank() {
 			}
 		}
 	})
+}
+
+// radixByRounded is sortByRounded's radix sort; it reports false, leaving
+// idx as it was, when a value is NaN.
+func (s *scorer) radixByRounded(idx []int, rounded []float64, desc bool) bool {
+	n := len(idx)
+	keys, tmpK := make([]uint64, n), make([]uint64, n)
+	vals, tmpV := make([]int32, n), make([]int32, n)
+	for p, i := range idx {
+		v := rounded[i]
+		if math.IsNaN(v) {
+			return false
+		}
+		if v == 0 {
+			v = 0 // −0 ties with +0
+		}
+		keys[p], vals[p] = floatKey(v), int32(i)
+		if desc {
+			keys[p] = ^keys[p]
+		}
+	}
+	_, vals = radixSort(keys, tmpK, vals, tmpV)
+	for p, i := range vals {
+		idx[p] = int(i)
+	}
+	return true
 }

@@ -21,14 +21,14 @@ import (
 func (s *scorer) leafGroup(g, l int, sc *leafScratch) leafOutput {
 	leaf := s.set.Leaves[l]
 	grp := &s.res.Groups[g]
-	r := &leafRun{s: s, leaf: leaf, grp: grp, st: &grp.Leaves[l], raw: s.in.Raw[l], cells: &s.res.Cells[l]}
+	r := &leafRun{s: s, leaf: leaf, grp: grp, st: &grp.Leaves[l], raw: s.in.Raw[l], cells: &s.res.Cells[l], radix: &sc.radix}
 	r.flags = r.cells.flags
 	r.method = leaf.Normalize.Method
 	if r.method == "" {
 		r.method = indicators.MinMax
 	}
-	r.idx, r.buf = sc.idx[:0], sc.buf[:0]
-	defer func() { sc.idx, sc.buf = r.idx, r.buf }()
+	r.idx, r.buf, r.ranks = sc.idx[:0], sc.buf[:0], sc.ranks[:0]
+	defer func() { sc.idx, sc.buf, sc.ranks = r.idx, r.buf, r.ranks }()
 
 	r.members()
 	r.rawStats()
@@ -59,6 +59,8 @@ type leafRun struct {
 	tv       []float64 // tv[p]: the treated value of idx[p], NaN = missing
 	buf      []float64 // present values (raw, then treated; sorted when a stage needs it)
 	logShift float64   // the JRC log fallback's shift, NaN when not used
+	radix    *radixScratch
+	ranks    []float64 // rank: the fractional rank of tv[p] (normalise)
 	out      leafOutput
 }
 
@@ -112,10 +114,13 @@ func (r *leafRun) imputer() func(i int) float64 {
 		case indicators.ImputeMin:
 			v = r.st.Min
 		default:
-			slices.Sort(r.buf)
+			sortFloats(r.buf, r.radix)
 			v = median(r.buf)
 		}
 		return func(int) float64 { return v }
+	}
+	if ac := r.s.attrCodes[leaf.Missing.By]; ac != nil {
+		return r.imputerByCode(ac)
 	}
 	subs := r.s.in.Subjects
 	pools := map[string][]float64{}
@@ -136,6 +141,42 @@ func (r *leafRun) imputer() func(i int) float64 {
 		}
 		return nan
 	}
+}
+
+// imputerByCode is imputer's pools by attribute for an attribute coded by
+// subject (ac): the pools are indexed by code instead of keyed by value,
+// with the same values.
+//
+// The pools are windows onto one slab, sized by a first counting pass.
+func (r *leafRun) imputerByCode(ac *attrCodes) func(i int) float64 {
+	count := make([]int, len(ac.vals))
+	total := 0
+	for _, i := range r.idx {
+		if !math.IsNaN(r.raw[i]) {
+			count[ac.code[i]]++
+			total++
+		}
+	}
+	slab := make([]float64, total)
+	pools := make([][]float64, len(ac.vals))
+	for c, m := range count {
+		pools[c], slab = slab[:0:m], slab[m:]
+	}
+	for _, i := range r.idx {
+		if x := r.raw[i]; !math.IsNaN(x) {
+			c := ac.code[i]
+			pools[c] = append(pools[c], x)
+		}
+	}
+	byVal := make([]float64, len(ac.vals))
+	for c, p := range pools {
+		byVal[c] = math.NaN()
+		if len(p) > 0 {
+			sortFloats(p, r.radix)
+			byVal[c] = poolValue(r.leaf.Missing.Policy, p)
+		}
+	}
+	return func(i int) float64 { return byVal[ac.code[i]] }
 }
 
 // imputeTransform imputes each missing raw value with fill (a zero-policy
@@ -189,7 +230,7 @@ func (r *leafRun) treat() {
 		}
 	}
 	if r.leaf.Winsorize != nil || r.method == indicators.Rank || (r.method == indicators.Target && r.leaf.Normalize.TargetMedian) {
-		slices.Sort(r.buf)
+		sortFloats(r.buf, r.radix)
 	}
 }
 
@@ -288,13 +329,26 @@ func (r *leafRun) normalise(nz *normalizer) {
 		}
 	}
 	zero := r.leaf.Missing.Policy == indicators.Zero
+	// Rank: the ranks of all values from one sort (midRanks) rather than
+	// two searches per value among the sorted ones (same ranks).
+	var ranks []float64
+	if nz.method == indicators.Rank && !r.st.Uninformative && len(r.tv) >= radixMin {
+		ranks = slices.Grow(r.ranks[:0], len(r.tv))[:len(r.tv)]
+		r.ranks = ranks
+		midRanks(r.tv, ranks, r.radix)
+	}
 	for p, i := range r.idx {
 		f := &r.flags[i]
 		if r.st.Uninformative {
 			f.setStatus(StatusUninformative)
 			continue
 		}
-		v := nz.value(r.tv[p], zero && math.IsNaN(r.raw[i]))
+		var v float64
+		if zf := zero && math.IsNaN(r.raw[i]); ranks != nil && !zf && !math.IsNaN(r.tv[p]) {
+			v = nz.rankValue(ranks[p])
+		} else {
+			v = nz.value(r.tv[p], zf)
+		}
 		if r.leaf.Round >= 0 {
 			v = s.round(v, r.leaf.Round)
 		}

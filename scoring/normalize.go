@@ -81,15 +81,20 @@ func (nz *normalizer) value(x float64, zeroFilled bool) float64 {
 	case indicators.Target:
 		return targetValue(x, nz.ta, nz.tb, nz.dlo, nz.dhi, lo, nz.hi)
 	case indicators.Rank:
-		r := fractionalRank(nz.sorted, x)
-		if nz.lower {
-			return lo + span*(nz.n-r)/(nz.n-1)
-		}
-		return lo + span*(r-1)/(nz.n-1)
+		return nz.rankValue(fractionalRank(nz.sorted, x))
 	}
 	v := x // none
 	if nz.clip {
 		v = min(max(v, lo), nz.hi)
 	}
 	return v
+}
+
+// rankValue normalises the fractional rank r of a value (method rank):
+// lo + (hi−lo)·(r − 1)/(n − 1), lower: (n − r).
+func (nz *normalizer) rankValue(r float64) float64 {
+	if nz.lower {
+		return nz.lo + nz.span*(nz.n-r)/(nz.n-1)
+	}
+	return nz.lo + nz.span*(r-1)/(nz.n-1)
 }

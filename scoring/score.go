@@ -47,6 +47,10 @@ type scorer struct {
 	res   *Result
 	warns []diag.Warning
 
+	// The `by` attributes of the leaves' imputation, coded by subject
+	// (codeAttrs); an attribute with too many values is not coded.
+	attrCodes map[string]*attrCodes
+
 	workers int   // goroutines for the work split by peer group (see parallel)
 	order   []int // group indices, largest first: the order of the tasks
 }
@@ -273,7 +277,13 @@ func newScorer(in Input) *scorer {
 	}
 	for g := range groups {
 		m := groups[g].Members
-		slices.SortStableFunc(m, func(a, b int) int { return strings.Compare(in.Subjects[a].ID, in.Subjects[b].ID) })
+		byID := func(a, b int) int { return strings.Compare(in.Subjects[a].ID, in.Subjects[b].ID) }
+		// The members are in subject order, which is usually id order
+		// already (a dataset's subjects are sorted by id): the check is one
+		// comparison per member, the stable sort a merge sort's many.
+		if !slices.IsSortedFunc(m, byID) {
+			slices.SortStableFunc(m, byID)
+		}
 		groups[g].Leaves = make([]LeafStats, len(set.Leaves))
 		groups[g].Weights = make([][]float64, nn+1)
 		groups[g].WeightCases = make([]int, nn+1)
@@ -332,7 +342,53 @@ func newScorer(in Input) *scorer {
 	}
 	res.profileOf, res.applies = s.kindOf, s.applies
 	s.res = res
+	s.codeAttrs()
 	return s
+}
+
+// maxAttrCodes bounds the distinct values of a coded attribute: each
+// (group, leaf) imputation allocates a pool per value.
+const maxAttrCodes = 1 << 12
+
+// attrCodes numbers the values of one subject attribute: vals[code[i]] is
+// subject i's value ("" when absent, as attrOf).
+type attrCodes struct {
+	code []int32
+	vals []string
+}
+
+// codeAttrs codes, once for all groups and leaves, each attribute a leaf
+// imputes by, so the imputation looks up no attribute per subject.
+func (s *scorer) codeAttrs() {
+	for _, leaf := range s.set.Leaves {
+		by := leaf.Missing.By
+		if !leaf.Missing.Imputes() || by == "" {
+			continue
+		}
+		if _, done := s.attrCodes[by]; done {
+			continue
+		}
+		if s.attrCodes == nil {
+			s.attrCodes = map[string]*attrCodes{}
+		}
+		ac := &attrCodes{code: make([]int32, s.n)}
+		seen := map[string]int32{}
+		for i := range s.in.Subjects {
+			a := attrOf(&s.in.Subjects[i], by)
+			c, ok := seen[a]
+			if !ok {
+				if len(ac.vals) == maxAttrCodes {
+					ac = nil
+					break
+				}
+				c = int32(len(ac.vals))
+				seen[a] = c
+				ac.vals = append(ac.vals, a)
+			}
+			ac.code[i] = c
+		}
+		s.attrCodes[by] = ac // nil: too many values, imputer keys by value
+	}
 }
 
 // nanFill sets every element of x to NaN.
@@ -442,6 +498,8 @@ type leafOutput struct {
 type leafScratch struct {
 	idx     []int
 	buf, tv []float64
+	ranks   []float64    // leafRun.ranks
+	radix   radixScratch // sortFloats's and midRanks's keys
 }
 
 // sortFills sorts the imputed values by subject index.
