@@ -40,7 +40,7 @@ func TestImputerByCodeMatchesByValue(t *testing.T) {
 			}
 		}
 		set := newSet(leaf("x", missing(tc.pol, "region")))
-		s := newScorer(Input{Set: set, Subjects: subs, Raw: [][]float64{raw}})
+		s := newScorer(Input{Set: set, Subjects: subs, Raw: [][]float64{raw}}, 1)
 		if got := s.attrCodes["region"] != nil; got != tc.coded {
 			t.Fatalf("%s, %d values: coded = %v, want %v", tc.pol, tc.values, got, tc.coded)
 		}

@@ -49,3 +49,25 @@ func bySize(groups []Group) []int {
 	})
 	return order
 }
+
+// rangeBlock is the smallest range inRanges hands to a worker.
+const rangeBlock = 1 << 16
+
+// inRanges calls fill with consecutive ranges [lo, hi) covering [0, n),
+// on at most workers goroutines (ranges of at least rangeBlock; n below
+// that is one call). For the first writes of large arrays: their page
+// faults, a large part of the cost of setting up a million subjects on a
+// virtual machine, then fall on every core. fill must only write its own
+// range.
+func inRanges(workers, n int, fill func(lo, hi int)) {
+	if workers <= 1 || n <= rangeBlock {
+		if n > 0 {
+			fill(0, n)
+		}
+		return
+	}
+	size := max(rangeBlock, (n+4*workers-1)/(4*workers))
+	parallel(workers, (n+size-1)/size, func(_, t int) {
+		fill(t*size, min(n, (t+1)*size))
+	})
+}

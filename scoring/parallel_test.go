@@ -3,6 +3,7 @@ package scoring
 import (
 	"errors"
 	"math"
+	"sync/atomic"
 	"testing"
 	"unsafe"
 
@@ -81,5 +82,34 @@ func TestBySize(t *testing.T) {
 func TestAdjustmentResultSize(t *testing.T) {
 	if n := unsafe.Sizeof(AdjustmentResult{}); n != 16 {
 		t.Errorf("AdjustmentResult is %d bytes, want 16", n)
+	}
+}
+
+// TestInRanges: the ranges cover [0, n) exactly once, whatever the number
+// of workers and n (empty, below, at and above one block, not a multiple).
+func TestInRanges(t *testing.T) {
+	for _, workers := range []int{1, 2, 7} {
+		for _, n := range []int{0, 1, rangeBlock - 1, rangeBlock, rangeBlock + 1, 5*rangeBlock + 17, 3_000_001} {
+			seen := make([]int32, n)
+			var calls atomic.Int64
+			inRanges(workers, n, func(lo, hi int) {
+				calls.Add(1)
+				if lo < 0 || hi > n || lo >= hi {
+					t.Errorf("workers %d, n %d: range [%d, %d)", workers, n, lo, hi)
+					return
+				}
+				for i := lo; i < hi; i++ {
+					seen[i]++
+				}
+			})
+			for i, c := range seen {
+				if c != 1 {
+					t.Fatalf("workers %d, n %d: index %d filled %d times", workers, n, i, c)
+				}
+			}
+			if n == 0 && calls.Load() != 0 {
+				t.Errorf("workers %d: %d calls for n = 0", workers, calls.Load())
+			}
+		}
 	}
 }

@@ -70,8 +70,8 @@ func score(in Input, workers int) (*Result, error) {
 	if err := validate(in); err != nil {
 		return nil, err
 	}
-	s := newScorer(in)
-	s.workers, s.order = max(1, workers), bySize(s.res.Groups)
+	s := newScorer(in, max(1, workers))
+	s.order = bySize(s.res.Groups)
 	s.coverage()
 	if err := s.checkLeafFail(); err != nil {
 		return nil, err
@@ -256,10 +256,10 @@ func validateWeighting(nd *indicators.Node, w *indicators.Weighting, depth int) 
 }
 
 // newScorer allocates the result and sets up kinds and peer groups.
-func newScorer(in Input) *scorer {
+func newScorer(in Input, workers int) *scorer {
 	set := in.Set
 	n, nn := len(in.Subjects), len(set.Nodes)
-	s := &scorer{in: in, set: set, n: n, nn: nn, lo: set.Scale[0], hi: set.Scale[1], round: Rounder(set),
+	s := &scorer{workers: workers, in: in, set: set, n: n, nn: nn, lo: set.Scale[0], hi: set.Scale[1], round: Rounder(set),
 		rmean: set.Numerics == indicators.NumericsR}
 
 	// Applicability per distinct profile (kind and applies_when outcomes).
@@ -309,7 +309,9 @@ func newScorer(in Input) *scorer {
 		s.kw[k] = newKidWeights(kids, n, len(groups))
 	}
 	s.imps = make([]bool, s.stride*n)
-	nanFill(s.vals)
+	// The large arrays are touched for the first time here: filled on
+	// every worker, their page faults are shared by the cores.
+	inRanges(workers, len(s.vals), func(lo, hi int) { nanFill(s.vals[lo:hi]) })
 
 	res := &Result{Groups: groups, Subjects: make([]SubjectResult, n), Cells: make([]LeafCells, len(set.Leaves)),
 		parent: make([]int, nn)}
@@ -331,15 +333,17 @@ func newScorer(in Input) *scorer {
 	}
 	na := len(set.Adjustments)
 	adjBack := make([]AdjustmentResult, na*n)
-	for i := range res.Subjects {
-		r := &res.Subjects[i]
-		r.Group = labels[groupOf[i]]
-		b := i * s.stride
-		r.Nodes = s.vals[b : b+nn : b+nn]
-		r.NodeImputed = s.imps[b : b+nn : b+nn]
-		r.Adjustments, adjBack = adjBack[:na:na], adjBack[na:]
-		r.RootValue, r.Score = math.NaN(), math.NaN()
-	}
+	inRanges(workers, n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			r := &res.Subjects[i]
+			r.Group = labels[groupOf[i]]
+			b := i * s.stride
+			r.Nodes = s.vals[b : b+nn : b+nn]
+			r.NodeImputed = s.imps[b : b+nn : b+nn]
+			r.Adjustments = adjBack[i*na : (i+1)*na : (i+1)*na]
+			r.RootValue, r.Score = math.NaN(), math.NaN()
+		}
+	})
 	res.profileOf, res.applies = s.kindOf, s.applies
 	s.res = res
 	s.codeAttrs()
