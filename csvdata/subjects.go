@@ -84,7 +84,7 @@ func (l *loader) subjects() error {
 	}
 	l.checkParents(st.subjects, st.rows, st.first)
 
-	l.ds = dataset.New(st.subjects, lay.attrNames)
+	l.ds = dataset.NewOwned(st.subjects, lay.attrNames) // st ends here
 	l.ids = make([]string, len(l.ds.Subjects))
 	for i := range l.ds.Subjects {
 		l.ids[i] = l.ds.Subjects[i].ID

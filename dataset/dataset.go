@@ -74,8 +74,23 @@ type Dataset struct {
 // "", one it has beyond them is dropped). The caller guarantees unique
 // ids.
 func New(subjects []Subject, attrNames []string) *Dataset {
-	s := append([]Subject(nil), subjects...)
-	sort.Slice(s, func(i, j int) bool { return s[i].ID < s[j].ID })
+	return NewOwned(append([]Subject(nil), subjects...), attrNames)
+}
+
+// NewOwned is New without the copy of subjects: it sorts and aligns them
+// in place, and the dataset keeps the slice, which the caller must no
+// longer use. For loaders, which build the slice for the dataset (a
+// million subjects' records are ~190 MB, and copying them, pointers and
+// all, cost ~1 s at 1M). Subjects already in id order, as files usually
+// list them, are not sorted again.
+func NewOwned(subjects []Subject, attrNames []string) *Dataset {
+	s := subjects
+	for i := 1; i < len(s); i++ {
+		if s[i].ID < s[i-1].ID {
+			sort.Slice(s, func(i, j int) bool { return s[i].ID < s[j].ID })
+			break
+		}
+	}
 	a := append([]string(nil), attrNames...)
 	sort.Strings(a)
 	alignAttrs(s, a)

@@ -141,3 +141,38 @@ func TestBuilderErrors(t *testing.T) {
 		t.Error("Dataset() after failed Sets: no error")
 	}
 }
+
+// TestNewOwned: NewOwned keeps the caller's slice (sorted in place by id
+// when it is not in order, untouched when it is) with the same dataset as
+// New, which copies.
+func TestNewOwned(t *testing.T) {
+	mk := func(ids ...string) []Subject {
+		out := make([]Subject, len(ids))
+		for i, id := range ids {
+			out[i] = Subject{ID: id, Name: "n" + id, Kind: "gov"}
+		}
+		return out
+	}
+	for _, ids := range [][]string{{"a", "b", "c"}, {"c", "a", "b"}, {"b"}, {}} {
+		given := mk(ids...)
+		copied := New(mk(ids...), []string{"region"})
+		owned := NewOwned(given, []string{"region"})
+		if len(given) > 0 && &owned.Subjects[0] != &given[0] {
+			t.Errorf("%v: NewOwned copied the subjects", ids)
+		}
+		if len(owned.Subjects) != len(copied.Subjects) {
+			t.Fatalf("%v: %d subjects, New gives %d", ids, len(owned.Subjects), len(copied.Subjects))
+		}
+		for i := range owned.Subjects {
+			o, c := owned.Subjects[i], copied.Subjects[i]
+			ov, oOK := o.Attr("region")
+			cv, cOK := c.Attr("region")
+			if o.ID != c.ID || o.Name != c.Name || ov != cv || oOK != cOK {
+				t.Errorf("%v: subject %d = %+v, New gives %+v", ids, i, o, c)
+			}
+			if j, ok := owned.SubjectIndex(o.ID); !ok || j != i {
+				t.Errorf("%v: SubjectIndex(%s) = %d, %v", ids, o.ID, j, ok)
+			}
+		}
+	}
+}
