@@ -44,19 +44,9 @@ type rowQuerier interface {
 // readColumnBlob reads the column of metric id in period q (sqlColumnBlob)
 // into col, indexed by dataset position: index maps a subject's database
 // id to its position (−1 for none). Cells without a row, or whose row
-// holds NULL, are left as they are. The rows read (NULL ones included)
-// are added to *read, and progress, when not nil, is called with each
-// multiple of a million that *read reaches, as the row-by-row reader did.
-func (db *DB) readColumnBlob(ctx context.Context, tx rowQuerier, q dataset.Period, id int32, index []int32, col []float64, read *int64, progress func(int64)) error {
-	return db.readColumnBlobLocked(ctx, tx, q, id, index, col, func(n int64) {
-		progressTo(*read, *read+n, progress)
-		*read += n
-	})
-}
-
-// readColumnBlobLocked is readColumnBlob reporting each range's row count
-// to count.
-func (db *DB) readColumnBlobLocked(ctx context.Context, tx rowQuerier, q dataset.Period, id int32, index []int32, col []float64, count func(int64)) error {
+// holds NULL, are left as they are. Each range's row count (NULL rows
+// included) goes to count (rowCounter).
+func (db *DB) readColumnBlob(ctx context.Context, tx rowQuerier, q dataset.Period, id int32, index []int32, col []float64, count func(int64)) error {
 	for lo := 0; lo < max(len(index), 1); lo += columnBlobIDs {
 		hi := lo + columnBlobIDs - 1
 		if lo+columnBlobIDs >= len(index) {
@@ -100,16 +90,10 @@ type columnJob struct {
 // be a REPEATABLE READ transaction. With a pool of one connection, or one
 // job, the columns are read on tx alone.
 func (db *DB) readColumns(ctx context.Context, tx *sqlx.Tx, q dataset.Period, jobs []columnJob, index []int32, read *int64, progress func(int64)) error {
-	var mu sync.Mutex
-	count := func(n int64) {
-		mu.Lock()
-		defer mu.Unlock()
-		progressTo(*read, *read+n, progress)
-		*read += n
-	}
+	count := rowCounter(read, progress)
 	if len(jobs) < 2 || db.x.Stats().MaxOpenConnections == 1 {
 		for _, j := range jobs {
-			if err := db.readColumnBlobLocked(ctx, tx, q, j.id, index, j.col, count); err != nil {
+			if err := db.readColumnBlob(ctx, tx, q, j.id, index, j.col, count); err != nil {
 				return err
 			}
 		}
@@ -137,7 +121,7 @@ func (db *DB) readColumns(ctx context.Context, tx *sqlx.Tx, q dataset.Period, jo
 	for w, t := range []rowQuerier{tx, tx2} {
 		g.Go(func() error {
 			for k := w; k < len(jobs); k += 2 {
-				if err := db.readColumnBlobLocked(ctx, t, q, jobs[k].id, index, jobs[k].col, count); err != nil {
+				if err := db.readColumnBlob(ctx, t, q, jobs[k].id, index, jobs[k].col, count); err != nil {
 					return err
 				}
 			}
@@ -145,6 +129,20 @@ func (db *DB) readColumns(ctx context.Context, tx *sqlx.Tx, q dataset.Period, jo
 		})
 	}
 	return g.Wait()
+}
+
+// rowCounter returns a count function for readColumnBlob that adds the
+// rows to *read and calls progress (when not nil) with each multiple of a
+// million that *read reaches, as the row-by-row reader did. It is safe
+// for concurrent use.
+func rowCounter(read *int64, progress func(int64)) func(int64) {
+	var mu sync.Mutex
+	return func(n int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		progressTo(*read, *read+n, progress)
+		*read += n
+	}
 }
 
 // progressTo calls progress (when not nil) with every multiple of a

@@ -220,5 +220,5 @@ func (g *Groups) readColumn(ctx context.Context, tx rowQuerier, q dataset.Period
 	for i := range col {
 		col[i] = math.NaN()
 	}
-	return g.DB.readColumnBlob(ctx, tx, q, id, index, col, read, g.Options.Progress)
+	return g.DB.readColumnBlob(ctx, tx, q, id, index, col, rowCounter(read, g.Options.Progress))
 }
