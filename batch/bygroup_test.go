@@ -20,11 +20,7 @@ func TestRunByGroupEqualsRun(t *testing.T) {
 	if err := synth.Write(dir, synth.Config{Subjects: 2000, Leaves: 12, Seed: 3, Period: "2024"}); err != nil {
 		t.Fatal(err)
 	}
-	files, err := batch.FromDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := batch.Load(files)
+	p, err := batch.LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

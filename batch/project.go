@@ -32,6 +32,16 @@ type Project struct {
 	ratings *csvdata.Assessments
 }
 
+// LoadDir is Load of the project directory dir laid out as in SPEC §2
+// (FromDir).
+func LoadDir(dir string) (*Project, error) {
+	files, err := FromDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	return Load(files)
+}
+
 // Load reads and validates a project: the indicator set, the subjects and
 // metrics, and the expressions against the data. Every problem in every
 // file is reported at once in one diag.List. I/O failures other than a

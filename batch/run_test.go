@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -162,5 +164,21 @@ tree:
 	}
 	if _, err := Run(context.Background(), Memory{Data: ds}, set, Options{Period: "2023"}); !errors.As(err, &me) {
 		t.Errorf("scoring 2023 itself: %v, want the MissingError", err)
+	}
+}
+
+// TestLoadDir: LoadDir is FromDir then Load: the example project loads;
+// a path that is not a directory is FromDir's error.
+func TestLoadDir(t *testing.T) {
+	p, err := LoadDir(filepath.Join("..", "examples", "inner-mongolia-2024"))
+	if err != nil || p.Set == nil || p.Data.Len() == 0 {
+		t.Fatalf("LoadDir(example) = %v, %v", p, err)
+	}
+	f := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(f, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadDir(f); err == nil || !strings.Contains(err.Error(), "is not a directory") {
+		t.Errorf("LoadDir(a file) = %v, want FromDir's error", err)
 	}
 }

@@ -25,11 +25,7 @@ func synthInput(t *testing.T, n, m int) scoring.Input {
 	if err := synth.Write(dir, synth.Config{Subjects: n, Leaves: m, Seed: 7, Period: "2024"}); err != nil {
 		t.Fatal(err)
 	}
-	files, err := batch.FromDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := batch.Load(files)
+	p, err := batch.LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

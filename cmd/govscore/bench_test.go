@@ -183,11 +183,7 @@ func BenchmarkRunAllFormats(b *testing.B) {
 // synthetic project, N subjects × 50 leaves (GOVSCORE_BENCH_SUBJECTS).
 func BenchmarkScoreGenerated(b *testing.B) {
 	dir := benchProject(b)
-	files, err := batch.FromDir(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := batch.Load(files)
+	p, err := batch.LoadDir(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
