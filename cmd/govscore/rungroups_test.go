@@ -105,19 +105,7 @@ func TestRunByGroupEqualsWholeRun(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("run by group: exit %d\n%s", code, err2)
 	}
-	for _, f := range []string{"results.csv", "indicators.csv", "results.json"} {
-		a, err := os.ReadFile(filepath.Join(whole, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := os.ReadFile(filepath.Join(grouped, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(a, b) {
-			t.Errorf("%s differs (%d and %d bytes)", f, len(a), len(b))
-		}
-	}
+	sameFiles(t, "", whole, grouped, "results.csv", "indicators.csv", "results.json")
 	res, _ := os.ReadFile(filepath.Join(whole, "results.json"))
 	for _, want := range []string{`"ext_prev"`, `"node_ranks"`, `"label": "social_org"`, `"label": "party_org"`, `"unrated_reason": "rated_when"`} {
 		if !bytes.Contains(res, []byte(want)) {
@@ -152,19 +140,7 @@ func TestRunByGroupOneFormat(t *testing.T) {
 		if code, _, stderr := runMain(t, append(args, "-o", grouped, "--by-group")...); code != 0 {
 			t.Fatalf("%s, run by group: exit %d\n%s", c.format, code, stderr)
 		}
-		for _, f := range c.files {
-			a, err := os.ReadFile(filepath.Join(whole, f))
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := os.ReadFile(filepath.Join(grouped, f))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(a) == 0 || !bytes.Equal(a, b) {
-				t.Errorf("--format %s: %s differs (%d and %d bytes)", c.format, f, len(a), len(b))
-			}
-		}
+		sameFiles(t, "--format "+c.format+": ", whole, grouped, c.files...)
 	}
 }
 
@@ -263,6 +239,25 @@ func TestRunByGroupDBEqualsWholeRun(t *testing.T) {
 		if rows["whole"][i] != rows["grouped"][i] {
 			t.Errorf("stored row %d differs:\n%.300s\n%.300s", i, rows["whole"][i], rows["grouped"][i])
 			break
+		}
+	}
+}
+
+// sameFiles reports (prefixed by what) each of files that is empty in dir
+// a or differs between dirs a and b.
+func sameFiles(t *testing.T, what, a, b string, files ...string) {
+	t.Helper()
+	for _, f := range files {
+		x, err := os.ReadFile(filepath.Join(a, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, err := os.ReadFile(filepath.Join(b, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(x) == 0 || !bytes.Equal(x, y) {
+			t.Errorf("%s%s differs (%d and %d bytes)", what, f, len(x), len(y))
 		}
 	}
 }
