@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -18,11 +17,7 @@ func synthRecord(tb testing.TB, n int) *BatchRecord {
 	if err := synth.Write(dir, synth.Config{Subjects: n, Leaves: 50, Seed: 1, Period: "2024"}); err != nil {
 		tb.Fatal(err)
 	}
-	files, err := batch.FromDir(dir)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	p, err := batch.Load(files)
+	p, err := batch.LoadDir(dir)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -54,28 +49,10 @@ func BenchmarkEncodeSubjectsBinary(b *testing.B) {
 // rows, column for column.
 func TestEncodeSubjectsBinaryBlocks(t *testing.T) {
 	db := open(t)
-	ctx := context.Background()
 	n := 2*encodeBlockSize + 44
 	rec := synthRecord(t, n)
-	bin, err := db.SaveBatch(ctx, rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	textCopyOnly = true
-	rec.DataSHA256 = "text"
-	text, err := db.SaveBatch(ctx, rec, nil)
-	textCopyOnly = false
-	if err != nil {
-		t.Fatal(err)
-	}
-	cols := "ord, subject, name, kind, peer_group, rated, rank, score, grade, coverage, vetoed, nodes, raw, value, status, weight, explain"
-	var diff, rows, nulls int
-	if err := db.x.Get(&diff, fmt.Sprintf(`SELECT count(*) FROM (
-	(SELECT %[1]s FROM batch_subjects WHERE batch_id = $1 EXCEPT ALL SELECT %[1]s FROM batch_subjects WHERE batch_id = $2)
-	UNION ALL
-	(SELECT %[1]s FROM batch_subjects WHERE batch_id = $2 EXCEPT ALL SELECT %[1]s FROM batch_subjects WHERE batch_id = $1)) d`, cols), bin, text); err != nil {
-		t.Fatal(err)
-	}
+	bin, diff := saveBinaryAndText(t, db, rec)
+	var rows, nulls int
 	if err := db.x.Get(&rows, `SELECT count(*) FROM batch_subjects WHERE batch_id = $1`, bin); err != nil {
 		t.Fatal(err)
 	}

@@ -268,30 +268,11 @@ func TestBinaryCopyAvailable(t *testing.T) {
 // the text COPY and compares every column of the rows.
 func TestSaveBatchBinaryEqualsText(t *testing.T) {
 	db := open(t)
-	ctx := context.Background()
 	b := exampleBatch(t)
 	b.Result.Subjects[0].Rated = false
 	b.Result.Subjects[1].Score = math.NaN()
-	bin, err := db.SaveBatch(ctx, batchRecord(b), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	textCopyOnly = true
-	rec := batchRecord(b)
-	rec.DataSHA256 = "text"
-	text, err := db.SaveBatch(ctx, rec, nil)
-	textCopyOnly = false
-	if err != nil {
-		t.Fatal(err)
-	}
-	cols := "ord, subject, name, kind, peer_group, rated, rank, score, grade, coverage, vetoed, nodes, raw, value, status, weight, explain"
-	var diff, n int
-	if err := db.x.Get(&diff, fmt.Sprintf(`SELECT count(*) FROM (
-	(SELECT %[1]s FROM batch_subjects WHERE batch_id = $1 EXCEPT ALL SELECT %[1]s FROM batch_subjects WHERE batch_id = $2)
-	UNION ALL
-	(SELECT %[1]s FROM batch_subjects WHERE batch_id = $2 EXCEPT ALL SELECT %[1]s FROM batch_subjects WHERE batch_id = $1)) d`, cols), bin, text); err != nil {
-		t.Fatal(err)
-	}
+	bin, diff := saveBinaryAndText(t, db, batchRecord(b))
+	var n int
 	if err := db.x.Get(&n, `SELECT count(*) FROM batch_subjects WHERE batch_id = $1 AND explain IS NOT NULL`, bin); err != nil {
 		t.Fatal(err)
 	}
@@ -626,4 +607,32 @@ func TestSaveBatchJointOutputs(t *testing.T) {
 	if n := count(t, db, "SELECT count(*) FROM batches"); n != before {
 		t.Errorf("%d batches after the failed save, want %d", n, before)
 	}
+}
+
+// saveBinaryAndText stores rec twice, in COPY's binary format and (with
+// the data fingerprint "text", so that it is another batch) in its text
+// format, and returns the binary batch's id and the number of
+// batch_subjects rows that differ between the two.
+func saveBinaryAndText(t *testing.T, db *DB, rec *BatchRecord) (bin int64, diff int) {
+	t.Helper()
+	ctx := context.Background()
+	bin, err := db.SaveBatch(ctx, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	textCopyOnly = true
+	rec.DataSHA256 = "text"
+	text, err := db.SaveBatch(ctx, rec, nil)
+	textCopyOnly = false
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := "ord, subject, name, kind, peer_group, rated, rank, score, grade, coverage, vetoed, nodes, raw, value, status, weight, explain"
+	if err := db.x.Get(&diff, fmt.Sprintf(`SELECT count(*) FROM (
+	(SELECT %[1]s FROM batch_subjects WHERE batch_id = $1 EXCEPT ALL SELECT %[1]s FROM batch_subjects WHERE batch_id = $2)
+	UNION ALL
+	(SELECT %[1]s FROM batch_subjects WHERE batch_id = $2 EXCEPT ALL SELECT %[1]s FROM batch_subjects WHERE batch_id = $1)) d`, cols), bin, text); err != nil {
+		t.Fatal(err)
+	}
+	return bin, diff
 }
