@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/dataset"
@@ -159,5 +160,72 @@ func TestLoadDatasetOneSnapshotTwoConnections(t *testing.T) {
 	}
 	if n := count(t, db, `SELECT count(*) FROM metrics WHERE value = 2`); n != 12 {
 		t.Errorf("%d values changed, want 12 (the change committed)", n)
+	}
+}
+
+// TestReadColumnsOneConnection: with a pool of one connection the columns
+// are read on the transaction's own (no second connection to wait for):
+// the same dataset as with two.
+func TestReadColumnsOneConnection(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	f := writeFiles(t, map[string]string{"subjects.csv": subjectsCSV, "metrics.csv": metricsCSV})
+	if _, err := importFiles(ctx, db, f["subjects.csv"], []string{f["metrics.csv"]}); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := dataset.ParsePeriod("2024")
+	two, err := db.LoadDataset(ctx, p, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	one, err := db.LoadDataset(lctx, p, LoadOptions{})
+	if err != nil {
+		t.Fatalf("LoadDataset on one connection: %v", err)
+	}
+	for _, m := range two.Metrics() {
+		a, b := two.Column(m, p), one.Column(m, p)
+		for i := range a {
+			if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+				t.Errorf("%s[%d]: %v on one connection, %v on two", m, i, b[i], a[i])
+			}
+		}
+	}
+}
+
+// TestReadColumnBlobUnknownSubject: a row whose subject is not in the
+// snapshot's index is an error naming it, not a value dropped or written
+// elsewhere.
+func TestReadColumnBlobUnknownSubject(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	f := writeFiles(t, map[string]string{"subjects.csv": subjectsCSV, "metrics.csv": metricsCSV})
+	if _, err := importFiles(ctx, db, f["subjects.csv"], []string{f["metrics.csv"]}); err != nil {
+		t.Fatal(err)
+	}
+	var mid int32
+	if err := db.x.Get(&mid, `SELECT id FROM metric_names WHERE name = 'x'`); err != nil {
+		t.Fatal(err)
+	}
+	var maxID int
+	if err := db.x.Get(&maxID, `SELECT max(id) FROM subjects`); err != nil {
+		t.Fatal(err)
+	}
+	index := make([]int32, maxID+1)
+	for i := range index {
+		index[i] = -1 // no subject known
+	}
+	tx, err := db.x.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	p, _ := dataset.ParsePeriod("2024")
+	col := make([]float64, 3)
+	err = db.readColumnBlob(ctx, tx, p, mid, index, col, rowCounter(new(int64), nil))
+	if err == nil || !strings.Contains(err.Error(), "has no subject") {
+		t.Errorf("readColumnBlob with no subject known = %v, want a row with no subject", err)
 	}
 }
