@@ -182,7 +182,8 @@ func (db *DB) saveBatch(ctx context.Context, b *BatchRecord, outputs []Output, a
 		sums, err := db.storeFiles(outCtx, tx.Tx, conn, id, outputs, connFree)
 		stored <- filesResult{sums, err}
 	}()
-	if err := db.copyResults(ctx, conn, id, b); err != nil {
+	rowsSum, err := db.copyResults(ctx, conn, id, b)
+	if err != nil {
 		cancelOut()
 		<-stored
 		return 0, err
@@ -192,17 +193,18 @@ func (db *DB) saveBatch(ctx context.Context, b *BatchRecord, outputs []Output, a
 	if files.err != nil {
 		return 0, files.err
 	}
-	if err := db.commitBatch(ctx, tx, id, files.sums, after); err != nil {
+	if err := db.commitBatch(ctx, tx, id, files.sums, rowsSum, after); err != nil {
 		return 0, err
 	}
 	return id, nil
 }
 
 // commitBatch ends the transaction that stored batch id: it records the
-// batch digest over the stored rows and the outputs' sums, runs after (when
-// not nil) and commits.
-func (db *DB) commitBatch(ctx context.Context, tx *sqlx.Tx, id int64, sums []OutputDigest, after func(ctx context.Context, tx *sqlx.Tx, id int64) error) error {
-	if err := db.recordDigest(ctx, tx, id, sums); err != nil {
+// batch digest over the stored rows and the outputs' sums (rowsSum: the
+// subject rows' hash in digest scheme 2, nil for scheme 1), runs after
+// (when not nil) and commits.
+func (db *DB) commitBatch(ctx context.Context, tx *sqlx.Tx, id int64, sums []OutputDigest, rowsSum []byte, after func(ctx context.Context, tx *sqlx.Tx, id int64) error) error {
+	if err := db.recordDigest(ctx, tx, id, sums, rowsSum); err != nil {
 		return err
 	}
 	if after != nil {
@@ -223,24 +225,32 @@ var textCopyOnly bool
 // copyResults sends the batch_subjects rows in COPY's binary format
 // (copyBinaryIn; the text format through copyIn when the connection cannot
 // be taken over) and the batch_warnings rows through the raw COPY of
-// copyIn, on conn, whose transaction is open.
-func (db *DB) copyResults(ctx context.Context, conn *sqlx.Conn, id int64, b *BatchRecord) error {
+// copyIn, on conn, whose transaction is open. It returns the rows' hash in
+// digest scheme 2 when they went in the binary format, nil (scheme 1, the
+// server hashes them) when in the text format.
+func (db *DB) copyResults(ctx context.Context, conn *sqlx.Conn, id int64, b *BatchRecord) ([]byte, error) {
 	err := errNoBinaryCopy
+	var d *subjectDigest
 	if !textCopyOnly {
-		_, err = copyBinaryIn(ctx, conn, sqlCopyBatchSubjectsBinary, func(w *copyWriter) error { return encodeSubjectsBinary(w, id, b) })
+		d = newSubjectDigest()
+		_, err = copyBinaryIn(ctx, conn, sqlCopyBatchSubjectsBinary, func(w *copyWriter) error { return encodeSubjectsBinary(w, id, b, d) })
 	}
 	if errors.Is(err, errNoBinaryCopy) {
+		d = nil
 		_, err = copyIn(ctx, conn, sqlCopyBatchSubjects, func(w *copyWriter) error { return encodeSubjects(w, id, b) })
 	}
 	if err != nil {
-		return db.mapError(ctx, "storing results", err)
+		return nil, db.mapError(ctx, "storing results", err)
 	}
 	if len(b.Warnings) > 0 {
 		if _, err := copyIn(ctx, conn, sqlCopyWarnings, func(w *copyWriter) error { return encodeWarnings(w, id, b) }); err != nil {
-			return db.mapError(ctx, "storing warnings", err)
+			return nil, db.mapError(ctx, "storing warnings", err)
 		}
 	}
-	return nil
+	if d == nil {
+		return nil, nil
+	}
+	return d.sum(), nil
 }
 
 // explainKeys are what the explain column of every subject names: the
@@ -341,11 +351,14 @@ const sqlCopyBatchSubjectsBinary = sqlCopyBatchSubjects + ` (FORMAT binary)`
 // subject's normalised values from its node row and its effective weights
 // in one pass down the tree (Result.EffectiveWeights, bit for bit
 // Cell.Weight), into buffers reused from block to block.
-func encodeSubjectsBinary(w *copyWriter, id int64, b *BatchRecord) error {
+func encodeSubjectsBinary(w *copyWriter, id int64, b *BatchRecord, d *subjectDigest) error {
 	keys := nodeKeys(b.composites())
 	leafNodes := make([]int, len(b.Set.Leaves))
 	for l, n := range b.Set.Leaves {
 		leafNodes[l] = n.Index
+	}
+	if d != nil {
+		d.prepare(b)
 	}
 	subs := b.Subjects
 	res := b.Result
@@ -361,7 +374,9 @@ func encodeSubjectsBinary(w *copyWriter, id int64, b *BatchRecord) error {
 			ord := start + j
 			r := &res.Subjects[si]
 			s := &subs[si]
-			line := appendInt16(w.line(), 18)
+			line := w.line()
+			start := len(line)
+			line = appendInt16(line, 18)
 			line = binInt64(line, id)
 			line = binInt32(line, int32(b.Ord+ord))
 			for _, f := range [...]string{s.ID, s.Name, s.Kind, r.Group} {
@@ -382,7 +397,9 @@ func encodeSubjectsBinary(w *copyWriter, id int64, b *BatchRecord) error {
 				line = binNull(line)
 			}
 			nodes = appendNodeKeys(nodes[:0], keys, r.Nodes)
+			nodesAt := len(line)
 			line = binJSONB(line, nodes)
+			arraysAt := len(line)
 			// raw, value, status, weight: NULL where the leaf does not
 			// apply, as in encodeSubjects.
 			res.EffectiveWeights(si, blk.eff)
@@ -424,7 +441,11 @@ func encodeSubjectsBinary(w *copyWriter, id int64, b *BatchRecord) error {
 			}
 			line = binArrayEnd(line, at)
 			ex = appendExplain(ex[:0], adjIDs, ranked, res.NodeRanks, si, r)
+			explainAt := len(line)
 			line = binJSONB(line, ex)
+			if d != nil {
+				d.addRow(line[start:], nodesAt-start, arraysAt-start, explainAt-start, adjIDs, res.NodeRanks, si, r)
+			}
 			if err := w.endLine(line); err != nil {
 				return err
 			}

@@ -37,7 +37,7 @@ func BenchmarkEncodeSubjectsBinary(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		w.buf = w.buf[:5]
-		if err := encodeSubjectsBinary(w, 1, r); err != nil {
+		if err := encodeSubjectsBinary(w, 1, r, newSubjectDigest()); err != nil {
 			b.Fatal(err)
 		}
 	}

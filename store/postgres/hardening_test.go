@@ -93,6 +93,10 @@ func TestImmutabilityHoles(t *testing.T) {
 		{"change an approved batch's digest", `UPDATE batches SET sha256 = 'x' WHERE id = $2`, ErrPublished},
 		{"change a draft's digest", `UPDATE batches SET sha256 = 'x' WHERE id = $3`, ErrPublished},
 		{"re-approve", `UPDATE batches SET approved_by = 'mallory' WHERE id = $2`, ErrTransition},
+		{"change a draft's digest scheme", `UPDATE batches SET digest_scheme = NULL WHERE id = $3`, ErrPublished},
+		{"change a published batch's digest scheme", `UPDATE batches SET digest_scheme = 1 WHERE id = $1`, ErrPublished},
+		{"insert a batch with a digest scheme", `INSERT INTO batches (set_version, period, data_sha256, engine_version, generated_at, composites, leaves, subjects, rated, digest_scheme)
+SELECT set_version, period, 'forged', engine_version, generated_at, composites, leaves, subjects, rated, 2 FROM batches WHERE id = $1`, ErrPublished},
 		{"insert a published batch", `INSERT INTO batches (set_version, period, data_sha256, engine_version, generated_at, composites, leaves, subjects, rated, status)
 SELECT set_version, period, 'forged', engine_version, generated_at, composites, leaves, subjects, rated, 'published' FROM batches WHERE id = $1`, ErrTransition},
 	} {
@@ -135,6 +139,15 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		{"rows moved in", "batch_subjects", `UPDATE batch_subjects SET batch_id = $1, subject = subject || '-x' WHERE batch_id = $2 AND ord = 0`, false},
 		{"explanation changed", "batch_subjects", `UPDATE batch_subjects SET explain = jsonb_set(explain, '{root}', '1') WHERE batch_id = $1 AND ord = 0`, false},
 		{"explanation removed", "batch_subjects", `UPDATE batch_subjects SET explain = NULL WHERE batch_id = $1 AND ord = 0`, false},
+		{"explanation gained a key", "batch_subjects", `UPDATE batch_subjects SET explain = explain || '{"note": "x"}' WHERE batch_id = $1 AND ord = 0`, false},
+		{"adjustment points changed", "batch_subjects", `UPDATE batch_subjects SET explain = jsonb_set(explain, '{adjustments,0,points}', '99') WHERE batch_id = $1 AND jsonb_array_length(explain->'adjustments') > 0`, false},
+		{"node value changed", "batch_subjects", `UPDATE batch_subjects SET nodes = jsonb_set(nodes, ARRAY[(SELECT min(k) FROM jsonb_object_keys(nodes) k)], '0.123') WHERE batch_id = $1 AND ord = 2`, false},
+		{"node value added", "batch_subjects", `UPDATE batch_subjects SET nodes = nodes || '{"zz": 1}' WHERE batch_id = $1 AND ord = 2`, false},
+		{"leaf status changed", "batch_subjects", `UPDATE batch_subjects SET status[1] = CASE WHEN status[1] = 'ok' THEN 'imputed' ELSE 'ok' END WHERE batch_id = $1 AND ord = 4`, false},
+		{"leaf weight made null", "batch_subjects", `UPDATE batch_subjects SET weight[1] = NULL WHERE batch_id = $1 AND ord = 0`, false},
+		{"subject renamed", "batch_subjects", `UPDATE batch_subjects SET name = name || ' ' WHERE batch_id = $1 AND ord = 5`, false},
+		{"digest scheme removed", "batches", `UPDATE batches SET digest_scheme = NULL WHERE id = $1`, false},
+		{"digest scheme unknown", "batches", `UPDATE batches SET digest_scheme = 9 WHERE id = $1`, false},
 		{"warning removed", "batch_warnings", `DELETE FROM batch_warnings WHERE batch_id = $1 AND seq = 0`, false},
 		{"period changed", "batches", `UPDATE batches SET period = '1999' WHERE id = $1`, false},
 		{"set yaml changed", "indicator_sets", `UPDATE indicator_sets SET yaml = yaml || ' '`, false},

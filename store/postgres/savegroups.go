@@ -97,6 +97,7 @@ type BatchSpool struct {
 	w        *bufio.Writer
 	subjects int
 	rated    int
+	digest   *subjectDigest // the rows' hash, digest scheme 2
 }
 
 // NewBatchSpool reserves a batch id and creates the spool file in dir
@@ -110,7 +111,7 @@ func (db *DB) NewBatchSpool(ctx context.Context, dir string) (*BatchSpool, error
 	if err != nil {
 		return nil, err
 	}
-	return &BatchSpool{db: db, id: id, f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
+	return &BatchSpool{db: db, id: id, f: f, w: bufio.NewWriterSize(f, 1<<20), digest: newSubjectDigest()}, nil
 }
 
 // Add encodes the rows of one peer group's part of the batch, the groups
@@ -129,7 +130,7 @@ func (s *BatchSpool) Add(part *BatchRecord) error {
 		return err
 	}}
 	w.sendRaw = func(p []byte) error { _, err := s.w.Write(p); return err }
-	if err := encodeSubjectsBinary(w, s.id, part); err != nil {
+	if err := encodeSubjectsBinary(w, s.id, part, s.digest); err != nil {
 		return err
 	}
 	if err := w.flush(); err != nil {
@@ -208,7 +209,7 @@ func (s *BatchSpool) Save(ctx context.Context, head *BatchRecord, outputs []Outp
 	if err != nil {
 		return 0, err
 	}
-	if err := db.commitBatch(ctx, tx, id, sums, nil); err != nil {
+	if err := db.commitBatch(ctx, tx, id, sums, s.digest.sum(), nil); err != nil {
 		return 0, err
 	}
 	return id, nil

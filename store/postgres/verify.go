@@ -39,18 +39,29 @@ var (
 // microseconds since the epoch, so the digest depends only on the stored
 // values. Status, approval and publication are not covered: they change
 // by design, under the guard of migration 0002.
-const sqlBatchDigest = `SELECT encode(sha256(
+const sqlBatchDigest = sqlDigestIdentity + sqlDigestSubjects1 + sqlDigestRest
+
+// sqlBatchDigest2 is sqlBatchDigest in digest scheme 2 (digest2.go): the
+// subject rows' part is $2, their hash computed by govscore.
+const sqlBatchDigest2 = sqlDigestIdentity + `|| $2::bytea` + sqlDigestRest
+
+// The parts of sqlBatchDigest: the identity and the subjects' count, the
+// subject rows hashed by the server (scheme 1), the warnings and outputs.
+const (
+	sqlDigestIdentity = `SELECT encode(sha256(
 	convert_to((SELECT ROW(b.id, s.set_id, s.name, s.version, s.sha256, encode(sha256(convert_to(s.yaml, 'UTF8')), 'hex'),
 		b.period, b.data_sha256, b.engine_version, (extract(epoch FROM b.generated_at) * 1000000)::bigint,
 		b.composites, b.leaves, b.subjects, b.rated, (extract(epoch FROM b.created_at) * 1000000)::bigint, b.created_by)::text
 		FROM batches b JOIN indicator_sets s ON s.id = b.set_version WHERE b.id = $1), 'UTF8')
 	|| convert_to(';subjects ' || (SELECT count(*) FROM batch_subjects WHERE batch_id = $1) || ';', 'UTF8')
-	|| coalesce((SELECT string_agg(sha256(convert_to(CASE WHEN x.explain IS NULL
+	`
+	sqlDigestSubjects1 = `|| coalesce((SELECT string_agg(sha256(convert_to(CASE WHEN x.explain IS NULL
 		THEN ROW(x.ord, x.subject, x.name, x.kind, x.peer_group, x.rated, x.rank, x.score,
 			x.grade, x.coverage, x.vetoed, x.nodes, x.raw, x.value, x.status, x.weight)::text
 		ELSE ROW(x.ord, x.subject, x.name, x.kind, x.peer_group, x.rated, x.rank, x.score,
 			x.grade, x.coverage, x.vetoed, x.nodes, x.raw, x.value, x.status, x.weight, x.explain)::text END, 'UTF8')), ''::bytea
-		ORDER BY x.ord, x.subject COLLATE "C") FROM batch_subjects x WHERE x.batch_id = $1), ''::bytea)
+		ORDER BY x.ord, x.subject COLLATE "C") FROM batch_subjects x WHERE x.batch_id = $1), ''::bytea)`
+	sqlDigestRest = `
 	|| convert_to(';warnings ' || (SELECT count(*) FROM batch_warnings WHERE batch_id = $1) || ';', 'UTF8')
 	|| coalesce((SELECT string_agg(sha256(convert_to(ROW(w.seq, w.file, w.line, w.col, w.peer_group, w.subject, w.node, w.message)::text, 'UTF8')), ''::bytea
 		ORDER BY w.seq) FROM batch_warnings w WHERE w.batch_id = $1), ''::bytea)
@@ -58,10 +69,12 @@ const sqlBatchDigest = `SELECT encode(sha256(
 	|| coalesce((SELECT string_agg(sha256(convert_to(ROW(o.name, o.sha256, o.bytes)::text, 'UTF8')), ''::bytea
 		ORDER BY o.name COLLATE "C") FROM batch_outputs o WHERE o.batch_id = $1), ''::bytea)
 ), 'hex')`
+)
 
 const (
-	sqlSetDigest        = `UPDATE batches SET sha256 = $2 WHERE id = $1`
+	sqlSetDigest        = `UPDATE batches SET sha256 = $2, digest_scheme = $3 WHERE id = $1`
 	sqlStoredDigest     = `SELECT sha256 FROM batches WHERE id = $1`
+	sqlStoredScheme     = `SELECT sha256, digest_scheme FROM batches WHERE id = $1`
 	sqlInsertOutputs    = `INSERT INTO batch_outputs (batch_id, name, sha256, bytes) SELECT $1, unnest($2::text[]), unnest($3::text[]), unnest($4::bigint[])`
 	sqlOutputDigests    = `SELECT name, sha256, bytes FROM batch_outputs WHERE batch_id = $1 ORDER BY name COLLATE "C"`
 	sqlFloatDigits      = `SET LOCAL extra_float_digits = 3`
@@ -97,8 +110,10 @@ func (db *DB) digestTx(ctx context.Context, tx *sqlx.Tx) error {
 
 // recordDigest stores the output digests of batch id and then the digest
 // of the whole batch, last thing before the commit of SaveBatch: from
-// then on the batch's results cannot change (migration 0002).
-func (db *DB) recordDigest(ctx context.Context, tx *sqlx.Tx, id int64, outs []OutputDigest) error {
+// then on the batch's results cannot change (migration 0002). rowsSum is
+// the subject rows' hash in digest scheme 2 (digest2.go), computed while
+// they were sent; nil has the server hash them (scheme 1).
+func (db *DB) recordDigest(ctx context.Context, tx *sqlx.Tx, id int64, outs []OutputDigest, rowsSum []byte) error {
 	if len(outs) > 0 {
 		names, sums, sizes := make([]string, len(outs)), make([]string, len(outs)), make([]int64, len(outs))
 		for i, o := range outs {
@@ -111,14 +126,35 @@ func (db *DB) recordDigest(ctx context.Context, tx *sqlx.Tx, id int64, outs []Ou
 	if err := db.digestTx(ctx, tx); err != nil {
 		return err
 	}
-	var sum string
-	if err := tx.GetContext(ctx, &sum, sqlBatchDigest, id); err != nil {
-		return db.mapError(ctx, "computing the batch digest", err)
+	sum, err := db.batchDigest(ctx, tx, id, rowsSum)
+	if err != nil {
+		return err
 	}
-	if _, err := tx.ExecContext(ctx, sqlSetDigest, id, sum); err != nil {
+	scheme := sql.NullInt16{}
+	if rowsSum != nil {
+		scheme = sql.NullInt16{Int16: digestScheme2, Valid: true}
+	}
+	if _, err := tx.ExecContext(ctx, sqlSetDigest, id, sum, scheme); err != nil {
 		return db.mapError(ctx, "storing the batch digest", err)
 	}
 	return nil
+}
+
+// batchDigest computes the digest of batch id in tx (prepared by digestTx):
+// in scheme 2 with the subject rows' hash rowsSum, in scheme 1 when it is
+// nil.
+func (db *DB) batchDigest(ctx context.Context, tx *sqlx.Tx, id int64, rowsSum []byte) (string, error) {
+	var sum string
+	var err error
+	if rowsSum != nil {
+		err = tx.GetContext(ctx, &sum, sqlBatchDigest2, id, rowsSum)
+	} else {
+		err = tx.GetContext(ctx, &sum, sqlBatchDigest, id)
+	}
+	if err != nil {
+		return "", db.mapError(ctx, "computing the batch digest", err)
+	}
+	return sum, nil
 }
 
 // Verify checks batch id against the digests recorded when it was stored:
@@ -139,19 +175,41 @@ func (db *DB) Verify(ctx context.Context, id int64, outputs bool) (*Verification
 	if err := db.digestTx(ctx, tx); err != nil {
 		return nil, err
 	}
-	var stored sql.NullString
-	if err := tx.GetContext(ctx, &stored, sqlStoredDigest, id); err != nil {
+	var stored struct {
+		SHA256 sql.NullString `db:"sha256"`
+		Scheme sql.NullInt16  `db:"digest_scheme"`
+	}
+	if err := tx.GetContext(ctx, &stored, sqlStoredScheme, id); err != nil {
 		return nil, db.mapError(ctx, fmt.Sprintf("batch %d", id), err)
 	}
-	if !stored.Valid {
+	if !stored.SHA256.Valid {
 		return nil, fmt.Errorf("batch %d: %w", id, ErrNoDigest)
 	}
-	var sum string
-	if err := tx.GetContext(ctx, &sum, sqlBatchDigest, id); err != nil {
-		return nil, db.mapError(ctx, "computing the batch digest", err)
+	var rowsSum []byte
+	switch {
+	case !stored.Scheme.Valid:
+	case stored.Scheme.Int16 == digestScheme2:
+		rows, err := tx.QueryContext(ctx, sqlVerifyRows, id)
+		if err != nil {
+			return nil, db.mapError(ctx, "verifying the batch", err)
+		}
+		rowsSum, err = storedRowsDigest(rows, id)
+		rows.Close()
+		if errors.Is(err, ErrIntegrity) {
+			return nil, err
+		}
+		if err != nil {
+			return nil, db.mapError(ctx, "verifying the batch", err)
+		}
+	default:
+		return nil, fmt.Errorf("batch %d: digest scheme %d is not one this build knows (upgrade govscore): %w", id, stored.Scheme.Int16, ErrIntegrity)
 	}
-	if sum != stored.String {
-		return nil, fmt.Errorf("batch %d: digest recorded %s, the stored rows give %s: %w", id, stored.String, sum, ErrIntegrity)
+	sum, err := db.batchDigest(ctx, tx, id, rowsSum)
+	if err != nil {
+		return nil, err
+	}
+	if sum != stored.SHA256.String {
+		return nil, fmt.Errorf("batch %d: digest recorded %s, the stored rows give %s: %w", id, stored.SHA256.String, sum, ErrIntegrity)
 	}
 	v := &Verification{SHA256: sum}
 	if !outputs {
