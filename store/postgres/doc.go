@@ -38,7 +38,10 @@
 //     hold the per-leaf cells in the order of batches.leaves (so a batch of
 //     a million subjects is a million rows, not fifty million). The view
 //     batch_cells shows them as (batch_id, subject, leaf, raw, value,
-//     status, weight) rows.
+//     status, weight) rows. A row is over TOAST's threshold at about 25
+//     leaves: its arrays and jsonb columns are compressed with lz4 where
+//     the server has it (migration 0009; pglz, the default, took ~5% of
+//     the server's time in `run --db`).
 //   - batch_outputs(batch_id, name, sha256, bytes): the digest of every
 //     stored output, of its uncompressed bytes (migration 0002).
 //   - batch_warnings and batch_files (the rendered results.csv,

@@ -636,3 +636,40 @@ func saveBinaryAndText(t *testing.T, db *DB, rec *BatchRecord) (bin int64, diff 
 	}
 	return bin, diff
 }
+
+// TestBatchSubjectsLZ4: after migration 0009 the compressed columns of
+// batch_subjects use lz4 on a server built with it (the Debian and CI
+// servers are): a row over TOAST's threshold is stored with its arrays
+// compressed with lz4 and reads back unchanged.
+func TestBatchSubjectsLZ4(t *testing.T) {
+	db := open(t)
+	var lz4 bool
+	if err := db.x.Get(&lz4, `SELECT EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals))`); err != nil {
+		t.Fatal(err)
+	}
+	if !lz4 {
+		t.Skip("this server is built without lz4: migration 0009 keeps pglz")
+	}
+	var methods []string
+	if err := db.x.Select(&methods, `SELECT attname || '=' || attcompression::text FROM pg_attribute WHERE attrelid = 'batch_subjects'::regclass
+		AND attname IN ('raw', 'value', 'status', 'weight', 'nodes', 'explain') ORDER BY attname`); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(methods, " "), "explain=l nodes=l raw=l status=l value=l weight=l"; got != want {
+		t.Fatalf("compression of batch_subjects' columns: %s, want %s", got, want)
+	}
+	id := legacyBatch(t, db)
+	if _, err := db.x.Exec(`INSERT INTO batch_subjects (batch_id, ord, subject, name, kind, peer_group, rated, nodes, raw, value, status, weight)
+		SELECT $1, 0, 's', 'n', 'k', 'g', false, '{}', array_fill(0.25::float8, ARRAY[1000]), array_fill(0.5::float8, ARRAY[1000]),
+			array_fill('ok'::text, ARRAY[1000]), array_fill(1::float8, ARRAY[1000])`, id); err != nil {
+		t.Fatal(err)
+	}
+	var method string
+	var sum float64
+	if err := db.x.QueryRow(`SELECT pg_column_compression(raw), (SELECT sum(x) FROM unnest(raw) x) FROM batch_subjects WHERE batch_id = $1`, id).Scan(&method, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if method != "lz4" || sum != 250 {
+		t.Errorf("raw stored with %q, sum %v; want lz4, 250", method, sum)
+	}
+}
