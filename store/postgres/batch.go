@@ -143,7 +143,7 @@ func batchKey(r *BatchRecord) int64 {
 // SaveBatch stores a scored batch as a draft, in one transaction: the
 // indicator set's YAML (once per SHA-256), the batch, one row per subject
 // with its per-leaf cells (COPY), the warnings (COPY) and the rendered
-// outputs (gzip-compressed in parallel, see fileWriter; rendered and
+// outputs (S2-compressed in parallel, see fileWriter; rendered and
 // compressed while the results are copied). It returns the new batch id.
 //
 // A batch is identified by its set version, period and data fingerprint:

@@ -46,8 +46,10 @@
 //     stored output, of its uncompressed bytes (migration 0002).
 //   - batch_warnings and batch_files (the rendered results.csv,
 //     indicators.csv and results.json): one row per 8 MB of a file, each
-//     an independent gzip member, so that a file's rows in chunk order
-//     form one gzip stream of it.
+//     an independent S2 stream (klauspost/compress's extension of
+//     Snappy's framing format), so that a file's rows in chunk order form
+//     one S2 stream of it; batches stored before hold gzip members (one
+//     gzip stream per file), and readers tell the two by the first bytes.
 //
 // # Lifecycle
 //
@@ -137,7 +139,7 @@
 //     format is the fallback) and the batch_warnings rows through the raw
 //     text COPY, on the connection of its transaction. The outputs are
 //     rendered meanwhile, in a goroutine of their own; their 8 MB chunks
-//     are gzipped in parallel (up to GOMAXPROCS, at most 8, at once) and
+//     are compressed in parallel (up to GOMAXPROCS, at most 8, at once) and
 //     sent in order, by one binary COPY into batch_files, once the COPY of
 //     the results is done. Memory stays bounded whatever the size of the
 //     outputs: at most 16 compressed chunks wait for the connection, and

@@ -10,7 +10,7 @@ import (
 	"sync"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/s2"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -29,7 +29,7 @@ const queuedChunks = 16
 const maxZipWorkers = 8
 
 // zipChunk is one chunk of an output file on its way to batch_files: its
-// bytes, then, once ready is closed, their gzip member.
+// bytes, then, once ready is closed, their S2 stream.
 type zipChunk struct {
 	name  string
 	n     int // chunk number within the file
@@ -41,27 +41,33 @@ type zipChunk struct {
 var (
 	// chunkPool recycles the fileChunk-sized input buffers.
 	chunkPool = sync.Pool{New: func() any { b := make([]byte, 0, fileChunk); return &b }}
-	// outPool recycles the buffers of the gzip members.
+	// outPool recycles the buffers of the compressed chunks.
 	outPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-	// gzipPool recycles the compressors. klauspost/compress's BestSpeed
-	// compresses these outputs about 1.7× faster than compress/gzip's, into
-	// ~8% fewer bytes; its members are plain RFC 1952 gzip, read back by
-	// compress/gzip (verify.go).
-	gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}
+	// zipPool recycles the compressors: klauspost/compress's S2 (an
+	// extension of Snappy's framing format), one block at a time on the
+	// calling goroutine (fileStore compresses chunks in parallel itself).
+	// On the CSV and JSON outputs it compresses ~2.8× faster than gzip
+	// at BestSpeed (which took a quarter of the client's CPU in `run
+	// --db` at a million subjects), into ~1.6× the bytes (ratio ~2.6
+	// instead of ~4.2), and decompresses several times faster.
+	zipPool = sync.Pool{New: func() any { return s2.NewWriter(nil, s2.WriterConcurrency(1), s2.WriterBlockSize(s2MaxBlock)) }}
 )
 
 // fileStore stores the outputs of one batch as batch_files rows: each
-// fileChunk bytes of a file become an independent gzip member, the
-// members are compressed in parallel by up to workers goroutines and
-// inserted in order, one row each, by a single goroutine on the batch's
-// transaction. The rows of a file, read in chunk order, concatenate into
-// one valid gzip stream of the whole file (RFC 1952 allows several
-// members, and gzip.Reader reads them as one).
+// fileChunk bytes of a file become an independent S2 stream (its stream
+// identifier first), the chunks are compressed in parallel by up to
+// workers goroutines and inserted in order, one row each, by a single
+// goroutine on the batch's transaction. The rows of a file, read in chunk
+// order, concatenate into one valid S2 stream of the whole file (the
+// framing format allows the stream identifier again within a stream, and
+// s2.Reader reads it so). Batches stored before hold gzip members
+// instead (one gzip stream per file); readers tell the two apart by their
+// first bytes (chunkDecoder).
 //
 // The inserts start once connFree is closed (the transaction's connection
 // is busy with the COPY of the results until then), so the outputs are
 // rendered and compressed meanwhile. At most workers+2 uncompressed chunks
-// and queuedChunks+workers+2 gzip members are held at once, whatever the
+// and queuedChunks+workers+2 compressed chunks are held at once, whatever the
 // size of the files: a writer waits for a free compressor and for room in
 // the queue of chunks waiting for their INSERT.
 type fileStore struct {
@@ -131,7 +137,7 @@ func (s *fileStore) insert() {
 var errAbandoned = errors.New("the outputs are abandoned")
 
 // copyChunks writes the queued chunks as batch_files rows in COPY's
-// binary format, each gzip member straight from its buffer, until the
+// binary format, each compressed chunk straight from its buffer, until the
 // queue is closed (or the outputs are abandoned: errAbandoned).
 func (s *fileStore) copyChunks(w *copyWriter) error {
 	w.buf = append(w.buf, binHeader...)
@@ -155,7 +161,7 @@ func (s *fileStore) copyChunks(w *copyWriter) error {
 	return nil
 }
 
-// release returns the chunk's gzip member to outPool.
+// release returns the chunk's compressed bytes to outPool.
 func (c *zipChunk) release() {
 	c.out.Reset()
 	outPool.Put(c.out)
@@ -185,12 +191,12 @@ func (s *fileStore) send(c *zipChunk) error {
 	c.out = outPool.Get().(*bytes.Buffer)
 	s.zip.Go(func() error {
 		defer close(c.ready)
-		zw := gzipPool.Get().(*gzip.Writer)
-		c.out.Grow(len(*c.in)/3 + 64)
+		zw := zipPool.Get().(*s2.Writer)
+		c.out.Grow(len(*c.in)/2 + 64)
 		zw.Reset(c.out)
 		zw.Write(*c.in) // writes to a bytes.Buffer do not fail
 		zw.Close()
-		gzipPool.Put(zw)
+		zipPool.Put(zw)
 		*c.in = (*c.in)[:0]
 		chunkPool.Put(c.in)
 		c.in = nil
@@ -246,7 +252,7 @@ func (w *fileWriter) send() error {
 	return w.s.send(c)
 }
 
-// finish sends the last chunk: an empty file is one member of no bytes.
+// finish sends the last chunk: an empty file is one chunk of no bytes.
 func (w *fileWriter) finish() error {
 	if len(*w.cur) > 0 || w.chunks == 0 {
 		return w.send()

@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
@@ -13,6 +15,7 @@ import (
 	"slices"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/klauspost/compress/s2"
 	"github.com/lib/pq"
 )
 
@@ -255,6 +258,31 @@ func (db *DB) outputDigest(ctx context.Context, id int64, name string) (*OutputD
 	return &o, has.Valid, nil
 }
 
+// s2Magic begins every S2 stream: its stream identifier chunk.
+var s2Magic = []byte("\xff\x06\x00\x00S2sTwO")
+
+// chunkDecoder reads a stored file from its chunks in order: S2 streams
+// (fileStore), or gzip members for batches stored before; the first bytes
+// tell which.
+func chunkDecoder(r io.Reader) (io.Reader, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, err := br.Peek(len(s2Magic))
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	if bytes.Equal(head, s2Magic) {
+		return s2.NewReader(br, s2.ReaderMaxBlockSize(s2MaxBlock)), nil
+	}
+	if len(head) == 0 {
+		return br, nil // an empty file: S2 writes no bytes for it
+	}
+	return gzip.NewReader(br)
+}
+
+// s2MaxBlock is the block size of the S2 writers (s2.NewWriter's
+// default): the reader needs no larger buffers.
+const s2MaxBlock = 1 << 20
+
 // hashWriter counts and hashes what passes through it to w.
 type hashWriter struct {
 	w io.Writer
@@ -286,7 +314,7 @@ func (db *DB) writeOutput(ctx context.Context, q sqlx.QueryerContext, id int64, 
 	defer rows.Close()
 	hw := newHashWriter(w)
 	cr := &chunkReader{rows: rows}
-	zr, err := gzip.NewReader(cr)
+	zr, err := chunkDecoder(cr)
 	if err == nil {
 		_, err = io.Copy(hw, zr)
 	}
