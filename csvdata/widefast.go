@@ -117,11 +117,9 @@ func (f *metricFile) wideParallel(r rowReader, nf, sc, pc int, names []string, c
 			wg.Go(func() { parsers[b].parse(bufs[b], &outs[b]) })
 		}
 		wg.Wait()
-		for b := range nb {
-			if !st.store(&outs[b]) {
-				st.undo()
-				return false, 0, nil
-			}
+		if !st.store(outs[:nb], workers) {
+			st.undo()
+			return false, 0, nil
 		}
 	}
 	m.kind, m.kindFirst, m.kindText = st.kind, st.kindFirst, st.kindText
@@ -147,6 +145,7 @@ type wideParser struct {
 	lo, hi     []float64 // bounds by metric
 	vp         valueParser
 	at         []int // field boundaries of the current row
+	next       int   // the subject after the last row's: the likely next one
 	lastText   string
 	last       periodEntry
 }
@@ -211,10 +210,18 @@ func (p *wideParser) row(row []byte, out *wideOut) bool {
 	if blank {
 		return false
 	}
-	subj, ok := p.ds.SubjectIndex(strings.TrimSpace(field(p.sc)))
-	if !ok {
-		return false
+	id := strings.TrimSpace(field(p.sc))
+	subj := p.next
+	if subj >= len(p.ds.Subjects) || p.ds.Subjects[subj].ID != id {
+		// Not the subject after the last row's (files usually list the
+		// subjects in the order of subjects.csv): look it up. The ids in
+		// the dataset are unique, so both ways find the same index.
+		var ok bool
+		if subj, ok = p.ds.SubjectIndex(id); !ok {
+			return false
+		}
 	}
+	p.next = subj + 1
 	text := strings.TrimSpace(field(p.pc))
 	if text != p.lastText || p.lastText == "" {
 		per, err := dataset.ParsePeriod(text)
@@ -259,59 +266,126 @@ type wideStore struct {
 	kind      dataset.PeriodKind
 	kindFirst bpos
 	kindText  string
+	lastPer   dataset.Period // the last row's period, index lastQ in pers
+	lastQ     int32
+	stop      []int // by part of the columns: the rows of the round it stored
 }
 
-// store stores the rows of out, or returns false (having stored a prefix
-// of them) at the first that is not regular: a period of another format, a
-// value already given, a row out's parser stopped at.
-func (s *wideStore) store(out *wideOut) bool {
-	for r, subj := range out.subj {
-		per := out.per[r]
-		if s.kind == 0 {
-			s.kind, s.kindText = per.Kind, per.String()
-			s.kindFirst = bpos{file: s.f.i, line: s.firstLine, col: out.pcol}
-		} else if per.Kind != s.kind {
+// store stores the rows of the blocks outs, on up to parts goroutines, or
+// returns false at the first that is not regular: a row a parser stopped
+// at, a period of another format, a value already given. What it stored
+// then is still recorded, for undo (the caller gives up and undoes it all,
+// so which rows of the round were stored does not matter, only that undo
+// takes back exactly those).
+//
+// The periods are checked and their columns created first, on the calling
+// goroutine, in row order; the values are then stored by parts of the
+// columns, each part on its own goroutine: the parts' columns are
+// disjoint, so are their writes, and a part stops at its first value given
+// twice (checking every column of its part of a row before storing any).
+func (s *wideStore) store(outs []wideOut, parts int) bool {
+	for b := range outs {
+		if outs[b].bad {
 			return false
 		}
-		q, ok := s.refs[per]
-		if !ok {
-			q = len(s.pers)
-			s.refs[per] = q
-			s.pers = append(s.pers, per)
-			cs := make([]*column, s.ncol)
-			for k, n := range s.names {
-				cs[k] = s.f.l.column(n, per)
-			}
-			s.cols = append(s.cols, cs)
-		}
-		w, bit := subj>>6, uint64(1)<<(subj&63)
-		cs := s.cols[q]
-		for _, c := range cs {
-			if c.seen[w]&bit != 0 {
-				return false
-			}
-		}
-		vals := out.vals[r*s.ncol : (r+1)*s.ncol]
-		for k, c := range cs {
-			c.seen[w] |= bit
-			c.vals[subj] = vals[k]
-		}
-		s.subj = append(s.subj, subj)
-		s.pidx = append(s.pidx, int32(q))
 	}
-	return !out.bad
+	base := len(s.subj)
+	for b := range outs {
+		out := &outs[b]
+		for _, per := range out.per {
+			if len(s.pers) == 0 || per != s.lastPer {
+				if s.kind == 0 {
+					s.kind, s.kindText = per.Kind, per.String()
+					s.kindFirst = bpos{file: s.f.i, line: s.firstLine, col: out.pcol}
+				} else if per.Kind != s.kind {
+					s.subj, s.pidx = s.subj[:base], s.pidx[:base] // nothing of the round stored
+					return false
+				}
+				q, ok := s.refs[per]
+				if !ok {
+					q = len(s.pers)
+					s.refs[per] = q
+					s.pers = append(s.pers, per)
+					cs := make([]*column, s.ncol)
+					for k, n := range s.names {
+						cs[k] = s.f.l.column(n, per)
+					}
+					s.cols = append(s.cols, cs)
+				}
+				s.lastPer, s.lastQ = per, int32(q)
+			}
+			s.pidx = append(s.pidx, s.lastQ)
+		}
+		s.subj = append(s.subj, out.subj...)
+	}
+	rows := len(s.subj) - base
+	parts = max(1, min(parts, s.ncol))
+	s.stop = append(s.stop[:0], make([]int, parts)...)
+	var wg sync.WaitGroup
+	for w := range parts {
+		wg.Go(func() { s.stop[w] = s.storePart(outs, base, w*s.ncol/parts, (w+1)*s.ncol/parts) })
+	}
+	wg.Wait()
+	ok := true
+	for _, n := range s.stop {
+		ok = ok && n == rows
+	}
+	if !ok {
+		// Take back the rows of the round each part stored, then forget
+		// the round: undo takes back the rows of the rounds before.
+		for w, n := range s.stop {
+			s.undoRows(base, base+n, w*s.ncol/parts, (w+1)*s.ncol/parts)
+		}
+		s.subj, s.pidx = s.subj[:base], s.pidx[:base]
+	}
+	return ok
 }
 
-// undo takes back the values stored: their cells were missing and not
-// given before (a value given twice is not stored).
-func (s *wideStore) undo() {
+// storePart stores the values of metrics k0 to k1 (excluded) of the rows
+// of outs, whose subjects and period indexes are s.subj[base:] and
+// s.pidx[base:], and returns the number of rows it stored: all of them, or
+// those before the first with a value already given.
+func (s *wideStore) storePart(outs []wideOut, base, k0, k1 int) int {
+	i := base
+	for b := range outs {
+		out := &outs[b]
+		for r := range out.subj {
+			subj := s.subj[i]
+			w, bit := subj>>6, uint64(1)<<(subj&63)
+			cs := s.cols[s.pidx[i]][k0:k1]
+			for _, c := range cs {
+				if c.seen[w]&bit != 0 {
+					return i - base
+				}
+			}
+			vals := out.vals[r*s.ncol+k0 : r*s.ncol+k1]
+			for k, c := range cs {
+				c.seen[w] |= bit
+				c.vals[subj] = vals[k]
+			}
+			i++
+		}
+	}
+	return i - base
+}
+
+// undoRows takes back the values of metrics k0 to k1 (excluded) of the
+// stored rows from to to: their cells were missing and not given before
+// (a value given twice is not stored).
+func (s *wideStore) undoRows(from, to, k0, k1 int) {
 	nan := math.NaN()
-	for r, subj := range s.subj {
+	for r := from; r < to; r++ {
+		subj := s.subj[r]
 		w, bit := subj>>6, uint64(1)<<(subj&63)
-		for _, c := range s.cols[s.pidx[r]] {
+		for _, c := range s.cols[s.pidx[r]][k0:k1] {
 			c.seen[w] &^= bit
 			c.vals[subj] = nan
 		}
 	}
+}
+
+// undo takes back the values stored.
+func (s *wideStore) undo() {
+	s.undoRows(0, len(s.subj), 0, s.ncol)
 	s.subj, s.pidx = s.subj[:0], s.pidx[:0]
 }
