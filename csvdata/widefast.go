@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/govscore/govscore/dataset"
@@ -76,6 +77,7 @@ func (f *metricFile) wideParallel(r rowReader, nf, sc, pc int, names []string, c
 		parsers[w] = wideParser{ds: l.ds, nf: nf, sc: sc, pc: pc, cols: cols, lo: lo, hi: hi}
 	}
 	st := wideStore{f: f, ncol: len(cols), names: names, refs: map[dataset.Period]int{}, firstLine: line}
+	defer st.fillFresh(workers) // whether the rows stay or are taken back
 	m := &l.metrics
 	st.kind, st.kindFirst, st.kindText = m.kind, m.kindFirst, m.kindText
 
@@ -269,6 +271,26 @@ type wideStore struct {
 	lastPer   dataset.Period // the last row's period, index lastQ in pers
 	lastQ     int32
 	stop      []int // by part of the columns: the rows of the round it stored
+	// fresh are the columns created with 0 in every cell, not NaN: the
+	// cells no row gives are set to NaN at the end (fillFresh).
+	fresh []*column
+}
+
+// fillFresh sets the cells of the fresh columns that no row has given to
+// NaN, on up to parts goroutines (a column each): after it, the columns
+// are what MutableColumn would have created and the rows stored.
+func (s *wideStore) fillFresh(parts int) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, min(parts, len(s.fresh))) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(s.fresh); i = int(next.Add(1)) - 1 {
+				s.fresh[i].fillMissing()
+			}
+		})
+	}
+	wg.Wait()
+	s.fresh = nil
 }
 
 // store stores the rows of the blocks outs, on up to parts goroutines, or
@@ -308,7 +330,11 @@ func (s *wideStore) store(outs []wideOut, parts int) bool {
 					s.pers = append(s.pers, per)
 					cs := make([]*column, s.ncol)
 					for k, n := range s.names {
-						cs[k] = s.f.l.column(n, per)
+						var fresh bool
+						cs[k], fresh = s.f.l.columnOf(n, per, true)
+						if fresh {
+							s.fresh = append(s.fresh, cs[k])
+						}
 					}
 					s.cols = append(s.cols, cs)
 				}

@@ -278,3 +278,38 @@ func TestWideParallelProblemsInBlocks(t *testing.T) {
 		}
 	}
 }
+
+// TestWideParallelMissingSubjects: the columns the parallel reading
+// creates (with 0 in every cell, see fillFresh) hold NaN for the subjects
+// the file does not give, as the row-by-row reading's do, including those
+// past the last multiple of 64 and whole words of the seen bits.
+func TestWideParallelMissingSubjects(t *testing.T) {
+	subj, _ := wideData(700, 1)
+	var some []int
+	for i := range 700 {
+		if i%3 == 1 || i >= 200 && i < 330 || i == 699 {
+			some = append(some, i)
+		}
+	}
+	val := func(i, k int, per string) string { return fmt.Sprintf("%d", i-k) }
+	fast := wideRows("subject,period,a,b,c", some, []string{"2023", "2024"}, false, val)
+	slow := wideRows("subject,period,a,b,c", some, []string{"2023", "2024"}, true, val)
+	for _, procs := range []int{1, 2, 5} {
+		for _, block := range []int{100, 4 << 20} {
+			withProcs(procs, func() {
+				got, err := parseWide(t, block, subj, NamedData{"m.csv", fast})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := parseWide(t, block, subj, NamedData{"m.csv", slow})
+				if err != nil {
+					t.Fatal(err)
+				}
+				sameColumns(t, fmt.Sprintf("procs %d, block %d", procs, block), got, want, []string{"a", "b", "c"}, []int{2023, 2024})
+				if v := got.Column("b", dataset.Period{Kind: dataset.Year, Year: 2024}); !math.IsNaN(v[0]) || v[1] != 0 || v[698] == v[698] {
+					t.Errorf("procs %d, block %d: b 2024 is %v, %v, …, %v", procs, block, v[0], v[1], v[698])
+				}
+			})
+		}
+	}
+}
