@@ -129,12 +129,12 @@ func (f *metricFile) wideParallel(r rowReader, nf, sc, pc int, names []string, c
 }
 
 // wideOut is the parse of one block: the regular rows before the first
-// irregular one (bad), each row's subject and period, and its values
-// row-major (NaN for a missing cell).
+// irregular one (bad), each row's subject and period, and its values by
+// metric (NaN for a missing cell): vals[k][r] is metric k of row r.
 type wideOut struct {
 	subj []int32
 	per  []dataset.Period
-	vals []float64
+	vals [][]float64
 	pcol int // the first row's period column (1-based, in bytes)
 	bad  bool
 }
@@ -154,7 +154,13 @@ type wideParser struct {
 
 // parse parses the rows of block (whole lines) into out.
 func (p *wideParser) parse(block []byte, out *wideOut) {
-	out.subj, out.per, out.vals, out.bad = out.subj[:0], out.per[:0], out.vals[:0], false
+	out.subj, out.per, out.bad = out.subj[:0], out.per[:0], false
+	if len(out.vals) != len(p.cols) {
+		out.vals = make([][]float64, len(p.cols))
+	}
+	for k := range out.vals {
+		out.vals[k] = out.vals[k][:0]
+	}
 	if bytes.IndexByte(block, '"') >= 0 {
 		out.bad = true
 		return
@@ -242,7 +248,7 @@ func (p *wideParser) row(row []byte, out *wideOut) bool {
 		case v < p.lo[k] || v > p.hi[k]:
 			return false
 		}
-		out.vals = append(out.vals, v)
+		out.vals[k] = append(out.vals[k], v) // a row cut short makes the block bad
 	}
 	if len(out.subj) == 0 {
 		out.pcol = p.at[p.pc] + 2
@@ -270,7 +276,7 @@ type wideStore struct {
 	kindText  string
 	lastPer   dataset.Period // the last row's period, index lastQ in pers
 	lastQ     int32
-	stop      []int // by part of the columns: the rows of the round it stored
+	stop      []int // by part of the columns: the cells of the round it stored
 	// fresh are the columns created with 0 in every cell, not NaN: the
 	// cells no row gives are set to NaN at the end (fillFresh).
 	fresh []*column
@@ -293,18 +299,19 @@ func (s *wideStore) fillFresh(parts int) {
 	s.fresh = nil
 }
 
-// store stores the rows of the blocks outs, on up to parts goroutines, or
-// returns false at the first that is not regular: a row a parser stopped
-// at, a period of another format, a value already given. What it stored
-// then is still recorded, for undo (the caller gives up and undoes it all,
-// so which rows of the round were stored does not matter, only that undo
-// takes back exactly those).
+// store stores the rows of the blocks outs, on up to parts goroutines, and
+// returns true, or returns false, having stored none of them, when one is
+// not regular: a row a parser stopped at, a period of another format, a
+// value already given. The caller then gives up and undoes the rounds
+// before (a file that is not regular is read row by row from its start,
+// so a round is stored whole or not at all).
 //
 // The periods are checked and their columns created first, on the calling
 // goroutine, in row order; the values are then stored by parts of the
-// columns, each part on its own goroutine: the parts' columns are
-// disjoint, so are their writes, and a part stops at its first value given
-// twice (checking every column of its part of a row before storing any).
+// columns, each part on its own goroutine, a metric after the other: the
+// parts' columns are disjoint, so are their writes. A part stops at its
+// first value given twice, and each part's cells of the round are then
+// taken back.
 func (s *wideStore) store(outs []wideOut, parts int) bool {
 	for b := range outs {
 		if outs[b].bad {
@@ -353,14 +360,14 @@ func (s *wideStore) store(outs []wideOut, parts int) bool {
 	}
 	wg.Wait()
 	ok := true
-	for _, n := range s.stop {
-		ok = ok && n == rows
+	for w, n := range s.stop {
+		ok = ok && n == rows*((w+1)*s.ncol/parts-w*s.ncol/parts)
 	}
 	if !ok {
-		// Take back the rows of the round each part stored, then forget
+		// Take back the cells of the round each part stored, then forget
 		// the round: undo takes back the rows of the rounds before.
 		for w, n := range s.stop {
-			s.undoRows(base, base+n, w*s.ncol/parts, (w+1)*s.ncol/parts)
+			s.undoPart(base, rows, w*s.ncol/parts, (w+1)*s.ncol/parts, n)
 		}
 		s.subj, s.pidx = s.subj[:base], s.pidx[:base]
 	}
@@ -369,30 +376,48 @@ func (s *wideStore) store(outs []wideOut, parts int) bool {
 
 // storePart stores the values of metrics k0 to k1 (excluded) of the rows
 // of outs, whose subjects and period indexes are s.subj[base:] and
-// s.pidx[base:], and returns the number of rows it stored: all of them, or
-// those before the first with a value already given.
+// s.pidx[base:], a metric after the other, and returns the number of
+// cells it stored in that order: all of them, or those before the first
+// value already given.
 func (s *wideStore) storePart(outs []wideOut, base, k0, k1 int) int {
-	i := base
-	for b := range outs {
-		out := &outs[b]
-		for r := range out.subj {
-			subj := s.subj[i]
-			w, bit := subj>>6, uint64(1)<<(subj&63)
-			cs := s.cols[s.pidx[i]][k0:k1]
-			for _, c := range cs {
-				if c.seen[w]&bit != 0 {
-					return i - base
+	n := 0
+	for k := k0; k < k1; k++ {
+		i := base
+		q := int32(-1)
+		var seen []uint64
+		var dst []float64
+		for b := range outs {
+			out := &outs[b]
+			vals := out.vals[k][:len(out.subj)]
+			pidx := s.pidx[i : i+len(out.subj)]
+			i += len(out.subj)
+			for r, subj := range out.subj {
+				if pidx[r] != q {
+					q = pidx[r]
+					c := s.cols[q][k]
+					seen, dst = c.seen, c.vals
 				}
+				w, bit := subj>>6, uint64(1)<<(subj&63)
+				if seen[w]&bit != 0 {
+					return n
+				}
+				seen[w] |= bit
+				dst[subj] = vals[r]
+				n++
 			}
-			vals := out.vals[r*s.ncol+k0 : r*s.ncol+k1]
-			for k, c := range cs {
-				c.seen[w] |= bit
-				c.vals[subj] = vals[k]
-			}
-			i++
 		}
 	}
-	return i - base
+	return n
+}
+
+// undoPart takes back the first n cells storePart stored (metrics k0 to
+// k1 of the rows from base on, rows in all, a metric after the other).
+func (s *wideStore) undoPart(base, rows, k0, k1, n int) {
+	for k := k0; k < k1 && n > 0; k++ {
+		m := min(n, rows)
+		s.undoRows(base, base+m, k, k+1)
+		n -= m
+	}
 }
 
 // undoRows takes back the values of metrics k0 to k1 (excluded) of the
