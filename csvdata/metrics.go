@@ -286,7 +286,16 @@ func (f *metricFile) value(rec []string, j int, metric string, c *column, subj i
 // metricFile reads metrics file i. With locate set it only looks for the
 // first places of the duplicates found by the first pass. The error is an
 // I/O error.
-func (l *loader) metricFile(i int, locate bool) error {
+func (l *loader) metricFile(i int, locate bool) (err error) {
+	if l.pending[i] {
+		// The file was read as UTF-8: unless the parallel reading found
+		// it all UTF-8, detect its encoding now.
+		defer func() {
+			if l.pending[i] && err == nil {
+				err = l.resolve(i)
+			}
+		}()
+	}
 	if locate {
 		// Every problem was reported by the first pass.
 		saved := len(l.errs)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/govscore/govscore/dataset"
@@ -45,6 +46,11 @@ func (f *metricFile) wideParallel(r rowReader, nf, sc, pc int, names []string, c
 	}
 	defer closer.Close()
 	// Skip the header, counting its lines: the first data row's line.
+	// When the file's encoding is pending, the header and every block
+	// must be UTF-8 (the blocks start after a line end, so the file is
+	// UTF-8 if and only if they all are).
+	checkUTF8 := l.pending[f.i]
+	var header []byte
 	line := 1
 	for skip := cr.InputOffset(); skip > 0; {
 		b, err := br.Peek(int(min(skip, int64(br.Size()))))
@@ -55,8 +61,14 @@ func (f *metricFile) wideParallel(r rowReader, nf, sc, pc int, names []string, c
 			return false, 0, err
 		}
 		line += bytes.Count(b, []byte{'\n'})
+		if checkUTF8 {
+			header = append(header, b...)
+		}
 		_, _ = br.Discard(len(b))
 		skip -= int64(len(b))
+	}
+	if checkUTF8 && !utf8.Valid(header) {
+		return false, 0, nil
 	}
 
 	workers := runtime.GOMAXPROCS(0)
@@ -74,7 +86,7 @@ func (f *metricFile) wideParallel(r rowReader, nf, sc, pc int, names []string, c
 	}
 	parsers := make([]wideParser, workers)
 	for w := range parsers {
-		parsers[w] = wideParser{ds: l.ds, nf: nf, sc: sc, pc: pc, cols: cols, lo: lo, hi: hi}
+		parsers[w] = wideParser{ds: l.ds, nf: nf, sc: sc, pc: pc, cols: cols, lo: lo, hi: hi, utf8: checkUTF8}
 	}
 	st := wideStore{f: f, ncol: len(cols), names: names, refs: map[dataset.Period]int{}, firstLine: line}
 	defer st.fillFresh(workers) // whether the rows stay or are taken back
@@ -125,6 +137,7 @@ func (f *metricFile) wideParallel(r rowReader, nf, sc, pc int, names []string, c
 		}
 	}
 	m.kind, m.kindFirst, m.kindText = st.kind, st.kindFirst, st.kindText
+	l.pending[f.i] = false // every byte read, all UTF-8
 	return true, len(st.subj), nil
 }
 
@@ -150,6 +163,7 @@ type wideParser struct {
 	next       int   // the subject after the last row's: the likely next one
 	lastText   string
 	last       periodEntry
+	utf8       bool // a block that is not UTF-8 is not regular
 }
 
 // parse parses the rows of block (whole lines) into out.
@@ -161,7 +175,7 @@ func (p *wideParser) parse(block []byte, out *wideOut) {
 	for k := range out.vals {
 		out.vals[k] = out.vals[k][:0]
 	}
-	if bytes.IndexByte(block, '"') >= 0 {
+	if bytes.IndexByte(block, '"') >= 0 || p.utf8 && !utf8.Valid(block) {
 		out.bad = true
 		return
 	}
