@@ -16,9 +16,15 @@ import (
 )
 
 // wideBlockBytes is the size of the blocks the parallel reading of a wide
-// metrics file cuts its data rows into (at line ends); a variable so that
-// the tests can cut small files into many blocks.
-var wideBlockBytes = 4 << 20
+// metrics file cuts its data rows into (at line ends; more than
+// MaxRowBytes); a variable so that the tests can cut small files into many
+// blocks.
+var wideBlockBytes = 2 << 20
+
+// wideBlocksPerWorker is the number of blocks read at once per goroutine:
+// more than one, so that a goroutine that gets less CPU (the machine is
+// shared) leaves its next block to the others.
+const wideBlocksPerWorker = 2
 
 // wideParallel reads the data rows of a wide-layout metrics file (metric
 // names[k] in column cols[k], nf fields a row) on GOMAXPROCS goroutines:
@@ -93,14 +99,15 @@ func (f *metricFile) wideParallel(r rowReader, nf, sc, pc int, names []string, c
 	m := &l.metrics
 	st.kind, st.kindFirst, st.kindText = m.kind, m.kindFirst, m.kindText
 
-	bufs := make([][]byte, workers)
-	outs := make([]wideOut, workers)
+	round := workers * wideBlocksPerWorker
+	bufs := make([][]byte, round)
+	outs := make([]wideOut, round)
 	var tail []byte
 	eof := false
 	for !eof {
-		// Read up to one block per worker, each cut after its last line end.
+		// Read up to a round of blocks, each cut after its last line end.
 		nb := 0
-		for ; nb < workers && !eof; nb++ {
+		for ; nb < round && !eof; nb++ {
 			buf := append(bufs[nb][:0], tail...)
 			if cap(buf) < wideBlockBytes {
 				buf = append(make([]byte, 0, wideBlockBytes+len(buf)), buf...)
@@ -126,9 +133,15 @@ func (f *metricFile) wideParallel(r rowReader, nf, sc, pc int, names []string, c
 			tail = append(tail[:0], buf[cut:]...)
 			bufs[nb] = buf[:cut]
 		}
+		// Each goroutine parses the next block not taken yet.
+		var next atomic.Int64
 		var wg sync.WaitGroup
-		for b := range nb {
-			wg.Go(func() { parsers[b].parse(bufs[b], &outs[b]) })
+		for w := range min(workers, nb) {
+			wg.Go(func() {
+				for b := int(next.Add(1)) - 1; b < nb; b = int(next.Add(1)) - 1 {
+					parsers[w].parse(bufs[b], &outs[b])
+				}
+			})
 		}
 		wg.Wait()
 		if !st.store(outs[:nb], workers) {
@@ -290,7 +303,7 @@ type wideStore struct {
 	kindText  string
 	lastPer   dataset.Period // the last row's period, index lastQ in pers
 	lastQ     int32
-	stop      []int // by part of the columns: the cells of the round it stored
+	stop      []int // by metric: the cells of the round stored
 	// fresh are the columns created with 0 in every cell, not NaN: the
 	// cells no row gives are set to NaN at the end (fillFresh).
 	fresh []*column
@@ -313,7 +326,7 @@ func (s *wideStore) fillFresh(parts int) {
 	s.fresh = nil
 }
 
-// store stores the rows of the blocks outs, on up to parts goroutines, and
+// store stores the rows of the blocks outs, on up to workers goroutines, and
 // returns true, or returns false, having stored none of them, when one is
 // not regular: a row a parser stopped at, a period of another format, a
 // value already given. The caller then gives up and undoes the rounds
@@ -321,12 +334,12 @@ func (s *wideStore) fillFresh(parts int) {
 // so a round is stored whole or not at all).
 //
 // The periods are checked and their columns created first, on the calling
-// goroutine, in row order; the values are then stored by parts of the
-// columns, each part on its own goroutine, a metric after the other: the
-// parts' columns are disjoint, so are their writes. A part stops at its
-// first value given twice, and each part's cells of the round are then
-// taken back.
-func (s *wideStore) store(outs []wideOut, parts int) bool {
+// goroutine, in row order; the values are then stored a metric at a time,
+// each goroutine taking the next metric not taken yet: the metrics'
+// columns are disjoint, so are their writes. A metric stops at its first
+// value given twice, and the cells of the round stored are then taken
+// back.
+func (s *wideStore) store(outs []wideOut, workers int) bool {
 	for b := range outs {
 		if outs[b].bad {
 			return false
@@ -366,22 +379,26 @@ func (s *wideStore) store(outs []wideOut, parts int) bool {
 		s.subj = append(s.subj, out.subj...)
 	}
 	rows := len(s.subj) - base
-	parts = max(1, min(parts, s.ncol))
-	s.stop = append(s.stop[:0], make([]int, parts)...)
+	s.stop = append(s.stop[:0], make([]int, s.ncol)...)
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := range parts {
-		wg.Go(func() { s.stop[w] = s.storePart(outs, base, w*s.ncol/parts, (w+1)*s.ncol/parts) })
+	for range max(1, min(workers, s.ncol)) {
+		wg.Go(func() {
+			for k := int(next.Add(1)) - 1; k < s.ncol; k = int(next.Add(1)) - 1 {
+				s.stop[k] = s.storePart(outs, base, k, k+1)
+			}
+		})
 	}
 	wg.Wait()
 	ok := true
-	for w, n := range s.stop {
-		ok = ok && n == rows*((w+1)*s.ncol/parts-w*s.ncol/parts)
+	for _, n := range s.stop {
+		ok = ok && n == rows
 	}
 	if !ok {
-		// Take back the cells of the round each part stored, then forget
-		// the round: undo takes back the rows of the rounds before.
-		for w, n := range s.stop {
-			s.undoPart(base, rows, w*s.ncol/parts, (w+1)*s.ncol/parts, n)
+		// Take back the cells of the round each metric stored, then
+		// forget the round: undo takes back the rows of the rounds before.
+		for k, n := range s.stop {
+			s.undoPart(base, rows, k, k+1, n)
 		}
 		s.subj, s.pidx = s.subj[:base], s.pidx[:base]
 	}
