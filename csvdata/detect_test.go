@@ -129,7 +129,62 @@ func TestDetectLaterReadsOnce(t *testing.T) {
 	if got := ds.Column("a", dataset.Period{Kind: dataset.Year, Year: 2024}); len(got) != 100 || got[99] != 1 {
 		t.Fatalf("column a = %v", got)
 	}
-	if opens != 2 { // the header, the rows
-		t.Errorf("m.csv opened %d times, want 2", opens)
+	if opens != 3 { // its start, the header, the rows
+		t.Errorf("m.csv opened %d times, want 3", opens)
+	}
+}
+
+// TestDetectLaterGB18030: a metrics file in GB18030 whose start is not
+// UTF-8 is detected first, as before; one whose first 64 KiB are ASCII is
+// read again detecting first as soon as the parallel reading meets a block
+// that is not UTF-8, without reading its rows one by one first. Both give
+// what detecting first gives.
+func TestDetectLaterGB18030(t *testing.T) {
+	subj, _ := wideData(3000, 1)
+	val := func(i, k int, per string) string {
+		if k == 1 {
+			return fmt.Sprint("第", i, "行")
+		}
+		return fmt.Sprint(i, ".5")
+	}
+	text := string(wideRows("subject,period,a,note", span(0, 3000), []string{"2024"}, false, val))
+	early, err := simplifiedchinese.GB18030.NewEncoder().String(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := strings.Index(text, "s1002900,")
+	if cut < 70_000 {
+		t.Fatalf("the ASCII start is only %d bytes", cut)
+	}
+	ascii := strings.NewReplacer("第", "", "行", "").Replace(text[:cut]) + early[strings.Index(early, "s1002900,"):]
+	for _, c := range []struct {
+		name, data string
+		opens      int
+	}{
+		// Its start, detecting (two passes), the header, the rows.
+		{"early", early, 5},
+		// Its start, the header, the parallel reading up to the block
+		// that is not UTF-8; then detecting first: 3 + 4.
+		{"late", ascii, 7},
+	} {
+		opens := 0
+		srcs := []*source{dataSource(NamedData{"subjects.csv", subj}), {name: "m.csv", open: func() (io.ReadCloser, error) {
+			opens++
+			return io.NopCloser(strings.NewReader(c.data)), nil
+		}}}
+		ds, err := load(srcs, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if len(ds.Warnings) != 1 || !strings.Contains(ds.Warnings[0].Msg, "read as GB18030") {
+			t.Errorf("%s: warnings %v", c.name, ds.Warnings)
+		}
+		if opens != c.opens {
+			t.Errorf("%s: m.csv opened %d times, want %d", c.name, opens, c.opens)
+		}
+		later, first := loadBoth(t, 4<<20, 2, subj, NamedData{"m.csv", []byte(c.data)})
+		if later != first {
+			t.Errorf("%s: detecting later gives\n%.2000s\ndetecting first\n%.2000s", c.name, later, first)
+		}
 	}
 }

@@ -131,6 +131,15 @@ type loader struct {
 	pending []bool
 }
 
+// ready detects the encoding of file i, if pending, before its rows are
+// read one by one (see resolve).
+func (l *loader) ready(i int) error {
+	if !l.pending[i] {
+		return nil
+	}
+	return l.resolve(i)
+}
+
 // resolve detects the encoding of pending file i, which was read as
 // UTF-8: nil when it is UTF-8 (nothing read differs from what detecting
 // first would have read), errDetectFirst when it is not, or an I/O error.
@@ -196,7 +205,10 @@ var detectLater = true
 
 // errDetectFirst stops a reading that left the detection of the metrics
 // files' encodings to the parallel reading when one of them is not UTF-8:
-// loadGiven reads the files again, detecting first.
+// loadGiven reads the files again, detecting first. It is returned as soon
+// as that is known, before the file's rows are read one by one; the files
+// before it are read twice (a metrics file in GB18030 whose first 64 KiB
+// are ASCII).
 var errDetectFirst = errors.New("csvdata: read again, detecting the encodings first")
 
 func newLoader(srcs []*source, opt Options) *loader {
@@ -206,11 +218,12 @@ func newLoader(srcs []*source, opt Options) *loader {
 	return l
 }
 
-// run reads the files. With lazy, the metrics files' encodings are left
-// to metricFile (pending). A metrics file that cannot be opened or read
-// then fails when metricFile reads it rather than before the subjects
-// file is read: the error returned is the same, as the metrics files are
-// still read in order and the subjects file first.
+// run reads the files. With lazy, the encodings of the metrics files that
+// start as UTF-8 (their first 64 KiB) are left to metricFile (pending).
+// A metrics file that cannot be read past its start then fails when
+// metricFile reads it rather than before the subjects file is read: the
+// error returned is the same, as the metrics files are still read in order
+// and the subjects file first.
 func (l *loader) run(wantGiven, lazy bool) (*dataset.Dataset, *dataset.Given, error) {
 	srcs := l.srcs
 	for i, s := range srcs {
@@ -218,8 +231,16 @@ func (l *loader) run(wantGiven, lazy bool) (*dataset.Dataset, *dataset.Given, er
 			continue
 		}
 		if lazy && i > 0 {
-			l.pending[i] = true
-			continue
+			// A file whose start is not UTF-8 is detected now, so that
+			// it is not read twice (see errDetectFirst).
+			ok, err := s.startsUTF8()
+			if err != nil {
+				return nil, nil, err
+			}
+			if ok {
+				l.pending[i] = true
+				continue
+			}
 		}
 		gb, bad, err := s.detect()
 		if err != nil {

@@ -285,11 +285,14 @@ func (f *metricFile) value(rec []string, j int, metric string, c *column, subj i
 
 // metricFile reads metrics file i. With locate set it only looks for the
 // first places of the duplicates found by the first pass. The error is an
-// I/O error.
+// I/O error, or errDetectFirst when the file, whose encoding was pending,
+// is not UTF-8.
 func (l *loader) metricFile(i int, locate bool) (err error) {
 	if l.pending[i] {
-		// The file was read as UTF-8: unless the parallel reading found
-		// it all UTF-8, detect its encoding now.
+		// The file is read as UTF-8: its rows are read once its encoding
+		// is known (the parallel reading checks it, ready detects it);
+		// when the file ends before its rows (a problem in the header),
+		// detect it now.
 		defer func() {
 			if l.pending[i] && err == nil {
 				err = l.resolve(i)
@@ -355,6 +358,9 @@ func (l *loader) metricFile(i int, locate bool) (err error) {
 				l.errorf(hpos[j], "unexpected column %q in a long-layout metrics file (one with metric and value columns): allowed are subject, period, metric, value, source and note", h)
 			}
 		}
+		if err := l.ready(i); err != nil {
+			return err
+		}
 		return f.long(len(header), sc, pc, col["metric"], col["value"])
 	}
 	var names []string
@@ -382,10 +388,16 @@ func (l *loader) metricFile(i int, locate bool) (err error) {
 	}
 	if !f.locate {
 		done, rows, err := f.wideParallel(r, len(header), sc, pc, names, cols)
+		if err == errDetectFirst {
+			return err
+		}
 		if done || err != nil {
 			f.done(rows)
 			return err
 		}
+	}
+	if err := l.ready(i); err != nil {
+		return err
 	}
 	return f.wide(len(header), sc, pc, names, cols)
 }

@@ -74,7 +74,7 @@ func (f *metricFile) wideParallel(r rowReader, nf, sc, pc int, names []string, c
 		skip -= int64(len(b))
 	}
 	if checkUTF8 && !utf8.Valid(header) {
-		return false, 0, nil
+		return false, 0, errDetectFirst
 	}
 
 	workers := runtime.GOMAXPROCS(0)
@@ -144,6 +144,12 @@ func (f *metricFile) wideParallel(r rowReader, nf, sc, pc int, names []string, c
 			})
 		}
 		wg.Wait()
+		for b := range nb {
+			if outs[b].notUTF8 {
+				st.undo()
+				return false, 0, errDetectFirst
+			}
+		}
 		if !st.store(outs[:nb], workers) {
 			st.undo()
 			return false, 0, nil
@@ -158,11 +164,12 @@ func (f *metricFile) wideParallel(r rowReader, nf, sc, pc int, names []string, c
 // irregular one (bad), each row's subject and period, and its values by
 // metric (NaN for a missing cell): vals[k][r] is metric k of row r.
 type wideOut struct {
-	subj []int32
-	per  []dataset.Period
-	vals [][]float64
-	pcol int // the first row's period column (1-based, in bytes)
-	bad  bool
+	subj    []int32
+	per     []dataset.Period
+	vals    [][]float64
+	pcol    int // the first row's period column (1-based, in bytes)
+	bad     bool
+	notUTF8 bool // the block is not UTF-8 (bad too)
 }
 
 // wideParser parses blocks of rows; one per goroutine.
@@ -181,14 +188,18 @@ type wideParser struct {
 
 // parse parses the rows of block (whole lines) into out.
 func (p *wideParser) parse(block []byte, out *wideOut) {
-	out.subj, out.per, out.bad = out.subj[:0], out.per[:0], false
+	out.subj, out.per, out.bad, out.notUTF8 = out.subj[:0], out.per[:0], false, false
 	if len(out.vals) != len(p.cols) {
 		out.vals = make([][]float64, len(p.cols))
 	}
 	for k := range out.vals {
 		out.vals[k] = out.vals[k][:0]
 	}
-	if bytes.IndexByte(block, '"') >= 0 || p.utf8 && !utf8.Valid(block) {
+	if p.utf8 && !utf8.Valid(block) {
+		out.bad, out.notUTF8 = true, true
+		return
+	}
+	if bytes.IndexByte(block, '"') >= 0 {
 		out.bad = true
 		return
 	}
