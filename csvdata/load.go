@@ -211,6 +211,7 @@ var detectLater = true
 // are ASCII).
 var errDetectFirst = errors.New("csvdata: read again, detecting the encodings first")
 
+// newLoader returns the loader of one reading of srcs.
 func newLoader(srcs []*source, opt Options) *loader {
 	l := &loader{opt: opt, srcs: srcs, budget: suggestBudget, suggest: map[string]string{}, encFailed: make([]bool, len(srcs)),
 		unknown: map[string]*unknownSubject{}, pending: make([]bool, len(srcs))}
