@@ -188,3 +188,24 @@ func TestDetectLaterGB18030(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDetectLater: for any second metrics file, leaving the detection of
+// the encodings to the parallel reading (small blocks, several goroutines)
+// gives what detecting first gives.
+func FuzzDetectLater(f *testing.F) {
+	subj, _ := wideData(20, 1)
+	f.Add([]byte("subject,period,a,b\ns1000001,2024,1,95%\ns1000002,2024,NA,2\ns1000003,2024,2,3\n"))
+	f.Add([]byte("subject,period,a,note\ns1000001,2024,1,\xd6\xd0\ns1000002,2024,2,x\n"))
+	f.Add([]byte("subject,period,a\ns1000001,2024,1\ns1000002,2024,\xff\n"))
+	f.Add([]byte("\xef\xbb\xbfsubject,period,a\xd6\xd0,b\ns1000001,2024,1,2\n"))
+	f.Add([]byte("subject,period,metric,value\ns1000001,2024,a,1\ns1000001,2024,a,2\n"))
+	aFile := []byte("subject,period,c\ns1000001,2024,1\ns1000005,2023,4\n")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, block := range []int{16, 64} {
+			later, first := loadBoth(t, block, 3, subj, NamedData{"a.csv", aFile}, NamedData{"m.csv", data})
+			if later != first {
+				t.Fatalf("block %d: detecting later gives\n%.2000s\ndetecting first\n%.2000s", block, later, first)
+			}
+		}
+	})
+}
