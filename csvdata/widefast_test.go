@@ -313,3 +313,49 @@ func TestWideParallelMissingSubjects(t *testing.T) {
 		}
 	}
 }
+
+// FuzzWideSameAsRowByRow: for any metrics file after one that gives some
+// cells, the parallel reading (blocks of 64 or 300 bytes, 3 goroutines)
+// gives what the row-by-row reading gives (blocks of one byte, which hold
+// no row): the same values bit for bit, or the same errors.
+func FuzzWideSameAsRowByRow(f *testing.F) {
+	subj, _ := wideData(40, 1)
+	f.Add([]byte("subject,period,a,b\ns1000001,2024,1,95%\ns1000002,2024,NA,2\ns1000003,2024,2,3\n"))
+	f.Add([]byte("subject,period,a,c\ns1000001,2024,1,2\ns1000005,2024,2,3\ns1000009,2024,1,1\n"))
+	f.Add([]byte("subject,period,a,b\ns1000001,2024,1,2\ns1000001,2024,3,4\n"))
+	f.Add([]byte("subject,period,a,b\ns1000001,2024,1,2\ns1000002,2024-Q1,3,4\ns1000003,2024,x,5\n"))
+	f.Add([]byte("subject,period,a,b\r\ns1000001, 2023 , 7 ,12.5%\r\n\r\ns1000002,2023,-0,1e3\r\n"))
+	aFile := []byte("subject,period,c\ns1000005,2024,4\ns1000006,2023,5\n")
+	show := func(t *testing.T, block int, data []byte) string {
+		var out string
+		withProcs(3, func() {
+			ds, err := parseWide(t, block, subj, NamedData{"a.csv", aFile}, NamedData{"m.csv", data})
+			if err != nil {
+				out = "error: " + err.Error()
+				return
+			}
+			var b strings.Builder
+			for _, w := range ds.Warnings {
+				fmt.Fprintln(&b, "warning:", w)
+			}
+			for _, m := range ds.Metrics() {
+				for _, p := range ds.Periods() {
+					for _, v := range ds.Column(m, p) {
+						fmt.Fprintf(&b, "%x ", math.Float64bits(v))
+					}
+					fmt.Fprintln(&b, m, p)
+				}
+			}
+			out = b.String()
+		})
+		return out
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		want := show(t, 1, data)
+		for _, block := range []int{64, 300} {
+			if got := show(t, block, data); got != want {
+				t.Fatalf("block %d: the parallel reading gives\n%.2000s\nthe row-by-row reading\n%.2000s", block, got, want)
+			}
+		}
+	})
+}
