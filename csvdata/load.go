@@ -125,6 +125,34 @@ type loader struct {
 	names *nameIndex
 	// given records the given cells when LoadGiven asked for them.
 	given *dataset.Given
+	// pending marks the files whose encoding is not detected yet: read
+	// as UTF-8 until metricFile knows (the parallel reading found every
+	// byte of the file UTF-8) or detects it (resolve).
+	pending []bool
+}
+
+// ready detects the encoding of file i, if pending, before its rows are
+// read one by one (see resolve).
+func (l *loader) ready(i int) error {
+	if !l.pending[i] {
+		return nil
+	}
+	return l.resolve(i)
+}
+
+// resolve detects the encoding of pending file i, which was read as
+// UTF-8: nil when it is UTF-8 (nothing read differs from what detecting
+// first would have read), errDetectFirst when it is not, or an I/O error.
+func (l *loader) resolve(i int) error {
+	l.pending[i] = false
+	gb, bad, err := l.srcs[i].detect()
+	switch {
+	case err != nil:
+		return err
+	case gb || bad != nil:
+		return errDetectFirst
+	}
+	return nil
 }
 
 // unknownSubject is the error of an unknown subject id and the number of
@@ -140,13 +168,80 @@ func load(srcs []*source, opt Options) (*dataset.Dataset, error) {
 }
 
 // loadGiven reads the files; with wantGiven it records the given cells.
+//
+// When every metrics file is a CSV file read without mapping (what the
+// parallel wide reading reads), their encodings are not detected first:
+// each is read as UTF-8 and the parallel reading checks that it is (see
+// pending). When one is not, or its detection cannot be left to that
+// reading, everything is read again, detecting every file's encoding
+// first, as when a metrics file is mapped: the result, errors and their
+// order included, is always that of the reading that detects first.
 func loadGiven(srcs []*source, opt Options, wantGiven bool) (*dataset.Dataset, *dataset.Given, error) {
+	lazy := detectLater && len(srcs) > 1
+	for _, s := range srcs[1:] {
+		lazy = lazy && !s.isSheet() && s.m.Plain()
+	}
+	if !lazy {
+		return newLoader(srcs, opt).run(wantGiven, false)
+	}
+	saved := make([]source, len(srcs))
+	for i, s := range srcs {
+		saved[i] = *s
+	}
+	ds, given, err := newLoader(srcs, opt).run(wantGiven, true)
+	if err != errDetectFirst {
+		return ds, given, err
+	}
+	for i, s := range srcs {
+		*s = saved[i]
+	}
+	return newLoader(srcs, opt).run(wantGiven, false)
+}
+
+// detectLater allows loadGiven to leave the metrics files' encodings to
+// the parallel reading; a variable so that the tests can compare with
+// detecting first.
+var detectLater = true
+
+// errDetectFirst stops a reading that left the detection of the metrics
+// files' encodings to the parallel reading when one of them is not UTF-8:
+// loadGiven reads the files again, detecting first. It is returned as soon
+// as that is known, before the file's rows are read one by one; the files
+// before it are read twice (a metrics file in GB18030 whose first 64 KiB
+// are ASCII).
+var errDetectFirst = errors.New("csvdata: read again, detecting the encodings first")
+
+// newLoader returns the loader of one reading of srcs.
+func newLoader(srcs []*source, opt Options) *loader {
 	l := &loader{opt: opt, srcs: srcs, budget: suggestBudget, suggest: map[string]string{}, encFailed: make([]bool, len(srcs)),
-		unknown: map[string]*unknownSubject{}}
+		unknown: map[string]*unknownSubject{}, pending: make([]bool, len(srcs))}
 	l.metrics.init()
+	return l
+}
+
+// run reads the files. With lazy, the encodings of the metrics files that
+// start as UTF-8 (their first 64 KiB) are left to metricFile (pending).
+// A metrics file that cannot be read past its start then fails when
+// metricFile reads it rather than before the subjects file is read: the
+// error returned is the same, as the metrics files are still read in order
+// and the subjects file first.
+func (l *loader) run(wantGiven, lazy bool) (*dataset.Dataset, *dataset.Given, error) {
+	srcs := l.srcs
 	for i, s := range srcs {
 		if s.isSheet() {
 			continue
+		}
+		if lazy && i > 0 {
+			// A file whose start is not UTF-8 is detected now, so that
+			// it is not read twice (see errDetectFirst).
+			ok, err := s.startsUTF8()
+			if err != nil {
+				return nil, nil, err
+			}
+			if ok {
+				l.pending[i] = true
+				continue
+			}
 		}
 		gb, bad, err := s.detect()
 		if err != nil {

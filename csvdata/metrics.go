@@ -57,15 +57,31 @@ func (m *metricState) init() {
 
 // column returns the column of metric in period p, creating it.
 func (l *loader) column(metric string, p dataset.Period) *column {
+	c, _ := l.columnOf(metric, p, false)
+	return c
+}
+
+// columnOf returns the column of metric in period p, creating it. With
+// zero, a column it creates (fresh) holds 0 in every cell instead of NaN:
+// the caller sets every cell it does not give to NaN (fillMissing).
+func (l *loader) columnOf(metric string, p dataset.Period, zero bool) (_ *column, fresh bool) {
 	k := colKey{metric, p}
 	if c, ok := l.metrics.cols[k]; ok {
-		return c
+		return c, false
 	}
 	metric = strings.Clone(metric)
+	var vals []float64
+	if zero {
+		vals = l.ds.NewZeroColumn(metric, p)
+		fresh = vals != nil
+	}
+	if vals == nil {
+		vals = l.ds.MutableColumn(metric, p)
+	}
 	c := &column{
 		metric: metric,
 		period: p,
-		vals:   l.ds.MutableColumn(metric, p),
+		vals:   vals,
 		seen:   make([]uint64, (l.ds.Len()+63)/64),
 		lo:     math.Inf(-1),
 		hi:     math.Inf(1),
@@ -82,7 +98,23 @@ func (l *loader) column(metric string, p dataset.Period) *column {
 		c.given = l.given.Column(metric, p)
 	}
 	l.metrics.cols[colKey{metric, p}] = c
-	return c
+	return c, fresh
+}
+
+// fillMissing sets the cells of c no row has given (seen) to NaN.
+func (c *column) fillMissing() {
+	nan := math.NaN()
+	for w, seen := range c.seen {
+		if seen == ^uint64(0) {
+			continue
+		}
+		end := min(len(c.vals), (w+1)*64)
+		for i := w * 64; i < end; i++ {
+			if seen&(1<<(i&63)) == 0 {
+				c.vals[i] = nan
+			}
+		}
+	}
 }
 
 // periodEntry caches the reading of a period cell.
@@ -253,8 +285,20 @@ func (f *metricFile) value(rec []string, j int, metric string, c *column, subj i
 
 // metricFile reads metrics file i. With locate set it only looks for the
 // first places of the duplicates found by the first pass. The error is an
-// I/O error.
-func (l *loader) metricFile(i int, locate bool) error {
+// I/O error, or errDetectFirst when the file, whose encoding was pending,
+// is not UTF-8.
+func (l *loader) metricFile(i int, locate bool) (err error) {
+	if l.pending[i] {
+		// The file is read as UTF-8: its rows are read once its encoding
+		// is known (the parallel reading checks it, ready detects it);
+		// when the file ends before its rows (a problem in the header),
+		// detect it now.
+		defer func() {
+			if l.pending[i] && err == nil {
+				err = l.resolve(i)
+			}
+		}()
+	}
 	if locate {
 		// Every problem was reported by the first pass.
 		saved := len(l.errs)
@@ -314,6 +358,9 @@ func (l *loader) metricFile(i int, locate bool) error {
 				l.errorf(hpos[j], "unexpected column %q in a long-layout metrics file (one with metric and value columns): allowed are subject, period, metric, value, source and note", h)
 			}
 		}
+		if err := l.ready(i); err != nil {
+			return err
+		}
 		return f.long(len(header), sc, pc, col["metric"], col["value"])
 	}
 	var names []string
@@ -341,10 +388,16 @@ func (l *loader) metricFile(i int, locate bool) error {
 	}
 	if !f.locate {
 		done, rows, err := f.wideParallel(r, len(header), sc, pc, names, cols)
+		if err == errDetectFirst {
+			return err
+		}
 		if done || err != nil {
 			f.done(rows)
 			return err
 		}
+	}
+	if err := l.ready(i); err != nil {
+		return err
 	}
 	return f.wide(len(header), sc, pc, names, cols)
 }

@@ -169,6 +169,32 @@ func (s *source) reader() (*bufio.Reader, io.Closer, error) {
 	return br, f, nil
 }
 
+// startsUTF8 reports whether the first bufSize bytes of s (without a
+// byte order mark; an incomplete rune at the end left out) are UTF-8.
+func (s *source) startsUTF8() (bool, error) {
+	r, c, err := s.reader()
+	if err != nil {
+		return false, err
+	}
+	defer c.Close()
+	b, err := r.Peek(bufSize)
+	switch {
+	case err == io.EOF:
+		return utf8.Valid(b), nil
+	case err != nil:
+		return false, err
+	}
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				b = b[:i]
+			}
+			break
+		}
+	}
+	return utf8.Valid(b), nil
+}
+
 // encodingError is the position of the first byte of a file that is not
 // UTF-8.
 type encodingError struct {

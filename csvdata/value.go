@@ -140,6 +140,45 @@ func (d decimal) float(shift int) (float64, bool) {
 	return f, true
 }
 
+// plainDecimal reads the most common cell, digits with at most one '.' and
+// at most 15 digits in all (123.456, 412, .5, 7.): ok is false for
+// anything else, which parse reads the long way. It computes what parse's
+// long way computes for such a cell, bit for bit: the digits as an exact
+// integer (below 10^15 < 2^53), divided by 10^(digits after the point)
+// once, correctly rounded (scanDecimal and decimal.float, with exp the
+// negated number of fraction digits, leading zeros included).
+func plainDecimal(s string) (float64, bool) {
+	if len(s) == 0 || len(s) > 16 {
+		return 0, false
+	}
+	var mant uint64
+	point := -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c-'0' <= 9 {
+			mant = mant*10 + uint64(c-'0')
+			continue
+		}
+		if c != '.' || point >= 0 {
+			return 0, false
+		}
+		point = i
+	}
+	digits, frac := len(s), 0
+	if point >= 0 {
+		digits--
+		frac = len(s) - 1 - point
+	}
+	if digits == 0 || digits > 15 {
+		return 0, false
+	}
+	f := float64(mant)
+	if frac > 0 {
+		f /= pow10[frac]
+	}
+	return f, true
+}
+
 // fullWidthPercent is the full-width percent sign U+FF05 that Chinese input
 // methods type; a value accepts it like %.
 const fullWidthPercent = "\uFF05"
@@ -160,6 +199,14 @@ type valueParser struct {
 // digits and a small exponent are computed directly (exactly as
 // strconv.ParseFloat would); the others go through strconv.ParseFloat.
 func (p *valueParser) parse(cell string) (float64, valueKind) {
+	if v, ok := plainDecimal(cell); ok {
+		return v, valueOK
+	}
+	return p.parseLong(cell)
+}
+
+// parseLong is parse without plainDecimal's shortcut.
+func (p *valueParser) parseLong(cell string) (float64, valueKind) {
 	s := strings.TrimSpace(cell)
 	if isMissingToken(s) {
 		return 0, valueMissing

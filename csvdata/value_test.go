@@ -172,3 +172,51 @@ func TestParseMatchesStrconv(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainDecimalSameAsLongWay: the shortcut of parse reads every cell it
+// takes exactly as the long way does (same bits), on random digit strings
+// with at most one point, around its 15-digit limit, and takes the plain
+// ones it should.
+func TestPlainDecimalSameAsLongWay(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var p valueParser
+	check := func(s string) {
+		t.Helper()
+		got, ok := plainDecimal(s)
+		want, kind := p.parseLong(s)
+		if !ok {
+			return
+		}
+		if kind != valueOK || math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("plainDecimal(%q) = %v (%#x); the long way reads %v (%#x), kind %d", s, got, math.Float64bits(got), want, math.Float64bits(want), kind)
+		}
+	}
+	for _, s := range []string{"0", "00", "0.0", ".0", "0.", "5.", ".5", "007.50", "123456789012345", "12345678901234.5",
+		".123456789012345", "999999999999999", "9007199254740993", "0.000000000000001", "1234567890123456"} {
+		check(s)
+	}
+	for _, s := range []string{"", ".", "..", "1.2.3", "1,5", " 1", "1 ", "+1", "-1", "1e3", "12%", "NA", "1234567890123456", "0.1234567890123456"} {
+		if _, ok := plainDecimal(s); ok {
+			t.Errorf("plainDecimal takes %q", s)
+		}
+	}
+	for _, s := range []string{"1", "123.456", "0.05", ".5", "5.", "123456789012345", "12345678901234.5"} {
+		if _, ok := plainDecimal(s); !ok {
+			t.Errorf("plainDecimal does not take %q", s)
+		}
+	}
+	for range 500_000 {
+		n := 1 + r.IntN(17)
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('0' + r.IntN(10))
+			if r.IntN(8) == 0 {
+				b[i] = '0'
+			}
+		}
+		if r.IntN(4) > 0 {
+			b[r.IntN(n)] = '.'
+		}
+		check(string(b))
+	}
+}

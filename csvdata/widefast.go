@@ -8,15 +8,23 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/govscore/govscore/dataset"
 )
 
 // wideBlockBytes is the size of the blocks the parallel reading of a wide
-// metrics file cuts its data rows into (at line ends); a variable so that
-// the tests can cut small files into many blocks.
-var wideBlockBytes = 4 << 20
+// metrics file cuts its data rows into (at line ends; more than
+// MaxRowBytes); a variable so that the tests can cut small files into many
+// blocks.
+var wideBlockBytes = 2 << 20
+
+// wideBlocksPerWorker is the number of blocks read at once per goroutine:
+// more than one, so that a goroutine that gets less CPU (the machine is
+// shared) leaves its next block to the others.
+const wideBlocksPerWorker = 2
 
 // wideParallel reads the data rows of a wide-layout metrics file (metric
 // names[k] in column cols[k], nf fields a row) on GOMAXPROCS goroutines:
@@ -44,6 +52,11 @@ func (f *metricFile) wideParallel(r rowReader, nf, sc, pc int, names []string, c
 	}
 	defer closer.Close()
 	// Skip the header, counting its lines: the first data row's line.
+	// When the file's encoding is pending, the header and every block
+	// must be UTF-8 (the blocks start after a line end, so the file is
+	// UTF-8 if and only if they all are).
+	checkUTF8 := l.pending[f.i]
+	var header []byte
 	line := 1
 	for skip := cr.InputOffset(); skip > 0; {
 		b, err := br.Peek(int(min(skip, int64(br.Size()))))
@@ -54,8 +67,14 @@ func (f *metricFile) wideParallel(r rowReader, nf, sc, pc int, names []string, c
 			return false, 0, err
 		}
 		line += bytes.Count(b, []byte{'\n'})
+		if checkUTF8 {
+			header = append(header, b...)
+		}
 		_, _ = br.Discard(len(b))
 		skip -= int64(len(b))
+	}
+	if checkUTF8 && !utf8.Valid(header) {
+		return false, 0, errDetectFirst
 	}
 
 	workers := runtime.GOMAXPROCS(0)
@@ -73,20 +92,22 @@ func (f *metricFile) wideParallel(r rowReader, nf, sc, pc int, names []string, c
 	}
 	parsers := make([]wideParser, workers)
 	for w := range parsers {
-		parsers[w] = wideParser{ds: l.ds, nf: nf, sc: sc, pc: pc, cols: cols, lo: lo, hi: hi}
+		parsers[w] = wideParser{ds: l.ds, nf: nf, sc: sc, pc: pc, cols: cols, lo: lo, hi: hi, utf8: checkUTF8}
 	}
 	st := wideStore{f: f, ncol: len(cols), names: names, refs: map[dataset.Period]int{}, firstLine: line}
+	defer st.fillFresh(workers) // whether the rows stay or are taken back
 	m := &l.metrics
 	st.kind, st.kindFirst, st.kindText = m.kind, m.kindFirst, m.kindText
 
-	bufs := make([][]byte, workers)
-	outs := make([]wideOut, workers)
+	round := workers * wideBlocksPerWorker
+	bufs := make([][]byte, round)
+	outs := make([]wideOut, round)
 	var tail []byte
 	eof := false
 	for !eof {
-		// Read up to one block per worker, each cut after its last line end.
+		// Read up to a round of blocks, each cut after its last line end.
 		nb := 0
-		for ; nb < workers && !eof; nb++ {
+		for ; nb < round && !eof; nb++ {
 			buf := append(bufs[nb][:0], tail...)
 			if cap(buf) < wideBlockBytes {
 				buf = append(make([]byte, 0, wideBlockBytes+len(buf)), buf...)
@@ -112,31 +133,43 @@ func (f *metricFile) wideParallel(r rowReader, nf, sc, pc int, names []string, c
 			tail = append(tail[:0], buf[cut:]...)
 			bufs[nb] = buf[:cut]
 		}
+		// Each goroutine parses the next block not taken yet.
+		var next atomic.Int64
 		var wg sync.WaitGroup
-		for b := range nb {
-			wg.Go(func() { parsers[b].parse(bufs[b], &outs[b]) })
+		for w := range min(workers, nb) {
+			wg.Go(func() {
+				for b := int(next.Add(1)) - 1; b < nb; b = int(next.Add(1)) - 1 {
+					parsers[w].parse(bufs[b], &outs[b])
+				}
+			})
 		}
 		wg.Wait()
 		for b := range nb {
-			if !st.store(&outs[b]) {
+			if outs[b].notUTF8 {
 				st.undo()
-				return false, 0, nil
+				return false, 0, errDetectFirst
 			}
+		}
+		if !st.store(outs[:nb], workers) {
+			st.undo()
+			return false, 0, nil
 		}
 	}
 	m.kind, m.kindFirst, m.kindText = st.kind, st.kindFirst, st.kindText
+	l.pending[f.i] = false // every byte read, all UTF-8
 	return true, len(st.subj), nil
 }
 
 // wideOut is the parse of one block: the regular rows before the first
-// irregular one (bad), each row's subject and period, and its values
-// row-major (NaN for a missing cell).
+// irregular one (bad), each row's subject and period, and its values by
+// metric (NaN for a missing cell): vals[k][r] is metric k of row r.
 type wideOut struct {
-	subj []int32
-	per  []dataset.Period
-	vals []float64
-	pcol int // the first row's period column (1-based, in bytes)
-	bad  bool
+	subj    []int32
+	per     []dataset.Period
+	vals    [][]float64
+	pcol    int // the first row's period column (1-based, in bytes)
+	bad     bool
+	notUTF8 bool // the block is not UTF-8 (bad too)
 }
 
 // wideParser parses blocks of rows; one per goroutine.
@@ -147,13 +180,25 @@ type wideParser struct {
 	lo, hi     []float64 // bounds by metric
 	vp         valueParser
 	at         []int // field boundaries of the current row
+	next       int   // the subject after the last row's: the likely next one
 	lastText   string
 	last       periodEntry
+	utf8       bool // a block that is not UTF-8 is not regular
 }
 
 // parse parses the rows of block (whole lines) into out.
 func (p *wideParser) parse(block []byte, out *wideOut) {
-	out.subj, out.per, out.vals, out.bad = out.subj[:0], out.per[:0], out.vals[:0], false
+	out.subj, out.per, out.bad, out.notUTF8 = out.subj[:0], out.per[:0], false, false
+	if len(out.vals) != len(p.cols) {
+		out.vals = make([][]float64, len(p.cols))
+	}
+	for k := range out.vals {
+		out.vals[k] = out.vals[k][:0]
+	}
+	if p.utf8 && !utf8.Valid(block) {
+		out.bad, out.notUTF8 = true, true
+		return
+	}
 	if bytes.IndexByte(block, '"') >= 0 {
 		out.bad = true
 		return
@@ -211,10 +256,18 @@ func (p *wideParser) row(row []byte, out *wideOut) bool {
 	if blank {
 		return false
 	}
-	subj, ok := p.ds.SubjectIndex(strings.TrimSpace(field(p.sc)))
-	if !ok {
-		return false
+	id := strings.TrimSpace(field(p.sc))
+	subj := p.next
+	if subj >= len(p.ds.Subjects) || p.ds.Subjects[subj].ID != id {
+		// Not the subject after the last row's (files usually list the
+		// subjects in the order of subjects.csv): look it up. The ids in
+		// the dataset are unique, so both ways find the same index.
+		var ok bool
+		if subj, ok = p.ds.SubjectIndex(id); !ok {
+			return false
+		}
 	}
+	p.next = subj + 1
 	text := strings.TrimSpace(field(p.pc))
 	if text != p.lastText || p.lastText == "" {
 		per, err := dataset.ParsePeriod(text)
@@ -233,7 +286,7 @@ func (p *wideParser) row(row []byte, out *wideOut) bool {
 		case v < p.lo[k] || v > p.hi[k]:
 			return false
 		}
-		out.vals = append(out.vals, v)
+		out.vals[k] = append(out.vals[k], v) // a row cut short makes the block bad
 	}
 	if len(out.subj) == 0 {
 		out.pcol = p.at[p.pc] + 2
@@ -259,59 +312,173 @@ type wideStore struct {
 	kind      dataset.PeriodKind
 	kindFirst bpos
 	kindText  string
+	lastPer   dataset.Period // the last row's period, index lastQ in pers
+	lastQ     int32
+	stop      []int // by metric: the cells of the round stored
+	// fresh are the columns created with 0 in every cell, not NaN: the
+	// cells no row gives are set to NaN at the end (fillFresh).
+	fresh []*column
 }
 
-// store stores the rows of out, or returns false (having stored a prefix
-// of them) at the first that is not regular: a period of another format, a
-// value already given, a row out's parser stopped at.
-func (s *wideStore) store(out *wideOut) bool {
-	for r, subj := range out.subj {
-		per := out.per[r]
-		if s.kind == 0 {
-			s.kind, s.kindText = per.Kind, per.String()
-			s.kindFirst = bpos{file: s.f.i, line: s.firstLine, col: out.pcol}
-		} else if per.Kind != s.kind {
+// fillFresh sets the cells of the fresh columns that no row has given to
+// NaN, on up to parts goroutines (a column each): after it, the columns
+// are what MutableColumn would have created and the rows stored.
+func (s *wideStore) fillFresh(parts int) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, min(parts, len(s.fresh))) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(s.fresh); i = int(next.Add(1)) - 1 {
+				s.fresh[i].fillMissing()
+			}
+		})
+	}
+	wg.Wait()
+	s.fresh = nil
+}
+
+// store stores the rows of the blocks outs, on up to workers goroutines, and
+// returns true, or returns false, having stored none of them, when one is
+// not regular: a row a parser stopped at, a period of another format, a
+// value already given. The caller then gives up and undoes the rounds
+// before (a file that is not regular is read row by row from its start,
+// so a round is stored whole or not at all).
+//
+// The periods are checked and their columns created first, on the calling
+// goroutine, in row order; the values are then stored a metric at a time,
+// each goroutine taking the next metric not taken yet: the metrics'
+// columns are disjoint, so are their writes. A metric stops at its first
+// value given twice, and the cells of the round stored are then taken
+// back.
+func (s *wideStore) store(outs []wideOut, workers int) bool {
+	for b := range outs {
+		if outs[b].bad {
 			return false
 		}
-		q, ok := s.refs[per]
-		if !ok {
-			q = len(s.pers)
-			s.refs[per] = q
-			s.pers = append(s.pers, per)
-			cs := make([]*column, s.ncol)
-			for k, n := range s.names {
-				cs[k] = s.f.l.column(n, per)
-			}
-			s.cols = append(s.cols, cs)
-		}
-		w, bit := subj>>6, uint64(1)<<(subj&63)
-		cs := s.cols[q]
-		for _, c := range cs {
-			if c.seen[w]&bit != 0 {
-				return false
-			}
-		}
-		vals := out.vals[r*s.ncol : (r+1)*s.ncol]
-		for k, c := range cs {
-			c.seen[w] |= bit
-			c.vals[subj] = vals[k]
-		}
-		s.subj = append(s.subj, subj)
-		s.pidx = append(s.pidx, int32(q))
 	}
-	return !out.bad
+	base := len(s.subj)
+	for b := range outs {
+		out := &outs[b]
+		for _, per := range out.per {
+			if len(s.pers) == 0 || per != s.lastPer {
+				if s.kind == 0 {
+					s.kind, s.kindText = per.Kind, per.String()
+					s.kindFirst = bpos{file: s.f.i, line: s.firstLine, col: out.pcol}
+				} else if per.Kind != s.kind {
+					s.subj, s.pidx = s.subj[:base], s.pidx[:base] // nothing of the round stored
+					return false
+				}
+				q, ok := s.refs[per]
+				if !ok {
+					q = len(s.pers)
+					s.refs[per] = q
+					s.pers = append(s.pers, per)
+					cs := make([]*column, s.ncol)
+					for k, n := range s.names {
+						var fresh bool
+						cs[k], fresh = s.f.l.columnOf(n, per, true)
+						if fresh {
+							s.fresh = append(s.fresh, cs[k])
+						}
+					}
+					s.cols = append(s.cols, cs)
+				}
+				s.lastPer, s.lastQ = per, int32(q)
+			}
+			s.pidx = append(s.pidx, s.lastQ)
+		}
+		s.subj = append(s.subj, out.subj...)
+	}
+	rows := len(s.subj) - base
+	s.stop = append(s.stop[:0], make([]int, s.ncol)...)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, min(workers, s.ncol)) {
+		wg.Go(func() {
+			for k := int(next.Add(1)) - 1; k < s.ncol; k = int(next.Add(1)) - 1 {
+				s.stop[k] = s.storePart(outs, base, k, k+1)
+			}
+		})
+	}
+	wg.Wait()
+	ok := true
+	for _, n := range s.stop {
+		ok = ok && n == rows
+	}
+	if !ok {
+		// Take back the cells of the round each metric stored, then
+		// forget the round: undo takes back the rows of the rounds before.
+		for k, n := range s.stop {
+			s.undoPart(base, rows, k, k+1, n)
+		}
+		s.subj, s.pidx = s.subj[:base], s.pidx[:base]
+	}
+	return ok
 }
 
-// undo takes back the values stored: their cells were missing and not
-// given before (a value given twice is not stored).
-func (s *wideStore) undo() {
+// storePart stores the values of metrics k0 to k1 (excluded) of the rows
+// of outs, whose subjects and period indexes are s.subj[base:] and
+// s.pidx[base:], a metric after the other, and returns the number of
+// cells it stored in that order: all of them, or those before the first
+// value already given.
+func (s *wideStore) storePart(outs []wideOut, base, k0, k1 int) int {
+	n := 0
+	for k := k0; k < k1; k++ {
+		i := base
+		q := int32(-1)
+		var seen []uint64
+		var dst []float64
+		for b := range outs {
+			out := &outs[b]
+			vals := out.vals[k][:len(out.subj)]
+			pidx := s.pidx[i : i+len(out.subj)]
+			i += len(out.subj)
+			for r, subj := range out.subj {
+				if pidx[r] != q {
+					q = pidx[r]
+					c := s.cols[q][k]
+					seen, dst = c.seen, c.vals
+				}
+				w, bit := subj>>6, uint64(1)<<(subj&63)
+				if seen[w]&bit != 0 {
+					return n
+				}
+				seen[w] |= bit
+				dst[subj] = vals[r]
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// undoPart takes back the first n cells storePart stored (metrics k0 to
+// k1 of the rows from base on, rows in all, a metric after the other).
+func (s *wideStore) undoPart(base, rows, k0, k1, n int) {
+	for k := k0; k < k1 && n > 0; k++ {
+		m := min(n, rows)
+		s.undoRows(base, base+m, k, k+1)
+		n -= m
+	}
+}
+
+// undoRows takes back the values of metrics k0 to k1 (excluded) of the
+// stored rows from to to: their cells were missing and not given before
+// (a value given twice is not stored).
+func (s *wideStore) undoRows(from, to, k0, k1 int) {
 	nan := math.NaN()
-	for r, subj := range s.subj {
+	for r := from; r < to; r++ {
+		subj := s.subj[r]
 		w, bit := subj>>6, uint64(1)<<(subj&63)
-		for _, c := range s.cols[s.pidx[r]] {
+		for _, c := range s.cols[s.pidx[r]][k0:k1] {
 			c.seen[w] &^= bit
 			c.vals[subj] = nan
 		}
 	}
+}
+
+// undo takes back the values stored.
+func (s *wideStore) undo() {
+	s.undoRows(0, len(s.subj), 0, s.ncol)
 	s.subj, s.pidx = s.subj[:0], s.pidx[:0]
 }

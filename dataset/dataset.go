@@ -139,6 +139,21 @@ func (d *Dataset) MutableColumn(metric string, p Period) []float64 {
 	return c
 }
 
+// NewZeroColumn creates the column of metric in period p with every value
+// 0, not NaN, and returns it, or returns nil when the column exists. It
+// saves a loader that writes most cells MutableColumn's pass filling them
+// with NaN: the caller must set every cell it does not give to NaN before
+// the dataset is used.
+func (d *Dataset) NewZeroColumn(metric string, p Period) []float64 {
+	k := colKey{metric, p}
+	if _, ok := d.cols[k]; ok {
+		return nil
+	}
+	c := make([]float64, len(d.Subjects))
+	d.cols[k] = c
+	return c
+}
+
 // Metrics returns the names of the metrics with at least one row, sorted.
 func (d *Dataset) Metrics() []string {
 	seen := map[string]bool{}

@@ -176,3 +176,22 @@ func TestNewOwned(t *testing.T) {
 		}
 	}
 }
+
+func TestNewZeroColumn(t *testing.T) {
+	d := New([]Subject{{ID: "a", Kind: "k"}, {ID: "b", Kind: "k"}}, nil)
+	p := Period{Kind: Year, Year: 2024}
+	c := d.NewZeroColumn("m", p)
+	if len(c) != 2 || c[0] != 0 || c[1] != 0 {
+		t.Fatalf("NewZeroColumn = %v, want [0 0]", c)
+	}
+	c[1] = 3
+	if got := d.Column("m", p); len(got) != 2 || got[1] != 3 {
+		t.Errorf("Column after NewZeroColumn = %v", got)
+	}
+	if again := d.NewZeroColumn("m", p); again != nil {
+		t.Errorf("NewZeroColumn of an existing column = %v, want nil", again)
+	}
+	if m := d.MutableColumn("m", p); &m[0] != &c[0] {
+		t.Error("MutableColumn does not return the column NewZeroColumn made")
+	}
+}
