@@ -203,28 +203,16 @@ func storedRowsDigest(rows *sql.Rows, id int64) ([]byte, error) {
 			b = binText(b, f)
 		}
 		b = binBool(b, r.Rated)
-		if r.Rank.Valid {
-			b = binInt32(b, r.Rank.Int32)
-		} else {
-			b = binNull(b)
-		}
+		b = binOrNull(b, r.Rank.Valid, r.Rank.Int32, binInt32)
 		var ok bool
 		if b, ok = binStoredFloat(b, r.Score); !ok {
 			return nil, bad("score is not finite")
 		}
-		if r.Grade.Valid {
-			b = binText(b, r.Grade.String)
-		} else {
-			b = binNull(b)
-		}
+		b = binOrNull(b, r.Grade.Valid, r.Grade.String, binText[string])
 		if b, ok = binStoredFloat(b, r.Coverage); !ok {
 			return nil, bad("coverage is not finite")
 		}
-		if r.Vetoed.Valid {
-			b = binBool(b, r.Vetoed.Bool)
-		} else {
-			b = binNull(b)
-		}
+		b = binOrNull(b, r.Vetoed.Valid, r.Vetoed.Bool, binBool)
 		var err error
 		if b, err = canonNodesJSON(b, r.Nodes); err != nil {
 			return nil, bad("nodes: " + err.Error())
@@ -251,6 +239,14 @@ func storedRowsDigest(rows *sql.Rows, id int64) ([]byte, error) {
 		return nil, err
 	}
 	return h.Sum(nil), nil
+}
+
+// binOrNull appends v as enc does when valid, else a NULL field.
+func binOrNull[T any](b []byte, valid bool, v T, enc func([]byte, T) []byte) []byte {
+	if !valid {
+		return binNull(b)
+	}
+	return enc(b, v)
 }
 
 // binStoredFloat appends a stored float as binFloat does; false when it is
