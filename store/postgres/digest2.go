@@ -60,7 +60,6 @@ type subjectDigest struct {
 	// indices; ranked are the ranked nodes in bytewise order of id.
 	keys   []sortedNodeKey
 	ranked []rankedNode
-	rows   int64
 }
 
 // sortedNodeKey is a composite's id and node index.
@@ -103,13 +102,8 @@ func (d *subjectDigest) addRow(line []byte, nodesAt, arraysAt, explainAt int, id
 	d.h.Write(line[arraysAt:explainAt])
 	b = b[:0]
 	b = binFloat(b, jsonZero(r.RootValue))
-	var n int32
-	for i, a := range r.Adjustments {
-		if a.Applies && i < len(ids) {
-			n++
-		}
-	}
-	b = appendInt32(b, n)
+	at, n := len(b), int32(0)
+	b = appendInt32(b, 0) // the number of adjustments, set below
 	for i, a := range r.Adjustments {
 		if !a.Applies || i >= len(ids) {
 			continue
@@ -118,26 +112,24 @@ func (d *subjectDigest) addRow(line []byte, nodesAt, arraysAt, explainAt int, id
 		b = binBool(b, a.Held)
 		b = binFloat(b, jsonZero(a.Points))
 		b = binBool(b, a.Capped)
+		n++
 	}
+	binary.BigEndian.PutUint32(b[at:], uint32(n))
 	b = binText(b, r.GradeByScore)
 	b = binText(b, r.GradeReason)
 	b = binText(b, string(r.Unrated))
-	n = 0
-	for _, k := range d.ranked {
-		if nodeRanks[k.k][si] > 0 {
-			n++
-		}
-	}
-	b = appendInt32(b, n)
+	at, n = len(b), 0
+	b = appendInt32(b, 0) // the number of node ranks, set below
 	for _, k := range d.ranked {
 		if rk := nodeRanks[k.k][si]; rk > 0 {
 			b = binText(b, k.id)
 			b = binInt32(b, rk)
+			n++
 		}
 	}
+	binary.BigEndian.PutUint32(b[at:], uint32(n))
 	d.h.Write(b)
 	d.buf = b
-	d.rows++
 }
 
 // sum returns the rows' hash.

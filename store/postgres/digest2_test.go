@@ -13,8 +13,9 @@ import (
 // TestDigestScheme2 stores the example batch with values whose jsonb form
 // differs from what govscore sends (−0 and missing node values, −0 root
 // and points, names COPY and JSON escape) through COPY's binary format
-// (digest scheme 2) and its text format (scheme 1): both verify, each
-// records its scheme, and a scheme-2 digest does not depend on how the
+// (digest scheme 2) and its text format (scheme 1), with two ranked
+// composites: both verify (until a node rank is changed), each records its
+// scheme, and a scheme-2 digest does not depend on how the
 // rows were stored (the scheme-1 one of the same rows differs).
 func TestDigestScheme2(t *testing.T) {
 	db := open(t)
@@ -44,6 +45,19 @@ func TestDigestScheme2(t *testing.T) {
 				r.Nodes[comps[0].Index] = 1e-7
 				r.RootValue = 1.5e300
 			}
+		}
+		// Two ranked composites, in tree order not that of their ids, with
+		// a subject without a rank on one (node_ranks leaves it out).
+		if res.NodeRanks == nil {
+			res.NodeRanks = make([][]int32, len(b.Project.Set.Nodes)+1)
+		}
+		for j, c := range []int{len(comps) - 1, 0} {
+			comps[c].Rank = true
+			ranks := make([]int32, len(subs))
+			for si := range ranks {
+				ranks[si] = int32((si + j) % 4) // 0: no rank
+			}
+			res.NodeRanks[comps[c].Index] = ranks
 		}
 		b.Meta.DataSHA256 = strings.Repeat(string(rune('a'+i)), 64)
 		textCopyOnly = text
@@ -93,6 +107,16 @@ func TestDigestScheme2(t *testing.T) {
 			t.Errorf("text=%v: the rows' hash while sending %x, from the stored rows %x", text, got, want)
 		}
 		tx.Rollback()
+		// A changed node rank is found.
+		if _, err := db.x.Exec(`ALTER TABLE batch_subjects DISABLE TRIGGER USER;
+			UPDATE batch_subjects SET explain = jsonb_set(explain, ARRAY['node_ranks', (SELECT min(k) FROM jsonb_object_keys(explain->'node_ranks') k)], '9')
+			WHERE batch_id = ` + fmt.Sprint(id) + ` AND explain->'node_ranks' <> '{}';
+			ALTER TABLE batch_subjects ENABLE TRIGGER USER`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Verify(ctx, id, false); !errors.Is(err, ErrIntegrity) {
+			t.Errorf("text=%v: verify after a node rank changed = %v, want ErrIntegrity", text, err)
+		}
 	}
 	if sums[0] == sums[1] {
 		t.Error("the scheme-1 and scheme-2 digests of two batches are equal")
