@@ -357,13 +357,13 @@ func encodeSubjectsBinary(w *copyWriter, id int64, b *BatchRecord, d *subjectDig
 	for l, n := range b.Set.Leaves {
 		leafNodes[l] = n.Index
 	}
+	adjIDs, ranked := explainKeys(b)
 	if d != nil {
-		d.prepare(b)
+		d.prepare(b, ranked)
 	}
 	subs := b.Subjects
 	res := b.Result
 	var nodes, ex []byte
-	adjIDs, ranked := explainKeys(b)
 	blk := newSubjectBlock(len(leafNodes), len(b.Set.Nodes))
 	w.buf = append(w.buf, binHeader...)
 	for start := 0; start < len(res.Order); start += encodeBlockSize {

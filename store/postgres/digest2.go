@@ -70,19 +70,19 @@ type sortedNodeKey struct {
 
 func newSubjectDigest() *subjectDigest { return &subjectDigest{h: sha256.New()} }
 
-// prepare sets the keys of b's set (the same for every part of a batch).
-func (d *subjectDigest) prepare(b *BatchRecord) {
-	if d.keys != nil {
-		return
+// prepare sets the composites' keys (those of the set, the same for every
+// part of a batch) and the ranked nodes of b's result (explainKeys: the
+// ones appendExplain writes for this part), each in bytewise order of id.
+func (d *subjectDigest) prepare(b *BatchRecord, ranked []rankedNode) {
+	if d.keys == nil {
+		comps := b.composites()
+		d.keys = make([]sortedNodeKey, len(comps))
+		for i, n := range comps {
+			d.keys[i] = sortedNodeKey{n.ID, n.Index}
+		}
+		slices.SortFunc(d.keys, func(a, b sortedNodeKey) int { return strings.Compare(a.id, b.id) })
 	}
-	comps := b.composites()
-	d.keys = make([]sortedNodeKey, len(comps))
-	for i, n := range comps {
-		d.keys[i] = sortedNodeKey{n.ID, n.Index}
-	}
-	slices.SortFunc(d.keys, func(a, b sortedNodeKey) int { return strings.Compare(a.id, b.id) })
-	_, ranked := explainKeys(b)
-	d.ranked = slices.Clone(ranked)
+	d.ranked = append(d.ranked[:0], ranked...)
 	slices.SortFunc(d.ranked, func(a, b rankedNode) int { return strings.Compare(a.id, b.id) })
 }
 
