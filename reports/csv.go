@@ -126,47 +126,61 @@ func WriteIndicatorsCSV(w io.Writer, v *View) error {
 		weights := newRunText(len(leafIDs), AppendFloat)
 		blk := cellBlocks.Get().(*cellBlock)
 		defer cellBlocks.Put(blk)
-		var id []byte
+		ids := make([]string, 0, cellBlockSize)
 		for lo := 0; lo < len(rows); lo += cellBlockSize {
 			block := rows[lo:min(lo+cellBlockSize, len(rows))]
 			blk.fill(v, block)
-			n := len(block)
-			for j, k := range block {
-				id = appendCSVField(id[:0], v.subjectID(k))
-				for l := range leafIDs {
-					x := l*n + j
-					if !blk.applies[x] {
-						continue
-					}
-					buf = append(buf, id...)
-					buf = append(buf, ',')
-					buf = append(buf, leafIDs[l]...)
-					buf = append(buf, ',')
-					raw, value := blk.raw[x], blk.value[x]
-					at := len(buf)
-					buf = AppendFloat(buf, raw)
-					if value == raw {
-						// A value left as it was (normalize: none,
-						// a goalpost of its own range): same text.
-						buf = append(buf, ',')
-						buf = append(buf, buf[at:len(buf)-1]...)
-					} else {
-						buf = append(buf, ',')
-						buf = AppendFloat(buf, value)
-					}
-					buf = append(buf, ',')
-					buf = append(buf, blk.status[x]...)
-					buf = append(buf, ',')
-					buf = weights.appendTo(buf, l, blk.weight[x])
-					buf = append(buf, '\n')
-				}
+			ids = ids[:0]
+			for _, k := range block {
+				ids = append(ids, v.subjectID(k))
 			}
+			buf = appendCSVCells(buf, blk, ids, leafIDs, weights)
 		}
 		return buf
 	}
 	// The chunks are written as they are: through a buffer they would be
 	// copied in part.
 	return writeChunked(w, rows, format)
+}
+
+// appendCSVCells appends indicators.csv's rows of the subjects of blk,
+// whose ids are ids (ids[j] is the block's j-th subject): one row per
+// applicable leaf, in leaf order (leafIDs, as CSV fields). weights keeps
+// the text of each leaf's last weight across calls.
+func appendCSVCells(buf []byte, blk *cellBlock, ids []string, leafIDs [][]byte, weights *runText[float64]) []byte {
+	n := blk.n
+	var id []byte
+	for j, subject := range ids {
+		id = appendCSVField(id[:0], subject)
+		for l := range leafIDs {
+			x := l*n + j
+			if !blk.applies[x] {
+				continue
+			}
+			buf = append(buf, id...)
+			buf = append(buf, ',')
+			buf = append(buf, leafIDs[l]...)
+			buf = append(buf, ',')
+			raw, value := blk.raw[x], blk.value[x]
+			at := len(buf)
+			buf = AppendFloat(buf, raw)
+			if value == raw {
+				// A value left as it was (normalize: none, a
+				// goalpost of its own range): same text.
+				buf = append(buf, ',')
+				buf = append(buf, buf[at:len(buf)-1]...)
+			} else {
+				buf = append(buf, ',')
+				buf = AppendFloat(buf, value)
+			}
+			buf = append(buf, ',')
+			buf = append(buf, blk.status[x]...)
+			buf = append(buf, ',')
+			buf = weights.appendTo(buf, l, blk.weight[x])
+			buf = append(buf, '\n')
+		}
+	}
+	return buf
 }
 
 // subjectRows is every subject index of v, in order: the rows of the

@@ -387,56 +387,16 @@ func writeCells(j *jw, v *View) {
 	format := func(rows []int, buf []byte) []byte {
 		blk := cellBlocks.Get().(*cellBlock)
 		defer cellBlocks.Put(blk)
-		// rawAt[l] is where the subject's raw value of leaf l starts in
-		// buf, rawEnd[l] where it ends: a value equal to it is copied.
-		rawAt, rawEnd := make([]int, len(ids)), make([]int, len(ids))
-		// Effective weights repeat from subject to subject: each leaf's
-		// weight is formatted once per run of equal values.
-		weights := newRunText(len(ids), diag.AppendJSONFloat)
-		// The same for the statuses.
-		statuses := newRunText(len(ids), func(b []byte, st scoring.Status) []byte { return diag.AppendJSONString(b, string(st)) })
+		f := newJSONCells(len(ids))
+		subjects := make([]string, 0, cellBlockSize)
 		for lo := 0; lo < len(rows); lo += cellBlockSize {
 			block := rows[lo:min(lo+cellBlockSize, len(rows))]
 			blk.fill(v, block)
-			n := len(block)
-			for j, k := range block {
-				buf = append(buf, ",\n      {\"subject\": "...)
-				buf = diag.AppendJSONString(buf, v.subjectID(k))
-				buf = append(buf, ", \"raw\": ["...)
-				for l := range ids {
-					if l > 0 {
-						buf = append(buf, ',')
-					}
-					x := l*n + j
-					rawAt[l] = len(buf)
-					if !blk.applies[x] {
-						buf = append(buf, "null"...)
-					} else {
-						buf = diag.AppendJSONFloat(buf, blk.raw[x])
-					}
-					rawEnd[l] = len(buf)
-				}
-				buf = append(buf, "], \"value\": ["...)
-				for l := range ids {
-					if l > 0 {
-						buf = append(buf, ',')
-					}
-					x := l*n + j
-					switch value := blk.value[x]; {
-					case !blk.applies[x]:
-						buf = append(buf, "null"...)
-					case value == blk.raw[x]:
-						buf = append(buf, buf[rawAt[l]:rawEnd[l]]...)
-					default:
-						buf = diag.AppendJSONFloat(buf, value)
-					}
-				}
-				buf = append(buf, "], \"status\": ["...)
-				buf = appendJSONRuns(buf, statuses, blk.status, blk.applies, len(ids), n, j)
-				buf = append(buf, "], \"weight\": ["...)
-				buf = appendJSONRuns(buf, weights, blk.weight, blk.applies, len(ids), n, j)
-				buf = append(buf, "]}"...)
+			subjects = subjects[:0]
+			for _, k := range block {
+				subjects = append(subjects, v.subjectID(k))
 			}
+			buf = f.append(buf, blk, subjects)
 		}
 		return buf
 	}
@@ -444,6 +404,73 @@ func writeCells(j *jw, v *View) {
 		j.err = writeChunked(w, rows, format)
 	}
 	endCells(j)
+}
+
+// jsonCells formats the subjects' entries of results.json's "indicators"
+// section from cell blocks, keeping across blocks the text of each leaf's
+// last weight and status.
+type jsonCells struct {
+	// rawAt[l] is where the subject's raw value of leaf l starts in the
+	// buffer, rawEnd[l] where it ends: a value equal to it is copied.
+	rawAt, rawEnd []int
+	// Effective weights repeat from subject to subject: each leaf's
+	// weight is formatted once per run of equal values.
+	weights *runText[float64]
+	// The same for the statuses.
+	statuses *runText[scoring.Status]
+}
+
+func newJSONCells(leaves int) *jsonCells {
+	return &jsonCells{
+		rawAt: make([]int, leaves), rawEnd: make([]int, leaves),
+		weights:  newRunText(leaves, diag.AppendJSONFloat),
+		statuses: newRunText(leaves, func(b []byte, st scoring.Status) []byte { return diag.AppendJSONString(b, string(st)) }),
+	}
+}
+
+// append appends the entries of the subjects of blk, whose ids are
+// subjects, each starting with ",\n      ".
+func (f *jsonCells) append(buf []byte, blk *cellBlock, subjects []string) []byte {
+	n, nl := blk.n, len(f.rawAt)
+	for j, subject := range subjects {
+		buf = append(buf, ",\n      {\"subject\": "...)
+		buf = diag.AppendJSONString(buf, subject)
+		buf = append(buf, ", \"raw\": ["...)
+		for l := range nl {
+			if l > 0 {
+				buf = append(buf, ',')
+			}
+			x := l*n + j
+			f.rawAt[l] = len(buf)
+			if !blk.applies[x] {
+				buf = append(buf, "null"...)
+			} else {
+				buf = diag.AppendJSONFloat(buf, blk.raw[x])
+			}
+			f.rawEnd[l] = len(buf)
+		}
+		buf = append(buf, "], \"value\": ["...)
+		for l := range nl {
+			if l > 0 {
+				buf = append(buf, ',')
+			}
+			x := l*n + j
+			switch value := blk.value[x]; {
+			case !blk.applies[x]:
+				buf = append(buf, "null"...)
+			case value == blk.raw[x]:
+				buf = append(buf, buf[f.rawAt[l]:f.rawEnd[l]]...)
+			default:
+				buf = diag.AppendJSONFloat(buf, value)
+			}
+		}
+		buf = append(buf, "], \"status\": ["...)
+		buf = appendJSONRuns(buf, f.statuses, blk.status, blk.applies, nl, n, j)
+		buf = append(buf, "], \"weight\": ["...)
+		buf = appendJSONRuns(buf, f.weights, blk.weight, blk.applies, nl, n, j)
+		buf = append(buf, "]}"...)
+	}
+	return buf
 }
 
 // beginCells writes the start of the "indicators" section, up to the

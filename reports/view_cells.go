@@ -133,9 +133,8 @@ type cellBlock struct {
 // cellBlocks recycles the blocks of the writers' workers.
 var cellBlocks = sync.Pool{New: func() any { return new(cellBlock) }}
 
-// fill reads the cells of the view positions rows into b.
-func (b *cellBlock) fill(v *View, rows []int) {
-	n, nl := len(rows), len(v.Leaves)
+// resize makes b hold the cells of n subjects over nl leaves.
+func (b *cellBlock) resize(n, nl int) {
 	b.n = n
 	size := n * nl
 	if cap(b.raw) < size {
@@ -144,6 +143,12 @@ func (b *cellBlock) fill(v *View, rows []int) {
 	}
 	b.raw, b.value, b.weight = b.raw[:size], b.value[:size], b.weight[:size]
 	b.status, b.applies = b.status[:size], b.applies[:size]
+}
+
+// fill reads the cells of the view positions rows into b.
+func (b *cellBlock) fill(v *View, rows []int) {
+	n := len(rows)
+	b.resize(n, len(v.Leaves))
 	c := &v.cells
 	if c.batch != nil {
 		b.idx = b.idx[:0]
