@@ -195,7 +195,7 @@ func (s *Server) login(r *http.Request, name, password, kind string) (string, *p
 	}
 	acct, hash, err := s.db.AccountByName(r.Context(), name)
 	if errors.Is(err, postgres.ErrNotFound) {
-		VerifyPassword(dummyHash, password)
+		VerifyPassword(dummyHash(), password)
 		return "", nil, errBadLogin
 	}
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -76,11 +77,13 @@ func VerifyPassword(hash, password string) (bool, error) {
 }
 
 // dummyHash is verified against when the account does not exist, so that
-// a wrong name takes as long as a wrong password.
-var dummyHash = func() string {
+// a wrong name takes as long as a wrong password. It is made on first use:
+// made at start-up, as it was, it cost every govscore command (run
+// included) an argon2id hash, 64 MiB and about half a CPU-second.
+var dummyHash = sync.OnceValue(func() string {
 	h, err := HashPassword("not a password of anyone")
 	if err != nil {
 		panic(err)
 	}
 	return h
-}()
+})
