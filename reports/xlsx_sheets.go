@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/govscore/govscore/i18n"
+	"github.com/govscore/govscore/scoring"
 )
 
 // rankingSheets writes one ranking sheet per peer group: after the veto
@@ -96,7 +97,7 @@ func (x *xlsxWriter) nodeValuesSheet() error {
 		return err
 	}
 	vals := make([]any, len(cols))
-	for k := range v.NumSubjects() {
+	err = eachCellBlock(v, func(blk *cellBlock, j, k int) error {
 		s := v.Subject(k)
 		status, rank := L["unrated"], any(nil)
 		if s.Rated {
@@ -105,15 +106,39 @@ func (x *xlsxWriter) nodeValuesSheet() error {
 		vals = append(vals[:0], v.names(L).group(s.Group), s.ID, s.Name, status, rank, s.Score, s.Root)
 		vals = x.nodeCells(vals, k, &s, all)
 		for l := range v.Leaves {
-			if c := v.Cell(k, l); c.Status == "imputed" {
-				vals[col[v.Leaves[l]]] = xlsxCell(x.imputed, c.Value)
+			if c := l*blk.n + j; blk.applies[c] && blk.status[c] == scoring.StatusImputed {
+				vals[col[v.Leaves[l]]] = xlsxCell(x.imputed, blk.value[c])
 			}
 		}
-		if err := t.add(vals...); err != nil {
-			return err
-		}
+		return t.add(vals...)
+	})
+	if err != nil {
+		return err
 	}
 	return t.close()
+}
+
+// eachCellBlock calls fn for every subject of v in order (view position
+// k), with the block of cells holding its cells as the block's j-th
+// subject: the cells are read a block at a time, leaf by leaf, instead of
+// one View.Cell at a time.
+func eachCellBlock(v *View, fn func(blk *cellBlock, j, k int) error) error {
+	blk := cellBlocks.Get().(*cellBlock)
+	defer cellBlocks.Put(blk)
+	rows := make([]int, 0, cellBlockSize)
+	for lo := 0; lo < v.NumSubjects(); lo += cellBlockSize {
+		rows = rows[:0]
+		for k := lo; k < min(lo+cellBlockSize, v.NumSubjects()); k++ {
+			rows = append(rows, k)
+		}
+		blk.fill(v, rows)
+		for j, k := range rows {
+			if err := fn(blk, j, k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // rawValuesSheet writes one row per subject with the raw value (the
@@ -131,19 +156,20 @@ func (x *xlsxWriter) rawValuesSheet() error {
 		return err
 	}
 	vals := make([]any, len(cols))
-	for k := range v.NumSubjects() {
+	err = eachCellBlock(v, func(blk *cellBlock, j, k int) error {
 		s := v.Subject(k)
 		vals = append(vals[:0], v.names(L).group(s.Group), s.ID, s.Name)
 		for l := range v.Leaves {
-			if c := v.Cell(k, l); c.Applies {
-				vals = append(vals, c.Raw)
+			if c := l*blk.n + j; blk.applies[c] {
+				vals = append(vals, blk.raw[c])
 			} else {
 				vals = append(vals, nil)
 			}
 		}
-		if err := t.add(vals...); err != nil {
-			return err
-		}
+		return t.add(vals...)
+	})
+	if err != nil {
+		return err
 	}
 	return t.close()
 }

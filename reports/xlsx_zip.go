@@ -3,7 +3,6 @@ package reports
 import (
 	"archive/zip"
 	"bytes"
-	"compress/flate"
 	"errors"
 	"hash/crc32"
 	"io"
@@ -13,6 +12,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/klauspost/compress/flate"
 )
 
 // zipSink is the excelize.ZipWriter of results.xlsx. excelize writes a
