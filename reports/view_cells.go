@@ -146,7 +146,12 @@ func (b *cellBlock) resize(n, nl int) {
 }
 
 // fill reads the cells of the view positions rows into b.
-func (b *cellBlock) fill(v *View, rows []int) {
+func (b *cellBlock) fill(v *View, rows []int) { b.fillCells(v, rows, true) }
+
+// fillCells is fill; with weights false the effective weights are left
+// unset (for the writers that do not show them, which spares computing
+// every subject's effective weights).
+func (b *cellBlock) fillCells(v *View, rows []int, weights bool) {
 	n := len(rows)
 	b.resize(n, len(v.Leaves))
 	c := &v.cells
@@ -166,8 +171,14 @@ func (b *cellBlock) fill(v *View, rows []int) {
 		}
 		eff := b.eff[:len(v.Nodes)]
 		for j, i := range b.idx {
-			c.res.EffectiveWeights(i, eff)
 			nodes := c.res.Subjects[i].Nodes
+			if !weights {
+				for l, ni := range v.Leaves {
+					b.value[l*n+j] = nodes[ni]
+				}
+				continue
+			}
+			c.res.EffectiveWeights(i, eff)
 			for l, ni := range v.Leaves {
 				b.value[l*n+j], b.weight[l*n+j] = nodes[ni], eff[ni]
 			}

@@ -121,7 +121,7 @@ func (x *xlsxWriter) nodeValuesSheet() error {
 // eachCellBlock calls fn for every subject of v in order (view position
 // k), with the block of cells holding its cells as the block's j-th
 // subject: the cells are read a block at a time, leaf by leaf, instead of
-// one View.Cell at a time.
+// one View.Cell at a time. The blocks hold no effective weights.
 func eachCellBlock(v *View, fn func(blk *cellBlock, j, k int) error) error {
 	blk := cellBlocks.Get().(*cellBlock)
 	defer cellBlocks.Put(blk)
@@ -131,7 +131,7 @@ func eachCellBlock(v *View, fn func(blk *cellBlock, j, k int) error) error {
 		for k := lo; k < min(lo+cellBlockSize, v.NumSubjects()); k++ {
 			rows = append(rows, k)
 		}
-		blk.fill(v, rows)
+		blk.fillCells(v, rows, false)
 		for j, k := range rows {
 			if err := fn(blk, j, k); err != nil {
 				return err
