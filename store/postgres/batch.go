@@ -175,12 +175,13 @@ func (db *DB) saveBatch(ctx context.Context, b *BatchRecord, outputs []Output, a
 	connFree := make(chan struct{})
 	type filesResult struct {
 		sums []OutputDigest
+		cuts []cellsCut
 		err  error
 	}
 	stored := make(chan filesResult, 1)
 	go func() {
-		sums, err := db.storeFiles(outCtx, tx.Tx, conn, id, outputs, connFree)
-		stored <- filesResult{sums, err}
+		sums, cuts, err := db.storeFiles(outCtx, tx.Tx, conn, id, outputs, connFree)
+		stored <- filesResult{sums, cuts, err}
 	}()
 	rowsSum, err := db.copyResults(ctx, conn, id, b)
 	if err != nil {
@@ -193,18 +194,18 @@ func (db *DB) saveBatch(ctx context.Context, b *BatchRecord, outputs []Output, a
 	if files.err != nil {
 		return 0, files.err
 	}
-	if err := db.commitBatch(ctx, tx, id, files.sums, rowsSum, after); err != nil {
+	if err := db.commitBatch(ctx, tx, id, files.sums, files.cuts, rowsSum, after); err != nil {
 		return 0, err
 	}
 	return id, nil
 }
 
 // commitBatch ends the transaction that stored batch id: it records the
-// batch digest over the stored rows and the outputs' sums (rowsSum: the
-// subject rows' hash in digest scheme 2, nil for scheme 1), runs after
-// (when not nil) and commits.
-func (db *DB) commitBatch(ctx context.Context, tx *sqlx.Tx, id int64, sums []OutputDigest, rowsSum []byte, after func(ctx context.Context, tx *sqlx.Tx, id int64) error) error {
-	if err := db.recordDigest(ctx, tx, id, sums, rowsSum); err != nil {
+// batch digest over the stored rows and the outputs' sums and cuts
+// (rowsSum: the subject rows' hash in digest scheme 2, nil for scheme 1),
+// runs after (when not nil) and commits.
+func (db *DB) commitBatch(ctx context.Context, tx *sqlx.Tx, id int64, sums []OutputDigest, cuts []cellsCut, rowsSum []byte, after func(ctx context.Context, tx *sqlx.Tx, id int64) error) error {
+	if err := db.recordDigest(ctx, tx, id, sums, cuts, rowsSum); err != nil {
 		return err
 	}
 	if after != nil {

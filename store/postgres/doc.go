@@ -42,10 +42,15 @@
 //     leaves: its arrays and jsonb columns are compressed with lz4 where
 //     the server has it (migration 0009; pglz, the default, took ~5% of
 //     the server's time in `run --db`).
-//   - batch_outputs(batch_id, name, sha256, bytes): the digest of every
-//     stored output, of its uncompressed bytes (migration 0002).
+//   - batch_outputs(batch_id, name, sha256, bytes, cells_at, cells_bytes):
+//     the digest of every stored output, of its uncompressed bytes
+//     (migration 0002), and, for indicators.csv and results.json, which
+//     bytes of it are the batch's cells (migration 0010, derived.go): those
+//     are not in its chunks but rendered from the batch_subjects rows when
+//     it is read, with the report writers' code (reports.StoredCells).
 //   - batch_warnings and batch_files (the rendered results.csv,
-//     indicators.csv and results.json): one row per 8 MB of a file, each
+//     indicators.csv and results.json, the last two without their cells
+//     since migration 0010): one row per 8 MB of a file, each
 //     an independent S2 stream (klauspost/compress's extension of
 //     Snappy's framing format), so that a file's rows in chunk order form
 //     one S2 stream of it; batches stored before hold gzip members (one
@@ -92,9 +97,14 @@
 //
 //   - Re-rendering a stored batch (`govscore report --batch`) writes the
 //     files rendered by the report writers when the batch ran, stored with
-//     it. Re-running from the stored data could not reproduce a batch once
-//     a later import corrected its data, and a published batch must not
-//     change.
+//     it; their cells (about 85% of indicators.csv's and results.json's
+//     bytes) are stored once, as the rows' arrays, and rendered from them
+//     again, checked against the whole file's recorded SHA-256 and size, so
+//     that the bytes are those of the run or reading fails with
+//     ErrIntegrity. Storing them twice took 40% of `run --db`'s time at a
+//     million subjects (BENCHMARKS.md). Re-running from the stored data
+//     could not reproduce a batch once a later import corrected its data,
+//     and a published batch must not change.
 //   - A batch read from the database holds every subject in the database
 //     (as a file run holds every row of subjects.csv) and the metric values
 //     of the batch period and the previous one, read with the period's

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
 
@@ -66,7 +67,8 @@ var (
 //
 // The inserts start once connFree is closed (the transaction's connection
 // is busy with the COPY of the results until then), so the outputs are
-// rendered and compressed meanwhile. At most workers+2 uncompressed chunks
+// rendered and compressed meanwhile, the chunks ready before then set
+// aside in a temporary file (chunkSpool). At most workers+2 uncompressed chunks
 // and queuedChunks+workers+2 compressed chunks are held at once, whatever the
 // size of the files: a writer waits for a free compressor and for room in
 // the queue of chunks waiting for their INSERT.
@@ -99,14 +101,18 @@ func newFileStore(ctx context.Context, db *DB, tx *sql.Tx, conn *sqlx.Conn, id i
 }
 
 // insert stores the compressed chunks in order, once the connection is
-// free. After a failure, or once abandoned, it only drains the queue, so
-// that writers never block.
+// free; until then it moves them to a spool file (spoolUntilFree), so that
+// the outputs are rendered while the server takes the batch's results
+// instead of waiting for it. After a failure, or once abandoned, it only
+// drains the queue, so that writers never block.
 func (s *fileStore) insert() {
 	defer close(s.done)
 	stop := func(err error) {
 		s.err = err
 		close(s.failed)
 	}
+	sp := s.spoolUntilFree()
+	defer sp.close()
 	select {
 	case <-s.connFree:
 	case <-s.abandon:
@@ -114,11 +120,24 @@ func (s *fileStore) insert() {
 		stop(s.db.mapError(s.ctx, "storing outputs", s.ctx.Err()))
 	}
 	if s.err == nil && !isClosed(s.abandon) && s.conn != nil && !textCopyOnly {
-		_, err := copyBinaryIn(s.ctx, s.conn, sqlCopyFilesBinary, s.copyChunks)
+		_, err := copyBinaryIn(s.ctx, s.conn, sqlCopyFilesBinary, func(w *copyWriter) error { return s.copyChunks(w, sp) })
 		switch {
 		case errors.Is(err, errNoBinaryCopy):
 			// The INSERTs below.
 		case err != nil && !errors.Is(err, errAbandoned):
+			stop(s.db.mapError(s.ctx, "storing outputs", err))
+		}
+	}
+	if !sp.sent {
+		sp.sent = true
+		err := sp.each(func(name string, n int, data []byte) error {
+			if s.err != nil || isClosed(s.abandon) {
+				return errAbandoned
+			}
+			_, err := s.tx.ExecContext(s.ctx, sqlInsertFile, s.id, name, n, data)
+			return err
+		})
+		if err != nil && !errors.Is(err, errAbandoned) && s.err == nil {
 			stop(s.db.mapError(s.ctx, "storing outputs", err))
 		}
 	}
@@ -133,26 +152,151 @@ func (s *fileStore) insert() {
 	}
 }
 
+// spooled is one compressed chunk set aside while the connection was busy:
+// in the spool file at off, or, when the file could not take it, held in
+// mem.
+type spooled struct {
+	name string
+	n    int
+	off  int64
+	size int
+	mem  *zipChunk
+}
+
+// chunkSpool holds the compressed chunks that were ready before the
+// connection was free, in their order: an unlinked temporary file (nothing
+// is left behind, whatever happens to the process), read back when they
+// are sent. A spool that cannot be written (no temporary directory, a full
+// disk) takes no more chunks: the rest wait in the queue, as they would
+// without a spool.
+type chunkSpool struct {
+	f       *os.File
+	size    int64
+	entries []spooled
+	sent    bool // the entries were handed to the server
+}
+
+// spoolUntilFree moves compressed chunks from the queue into a spool
+// until the connection is free, the outputs are abandoned, the context
+// ends, the queue is closed or the spool is full.
+func (s *fileStore) spoolUntilFree() *chunkSpool {
+	sp := &chunkSpool{}
+	for {
+		// The connection first: once it is free, the chunks go to it.
+		select {
+		case <-s.connFree:
+			return sp
+		case <-s.abandon:
+			return sp
+		case <-s.ctx.Done():
+			return sp
+		default:
+		}
+		select {
+		case <-s.connFree:
+			return sp
+		case <-s.abandon:
+			return sp
+		case <-s.ctx.Done():
+			return sp
+		case c, ok := <-s.queue:
+			if !ok {
+				return sp
+			}
+			<-c.ready
+			if !sp.add(c) {
+				return sp
+			}
+		}
+	}
+}
+
+// add writes c's compressed bytes to the spool and releases them; when
+// the spool cannot take them, c is kept in memory and add reports false.
+func (sp *chunkSpool) add(c *zipChunk) bool {
+	if sp.f == nil && len(sp.entries) == 0 {
+		if f, err := os.CreateTemp("", "govscore-chunks-*"); err == nil {
+			os.Remove(f.Name())
+			sp.f = f
+		}
+	}
+	if sp.f != nil {
+		if _, err := sp.f.Write(c.out.Bytes()); err == nil {
+			sp.entries = append(sp.entries, spooled{name: c.name, n: c.n, off: sp.size, size: c.out.Len()})
+			sp.size += int64(c.out.Len())
+			c.release()
+			return true
+		}
+	}
+	sp.entries = append(sp.entries, spooled{name: c.name, n: c.n, mem: c})
+	return false
+}
+
+// each calls fn with every spooled chunk in order, the spool file's
+// chunks read back one at a time; it stops at fn's first error.
+func (sp *chunkSpool) each(fn func(name string, n int, data []byte) error) error {
+	var buf []byte
+	for _, e := range sp.entries {
+		data := buf
+		if e.mem != nil {
+			data = e.mem.out.Bytes()
+		} else {
+			if cap(buf) < e.size {
+				buf = make([]byte, e.size)
+			}
+			data = buf[:e.size]
+			if _, err := sp.f.ReadAt(data, e.off); err != nil {
+				return fmt.Errorf("reading back the outputs set aside in a temporary file: %w", err)
+			}
+		}
+		if err := fn(e.name, e.n, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// close removes the spool and releases a chunk it held in memory.
+func (sp *chunkSpool) close() {
+	for _, e := range sp.entries {
+		if e.mem != nil {
+			e.mem.release()
+		}
+	}
+	sp.entries = nil
+	if sp.f != nil {
+		sp.f.Close()
+		sp.f = nil
+	}
+}
+
 // errAbandoned ends the COPY of outputs that will not be stored.
 var errAbandoned = errors.New("the outputs are abandoned")
 
-// copyChunks writes the queued chunks as batch_files rows in COPY's
-// binary format, each compressed chunk straight from its buffer, until the
-// queue is closed (or the outputs are abandoned: errAbandoned).
-func (s *fileStore) copyChunks(w *copyWriter) error {
+// copyChunks writes the spooled chunks, then the queued ones, as
+// batch_files rows in COPY's binary format, each compressed chunk straight
+// from its buffer, until the queue is closed (or the outputs are
+// abandoned: errAbandoned).
+func (s *fileStore) copyChunks(w *copyWriter, sp *chunkSpool) error {
 	w.buf = append(w.buf, binHeader...)
-	for c := range s.queue {
-		<-c.ready
+	row := func(name string, n int, data []byte) error {
 		if isClosed(s.abandon) {
-			c.release()
 			return errAbandoned
 		}
 		line := appendInt16(w.line(), 4)
 		line = binInt64(line, s.id)
-		line = binText(line, c.name)
-		line = binInt32(line, int32(c.n))
-		w.buf = appendInt32(line, int32(c.out.Len()))
-		err := w.writeRaw(c.out.Bytes())
+		line = binText(line, name)
+		line = binInt32(line, int32(n))
+		w.buf = appendInt32(line, int32(len(data)))
+		return w.writeRaw(data)
+	}
+	sp.sent = true
+	if err := sp.each(row); err != nil {
+		return err
+	}
+	for c := range s.queue {
+		<-c.ready
+		err := row(c.name, c.n, c.out.Bytes())
 		c.release()
 		if err != nil {
 			return err
@@ -220,16 +364,29 @@ func (s *fileStore) close() error {
 	return s.err
 }
 
-// fileWriter cuts one output file into chunks for its fileStore.
+// fileWriter cuts one output file into chunks for its fileStore; with
+// cells set, the file's cells are left out (cellCutter).
 type fileWriter struct {
 	s      *fileStore
 	name   string
 	cur    *[]byte
 	chunks int
+	cells  *cellCutter
 }
 
-// Write buffers p and sends every full chunk.
+// Write buffers the bytes of p that are stored and sends every full chunk.
 func (w *fileWriter) Write(p []byte) (int, error) {
+	if w.cells != nil {
+		if err := w.cells.write(p, func(b []byte) error { _, err := w.store(b); return err }); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
+	return w.store(p)
+}
+
+// store buffers p and sends every full chunk.
+func (w *fileWriter) store(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {
 		buf := *w.cur
@@ -271,14 +428,16 @@ func (w *fileWriter) release() {
 // pass, its chunks interleaved in the stream: each row names its file and
 // chunk number), into batch_files through a fileStore whose inserts wait
 // for connFree, and returns the SHA-256 and size of each, of its
-// uncompressed bytes, in the order of outputs.
-func (db *DB) storeFiles(ctx context.Context, tx *sql.Tx, conn *sqlx.Conn, id int64, outputs []Output, connFree <-chan struct{}) ([]OutputDigest, error) {
+// uncompressed bytes, and where its cells were left out (derived.go), in
+// the order of outputs.
+func (db *DB) storeFiles(ctx context.Context, tx *sql.Tx, conn *sqlx.Conn, id int64, outputs []Output, connFree <-chan struct{}) ([]OutputDigest, []cellsCut, error) {
 	if len(outputs) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	s := newFileStore(ctx, db, tx, conn, id, connFree)
 	var rerr error
 	sums := make([]OutputDigest, len(outputs))
+	cuts := make([]cellsCut, len(outputs))
 	done := make([]bool, len(outputs))
 	for i, o := range outputs {
 		if done[i] {
@@ -299,6 +458,9 @@ func (db *DB) storeFiles(ctx context.Context, tx *sql.Tx, conn *sqlx.Conn, id in
 		hws := make([]*hashWriter, len(at))
 		for k, j := range at {
 			ws[k] = &fileWriter{s: s, name: outputs[j].Name, cur: chunkPool.Get().(*[]byte)}
+			if kind := cellsKindOf(outputs[j].Name); kind != cellsNone && !storeCellsText {
+				ws[k].cells = &cellCutter{kind: kind}
+			}
 			hws[k] = newHashWriter(ws[k])
 		}
 		var err error
@@ -308,7 +470,12 @@ func (db *DB) storeFiles(ctx context.Context, tx *sql.Tx, conn *sqlx.Conn, id in
 			err = o.Write(hws[0])
 		}
 		if err == nil {
-			for _, w := range ws {
+			for k, w := range ws {
+				if w.cells != nil {
+					if cuts[at[k]], err = w.cells.finish(w.name); err != nil {
+						break
+					}
+				}
 				if err = w.finish(); err != nil {
 					break
 				}
@@ -333,10 +500,14 @@ func (db *DB) storeFiles(ctx context.Context, tx *sql.Tx, conn *sqlx.Conn, id in
 		}
 	}
 	if err := s.close(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if rerr != nil {
-		return nil, rerr
+		return nil, nil, rerr
 	}
-	return sums, nil
+	return sums, cuts, nil
 }
+
+// storeCellsText, set by tests, stores every output whole, its cells
+// included, as batches stored before migration 0010 hold them.
+var storeCellsText bool

@@ -205,11 +205,11 @@ func (s *BatchSpool) Save(ctx context.Context, head *BatchRecord, outputs []Outp
 	}
 	connFree := make(chan struct{})
 	close(connFree)
-	sums, err := db.storeFiles(ctx, tx.Tx, conn, id, outputs, connFree)
+	sums, cuts, err := db.storeFiles(ctx, tx.Tx, conn, id, outputs, connFree)
 	if err != nil {
 		return 0, err
 	}
-	if err := db.commitBatch(ctx, tx, id, sums, s.digest.sum(), nil); err != nil {
+	if err := db.commitBatch(ctx, tx, id, sums, cuts, s.digest.sum(), nil); err != nil {
 		return 0, err
 	}
 	return id, nil

@@ -75,10 +75,11 @@ const (
 )
 
 const (
-	sqlSetDigest        = `UPDATE batches SET sha256 = $2, digest_scheme = $3 WHERE id = $1`
-	sqlStoredDigest     = `SELECT sha256 FROM batches WHERE id = $1`
-	sqlStoredScheme     = `SELECT sha256, digest_scheme FROM batches WHERE id = $1`
-	sqlInsertOutputs    = `INSERT INTO batch_outputs (batch_id, name, sha256, bytes) SELECT $1, unnest($2::text[]), unnest($3::text[]), unnest($4::bigint[])`
+	sqlSetDigest     = `UPDATE batches SET sha256 = $2, digest_scheme = $3 WHERE id = $1`
+	sqlStoredDigest  = `SELECT sha256 FROM batches WHERE id = $1`
+	sqlStoredScheme  = `SELECT sha256, digest_scheme FROM batches WHERE id = $1`
+	sqlInsertOutputs = `INSERT INTO batch_outputs (batch_id, name, sha256, bytes, cells_at, cells_bytes)
+	SELECT $1, unnest($2::text[]), unnest($3::text[]), unnest($4::bigint[]), unnest($5::bigint[]), unnest($6::bigint[])`
 	sqlOutputDigests    = `SELECT name, sha256, bytes FROM batch_outputs WHERE batch_id = $1 ORDER BY name COLLATE "C"`
 	sqlFloatDigits      = `SET LOCAL extra_float_digits = 3`
 	sqlReadOnlySnapshot = `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY`
@@ -116,13 +117,18 @@ func (db *DB) digestTx(ctx context.Context, tx *sqlx.Tx) error {
 // then on the batch's results cannot change (migration 0002). rowsSum is
 // the subject rows' hash in digest scheme 2 (digest2.go), computed while
 // they were sent; nil has the server hash them (scheme 1).
-func (db *DB) recordDigest(ctx context.Context, tx *sqlx.Tx, id int64, outs []OutputDigest, rowsSum []byte) error {
+func (db *DB) recordDigest(ctx context.Context, tx *sqlx.Tx, id int64, outs []OutputDigest, cuts []cellsCut, rowsSum []byte) error {
 	if len(outs) > 0 {
 		names, sums, sizes := make([]string, len(outs)), make([]string, len(outs)), make([]int64, len(outs))
+		cellsAt, cellsBytes := make([]sql.NullInt64, len(outs)), make([]sql.NullInt64, len(outs))
 		for i, o := range outs {
 			names[i], sums[i], sizes[i] = o.Name, o.SHA256, o.Bytes
+			if i < len(cuts) && cuts[i].valid {
+				cellsAt[i] = sql.NullInt64{Int64: cuts[i].at, Valid: true}
+				cellsBytes[i] = sql.NullInt64{Int64: cuts[i].n, Valid: true}
+			}
 		}
-		if _, err := tx.ExecContext(ctx, sqlInsertOutputs, id, pq.Array(names), pq.Array(sums), pq.Array(sizes)); err != nil {
+		if _, err := tx.ExecContext(ctx, sqlInsertOutputs, id, pq.Array(names), pq.Array(sums), pq.Array(sizes), pq.Array(cellsAt), pq.Array(cellsBytes)); err != nil {
 			return db.mapError(ctx, "storing output digests", err)
 		}
 	}
@@ -307,6 +313,13 @@ func (hw *hashWriter) digest(name string) OutputDigest {
 // q, and, when want is not nil, checks its bytes against it: a mismatch
 // (after w got the bytes: write to a staging file) wraps ErrIntegrity.
 func (db *DB) writeOutput(ctx context.Context, q sqlx.QueryerContext, id int64, name string, want *OutputDigest, w io.Writer) error {
+	cut, err := storedCut(ctx, q, id, name)
+	if err != nil {
+		return db.mapError(ctx, "reading "+name, err)
+	}
+	if cut.valid {
+		return db.writeOutputCells(ctx, q, id, name, want, cut, w)
+	}
 	rows, err := q.QueryContext(ctx, sqlFileChunks, id, name)
 	if err != nil {
 		return db.mapError(ctx, "reading "+name, err)
@@ -329,6 +342,75 @@ func (db *DB) writeOutput(ctx context.Context, q sqlx.QueryerContext, id int64, 
 	}
 	if err != nil {
 		return fmt.Errorf("batch %d: %s cannot be read back (%v): %w", id, name, err, ErrIntegrity)
+	}
+	if got := hw.digest(name); got != *want {
+		return fmt.Errorf("batch %d: %s has %d bytes with sha256 %s, recorded %d bytes with sha256 %s: %w",
+			id, name, got.Bytes, got.SHA256, want.Bytes, want.SHA256, ErrIntegrity)
+	}
+	return nil
+}
+
+// storedCut is where output name of batch id had its cells left out
+// (batch_outputs' cells_at and cells_bytes), valid false when it is
+// stored whole.
+func storedCut(ctx context.Context, q sqlx.QueryerContext, id int64, name string) (cellsCut, error) {
+	var at, n sql.NullInt64
+	err := q.QueryRowxContext(ctx, `SELECT cells_at, cells_bytes FROM batch_outputs WHERE batch_id = $1 AND name = $2`, id, name).Scan(&at, &n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return cellsCut{}, nil
+	}
+	if err != nil {
+		return cellsCut{}, err
+	}
+	return cellsCut{at: at.Int64, n: n.Int64, valid: at.Valid && n.Valid}, nil
+}
+
+// writeOutputCells is writeOutput for an output whose cells were left out
+// of its chunks: the stored bytes before them, the cells rendered from the
+// batch's rows (renderCells), then the stored bytes after them, checked
+// as one file against want.
+func (db *DB) writeOutputCells(ctx context.Context, q sqlx.QueryerContext, id int64, name string, want *OutputDigest, cut cellsCut, w io.Writer) error {
+	kind := cellsKindOf(name)
+	if kind == cellsNone {
+		return fmt.Errorf("batch %d: %s has cells recorded as left out, but holds none: %w", id, name, ErrIntegrity)
+	}
+	hw := newHashWriter(w)
+	cr := &chunkByChunk{ctx: ctx, q: q, id: id, name: name}
+	zr, err := chunkDecoder(cr)
+	if err == nil {
+		var n int64
+		if n, err = io.CopyN(hw, zr, cut.at); err == io.EOF {
+			err = fmt.Errorf("%d bytes stored before the cells, %d recorded: %w", n, cut.at, ErrIntegrity)
+		}
+	}
+	if err == nil {
+		n, rerr := renderCells(ctx, q, id, kind, hw)
+		switch {
+		case rerr != nil && !errors.Is(rerr, ErrIntegrity):
+			return db.mapError(ctx, "reading "+name, rerr)
+		case rerr != nil:
+			err = rerr
+		case n != cut.n:
+			err = fmt.Errorf("the cells rendered from the batch's rows are %d bytes, %d were left out: %w", n, cut.n, ErrIntegrity)
+		}
+	}
+	if err == nil {
+		_, err = io.Copy(hw, zr)
+	}
+	if cr.err != nil && cr.err != io.EOF {
+		return db.mapError(ctx, "reading "+name, cr.err)
+	}
+	if err != nil {
+		if errors.Is(err, ErrIntegrity) || want == nil {
+			return fmt.Errorf("batch %d: reading %s: %w", id, name, err)
+		}
+		if ctx.Err() != nil {
+			return db.mapError(ctx, "reading "+name, err)
+		}
+		return fmt.Errorf("batch %d: %s cannot be read back (%v): %w", id, name, err, ErrIntegrity)
+	}
+	if want == nil {
+		return nil
 	}
 	if got := hw.digest(name); got != *want {
 		return fmt.Errorf("batch %d: %s has %d bytes with sha256 %s, recorded %d bytes with sha256 %s: %w",

@@ -1,0 +1,100 @@
+package postgres
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"testing"
+)
+
+// cutAll runs doc through a cellCutter of kind in the pieces given by the
+// cut points, and returns what it stored and the cut.
+func cutAll(t *testing.T, kind cellsKind, doc []byte, points []int) ([]byte, cellsCut) {
+	t.Helper()
+	c := &cellCutter{kind: kind}
+	var stored []byte
+	store := func(p []byte) error { stored = append(stored, p...); return nil }
+	at := 0
+	for _, p := range append(points, len(doc)) {
+		if err := c.write(doc[at:p], store); err != nil {
+			t.Fatal(err)
+		}
+		at = p
+	}
+	cut, err := c.finish("test")
+	if err != nil {
+		t.Fatalf("finish: %v", err)
+	}
+	return stored, cut
+}
+
+// TestCellCutter checks that the cells are found and left out whatever
+// the pieces an output is written in: split at every point, byte by byte
+// and at random.
+func TestCellCutter(t *testing.T) {
+	jsonCells := "\n      {\"subject\": \"a\", \"raw\": [1]},\n      {\"subject\": \"b\\n    ]},\", \"raw\": [null]}"
+	cases := []struct {
+		name  string
+		kind  cellsKind
+		head  string
+		cells string
+		tail  string
+		whole bool // stored whole: no cells found
+	}{
+		{"json", cellsJSON, "{\n  \"groups\": [{\"subjects\": 3}],\n  \"indicators\": {\"leaves\": [\"x\"],\n    \"subjects\": [", jsonCells, "\n    ]},\n  \"warnings\": [\n  ]\n}\n", false},
+		{"json, no subjects", cellsJSON, "{\n  \"indicators\": {\"leaves\": [],\n    \"subjects\": [", "", "\n    ]},\n}\n", false},
+		{"json without cells", cellsJSON, "{\"format\": \"x\"}\n", "", "", true},
+		{"csv", cellsCSV, csvHeader, "a,x,1,1,ok,0.5\nb,x,,,missing,0\n", "", false},
+		{"csv with BOM", cellsCSV, csvBOMHeader, "a,x,1,1,ok,0.5\n", "", false},
+		{"csv, header only", cellsCSV, csvHeader, "", "", false},
+		{"csv, another header", cellsCSV, "subject,other\n", "a,1\n", "", true},
+		{"csv, no newline", cellsCSV, "subject,indicator", "", "", true},
+		{"csv, long first line", cellsCSV, "subject,indicator,raw,value,status,weight,and,more,columns,here\n", "a\n", "", true},
+	}
+	for _, tc := range cases {
+		doc := []byte(tc.head + tc.cells + tc.tail)
+		var splits [][]int
+		for i := 0; i <= len(doc); i++ {
+			splits = append(splits, []int{i})
+		}
+		bytewise := make([]int, 0, len(doc))
+		for i := 1; i < len(doc); i++ {
+			bytewise = append(bytewise, i)
+		}
+		splits = append(splits, bytewise)
+		r := rand.New(rand.NewPCG(1, 2))
+		for range 50 {
+			var pts []int
+			for at := r.IntN(8); at < len(doc); at += 1 + r.IntN(8) {
+				pts = append(pts, at)
+			}
+			splits = append(splits, pts)
+		}
+		for _, pts := range splits {
+			stored, cut := cutAll(t, tc.kind, doc, pts)
+			if tc.whole {
+				if cut.valid || !bytes.Equal(stored, doc) {
+					t.Fatalf("%s, split %v: cut %+v, stored %q; want the whole file", tc.name, pts, cut, stored)
+				}
+				continue
+			}
+			if !cut.valid || cut.at != int64(len(tc.head)) || cut.n != int64(len(tc.cells)) {
+				t.Fatalf("%s, split %v: cut %+v, want at %d, %d bytes", tc.name, pts, cut, len(tc.head), len(tc.cells))
+			}
+			if want := tc.head + tc.tail; string(stored) != want {
+				t.Fatalf("%s, split %v: stored %q, want %q", tc.name, pts, stored, want)
+			}
+		}
+	}
+}
+
+// TestCellCutterUnclosed checks that results.json's cells that begin but
+// never end are an error, not a file stored without them.
+func TestCellCutterUnclosed(t *testing.T) {
+	c := &cellCutter{kind: cellsJSON}
+	if err := c.write([]byte("{\"indicators\": {\"leaves\": [],\n    \"subjects\": [\n      {}"), func([]byte) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.finish("results.json"); err == nil {
+		t.Fatal("no error for cells that are not closed")
+	}
+}
