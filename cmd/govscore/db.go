@@ -192,6 +192,8 @@ func loadAndRunDB(ctx context.Context, e *env, url string, files batch.Files, op
 	if err != nil {
 		return nil, err
 	}
+	// A server on this machine shares its cores with the run's rendering.
+	db.ShareCPU(postgres.LocalServer(url))
 	// The metrics and ratings of a period come from one snapshot of the
 	// database; reading datasets of a million rows or more is reported.
 	src := &postgres.Snapshot{DB: db, Options: postgres.LoadOptions{Progress: func(n int64) {

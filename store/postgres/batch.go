@@ -183,7 +183,9 @@ func (db *DB) saveBatch(ctx context.Context, b *BatchRecord, outputs []Output, a
 		sums, cuts, err := db.storeFiles(outCtx, tx.Tx, conn, id, outputs, connFree)
 		stored <- filesResult{sums, cuts, err}
 	}()
+	restore := db.yieldCores()
 	rowsSum, err := db.copyResults(ctx, conn, id, b)
+	restore()
 	if err != nil {
 		cancelOut()
 		<-stored

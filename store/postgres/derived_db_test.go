@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -311,5 +312,32 @@ func testFileStoreSpool(t *testing.T, spool bool) {
 	}
 	if !bytes.Equal(got.Bytes(), want) {
 		t.Fatalf("read back %d bytes, want %d %s", got.Len(), len(want), diffAt(got.Bytes(), want))
+	}
+}
+
+// TestShareCPURestoresProcs checks that a batch stored with ShareCPU
+// leaves GOMAXPROCS as it found it, and that the cores are yielded only
+// when the server shares them.
+func TestShareCPURestoresProcs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	db := open(t)
+	db.ShareCPU(true)
+	restore := db.yieldCores()
+	if got := runtime.GOMAXPROCS(0); got != 3 {
+		t.Errorf("GOMAXPROCS while yielding = %d, want 3", got)
+	}
+	restore()
+	b := exampleBatch(t).Published()
+	outputs, _ := cellsOutputs(t, b, false)
+	if _, err := db.SaveBatch(context.Background(), batchRecord(b), outputs); err != nil {
+		t.Fatal(err)
+	}
+	if got := runtime.GOMAXPROCS(0); got != 4 {
+		t.Errorf("GOMAXPROCS after SaveBatch = %d, want 4", got)
+	}
+	db.ShareCPU(false)
+	db.yieldCores()()
+	if got := runtime.GOMAXPROCS(0); got != 4 {
+		t.Errorf("GOMAXPROCS without ShareCPU = %d, want 4", got)
 	}
 }

@@ -98,3 +98,27 @@ func TestCellCutterUnclosed(t *testing.T) {
 		t.Fatal("no error for cells that are not closed")
 	}
 }
+
+// TestLocalServer checks which connection strings name a server on this
+// machine.
+func TestLocalServer(t *testing.T) {
+	for conn, want := range map[string]bool{
+		"postgres://u@127.0.0.1:5432/db?sslmode=disable": true,
+		"postgres://u@localhost/db":                      true,
+		"postgresql://u@[::1]:5432/db":                   true,
+		"postgres:///db":                                 true,
+		"postgres:///db?host=/var/run/postgresql":        true,
+		"postgres://u@db.example.org/db":                 false,
+		"postgres://u@10.0.0.5/db":                       false,
+		"postgres://u@localhost/db?host=db.example.org":  false,
+		"host=/var/run/postgresql dbname=x":              true,
+		"host=127.0.0.1 port=5432 dbname=x":              true,
+		"dbname=x user=u":                                true,
+		"host=db.example.org dbname=x":                   false,
+		"host='db.example.org' dbname=x":                 false,
+	} {
+		if got := LocalServer(conn); got != want {
+			t.Errorf("LocalServer(%q) = %v, want %v", conn, got, want)
+		}
+	}
+}

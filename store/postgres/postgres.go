@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -63,8 +64,55 @@ const (
 
 // DB is a govscore database. It is safe for concurrent use.
 type DB struct {
-	x   *sqlx.DB
-	url string // redacted, for messages
+	x        *sqlx.DB
+	url      string // redacted, for messages
+	shareCPU bool   // ShareCPU
+}
+
+// ShareCPU tells SaveBatch whether the database server runs on this
+// machine, sharing its cores with govscore. When it does, the outputs are
+// rendered on one core fewer (runtime.GOMAXPROCS) while the server takes
+// the batch's results: that COPY runs on one server core, and everything
+// after it waits for it, so the rendering, which can use every core once
+// it is over, does not slow it down. `govscore run --db` sets it when the
+// URL names a local server (LocalServer).
+func (db *DB) ShareCPU(on bool) { db.shareCPU = on }
+
+// LocalServer reports whether the connection string conn (a postgres://
+// URL or key=value pairs) names a server on this machine: a Unix socket,
+// localhost or a loopback address.
+func LocalServer(conn string) bool {
+	var hosts []string
+	if u, err := url.Parse(conn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		hosts = append(hosts, u.Hostname())
+		if h := u.Query().Get("host"); h != "" {
+			hosts = append(hosts, h)
+		}
+	} else {
+		hosts = append(hosts, "")
+		for _, f := range strings.Fields(conn) {
+			if k, v, ok := strings.Cut(f, "="); ok && k == "host" {
+				hosts = append(hosts, strings.Trim(v, "'"))
+			}
+		}
+	}
+	// The last host given wins; none is the default Unix socket.
+	h := hosts[len(hosts)-1]
+	if ip := net.ParseIP(h); ip != nil {
+		return ip.IsLoopback()
+	}
+	return h == "" || h == "localhost" || strings.HasPrefix(h, "/")
+}
+
+// yieldCores lowers GOMAXPROCS by one when the server shares this
+// machine's cores (ShareCPU) and returns what restores it.
+func (db *DB) yieldCores() func() {
+	n := runtime.GOMAXPROCS(0)
+	if !db.shareCPU || n < 2 {
+		return func() {}
+	}
+	runtime.GOMAXPROCS(n - 1)
+	return func() { runtime.GOMAXPROCS(n) }
 }
 
 // Open connects to the database at url (a postgres:// URL or a key=value
