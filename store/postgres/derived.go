@@ -312,27 +312,31 @@ func arrayHeader(a []byte, n int, oid uint32) ([]byte, error) {
 	return a[20:], nil
 }
 
-// readFloatArray reads a float8[] in array_send's form into out, isNull[l]
-// true where the entry is NULL (out[l] NaN then).
-func readFloatArray(a []byte, out []float64, isNull []bool) error {
-	e, err := arrayHeader(a, len(out), oidFloat8)
+// readArray calls entry with each of the n entries of a one-dimensional
+// array of type oid in array_send's form: its index, its bytes, and
+// whether it is NULL.
+func readArray(a []byte, n int, oid uint32, entry func(l int, b []byte, null bool) error) error {
+	e, err := arrayHeader(a, n, oid)
 	if err != nil {
 		return err
 	}
-	for l := range out {
+	for l := range n {
 		if len(e) < 4 {
 			return errors.New("the array is cut short")
 		}
 		size := int32(binary.BigEndian.Uint32(e))
 		e = e[4:]
-		switch {
-		case size == -1:
-			out[l], isNull[l] = math.NaN(), true
-		case size == 8 && len(e) >= 8:
-			out[l], isNull[l] = math.Float64frombits(binary.BigEndian.Uint64(e)), false
-			e = e[8:]
-		default:
-			return errors.New("an entry is not a float8")
+		if size < -1 || int(size) > len(e) {
+			return errors.New("an entry is cut short")
+		}
+		if size == -1 {
+			err = entry(l, nil, true)
+		} else {
+			err = entry(l, e[:size], false)
+			e = e[size:]
+		}
+		if err != nil {
+			return err
 		}
 	}
 	if len(e) != 0 {
@@ -341,33 +345,29 @@ func readFloatArray(a []byte, out []float64, isNull []bool) error {
 	return nil
 }
 
+// readFloatArray reads a float8[] in array_send's form into out, isNull[l]
+// true where the entry is NULL (out[l] NaN then).
+func readFloatArray(a []byte, out []float64, isNull []bool) error {
+	return readArray(a, len(out), oidFloat8, func(l int, b []byte, null bool) error {
+		switch {
+		case null:
+			out[l], isNull[l] = math.NaN(), true
+		case len(b) == 8:
+			out[l], isNull[l] = math.Float64frombits(binary.BigEndian.Uint64(b)), false
+		default:
+			return errors.New("an entry is not a float8")
+		}
+		return nil
+	})
+}
+
 // readTextArray reads a text[] in array_send's form into out, isNull[l]
 // true where the entry is NULL (out[l] "" then).
 func readTextArray(a []byte, out []string, isNull []bool) error {
-	e, err := arrayHeader(a, len(out), oidText)
-	if err != nil {
-		return err
-	}
-	for l := range out {
-		if len(e) < 4 {
-			return errors.New("the array is cut short")
-		}
-		size := int32(binary.BigEndian.Uint32(e))
-		e = e[4:]
-		switch {
-		case size == -1:
-			out[l], isNull[l] = "", true
-		case size >= 0 && int(size) <= len(e):
-			out[l], isNull[l] = string(e[:size]), false
-			e = e[size:]
-		default:
-			return errors.New("an entry is cut short")
-		}
-	}
-	if len(e) != 0 {
-		return errors.New("the array has trailing bytes")
-	}
-	return nil
+	return readArray(a, len(out), oidText, func(l int, b []byte, null bool) error {
+		out[l], isNull[l] = string(b), null
+		return nil
+	})
 }
 
 // chunkByChunk reads a stored file's chunks one query at a time, so that

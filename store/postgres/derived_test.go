@@ -122,3 +122,44 @@ func TestLocalServer(t *testing.T) {
 		}
 	}
 }
+
+// TestReadArrayMalformed checks that arrays govscore does not write are
+// refused, each with its reason, and that well-formed ones read back.
+func TestReadArrayMalformed(t *testing.T) {
+	head := func(ndim, oid, n int) []byte {
+		b := appendInt32(nil, int32(ndim))
+		b = appendInt32(b, 0)
+		b = appendInt32(b, int32(oid))
+		if ndim > 0 {
+			b = appendInt32(b, int32(n))
+			b = appendInt32(b, 1)
+		}
+		return b
+	}
+	good := binFloat(binNull(head(1, oidFloat8, 2)), 2.5)
+	out, isNull := make([]float64, 2), make([]bool, 2)
+	if err := readFloatArray(good, out, isNull); err != nil || !isNull[0] || isNull[1] || out[1] != 2.5 {
+		t.Fatalf("read %v %v, %v", out, isNull, err)
+	}
+	texts, textNull := make([]string, 2), make([]bool, 2)
+	if err := readTextArray(binText(binNull(head(1, oidText, 2)), ""), texts, textNull); err != nil || !textNull[0] || textNull[1] || texts[1] != "" {
+		t.Fatalf("read %q %v, %v", texts, textNull, err)
+	}
+	if err := readFloatArray(head(0, oidFloat8, 0), nil, nil); err != nil {
+		t.Fatalf("empty array: %v", err)
+	}
+	for name, a := range map[string][]byte{
+		"two dimensions":   binFloat(binFloat(head(2, oidFloat8, 2), 1), 1),
+		"text, not float8": binText(binText(head(1, oidText, 2), "a"), "b"),
+		"one entry short":  binFloat(head(1, oidFloat8, 1), 1),
+		"cut short":        binFloat(head(1, oidFloat8, 2), 1),
+		"entry cut short":  append(appendInt32(binFloat(head(1, oidFloat8, 2), 1), 8), 1, 2),
+		"a float4":         append(appendInt32(binFloat(head(1, oidFloat8, 2), 1), 4), 1, 2, 3, 4),
+		"trailing bytes":   append(good[:len(good):len(good)], 0),
+		"no header":        {0, 0, 1},
+	} {
+		if err := readFloatArray(a, out, isNull); err == nil {
+			t.Errorf("%s: read without an error", name)
+		}
+	}
+}

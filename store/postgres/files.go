@@ -182,16 +182,8 @@ type chunkSpool struct {
 func (s *fileStore) spoolUntilFree() *chunkSpool {
 	sp := &chunkSpool{}
 	for {
-		// The connection first: once it is free, the chunks go to it.
-		select {
-		case <-s.connFree:
-			return sp
-		case <-s.abandon:
-			return sp
-		case <-s.ctx.Done():
-			return sp
-		default:
-		}
+		// A chunk taken once the connection is free is still spooled, and
+		// sent first: the order holds either way.
 		select {
 		case <-s.connFree:
 			return sp
