@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/govscore/govscore/batch"
 	"github.com/govscore/govscore/diag"
@@ -234,8 +235,17 @@ func TestSaveBatchOutputFails(t *testing.T) {
 					t.Errorf("%s has %d rows after the failed save", tbl, n)
 				}
 			}
-			if _, err := db.SaveBatch(context.Background(), batchRecord(b), []Output{small}); err != nil {
-				t.Fatalf("storing the batch again: %v", err)
+			// The failed save's backend may still be rolling back (its
+			// connection was cut) and holding the batch's lock: ErrBusy
+			// until it is gone.
+			for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+				_, err := db.SaveBatch(context.Background(), batchRecord(b), []Output{small})
+				if err == nil {
+					break
+				}
+				if !errors.Is(err, ErrBusy) || time.Now().After(deadline) {
+					t.Fatalf("storing the batch again: %v", err)
+				}
 			}
 		})
 	}
