@@ -341,3 +341,31 @@ func TestShareCPURestoresProcs(t *testing.T) {
 		t.Errorf("GOMAXPROCS without ShareCPU = %d, want 4", got)
 	}
 }
+
+// TestOutputCellsStoredWhole checks that outputs stored whole, as before
+// migration 0010, read back and verify as before: no cut is recorded and
+// the chunks hold every byte.
+func TestOutputCellsStoredWhole(t *testing.T) {
+	storeCellsText = true
+	defer func() { storeCellsText = false }()
+	db := open(t)
+	ctx := context.Background()
+	b := exampleBatch(t).Published()
+	outputs, want := cellsOutputs(t, b, false)
+	id, err := db.SaveBatch(ctx, batchRecord(b), outputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range want {
+		var got bytes.Buffer
+		if err := db.WriteOutput(ctx, id, name, &got); err != nil || !bytes.Equal(got.Bytes(), data) {
+			t.Fatalf("%s: %d bytes, %v; want %d", name, got.Len(), err, len(data))
+		}
+		if cut, err := storedCut(ctx, db.x, id, name); err != nil || cut.valid {
+			t.Errorf("%s: cut %+v, %v", name, cut, err)
+		}
+	}
+	if _, err := db.Verify(ctx, id, true); err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+}
