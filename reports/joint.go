@@ -1,11 +1,6 @@
 package reports
 
-import (
-	"io"
-
-	"github.com/govscore/govscore/diag"
-	"github.com/govscore/govscore/scoring"
-)
+import "io"
 
 // WriteIndicatorsAndJSON writes indicators.csv to csv and results.json to
 // js from the publication view v: the bytes of WriteIndicatorsCSV and
@@ -54,95 +49,43 @@ func appendSpan(csv, js []byte, s span) []byte {
 // appendCellsBoth appends the cells of the subjects at view positions rows
 // to js, as writeCells does for results.json, and to csv, as
 // WriteIndicatorsCSV does for indicators.csv (leafIDs are the leaves' ids
-// as CSV fields): each number is formatted into js, and csv copies its
-// text.
+// as CSV fields): each number is formatted into js (jsonCells), and csv
+// copies its text.
 func appendCellsBoth(js, csv []byte, v *View, rows []int, leafIDs [][]byte) ([]byte, []byte) {
-	nl := len(leafIDs)
 	blk := cellBlocks.Get().(*cellBlock)
 	defer cellBlocks.Put(blk)
-	raws, values, weightAt := make([]span, nl), make([]span, nl), make([]span, nl)
-	// Effective weights and statuses repeat from subject to subject: each
-	// leaf's is formatted once per run of equal values.
-	weights := newRunText(nl, diag.AppendJSONFloat)
-	statuses := newRunText(nl, func(b []byte, st scoring.Status) []byte { return diag.AppendJSONString(b, string(st)) })
+	f := newJSONCells(len(leafIDs))
+	subjects := make([]string, 0, cellBlockSize)
 	var id []byte
+	row := func(j int, js []byte) {
+		id = appendCSVField(id[:0], subjects[j])
+		for l := range leafIDs {
+			x := l*blk.n + j
+			if !blk.applies[x] {
+				continue
+			}
+			csv = append(csv, id...)
+			csv = append(csv, ',')
+			csv = append(csv, leafIDs[l]...)
+			csv = append(csv, ',')
+			csv = appendSpan(csv, js, f.raws[l])
+			csv = append(csv, ',')
+			csv = appendSpan(csv, js, f.values[l])
+			csv = append(csv, ',')
+			csv = append(csv, blk.status[x]...)
+			csv = append(csv, ',')
+			csv = appendSpan(csv, js, f.weightAt[l])
+			csv = append(csv, '\n')
+		}
+	}
 	for lo := 0; lo < len(rows); lo += cellBlockSize {
 		block := rows[lo:min(lo+cellBlockSize, len(rows))]
 		blk.fill(v, block)
-		n := len(block)
-		for j, k := range block {
-			subject := v.subjectID(k)
-			js = append(js, ",\n      {\"subject\": "...)
-			js = diag.AppendJSONString(js, subject)
-			js = append(js, ", \"raw\": ["...)
-			for l := range nl {
-				if l > 0 {
-					js = append(js, ',')
-				}
-				x := l*n + j
-				at := len(js)
-				if !blk.applies[x] {
-					js = append(js, "null"...)
-				} else {
-					js = diag.AppendJSONFloat(js, blk.raw[x])
-				}
-				raws[l] = span{at, len(js)}
-			}
-			js = append(js, "], \"value\": ["...)
-			for l := range nl {
-				if l > 0 {
-					js = append(js, ',')
-				}
-				x := l*n + j
-				at := len(js)
-				switch value := blk.value[x]; {
-				case !blk.applies[x]:
-					js = append(js, "null"...)
-				case value == blk.raw[x]:
-					js = append(js, js[raws[l].at:raws[l].end]...)
-				default:
-					js = diag.AppendJSONFloat(js, value)
-				}
-				values[l] = span{at, len(js)}
-			}
-			js = append(js, "], \"status\": ["...)
-			js = appendJSONRuns(js, statuses, blk.status, blk.applies, nl, n, j)
-			js = append(js, "], \"weight\": ["...)
-			for l := range nl {
-				if l > 0 {
-					js = append(js, ',')
-				}
-				x := l*n + j
-				at := len(js)
-				if !blk.applies[x] {
-					js = append(js, "null"...)
-				} else {
-					js = weights.appendTo(js, l, blk.weight[x])
-				}
-				weightAt[l] = span{at, len(js)}
-			}
-			js = append(js, "]}"...)
-
-			id = appendCSVField(id[:0], subject)
-			for l := range nl {
-				x := l*n + j
-				if !blk.applies[x] {
-					continue
-				}
-				csv = append(csv, id...)
-				csv = append(csv, ',')
-				csv = append(csv, leafIDs[l]...)
-				csv = append(csv, ',')
-				csv = appendSpan(csv, js, raws[l])
-				csv = append(csv, ',')
-				csv = appendSpan(csv, js, values[l])
-				csv = append(csv, ',')
-				csv = append(csv, blk.status[x]...)
-				csv = append(csv, ',')
-				csv = appendSpan(csv, js, weightAt[l])
-				csv = append(csv, '\n')
-			}
+		subjects = subjects[:0]
+		for _, k := range block {
+			subjects = append(subjects, v.subjectID(k))
 		}
+		js = f.append(js, blk, subjects, row)
 	}
 	return js, csv
 }

@@ -396,7 +396,7 @@ func writeCells(j *jw, v *View) {
 			for _, k := range block {
 				subjects = append(subjects, v.subjectID(k))
 			}
-			buf = f.append(buf, blk, subjects)
+			buf = f.append(buf, blk, subjects, nil)
 		}
 		return buf
 	}
@@ -410,9 +410,11 @@ func writeCells(j *jw, v *View) {
 // section from cell blocks, keeping across blocks the text of each leaf's
 // last weight and status.
 type jsonCells struct {
-	// rawAt[l] is where the subject's raw value of leaf l starts in the
-	// buffer, rawEnd[l] where it ends: a value equal to it is copied.
-	rawAt, rawEnd []int
+	// raws[l], values[l] and weights[l] are where the text of the
+	// current subject's numbers of leaf l is in the buffer: a value equal
+	// to the raw value copies it, and indicators.csv's rows copy all
+	// three (appendCellsBoth).
+	raws, values, weightAt []span
 	// Effective weights repeat from subject to subject: each leaf's
 	// weight is formatted once per run of equal values.
 	weights *runText[float64]
@@ -422,16 +424,18 @@ type jsonCells struct {
 
 func newJSONCells(leaves int) *jsonCells {
 	return &jsonCells{
-		rawAt: make([]int, leaves), rawEnd: make([]int, leaves),
+		raws: make([]span, leaves), values: make([]span, leaves), weightAt: make([]span, leaves),
 		weights:  newRunText(leaves, diag.AppendJSONFloat),
 		statuses: newRunText(leaves, func(b []byte, st scoring.Status) []byte { return diag.AppendJSONString(b, string(st)) }),
 	}
 }
 
 // append appends the entries of the subjects of blk, whose ids are
-// subjects, each starting with ",\n      ".
-func (f *jsonCells) append(buf []byte, blk *cellBlock, subjects []string) []byte {
-	n, nl := blk.n, len(f.rawAt)
+// subjects, each starting with ",\n      ". When after is not nil, it is
+// called after each subject's entry with the subject's index in the block
+// and the buffer, while the spans locate that entry's numbers.
+func (f *jsonCells) append(buf []byte, blk *cellBlock, subjects []string, after func(j int, buf []byte)) []byte {
+	n, nl := blk.n, len(f.raws)
 	for j, subject := range subjects {
 		buf = append(buf, ",\n      {\"subject\": "...)
 		buf = diag.AppendJSONString(buf, subject)
@@ -441,13 +445,13 @@ func (f *jsonCells) append(buf []byte, blk *cellBlock, subjects []string) []byte
 				buf = append(buf, ',')
 			}
 			x := l*n + j
-			f.rawAt[l] = len(buf)
+			at := len(buf)
 			if !blk.applies[x] {
 				buf = append(buf, "null"...)
 			} else {
 				buf = diag.AppendJSONFloat(buf, blk.raw[x])
 			}
-			f.rawEnd[l] = len(buf)
+			f.raws[l] = span{at, len(buf)}
 		}
 		buf = append(buf, "], \"value\": ["...)
 		for l := range nl {
@@ -455,20 +459,37 @@ func (f *jsonCells) append(buf []byte, blk *cellBlock, subjects []string) []byte
 				buf = append(buf, ',')
 			}
 			x := l*n + j
+			at := len(buf)
 			switch value := blk.value[x]; {
 			case !blk.applies[x]:
 				buf = append(buf, "null"...)
 			case value == blk.raw[x]:
-				buf = append(buf, buf[f.rawAt[l]:f.rawEnd[l]]...)
+				buf = append(buf, buf[f.raws[l].at:f.raws[l].end]...)
 			default:
 				buf = diag.AppendJSONFloat(buf, value)
 			}
+			f.values[l] = span{at, len(buf)}
 		}
 		buf = append(buf, "], \"status\": ["...)
 		buf = appendJSONRuns(buf, f.statuses, blk.status, blk.applies, nl, n, j)
 		buf = append(buf, "], \"weight\": ["...)
-		buf = appendJSONRuns(buf, f.weights, blk.weight, blk.applies, nl, n, j)
+		for l := range nl {
+			if l > 0 {
+				buf = append(buf, ',')
+			}
+			x := l*n + j
+			at := len(buf)
+			if !blk.applies[x] {
+				buf = append(buf, "null"...)
+			} else {
+				buf = f.weights.appendTo(buf, l, blk.weight[x])
+			}
+			f.weightAt[l] = span{at, len(buf)}
+		}
 		buf = append(buf, "]}"...)
+		if after != nil {
+			after(j, buf)
+		}
 	}
 	return buf
 }

@@ -80,7 +80,7 @@ func (c *StoredCells) AppendCSV(buf []byte) []byte {
 // list for the subjects added since the last Reset, each starting with
 // ",\n      " (the list's first entry without its comma: WriteJSON).
 func (c *StoredCells) AppendJSON(buf []byte) []byte {
-	return c.js.append(buf, &c.blk, c.ids)
+	return c.js.append(buf, &c.blk, c.ids, nil)
 }
 
 // Reset forgets the subjects added.
