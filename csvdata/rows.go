@@ -171,10 +171,14 @@ type mappedRows struct {
 	rec     []string
 	started bool
 	line    int // of the current record
+	inLen   int // the current record's number of fields
 }
 
+// FieldPos is the position of output column j's cell in the current
+// record: its input field's, or the record's line for a constant column
+// and for a field the record is too short to have.
 func (r *mappedRows) FieldPos(j int) (int, int) {
-	if j < len(r.src) && r.src[j] >= 0 {
+	if j < len(r.src) && r.src[j] >= 0 && r.src[j] < r.inLen {
 		return r.in.FieldPos(r.src[j])
 	}
 	return r.line, 0
@@ -304,6 +308,7 @@ func (r *mappedRows) Read() ([]string, error) {
 		return nil, err
 	}
 	r.line, _ = r.in.FieldPos(0)
+	r.inLen = len(in)
 	r.rec = r.rec[:0]
 	if isBlankRow(in) {
 		for range r.header {
