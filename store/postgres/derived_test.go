@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -162,4 +164,41 @@ func TestReadArrayMalformed(t *testing.T) {
 			t.Errorf("%s: read without an error", name)
 		}
 	}
+}
+
+// TestChunkSpoolReadBackFails checks that a spool whose file cannot be
+// read back reports it, and that chunks held in memory are given as they
+// are.
+func TestChunkSpoolReadBackFails(t *testing.T) {
+	chunk := func(n int, data string) *zipChunk {
+		out := outPool.Get().(*bytes.Buffer)
+		out.Reset()
+		out.WriteString(data)
+		return &zipChunk{name: "f", n: n, out: out}
+	}
+	sp := &chunkSpool{}
+	if !sp.add(chunk(0, "first")) || !sp.add(chunk(1, "second")) {
+		t.Skip("no temporary directory for the spool")
+	}
+	var got []string
+	collect := func(name string, n int, data []byte) error {
+		got = append(got, fmt.Sprintf("%s %d %s", name, n, data))
+		return nil
+	}
+	if err := sp.each(collect); err != nil || strings.Join(got, ";") != "f 0 first;f 1 second" {
+		t.Fatalf("read back %q, %v", got, err)
+	}
+	sp.f.Close()
+	if err := sp.each(collect); err == nil || !strings.Contains(err.Error(), "temporary file") {
+		t.Errorf("read back from a closed spool: %v", err)
+	}
+	sp.f = nil
+	sp.close()
+
+	mem := &chunkSpool{entries: []spooled{{name: "g", n: 3, mem: chunk(3, "held")}}}
+	got = nil
+	if err := mem.each(collect); err != nil || len(got) != 1 || got[0] != "g 3 held" {
+		t.Errorf("chunk held in memory: %q, %v", got, err)
+	}
+	mem.close()
 }
