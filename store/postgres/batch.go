@@ -129,7 +129,6 @@ WHERE id = $1 AND status = 'draft' RETURNING id`
 	sqlPublish = `UPDATE batches SET status = 'published', published_at = now(), published_by = coalesce(nullif($2, ''), current_user)
 WHERE id = $1 AND status = 'approved' RETURNING id`
 	sqlBatchStatus = `SELECT status FROM batches WHERE id = $1`
-	sqlFileChunks  = `SELECT data FROM batch_files WHERE batch_id = $1 AND name = $2 ORDER BY chunk`
 	sqlFileNames   = `SELECT DISTINCT name FROM batch_files WHERE batch_id = $1 ORDER BY name`
 	sqlSetYAML     = `SELECT s.yaml FROM batches b JOIN indicator_sets s ON s.id = b.set_version WHERE b.id = $1`
 )
@@ -625,30 +624,6 @@ func (db *DB) WriteOutput(ctx context.Context, id int64, name string, w io.Write
 		return fmt.Errorf("batch %d: no digest is recorded for %s: %w", id, name, ErrIntegrity)
 	}
 	return db.writeOutput(ctx, db.x, id, name, want, w)
-}
-
-// chunkReader reads the data column of successive batch_files rows.
-type chunkReader struct {
-	rows *sql.Rows
-	cur  []byte
-	err  error
-}
-
-func (r *chunkReader) Read(p []byte) (int, error) {
-	for len(r.cur) == 0 {
-		if !r.rows.Next() {
-			if r.err = r.rows.Err(); r.err != nil {
-				return 0, r.err
-			}
-			return 0, io.EOF
-		}
-		if r.err = r.rows.Scan(&r.cur); r.err != nil {
-			return 0, r.err
-		}
-	}
-	n := copy(p, r.cur)
-	r.cur = r.cur[n:]
-	return n, nil
 }
 
 // Change is how one subject's result differs between two batches.

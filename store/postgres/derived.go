@@ -80,7 +80,7 @@ var (
 type cellCutter struct {
 	kind  cellsKind
 	phase int   // 0: before the cells, 1: in them, 2: after them
-	pos   int64 // bytes written so far
+	pos   int64 // bytes written before the cells (phase 0)
 	prev  []byte
 	cut   cellsCut
 }
@@ -102,7 +102,6 @@ func (c *cellCutter) write(p []byte, store func([]byte) error) error {
 		case 1:
 			if c.kind == cellsCSV {
 				c.cut.n += int64(len(p))
-				c.pos += int64(len(p))
 				return nil
 			}
 			i := indexAcross(c.prev, p, jsonCellsEnd)
@@ -112,7 +111,6 @@ func (c *cellCutter) write(p []byte, store func([]byte) error) error {
 				keep := min(len(jsonCellsEnd)-1, len(c.prev)+len(p))
 				all := len(c.prev) + len(p)
 				c.cut.n += int64(all - keep)
-				c.pos += int64(len(p))
 				c.prev = lastBytes(c.prev, p, keep)
 				return nil
 			}
@@ -126,11 +124,9 @@ func (c *cellCutter) write(p []byte, store func([]byte) error) error {
 					return err
 				}
 			} else {
-				c.pos += int64(i - len(prev))
 				p = p[i-len(prev):]
 			}
 		case 2:
-			c.pos += int64(len(p))
 			return store(p)
 		}
 	}
@@ -261,11 +257,11 @@ func renderCells(ctx context.Context, q sqlx.QueryerContext, id int64, kind cell
 		bad := func(what string, err error) error {
 			return fmt.Errorf("batch %d, subject %q: %s: %v: %w", id, subject, what, err, ErrIntegrity)
 		}
-		if err := readTextArray(a[2], status, applies); err != nil {
+		if err := readTextArray(a[2], status, isNull); err != nil {
 			return written, bad("status", err)
 		}
-		for l := range applies {
-			applies[l] = !applies[l] // readTextArray set the NULLs
+		for l, null := range isNull {
+			applies[l] = !null // a leaf that does not apply has a NULL status
 		}
 		for i, dst := range [...][]float64{raw, value, weight} {
 			if err := readFloatArray(a[[...]int{0, 1, 3}[i]], dst, isNull); err != nil {
@@ -370,25 +366,26 @@ func readTextArray(a []byte, out []string, isNull []bool) error {
 	})
 }
 
-// chunkByChunk reads a stored file's chunks one query at a time, so that
-// the connection is free between them (renderCells runs its own query in
-// the middle of a file).
-type chunkByChunk struct {
+// chunkReader reads a stored file's chunks in chunk order, one query per
+// chunk, so that the connection is free between them (renderCells runs its
+// own query in the middle of a file).
+type chunkReader struct {
 	ctx  context.Context
 	q    sqlx.QueryerContext
 	id   int64
 	name string
-	next int
+	next int32 // the lowest chunk number not read yet
 	cur  []byte
 	err  error
 }
 
-func (r *chunkByChunk) Read(p []byte) (int, error) {
+func (r *chunkReader) Read(p []byte) (int, error) {
 	for len(r.cur) == 0 {
 		if r.err != nil {
 			return 0, r.err
 		}
-		err := r.q.QueryRowxContext(r.ctx, sqlFileChunk, r.id, r.name, r.next).Scan(&r.cur)
+		var chunk int32
+		err := r.q.QueryRowxContext(r.ctx, sqlFileChunk, r.id, r.name, r.next).Scan(&chunk, &r.cur)
 		if errors.Is(err, sql.ErrNoRows) {
 			r.err = io.EOF
 			return 0, io.EOF
@@ -397,12 +394,13 @@ func (r *chunkByChunk) Read(p []byte) (int, error) {
 			r.err = err
 			return 0, err
 		}
-		r.next++
+		r.next = chunk + 1
 	}
 	n := copy(p, r.cur)
 	r.cur = r.cur[n:]
 	return n, nil
 }
 
-// sqlFileChunk reads chunk $3 of file $2 of batch $1.
-const sqlFileChunk = `SELECT data FROM batch_files WHERE batch_id = $1 AND name = $2 AND chunk = $3`
+// sqlFileChunk reads the first chunk numbered $3 or more of file $2 of
+// batch $1, with its number.
+const sqlFileChunk = `SELECT chunk, data FROM batch_files WHERE batch_id = $1 AND name = $2 AND chunk >= $3 ORDER BY chunk LIMIT 1`

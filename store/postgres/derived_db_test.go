@@ -30,21 +30,7 @@ type cellsCase struct {
 // report writers' tests use, each scored and kept as run --db keeps it.
 func cellsCases(t *testing.T) []cellsCase {
 	t.Helper()
-	load := func(dir, period string) *batch.Batch {
-		files, err := batch.FromDir(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := batch.Load(files)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := batch.Run(context.Background(), p, p.Set, batch.Options{Period: period, At: time.Unix(0, 0)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b.Published()
-	}
+	load := func(dir, period string) *batch.Batch { return scoreDir(t, dir, period).Published() }
 	var cases []cellsCase
 	dirs, err := filepath.Glob("../../examples/*/indicators.yaml")
 	if err != nil || len(dirs) == 0 {
@@ -189,12 +175,15 @@ func TestOutputCellsTampered(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, table, sql string
+		files            []string // read after the change (default: the two with cells)
 	}{
-		{"a raw value", "batch_subjects", `UPDATE batch_subjects SET raw[1] = raw[1] + 1 WHERE batch_id = $1 AND ord = 0`},
-		{"a status", "batch_subjects", `UPDATE batch_subjects SET status[1] = 'imputed' WHERE batch_id = $1 AND ord = 0`},
-		{"a leaf made inapplicable", "batch_subjects", `UPDATE batch_subjects SET status[1] = NULL WHERE batch_id = $1 AND ord = 0`},
-		{"the cut moved", "batch_outputs", `UPDATE batch_outputs SET cells_at = cells_at - 1 WHERE batch_id = $1`},
-		{"the cut removed", "batch_outputs", `UPDATE batch_outputs SET cells_at = NULL, cells_bytes = NULL WHERE batch_id = $1`},
+		{"a raw value", "batch_subjects", `UPDATE batch_subjects SET raw[1] = raw[1] + 1 WHERE batch_id = $1 AND ord = 0`, nil},
+		{"a status", "batch_subjects", `UPDATE batch_subjects SET status[1] = 'imputed' WHERE batch_id = $1 AND ord = 0`, nil},
+		{"a leaf made inapplicable", "batch_subjects", `UPDATE batch_subjects SET status[1] = NULL WHERE batch_id = $1 AND ord = 0`, nil},
+		{"the cut moved", "batch_outputs", `UPDATE batch_outputs SET cells_at = cells_at - 1 WHERE batch_id = $1`, nil},
+		{"the cut removed", "batch_outputs", `UPDATE batch_outputs SET cells_at = NULL, cells_bytes = NULL WHERE batch_id = $1`, nil},
+		{"the cut beyond the stored bytes", "batch_outputs", `UPDATE batch_outputs SET cells_at = bytes, cells_bytes = 0 WHERE batch_id = $1 AND cells_at IS NOT NULL`, nil},
+		{"a cut recorded for results.csv", "batch_outputs", `UPDATE batch_outputs SET cells_at = 0, cells_bytes = 0 WHERE batch_id = $1 AND name = 'results.csv'`, []string{"results.csv"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tx, err := db.x.Beginx()
@@ -208,7 +197,11 @@ func TestOutputCellsTampered(t *testing.T) {
 			if _, err := tx.Exec(tc.sql, id); err != nil {
 				t.Fatal(err)
 			}
-			for _, name := range []string{"indicators.csv", "results.json"} {
+			files := tc.files
+			if files == nil {
+				files = []string{"indicators.csv", "results.json"}
+			}
+			for _, name := range files {
 				err := db.writeOutput(ctx, tx, id, name, mustDigest(t, db, id, name), io.Discard)
 				if !errors.Is(err, ErrIntegrity) {
 					t.Errorf("%s after %s: %v, want ErrIntegrity", name, tc.name, err)

@@ -329,7 +329,13 @@ func TestSQLLookingStringsStoredVerbatim(t *testing.T) {
 
 // exampleBatch scores the repository's example project.
 func exampleBatch(t testing.TB) *batch.Batch {
-	files, err := batch.FromDir("../../examples/inner-mongolia-2024")
+	return scoreDir(t, "../../examples/inner-mongolia-2024", "")
+}
+
+// scoreDir scores the project in dir for period ("": its default).
+func scoreDir(t testing.TB, dir, period string) *batch.Batch {
+	t.Helper()
+	files, err := batch.FromDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,7 +343,7 @@ func exampleBatch(t testing.TB) *batch.Batch {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := batch.Run(context.Background(), p, p.Set, batch.Options{At: time.Unix(0, 0)})
+	b, err := batch.Run(context.Background(), p, p.Set, batch.Options{Period: period, At: time.Unix(0, 0)})
 	if err != nil {
 		t.Fatal(err)
 	}

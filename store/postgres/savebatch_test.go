@@ -112,7 +112,7 @@ func TestSaveBatchOutputsRoundTrip(t *testing.T) {
 				t.Errorf("read back %d bytes, differing from the %d written", got.Len(), len(tc.data))
 			}
 			var rows [][]byte
-			if err := db.x.Select(&rows, sqlFileChunks, id, tc.name); err != nil {
+			if err := db.x.Select(&rows, `SELECT data FROM batch_files WHERE batch_id = $1 AND name = $2 ORDER BY chunk`, id, tc.name); err != nil {
 				t.Fatal(err)
 			}
 			if len(rows) != tc.rows {
@@ -163,6 +163,20 @@ func TestWriteOutputReadsOneStreamOverRows(t *testing.T) {
 	}
 	if !bytes.Equal(got.Bytes(), data) {
 		t.Errorf("read back %d bytes, differing from the %d stored", got.Len(), len(data))
+	}
+	// Chunk numbers with gaps read in their order, as a cursor over the
+	// rows sorted by chunk read them.
+	for i, part := range [][]byte{z.Bytes()[:7], z.Bytes()[7:5000], z.Bytes()[5000:]} {
+		if _, err := db.x.Exec(sqlInsertFile, id, "gaps.csv", []int{0, 3, 7}[i], part); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got.Reset()
+	if err := db.WriteOutput(ctx, id, "gaps.csv", &got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), data) {
+		t.Errorf("chunk numbers with gaps: read back %d bytes, differing from the %d stored", got.Len(), len(data))
 	}
 	for i, part := range [][]byte{data[:100_000], data[100_000:]} {
 		var z bytes.Buffer

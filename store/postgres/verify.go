@@ -317,30 +317,46 @@ func (db *DB) writeOutput(ctx context.Context, q sqlx.QueryerContext, id int64, 
 	if err != nil {
 		return db.mapError(ctx, "reading "+name, err)
 	}
-	if cut.valid {
-		return db.writeOutputCells(ctx, q, id, name, want, cut, w)
+	kind := cellsKindOf(name)
+	if cut.valid && kind == cellsNone {
+		return fmt.Errorf("batch %d: %s has cells recorded as left out, but holds none: %w", id, name, ErrIntegrity)
 	}
-	rows, err := q.QueryContext(ctx, sqlFileChunks, id, name)
-	if err != nil {
-		return db.mapError(ctx, "reading "+name, err)
-	}
-	defer rows.Close()
 	hw := newHashWriter(w)
-	cr := &chunkReader{rows: rows}
+	cr := &chunkReader{ctx: ctx, q: q, id: id, name: name}
 	zr, err := chunkDecoder(cr)
+	// An output whose cells were left out: the stored bytes before them,
+	// the cells rendered from the batch's rows, then the stored rest.
+	if err == nil && cut.valid {
+		var n int64
+		if n, err = io.CopyN(hw, zr, cut.at); err == io.EOF {
+			err = fmt.Errorf("%d bytes stored before the cells, %d recorded: %w", n, cut.at, ErrIntegrity)
+		}
+		if err == nil {
+			n, rerr := renderCells(ctx, q, id, kind, hw)
+			switch {
+			case rerr != nil && !errors.Is(rerr, ErrIntegrity):
+				return db.mapError(ctx, "reading "+name, rerr)
+			case rerr != nil:
+				err = rerr
+			case n != cut.n:
+				err = fmt.Errorf("the cells rendered from the batch's rows are %d bytes, %d were left out: %w", n, cut.n, ErrIntegrity)
+			}
+		}
+	}
 	if err == nil {
 		_, err = io.Copy(hw, zr)
 	}
-	if cr.err != nil {
+	if cr.err != nil && cr.err != io.EOF {
 		return db.mapError(ctx, "reading "+name, cr.err)
 	}
-	if err != nil && want == nil {
+	switch {
+	case errors.Is(err, ErrIntegrity):
+		return fmt.Errorf("batch %d: reading %s: %w", id, name, err)
+	case err != nil && want == nil:
 		return fmt.Errorf("reading %s of batch %d: %w", name, id, err)
-	}
-	if want == nil {
+	case want == nil:
 		return nil
-	}
-	if err != nil {
+	case err != nil:
 		return fmt.Errorf("batch %d: %s cannot be read back (%v): %w", id, name, err, ErrIntegrity)
 	}
 	if got := hw.digest(name); got != *want {
@@ -363,58 +379,4 @@ func storedCut(ctx context.Context, q sqlx.QueryerContext, id int64, name string
 		return cellsCut{}, err
 	}
 	return cellsCut{at: at.Int64, n: n.Int64, valid: at.Valid && n.Valid}, nil
-}
-
-// writeOutputCells is writeOutput for an output whose cells were left out
-// of its chunks: the stored bytes before them, the cells rendered from the
-// batch's rows (renderCells), then the stored bytes after them, checked
-// as one file against want.
-func (db *DB) writeOutputCells(ctx context.Context, q sqlx.QueryerContext, id int64, name string, want *OutputDigest, cut cellsCut, w io.Writer) error {
-	kind := cellsKindOf(name)
-	if kind == cellsNone {
-		return fmt.Errorf("batch %d: %s has cells recorded as left out, but holds none: %w", id, name, ErrIntegrity)
-	}
-	hw := newHashWriter(w)
-	cr := &chunkByChunk{ctx: ctx, q: q, id: id, name: name}
-	zr, err := chunkDecoder(cr)
-	if err == nil {
-		var n int64
-		if n, err = io.CopyN(hw, zr, cut.at); err == io.EOF {
-			err = fmt.Errorf("%d bytes stored before the cells, %d recorded: %w", n, cut.at, ErrIntegrity)
-		}
-	}
-	if err == nil {
-		n, rerr := renderCells(ctx, q, id, kind, hw)
-		switch {
-		case rerr != nil && !errors.Is(rerr, ErrIntegrity):
-			return db.mapError(ctx, "reading "+name, rerr)
-		case rerr != nil:
-			err = rerr
-		case n != cut.n:
-			err = fmt.Errorf("the cells rendered from the batch's rows are %d bytes, %d were left out: %w", n, cut.n, ErrIntegrity)
-		}
-	}
-	if err == nil {
-		_, err = io.Copy(hw, zr)
-	}
-	if cr.err != nil && cr.err != io.EOF {
-		return db.mapError(ctx, "reading "+name, cr.err)
-	}
-	if err != nil {
-		if errors.Is(err, ErrIntegrity) || want == nil {
-			return fmt.Errorf("batch %d: reading %s: %w", id, name, err)
-		}
-		if ctx.Err() != nil {
-			return db.mapError(ctx, "reading "+name, err)
-		}
-		return fmt.Errorf("batch %d: %s cannot be read back (%v): %w", id, name, err, ErrIntegrity)
-	}
-	if want == nil {
-		return nil
-	}
-	if got := hw.digest(name); got != *want {
-		return fmt.Errorf("batch %d: %s has %d bytes with sha256 %s, recorded %d bytes with sha256 %s: %w",
-			id, name, got.Bytes, got.SHA256, want.Bytes, want.SHA256, ErrIntegrity)
-	}
-	return nil
 }
