@@ -6,16 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/govscore/govscore/diag"
-	"github.com/govscore/govscore/indicators"
-	"github.com/govscore/govscore/store/postgres"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/govscore/govscore/batch"
+	"github.com/govscore/govscore/diag"
+	"github.com/govscore/govscore/indicators"
+	"github.com/govscore/govscore/internal/splitstream"
 	"github.com/govscore/govscore/reports"
+	"github.com/govscore/govscore/store/postgres"
 )
 
 // byGroupFormats are the formats a run by peer group writes: the files
@@ -42,7 +43,7 @@ type groupParts struct {
 	summary             strings.Builder
 }
 
-// The markers cut a group's results.json into its parts (jsonSplitter):
+// The markers cut a group's results.json into its parts (splitstream):
 // before the first, the head; then the "groups" elements, the "results"
 // elements, the "indicators" leaves, its subjects, and the rest (the
 // assessments, empty in a run by group, and the group's warnings).
@@ -104,11 +105,11 @@ func (gp *groupParts) add(e *env, g int, b *batch.Batch, top int) error {
 			return err
 		}
 	}
-	var sp *jsonSplitter
+	var sp *splitstream.Splitter
 	var head, cellsHead bytes.Buffer
 	if gp.json {
-		sp = &jsonSplitter{markers: jsonMarkers}
-		sp.sinks = []io.Writer{&head, gp.groups.elements(), gp.subjects.elements(), &cellsHead, gp.cells.elements(), io.Discard}
+		sp = &splitstream.Splitter{Markers: jsonMarkers}
+		sp.Sinks = []io.Writer{&head, gp.groups.elements(), gp.subjects.elements(), &cellsHead, gp.cells.elements(), io.Discard}
 	}
 	// indicators.csv and results.json share one formatting of the cells
 	// when both are written, as in a whole run (outputPair).
@@ -125,8 +126,8 @@ func (gp *groupParts) add(e *env, g int, b *batch.Batch, top int) error {
 		return err
 	}
 	if gp.json {
-		if err := sp.finish(); err != nil {
-			return err
+		if err := sp.Finish(); err != nil {
+			return fmt.Errorf("run by peer group: results.json has %w", err)
 		}
 		if g == 0 {
 			gp.head, gp.cellsHead = head.Bytes(), cellsHead.Bytes()
@@ -289,57 +290,6 @@ func (s *skipLine) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return n, nil
-}
-
-// jsonSplitter cuts a stream at markers, in order: the bytes before
-// markers[0] go to sinks[0], those between markers[i-1] and markers[i] to
-// sinks[i], the rest to sinks[len(markers)]; the markers themselves to
-// none. A marker missing from the stream is an error (finish).
-type jsonSplitter struct {
-	markers [][]byte
-	sinks   []io.Writer
-	i       int
-	pend    []byte // the end of the stream that may start markers[i]
-}
-
-func (s *jsonSplitter) Write(p []byte) (int, error) {
-	n := len(p)
-	if s.i == len(s.markers) {
-		_, err := s.sinks[s.i].Write(p)
-		return n, err
-	}
-	buf := p
-	if len(s.pend) > 0 {
-		buf = append(s.pend, p...)
-		s.pend = nil
-	}
-	for s.i < len(s.markers) {
-		m := s.markers[s.i]
-		k := bytes.Index(buf, m)
-		if k < 0 {
-			keep := min(len(buf), len(m)-1)
-			if _, err := s.sinks[s.i].Write(buf[:len(buf)-keep]); err != nil {
-				return 0, err
-			}
-			s.pend = append(s.pend[:0:0], buf[len(buf)-keep:]...)
-			return n, nil
-		}
-		if _, err := s.sinks[s.i].Write(buf[:k]); err != nil {
-			return 0, err
-		}
-		buf = buf[k+len(m):]
-		s.i++
-	}
-	_, err := s.sinks[s.i].Write(buf)
-	return n, err
-}
-
-// finish checks that every marker was found.
-func (s *jsonSplitter) finish() error {
-	if s.i < len(s.markers) {
-		return fmt.Errorf("run by peer group: results.json has no %q", s.markers[s.i])
-	}
-	return nil
 }
 
 // runByGroup is `govscore run --by-group`: the batch is scored one peer

@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/govscore/govscore/internal/splitstream"
 	"github.com/govscore/govscore/reports"
 )
 
@@ -71,137 +72,105 @@ var (
 )
 
 // cellCutter sorts the bytes of an output, as they are written, into those
-// stored and those left out (the cells): before the cells it looks for
-// where they begin (indicators.csv: after its header line, when the header
-// is the expected one; results.json: after jsonCellsStart), then for where
-// they end (indicators.csv: the end of the file; results.json: before
-// jsonCellsEnd), holding back the few bytes that may begin it. An output
-// in which the cells are not found is stored whole.
+// stored (passed on to store) and those left out (the cells, only
+// counted): indicators.csv's after its header line, when the header is
+// the expected one; results.json's between jsonCellsStart and
+// jsonCellsEnd (a splitstream.Splitter, the markers stored with the bytes
+// around them). An output in which the cells are not found is stored
+// whole.
 type cellCutter struct {
 	kind  cellsKind
-	phase int   // 0: before the cells, 1: in them, 2: after them
-	pos   int64 // bytes written before the cells (phase 0)
-	prev  []byte
-	cut   cellsCut
+	store io.Writer
+	// indicators.csv
+	head    []byte // its first line so far
+	at      int64  // bytes stored before the cells
+	inCells bool
+	// results.json
+	split         *splitstream.Splitter
+	before, cells counter
 }
 
-// write passes on to store the bytes of p that are stored.
-func (c *cellCutter) write(p []byte, store func([]byte) error) error {
-	for len(p) > 0 {
-		switch c.phase {
-		case 0:
-			n, found := c.findStart(p)
-			if err := store(p[:n]); err != nil {
-				return err
-			}
-			c.pos += int64(n)
-			p = p[n:]
-			if found {
-				c.phase, c.cut.at = 1, c.pos
-			}
-		case 1:
-			if c.kind == cellsCSV {
-				c.cut.n += int64(len(p))
-				return nil
-			}
-			i := indexAcross(c.prev, p, jsonCellsEnd)
-			if i < 0 {
-				// Everything but the last bytes, which may begin
-				// jsonCellsEnd, is cells.
-				keep := min(len(jsonCellsEnd)-1, len(c.prev)+len(p))
-				all := len(c.prev) + len(p)
-				c.cut.n += int64(all - keep)
-				c.prev = lastBytes(c.prev, p, keep)
-				return nil
-			}
-			c.cut.n += int64(i)
-			c.phase = 2
-			prev := c.prev
-			c.prev = nil
-			if i < len(prev) {
-				// jsonCellsEnd began in the bytes held back.
-				if err := store(prev[i:]); err != nil {
-					return err
-				}
-			} else {
-				p = p[i-len(prev):]
-			}
-		case 2:
-			return store(p)
+// counter counts the bytes written through it to w.
+type counter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *counter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// newCellCutter returns a cellCutter for an output of kind whose stored
+// bytes go to store.
+func newCellCutter(kind cellsKind, store io.Writer) *cellCutter {
+	c := &cellCutter{kind: kind, store: store}
+	if kind == cellsJSON {
+		c.before.w, c.cells.w = store, io.Discard
+		c.split = &splitstream.Splitter{
+			Markers:  [][]byte{jsonCellsStart, jsonCellsEnd},
+			Sinks:    []io.Writer{&c.before, &c.cells, store},
+			MarkerTo: []int{0, 2},
 		}
 	}
-	return nil
+	return c
 }
 
-// findStart returns how many bytes of p come before the cells, and whether
-// the cells begin there.
-func (c *cellCutter) findStart(p []byte) (int, bool) {
-	switch c.kind {
-	case cellsCSV:
+func (c *cellCutter) Write(p []byte) (int, error) {
+	switch {
+	case c.kind == cellsJSON:
+		return c.split.Write(p)
+	case c.kind == cellsCSV && c.inCells:
+		c.cells.n += int64(len(p))
+		return len(p), nil
+	case c.kind == cellsCSV:
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
-			if len(c.prev)+len(p) > len(csvBOMHeader) {
+			if len(c.head)+len(p) > len(csvBOMHeader) {
 				c.kind = cellsNone // not the expected header
 			} else {
-				c.prev = append(c.prev, p...)
+				c.head = append(c.head, p...)
+				c.at += int64(len(p))
 			}
-			return len(p), false
+			return c.store.Write(p)
 		}
-		head := string(c.prev) + string(p[:i+1])
-		c.prev = nil
-		if head != csvHeader && head != csvBOMHeader {
+		line := string(c.head) + string(p[:i+1])
+		c.head = nil
+		if line != csvHeader && line != csvBOMHeader {
 			c.kind = cellsNone
-			return len(p), false
+			return c.store.Write(p)
 		}
-		return i + 1, true
-	case cellsJSON:
-		if i := indexAcross(c.prev, p, jsonCellsStart); i >= 0 {
-			end := i + len(jsonCellsStart) - len(c.prev)
-			c.prev = nil
-			return end, true
+		if _, err := c.store.Write(p[:i+1]); err != nil {
+			return 0, err
 		}
-		c.prev = lastBytes(c.prev, p, len(jsonCellsStart)-1)
-		return len(p), false
+		c.at += int64(i + 1)
+		c.inCells = true
+		c.cells.n += int64(len(p) - i - 1)
+		return len(p), nil
 	}
-	return len(p), false
+	return c.store.Write(p)
 }
 
-// finish ends the output: the cut made, or an error when its cells began
-// but did not end.
+// finish ends the output: the cut made (valid false when the cells were
+// not found), or an error when its cells began but did not end.
 func (c *cellCutter) finish(name string) (cellsCut, error) {
-	switch {
-	case c.phase == 1 && c.kind == cellsCSV, c.phase == 2:
-		c.cut.valid = true
-		return c.cut, nil
-	case c.phase == 1:
-		return cellsCut{}, fmt.Errorf("%s: the cells' list is not closed", name)
+	switch c.kind {
+	case cellsCSV:
+		return cellsCut{at: c.at, n: c.cells.n, valid: c.inCells}, nil
+	case cellsJSON:
+		if err := c.split.Flush(); err != nil {
+			return cellsCut{}, err
+		}
+		switch c.split.Found() {
+		case 0:
+			return cellsCut{}, nil
+		case 1:
+			return cellsCut{}, fmt.Errorf("%s: the cells' list is not closed", name)
+		}
+		return cellsCut{at: c.before.n, n: c.cells.n, valid: true}, nil
 	}
 	return cellsCut{}, nil
-}
-
-// indexAcross is the index of the first pat in prev followed by p, or -1;
-// prev is shorter than pat.
-func indexAcross(prev, p, pat []byte) int {
-	if len(prev) > 0 {
-		w := make([]byte, 0, len(prev)+len(pat))
-		w = append(append(w, prev...), p[:min(len(p), len(pat)-1)]...)
-		if i := bytes.Index(w, pat); i >= 0 {
-			return i
-		}
-	}
-	if i := bytes.Index(p, pat); i >= 0 {
-		return len(prev) + i
-	}
-	return -1
-}
-
-// lastBytes returns the last k bytes of prev followed by p, in a new slice.
-func lastBytes(prev, p []byte, k int) []byte {
-	if len(p) >= k {
-		return append([]byte(nil), p[len(p)-k:]...)
-	}
-	w := append(append([]byte(nil), prev...), p...)
-	return w[len(w)-min(k, len(w)):]
 }
 
 // sqlCellRows reads the cells of batch $1's subjects in output order.

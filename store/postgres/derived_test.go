@@ -3,6 +3,7 @@ package postgres
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -12,13 +13,12 @@ import (
 // cut points, and returns what it stored and the cut.
 func cutAll(t *testing.T, kind cellsKind, doc []byte, points []int) ([]byte, cellsCut) {
 	t.Helper()
-	c := &cellCutter{kind: kind}
-	var stored []byte
-	store := func(p []byte) error { stored = append(stored, p...); return nil }
+	var stored bytes.Buffer
+	c := newCellCutter(kind, &stored)
 	at := 0
 	for _, p := range append(points, len(doc)) {
-		if err := c.write(doc[at:p], store); err != nil {
-			t.Fatal(err)
+		if n, err := c.Write(doc[at:p]); err != nil || n != p-at {
+			t.Fatalf("wrote %d of %d bytes: %v", n, p-at, err)
 		}
 		at = p
 	}
@@ -26,7 +26,7 @@ func cutAll(t *testing.T, kind cellsKind, doc []byte, points []int) ([]byte, cel
 	if err != nil {
 		t.Fatalf("finish: %v", err)
 	}
-	return stored, cut
+	return stored.Bytes(), cut
 }
 
 // TestCellCutter checks that the cells are found and left out whatever
@@ -92,8 +92,8 @@ func TestCellCutter(t *testing.T) {
 // TestCellCutterUnclosed checks that results.json's cells that begin but
 // never end are an error, not a file stored without them.
 func TestCellCutterUnclosed(t *testing.T) {
-	c := &cellCutter{kind: cellsJSON}
-	if err := c.write([]byte("{\"indicators\": {\"leaves\": [],\n    \"subjects\": [\n      {}"), func([]byte) error { return nil }); err != nil {
+	c := newCellCutter(cellsJSON, io.Discard)
+	if _, err := c.Write([]byte("{\"indicators\": {\"leaves\": [],\n    \"subjects\": [\n      {}")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.finish("results.json"); err == nil {

@@ -369,13 +369,16 @@ type fileWriter struct {
 // Write buffers the bytes of p that are stored and sends every full chunk.
 func (w *fileWriter) Write(p []byte) (int, error) {
 	if w.cells != nil {
-		if err := w.cells.write(p, func(b []byte) error { _, err := w.store(b); return err }); err != nil {
-			return 0, err
-		}
-		return len(p), nil
+		return w.cells.Write(p)
 	}
 	return w.store(p)
 }
+
+// chunkSink is a fileWriter's store as an io.Writer: the stored bytes
+// of a cellCutter.
+type chunkSink fileWriter
+
+func (s *chunkSink) Write(p []byte) (int, error) { return (*fileWriter)(s).store(p) }
 
 // store buffers p and sends every full chunk.
 func (w *fileWriter) store(p []byte) (int, error) {
@@ -451,7 +454,7 @@ func (db *DB) storeFiles(ctx context.Context, tx *sql.Tx, conn *sqlx.Conn, id in
 		for k, j := range at {
 			ws[k] = &fileWriter{s: s, name: outputs[j].Name, cur: chunkPool.Get().(*[]byte)}
 			if kind := cellsKindOf(outputs[j].Name); kind != cellsNone && !storeCellsText {
-				ws[k].cells = &cellCutter{kind: kind}
+				ws[k].cells = newCellCutter(kind, (*chunkSink)(ws[k]))
 			}
 			hws[k] = newHashWriter(ws[k])
 		}
