@@ -1,13 +1,8 @@
 package postgres
 
 import (
-	"encoding/binary"
-	"fmt"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/govscore/govscore/dataset"
 )
@@ -36,20 +31,6 @@ func importColumns(ds *dataset.Dataset, given *dataset.Given) []*importColumn {
 		cols[i] = &importColumn{given: g, values: ds.Column(g.Metric, g.Period), periodText: g.Period.String()}
 	}
 	return cols
-}
-
-// copySources returns the sources of given as COPY text, by source index
-// (escaped, or \N for none).
-func copySources(given *dataset.Given) [][]byte {
-	sources := make([][]byte, len(given.Sources()))
-	for i, src := range given.Sources() {
-		if src == "" {
-			sources[i] = []byte(`\N`)
-		} else {
-			sources[i] = appendCopyText(nil, src)
-		}
-	}
-	return sources
 }
 
 // sortColumns orders the columns as the primary key of metrics orders
@@ -90,96 +71,112 @@ func importOrder(subjIDs []int32) []int32 {
 	return order
 }
 
-// encode writes the column's given cells, subject by subject in order
-// (dataset indices), as COPY lines (period, metric_id, subject_id, value,
-// source) followed by end, the rest of the line with its newline; each
-// calls sent. subjIDs maps dataset indices to subject_id, sources source
-// indices to their COPY text. A missing value is NULL; values are written
-// in the shortest form that reads back as the same float64.
-func (c *importColumn) encode(w *copyWriter, order, subjIDs []int32, sources [][]byte, end []byte, sent func()) error {
-	prefix := fmt.Appendf(nil, "%s\t%d\t", c.periodText, c.metricID)
+// blockCounts counts what an import did to the cells of a column.
+type blockCounts struct{ added, changed, unchanged int64 }
+
+// touchedBlocks returns the numbers of the blocks that hold the column's
+// given cells, in increasing order (order: the dataset indices in
+// subject-id order, subjIDs: the ids by dataset index).
+func (c *importColumn) touchedBlocks(order, subjIDs []int32) []int32 {
+	var out []int32
+	for _, k := range order {
+		i := int(k)
+		if !c.given.Has(i) {
+			continue
+		}
+		if b := subjIDs[i] >> blockShift; len(out) == 0 || out[len(out)-1] != b {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// eachBlock builds, block by block in id order, the column's blocks as the
+// import leaves them and calls emit with each: the old cells of the block
+// (old, which fills ob for block number b and reports false when the
+// database holds none; nil for a column new to the database) overlaid with
+// the given cells, each given cell counted as added (no old cell), changed
+// (another value or source: it takes the import's id, importID) or
+// unchanged (the old cell stays, import id included). sources are the
+// Given record's sources by index ("" for none); sent is called once per
+// given cell.
+func (c *importColumn) eachBlock(order, subjIDs []int32, sources []string, importID int64, old func(b int32, ob *metricBlock) (bool, error),
+	counts *blockCounts, sent func(), emit func(b *metricBlock) error) error {
 	g := c.given
+	var nb, ob metricBlock
+	var ids, idx []int32 // the current block's given cells
+	flush := func() error {
+		if len(ids) == 0 {
+			return nil
+		}
+		blk := ids[0] >> blockShift
+		hasOld := false
+		if old != nil {
+			var err error
+			if hasOld, err = old(blk, &ob); err != nil {
+				return err
+			}
+		}
+		nb.reset(blk << blockShift)
+		o := 0 // next old cell
+		putOld := func(k int) {
+			nb.set(ob.first+int32(k), ob.vals[k], ob.imports[k], ob.sources[k], ob.hasSource[k])
+		}
+		for j, id := range ids {
+			i := int(idx[j])
+			if hasOld {
+				for ; o < len(ob.vals) && ob.first+int32(o) < id; o++ {
+					if ob.imports[o] != 0 {
+						putOld(o)
+					}
+				}
+			}
+			v := c.values[i]
+			src := sources[g.SourceIndex(i)]
+			if hasOld && o < len(ob.vals) && ob.first+int32(o) == id && ob.imports[o] != 0 {
+				ov := ob.vals[o]
+				if (v == ov || (v != v && ov != ov)) && (src != "") == ob.hasSource[o] && src == ob.sources[o] {
+					counts.unchanged++
+					putOld(o)
+				} else {
+					counts.changed++
+					nb.set(id, v, importID, src, src != "")
+				}
+				o++
+			} else {
+				if hasOld && o < len(ob.vals) && ob.first+int32(o) == id {
+					o++
+				}
+				counts.added++
+				nb.set(id, v, importID, src, src != "")
+			}
+			sent()
+		}
+		if hasOld {
+			for ; o < len(ob.vals); o++ {
+				if ob.imports[o] != 0 {
+					putOld(o)
+				}
+			}
+		}
+		ids, idx = ids[:0], idx[:0]
+		if !nb.trim() {
+			return nil
+		}
+		return emit(&nb)
+	}
 	for _, k := range order {
 		i := int(k)
 		if !g.Has(i) {
 			continue
 		}
-		b := append(w.line(), prefix...)
-		b = strconv.AppendInt(b, int64(subjIDs[i]), 10)
-		b = append(b, '\t')
-		if v := c.values[i]; v != v {
-			b = append(b, `\N`...)
-		} else {
-			b = strconv.AppendFloat(b, v, 'g', -1, 64)
+		id := subjIDs[i]
+		if len(ids) > 0 && id>>blockShift != ids[0]>>blockShift {
+			if err := flush(); err != nil {
+				return err
+			}
 		}
-		b = append(b, '\t')
-		b = append(b, sources[g.SourceIndex(i)]...)
-		b = append(b, end...)
-		if err := w.endLine(b); err != nil {
-			return err
-		}
-		sent()
+		ids, idx = append(ids, id), append(idx, k)
 	}
-	return nil
-}
-
-// binSources returns the sources of given as they go into COPY's binary
-// format, by source index: the text, or nil for none (NULL).
-func binSources(given *dataset.Given) [][]byte {
-	sources := make([][]byte, len(given.Sources()))
-	for i, src := range given.Sources() {
-		if src != "" {
-			sources[i] = []byte(src)
-		}
-	}
-	return sources
-}
-
-// pgEpochMicros is 2000-01-01 00:00:00 UTC, the origin of PostgreSQL's
-// binary timestamps, in microseconds since the Unix epoch.
-const pgEpochMicros = 946_684_800_000_000
-
-// binImportTail returns the last two fields of a metrics row in COPY's
-// binary format: import_id (bigint) and loaded_at (timestamptz: the
-// microseconds since 2000-01-01 UTC).
-func binImportTail(importID int64, loadedAt time.Time) []byte {
-	b := binInt64(nil, importID)
-	return binInt64(b, loadedAt.UnixMicro()-pgEpochMicros)
-}
-
-// encodeBinary is encode in COPY's binary format: each given cell is a
-// tuple of fields fields (period, metric_id, subject_id, value, source,
-// then tail, the fields that follow, already encoded). sources are as
-// binSources returns them. A missing value (NaN) is NULL; every other
-// value goes as its bits, as the text format's shortest form reads back.
-func (c *importColumn) encodeBinary(w *copyWriter, order, subjIDs []int32, sources [][]byte, fields int16, tail []byte, sent func()) error {
-	prefix := appendInt16(nil, fields)
-	prefix = binText(prefix, c.periodText)
-	prefix = binInt32(prefix, c.metricID)
-	g := c.given
-	for _, k := range order {
-		i := int(k)
-		if !g.Has(i) {
-			continue
-		}
-		b := append(w.line(), prefix...)
-		b = binInt32(b, subjIDs[i])
-		if v := c.values[i]; v != v {
-			b = binNull(b)
-		} else {
-			b = appendInt32(b, 8)
-			b = binary.BigEndian.AppendUint64(b, math.Float64bits(v))
-		}
-		if src := sources[g.SourceIndex(i)]; src == nil {
-			b = binNull(b)
-		} else {
-			b = binText(b, src)
-		}
-		b = append(b, tail...)
-		if err := w.endLine(b); err != nil {
-			return err
-		}
-		sent()
-	}
-	return nil
+	return flush()
 }

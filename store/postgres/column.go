@@ -3,9 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"encoding/binary"
 	"fmt"
-	"math"
 	"sync"
 
 	"github.com/jmoiron/sqlx"
@@ -15,59 +13,57 @@ import (
 	"github.com/govscore/govscore/dataset"
 )
 
-// sqlColumnBlob reads the rows of one metric column of a period whose
-// subject ids are in [$3, $4] — a range of the primary key (period,
-// metric_id, subject_id) — as their count and one bytea: for each row with
-// a value, 12 bytes, the subject id (int4send) then the value
-// (float8send), in no particular order. A row whose value is NULL (a
-// missing cell, as if absent) is counted but not sent. One column of a
-// million subjects is 12 MB, 24 MB of hex on the wire, instead of a
-// million rows of text: at 1M subjects × 53 columns the client spends
-// ~0.35 instead of 3.4–4.3 CPU-s per 10 million rows, the server about the
-// same (BENCHMARKS.md, "Reading the metric columns").
-const sqlColumnBlob = `SELECT count(*), string_agg(int4send(subject_id) || float8send(value), ''::bytea)
-FROM metrics WHERE period = $1 AND metric_id = $2 AND subject_id >= $3 AND subject_id <= $4`
-
-// columnBlobIDs (a variable for tests) is the width of the subject-id ranges a column is read
-// in: one bytea is at most 12 × columnBlobIDs bytes (48 MiB; PostgreSQL's
-// limit for one value is 1 GB), whatever the number of subjects.
-var columnBlobIDs = 4 << 20
-
-// blobRow is the size of one row in a column blob.
-const blobRow = 12
+// sqlColumnBlocks reads the blocks of one metric column of a period
+// (metric_blocks, migration 0011): each block's first subject id and its
+// values in array_send's form, 12 bytes a cell (4 for a subject without
+// one), 24 of hex on the wire. A million subjects' column is 16 blocks of
+// up to 768 KB, however the subject ids are spread.
+const sqlColumnBlocks = `SELECT first_id, array_send(vals) FROM metric_blocks WHERE period = $1 AND metric_id = $2`
 
 // rowQuerier is a transaction (database/sql's or sqlx's).
 type rowQuerier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// readColumnBlob reads the column of metric id in period q (sqlColumnBlob)
-// into col, indexed by dataset position: index maps a subject's database
-// id to its position (−1 for none). Cells without a row, or whose row
-// holds NULL, are left as they are. Each range's row count (NULL rows
-// included) goes to count (rowCounter).
+// readColumnBlob reads the column of metric id in period q
+// (sqlColumnBlocks) into col, indexed by dataset position: index maps a
+// subject's database id to its position (−1 for none). Cells without a
+// value (no cell, or a given missing one) are left as they are. Each
+// block's count of cells (missing ones included) goes to count
+// (rowCounter).
 func (db *DB) readColumnBlob(ctx context.Context, tx rowQuerier, q dataset.Period, id int32, index []int32, col []float64, count func(int64)) error {
-	for lo := 0; lo < max(len(index), 1); lo += columnBlobIDs {
-		hi := lo + columnBlobIDs - 1
-		if lo+columnBlobIDs >= len(index) {
-			hi = math.MaxInt32 // the last range takes every id above
-		}
-		var n int64
-		var blob []byte
-		if err := tx.QueryRowContext(ctx, sqlColumnBlob, q.String(), id, lo, hi).Scan(&n, &blob); err != nil {
+	rows, err := tx.QueryContext(ctx, sqlColumnBlocks, q.String(), id)
+	if err != nil {
+		return db.mapError(ctx, "reading metrics", err)
+	}
+	defer rows.Close()
+	var vals []byte
+	for rows.Next() {
+		var first int32
+		if err := rows.Scan(&first, &vals); err != nil {
 			return db.mapError(ctx, "reading metrics", err)
 		}
-		if len(blob)%blobRow != 0 || int64(len(blob)/blobRow) > n {
-			return fmt.Errorf("reading metrics: column (%s, metric %d): %d bytes for %d rows", q, id, len(blob), n)
-		}
-		for p := 0; p < len(blob); p += blobRow {
-			sid := int32(binary.BigEndian.Uint32(blob[p:]))
-			if sid < 0 || int(sid) >= len(index) || index[sid] < 0 {
-				return fmt.Errorf("reading metrics: row (%s, metric %d, subject %d) has no subject", q, id, sid)
+		var orphan error
+		n, err := readBlockValues(first, vals, func(sid int32, v float64) error {
+			if int(sid) >= len(index) || index[sid] < 0 {
+				orphan = fmt.Errorf("reading metrics: row (%s, metric %d, subject %d) has no subject", q, id, sid)
+				return orphan
 			}
-			col[index[sid]] = math.Float64frombits(binary.BigEndian.Uint64(blob[p+4:]))
+			if v == v {
+				col[index[sid]] = v
+			}
+			return nil
+		})
+		if orphan != nil {
+			return orphan
+		}
+		if err != nil {
+			return fmt.Errorf("reading metrics: column (%s, metric %d), block of subject %d: %w", q, id, first, err)
 		}
 		count(n)
+	}
+	if err := rows.Err(); err != nil {
+		return db.mapError(ctx, "reading metrics", err)
 	}
 	return nil
 }

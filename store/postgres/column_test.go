@@ -14,15 +14,17 @@ import (
 )
 
 // TestLoadDatasetColumnsBitExact: the columns read back from the database
-// (sqlColumnBlob, in several subject-id ranges) are those of the files bit
-// for bit — negative zero, subnormals, the largest float, values that
+// (sqlColumnBlocks, with subject ids on both sides of a block boundary)
+// are those of the files bit for bit — negative zero, subnormals, the largest float, values that
 // need 17 digits — with NA and absent cells missing, for the batch period
 // and the previous one; the progress count includes the NULL rows.
 func TestLoadDatasetColumnsBitExact(t *testing.T) {
-	defer func(w int) { columnBlobIDs = w }(columnBlobIDs)
-	columnBlobIDs = 2 // subject ids 1–2, 3–4, …: several ranges per column
 	db := open(t)
 	ctx := context.Background()
+	// The subjects' ids from 65,525 on: blocks 0 and 1.
+	if _, err := db.x.Exec(`SELECT setval(pg_get_serial_sequence('subjects', 'id'), $1)`, blockIDs-12); err != nil {
+		t.Fatal(err)
+	}
 	var subjects, metrics strings.Builder
 	subjects.WriteString("id,name,kind\n")
 	metrics.WriteString("subject,period,metric,value\n")
@@ -45,6 +47,9 @@ func TestLoadDatasetColumnsBitExact(t *testing.T) {
 	f := writeFiles(t, map[string]string{"subjects.csv": subjects.String(), "metrics.csv": metrics.String()})
 	if _, err := importFiles(ctx, db, f["subjects.csv"], []string{f["metrics.csv"]}); err != nil {
 		t.Fatal(err)
+	}
+	if n := count(t, db, `SELECT count(DISTINCT block) FROM metric_blocks`); n != 2 {
+		t.Fatalf("the values are in %d blocks, want 2", n)
 	}
 	want, err := batch.LoadData(batch.Files{Subjects: f["subjects.csv"], Metrics: []string{f["metrics.csv"]}}, nil)
 	if err != nil {
@@ -93,7 +98,8 @@ func TestLoadDatasetUncataloguedRow(t *testing.T) {
 	if err := db.x.Get(&sid, `SELECT id FROM subjects WHERE code = 'd2'`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.x.Exec(`INSERT INTO metrics (period, metric_id, subject_id, value, import_id, loaded_at) VALUES ('2024', $1, $2, 1, $3, now())`, mid, sid, rep.ID); err != nil {
+	if _, err := db.x.Exec(`INSERT INTO metric_blocks (period, metric_id, block, first_id, vals, import_ids)
+VALUES ('2024', $1, $2::integer >> 16, $2, '{1}', ARRAY[$3::bigint])`, mid, sid, rep.ID); err != nil {
 		t.Fatal(err)
 	}
 	p, _ := dataset.ParsePeriod("2024")
@@ -140,7 +146,7 @@ func TestLoadDatasetOneSnapshotTwoConnections(t *testing.T) {
 	hooked := false
 	testHookSnapshotShared = func() {
 		hooked = true
-		if _, err := db.x.Exec(`UPDATE metrics SET value = 2`); err != nil {
+		if _, err := db.x.Exec(`UPDATE metric_blocks SET vals = array_fill(2::float8, ARRAY[array_length(vals, 1)])`); err != nil {
 			t.Errorf("changing the values: %v", err)
 		}
 	}

@@ -15,18 +15,19 @@
 //     code is the subject id of subjects.csv, id an internal integer key.
 //   - metric_names(id, name) and metric_columns(period, metric_id): the
 //     catalogue of (metric, period) columns that hold rows.
-//   - metrics(period, metric_id, subject_id, value, source, import_id,
-//     loaded_at): one row per given cell; value NULL for a missing token.
-//     Range-partitioned by period, one partition per year (metrics_y2024
-//     holds 2024, 2024-H1, 2024-Q1…2024-Q4, 2024-01…2024-12; period has
-//     collation "C" so the bounds '2024' and '2024~' are bytewise), with
-//     primary key (period, metric_id, subject_id) — the order in which
-//     batches read. Integer keys keep a row at about 60 bytes for hundreds
-//     of millions of rows; there are no foreign keys on metrics, for load
-//     speed, since the importer resolves the keys itself. The importer
-//     creates the partition of a year it has not seen as a plain table
-//     shaped like metrics, fills it, builds its key in one sort and
-//     attaches it, all in the import's transaction.
+//   - metric_blocks(period, metric_id, block, first_id, vals float8[],
+//     import_ids bigint[], sources text[]) (migration 0011, blocks.go):
+//     the given cells of one (period, metric) column for the subject ids
+//     with the same id >> 16, vals[k] being subject first_id+k−1's value
+//     (NULL: no cell; NaN: a given missing value), import_ids[k] the
+//     import that gave it, sources[k] its source (the array NULL when no
+//     cell has one). Primary key (period, metric_id, block). A value costs
+//     about 8 bytes (vals is stored uncompressed, the import ids compress
+//     to almost nothing) where a row per value cost ~98 with its key, and
+//     a million subjects' column is read as 16 rows. The view metrics
+//     shows the cells as rows (period, metric_id, subject_id, value,
+//     source, import_id, loaded_at = the import's time), as the table of
+//     that name held them before.
 //   - imports(id, files, sha256, counts, imported_at, imported_by).
 //   - indicator_sets(id, set_id, name, version, sha256 unique, yaml).
 //   - batches(id, set_version, period, data_sha256, engine_version,
@@ -117,18 +118,18 @@
 //     replaces a value. A subject present in the import is inserted or
 //     updated whole (name, kind, parent, attributes). A changed source
 //     counts as a changed value.
-//   - Import sends metric rows through COPY as pre-encoded text (lib/pq's
-//     CopyData, reached through database/sql's Conn.Raw) in the order of
-//     the metrics key, so that the server appends to the key's index
-//     rather than inserting all over it; the rows of a year without a
-//     partition go to an unindexed table that is indexed and attached at
-//     the end (above). Values are written in Go's shortest round-trip
-//     form, so they read back bit for bit. Import takes validated data,
-//     never files: the dataset, which of its cells the input gave
-//     (dataset.Given, a bit per cell plus 4 bytes per cell in columns
-//     where the source varies) and the ratings; it holds the given cells'
-//     subject indices (4 bytes each, 8 where the source varies) while it
-//     sends them.
+//   - Import writes the given cells block by block: the blocks of a
+//     column new to the database are built from the dataset's column and
+//     its Given record, in the order of the subjects' database ids (one
+//     permutation, 4 bytes per subject), and sent with one COPY in the
+//     binary format (the text format when the connection cannot be taken
+//     over; values in Go's shortest round-trip form, so they read back bit
+//     for bit); the blocks of a column the database holds that the import
+//     gives cells of are read, merged in Go (counting each given cell as
+//     added, changed or unchanged; an unchanged cell keeps its import id),
+//     deleted and copied in again. The import holds no copy of the cells
+//     beyond the dataset's, and one column's touched blocks while it
+//     merges them.
 //   - The server's data of record (migrations 0003, 0004) are versions:
 //     metric values (Submit) and ratings (SubmitRatings) are never
 //     overwritten, each version names its submission and the version it
@@ -154,11 +155,6 @@
 //     the results is done. Memory stays bounded whatever the size of the
 //     outputs: at most 16 compressed chunks wait for the connection, and
 //     rendering waits when they do.
-//   - Import sends the metric rows in the binary format too, reading
-//     each (metric, period) column straight from the dataset and its
-//     Given record in the order of the subjects' database ids (one
-//     permutation, 4 bytes per subject): it holds no copy of the cells
-//     beyond the dataset's.
 //   - Imports are serialised by an advisory lock. Storing the same batch
 //     (set version, period, data) twice is ErrBatchExists; storing it while
 //     another process stores it is ErrBusy.

@@ -7,9 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -78,27 +75,21 @@ const (
 	WHERE (s.name, s.kind, s.parent, s.attrs) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind, EXCLUDED.parent, EXCLUDED.attrs)
 	RETURNING xmax = 0 AS ins)
 SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up`
-	sqlSubjectIDs      = `SELECT s.code, s.id FROM subjects s JOIN tmp_subjects t ON t.code = s.code`
-	sqlAddMetricNames  = `INSERT INTO metric_names (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`
-	sqlMetricIDs       = `SELECT name, id FROM metric_names WHERE name = ANY($1::text[])`
-	sqlColumnExists    = `SELECT EXISTS (SELECT 1 FROM metric_columns WHERE period = $1 AND metric_id = $2)`
-	sqlAddColumn       = `INSERT INTO metric_columns (period, metric_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`
-	sqlPartitionExists = `SELECT to_regclass($1) IS NOT NULL`
-	sqlTempMetrics     = `CREATE TEMP TABLE tmp_metrics (period text COLLATE "C", metric_id integer, subject_id integer,
-	value double precision, source text) ON COMMIT DROP`
-	sqlCopyTmpMetrics = `COPY tmp_metrics (period, metric_id, subject_id, value, source) FROM STDIN`
-	sqlCopyMetrics    = `COPY metrics (period, metric_id, subject_id, value, source, import_id, loaded_at) FROM STDIN`
+	sqlSubjectIDs     = `SELECT s.code, s.id FROM subjects s JOIN tmp_subjects t ON t.code = s.code`
+	sqlAddMetricNames = `INSERT INTO metric_names (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`
+	sqlMetricIDs      = `SELECT name, id FROM metric_names WHERE name = ANY($1::text[])`
+	sqlColumnExists   = `SELECT EXISTS (SELECT 1 FROM metric_columns WHERE period = $1 AND metric_id = $2)`
+	sqlAddColumn      = `INSERT INTO metric_columns (period, metric_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`
+	// sqlCopyBlocks is the COPY of metric_blocks rows (blocks.go).
+	sqlCopyBlocks = `COPY metric_blocks (period, metric_id, block, first_id, vals, import_ids, sources) FROM STDIN`
 	// sqlBinary ends a COPY … FROM STDIN of the binary format.
 	sqlBinary = ` (FORMAT binary)`
-	// RETURNING xmax is not available on a partitioned table, so the
-	// merge is an UPDATE of the changed rows and an INSERT of the new ones.
-	sqlUpdateMetrics = `UPDATE metrics AS m SET value = t.value, source = t.source, import_id = $1, loaded_at = $2
-FROM tmp_metrics t
-WHERE m.period = t.period AND m.metric_id = t.metric_id AND m.subject_id = t.subject_id
-	AND (m.value, m.source) IS DISTINCT FROM (t.value, t.source)`
-	sqlInsertMetrics = `INSERT INTO metrics (period, metric_id, subject_id, value, source, import_id, loaded_at)
-SELECT period, metric_id, subject_id, value, source, $1, $2 FROM tmp_metrics
-ON CONFLICT (period, metric_id, subject_id) DO NOTHING`
+	// sqlOldBlocks reads the blocks of a column that an import gives
+	// cells of, to merge them; sqlDeleteBlocks removes them before the
+	// merged ones are copied in.
+	sqlOldBlocks = `SELECT block, first_id, array_send(vals), array_send(import_ids), array_send(sources)
+FROM metric_blocks WHERE period = $1 AND metric_id = $2 AND block = ANY($3::integer[])`
+	sqlDeleteBlocks = `DELETE FROM metric_blocks WHERE period = $1 AND metric_id = $2 AND block = ANY($3::integer[])`
 )
 
 // Import stores validated data in one transaction: the subjects of ds are
@@ -110,15 +101,15 @@ ON CONFLICT (period, metric_id, subject_id) DO NOTHING`
 // changes nothing and reports every row unchanged.
 //
 // The data must be valid (csvdata.LoadGiven and csvdata.LoadAssessments
-// validate files); every subject a rating names must be in ds. Rows go to
-// the server with COPY … FROM STDIN, the metric values in the binary
-// format (the text format when the connection cannot be taken over), read
-// column by column from ds and given in the order of the subjects'
-// database ids: the import holds no copy of the cells, only that order (4
-// bytes per subject). Values of (metric, period) columns
-// that the database does not hold yet are copied straight into metrics;
-// the others go through a temporary table and are merged with INSERT … ON
-// CONFLICT, which counts what was added and what changed.
+// validate files); every subject a rating names must be in ds. The cells
+// are stored by block (metric_blocks, blocks.go), read column by column
+// from ds and given in the order of the subjects' database ids, and sent
+// with COPY … FROM STDIN in the binary format (the text format when the
+// connection cannot be taken over): the import holds no copy of the cells,
+// only that order (4 bytes per subject). The blocks of a column the
+// database holds already that the import gives cells of are merged: read,
+// replaced with the import's cells, deleted and copied in again; the
+// merge counts what was added and what changed.
 func (db *DB) Import(ctx context.Context, ds *dataset.Dataset, given *dataset.Given, ratings Ratings, opt ImportOptions) (*ImportReport, error) {
 	rep := &ImportReport{Files: opt.Files, Warnings: ds.Warnings}
 	if rep.Files == nil {
@@ -295,10 +286,8 @@ func (db *DB) importMetrics(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, d
 	}
 
 	// Which columns are new (copied straight in) and which exist (merged).
-	years := map[int]bool{}
 	for _, c := range cols {
 		c.metricID = metricIDs[c.given.Metric]
-		years[c.given.Period.Year] = true
 		if err := tx.GetContext(ctx, &c.existing, sqlColumnExists, c.periodText, c.metricID); err != nil {
 			return db.mapError(ctx, "import metrics", err)
 		}
@@ -306,161 +295,125 @@ func (db *DB) importMetrics(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, d
 			return db.mapError(ctx, "import metrics", err)
 		}
 	}
-	// A year without a partition gets a table of its own, filled without
-	// an index, indexed in one sort and then attached: much less work for
-	// the server than keeping the key's index up to date row by row, and
-	// no ACCESS EXCLUSIVE lock on metrics (ATTACH takes a weaker one).
-	newYears := map[int]bool{}
-	for y := range years {
-		var exists bool
-		if err := tx.GetContext(ctx, &exists, sqlPartitionExists, partitionName(y)); err != nil {
-			return db.mapError(ctx, "import metrics: partition", err)
-		}
-		if exists {
-			continue
-		}
-		newYears[y] = true
-		if _, err := tx.ExecContext(ctx, sqlCreateDetached(y)); err != nil {
-			return db.mapError(ctx, "import metrics: partition", err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, sqlTempMetrics); err != nil {
-		return db.mapError(ctx, "import metrics", err)
-	}
 	sortColumns(cols)
 	order := importOrder(subjIDs)
-	sources := copySources(given)
-
-	// The rows go in several COPY streams, one after the other (one
-	// connection holds one at a time): one per new partition, one for the
-	// other new columns and one, into tmp_metrics, for the columns the
-	// database holds already, which are then merged.
-	loadedAt := time.Now().UTC().Truncate(time.Microsecond)
-	suffix := fmt.Appendf(nil, "\t%d\t%s\n", rep.ID, pq.FormatTimestamp(loadedAt))
-	binTail := binImportTail(rep.ID, loadedAt)
-	binSrcs := binSources(given)
-	// Each stream goes in COPY's binary format (no float to format here
-	// nor to parse on the server, nor a timestamp per row), in the text
-	// format when the connection cannot be taken over (copyBinaryIn).
-	type stream struct {
-		sql    string
-		end    []byte // text format: the rest of each line
-		fields int16  // binary format: fields per tuple …
-		tail   []byte // … the last of them encoded
-		take   func(c *importColumn) bool
-	}
-	var streams []stream
-	for _, y := range slices.Sorted(maps.Keys(newYears)) {
-		streams = append(streams, stream{sqlCopyInto(partitionName(y)), suffix, 7, binTail,
-			func(c *importColumn) bool { return c.given.Period.Year == y && !c.existing }})
-	}
-	streams = append(streams,
-		stream{sqlCopyMetrics, suffix, 7, binTail, func(c *importColumn) bool { return !c.existing && !newYears[c.given.Period.Year] }},
-		stream{sqlCopyTmpMetrics, []byte("\n"), 5, nil, func(c *importColumn) bool { return c.existing }})
-	var sent, merged int64
+	sources := given.Sources()
+	var counts blockCounts
+	var sent int64
 	count := func() {
 		sent++
 		if progress != nil && sent%1_000_000 == 0 {
 			progress(sent)
 		}
 	}
-	for _, st := range streams {
-		if !slices.ContainsFunc(cols, st.take) {
-			continue
+	// The columns new to the database in one COPY; each column the
+	// database holds is merged: its blocks that the import gives cells of
+	// are read, deleted and copied in again with the import's cells.
+	var fresh []*importColumn
+	for _, c := range cols {
+		if !c.existing {
+			fresh = append(fresh, c)
 		}
-		var n int64
-		err := errNoBinaryCopy
-		if !textCopyOnly {
-			n, err = copyBinaryIn(ctx, conn, st.sql+sqlBinary, func(w *copyWriter) error {
-				w.buf = append(w.buf, binHeader...)
-				for _, c := range cols {
-					if st.take(c) {
-						if err := c.encodeBinary(w, order, subjIDs, binSrcs, st.fields, st.tail, count); err != nil {
-							return err
-						}
-					}
+	}
+	if len(fresh) > 0 {
+		err := copyBlocks(ctx, conn, func(emit func(c *importColumn, b *metricBlock) error) error {
+			for _, c := range fresh {
+				if err := c.eachBlock(order, subjIDs, sources, rep.ID, nil, &counts, count,
+					func(b *metricBlock) error { return emit(c, b) }); err != nil {
+					return err
 				}
-				return nil
-			})
-		}
-		if errors.Is(err, errNoBinaryCopy) {
-			n, err = copyIn(ctx, conn, st.sql, func(w *copyWriter) error {
-				for _, c := range cols {
-					if st.take(c) {
-						if err := c.encode(w, order, subjIDs, sources, st.end, count); err != nil {
-							return err
-						}
-					}
-				}
-				return nil
-			})
-		}
+			}
+			return nil
+		})
 		if err != nil {
 			return db.mapError(ctx, "import metrics", err)
 		}
-		if st.sql == sqlCopyTmpMetrics {
-			merged = n
-		} else {
-			rep.MetricsAdded += n
+	}
+	for _, c := range cols {
+		if !c.existing {
+			continue
+		}
+		touched := c.touchedBlocks(order, subjIDs)
+		old, err := db.oldBlocks(ctx, tx, c, touched)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, sqlDeleteBlocks, c.periodText, c.metricID, pq.Array(touched)); err != nil {
+			return db.mapError(ctx, "import metrics", err)
+		}
+		err = copyBlocks(ctx, conn, func(emit func(c *importColumn, b *metricBlock) error) error {
+			return c.eachBlock(order, subjIDs, sources, rep.ID, old, &counts, count,
+				func(b *metricBlock) error { return emit(c, b) })
+		})
+		if err != nil {
+			return db.mapError(ctx, "import metrics", err)
 		}
 	}
 	if progress != nil && sent%1_000_000 != 0 {
 		progress(sent)
 	}
-	for _, y := range slices.Sorted(maps.Keys(newYears)) {
-		for _, q := range sqlAttach(y) {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return db.mapError(ctx, "import metrics: partition", err)
-			}
-		}
-	}
-	if merged > 0 {
-		res, err := tx.ExecContext(ctx, sqlUpdateMetrics, rep.ID, loadedAt)
-		if err != nil {
-			return db.mapError(ctx, "import metrics", err)
-		}
-		changed, _ := res.RowsAffected()
-		res, err = tx.ExecContext(ctx, sqlInsertMetrics, rep.ID, loadedAt)
-		if err != nil {
-			return db.mapError(ctx, "import metrics", err)
-		}
-		added, _ := res.RowsAffected()
-		rep.MetricsAdded += added
-		rep.MetricsChanged += changed
-		rep.MetricsUnchanged += merged - added - changed
-	}
+	rep.MetricsAdded += counts.added
+	rep.MetricsChanged += counts.changed
+	rep.MetricsUnchanged += counts.unchanged
 	return nil
 }
 
-// partitionName is the quoted name of the metrics partition of year y.
-func partitionName(y int) string {
-	return pq.QuoteIdentifier(fmt.Sprintf("metrics_y%04d", y))
-}
-
-// sqlCreateDetached returns the DDL of a table for the metrics of year y,
-// shaped as metrics (columns, collations, NOT NULL and CHECK constraints)
-// but not yet a partition of it, and without an index. DDL takes no
-// parameters; y is an int formatted here, never user text.
-func sqlCreateDetached(y int) string {
-	return `CREATE TABLE ` + partitionName(y) + ` (LIKE metrics INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`
-}
-
-// sqlCopyInto is the COPY of metric rows into table.
-func sqlCopyInto(table string) string {
-	return `COPY ` + table + ` (period, metric_id, subject_id, value, source, import_id, loaded_at) FROM STDIN`
-}
-
-// sqlAttach returns the statements that index the filled table of year y
-// with the key of metrics and attach it as the partition of the year (the
-// index becomes the partition's part of the key; ATTACH scans the rows
-// once to check their periods), and give it the TRUNCATE guard of every
-// table (migration 0002: a TRUNCATE of the partition itself does not fire
-// the trigger of metrics).
-func sqlAttach(y int) []string {
-	t := partitionName(y)
-	return []string{
-		`ALTER TABLE ` + t + ` ADD PRIMARY KEY (period, metric_id, subject_id)`,
-		fmt.Sprintf(`ALTER TABLE metrics ATTACH PARTITION %s FOR VALUES FROM ('%04d') TO ('%04d~')`, t, y, y),
-		fmt.Sprintf(`CREATE TRIGGER metrics_y%04d_no_truncate BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION govscore_no_truncate()`, y, t),
+// copyBlocks runs one COPY of metric_blocks rows on conn, in the binary
+// format (the text format when the connection cannot be taken over):
+// fill calls emit with each block and its column.
+func copyBlocks(ctx context.Context, conn *sqlx.Conn, fill func(emit func(c *importColumn, b *metricBlock) error) error) error {
+	err := errNoBinaryCopy
+	if !textCopyOnly {
+		_, err = copyBinaryIn(ctx, conn, sqlCopyBlocks+sqlBinary, func(w *copyWriter) error {
+			w.buf = append(w.buf, binHeader...)
+			return fill(func(c *importColumn, b *metricBlock) error {
+				return w.endLine(b.appendBinary(w.line(), c.periodText, c.metricID))
+			})
+		})
 	}
+	if errors.Is(err, errNoBinaryCopy) {
+		_, err = copyIn(ctx, conn, sqlCopyBlocks, func(w *copyWriter) error {
+			return fill(func(c *importColumn, b *metricBlock) error {
+				return w.endLine(b.appendText(w.line(), c.periodText, c.metricID))
+			})
+		})
+	}
+	return err
+}
+
+// oldBlocks reads the stored blocks touched of column c, in tx, and
+// returns the function eachBlock asks for each block's old cells.
+func (db *DB) oldBlocks(ctx context.Context, tx *sqlx.Tx, c *importColumn, touched []int32) (func(b int32, ob *metricBlock) (bool, error), error) {
+	type raw struct {
+		first                  int32
+		vals, imports, sources []byte
+	}
+	blocks := map[int32]raw{}
+	rows, err := tx.QueryContext(ctx, sqlOldBlocks, c.periodText, c.metricID, pq.Array(touched))
+	if err != nil {
+		return nil, db.mapError(ctx, "import metrics", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var b int32
+		var r raw
+		if err := rows.Scan(&b, &r.first, &r.vals, &r.imports, &r.sources); err != nil {
+			return nil, db.mapError(ctx, "import metrics", err)
+		}
+		blocks[b] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.mapError(ctx, "import metrics", err)
+	}
+	return func(b int32, ob *metricBlock) (bool, error) {
+		r, ok := blocks[b]
+		if !ok {
+			return false, nil
+		}
+		delete(blocks, b)
+		if err := decodeBlock(ob, r.first, r.vals, r.imports, r.sources); err != nil {
+			return false, fmt.Errorf("import metrics: stored block (%s, metric %d, block %d): %w", c.periodText, c.metricID, b, err)
+		}
+		return true, nil
+	}, nil
 }

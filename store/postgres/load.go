@@ -19,14 +19,10 @@ const (
 	sqlCountSubject = `SELECT count(*), coalesce(max(id), 0) FROM subjects`
 	sqlSubjects     = `SELECT id, code, name, kind, coalesce(parent, ''), attrs FROM subjects`
 	sqlPeriodNames  = `SELECT c.metric_id, n.name FROM metric_columns c JOIN metric_names n ON n.id = c.metric_id WHERE c.period = $1`
-	// sqlPeriodMetricIDs lists the distinct metric ids of a period's rows
-	// with one index probe each (a loose scan of the primary key).
-	sqlPeriodMetricIDs = `WITH RECURSIVE m(id) AS (
-	SELECT min(metric_id) FROM metrics WHERE period = $1
-	UNION ALL
-	SELECT (SELECT min(metric_id) FROM metrics WHERE period = $1 AND metric_id > m.id) FROM m WHERE m.id IS NOT NULL)
-SELECT id FROM m WHERE id IS NOT NULL`
-	sqlFirstSubjectOf = `SELECT subject_id FROM metrics WHERE period = $1 AND metric_id = $2 ORDER BY subject_id LIMIT 1`
+	// sqlPeriodMetricIDs lists the distinct metric ids of a period's
+	// blocks (a few rows per column: one per 65,536 subject ids).
+	sqlPeriodMetricIDs = `SELECT DISTINCT metric_id FROM metric_blocks WHERE period = $1`
+	sqlFirstSubjectOf  = `SELECT first_id FROM metric_blocks WHERE period = $1 AND metric_id = $2 ORDER BY block LIMIT 1`
 )
 
 // LoadOptions tune LoadDataset.
@@ -292,8 +288,7 @@ func (db *DB) loadPeriod(ctx context.Context, tx *sqlx.Tx, ds *dataset.Dataset, 
 	if len(cols) == 0 {
 		return nil
 	}
-	// Every row of the period must belong to a catalogued column: the
-	// metric ids of the period's rows, found by a loose scan of the key.
+	// Every block of the period must belong to a catalogued column.
 	var ids []int32
 	if err := tx.SelectContext(ctx, &ids, sqlPeriodMetricIDs, pt); err != nil {
 		return db.mapError(ctx, "reading metrics", err)
