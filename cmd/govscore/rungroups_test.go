@@ -256,6 +256,39 @@ func TestRunByGroupDBEqualsWholeRun(t *testing.T) {
 	}
 }
 
+// TestRunByGroupDBOneFormatStored: from the database without -o, with one
+// of csv (here without the byte order mark) and json, the outputs stored
+// from the spools are the whole run's, byte for byte, and only they are
+// stored.
+func TestRunByGroupDBOneFormatStored(t *testing.T) {
+	dir := byGroupProject(t, 1200)
+	tmp := t.TempDir()
+	for _, c := range []struct {
+		args  []string
+		files []string
+	}{{[]string{"--format", "csv", "--bom=false"}, []string{"results.csv", "indicators.csv"}}, {[]string{"--format", "json"}, []string{"results.json"}}} {
+		name := c.args[1]
+		whole, stored := testDatabase(t), testDatabase(t)
+		for _, db := range []string{whole, stored} {
+			mustGov(t, "db", "migrate", "--db", db)
+			mustGov(t, "db", "import", dir, "--db", db)
+		}
+		args := append([]string{"run", dir, "--analysis", "off", "-q"}, c.args...)
+		mustGov(t, append(args, "--db", whole, "-o", filepath.Join(tmp, name+"-whole"))...)
+		mustGov(t, append(args, "--db", stored, "--by-group")...)
+		report := filepath.Join(tmp, name+"-stored")
+		mustGov(t, "report", "--db", stored, "--batch", "1", "-o", report)
+		sameFiles(t, "--format "+name+", stored: ", filepath.Join(tmp, name+"-whole"), report, c.files...)
+		ents, err := os.ReadDir(report)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ents) != len(c.files) {
+			t.Errorf("--format %s: report --batch wrote %d files, want %v", name, len(ents), c.files)
+		}
+	}
+}
+
 // sameFiles reports (prefixed by what) each of files that is empty in dir
 // a or differs between dirs a and b.
 func sameFiles(t *testing.T, what, a, b string, files ...string) {
