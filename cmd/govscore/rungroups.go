@@ -15,6 +15,7 @@ import (
 	"github.com/govscore/govscore/diag"
 	"github.com/govscore/govscore/indicators"
 	"github.com/govscore/govscore/internal/splitstream"
+	"github.com/govscore/govscore/internal/spool"
 	"github.com/govscore/govscore/reports"
 	"github.com/govscore/govscore/store/postgres"
 )
@@ -25,20 +26,27 @@ var byGroupFormats = map[string]bool{"csv": true, "json": true}
 
 // groupParts assembles the outputs of a run by peer group (batch.RunByGroup)
 // from what each group's view writes: results.csv and indicators.csv are
-// each group's rows after the first group's header, written straight into
-// their staged files (the groups come in output order); results.json is
-// the first group's head (format, meta, settings, tree: the same for every
-// group), then each group's elements of "groups", "results" and the
-// "indicators" subjects, then the whole batch's warnings: the groups'
-// elements are spooled to files in dir until the last group is done. Only
-// one group is held in memory.
+// each group's rows after the first group's header (the groups come in
+// output order); results.json is the first group's head (format, meta,
+// settings, tree: the same for every group), then each group's elements
+// of "groups", "results" and the "indicators" subjects, then the whole
+// batch's warnings: the groups' elements are spooled to files in dir until
+// the last group is done. Only one group is held in memory.
+//
+// When the outputs are staged (st not nil: files to write), the CSV files
+// are written plain into the staging directory and finish assembles
+// results.json there. Otherwise (a run that only stores its outputs in
+// the database) nothing is staged: the CSV files are spooled compressed
+// with the others, and writeOutput gives each output from the spools —
+// results.json assembled as it is read, never held in a file.
 type groupParts struct {
 	dir       string
+	st        *staged
 	csv, json bool
 
-	results, indicators *spool // CSV, header included
-	groups, subjects    *spool // results.json's "groups" and "results" elements
-	cells               *spool // results.json's "indicators" subjects
+	results, indicators *part // CSV, header included
+	groups, subjects    *part // results.json's "groups" and "results" elements
+	cells               *part // results.json's "indicators" subjects
 	head, cellsHead     []byte
 	summary             strings.Builder
 }
@@ -55,43 +63,63 @@ var jsonMarkers = [][]byte{
 	[]byte("\n    ]},\n  \"assessments\": ["),
 }
 
-// newGroupParts opens results.csv and indicators.csv in the staging
-// directory st (with the byte order mark when bom) and the spools of
-// results.json in a fresh directory under the system's temporary one.
-func newGroupParts(st *staged, want map[string]bool, bom bool) (*groupParts, error) {
+// newGroupParts opens the parts of the outputs of want: results.csv and
+// indicators.csv (with the byte order mark when bom) in the staging
+// directory of st, or, when st is nil, compressed in a fresh directory
+// under the system's temporary one, where the spools of results.json go
+// too, compressed when compressJSON.
+func newGroupParts(st *staged, want map[string]bool, bom, compressJSON bool) (*groupParts, error) {
 	dir, err := os.MkdirTemp("", "govscore-groups-")
 	if err != nil {
 		return nil, err
 	}
-	gp := &groupParts{dir: dir, csv: want["csv"], json: want["json"]}
+	gp := &groupParts{dir: dir, st: st, csv: want["csv"], json: want["json"]}
+	csvDir, compressCSV := dir, true
+	if st != nil {
+		csvDir, compressCSV = st.tx.Dir(), false
+	}
 	for _, s := range []struct {
-		on        bool
-		dst       **spool
-		dir, name string
-	}{{gp.csv, &gp.results, st.tx.Dir(), "results.csv"}, {gp.csv, &gp.indicators, st.tx.Dir(), "indicators.csv"},
-		{gp.json, &gp.groups, dir, "groups"}, {gp.json, &gp.subjects, dir, "subjects"}, {gp.json, &gp.cells, dir, "cells"}} {
+		on         bool
+		dst        **part
+		dir, name  string
+		compressed bool
+	}{{gp.csv, &gp.results, csvDir, "results.csv", compressCSV}, {gp.csv, &gp.indicators, csvDir, "indicators.csv", compressCSV},
+		{gp.json, &gp.groups, dir, "groups", compressJSON}, {gp.json, &gp.subjects, dir, "subjects", compressJSON},
+		{gp.json, &gp.cells, dir, "cells", compressJSON}} {
 		if !s.on {
 			continue
 		}
-		if *s.dst, err = newSpool(s.dir, s.name); err != nil {
+		f, err := spool.Create(s.dir, s.name, s.compressed)
+		if err != nil {
 			gp.close()
 			return nil, err
 		}
+		*s.dst = &part{name: s.name, File: f}
 	}
 	if gp.csv && bom {
-		for _, s := range []*spool{gp.results, gp.indicators} {
-			s.w.WriteString("\ufeff")
+		for _, s := range []*part{gp.results, gp.indicators} {
+			s.WriteString("\ufeff")
 		}
 	}
 	return gp, nil
 }
 
-// close removes the spools.
-func (gp *groupParts) close() {
-	for _, s := range []*spool{gp.results, gp.indicators, gp.groups, gp.subjects, gp.cells} {
-		if s != nil {
-			s.f.Close()
+// parts are the spools opened.
+func (gp *groupParts) parts() []*part {
+	var ps []*part
+	for _, p := range []*part{gp.results, gp.indicators, gp.groups, gp.subjects, gp.cells} {
+		if p != nil {
+			ps = append(ps, p)
 		}
+	}
+	return ps
+}
+
+// close closes the spools and removes those of dir (the staged CSV files
+// are the staging directory's).
+func (gp *groupParts) close() {
+	for _, p := range gp.parts() {
+		p.Close()
 	}
 	os.RemoveAll(gp.dir)
 }
@@ -101,7 +129,7 @@ func (gp *groupParts) close() {
 func (gp *groupParts) add(e *env, g int, b *batch.Batch, top int) error {
 	v := reports.NewView(b)
 	if gp.csv {
-		if err := reports.WriteResultsCSV(gp.results.part(g > 0), v); err != nil {
+		if err := reports.WriteResultsCSV(gp.results.rows(g > 0), v); err != nil {
 			return err
 		}
 	}
@@ -116,9 +144,9 @@ func (gp *groupParts) add(e *env, g int, b *batch.Batch, top int) error {
 	var err error
 	switch {
 	case gp.csv && gp.json:
-		err = reports.WriteIndicatorsAndJSON(gp.indicators.part(g > 0), sp, v)
+		err = reports.WriteIndicatorsAndJSON(gp.indicators.rows(g > 0), sp, v)
 	case gp.csv:
-		err = reports.WriteIndicatorsCSV(gp.indicators.part(g > 0), v)
+		err = reports.WriteIndicatorsCSV(gp.indicators.rows(g > 0), v)
 	case gp.json:
 		err = reports.WriteJSON(sp, v)
 	}
@@ -150,32 +178,51 @@ func (gp *groupParts) add(e *env, g int, b *batch.Batch, top int) error {
 	return nil
 }
 
-// finish completes the staged files: the CSV files are flushed, and
-// results.json is written from the parts with the batch's warnings. It
-// returns the names of the files, in the order of formats.
-func (gp *groupParts) finish(st *staged, run *batch.GroupRun) ([]string, error) {
-	var names []string
-	for _, s := range []*spool{gp.results, gp.indicators, gp.groups, gp.subjects, gp.cells} {
-		if s == nil {
-			continue
-		}
-		if err := s.w.Flush(); err != nil {
+// finish completes the parts: the spools are flushed and, when the
+// outputs are staged, the CSV files closed and results.json written from
+// the parts with the batch's warnings. It returns the names of the
+// outputs, in the order of formats.
+func (gp *groupParts) finish(run *batch.GroupRun) ([]string, error) {
+	for _, p := range gp.parts() {
+		if err := p.Finish(); err != nil {
 			return nil, err
 		}
-		if s == gp.results || s == gp.indicators {
-			if err := s.f.Close(); err != nil {
-				return nil, err
+	}
+	var names []string
+	if gp.csv {
+		names = append(names, gp.results.name, gp.indicators.name)
+		if gp.st != nil {
+			for _, p := range []*part{gp.results, gp.indicators} {
+				if err := p.Close(); err != nil {
+					return nil, err
+				}
 			}
-			names = append(names, s.name)
 		}
 	}
 	if gp.json {
-		if err := st.tx.WriteFile("results.json", func(w io.Writer) error { return gp.writeJSON(w, run) }); err != nil {
-			return nil, fmt.Errorf("writing results.json: %w", err)
+		if gp.st != nil {
+			if err := gp.st.tx.WriteFile("results.json", func(w io.Writer) error { return gp.writeJSON(w, run) }); err != nil {
+				return nil, fmt.Errorf("writing results.json: %w", err)
+			}
 		}
 		names = append(names, "results.json")
 	}
 	return names, nil
+}
+
+// writeOutput writes the output name of the finished parts to w: a CSV
+// file from its spool, results.json assembled from the spools
+// (writeJSON).
+func (gp *groupParts) writeOutput(name string, w io.Writer, run *batch.GroupRun) error {
+	switch {
+	case gp.csv && name == gp.results.name:
+		return gp.results.CopyTo(w)
+	case gp.csv && name == gp.indicators.name:
+		return gp.indicators.CopyTo(w)
+	case gp.json && name == "results.json":
+		return gp.writeJSON(w, run)
+	}
+	return fmt.Errorf("run by peer group: no output %s", name)
 }
 
 // writeJSON writes results.json from the parts.
@@ -183,10 +230,10 @@ func (gp *groupParts) writeJSON(w io.Writer, run *batch.GroupRun) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	for i, part := range []func() error{
 		func() error { _, err := bw.Write(gp.head); return err },
-		func() error { return gp.groups.copyTo(bw) },
-		func() error { return gp.subjects.copyTo(bw) },
+		func() error { return gp.groups.CopyTo(bw) },
+		func() error { return gp.subjects.CopyTo(bw) },
 		func() error { _, err := bw.Write(gp.cellsHead); return err },
-		func() error { return gp.cells.copyTo(bw) },
+		func() error { return gp.cells.CopyTo(bw) },
 	} {
 		if err := part(); err != nil {
 			return err
@@ -207,50 +254,31 @@ func (gp *groupParts) writeJSON(w io.Writer, run *batch.GroupRun) error {
 	return bw.Flush()
 }
 
-// spool is one output part of every group, in a file.
-type spool struct {
-	name  string
-	f     *os.File
-	w     *bufio.Writer
+// part is one output part of every group, spooled to a file.
+type part struct {
+	name string
+	*spool.File
 	wrote bool // an element was written (elements)
 }
 
-// newSpool creates the file name in dir.
-func newSpool(dir, name string) (*spool, error) {
-	f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	return &spool{name: name, f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
-}
-
-// part is the writer of one group's CSV file: after the first group, its
+// rows is the writer of one group's CSV file: after the first group, its
 // header line is dropped.
-func (s *spool) part(dropHeader bool) io.Writer {
+func (s *part) rows(dropHeader bool) io.Writer {
 	if !dropHeader {
-		return s.w
+		return s.File
 	}
-	return &skipLine{w: s.w}
+	return &skipLine{w: s.File}
 }
 
 // elements is the writer of one group's elements of a JSON array: a comma
 // goes before them when an earlier group wrote some (each group's first
 // element has none).
-func (s *spool) elements() io.Writer { return &elementWriter{s: s} }
-
-// copyTo writes the spooled bytes to w.
-func (s *spool) copyTo(w io.Writer) error {
-	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	_, err := io.Copy(w, s.f)
-	return err
-}
+func (s *part) elements() io.Writer { return &elementWriter{s: s} }
 
 // elementWriter writes to its spool, with a comma first when the spool
 // already holds elements.
 type elementWriter struct {
-	s       *spool
+	s       *part
 	started bool
 }
 
@@ -261,13 +289,13 @@ func (e *elementWriter) Write(p []byte) (int, error) {
 	if !e.started {
 		e.started = true
 		if e.s.wrote {
-			if err := e.s.w.WriteByte(','); err != nil {
+			if _, err := e.s.WriteString(","); err != nil {
 				return 0, err
 			}
 		}
 		e.s.wrote = true
 	}
-	return e.s.w.Write(p)
+	return e.s.Write(p)
 }
 
 // skipLine drops the bytes up to and including the first newline.
@@ -339,7 +367,15 @@ func runByGroup(ctx context.Context, e *env, files batch.Files, dir, db string, 
 		return err
 	}
 	defer st.cleanup()
-	run, written, summary, err := scoreByGroup(ctx, e, batch.Split{Data: p.Data}, p.Set, opt, st, want, of, top, nil)
+	// results.json's parts are spooled plain: compressing them cost the
+	// 100k run 1.4 CPU-s (+30%) and the plain results.json written to
+	// OUT is as large as they are (BENCHMARKS.md, issue 13).
+	gp, err := newGroupParts(st, want, of.bom, false)
+	if err != nil {
+		return err
+	}
+	defer gp.close()
+	run, written, err := scoreByGroup(ctx, e, batch.Split{Data: p.Data}, p.Set, opt, gp, top, nil)
 	if err != nil {
 		return err
 	}
@@ -351,15 +387,17 @@ func runByGroup(ctx context.Context, e *env, files batch.Files, dir, db string, 
 	}
 	printWarnings(e.stderr, run.Warnings, 20, e.lang)
 	if !quiet {
-		printGroupSummary(e, summary, run)
+		printGroupSummary(e, gp.summary.String(), run)
 		fmt.Fprintf(e.stdout, e.tr("\nwrote %s to %s\n"), strings.Join(written, ", "), outDir)
 	}
 	return nil
 }
 
 // runByGroupDB is runByGroup from the database at url: the files are
-// staged in OUT with -o (moved into place once the batch is stored), else
-// in a temporary directory, and stored with the batch.
+// staged in OUT with -o (moved into place once the batch is stored) and
+// stored from there with the batch; without -o nothing is staged, and the
+// outputs are stored from groupParts' compressed spools (results.json
+// assembled as it is stored).
 func runByGroupDB(ctx context.Context, e *env, files batch.Files, url string, opt batch.Options, want map[string]bool, of *outFlags, outDir string, quiet bool, top int) error {
 	if files.Indicators == "" {
 		return usagef("missing the indicator set (DIR/indicators.yaml or --indicators)")
@@ -384,24 +422,24 @@ func runByGroupDB(ctx context.Context, e *env, files batch.Files, url string, op
 		return err
 	}
 	defer rows.Close()
-	stageDir := outDir
-	if stageDir == "" {
-		tmp, err := os.MkdirTemp("", "govscore-outputs-")
-		if err != nil {
+	// With -o the files are staged in OUT; without, nothing is staged:
+	// the outputs are stored from groupParts' compressed spools.
+	var st *staged
+	if outDir != "" {
+		if st, err = stage(outDir, nil); err != nil {
 			return err
 		}
-		defer os.RemoveAll(tmp)
-		stageDir = filepath.Join(tmp, "out")
+		defer st.cleanup()
 	}
-	st, err := stage(stageDir, nil)
+	gp, err := newGroupParts(st, want, of.bom, true)
 	if err != nil {
 		return err
 	}
-	defer st.cleanup()
+	defer gp.close()
 	store := func(b *batch.Batch) error {
 		return rows.Add(&postgres.BatchRecord{Set: b.Project.Set, Subjects: b.Project.Data.Subjects, Result: b.Result})
 	}
-	run, written, summary, err := scoreByGroup(ctx, e, src, set, opt, st, want, of, top, store)
+	run, written, err := scoreByGroup(ctx, e, src, set, opt, gp, top, store)
 	if err != nil {
 		return err
 	}
@@ -410,20 +448,24 @@ func runByGroupDB(ctx context.Context, e *env, files batch.Files, url string, op
 		EngineVersion: m.EngineVersion, GeneratedAt: m.GeneratedAt, Warnings: run.Warnings}
 	outputs := make([]postgres.Output, len(written))
 	for i, name := range written {
-		outputs[i] = postgres.Output{Name: name, Write: func(w io.Writer) error { return st.copyTo(name, w) }}
+		write := func(w io.Writer) error { return gp.writeOutput(name, w, run) }
+		if st != nil {
+			write = func(w io.Writer) error { return st.copyTo(name, w) }
+		}
+		outputs[i] = postgres.Output{Name: name, Write: write}
 	}
 	id, err := rows.Save(ctx, head, outputs)
 	if err != nil {
 		return err
 	}
-	if outDir != "" {
+	if st != nil {
 		if err := st.commit(); err != nil {
 			return fmt.Errorf("batch %d is stored, but writing %s failed: %w", id, outDir, err)
 		}
 	}
 	printWarnings(e.stderr, run.Warnings, 20, e.lang)
 	if !quiet {
-		printGroupSummary(e, summary, run)
+		printGroupSummary(e, gp.summary.String(), run)
 		fmt.Fprintln(e.stdout)
 	}
 	fmt.Fprintf(e.stdout, e.tr("batch %d (draft): %s %s, period %s, data sha256 %.12s\n"), id, m.SetID, m.SetVersion, m.Period, m.DataSHA256)
@@ -431,16 +473,11 @@ func runByGroupDB(ctx context.Context, e *env, files batch.Files, url string, op
 }
 
 // scoreByGroup scores the batch of src one peer group at a time, writing
-// each group's parts of the outputs of want into st (groupParts) and
-// passing its batch to also (when not nil). It returns the whole batch's
-// GroupRun, the names of the staged files and the terminal summary of the
-// groups.
-func scoreByGroup(ctx context.Context, e *env, src batch.GroupSource, set *indicators.Set, opt batch.Options, st *staged, want map[string]bool, of *outFlags, top int, also func(*batch.Batch) error) (*batch.GroupRun, []string, string, error) {
-	gp, err := newGroupParts(st, want, of.bom)
-	if err != nil {
-		return nil, nil, "", err
-	}
-	defer gp.close()
+// each group's parts of the outputs into gp and passing its batch to also
+// (when not nil); gp is finished at the end, its summary holds the
+// groups' lines of the terminal summary. It returns the whole batch's
+// GroupRun and the names of the outputs.
+func scoreByGroup(ctx context.Context, e *env, src batch.GroupSource, set *indicators.Set, opt batch.Options, gp *groupParts, top int, also func(*batch.Batch) error) (*batch.GroupRun, []string, error) {
 	run, err := batch.RunByGroup(ctx, src, set, opt, func(g int, b *batch.Batch) error {
 		if err := gp.add(e, g, b, top); err != nil {
 			return err
@@ -452,18 +489,18 @@ func scoreByGroup(ctx context.Context, e *env, src batch.GroupSource, set *indic
 	})
 	if err != nil {
 		if errors.Is(err, batch.ErrByGroup) {
-			return nil, nil, "", usagef("--by-group: %v", err)
+			return nil, nil, usagef("--by-group: %v", err)
 		}
-		return nil, nil, "", err
+		return nil, nil, err
 	}
 	if opt.AnalysisLimit > 0 {
 		fmt.Fprintf(e.stderr, e.tr("note: %d subjects > %d: the robustness analysis is left out of results.json (use --analysis on, or govscore analyse)\n"), run.Subjects, AutoAnalysisLimit)
 	}
-	written, err := gp.finish(st, run)
+	written, err := gp.finish(run)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, err
 	}
-	return run, written, gp.summary.String(), nil
+	return run, written, nil
 }
 
 // printGroupSummary prints the groups' summary and the batch's count of

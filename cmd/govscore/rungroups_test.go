@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"github.com/jmoiron/sqlx"
 	"os"
@@ -167,17 +168,22 @@ func TestRunByGroupRefuses(t *testing.T) {
 // writes the files of the whole run and stores the same batch: the same
 // batches row (but its creation time), the same batch_subjects,
 // batch_warnings and batch_outputs rows, and outputs that `report
-// --batch` gives back byte for byte; the batch verifies.
+// --batch` gives back byte for byte; the batch verifies. So does a run by
+// peer group without -o ("stored"), whose outputs are stored from
+// compressed spools, results.json assembled as it is stored.
 func TestRunByGroupDBEqualsWholeRun(t *testing.T) {
 	dir := byGroupProject(t, 1500)
 	tmp := t.TempDir()
-	dbs := map[string]string{"whole": testDatabase(t), "grouped": testDatabase(t)}
+	dbs := map[string]string{"whole": testDatabase(t), "grouped": testDatabase(t), "stored": testDatabase(t)}
 	outs := map[string][2]string{}
 	for name, db := range dbs {
 		mustGov(t, "db", "migrate", "--db", db)
 		mustGov(t, "db", "import", dir, "--db", db)
-		args := []string{"run", dir, "--db", db, "--format", "csv,json", "--analysis", "off", "--top", "2", "-o", filepath.Join(tmp, name)}
-		if name == "grouped" {
+		args := []string{"run", dir, "--db", db, "--format", "csv,json", "--analysis", "off", "--top", "2"}
+		if name != "stored" {
+			args = append(args, "-o", filepath.Join(tmp, name))
+		}
+		if name != "whole" {
 			args = append(args, "--by-group")
 		}
 		code, out, errs := gov(t, args...)
@@ -190,15 +196,20 @@ func TestRunByGroupDBEqualsWholeRun(t *testing.T) {
 			t.Errorf("%s: batch verify: %q", name, out)
 		}
 	}
-	if outs["whole"] != outs["grouped"] {
-		t.Errorf("output differs:\n%q\n---\n%q", outs["whole"], outs["grouped"])
+	for _, name := range []string{"grouped", "stored"} {
+		if outs["whole"] != outs[name] {
+			t.Errorf("%s: output differs:\n%q\n---\n%q", name, outs["whole"], outs[name])
+		}
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "stored")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a run without -o wrote %s (%v)", filepath.Join(tmp, "stored"), err)
 	}
 	for _, f := range []string{"results.csv", "indicators.csv", "results.json"} {
 		want, err := os.ReadFile(filepath.Join(tmp, "whole", f))
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, d := range []string{"grouped", "grouped-report", "whole-report"} {
+		for _, d := range []string{"grouped", "grouped-report", "stored-report", "whole-report"} {
 			got, err := os.ReadFile(filepath.Join(tmp, d, f))
 			if err != nil {
 				t.Fatal(err)
@@ -232,13 +243,48 @@ func TestRunByGroupDBEqualsWholeRun(t *testing.T) {
 			rows[name] = append(rows[name], got...)
 		}
 	}
-	if len(rows["whole"]) != len(rows["grouped"]) {
-		t.Fatalf("%d stored rows, %d by group", len(rows["whole"]), len(rows["grouped"]))
+	for _, name := range []string{"grouped", "stored"} {
+		if len(rows["whole"]) != len(rows[name]) {
+			t.Fatalf("%d stored rows, %d by group (%s)", len(rows["whole"]), len(rows[name]), name)
+		}
+		for i := range rows["whole"] {
+			if rows["whole"][i] != rows[name][i] {
+				t.Errorf("%s: stored row %d differs:\n%.300s\n%.300s", name, i, rows["whole"][i], rows[name][i])
+				break
+			}
+		}
 	}
-	for i := range rows["whole"] {
-		if rows["whole"][i] != rows["grouped"][i] {
-			t.Errorf("stored row %d differs:\n%.300s\n%.300s", i, rows["whole"][i], rows["grouped"][i])
-			break
+}
+
+// TestRunByGroupDBOneFormatStored: from the database without -o, with one
+// of csv (here without the byte order mark) and json, the outputs stored
+// from the spools are the whole run's, byte for byte, and only they are
+// stored.
+func TestRunByGroupDBOneFormatStored(t *testing.T) {
+	dir := byGroupProject(t, 1200)
+	tmp := t.TempDir()
+	for _, c := range []struct {
+		args  []string
+		files []string
+	}{{[]string{"--format", "csv", "--bom=false"}, []string{"results.csv", "indicators.csv"}}, {[]string{"--format", "json"}, []string{"results.json"}}} {
+		name := c.args[1]
+		whole, stored := testDatabase(t), testDatabase(t)
+		for _, db := range []string{whole, stored} {
+			mustGov(t, "db", "migrate", "--db", db)
+			mustGov(t, "db", "import", dir, "--db", db)
+		}
+		args := append([]string{"run", dir, "--analysis", "off", "-q"}, c.args...)
+		mustGov(t, append(args, "--db", whole, "-o", filepath.Join(tmp, name+"-whole"))...)
+		mustGov(t, append(args, "--db", stored, "--by-group")...)
+		report := filepath.Join(tmp, name+"-stored")
+		mustGov(t, "report", "--db", stored, "--batch", "1", "-o", report)
+		sameFiles(t, "--format "+name+", stored: ", filepath.Join(tmp, name+"-whole"), report, c.files...)
+		ents, err := os.ReadDir(report)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ents) != len(c.files) {
+			t.Errorf("--format %s: report --batch wrote %d files, want %v", name, len(ents), c.files)
 		}
 	}
 }

@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/govscore/govscore/internal/spool"
 	"github.com/govscore/govscore/scoring"
 )
 
@@ -84,17 +84,18 @@ func (db *DB) openBatch(ctx context.Context, conn *sqlx.Conn, b *BatchRecord, ro
 
 // BatchSpool stores a batch scored one peer group at a time (a run by
 // peer group): each group's batch_subjects rows are encoded as the group
-// comes (Add), in COPY's binary format, into a temporary file, and sent
-// with the rest of the batch once every group is known (Save) — the
-// batches row, which records the number of rated subjects and cannot
-// change once inserted, goes first. The stored batch is the one SaveBatch
-// stores for the whole batch, row for row, digest included. What is held
-// in memory is one group's record at a time. Close removes the file.
+// comes (Add), in COPY's binary format, into a temporary file compressed
+// with zstd (spool), and sent with the rest of the batch once every group
+// is known (Save), decompressed as it is read — the batches row, which
+// records the number of rated subjects and cannot change once inserted,
+// goes first. The stored batch is the one SaveBatch stores for the whole
+// batch, row for row, digest included. What is held in memory is one
+// group's record at a time and the spool's bounded buffers. Close removes
+// the file.
 type BatchSpool struct {
 	db       *DB
 	id       int64
-	f        *os.File
-	w        *bufio.Writer
+	f        *spool.File
 	subjects int
 	rated    int
 	digest   *subjectDigest // the rows' hash, digest scheme 2
@@ -107,11 +108,11 @@ func (db *DB) NewBatchSpool(ctx context.Context, dir string) (*BatchSpool, error
 	if err := db.x.GetContext(ctx, &id, sqlNextBatchID); err != nil {
 		return nil, db.mapError(ctx, "storing the batch", err)
 	}
-	f, err := os.CreateTemp(dir, "govscore-batch-")
+	f, err := spool.CreateTemp(dir, "govscore-batch-", true)
 	if err != nil {
 		return nil, err
 	}
-	return &BatchSpool{db: db, id: id, f: f, w: bufio.NewWriterSize(f, 1<<20), digest: newSubjectDigest()}, nil
+	return &BatchSpool{db: db, id: id, f: f, digest: newSubjectDigest()}, nil
 }
 
 // Add encodes the rows of one peer group's part of the batch, the groups
@@ -126,10 +127,10 @@ func (s *BatchSpool) Add(part *BatchRecord) error {
 	w := &copyWriter{buf: make([]byte, 0, copyChunk+4096), send: func(buf []byte) error {
 		n := min(skip, len(buf))
 		skip -= n
-		_, err := s.w.Write(buf[n:])
+		_, err := s.f.Write(buf[n:])
 		return err
 	}}
-	w.sendRaw = func(p []byte) error { _, err := s.w.Write(p); return err }
+	w.sendRaw = func(p []byte) error { _, err := s.f.Write(p); return err }
 	if err := encodeSubjectsBinary(w, s.id, part, s.digest); err != nil {
 		return err
 	}
@@ -151,7 +152,7 @@ func (s *BatchSpool) Add(part *BatchRecord) error {
 // id.
 func (s *BatchSpool) Save(ctx context.Context, head *BatchRecord, outputs []Output) (int64, error) {
 	db := s.db
-	if err := s.w.Flush(); err != nil {
+	if err := s.f.Finish(); err != nil {
 		return 0, err
 	}
 	conn, err := db.x.Connx(ctx)
@@ -171,11 +172,13 @@ func (s *BatchSpool) Save(ctx context.Context, head *BatchRecord, outputs []Outp
 		return 0, err
 	}
 	defer tx.Rollback()
-	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+	spooled, err := s.f.Reader()
+	if err != nil {
 		return 0, err
 	}
+	defer spooled.Close()
 	_, err = copyBinaryIn(ctx, conn, sqlCopyBatchSubjectsBinary, func(w *copyWriter) error {
-		r := bufio.NewReaderSize(s.f, copyChunk)
+		r := bufio.NewReaderSize(spooled, copyChunk)
 		for {
 			line := w.line()
 			n, err := io.ReadFull(r, line[len(line):cap(line)][:copyChunk])
@@ -216,6 +219,4 @@ func (s *BatchSpool) Save(ctx context.Context, head *BatchRecord, outputs []Outp
 }
 
 // Close removes the spool file.
-func (s *BatchSpool) Close() error {
-	return errors.Join(s.f.Close(), os.Remove(s.f.Name()))
-}
+func (s *BatchSpool) Close() error { return s.f.Remove() }
