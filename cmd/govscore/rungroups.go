@@ -327,8 +327,9 @@ func (s *skipLine) Write(p []byte) (int, error) {
 // validates every file at once) and each group's columns are gathered from
 // it (batch.Split); from the database (db not "") the subjects are read
 // first and the columns spilled to a file (postgres.Groups), each group's
-// rows are encoded for storing as it comes (postgres.BatchSpool) and the
-// batch is stored at the end, as a whole run stores it.
+// rows are stored as it comes (postgres.GroupBatch, in the transaction
+// opened by the first group) and the rest of the batch at the end, as a
+// whole run stores it.
 func runByGroup(ctx context.Context, e *env, files batch.Files, dir, db string, opt batch.Options, want map[string]bool, of *outFlags, outDir string, quiet bool, top int) error {
 	for f := range want {
 		if !byGroupFormats[f] {
@@ -417,10 +418,7 @@ func runByGroupDB(ctx context.Context, e *env, files batch.Files, url string, op
 		}
 	}}}
 	defer src.Close()
-	rows, err := db.NewBatchSpool(ctx, "")
-	if err != nil {
-		return err
-	}
+	rows := db.NewGroupBatch()
 	defer rows.Close()
 	// With -o the files are staged in OUT; without, nothing is staged:
 	// the outputs are stored from groupParts' compressed spools.
@@ -437,7 +435,9 @@ func runByGroupDB(ctx context.Context, e *env, files batch.Files, url string, op
 	}
 	defer gp.close()
 	store := func(b *batch.Batch) error {
-		return rows.Add(&postgres.BatchRecord{Set: b.Project.Set, Subjects: b.Project.Data.Subjects, Result: b.Result})
+		m := b.Meta
+		return rows.Add(ctx, &postgres.BatchRecord{Set: b.Project.Set, SetSHA256: m.SetSHA256, Period: m.Period, DataSHA256: m.DataSHA256,
+			EngineVersion: m.EngineVersion, GeneratedAt: m.GeneratedAt, Subjects: b.Project.Data.Subjects, Result: b.Result})
 	}
 	run, written, err := scoreByGroup(ctx, e, src, set, opt, gp, top, store)
 	if err != nil {

@@ -162,7 +162,7 @@ func (db *DB) saveBatch(ctx context.Context, b *BatchRecord, outputs []Output, a
 		return 0, db.mapError(ctx, "storing the batch", err)
 	}
 	defer conn.Close()
-	tx, id, err := db.openBatch(ctx, conn, b, func(setVersion int64) batchInsertRow { return toBatchInsertRow(b, setVersion) }, 0)
+	tx, id, err := db.openBatch(ctx, conn, b, func(setVersion int64) batchInsertRow { return toBatchInsertRow(b, setVersion) })
 	if err != nil {
 		return 0, err
 	}

@@ -27,7 +27,7 @@ type BatchRecord struct {
 	Warnings []diag.Warning
 	// Ord is the output position of the record's first subject: 0 for a
 	// whole batch, the number of subjects of the groups before for one
-	// peer group's part (BatchSpool).
+	// peer group's part (GroupBatch).
 	Ord int
 }
 

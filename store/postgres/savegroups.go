@@ -1,36 +1,27 @@
 package postgres
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/govscore/govscore/internal/spool"
 	"github.com/govscore/govscore/scoring"
 )
 
-const (
-	// sqlNextBatchID reserves the id of a batch stored group by group
-	// (BatchSpool): its rows are encoded before the batch is inserted.
-	sqlNextBatchID = `SELECT nextval(pg_get_serial_sequence('batches', 'id'))`
-	// sqlInsertBatchID is sqlInsertBatch with the id reserved.
-	sqlInsertBatchID = `INSERT INTO batches (id, set_version, period, data_sha256, engine_version, generated_at, composites, leaves, subjects, rated)
-VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`
-)
+// sqlSetCounts records the counts of a batch stored group by group
+// (GroupBatch), inserted with (-1, -1) before its rows (migration 0012).
+const sqlSetCounts = `UPDATE batches SET subjects = $2, rated = $3 WHERE id = $1 AND subjects = -1 AND rated = -1`
 
 // openBatch begins the transaction that stores batch b on conn: it takes
 // the batch's advisory lock, stores the indicator set (once per SHA-256),
 // checks that no batch holds the same set, period and data, and inserts
-// the batches row that row returns for the set's version — with the id
-// reserved when id > 0. It returns the transaction, which the caller
-// commits or rolls back, and the batch id.
-func (db *DB) openBatch(ctx context.Context, conn *sqlx.Conn, b *BatchRecord, row func(setVersion int64) batchInsertRow, id int64) (*sqlx.Tx, int64, error) {
+// the batches row that row returns for the set's version. It returns the
+// transaction, which the caller commits or rolls back, and the batch id.
+func (db *DB) openBatch(ctx context.Context, conn *sqlx.Conn, b *BatchRecord, row func(setVersion int64) batchInsertRow) (*sqlx.Tx, int64, error) {
 	tx, err := conn.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, 0, db.mapError(ctx, "storing the batch", err)
@@ -67,11 +58,8 @@ func (db *DB) openBatch(ctx context.Context, conn *sqlx.Conn, b *BatchRecord, ro
 	br := row(setVersion)
 	args := []any{br.SetVersion, br.Period, br.DataSHA256, br.EngineVersion,
 		br.GeneratedAt, pq.Array(br.Composites), pq.Array(br.Leaves), br.Subjects, br.Rated}
-	q := sqlInsertBatch
-	if id > 0 {
-		q, args = sqlInsertBatchID, append(args, id)
-	}
-	err = tx.GetContext(ctx, &id, q, args...)
+	var id int64
+	err = tx.GetContext(ctx, &id, sqlInsertBatch, args...)
 	var pe *pq.Error
 	if errors.As(err, &pe) && pe.Code == codeUnique {
 		return fail(fmt.Errorf("a batch of indicator set %s version %q, period %s and this data was stored meanwhile: %w", set.ID, set.Version, b.Period, ErrBatchExists))
@@ -82,60 +70,63 @@ func (db *DB) openBatch(ctx context.Context, conn *sqlx.Conn, b *BatchRecord, ro
 	return tx, id, nil
 }
 
-// BatchSpool stores a batch scored one peer group at a time (a run by
-// peer group): each group's batch_subjects rows are encoded as the group
-// comes (Add), in COPY's binary format, into a temporary file compressed
-// with zstd (spool), and sent with the rest of the batch once every group
-// is known (Save), decompressed as it is read — the batches row, which
-// records the number of rated subjects and cannot change once inserted,
-// goes first. The stored batch is the one SaveBatch stores for the whole
-// batch, row for row, digest included. What is held in memory is one
-// group's record at a time and the spool's bounded buffers. Close removes
-// the file.
-type BatchSpool struct {
+// GroupBatch stores a batch scored one peer group at a time (a run by
+// peer group) as the groups come: the first group's Add opens the
+// transaction, takes the batch's lock, checks that no batch holds the
+// same set, period and data (ErrBusy and ErrBatchExists come then, before
+// any other group is scored) and inserts the batches row with its counts
+// unknown (migration 0012); each group's batch_subjects rows go with a
+// COPY of their own, in COPY's binary format (the text format when the
+// connection cannot be taken over); Save records the counts, the
+// warnings, the outputs and the digest and commits. The stored batch is
+// the one SaveBatch stores for the whole batch, row for row, digest
+// included. What is held is one group's record at a time and one
+// connection, with its transaction open from the first group to Save;
+// nothing goes to a temporary file. Close rolls back what Save did not
+// commit.
+type GroupBatch struct {
 	db       *DB
+	conn     *sqlx.Conn
+	tx       *sqlx.Tx
 	id       int64
-	f        *spool.File
+	head     *BatchRecord // the first group's identity
 	subjects int
 	rated    int
-	digest   *subjectDigest // the rows' hash, digest scheme 2
+	digest   *subjectDigest // the rows' hash, digest scheme 2; nil for scheme 1 (text COPY)
+	done     bool
 }
 
-// NewBatchSpool reserves a batch id and creates the spool file in dir
-// ("" = the system's temporary directory).
-func (db *DB) NewBatchSpool(ctx context.Context, dir string) (*BatchSpool, error) {
-	var id int64
-	if err := db.x.GetContext(ctx, &id, sqlNextBatchID); err != nil {
-		return nil, db.mapError(ctx, "storing the batch", err)
-	}
-	f, err := spool.CreateTemp(dir, "govscore-batch-", true)
-	if err != nil {
-		return nil, err
-	}
-	return &BatchSpool{db: db, id: id, f: f, digest: newSubjectDigest()}, nil
-}
+// NewGroupBatch returns a GroupBatch storing into db.
+func (db *DB) NewGroupBatch() *GroupBatch { return &GroupBatch{db: db} }
 
-// Add encodes the rows of one peer group's part of the batch, the groups
+// Add stores the rows of one peer group's part of the batch, the groups
 // coming in output order: part's Subjects and Result are the group's, its
-// Ord is set here.
-func (s *BatchSpool) Add(part *BatchRecord) error {
+// Ord is set here; its Set, SetSHA256, Period, DataSHA256,
+// EngineVersion and GeneratedAt are the batch's (the first group's open
+// the batch).
+func (s *GroupBatch) Add(ctx context.Context, part *BatchRecord) error {
+	db := s.db
+	if s.done {
+		return errors.New("storing the batch: a group added after Save")
+	}
+	if s.tx == nil {
+		if err := s.open(ctx, part); err != nil {
+			return err
+		}
+	}
 	part.Ord = s.subjects
-	skip := 0
-	if s.subjects > 0 {
-		skip = len(binHeader) // one header, before the first group's rows
+	var err error
+	if s.digest != nil {
+		_, err = copyBinaryIn(ctx, s.conn, sqlCopyBatchSubjectsBinary, func(w *copyWriter) error { return encodeSubjectsBinary(w, s.id, part, s.digest) })
+		if errors.Is(err, errNoBinaryCopy) && s.subjects == 0 {
+			s.digest = nil // scheme 1 for the whole batch
+		}
 	}
-	w := &copyWriter{buf: make([]byte, 0, copyChunk+4096), send: func(buf []byte) error {
-		n := min(skip, len(buf))
-		skip -= n
-		_, err := s.f.Write(buf[n:])
-		return err
-	}}
-	w.sendRaw = func(p []byte) error { _, err := s.f.Write(p); return err }
-	if err := encodeSubjectsBinary(w, s.id, part, s.digest); err != nil {
-		return err
+	if s.digest == nil {
+		_, err = copyIn(ctx, s.conn, sqlCopyBatchSubjects, func(w *copyWriter) error { return encodeSubjects(w, s.id, part) })
 	}
-	if err := w.flush(); err != nil {
-		return err
+	if err != nil {
+		return db.mapError(ctx, "storing results", err)
 	}
 	s.subjects += len(part.Result.Subjects)
 	for i := range part.Result.Subjects {
@@ -146,77 +137,89 @@ func (s *BatchSpool) Add(part *BatchRecord) error {
 	return nil
 }
 
-// Save stores the batch as SaveBatch does, in one transaction: head gives
-// its set, provenance and warnings (its Subjects and Result are not read),
-// the spooled rows its subjects, outputs its files. It returns the batch
-// id.
-func (s *BatchSpool) Save(ctx context.Context, head *BatchRecord, outputs []Output) (int64, error) {
+// open begins the batch's transaction with the identity of head and
+// inserts its batches row with unknown counts.
+func (s *GroupBatch) open(ctx context.Context, head *BatchRecord) error {
 	db := s.db
-	if err := s.f.Finish(); err != nil {
-		return 0, err
-	}
 	conn, err := db.x.Connx(ctx)
 	if err != nil {
-		return 0, db.mapError(ctx, "storing the batch", err)
+		return db.mapError(ctx, "storing the batch", err)
 	}
-	defer conn.Close()
 	row := func(setVersion int64) batchInsertRow {
 		r := *head
 		r.Result = &scoring.Result{}
 		br := toBatchInsertRow(&r, setVersion)
-		br.Subjects, br.Rated = s.subjects, s.rated
+		br.Subjects, br.Rated = -1, -1
 		return br
 	}
-	tx, id, err := db.openBatch(ctx, conn, head, row, s.id)
+	tx, id, err := db.openBatch(ctx, conn, head, row)
 	if err != nil {
-		return 0, err
+		conn.Close()
+		return err
 	}
-	defer tx.Rollback()
-	spooled, err := s.f.Reader()
+	s.conn, s.tx, s.id, s.head = conn, tx, id, head
+	if !textCopyOnly {
+		s.digest = newSubjectDigest()
+	}
+	return nil
+}
+
+// Save completes the batch, in the transaction of its groups: head gives
+// its identity, which must be the groups' (its Subjects and Result are not
+// read), and its warnings; outputs its files. It returns the batch id.
+// With no group added, nothing is stored.
+func (s *GroupBatch) Save(ctx context.Context, head *BatchRecord, outputs []Output) (int64, error) {
+	db := s.db
+	if s.tx == nil {
+		return 0, errors.New("storing the batch: no peer group was added")
+	}
+	if s.done {
+		return 0, errors.New("storing the batch: saved already")
+	}
+	s.done = true
+	h := s.head
+	if head.SetSHA256 != h.SetSHA256 || head.Period != h.Period || head.DataSHA256 != h.DataSHA256 ||
+		head.EngineVersion != h.EngineVersion || !head.GeneratedAt.Equal(h.GeneratedAt) {
+		return 0, fmt.Errorf("storing the batch: its head (%s %s, data %.12s) is not its groups' (%s %s, data %.12s)",
+			head.Set.ID, head.Period, head.DataSHA256, h.Set.ID, h.Period, h.DataSHA256)
+	}
+	res, err := s.tx.ExecContext(ctx, sqlSetCounts, s.id, s.subjects, s.rated)
 	if err != nil {
-		return 0, err
+		return 0, db.mapError(ctx, "storing the batch", err)
 	}
-	defer spooled.Close()
-	_, err = copyBinaryIn(ctx, conn, sqlCopyBatchSubjectsBinary, func(w *copyWriter) error {
-		r := bufio.NewReaderSize(spooled, copyChunk)
-		for {
-			line := w.line()
-			n, err := io.ReadFull(r, line[len(line):cap(line)][:copyChunk])
-			if n > 0 {
-				if err := w.endLine(line[:len(line)+n]); err != nil {
-					return err
-				}
-			}
-			if err == io.EOF || err == io.ErrUnexpectedEOF {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-		}
-	})
-	if errors.Is(err, errNoBinaryCopy) {
-		return 0, fmt.Errorf("storing a batch by peer group needs COPY's binary format: %w", err)
-	}
-	if err != nil {
-		return 0, db.mapError(ctx, "storing results", err)
+	if n, _ := res.RowsAffected(); n != 1 {
+		return 0, fmt.Errorf("storing the batch: batch %d's counts were set meanwhile", s.id)
 	}
 	if len(head.Warnings) > 0 {
-		if _, err := copyIn(ctx, conn, sqlCopyWarnings, func(w *copyWriter) error { return encodeWarnings(w, id, head) }); err != nil {
+		r := *head
+		if _, err := copyIn(ctx, s.conn, sqlCopyWarnings, func(w *copyWriter) error { return encodeWarnings(w, s.id, &r) }); err != nil {
 			return 0, db.mapError(ctx, "storing warnings", err)
 		}
 	}
 	connFree := make(chan struct{})
 	close(connFree)
-	sums, cuts, err := db.storeFiles(ctx, tx.Tx, conn, id, outputs, connFree)
+	sums, cuts, err := db.storeFiles(ctx, s.tx.Tx, s.conn, s.id, outputs, connFree)
 	if err != nil {
 		return 0, err
 	}
-	if err := db.commitBatch(ctx, tx, id, sums, cuts, s.digest.sum(), nil); err != nil {
+	var rowsSum []byte
+	if s.digest != nil {
+		rowsSum = s.digest.sum()
+	}
+	if err := db.commitBatch(ctx, s.tx, s.id, sums, cuts, rowsSum, nil); err != nil {
 		return 0, err
 	}
-	return id, nil
+	return s.id, nil
 }
 
-// Close removes the spool file.
-func (s *BatchSpool) Close() error { return s.f.Remove() }
+// Close rolls back a batch that Save did not commit and releases its
+// connection.
+func (s *GroupBatch) Close() error {
+	if s.tx == nil {
+		return nil
+	}
+	s.tx.Rollback()
+	err := s.conn.Close()
+	s.tx, s.done = nil, true
+	return err
+}

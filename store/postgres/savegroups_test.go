@@ -3,115 +3,177 @@ package postgres
 import (
 	"context"
 	"errors"
-	"os"
 	"testing"
-
-	"github.com/govscore/govscore/internal/spool"
 )
 
-// spoolBatch spools the example batch's rows in one BatchSpool in dir,
-// as one group, and returns the spool and the batch's head record.
-func spoolBatch(t *testing.T, db *DB, dir string) (*BatchSpool, *BatchRecord) {
-	t.Helper()
-	rec := batchRecord(exampleBatch(t))
-	s, err := db.NewBatchSpool(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Add(&BatchRecord{Set: rec.Set, Subjects: rec.Subjects, Result: rec.Result}); err != nil {
-		t.Fatal(err)
-	}
-	return s, rec
+// groupRecord is the part of rec that GroupBatch.Add takes: the batch's
+// identity and one group's subjects and results (here every subject).
+func groupRecord(rec *BatchRecord) *BatchRecord {
+	return &BatchRecord{Set: rec.Set, SetSHA256: rec.SetSHA256, Period: rec.Period, DataSHA256: rec.DataSHA256,
+		EngineVersion: rec.EngineVersion, GeneratedAt: rec.GeneratedAt, Subjects: rec.Subjects, Result: rec.Result}
 }
 
-// TestBatchSpoolCompressedRoundTrip: the rows spooled compressed are
-// stored as SaveBatch stores them (the same batch_subjects rows; the
-// batch verifies), and Close removes the spool's file.
-func TestBatchSpoolCompressedRoundTrip(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	db := open(t)
-	s, rec := spoolBatch(t, db, dir)
-	if !s.f.Compressed() {
-		t.Error("the spool is not compressed")
-	}
-	id, err := s.Save(ctx, rec, nil)
-	if err != nil {
+// storedRows returns batch id's batch_subjects rows as text, in order.
+func storedBatchRows(t *testing.T, db *DB, id int64) []string {
+	t.Helper()
+	var rows []string
+	if err := db.x.Select(&rows, `SELECT ROW(x.*)::text FROM batch_subjects x WHERE batch_id = $1 ORDER BY ord`, id); err != nil {
 		t.Fatal(err)
 	}
-	if s.f.Size() == 0 || s.f.Size()*2 > s.f.Len() {
-		t.Errorf("spooled %d bytes of rows into %d", s.f.Len(), s.f.Size())
-	}
+	return rows
+}
+
+// TestGroupBatchEqualsSaveBatch: a batch stored group by group, in COPY's
+// binary format and in its text format, is the batch SaveBatch stores
+// (the same batch_subjects rows and counts), and verifies.
+func TestGroupBatchEqualsSaveBatch(t *testing.T) {
+	ctx := context.Background()
+	rec := batchRecord(exampleBatch(t))
 	whole := open(t)
 	wid, err := whole.SaveBatch(ctx, rec, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The batch digest covers the creation time: it is checked against
-	// the stored rows (Verify), and the rows compared with SaveBatch's.
-	if _, err := db.Verify(ctx, id, false); err != nil {
-		t.Errorf("Verify: %v", err)
-	}
-	const rows = `SELECT ROW(x.*)::text FROM batch_subjects x WHERE batch_id = $1 ORDER BY ord`
-	var gotRows, wantRows []string
-	if err := db.x.Select(&gotRows, rows, id); err != nil {
-		t.Fatal(err)
-	}
-	if err := whole.x.Select(&wantRows, rows, wid); err != nil {
-		t.Fatal(err)
-	}
-	if id != wid || len(gotRows) != len(rec.Result.Subjects) || len(gotRows) != len(wantRows) {
-		t.Fatalf("batch %d of %d rows; SaveBatch's %d of %d", id, len(gotRows), wid, len(wantRows))
-	}
-	for i := range gotRows {
-		if gotRows[i] != wantRows[i] {
-			t.Fatalf("batch_subjects row %d differs:\n%.300s\n%.300s", i, gotRows[i], wantRows[i])
+	want := storedBatchRows(t, whole, wid)
+	for _, text := range []bool{false, true} {
+		db := open(t)
+		textCopyOnly = text
+		g := db.NewGroupBatch()
+		err := g.Add(ctx, groupRecord(rec))
+		var id int64
+		if err == nil {
+			id, err = g.Save(ctx, rec, nil)
 		}
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
-		t.Errorf("Close left %d files in the spool's directory", len(ents))
+		textCopyOnly = false
+		g.Close()
+		if err != nil {
+			t.Fatalf("text %v: %v", text, err)
+		}
+		got := storedBatchRows(t, db, id)
+		if len(got) != len(want) || len(got) != len(rec.Result.Subjects) {
+			t.Fatalf("text %v: %d rows stored, SaveBatch %d", text, len(got), len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("text %v: batch_subjects row %d differs:\n%.300s\n%.300s", text, i, got[i], want[i])
+			}
+		}
+		var counts, wantCounts string
+		if err := db.x.Get(&counts, `SELECT subjects || ' ' || rated FROM batches WHERE id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		if err := whole.x.Get(&wantCounts, `SELECT subjects || ' ' || rated FROM batches WHERE id = $1`, wid); err != nil {
+			t.Fatal(err)
+		}
+		if counts != wantCounts {
+			t.Errorf("text %v: counts %s, SaveBatch's %s", text, counts, wantCounts)
+		}
+		if _, err := db.Verify(ctx, id, false); err != nil {
+			t.Errorf("text %v: Verify: %v", text, err)
+		}
 	}
 }
 
-// TestBatchSpoolCorrupt: a spool file changed or cut after the rows were
-// written fails Save with spool.ErrCorrupt, and no batch is stored.
-func TestBatchSpoolCorrupt(t *testing.T) {
+// TestGroupBatchFailsEarly: while one process stores a batch group by
+// group, another's first group fails with ErrBusy; once it is stored, with
+// ErrBatchExists — before any other group would be scored. A batch closed
+// without Save, or whose head is not its groups', is not stored.
+func TestGroupBatchFailsEarly(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
-	for _, change := range []string{"truncated", "changed"} {
-		t.Run(change, func(t *testing.T) {
-			s, rec := spoolBatch(t, db, t.TempDir())
-			if err := s.f.Finish(); err != nil {
-				t.Fatal(err)
-			}
-			name, size := s.f.Name(), s.f.Size()
-			var err error
-			if change == "truncated" {
-				err = os.Truncate(name, size/2)
-			} else {
-				var f *os.File
-				if f, err = os.OpenFile(name, os.O_RDWR, 0); err == nil {
-					_, err = f.WriteAt([]byte("\x00\xff\x00\xff"), size/2)
-					f.Close()
-				}
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.Save(ctx, rec, nil); !errors.Is(err, spool.ErrCorrupt) {
-				t.Fatalf("Save of a %s spool: %v, want spool.ErrCorrupt", change, err)
-			}
-			bs, err := db.Batches(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(bs) != 0 {
-				t.Errorf("%d batches stored from a %s spool", len(bs), change)
-			}
-		})
+	rec := batchRecord(exampleBatch(t))
+	first := db.NewGroupBatch()
+	defer first.Close()
+	if err := first.Add(ctx, groupRecord(rec)); err != nil {
+		t.Fatal(err)
+	}
+	other := db.NewGroupBatch()
+	if err := other.Add(ctx, groupRecord(rec)); !errors.Is(err, ErrBusy) {
+		t.Errorf("a second store's first group: %v, want ErrBusy", err)
+	}
+	other.Close()
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if bs, err := db.Batches(ctx); err != nil || len(bs) != 0 {
+		t.Fatalf("after Close without Save: %d batches, %v", len(bs), err)
+	}
+
+	wrong := db.NewGroupBatch()
+	if err := wrong.Add(ctx, groupRecord(rec)); err != nil {
+		t.Fatal(err)
+	}
+	head := *rec
+	head.DataSHA256 = "0000"
+	if _, err := wrong.Save(ctx, &head, nil); err == nil {
+		t.Error("Save with another batch's head succeeded")
+	}
+	wrong.Close()
+	if bs, err := db.Batches(ctx); err != nil || len(bs) != 0 {
+		t.Fatalf("after a refused Save: %d batches, %v", len(bs), err)
+	}
+
+	g := db.NewGroupBatch()
+	if err := g.Add(ctx, groupRecord(rec)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Save(ctx, rec, nil); err != nil {
+		t.Fatal(err)
+	}
+	g.Close()
+	again := db.NewGroupBatch()
+	defer again.Close()
+	if err := again.Add(ctx, groupRecord(rec)); !errors.Is(err, ErrBatchExists) {
+		t.Errorf("storing the stored batch again: %v, want ErrBatchExists", err)
+	}
+	if _, err := db.NewGroupBatch().Save(ctx, rec, nil); err == nil {
+		t.Error("Save without a group succeeded")
+	}
+}
+
+// TestBatchCountsSetOnce: the counts of a batch are set once, from the
+// unknown (-1, -1) of a batch stored group by group, on a draft without
+// digest; a stored batch's counts cannot change, nor become unknown, and a
+// batch cannot be given its digest with unknown counts (migration 0012).
+func TestBatchCountsSetOnce(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	rec := batchRecord(exampleBatch(t))
+	id, err := db.SaveBatch(ctx, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`UPDATE batches SET subjects = subjects + 1 WHERE id = $1`,
+		`UPDATE batches SET subjects = -1, rated = -1 WHERE id = $1`,
+	} {
+		if _, err := db.x.Exec(q, id); err == nil {
+			t.Errorf("%s: accepted on a stored batch", q)
+		}
+	}
+	// A draft with unknown counts, as GroupBatch inserts it.
+	var sv, pending int64
+	if err := db.x.Get(&sv, `SELECT set_version FROM batches WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.x.Get(&pending, `INSERT INTO batches (set_version, period, data_sha256, engine_version, generated_at, composites, leaves, subjects, rated)
+VALUES ($1, '2030', 'x', 'e', now(), '{}', '{}', -1, -1) RETURNING id`, sv); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.x.Exec(`UPDATE batches SET sha256 = 'x' WHERE id = $1`, pending); err == nil {
+		t.Error("a digest was recorded with unknown counts")
+	}
+	if _, err := db.x.Exec(`UPDATE batches SET subjects = 3 WHERE id = $1`, pending); err == nil {
+		t.Error("the subjects were set without the rated count")
+	}
+	if _, err := db.x.Exec(`UPDATE batches SET subjects = 3, rated = 2 WHERE id = $1`, pending); err != nil {
+		t.Errorf("setting the unknown counts: %v", err)
+	}
+	if _, err := db.x.Exec(`UPDATE batches SET subjects = 4, rated = 2 WHERE id = $1`, pending); err == nil {
+		t.Error("the counts were set twice")
+	}
+	if _, err := db.x.Exec(`INSERT INTO batches (set_version, period, data_sha256, engine_version, generated_at, composites, leaves, subjects, rated)
+VALUES ($1, '2031', 'x', 'e', now(), '{}', '{}', -1, 0)`, sv); err == nil {
+		t.Error("a batch with one count unknown was inserted")
 	}
 }
