@@ -299,11 +299,9 @@ func readBlockValues(first int32, vals []byte, cell func(id int32, v float64) er
 	if first < 0 || int(first&(blockIDs-1))+n > blockIDs {
 		return 0, fmt.Errorf("first_id %d with %d entries crosses its block", first, n)
 	}
-	e := vals
+	var e []byte // the entries
 	if n > 0 {
 		e = vals[20:]
-	} else {
-		e = nil
 	}
 	var cells int64
 	for k := range n {

@@ -312,10 +312,27 @@ func TestDecodeBlockRejects(t *testing.T) {
 	f := blockFields(t, b.appendBinary(nil, "2024", 1))
 	first := int32(blockIDs + 10)
 	var d metricBlock
+	// import_ids arrays of three entries: one cut short after its header,
+	// one whose cells are not vals' ([NULL, 2, 2] for [1.5, NULL, NaN]),
+	// one with an import id 0.
+	short, _ := binArrayStart(nil, 3, oidInt8)
+	imports := func(ids ...int64) []byte {
+		b, at := binArrayStart(nil, len(ids), oidInt8)
+		for _, id := range ids {
+			if id < 0 {
+				b = binNull(b)
+			} else {
+				b = binInt64(b, id)
+			}
+		}
+		return binArrayEnd(b, at)[4:]
+	}
+	if !bytes.Equal(f[5], imports(2, -1, 2)) {
+		t.Fatalf("import_ids %x, want [2, NULL, 2]", f[5])
+	}
 	if err := decodeBlock(&d, first, f[4], f[5], f[6]); err != nil || d.cells() != 2 || !d.hasSource[2] || d.sources[2] != "x" {
 		t.Fatalf("the well-formed block: %v, %+v", err, d)
 	}
-	ints, _ := binArrayStart(nil, 3, oidInt8)
 	for _, tc := range []struct {
 		name                   string
 		first                  int32
@@ -325,8 +342,9 @@ func TestDecodeBlockRejects(t *testing.T) {
 		{"vals not float8", first, f[5], f[5], f[6]},
 		{"vals cut short", first, f[4][:len(f[4])-3], f[5], f[6]},
 		{"vals with trailing bytes", first, append(append([]byte{}, f[4]...), 0), f[5], f[6]},
-		{"import_ids cut short", first, f[4], ints, f[6]},
-		{"import_ids disagree", first, f[4], bytes.Replace(f[5], []byte{0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 2}, []byte{0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0}, 1), f[6]},
+		{"import_ids cut short", first, f[4], short[4:], f[6]},
+		{"import_ids disagree with vals", first, f[4], imports(-1, 2, 2), f[6]},
+		{"import id 0", first, f[4], imports(0, -1, 2), f[6]},
 		{"sources of another length", first, f[4], f[5], f[6][:20]},
 	} {
 		if err := decodeBlock(&d, tc.first, tc.vals, tc.imports, tc.sources); err == nil {
