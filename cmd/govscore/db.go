@@ -122,11 +122,7 @@ func dbImport(ctx context.Context, e *env, args []string) error {
 	}
 	defer restoreLoad()
 	defer setStoringMemoryLimit(e)()
-	opt := postgres.ImportOptions{Progress: func(n int64) {
-		if n >= 1_000_000 {
-			fmt.Fprintf(e.stderr, e.tr("import: %d metric rows sent\n"), n)
-		}
-	}}
+	opt := postgres.ImportOptions{Progress: progressLines(e, "import: %d metric rows sent\n")}
 	for _, f := range data.Files {
 		opt.Files = append(opt.Files, postgres.FileInfo{Name: f.Name, SHA256: f.SHA256, Bytes: f.Bytes})
 	}
@@ -196,11 +192,7 @@ func loadAndRunDB(ctx context.Context, e *env, url string, files batch.Files, op
 	db.ShareCPU(postgres.LocalServer(url))
 	// The metrics and ratings of a period come from one snapshot of the
 	// database; reading datasets of a million rows or more is reported.
-	src := &postgres.Snapshot{DB: db, Options: postgres.LoadOptions{Progress: func(n int64) {
-		if n >= 1_000_000 {
-			fmt.Fprintf(e.stderr, e.tr("run: %d metric rows read\n"), n)
-		}
-	}}}
+	src := &postgres.Snapshot{DB: db, Options: postgres.LoadOptions{Progress: progressLines(e, "run: %d metric rows read\n")}}
 	b, err := batch.Run(ctx, src, set, opt)
 	if err != nil {
 		db.Close()
@@ -472,4 +464,24 @@ func joinInts(v []int) string {
 		s[i] = strconv.Itoa(x)
 	}
 	return strings.Join(s, ", ")
+}
+
+// progressLines returns the progress function of a long read or write of
+// metric rows: it prints format (translated) with the count on stderr at
+// 1, 2, … 9 million, then 10, 20, … 90 million, 100, 200, … million, so
+// that a national-scale import (515 million values) reports two dozen
+// lines, not five hundred; each count once.
+func progressLines(e *env, format string) func(n int64) {
+	next := int64(1_000_000)
+	return func(n int64) {
+		if n < next {
+			return
+		}
+		fmt.Fprintf(e.stderr, e.tr(format), n)
+		step := int64(1_000_000)
+		for step*10 <= n {
+			step *= 10
+		}
+		next = (n/step + 1) * step
+	}
 }

@@ -5,12 +5,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/govscore/govscore/i18n"
 
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq"
@@ -228,5 +231,36 @@ func TestDBRunStoredOnlyEqualsFileRun(t *testing.T) {
 	}
 	if out := mustGov(t, "batch", "verify", "1", "--db", db); !strings.Contains(out, "batch 1 verified") {
 		t.Errorf("batch verify: %q", out)
+	}
+}
+
+// TestProgressLines: the progress of a long read prints at 1–9 million,
+// then every ten million, then every hundred million, each count once, in
+// the run's language.
+func TestProgressLines(t *testing.T) {
+	var errb bytes.Buffer
+	e := &env{stdout: io.Discard, stderr: &errb, lang: i18n.En}
+	p := progressLines(e, "run: %d metric rows read\n")
+	for n := int64(0); n <= 515_000_000; n += 1_000_000 {
+		p(n)
+	}
+	p(515_000_000) // the final count, repeated by the reader
+	p(515_000_123)
+	lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
+	var got []string
+	for _, l := range lines {
+		got = append(got, strings.TrimSuffix(strings.TrimPrefix(l, "run: "), " metric rows read"))
+	}
+	want := "1000000 2000000 3000000 4000000 5000000 6000000 7000000 8000000 9000000 " +
+		"10000000 20000000 30000000 40000000 50000000 60000000 70000000 80000000 90000000 " +
+		"100000000 200000000 300000000 400000000 500000000"
+	if strings.Join(got, " ") != want {
+		t.Errorf("progress lines %q, want %q", got, want)
+	}
+	errb.Reset()
+	e.lang = i18n.Zh
+	progressLines(e, "run: %d metric rows read\n")(3_000_000)
+	if !strings.Contains(errb.String(), "3000000") || strings.Contains(errb.String(), "metric rows read") {
+		t.Errorf("Chinese progress line %q", errb.String())
 	}
 }

@@ -412,11 +412,7 @@ func runByGroupDB(ctx context.Context, e *env, files batch.Files, url string, op
 		return err
 	}
 	defer db.Close()
-	src := &postgres.Groups{DB: db, Options: postgres.LoadOptions{Progress: func(n int64) {
-		if n >= 1_000_000 {
-			fmt.Fprintf(e.stderr, e.tr("run: %d metric rows read\n"), n)
-		}
-	}}}
+	src := &postgres.Groups{DB: db, Options: postgres.LoadOptions{Progress: progressLines(e, "run: %d metric rows read\n")}}
 	defer src.Close()
 	rows := db.NewGroupBatch()
 	defer rows.Close()
