@@ -66,7 +66,9 @@
 // approved included (SQLSTATE GS002, ErrTransition), any UPDATE or DELETE
 // of a published batch and any change to a batch's identity (set,
 // period, data fingerprint, engine, summary) or digest (GS001,
-// ErrPublished), any change to the results, warnings or files of a batch
+// ErrPublished) — but the one setting of the counts of a batch stored
+// group by group, inserted with them unknown (-1, -1) and given them
+// before its digest (migration 0012, GroupBatch) — any change to the results, warnings or files of a batch
 // that is no longer a draft or is stored with its digest, rows moved from
 // one batch to another (the guards check the new row as well as the old),
 // any change to an indicator-set version a batch uses, and TRUNCATE of any
