@@ -2,7 +2,7 @@
 // order, and then read back from the start, as often as needed: plain, or
 // compressed with zstd (klauspost/compress, SpeedFastest) to spare the disk
 // when the data is only read back by the program. A `run --by-group`
-// spools its outputs' parts and the batch's rows for the database with it.
+// spools its outputs' parts with it.
 //
 // A spool's memory is bounded whatever its size: the compressor's window
 // is Window bytes, and the writer and each reader buffer at most a few
@@ -60,17 +60,6 @@ func Create(dir, name string, compressed bool) (*File, error) {
 	return newFile(f, compressed)
 }
 
-// CreateTemp creates a spool file with a new name in dir, as
-// os.CreateTemp(dir, pattern) does ("" = the system's temporary
-// directory), compressed as for Create.
-func CreateTemp(dir, pattern string, compressed bool) (*File, error) {
-	f, err := os.CreateTemp(dir, pattern)
-	if err != nil {
-		return nil, err
-	}
-	return newFile(f, compressed)
-}
-
 // encoderOptions make a streaming encoder of bounded memory: one block
 // encoded at a time, on the writing goroutine (a second goroutine gained
 // nothing measurable on 2 cores: BENCHMARKS.md, issue 13).
@@ -107,9 +96,6 @@ func newFile(f *os.File, compressed bool) (*File, error) {
 
 // Name is the path of the spool's file.
 func (s *File) Name() string { return s.f.Name() }
-
-// Compressed tells whether the spool's file is compressed.
-func (s *File) Compressed() bool { return s.compressed }
 
 // Len is the number of bytes written to the spool (uncompressed).
 func (s *File) Len() int64 { return s.n }
@@ -203,11 +189,6 @@ func (s *File) Close() error {
 		s.zw.Close() // releases the encoder; the spool is discarded
 	}
 	return s.f.Close()
-}
-
-// Remove closes and removes the spool's file.
-func (s *File) Remove() error {
-	return errors.Join(s.Close(), os.Remove(s.f.Name()))
 }
 
 // reader reads a spool back, counting the bytes it gives against the

@@ -53,7 +53,7 @@ func TestRoundTrip(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer s.Remove()
+				defer s.Close()
 				write(t, s, data)
 				if s.Len() != int64(n) {
 					t.Errorf("Len = %d, want %d", s.Len(), n)
@@ -100,11 +100,11 @@ func TestRoundTrip(t *testing.T) {
 // TestWriteAfterFinish: a finished spool takes no more bytes, and an
 // unfinished one cannot be read.
 func TestWriteAfterFinish(t *testing.T) {
-	s, err := CreateTemp(t.TempDir(), "spool-", true)
+	s, err := Create(t.TempDir(), "spool", true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Remove()
+	defer s.Close()
 	if _, err := s.Reader(); err == nil {
 		t.Error("Reader before Finish: no error")
 	}
@@ -147,7 +147,7 @@ func TestCorrupt(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer s.Remove()
+				defer s.Close()
 				write(t, s, data)
 				c.change(t, s.Name(), s.Size())
 				got, err := readAll(s)
