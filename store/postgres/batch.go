@@ -231,18 +231,13 @@ var textCopyOnly bool
 // digest scheme 2 when they went in the binary format, nil (scheme 1, the
 // server hashes them) when in the text format.
 func (db *DB) copyResults(ctx context.Context, conn *sqlx.Conn, id int64, b *BatchRecord) ([]byte, error) {
-	err := errNoBinaryCopy
 	var d *subjectDigest
 	if !textCopyOnly {
 		d = newSubjectDigest()
-		_, err = copyBinaryIn(ctx, conn, sqlCopyBatchSubjectsBinary, func(w *copyWriter) error { return encodeSubjectsBinary(w, id, b, d) })
 	}
-	if errors.Is(err, errNoBinaryCopy) {
-		d = nil
-		_, err = copyIn(ctx, conn, sqlCopyBatchSubjects, func(w *copyWriter) error { return encodeSubjects(w, id, b) })
-	}
+	d, err := db.copySubjects(ctx, conn, id, b, d)
 	if err != nil {
-		return nil, db.mapError(ctx, "storing results", err)
+		return nil, err
 	}
 	if len(b.Warnings) > 0 {
 		if _, err := copyIn(ctx, conn, sqlCopyWarnings, func(w *copyWriter) error { return encodeWarnings(w, id, b) }); err != nil {
@@ -253,6 +248,26 @@ func (db *DB) copyResults(ctx context.Context, conn *sqlx.Conn, id int64, b *Bat
 		return nil, nil
 	}
 	return d.sum(), nil
+}
+
+// copySubjects sends the batch_subjects rows of b on conn, whose
+// transaction is open: in COPY's binary format, added to the digest d of
+// scheme 2, or, when d is nil or the connection cannot be taken over, in
+// the text format (scheme 1). It returns the digest the rows went into,
+// nil for the text format.
+func (db *DB) copySubjects(ctx context.Context, conn *sqlx.Conn, id int64, b *BatchRecord, d *subjectDigest) (*subjectDigest, error) {
+	err := errNoBinaryCopy
+	if d != nil {
+		_, err = copyBinaryIn(ctx, conn, sqlCopyBatchSubjectsBinary, func(w *copyWriter) error { return encodeSubjectsBinary(w, id, b, d) })
+	}
+	if errors.Is(err, errNoBinaryCopy) {
+		d = nil
+		_, err = copyIn(ctx, conn, sqlCopyBatchSubjects, func(w *copyWriter) error { return encodeSubjects(w, id, b) })
+	}
+	if err != nil {
+		return nil, db.mapError(ctx, "storing results", err)
+	}
+	return d, nil
 }
 
 // explainKeys are what the explain column of every subject names: the

@@ -42,9 +42,9 @@ func (b *metricBlock) reset(first int32) {
 // block is the block number of b's ids.
 func (b *metricBlock) block() int32 { return b.first >> blockShift }
 
-// set gives subject id the cell (v, source when has, import imp): ids must
-// come in increasing order, within b's block, from b.first on; the ids
-// skipped have no cell.
+// set gives subject id the cell (v, source when has, import imp),
+// replacing the one it had: id must be within b's block, from b.first on;
+// b grows to reach it, the ids added having no cell.
 func (b *metricBlock) set(id int32, v float64, imp int64, source string, has bool) {
 	k := int(id - b.first)
 	for len(b.vals) <= k {
@@ -290,7 +290,10 @@ func decodeBlock(b *metricBlock, first int32, vals, imports, sources []byte) err
 
 // readBlockValues calls cell with the subject id and value of every cell
 // of a stored block's vals (first: its first_id; array_send's form),
-// NaN for a given missing value; it returns the number of cells.
+// NaN for a given missing value; it returns the number of cells. It reads
+// the entries itself rather than through readArray, on the path of every
+// value a run reads: 0.17 instead of 0.43 ms a full block
+// (BenchmarkReadBlockValues).
 func readBlockValues(first int32, vals []byte, cell func(id int32, v float64) error) (int64, error) {
 	n, err := arrayLen(vals, oidFloat8)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -156,5 +157,31 @@ FROM metric_blocks ORDER BY period, metric_id, block`); err != nil {
 	}
 	if fmt.Sprint(dumps[0]) != fmt.Sprint(dumps[1]) {
 		t.Errorf("the blocks differ:\nbinary %v\ntext   %v", dumps[0], dumps[1])
+	}
+}
+
+// TestImportCorruptStoredBlock: an import that merges into a stored block
+// the importer did not write as it writes them (its import ids no longer
+// saying which subjects have a cell) fails naming the block, and stores
+// nothing.
+func TestImportCorruptStoredBlock(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	ds, given := genGiven(200, 4)
+	if _, err := db.Import(ctx, ds, given, nil, ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.x.Exec(`UPDATE metric_blocks SET import_ids = array_fill(7::bigint, ARRAY[array_length(vals, 1)])
+WHERE (period, metric_id, block) = (SELECT period, metric_id, block FROM metric_blocks ORDER BY 1, 2, 3 LIMIT 1)
+	AND EXISTS (SELECT 1 FROM unnest(vals) v WHERE v IS NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	imports := count(t, db, `SELECT count(*) FROM imports`)
+	_, err := db.Import(ctx, ds, given, nil, ImportOptions{})
+	if err == nil || !strings.Contains(err.Error(), "stored block") {
+		t.Fatalf("import over a corrupt block: %v, want an error naming the stored block", err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM imports`); n != imports {
+		t.Errorf("%d imports after the failed one, want %d", n, imports)
 	}
 }

@@ -110,54 +110,33 @@ func (c *importColumn) eachBlock(order, subjIDs []int32, sources []string, impor
 			return nil
 		}
 		blk := ids[0] >> blockShift
-		hasOld := false
+		// nb starts as the block's old cells, then takes the given ones.
+		nb.reset(blk << blockShift)
 		if old != nil {
-			var err error
-			if hasOld, err = old(blk, &ob); err != nil {
+			hasOld, err := old(blk, &ob)
+			if err != nil {
 				return err
 			}
-		}
-		nb.reset(blk << blockShift)
-		o := 0 // next old cell
-		putOld := func(k int) {
-			nb.set(ob.first+int32(k), ob.vals[k], ob.imports[k], ob.sources[k], ob.hasSource[k])
+			for k := 0; hasOld && k < len(ob.imports); k++ {
+				if ob.imports[k] != 0 {
+					nb.set(ob.first+int32(k), ob.vals[k], ob.imports[k], ob.sources[k], ob.hasSource[k])
+				}
+			}
 		}
 		for j, id := range ids {
 			i := int(idx[j])
-			if hasOld {
-				for ; o < len(ob.vals) && ob.first+int32(o) < id; o++ {
-					if ob.imports[o] != 0 {
-						putOld(o)
-					}
-				}
-			}
-			v := c.values[i]
-			src := sources[g.SourceIndex(i)]
-			if hasOld && o < len(ob.vals) && ob.first+int32(o) == id && ob.imports[o] != 0 {
-				ov := ob.vals[o]
-				if (v == ov || (v != v && ov != ov)) && (src != "") == ob.hasSource[o] && src == ob.sources[o] {
-					counts.unchanged++
-					putOld(o)
-				} else {
-					counts.changed++
-					nb.set(id, v, importID, src, src != "")
-				}
-				o++
-			} else {
-				if hasOld && o < len(ob.vals) && ob.first+int32(o) == id {
-					o++
-				}
+			v, src := c.values[i], sources[g.SourceIndex(i)]
+			switch k := int(id - nb.first); {
+			case k >= len(nb.imports) || nb.imports[k] == 0:
 				counts.added++
+				nb.set(id, v, importID, src, src != "")
+			case (v == nb.vals[k] || (v != v && nb.vals[k] != nb.vals[k])) && (src != "") == nb.hasSource[k] && src == nb.sources[k]:
+				counts.unchanged++ // the old cell stays, its import included
+			default:
+				counts.changed++
 				nb.set(id, v, importID, src, src != "")
 			}
 			sent()
-		}
-		if hasOld {
-			for ; o < len(ob.vals); o++ {
-				if ob.imports[o] != 0 {
-					putOld(o)
-				}
-			}
 		}
 		ids, idx = ids[:0], idx[:0]
 		if !nb.trim() {

@@ -431,3 +431,28 @@ func BenchmarkImportEncode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReadBlockValues: decoding one full block's values (65,536
+// cells) as a column read does.
+func BenchmarkReadBlockValues(b *testing.B) {
+	var blk metricBlock
+	blk.reset(0)
+	for id := range int32(blockIDs) {
+		blk.set(id, float64(id)/3, 1, "", false)
+	}
+	tuple := blk.appendBinary(nil, "2024", 1)
+	// The vals field: after the field count and four fields (period,
+	// metric_id, block, first_id).
+	e := tuple[2:]
+	for range 4 {
+		e = e[4+binary.BigEndian.Uint32(e):]
+	}
+	vals := e[4 : 4+binary.BigEndian.Uint32(e)]
+	col := make([]float64, blockIDs)
+	b.SetBytes(int64(len(vals)))
+	for range b.N {
+		if _, err := readBlockValues(0, vals, func(id int32, v float64) error { col[id] = v; return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

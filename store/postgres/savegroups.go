@@ -115,19 +115,14 @@ func (s *GroupBatch) Add(ctx context.Context, part *BatchRecord) error {
 		}
 	}
 	part.Ord = s.subjects
-	var err error
-	if s.digest != nil {
-		_, err = copyBinaryIn(ctx, s.conn, sqlCopyBatchSubjectsBinary, func(w *copyWriter) error { return encodeSubjectsBinary(w, s.id, part, s.digest) })
-		if errors.Is(err, errNoBinaryCopy) && s.subjects == 0 {
-			s.digest = nil // scheme 1 for the whole batch
-		}
-	}
-	if s.digest == nil {
-		_, err = copyIn(ctx, s.conn, sqlCopyBatchSubjects, func(w *copyWriter) error { return encodeSubjects(w, s.id, part) })
-	}
+	d, err := db.copySubjects(ctx, s.conn, s.id, part, s.digest)
 	if err != nil {
-		return db.mapError(ctx, "storing results", err)
+		return err
 	}
+	if d == nil && s.digest != nil && s.subjects > 0 {
+		return errors.New("storing results: COPY's binary format, used for the first groups, is no longer available")
+	}
+	s.digest = d // nil from the first group on: scheme 1 for the whole batch
 	s.subjects += len(part.Result.Subjects)
 	for i := range part.Result.Subjects {
 		if part.Result.Subjects[i].Rated {
@@ -191,8 +186,7 @@ func (s *GroupBatch) Save(ctx context.Context, head *BatchRecord, outputs []Outp
 		return 0, fmt.Errorf("storing the batch: batch %d's counts were set meanwhile", s.id)
 	}
 	if len(head.Warnings) > 0 {
-		r := *head
-		if _, err := copyIn(ctx, s.conn, sqlCopyWarnings, func(w *copyWriter) error { return encodeWarnings(w, s.id, &r) }); err != nil {
+		if _, err := copyIn(ctx, s.conn, sqlCopyWarnings, func(w *copyWriter) error { return encodeWarnings(w, s.id, head) }); err != nil {
 			return 0, db.mapError(ctx, "storing warnings", err)
 		}
 	}

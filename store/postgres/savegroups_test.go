@@ -120,6 +120,12 @@ func TestGroupBatchFailsEarly(t *testing.T) {
 	if _, err := g.Save(ctx, rec, nil); err != nil {
 		t.Fatal(err)
 	}
+	if err := g.Add(ctx, groupRecord(rec)); err == nil {
+		t.Error("a group added after Save was taken")
+	}
+	if _, err := g.Save(ctx, rec, nil); err == nil {
+		t.Error("a second Save succeeded")
+	}
 	g.Close()
 	again := db.NewGroupBatch()
 	defer again.Close()
