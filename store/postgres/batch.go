@@ -183,7 +183,7 @@ func (db *DB) saveBatch(ctx context.Context, b *BatchRecord, outputs []Output, a
 		stored <- filesResult{sums, cuts, err}
 	}()
 	restore := db.yieldCores()
-	rowsSum, err := db.copyResults(ctx, conn, id, b)
+	rows, err := db.copyResults(ctx, conn, id, b)
 	restore()
 	if err != nil {
 		cancelOut()
@@ -195,7 +195,7 @@ func (db *DB) saveBatch(ctx context.Context, b *BatchRecord, outputs []Output, a
 	if files.err != nil {
 		return 0, files.err
 	}
-	if err := db.commitBatch(ctx, tx, id, files.sums, files.cuts, rowsSum, after); err != nil {
+	if err := db.commitBatch(ctx, tx, id, files.sums, files.cuts, rows, after); err != nil {
 		return 0, err
 	}
 	return id, nil
@@ -203,10 +203,10 @@ func (db *DB) saveBatch(ctx context.Context, b *BatchRecord, outputs []Output, a
 
 // commitBatch ends the transaction that stored batch id: it records the
 // batch digest over the stored rows and the outputs' sums and cuts
-// (rowsSum: the subject rows' hash in digest scheme 2, nil for scheme 1),
-// runs after (when not nil) and commits.
-func (db *DB) commitBatch(ctx context.Context, tx *sqlx.Tx, id int64, sums []OutputDigest, cuts []cellsCut, rowsSum []byte, after func(ctx context.Context, tx *sqlx.Tx, id int64) error) error {
-	if err := db.recordDigest(ctx, tx, id, sums, cuts, rowsSum); err != nil {
+// (rows: the subject rows' digest in scheme 2, nil for scheme 1), runs
+// after (when not nil) and commits.
+func (db *DB) commitBatch(ctx context.Context, tx *sqlx.Tx, id int64, sums []OutputDigest, cuts []cellsCut, rows *subjectDigest, after func(ctx context.Context, tx *sqlx.Tx, id int64) error) error {
+	if err := db.recordDigest(ctx, tx, id, sums, cuts, rows); err != nil {
 		return err
 	}
 	if after != nil {
@@ -227,10 +227,10 @@ var textCopyOnly bool
 // copyResults sends the batch_subjects rows in COPY's binary format
 // (copyBinaryIn; the text format through copyIn when the connection cannot
 // be taken over) and the batch_warnings rows through the raw COPY of
-// copyIn, on conn, whose transaction is open. It returns the rows' hash in
-// digest scheme 2 when they went in the binary format, nil (scheme 1, the
+// copyIn, on conn, whose transaction is open. It returns the rows' digest
+// in scheme 2 when they went in the binary format, nil (scheme 1, the
 // server hashes them) when in the text format.
-func (db *DB) copyResults(ctx context.Context, conn *sqlx.Conn, id int64, b *BatchRecord) ([]byte, error) {
+func (db *DB) copyResults(ctx context.Context, conn *sqlx.Conn, id int64, b *BatchRecord) (*subjectDigest, error) {
 	var d *subjectDigest
 	if !textCopyOnly {
 		d = newSubjectDigest()
@@ -244,10 +244,7 @@ func (db *DB) copyResults(ctx context.Context, conn *sqlx.Conn, id int64, b *Bat
 			return nil, db.mapError(ctx, "storing warnings", err)
 		}
 	}
-	if d == nil {
-		return nil, nil
-	}
-	return d.sum(), nil
+	return d, nil
 }
 
 // copySubjects sends the batch_subjects rows of b on conn, whose
@@ -258,7 +255,9 @@ func (db *DB) copyResults(ctx context.Context, conn *sqlx.Conn, id int64, b *Bat
 func (db *DB) copySubjects(ctx context.Context, conn *sqlx.Conn, id int64, b *BatchRecord, d *subjectDigest) (*subjectDigest, error) {
 	err := errNoBinaryCopy
 	if d != nil {
-		_, err = copyBinaryIn(ctx, conn, sqlCopyBatchSubjectsBinary, func(w *copyWriter) error { return encodeSubjectsBinary(w, id, b, d) })
+		var n int64
+		n, err = copyBinaryIn(ctx, conn, sqlCopyBatchSubjectsBinary, func(w *copyWriter) error { return encodeSubjectsBinary(w, id, b, d) })
+		d.copied += n
 	}
 	if errors.Is(err, errNoBinaryCopy) {
 		d = nil

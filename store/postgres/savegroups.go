@@ -196,11 +196,7 @@ func (s *GroupBatch) Save(ctx context.Context, head *BatchRecord, outputs []Outp
 	if err != nil {
 		return 0, err
 	}
-	var rowsSum []byte
-	if s.digest != nil {
-		rowsSum = s.digest.sum()
-	}
-	if err := db.commitBatch(ctx, s.tx, s.id, sums, cuts, rowsSum, nil); err != nil {
+	if err := db.commitBatch(ctx, s.tx, s.id, sums, cuts, s.digest, nil); err != nil {
 		return 0, err
 	}
 	return s.id, nil

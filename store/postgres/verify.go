@@ -48,15 +48,23 @@ const sqlBatchDigest = sqlDigestIdentity + sqlDigestSubjects1 + sqlDigestRest
 // subject rows' part is $2, their hash computed by govscore.
 const sqlBatchDigest2 = sqlDigestIdentity + `|| $2::bytea` + sqlDigestRest
 
+// sqlBatchDigest2Copied is sqlBatchDigest2 as the batch is stored: the
+// subjects' count is $3, what the COPYs that stored the rows reported,
+// instead of a count over the table (the same number in the transaction
+// that inserted the batches row).
+const sqlBatchDigest2Copied = sqlDigestIdentityHead + `$3::bigint` + sqlDigestCountEnd + `|| $2::bytea` + sqlDigestRest
+
 // The parts of sqlBatchDigest: the identity and the subjects' count, the
 // subject rows hashed by the server (scheme 1), the warnings and outputs.
 const (
-	sqlDigestIdentity = `SELECT encode(sha256(
+	sqlDigestIdentity     = sqlDigestIdentityHead + `(SELECT count(*) FROM batch_subjects WHERE batch_id = $1)` + sqlDigestCountEnd
+	sqlDigestIdentityHead = `SELECT encode(sha256(
 	convert_to((SELECT ROW(b.id, s.set_id, s.name, s.version, s.sha256, encode(sha256(convert_to(s.yaml, 'UTF8')), 'hex'),
 		b.period, b.data_sha256, b.engine_version, (extract(epoch FROM b.generated_at) * 1000000)::bigint,
 		b.composites, b.leaves, b.subjects, b.rated, (extract(epoch FROM b.created_at) * 1000000)::bigint, b.created_by)::text
 		FROM batches b JOIN indicator_sets s ON s.id = b.set_version WHERE b.id = $1), 'UTF8')
-	|| convert_to(';subjects ' || (SELECT count(*) FROM batch_subjects WHERE batch_id = $1) || ';', 'UTF8')
+	|| convert_to(';subjects ' || `
+	sqlDigestCountEnd = ` || ';', 'UTF8')
 	`
 	sqlDigestSubjects1 = `|| coalesce((SELECT string_agg(sha256(convert_to(CASE WHEN x.explain IS NULL
 		THEN ROW(x.ord, x.subject, x.name, x.kind, x.peer_group, x.rated, x.rank, x.score,
@@ -115,9 +123,10 @@ func (db *DB) digestTx(ctx context.Context, tx *sqlx.Tx) error {
 // recordDigest stores the output digests of batch id and then the digest
 // of the whole batch, last thing before the commit of SaveBatch: from
 // then on the batch's results cannot change (migration 0002). rowsSum is
-// the subject rows' hash in digest scheme 2 (digest2.go), computed while
-// they were sent; nil has the server hash them (scheme 1).
-func (db *DB) recordDigest(ctx context.Context, tx *sqlx.Tx, id int64, outs []OutputDigest, cuts []cellsCut, rowsSum []byte) error {
+// the subject rows' digest in scheme 2 (digest2.go), computed while they
+// were sent, with the count of rows the server stored; nil has the server
+// hash them (scheme 1).
+func (db *DB) recordDigest(ctx context.Context, tx *sqlx.Tx, id int64, outs []OutputDigest, cuts []cellsCut, rows *subjectDigest) error {
 	if len(outs) > 0 {
 		names, sums, sizes := make([]string, len(outs)), make([]string, len(outs)), make([]int64, len(outs))
 		cellsAt, cellsBytes := make([]sql.NullInt64, len(outs)), make([]sql.NullInt64, len(outs))
@@ -135,12 +144,18 @@ func (db *DB) recordDigest(ctx context.Context, tx *sqlx.Tx, id int64, outs []Ou
 	if err := db.digestTx(ctx, tx); err != nil {
 		return err
 	}
-	sum, err := db.batchDigest(ctx, tx, id, rowsSum)
-	if err != nil {
+	var sum string
+	var err error
+	if rows != nil {
+		err = tx.GetContext(ctx, &sum, sqlBatchDigest2Copied, id, rows.sum(), rows.copied)
+		if err != nil {
+			return db.mapError(ctx, "computing the batch digest", err)
+		}
+	} else if sum, err = db.batchDigest(ctx, tx, id, nil); err != nil {
 		return err
 	}
 	scheme := sql.NullInt16{}
-	if rowsSum != nil {
+	if rows != nil {
 		scheme = sql.NullInt16{Int16: digestScheme2, Valid: true}
 	}
 	if _, err := tx.ExecContext(ctx, sqlSetDigest, id, sum, scheme); err != nil {
