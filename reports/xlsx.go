@@ -222,7 +222,6 @@ type tablePart struct {
 	sw    *excelize.StreamWriter
 	rows  *rowWriter
 	cols  []int // indices into table.cols
-	cells []any // the row being written
 }
 
 // newTable starts the table name (a sheet name before uniquifying) with
@@ -287,7 +286,7 @@ func (t *table) openPart(idx []int) (*tablePart, error) {
 	for i, c := range idx {
 		styles[i] = t.cols[c].style
 	}
-	p := &tablePart{name: name, sw: sw, rows: newRowWriter(styles), cols: idx, cells: make([]any, len(idx))}
+	p := &tablePart{name: name, sw: sw, rows: newRowWriter(styles), cols: idx}
 	x.parts = append(x.parts, p)
 	// Widths and styles by runs of equal columns: excelize looks a cell's
 	// column style up in this list.
@@ -315,10 +314,11 @@ func (t *table) openPart(idx []int) (*tablePart, error) {
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, XSplit: freeze, YSplit: 1, TopLeftCell: top, ActivePane: pane}); err != nil {
 		return nil, err
 	}
+	head := make([]any, len(idx))
 	for i, c := range idx {
-		p.cells[i] = excelize.Cell{StyleID: x.head, Value: t.cols[c].head}
+		head[i] = excelize.Cell{StyleID: x.head, Value: t.cols[c].head}
 	}
-	if err := sw.SetRow("A1", p.cells, excelize.RowOpts{Height: 30}); err != nil {
+	if err := sw.SetRow("A1", head, excelize.RowOpts{Height: 30}); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -337,16 +337,55 @@ func (t *table) add(vals ...any) error {
 	}
 	t.rows++
 	for _, p := range t.parts {
-		for i, c := range p.cols {
-			var val any
-			if c < len(vals) {
-				val = vals[c]
-			}
-			p.cells[i] = val
-		}
-		if err := p.rows.row(t.rows+1, p.cells); err != nil {
+		p.rows.line = p.rows.appendRow(p.rows.line[:0], t.rows+1, vals, p.cols)
+		if _, err := p.rows.w.Write(p.rows.line); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// addEach appends a row for each view position of order, the same rows
+// as add would one at a time, formatted on every CPU (writeChunkedTo):
+// rows is called concurrently, each time for a run of consecutive
+// positions ks of order, and calls emit with each position's values in
+// turn (vals may be reused once emit returns). A workbook's largest
+// sheets (a row and 50–150 cells per subject) take most of its time
+// formatting numbers; one goroutine did it while the others waited.
+func (t *table) addEach(order []int, rows func(ks []int, emit func(vals []any))) error {
+	for len(order) > 0 {
+		if t.rows == t.x.maxRows-1 {
+			if err := t.closeBlock(); err != nil {
+				return err
+			}
+			if err := t.startBlock(); err != nil {
+				return err
+			}
+		}
+		seg := order[:min(t.x.maxRows-1-t.rows, len(order))]
+		order = order[len(seg):]
+		first := t.rows + 2 // seg[0]'s row number
+		ws := make([]io.Writer, len(t.parts))
+		for i, p := range t.parts {
+			ws[i] = p.rows.w
+		}
+		at := make([]int, len(seg)) // positions in seg, chunked by writeChunkedTo
+		for i := range at {
+			at[i] = i
+		}
+		err := writeChunkedTo(ws, at, func(chunk []int, bufs [][]byte) {
+			r := first + chunk[0]
+			rows(seg[chunk[0]:chunk[0]+len(chunk)], func(vals []any) {
+				for i, p := range t.parts {
+					bufs[i] = p.rows.appendRow(bufs[i], r, vals, p.cols)
+				}
+				r++
+			})
+		})
+		if err != nil {
+			return err
+		}
+		t.rows += len(seg)
 	}
 	return nil
 }

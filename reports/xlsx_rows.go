@@ -44,10 +44,30 @@ func newRowWriter(styles []int) *rowWriter {
 // row writes row number r (1-based) with the given values: nil is no
 // cell; NaN and ±Inf are no cell.
 func (rw *rowWriter) row(r int, vals []any) error {
-	b := append(rw.line[:0], `<row r="`...)
+	rw.line = rw.appendRow(rw.line[:0], r, vals, nil)
+	_, err := rw.w.Write(rw.line)
+	return err
+}
+
+// appendRow appends row number r (1-based) to b: its i-th cell is
+// vals[cols[i]] (vals[i] when cols is nil; no cell past the end of vals).
+// It reads only what newRowWriter set, so rows of one sheet can be
+// formatted on several goroutines at once (table.addEach).
+func (rw *rowWriter) appendRow(b []byte, r int, vals []any, cols []int) []byte {
+	b = append(b, `<row r="`...)
 	b = strconv.AppendInt(b, int64(r), 10)
 	b = append(b, `">`...)
-	for i, val := range vals {
+	n := len(vals)
+	if cols != nil {
+		n = len(cols)
+	}
+	for i := 0; i < n; i++ {
+		var val any
+		if cols == nil {
+			val = vals[i]
+		} else if c := cols[i]; c < len(vals) {
+			val = vals[c]
+		}
 		if val == nil {
 			continue
 		}
@@ -79,10 +99,7 @@ func (rw *rowWriter) row(r int, vals []any) error {
 			panic("xlsx: unsupported cell value type") // a programming error in this package
 		}
 	}
-	b = append(b, "</row>"...)
-	rw.line = b
-	_, err := rw.w.Write(b)
-	return err
+	return append(b, "</row>"...)
 }
 
 // open appends the start of a cell, up to its attributes: <c r=".."

@@ -31,44 +31,47 @@ func (x *xlsxWriter) rankingSheets() error {
 		if err != nil {
 			return err
 		}
-		vals := make([]any, 0, len(cols))
-		for _, k := range g.Members {
-			s := v.Subject(k)
-			var rank, score, grade, veto, reason any
-			if s.Rated {
-				rank, score, grade = s.Rank, s.Score, s.Grade
-				if s.Vetoed {
-					veto = L["veto"]
+		err = t.addEach(g.Members, func(ks []int, emit func([]any)) {
+			vals := make([]any, 0, len(cols))
+			for _, k := range ks {
+				s := v.Subject(k)
+				var rank, score, grade, veto, reason any
+				if s.Rated {
+					rank, score, grade = s.Rank, s.Score, s.Grade
+					if s.Vetoed {
+						veto = L["veto"]
+					}
+				} else {
+					grade, reason = L["unrated"], reasonText(L, s.UnratedReason)
 				}
-			} else {
-				grade, reason = L["unrated"], reasonText(L, s.UnratedReason)
-			}
-			vals = append(vals[:0], rank, s.ID, s.Name, v.names(L).of(i18n.Kind, s.Kind), score, grade, s.Coverage, veto, reason)
-			if v.HasPrevious {
-				var prank, dr, ds any
-				switch {
-				case s.Prev == nil:
-					dr = L["new"]
-				case s.Prev.Rated && s.Rated:
-					prank, dr, ds = s.Prev.Rank, s.Prev.Rank-s.Rank, s.Score-s.Prev.Score
-				case s.Prev.Rated:
-					prank = s.Prev.Rank
+				vals = append(vals[:0], rank, s.ID, s.Name, v.names(L).of(i18n.Kind, s.Kind), score, grade, s.Coverage, veto, reason)
+				if v.HasPrevious {
+					var prank, dr, ds any
+					switch {
+					case s.Prev == nil:
+						dr = L["new"]
+					case s.Prev.Rated && s.Rated:
+						prank, dr, ds = s.Prev.Rank, s.Prev.Rank-s.Rank, s.Score-s.Prev.Score
+					case s.Prev.Rated:
+						prank = s.Prev.Rank
+					}
+					vals = append(vals, prank, dr, ds)
 				}
-				vals = append(vals, prank, dr, ds)
-			}
-			if bands.bands != nil {
-				var lo, hi, tied any
-				if b := bands.bands[k]; b != nil {
-					var row htmlRow
-					bands.band(k, &row)
-					lo, hi, tied = float64(b.P05), float64(b.P95), row.Tied
+				if bands.bands != nil {
+					var lo, hi, tied any
+					if b := bands.bands[k]; b != nil {
+						var row htmlRow
+						bands.band(k, &row)
+						lo, hi, tied = float64(b.P05), float64(b.P95), row.Tied
+					}
+					vals = append(vals, lo, hi, tied)
 				}
-				vals = append(vals, lo, hi, tied)
+				vals = x.nodeCells(vals, k, &s, nodes)
+				emit(vals)
 			}
-			vals = x.nodeCells(vals, k, &s, nodes)
-			if err := t.add(vals...); err != nil {
-				return err
-			}
+		})
+		if err != nil {
+			return err
 		}
 		if err := t.close(); err != nil {
 			return err
@@ -96,21 +99,23 @@ func (x *xlsxWriter) nodeValuesSheet() error {
 	if err != nil {
 		return err
 	}
-	vals := make([]any, len(cols))
-	err = eachCellBlock(v, func(blk *cellBlock, j, k int) error {
-		s := v.Subject(k)
-		status, rank := L["unrated"], any(nil)
-		if s.Rated {
-			status, rank = L["rated"], s.Rank
-		}
-		vals = append(vals[:0], v.names(L).group(s.Group), s.ID, s.Name, status, rank, s.Score, s.Root)
-		vals = x.nodeCells(vals, k, &s, all)
-		for l := range v.Leaves {
-			if c := l*blk.n + j; blk.applies[c] && blk.status[c] == scoring.StatusImputed {
-				vals[col[v.Leaves[l]]] = xlsxCell(x.imputed, blk.value[c])
+	err = t.addEach(v.positions(), func(ks []int, emit func([]any)) {
+		vals := make([]any, 0, len(cols))
+		eachCellBlockOf(v, ks, func(blk *cellBlock, j, k int) {
+			s := v.Subject(k)
+			status, rank := L["unrated"], any(nil)
+			if s.Rated {
+				status, rank = L["rated"], s.Rank
 			}
-		}
-		return t.add(vals...)
+			vals = append(vals[:0], v.names(L).group(s.Group), s.ID, s.Name, status, rank, s.Score, s.Root)
+			vals = x.nodeCells(vals, k, &s, all)
+			for l := range v.Leaves {
+				if c := l*blk.n + j; blk.applies[c] && blk.status[c] == scoring.StatusImputed {
+					vals[col[v.Leaves[l]]] = xlsxCell(x.imputed, blk.value[c])
+				}
+			}
+			emit(vals)
+		})
 	})
 	if err != nil {
 		return err
@@ -118,27 +123,29 @@ func (x *xlsxWriter) nodeValuesSheet() error {
 	return t.close()
 }
 
-// eachCellBlock calls fn for every subject of v in order (view position
-// k), with the block of cells holding its cells as the block's j-th
-// subject: the cells are read a block at a time, leaf by leaf, instead of
-// one View.Cell at a time. The blocks hold no effective weights.
-func eachCellBlock(v *View, fn func(blk *cellBlock, j, k int) error) error {
+// eachCellBlockOf calls fn for every view position k of ks in order, with
+// the block of cells holding its cells as the block's j-th subject: the
+// cells are read a block at a time, leaf by leaf, instead of one View.Cell
+// at a time. The blocks hold no effective weights.
+func eachCellBlockOf(v *View, ks []int, fn func(blk *cellBlock, j, k int)) {
 	blk := cellBlocks.Get().(*cellBlock)
 	defer cellBlocks.Put(blk)
-	rows := make([]int, 0, cellBlockSize)
-	for lo := 0; lo < v.NumSubjects(); lo += cellBlockSize {
-		rows = rows[:0]
-		for k := lo; k < min(lo+cellBlockSize, v.NumSubjects()); k++ {
-			rows = append(rows, k)
-		}
+	for lo := 0; lo < len(ks); lo += cellBlockSize {
+		rows := ks[lo:min(lo+cellBlockSize, len(ks))]
 		blk.fillCells(v, rows, false)
 		for j, k := range rows {
-			if err := fn(blk, j, k); err != nil {
-				return err
-			}
+			fn(blk, j, k)
 		}
 	}
-	return nil
+}
+
+// positions returns the view positions of every subject, in order.
+func (v *View) positions() []int {
+	ks := make([]int, v.NumSubjects())
+	for k := range ks {
+		ks[k] = k
+	}
+	return ks
 }
 
 // rawValuesSheet writes one row per subject with the raw value (the
@@ -155,18 +162,20 @@ func (x *xlsxWriter) rawValuesSheet() error {
 	if err != nil {
 		return err
 	}
-	vals := make([]any, len(cols))
-	err = eachCellBlock(v, func(blk *cellBlock, j, k int) error {
-		s := v.Subject(k)
-		vals = append(vals[:0], v.names(L).group(s.Group), s.ID, s.Name)
-		for l := range v.Leaves {
-			if c := l*blk.n + j; blk.applies[c] {
-				vals = append(vals, blk.raw[c])
-			} else {
-				vals = append(vals, nil)
+	err = t.addEach(v.positions(), func(ks []int, emit func([]any)) {
+		vals := make([]any, 0, len(cols))
+		eachCellBlockOf(v, ks, func(blk *cellBlock, j, k int) {
+			s := v.Subject(k)
+			vals = append(vals[:0], v.names(L).group(s.Group), s.ID, s.Name)
+			for l := range v.Leaves {
+				if c := l*blk.n + j; blk.applies[c] {
+					vals = append(vals, blk.raw[c])
+				} else {
+					vals = append(vals, nil)
+				}
 			}
-		}
-		return t.add(vals...)
+			emit(vals)
+		})
 	})
 	if err != nil {
 		return err
