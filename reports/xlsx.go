@@ -218,10 +218,10 @@ type table struct {
 // tablePart is one sheet of a table's current row block: excelize's
 // stream holds the sheet and its header row, rows the data rows.
 type tablePart struct {
-	name  string
-	sw    *excelize.StreamWriter
-	rows  *rowWriter
-	cols  []int // indices into table.cols
+	name string
+	sw   *excelize.StreamWriter
+	rows *rowWriter
+	cols []int // indices into table.cols
 }
 
 // newTable starts the table name (a sheet name before uniquifying) with
