@@ -159,7 +159,9 @@
 //     rendering waits when they do.
 //   - Imports are serialised by an advisory lock. Storing the same batch
 //     (set version, period, data) twice is ErrBatchExists; storing it while
-//     another process stores it is ErrBusy.
+//     another process stores it is ErrBusy, after waiting up to 3 s for the
+//     batch's lock (what a run cancelled just before holds until its server
+//     process has rolled back).
 //   - Errors never carry the connection password (Redact); errors after a
 //     cancelled or expired context wrap ctx.Err(). ErrConnect is a
 //     connection that could not be opened, ErrConnLost one that broke or

@@ -60,6 +60,7 @@ const (
 	codeTransition = "GS002"
 	codeUnique     = "23505"
 	codeNoTable    = "42P01"
+	codeLockWait   = "55P03" // lock_not_available: lock_timeout passed
 )
 
 // DB is a govscore database. It is safe for concurrent use.

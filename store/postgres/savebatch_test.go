@@ -713,3 +713,45 @@ func TestBatchSubjectsLZ4(t *testing.T) {
 		t.Errorf("raw stored with %q, sum %v; want lz4, 250", method, sum)
 	}
 }
+
+// TestSaveBatchWaitsForTheLock: a batch's lock held for a moment (as by
+// the server process of a run cancelled just before, still rolling back)
+// is waited for, and the batch is stored; held for longer than the wait,
+// it is ErrBusy, and nothing is stored.
+func TestSaveBatchWaitsForTheLock(t *testing.T) {
+	db := open(t)
+	b := exampleBatch(t)
+	rec := batchRecord(b)
+	ctx := context.Background()
+	hold := func() (release func()) {
+		tx, err := db.x.BeginTxx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(`SELECT pg_advisory_xact_lock($1)`, batchKey(rec)); err != nil {
+			t.Fatal(err)
+		}
+		return func() { tx.Rollback() }
+	}
+	release := hold()
+	start := time.Now()
+	_, err := db.SaveBatch(ctx, rec, nil)
+	release()
+	if !errors.Is(err, ErrBusy) {
+		t.Fatalf("lock held throughout: err = %v, want ErrBusy", err)
+	}
+	if d := time.Since(start); d < 2500*time.Millisecond {
+		t.Errorf("ErrBusy after %v, want it after the 3 s wait", d)
+	}
+	if n := count(t, db, "SELECT count(*) FROM batches"); n != 0 {
+		t.Fatalf("%d batches after ErrBusy", n)
+	}
+	release = hold()
+	time.AfterFunc(300*time.Millisecond, release)
+	if _, err := db.SaveBatch(ctx, batchRecord(b), nil); err != nil {
+		t.Fatalf("lock released after 0.3 s: %v", err)
+	}
+	if n := count(t, db, "SELECT count(*) FROM batches"); n != 1 {
+		t.Errorf("%d batches, want 1", n)
+	}
+}

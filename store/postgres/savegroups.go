@@ -16,8 +16,12 @@ import (
 // (GroupBatch), inserted with (-1, -1) before its rows (migration 0012).
 const sqlSetCounts = `UPDATE batches SET subjects = $2, rated = $3 WHERE id = $1 AND subjects = -1 AND rated = -1`
 
+// sqlBatchLockWait bounds openBatch's wait for the batch's lock.
+const sqlBatchLockWait = `SET LOCAL lock_timeout = '3s'`
+
 // openBatch begins the transaction that stores batch b on conn: it takes
-// the batch's advisory lock, stores the indicator set (once per SHA-256),
+// the batch's advisory lock (ErrBusy when another process holds it for
+// more than 3 s), stores the indicator set (once per SHA-256),
 // checks that no batch holds the same set, period and data, and inserts
 // the batches row that row returns for the set's version. It returns the
 // transaction, which the caller commits or rolls back, and the batch id.
@@ -30,12 +34,24 @@ func (db *DB) openBatch(ctx context.Context, conn *sqlx.Conn, b *BatchRecord, ro
 		tx.Rollback()
 		return nil, 0, err
 	}
-	var locked bool
-	if err := tx.GetContext(ctx, &locked, `SELECT pg_try_advisory_xact_lock($1)`, batchKey(b)); err != nil {
+	// The batch's lock, waited for a moment: a run cancelled or failed
+	// just before leaves its server process rolling back, the lock held,
+	// until the server notices the connection gone (a fraction of a
+	// second); another process storing the batch holds it for as long as
+	// that takes, and this one is told so (ErrBusy).
+	if _, err := tx.ExecContext(ctx, sqlBatchLockWait); err != nil {
 		return fail(db.mapError(ctx, "storing the batch", err))
 	}
-	if !locked {
+	_, err = tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, batchKey(b))
+	var pe *pq.Error
+	if errors.As(err, &pe) && pe.Code == codeLockWait {
 		return fail(fmt.Errorf("storing the batch of %s for %s: %w", b.Set.ID, b.Period, ErrBusy))
+	}
+	if err != nil {
+		return fail(db.mapError(ctx, "storing the batch", err))
+	}
+	if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout TO DEFAULT`); err != nil {
+		return fail(db.mapError(ctx, "storing the batch", err))
 	}
 	set := b.Set
 	sr := toSetRow(b)
@@ -60,7 +76,6 @@ func (db *DB) openBatch(ctx context.Context, conn *sqlx.Conn, b *BatchRecord, ro
 		br.GeneratedAt, pq.Array(br.Composites), pq.Array(br.Leaves), br.Subjects, br.Rated}
 	var id int64
 	err = tx.GetContext(ctx, &id, sqlInsertBatch, args...)
-	var pe *pq.Error
 	if errors.As(err, &pe) && pe.Code == codeUnique {
 		return fail(fmt.Errorf("a batch of indicator set %s version %q, period %s and this data was stored meanwhile: %w", set.ID, set.Version, b.Period, ErrBatchExists))
 	}
