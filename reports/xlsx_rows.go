@@ -28,7 +28,7 @@ type rowWriter struct {
 	w     *bufio.Writer
 	refs  [][]byte // column letters by position
 	style []int    // default style by position
-	line  []byte
+	line  []byte   // add's scratch row
 }
 
 func newRowWriter(styles []int) *rowWriter {
@@ -39,14 +39,6 @@ func newRowWriter(styles []int) *rowWriter {
 		rw.refs = append(rw.refs, []byte(name))
 	}
 	return rw
-}
-
-// row writes row number r (1-based) with the given values: nil is no
-// cell; NaN and ±Inf are no cell.
-func (rw *rowWriter) row(r int, vals []any) error {
-	rw.line = rw.appendRow(rw.line[:0], r, vals, nil)
-	_, err := rw.w.Write(rw.line)
-	return err
 }
 
 // appendRow appends row number r (1-based) to b: its i-th cell is
