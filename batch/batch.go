@@ -101,6 +101,11 @@ type Options struct {
 	// peak by the ~0.25 GB of columns no leaf shares (issue 13). Ignored
 	// with Previous, which reads the data again.
 	DropColumns bool
+	// GroupStart, when not nil, is called by RunByGroup before it reads
+	// each peer group's data, with the group's number (in label order)
+	// and its number of subjects; Run does not call it. govscore run sets
+	// its soft memory limit there (cmd/govscore, groupMemory).
+	GroupStart func(g, size int)
 }
 
 // Run scores one period of the data src holds with set: it resolves the

@@ -109,6 +109,9 @@ func RunByGroup(ctx context.Context, src GroupSource, set *indicators.Set, opt O
 	var ws []diag.Warning
 	for g := range labels {
 		run.Sizes[g] = len(members[g])
+		if opt.GroupStart != nil {
+			opt.GroupStart(g, len(members[g]))
+		}
 		ds, err := src.Group(ctx, per, members[g])
 		if err != nil {
 			return nil, err

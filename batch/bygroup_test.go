@@ -31,7 +31,13 @@ func TestRunByGroupEqualsRun(t *testing.T) {
 	}
 	var seen []string
 	compared, rated := 0, 0
-	run, err := batch.RunByGroup(ctx, batch.Split{Data: p.Data}, p.Set, batch.Options{}, func(g int, b *batch.Batch) error {
+	// GroupStart comes before each group's batch, with its number and size.
+	var started [][2]int
+	opt := batch.Options{GroupStart: func(g, size int) { started = append(started, [2]int{g, size}) }}
+	run, err := batch.RunByGroup(ctx, batch.Split{Data: p.Data}, p.Set, opt, func(g int, b *batch.Batch) error {
+		if n := len(started); n != g+1 || started[g] != [2]int{g, len(b.Result.Subjects)} {
+			t.Fatalf("group %d of %d subjects: GroupStart calls %v", g, len(b.Result.Subjects), started)
+		}
 		if len(b.Result.Groups) != 1 {
 			t.Fatalf("group %d: its batch has %d groups", g, len(b.Result.Groups))
 		}

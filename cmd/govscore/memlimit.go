@@ -98,3 +98,73 @@ func liveHeap() uint64 {
 	runtime.ReadMemStats(&ms)
 	return ms.HeapAlloc
 }
+
+// Soft memory limit of `govscore run --by-group` (issue 13). A group's
+// run holds what the whole run holds for the whole time (the subjects,
+// and from files the data set: base) plus what its own subjects cost
+// while they are scored, written and stored, in proportion to their
+// number. At 5M subjects × 100 leaves (groups of 1.25M) the live heap
+// reaches ~7.8 GB per group and the default pacing let the heap grow to
+// 13.5 GB; with the limit 9 GiB the same run took as long and peaked at
+// 9.45 GB (BENCHMARKS.md). groupMemory measures base before the first
+// group and each group's live heap once it is scored, and sets the limit
+// to storingLimit of what it expects: while a group is written and
+// stored, its measured live heap; while the next one is read and scored,
+// base plus its size times the largest cost per subject seen so far. The
+// first group is read and scored under the limit in force before (none
+// from the database; from files, setMemoryLimit's), which stays the cap.
+// GOMEMLIMIT, when set, is honoured instead.
+type groupMemory struct {
+	measure func() uint64     // the live heap (after a collection)
+	set     func(int64) int64 // debug.SetMemoryLimit
+	cap     int64             // the limit before the run
+	base    uint64            // live heap before the first group
+	per     float64           // the largest live bytes per subject of a group
+	off     bool              // GOMEMLIMIT is set
+}
+
+// newGroupMemory returns the by-group limit keeper of a run.
+func newGroupMemory(e *env) *groupMemory {
+	m := &groupMemory{
+		measure: func() uint64 { runtime.GC(); return liveHeap() },
+		set:     debug.SetMemoryLimit,
+		off:     e.getenv("GOMEMLIMIT") != "",
+	}
+	m.cap = m.set(-1)
+	return m
+}
+
+// start is batch.Options.GroupStart: before group g of size subjects is
+// read.
+func (m *groupMemory) start(g, size int) {
+	switch {
+	case m.off:
+	case g == 0:
+		m.base = m.measure()
+	case m.per > 0:
+		m.limit(m.base + uint64(m.per*float64(size)))
+	}
+}
+
+// scored is called once a group of size subjects is scored, before it is
+// written and stored.
+func (m *groupMemory) scored(size int) {
+	if m.off {
+		return
+	}
+	live := m.measure()
+	if live > m.base && size > 0 {
+		m.per = max(m.per, float64(live-m.base)/float64(size))
+	}
+	m.limit(live)
+}
+
+// limit sets the soft limit for a live heap of live bytes, at most cap.
+func (m *groupMemory) limit(live uint64) { m.set(min(m.cap, storingLimit(live))) }
+
+// restore puts back the limit in force before the run.
+func (m *groupMemory) restore() {
+	if !m.off {
+		m.set(m.cap)
+	}
+}

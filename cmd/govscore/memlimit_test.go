@@ -136,3 +136,82 @@ func TestDBImportRestoresMemoryLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupMemory: the by-group limit keeper measures the heap before the
+// first group, sets storingLimit of each group's live heap once it is
+// scored, and before each later group storingLimit of base plus its size
+// times the largest cost per subject seen, never above the limit in
+// force before (cap); with GOMEMLIMIT set it changes nothing; restore
+// puts the cap back.
+func TestGroupMemory(t *testing.T) {
+	var lives []uint64
+	var limit int64 = 10 << 30
+	var sets []int64
+	m := &groupMemory{
+		measure: func() uint64 { l := lives[0]; lives = lives[1:]; return l },
+		set: func(v int64) int64 {
+			prev := limit
+			if v >= 0 {
+				limit = v
+				sets = append(sets, v)
+			}
+			return prev
+		},
+		cap: 10 << 30,
+	}
+	const base, per = 1 << 30, 4 << 10 // 1 GiB, 4 KiB a subject
+	lives = []uint64{base, base + 1000*per, base + 500*per/2}
+	m.start(0, 1000)
+	if len(sets) != 0 || m.base != base {
+		t.Fatalf("before the first group: limits %v, base %d; want none, %d", sets, m.base, base)
+	}
+	m.scored(1000)
+	if want := storingLimit(base + 1000*per); limit != want {
+		t.Errorf("first group scored: limit %d, want %d", limit, want)
+	}
+	m.start(1, 2000)
+	if want := storingLimit(base + 2000*per); limit != want {
+		t.Errorf("before a group of 2000: limit %d, want %d", limit, want)
+	}
+	m.scored(500) // half the cost per subject: the largest cost stays
+	if want := storingLimit(base + 500*per/2); limit != want {
+		t.Errorf("second group scored: limit %d, want %d", limit, want)
+	}
+	m.start(2, 1000)
+	if want := storingLimit(base + 1000*per); limit != want {
+		t.Errorf("before a group of 1000: limit %d, want %d", limit, want)
+	}
+	m.start(3, 10_000_000) // more than the cap allows
+	if limit != m.cap {
+		t.Errorf("a group past the cap: limit %d, want the cap %d", limit, m.cap)
+	}
+	m.restore()
+	if limit != m.cap {
+		t.Errorf("restored: limit %d, want %d", limit, m.cap)
+	}
+
+	sets = nil
+	off := &groupMemory{measure: func() uint64 { t.Fatal("measured with GOMEMLIMIT set"); return 0 }, set: m.set, cap: m.cap, off: true}
+	off.start(0, 10)
+	off.scored(10)
+	off.start(1, 10)
+	off.restore()
+	if len(sets) != 0 {
+		t.Errorf("GOMEMLIMIT set: limits %v set", sets)
+	}
+}
+
+// TestNewGroupMemory: a run's keeper takes the limit in force as its cap
+// and is off when GOMEMLIMIT is set.
+func TestNewGroupMemory(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(before)
+	debug.SetMemoryLimit(5 << 30)
+	m := newGroupMemory(&env{getenv: func(string) string { return "" }})
+	if m.cap != 5<<30 || m.off {
+		t.Errorf("cap %d, off %v; want %d, false", m.cap, m.off, int64(5<<30))
+	}
+	if !newGroupMemory(&env{getenv: func(k string) string { return map[string]string{"GOMEMLIMIT": "3GiB"}[k] }}).off {
+		t.Error("GOMEMLIMIT set: the keeper is on")
+	}
+}
