@@ -104,7 +104,7 @@ type Options struct {
 	// GroupStart, when not nil, is called by RunByGroup before it reads
 	// each peer group's data, with the group's number (in label order)
 	// and its number of subjects; Run does not call it. govscore run sets
-	// its soft memory limit there (cmd/govscore, groupMemory).
+	// its soft memory limit there (cmd/govscore, softLimit).
 	GroupStart func(g, size int)
 }
 

@@ -72,13 +72,11 @@ const (
 // from the live heap, unless GOMEMLIMIT is set, and returns the function
 // that restores the previous one.
 func setStoringMemoryLimit(e *env) (restore func()) {
-	if e.getenv("GOMEMLIMIT") != "" {
-		return func() {}
+	m := newSoftLimit(e)
+	if !m.off {
+		m.limit(m.measure())
 	}
-	runtime.GC()
-	prev := debug.SetMemoryLimit(-1)
-	debug.SetMemoryLimit(min(prev, storingLimit(liveHeap())))
-	return func() { debug.SetMemoryLimit(prev) }
+	return m.restore
 }
 
 // storingLimit is the soft limit while storing, for a live heap of live
@@ -106,15 +104,19 @@ func liveHeap() uint64 {
 // number. At 5M subjects × 100 leaves (groups of 1.25M) the live heap
 // reaches ~7.8 GB per group and the default pacing let the heap grow to
 // 13.5 GB; with the limit 9 GiB the same run took as long and peaked at
-// 9.45 GB (BENCHMARKS.md). groupMemory measures base before the first
-// group and each group's live heap once it is scored, and sets the limit
-// to storingLimit of what it expects: while a group is written and
+// 9.45 GB, and with this one 9.82 GB (BENCHMARKS.md). softLimit's start
+// and scored measure base before the first group and each group's live
+// heap once it is scored, and set the limit to storingLimit of what they
+// expect: while a group is written and
 // stored, its measured live heap; while the next one is read and scored,
 // base plus its size times the largest cost per subject seen so far. The
 // first group is read and scored under the limit in force before (none
 // from the database; from files, setMemoryLimit's), which stays the cap.
 // GOMEMLIMIT, when set, is honoured instead.
-type groupMemory struct {
+//
+// softLimit also serves setStoringMemoryLimit: a limit from a live heap,
+// never above the limit in force before, GOMEMLIMIT honoured, restored.
+type softLimit struct {
 	measure func() uint64     // the live heap (after a collection)
 	set     func(int64) int64 // debug.SetMemoryLimit
 	cap     int64             // the limit before the run
@@ -123,9 +125,10 @@ type groupMemory struct {
 	off     bool              // GOMEMLIMIT is set
 }
 
-// newGroupMemory returns the by-group limit keeper of a run.
-func newGroupMemory(e *env) *groupMemory {
-	m := &groupMemory{
+// newSoftLimit returns a keeper of the soft limit, capped by the limit in
+// force now.
+func newSoftLimit(e *env) *softLimit {
+	m := &softLimit{
 		measure: func() uint64 { runtime.GC(); return liveHeap() },
 		set:     debug.SetMemoryLimit,
 		off:     e.getenv("GOMEMLIMIT") != "",
@@ -136,7 +139,7 @@ func newGroupMemory(e *env) *groupMemory {
 
 // start is batch.Options.GroupStart: before group g of size subjects is
 // read.
-func (m *groupMemory) start(g, size int) {
+func (m *softLimit) start(g, size int) {
 	switch {
 	case m.off:
 	case g == 0:
@@ -148,7 +151,7 @@ func (m *groupMemory) start(g, size int) {
 
 // scored is called once a group of size subjects is scored, before it is
 // written and stored.
-func (m *groupMemory) scored(size int) {
+func (m *softLimit) scored(size int) {
 	if m.off {
 		return
 	}
@@ -160,10 +163,10 @@ func (m *groupMemory) scored(size int) {
 }
 
 // limit sets the soft limit for a live heap of live bytes, at most cap.
-func (m *groupMemory) limit(live uint64) { m.set(min(m.cap, storingLimit(live))) }
+func (m *softLimit) limit(live uint64) { m.set(min(m.cap, storingLimit(live))) }
 
 // restore puts back the limit in force before the run.
-func (m *groupMemory) restore() {
+func (m *softLimit) restore() {
 	if !m.off {
 		m.set(m.cap)
 	}

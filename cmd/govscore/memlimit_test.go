@@ -137,17 +137,17 @@ func TestDBImportRestoresMemoryLimit(t *testing.T) {
 	}
 }
 
-// TestGroupMemory: the by-group limit keeper measures the heap before the
+// TestSoftLimitByGroup: the by-group limit keeper measures the heap before the
 // first group, sets storingLimit of each group's live heap once it is
 // scored, and before each later group storingLimit of base plus its size
 // times the largest cost per subject seen, never above the limit in
 // force before (cap); with GOMEMLIMIT set it changes nothing; restore
 // puts the cap back.
-func TestGroupMemory(t *testing.T) {
+func TestSoftLimitByGroup(t *testing.T) {
 	var lives []uint64
 	var limit int64 = 10 << 30
 	var sets []int64
-	m := &groupMemory{
+	m := &softLimit{
 		measure: func() uint64 { l := lives[0]; lives = lives[1:]; return l },
 		set: func(v int64) int64 {
 			prev := limit
@@ -191,7 +191,7 @@ func TestGroupMemory(t *testing.T) {
 	}
 
 	sets = nil
-	off := &groupMemory{measure: func() uint64 { t.Fatal("measured with GOMEMLIMIT set"); return 0 }, set: m.set, cap: m.cap, off: true}
+	off := &softLimit{measure: func() uint64 { t.Fatal("measured with GOMEMLIMIT set"); return 0 }, set: m.set, cap: m.cap, off: true}
 	off.start(0, 10)
 	off.scored(10)
 	off.start(1, 10)
@@ -201,17 +201,17 @@ func TestGroupMemory(t *testing.T) {
 	}
 }
 
-// TestNewGroupMemory: a run's keeper takes the limit in force as its cap
+// TestNewSoftLimit: a run's keeper takes the limit in force as its cap
 // and is off when GOMEMLIMIT is set.
-func TestNewGroupMemory(t *testing.T) {
+func TestNewSoftLimit(t *testing.T) {
 	before := debug.SetMemoryLimit(-1)
 	defer debug.SetMemoryLimit(before)
 	debug.SetMemoryLimit(5 << 30)
-	m := newGroupMemory(&env{getenv: func(string) string { return "" }})
+	m := newSoftLimit(&env{getenv: func(string) string { return "" }})
 	if m.cap != 5<<30 || m.off {
 		t.Errorf("cap %d, off %v; want %d, false", m.cap, m.off, int64(5<<30))
 	}
-	if !newGroupMemory(&env{getenv: func(k string) string { return map[string]string{"GOMEMLIMIT": "3GiB"}[k] }}).off {
+	if !newSoftLimit(&env{getenv: func(k string) string { return map[string]string{"GOMEMLIMIT": "3GiB"}[k] }}).off {
 		t.Error("GOMEMLIMIT set: the keeper is on")
 	}
 }

@@ -474,7 +474,7 @@ func runByGroupDB(ctx context.Context, e *env, files batch.Files, url string, op
 // groups' lines of the terminal summary. It returns the whole batch's
 // GroupRun and the names of the outputs.
 func scoreByGroup(ctx context.Context, e *env, src batch.GroupSource, set *indicators.Set, opt batch.Options, gp *groupParts, top int, also func(*batch.Batch) error) (*batch.GroupRun, []string, error) {
-	mem := newGroupMemory(e)
+	mem := newSoftLimit(e)
 	defer mem.restore()
 	opt.GroupStart = mem.start
 	run, err := batch.RunByGroup(ctx, src, set, opt, func(g int, b *batch.Batch) error {
