@@ -8,6 +8,6 @@
 -- compressed (and moved out of line when that is not enough) to fit two
 -- to a page. The largest target (8160) was measured worse: at 100 leaves
 -- every 4.7 KB row then took a page of its own (7.6 GB instead of 4.0 GB
--- at a million subjects, and 10 s slower). Rows stored before keep their
+-- at a million subjects, and 8.7 s slower). Rows stored before keep their
 -- form; reading is unchanged.
 ALTER TABLE batch_subjects SET (toast_tuple_target = 4080);
